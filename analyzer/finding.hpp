@@ -1,0 +1,84 @@
+// A finding: one problem dbadvise reports, with where it is, the evidence and the fix.
+// Every producer (lint rules, plan rules, index advisor, health checks) emits this type and
+// every report format renders it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace dbadvise::analyzer {
+
+enum class Severity { info, warning, error };
+enum class Category { index, rewrite, plan, cache, schema, config, input };
+
+std::string_view to_string(Severity severity);
+std::string_view to_string(Category category);
+/// Parses "info" / "warning" / "error"; nullopt otherwise.
+std::optional<Severity> parse_severity(std::string_view text);
+
+/// Where a finding points: a file position for SQL and plan files, or a plan node path.
+struct Location {
+    std::string file;  // "-" for standard input; empty when the finding has no file
+    int line = 0;      // 1-based; 0 when unknown
+    int column = 0;    // 1-based, in characters
+    int offset = -1;   // byte offset into the analyzed text; filled by producers, turned
+                       // into line/column by the driver
+    std::string node;  // plan node path such as "Plan/Plans[0]" (plan findings only)
+};
+
+/// The workload statement a finding is about (analyze only).
+struct QueryRef {
+    std::string queryid;
+    std::string text;
+    std::int64_t calls = 0;
+    double total_ms = 0;
+    double mean_ms = 0;
+};
+
+/// One number or string a finding rests on, kept in insertion order for stable output.
+using EvidenceValue = std::variant<std::int64_t, double, std::string, bool>;
+using Evidence = std::vector<std::pair<std::string, EvidenceValue>>;
+
+struct Suggestion {
+    std::string sql;             // statement to run: CREATE INDEX ..., ANALYZE ..., SET ...
+    std::string rewritten_query; // the statement rewritten, when the fix is mechanical
+};
+
+struct Impact {
+    std::optional<double> cost_before;
+    std::optional<double> cost_after;
+    std::optional<double> estimated_ms_saved_per_call;
+};
+
+struct Finding {
+    std::string rule;      // rule id: "not-in-subquery"
+    Category category = Category::rewrite;
+    Severity severity = Severity::warning;
+    std::string title;     // one line
+    std::string message;   // explanation: why it matters and what to do
+    std::string subject;   // what the finding is about, for the stable id: "t.col", node path
+    std::optional<Location> location;
+    std::optional<QueryRef> query;
+    Evidence evidence;
+    Suggestion suggestion;
+    Impact impact;
+    double rank = 0;       // ordering weight (measured ms, exclusive plan time); higher first
+
+    /// Stable id: hex FNV-1a of rule, file, subject and statement text; equal across runs.
+    std::string id() const;
+};
+
+/// Orders findings deterministically: by file, line, column, then rule and subject.
+void sort_by_location(std::vector<Finding>& findings);
+/// Orders findings by rank (descending), then as sort_by_location.
+void sort_by_rank(std::vector<Finding>& findings);
+
+/// Highest severity among `findings`; nullopt when empty.
+std::optional<Severity> max_severity(const std::vector<Finding>& findings);
+
+} // namespace dbadvise::analyzer

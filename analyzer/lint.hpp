@@ -1,0 +1,24 @@
+// The lint driver: runs every rule over every statement of a script and locates findings.
+#pragma once
+
+#include "analyzer/finding.hpp"
+#include "analyzer/schema.hpp"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dbadvise::analyzer {
+
+struct LintStats {
+    std::int64_t statements = 0;
+    std::int64_t parse_errors = 0;
+};
+
+/// Parses `text` (the contents of `file_name`), runs all lint rules on each statement and
+/// appends findings with file:line:column to `out`. A statement that does not parse becomes
+/// a `parse-error` finding (category input, severity error) and the others are still checked.
+void lint_text(std::string_view file_name, std::string_view text, const Schema* schema,
+               std::vector<Finding>& out, LintStats& stats);
+
+} // namespace dbadvise::analyzer

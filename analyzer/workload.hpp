@@ -1,0 +1,142 @@
+// What `analyze` knows about a database: the workload from pg_stat_statements, the catalog,
+// column statistics, activity counters and settings. Plain data, filled by db/ from a live
+// server (or by tests from fixtures); the analyzer never talks to a server itself.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dbadvise::analyzer {
+
+/// One pg_stat_statements entry of the current database.
+struct WorkloadStatement {
+    std::string queryid;
+    std::string text;           // normalized text with $n parameters
+    std::int64_t calls = 0;
+    double total_ms = 0;        // total_exec_time (total_time before 13)
+    double mean_ms = 0;
+    std::int64_t rows = 0;      // total rows returned or affected
+    std::int64_t shared_blks_hit = 0;
+    std::int64_t shared_blks_read = 0;
+    std::int64_t temp_blks_read = 0;
+    std::int64_t temp_blks_written = 0;
+    bool toplevel = true;
+    bool truncated = false;     // text cut at track_activity_query_size
+};
+
+struct CatalogColumn {
+    std::string name;
+    std::string type_name; // format_type(): "integer", "character varying(80)", ...
+    int attnum = 0;
+    bool not_null = false;
+};
+
+struct CatalogIndex {
+    std::string schema;
+    std::string name;
+    std::string table_schema;
+    std::string table;
+    std::vector<std::string> keys;    // key columns, or expressions' text, in order
+    std::vector<bool> descending;     // per key
+    std::vector<std::string> include; // INCLUDE columns
+    std::string predicate;            // partial index WHERE text; empty when none
+    std::string method;               // btree, hash, gin, gist, brin, ...
+    std::string definition;           // pg_get_indexdef()
+    bool unique = false;
+    bool primary = false;
+    bool is_constraint = false;       // backs a PRIMARY KEY / UNIQUE / EXCLUDE constraint
+    bool valid = true;                // indisvalid
+    std::int64_t size_bytes = 0;
+    std::int64_t idx_scan = 0;        // pg_stat_user_indexes
+    std::int64_t idx_blks_hit = 0;    // pg_statio_user_indexes
+    std::int64_t idx_blks_read = 0;
+};
+
+struct CatalogTable {
+    std::string schema;
+    std::string name;
+    char kind = 'r';            // relkind: r table, p partitioned, m matview, f foreign
+    bool temporary = false;
+    double reltuples = 0;       // planner's row estimate (-1 never analyzed on 14+)
+    std::int64_t relpages = 0;
+    std::int64_t size_bytes = 0; // heap only
+    std::vector<CatalogColumn> columns;
+    // pg_stat_user_tables
+    std::int64_t seq_scan = 0;
+    std::int64_t seq_tup_read = 0;
+    std::int64_t idx_scan = 0;
+    std::int64_t n_tup_ins = 0;
+    std::int64_t n_tup_upd = 0;
+    std::int64_t n_tup_del = 0;
+    std::int64_t n_live_tup = 0;
+    std::int64_t n_dead_tup = 0;
+    std::int64_t n_mod_since_analyze = 0;
+    bool ever_analyzed = false;  // last_analyze or last_autoanalyze set
+    // pg_statio_user_tables
+    std::int64_t heap_blks_read = 0;
+    std::int64_t heap_blks_hit = 0;
+    std::int64_t idx_blks_read = 0;
+    std::int64_t idx_blks_hit = 0;
+};
+
+struct ForeignKey {
+    std::string name;
+    std::string table_schema;
+    std::string table;
+    std::vector<std::string> columns;
+    std::string referenced_schema;
+    std::string referenced_table;
+    std::vector<std::string> referenced_columns;
+};
+
+/// pg_stats for one column.
+struct ColumnStats {
+    std::string schema;
+    std::string table;
+    std::string column;
+    double null_frac = 0;
+    double n_distinct = 0;      // negative: fraction of rows, as in pg_stats
+    std::vector<std::string> most_common_vals;
+    std::vector<double> most_common_freqs;
+    std::vector<std::string> histogram_bounds;
+    std::optional<double> correlation;
+};
+
+struct Setting {
+    std::string name;
+    std::string value; // current_setting() text, e.g. "4MB"
+    std::string unit;  // pg_settings.unit
+    std::string setting; // pg_settings.setting (raw, in units)
+};
+
+struct DatabaseStats {
+    std::int64_t blks_hit = 0;
+    std::int64_t blks_read = 0;
+    std::int64_t size_bytes = 0;
+    std::int64_t temp_files = 0;
+    std::int64_t temp_bytes = 0;
+};
+
+struct Workload {
+    int server_version_num = 0;    // 150004
+    std::string server_version;    // "15.4"
+    std::string database;
+    std::vector<std::string> search_path;
+    std::vector<WorkloadStatement> statements; // ordered by total_ms descending
+    std::vector<CatalogTable> tables;
+    std::vector<CatalogIndex> indexes;
+    std::vector<ForeignKey> foreign_keys;
+    std::vector<ColumnStats> column_stats;
+    std::vector<Setting> settings;
+    DatabaseStats database_stats;
+    bool hypopg_available = false;
+
+    const CatalogTable* find_table(std::string_view schema, std::string_view name) const;
+    const ColumnStats* find_stats(std::string_view schema, std::string_view table,
+                                  std::string_view column) const;
+    const Setting* find_setting(std::string_view name) const;
+};
+
+} // namespace dbadvise::analyzer

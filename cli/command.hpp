@@ -1,0 +1,54 @@
+// The subcommand table: each subcommand is one row (name, summary, configure function) and
+// one file, cli/<name>_command.cpp. configure() adds the subcommand's options to its CLI11 App
+// and returns the action that runs it once argv has been parsed.
+#pragma once
+
+#include <functional>
+#include <iosfwd>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace CLI {
+class App;
+}
+
+namespace dbadvise::cli {
+
+/// The process's streams and environment, passed in so tests can drive commands in-process.
+struct Io {
+    std::istream& in;
+    std::ostream& out;
+    std::ostream& err;
+    bool out_is_terminal = false;
+    bool no_color = false; // NO_COLOR set
+};
+
+using Action = std::function<int(Io&)>;
+
+struct Command {
+    std::string_view name;
+    std::string_view summary;
+    Action (*configure)(CLI::App& subcommand);
+};
+
+/// Every subcommand, in the order `--help` lists them.
+std::span<const Command> commands();
+
+/// An error that ends the run: printed as `dbadvise: error: <what>` and exit code `code`.
+class RunError : public std::runtime_error {
+public:
+    RunError(const std::string& what, int code) : std::runtime_error(what), m_code(code) {}
+    int code() const { return m_code; }
+
+private:
+    int m_code;
+};
+
+Action configure_lint(CLI::App& subcommand);
+Action configure_rules(CLI::App& subcommand);
+Action configure_analyze(CLI::App& subcommand);
+Action configure_explain(CLI::App& subcommand);
+
+} // namespace dbadvise::cli

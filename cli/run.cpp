@@ -1,0 +1,62 @@
+#include "cli/run.hpp"
+
+#include "cli/command.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <unistd.h>
+
+namespace dbadvise::cli {
+
+std::span<const Command> commands() {
+    static const Command k_commands[] = {
+        {"analyze", "Analyze a live database's workload: indexes, rewrites, health",
+         configure_analyze},
+        {"lint", "Check SQL files for anti-patterns and suggest rewrites (no database)",
+         configure_lint},
+        {"explain", "Analyze a saved EXPLAIN plan (JSON or text)", configure_explain},
+        {"rules", "List every rule: id, category, severity, rationale", configure_rules},
+    };
+    return k_commands;
+}
+
+int run(int argc, const char* const* argv, std::istream& in, std::ostream& out,
+        std::ostream& err) {
+    CLI::App app{"dbadvise: PostgreSQL slow-query and index advisor", "dbadvise"};
+    app.set_version_flag("--version", std::string("dbadvise ") + DBADVISE_VERSION);
+    app.require_subcommand(1);
+    Action chosen;
+    for (const Command& command : commands()) {
+        CLI::App* sub = app.add_subcommand(std::string(command.name), std::string(command.summary));
+        Action action = command.configure(*sub);
+        sub->callback([&chosen, action] { chosen = action; });
+    }
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        // CLI11 prints help and version through exit(); route its text to our streams.
+        const int code = e.get_exit_code();
+        if (code == static_cast<int>(CLI::ExitCodes::Success)) {
+            app.exit(e, out, err);
+            return k_exit_ok;
+        }
+        app.exit(e, out, err);
+        return k_exit_usage;
+    }
+    Io io{in, out, err, out.rdbuf() == std::cout.rdbuf() && isatty(STDOUT_FILENO) != 0,
+          std::getenv("NO_COLOR") != nullptr && *std::getenv("NO_COLOR") != '\0'};
+    try {
+        return chosen ? chosen(io) : k_exit_usage;
+    } catch (const RunError& e) {
+        err << "dbadvise: error: " << e.what() << '\n';
+        return e.code();
+    } catch (const std::exception& e) {
+        err << "dbadvise: error: " << e.what() << '\n';
+        return k_exit_runtime;
+    }
+}
+
+} // namespace dbadvise::cli

@@ -1,0 +1,56 @@
+// A report: everything one run found, ready to render. Reports never print; cli/ writes the
+// returned strings.
+#pragma once
+
+#include "analyzer/finding.hpp"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace dbadvise::reports {
+
+struct Source {
+    std::string kind;                 // "sql", "database" or "plan"
+    std::vector<std::string> files;   // inputs (sql, plan)
+    std::string server_version;       // database
+    std::string database;             // database
+};
+
+/// A plan node among the hottest of `dbadvise explain`.
+struct HotNode {
+    std::string path;       // "Plan/Plans[0]/Plans[1]"
+    std::string node_type;  // "Seq Scan"
+    std::string relation;   // relation or index name, empty when none
+    double exclusive_ms = 0;
+    double share = 0;       // of the plan's total time, 0..1
+};
+
+/// A free-form section of the text report (analyze's health and index summary) that also
+/// appears in JSON under `sections` as {title, lines}.
+struct Section {
+    std::string title;
+    std::vector<std::string> lines;
+};
+
+struct Report {
+    Source source;
+    analyzer::Evidence stats;                 // "statements": N, "elapsed_ms": X, ...
+    std::vector<analyzer::Finding> findings;  // already in report order
+    std::vector<HotNode> hot_nodes;
+    std::vector<Section> sections;
+    bool partial = false;                     // the run stopped early (analyze)
+    std::vector<std::string> notes;           // run-level remarks (HypoPG missing, ...)
+};
+
+struct TextOptions {
+    bool color = false;
+};
+
+/// Text for a person at a terminal: findings grouped and located, suggestions inline.
+std::string render_text(const Report& report, const TextOptions& options);
+
+/// JSON following schema_version 1 (docs/report.schema.json), newline-terminated.
+std::string render_json(const Report& report);
+
+} // namespace dbadvise::reports

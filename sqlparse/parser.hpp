@@ -1,0 +1,35 @@
+// Entry points of sqlparse: split a script into statements and turn each into the query model.
+// This and the other sqlparse headers are the only API; pg_query.h stays inside sqlparse/*.cpp.
+#pragma once
+
+#include "sqlparse/query_model.hpp"
+
+#include <expected>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dbadvise::sqlparse {
+
+/// Splits `text` into statements (comments and strings respected) and parses each one.
+/// Returns one entry per statement in source order; a statement the parser rejects is an
+/// entry with `error` set, and the others are still parsed. Never throws for bad SQL.
+/// Offsets in the result are byte offsets into `text`.
+std::vector<ParsedStatement> parse_script(std::string_view text);
+
+/// Parses `text` as one statement (for example a pg_stat_statements entry with $n
+/// parameters). Offsets are byte offsets into `text`. A text of several statements yields
+/// the first; an empty text yields an error.
+ParsedStatement parse_statement(std::string_view text);
+
+/// True when `sql` parses without error (used to check suggested rewrites).
+bool parses(std::string_view sql);
+
+/// libpg_query's normalization: constants replaced by $n. Error on a syntax error.
+std::expected<std::string, ParseError> normalize(std::string_view sql);
+
+/// libpg_query's fingerprint as 16 hex digits: equal for statements that differ only in
+/// constants and formatting. Error on a syntax error.
+std::expected<std::string, ParseError> fingerprint(std::string_view sql);
+
+} // namespace dbadvise::sqlparse

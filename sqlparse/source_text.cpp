@@ -1,0 +1,42 @@
+#include "sqlparse/source_text.hpp"
+
+#include <algorithm>
+
+namespace dbadvise::sqlparse {
+
+SourceText::SourceText(std::string_view text) : m_text(text) {
+    m_line_starts.push_back(0);
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '\n') {
+            m_line_starts.push_back(static_cast<int>(i + 1));
+        }
+    }
+}
+
+LineColumn SourceText::locate(int offset) const {
+    if (offset < 0) {
+        return {};
+    }
+    offset = std::min(offset, static_cast<int>(m_text.size()));
+    const auto it = std::upper_bound(m_line_starts.begin(), m_line_starts.end(), offset);
+    const int line_index = static_cast<int>(it - m_line_starts.begin()) - 1;
+    const int line_start = m_line_starts[static_cast<std::size_t>(line_index)];
+    // Columns count characters: skip UTF-8 continuation bytes (10xxxxxx).
+    int column = 1;
+    for (int i = line_start; i < offset; ++i) {
+        const auto byte = static_cast<unsigned char>(m_text[static_cast<std::size_t>(i)]);
+        if ((byte & 0xC0) != 0x80) {
+            ++column;
+        }
+    }
+    return {line_index + 1, column};
+}
+
+std::string_view SourceText::slice(int begin, int end) const {
+    const int size = static_cast<int>(m_text.size());
+    begin = std::clamp(begin, 0, size);
+    end = std::clamp(end, begin, size);
+    return m_text.substr(static_cast<std::size_t>(begin), static_cast<std::size_t>(end - begin));
+}
+
+} // namespace dbadvise::sqlparse
