@@ -1,0 +1,49 @@
+// The analyze driver: turns a Workload (read from a live server by db/) into findings and
+// report sections, using the planner interface for what-if costing. Pure: no I/O, no clock.
+#pragma once
+
+#include "analyzer/finding.hpp"
+#include "analyzer/planner.hpp"
+#include "analyzer/workload.hpp"
+#include "sqlparse/query_model.hpp"
+
+#include <string>
+#include <vector>
+
+namespace dbadvise::analyzer {
+
+/// A workload statement with its parse (text offsets point into `source->text`).
+struct ParsedWorkloadStatement {
+    const WorkloadStatement* source = nullptr;
+    sqlparse::ParsedStatement parsed;
+};
+
+enum class HypoMode { automatic, require, off };
+
+struct AnalyzeOptions {
+    int max_indexes = 10;
+    double budget_mb = 0;      // 0: no size budget
+    HypoMode hypopg = HypoMode::automatic;
+    double min_saving = 0.05;  // stop when the next index saves less than this share of cost
+};
+
+/// A text block for the report (index summary, cache health, ...).
+struct ReportSection {
+    std::string title;
+    std::vector<std::string> lines;
+};
+
+struct AnalyzeResult {
+    std::vector<Finding> findings; // ranked: highest measured time first
+    std::vector<ReportSection> sections;
+    std::vector<std::string> notes; // run-level remarks: "HypoPG is not installed: ..."
+    Evidence stats;                 // statements, planner_calls, hypothetical_indexes, ...
+    bool partial = false;           // planning stopped early (connection lost)
+};
+
+/// Parses each workload statement, runs the lint rules on it (ranked by its total time), the
+/// index advisor (through `planner`, null when what-if costing is off), the existing-index
+/// checks and the health checks.
+AnalyzeResult analyze(const Workload& workload, Planner* planner, const AnalyzeOptions& options);
+
+} // namespace dbadvise::analyzer

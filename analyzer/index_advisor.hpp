@@ -1,0 +1,26 @@
+// The index advisor: candidate indexes from the workload's query models, what-if costing
+// through the Planner (HypoPG), greedy selection across the whole workload. Without a planner
+// it ranks candidates by a selectivity model from pg_stats and marks them unverified.
+#pragma once
+
+#include "analyzer/analyze.hpp"
+
+namespace dbadvise::analyzer {
+
+struct AdvisorResult {
+    std::vector<Finding> findings;         // one per recommended index (category index)
+    std::vector<ReportSection> sections;   // summary table of recommendations
+    std::vector<std::string> notes;
+    int candidates = 0;
+    int statements_planned = 0;
+    int statements_failed = 0;             // each also a finding with the server's message
+    bool verified = false;                 // costed with hypothetical indexes
+    bool partial = false;
+};
+
+/// Recommends indexes for `statements`. `planner` may be null (no what-if costing).
+AdvisorResult advise_indexes(const Workload& workload,
+                             const std::vector<ParsedWorkloadStatement>& statements,
+                             Planner* planner, const AnalyzeOptions& options);
+
+} // namespace dbadvise::analyzer
