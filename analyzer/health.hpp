@@ -5,6 +5,10 @@
 
 #include "analyzer/analyze.hpp"
 
+#include <optional>
+#include <string>
+#include <vector>
+
 namespace dbadvise::analyzer {
 
 struct HealthResult {
@@ -16,5 +20,31 @@ struct HealthResult {
 /// so that a statement's reads can be tied to the index that removes them.
 HealthResult check_health(const Workload& workload,
                           const std::vector<Finding>& recommendations);
+
+// --- --analyze-plans: EXPLAIN (ANALYZE, BUFFERS) of the top SELECT statements -------------
+
+/// A statement chosen for EXPLAIN ANALYZE, with parameter values to run it with.
+struct PlanTarget {
+    std::string queryid;
+    std::string sql;                              // the normalized text, $n parameters kept
+    std::vector<std::optional<std::string>> params; // values for $1..$n; nullopt is NULL
+    std::vector<std::string> param_sources;       // per parameter: "orders.customer_id
+                                                  // histogram median", "LIMIT", "unknown"
+};
+
+/// The `limit` SELECT statements with the most total time that are safe to execute: plain
+/// SELECT (never DML, no FOR UPDATE/SHARE row locks), top level, text not truncated. Values
+/// for $n come from pg_stats of the column each parameter meets (histogram median or middle
+/// most-common value for equality, quartiles for ranges), 10 for LIMIT, 0 for OFFSET, NULL
+/// when nothing tells. A statement that does not parse is skipped.
+std::vector<PlanTarget> choose_plan_targets(const Workload& workload, std::size_t limit);
+
+/// The outcome of running one PlanTarget: the EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) text,
+/// or the server's error.
+struct CapturedPlan {
+    std::string queryid;
+    std::string plan_json; // empty when it failed
+    std::string error;     // the server's message when it failed
+};
 
 } // namespace dbadvise::analyzer
