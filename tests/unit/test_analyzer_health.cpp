@@ -370,3 +370,29 @@ TEST_CASE("check_health: the cache section lists tables and statements by reads"
                                "SELECT name FROM customers WHERE id = $1");
     CHECK((statements + 3)->starts_with("  101 "));
 }
+
+TEST_CASE("check_health: the cache section lists indexes by reads") {
+    auto workload = test::healthy_workload();
+    analyzer::CatalogIndex pkey;
+    pkey.schema = "public";
+    pkey.name = "orders_pkey";
+    pkey.table_schema = "public";
+    pkey.table = "orders";
+    pkey.size_bytes = 4LL << 20;
+    pkey.idx_blks_hit = 9'000;
+    pkey.idx_blks_read = 1'000;
+    analyzer::CatalogIndex cold = pkey;
+    cold.name = "orders_created_at_idx";
+    cold.idx_blks_read = 0;
+    workload.indexes = {cold, pkey};
+    const auto lines = analyzer::check_health(workload, {}).sections[0].lines;
+    const auto heading = std::find(lines.begin(), lines.end(), "Indexes with the most reads:");
+    REQUIRE(heading != lines.end());
+    REQUIRE(heading + 2 < lines.end());
+    CHECK(*(heading + 2) ==
+          "  public.orders_pkey                              90.00%         1000     4.0 MB");
+    // An index never read from outside the cache is not listed.
+    CHECK(std::none_of(lines.begin(), lines.end(), [](const std::string& line) {
+        return line.find("orders_created_at_idx") != std::string::npos;
+    }));
+}
