@@ -148,15 +148,16 @@ std::string concurrently(std::string definition) {
 
 // <table>_<col>_..._idx from plain column names, at most 63 bytes (NAMEDATALEN - 1).
 std::string index_name(const ForeignKey& key) {
-    std::string name = key.table;
-    for (const std::string& column : key.columns) {
-        std::string plain;
-        for (const char c : column) {
+    const auto plain = [](std::string_view text) {
+        std::string out;
+        for (const char c : text) {
             if (std::isalnum(static_cast<unsigned char>(c)) || c == '_')
-                plain += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+                out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         }
-        name += "_" + plain;
-    }
+        return out;
+    };
+    std::string name = plain(key.table);
+    for (const std::string& column : key.columns) name += "_" + plain(column);
     if (name.size() > 59) name.resize(59);
     return name + "_idx";
 }
