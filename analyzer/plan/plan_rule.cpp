@@ -113,6 +113,13 @@ std::vector<ConditionColumn> condition_columns(std::string_view condition) {
         }
         columns.push_back({predicate.column.qualifier, predicate.column.name, use, predicate.in_or});
     }
+    // Column = column of two different relations is a join condition: both sides are
+    // equality columns of their own relation (the inner side of a nested loop wants one).
+    for (const sqlparse::JoinCondition& join : parsed.statement->query.join_conditions) {
+        const ColumnUse use = join.op == "=" ? ColumnUse::equality : ColumnUse::other;
+        columns.push_back({join.left.qualifier, join.left.name, use, false});
+        columns.push_back({join.right.qualifier, join.right.name, use, false});
+    }
     return columns;
 }
 

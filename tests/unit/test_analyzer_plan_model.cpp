@@ -190,7 +190,8 @@ TEST_CASE("parse_json_plan") {
         CHECK(plan.nodes[0].path == "[0]/Plan");
         CHECK(plan.nodes[1].path == "[1]/Plan");
         CHECK(plan.nodes[1].statement == 1);
-        CHECK(plan.nodes[1].line == 3);
+        CHECK(plan.nodes[0].line == 2);
+        CHECK(plan.nodes[1].line == 4);
         CHECK(plan.statements[0].total_ms == 2.0);
         CHECK(plan.statements[1].total_ms == 3.0);
         CHECK(plan.total_ms() == 5.0);
@@ -228,7 +229,7 @@ TEST_CASE("parse_json_plan errors") {
               == "invalid JSON: syntax error while parsing object key - invalid string: missing "
                  "closing quote; last read: '\"Actual Startup Tim'; expected string literal");
         CHECK(plan.error().line == 13);
-        CHECK(plan.error().column == 25);
+        CHECK(plan.error().column == 26); // just past the last character read
     }
     SUBCASE("a syntax error in the middle") {
         const auto plan = parse_plan("[{\"Plan\": {\"Node Type\": \"Seq Scan\",\n  }}]");
@@ -417,7 +418,7 @@ TEST_CASE("parse_text_plan") {
         const Plan plan = parsed(one + one);
         REQUIRE(plan.statements.size() == 2);
         CHECK(plan.nodes[1].path == "[1]/Plan");
-        CHECK(plan.nodes[1].line == 10);
+        CHECK(plan.nodes[1].line == 12);
     }
     SUBCASE("not a plan") {
         const auto plan = parse_plan("hello world\nsecond line\n");

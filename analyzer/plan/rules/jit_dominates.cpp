@@ -44,11 +44,11 @@ void check(const Plan& plan, std::vector<Finding>& out) {
                         100.0 * jit.total_ms / total, jit.total_ms, total),
             fmt::format("JIT compiled {} functions in {:.3f} ms (generation {:.3f}, inlining "
                         "{:.3f}, optimization {:.3f}, emission {:.3f}) for a statement that "
-                        "ran {:.3f} ms in all; the plan's cost is only {:.2f}. Raise "
+                        "ran {:.3f} ms in all (plan at {}, cost {:.2f}). Raise "
                         "jit_above_cost above this plan's cost (the default is 100000), or turn "
                         "JIT off for this workload.",
                         jit.functions, jit.total_ms, jit.generation_ms, jit.inlining_ms,
-                        jit.optimization_ms, jit.emission_ms, total, root.total_cost));
+                        jit.optimization_ms, jit.emission_ms, total, root.path, root.total_cost));
         f.subject = root.path + "/JIT";
         f.evidence.emplace_back("jit_total_ms", jit.total_ms);
         f.evidence.emplace_back("execution_ms", total);
