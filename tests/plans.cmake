@@ -1,0 +1,92 @@
+# End-to-end tests of `dbadvise explain` on the plans captured from PostgreSQL 15 in
+# testdata/plans (see testdata/plans/capture.sh) and on bad input in testdata/plans/bad.
+# Each test runs the binary through sh, appends "exit=<status>" to the combined output and
+# matches both; no database is needed.
+
+set(dbadvise_plans_dir ${PROJECT_SOURCE_DIR}/testdata/plans)
+
+# dbadvise_explain_test(<name> <exit status> <regex> <shell arguments of `dbadvise explain`>)
+# passes when the output (stdout and stderr) matches <regex> followed, later, by the exit
+# status. FAIL_REGEX, when set in the caller, must not appear.
+function(dbadvise_explain_test name status regex arguments)
+  add_test(NAME explain_${name}
+    COMMAND sh -c "\"$<TARGET_FILE:dbadvise>\" explain ${arguments} 2>&1; echo \"exit=$?\""
+    WORKING_DIRECTORY ${dbadvise_plans_dir})
+  set_tests_properties(explain_${name} PROPERTIES
+    PASS_REGULAR_EXPRESSION "${regex}.*exit=${status}\n")
+  if(DEFINED FAIL_REGEX)
+    set_tests_properties(explain_${name} PROPERTIES FAIL_REGULAR_EXPRESSION "${FAIL_REGEX}")
+  endif()
+endfunction()
+
+# Each rule on the plan captured to provoke it: reported, and --fail-on info exits 1.
+foreach(case_rule IN ITEMS
+    seq_scan_filter.json=seq-scan-filter
+    seq_scan_filter_text.txt=seq-scan-filter
+    row_misestimate.json=row-misestimate
+    row_misestimate_stale.json=row-misestimate
+    sort_spill.json=sort-spill
+    sort_spill_text.txt=sort-spill
+    hash_batches.json=hash-batches
+    hash_batches_text.txt=hash-batches
+    nested_loop_inner_seq.json=nested-loop-inner-scan
+    index_only_heap_fetches.json=index-only-heap-fetches
+    lossy_bitmap.json=lossy-bitmap
+    low_cache_hit.json=low-cache-hit
+    workers_not_launched.json=workers-not-launched
+    index_filter.json=index-filter
+    jit_dominates.json=jit-dominates)
+  string(REPLACE "=" ";" pair ${case_rule})
+  list(GET pair 0 file)
+  list(GET pair 1 rule)
+  string(REGEX REPLACE "\\.(json|txt)$" "" name ${file})
+  dbadvise_explain_test(${name}_reports_${rule} 1 "${rule}" "--fail-on info ${file}")
+endforeach()
+
+# Healthy plans: no finding at all, so even --fail-on info exits 0.
+foreach(file IN ITEMS healthy.json healthy_text.txt parallel_workers.json estimate_only.json)
+  string(REGEX REPLACE "\\.(json|txt)$" "" name ${file})
+  dbadvise_explain_test(${name}_no_finding 0 "" "--fail-on info ${file}")
+endforeach()
+
+# Exit codes and options.
+dbadvise_explain_test(findings_without_fail_on 0 "sort-spill" "sort_spill.json")
+dbadvise_explain_test(fail_on_above_severity 0 "lossy-bitmap" "--fail-on warning lossy_bitmap.json")
+dbadvise_explain_test(fail_on_warning 1 "sort-spill" "--fail-on warning sort_spill.json")
+dbadvise_explain_test(standard_input 1 "seq-scan-filter" "--fail-on warning - < seq_scan_filter_text.txt")
+dbadvise_explain_test(json_format 0 "\"rule\": *\"hash-batches\"" "--format json hash_batches.json")
+dbadvise_explain_test(json_hot_nodes 0 "\"hot_nodes\"" "--format json sort_spill.json")
+dbadvise_explain_test(output_file 0 "jit-dominates"
+  "-o \"${CMAKE_CURRENT_BINARY_DIR}/explain_output.txt\" jit_dominates.json && cat \"${CMAKE_CURRENT_BINARY_DIR}/explain_output.txt\"")
+dbadvise_explain_test(unwritable_output 3 "cannot write '/nonexistent/dir/out.txt'"
+  "-o /nonexistent/dir/out.txt sort_spill.json")
+dbadvise_explain_test(usage_no_file 2 "PLAN is required" "")
+dbadvise_explain_test(usage_bad_format 2 "--format: xml not in" "--format xml healthy.json")
+dbadvise_explain_test(usage_bad_fail_on 2 "--fail-on: fatal not in" "--fail-on fatal healthy.json")
+
+# Bad input: a clear message with its location and exit 3; tolerated oddities still work.
+dbadvise_explain_test(missing_file 3
+  "dbadvise: error: cannot read 'missing.json': No such file or directory" "missing.json")
+dbadvise_explain_test(truncated_json 3
+  "dbadvise: error: bad/truncated.json:20:36: invalid JSON: syntax error while parsing object key - unexpected end of input; expected string literal"
+  "bad/truncated.json")
+dbadvise_explain_test(json_not_a_plan 3
+  "dbadvise: error: bad/not_a_plan.json: not an EXPLAIN plan: no object with a \"Plan\" member"
+  "bad/not_a_plan.json")
+dbadvise_explain_test(empty_input 3
+  "dbadvise: error: bad/empty.json: empty input: expected an EXPLAIN plan in JSON or text format"
+  "bad/empty.json")
+dbadvise_explain_test(empty_standard_input 3 "dbadvise: error: -: empty input" "- < /dev/null")
+dbadvise_explain_test(text_not_a_plan 3
+  "dbadvise: error: bad/garbage.txt:1:1: not an EXPLAIN plan: expected a plan node, found \"this is not a plan\""
+  "bad/garbage.txt")
+dbadvise_explain_test(directory_input 3 "dbadvise: error: cannot read 'bad'" "bad")
+dbadvise_explain_test(unknown_fields_tolerated 1 "seq-scan-filter" "--fail-on warning bad/unknown_fields.json")
+dbadvise_explain_test(odd_indentation_tolerated 1 "sort-spill" "--fail-on warning bad/odd_indent.txt")
+
+# A 50 MB plan (generated by the benchmark program) goes through without trouble.
+if(DBADVISE_BENCH)
+  add_test(NAME explain_50mb_plan
+    COMMAND sh -c "\"$<TARGET_FILE:plan_bench>\" --mb 50 --generate-only --keep \"${CMAKE_CURRENT_BINARY_DIR}/plan_50mb.json\" >/dev/null && \"$<TARGET_FILE:dbadvise>\" explain --format json -o \"${CMAKE_CURRENT_BINARY_DIR}/plan_50mb_report.json\" \"${CMAKE_CURRENT_BINARY_DIR}/plan_50mb.json\"; status=$?; rm -f \"${CMAKE_CURRENT_BINARY_DIR}/plan_50mb.json\"; grep -c seq-scan-filter \"${CMAKE_CURRENT_BINARY_DIR}/plan_50mb_report.json\" >/dev/null; echo \"exit=$status\"")
+  set_tests_properties(explain_50mb_plan PROPERTIES PASS_REGULAR_EXPRESSION "exit=0\n" TIMEOUT 120)
+endif()
