@@ -98,6 +98,24 @@ TEST_CASE("choose_plan_targets") {
         CHECK(targets[0].params[1] == "2024-07-01");
         CHECK(targets[0].params[2] == "0");
     }
+    SUBCASE("to_timestamp($n) against a timestamp gets epoch seconds") {
+        auto workload = workload_with({test::healthy_statement(
+            "1",
+            "SELECT count(*) FROM orders WHERE created_at BETWEEN to_timestamp($1) AND "
+            "to_timestamp($2)",
+            1, 10)});
+        workload.column_stats[1].histogram_bounds = {
+            "2024-01-01 00:00:00+00", "2024-06-30 12:00:00.25+02", "2025-01-01 00:00:00-01:30"};
+        const auto targets = analyzer::choose_plan_targets(workload, 10);
+        REQUIRE(targets.size() == 1);
+        REQUIRE(targets[0].params.size() == 2);
+        // 2024-06-30 12:00:00+02 is 10:00 UTC.
+        CHECK(targets[0].params[0] == "1719741600");
+        CHECK(targets[0].params[1] == "1719741600");
+        CHECK(targets[0].param_sources[0] == "orders.created_at 45th percentile as epoch seconds");
+        workload.column_stats[1].histogram_bounds = {"2025-01-01 00:00:00-01:30"};
+        CHECK(analyzer::choose_plan_targets(workload, 10)[0].params[0] == "1735695000");
+    }
     SUBCASE("a statement that does not parse is skipped") {
         const auto workload =
             workload_with({test::healthy_statement("1", "SELECT FROM WHERE (", 1, 10)});
