@@ -1,0 +1,73 @@
+// The lint driver: parse a script, run every rule on every statement, locate the findings.
+#include "analyzer/lint.hpp"
+
+#include "analyzer/rule.hpp"
+#include "sqlparse/parser.hpp"
+#include "sqlparse/source_text.hpp"
+
+#include <fmt/format.h>
+
+namespace dbadvise::analyzer {
+
+namespace {
+
+Finding parse_error_finding(const sqlparse::ParseError& error) {
+    Finding f;
+    f.rule = "parse-error";
+    f.category = Category::input;
+    f.severity = Severity::error;
+    f.title = "Statement does not parse";
+    f.message = error.message.empty() ? std::string("the statement could not be parsed")
+                                      : error.message;
+    f.subject = error.message;
+    f.location = Location{};
+    f.location->offset = error.offset >= 0 ? error.offset : error.statement_span.begin;
+    return f;
+}
+
+} // namespace
+
+void lint_text(std::string_view file_name, std::string_view text, const Schema* schema,
+               std::vector<Finding>& out, LintStats& stats) {
+    const std::vector<sqlparse::ParsedStatement> parsed = sqlparse::parse_script(text);
+    const RuleContext context{text, schema};
+    std::vector<Finding> found;
+    for (const sqlparse::ParsedStatement& entry : parsed) {
+        ++stats.statements;
+        if (entry.error || !entry.statement) {
+            ++stats.parse_errors;
+            if (entry.error) {
+                found.push_back(parse_error_finding(*entry.error));
+            }
+            continue;
+        }
+        const sqlparse::Statement& statement = *entry.statement;
+        const std::size_t first = found.size();
+        for (const Rule& rule : lint_rules()) {
+            rule.check(statement, context, found);
+        }
+        // Two statements of a file can raise the same rule on the same subject; the statement's
+        // fingerprint keeps their stable ids apart, and stays equal when only constants or
+        // formatting change.
+        if (!statement.fingerprint.empty()) {
+            for (std::size_t i = first; i < found.size(); ++i) {
+                found[i].subject = fmt::format("{} @{}", found[i].subject, statement.fingerprint);
+            }
+        }
+    }
+    const sqlparse::SourceText source(text);
+    for (Finding& f : found) {
+        if (!f.location) {
+            f.location = Location{};
+        }
+        f.location->file = std::string(file_name);
+        const sqlparse::LineColumn lc = source.locate(f.location->offset);
+        f.location->line = lc.line;
+        f.location->column = lc.column;
+    }
+    sort_by_location(found);
+    out.insert(out.end(), std::make_move_iterator(found.begin()),
+               std::make_move_iterator(found.end()));
+}
+
+} // namespace dbadvise::analyzer
