@@ -53,8 +53,18 @@ void check(const sqlparse::Statement& statement, const RuleContext&, std::vector
             if (sense == 0 || (cmp.subquery_index < 0 && !q.group_by.empty())) {
                 continue;
             }
+            // Name the call as written where the model tells: count(*) or count(expression).
+            const sqlparse::Query& owner =
+                cmp.subquery_index >= 0 &&
+                        cmp.subquery_index < static_cast<int>(q.subqueries.size())
+                    ? q.subqueries[static_cast<std::size_t>(cmp.subquery_index)]
+                    : q;
+            bool star = false;
+            for (const sqlparse::FunctionCall& call : owner.functions) {
+                star = star || (call.name == "count" && call.star);
+            }
             const std::string comparison =
-                fmt::format("count(*) {} {}", cmp.op, trim(cmp.constant));
+                fmt::format("count({}) {} {}", star ? "*" : "...", cmp.op, trim(cmp.constant));
             const std::string_view fix = sense > 0 ? "EXISTS" : "NOT EXISTS";
             Finding f = make_finding(
                 count_for_existence(), cmp.offset,

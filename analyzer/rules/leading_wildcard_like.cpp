@@ -64,16 +64,24 @@ void check(const sqlparse::Statement& statement, const RuleContext&, std::vector
                 how = "A trigram index (pg_trgm, `USING gin (column gin_trgm_ops)`) on the "
                       "searched expression serves such patterns.";
             } else {
+                // `lower(name) LIKE '%x'` needs the index on lower(name), not on name.
+                std::string expression = quote_identifier(like.column.name);
+                for (const sqlparse::Predicate& p : q.predicates) {
+                    if (p.wrap != sqlparse::WrapKind::none && !p.wrapped_text.empty() &&
+                        p.span.valid() && like.offset >= p.span.begin &&
+                        like.offset < p.span.end) {
+                        expression = strip_qualifier(p.wrapped_text, like.column.qualifier);
+                    }
+                }
                 const std::string table = relation_text(*rel);
-                const std::string column = quote_identifier(like.column.name);
                 sql = fmt::format("CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"
                                   "CREATE INDEX CONCURRENTLY {}_{}_trgm_idx ON {} USING gin ({} "
                                   "gin_trgm_ops);",
                                   index_name_part(rel->name), index_name_part(like.column.name),
-                                  table, column);
-                how = fmt::format("A trigram GIN index on {}.{} serves {} with wildcards "
+                                  table, expression);
+                how = fmt::format("A trigram GIN index on {} of {} serves {} with wildcards "
                                   "anywhere: see the suggested SQL.",
-                                  table, column, op);
+                                  expression, table, op);
             }
             const std::string column_name =
                 like.column.name.empty() ? std::string("the expression") : column_text(like.column);

@@ -75,7 +75,6 @@ std::string element_type(const sqlparse::Query& q, const Predicate& p, const Sch
 
 void check(const sqlparse::Statement& statement, const RuleContext& context,
            std::vector<Finding>& out) {
-    const int next_param = max_parameter(slice(context.source, statement.span)) + 1;
     for_each_query(statement.query, [&](const sqlparse::Query& q, const sqlparse::Query*) {
         for (const Predicate& p : q.predicates) {
             if (p.operand.kind != sqlparse::OperandKind::list ||
@@ -84,6 +83,7 @@ void check(const sqlparse::Statement& statement, const RuleContext& context,
                 continue;
             }
             const bool negated = p.op == "NOT IN" || p.op == "<> ALL";
+            const int next_param = max_parameter(slice(context.source, statement.span)) + 1;
             const std::string column =
                 p.wrapped_text.empty() ? column_text(p.column) : p.wrapped_text;
             const std::string type = element_type(q, p, context.schema);

@@ -83,31 +83,6 @@ std::optional<std::string> date_range(const Predicate& p) {
     return std::nullopt;
 }
 
-// `text` without `qualifier.` prefixes: index expressions name columns bare.
-std::string strip_qualifier(std::string_view text, std::string_view qualifier) {
-    if (qualifier.empty()) {
-        return std::string(text);
-    }
-    const std::vector<Token> tokens = tokenize(text, 0, static_cast<int>(text.size()));
-    std::string out;
-    int pos = 0;
-    for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
-        std::string_view word = slice(text, tokens[i].begin, tokens[i].end);
-        if (tokens[i].kind == Token::Kind::quoted_identifier && word.size() >= 2) {
-            word = word.substr(1, word.size() - 2);
-        }
-        const bool is_name = tokens[i].kind == Token::Kind::word ||
-                             tokens[i].kind == Token::Kind::quoted_identifier;
-        if (is_name && word == qualifier && slice(text, tokens[i + 1].begin, tokens[i + 1].end) == "." &&
-            (i == 0 || slice(text, tokens[i - 1].begin, tokens[i - 1].end) != ".")) {
-            out += slice(text, pos, tokens[i].begin);
-            pos = tokens[i + 1].end;
-        }
-    }
-    out += slice(text, pos, static_cast<int>(text.size()));
-    return out;
-}
-
 void check_predicate(const sqlparse::Statement& statement, const RuleContext& context,
                      const sqlparse::Query& q, const Predicate& p, std::vector<Finding>& out) {
     if (p.wrap != WrapKind::function && p.wrap != WrapKind::cast &&
@@ -116,6 +91,15 @@ void check_predicate(const sqlparse::Statement& statement, const RuleContext& co
     }
     if (!is_index_operator(p.op) || p.column.name.empty()) {
         return;
+    }
+    // `lower(name) LIKE '%x'` cannot use an index even unwrapped: leading-wildcard-like
+    // reports it with the trigram index that does help.
+    if (p.op == "LIKE" && p.operand.kind == sqlparse::OperandKind::constant) {
+        const std::string_view pattern = trim(p.operand.text);
+        if (pattern.starts_with("'%") || pattern.starts_with("'_") ||
+            pattern.starts_with("%") || pattern.starts_with("_")) {
+            return;
+        }
     }
     const sqlparse::Relation* rel = relation_of(q, p.column);
     if (p.operand.kind == sqlparse::OperandKind::column && p.operand.column &&

@@ -26,8 +26,10 @@ void check(const sqlparse::Statement& statement, const RuleContext& context,
            std::vector<Finding>& out) {
     for_each_query(statement.query, [&](const sqlparse::Query& q, const sqlparse::Query*) {
         for (const sqlparse::SubLink& link : q.sublinks) {
+            // `x <> ALL (SELECT ...)` is the same test as NOT IN, with the same NULL trap.
             const bool not_in = link.kind == sqlparse::SubLinkKind::not_in ||
-                                (link.kind == sqlparse::SubLinkKind::in && link.negated);
+                                (link.kind == sqlparse::SubLinkKind::in && link.negated) ||
+                                (link.kind == sqlparse::SubLinkKind::all && link.op == "<>");
             if (!not_in) {
                 continue;
             }
@@ -40,7 +42,8 @@ void check(const sqlparse::Statement& statement, const RuleContext& context,
                                                 rewritten.error());
             Finding f = make_finding(
                 not_in_subquery(), link.offset,
-                fmt::format("`{} NOT IN (SELECT ...)`: use NOT EXISTS", test),
+                fmt::format("`{} {} (SELECT ...)`: use NOT EXISTS", test,
+                            link.kind == sqlparse::SubLinkKind::all ? "<> ALL" : "NOT IN"),
                 fmt::format(
                     "If the subquery returns any NULL, `{0} NOT IN (...)` is never true and the "
                     "query returns no rows; a NULL {0} is never returned either. Because of "

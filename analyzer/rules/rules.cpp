@@ -327,6 +327,31 @@ bool is_word(std::string_view source, const Token& token, std::string_view keywo
            iequals(slice(source, token.begin, token.end), keyword);
 }
 
+// `text` without `qualifier.` prefixes: index expressions name columns bare.
+std::string strip_qualifier(std::string_view text, std::string_view qualifier) {
+    if (qualifier.empty()) {
+        return std::string(text);
+    }
+    const std::vector<Token> tokens = tokenize(text, 0, static_cast<int>(text.size()));
+    std::string out;
+    int pos = 0;
+    for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
+        std::string_view word = slice(text, tokens[i].begin, tokens[i].end);
+        if (tokens[i].kind == Token::Kind::quoted_identifier && word.size() >= 2) {
+            word = word.substr(1, word.size() - 2);
+        }
+        const bool is_name = tokens[i].kind == Token::Kind::word ||
+                             tokens[i].kind == Token::Kind::quoted_identifier;
+        if (is_name && word == qualifier && slice(text, tokens[i + 1].begin, tokens[i + 1].end) == "." &&
+            (i == 0 || slice(text, tokens[i - 1].begin, tokens[i - 1].end) != ".")) {
+            out += slice(text, pos, tokens[i].begin);
+            pos = tokens[i + 1].end;
+        }
+    }
+    out += slice(text, pos, static_cast<int>(text.size()));
+    return out;
+}
+
 int max_parameter(std::string_view text) {
     int highest = 0;
     for (const Token& t : tokenize(text, 0, static_cast<int>(text.size()))) {

@@ -73,6 +73,10 @@ bool iequals(std::string_view a, std::string_view b);
 /// Highest `$n` parameter number in `text` (0 when none); strings and comments are skipped.
 int max_parameter(std::string_view text);
 
+/// `text` with the `qualifier.` prefixes of column references removed: index expressions
+/// name columns bare (`lower(u.email)` -> `lower(email)`).
+std::string strip_qualifier(std::string_view text, std::string_view qualifier);
+
 /// A name usable in an index name: lower case letters, digits and `_` only.
 std::string index_name_part(std::string_view text);
 

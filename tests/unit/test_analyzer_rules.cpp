@@ -135,6 +135,19 @@ TEST_CASE("rule not-in-subquery") {
               "created_at > now() - interval '1 year' AND customer_id = customers.id)");
         CHECK(sqlparse::parses(found[0].suggestion.rewritten_query));
     }
+    SUBCASE("<> ALL (subquery) has the same NULL trap: reported, not rewritten") {
+        const auto found = run_rule("not-in-subquery", "SELECT id FROM customers c WHERE c.id <> "
+                                                       "ALL (SELECT customer_id FROM orders)");
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].title == "`c.id <> ALL (SELECT ...)`: use NOT EXISTS");
+        CHECK(found[0].suggestion.rewritten_query.empty());
+    }
+    SUBCASE("NOT (x IN (subquery)) is reported; its text is not spliced") {
+        const auto found = run_rule("not-in-subquery", "SELECT id FROM customers c WHERE NOT "
+                                                       "(c.id IN (SELECT customer_id FROM orders))");
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].suggestion.rewritten_query.empty());
+    }
     SUBCASE("silent: NOT EXISTS, NOT IN over a literal list, IN subquery") {
         CHECK(run_rule("not-in-subquery", "SELECT id FROM customers c WHERE NOT EXISTS (SELECT "
                                           "1 FROM orders o WHERE o.customer_id = c.id)")
@@ -339,6 +352,14 @@ TEST_CASE("rule non-sargable-predicate") {
             run_rule("non-sargable-predicate", "SELECT id FROM products WHERE price * 2 > 100");
         REQUIRE(found.size() == 1);
         CHECK(contains(found[0].message, "Move the arithmetic to the other side"));
+    }
+    SUBCASE("a leading-wildcard LIKE is left to leading-wildcard-like") {
+        CHECK(run_rule("non-sargable-predicate",
+                       "SELECT id FROM users WHERE lower(name) LIKE '%smith%'")
+                  .empty());
+        CHECK(run_rule("non-sargable-predicate",
+                       "SELECT id FROM users WHERE lower(name) LIKE 'smith%'")
+                  .size() == 1);
     }
     SUBCASE("silent: functions and casts on the value side, plain comparisons") {
         CHECK(run_rule("non-sargable-predicate", "SELECT id FROM users WHERE email = lower($1)")

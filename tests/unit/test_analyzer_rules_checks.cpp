@@ -59,6 +59,14 @@ TEST_CASE("rule leading-wildcard-like") {
         CHECK(contains(found[0].suggestion.sql,
                        "ON shop.products USING gin (name gin_trgm_ops)"));
     }
+    SUBCASE("a wrapped column: the trigram index is on the expression") {
+        const auto found = run_rule("leading-wildcard-like",
+                                    "SELECT id FROM users u WHERE lower(u.name) LIKE '%smith%'");
+        REQUIRE(found.size() == 1);
+        CHECK(contains(found[0].suggestion.sql,
+                       "users_name_trgm_idx ON users USING gin (lower(name) gin_trgm_ops);"));
+        CHECK(sqlparse::parses(found[0].suggestion.sql));
+    }
     SUBCASE("too short for trigrams: reported without an index") {
         const auto found =
             run_rule("leading-wildcard-like", "SELECT id FROM users WHERE name LIKE '%ab'");
