@@ -27,7 +27,8 @@ constexpr int k_long_list = 50;
 // An array element type for the list: the column's declared type when the schema knows it,
 // else one wide enough for numeric literals; empty when unknown, and then the parameter stays
 // uncast so that the server infers the array type from the column.
-std::string element_type(const sqlparse::Query& q, const Predicate& p, const Schema* schema) {
+std::string_view element_type(const sqlparse::Query& q, const Predicate& p,
+                              const Schema* schema) {
     if (schema != nullptr) {
         if (const sqlparse::Relation* rel = relation_of(q, p.column)) {
             if (const TableInfo* table = schema->find(rel->schema, rel->name)) {
@@ -39,7 +40,7 @@ std::string element_type(const sqlparse::Query& q, const Predicate& p, const Sch
             }
         }
     }
-    std::string t = p.operand.type_name;
+    std::string_view t = p.operand.type_name;
     if (t.empty()) {
         // Read the literals themselves: all integers, or numbers with a fraction.
         const std::string_view text = p.operand.text;
@@ -86,10 +87,10 @@ void check(const sqlparse::Statement& statement, const RuleContext& context,
             const int next_param = max_parameter(slice(context.source, statement.span)) + 1;
             const std::string column =
                 p.wrapped_text.empty() ? column_text(p.column) : p.wrapped_text;
-            const std::string type = element_type(q, p, context.schema);
+            const std::string_view type = element_type(q, p, context.schema);
             const std::string replacement =
                 fmt::format("{} {}(${}{})", column, negated ? "<> ALL" : "= ANY", next_param,
-                            type.empty() ? std::string() : "::" + type + "[]");
+                            type.empty() ? std::string() : fmt::format("::{}[]", type));
             Finding f = make_finding(
                 long_in_list(), p.offset,
                 fmt::format("{} list of {} values: bind one array instead",
