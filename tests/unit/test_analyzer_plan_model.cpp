@@ -466,3 +466,24 @@ TEST_CASE("parse_plan survives truncated and corrupted plans") {
         }
     }
 }
+
+TEST_CASE("a plan nested 20000 levels deep") {
+    std::string text = "[{\"Plan\": ";
+    const int depth = 20000;
+    for (int i = 0; i < depth; ++i) {
+        text += "{\"Node Type\": \"Hash Join\", \"Plan Rows\": 1, \"Actual Rows\": 5000, "
+                "\"Actual Loops\": 1, \"Actual Total Time\": 1.0, \"Plans\": [";
+    }
+    text += "{\"Node Type\": \"Seq Scan\", \"Relation Name\": \"t\"}";
+    for (int i = 0; i < depth; ++i) {
+        text += "]}";
+    }
+    text += "}]";
+    const Plan plan = parsed(text);
+    REQUIRE(plan.nodes.size() == depth + 1);
+    CHECK(plan.nodes.back().depth == depth);
+    // Paths stay short past 100 levels: named by index below the deepest named ancestor.
+    CHECK(plan.nodes[100].path.ends_with("/Plans[0]"));
+    CHECK(plan.nodes[101].path == plan.nodes[100].path + "/.../node 101");
+    CHECK(plan.nodes.back().path == plan.nodes[100].path + "/.../node 20000");
+}

@@ -52,13 +52,16 @@ bool may_stop_early(const Plan& plan, const PlanNode& node) {
     return false;
 }
 
+// The relations read below `index` (iterative: plans can nest thousands of levels deep).
 void collect_relations(const Plan& plan, int index, std::set<std::string>& out) {
-    const PlanNode& node = plan.nodes[index];
-    if (!node.relation.empty()) {
-        out.insert(qualified_relation(node));
-    }
-    for (const int child : node.children) {
-        collect_relations(plan, child, out);
+    std::vector<int> pending{index};
+    while (!pending.empty()) {
+        const PlanNode& node = plan.nodes[pending.back()];
+        pending.pop_back();
+        if (!node.relation.empty()) {
+            out.insert(qualified_relation(node));
+        }
+        pending.insert(pending.end(), node.children.begin(), node.children.end());
     }
 }
 
