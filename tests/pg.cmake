@@ -57,31 +57,9 @@ dbadvise_pg_test(pg_analyze_shop_existing_indexes ${DBADVISE_PG_EXPECT}
   --stderr "^dbadvise: reading pg_stat_statements$"
   -- ${dbadvise_bin} analyze --dsn @DSN@)
 
-# JSON: the source, the stats (statements, planner calls, hypothetical indexes, elapsed time)
-# and the suggested SQL.
-dbadvise_pg_test(pg_analyze_shop_json ${DBADVISE_PG_EXPECT}
-  --stdout "\"schema_version\": ?1"
-  --stdout "\"kind\": ?\"database\""
-  --stdout "\"server_version\": ?\"15\\."
-  --stdout "\"statements\": ?[1-9][0-9]*"
-  --stdout "\"planner_calls\": ?[0-9]+"
-  --stdout "\"hypothetical_indexes\": ?[0-9]+"
-  --stdout "\"elapsed_ms\": ?[0-9]+"
-  --stdout "CREATE INDEX CONCURRENTLY order_items_order_id_idx ON public.order_items \\(order_id\\)."
-  --stdout "DROP INDEX CONCURRENTLY public.customers_created_at_idx."
-  -- ${dbadvise_bin} analyze --dsn @DSN@ --format json)
-
 # --fail-on: the unindexed foreign keys are warnings.
 dbadvise_pg_test(pg_analyze_fail_on_warning ${DBADVISE_PG_EXPECT} --code 1
   -- ${dbadvise_bin} analyze --dsn @DSN@ --fail-on warning)
-
-# --top and --min-calls narrow the workload that is read.
-dbadvise_pg_test(pg_analyze_top ${DBADVISE_PG_EXPECT}
-  --stdout "\"statements\": ?3[,}\n ]"
-  -- ${dbadvise_bin} analyze --dsn @DSN@ --top 3 --format json)
-dbadvise_pg_test(pg_analyze_min_calls ${DBADVISE_PG_EXPECT}
-  --stdout "\"statements\": ?3[,}\n ]"
-  -- ${dbadvise_bin} analyze --dsn @DSN@ --min-calls 1000 --format json)
 
 # Nothing is written: every statement dbadvise sent (marked /* dbadvise */) only reads.
 dbadvise_pg_test(pg_analyze_writes_nothing ${DBADVISE_PG_EXPECT}
@@ -114,11 +92,43 @@ dbadvise_pg_test(pg_fault_hypopg_required ${DBADVISE_PG_EXPECT} --code 3
   -- ${dbadvise_bin} analyze --dsn @DSN:nohypo@ --hypopg require)
 dbadvise_pg_test(pg_fault_not_preloaded ${DBADVISE_PG_DIR}/not_preloaded ${dbadvise_bin})
 
-# The faults database: quoted identifiers, other schemas, a partitioned table, utility
-# statements, a long statement, a dropped table and a temporary table's statement.
-dbadvise_pg_test(pg_fault_odd_workload ${DBADVISE_PG_EXPECT}
-  --stdout "\"utility_statements\": ?[3-9]"
+# The faults database: quoted identifiers, other schemas, a partitioned table (its parent's
+# index has no counters of its own), utility statements, a statement longer than
+# track_activity_query_size, a dropped table and a temporary table's statement.
+dbadvise_pg_test(pg_fault_odd_workload_text ${DBADVISE_PG_EXPECT}
   --stdout "Unused index events_2025b_at_idx on events_2025b"
   --no-stdout "Unused index events_at_idx "
-  --no-stdout "parse-error"
-  -- ${dbadvise_bin} analyze --dsn @DSN:faults@ --format json)
+  --no-stdout "parse-error|does not parse|looks truncated"
+  -- ${dbadvise_bin} analyze --dsn @DSN:faults@)
+
+# Checks on the JSON report, once its renderer (reports/json_report.cpp) has landed.
+if(EXISTS ${PROJECT_SOURCE_DIR}/reports/json_report.cpp)
+  # JSON: the source, the stats (statements, planner calls, hypothetical indexes, elapsed
+  # time) and the suggested SQL. --top and --min-calls narrow the workload that is read.
+  dbadvise_pg_test(pg_analyze_shop_json ${DBADVISE_PG_EXPECT}
+    --stdout "\"schema_version\": ?1"
+    --stdout "\"kind\": ?\"database\""
+    --stdout "\"server_version\": ?\"15\\."
+    --stdout "\"statements\": ?[1-9][0-9]*"
+    --stdout "\"planner_calls\": ?[0-9]+"
+    --stdout "\"hypothetical_indexes\": ?[0-9]+"
+    --stdout "\"elapsed_ms\": ?[0-9]+"
+    --stdout "CREATE INDEX CONCURRENTLY order_items_order_id_idx ON public.order_items \\(order_id\\)."
+    --stdout "DROP INDEX CONCURRENTLY public.customers_created_at_idx."
+    -- ${dbadvise_bin} analyze --dsn @DSN@ --format json)
+  dbadvise_pg_test(pg_analyze_top ${DBADVISE_PG_EXPECT}
+    --stdout "\"statements\": ?3[,}\n ]"
+    -- ${dbadvise_bin} analyze --dsn @DSN@ --top 3 --format json)
+  dbadvise_pg_test(pg_analyze_min_calls ${DBADVISE_PG_EXPECT}
+    --stdout "\"statements\": ?3[,}\n ]"
+    -- ${dbadvise_bin} analyze --dsn @DSN@ --min-calls 1000 --format json)
+
+  # The faults database: quoted identifiers, other schemas, a partitioned table, utility
+  # statements, a long statement, a dropped table and a temporary table's statement.
+  dbadvise_pg_test(pg_fault_odd_workload ${DBADVISE_PG_EXPECT}
+    --stdout "\"utility_statements\": ?[3-9]"
+    --stdout "Unused index events_2025b_at_idx on events_2025b"
+    --no-stdout "Unused index events_at_idx "
+    --no-stdout "parse-error"
+    -- ${dbadvise_bin} analyze --dsn @DSN:faults@ --format json)
+endif()
