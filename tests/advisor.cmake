@@ -7,7 +7,7 @@
 # registered at the end of the directory, once every suite file has been read.
 
 function(dbadvise_advisor_tests)
-  if(NOT COMMAND dbadvise_pg_test OR NOT TARGET analyze_bench)
+  if(NOT COMMAND dbadvise_pg_test OR NOT DBADVISE_BENCH)
     return()
   endif()
   set(bench $<TARGET_FILE:analyze_bench>)
@@ -54,4 +54,4 @@ function(dbadvise_advisor_tests)
     --stdout "wall time: [0-9]\\.[0-9]+ s"
     -- ${bench} @DSN@)
 endfunction()
-cmake_language(DEFER DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR} CALL dbadvise_advisor_tests)
+cmake_language(DEFER CALL dbadvise_advisor_tests)

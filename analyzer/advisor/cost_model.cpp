@@ -146,7 +146,21 @@ std::expected<Costing, CostError> SelectivityCostModel::cost(const StatementSetu
             if (serves_order) {
                 fetched = std::min(fetched, 100.0);
             }
-            const double index_cost = 2 * k_random_page + fetched * (k_random_page + k_cpu_tuple + k_cpu_index_tuple);
+            // Heap fetches follow the table's physical order as closely as pg_stats'
+            // correlation says: like cost_index(), interpolate between one random page per row
+            // and reading the matching share of the table sequentially.
+            double correlation = 0;
+            for (const ColumnStats& stats : m_workload.column_stats) {
+                if (stats.schema == table.schema && stats.table == table.name &&
+                    stats.column == unquoted_key(spec.keys.front()) && stats.correlation) {
+                    correlation = *stats.correlation;
+                }
+            }
+            const double c2 = correlation * correlation;
+            const double worst = fetched * k_random_page;
+            const double best_pages = std::ceil(pages * fetched / rows);
+            const double heap = c2 * best_pages + (1 - c2) * worst;
+            const double index_cost = 2 * k_random_page + heap + fetched * (k_cpu_tuple + k_cpu_index_tuple);
             if (index_cost < best) {
                 best = index_cost;
                 best_index = canonical(spec);
