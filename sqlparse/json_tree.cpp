@@ -41,44 +41,6 @@ int hex_value(char c) {
 
 } // namespace
 
-JsonType JsonRef::type() const { return valid() ? m_doc->node(m_index).type : JsonType::null; }
-
-JsonRef JsonRef::operator[](std::string_view key) const {
-    if (!valid() || m_doc->node(m_index).type != JsonType::object) {
-        return {};
-    }
-    for (std::int32_t i = m_doc->node(m_index).first_child; i >= 0; i = m_doc->node(i).next) {
-        if (m_doc->node(i).key == key) {
-            return {m_doc, i};
-        }
-    }
-    return {};
-}
-
-JsonRef JsonRef::first_child() const {
-    return valid() ? JsonRef(m_doc, m_doc->node(m_index).first_child) : JsonRef();
-}
-
-JsonRef JsonRef::next() const {
-    return valid() ? JsonRef(m_doc, m_doc->node(m_index).next) : JsonRef();
-}
-
-std::string_view JsonRef::key() const { return valid() ? m_doc->node(m_index).key : std::string_view(); }
-
-std::string_view JsonRef::str() const {
-    return valid() && m_doc->node(m_index).type == JsonType::string ? m_doc->node(m_index).text
-                                                                    : std::string_view();
-}
-
-std::int64_t JsonRef::integer(std::int64_t fallback) const {
-    return valid() && m_doc->node(m_index).type == JsonType::number ? m_doc->node(m_index).number
-                                                                    : fallback;
-}
-
-bool JsonRef::boolean() const {
-    return valid() && m_doc->node(m_index).type == JsonType::boolean && m_doc->node(m_index).boolean;
-}
-
 std::size_t JsonRef::size() const {
     std::size_t count = 0;
     for (JsonRef child = first_child(); child.valid(); child = child.next()) {
@@ -104,7 +66,7 @@ bool JsonDocument::parse(std::string_view json) {
     return m_ok;
 }
 
-void JsonDocument::skip_space() {
+void JsonDocument::skip_space_slow() {
     while (m_pos < m_json.size()) {
         const char c = m_json[m_pos];
         if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
@@ -252,6 +214,11 @@ std::int32_t JsonDocument::parse_value(std::string_view key, int depth) {
             }
             if (m_pos < m_json.size() && m_json[m_pos] == close) {
                 ++m_pos;
+                JsonNode& self = m_nodes[static_cast<std::size_t>(index)];
+                const JsonNode& first = m_nodes[static_cast<std::size_t>(self.first_child)];
+                self.wrapper = object && first.next < 0 && !first.key.empty() &&
+                               first.key[0] >= 'A' && first.key[0] <= 'Z' &&
+                               first.type == JsonType::object;
                 return index;
             }
             m_ok = false;

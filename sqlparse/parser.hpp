@@ -12,11 +12,22 @@
 
 namespace dbadvise::sqlparse {
 
+/// How Statement::fingerprint is computed.
+enum class FingerprintMode {
+    /// From the statement's tokens: keywords and identifiers case-folded; literals and
+    /// parameters alike replaced by a placeholder; comments and whitespace ignored. Equal for
+    /// statements that differ only in constants and formatting, at almost no cost.
+    tokens,
+    /// libpg_query's fingerprint (same value as `fingerprint()`). libpg_query parses the
+    /// statement a second time for it, which doubles the cost of a script.
+    libpg_query,
+    /// Leave Statement::fingerprint empty.
+    none,
+};
+
 /// What parse_script computes besides the model.
 struct ParseOptions {
-    /// Fill Statement::fingerprint. libpg_query computes it by parsing the statement a second
-    /// time, which doubles the cost of a script; lint has no use for it and turns it off.
-    bool fingerprint = true;
+    FingerprintMode fingerprint = FingerprintMode::tokens;
 };
 
 /// Splits `text` into statements (comments and strings respected) and parses each one.
