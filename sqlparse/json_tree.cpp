@@ -1,5 +1,7 @@
 #include "sqlparse/json_tree_internal.hpp"
 
+#include <cstdint>
+
 namespace dbadvise::sqlparse::detail {
 
 namespace {
@@ -54,6 +56,8 @@ bool JsonDocument::parse(std::string_view json) {
     m_pos = 0;
     m_ok = true;
     m_nodes.clear();
+    // libpg_query's JSON holds roughly one node per 12 bytes.
+    m_nodes.reserve(json.size() / 12 + 16);
     m_unescaped.clear();
     parse_value({}, 0);
     skip_space();
@@ -79,22 +83,28 @@ void JsonDocument::skip_space_slow() {
 bool JsonDocument::parse_string(std::string_view& out) {
     // m_json[m_pos] is the opening quote.
     const std::size_t start = ++m_pos;
-    while (m_pos < m_json.size()) {
-        const char c = m_json[m_pos];
+    const char* data = m_json.data();
+    const std::size_t size = m_json.size();
+    std::size_t pos = start;
+    while (pos < size) {
+        const char c = data[pos];
         if (c == '"') {
-            out = m_json.substr(start, m_pos - start);
-            ++m_pos;
+            out = std::string_view(data + start, pos - start);
+            m_pos = pos + 1;
             return true;
         }
         if (c == '\\') {
-            break;
+            m_pos = pos;
+            return parse_string_slow(start, out);
         }
-        ++m_pos;
+        ++pos;
     }
-    if (m_pos >= m_json.size()) {
-        return false;
-    }
-    // Slow path: the string has escapes; build an unescaped copy.
+    m_pos = pos;
+    return false;
+}
+
+bool JsonDocument::parse_string_slow(std::size_t start, std::string_view& out) {
+    // The string has escapes; build an unescaped copy. m_pos is at the first backslash.
     std::string value(m_json.substr(start, m_pos - start));
     while (m_pos < m_json.size()) {
         const char c = m_json[m_pos];
@@ -200,6 +210,14 @@ std::int32_t JsonDocument::parse_value(std::string_view key, int depth) {
             const std::int32_t child = parse_value(member_key, depth + 1);
             if (!m_ok) {
                 return -1;
+            }
+            if (object && member_key.size() == 8 && member_key == "location") {
+                const JsonNode& value = m_nodes[static_cast<std::size_t>(child)];
+                if (value.type == JsonType::number && value.number >= 0 &&
+                    value.number <= INT32_MAX) {
+                    m_nodes[static_cast<std::size_t>(index)].location =
+                        static_cast<std::int32_t>(value.number);
+                }
             }
             if (previous < 0) {
                 m_nodes[static_cast<std::size_t>(index)].first_child = child;

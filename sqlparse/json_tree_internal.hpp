@@ -21,6 +21,7 @@ struct JsonNode {
     bool wrapper = false;          // a libpg_query node `{"TypeName": {...}}`
     std::int32_t first_child = -1; // arrays and objects
     std::int32_t next = -1;        // next sibling in the parent
+    std::int32_t location = -1;    // an object's integer "location" member, kept at hand
     std::int64_t number = 0;       // integers (libpg_query writes no fractions as numbers)
     std::string_view key;          // member name inside an object
     std::string_view text;         // string value
@@ -66,6 +67,8 @@ public:
     JsonRef body() const { return first_child(); }
     /// True for a libpg_query node `{"TypeName": {...}}` (one member, an upper-case key).
     inline bool is_node() const;
+    /// An object's "location" member, -1 when it has none.
+    inline std::int32_t location() const;
 
 private:
     const JsonDocument* m_doc = nullptr;
@@ -86,6 +89,7 @@ public:
 private:
     std::int32_t parse_value(std::string_view key, int depth);
     bool parse_string(std::string_view& out);
+    bool parse_string_slow(std::size_t start, std::string_view& out);
     // libpg_query writes no whitespace; the check stays for robustness, off the fast path.
     void skip_space() {
         if (m_pos < m_json.size()) {
@@ -171,6 +175,8 @@ inline std::int64_t JsonRef::integer(std::int64_t fallback) const {
 }
 
 inline bool JsonRef::is_node() const { return valid() && m_doc->node(m_index).wrapper; }
+
+inline std::int32_t JsonRef::location() const { return valid() ? m_doc->node(m_index).location : -1; }
 
 inline bool JsonRef::boolean() const {
     return valid() && m_doc->node(m_index).type == JsonType::boolean && m_doc->node(m_index).boolean;

@@ -152,11 +152,8 @@ private:
         return n - 1;
     }
     int abs_location(JsonRef body) {
-        const JsonRef loc = body["location"];
-        if (!loc || loc.integer(-1) < 0) {
-            return -1;
-        }
-        return m_base + static_cast<int>(loc.integer());
+        const std::int32_t location = body.location();
+        return location < 0 ? -1 : m_base + location;
     }
     int after_dotted_name(int i) {
         while (is_punct(i + 1, '.') && i + 2 < token_count() &&
@@ -254,11 +251,46 @@ private:
     std::span<SubtreeExtent> m_cache; // per JSON node, filled on first use
 };
 
+// Node types whose located token is not their last one. Everything else (ResTarget, A_Expr,
+// ParamRef, ...) ends its own part at the located token; children extend the subtree.
+bool extends_past_location(std::string_view type) {
+    switch (type.empty() ? '\0' : type[0]) {
+    case 'A':
+        return type == "A_Const" || type == "A_ArrayExpr";
+    case 'B':
+        return type == "BooleanTest";
+    case 'C':
+        return type == "ColumnRef" || type == "CollateClause" || type == "CoalesceExpr" ||
+               type == "CaseExpr";
+    case 'F':
+        return type == "FuncCall";
+    case 'G':
+        return type == "GroupingFunc";
+    case 'M':
+        return type == "MinMaxExpr";
+    case 'N':
+        return type == "NullTest";
+    case 'R':
+        return type == "RangeVar" || type == "RowExpr";
+    case 'S':
+        return type == "SubLink" || type == "SQLValueFunction";
+    case 'T':
+        return type == "TypeName" || type == "TypeCast";
+    case 'X':
+        return type == "XmlExpr";
+    default:
+        return false;
+    }
+}
+
 int Builder::node_end(std::string_view type, int offset) {
     int i = token_index(offset);
     const int n = token_count();
     if (i >= n) {
         return -1;
+    }
+    if (!extends_past_location(type)) {
+        return tok(i).end;
     }
     if (type == "A_Const") {
         if (tok(i).kind == TokenKind::op && i + 1 < n) {

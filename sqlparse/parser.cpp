@@ -228,9 +228,9 @@ private:
                                              : Span{tokens.front().begin, tokens.back().end};
             ParsedStatement parsed;
             parsed.statement = detail::build_statement(raw["stmt"], m_text, begin, span, tokens, m_extents);
-            if (m_options.fingerprint == FingerprintMode::tokens) {
+            if (m_options.fingerprint && !m_options.libpg_query_fingerprint) {
                 parsed.statement->fingerprint = token_fingerprint(m_text, tokens);
-            } else if (m_options.fingerprint == FingerprintMode::libpg_query) {
+            } else if (m_options.fingerprint) {
                 const std::string sql(m_text.substr(static_cast<std::size_t>(span.begin),
                                                     static_cast<std::size_t>(span.end - span.begin)));
                 const FingerprintResultPtr fp(new PgQueryFingerprintResult(pg_query_fingerprint(sql.c_str())));

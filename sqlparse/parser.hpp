@@ -12,22 +12,16 @@
 
 namespace dbadvise::sqlparse {
 
-/// How Statement::fingerprint is computed.
-enum class FingerprintMode {
-    /// From the statement's tokens: keywords and identifiers case-folded; literals and
-    /// parameters alike replaced by a placeholder; comments and whitespace ignored. Equal for
-    /// statements that differ only in constants and formatting, at almost no cost.
-    tokens,
-    /// libpg_query's fingerprint (same value as `fingerprint()`). libpg_query parses the
-    /// statement a second time for it, which doubles the cost of a script.
-    libpg_query,
-    /// Leave Statement::fingerprint empty.
-    none,
-};
-
 /// What parse_script computes besides the model.
 struct ParseOptions {
-    FingerprintMode fingerprint = FingerprintMode::tokens;
+    /// Fill Statement::fingerprint. By default it is computed from the statement's tokens
+    /// (keywords and identifiers case-folded; literals and parameters alike replaced by a
+    /// placeholder; comments and whitespace ignored): equal for statements that differ only in
+    /// constants and formatting, at almost no cost.
+    bool fingerprint = true;
+    /// Use libpg_query's fingerprint instead (the value `fingerprint()` returns). libpg_query
+    /// parses the statement a second time for it, which doubles the cost of a script.
+    bool libpg_query_fingerprint = false;
 };
 
 /// Splits `text` into statements (comments and strings respected) and parses each one.

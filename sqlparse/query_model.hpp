@@ -259,8 +259,8 @@ struct Statement {
     Span span;               // the statement's text in the source, without the trailing `;`
     Query query;             // the top query level (empty for utility statements)
     /// 16 hex digits, equal for statements that differ only in constants and formatting;
-    /// how it is computed is chosen by ParseOptions::fingerprint (by default from tokens,
-    /// not libpg_query's value, which costs a second parse).
+    /// how it is computed is chosen by ParseOptions (by default from tokens, not
+    /// libpg_query's value, which costs a second parse).
     std::string fingerprint;
     // CREATE TABLE / CREATE INDEX, for --schema.
     std::string table_schema;

@@ -169,7 +169,7 @@ TEST_CASE("parse_script") {
             sql += "123456789,";
         }
         sql += "0)";
-        const auto result = parse_script(sql, ParseOptions{.fingerprint = FingerprintMode::none});
+        const auto result = parse_script(sql, ParseOptions{.fingerprint = false});
         REQUIRE(result.size() == 1);
         REQUIRE(result[0].statement.has_value());
         const auto& predicates = result[0].statement->query.predicates;
@@ -198,13 +198,13 @@ TEST_CASE("parse_script") {
     }
     SUBCASE("libpg_query fingerprints on request, none when turned off") {
         const std::string sql = "SELECT a FROM t WHERE b = 1; SELECT a FROM t WHERE b = 2";
-        auto result = parse_script(sql, ParseOptions{.fingerprint = FingerprintMode::libpg_query});
+        auto result = parse_script(sql, ParseOptions{.libpg_query_fingerprint = true});
         REQUIRE(result.size() == 2);
         const auto expected = fingerprint("SELECT a FROM t WHERE b = 1");
         REQUIRE(expected.has_value());
         CHECK(result[0].statement->fingerprint == *expected);
         CHECK(result[1].statement->fingerprint == *expected);
-        result = parse_script(sql, ParseOptions{.fingerprint = FingerprintMode::none});
+        result = parse_script(sql, ParseOptions{.fingerprint = false});
         CHECK(result[0].statement->fingerprint.empty());
     }
 }
