@@ -413,6 +413,31 @@ TEST_CASE("parse_text_plan") {
         CHECK(plan.nodes[5].alias == "g");
         CHECK(plan.nodes[5].path == "Plan/Plans[1]/Plans[1]/Plans[0]");
     }
+    SUBCASE("JIT, triggers and settings sections") {
+        const Plan plan = parsed(
+            " Aggregate  (cost=10.56..10.57 rows=1 width=40) (actual time=223.896..223.898 rows=1 loops=1)\n"
+            "   ->  Index Scan using orders_pkey on orders  (cost=0.42..10.08 rows=95 width=6) (actual time=0.069..0.096 rows=100 loops=1)\n"
+            "         Index Cond: (id <= 100)\n"
+            " Settings: jit_above_cost = '0', work_mem = '64kB'\n"
+            " Planning Time: 0.802 ms\n"
+            " Trigger for constraint orders_customer_fk: time=1.5 calls=100\n"
+            " JIT:\n"
+            "   Functions: 5\n"
+            "   Options: Inlining true, Optimization true, Expressions true, Deforming true\n"
+            "   Timing: Generation 0.979 ms (Deform 0.1 ms), Inlining 136.934 ms, Optimization 41.619 ms, Emission 45.189 ms, Total 224.721 ms\n"
+            " Execution Time: 543.233 ms\n");
+        REQUIRE(plan.nodes.size() == 2);
+        const PlanStatement& statement = plan.statements[0];
+        REQUIRE(statement.jit.has_value());
+        CHECK(statement.jit->functions == 5);
+        CHECK(statement.jit->generation_ms == doctest::Approx(0.979));
+        CHECK(statement.jit->inlining_ms == doctest::Approx(136.934));
+        CHECK(statement.jit->total_ms == doctest::Approx(224.721));
+        CHECK(statement.execution_ms == doctest::Approx(543.233));
+        CHECK(statement.settings == std::vector<std::pair<std::string, std::string>>{
+                                        {"jit_above_cost", "0"}, {"work_mem", "64kB"}});
+        CHECK(plan.nodes[1].index_cond == "(id <= 100)");
+    }
     SUBCASE("two plans one after the other") {
         const std::string one = read_plan_file("healthy_text.txt");
         const Plan plan = parsed(one + one);
@@ -430,4 +455,60 @@ TEST_CASE("parse_text_plan") {
         REQUIRE_FALSE(header_only.has_value());
         CHECK(header_only.error().message.starts_with("not an EXPLAIN plan: no plan node line found"));
     }
+}
+
+// Regression guard for bad input: every prefix of every captured plan, and copies with
+// bytes overwritten, either parse or fail with a located message; none crashes.
+TEST_CASE("parse_plan survives truncated and corrupted plans") {
+    for (const char* file : {"subplans.json", "hash_batches.json", "jit_dominates.json",
+                             "subplans_text.txt", "parallel_workers_text.txt"}) {
+        CAPTURE(file);
+        const std::string text = read_plan_file(file);
+        const bool json = text.front() == '[';
+        for (std::size_t cut = 1; cut + 8 < text.size(); cut += 61) {
+            CAPTURE(cut);
+            const auto plan = parse_plan(text.substr(0, cut));
+            if (json) {
+                REQUIRE_FALSE(plan.has_value());
+                CHECK(plan.error().line > 0);
+                CHECK(plan.error().column > 0);
+            } else if (plan) {
+                CHECK_FALSE(plan->nodes.empty());
+            }
+        }
+        std::uint32_t seed = 12345;
+        for (int round = 0; round < 200; ++round) {
+            std::string corrupted = text;
+            for (int flips = 0; flips < 3; ++flips) {
+                seed = seed * 1103515245U + 12345U;
+                const std::size_t at = (seed >> 8) % corrupted.size();
+                corrupted[at] = "{}[]\",:0 x\n\\"[(seed >> 4) % 13];
+            }
+            const auto plan = parse_plan(corrupted);
+            if (!plan) {
+                CHECK_FALSE(plan.error().message.empty());
+            }
+        }
+    }
+}
+
+TEST_CASE("a plan nested 20000 levels deep") {
+    std::string text = "[{\"Plan\": ";
+    const int depth = 20000;
+    for (int i = 0; i < depth; ++i) {
+        text += "{\"Node Type\": \"Hash Join\", \"Plan Rows\": 1, \"Actual Rows\": 5000, "
+                "\"Actual Loops\": 1, \"Actual Total Time\": 1.0, \"Plans\": [";
+    }
+    text += "{\"Node Type\": \"Seq Scan\", \"Relation Name\": \"t\"}";
+    for (int i = 0; i < depth; ++i) {
+        text += "]}";
+    }
+    text += "}]";
+    const Plan plan = parsed(text);
+    REQUIRE(plan.nodes.size() == depth + 1);
+    CHECK(plan.nodes.back().depth == depth);
+    // Paths stay short past 100 levels: named by index below the deepest named ancestor.
+    CHECK(plan.nodes[100].path.ends_with("/Plans[0]"));
+    CHECK(plan.nodes[101].path == plan.nodes[100].path + "/.../node 101");
+    CHECK(plan.nodes.back().path == plan.nodes[100].path + "/.../node 20000");
 }
