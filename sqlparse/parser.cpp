@@ -143,7 +143,9 @@ public:
 
     void run() {
         const int size = static_cast<int>(m_text.size());
-        int pos = 0;
+        // A UTF-8 byte order mark (files saved by some Windows editors) is not SQL; PostgreSQL
+        // would read it as part of the first keyword.
+        int pos = m_text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
         int batch_bytes = 0;
         while (pos < size) {
             const std::size_t tokens_before = m_tokens.size();

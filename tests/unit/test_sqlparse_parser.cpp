@@ -86,6 +86,14 @@ TEST_CASE("parse_script") {
         CHECK(result[200].error->offset == offset_of(sql, "WHERE"));
         CHECK(text_of(sql, result[250].statement->span) == "SELECT 49");
     }
+    SUBCASE("a UTF-8 byte order mark at the start is skipped") {
+        const std::string sql = "\xEF\xBB\xBFSELECT 1; SELECT 2";
+        const auto result = parse_script(sql);
+        REQUIRE(result.size() == 2);
+        REQUIRE(result[0].statement.has_value());
+        CHECK(result[0].statement->span.begin == 3);
+        CHECK(text_of(sql, result[0].statement->span) == "SELECT 1");
+    }
     SUBCASE("empty text, blanks and comments give no statement") {
         CHECK(parse_script("").empty());
         CHECK(parse_script("  \n -- only a comment\n /* and another */ ;;").empty());
