@@ -1,7 +1,6 @@
 #include "sqlparse/json_tree_internal.hpp"
 
 #include <cstdint>
-#include <cstring>
 
 namespace dbadvise::sqlparse::detail {
 
@@ -55,9 +54,7 @@ std::size_t JsonRef::size() const {
 bool JsonDocument::parse(const char* json) {
     m_p = json;
     m_ok = true;
-    m_nodes.clear();
-    // libpg_query's JSON holds roughly one node per 12 bytes.
-    m_nodes.reserve(std::strlen(json) / 12 + 16);
+    m_nodes.clear(); // keeps its capacity from earlier batches
     m_unescaped.clear();
     parse_value({}, 0);
     skip_space();

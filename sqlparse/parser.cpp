@@ -69,8 +69,12 @@ int overlong_operator_chain(std::string_view text, std::span<const Token> tokens
             if (++run > k_max_operator_chain) {
                 return token.begin;
             }
-        } else if ((token.kind == detail::TokenKind::punct && text[static_cast<std::size_t>(token.begin)] == ',') ||
-                   detail::token_is(text, token, "and") || detail::token_is(text, token, "or")) {
+        } else if (token.kind == detail::TokenKind::punct) {
+            if (text[static_cast<std::size_t>(token.begin)] == ',') {
+                run = 0;
+            }
+        } else if (token.kind == detail::TokenKind::word && token.end - token.begin <= 3 &&
+                   (detail::token_is(text, token, "and") || detail::token_is(text, token, "or"))) {
             run = 0;
         }
     }
