@@ -3,7 +3,9 @@
 #include "cli/run.hpp"
 
 #include "analyzer/analyze.hpp"
+#include "analyzer/health.hpp"
 #include "db/connection.hpp"
+#include "db/plan_capture.hpp"
 #include "db/workload_reader.hpp"
 #include "reports/report.hpp"
 
@@ -31,7 +33,11 @@ struct AnalyzeArguments {
     std::string format = "text";
     std::string fail_on;
     std::string output_file;
+    bool analyze_plans = false;
 };
+
+// --analyze-plans: how many SELECTs run under EXPLAIN ANALYZE (docs/health.md).
+constexpr std::size_t k_analyze_plans_statements = 5;
 
 analyzer::HypoMode hypo_mode(const std::string& text) {
     if (text == "require") return analyzer::HypoMode::require;
@@ -91,6 +97,21 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
 
     progress(fmt::format("analyzing {} statements", workload->statements.size()));
     analyzer::AnalyzeResult result = analyzer::analyze(*workload, nullptr, options);
+    if (args.analyze_plans && !result.partial) {
+        // Executes the top SELECTs under EXPLAIN ANALYZE, each in a rolled-back read-only
+        // transaction (db/plan_capture.cpp), and feeds the plans through the plan rules.
+        const auto targets =
+            analyzer::choose_plan_targets(*workload, k_analyze_plans_statements);
+        progress(fmt::format("--analyze-plans: EXPLAIN ANALYZE of {} SELECT statements",
+                             targets.size()));
+        analyzer::HealthResult plans = analyzer::check_captured_plans(
+            *workload, targets, db::capture_plans(*connection, targets));
+        for (analyzer::Finding& finding : plans.findings)
+            result.findings.push_back(std::move(finding));
+        for (analyzer::ReportSection& section : plans.sections)
+            result.sections.push_back(std::move(section));
+        analyzer::sort_by_rank(result.findings);
+    }
 
     reports::Report report;
     report.source.kind = "database";
@@ -150,6 +171,9 @@ Action configure_analyze(CLI::App& subcommand) {
                           "exit 1 when a finding has this severity or higher")
         ->check(CLI::IsMember({"info", "warning", "error"}));
     subcommand.add_option("-o,--output", args->output_file, "write the report to FILE");
+    subcommand.add_flag("--analyze-plans", args->analyze_plans,
+                        "run EXPLAIN (ANALYZE, BUFFERS) of the top SELECT statements in a "
+                        "rolled-back read-only transaction and report what their plans show");
     return [args](Io& io) { return run_analyze(io, *args); };
 }
 

@@ -66,6 +66,17 @@ dbadvise_pg_test(pg_analyze_writes_nothing ${DBADVISE_PG_EXPECT}
   --stdout "^0$"
   -- sh -c "${dbadvise_bin} analyze --dsn '@DSN@' >/dev/null && psql -X -At -d '@DSN@' -c \"SELECT count(*) FROM pg_stat_statements WHERE query LIKE '/* dbadvise */%' AND query !~* '^/[*] dbadvise [*]/ *(SELECT|SET|BEGIN|COMMIT|ROLLBACK|EXPLAIN|PREPARE|DEALLOCATE|EXECUTE|RESET)'\"")
 
+# Without --dsn, libpq's PG* variables and the password file apply, as in psql. The role
+# dbadvise_pw needs its password (`secret`, from PGPASSFILE here); it lacks pg_read_all_stats,
+# so the run stops after connecting, and the password never shows.
+dbadvise_pg_test(pg_analyze_pg_environment ${DBADVISE_PG_EXPECT}
+  --stderr "^dbadvise: connected to database \"shop\" on @SOCKET@:5432 as postgres$"
+  -- env PGHOST=@SOCKET@ PGPORT=5432 PGUSER=postgres PGDATABASE=shop ${dbadvise_bin} analyze)
+dbadvise_pg_test(pg_analyze_pgpass ${DBADVISE_PG_EXPECT} --code 3
+  --stderr "^dbadvise: connected to database \"shop\" on @SOCKET@:5432 as dbadvise_pw$"
+  --no-stderr "secret" --no-stdout "secret"
+  -- sh -c "f=$(mktemp) && chmod 600 $f && echo '*:*:*:dbadvise_pw:secret' > $f && PGPASSFILE=$f ${dbadvise_bin} analyze --dsn '@DSN@ user=dbadvise_pw'; c=$?; rm -f $f; exit $c")
+
 # --- Faults: each a clear message, exit 3, and never a password -------------------------
 dbadvise_pg_test(pg_fault_connection_refused ${DBADVISE_PG_EXPECT} --code 3
   --stderr "^dbadvise: error: cannot connect to database \"shop\" on 127\\.0\\.0\\.1:1 as [^:]+: .*Connection refused.*. check that the server runs and accepts connections at that host and port"

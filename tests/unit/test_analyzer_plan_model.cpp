@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -195,6 +196,21 @@ TEST_CASE("parse_json_plan") {
         CHECK(plan.statements[0].total_ms == 2.0);
         CHECK(plan.statements[1].total_ms == 3.0);
         CHECK(plan.total_ms() == 5.0);
+    }
+    SUBCASE("documents one after the other, as psql prints a script of EXPLAINs") {
+        const std::string first = read_plan_file("sort_spill.json");
+        const std::string second = read_plan_file("hash_batches.json");
+        const Plan plan = parsed(first + second);
+        REQUIRE(plan.statements.size() == 2);
+        CHECK(plan.nodes[0].path == "[0]/Plan");
+        CHECK(plan.nodes[2].path == "[1]/Plan");
+        CHECK(plan.nodes[2].node_type == "Hash Join");
+        CHECK(plan.nodes[2].line == 3 + static_cast<int>(std::count(first.begin(), first.end(), '\n')));
+        const auto broken = parse_plan(first + "]");
+        REQUIRE_FALSE(broken.has_value());
+        CHECK(broken.error().message.starts_with("invalid JSON: syntax error while parsing value - unexpected ']'"));
+        CHECK(broken.error().line == 1 + static_cast<int>(std::count(first.begin(), first.end(), '\n')));
+        CHECK(broken.error().column == 1);
     }
     SUBCASE("a single statement object, unknown fields and node types") {
         const Plan plan = parsed(R"({"Plan": {"Node Type": "Quantum Scan", "Future Field":
