@@ -1,0 +1,492 @@
+// Helpers shared by the health checks: ratios, setting values in bytes, formatting, quoting,
+// and tying a statement to the index recommendation that serves it.
+#include "analyzer/health/checks.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <fmt/format.h>
+
+namespace dbadvise::analyzer::health {
+
+Context make_context(const Workload& workload, const std::vector<Finding>& recommendations) {
+    Context context{workload, recommendations};
+    // block_size is fixed when PostgreSQL is compiled (8192 unless built otherwise); the
+    // *_blks_* counters are in these blocks, so the byte figures follow it.
+    if (const Setting* block = find_setting(workload, "block_size")) {
+        std::int64_t value = 0;
+        const auto* end = block->setting.data() + block->setting.size();
+        if (std::from_chars(block->setting.data(), end, value).ec == std::errc{} && value > 0) {
+            context.block_size = value;
+        }
+    }
+    return context;
+}
+
+std::optional<double> hit_ratio(std::int64_t hit, std::int64_t read) {
+    const std::int64_t total = hit + read;
+    if (total <= 0) {
+        return std::nullopt;
+    }
+    return static_cast<double>(hit) / static_cast<double>(total);
+}
+
+const Setting* find_setting(const Workload& workload, std::string_view name) {
+    for (const Setting& setting : workload.settings) {
+        if (setting.name == name) {
+            return &setting;
+        }
+    }
+    return nullptr;
+}
+
+namespace {
+
+// Bytes per unit for pg_settings' memory units and the suffixes of SHOW output.
+std::optional<std::int64_t> unit_bytes(std::string_view unit) {
+    if (unit == "B")
+        return 1;
+    if (unit == "kB")
+        return 1024;
+    if (unit == "MB")
+        return std::int64_t{1024} * 1024;
+    if (unit == "GB")
+        return std::int64_t{1024} * 1024 * 1024;
+    if (unit == "TB")
+        return std::int64_t{1024} * 1024 * 1024 * 1024;
+    return std::nullopt;
+}
+
+// "8kB" -> 8192, "kB" -> 1024, "MB" -> 1048576; nullopt for "ms", "s" or "".
+std::optional<std::int64_t> parse_unit(std::string_view unit) {
+    std::int64_t multiplier = 1;
+    std::size_t digits = 0;
+    while (digits < unit.size() && std::isdigit(static_cast<unsigned char>(unit[digits]))) {
+        ++digits;
+    }
+    if (digits > 0) {
+        std::from_chars(unit.data(), unit.data() + digits, multiplier);
+    }
+    const auto bytes = unit_bytes(unit.substr(digits));
+    if (!bytes) {
+        return std::nullopt;
+    }
+    return multiplier * *bytes;
+}
+
+std::optional<std::int64_t> parse_amount(std::string_view number, std::int64_t multiplier) {
+    std::int64_t value = 0;
+    const auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
+    if (ec != std::errc{} || ptr != number.data() + number.size() || value < 0) {
+        return std::nullopt;
+    }
+    return value * multiplier;
+}
+
+} // namespace
+
+std::optional<std::int64_t> setting_bytes(const Workload& workload, std::string_view name) {
+    const Setting* setting = find_setting(workload, name);
+    if (setting == nullptr) {
+        return std::nullopt;
+    }
+    if (!setting->unit.empty() && !setting->setting.empty()) {
+        if (const auto unit = parse_unit(setting->unit)) {
+            return parse_amount(setting->setting, *unit);
+        }
+        return std::nullopt;
+    }
+    // Display form such as "128MB": digits, then a unit.
+    const std::string_view value = setting->value;
+    std::size_t digits = 0;
+    while (digits < value.size() && std::isdigit(static_cast<unsigned char>(value[digits]))) {
+        ++digits;
+    }
+    if (digits == 0) {
+        return std::nullopt;
+    }
+    const auto unit = unit_bytes(value.substr(digits));
+    if (!unit) {
+        return std::nullopt;
+    }
+    return parse_amount(value.substr(0, digits), *unit);
+}
+
+std::string format_bytes(double bytes) {
+    constexpr std::array<std::string_view, 5> k_units{"bytes", "kB", "MB", "GB", "TB"};
+    std::size_t unit = 0;
+    while (bytes >= 1024.0 && unit + 1 < k_units.size()) {
+        bytes /= 1024.0;
+        ++unit;
+    }
+    if (unit == 0) {
+        return fmt::format("{:.0f} bytes", bytes);
+    }
+    return fmt::format("{:.1f} {}", bytes, k_units[unit]);
+}
+
+std::string format_percent(double ratio) {
+    return fmt::format("{:.2f}%", ratio * 100.0);
+}
+
+std::string work_mem_value(double bytes) {
+    std::int64_t megabytes = 1;
+    while (static_cast<double>(megabytes) * 1024.0 * 1024.0 < bytes &&
+           megabytes < (std::int64_t{1} << 40)) {
+        megabytes *= 2;
+    }
+    if (megabytes >= 1024 && megabytes % 1024 == 0) {
+        return fmt::format("{}GB", megabytes / 1024);
+    }
+    return fmt::format("{}MB", megabytes);
+}
+
+namespace {
+
+// PostgreSQL's reserved and type/function-name keywords: a table of that name must be quoted.
+constexpr std::array<std::string_view, 101> k_reserved{"all",
+                                                       "analyse",
+                                                       "analyze",
+                                                       "and",
+                                                       "any",
+                                                       "array",
+                                                       "as",
+                                                       "asc",
+                                                       "asymmetric",
+                                                       "authorization",
+                                                       "binary",
+                                                       "both",
+                                                       "case",
+                                                       "cast",
+                                                       "check",
+                                                       "collate",
+                                                       "collation",
+                                                       "column",
+                                                       "concurrently",
+                                                       "constraint",
+                                                       "create",
+                                                       "cross",
+                                                       "current_catalog",
+                                                       "current_date",
+                                                       "current_role",
+                                                       "current_schema",
+                                                       "current_time",
+                                                       "current_timestamp",
+                                                       "current_user",
+                                                       "default",
+                                                       "deferrable",
+                                                       "desc",
+                                                       "distinct",
+                                                       "do",
+                                                       "else",
+                                                       "end",
+                                                       "except",
+                                                       "false",
+                                                       "fetch",
+                                                       "for",
+                                                       "foreign",
+                                                       "freeze",
+                                                       "from",
+                                                       "full",
+                                                       "grant",
+                                                       "group",
+                                                       "having",
+                                                       "ilike",
+                                                       "in",
+                                                       "initially",
+                                                       "inner",
+                                                       "intersect",
+                                                       "into",
+                                                       "is",
+                                                       "isnull",
+                                                       "join",
+                                                       "lateral",
+                                                       "leading",
+                                                       "left",
+                                                       "like",
+                                                       "limit",
+                                                       "localtime",
+                                                       "localtimestamp",
+                                                       "natural",
+                                                       "not",
+                                                       "notnull",
+                                                       "null",
+                                                       "offset",
+                                                       "on",
+                                                       "only",
+                                                       "or",
+                                                       "order",
+                                                       "outer",
+                                                       "overlaps",
+                                                       "placing",
+                                                       "primary",
+                                                       "references",
+                                                       "returning",
+                                                       "right",
+                                                       "select",
+                                                       "session_user",
+                                                       "similar",
+                                                       "some",
+                                                       "symmetric",
+                                                       "table",
+                                                       "tablesample",
+                                                       "then",
+                                                       "to",
+                                                       "trailing",
+                                                       "true",
+                                                       "union",
+                                                       "unique",
+                                                       "user",
+                                                       "using",
+                                                       "variadic",
+                                                       "verbose",
+                                                       "when",
+                                                       "where",
+                                                       "window",
+                                                       "with",
+                                                       "system_user"};
+
+bool plain_identifier(std::string_view name) {
+    if (name.empty()) {
+        return false;
+    }
+    const auto first = static_cast<unsigned char>(name.front());
+    if (!(std::islower(first) || first == '_')) {
+        return false;
+    }
+    for (const char c : name) {
+        const auto u = static_cast<unsigned char>(c);
+        if (!(std::islower(u) || std::isdigit(u) || c == '_' || c == '$')) {
+            return false;
+        }
+    }
+    return std::find(k_reserved.begin(), k_reserved.end(), name) == k_reserved.end();
+}
+
+bool identifier_char(char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return std::isalnum(u) || c == '_' || c == '$' || u >= 0x80;
+}
+
+} // namespace
+
+std::string quote_identifier(std::string_view name) {
+    if (plain_identifier(name)) {
+        return std::string(name);
+    }
+    std::string quoted = "\"";
+    for (const char c : name) {
+        quoted += c;
+        if (c == '"') {
+            quoted += '"';
+        }
+    }
+    quoted += '"';
+    return quoted;
+}
+
+std::string qualified_name(std::string_view schema, std::string_view name) {
+    if (schema.empty()) {
+        return quote_identifier(name);
+    }
+    return quote_identifier(schema) + "." + quote_identifier(name);
+}
+
+bool mentions_identifier(std::string_view text, std::string_view name) {
+    if (name.empty()) {
+        return false;
+    }
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const char c = text[i];
+        if (c == '"') {
+            // A quoted identifier keeps its case; "" inside stands for one quote.
+            std::string word;
+            std::size_t j = i + 1;
+            while (j < text.size()) {
+                if (text[j] == '"') {
+                    if (j + 1 < text.size() && text[j + 1] == '"') {
+                        word += '"';
+                        j += 2;
+                        continue;
+                    }
+                    break;
+                }
+                word += text[j++];
+            }
+            if (word == name) {
+                return true;
+            }
+            i = j + 1;
+            continue;
+        }
+        if (c == '\'') {
+            // Skip string literals: a table name inside one is not a reference.
+            std::size_t j = i + 1;
+            while (j < text.size()) {
+                if (text[j] == '\'') {
+                    if (j + 1 < text.size() && text[j + 1] == '\'') {
+                        j += 2;
+                        continue;
+                    }
+                    break;
+                }
+                ++j;
+            }
+            i = j + 1;
+            continue;
+        }
+        if (identifier_char(c) && !std::isdigit(static_cast<unsigned char>(c))) {
+            std::size_t j = i;
+            while (j < text.size() && identifier_char(text[j])) {
+                ++j;
+            }
+            // Unquoted identifiers fold to lower case, so only a lower-case name can match.
+            const std::string_view word = text.substr(i, j - i);
+            if (word.size() == name.size() &&
+                std::equal(word.begin(), word.end(), name.begin(), [](char a, char b) {
+                    return std::tolower(static_cast<unsigned char>(a)) == b;
+                })) {
+                return true;
+            }
+            i = j;
+            continue;
+        }
+        if (identifier_char(c)) {
+            // A number: skip it whole so "1orders" never matches.
+            while (i < text.size() && identifier_char(text[i])) {
+                ++i;
+            }
+            continue;
+        }
+        ++i;
+    }
+    return false;
+}
+
+double table_time_weight(const Workload& workload, const CatalogTable& table) {
+    double total = 0;
+    for (const WorkloadStatement& statement : workload.statements) {
+        if (mentions_identifier(statement.text, table.name)) {
+            total += statement.total_ms;
+        }
+    }
+    return total;
+}
+
+namespace {
+
+bool lists_statement(const EvidenceValue& value, const WorkloadStatement& statement) {
+    if (const auto* number = std::get_if<std::int64_t>(&value)) {
+        return !statement.queryid.empty() && std::to_string(*number) == statement.queryid;
+    }
+    const auto* text = std::get_if<std::string>(&value);
+    if (text == nullptr) {
+        return false;
+    }
+    if (*text == statement.text) {
+        return true;
+    }
+    if (statement.queryid.empty()) {
+        return false;
+    }
+    // A list of query ids: "123, -456" or a JSON-like "[123,-456]".
+    std::size_t i = 0;
+    while (i < text->size()) {
+        const auto is_id_char = [](char c) {
+            return std::isdigit(static_cast<unsigned char>(c)) || c == '-';
+        };
+        if (!is_id_char((*text)[i])) {
+            ++i;
+            continue;
+        }
+        std::size_t j = i;
+        while (j < text->size() && is_id_char((*text)[j])) {
+            ++j;
+        }
+        if (std::string_view(*text).substr(i, j - i) == statement.queryid) {
+            return true;
+        }
+        i = j;
+    }
+    return false;
+}
+
+} // namespace
+
+const Finding* recommendation_for(const std::vector<Finding>& recommendations,
+                                  const WorkloadStatement& statement) {
+    for (const Finding& recommendation : recommendations) {
+        if (recommendation.category != Category::index) {
+            continue;
+        }
+        if (recommendation.query) {
+            const QueryRef& query = *recommendation.query;
+            if ((!statement.queryid.empty() && query.queryid == statement.queryid) ||
+                (!statement.text.empty() && query.text == statement.text)) {
+                return &recommendation;
+            }
+        }
+        for (const auto& [key, value] : recommendation.evidence) {
+            if (lists_statement(value, statement)) {
+                return &recommendation;
+            }
+        }
+    }
+    return nullptr;
+}
+
+std::string recommendation_summary(const Finding& recommendation) {
+    const std::string& sql = recommendation.suggestion.sql;
+    if (sql.empty()) {
+        return recommendation.title;
+    }
+    const auto newline = sql.find('\n');
+    return newline == std::string::npos ? sql : sql.substr(0, newline);
+}
+
+QueryRef query_ref(const WorkloadStatement& statement) {
+    return QueryRef{statement.queryid, statement.text, statement.calls, statement.total_ms,
+                    statement.mean_ms};
+}
+
+std::string excerpt(std::string_view text, std::size_t max_chars) {
+    std::string flat;
+    bool space = false;
+    for (const char c : text) {
+        if (std::isspace(static_cast<unsigned char>(c))) {
+            space = !flat.empty();
+            continue;
+        }
+        if (space) {
+            flat += ' ';
+            space = false;
+        }
+        flat += c;
+    }
+    // Cut on a character boundary: never inside a UTF-8 sequence.
+    std::size_t chars = 0;
+    for (std::size_t i = 0; i < flat.size(); ++i) {
+        if ((static_cast<unsigned char>(flat[i]) & 0xC0) != 0x80) {
+            if (chars == max_chars) {
+                return flat.substr(0, i) + "...";
+            }
+            ++chars;
+        }
+    }
+    return flat;
+}
+
+std::int64_t index_bytes(const Workload& workload, const CatalogTable& table) {
+    std::int64_t total = 0;
+    for (const CatalogIndex& index : workload.indexes) {
+        if (index.table == table.name && index.table_schema == table.schema) {
+            total += index.size_bytes;
+        }
+    }
+    return total;
+}
+
+} // namespace dbadvise::analyzer::health
