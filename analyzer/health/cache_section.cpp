@@ -86,6 +86,39 @@ void table_lines(const Context& context, std::vector<std::string>& lines) {
     }
 }
 
+// pg_statio_user_indexes: which indexes are read from outside the cache. An index that is
+// large and read a lot is either the working set (it deserves the memory) or bloated.
+void index_lines(const Context& context, std::vector<std::string>& lines) {
+    std::vector<const CatalogIndex*> indexes;
+    for (const CatalogIndex& index : context.workload.indexes) {
+        if (index.idx_blks_read > 0) {
+            indexes.push_back(&index);
+        }
+    }
+    if (indexes.empty()) {
+        return;
+    }
+    std::stable_sort(indexes.begin(), indexes.end(),
+                     [](const CatalogIndex* a, const CatalogIndex* b) {
+                         if (a->idx_blks_read != b->idx_blks_read) {
+                             return a->idx_blks_read > b->idx_blks_read;
+                         }
+                         return std::tie(a->schema, a->name) < std::tie(b->schema, b->name);
+                     });
+    if (indexes.size() > k_max_listed) {
+        indexes.resize(k_max_listed);
+    }
+    lines.emplace_back("Indexes with the most reads:");
+    lines.push_back(
+        fmt::format("  {:<44} {:>9} {:>12} {:>10}", "index", "hit ratio", "reads", "size"));
+    for (const CatalogIndex* index : indexes) {
+        lines.push_back(fmt::format(
+            "  {:<44} {:>9} {:>12} {:>10}", qualified_name(index->schema, index->name),
+            ratio_text(hit_ratio(index->idx_blks_hit, index->idx_blks_read)), index->idx_blks_read,
+            format_bytes(static_cast<double>(index->size_bytes))));
+    }
+}
+
 void statement_lines(const Context& context, std::vector<std::string>& lines) {
     std::vector<const WorkloadStatement*> statements;
     for (const WorkloadStatement& statement : context.workload.statements) {
@@ -131,6 +164,7 @@ ReportSection cache_section(const Context& context) {
     section.title = "Cache and health";
     database_lines(context, section.lines);
     table_lines(context, section.lines);
+    index_lines(context, section.lines);
     statement_lines(context, section.lines);
     return section;
 }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <doctest/doctest.h>
+#include <set>
 #include <string>
 
 using namespace dbadvise;
@@ -369,4 +370,63 @@ TEST_CASE("check_health: the cache section lists tables and statements by reads"
     CHECK(*(statements + 2) == "  102                     95.24%          0.2   819 bytes  "
                                "SELECT name FROM customers WHERE id = $1");
     CHECK((statements + 3)->starts_with("  101 "));
+}
+
+TEST_CASE("check_health: the cache section lists indexes by reads") {
+    auto workload = test::healthy_workload();
+    analyzer::CatalogIndex pkey;
+    pkey.schema = "public";
+    pkey.name = "orders_pkey";
+    pkey.table_schema = "public";
+    pkey.table = "orders";
+    pkey.size_bytes = 4LL << 20;
+    pkey.idx_blks_hit = 9'000;
+    pkey.idx_blks_read = 1'000;
+    analyzer::CatalogIndex cold = pkey;
+    cold.name = "orders_created_at_idx";
+    cold.idx_blks_read = 0;
+    workload.indexes = {cold, pkey};
+    const auto lines = analyzer::check_health(workload, {}).sections[0].lines;
+    const auto heading = std::find(lines.begin(), lines.end(), "Indexes with the most reads:");
+    REQUIRE(heading != lines.end());
+    REQUIRE(heading + 2 < lines.end());
+    CHECK(*(heading + 2) ==
+          "  public.orders_pkey                              90.00%         1000     4.0 MB");
+    // An index never read from outside the cache is not listed.
+    CHECK(std::none_of(lines.begin(), lines.end(), [](const std::string& line) {
+        return line.find("orders_created_at_idx") != std::string::npos;
+    }));
+}
+
+TEST_CASE("health_rules lists every rule the checks report, in id order") {
+    const auto rules = analyzer::health_rules();
+    REQUIRE_FALSE(rules.empty());
+    for (std::size_t i = 1; i < rules.size(); ++i) {
+        CHECK(rules[i - 1].id < rules[i].id);
+    }
+    // A workload where every check fires: each finding's rule is in the table, with the
+    // table's category, and no severity above the table's.
+    auto workload = test::healthy_workload();
+    workload.settings[3] = test::plain_setting("track_io_timing", "off");
+    workload.database_stats = {100'000, 900'000, 1LL << 30, 0, 0};
+    auto& orders = workload.tables[1];
+    orders.size_bytes = 600LL << 20;
+    orders.heap_blks_hit = 10'000;
+    orders.heap_blks_read = 800'000;
+    orders.n_dead_tup = 400'000;
+    orders.n_mod_since_analyze = 150'000;
+    workload.tables[0].ever_analyzed = false;
+    workload.statements[0].shared_blks_read = 800'000;
+    workload.statements[0].temp_blks_written = 50'000;
+    const auto result = analyzer::check_health(workload, {});
+    std::set<std::string> seen;
+    for (const Finding& finding : result.findings) {
+        seen.insert(finding.rule);
+        const auto rule = std::find_if(rules.begin(), rules.end(),
+                                       [&](const auto& r) { return r.id == finding.rule; });
+        REQUIRE_MESSAGE(rule != rules.end(), finding.rule);
+        CHECK(rule->category == finding.category);
+        CHECK(finding.severity <= rule->severity);
+    }
+    CHECK(seen.size() == rules.size() - 1); // all but analyze-plans-failed
 }

@@ -1,0 +1,289 @@
+// choose_plan_targets(): which statements --analyze-plans runs under EXPLAIN ANALYZE, and with
+// which parameter values.
+//
+// EXPLAIN ANALYZE executes the statement, so only plain SELECTs qualify: no DML, no SELECT
+// INTO (it creates a table), no FOR UPDATE/SHARE (row locks write to the heap). The capture
+// also runs in a read-only transaction that is rolled back, so a statement that slips through
+// fails instead of writing. pg_stat_statements keeps $n for the constants; the values chosen
+// here come from pg_stats of the column each parameter is compared with, so the plan is the
+// one a typical call gets: the histogram median (or the middle most-common value) for
+// equality, the quartiles for open ranges, a central 10% slice for BETWEEN.
+#include "analyzer/health.hpp"
+
+#include "sqlparse/parser.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <fmt/format.h>
+
+namespace dbadvise::analyzer {
+
+namespace {
+
+// Upper-case words of `text` outside string literals, quoted identifiers and comments, with
+// each parameter as "$n": enough to spot LIMIT $n, FOR UPDATE and INTO.
+std::vector<std::string> words(std::string_view text) {
+    std::vector<std::string> out;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const char c = text[i];
+        if (c == '\'' || c == '"') {
+            const char quote = c;
+            ++i;
+            while (i < text.size()) {
+                if (text[i] == quote) {
+                    if (i + 1 < text.size() && text[i + 1] == quote) {
+                        i += 2;
+                        continue;
+                    }
+                    break;
+                }
+                ++i;
+            }
+            ++i;
+            out.emplace_back(quote == '"' ? "\"\"" : "''");
+            continue;
+        }
+        if (c == '-' && i + 1 < text.size() && text[i + 1] == '-') {
+            while (i < text.size() && text[i] != '\n') {
+                ++i;
+            }
+            continue;
+        }
+        if (c == '/' && i + 1 < text.size() && text[i + 1] == '*') {
+            const auto end = text.find("*/", i + 2);
+            i = end == std::string_view::npos ? text.size() : end + 2;
+            continue;
+        }
+        if (c == '$' || std::isalnum(static_cast<unsigned char>(c)) || c == '_') {
+            std::string word(1, static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+            ++i;
+            while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) ||
+                                       text[i] == '_' || text[i] == '$')) {
+                word += static_cast<char>(std::toupper(static_cast<unsigned char>(text[i])));
+                ++i;
+            }
+            out.push_back(std::move(word));
+            continue;
+        }
+        if (!std::isspace(static_cast<unsigned char>(c))) {
+            out.emplace_back(1, c);
+        }
+        ++i;
+    }
+    return out;
+}
+
+int parameter_number(std::string_view word) {
+    if (word.size() < 2 || word[0] != '$') {
+        return 0;
+    }
+    int number = 0;
+    for (const char c : word.substr(1)) {
+        if (!std::isdigit(static_cast<unsigned char>(c)) || number > 100000) {
+            return 0;
+        }
+        number = number * 10 + (c - '0');
+    }
+    return number;
+}
+
+// True when the words show a row lock or SELECT INTO: statements EXPLAIN ANALYZE must not run.
+bool writes_or_locks(const std::vector<std::string>& w) {
+    for (std::size_t i = 0; i < w.size(); ++i) {
+        if (w[i] == "INTO") {
+            return true;
+        }
+        if (w[i] == "FOR" && i + 1 < w.size() &&
+            (w[i + 1] == "UPDATE" || w[i + 1] == "SHARE" || w[i + 1] == "NO" ||
+             w[i + 1] == "KEY")) {
+            return true;
+        }
+    }
+    return false;
+}
+
+const ColumnStats* stats_for(const Workload& workload, const sqlparse::Relation& relation,
+                             std::string_view column) {
+    const ColumnStats* fallback = nullptr;
+    for (const ColumnStats& stats : workload.column_stats) {
+        if (stats.table != relation.name || stats.column != column) {
+            continue;
+        }
+        if (!relation.schema.empty()) {
+            if (stats.schema == relation.schema) {
+                return &stats;
+            }
+            continue;
+        }
+        // Unqualified: the first schema of the search path that has it, else public, else any.
+        for (const std::string& schema : workload.search_path) {
+            if (stats.schema == schema) {
+                return &stats;
+            }
+        }
+        if (stats.schema == "public" || fallback == nullptr) {
+            fallback = &stats;
+        }
+    }
+    return fallback;
+}
+
+std::optional<std::string> quantile(const ColumnStats& stats, double q) {
+    if (stats.histogram_bounds.empty()) {
+        return std::nullopt;
+    }
+    const auto last = static_cast<double>(stats.histogram_bounds.size() - 1);
+    return stats.histogram_bounds[static_cast<std::size_t>(std::lround(q * last))];
+}
+
+std::optional<std::string> typical(const ColumnStats& stats) {
+    if (auto median = quantile(stats, 0.5)) {
+        return median;
+    }
+    if (!stats.most_common_vals.empty()) {
+        return stats.most_common_vals[stats.most_common_vals.size() / 2];
+    }
+    return std::nullopt;
+}
+
+// An array literal of one element for `col = ANY($n)`.
+std::string array_of(const std::string& value) {
+    std::string out = "{\"";
+    for (const char c : value) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+        }
+        out += c;
+    }
+    return out + "\"}";
+}
+
+struct Chosen {
+    std::optional<std::string> value;
+    std::string source;
+};
+
+void assign(std::vector<Chosen>& chosen, int number, std::optional<std::string> value,
+            std::string source) {
+    if (number < 1 || static_cast<std::size_t>(number) > chosen.size() || !value) {
+        return;
+    }
+    Chosen& slot = chosen[static_cast<std::size_t>(number - 1)];
+    if (!slot.value) {
+        slot.value = std::move(value);
+        slot.source = std::move(source);
+    }
+}
+
+void from_predicates(const Workload& workload, const sqlparse::Query& query,
+                     std::vector<Chosen>& chosen) {
+    for (const sqlparse::Predicate& predicate : query.predicates) {
+        const auto relation = predicate.column.relation;
+        if (relation < 0 || static_cast<std::size_t>(relation) >= query.relations.size() ||
+            predicate.wrap != sqlparse::WrapKind::none) {
+            continue;
+        }
+        const sqlparse::Relation& table = query.relations[static_cast<std::size_t>(relation)];
+        if (table.is_cte) {
+            continue;
+        }
+        const ColumnStats* stats = stats_for(workload, table, predicate.column.name);
+        if (stats == nullptr) {
+            continue;
+        }
+        const std::string column = table.name + "." + predicate.column.name;
+        const std::string& op = predicate.op;
+        const auto param = predicate.operand.kind == sqlparse::OperandKind::parameter
+                               ? predicate.operand.param_number
+                               : 0;
+        if (op == "=" || op == "<>" || op == "IN" || op == "NOT IN") {
+            assign(chosen, param, typical(*stats), column + " typical value");
+        } else if (op == "= ANY" || op == "<> ALL") {
+            if (auto value = typical(*stats)) {
+                assign(chosen, param, array_of(*value), column + " typical value");
+            }
+        } else if (op == ">" || op == ">=") {
+            assign(chosen, param, quantile(*stats, 0.75), column + " upper quartile");
+        } else if (op == "<" || op == "<=") {
+            assign(chosen, param, quantile(*stats, 0.25), column + " lower quartile");
+        } else if (op == "BETWEEN" || op == "NOT BETWEEN") {
+            assign(chosen, param, quantile(*stats, 0.45), column + " 45th percentile");
+            if (predicate.operand2 && predicate.operand2->kind == sqlparse::OperandKind::parameter) {
+                assign(chosen, predicate.operand2->param_number, quantile(*stats, 0.55),
+                       column + " 55th percentile");
+            }
+        }
+    }
+    for (const sqlparse::Query& subquery : query.subqueries) {
+        from_predicates(workload, subquery, chosen);
+    }
+}
+
+} // namespace
+
+std::vector<PlanTarget> choose_plan_targets(const Workload& workload, std::size_t limit) {
+    std::vector<const WorkloadStatement*> ordered;
+    for (const WorkloadStatement& statement : workload.statements) {
+        ordered.push_back(&statement);
+    }
+    // Most total time first, whatever order the reader delivered; query id breaks ties.
+    std::stable_sort(ordered.begin(), ordered.end(),
+                     [](const WorkloadStatement* a, const WorkloadStatement* b) {
+                         if (a->total_ms != b->total_ms) {
+                             return a->total_ms > b->total_ms;
+                         }
+                         return a->queryid < b->queryid;
+                     });
+
+    std::vector<PlanTarget> targets;
+    for (const WorkloadStatement* statement : ordered) {
+        if (targets.size() >= limit) {
+            break;
+        }
+        if (!statement->toplevel || statement->truncated) {
+            continue;
+        }
+        const auto w = words(statement->text);
+        if (w.empty() || (w.front() != "SELECT" && w.front() != "WITH" && w.front() != "(") ||
+            writes_or_locks(w)) {
+            continue;
+        }
+        const sqlparse::ParsedStatement parsed = sqlparse::parse_statement(statement->text);
+        if (!parsed.statement || parsed.statement->kind != sqlparse::StatementKind::select) {
+            continue;
+        }
+        // A data-modifying WITH is a SELECT at the top: reject any DML keyword in the text.
+        if (std::any_of(w.begin(), w.end(), [](const std::string& word) {
+                return word == "INSERT" || word == "UPDATE" || word == "DELETE" ||
+                       word == "MERGE";
+            })) {
+            continue;
+        }
+        int parameters = 0;
+        for (const std::string& word : w) {
+            parameters = std::max(parameters, parameter_number(word));
+        }
+        std::vector<Chosen> chosen(static_cast<std::size_t>(parameters));
+        from_predicates(workload, parsed.statement->query, chosen);
+        for (std::size_t i = 0; i + 1 < w.size(); ++i) {
+            if (w[i] == "LIMIT" || w[i] == "FETCH") {
+                assign(chosen, parameter_number(w[i + 1]), "10", "LIMIT");
+            } else if (w[i] == "OFFSET") {
+                assign(chosen, parameter_number(w[i + 1]), "0", "OFFSET");
+            }
+        }
+        PlanTarget target;
+        target.queryid = statement->queryid;
+        target.sql = statement->text;
+        for (Chosen& slot : chosen) {
+            target.params.push_back(std::move(slot.value));
+            target.param_sources.push_back(slot.source.empty() ? "unknown (NULL)" : slot.source);
+        }
+        targets.push_back(std::move(target));
+    }
+    return targets;
+}
+
+} // namespace dbadvise::analyzer
