@@ -48,6 +48,7 @@ struct CatalogIndex {
     bool primary = false;
     bool is_constraint = false;       // backs a PRIMARY KEY / UNIQUE / EXCLUDE constraint
     bool valid = true;                // indisvalid
+    bool partitioned = false;         // on a partitioned table: no scans of its own
     std::int64_t size_bytes = 0;
     std::int64_t idx_scan = 0;        // pg_stat_user_indexes
     std::int64_t idx_blks_hit = 0;    // pg_statio_user_indexes
@@ -59,6 +60,7 @@ struct CatalogTable {
     std::string name;
     char kind = 'r';            // relkind: r table, p partitioned, m matview, f foreign
     bool temporary = false;
+    bool is_partition = false;  // a partition of a partitioned table
     double reltuples = 0;       // planner's row estimate (-1 never analyzed on 14+)
     std::int64_t relpages = 0;
     std::int64_t size_bytes = 0; // heap only
@@ -85,7 +87,7 @@ struct ForeignKey {
     std::string name;
     std::string table_schema;
     std::string table;
-    std::vector<std::string> columns;
+    std::vector<std::string> columns;   // quoted as needed, like CatalogIndex::keys
     std::string referenced_schema;
     std::string referenced_table;
     std::vector<std::string> referenced_columns;

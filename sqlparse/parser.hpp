@@ -5,17 +5,32 @@
 #include "sqlparse/query_model.hpp"
 
 #include <expected>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace dbadvise::sqlparse {
 
+/// What parse_script computes besides the model.
+struct ParseOptions {
+    /// Fill Statement::fingerprint. libpg_query computes it by parsing the statement a second
+    /// time, which doubles the cost of a script; lint has no use for it and turns it off.
+    bool fingerprint = true;
+};
+
 /// Splits `text` into statements (comments and strings respected) and parses each one.
 /// Returns one entry per statement in source order; a statement the parser rejects is an
 /// entry with `error` set, and the others are still parsed. Never throws for bad SQL.
 /// Offsets in the result are byte offsets into `text`.
 std::vector<ParsedStatement> parse_script(std::string_view text);
+std::vector<ParsedStatement> parse_script(std::string_view text, const ParseOptions& options);
+
+/// Streaming form of parse_script: calls `sink` with each statement in source order and keeps
+/// no statement after the call, so memory stays bounded by one batch of statements however
+/// large the script is. Use it for big files.
+void parse_script(std::string_view text, const ParseOptions& options,
+                  const std::function<void(ParsedStatement&&)>& sink);
 
 /// Parses `text` as one statement (for example a pg_stat_statements entry with $n
 /// parameters). Offsets are byte offsets into `text`. A text of several statements yields

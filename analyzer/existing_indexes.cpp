@@ -1,0 +1,305 @@
+#include "analyzer/existing_indexes.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <set>
+
+namespace dbadvise::analyzer {
+
+// Findings on indexes that exist.
+//
+// Rationale: every index costs writes (each INSERT, and each UPDATE that is not HOT, touches
+// it), vacuum work and cache space. An index no plan uses, or that another index makes
+// unnecessary, is pure cost; an invalid index (a failed CREATE INDEX CONCURRENTLY) is
+// maintained on every write yet never read. A foreign key without an index on the
+// referencing columns makes every DELETE or key UPDATE on the referenced table scan the
+// referencing table, and joins along the key cannot use an index.
+//
+// PostgreSQL behaviour relied on: a btree index serves any query on a leading prefix of its
+// keys, so an index whose keys are a prefix of another's (same predicate) is redundant unless
+// it enforces uniqueness; idx_scan in pg_stat_user_indexes counts scans since the statistics
+// were last reset; the referenced side of a foreign key always has a unique index.
+//
+// Known false positives: idx_scan counts only since the last statistics reset, and only on
+// this server (a replica's reads are not counted here); an index used monthly looks unused
+// after a recent reset. A prefix index is smaller, so a few queries may be a little faster
+// with it. An unindexed foreign key is harmless when the referenced rows are never deleted
+// or re-keyed and no query joins along the key.
+
+namespace {
+
+constexpr std::array k_reserved = {
+    "all",       "analyse",    "analyze",   "and",       "any",        "array",
+    "as",        "asc",        "both",      "case",      "cast",       "check",
+    "collate",   "column",     "constraint", "create",   "current_date", "current_user",
+    "default",   "desc",       "distinct",  "do",        "else",       "end",
+    "except",    "false",      "fetch",     "for",       "foreign",    "from",
+    "grant",     "group",      "having",    "in",        "initially",  "intersect",
+    "into",      "lateral",    "leading",   "limit",     "not",        "null",
+    "offset",    "on",         "only",      "or",        "order",      "placing",
+    "primary",   "references", "returning", "select",    "session_user", "some",
+    "symmetric", "table",      "then",      "to",        "trailing",   "true",
+    "union",     "unique",     "user",      "using",     "variadic",   "when",
+    "where",     "window",     "with",
+};
+
+// Quotes a catalog name the way quote_ident() would, closely enough for generated SQL.
+std::string quote(std::string_view name) {
+    bool plain = !name.empty() && (std::islower(static_cast<unsigned char>(name.front())) ||
+                                   name.front() == '_');
+    for (const char c : name) {
+        if (!(std::islower(static_cast<unsigned char>(c)) ||
+              std::isdigit(static_cast<unsigned char>(c)) || c == '_'))
+            plain = false;
+    }
+    if (plain && std::ranges::find(k_reserved, name) == k_reserved.end()) return std::string(name);
+    std::string out = "\"";
+    for (const char c : name) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + '"';
+}
+
+std::string qualified(std::string_view schema, std::string_view name) {
+    return quote(schema) + "." + quote(name);
+}
+
+std::string join(const std::vector<std::string>& parts, std::string_view separator) {
+    std::string out;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        if (i > 0) out += separator;
+        out += parts[i];
+    }
+    return out;
+}
+
+std::string describe_keys(const CatalogIndex& index) {
+    std::vector<std::string> keys;
+    for (std::size_t i = 0; i < index.keys.size(); ++i) {
+        const bool descending = i < index.descending.size() && index.descending[i];
+        keys.push_back(index.keys[i] + (descending ? " DESC" : ""));
+    }
+    std::string text = "(" + join(keys, ", ") + ")";
+    if (!index.include.empty()) text += " INCLUDE (" + join(index.include, ", ") + ")";
+    if (!index.predicate.empty()) text += " WHERE " + index.predicate;
+    return text;
+}
+
+std::string size_text(std::int64_t bytes) {
+    if (bytes >= 1024LL * 1024 * 1024) return fmt::format("{:.1f} GB", bytes / (1024.0 * 1024 * 1024));
+    if (bytes >= 1024LL * 1024) return fmt::format("{:.1f} MB", bytes / (1024.0 * 1024));
+    return fmt::format("{} kB", bytes / 1024);
+}
+
+// Constraint-backed and unique indexes enforce something; dropping them changes behaviour.
+bool enforces(const CatalogIndex& index) {
+    return index.unique || index.primary || index.is_constraint;
+}
+
+bool same_shape(const CatalogIndex& a, const CatalogIndex& b) {
+    return a.table_schema == b.table_schema && a.table == b.table && a.method == b.method &&
+           a.keys == b.keys && a.descending == b.descending && a.include == b.include &&
+           a.predicate == b.predicate;
+}
+
+// True when every key of `shorter` leads `longer` in order and direction.
+bool is_key_prefix(const CatalogIndex& shorter, const CatalogIndex& longer) {
+    if (shorter.keys.size() >= longer.keys.size()) return false;
+    for (std::size_t i = 0; i < shorter.keys.size(); ++i) {
+        if (shorter.keys[i] != longer.keys[i]) return false;
+        const bool d1 = i < shorter.descending.size() && shorter.descending[i];
+        const bool d2 = i < longer.descending.size() && longer.descending[i];
+        if (d1 != d2) return false;
+    }
+    return true;
+}
+
+Finding index_finding(std::string rule, Severity severity, const CatalogIndex& index,
+                      std::string title, std::string message) {
+    Finding finding;
+    finding.rule = std::move(rule);
+    finding.category = Category::index;
+    finding.severity = severity;
+    finding.title = std::move(title);
+    finding.message = std::move(message);
+    finding.subject = index.schema + "." + index.name;
+    finding.evidence.emplace_back("index", index.schema + "." + index.name);
+    finding.evidence.emplace_back("table", index.table_schema + "." + index.table);
+    finding.evidence.emplace_back("definition", index.definition);
+    finding.evidence.emplace_back("size_bytes", index.size_bytes);
+    finding.evidence.emplace_back("idx_scan", index.idx_scan);
+    finding.suggestion.sql = fmt::format("DROP INDEX CONCURRENTLY {};", qualified(index.schema, index.name));
+    return finding;
+}
+
+// pg_get_indexdef() text turned into the CONCURRENTLY form, to rebuild an invalid index.
+std::string concurrently(std::string definition) {
+    for (const std::string_view head : {"CREATE UNIQUE INDEX ", "CREATE INDEX "}) {
+        if (definition.starts_with(head)) {
+            definition.insert(head.size(), "CONCURRENTLY ");
+            break;
+        }
+    }
+    return definition + ";";
+}
+
+// <table>_<col>_..._idx from plain column names, at most 63 bytes (NAMEDATALEN - 1).
+std::string index_name(const ForeignKey& key) {
+    const auto plain = [](std::string_view text) {
+        std::string out;
+        for (const char c : text) {
+            if (std::isalnum(static_cast<unsigned char>(c)) || c == '_')
+                out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+        return out;
+    };
+    std::string name = plain(key.table);
+    for (const std::string& column : key.columns) name += "_" + plain(column);
+    if (name.size() > 59) name.resize(59);
+    return name + "_idx";
+}
+
+bool supports_foreign_key(const CatalogIndex& index, const ForeignKey& key) {
+    if (!index.valid || !index.predicate.empty()) return false;
+    if (index.table_schema != key.table_schema || index.table != key.table) return false;
+    if (index.method == "hash") return key.columns.size() == 1 && index.keys.size() == 1 && index.keys[0] == key.columns[0];
+    if (index.method != "btree") return false;
+    if (index.keys.size() < key.columns.size()) return false;
+    // Equality on all key columns: their order among the leading keys does not matter.
+    const std::set<std::string> leading(index.keys.begin(),
+                                        index.keys.begin() + static_cast<long>(key.columns.size()));
+    return leading == std::set<std::string>(key.columns.begin(), key.columns.end());
+}
+
+} // namespace
+
+std::vector<Finding> check_existing_indexes(const Workload& workload) {
+    std::vector<Finding> findings;
+    const std::vector<CatalogIndex>& indexes = workload.indexes;
+    std::set<std::size_t> reported_duplicate;
+
+    for (std::size_t i = 0; i < indexes.size(); ++i) {
+        const CatalogIndex& index = indexes[i];
+        if (!index.valid) {
+            Finding finding = index_finding(
+                "invalid-index", Severity::warning, index,
+                fmt::format("Invalid index {} on {}", index.name, index.table),
+                fmt::format("{} is marked invalid (a CREATE INDEX CONCURRENTLY or REINDEX that "
+                            "failed or was cancelled): writes still maintain it but no query can "
+                            "use it. Drop it and build it again.",
+                            index.name));
+            finding.suggestion.sql += "\n" + concurrently(index.definition);
+            findings.push_back(std::move(finding));
+            continue;
+        }
+
+        // Duplicate: another valid index with the same shape. Keep the one that enforces a
+        // constraint, otherwise the first by name; report the rest once.
+        for (std::size_t j = 0; j < indexes.size(); ++j) {
+            if (j == i || !indexes[j].valid || !same_shape(index, indexes[j])) continue;
+            const CatalogIndex& other = indexes[j];
+            const bool keep_other = (enforces(other) && !enforces(index)) ||
+                                    (enforces(other) == enforces(index) && j < i);
+            if (!keep_other || enforces(index) || reported_duplicate.contains(i)) continue;
+            reported_duplicate.insert(i);
+            Finding finding = index_finding(
+                "duplicate-index", Severity::warning, index,
+                fmt::format("Duplicate index {} on {}", index.name, index.table),
+                fmt::format("{} has the same definition {} as {}; every write maintains both. "
+                            "Drop {} ({}).",
+                            index.name, describe_keys(index), other.name, index.name,
+                            size_text(index.size_bytes)));
+            finding.evidence.emplace_back("same_as", other.schema + "." + other.name);
+            findings.push_back(std::move(finding));
+        }
+        if (reported_duplicate.contains(i)) continue;
+
+        // Redundant: a btree whose keys lead a longer btree with the same predicate; its
+        // INCLUDE columns must be in the longer one too, or index-only scans would be lost.
+        if (index.method == "btree" && !enforces(index)) {
+            for (const CatalogIndex& other : indexes) {
+                if (&other == &index || !other.valid || other.method != "btree" ||
+                    other.table_schema != index.table_schema || other.table != index.table ||
+                    other.predicate != index.predicate || !is_key_prefix(index, other))
+                    continue;
+                const bool covered = std::ranges::all_of(index.include, [&](const std::string& c) {
+                    return std::ranges::find(other.keys, c) != other.keys.end() ||
+                           std::ranges::find(other.include, c) != other.include.end();
+                });
+                if (!covered) continue;
+                Finding finding = index_finding(
+                    "redundant-index", Severity::warning, index,
+                    fmt::format("Redundant index {} on {}", index.name, index.table),
+                    fmt::format("The keys of {} {} are a prefix of {} {}, which serves the same "
+                                "queries. Drop {} ({}) to save its writes and cache space.",
+                                index.name, describe_keys(index), other.name,
+                                describe_keys(other), index.name, size_text(index.size_bytes)));
+                finding.evidence.emplace_back("covered_by", other.schema + "." + other.name);
+                findings.push_back(std::move(finding));
+                break;
+            }
+        }
+
+        // Unused: no scan since statistics were reset. Indexes that enforce a constraint are
+        // needed even when never scanned; a partitioned table's index has no counters of its
+        // own (its partitions' indexes do).
+        if (index.idx_scan == 0 && !enforces(index) && !index.partitioned) {
+            Finding finding = index_finding(
+                "unused-index", Severity::info, index,
+                fmt::format("Unused index {} on {}", index.name, index.table),
+                fmt::format("{} {} has not been scanned since the statistics were last reset, yet "
+                            "every write maintains it. If no replica and no rare job needs it, "
+                            "drop it ({}).",
+                            index.name, describe_keys(index), size_text(index.size_bytes)));
+            findings.push_back(std::move(finding));
+        }
+    }
+
+    for (const ForeignKey& key : workload.foreign_keys) {
+        if (std::ranges::any_of(indexes, [&](const CatalogIndex& index) {
+                return supports_foreign_key(index, key);
+            }))
+            continue;
+        Finding finding;
+        finding.rule = "unindexed-foreign-key";
+        finding.category = Category::index;
+        finding.severity = Severity::warning;
+        const std::string columns = join(key.columns, ", ");
+        finding.title = fmt::format("Foreign key {} on {} ({}) has no index", key.name, key.table,
+                                    columns);
+        finding.message = fmt::format(
+            "No valid index leads with {}.({}): each DELETE or key UPDATE on {} scans {} to check "
+            "{}, and joins along the key cannot use an index.",
+            key.table, columns, key.referenced_table, key.table, key.name);
+        finding.subject = key.table_schema + "." + key.table + "(" + columns + ")";
+        finding.evidence.emplace_back("constraint", key.name);
+        finding.evidence.emplace_back("table", key.table_schema + "." + key.table);
+        finding.evidence.emplace_back("columns", columns);
+        finding.evidence.emplace_back("referenced_table",
+                                      key.referenced_schema + "." + key.referenced_table);
+        if (const CatalogTable* table = workload.find_table(key.table_schema, key.table)) {
+            finding.evidence.emplace_back("table_size_bytes", table->size_bytes);
+        }
+        finding.suggestion.sql =
+            fmt::format("CREATE INDEX CONCURRENTLY {} ON {} ({});", quote(index_name(key)),
+                        qualified(key.table_schema, key.table), columns);
+        findings.push_back(std::move(finding));
+    }
+
+    // Ordered by table, then index name (or constraint), then rule.
+    const auto table_of = [](const Finding& finding) {
+        for (const auto& [name, value] : finding.evidence) {
+            if (name == "table") return std::get<std::string>(value);
+        }
+        return std::string();
+    };
+    std::ranges::stable_sort(findings, [&](const Finding& a, const Finding& b) {
+        return std::tuple(table_of(a), a.subject, a.rule) < std::tuple(table_of(b), b.subject, b.rule);
+    });
+    return findings;
+}
+
+} // namespace dbadvise::analyzer

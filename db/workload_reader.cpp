@@ -1,0 +1,580 @@
+#include "db/workload_reader.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <set>
+
+namespace dbadvise::db {
+
+namespace {
+
+using analyzer::Workload;
+
+// The settings analyze reports on or plans with. Custom ones (pg_stat_statements.*) only
+// show in pg_settings when their library is loaded.
+const std::vector<std::string> k_settings = {
+    "block_size", "compute_query_id", "default_statistics_target", "effective_cache_size",
+    "effective_io_concurrency", "jit", "maintenance_work_mem", "max_parallel_workers",
+    "max_parallel_workers_per_gather", "max_worker_processes", "pg_stat_statements.max",
+    "pg_stat_statements.track", "plan_cache_mode", "random_page_cost", "seq_page_cost",
+    "shared_buffers", "track_activity_query_size", "track_io_timing", "work_mem",
+};
+
+std::string text_array(const std::vector<std::string>& values) {
+    std::string out = "{";
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        if (i > 0) out += ',';
+        out += '"';
+        for (const char c : values[i]) {
+            if (c == '"' || c == '\\') out += '\\';
+            out += c;
+        }
+        out += '"';
+    }
+    return out + "}";
+}
+
+std::vector<std::string> json_strings(std::string_view text) {
+    std::vector<std::string> out;
+    const nlohmann::json parsed = nlohmann::json::parse(text, nullptr, false);
+    if (!parsed.is_array()) return out;
+    for (const auto& item : parsed) out.push_back(item.is_string() ? item.get<std::string>() : item.dump());
+    return out;
+}
+
+std::vector<double> numbers(const std::vector<std::string>& texts) {
+    std::vector<double> out;
+    out.reserve(texts.size());
+    for (const std::string& text : texts) out.push_back(std::strtod(text.c_str(), nullptr));
+    return out;
+}
+
+// A step of the reader: the query and what it reads, for messages.
+std::expected<Result, DbError> run(Connection& connection, std::string_view sql,
+                                   const std::vector<Param>& params, std::string_view what) {
+    return connection.query(sql, params, fmt::format("reading {}", what));
+}
+
+struct StatementsSource {
+    std::string schema;   // quoted schema of the extension
+    std::string sql;
+};
+
+std::expected<StatementsSource, DbError> locate_pg_stat_statements(Connection& connection,
+                                                                   const std::string& database) {
+    auto ext = run(connection,
+                   "SELECT quote_ident(n.nspname) AS schema FROM pg_extension e "
+                   "JOIN pg_namespace n ON n.oid = e.extnamespace "
+                   "WHERE e.extname = 'pg_stat_statements'",
+                   {}, "pg_extension");
+    if (!ext) return std::unexpected(ext.error());
+    if (ext->rows() == 0) {
+        return std::unexpected(DbError{
+            DbError::Kind::missing_extension,
+            fmt::format("pg_stat_statements is not installed in database \"{}\": run `CREATE "
+                        "EXTENSION pg_stat_statements;` in it as a superuser (the server must "
+                        "also have pg_stat_statements in shared_preload_libraries)",
+                        database),
+            {}});
+    }
+    StatementsSource source{std::string(ext->text(0, "schema")), {}};
+    auto columns = run(connection,
+                       fmt::format("SELECT attname FROM pg_attribute WHERE attrelid = "
+                                   "'{}.pg_stat_statements'::regclass AND attnum > 0 AND NOT "
+                                   "attisdropped",
+                                   source.schema),
+                       {}, "the columns of pg_stat_statements");
+    if (!columns) return std::unexpected(columns.error());
+    std::vector<std::string> names;
+    for (int row = 0; row < columns->rows(); ++row) names.emplace_back(columns->text(row, 0));
+    auto sql = statements_sql(source.schema, names);
+    if (!sql) return std::unexpected(DbError{DbError::Kind::query, sql.error(), {}});
+    source.sql = *sql;
+    return source;
+}
+
+// A view that needs shared_preload_libraries fails with this message (SQLSTATE 55000).
+DbError explain_statements_error(DbError error) {
+    if (error.kind == DbError::Kind::connection_lost) return error;
+    if (error.message.find("shared_preload_libraries") != std::string::npos) {
+        error.kind = DbError::Kind::not_preloaded;
+        error.message =
+            "pg_stat_statements is created in the database but its library is not loaded: add "
+            "it to shared_preload_libraries (ALTER SYSTEM SET shared_preload_libraries = "
+            "'pg_stat_statements'; or edit postgresql.conf, keeping any libraries already "
+            "listed) and restart the server";
+        return error;
+    }
+    if (error.kind == DbError::Kind::permission) {
+        error.message += "; grant the role pg_read_all_stats (GRANT pg_read_all_stats TO <role>;)";
+    }
+    return error;
+}
+
+std::expected<void, DbError> read_statements(Connection& connection, const ReadOptions& options,
+                                             Workload& workload) {
+    auto source = locate_pg_stat_statements(connection, workload.database);
+    if (!source) return std::unexpected(source.error());
+
+    // Without pg_read_all_stats, other roles' statements keep their counters but show
+    // "<insufficient privilege>" as text: analyzing the rest would rank the wrong statements.
+    auto privilege = run(connection,
+                         fmt::format("SELECT current_user AS role, (SELECT rolsuper FROM pg_roles "
+                                     "WHERE rolname = current_user) OR pg_has_role(current_user, "
+                                     "'pg_read_all_stats', 'USAGE') AS can_read_all, (SELECT "
+                                     "count(*) FROM {}.pg_stat_statements s WHERE s.dbid = (SELECT "
+                                     "oid FROM pg_database WHERE datname = current_database()) AND "
+                                     "s.query = '<insufficient privilege>') AS hidden",
+                                     source->schema),
+                         {}, "pg_stat_statements");
+    if (!privilege) return std::unexpected(explain_statements_error(privilege.error()));
+    if (!privilege->boolean(0, "can_read_all") && privilege->int64(0, "hidden") > 0) {
+        const std::string role(privilege->text(0, "role"));
+        return std::unexpected(DbError{
+            DbError::Kind::permission,
+            fmt::format("role \"{}\" cannot read the text of {} statements of other roles in "
+                        "pg_stat_statements (shown as <insufficient privilege>): run `GRANT "
+                        "pg_read_all_stats TO {};` as a superuser, or connect as a role that has it",
+                        role, privilege->int64(0, "hidden"), role),
+            "42501"});
+    }
+
+    auto rows = run(connection, source->sql,
+                    {std::to_string(options.min_calls), fmt::format("{}", options.min_mean_ms),
+                     std::to_string(options.top), std::string(k_statement_marker)},
+                    "pg_stat_statements");
+    if (!rows) return std::unexpected(explain_statements_error(rows.error()));
+    std::int64_t limit = 1024;
+    if (const auto* setting = workload.find_setting("track_activity_query_size"))
+        limit = std::strtoll(setting->setting.c_str(), nullptr, 10);
+    for (int row = 0; row < rows->rows(); ++row) {
+        analyzer::WorkloadStatement statement;
+        statement.queryid = std::string(rows->text(row, "queryid"));
+        statement.text = std::string(rows->text(row, "query"));
+        statement.calls = rows->int64(row, "calls");
+        statement.total_ms = rows->number(row, "total_ms");
+        statement.mean_ms = rows->number(row, "mean_ms");
+        statement.rows = rows->int64(row, "rows");
+        statement.shared_blks_hit = rows->int64(row, "shared_blks_hit");
+        statement.shared_blks_read = rows->int64(row, "shared_blks_read");
+        statement.temp_blks_read = rows->int64(row, "temp_blks_read");
+        statement.temp_blks_written = rows->int64(row, "temp_blks_written");
+        statement.toplevel = rows->boolean(row, "toplevel");
+        statement.truncated = looks_truncated(statement.text, limit);
+        workload.statements.push_back(std::move(statement));
+    }
+    return {};
+}
+
+std::expected<void, DbError> read_server(Connection& connection, Workload& workload) {
+    auto server = run(connection,
+                      "SELECT current_database() AS database, "
+                      "current_setting('server_version') AS server_version, "
+                      "current_setting('server_version_num') AS server_version_num, "
+                      "array_to_json(current_schemas(false)) AS search_path, "
+                      "EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'hypopg') AS hypopg, "
+                      "pg_database_size(current_database()) AS size_bytes, "
+                      "d.blks_hit, d.blks_read, d.temp_files, d.temp_bytes "
+                      "FROM pg_stat_database d WHERE d.datname = current_database()",
+                      {}, "server version and pg_stat_database");
+    if (!server) return std::unexpected(server.error());
+    if (server->rows() == 1) {
+        workload.database = std::string(server->text(0, "database"));
+        workload.server_version = std::string(server->text(0, "server_version"));
+        workload.server_version_num = static_cast<int>(server->int64(0, "server_version_num"));
+        workload.search_path = json_strings(server->text(0, "search_path"));
+        workload.hypopg_available = server->boolean(0, "hypopg");
+        workload.database_stats.size_bytes = server->int64(0, "size_bytes");
+        workload.database_stats.blks_hit = server->int64(0, "blks_hit");
+        workload.database_stats.blks_read = server->int64(0, "blks_read");
+        workload.database_stats.temp_files = server->int64(0, "temp_files");
+        workload.database_stats.temp_bytes = server->int64(0, "temp_bytes");
+    }
+    auto settings = run(connection,
+                        "SELECT name, current_setting(name) AS value, coalesce(unit, '') AS unit, "
+                        "setting FROM pg_settings WHERE name = ANY($1::text[]) ORDER BY name",
+                        {text_array(k_settings)}, "pg_settings");
+    if (!settings) return std::unexpected(settings.error());
+    for (int row = 0; row < settings->rows(); ++row) {
+        workload.settings.push_back({std::string(settings->text(row, "name")),
+                                     std::string(settings->text(row, "value")),
+                                     std::string(settings->text(row, "unit")),
+                                     std::string(settings->text(row, "setting"))});
+    }
+    return {};
+}
+
+// User tables: everything but the system schemas and objects that belong to extensions.
+constexpr std::string_view k_user_relations =
+    "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' "
+    "AND NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.classid = 'pg_class'::regclass "
+    "AND dep.objid = c.oid AND dep.deptype = 'e')";
+
+std::expected<std::string, DbError> read_tables(Connection& connection, Workload& workload) {
+    // relpages * block_size rather than pg_relation_size(): the latter takes a lock and would
+    // wait behind a migration's ACCESS EXCLUSIVE lock.
+    auto tables = run(
+        connection,
+        fmt::format(
+            "SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind, "
+            "c.relpersistence = 't' AS temporary, c.relispartition AS is_partition, c.reltuples, "
+            "c.relpages, c.relpages::bigint * current_setting('block_size')::bigint AS size_bytes, "
+            "s.seq_scan, s.seq_tup_read, s.idx_scan, s.n_tup_ins, s.n_tup_upd, s.n_tup_del, "
+            "s.n_live_tup, s.n_dead_tup, s.n_mod_since_analyze, "
+            "(s.last_analyze IS NOT NULL OR s.last_autoanalyze IS NOT NULL) AS ever_analyzed, "
+            "io.heap_blks_read, io.heap_blks_hit, io.idx_blks_read, io.idx_blks_hit "
+            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid "
+            "LEFT JOIN pg_statio_all_tables io ON io.relid = c.oid "
+            "WHERE c.relkind IN ('r', 'p', 'm', 'f') AND {} ORDER BY n.nspname, c.relname",
+            k_user_relations),
+        {}, "pg_class and pg_stat_user_tables");
+    if (!tables) return std::unexpected(tables.error());
+    std::vector<std::string> oids;
+    for (int row = 0; row < tables->rows(); ++row) {
+        analyzer::CatalogTable table;
+        table.schema = std::string(tables->text(row, "schema"));
+        table.name = std::string(tables->text(row, "name"));
+        const std::string_view kind = tables->text(row, "kind");
+        table.kind = kind.empty() ? 'r' : kind.front();
+        table.temporary = tables->boolean(row, "temporary");
+        table.is_partition = tables->boolean(row, "is_partition");
+        table.reltuples = tables->number(row, "reltuples");
+        table.relpages = tables->int64(row, "relpages");
+        table.size_bytes = tables->int64(row, "size_bytes");
+        table.seq_scan = tables->int64(row, "seq_scan");
+        table.seq_tup_read = tables->int64(row, "seq_tup_read");
+        table.idx_scan = tables->int64(row, "idx_scan");
+        table.n_tup_ins = tables->int64(row, "n_tup_ins");
+        table.n_tup_upd = tables->int64(row, "n_tup_upd");
+        table.n_tup_del = tables->int64(row, "n_tup_del");
+        table.n_live_tup = tables->int64(row, "n_live_tup");
+        table.n_dead_tup = tables->int64(row, "n_dead_tup");
+        table.n_mod_since_analyze = tables->int64(row, "n_mod_since_analyze");
+        table.ever_analyzed = tables->boolean(row, "ever_analyzed");
+        table.heap_blks_read = tables->int64(row, "heap_blks_read");
+        table.heap_blks_hit = tables->int64(row, "heap_blks_hit");
+        table.idx_blks_read = tables->int64(row, "idx_blks_read");
+        table.idx_blks_hit = tables->int64(row, "idx_blks_hit");
+        workload.tables.push_back(std::move(table));
+        oids.emplace_back(tables->text(row, "oid"));
+    }
+    std::string oid_array = "{";
+    for (std::size_t i = 0; i < oids.size(); ++i) oid_array += (i ? "," : "") + oids[i];
+    oid_array += "}";
+
+    auto columns = run(connection,
+                       "SELECT n.nspname AS schema, c.relname AS name, a.attname, "
+                       "format_type(a.atttypid, a.atttypmod) AS type_name, a.attnum, a.attnotnull "
+                       "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+                       "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                       "WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped "
+                       "ORDER BY n.nspname, c.relname, a.attnum",
+                       {oid_array}, "pg_attribute");
+    if (!columns) return std::unexpected(columns.error());
+    std::map<std::pair<std::string, std::string>, std::size_t> position;
+    for (std::size_t i = 0; i < workload.tables.size(); ++i)
+        position[{workload.tables[i].schema, workload.tables[i].name}] = i;
+    for (int row = 0; row < columns->rows(); ++row) {
+        const auto found = position.find({std::string(columns->text(row, "schema")),
+                                          std::string(columns->text(row, "name"))});
+        if (found == position.end()) continue;
+        workload.tables[found->second].columns.push_back(
+            {std::string(columns->text(row, "attname")),
+             std::string(columns->text(row, "type_name")),
+             static_cast<int>(columns->int64(row, "attnum")), columns->boolean(row, "attnotnull")});
+    }
+    return oid_array;
+}
+
+std::expected<void, DbError> read_indexes(Connection& connection, const std::string& oid_array,
+                                          Workload& workload) {
+    auto indexes = run(
+        connection,
+        "SELECT n.nspname AS schema, ic.relname AS name, tn.nspname AS table_schema, "
+        "t.relname AS table_name, am.amname AS method, pg_get_indexdef(i.indexrelid) AS definition, "
+        "i.indisunique AS is_unique, i.indisprimary AS is_primary, i.indisvalid AS is_valid, "
+        "t.relkind = 'p' AS partitioned, "
+        "EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = "
+        "i.indrelid AND k.contype IN ('p', 'u', 'x')) AS is_constraint, "
+        "i.indnkeyatts AS nkeys, "
+        "array_to_json(ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) "
+        "FROM generate_series(1, i.indnatts) AS k ORDER BY k)) AS columns, "
+        "array_to_json(i.indoption::int2[]) AS options, "
+        "coalesce(pg_get_expr(i.indpred, i.indrelid, true), '') AS predicate, "
+        "ic.relpages::bigint * current_setting('block_size')::bigint AS size_bytes, "
+        "s.idx_scan, io.idx_blks_hit, io.idx_blks_read "
+        "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
+        "JOIN pg_namespace n ON n.oid = ic.relnamespace "
+        "JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace tn ON tn.oid = t.relnamespace "
+        "JOIN pg_am am ON am.oid = ic.relam "
+        "LEFT JOIN pg_stat_all_indexes s ON s.indexrelid = i.indexrelid "
+        "LEFT JOIN pg_statio_all_indexes io ON io.indexrelid = i.indexrelid "
+        "WHERE i.indrelid = ANY($1::oid[]) ORDER BY tn.nspname, t.relname, ic.relname",
+        {oid_array}, "pg_index and pg_stat_user_indexes");
+    if (!indexes) return std::unexpected(indexes.error());
+    for (int row = 0; row < indexes->rows(); ++row) {
+        analyzer::CatalogIndex index;
+        index.schema = std::string(indexes->text(row, "schema"));
+        index.name = std::string(indexes->text(row, "name"));
+        index.table_schema = std::string(indexes->text(row, "table_schema"));
+        index.table = std::string(indexes->text(row, "table_name"));
+        index.method = std::string(indexes->text(row, "method"));
+        index.definition = std::string(indexes->text(row, "definition"));
+        index.unique = indexes->boolean(row, "is_unique");
+        index.primary = indexes->boolean(row, "is_primary");
+        index.valid = indexes->boolean(row, "is_valid");
+        index.partitioned = indexes->boolean(row, "partitioned");
+        index.is_constraint = indexes->boolean(row, "is_constraint");
+        index.predicate = std::string(indexes->text(row, "predicate"));
+        index.size_bytes = indexes->int64(row, "size_bytes");
+        index.idx_scan = indexes->int64(row, "idx_scan");
+        index.idx_blks_hit = indexes->int64(row, "idx_blks_hit");
+        index.idx_blks_read = indexes->int64(row, "idx_blks_read");
+        const std::vector<std::string> columns = json_strings(indexes->text(row, "columns"));
+        const std::vector<std::string> options = json_strings(indexes->text(row, "options"));
+        const auto keys = static_cast<std::size_t>(indexes->int64(row, "nkeys"));
+        for (std::size_t k = 0; k < columns.size(); ++k) {
+            if (k < keys) {
+                index.keys.push_back(columns[k]);
+                // indoption bit 0 is INDOPTION_DESC.
+                const int option = k < options.size() ? std::atoi(options[k].c_str()) : 0;
+                index.descending.push_back((option & 1) != 0);
+            } else {
+                index.include.push_back(columns[k]);
+            }
+        }
+        workload.indexes.push_back(std::move(index));
+    }
+
+    auto keys = run(
+        connection,
+        "SELECT k.conname, n.nspname AS table_schema, t.relname AS table_name, "
+        "rn.nspname AS referenced_schema, r.relname AS referenced_table, "
+        "array_to_json(ARRAY(SELECT quote_ident(a.attname) FROM unnest(k.conkey) WITH ORDINALITY "
+        "AS u(attnum, ord) JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum "
+        "ORDER BY u.ord)) AS columns, "
+        "array_to_json(ARRAY(SELECT quote_ident(a.attname) FROM unnest(k.confkey) WITH ORDINALITY "
+        "AS u(attnum, ord) JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.attnum "
+        "ORDER BY u.ord)) AS referenced_columns "
+        "FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid "
+        "JOIN pg_namespace n ON n.oid = t.relnamespace "
+        "JOIN pg_class r ON r.oid = k.confrelid JOIN pg_namespace rn ON rn.oid = r.relnamespace "
+        // Partitions inherit their parent's foreign key (conparentid set); report it once.
+        "WHERE k.contype = 'f' AND k.conparentid = 0 AND k.conrelid = ANY($1::oid[]) "
+        "ORDER BY n.nspname, t.relname, k.conname",
+        {oid_array}, "foreign keys (pg_constraint)");
+    if (!keys) return std::unexpected(keys.error());
+    for (int row = 0; row < keys->rows(); ++row) {
+        workload.foreign_keys.push_back({std::string(keys->text(row, "conname")),
+                                         std::string(keys->text(row, "table_schema")),
+                                         std::string(keys->text(row, "table_name")),
+                                         json_strings(keys->text(row, "columns")),
+                                         std::string(keys->text(row, "referenced_schema")),
+                                         std::string(keys->text(row, "referenced_table")),
+                                         json_strings(keys->text(row, "referenced_columns"))});
+    }
+    return {};
+}
+
+std::expected<void, DbError> read_column_stats(Connection& connection, Workload& workload) {
+    std::set<std::string> words;
+    for (const auto& statement : workload.statements) {
+        for (std::string& word : identifiers_in(statement.text)) words.insert(std::move(word));
+    }
+    std::vector<std::string> schemas;
+    std::vector<std::string> names;
+    for (const auto& table : workload.tables) {
+        std::string lowered = table.name;
+        std::ranges::transform(lowered, lowered.begin(),
+                               [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        if (words.contains(lowered)) {
+            schemas.push_back(table.schema);
+            names.push_back(table.name);
+        }
+    }
+    if (names.empty()) return {};
+    auto stats = run(connection,
+                     "SELECT s.schemaname, s.tablename, s.attname, s.null_frac, s.n_distinct, "
+                     "s.most_common_vals::text AS mcv, s.most_common_freqs::text AS mcf, "
+                     "s.histogram_bounds::text AS histogram, s.correlation "
+                     "FROM pg_stats s JOIN unnest($1::text[], $2::text[]) AS w(schema, name) "
+                     "ON w.schema = s.schemaname AND w.name = s.tablename "
+                     "ORDER BY s.schemaname, s.tablename, s.attname, s.inherited",
+                     {text_array(schemas), text_array(names)}, "pg_stats");
+    if (!stats) return std::unexpected(stats.error());
+    for (int row = 0; row < stats->rows(); ++row) {
+        analyzer::ColumnStats column;
+        column.schema = std::string(stats->text(row, "schemaname"));
+        column.table = std::string(stats->text(row, "tablename"));
+        column.column = std::string(stats->text(row, "attname"));
+        // Rows without inheritance sort first; a partitioned parent only has the other kind.
+        if (!workload.column_stats.empty() && workload.column_stats.back().schema == column.schema &&
+            workload.column_stats.back().table == column.table &&
+            workload.column_stats.back().column == column.column)
+            continue;
+        column.null_frac = stats->number(row, "null_frac");
+        column.n_distinct = stats->number(row, "n_distinct");
+        column.most_common_vals = parse_array_literal(stats->text(row, "mcv"));
+        column.most_common_freqs = numbers(parse_array_literal(stats->text(row, "mcf")));
+        column.histogram_bounds = parse_array_literal(stats->text(row, "histogram"));
+        if (!stats->is_null(row, stats->column("correlation")))
+            column.correlation = stats->number(row, "correlation");
+        workload.column_stats.push_back(std::move(column));
+    }
+    return {};
+}
+
+} // namespace
+
+std::expected<std::string, std::string> statements_sql(std::string_view schema,
+                                                       const std::vector<std::string>& columns) {
+    const auto has = [&](std::string_view name) {
+        return std::ranges::find(columns, name) != columns.end();
+    };
+    // 13 renamed total_time/mean_time to total_exec_time/mean_exec_time (planning got its own).
+    const std::string total = has("total_exec_time") ? "total_exec_time" : "total_time";
+    const std::string mean = has("mean_exec_time") ? "mean_exec_time" : "mean_time";
+    for (const std::string& required :
+         {std::string("queryid"), std::string("query"), std::string("calls"), std::string("rows"),
+          total, mean, std::string("shared_blks_hit"), std::string("shared_blks_read"),
+          std::string("temp_blks_read"), std::string("temp_blks_written")}) {
+        if (!has(required)) {
+            return std::unexpected(fmt::format(
+                "pg_stat_statements has no column {}: this version of the extension is not "
+                "supported (update it with ALTER EXTENSION pg_stat_statements UPDATE)",
+                required));
+        }
+    }
+    // 14 split statements run inside functions (toplevel = false) from top-level ones.
+    const std::string toplevel = has("toplevel") ? "s.toplevel" : "true";
+    return fmt::format(
+        "SELECT s.queryid::text AS queryid, s.query, s.calls, s.{0} AS total_ms, s.{1} AS mean_ms, "
+        "s.rows, s.shared_blks_hit, s.shared_blks_read, s.temp_blks_read, s.temp_blks_written, "
+        "{2} AS toplevel FROM {3}.pg_stat_statements s "
+        "WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "AND s.calls >= $1::bigint AND s.{1} >= $2::float8 AND s.query IS NOT NULL "
+        "AND s.query <> '<insufficient privilege>' AND left(s.query, length($4)) <> $4 "
+        "ORDER BY s.{0} DESC, s.queryid, {2} DESC LIMIT $3::bigint",
+        total, mean, toplevel, schema);
+}
+
+std::vector<std::string> parse_array_literal(std::string_view literal) {
+    std::vector<std::string> out;
+    if (literal.size() < 2 || literal.front() != '{' || literal.back() != '}') return out;
+    const std::string_view body = literal.substr(1, literal.size() - 2);
+    std::size_t i = 0;
+    while (i < body.size()) {
+        std::string element;
+        if (body[i] == '"') {
+            for (++i; i < body.size() && body[i] != '"'; ++i) {
+                if (body[i] == '\\' && i + 1 < body.size()) ++i;
+                element += body[i];
+            }
+            ++i; // closing quote
+        } else if (body[i] == '{') {
+            int depth = 0;
+            bool quoted = false;
+            for (; i < body.size(); ++i) {
+                const char c = body[i];
+                element += c;
+                if (quoted) {
+                    if (c == '\\' && i + 1 < body.size()) element += body[++i];
+                    else if (c == '"') quoted = false;
+                } else if (c == '"') {
+                    quoted = true;
+                } else if (c == '{') {
+                    ++depth;
+                } else if (c == '}' && --depth == 0) {
+                    ++i;
+                    break;
+                }
+            }
+        } else {
+            for (; i < body.size() && body[i] != ','; ++i) element += body[i];
+        }
+        out.push_back(std::move(element));
+        while (i < body.size() && body[i] != ',') ++i;
+        ++i; // the comma
+    }
+    return out;
+}
+
+std::vector<std::string> identifiers_in(std::string_view sql) {
+    std::set<std::string> found;
+    std::size_t i = 0;
+    const auto word_char = [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '$' || c >= 0x80; };
+    while (i < sql.size()) {
+        const unsigned char c = static_cast<unsigned char>(sql[i]);
+        if (c == '\'') { // string literal: skip
+            for (++i; i < sql.size(); ++i) {
+                if (sql[i] == '\'' && !(i + 1 < sql.size() && sql[i + 1] == '\'')) break;
+                if (sql[i] == '\'') ++i;
+            }
+            ++i;
+        } else if (c == '"') {
+            std::string name;
+            for (++i; i < sql.size(); ++i) {
+                if (sql[i] == '"') {
+                    if (i + 1 < sql.size() && sql[i + 1] == '"') {
+                        name += '"';
+                        ++i;
+                        continue;
+                    }
+                    break;
+                }
+                name += static_cast<char>(std::tolower(static_cast<unsigned char>(sql[i])));
+            }
+            ++i;
+            if (!name.empty()) found.insert(std::move(name));
+        } else if (std::isalpha(c) || c == '_' || c >= 0x80) {
+            std::string name;
+            while (i < sql.size() && word_char(static_cast<unsigned char>(sql[i])))
+                name += static_cast<char>(std::tolower(static_cast<unsigned char>(sql[i++])));
+            found.insert(std::move(name));
+        } else {
+            ++i;
+        }
+    }
+    return {found.begin(), found.end()};
+}
+
+bool looks_truncated(std::string_view text, std::int64_t limit_bytes) {
+    return limit_bytes > 1 && static_cast<std::int64_t>(text.size()) >= limit_bytes - 1;
+}
+
+std::expected<analyzer::Workload, DbError> read_workload(Connection& connection,
+                                                         const ReadOptions& options,
+                                                         const Progress& progress) {
+    const auto say = [&](std::string_view what) {
+        if (progress) progress(what);
+    };
+    analyzer::Workload workload;
+    // One snapshot for everything: the counters and the catalog agree with each other.
+    if (auto begun = connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                                        "starting a read-only transaction");
+        !begun)
+        return std::unexpected(begun.error());
+    say("reading server settings");
+    if (auto done = read_server(connection, workload); !done) return std::unexpected(done.error());
+    say("reading pg_stat_statements");
+    if (auto done = read_statements(connection, options, workload); !done)
+        return std::unexpected(done.error());
+    say("reading the catalog");
+    auto oids = read_tables(connection, workload);
+    if (!oids) return std::unexpected(oids.error());
+    if (auto done = read_indexes(connection, *oids, workload); !done)
+        return std::unexpected(done.error());
+    say("reading pg_stats");
+    if (auto done = read_column_stats(connection, workload); !done)
+        return std::unexpected(done.error());
+    if (auto done = connection.execute("COMMIT", "ending the read-only transaction"); !done)
+        return std::unexpected(done.error());
+    return workload;
+}
+
+} // namespace dbadvise::db

@@ -1,0 +1,106 @@
+// Private to sqlparse: a compact read-only JSON tree for libpg_query's parse-tree output.
+// libpg_query emits well-formed, mostly escape-free JSON about ten times the size of the
+// SQL; a general DOM (nlohmann::json) spends more time building maps and strings than
+// libpg_query spends parsing, so this keeps every node in one reusable vector and every
+// string as a view into the JSON text (unescaped copies only when the text has escapes).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dbadvise::sqlparse::detail {
+
+enum class JsonType : std::uint8_t { null, boolean, number, string, array, object };
+
+struct JsonNode {
+    JsonType type = JsonType::null;
+    bool boolean = false;
+    std::int32_t first_child = -1; // arrays and objects
+    std::int32_t next = -1;        // next sibling in the parent
+    std::int64_t number = 0;       // integers (libpg_query writes no fractions as numbers)
+    std::string_view key;          // member name inside an object
+    std::string_view text;         // string value
+};
+
+class JsonDocument;
+
+/// A cheap handle to one node; a default handle is "missing" and every accessor on it
+/// returns an empty result, so lookups can be chained without checks.
+class JsonRef {
+public:
+    JsonRef() = default;
+    JsonRef(const JsonDocument* doc, std::int32_t index) : m_doc(doc), m_index(index) {}
+
+    bool valid() const { return m_doc != nullptr && m_index >= 0; }
+    std::int32_t index() const { return valid() ? m_index : -1; }
+    explicit operator bool() const { return valid(); }
+    JsonType type() const;
+    /// Member `key` of an object; missing when absent or not an object.
+    JsonRef operator[](std::string_view key) const;
+    JsonRef first_child() const;
+    JsonRef next() const;
+    std::string_view key() const;
+    std::string_view str() const;
+    std::int64_t integer(std::int64_t fallback = 0) const;
+    bool boolean() const;
+    std::size_t size() const;
+
+    /// For a libpg_query node `{"TypeName": {...}}`: its type name and its body.
+    std::string_view node_type() const { return first_child().key(); }
+    JsonRef body() const { return first_child(); }
+
+private:
+    const JsonDocument* m_doc = nullptr;
+    std::int32_t m_index = -1;
+};
+
+class JsonDocument {
+public:
+    /// Parses `json` (which must outlive the document); false on malformed input. Reuses
+    /// the storage of an earlier parse.
+    bool parse(std::string_view json);
+    JsonRef root() const { return {this, m_nodes.empty() ? -1 : 0}; }
+    const JsonNode& node(std::int32_t index) const {
+        return m_nodes[static_cast<std::size_t>(index)];
+    }
+
+private:
+    std::int32_t parse_value(std::string_view key, int depth);
+    bool parse_string(std::string_view& out);
+    void skip_space();
+
+    std::string_view m_json;
+    std::size_t m_pos = 0;
+    bool m_ok = true;
+    std::vector<JsonNode> m_nodes;
+    std::deque<std::string> m_unescaped;
+};
+
+/// Iterates the elements of a JSON array (or the members of an object).
+class JsonChildren {
+public:
+    explicit JsonChildren(JsonRef parent) : m_first(parent.first_child()) {}
+    class iterator {
+    public:
+        explicit iterator(JsonRef ref) : m_ref(ref) {}
+        JsonRef operator*() const { return m_ref; }
+        iterator& operator++() {
+            m_ref = m_ref.next();
+            return *this;
+        }
+        bool operator!=(const iterator& other) const { return m_ref.index() != other.m_ref.index(); }
+
+    private:
+        JsonRef m_ref;
+    };
+    iterator begin() const { return iterator(m_first); }
+    iterator end() const { return iterator(JsonRef()); }
+
+private:
+    JsonRef m_first;
+};
+
+} // namespace dbadvise::sqlparse::detail

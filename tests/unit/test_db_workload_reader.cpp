@@ -1,0 +1,88 @@
+#include "db/workload_reader.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+using namespace dbadvise::db;
+
+TEST_CASE("statements_sql") {
+    SUBCASE("PostgreSQL 13+ names and toplevel (14+)") {
+        const std::vector<std::string> columns = {
+            "userid", "dbid", "toplevel", "queryid", "query", "calls", "total_exec_time",
+            "mean_exec_time", "rows", "shared_blks_hit", "shared_blks_read", "temp_blks_read",
+            "temp_blks_written", "total_plan_time"};
+        const auto sql = statements_sql("public", columns);
+        REQUIRE(sql.has_value());
+        CHECK(sql->find("s.total_exec_time AS total_ms") != std::string::npos);
+        CHECK(sql->find("s.mean_exec_time AS mean_ms") != std::string::npos);
+        CHECK(sql->find("s.toplevel AS toplevel") != std::string::npos);
+        CHECK(sql->find("FROM public.pg_stat_statements s") != std::string::npos);
+        CHECK(sql->find("ORDER BY s.total_exec_time DESC") != std::string::npos);
+        CHECK(sql->find("current_database()") != std::string::npos);
+    }
+    SUBCASE("before 13: total_time, no toplevel") {
+        const std::vector<std::string> columns = {
+            "userid", "dbid", "queryid", "query", "calls", "total_time", "mean_time", "rows",
+            "shared_blks_hit", "shared_blks_read", "temp_blks_read", "temp_blks_written"};
+        const auto sql = statements_sql("\"Stats\"", columns);
+        REQUIRE(sql.has_value());
+        CHECK(sql->find("s.total_time AS total_ms") != std::string::npos);
+        CHECK(sql->find("s.mean_time AS mean_ms") != std::string::npos);
+        CHECK(sql->find("true AS toplevel") != std::string::npos);
+        CHECK(sql->find("toplevel DESC") == std::string::npos);
+        CHECK(sql->find("FROM \"Stats\".pg_stat_statements s") != std::string::npos);
+    }
+    SUBCASE("a required column is missing") {
+        const std::vector<std::string> columns = {"queryid", "query", "calls", "total_exec_time",
+                                                  "mean_exec_time", "rows"};
+        const auto sql = statements_sql("public", columns);
+        REQUIRE_FALSE(sql.has_value());
+        CHECK(sql.error() ==
+              "pg_stat_statements has no column shared_blks_hit: this version of the extension is "
+              "not supported (update it with ALTER EXTENSION pg_stat_statements UPDATE)");
+    }
+}
+
+TEST_CASE("parse_array_literal") {
+    SUBCASE("plain, quoted and escaped elements") {
+        CHECK(parse_array_literal("{delivered,shipped}") ==
+              std::vector<std::string>{"delivered", "shipped"});
+        CHECK(parse_array_literal(R"({"a,b","say \"hi\"",c\d})") ==
+              std::vector<std::string>{"a,b", "say \"hi\"", "c\\d"});
+        CHECK(parse_array_literal(R"({"2025-01-01 00:00:00+00","2025-06-01 00:00:00+00"})") ==
+              std::vector<std::string>{"2025-01-01 00:00:00+00", "2025-06-01 00:00:00+00"});
+    }
+    SUBCASE("NULL and nested arrays") {
+        CHECK(parse_array_literal("{1,NULL,3}") == std::vector<std::string>{"1", "NULL", "3"});
+        CHECK(parse_array_literal(R"({{1,2},{3,"}"}})") ==
+              std::vector<std::string>{"{1,2}", R"({3,"}"})"});
+    }
+    SUBCASE("empty and malformed input") {
+        CHECK(parse_array_literal("{}").empty());
+        CHECK(parse_array_literal("").empty());
+        CHECK(parse_array_literal("not an array").empty());
+        CHECK(parse_array_literal(R"({"unterminated})") == std::vector<std::string>{"unterminated"});
+    }
+}
+
+TEST_CASE("identifiers_in") {
+    SUBCASE("bare words are lower-cased, quoted names keep their text") {
+        const auto words = identifiers_in(
+            R"(SELECT "Id" FROM Shop."Order Items" oi WHERE oi.order_id = $1 AND x = 'orders')");
+        CHECK(words == std::vector<std::string>{"and", "from", "id", "oi", "order items",
+                                                "order_id", "select", "shop", "where", "x"});
+    }
+    SUBCASE("string literals are skipped, doubled quotes handled") {
+        const auto words = identifiers_in(R"(SELECT 'it''s customers' AS "a""b")");
+        CHECK(words == std::vector<std::string>{"a\"b", "as", "select"});
+    }
+}
+
+TEST_CASE("looks_truncated") {
+    const std::string cut(1023, 'x');
+    CHECK(looks_truncated(cut, 1024));
+    CHECK_FALSE(looks_truncated(cut.substr(0, 1000), 1024));
+    CHECK_FALSE(looks_truncated(cut, 0));
+}

@@ -1,0 +1,271 @@
+#include "sqlparse/parser.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <string_view>
+
+using namespace dbadvise::sqlparse;
+
+namespace {
+
+// The statement of a one-statement text; fails the test when it does not parse.
+Statement parse_one(std::string_view sql) {
+    ParsedStatement parsed = parse_statement(sql);
+    if (parsed.error) {
+        FAIL("unexpected parse error: " << parsed.error->message);
+    }
+    REQUIRE(parsed.statement.has_value());
+    return std::move(*parsed.statement);
+}
+
+std::string_view text_of(std::string_view sql, Span span) {
+    REQUIRE(span.valid());
+    return sql.substr(static_cast<std::size_t>(span.begin),
+                      static_cast<std::size_t>(span.end - span.begin));
+}
+
+int offset_of(std::string_view sql, std::string_view needle, std::size_t from = 0) {
+    const auto pos = sql.find(needle, from);
+    REQUIRE(pos != std::string_view::npos);
+    return static_cast<int>(pos);
+}
+
+} // namespace
+
+TEST_CASE("parse_script") {
+    SUBCASE("splits statements with byte offsets and spans without the semicolon") {
+        const std::string sql = "SELECT 1;\n  -- note\n  UPDATE t SET a = 2 ;\nDELETE FROM t";
+        const auto result = parse_script(sql);
+        REQUIRE(result.size() == 3);
+        CHECK(text_of(sql, result[0].statement->span) == "SELECT 1");
+        CHECK(result[0].statement->kind == StatementKind::select);
+        CHECK(text_of(sql, result[1].statement->span) == "UPDATE t SET a = 2");
+        CHECK(result[1].statement->span.begin == offset_of(sql, "UPDATE"));
+        CHECK(result[1].statement->kind == StatementKind::update);
+        CHECK(text_of(sql, result[2].statement->span) == "DELETE FROM t");
+        CHECK(result[2].statement->kind == StatementKind::delete_);
+    }
+    SUBCASE("a bad statement is an error entry and the others still parse") {
+        const std::string sql = "SELECT 1;\nSELECT * FORM t;\nSELECT 2";
+        const auto result = parse_script(sql);
+        REQUIRE(result.size() == 3);
+        CHECK(result[0].statement.has_value());
+        REQUIRE(result[1].error.has_value());
+        CHECK(result[1].error->message == "syntax error at or near \"FORM\"");
+        CHECK(result[1].error->offset == offset_of(sql, "FORM"));
+        CHECK(text_of(sql, result[1].error->statement_span) == "SELECT * FORM t");
+        REQUIRE(result[2].statement.has_value());
+        CHECK(text_of(sql, result[2].statement->span) == "SELECT 2");
+    }
+    SUBCASE("error offsets are bytes even after multi-byte characters") {
+        // `FORM` is taken as a column alias, so the error is at `y`.
+        const std::string sql = "SELECT 'h\xC3\xA9llo \xE2\x82\xAC' AS x;\nSELECT 'w\xC3\xA9' FORM y z";
+        const auto result = parse_script(sql);
+        REQUIRE(result.size() == 2);
+        REQUIRE(result[1].error.has_value());
+        CHECK(result[1].error->message == "syntax error at or near \"y\"");
+        CHECK(result[1].error->offset == offset_of(sql, "y", offset_of(sql, "FORM")));
+    }
+    SUBCASE("many statements across batches keep exact offsets") {
+        std::string sql;
+        for (int i = 0; i < 200; ++i) {
+            sql += "SELECT " + std::to_string(i) + " FROM t" + std::to_string(i) + ";\n";
+        }
+        sql += "SELECT FROM WHERE;\n";
+        for (int i = 0; i < 50; ++i) {
+            sql += "SELECT " + std::to_string(i) + ";\n";
+        }
+        const auto result = parse_script(sql);
+        REQUIRE(result.size() == 251);
+        CHECK(text_of(sql, result[137].statement->span) == "SELECT 137 FROM t137");
+        CHECK(result[137].statement->query.relations.at(0).name == "t137");
+        CHECK(result[137].statement->query.relations.at(0).offset == offset_of(sql, "t137"));
+        REQUIRE(result[200].error.has_value());
+        CHECK(result[200].error->message == "syntax error at or near \"WHERE\"");
+        CHECK(result[200].error->offset == offset_of(sql, "WHERE"));
+        CHECK(text_of(sql, result[250].statement->span) == "SELECT 49");
+    }
+    SUBCASE("empty text, blanks and comments give no statement") {
+        CHECK(parse_script("").empty());
+        CHECK(parse_script("  \n -- only a comment\n /* and another */ ;;").empty());
+    }
+    SUBCASE("an embedded NUL byte is an error at its offset") {
+        constexpr char k_text[] = "SELECT 1;\nSELECT 2\0 x;\nSELECT 3";
+        const std::string sql(k_text, sizeof k_text - 1);
+        const auto result = parse_script(sql);
+        REQUIRE(result.size() == 3);
+        CHECK(result[0].statement.has_value());
+        REQUIRE(result[1].error.has_value());
+        CHECK(result[1].error->message == "invalid NUL byte (0x00) in SQL text");
+        CHECK(result[1].error->offset == 18);
+        REQUIRE(result[2].statement.has_value());
+        CHECK(text_of(sql, result[2].statement->span) == "SELECT 3");
+    }
+    SUBCASE("binary garbage never crashes and reports errors with offsets") {
+        std::string garbage;
+        unsigned state = 12345;
+        for (int i = 0; i < 4096; ++i) {
+            state = state * 1103515245u + 12345u;
+            garbage.push_back(static_cast<char>((state >> 16) & 0xFF));
+        }
+        const auto result = parse_script(garbage);
+        CHECK_FALSE(result.empty());
+        for (const auto& entry : result) {
+            if (entry.error) {
+                CHECK(entry.error->offset >= 0);
+                CHECK(entry.error->offset <= static_cast<int>(garbage.size()));
+            }
+        }
+    }
+    SUBCASE("non-UTF-8 bytes in a string literal still parse") {
+        const std::string sql = "SELECT '\xFF\xFE' FROM t";
+        const auto result = parse_script(sql);
+        REQUIRE(result.size() == 1);
+        CHECK(result[0].statement.has_value());
+    }
+    SUBCASE("unterminated string and comment are errors with the lexer's message") {
+        const std::string quote = "SELECT 1;\nSELECT 'abc";
+        auto result = parse_script(quote);
+        REQUIRE(result.size() == 2);
+        REQUIRE(result[1].error.has_value());
+        CHECK(result[1].error->message == "unterminated quoted string at or near \"'abc\"");
+        CHECK(result[1].error->offset == offset_of(quote, "'abc"));
+        const std::string comment = "SELECT 1 /* never closed";
+        result = parse_script(comment);
+        REQUIRE(result.size() == 1);
+        REQUIRE(result[0].error.has_value());
+        CHECK(result[0].error->message == "unterminated /* comment at or near \"/* never closed\"");
+        CHECK(result[0].error->offset == 9);
+    }
+    SUBCASE("a DO block is one utility statement; its inner semicolons do not split") {
+        const std::string sql = "DO $$ BEGIN PERFORM 1; RAISE NOTICE 'x;'; END $$;\nSELECT 1";
+        const auto result = parse_script(sql);
+        REQUIRE(result.size() == 2);
+        CHECK(result[0].statement->kind == StatementKind::utility);
+        CHECK(result[0].statement->node_type == "DoStmt");
+        CHECK(text_of(sql, result[0].statement->span) == "DO $$ BEGIN PERFORM 1; RAISE NOTICE 'x;'; END $$");
+    }
+    SUBCASE("syntax newer than PostgreSQL 15 is a parse error with a location") {
+        const std::string sql = "SELECT 1;\nSELECT JSON_ARRAYAGG(x RETURNING jsonb) FROM t";
+        const auto result = parse_script(sql);
+        REQUIRE(result.size() == 2);
+        REQUIRE(result[1].error.has_value());
+        CHECK(result[1].error->message == "syntax error at or near \"RETURNING\"");
+        CHECK(result[1].error->offset == offset_of(sql, "RETURNING"));
+    }
+    SUBCASE("quoted semicolons, dollar quotes and nested comments do not split") {
+        const std::string sql =
+            "SELECT ';', \"a;b\", E'\\';', $tag$;$tag$ /* x /* ; */ ; */ FROM t;SELECT 2";
+        const auto result = parse_script(sql);
+        REQUIRE(result.size() == 2);
+        REQUIRE(result[0].statement.has_value());
+        CHECK(result[0].statement->query.targets.size() == 4);
+        CHECK(text_of(sql, result[1].statement->span) == "SELECT 2");
+    }
+    SUBCASE("a 10 MB statement parses") {
+        std::string sql = "SELECT * FROM t WHERE id IN (";
+        while (sql.size() < 10 * 1024 * 1024) {
+            sql += "123456789,";
+        }
+        sql += "0)";
+        const auto result = parse_script(sql, ParseOptions{.fingerprint = false});
+        REQUIRE(result.size() == 1);
+        REQUIRE(result[0].statement.has_value());
+        const auto& predicates = result[0].statement->query.predicates;
+        REQUIRE(predicates.size() == 1);
+        CHECK(predicates[0].op == "IN");
+        CHECK(predicates[0].operand.list_length > 1000000);
+    }
+    SUBCASE("the streaming form yields the same statements in order") {
+        const std::string sql = "SELECT 1; SELECT FROM; SELECT 3";
+        std::vector<ParsedStatement> seen;
+        parse_script(sql, ParseOptions{}, [&seen](ParsedStatement&& s) { seen.push_back(std::move(s)); });
+        REQUIRE(seen.size() == 3);
+        CHECK(seen[0].statement.has_value());
+        CHECK(seen[1].error.has_value());
+        CHECK(seen[2].statement.has_value());
+    }
+    SUBCASE("fingerprints are filled unless turned off") {
+        const std::string sql = "SELECT a FROM t WHERE b = 1; SELECT a FROM t WHERE b = 2";
+        auto result = parse_script(sql);
+        REQUIRE(result.size() == 2);
+        CHECK(result[0].statement->fingerprint.size() == 16);
+        CHECK(result[0].statement->fingerprint == result[1].statement->fingerprint);
+        result = parse_script(sql, ParseOptions{.fingerprint = false});
+        CHECK(result[0].statement->fingerprint.empty());
+    }
+}
+
+TEST_CASE("parse_statement") {
+    SUBCASE("empty text is an error") {
+        const ParsedStatement parsed = parse_statement("  ");
+        REQUIRE(parsed.error.has_value());
+        CHECK(parsed.error->message == "no SQL statement in the text");
+        CHECK_FALSE(parsed.statement.has_value());
+    }
+    SUBCASE("several statements yield the first") {
+        const Statement s = parse_one("UPDATE t SET a = 1; SELECT 1");
+        CHECK(s.kind == StatementKind::update);
+    }
+    SUBCASE("syntax error carries the parser's message and offset") {
+        const ParsedStatement parsed = parse_statement("SELECT a FROM t WHERE");
+        REQUIRE(parsed.error.has_value());
+        CHECK(parsed.error->message == "syntax error at end of input");
+        CHECK(parsed.error->offset == 21);
+    }
+    SUBCASE("statement kinds and node types") {
+        CHECK(parse_one("INSERT INTO t VALUES (1)").kind == StatementKind::insert);
+        CHECK(parse_one("MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE").kind ==
+              StatementKind::merge);
+        CHECK(parse_one("CREATE TABLE t (a int)").kind == StatementKind::create_table);
+        CHECK(parse_one("CREATE INDEX ON t (a)").kind == StatementKind::create_index);
+        CHECK(parse_one("EXPLAIN SELECT 1").kind == StatementKind::explain);
+        const Statement set = parse_one("SET search_path = x");
+        CHECK(set.kind == StatementKind::utility);
+        CHECK(set.node_type == "VariableSetStmt");
+    }
+}
+
+TEST_CASE("parses") {
+    CHECK(parses("SELECT 1"));
+    CHECK(parses("SELECT a FROM t WHERE NOT EXISTS (SELECT 1 FROM u WHERE u.a = t.a)"));
+    CHECK_FALSE(parses("SELECT FROM WHERE"));
+    CHECK_FALSE(parses(""));
+    CHECK_FALSE(parses("-- just a comment"));
+    CHECK_FALSE(parses(std::string_view("SELECT \0 1", 10)));
+}
+
+TEST_CASE("normalize") {
+    SUBCASE("constants become parameters") {
+        const auto result = normalize("SELECT a FROM t WHERE b = 42 AND c = 'x'");
+        REQUIRE(result.has_value());
+        CHECK(*result == "SELECT a FROM t WHERE b = $1 AND c = $2");
+    }
+    SUBCASE("syntax error") {
+        const auto result = normalize("SELECT a FORM t");
+        REQUIRE_FALSE(result.has_value());
+        CHECK(result.error().message == "syntax error at or near \"t\"");
+        CHECK(result.error().offset == 14);
+    }
+}
+
+TEST_CASE("fingerprint") {
+    SUBCASE("equal for statements that differ in constants and layout") {
+        const auto a = fingerprint("SELECT a FROM t WHERE b = 1");
+        const auto b = fingerprint("select a\n  from t where b = 99");
+        REQUIRE(a.has_value());
+        REQUIRE(b.has_value());
+        CHECK(a->size() == 16);
+        CHECK(*a == *b);
+        const auto c = fingerprint("SELECT a FROM u WHERE b = 1");
+        REQUIRE(c.has_value());
+        CHECK(*a != *c);
+    }
+    SUBCASE("NUL byte") {
+        const auto result = fingerprint(std::string_view("SELECT\0", 7));
+        REQUIRE_FALSE(result.has_value());
+        CHECK(result.error().message == "invalid NUL byte (0x00) in SQL text");
+        CHECK(result.error().offset == 6);
+    }
+}
