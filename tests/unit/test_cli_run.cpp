@@ -192,6 +192,27 @@ TEST_CASE("run: lint") {
                        "(--schema)\n");
         CHECK(r.out.empty());
     }
+    SUBCASE("--schema takes one file per occurrence; the rest are inputs") {
+        const std::string schema = scratch_file("schema.sql", "CREATE TABLE t (a int);\n");
+        const std::string query = scratch_file("query.sql", "SELECT a FROM t;\n");
+        const Result r = run({"lint", "--format", "json", "--schema", schema, "--schema", schema,
+                              query});
+        CHECK(r.code == 0);
+        const json doc = json::parse(r.out);
+        CHECK(doc["source"]["files"] == json::array({query}));
+        CHECK_FALSE(doc.contains("notes"));
+    }
+    SUBCASE("statements of a --schema file that do not parse become a note") {
+        const std::string schema =
+            scratch_file("broken_schema.sql", "CREATE TABLE t (a int);\nCREATE TABEL u (b int);\n");
+        const Result r = run({"lint", "--format", "json", "--schema", schema, "-"}, "SELECT 1;\n");
+        CHECK(r.code == 0);
+        const json doc = json::parse(r.out);
+        REQUIRE(doc["notes"].size() == 1);
+        CHECK(doc["notes"][0] == "--schema " + schema +
+                                     ": 1 statement could not be parsed and was ignored (first at " +
+                                     schema + ":2:8: syntax error at or near \"TABEL\")");
+    }
     SUBCASE("text output to a string stream has no colour") {
         const Result r = run({"lint", "-"}, "SELECT * FORM t;\n");
         CHECK(r.out.find('\x1b') == std::string::npos);
