@@ -1,7 +1,7 @@
-// The text report: for a person at a terminal. Findings keep the report's order (lint sorts
-// by location, analyze by measured time); consecutive findings of one file share a header so
-// a long report reads file by file, and each finding starts with `file:line:col:` so editors
-// and terminals can jump to it, as they do for compiler diagnostics.
+// The text report: for a person at a terminal. Findings are grouped by file (lint, explain)
+// or by what to do (analyze: indexes, rewrites, ...), keeping the report's order inside each
+// group; each located finding starts with `file:line:col:` so editors and terminals can jump
+// to it, as they do for compiler diagnostics.
 #include "reports/report.hpp"
 #include "reports/format_number.hpp"
 
@@ -219,28 +219,52 @@ std::string plural(std::size_t n, std::string_view singular, std::string_view ma
     return fmt::format("{} {}", n, n == 1 ? singular : many);
 }
 
+std::string_view category_heading(analyzer::Category category) {
+    switch (category) {
+    case analyzer::Category::index: return "Indexes";
+    case analyzer::Category::rewrite: return "Query rewrites";
+    case analyzer::Category::plan: return "Plans";
+    case analyzer::Category::cache: return "Cache";
+    case analyzer::Category::schema: return "Schema and statistics";
+    case analyzer::Category::config: return "Configuration";
+    case analyzer::Category::input: return "Input";
+    }
+    return "Findings";
+}
+
+// Findings of a SQL or plan file group under the file; the others (analyze's) group under
+// what to do about them. Groups appear in the order of their first finding, so the report's
+// order (most valuable first for analyze) decides which group comes first.
+std::string group_heading(const Finding& f) {
+    const std::string_view file = file_of(f);
+    return file.empty() ? std::string(category_heading(f.category)) : std::string(file);
+}
+
 void write_findings(Writer& w, const Report& report) {
-    const auto& findings = report.findings;
-    std::size_t i = 0;
-    bool first_group = true;
-    while (i < findings.size()) {
-        // A group: the run of consecutive findings that share a file (or have none).
-        const std::string_view file = file_of(findings[i]);
-        std::size_t end = i;
-        while (end < findings.size() && file_of(findings[end]) == file) {
-            ++end;
+    std::vector<std::string> headings;
+    std::vector<std::vector<const Finding*>> groups;
+    for (const Finding& f : report.findings) {
+        const std::string heading = group_heading(f);
+        std::size_t g = 0;
+        while (g < headings.size() && headings[g] != heading) {
+            ++g;
         }
-        if (!first_group) {
+        if (g == headings.size()) {
+            headings.push_back(heading);
+            groups.emplace_back();
+        }
+        groups[g].push_back(&f);
+    }
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+        if (g > 0) {
             w.newline();
         }
-        first_group = false;
-        const std::string heading = file.empty() ? std::string("findings") : std::string(file);
-        w.styled(k_bold, heading);
-        w.plain(": " + plural(end - i, "finding", "findings"));
+        w.styled(k_bold, headings[g]);
+        w.plain(": " + plural(groups[g].size(), "finding", "findings"));
         w.newline();
-        for (; i < end; ++i) {
+        for (const Finding* f : groups[g]) {
             w.newline();
-            write_finding(w, findings[i]);
+            write_finding(w, *f);
         }
     }
 }

@@ -88,18 +88,38 @@ TEST_CASE("render_text") {
         CHECK(opened == resets);
     }
 
-    SUBCASE("keeps the report's order: a file seen again starts a new group") {
+    SUBCASE("groups in the order of their first finding, report order inside a group") {
         reports::Report report;
         report.findings = {located("r1", Severity::warning, "b.sql", 1, 1, "one", ""),
                            located("r2", Severity::warning, "a.sql", 1, 1, "two", ""),
                            located("r3", Severity::warning, "b.sql", 2, 1, "three", "")};
         const std::string text = reports::render_text(report, {});
-        const auto one = text.find("[r1]");
-        const auto two = text.find("[r2]");
-        const auto three = text.find("[r3]");
-        CHECK(one < two);
-        CHECK(two < three);
-        CHECK(text.find("b.sql: 1 finding\n") != text.rfind("b.sql: 1 finding\n"));
+        const auto b_group = text.find("b.sql: 2 findings\n");
+        const auto a_group = text.find("a.sql: 1 finding\n");
+        REQUIRE(b_group != std::string::npos);
+        REQUIRE(a_group != std::string::npos);
+        CHECK(b_group < text.find("[r1]"));
+        CHECK(text.find("[r1]") < text.find("[r3]"));
+        CHECK(text.find("[r3]") < a_group);
+        CHECK(a_group < text.find("[r2]"));
+    }
+
+    SUBCASE("findings without a file group by what to do, most valuable group first") {
+        reports::Report report;
+        Finding first_rewrite;
+        first_rewrite.rule = "in-subquery";
+        first_rewrite.category = Category::rewrite;
+        first_rewrite.title = "a";
+        Finding index = first_rewrite;
+        index.rule = "missing-index";
+        index.category = Category::index;
+        Finding second_rewrite = first_rewrite;
+        second_rewrite.rule = "select-star";
+        report.findings = {first_rewrite, index, second_rewrite};
+        const std::string text = reports::render_text(report, {});
+        CHECK(text.starts_with("Query rewrites: 2 findings\n\nwarning: a [in-subquery]\n\n"
+                               "warning: a [select-star]\n\nIndexes: 1 finding\n\n"
+                               "warning: a [missing-index]\n"));
     }
 
     SUBCASE("an empty report says so") {
@@ -136,7 +156,7 @@ TEST_CASE("render_text") {
         report.notes = {"HypoPG is not installed: indexes are unverified."};
         report.partial = true;
         const std::string expected =
-            "findings: 2 findings\n"
+            "Indexes: 1 finding\n"
             "\n"
             "warning: Index orders (customer_id) [missing-index]\n"
             "    query -42 (10 calls, 1234.568 ms total, 123.457 ms mean): SELECT * FROM orders "
@@ -146,6 +166,8 @@ TEST_CASE("render_text") {
             "    impact: cost 1000 -> 8.25, saves about 12.346 ms per call\n"
             "    suggested SQL:\n"
             "        CREATE INDEX CONCURRENTLY orders_customer_id_idx ON orders (customer_id);\n"
+            "\n"
+            "Plans: 1 finding\n"
             "\n"
             "Plan/Plans[0]: info: Seq scan discards rows [seq-scan-filter]\n"
             "\n"
