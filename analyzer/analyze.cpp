@@ -1,9 +1,14 @@
-// The analyze driver: existing-index checks and health checks over the workload read from
-// the server, findings ranked by the measured time they concern.
+// The analyze driver: parses the workload's statements, runs the lint rules on each, the
+// existing-index checks and the health checks, and ranks findings by the measured time of
+// the statement they concern.
 #include "analyzer/analyze.hpp"
 
 #include "analyzer/existing_indexes.hpp"
 #include "analyzer/health.hpp"
+#include "analyzer/rule.hpp"
+#include "analyzer/schema.hpp"
+#include "sqlparse/parser.hpp"
+#include "sqlparse/source_text.hpp"
 
 #include <fmt/format.h>
 
@@ -15,11 +20,107 @@ void append(std::vector<Finding>& to, std::vector<Finding> from) {
     to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
 }
 
+QueryRef query_ref(const WorkloadStatement& statement) {
+    return {statement.queryid, statement.text, statement.calls, statement.total_ms,
+            statement.mean_ms};
+}
+
+// The catalog as the lint rules see it (SELECT * expansion, column resolution).
+Schema schema_from_catalog(const Workload& workload) {
+    Schema schema;
+    for (const CatalogTable& table : workload.tables) {
+        TableInfo info{table.schema, table.name, {}};
+        for (const CatalogColumn& column : table.columns)
+            info.columns.push_back({column.name, column.type_name, column.not_null});
+        schema.add_table(std::move(info));
+    }
+    return schema;
+}
+
+std::int64_t track_size(const Workload& workload) {
+    if (const Setting* setting = workload.find_setting("track_activity_query_size"))
+        return std::strtoll(setting->setting.c_str(), nullptr, 10);
+    return 1024;
+}
+
+// A statement whose text does not parse is reported and left out of the analysis. When
+// the text is as long as track_activity_query_size allows, the likely cause is a cut.
+Finding unparsable(const WorkloadStatement& statement, const sqlparse::ParseError& error,
+                   std::int64_t limit) {
+    Finding finding;
+    finding.rule = "parse-error";
+    finding.category = Category::input;
+    finding.severity = Severity::warning;
+    finding.subject = statement.queryid;
+    finding.query = query_ref(statement);
+    finding.rank = statement.total_ms;
+    finding.location = Location{};
+    finding.location->offset = error.offset;
+    if (statement.truncated) {
+        finding.title = fmt::format("Statement text looks truncated (queryid {})", statement.queryid);
+        finding.message = fmt::format(
+            "The text is {} bytes long, the limit of track_activity_query_size ({} bytes), and "
+            "does not parse ({}): the server cut it, so this statement cannot be analyzed. "
+            "Raise track_activity_query_size (needs a restart) and run the workload again.",
+            statement.text.size(), limit, error.message);
+        finding.suggestion.sql = "ALTER SYSTEM SET track_activity_query_size = '16kB';";
+    } else {
+        finding.title = fmt::format("Statement does not parse (queryid {})", statement.queryid);
+        finding.message = fmt::format(
+            "pg_stat_statements holds text the parser rejects ({}); the statement is left out "
+            "of the analysis.",
+            error.message);
+    }
+    finding.evidence.emplace_back("text_bytes", static_cast<std::int64_t>(statement.text.size()));
+    finding.evidence.emplace_back("truncated", statement.truncated);
+    return finding;
+}
+
+void lint_statement(const ParsedWorkloadStatement& statement, const Schema& schema,
+                    std::vector<Finding>& out) {
+    const RuleContext context{statement.source->text, &schema};
+    std::vector<Finding> found;
+    for (const Rule& rule : lint_rules()) rule.check(*statement.parsed.statement, context, found);
+    const sqlparse::SourceText source(statement.source->text);
+    for (Finding& finding : found) {
+        if (finding.location && finding.location->offset >= 0) {
+            const sqlparse::LineColumn at = source.locate(finding.location->offset);
+            finding.location->line = at.line;
+            finding.location->column = at.column;
+        }
+        finding.query = query_ref(*statement.source);
+        finding.rank = statement.source->total_ms;
+        out.push_back(std::move(finding));
+    }
+}
+
 } // namespace
 
 AnalyzeResult analyze(const Workload& workload, Planner* planner, const AnalyzeOptions& options) {
     (void)options;
     AnalyzeResult result;
+    const Schema schema = schema_from_catalog(workload);
+    const std::int64_t limit = track_size(workload);
+
+    std::vector<ParsedWorkloadStatement> parsed;
+    std::int64_t utility = 0;
+    std::int64_t unparsable_count = 0;
+    for (const WorkloadStatement& statement : workload.statements) {
+        ParsedWorkloadStatement entry{&statement, sqlparse::parse_statement(statement.text)};
+        if (entry.parsed.error || !entry.parsed.statement) {
+            ++unparsable_count;
+            if (entry.parsed.error)
+                result.findings.push_back(unparsable(statement, *entry.parsed.error, limit));
+            continue;
+        }
+        // BEGIN, SET, VACUUM, ...: nothing to index or rewrite.
+        if (entry.parsed.statement->kind == sqlparse::StatementKind::utility) {
+            ++utility;
+            continue;
+        }
+        lint_statement(entry, schema, result.findings);
+        parsed.push_back(std::move(entry));
+    }
 
     std::vector<Finding> recommendations;
     append(result.findings, check_existing_indexes(workload));
@@ -29,6 +130,9 @@ AnalyzeResult analyze(const Workload& workload, Planner* planner, const AnalyzeO
 
     sort_by_rank(result.findings);
     result.stats.emplace_back("statements", static_cast<std::int64_t>(workload.statements.size()));
+    result.stats.emplace_back("statements_analyzed", static_cast<std::int64_t>(parsed.size()));
+    result.stats.emplace_back("utility_statements", utility);
+    result.stats.emplace_back("unparsable_statements", unparsable_count);
     result.stats.emplace_back("planner_calls",
                               static_cast<std::int64_t>(planner ? planner->planner_calls() : 0));
     result.stats.emplace_back(

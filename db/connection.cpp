@@ -163,11 +163,16 @@ std::expected<Connection, DbError> Connection::open(const std::string& dsn,
                                     reason, fix);
         return std::unexpected(std::move(error));
     }
-    const std::string setup = fmt::format(
-        "SET default_transaction_read_only = on; SET statement_timeout = {}; "
-        "SET lock_timeout = {}",
-        options.statement_timeout_ms, options.lock_timeout_ms);
-    if (auto done = connection.execute(setup, "setting up the read-only session"); !done) return std::unexpected(done.error());
+    // One SET per statement: pg_stat_statements records each statement of a multi-statement
+    // string separately, and only the first would carry k_statement_marker.
+    for (const std::string& setting :
+         {std::string("default_transaction_read_only = on"),
+          fmt::format("statement_timeout = {}", options.statement_timeout_ms),
+          fmt::format("lock_timeout = {}", options.lock_timeout_ms)}) {
+        if (auto done = connection.execute("SET " + setting, "setting up the read-only session");
+            !done)
+            return std::unexpected(done.error());
+    }
     return connection;
 }
 

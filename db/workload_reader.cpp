@@ -222,7 +222,7 @@ std::expected<std::string, DbError> read_tables(Connection& connection, Workload
         fmt::format(
             "SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind, "
             "c.relpersistence = 't' AS temporary, c.relispartition AS is_partition, c.reltuples, "
-            "c.relpages, c.relpages::bigint * current_setting('block_size')::bigint AS size_bytes, "
+            "c.relpages, greatest(c.relpages, 0)::bigint * current_setting('block_size')::bigint AS size_bytes, "
             "s.seq_scan, s.seq_tup_read, s.idx_scan, s.n_tup_ins, s.n_tup_upd, s.n_tup_del, "
             "s.n_live_tup, s.n_dead_tup, s.n_mod_since_analyze, "
             "(s.last_analyze IS NOT NULL OR s.last_autoanalyze IS NOT NULL) AS ever_analyzed, "
@@ -306,7 +306,7 @@ std::expected<void, DbError> read_indexes(Connection& connection, const std::str
         "FROM generate_series(1, i.indnatts) AS k ORDER BY k)) AS columns, "
         "array_to_json(i.indoption::int2[]) AS options, "
         "coalesce(pg_get_expr(i.indpred, i.indrelid, true), '') AS predicate, "
-        "ic.relpages::bigint * current_setting('block_size')::bigint AS size_bytes, "
+        "greatest(ic.relpages, 0)::bigint * current_setting('block_size')::bigint AS size_bytes, "
         "s.idx_scan, io.idx_blks_hit, io.idx_blks_read "
         "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid "
         "JOIN pg_namespace n ON n.oid = ic.relnamespace "

@@ -28,6 +28,9 @@ inline constexpr double k_statement_hit_ratio = 0.95;
 inline constexpr double k_warning_hit_ratio = 0.90;
 /// Blocks read (per table, per statement) below which a low ratio is noise: 8 MB.
 inline constexpr std::int64_t k_min_reads = 1'000;
+/// Blocks read per call below which a statement is a point lookup (an index descent plus a
+/// heap page reads 3 to 5 blocks): its reads are the database's business, not the statement's.
+inline constexpr double k_min_reads_per_call = 8.0;
 /// Temp blocks written by a statement (all calls) below which a spill is noise: 8 MB.
 inline constexpr std::int64_t k_min_temp_blocks = 1'024;
 /// Stale statistics: rows modified since the last ANALYZE above this share of the live rows

@@ -9,12 +9,12 @@
 // one a typical call gets: the histogram median (or the middle most-common value) for
 // equality, the quartiles for open ranges, a central 10% slice for BETWEEN.
 #include "analyzer/health.hpp"
-
 #include "sqlparse/parser.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <fmt/format.h>
 
 namespace dbadvise::analyzer {
@@ -160,6 +160,65 @@ std::string array_of(const std::string& value) {
     return out + "\"}";
 }
 
+// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+    y -= m <= 2 ? 1 : 0;
+    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const auto yoe = static_cast<unsigned>(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+// Seconds since the epoch of a timestamp as pg_stats prints it with DateStyle ISO:
+// "2025-03-01 12:34:56.789+00", "2025-03-01 12:34:56", "2025-03-01". nullopt otherwise.
+std::optional<std::int64_t> epoch_seconds(std::string_view text) {
+    int year = 0;
+    unsigned month = 0, day = 0, hour = 0, minute = 0, second = 0;
+    int consumed = 0;
+    const std::string copy(text);
+    const int fields = std::sscanf(copy.c_str(), "%d-%u-%u%n %u:%u:%u%n", &year, &month, &day,
+                                   &consumed, &hour, &minute, &second, &consumed);
+    if ((fields != 3 && fields != 6) || month < 1 || month > 12 || day < 1 || day > 31) {
+        return std::nullopt;
+    }
+    std::int64_t seconds =
+        days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+    // Skip a fraction, then apply a numeric zone offset (+HH, -HH:MM).
+    std::size_t at = static_cast<std::size_t>(consumed);
+    if (at < copy.size() && copy[at] == '.') {
+        ++at;
+        while (at < copy.size() && std::isdigit(static_cast<unsigned char>(copy[at]))) {
+            ++at;
+        }
+    }
+    if (at < copy.size() && (copy[at] == '+' || copy[at] == '-')) {
+        unsigned zone_hours = 0, zone_minutes = 0;
+        if (std::sscanf(copy.c_str() + at + 1, "%2u:%2u", &zone_hours, &zone_minutes) >= 1) {
+            const std::int64_t offset = zone_hours * 3600 + zone_minutes * 60;
+            seconds += copy[at] == '+' ? -offset : offset;
+        }
+    }
+    return seconds;
+}
+
+// The parameter of `to_timestamp($n)`, the usual way an application passes epoch seconds
+// for a timestamp column; 0 when `operand` is something else.
+int to_timestamp_parameter(const sqlparse::Operand& operand) {
+    std::string text;
+    for (const char c : operand.text) {
+        if (!std::isspace(static_cast<unsigned char>(c))) {
+            text += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+    }
+    constexpr std::string_view k_prefix = "to_timestamp(";
+    if (!text.starts_with(k_prefix) || !text.ends_with(")")) {
+        return 0;
+    }
+    return parameter_number(
+        std::string_view(text).substr(k_prefix.size(), text.size() - k_prefix.size() - 1));
+}
+
 struct Chosen {
     std::optional<std::string> value;
     std::string source;
@@ -174,6 +233,20 @@ void assign(std::vector<Chosen>& chosen, int number, std::optional<std::string> 
     if (!slot.value) {
         slot.value = std::move(value);
         slot.source = std::move(source);
+    }
+}
+
+// A bound of a comparison: the parameter itself, or to_timestamp($n) given epoch seconds.
+void assign_bound(std::vector<Chosen>& chosen, const sqlparse::Operand& operand,
+                  std::optional<std::string> value, const std::string& source) {
+    if (operand.kind == sqlparse::OperandKind::parameter) {
+        assign(chosen, operand.param_number, std::move(value), source);
+        return;
+    }
+    if (const int number = to_timestamp_parameter(operand); number > 0 && value) {
+        if (const auto seconds = epoch_seconds(*value)) {
+            assign(chosen, number, std::to_string(*seconds), source + " as epoch seconds");
+        }
     }
 }
 
@@ -205,14 +278,17 @@ void from_predicates(const Workload& workload, const sqlparse::Query& query,
                 assign(chosen, param, array_of(*value), column + " typical value");
             }
         } else if (op == ">" || op == ">=") {
-            assign(chosen, param, quantile(*stats, 0.75), column + " upper quartile");
+            assign_bound(chosen, predicate.operand, quantile(*stats, 0.75),
+                         column + " upper quartile");
         } else if (op == "<" || op == "<=") {
-            assign(chosen, param, quantile(*stats, 0.25), column + " lower quartile");
+            assign_bound(chosen, predicate.operand, quantile(*stats, 0.25),
+                         column + " lower quartile");
         } else if (op == "BETWEEN" || op == "NOT BETWEEN") {
-            assign(chosen, param, quantile(*stats, 0.45), column + " 45th percentile");
-            if (predicate.operand2 && predicate.operand2->kind == sqlparse::OperandKind::parameter) {
-                assign(chosen, predicate.operand2->param_number, quantile(*stats, 0.55),
-                       column + " 55th percentile");
+            assign_bound(chosen, predicate.operand, quantile(*stats, 0.45),
+                         column + " 45th percentile");
+            if (predicate.operand2) {
+                assign_bound(chosen, *predicate.operand2, quantile(*stats, 0.55),
+                             column + " 55th percentile");
             }
         }
     }
@@ -256,8 +332,7 @@ std::vector<PlanTarget> choose_plan_targets(const Workload& workload, std::size_
         }
         // A data-modifying WITH is a SELECT at the top: reject any DML keyword in the text.
         if (std::any_of(w.begin(), w.end(), [](const std::string& word) {
-                return word == "INSERT" || word == "UPDATE" || word == "DELETE" ||
-                       word == "MERGE";
+                return word == "INSERT" || word == "UPDATE" || word == "DELETE" || word == "MERGE";
             })) {
             continue;
         }

@@ -7,6 +7,8 @@
 // PostgreSQL behaviour: shared_blks_read counts blocks not found in shared_buffers, including
 // blocks the OS page cache served without disk I/O; the counters add up over all calls since
 // the last pg_stat_statements reset.
+// Point lookups (fewer than 8 blocks read per call) are left out: an index descent and a heap
+// page cannot read less, and a cold cache for them is the database finding's subject.
 // Known false positives: statements that scan by design (reports, exports); statements whose
 // reads all came from a cold cache right after a restart.
 #include "analyzer/health/checks.hpp"
@@ -24,6 +26,9 @@ void check_statement_hit_ratio(const Context& context, std::vector<Finding>& out
         }
         const double calls = statement.calls > 0 ? static_cast<double>(statement.calls) : 1.0;
         const double reads_per_call = static_cast<double>(statement.shared_blks_read) / calls;
+        if (reads_per_call < k_min_reads_per_call) {
+            continue;
+        }
         const double read_bytes_per_call = reads_per_call * static_cast<double>(context.block_size);
 
         Finding finding;

@@ -1,0 +1,322 @@
+#include "analyzer/plan/plan_model.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <fmt/format.h>
+
+namespace dbadvise::analyzer::plan {
+
+std::string PlanNode::label() const {
+    std::string text = node_type;
+    if (!index_name.empty() && !relation.empty()) {
+        text += " using " + index_name + " on " + relation;
+    } else if (!index_name.empty()) {
+        text += " on " + index_name;
+    } else if (!relation.empty()) {
+        text += " on " + relation;
+    } else if (!cte_name.empty()) {
+        text += " on " + cte_name;
+    } else if (!function_name.empty()) {
+        text += " on " + function_name;
+    }
+    if (!alias.empty() && alias != relation && alias != cte_name && alias != function_name) {
+        text += " " + alias;
+    }
+    return text;
+}
+
+double Plan::total_ms() const {
+    double total = 0;
+    for (const PlanStatement& statement : statements) {
+        total += statement.total_ms;
+    }
+    return total;
+}
+
+namespace {
+
+bool is_gather(const PlanNode& node) {
+    return node.node_type == "Gather" || node.node_type == "Gather Merge";
+}
+
+// One past the last node of `index`'s subtree: nodes are in pre-order, so a subtree is a
+// contiguous range.
+int subtree_end(const Plan& plan, int index) {
+    int end = index + 1;
+    while (end < static_cast<int>(plan.nodes.size()) && plan.nodes[end].depth > plan.nodes[index].depth
+           && plan.nodes[end].statement == plan.nodes[index].statement) {
+        ++end;
+    }
+    return end;
+}
+
+// True when `text` mentions `needle` as a whole parameter reference ("$2" but not "$20").
+bool mentions(std::string_view text, std::string_view needle) {
+    std::size_t at = 0;
+    while ((at = text.find(needle, at)) != std::string_view::npos) {
+        const std::size_t after = at + needle.size();
+        const bool param = !needle.empty() && needle.front() == '$';
+        if (!param || after >= text.size() || std::isdigit(static_cast<unsigned char>(text[after])) == 0) {
+            return true;
+        }
+        at = after;
+    }
+    return false;
+}
+
+bool node_mentions(const PlanNode& node, std::string_view needle) {
+    for (const std::string* text : {&node.filter, &node.index_cond, &node.recheck_cond,
+                                    &node.hash_cond, &node.merge_cond, &node.join_filter}) {
+        if (mentions(*text, needle)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// The references an InitPlan's result is read through: "$2" for "InitPlan 3 (returns $2)"
+// (up to 15), "(InitPlan 1)" for 16 and later, where output names it "(InitPlan 1).col1".
+std::vector<std::string> initplan_references(std::string_view name) {
+    std::vector<std::string> refs;
+    const std::size_t returns = name.find("(returns ");
+    if (returns == std::string_view::npos) {
+        refs.push_back(fmt::format("({})", name));
+        return refs;
+    }
+    std::string_view list = name.substr(returns + 9);
+    std::size_t at = 0;
+    while ((at = list.find('$', at)) != std::string_view::npos) {
+        std::size_t end = at + 1;
+        while (end < list.size() && std::isdigit(static_cast<unsigned char>(list[end])) != 0) {
+            ++end;
+        }
+        refs.emplace_back(list.substr(at, end - at));
+        at = end;
+    }
+    return refs;
+}
+
+// Which node's inclusive figures contain node `index`'s: normally its parent. Two exceptions
+// keep exclusive figures honest:
+// - A CTE ("InitPlan" named "CTE x") runs lazily inside the CTE Scan that first reads it, so
+//   its time is part of that CTE Scan's, not of the node it is attached to.
+// - An InitPlan runs when its parameter is first evaluated, which may be in a descendant of
+//   the node it is attached to (a Filter comparing with $1); that node's time contains it.
+int charge_target(const Plan& plan, int index) {
+    const PlanNode& node = plan.nodes[index];
+    if (node.parent < 0 || node.parent_relationship != "InitPlan") {
+        return node.parent;
+    }
+    if (node.subplan_name.starts_with("CTE ")) {
+        const std::string_view cte = std::string_view(node.subplan_name).substr(4);
+        for (const PlanNode& other : plan.nodes) {
+            if (other.statement == node.statement && other.node_type == "CTE Scan"
+                && other.cte_name == cte) {
+                return static_cast<int>(&other - plan.nodes.data());
+            }
+        }
+        return node.parent;
+    }
+    const std::vector<std::string> refs = initplan_references(node.subplan_name);
+    const int own_end = subtree_end(plan, index);
+    const int end = subtree_end(plan, node.parent);
+    for (int candidate = node.parent + 1; candidate < end; ++candidate) {
+        if (candidate >= index && candidate < own_end) {
+            continue;
+        }
+        for (const std::string& ref : refs) {
+            if (node_mentions(plan.nodes[candidate], ref)) {
+                return candidate;
+            }
+        }
+    }
+    return node.parent;
+}
+
+void subtract(BufferCounts& from, const BufferCounts& what) {
+    from.hit -= what.hit;
+    from.read -= what.read;
+    from.dirtied -= what.dirtied;
+    from.written -= what.written;
+}
+
+void clamp(BufferCounts& counts) {
+    counts.hit = std::max<std::int64_t>(counts.hit, 0);
+    counts.read = std::max<std::int64_t>(counts.read, 0);
+    counts.dirtied = std::max<std::int64_t>(counts.dirtied, 0);
+    counts.written = std::max<std::int64_t>(counts.written, 0);
+}
+
+} // namespace
+
+void compute_derived(Plan& plan) {
+    const bool several = plan.statements.size() > 1;
+    std::vector<double> divisor(plan.nodes.size(), 1.0);
+    plan.analyzed = false;
+    plan.has_timing = false;
+
+    // Paths, depths and the parallel divisor, parents first (pre-order).
+    for (std::size_t s = 0; s < plan.statements.size(); ++s) {
+        const int root = plan.statements[s].root;
+        if (root < 0) {
+            continue;
+        }
+        plan.nodes[root].path = several ? fmt::format("[{}]/Plan", s) : std::string("Plan");
+        plan.nodes[root].depth = 0;
+    }
+    for (std::size_t i = 0; i < plan.nodes.size(); ++i) {
+        PlanNode& node = plan.nodes[i];
+        for (std::size_t c = 0; c < node.children.size(); ++c) {
+            PlanNode& child = plan.nodes[node.children[c]];
+            child.path = fmt::format("{}/Plans[{}]", node.path, c);
+            child.depth = node.depth + 1;
+            child.statement = node.statement;
+            // Under Gather, a node runs in the leader and each launched worker; EXPLAIN
+            // reports its time per loop and its loops over all processes, so time x loops is
+            // process time, and dividing by the number of processes gives wall time.
+            divisor[node.children[c]] =
+                is_gather(node) ? static_cast<double>(node.workers_launched.value_or(0) + 1)
+                                : divisor[i];
+        }
+    }
+
+    for (std::size_t i = 0; i < plan.nodes.size(); ++i) {
+        PlanNode& node = plan.nodes[i];
+        plan.analyzed = plan.analyzed || node.has_actual;
+        plan.has_timing = plan.has_timing || node.has_timing;
+        node.inclusive_ms =
+            node.has_timing ? node.actual_total_ms * node.actual_loops / divisor[i] : 0.0;
+        node.exclusive_ms = node.inclusive_ms;
+        node.exclusive_buffers = node.buffers;
+    }
+    for (std::size_t i = 0; i < plan.nodes.size(); ++i) {
+        const int target = charge_target(plan, static_cast<int>(i));
+        if (target < 0) {
+            continue;
+        }
+        PlanNode& into = plan.nodes[target];
+        const PlanNode& node = plan.nodes[i];
+        into.exclusive_ms -= node.inclusive_ms;
+        subtract(into.exclusive_buffers.shared, node.buffers.shared);
+        subtract(into.exclusive_buffers.local, node.buffers.local);
+        into.exclusive_buffers.temp_read -= node.buffers.temp_read;
+        into.exclusive_buffers.temp_written -= node.buffers.temp_written;
+    }
+    for (PlanNode& node : plan.nodes) {
+        node.exclusive_ms = std::max(node.exclusive_ms, 0.0);
+        clamp(node.exclusive_buffers.shared);
+        clamp(node.exclusive_buffers.local);
+        node.exclusive_buffers.temp_read = std::max<std::int64_t>(node.exclusive_buffers.temp_read, 0);
+        node.exclusive_buffers.temp_written =
+            std::max<std::int64_t>(node.exclusive_buffers.temp_written, 0);
+    }
+    for (PlanStatement& statement : plan.statements) {
+        if (statement.execution_ms) {
+            statement.total_ms = *statement.execution_ms;
+        } else if (statement.root >= 0) {
+            statement.total_ms = plan.nodes[statement.root].inclusive_ms;
+        } else {
+            statement.total_ms = 0;
+        }
+    }
+}
+
+namespace {
+
+std::string_view trim(std::string_view text) {
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
+        text.remove_prefix(1);
+    }
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) {
+        text.remove_suffix(1);
+    }
+    return text;
+}
+
+bool is_dashes(std::string_view line) {
+    line = trim(line);
+    return !line.empty() && line.find_first_not_of("-+") == std::string_view::npos;
+}
+
+bool is_row_count_footer(std::string_view line) {
+    line = trim(line);
+    return line.size() > 2 && line.front() == '(' && line.back() == ')'
+           && (line.ends_with(" rows)") || line.ends_with(" row)"));
+}
+
+// psql's aligned output of EXPLAIN (FORMAT JSON): a "QUERY PLAN" header and dashes, the
+// document indented by one space with " +" closing every line but the last, and a
+// "(1 row)" footer. Returns the bare document with the same line numbering (header lines
+// left empty), or nullopt when `text` is not shaped like that.
+std::optional<std::string> unwrap_psql_json(std::string_view text) {
+    std::vector<std::string_view> lines;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const std::size_t end = text.find('\n', start);
+        lines.push_back(text.substr(start, end == std::string_view::npos ? text.size() - start
+                                                                         : end - start));
+        if (end == std::string_view::npos) {
+            break;
+        }
+        start = end + 1;
+    }
+    std::size_t header = 0;
+    while (header < lines.size() && trim(lines[header]).empty()) {
+        ++header;
+    }
+    if (header + 2 >= lines.size() || trim(lines[header]) != "QUERY PLAN" || !is_dashes(lines[header + 1])) {
+        return std::nullopt;
+    }
+    const std::string_view first = trim(lines[header + 2]);
+    if (first.empty() || (first.front() != '[' && first.front() != '{')) {
+        return std::nullopt;
+    }
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        std::string_view line = lines[i];
+        if (i > header + 1 && !is_row_count_footer(line)) {
+            if (!line.empty() && line.front() == ' ') {
+                line.remove_prefix(1);
+            }
+            while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) {
+                line.remove_suffix(1);
+            }
+            if (line.ends_with(" +") || line == "+") {
+                line.remove_suffix(1);
+            }
+            out += line;
+        }
+        if (i + 1 < lines.size()) {
+            out += '\n';
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+std::expected<Plan, PlanError> parse_plan(std::string_view text) {
+    std::string_view body = text;
+    if (body.starts_with("\xEF\xBB\xBF")) {
+        body.remove_prefix(3);
+    }
+    const std::string_view trimmed = trim(body);
+    if (trimmed.empty()) {
+        return std::unexpected(
+            PlanError{"empty input: expected an EXPLAIN plan in JSON or text format", 0, 0});
+    }
+    if (trimmed.front() == '[' || trimmed.front() == '{') {
+        return parse_json_plan(body);
+    }
+    if (std::optional<std::string> unwrapped = unwrap_psql_json(body)) {
+        auto plan = parse_json_plan(*unwrapped);
+        if (!plan && plan.error().line > 0) {
+            ++plan.error().column; // the space psql put before every line
+        }
+        return plan;
+    }
+    return parse_text_plan(body);
+}
+
+} // namespace dbadvise::analyzer::plan

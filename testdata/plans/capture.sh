@@ -1,0 +1,74 @@
+#!/bin/sh
+# Regenerates the captured plans in this directory from a throwaway PostgreSQL 15 server.
+#
+# For every <case>.sql here (except setup.sql), runs it with psql and stores the output as
+# <case>.json when the case asks for FORMAT JSON (psql -A -t: the bare document) and as
+# <case>.txt otherwise (psql's default aligned output, with header and footer, as a user
+# would copy it). The server lives in a temporary directory, listens on a private Unix socket
+# only, and is stopped and removed at the end. Run as root (the server runs as `postgres`
+# through runuser) or as an ordinary user.
+#
+# Usage: testdata/plans/capture.sh [case...]     (default: every case)
+# Environment: PG_BIN (default: /usr/lib/postgresql/15/bin), PG_PORT (default: 54329).
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+pg_bin=${PG_BIN:-/usr/lib/postgresql/15/bin}
+port=${PG_PORT:-54329}
+work=$(mktemp -d)
+run_as=""
+if [ "$(id -u)" = 0 ]; then
+    chown postgres "$work"
+    run_as="runuser -u postgres --"
+fi
+
+cleanup() {
+    $run_as "$pg_bin/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+$run_as "$pg_bin/initdb" -D "$work/data" -A trust -U postgres --no-locale -E UTF8 >/dev/null
+# Fixed settings so that the cases provoke what they are meant to: no autovacuum (readings
+# must stay unvacuumed, events must keep stale statistics), shared_buffers that hold the
+# prewarmed tables but not `big`.
+cat >>"$work/data/postgresql.conf" <<CONF
+listen_addresses = ''
+unix_socket_directories = '$work'
+port = $port
+shared_buffers = 64MB
+autovacuum = off
+max_worker_processes = 8
+max_parallel_workers = 8
+track_io_timing = on
+fsync = off
+CONF
+
+start() { $run_as "$pg_bin/pg_ctl" -D "$work/data" -l "$work/log" -w start >/dev/null; }
+stop() { $run_as "$pg_bin/pg_ctl" -D "$work/data" -w stop >/dev/null; }
+psql_run() { $run_as "$pg_bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$work" -p "$port" -U postgres -d postgres "$@"; }
+
+start
+psql_run -f - <"$here/setup.sql" >/dev/null
+# Restart to empty shared buffers, then load everything but `big` into them so that only the
+# low_cache_hit case reads from outside shared buffers.
+stop
+start
+psql_run -c "CREATE EXTENSION pg_prewarm" -c "SELECT pg_prewarm(c.oid) FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i') AND c.relname NOT LIKE 'big%'" \
+    >/dev/null
+
+if [ $# -eq 0 ]; then
+    set -- $(cd "$here" && ls *.sql | sed -e 's/\.sql$//' -e '/^setup$/d')
+fi
+for name in "$@"; do
+    sql="$here/$name.sql"
+    if grep -q 'FORMAT JSON' "$sql"; then
+        psql_run -A -t -f - <"$sql" >"$here/$name.json"
+    else
+        psql_run -f - <"$sql" >"$here/$name.txt"
+    fi
+    echo "captured $name"
+done
+stop

@@ -1,0 +1,10 @@
+-- The hash_batches case in the default text format.
+SET max_parallel_workers_per_gather = 0;
+SET jit = off;
+SET work_mem = '64kB';
+SET hash_mem_multiplier = 1;
+SET enable_mergejoin = off;
+SET enable_nestloop = off;
+EXPLAIN (ANALYZE, BUFFERS, SETTINGS)
+SELECT o.id, c.name, c.payload FROM orders o JOIN customers c ON c.id = o.customer_id
+WHERE o.status = 'open';

@@ -1,0 +1,9 @@
+-- The parallel_workers case in the default text format, with per-worker details (VERBOSE).
+SET max_parallel_workers = 8;
+SET max_parallel_workers_per_gather = 2;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET jit = off;
+EXPLAIN (ANALYZE, BUFFERS, VERBOSE)
+SELECT count(*) FROM orders WHERE amount > 500;

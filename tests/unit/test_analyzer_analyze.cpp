@@ -1,0 +1,137 @@
+#include "analyzer/analyze.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+using namespace dbadvise::analyzer;
+
+namespace {
+
+WorkloadStatement make_statement(std::string queryid, std::string text, double total_ms,
+                                 std::int64_t calls = 10) {
+    WorkloadStatement statement;
+    statement.queryid = std::move(queryid);
+    statement.text = std::move(text);
+    statement.calls = calls;
+    statement.total_ms = total_ms;
+    statement.mean_ms = total_ms / static_cast<double>(calls);
+    return statement;
+}
+
+std::int64_t stat(const AnalyzeResult& result, const std::string& name) {
+    for (const auto& [key, value] : result.stats) {
+        if (key == name) return std::get<std::int64_t>(value);
+    }
+    FAIL("no stat " << name);
+    return -1;
+}
+
+const Finding* find_rule(const AnalyzeResult& result, const std::string& rule,
+                         const std::string& subject = "") {
+    const auto found = std::ranges::find_if(result.findings, [&](const Finding& finding) {
+        return finding.rule == rule && (subject.empty() || finding.subject == subject);
+    });
+    return found == result.findings.end() ? nullptr : &*found;
+}
+
+Workload base_workload() {
+    Workload workload;
+    workload.database = "shop";
+    workload.search_path = {"public"};
+    workload.settings.push_back({"track_activity_query_size", "1kB", "B", "1024"});
+    CatalogTable orders;
+    orders.schema = "public";
+    orders.name = "orders";
+    orders.columns = {{"id", "bigint", 1, true}, {"customer_id", "bigint", 2, true}};
+    workload.tables.push_back(orders);
+    return workload;
+}
+
+} // namespace
+
+TEST_CASE("analyze") {
+    Workload workload = base_workload();
+
+    SUBCASE("statements are parsed; utility statements are counted and left alone") {
+        workload.statements = {
+            make_statement("1", "SELECT id FROM orders WHERE customer_id = $1", 500),
+            make_statement("2", "BEGIN", 1), make_statement("3", "COMMIT", 1),
+            make_statement("4", "SET work_mem = '8MB'", 1)};
+        const AnalyzeResult result = analyze(workload, nullptr, {});
+        CHECK(stat(result, "statements") == 4);
+        CHECK(stat(result, "statements_analyzed") == 1);
+        CHECK(stat(result, "utility_statements") == 3);
+        CHECK(stat(result, "unparsable_statements") == 0);
+        CHECK(stat(result, "planner_calls") == 0);
+        CHECK(stat(result, "hypothetical_indexes") == 0);
+        CHECK(find_rule(result, "parse-error") == nullptr);
+        CHECK_FALSE(result.partial);
+    }
+
+    SUBCASE("a statement that does not parse becomes a finding with its query; the run goes on") {
+        workload.statements = {make_statement("42", "SELEC id FROM orders", 900, 3),
+                               make_statement("7", "SELECT id FROM orders WHERE id = $1", 5)};
+        const AnalyzeResult result = analyze(workload, nullptr, {});
+        const Finding* finding = find_rule(result, "parse-error", "42");
+        REQUIRE(finding != nullptr);
+        CHECK(finding->category == Category::input);
+        CHECK(finding->severity == Severity::warning);
+        CHECK(finding->title == "Statement does not parse (queryid 42)");
+        CHECK(finding->message.starts_with("pg_stat_statements holds text the parser rejects (syntax error at or near \"SELEC\")"));
+        REQUIRE(finding->query.has_value());
+        CHECK(finding->query->queryid == "42");
+        CHECK(finding->query->calls == 3);
+        CHECK(finding->query->total_ms == 900);
+        CHECK(finding->rank == 900);
+        CHECK(stat(result, "unparsable_statements") == 1);
+        CHECK(stat(result, "statements_analyzed") == 1);
+    }
+
+    SUBCASE("text cut at track_activity_query_size is reported as truncated") {
+        std::string text = "SELECT id FROM orders WHERE customer_id IN (";
+        while (text.size() < 1023) text += "1, ";
+        text.resize(1023);
+        WorkloadStatement cut = make_statement("99", text, 100);
+        cut.truncated = true;
+        workload.statements = {cut};
+        const AnalyzeResult result = analyze(workload, nullptr, {});
+        const Finding* finding = find_rule(result, "parse-error", "99");
+        REQUIRE(finding != nullptr);
+        CHECK(finding->title == "Statement text looks truncated (queryid 99)");
+        CHECK(finding->message.starts_with(
+            "The text is 1023 bytes long, the limit of track_activity_query_size (1024 bytes), "
+            "and does not parse ("));
+        CHECK(finding->suggestion.sql == "ALTER SYSTEM SET track_activity_query_size = '16kB';");
+    }
+
+    SUBCASE("a long statement that parses is analyzed even when it reaches the limit") {
+        std::string text = "SELECT id FROM orders WHERE id IN (1";
+        while (text.size() < 1100) text += ", 1";
+        text += ")";
+        WorkloadStatement long_one = make_statement("5", text, 10);
+        long_one.truncated = true;
+        workload.statements = {long_one};
+        const AnalyzeResult result = analyze(workload, nullptr, {});
+        CHECK(find_rule(result, "parse-error") == nullptr);
+        CHECK(stat(result, "statements_analyzed") == 1);
+    }
+
+    SUBCASE("existing-index findings are part of the result, after findings with measured time") {
+        CatalogIndex unused;
+        unused.schema = unused.table_schema = "public";
+        unused.name = "orders_customer_id_idx";
+        unused.table = "orders";
+        unused.keys = {"customer_id"};
+        unused.descending = {false};
+        unused.method = "btree";
+        workload.indexes = {unused};
+        workload.statements = {make_statement("1", "SELEC 1", 50)};
+        const AnalyzeResult result = analyze(workload, nullptr, {});
+        REQUIRE(find_rule(result, "unused-index", "public.orders_customer_id_idx") != nullptr);
+        REQUIRE(result.findings.size() >= 2);
+        CHECK(result.findings.front().rule == "parse-error");
+    }
+}
