@@ -1,8 +1,33 @@
+// The table of lint rules. Adding a rule: one file analyzer/rules/<id>.cpp defining a factory
+// declared in analyzer/rules/rules.hpp, and one row here, kept in id order.
 #include "analyzer/rule.hpp"
+#include "analyzer/rules/rules.hpp"
+
+#include <array>
 
 namespace dbadvise::analyzer {
 
-std::span<const Rule> lint_rules() { return {}; }
+std::span<const Rule> lint_rules() {
+    static const std::array k_rules = {
+        rules::cartesian_product(),
+        rules::count_for_existence(),
+        rules::deep_offset(),
+        rules::in_subquery(),
+        rules::leading_wildcard_like(),
+        rules::long_in_list(),
+        rules::missing_limit(),
+        rules::non_sargable_predicate(),
+        rules::not_in_subquery(),
+        rules::null_comparison(),
+        rules::or_across_columns(),
+        rules::order_by_random(),
+        rules::scalar_subquery_in_select(),
+        rules::select_star(),
+        rules::unfiltered_write(),
+        rules::union_vs_union_all(),
+    };
+    return k_rules;
+}
 
 Finding make_finding(const Rule& rule, int offset, std::string title, std::string message) {
     Finding f;

@@ -8,7 +8,10 @@
 // and reports its time and peak RSS (getrusage), so that the generator's memory is not
 // counted. Target (issue 4): a 50 MB plan in under 2 s, peak memory under 10x the file.
 //
-// Usage: plan_bench [--mb N] [--format json|text] [--keep FILE]
+// Usage: plan_bench [--mb N] [--format json|text] [--keep FILE] [--generate-only]
+//   --keep FILE      write the generated plan to FILE and leave it there
+//   --generate-only  write the plan (to --keep FILE) and exit without measuring; the ctest
+//                    suite uses it to feed a 50 MB plan to `dbadvise explain`
 // Exit status: 0 when both targets are met, 1 when not, 2 on a usage or setup error.
 #include "analyzer/plan/plan_analysis.hpp"
 
@@ -221,6 +224,7 @@ int main(int argc, char** argv) {
     double mb = 50;
     std::string format = "json";
     std::string keep;
+    bool generate_only = false;
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
         if (arg == "--mb" && i + 1 < argc) {
@@ -229,13 +233,16 @@ int main(int argc, char** argv) {
             format = argv[++i];
         } else if (arg == "--keep" && i + 1 < argc) {
             keep = argv[++i];
+        } else if (arg == "--generate-only") {
+            generate_only = true;
         } else {
-            std::fprintf(stderr, "usage: plan_bench [--mb N] [--format json|text] [--keep FILE]\n");
+            std::fprintf(stderr, "usage: plan_bench [--mb N] [--format json|text] [--keep FILE] [--generate-only]\n");
             return 2;
         }
     }
-    if (mb <= 0 || (format != "json" && format != "text")) {
-        std::fprintf(stderr, "plan_bench: --mb must be positive and --format json or text\n");
+    if (mb <= 0 || (format != "json" && format != "text") || (generate_only && keep.empty())) {
+        std::fprintf(stderr, "plan_bench: --mb must be positive, --format json or text, and "
+                             "--generate-only needs --keep FILE\n");
         return 2;
     }
     int members = 0;
@@ -260,6 +267,10 @@ int main(int argc, char** argv) {
         }
     }
     const double file_mb = static_cast<double>(plan.size()) / (1024.0 * 1024.0);
+    if (generate_only) {
+        std::printf("plan_bench: wrote %s (%.1f MB, %d Append members)\n", path.c_str(), file_mb, members);
+        return 0;
+    }
     // Give the generator's memory back before forking so the child starts small.
     std::string().swap(plan);
 

@@ -1,12 +1,149 @@
+// `dbadvise explain [--format text|json] [--fail-on info|warning|error] [-o FILE] PLAN | -`:
+// reads saved EXPLAIN output (JSON or text), runs the plan rules and reports the hottest
+// nodes and the findings.
+#include "analyzer/plan/plan_analysis.hpp"
 #include "cli/command.hpp"
+#include "cli/run.hpp"
+#include "reports/report.hpp"
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
 
 namespace dbadvise::cli {
+namespace {
 
-// Placeholder until the explain subcommand lands; it exits with a runtime error, never success.
-Action configure_explain(CLI::App&) {
-    return [](Io&) -> int { throw RunError("'explain' is not implemented yet", 3); };
+struct ExplainOptions {
+    std::string file;
+    std::string format = "text";
+    std::string fail_on;
+    std::string output;
+};
+
+std::string read_all(const std::string& path, std::istream& in) {
+    std::ostringstream text;
+    if (path == "-") {
+        text << in.rdbuf();
+        return std::move(text).str();
+    }
+    std::error_code ignored;
+    if (std::filesystem::is_directory(path, ignored)) {
+        throw RunError(fmt::format("cannot read '{}': {}", path, std::strerror(EISDIR)), k_exit_runtime);
+    }
+    std::ifstream file(path, std::ios::binary);
+    if (!file) {
+        throw RunError(fmt::format("cannot read '{}': {}", path, std::strerror(errno)), k_exit_runtime);
+    }
+    text << file.rdbuf();
+    if (file.bad()) {
+        throw RunError(fmt::format("cannot read '{}': {}", path, std::strerror(errno)), k_exit_runtime);
+    }
+    return std::move(text).str();
+}
+
+// "plan.json:3:7: invalid JSON: ..." or "plan.json: not an EXPLAIN plan: ..."
+std::string error_text(const std::string& file, const analyzer::plan::PlanError& error) {
+    if (error.line > 0 && error.column > 0) {
+        return fmt::format("{}:{}:{}: {}", file, error.line, error.column, error.message);
+    }
+    if (error.line > 0) {
+        return fmt::format("{}:{}: {}", file, error.line, error.message);
+    }
+    return fmt::format("{}: {}", file, error.message);
+}
+
+reports::Report make_report(const std::string& file, const analyzer::plan::PlanAnalysis& analysis) {
+    const analyzer::plan::Plan& plan = analysis.plan;
+    reports::Report report;
+    report.source.kind = "plan";
+    report.source.files = {file};
+    report.stats.emplace_back("statements", static_cast<std::int64_t>(plan.statements.size()));
+    report.stats.emplace_back("nodes", static_cast<std::int64_t>(plan.nodes.size()));
+    report.stats.emplace_back("format", std::string(plan.format == analyzer::plan::PlanFormat::json ? "json" : "text"));
+    report.stats.emplace_back("analyzed", plan.analyzed);
+    if (plan.has_timing) {
+        report.stats.emplace_back("total_ms", plan.total_ms());
+    }
+    double planning = 0;
+    bool has_planning = false;
+    for (const analyzer::plan::PlanStatement& statement : plan.statements) {
+        if (statement.planning_ms) {
+            planning += *statement.planning_ms;
+            has_planning = true;
+        }
+    }
+    if (has_planning) {
+        report.stats.emplace_back("planning_ms", planning);
+    }
+    report.findings = analysis.findings;
+    for (const analyzer::plan::HotNode& hot : analysis.hot_nodes) {
+        report.hot_nodes.push_back({hot.path, hot.node_type, hot.relation, hot.exclusive_ms, hot.share});
+    }
+    bool buffers = false;
+    for (const analyzer::plan::PlanNode& node : plan.nodes) {
+        buffers = buffers || node.has_buffers;
+    }
+    if (!plan.analyzed) {
+        report.notes.push_back(
+            "The plan has estimates only (EXPLAIN without ANALYZE): the checks that need actual "
+            "rows, times and buffers did not run. Capture it with EXPLAIN (ANALYZE, BUFFERS, "
+            "FORMAT JSON) for the full diagnosis.");
+    } else if (!plan.has_timing) {
+        report.notes.push_back("The plan was captured with TIMING OFF: no per-node times, so no "
+                               "hottest nodes and no time-based ranking.");
+    }
+    if (plan.analyzed && !buffers) {
+        report.notes.push_back("The plan has no buffer counts: add BUFFERS to EXPLAIN (ANALYZE) "
+                               "for the cache checks.");
+    }
+    return report;
+}
+
+} // namespace
+
+Action configure_explain(CLI::App& subcommand) {
+    auto options = std::make_shared<ExplainOptions>();
+    subcommand.add_option("PLAN", options->file,
+                          "EXPLAIN output in JSON or text format; '-' for standard input")
+        ->required();
+    subcommand.add_option("--format", options->format, "Output format")
+        ->check(CLI::IsMember({"text", "json"}));
+    subcommand.add_option("--fail-on", options->fail_on,
+                          "Exit 1 when a finding has at least this severity")
+        ->check(CLI::IsMember({"info", "warning", "error"}));
+    subcommand.add_option("-o,--output", options->output, "Write the report to FILE");
+    return [options](Io& io) -> int {
+        const std::string text = read_all(options->file, io.in);
+        auto analysis = analyzer::plan::analyze_plan(text, options->file);
+        if (!analysis) {
+            throw RunError(error_text(options->file, analysis.error()), k_exit_runtime);
+        }
+        const reports::Report report = make_report(options->file, *analysis);
+        const std::string rendered =
+            options->format == "json"
+                ? reports::render_json(report)
+                : reports::render_text(report, {io.out_is_terminal && !io.no_color && options->output.empty()});
+        if (options->output.empty()) {
+            io.out << rendered;
+        } else {
+            std::ofstream out(options->output, std::ios::binary | std::ios::trunc);
+            out << rendered;
+            if (!out) {
+                throw RunError(fmt::format("cannot write '{}': {}", options->output, std::strerror(errno)),
+                               k_exit_runtime);
+            }
+        }
+        const auto fail_on = analyzer::parse_severity(options->fail_on);
+        const auto worst = analyzer::max_severity(report.findings);
+        return fail_on && worst && *worst >= *fail_on ? k_exit_findings : k_exit_ok;
+    };
 }
 
 } // namespace dbadvise::cli

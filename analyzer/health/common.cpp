@@ -392,21 +392,25 @@ bool lists_statement(const EvidenceValue& value, const WorkloadStatement& statem
     if (statement.queryid.empty()) {
         return false;
     }
-    // A list of query ids: "123, -456" or a JSON-like "[123,-456]".
+    // The index advisor's lines, "queryid 123: 120 calls, ...": only the number after the word
+    // counts. Otherwise a list of query ids: "123, -456" or a JSON-like "[123,-456]".
+    const std::string_view list = *text;
+    const bool labelled = list.find("queryid") != std::string_view::npos;
     std::size_t i = 0;
-    while (i < text->size()) {
+    while (i < list.size()) {
         const auto is_id_char = [](char c) {
             return std::isdigit(static_cast<unsigned char>(c)) || c == '-';
         };
-        if (!is_id_char((*text)[i])) {
+        if (!is_id_char(list[i])) {
             ++i;
             continue;
         }
         std::size_t j = i;
-        while (j < text->size() && is_id_char((*text)[j])) {
+        while (j < list.size() && is_id_char(list[j])) {
             ++j;
         }
-        if (std::string_view(*text).substr(i, j - i) == statement.queryid) {
+        const bool counts = !labelled || (i >= 8 && list.substr(i - 8, 8) == "queryid ");
+        if (counts && list.substr(i, j - i) == statement.queryid) {
             return true;
         }
         i = j;

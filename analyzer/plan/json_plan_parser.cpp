@@ -219,11 +219,9 @@ public:
 
     bool null() { return true; }
     bool boolean(bool value) {
-        if (m_skip == 0 && !m_stack.empty() && m_stack.back().kind == Kind::node) {
-            const auto it = node_fields().find(m_key);
-            if (it != node_fields().end() && it->second == Field::parallel_aware) {
-                node().parallel_aware = value;
-            }
+        if (m_skip == 0 && !m_stack.empty() && m_stack.back().kind == Kind::node
+            && m_field == Field::parallel_aware) {
+            node().parallel_aware = value;
         }
         return true;
     }
@@ -238,15 +236,13 @@ public:
         }
         Frame& top = m_stack.back();
         switch (top.kind) {
-        case Kind::node: {
-            const auto it = node_fields().find(m_key);
-            if (it != node_fields().end()) {
-                if (std::string* target = text_field(node(), it->second)) {
+        case Kind::node:
+            if (m_field) {
+                if (std::string* target = text_field(node(), *m_field)) {
                     *target = std::move(value);
                 }
             }
             break;
-        }
         case Kind::settings:
             statement().settings.emplace_back(m_key, std::move(value));
             break;
@@ -259,8 +255,17 @@ public:
     }
 
     bool key(std::string& value) {
-        if (m_skip == 0) {
-            m_key = value;
+        if (m_skip > 0) {
+            return true;
+        }
+        // The lexer refills its buffer for every token, so taking the text is safe.
+        m_key.swap(value);
+        m_field.reset();
+        if (!m_stack.empty() && m_stack.back().kind == Kind::node) {
+            const auto it = node_fields().find(m_key);
+            if (it != node_fields().end()) {
+                m_field = it->second;
+            }
         }
         return true;
     }
@@ -372,13 +377,11 @@ private:
         }
         const Frame& top = m_stack.back();
         switch (top.kind) {
-        case Kind::node: {
-            const auto it = node_fields().find(m_key);
-            if (it != node_fields().end()) {
-                set_number(node(), it->second, value);
+        case Kind::node:
+            if (m_field) {
+                set_number(node(), *m_field, value);
             }
             break;
-        }
         case Kind::statement:
             if (m_key == "Planning Time") {
                 statement().planning_ms = value;
@@ -422,6 +425,7 @@ private:
     const char* m_begin;
     std::vector<Frame> m_stack;
     std::string m_key;
+    std::optional<Field> m_field; // m_key's field when the current object is a plan node
     int m_skip = 0; // depth inside an object or array the model does not keep
 };
 

@@ -8,8 +8,9 @@ namespace dbadvise::analyzer::plan {
 
 std::vector<Finding> check_plan(const Plan& plan, std::string_view file_name) {
     std::vector<Finding> findings;
+    PlanCheckContext context;
     for (const PlanRule& rule : plan_rules()) {
-        rule.check(plan, findings);
+        rule.check(plan, context, findings);
     }
     for (Finding& finding : findings) {
         if (!finding.location) {

@@ -35,19 +35,11 @@ double Plan::total_ms() const {
 
 namespace {
 
+constexpr int k_max_initplan_search = 2000;
+constexpr int k_max_path_depth = 100;
+
 bool is_gather(const PlanNode& node) {
     return node.node_type == "Gather" || node.node_type == "Gather Merge";
-}
-
-// One past the last node of `index`'s subtree: nodes are in pre-order, so a subtree is a
-// contiguous range.
-int subtree_end(const Plan& plan, int index) {
-    int end = index + 1;
-    while (end < static_cast<int>(plan.nodes.size()) && plan.nodes[end].depth > plan.nodes[index].depth
-           && plan.nodes[end].statement == plan.nodes[index].statement) {
-        ++end;
-    }
-    return end;
 }
 
 // True when `text` mentions `needle` as a whole parameter reference ("$2" but not "$20").
@@ -102,7 +94,7 @@ std::vector<std::string> initplan_references(std::string_view name) {
 //   its time is part of that CTE Scan's, not of the node it is attached to.
 // - An InitPlan runs when its parameter is first evaluated, which may be in a descendant of
 //   the node it is attached to (a Filter comparing with $1); that node's time contains it.
-int charge_target(const Plan& plan, int index) {
+int charge_target(const Plan& plan, const std::vector<int>& subtree_end, int index) {
     const PlanNode& node = plan.nodes[index];
     if (node.parent < 0 || node.parent_relationship != "InitPlan") {
         return node.parent;
@@ -118,8 +110,10 @@ int charge_target(const Plan& plan, int index) {
         return node.parent;
     }
     const std::vector<std::string> refs = initplan_references(node.subplan_name);
-    const int own_end = subtree_end(plan, index);
-    const int end = subtree_end(plan, node.parent);
+    const int own_end = subtree_end[index];
+    // Bounded, so that a plan with thousands of InitPlans under one node stays linear-ish;
+    // past the bound the InitPlan is charged to its parent.
+    const int end = std::min(subtree_end[node.parent], node.parent + 1 + k_max_initplan_search);
     for (int candidate = node.parent + 1; candidate < end; ++candidate) {
         if (candidate >= index && candidate < own_end) {
             continue;
@@ -164,12 +158,22 @@ void compute_derived(Plan& plan) {
         plan.nodes[root].path = several ? fmt::format("[{}]/Plan", s) : std::string("Plan");
         plan.nodes[root].depth = 0;
     }
+    // Paths grow with depth; past k_max_path_depth levels a node is named by its index below
+    // its deepest fully named ancestor, so that a pathologically deep plan does not take
+    // memory quadratic in its depth.
+    std::vector<int> anchor(plan.nodes.size(), -1);
     for (std::size_t i = 0; i < plan.nodes.size(); ++i) {
         PlanNode& node = plan.nodes[i];
         for (std::size_t c = 0; c < node.children.size(); ++c) {
-            PlanNode& child = plan.nodes[node.children[c]];
-            child.path = fmt::format("{}/Plans[{}]", node.path, c);
+            const int index = node.children[c];
+            PlanNode& child = plan.nodes[index];
             child.depth = node.depth + 1;
+            if (child.depth <= k_max_path_depth) {
+                child.path = fmt::format("{}/Plans[{}]", node.path, c);
+            } else {
+                anchor[index] = anchor[i] >= 0 ? anchor[i] : static_cast<int>(i);
+                child.path = fmt::format("{}/.../node {}", plan.nodes[anchor[index]].path, index);
+            }
             child.statement = node.statement;
             // Under Gather, a node runs in the leader and each launched worker; EXPLAIN
             // reports its time per loop and its loops over all processes, so time x loops is
@@ -189,8 +193,15 @@ void compute_derived(Plan& plan) {
         node.exclusive_ms = node.inclusive_ms;
         node.exclusive_buffers = node.buffers;
     }
+    // One past the last node of each subtree: nodes are in pre-order, so a subtree is a
+    // contiguous range ending where its last child's ends.
+    std::vector<int> subtree_end(plan.nodes.size());
+    for (std::size_t i = plan.nodes.size(); i-- > 0;) {
+        const PlanNode& node = plan.nodes[i];
+        subtree_end[i] = node.children.empty() ? static_cast<int>(i) + 1 : subtree_end[node.children.back()];
+    }
     for (std::size_t i = 0; i < plan.nodes.size(); ++i) {
-        const int target = charge_target(plan, static_cast<int>(i));
+        const int target = charge_target(plan, subtree_end, static_cast<int>(i));
         if (target < 0) {
             continue;
         }

@@ -123,6 +123,14 @@ std::vector<ConditionColumn> condition_columns(std::string_view condition) {
     return columns;
 }
 
+const std::vector<ConditionColumn>& PlanCheckContext::columns(const std::string& condition) {
+    auto found = m_columns.find(condition);
+    if (found == m_columns.end()) {
+        found = m_columns.emplace(condition, condition_columns(condition)).first;
+    }
+    return found->second;
+}
+
 std::vector<std::string> index_keys(const PlanNode& node,
                                     const std::vector<ConditionColumn>& columns) {
     std::vector<std::string> keys;

@@ -8,9 +8,23 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace dbadvise::analyzer::plan {
+
+struct ConditionColumn;
+
+/// State the rules share during one check_plan: condition texts parsed once each (a plan
+/// over many partitions repeats the same Filter on every one).
+class PlanCheckContext {
+public:
+    /// condition_columns(condition), memoised.
+    const std::vector<ConditionColumn>& columns(const std::string& condition);
+
+private:
+    std::unordered_map<std::string, std::vector<ConditionColumn>> m_columns;
+};
 
 struct PlanRule {
     std::string_view id;        // kebab-case, stable: "seq-scan-filter"
@@ -21,7 +35,7 @@ struct PlanRule {
     /// Appends findings about `plan` to `out`. Sets rule, category, severity, title, message,
     /// subject (the node path), location (line and node path; the caller adds the file),
     /// evidence, suggestion and rank (the node's exclusive time in ms). Never throws.
-    void (*check)(const Plan& plan, std::vector<Finding>& out);
+    void (*check)(const Plan& plan, PlanCheckContext& context, std::vector<Finding>& out);
 };
 
 /// Every plan rule, in id order.

@@ -26,7 +26,9 @@ cleanup() {
     $run_as "$pg_bin/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true
     rm -rf "$work"
 }
-trap cleanup EXIT INT TERM
+# On a signal, exit through the EXIT trap so that the server is always stopped.
+trap cleanup EXIT
+trap 'exit 1' HUP INT PIPE TERM
 
 $run_as "$pg_bin/initdb" -D "$work/data" -A trust -U postgres --no-locale -E UTF8 >/dev/null
 # Fixed settings so that the cases provoke what they are meant to: no autovacuum (readings

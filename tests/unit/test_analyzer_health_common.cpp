@@ -74,6 +74,22 @@ TEST_CASE("recommendation_for") {
             test::index_recommendation("-421", "CREATE INDEX CONCURRENTLY i ON t (a);")};
         CHECK(health::recommendation_for(recommendations, statement) == nullptr);
     }
+    SUBCASE("the index advisor's statement lines") {
+        auto recommendation =
+            test::index_recommendation("", "CREATE INDEX CONCURRENTLY i ON t (a);");
+        recommendation.evidence = {
+            {"statements_helped", std::int64_t{2}},
+            {"statement_1", std::string("queryid 7: 120 calls, mean 71.736 ms, cost 15466.71 -> "
+                                        "12.50: SELECT 2 FROM t")},
+            {"statement_2", std::string("queryid -42: 60 calls, mean 1.000 ms, cost 42.00 -> "
+                                        "8.00: SELECT 1 FROM t WHERE a = $1")}};
+        const std::vector<analyzer::Finding> recommendations{recommendation};
+        CHECK(health::recommendation_for(recommendations, statement) == &recommendations[0]);
+        // In such lines only the number after "queryid" is an id, not the calls or costs.
+        statement.queryid = "60";
+        statement.text = "SELECT 3";
+        CHECK(health::recommendation_for(recommendations, statement) == nullptr);
+    }
     SUBCASE("query id as a number in evidence") {
         auto recommendation =
             test::index_recommendation("", "CREATE INDEX CONCURRENTLY i ON t (a);");

@@ -431,3 +431,59 @@ TEST_CASE("parse_text_plan") {
         CHECK(header_only.error().message.starts_with("not an EXPLAIN plan: no plan node line found"));
     }
 }
+
+// Regression guard for bad input: every prefix of every captured plan, and copies with
+// bytes overwritten, either parse or fail with a located message; none crashes.
+TEST_CASE("parse_plan survives truncated and corrupted plans") {
+    for (const char* file : {"subplans.json", "hash_batches.json", "jit_dominates.json",
+                             "subplans_text.txt", "parallel_workers_text.txt"}) {
+        CAPTURE(file);
+        const std::string text = read_plan_file(file);
+        const bool json = text.front() == '[';
+        for (std::size_t cut = 1; cut + 8 < text.size(); cut += 61) {
+            CAPTURE(cut);
+            const auto plan = parse_plan(text.substr(0, cut));
+            if (json) {
+                REQUIRE_FALSE(plan.has_value());
+                CHECK(plan.error().line > 0);
+                CHECK(plan.error().column > 0);
+            } else if (plan) {
+                CHECK_FALSE(plan->nodes.empty());
+            }
+        }
+        std::uint32_t seed = 12345;
+        for (int round = 0; round < 200; ++round) {
+            std::string corrupted = text;
+            for (int flips = 0; flips < 3; ++flips) {
+                seed = seed * 1103515245U + 12345U;
+                const std::size_t at = (seed >> 8) % corrupted.size();
+                corrupted[at] = "{}[]\",:0 x\n\\"[(seed >> 4) % 13];
+            }
+            const auto plan = parse_plan(corrupted);
+            if (!plan) {
+                CHECK_FALSE(plan.error().message.empty());
+            }
+        }
+    }
+}
+
+TEST_CASE("a plan nested 20000 levels deep") {
+    std::string text = "[{\"Plan\": ";
+    const int depth = 20000;
+    for (int i = 0; i < depth; ++i) {
+        text += "{\"Node Type\": \"Hash Join\", \"Plan Rows\": 1, \"Actual Rows\": 5000, "
+                "\"Actual Loops\": 1, \"Actual Total Time\": 1.0, \"Plans\": [";
+    }
+    text += "{\"Node Type\": \"Seq Scan\", \"Relation Name\": \"t\"}";
+    for (int i = 0; i < depth; ++i) {
+        text += "]}";
+    }
+    text += "}]";
+    const Plan plan = parsed(text);
+    REQUIRE(plan.nodes.size() == depth + 1);
+    CHECK(plan.nodes.back().depth == depth);
+    // Paths stay short past 100 levels: named by index below the deepest named ancestor.
+    CHECK(plan.nodes[100].path.ends_with("/Plans[0]"));
+    CHECK(plan.nodes[101].path == plan.nodes[100].path + "/.../node 101");
+    CHECK(plan.nodes.back().path == plan.nodes[100].path + "/.../node 20000");
+}

@@ -35,7 +35,7 @@ double hash_mem_multiplier(const Plan& plan, const PlanNode& node) {
     return k_default_hash_mem_multiplier;
 }
 
-void check(const Plan& plan, std::vector<Finding>& out) {
+void check(const Plan& plan, PlanCheckContext&, std::vector<Finding>& out) {
     for (const PlanNode& node : plan.nodes) {
         if (!node.hash_batches || *node.hash_batches <= 1) {
             continue;

@@ -18,7 +18,7 @@ namespace {
 constexpr double k_min_rows_removed = 1000;
 constexpr double k_min_removed_share = 0.5;
 
-void check(const Plan& plan, std::vector<Finding>& out) {
+void check(const Plan& plan, PlanCheckContext& context, std::vector<Finding>& out) {
     for (const PlanNode& node : plan.nodes) {
         const bool index_scan = node.node_type == "Index Scan" || node.node_type == "Index Only Scan"
                                 || node.node_type == "Bitmap Heap Scan";
@@ -33,8 +33,8 @@ void check(const Plan& plan, std::vector<Finding>& out) {
         }
         const std::string& index_condition =
             node.node_type == "Bitmap Heap Scan" ? node.recheck_cond : node.index_cond;
-        std::vector<ConditionColumn> columns = condition_columns(index_condition);
-        const std::vector<ConditionColumn> filter_columns = condition_columns(node.filter);
+        std::vector<ConditionColumn> columns = context.columns(index_condition);
+        const std::vector<ConditionColumn> filter_columns = context.columns(node.filter);
         columns.insert(columns.end(), filter_columns.begin(), filter_columns.end());
         const std::vector<std::string> keys = index_keys(node, columns);
         const std::vector<std::string> filter_keys = index_keys(node, filter_columns);

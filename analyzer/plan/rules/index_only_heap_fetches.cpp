@@ -20,7 +20,7 @@ namespace {
 constexpr double k_min_heap_fetches = 1000;
 constexpr double k_min_fetch_share = 0.1; // of the rows returned
 
-void check(const Plan& plan, std::vector<Finding>& out) {
+void check(const Plan& plan, PlanCheckContext&, std::vector<Finding>& out) {
     for (const PlanNode& node : plan.nodes) {
         if (node.node_type != "Index Only Scan" || !node.heap_fetches) {
             continue;

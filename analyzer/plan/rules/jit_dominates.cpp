@@ -23,7 +23,7 @@ constexpr double k_min_share = 0.25; // of the execution time
 constexpr double k_min_jit_ms = 10;
 constexpr double k_default_jit_above_cost = 100000;
 
-void check(const Plan& plan, std::vector<Finding>& out) {
+void check(const Plan& plan, PlanCheckContext&, std::vector<Finding>& out) {
     for (const PlanStatement& statement : plan.statements) {
         if (!statement.jit || statement.root < 0) {
             continue;

@@ -18,7 +18,7 @@ namespace {
 constexpr double k_bytes_per_page = 64;
 constexpr double k_margin = 1.25;
 
-void check(const Plan& plan, std::vector<Finding>& out) {
+void check(const Plan& plan, PlanCheckContext&, std::vector<Finding>& out) {
     for (const PlanNode& node : plan.nodes) {
         if (node.node_type != "Bitmap Heap Scan" || node.lossy_heap_blocks.value_or(0) <= 0) {
             continue;

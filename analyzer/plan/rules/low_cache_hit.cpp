@@ -21,7 +21,7 @@ namespace {
 constexpr std::int64_t k_min_reads = 1000; // 8 MB
 constexpr double k_max_hit_ratio = 0.9;
 
-void check(const Plan& plan, std::vector<Finding>& out) {
+void check(const Plan& plan, PlanCheckContext&, std::vector<Finding>& out) {
     for (const PlanNode& node : plan.nodes) {
         const BufferCounts& own = node.exclusive_buffers.shared;
         if (!node.has_buffers || own.read < k_min_reads) {

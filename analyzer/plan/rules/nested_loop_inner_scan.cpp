@@ -20,7 +20,7 @@ namespace {
 
 constexpr double k_min_loops = 100;
 
-void check(const Plan& plan, std::vector<Finding>& out) {
+void check(const Plan& plan, PlanCheckContext& context, std::vector<Finding>& out) {
     for (const PlanNode& node : plan.nodes) {
         if (node.node_type != "Nested Loop" || !node.has_actual) {
             continue;
@@ -34,8 +34,8 @@ void check(const Plan& plan, std::vector<Finding>& out) {
         if (inner == nullptr || inner->node_type != "Seq Scan" || inner->actual_loops < k_min_loops) {
             continue;
         }
-        std::vector<ConditionColumn> columns = condition_columns(node.join_filter);
-        const std::vector<ConditionColumn> filter = condition_columns(inner->filter);
+        std::vector<ConditionColumn> columns = context.columns(node.join_filter);
+        const std::vector<ConditionColumn> filter = context.columns(inner->filter);
         columns.insert(columns.end(), filter.begin(), filter.end());
         const std::vector<std::string> keys = index_keys(*inner, columns);
         std::string keys_text;

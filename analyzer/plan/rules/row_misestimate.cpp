@@ -52,17 +52,20 @@ bool may_stop_early(const Plan& plan, const PlanNode& node) {
     return false;
 }
 
+// The relations read below `index` (iterative: plans can nest thousands of levels deep).
 void collect_relations(const Plan& plan, int index, std::set<std::string>& out) {
-    const PlanNode& node = plan.nodes[index];
-    if (!node.relation.empty()) {
-        out.insert(qualified_relation(node));
-    }
-    for (const int child : node.children) {
-        collect_relations(plan, child, out);
+    std::vector<int> pending{index};
+    while (!pending.empty()) {
+        const PlanNode& node = plan.nodes[pending.back()];
+        pending.pop_back();
+        if (!node.relation.empty()) {
+            out.insert(qualified_relation(node));
+        }
+        pending.insert(pending.end(), node.children.begin(), node.children.end());
     }
 }
 
-void check(const Plan& plan, std::vector<Finding>& out) {
+void check(const Plan& plan, PlanCheckContext& context, std::vector<Finding>& out) {
     // flagged[i]: some node in i's subtree (subplans aside) is misestimated.
     std::vector<bool> own(plan.nodes.size(), false);
     std::vector<bool> below(plan.nodes.size(), false);
@@ -91,10 +94,10 @@ void check(const Plan& plan, std::vector<Finding>& out) {
         std::string sql;
         std::vector<std::string> columns;
         if (!node.relation.empty()) {
-            std::vector<ConditionColumn> found = condition_columns(node.filter);
-            const std::vector<ConditionColumn> index = condition_columns(node.index_cond);
+            std::vector<ConditionColumn> found = context.columns(node.filter);
+            const std::vector<ConditionColumn> index = context.columns(node.index_cond);
             found.insert(found.end(), index.begin(), index.end());
-            const std::vector<ConditionColumn> recheck = condition_columns(node.recheck_cond);
+            const std::vector<ConditionColumn> recheck = context.columns(node.recheck_cond);
             found.insert(found.end(), recheck.begin(), recheck.end());
             for (const ConditionColumn& column : found) {
                 const bool own_column = column.qualifier.empty() || column.qualifier == node.alias

@@ -18,7 +18,7 @@ namespace {
 constexpr double k_min_rows_removed = 1000; // over all loops
 constexpr double k_min_removed_share = 0.9;
 
-void check(const Plan& plan, std::vector<Finding>& out) {
+void check(const Plan& plan, PlanCheckContext& context, std::vector<Finding>& out) {
     for (const PlanNode& node : plan.nodes) {
         if (node.node_type != "Seq Scan" || !node.has_actual || !node.rows_removed_by_filter) {
             continue;
@@ -29,7 +29,7 @@ void check(const Plan& plan, std::vector<Finding>& out) {
         if (removed < k_min_rows_removed || read <= 0 || removed / read < k_min_removed_share) {
             continue;
         }
-        const std::vector<std::string> keys = index_keys(node, condition_columns(node.filter));
+        const std::vector<std::string> keys = index_keys(node, context.columns(node.filter));
         std::string keys_text;
         for (const std::string& key : keys) {
             keys_text += (keys_text.empty() ? "" : ", ") + key;

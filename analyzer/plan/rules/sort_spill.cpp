@@ -18,7 +18,7 @@ namespace {
 
 constexpr double k_memory_per_disk = 4.0;
 
-void check(const Plan& plan, std::vector<Finding>& out) {
+void check(const Plan& plan, PlanCheckContext&, std::vector<Finding>& out) {
     for (const PlanNode& node : plan.nodes) {
         if (node.sort_space_type != "Disk" || !node.sort_space_kb) {
             continue;

@@ -30,7 +30,7 @@ std::int64_t setting(const Plan& plan, const PlanNode& node, std::string_view na
     return fallback;
 }
 
-void check(const Plan& plan, std::vector<Finding>& out) {
+void check(const Plan& plan, PlanCheckContext&, std::vector<Finding>& out) {
     for (const PlanNode& node : plan.nodes) {
         if (!node.workers_planned || !node.workers_launched || !node.has_actual
             || *node.workers_launched >= *node.workers_planned) {

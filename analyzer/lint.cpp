@@ -1,0 +1,98 @@
+// The lint driver: parse a script, run every rule on every statement, locate the findings.
+#include "analyzer/lint.hpp"
+
+#include "analyzer/rule.hpp"
+#include "sqlparse/parser.hpp"
+#include "sqlparse/source_text.hpp"
+
+#include <fmt/format.h>
+
+#include <cctype>
+
+namespace dbadvise::analyzer {
+
+namespace {
+
+Finding parse_error_finding(const sqlparse::ParseError& error) {
+    Finding f;
+    f.rule = "parse-error";
+    f.category = Category::input;
+    f.severity = Severity::error;
+    f.title = "Statement does not parse";
+    f.message = error.message.empty() ? std::string("the statement could not be parsed")
+                                      : error.message;
+    f.subject = error.message;
+    f.location = Location{};
+    f.location->offset = error.offset >= 0 ? error.offset : error.statement_span.begin;
+    return f;
+}
+
+// A short hash of the statement's text with white space collapsed: it tells apart findings of
+// the same rule on the same subject in different statements of a file, and unlike a line
+// number it survives edits elsewhere in the file and reformatting. (libpg_query's fingerprint
+// would ignore constants too, but costs a second parse of every statement.)
+std::string statement_key(std::string_view text) {
+    std::uint32_t hash = 2166136261U;
+    bool space = false;
+    for (const char c : text) {
+        if (std::isspace(static_cast<unsigned char>(c))) {
+            space = true;
+            continue;
+        }
+        if (space) {
+            hash = (hash ^ ' ') * 16777619U;
+            space = false;
+        }
+        hash = (hash ^ static_cast<unsigned char>(c)) * 16777619U;
+    }
+    return fmt::format("{:08x}", hash);
+}
+
+} // namespace
+
+void lint_text(std::string_view file_name, std::string_view text, const Schema* schema,
+               std::vector<Finding>& out, LintStats& stats) {
+    const RuleContext context{text, schema};
+    std::vector<Finding> found;
+    sqlparse::ParseOptions options;
+    options.fingerprint = false;
+    sqlparse::parse_script(text, options, [&](sqlparse::ParsedStatement&& entry) {
+        ++stats.statements;
+        if (entry.error || !entry.statement) {
+            ++stats.parse_errors;
+            if (entry.error) {
+                found.push_back(parse_error_finding(*entry.error));
+            }
+            return;
+        }
+        const sqlparse::Statement& statement = *entry.statement;
+        const std::size_t first = found.size();
+        for (const Rule& rule : lint_rules()) {
+            rule.check(statement, context, found);
+        }
+        if (found.size() > first) {
+            const std::string key = statement_key(
+                text.substr(static_cast<std::size_t>(std::max(statement.span.begin, 0)),
+                            static_cast<std::size_t>(std::max(
+                                statement.span.end - statement.span.begin, 0))));
+            for (std::size_t i = first; i < found.size(); ++i) {
+                found[i].subject = fmt::format("{} @{}", found[i].subject, key);
+            }
+        }
+    });
+    const sqlparse::SourceText source(text);
+    for (Finding& f : found) {
+        if (!f.location) {
+            f.location = Location{};
+        }
+        f.location->file = std::string(file_name);
+        const sqlparse::LineColumn lc = source.locate(f.location->offset);
+        f.location->line = lc.line;
+        f.location->column = lc.column;
+    }
+    sort_by_location(found);
+    out.insert(out.end(), std::make_move_iterator(found.begin()),
+               std::make_move_iterator(found.end()));
+}
+
+} // namespace dbadvise::analyzer

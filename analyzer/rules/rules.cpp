@@ -1,0 +1,658 @@
+// Helpers shared by the lint rules: relation lookup, identifier quoting, a small SQL tokenizer
+// and the splicer that builds rewritten statements from the original text.
+//
+// Why a tokenizer next to a real parser: the query model records where nodes are, but
+// libpg_query's locations point at operators and keywords (an AND expression is located at
+// its AND), not at clause boundaries. A rewrite that appends a condition to WHERE or drops
+// an OFFSET needs exact clause ranges, and those are found reliably by scanning the tokens of
+// the query level at parenthesis depth 0.
+#include "analyzer/rules/rules.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace dbadvise::analyzer::rules {
+
+using sqlparse::ColumnRef;
+using sqlparse::Query;
+using sqlparse::Relation;
+using sqlparse::Span;
+
+const Relation* relation_of(const Query& query, const ColumnRef& column) {
+    if (column.relation >= 0 && column.relation < static_cast<int>(query.relations.size())) {
+        return &query.relations[static_cast<std::size_t>(column.relation)];
+    }
+    if (!column.qualifier.empty()) {
+        for (const Relation& r : query.relations) {
+            if (r.ref_name() == column.qualifier) {
+                return &r;
+            }
+        }
+        return nullptr;
+    }
+    if (query.relations.size() == 1) {
+        return &query.relations.front();
+    }
+    return nullptr;
+}
+
+std::string column_text(const ColumnRef& column) {
+    if (column.qualifier.empty()) {
+        return column.name;
+    }
+    return column.qualifier + "." + column.name;
+}
+
+std::string relation_text(const Relation& relation) {
+    if (relation.schema.empty()) {
+        return quote_identifier(relation.name);
+    }
+    return quote_identifier(relation.schema) + "." + quote_identifier(relation.name);
+}
+
+namespace {
+
+// PostgreSQL 15's reserved and type/function-name keywords: as a bare column name they are
+// rejected or read as something else (`user` is CURRENT_USER), so they must be quoted.
+constexpr std::array k_reserved = {
+    "all",          "analyse",     "analyze",      "and",          "any",
+    "array",        "as",          "asc",          "asymmetric",   "authorization",
+    "binary",       "both",        "case",         "cast",         "check",
+    "collate",      "collation",   "column",       "concurrently", "constraint",
+    "create",       "cross",       "current_catalog", "current_date", "current_role",
+    "current_schema", "current_time", "current_timestamp", "current_user", "default",
+    "deferrable",   "desc",        "distinct",     "do",           "else",
+    "end",          "except",      "false",        "fetch",        "for",
+    "foreign",      "freeze",      "from",         "full",         "grant",
+    "group",        "having",      "ilike",        "in",           "initially",
+    "inner",        "intersect",   "into",         "is",           "isnull",
+    "join",         "lateral",     "leading",      "left",         "like",
+    "limit",        "localtime",   "localtimestamp", "natural",    "not",
+    "notnull",      "null",        "offset",       "on",           "only",
+    "or",           "order",       "outer",        "overlaps",     "placing",
+    "primary",      "references",  "returning",    "right",        "select",
+    "session_user", "similar",     "some",         "symmetric",    "table",
+    "tablesample",  "then",        "to",           "trailing",     "true",
+    "union",        "unique",      "user",         "using",        "variadic",
+    "verbose",      "when",        "where",        "window",       "with",
+};
+
+bool is_ident_start(unsigned char c) { return std::isalpha(c) || c == '_' || c >= 0x80; }
+bool is_ident_char(unsigned char c) {
+    return std::isalnum(c) || c == '_' || c == '$' || c >= 0x80;
+}
+
+} // namespace
+
+std::string quote_identifier(std::string_view name) {
+    bool plain = !name.empty() && (std::islower(static_cast<unsigned char>(name[0])) ||
+                                   name[0] == '_');
+    for (const char c : name) {
+        const auto u = static_cast<unsigned char>(c);
+        if (!(std::islower(u) || std::isdigit(u) || c == '_' || c == '$')) {
+            plain = false;
+        }
+    }
+    if (plain && std::find(k_reserved.begin(), k_reserved.end(), name) != k_reserved.end()) {
+        plain = false;
+    }
+    if (plain) {
+        return std::string(name);
+    }
+    std::string quoted = "\"";
+    for (const char c : name) {
+        quoted += c;
+        if (c == '"') {
+            quoted += '"';
+        }
+    }
+    quoted += '"';
+    return quoted;
+}
+
+std::string_view slice(std::string_view source, int begin, int end) {
+    const int size = static_cast<int>(source.size());
+    if (begin < 0 || end < begin) {
+        return {};
+    }
+    begin = std::min(begin, size);
+    end = std::min(end, size);
+    return source.substr(static_cast<std::size_t>(begin), static_cast<std::size_t>(end - begin));
+}
+
+std::string_view slice(std::string_view source, Span span) {
+    return slice(source, span.begin, span.end);
+}
+
+std::string_view trim(std::string_view text) {
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
+        text.remove_prefix(1);
+    }
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+        text.remove_suffix(1);
+    }
+    return text;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+std::string index_name_part(std::string_view text) {
+    std::string out;
+    for (const char c : text) {
+        const auto u = static_cast<unsigned char>(c);
+        if (std::isalnum(u)) {
+            out += static_cast<char>(std::tolower(u));
+        } else if (!out.empty() && out.back() != '_') {
+            out += '_';
+        }
+    }
+    while (!out.empty() && out.back() == '_') {
+        out.pop_back();
+    }
+    return out;
+}
+
+std::vector<Token> tokenize(std::string_view source, int begin, int end) {
+    std::vector<Token> tokens;
+    const int size = static_cast<int>(source.size());
+    end = std::min(end, size);
+    if (begin < 0 || begin >= end) {
+        return tokens;
+    }
+    auto at = [&](int i) -> unsigned char {
+        return i < end ? static_cast<unsigned char>(source[static_cast<std::size_t>(i)]) : 0;
+    };
+    int depth = 0;
+    int i = begin;
+    while (i < end) {
+        const unsigned char c = at(i);
+        if (std::isspace(c)) {
+            ++i;
+            continue;
+        }
+        if (c == '-' && at(i + 1) == '-') {
+            while (i < end && at(i) != '\n') {
+                ++i;
+            }
+            continue;
+        }
+        if (c == '/' && at(i + 1) == '*') {
+            // Block comments nest in PostgreSQL.
+            int nesting = 1;
+            i += 2;
+            while (i < end && nesting > 0) {
+                if (at(i) == '/' && at(i + 1) == '*') {
+                    ++nesting;
+                    i += 2;
+                } else if (at(i) == '*' && at(i + 1) == '/') {
+                    --nesting;
+                    i += 2;
+                } else {
+                    ++i;
+                }
+            }
+            if (nesting > 0) {
+                return tokens;
+            }
+            continue;
+        }
+        Token token;
+        token.begin = i;
+        if (c == '\'' || ((c == 'E' || c == 'e') && at(i + 1) == '\'')) {
+            const bool escapes = c != '\'';
+            i += escapes ? 2 : 1;
+            bool closed = false;
+            while (i < end) {
+                if (escapes && at(i) == '\\') {
+                    i += 2;
+                    continue;
+                }
+                if (at(i) == '\'') {
+                    if (at(i + 1) == '\'') {
+                        i += 2;
+                        continue;
+                    }
+                    ++i;
+                    closed = true;
+                    break;
+                }
+                ++i;
+            }
+            if (!closed) {
+                return tokens;
+            }
+            token.kind = Token::Kind::string;
+        } else if (c == '"') {
+            ++i;
+            bool closed = false;
+            while (i < end) {
+                if (at(i) == '"') {
+                    if (at(i + 1) == '"') {
+                        i += 2;
+                        continue;
+                    }
+                    ++i;
+                    closed = true;
+                    break;
+                }
+                ++i;
+            }
+            if (!closed) {
+                return tokens;
+            }
+            token.kind = Token::Kind::quoted_identifier;
+        } else if (c == '$' && std::isdigit(at(i + 1))) {
+            ++i;
+            while (std::isdigit(at(i))) {
+                ++i;
+            }
+            token.kind = Token::Kind::parameter;
+        } else if (c == '$' && (at(i + 1) == '$' || is_ident_start(at(i + 1)))) {
+            // Dollar quoting: $tag$ ... $tag$.
+            int j = i + 1;
+            while (j < end && at(j) != '$' && is_ident_char(at(j))) {
+                ++j;
+            }
+            if (at(j) != '$') {
+                token.kind = Token::Kind::op;
+                i = j;
+            } else {
+                const std::string_view tag = slice(source, i, j + 1);
+                const std::size_t close = source.find(tag, static_cast<std::size_t>(j + 1));
+                if (close == std::string_view::npos || static_cast<int>(close) >= end) {
+                    return tokens;
+                }
+                i = static_cast<int>(close + tag.size());
+                token.kind = Token::Kind::string;
+            }
+        } else if (is_ident_start(c)) {
+            while (i < end && is_ident_char(at(i))) {
+                ++i;
+            }
+            token.kind = Token::Kind::word;
+        } else if (std::isdigit(c) || (c == '.' && std::isdigit(at(i + 1)))) {
+            while (i < end && (std::isalnum(at(i)) || at(i) == '.' || at(i) == '_')) {
+                ++i;
+            }
+            token.kind = Token::Kind::number;
+        } else if (c == '(' || c == '[') {
+            ++i;
+            token.kind = Token::Kind::open;
+            token.depth = depth++;
+            token.end = i;
+            tokens.push_back(token);
+            continue;
+        } else if (c == ')' || c == ']') {
+            ++i;
+            token.kind = Token::Kind::close;
+            token.depth = --depth;
+            token.end = i;
+            tokens.push_back(token);
+            continue;
+        } else if (c == ',') {
+            ++i;
+            token.kind = Token::Kind::comma;
+        } else if (c == ';') {
+            ++i;
+            token.kind = Token::Kind::semicolon;
+        } else {
+            // Operators: a run of operator characters, `::` and `.` included.
+            constexpr std::string_view k_op_chars = "+-*/<>=~!@#%^&|`?.:";
+            ++i;
+            if (c != '.' && c != '*') {
+                while (i < end && k_op_chars.find(static_cast<char>(at(i))) != std::string_view::npos &&
+                       !(at(i) == '-' && at(i + 1) == '-') && !(at(i) == '/' && at(i + 1) == '*') &&
+                       at(i) != '.' ) {
+                    ++i;
+                }
+            }
+            token.kind = Token::Kind::op;
+        }
+        token.end = i;
+        token.depth = depth;
+        tokens.push_back(token);
+    }
+    return tokens;
+}
+
+bool is_word(std::string_view source, const Token& token, std::string_view keyword) {
+    return token.kind == Token::Kind::word &&
+           iequals(slice(source, token.begin, token.end), keyword);
+}
+
+// `text` without `qualifier.` prefixes: index expressions name columns bare.
+std::string strip_qualifier(std::string_view text, std::string_view qualifier) {
+    if (qualifier.empty()) {
+        return std::string(text);
+    }
+    const std::vector<Token> tokens = tokenize(text, 0, static_cast<int>(text.size()));
+    std::string out;
+    int pos = 0;
+    for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
+        std::string_view word = slice(text, tokens[i].begin, tokens[i].end);
+        if (tokens[i].kind == Token::Kind::quoted_identifier && word.size() >= 2) {
+            word = word.substr(1, word.size() - 2);
+        }
+        const bool is_name = tokens[i].kind == Token::Kind::word ||
+                             tokens[i].kind == Token::Kind::quoted_identifier;
+        if (is_name && word == qualifier && slice(text, tokens[i + 1].begin, tokens[i + 1].end) == "." &&
+            (i == 0 || slice(text, tokens[i - 1].begin, tokens[i - 1].end) != ".")) {
+            out += slice(text, pos, tokens[i].begin);
+            pos = tokens[i + 1].end;
+        }
+    }
+    out += slice(text, pos, static_cast<int>(text.size()));
+    return out;
+}
+
+int max_parameter(std::string_view text) {
+    int highest = 0;
+    for (const Token& t : tokenize(text, 0, static_cast<int>(text.size()))) {
+        if (t.kind == Token::Kind::parameter) {
+            int n = 0;
+            for (int i = t.begin + 1; i < t.end && n < 100000; ++i) {
+                n = n * 10 + (text[static_cast<std::size_t>(i)] - '0');
+            }
+            highest = std::max(highest, n);
+        }
+    }
+    return highest;
+}
+
+int Clauses::clause_end(int start) const {
+    int result = end;
+    for (const int k : {from, where, group_by, having, window, order_by, limit, offset, fetch,
+                        for_locking, set_operation, returning}) {
+        if (k > start && k < result) {
+            result = k;
+        }
+    }
+    return result;
+}
+
+Clauses find_clauses(std::string_view source, Span span) {
+    Clauses clauses;
+    const std::vector<Token> tokens = tokenize(source, span.begin, span.end);
+    if (tokens.empty()) {
+        return clauses;
+    }
+    clauses.end = tokens.back().end;
+    auto followed_by = [&](std::size_t i, std::string_view word) {
+        return i + 1 < tokens.size() && is_word(source, tokens[i + 1], word);
+    };
+    auto first = [](int& slot, int offset) {
+        if (slot < 0) {
+            slot = offset;
+        }
+    };
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        const Token& t = tokens[i];
+        if (t.depth != 0 || t.kind != Token::Kind::word) {
+            continue;
+        }
+        // Past a set operation the keywords belong to the next branch or to the whole
+        // set operation; only ORDER BY / LIMIT / OFFSET are recorded there, by the caller's
+        // choice not to rewrite such levels.
+        const bool after_set_op = clauses.set_operation >= 0;
+        if (is_word(source, t, "SELECT") && clauses.select < 0) {
+            clauses.select = t.begin;
+            std::size_t j = i + 1;
+            if (j < tokens.size() &&
+                (is_word(source, tokens[j], "DISTINCT") || is_word(source, tokens[j], "ALL"))) {
+                clauses.distinct = is_word(source, tokens[j], "DISTINCT");
+                ++j;
+                if (clauses.distinct && j < tokens.size() && is_word(source, tokens[j], "ON")) {
+                    // DISTINCT ON (...): the list starts after the parenthesised keys.
+                    ++j;
+                    while (j < tokens.size() && !(tokens[j].kind == Token::Kind::close &&
+                                                  tokens[j].depth == 0)) {
+                        ++j;
+                    }
+                    ++j;
+                }
+            }
+            if (j < tokens.size()) {
+                clauses.select_list = tokens[j].begin;
+            }
+        } else if (after_set_op) {
+            if (is_word(source, t, "ORDER") && followed_by(i, "BY")) {
+                clauses.order_by = t.begin;
+            } else if (is_word(source, t, "LIMIT")) {
+                clauses.limit = t.begin;
+            } else if (is_word(source, t, "OFFSET")) {
+                clauses.offset = t.begin;
+            }
+        } else if (is_word(source, t, "FROM")) {
+            first(clauses.from, t.begin);
+        } else if (is_word(source, t, "WHERE")) {
+            first(clauses.where, t.begin);
+        } else if (is_word(source, t, "GROUP") && followed_by(i, "BY")) {
+            first(clauses.group_by, t.begin);
+        } else if (is_word(source, t, "HAVING")) {
+            first(clauses.having, t.begin);
+        } else if (is_word(source, t, "WINDOW")) {
+            first(clauses.window, t.begin);
+        } else if (is_word(source, t, "ORDER") && followed_by(i, "BY")) {
+            first(clauses.order_by, t.begin);
+        } else if (is_word(source, t, "LIMIT")) {
+            first(clauses.limit, t.begin);
+        } else if (is_word(source, t, "OFFSET")) {
+            first(clauses.offset, t.begin);
+        } else if (is_word(source, t, "FETCH")) {
+            first(clauses.fetch, t.begin);
+        } else if (is_word(source, t, "FOR") && clauses.select >= 0) {
+            first(clauses.for_locking, t.begin);
+        } else if (is_word(source, t, "UNION") || is_word(source, t, "INTERSECT") ||
+                   is_word(source, t, "EXCEPT")) {
+            first(clauses.set_operation, t.begin);
+        } else if (is_word(source, t, "RETURNING")) {
+            first(clauses.returning, t.begin);
+        }
+    }
+    return clauses;
+}
+
+int after_keywords(std::string_view source, int keyword_offset, int words) {
+    const std::vector<Token> tokens =
+        tokenize(source, keyword_offset, static_cast<int>(source.size()));
+    if (tokens.size() < static_cast<std::size_t>(words) || words <= 0) {
+        return keyword_offset;
+    }
+    return tokens[static_cast<std::size_t>(words - 1)].end;
+}
+
+std::vector<Span> split_top_level(std::string_view source, int begin, int end) {
+    std::vector<Span> parts;
+    const std::vector<Token> tokens = tokenize(source, begin, end);
+    int part_begin = -1;
+    int part_end = -1;
+    for (const Token& t : tokens) {
+        if (t.kind == Token::Kind::comma && t.depth == 0) {
+            if (part_begin >= 0) {
+                parts.push_back({part_begin, part_end});
+            }
+            part_begin = -1;
+            continue;
+        }
+        if (part_begin < 0) {
+            part_begin = t.begin;
+        }
+        part_end = t.end;
+    }
+    if (part_begin >= 0) {
+        parts.push_back({part_begin, part_end});
+    }
+    return parts;
+}
+
+bool has_top_level_word(std::string_view source, int begin, int end, std::string_view keyword) {
+    for (const Token& t : tokenize(source, begin, end)) {
+        if (t.depth == 0 && is_word(source, t, keyword)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void Splice::replace(int begin, int end, std::string text) {
+    m_edits.push_back({begin, end, std::move(text)});
+}
+
+std::optional<std::string> Splice::apply(std::string_view source, Span span) const {
+    if (!span.valid() || span.end > static_cast<int>(source.size())) {
+        return std::nullopt;
+    }
+    std::vector<const Edit*> edits;
+    for (const Edit& e : m_edits) {
+        if (e.begin < span.begin || e.end > span.end || e.end < e.begin) {
+            return std::nullopt;
+        }
+        edits.push_back(&e);
+    }
+    std::stable_sort(edits.begin(), edits.end(),
+                     [](const Edit* a, const Edit* b) { return a->begin < b->begin; });
+    std::string out;
+    int pos = span.begin;
+    for (const Edit* e : edits) {
+        if (e->begin < pos) {
+            return std::nullopt;
+        }
+        out += slice(source, pos, e->begin);
+        out += e->text;
+        pos = e->end;
+    }
+    out += slice(source, pos, span.end);
+    return out;
+}
+
+} // namespace dbadvise::analyzer::rules
+
+namespace dbadvise::analyzer::rules {
+
+namespace {
+
+// True when `text` is a single parameter or literal token: safe to move into a subquery.
+bool is_single_value(std::string_view text) {
+    const std::vector<Token> tokens = tokenize(text, 0, static_cast<int>(text.size()));
+    return tokens.size() == 1 && (tokens[0].kind == Token::Kind::parameter ||
+                                  tokens[0].kind == Token::Kind::number ||
+                                  tokens[0].kind == Token::Kind::string);
+}
+
+} // namespace
+
+std::expected<std::string, std::string> rewrite_as_exists(const sqlparse::Statement& statement,
+                                                          std::string_view source,
+                                                          const Query& query,
+                                                          const sqlparse::SubLink& link,
+                                                          bool negated) {
+    if (link.query_index < 0 || link.query_index >= static_cast<int>(query.subqueries.size())) {
+        return std::unexpected("the subquery was not recorded");
+    }
+    const Query& sub = query.subqueries[static_cast<std::size_t>(link.query_index)];
+    const Span sub_span = link.subquery_span.valid() ? link.subquery_span : sub.span;
+    const Clauses c = find_clauses(source, sub_span);
+    if (c.select < 0 || c.select_list < 0 || c.from < 0) {
+        return std::unexpected("the subquery is not a plain SELECT ... FROM");
+    }
+    if (c.group_by >= 0 || c.having >= 0 || c.window >= 0 || c.order_by >= 0 || c.limit >= 0 ||
+        c.offset >= 0 || c.fetch >= 0 || c.for_locking >= 0 || c.set_operation >= 0 ||
+        !sub.set_operations.empty() || sub.has_limit || sub.has_offset || sub.has_aggregate) {
+        return std::unexpected("the subquery groups, aggregates, orders, limits or combines "
+                               "results, so the condition cannot simply move into its WHERE");
+    }
+    const std::vector<Span> items = split_top_level(source, c.select_list, c.from);
+    if (items.size() != 1) {
+        return std::unexpected("the subquery returns several columns");
+    }
+    const std::string inner(slice(source, items[0]));
+    if (inner == "*" || inner.ends_with(".*")) {
+        return std::unexpected("the subquery selects *");
+    }
+
+    // The outer side must keep meaning the outer row once it moves inside the subquery: an
+    // unqualified `id` would be captured by an inner column of the same name.
+    std::string outer;
+    std::string outer_qualifier;
+    if (link.test_column) {
+        const ColumnRef& col = *link.test_column;
+        if (!col.qualifier.empty()) {
+            outer = link.test_text.empty() ? column_text(col) : link.test_text;
+            outer_qualifier = col.qualifier;
+        } else if (const Relation* rel = relation_of(query, col)) {
+            outer_qualifier = rel->ref_name();
+            outer = quote_identifier(outer_qualifier) + "." +
+                    (link.test_text.empty() ? quote_identifier(col.name) : link.test_text);
+        } else {
+            return std::unexpected("the column `" + col.name +
+                                   "` cannot be qualified with its table");
+        }
+    } else if (is_single_value(link.test_text)) {
+        outer = link.test_text;
+    } else {
+        return std::unexpected("the left-hand side is not a single column or value");
+    }
+    for (const Relation& r : sub.relations) {
+        if (!outer_qualifier.empty() &&
+            (r.ref_name() == outer_qualifier || r.name == outer_qualifier)) {
+            return std::unexpected("the subquery uses the same table name `" + outer_qualifier +
+                                   "` as the outer query; give one of them an alias first");
+        }
+    }
+
+    // The sublink's text must be `<test> [NOT] IN (<subquery>)` for a clean replacement.
+    const std::vector<Token> link_tokens = tokenize(source, link.span.begin, link.span.end);
+    if (link_tokens.empty() || link_tokens.back().kind != Token::Kind::close ||
+        link.subquery_span.begin < 0) {
+        return std::unexpected("the IN expression's text was not located");
+    }
+    std::vector<std::string> between;
+    for (const Token& t : tokenize(source, link.span.begin, link.subquery_span.begin)) {
+        if (t.depth == 0) {
+            between.emplace_back(slice(source, t.begin, t.end));
+        }
+    }
+    const std::string_view test = trim(link.test_text);
+    if (between.size() < 2 || between.back() != "(" || test.empty() ||
+        !trim(slice(source, link.span)).starts_with(test) ||
+        !iequals(between[between.size() - 2], "IN") ||
+        (negated != (between.size() >= 3 && iequals(between[between.size() - 3], "NOT")))) {
+        return std::unexpected("the IN expression is written in a form that is not spliced");
+    }
+
+    const std::string correlation = inner + " = " + outer;
+    Splice inner_splice;
+    inner_splice.replace(after_keywords(source, c.select, 1), c.from, " 1 ");
+    if (c.where >= 0) {
+        const int where_begin = after_keywords(source, c.where, 1);
+        std::string condition(trim(slice(source, where_begin, c.end)));
+        if (has_top_level_word(condition, 0, static_cast<int>(condition.size()), "OR")) {
+            condition = "(" + condition + ")";
+        }
+        inner_splice.replace(where_begin, c.end, " " + condition + " AND " + correlation);
+    } else {
+        inner_splice.insert(c.end, " WHERE " + correlation);
+    }
+    const std::optional<std::string> inner_text =
+        inner_splice.apply(source, {sub_span.begin, c.end});
+    if (!inner_text) {
+        return std::unexpected("the subquery's text was not located");
+    }
+    Splice outer_splice;
+    outer_splice.replace(link.span.begin, link.span.end,
+                         std::string(negated ? "NOT EXISTS (" : "EXISTS (") + *inner_text + ")");
+    std::optional<std::string> rewritten = outer_splice.apply(source, statement.span);
+    if (!rewritten) {
+        return std::unexpected("the statement's text was not located");
+    }
+    return std::move(*rewritten);
+}
+
+} // namespace dbadvise::analyzer::rules

@@ -1,0 +1,150 @@
+// The lint driver: every rule over every statement, parse errors as findings, locations as
+// file:line:column, sorted output; and the testdata/lint files used by the golden tests.
+#include "analyzer/lint.hpp"
+
+#include "sqlparse/parser.hpp"
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <tuple>
+
+using namespace dbadvise;
+
+namespace {
+
+std::string read_testdata(const std::string& name) {
+    const std::string path = std::string(DBADVISE_SOURCE_DIR) + "/testdata/lint/" + name;
+    std::ifstream in(path, std::ios::binary);
+    REQUIRE_MESSAGE(in.good(), "cannot read " << path);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+std::vector<analyzer::Finding> lint(std::string_view text, const analyzer::Schema* schema,
+                                    analyzer::LintStats& stats) {
+    std::vector<analyzer::Finding> out;
+    analyzer::lint_text("test.sql", text, schema, out, stats);
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("lint_text") {
+    analyzer::LintStats stats;
+    SUBCASE("a parse error is a finding and the other statements are still checked") {
+        const std::string text = "SELECT 1;\nSELEC id FROM users;\nSELECT id FROM users WHERE "
+                                 "deleted_at = NULL;\n";
+        const auto found = lint(text, nullptr, stats);
+        CHECK(stats.statements == 3);
+        CHECK(stats.parse_errors == 1);
+        REQUIRE(found.size() == 2);
+        CHECK(found[0].rule == "parse-error");
+        CHECK(found[0].category == analyzer::Category::input);
+        CHECK(found[0].severity == analyzer::Severity::error);
+        CHECK(found[0].message == "syntax error at or near \"SELEC\"");
+        CHECK(found[0].location->file == "test.sql");
+        CHECK(found[0].location->line == 2);
+        CHECK(found[0].location->column == 1);
+        CHECK(found[1].rule == "null-comparison");
+        CHECK(found[1].location->line == 3);
+        CHECK(found[1].location->column == 39);
+    }
+    SUBCASE("findings are located and sorted by line and column") {
+        const std::string text = "DELETE FROM sessions;\n"
+                                 "SELECT * FROM users u, orders o ORDER BY random();\n";
+        const auto found = lint(text, nullptr, stats);
+        std::vector<std::tuple<std::string, int, int>> got;
+        for (const auto& f : found) {
+            got.emplace_back(f.rule, f.location->line, f.location->column);
+        }
+        CHECK(got == std::vector<std::tuple<std::string, int, int>>{
+                         {"unfiltered-write", 1, 1},
+                         {"select-star", 2, 8},
+                         {"cartesian-product", 2, 24},
+                         {"missing-limit", 2, 42},
+                         {"order-by-random", 2, 42},
+                     });
+    }
+    SUBCASE("columns count characters, not bytes") {
+        const std::string text = "SELECT 'é' AS x, id FROM users WHERE name = NULL";
+        const auto found = lint(text, nullptr, stats);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].location->column == 43);
+    }
+    SUBCASE("the same finding in two statements gets two stable ids") {
+        const std::string text = "DELETE FROM sessions;\nDELETE FROM sessions WHERE true;\n"
+                                 "UPDATE sessions SET id = id;\n";
+        const auto found = lint(text, nullptr, stats);
+        REQUIRE(found.size() == 2);
+        CHECK(found[0].id() != found[1].id());
+        std::vector<analyzer::Finding> again;
+        analyzer::lint_text("test.sql", text, nullptr, again, stats);
+        CHECK(again[0].id() == found[0].id());
+    }
+    SUBCASE("an empty text has no statements and no findings") {
+        CHECK(lint("", nullptr, stats).empty());
+        CHECK(lint("-- only a comment\n", nullptr, stats).empty());
+        CHECK(stats.parse_errors == 0);
+    }
+}
+
+TEST_CASE("lint_text on testdata/lint/all_rules.sql") {
+    const std::string text = read_testdata("all_rules.sql");
+    analyzer::Schema schema;
+    schema.add_statements(sqlparse::parse_script(read_testdata("schema.sql")));
+    analyzer::LintStats stats;
+    std::vector<analyzer::Finding> found;
+    analyzer::lint_text("all_rules.sql", text, &schema, found, stats);
+    CHECK(stats.statements == 16);
+    CHECK(stats.parse_errors == 0);
+    std::vector<std::tuple<std::string, int, int>> got;
+    for (const auto& f : found) {
+        got.emplace_back(f.rule, f.location->line, f.location->column);
+    }
+    const std::vector<std::tuple<std::string, int, int>> expected = {
+        {"cartesian-product", 7, 16},
+        {"count-for-existence", 11, 17},
+        {"deep-offset", 16, 17},
+        {"in-subquery", 20, 12},
+        {"leading-wildcard-like", 23, 45},
+        {"long-in-list", 26, 40},
+        {"missing-limit", 34, 66},
+        {"non-sargable-predicate", 37, 36},
+        {"not-in-subquery", 41, 12},
+        {"null-comparison", 44, 49},
+        {"or-across-columns", 47, 38},
+        {"order-by-random", 50, 40},
+        {"scalar-subquery-in-select", 54, 8},
+        {"select-star", 59, 8},
+        {"unfiltered-write", 62, 1},
+        {"union-vs-union-all", 66, 1},
+    };
+    CHECK(got == expected);
+    for (const auto& f : found) {
+        CAPTURE(f.rule);
+        if (!f.suggestion.rewritten_query.empty()) {
+            CHECK(sqlparse::parses(f.suggestion.rewritten_query));
+        }
+    }
+}
+
+TEST_CASE("lint_text on testdata/lint/clean.sql") {
+    const std::string text = read_testdata("clean.sql");
+    analyzer::Schema schema;
+    schema.add_statements(sqlparse::parse_script(read_testdata("schema.sql")));
+    analyzer::LintStats stats;
+    std::vector<analyzer::Finding> found;
+    analyzer::lint_text("clean.sql", text, &schema, found, stats);
+    CHECK(stats.parse_errors == 0);
+    CHECK(stats.statements >= 25);
+    for (const auto& f : found) {
+        CAPTURE(f.rule);
+        CAPTURE(f.location->line);
+        CHECK(f.severity == analyzer::Severity::info);
+    }
+    CHECK(found.empty());
+}
