@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <iterator>
 #include <unordered_map>
@@ -456,14 +457,33 @@ std::expected<Plan, PlanError> parse_json_plan(std::string_view text) {
     plan.format = PlanFormat::json;
     ReadPosition position{text.data()};
     PlanSax sax(plan, position, text.data());
-    const TrackingIterator begin(text.data(), &position);
     const TrackingIterator end(text.data() + text.size(), &position);
-    bool ok = false;
-    try {
-        ok = json::sax_parse(begin, end, &sax);
-    } catch (const std::exception& e) {
-        sax.error = PlanError{fmt::format("invalid JSON: {}", e.what()), 0, 0};
-        sax.error_position = static_cast<std::size_t>(position.current - text.data());
+    // psql prints one document per EXPLAIN; a script of several EXPLAINs gives documents one
+    // after the other. Each is parsed in turn and its statements appended.
+    std::size_t start = 0;
+    bool ok = true;
+    while (ok) {
+        while (start < text.size() && std::isspace(static_cast<unsigned char>(text[start])) != 0) {
+            ++start;
+        }
+        if (start >= text.size()) {
+            break;
+        }
+        position.current = text.data() + start;
+        const TrackingIterator begin(text.data() + start, &position);
+        try {
+            ok = json::sax_parse(begin, end, &sax, json::input_format_t::json, false);
+        } catch (const std::exception& e) {
+            ok = false;
+            sax.error = PlanError{fmt::format("invalid JSON: {}", e.what()), 0, 0};
+            sax.error_position = static_cast<std::size_t>(position.current - (text.data() + start));
+        }
+        if (!ok || sax.error) {
+            sax.error_position += start;
+            break;
+        }
+        const auto consumed = static_cast<std::size_t>(position.current - text.data());
+        start = consumed > start ? consumed : start + 1;
     }
     if (!ok || sax.error) {
         PlanError error = sax.error.value_or(PlanError{"invalid JSON", 0, 0});

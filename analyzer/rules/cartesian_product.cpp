@@ -99,6 +99,10 @@ std::optional<std::vector<std::vector<int>>> from_items(const sqlparse::Statemen
     std::vector<bool> placed(q.relations.size(), false);
     for (const sqlparse::Span item :
          split_top_level(source, after_keywords(source, c.from, 1), c.clause_end(c.from))) {
+        // A LATERAL item refers to the items before it: that is a connection.
+        if (has_top_level_word(source, item.begin, item.end, "LATERAL")) {
+            return std::nullopt;
+        }
         std::vector<int> members;
         for (std::size_t r = 0; r < q.relations.size(); ++r) {
             const int at = q.relations[r].offset;
@@ -130,6 +134,44 @@ bool is_function(std::string_view source, const Relation& r) {
         i += 2; // schema-qualified name
     }
     return i + 1 < tokens.size() && tokens[i + 1].kind == Token::Kind::open;
+}
+
+// The conjuncts of the level's WHERE clause (split at AND of parenthesis depth 0, the AND of
+// BETWEEN excepted) as text ranges; empty when there is no WHERE.
+std::vector<sqlparse::Span> where_conjuncts(std::string_view source, sqlparse::Span span) {
+    std::vector<sqlparse::Span> conjuncts;
+    const Clauses c = find_clauses(source, span);
+    if (c.where < 0) {
+        return conjuncts;
+    }
+    const std::vector<Token> tokens =
+        tokenize(source, after_keywords(source, c.where, 1), c.clause_end(c.where));
+    int begin = -1;
+    int end = -1;
+    bool between = false;
+    for (const Token& t : tokens) {
+        if (t.depth == 0 && is_word(source, t, "BETWEEN")) {
+            between = true;
+        } else if (t.depth == 0 && is_word(source, t, "AND")) {
+            if (between) {
+                between = false;
+            } else {
+                if (begin >= 0) {
+                    conjuncts.push_back({begin, end});
+                }
+                begin = -1;
+                continue;
+            }
+        }
+        if (begin < 0) {
+            begin = t.begin;
+        }
+        end = t.end;
+    }
+    if (begin >= 0) {
+        conjuncts.push_back({begin, end});
+    }
+    return conjuncts;
 }
 
 void check_level(const sqlparse::Statement& statement, const RuleContext& context,
@@ -182,6 +224,16 @@ void check_level(const sqlparse::Statement& statement, const RuleContext& contex
     }
     if (unknown) {
         return; // an unqualified column might connect anything
+    }
+    // Conditions the model does not break down (row comparisons such as `(a.x, a.y) = (b.x,
+    // b.y)`, function calls over several tables) still connect every table they name.
+    const sqlparse::Span level_span = q.span.valid() ? q.span : statement.span;
+    for (const sqlparse::Span conjunct : where_conjuncts(context.source, level_span)) {
+        const std::vector<int> named =
+            relations_in_text(q, slice(context.source, conjunct));
+        for (std::size_t i = 1; i < named.size(); ++i) {
+            connect(named[0], named[i]);
+        }
     }
     const std::size_t first = components.find(0);
     std::string connected = relation_text(q.relations.front());

@@ -62,12 +62,25 @@ std::expected<std::string, std::string> rewrite(const sqlparse::Statement& state
         keys.push_back(key.text.empty() ? column_text(*key.column) : std::string(trim(key.text)));
     }
 
-    const int first_param = max_parameter(slice(source, statement.span)) + 1;
+    // New parameters for the last row's keys. An `OFFSET $k` disappears, so $k is reused
+    // first: a prepared statement must not leave a parameter number unused.
+    const std::vector<Token> offset_tokens = tokenize(source, c.offset, c.clause_end(c.offset));
+    int reused = 0;
+    if (offset_tokens.size() >= 2 && offset_tokens[1].kind == Token::Kind::parameter) {
+        const std::string_view written = slice(source, offset_tokens[1].begin, offset_tokens[1].end);
+        int uses = 0;
+        for (const Token& t : tokenize(source, statement.span.begin, statement.span.end)) {
+            uses += t.kind == Token::Kind::parameter && slice(source, t.begin, t.end) == written;
+        }
+        reused = uses == 1 ? max_parameter(written) : 0;
+    }
+    int next_param = max_parameter(slice(source, statement.span)) + 1;
     std::string key_list;
     std::string param_list;
     for (std::size_t i = 0; i < keys.size(); ++i) {
         key_list += (i ? ", " : "") + keys[i];
-        param_list += fmt::format("{}${}", i ? ", " : "", first_param + static_cast<int>(i));
+        const int number = (i == 0 && reused > 0) ? reused : next_param++;
+        param_list += fmt::format("{}${}", i ? ", " : "", number);
     }
     const std::string_view op = descending ? "<" : ">";
     const std::string keyset = keys.size() == 1

@@ -60,7 +60,7 @@ void check(const sqlparse::Statement& statement, const RuleContext&, std::vector
                                   "trigram to search for, so even a trigram index would be read "
                                   "in full; consider whether the search can require more text.",
                                   literals, literals == 1 ? "" : "s");
-            } else if (rel == nullptr || rel->is_cte) {
+            } else if (rel == nullptr || !is_base_table(*rel)) {
                 how = "A trigram index (pg_trgm, `USING gin (column gin_trgm_ops)`) on the "
                       "searched expression serves such patterns.";
             } else {

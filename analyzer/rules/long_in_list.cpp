@@ -104,7 +104,14 @@ void check(const sqlparse::Statement& statement, const RuleContext& context,
             f.subject = column;
             f.evidence.emplace_back("list_length",
                                     static_cast<std::int64_t>(p.operand.list_length));
-            if (p.span.valid()) {
+            // A list of parameters ($1, ..., $60) cannot be replaced without renumbering the
+            // statement's other parameters, which the application binds by number.
+            bool parameters = false;
+            for (const Token& t : tokenize(p.operand.text, 0,
+                                           static_cast<int>(p.operand.text.size()))) {
+                parameters = parameters || t.kind == Token::Kind::parameter;
+            }
+            if (p.span.valid() && !parameters) {
                 Splice splice;
                 splice.replace(p.span.begin, p.span.end, replacement);
                 if (auto rewritten = splice.apply(context.source, statement.span)) {

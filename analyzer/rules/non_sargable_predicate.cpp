@@ -138,7 +138,7 @@ void check_predicate(const sqlparse::Statement& statement, const RuleContext& co
                                   "it; {}() on a timestamptz is not IMMUTABLE and cannot be "
                                   "indexed.",
                                   column, column, column, p.wrapper);
-            } else if (rel != nullptr && !rel->is_cte) {
+            } else if (rel != nullptr && is_base_table(*rel)) {
                 const std::string expression = strip_qualifier(wrapped, p.column.qualifier);
                 sql = fmt::format("CREATE INDEX CONCURRENTLY {}_{}_{}_idx ON {} (({}));",
                                   index_name_part(rel->name), index_name_part(p.wrapper),

@@ -45,10 +45,17 @@ std::string column_text(const ColumnRef& column) {
 }
 
 std::string relation_text(const Relation& relation) {
+    if (relation.name.empty()) {
+        return "subquery " + quote_identifier(relation.alias);
+    }
     if (relation.schema.empty()) {
         return quote_identifier(relation.name);
     }
     return quote_identifier(relation.schema) + "." + quote_identifier(relation.name);
+}
+
+bool is_base_table(const Relation& relation) {
+    return !relation.is_cte && !relation.name.empty();
 }
 
 namespace {

@@ -54,8 +54,13 @@ const sqlparse::Relation* relation_of(const sqlparse::Query& query,
 /// `qualifier.name`, or `name` when unqualified.
 std::string column_text(const sqlparse::ColumnRef& column);
 
-/// `schema.name`, or `name` when the schema is empty.
+/// `schema.name`, or `name` when the schema is empty; `subquery alias` for a subquery in FROM
+/// (recorded as a relation without a name).
 std::string relation_text(const sqlparse::Relation& relation);
+
+/// True for a named table (not a CTE reference, not a subquery in FROM): something an index
+/// can be created on.
+bool is_base_table(const sqlparse::Relation& relation);
 
 /// Double-quotes an identifier when PostgreSQL would not read it back as written: upper case,
 /// odd characters or a reserved keyword.

@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -195,6 +196,21 @@ TEST_CASE("parse_json_plan") {
         CHECK(plan.statements[0].total_ms == 2.0);
         CHECK(plan.statements[1].total_ms == 3.0);
         CHECK(plan.total_ms() == 5.0);
+    }
+    SUBCASE("documents one after the other, as psql prints a script of EXPLAINs") {
+        const std::string first = read_plan_file("sort_spill.json");
+        const std::string second = read_plan_file("hash_batches.json");
+        const Plan plan = parsed(first + second);
+        REQUIRE(plan.statements.size() == 2);
+        CHECK(plan.nodes[0].path == "[0]/Plan");
+        CHECK(plan.nodes[2].path == "[1]/Plan");
+        CHECK(plan.nodes[2].node_type == "Hash Join");
+        CHECK(plan.nodes[2].line == 3 + static_cast<int>(std::count(first.begin(), first.end(), '\n')));
+        const auto broken = parse_plan(first + "]");
+        REQUIRE_FALSE(broken.has_value());
+        CHECK(broken.error().message.starts_with("invalid JSON: syntax error while parsing value - unexpected ']'"));
+        CHECK(broken.error().line == 1 + static_cast<int>(std::count(first.begin(), first.end(), '\n')));
+        CHECK(broken.error().column == 1);
     }
     SUBCASE("a single statement object, unknown fields and node types") {
         const Plan plan = parsed(R"({"Plan": {"Node Type": "Quantum Scan", "Future Field":
@@ -412,6 +428,31 @@ TEST_CASE("parse_text_plan") {
         CHECK(plan.nodes[5].function_name == "generate_series");
         CHECK(plan.nodes[5].alias == "g");
         CHECK(plan.nodes[5].path == "Plan/Plans[1]/Plans[1]/Plans[0]");
+    }
+    SUBCASE("JIT, triggers and settings sections") {
+        const Plan plan = parsed(
+            " Aggregate  (cost=10.56..10.57 rows=1 width=40) (actual time=223.896..223.898 rows=1 loops=1)\n"
+            "   ->  Index Scan using orders_pkey on orders  (cost=0.42..10.08 rows=95 width=6) (actual time=0.069..0.096 rows=100 loops=1)\n"
+            "         Index Cond: (id <= 100)\n"
+            " Settings: jit_above_cost = '0', work_mem = '64kB'\n"
+            " Planning Time: 0.802 ms\n"
+            " Trigger for constraint orders_customer_fk: time=1.5 calls=100\n"
+            " JIT:\n"
+            "   Functions: 5\n"
+            "   Options: Inlining true, Optimization true, Expressions true, Deforming true\n"
+            "   Timing: Generation 0.979 ms (Deform 0.1 ms), Inlining 136.934 ms, Optimization 41.619 ms, Emission 45.189 ms, Total 224.721 ms\n"
+            " Execution Time: 543.233 ms\n");
+        REQUIRE(plan.nodes.size() == 2);
+        const PlanStatement& statement = plan.statements[0];
+        REQUIRE(statement.jit.has_value());
+        CHECK(statement.jit->functions == 5);
+        CHECK(statement.jit->generation_ms == doctest::Approx(0.979));
+        CHECK(statement.jit->inlining_ms == doctest::Approx(136.934));
+        CHECK(statement.jit->total_ms == doctest::Approx(224.721));
+        CHECK(statement.execution_ms == doctest::Approx(543.233));
+        CHECK(statement.settings == std::vector<std::pair<std::string, std::string>>{
+                                        {"jit_above_cost", "0"}, {"work_mem", "64kB"}});
+        CHECK(plan.nodes[1].index_cond == "(id <= 100)");
     }
     SUBCASE("two plans one after the other") {
         const std::string one = read_plan_file("healthy_text.txt");

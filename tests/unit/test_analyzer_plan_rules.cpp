@@ -144,7 +144,7 @@ TEST_CASE("row-misestimate") {
     SUBCASE("correlated columns: CREATE STATISTICS") {
         const Finding f = only(findings_for("row_misestimate.json"), "row-misestimate");
         CHECK(f.location->node == "Plan/Plans[0]");
-        CHECK(f.title == "Seq Scan row estimate off by 20x (50 estimated, 1000 actual)");
+        CHECK(f.title == "Seq Scan on orders: row estimate off by 20x (50 estimated, 1000 actual)");
         CHECK(f.suggestion.sql
               == "CREATE STATISTICS orders_city_country_stats (dependencies, ndistinct, mcv) ON "
                  "city, country FROM orders;\nANALYZE orders;");
@@ -155,7 +155,7 @@ TEST_CASE("row-misestimate") {
         const Finding f = only(findings_for("row_misestimate_stale.json"), "row-misestimate");
         CHECK(f.location->node == "Plan/Plans[0]");
         CHECK(f.suggestion.sql == "ANALYZE events;");
-        CHECK(f.message.find("estimated at 1 rows per loop but produced 100000 (100000.0x more)")
+        CHECK(f.message.find("estimated at 1 row per loop but produced 100000 (100000.0x more)")
               != std::string::npos);
     }
     SUBCASE("only the lowest node of a misestimated chain, none under a LIMIT") {

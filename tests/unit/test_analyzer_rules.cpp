@@ -247,8 +247,18 @@ TEST_CASE("rule deep-offset") {
         REQUIRE(found.size() == 1);
         CHECK(found[0].severity == analyzer::Severity::info);
         CHECK(found[0].suggestion.rewritten_query ==
-              "SELECT id FROM posts WHERE (author_id = $1 OR editor_id = $1) AND id > $4 ORDER "
+              "SELECT id FROM posts WHERE (author_id = $1 OR editor_id = $1) AND id > $3 ORDER "
               "BY id LIMIT $2");
+        CHECK(sqlparse::parses(found[0].suggestion.rewritten_query));
+    }
+    SUBCASE("OFFSET $n's number is reused first, so no parameter number is left unused") {
+        const std::string sql = "SELECT id FROM posts WHERE author_id = $1 ORDER BY created_at, "
+                                "id LIMIT $2 OFFSET $3";
+        const auto found = run_rule("deep-offset", sql);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].suggestion.rewritten_query ==
+              "SELECT id FROM posts WHERE author_id = $1 AND (created_at, id) > ($3, $4) ORDER "
+              "BY created_at, id LIMIT $2");
         CHECK(sqlparse::parses(found[0].suggestion.rewritten_query));
     }
     SUBCASE("mixed directions: reported without a row-comparison rewrite") {
@@ -401,7 +411,7 @@ TEST_CASE("rule long-in-list") {
               "SELECT name FROM products WHERE id <> ALL($1::integer[])");
         CHECK(sqlparse::parses(found[0].suggestion.rewritten_query));
     }
-    SUBCASE("pg_stat_statements text: a list of parameters") {
+    SUBCASE("pg_stat_statements text: a list of parameters is reported, not rewritten") {
         std::string params;
         for (int i = 1; i <= 55; ++i) {
             params += (i > 1 ? ", $" : "$") + std::to_string(i);
@@ -410,9 +420,8 @@ TEST_CASE("rule long-in-list") {
             run_rule("long-in-list", "SELECT name FROM products WHERE id IN (" + params + ")");
         REQUIRE(found.size() == 1);
         CHECK(std::get<std::int64_t>(found[0].evidence[0].second) == 55);
-        CHECK(found[0].suggestion.rewritten_query ==
-              "SELECT name FROM products WHERE id = ANY($56)");
-        CHECK(sqlparse::parses(found[0].suggestion.rewritten_query));
+        CHECK(contains(found[0].message, "`id = ANY($56)`"));
+        CHECK(found[0].suggestion.rewritten_query.empty());
     }
     SUBCASE("silent: short lists") {
         CHECK(run_rule("long-in-list", "SELECT name FROM products WHERE id IN (1, 2, 3)").empty());

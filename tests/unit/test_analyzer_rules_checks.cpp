@@ -124,6 +124,26 @@ TEST_CASE("rule cartesian-product") {
                                             "d.c_id = c.id WHERE a.id = c.a_id")
                   .empty());
     }
+    SUBCASE("a subquery in FROM left unconnected is named by its alias") {
+        const auto found = run_rule("cartesian-product",
+                                    "SELECT 1 FROM orders o, (SELECT max(total) AS m FROM orders) "
+                                    "AS mx WHERE o.total > 5");
+        REQUIRE(found.size() == 1);
+        CHECK(contains(found[0].title, "subquery mx"));
+    }
+    SUBCASE("silent: row comparisons and subqueries that connect, LATERAL") {
+        CHECK(run_rule("cartesian-product",
+                       "SELECT 1 FROM pg_class c, (SELECT oid, x FROM t) AS ta, pg_attribute a "
+                       "WHERE c.oid = ta.oid AND (a.attrelid, a.attnum) = (c.oid, ta.x)")
+                  .empty());
+        CHECK(run_rule("cartesian-product",
+                       "SELECT 1 FROM orders o, LATERAL (SELECT * FROM customers c WHERE c.id = "
+                       "o.customer_id) x")
+                  .empty());
+        CHECK(run_rule("cartesian-product",
+                       "SELECT 1 FROM a, b WHERE a.n BETWEEN 1 AND b.n")
+                  .empty());
+    }
     SUBCASE("silent: functions, subqueries and CTEs in FROM, a single table") {
         CHECK(run_rule("cartesian-product",
                        "SELECT 1 FROM orders o, generate_series(1, 3) g WHERE o.id = 1")

@@ -61,14 +61,15 @@ void check(const Plan& plan, PlanCheckContext&, std::vector<Finding>& out) {
                             ? fmt::format(" (planned {})", *node.original_hash_batches)
                             : std::string()),
             fmt::format("{}: the {} did not fit in work_mem x hash_mem_multiplier and was split "
-                        "into {} batches spilled to temporary files (peak {} kB per batch{}). "
+                        "into {} batches spilled to temporary files ({}). "
                         "It needs about {:.0f} kB in one batch: with hash_mem_multiplier = {} "
                         "set work_mem to {} for this statement (per session or role, not "
                         "globally).",
                         describe(node), what, *node.hash_batches,
-                        node.peak_memory_kb.value_or(0),
-                        node.disk_usage_kb ? fmt::format(", {} kB on disk", *node.disk_usage_kb)
-                                           : std::string(),
+                        aggregate ? fmt::format("peak memory {} kB, {} kB on disk",
+                                                node.peak_memory_kb.value_or(0),
+                                                node.disk_usage_kb.value_or(0))
+                                  : fmt::format("peak {} kB per batch", node.peak_memory_kb.value_or(0)),
                         needed_kb, multiplier, work_mem));
         f.evidence.emplace_back("batches", *node.hash_batches);
         if (node.original_hash_batches) {

@@ -88,9 +88,10 @@ void check(const Plan& plan, PlanCheckContext& context, std::vector<Finding>& ou
         const double ratio = factor(node);
         const bool under = node.actual_rows > node.plan_rows;
         std::string message = fmt::format(
-            "{} was estimated at {:.0f} rows per loop but produced {:.0f} ({:.1f}x {}). The "
+            "{} was estimated at {:.0f} row{} per loop but produced {:.0f} ({:.1f}x {}). The "
             "plan above it was chosen for the wrong number of rows. ",
-            describe(node), node.plan_rows, node.actual_rows, ratio, under ? "more" : "fewer");
+            describe(node), node.plan_rows, node.plan_rows == 1 ? "" : "s", node.actual_rows,
+            ratio, under ? "more" : "fewer");
         std::string sql;
         std::vector<std::string> columns;
         if (!node.relation.empty()) {
@@ -146,8 +147,8 @@ void check(const Plan& plan, PlanCheckContext& context, std::vector<Finding>& ou
         }
         Finding f = make_plan_finding(
             k_row_misestimate_rule, node,
-            fmt::format("{} row estimate off by {:.0f}x ({:.0f} estimated, {:.0f} actual)",
-                        node.node_type, ratio, node.plan_rows, node.actual_rows),
+            fmt::format("{}: row estimate off by {:.0f}x ({:.0f} estimated, {:.0f} actual)",
+                        node.label(), ratio, node.plan_rows, node.actual_rows),
             std::move(message));
         f.evidence.emplace_back("plan_rows", node.plan_rows);
         f.evidence.emplace_back("actual_rows", node.actual_rows);
