@@ -3,52 +3,22 @@
 // nodes and the findings.
 #include "analyzer/plan/plan_analysis.hpp"
 #include "cli/command.hpp"
+#include "cli/input.hpp"
+#include "cli/output.hpp"
 #include "cli/run.hpp"
 #include "reports/report.hpp"
 
 #include <CLI/CLI.hpp>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
 #include <fmt/format.h>
-#include <fstream>
-#include <iostream>
 #include <memory>
-#include <sstream>
 
 namespace dbadvise::cli {
 namespace {
 
 struct ExplainOptions {
     std::string file;
-    std::string format = "text";
-    std::string fail_on;
-    std::string output;
+    OutputOptions output;
 };
-
-std::string read_all(const std::string& path, std::istream& in) {
-    std::ostringstream text;
-    if (path == "-") {
-        text << in.rdbuf();
-        return std::move(text).str();
-    }
-    std::error_code ignored;
-    if (std::filesystem::is_directory(path, ignored)) {
-        throw RunError(fmt::format("cannot read '{}': {}", path, std::strerror(EISDIR)),
-                       k_exit_runtime);
-    }
-    std::ifstream file(path, std::ios::binary);
-    if (!file) {
-        throw RunError(fmt::format("cannot read '{}': {}", path, std::strerror(errno)),
-                       k_exit_runtime);
-    }
-    text << file.rdbuf();
-    if (file.bad()) {
-        throw RunError(fmt::format("cannot read '{}': {}", path, std::strerror(errno)),
-                       k_exit_runtime);
-    }
-    return std::move(text).str();
-}
 
 // "plan.json:3:7: invalid JSON: ..." or "plan.json: not an EXPLAIN plan: ..."
 std::string error_text(const std::string& file, const analyzer::plan::PlanError& error) {
@@ -118,39 +88,17 @@ Action configure_explain(CLI::App& subcommand) {
         .add_option("PLAN", options->file,
                     "EXPLAIN output in JSON or text format; '-' for standard input")
         ->required();
-    subcommand.add_option("--format", options->format, "Output format")
-        ->check(CLI::IsMember({"text", "json"}));
-    subcommand
-        .add_option("--fail-on", options->fail_on,
-                    "Exit 1 when a finding has at least this severity")
-        ->check(CLI::IsMember({"info", "warning", "error"}));
-    subcommand.add_option("-o,--output", options->output, "Write the report to FILE");
+    add_output_options(subcommand, options->output);
     return [options](Io& io) -> int {
-        const std::string text = read_all(options->file, io.in);
-        auto analysis = analyzer::plan::analyze_plan(text, options->file);
+        const std::expected<std::string, std::string> text = read_input(options->file, io.in);
+        if (!text) {
+            throw RunError(text.error(), k_exit_runtime);
+        }
+        auto analysis = analyzer::plan::analyze_plan(*text, options->file);
         if (!analysis) {
             throw RunError(error_text(options->file, analysis.error()), k_exit_runtime);
         }
-        const reports::Report report = make_report(options->file, *analysis);
-        const std::string rendered =
-            options->format == "json"
-                ? reports::render_json(report)
-                : reports::render_text(
-                      report, {io.out_is_terminal && !io.no_color && options->output.empty()});
-        if (options->output.empty()) {
-            io.out << rendered;
-        } else {
-            std::ofstream out(options->output, std::ios::binary | std::ios::trunc);
-            out << rendered;
-            if (!out) {
-                throw RunError(
-                    fmt::format("cannot write '{}': {}", options->output, std::strerror(errno)),
-                    k_exit_runtime);
-            }
-        }
-        const auto fail_on = analyzer::parse_severity(options->fail_on);
-        const auto worst = analyzer::max_severity(report.findings);
-        return fail_on && worst && *worst >= *fail_on ? k_exit_findings : k_exit_ok;
+        return finish_report(io, options->output, make_report(options->file, *analysis));
     };
 }
 

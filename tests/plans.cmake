@@ -53,6 +53,8 @@ endforeach()
 dbadvise_explain_test(findings_without_fail_on 0 "sort-spill" "sort_spill.json")
 dbadvise_explain_test(fail_on_above_severity 0 "lossy-bitmap" "--fail-on warning lossy_bitmap.json")
 dbadvise_explain_test(fail_on_warning 1 "sort-spill" "--fail-on warning sort_spill.json")
+dbadvise_explain_test(json_format 0 "\"rule\": *\"hash-batches\"" "--format json hash_batches.json")
+dbadvise_explain_test(json_hot_nodes 0 "\"hot_nodes\"" "--format json sort_spill.json")
 dbadvise_explain_test(standard_input 1 "seq-scan-filter" "--fail-on warning - < seq_scan_filter_text.txt")
 dbadvise_explain_test(output_file 0 "jit-dominates"
   "-o \"${CMAKE_CURRENT_BINARY_DIR}/explain_output.txt\" jit_dominates.json && cat \"${CMAKE_CURRENT_BINARY_DIR}/explain_output.txt\"")
