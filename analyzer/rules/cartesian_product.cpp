@@ -128,7 +128,7 @@ std::optional<std::vector<std::vector<int>>> from_items(const sqlparse::Statemen
 // generate_series(1, 3), which may be recorded as a relation.
 bool is_function(std::string_view source, const Relation& r) {
     const std::vector<Token> tokens =
-        tokenize(source, r.offset, std::min<int>(static_cast<int>(source.size()), r.offset + 512));
+        tokenize(source, r.offset, static_cast<int>(source.size()), 8);
     std::size_t i = 0;
     while (i + 2 < tokens.size() && slice(source, tokens[i + 1].begin, tokens[i + 1].end) == ".") {
         i += 2; // schema-qualified name

@@ -166,7 +166,8 @@ std::string index_name_part(std::string_view text) {
     return out;
 }
 
-std::vector<Token> tokenize(std::string_view source, int begin, int end) {
+std::vector<Token> tokenize(std::string_view source, int begin, int end,
+                            std::size_t max_tokens) {
     std::vector<Token> tokens;
     const int size = static_cast<int>(source.size());
     end = std::min(end, size);
@@ -178,7 +179,7 @@ std::vector<Token> tokenize(std::string_view source, int begin, int end) {
     };
     int depth = 0;
     int i = begin;
-    while (i < end) {
+    while (i < end && tokens.size() < max_tokens) {
         const unsigned char c = at(i);
         if (std::isspace(c)) {
             ++i;
@@ -467,8 +468,9 @@ Clauses find_clauses(std::string_view source, Span span) {
 }
 
 int after_keywords(std::string_view source, int keyword_offset, int words) {
-    const std::vector<Token> tokens =
-        tokenize(source, keyword_offset, static_cast<int>(source.size()));
+    const std::vector<Token> tokens = tokenize(source, keyword_offset,
+                                               static_cast<int>(source.size()),
+                                               static_cast<std::size_t>(std::max(words, 0)));
     if (tokens.size() < static_cast<std::size_t>(words) || words <= 0) {
         return keyword_offset;
     }

@@ -97,8 +97,10 @@ struct Token {
 };
 
 /// Tokens of `source[begin, end)` with absolute offsets; comments and white space dropped.
-/// Unterminated strings or comments end the token list; never throws.
-std::vector<Token> tokenize(std::string_view source, int begin, int end);
+/// Unterminated strings or comments end the token list; never throws. Stops after
+/// `max_tokens` tokens (a clause keyword needs only a few, and the text may be a whole file).
+std::vector<Token> tokenize(std::string_view source, int begin, int end,
+                            std::size_t max_tokens = static_cast<std::size_t>(-1));
 
 /// True when `token` is the word `keyword` (case-insensitive).
 bool is_word(std::string_view source, const Token& token, std::string_view keyword);
