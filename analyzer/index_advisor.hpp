@@ -18,6 +18,10 @@ struct AdvisorResult {
     bool partial = false;
 };
 
+/// How to make HypoPG available, for notes and for `--hypopg require` (exit 3): the Debian
+/// package for the server's major version and `CREATE EXTENSION hypopg`.
+std::string hypopg_instructions(int server_version_num);
+
 /// Recommends indexes for `statements`. `planner` may be null (no what-if costing).
 AdvisorResult advise_indexes(const Workload& workload,
                              const std::vector<ParsedWorkloadStatement>& statements,

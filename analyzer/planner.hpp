@@ -3,9 +3,11 @@
 // HypoPG; unit tests use fakes.
 #pragma once
 
+#include <cstdint>
 #include <expected>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace dbadvise::analyzer {
@@ -22,8 +24,15 @@ struct IndexSpec {
     std::string create_sql(const std::string& index_name) const;
     /// A readable name: <table>_<col>_<col>_idx, at most 63 bytes.
     std::string default_name() const;
+    /// `ON <schema>.<table> [USING <method>] (<keys>) [INCLUDE (...)] [WHERE ...]`: the part of
+    /// CREATE INDEX after the name, shared by create_sql and hypopg_create_index.
+    std::string on_clause() const;
     bool operator==(const IndexSpec&) const = default;
 };
+
+/// `name` as a PostgreSQL identifier: unchanged when it is a lower-case plain name that is not
+/// a reserved keyword, else in double quotes with embedded quotes doubled.
+std::string quote_identifier(std::string_view name);
 
 /// A parameter value for a custom plan; nullopt is SQL NULL.
 using ParamValue = std::optional<std::string>;
@@ -44,6 +53,9 @@ struct PlanResult {
     std::vector<std::string> indexes_used;
     std::vector<int> hypothetical_used;   // positions in PlanRequest::hypothetical
     std::string plan_json;                // EXPLAIN (FORMAT JSON) output
+    /// Estimated size in bytes of each PlanRequest::hypothetical index (hypopg_relation_size),
+    /// same positions; empty when the planner cannot tell.
+    std::vector<std::int64_t> hypothetical_sizes;
 };
 
 struct PlannerError {

@@ -104,6 +104,7 @@ struct ColumnStats {
     std::vector<double> most_common_freqs;
     std::vector<std::string> histogram_bounds;
     std::optional<double> correlation;
+    int avg_width = 0;          // pg_stats.avg_width in bytes; 0 when unknown
 };
 
 struct Setting {

@@ -163,6 +163,9 @@ std::expected<Connection, DbError> Connection::open(const std::string& dsn,
                                     reason, fix);
         return std::unexpected(std::move(error));
     }
+    // Server notices (HypoPG's, a SET's) would go to stderr through libpq's default
+    // processor, between dbadvise's own progress lines; they carry nothing the report needs.
+    PQsetNoticeProcessor(connection.m_conn.get(), [](void*, const char*) {}, nullptr);
     // One SET per statement: pg_stat_statements records each statement of a multi-statement
     // string separately, and only the first would carry k_statement_marker.
     for (const std::string& setting :

@@ -1,5 +1,7 @@
 #include "db/workload_reader.hpp"
 
+#include "sqlparse/parser.hpp"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -164,7 +166,10 @@ std::expected<void, DbError> read_statements(Connection& connection, const ReadO
         statement.temp_blks_read = rows->int64(row, "temp_blks_read");
         statement.temp_blks_written = rows->int64(row, "temp_blks_written");
         statement.toplevel = rows->boolean(row, "toplevel");
-        statement.truncated = looks_truncated(statement.text, limit);
+        // Only text that reaches the limit and does not parse was cut; a long statement that
+        // parses is whole.
+        statement.truncated =
+            looks_truncated(statement.text, limit) && !sqlparse::parses(statement.text);
         workload.statements.push_back(std::move(statement));
     }
     return {};

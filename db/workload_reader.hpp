@@ -46,7 +46,8 @@ std::vector<std::string> parse_array_literal(std::string_view literal);
 std::vector<std::string> identifiers_in(std::string_view sql);
 
 /// True when `text` is as long as track_activity_query_size allows (`limit_bytes` - 1), so
-/// it may have been cut.
+/// it may have been cut. The reader marks a statement truncated when this holds and the text
+/// does not parse.
 bool looks_truncated(std::string_view text, std::int64_t limit_bytes);
 
 } // namespace dbadvise::db

@@ -1,5 +1,7 @@
 #include "sqlparse/json_tree_internal.hpp"
 
+#include <cstdint>
+
 namespace dbadvise::sqlparse::detail {
 
 namespace {
@@ -41,44 +43,6 @@ int hex_value(char c) {
 
 } // namespace
 
-JsonType JsonRef::type() const { return valid() ? m_doc->node(m_index).type : JsonType::null; }
-
-JsonRef JsonRef::operator[](std::string_view key) const {
-    if (!valid() || m_doc->node(m_index).type != JsonType::object) {
-        return {};
-    }
-    for (std::int32_t i = m_doc->node(m_index).first_child; i >= 0; i = m_doc->node(i).next) {
-        if (m_doc->node(i).key == key) {
-            return {m_doc, i};
-        }
-    }
-    return {};
-}
-
-JsonRef JsonRef::first_child() const {
-    return valid() ? JsonRef(m_doc, m_doc->node(m_index).first_child) : JsonRef();
-}
-
-JsonRef JsonRef::next() const {
-    return valid() ? JsonRef(m_doc, m_doc->node(m_index).next) : JsonRef();
-}
-
-std::string_view JsonRef::key() const { return valid() ? m_doc->node(m_index).key : std::string_view(); }
-
-std::string_view JsonRef::str() const {
-    return valid() && m_doc->node(m_index).type == JsonType::string ? m_doc->node(m_index).text
-                                                                    : std::string_view();
-}
-
-std::int64_t JsonRef::integer(std::int64_t fallback) const {
-    return valid() && m_doc->node(m_index).type == JsonType::number ? m_doc->node(m_index).number
-                                                                    : fallback;
-}
-
-bool JsonRef::boolean() const {
-    return valid() && m_doc->node(m_index).type == JsonType::boolean && m_doc->node(m_index).boolean;
-}
-
 std::size_t JsonRef::size() const {
     std::size_t count = 0;
     for (JsonRef child = first_child(); child.valid(); child = child.next()) {
@@ -92,6 +56,8 @@ bool JsonDocument::parse(std::string_view json) {
     m_pos = 0;
     m_ok = true;
     m_nodes.clear();
+    // libpg_query's JSON holds roughly one node per 12 bytes.
+    m_nodes.reserve(json.size() / 12 + 16);
     m_unescaped.clear();
     parse_value({}, 0);
     skip_space();
@@ -104,7 +70,7 @@ bool JsonDocument::parse(std::string_view json) {
     return m_ok;
 }
 
-void JsonDocument::skip_space() {
+void JsonDocument::skip_space_slow() {
     while (m_pos < m_json.size()) {
         const char c = m_json[m_pos];
         if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
@@ -117,22 +83,28 @@ void JsonDocument::skip_space() {
 bool JsonDocument::parse_string(std::string_view& out) {
     // m_json[m_pos] is the opening quote.
     const std::size_t start = ++m_pos;
-    while (m_pos < m_json.size()) {
-        const char c = m_json[m_pos];
+    const char* data = m_json.data();
+    const std::size_t size = m_json.size();
+    std::size_t pos = start;
+    while (pos < size) {
+        const char c = data[pos];
         if (c == '"') {
-            out = m_json.substr(start, m_pos - start);
-            ++m_pos;
+            out = std::string_view(data + start, pos - start);
+            m_pos = pos + 1;
             return true;
         }
         if (c == '\\') {
-            break;
+            m_pos = pos;
+            return parse_string_slow(start, out);
         }
-        ++m_pos;
+        ++pos;
     }
-    if (m_pos >= m_json.size()) {
-        return false;
-    }
-    // Slow path: the string has escapes; build an unescaped copy.
+    m_pos = pos;
+    return false;
+}
+
+bool JsonDocument::parse_string_slow(std::size_t start, std::string_view& out) {
+    // The string has escapes; build an unescaped copy. m_pos is at the first backslash.
     std::string value(m_json.substr(start, m_pos - start));
     while (m_pos < m_json.size()) {
         const char c = m_json[m_pos];
@@ -239,6 +211,14 @@ std::int32_t JsonDocument::parse_value(std::string_view key, int depth) {
             if (!m_ok) {
                 return -1;
             }
+            if (object && member_key.size() == 8 && member_key == "location") {
+                const JsonNode& value = m_nodes[static_cast<std::size_t>(child)];
+                if (value.type == JsonType::number && value.number >= 0 &&
+                    value.number <= INT32_MAX) {
+                    m_nodes[static_cast<std::size_t>(index)].location =
+                        static_cast<std::int32_t>(value.number);
+                }
+            }
             if (previous < 0) {
                 m_nodes[static_cast<std::size_t>(index)].first_child = child;
             } else {
@@ -252,6 +232,11 @@ std::int32_t JsonDocument::parse_value(std::string_view key, int depth) {
             }
             if (m_pos < m_json.size() && m_json[m_pos] == close) {
                 ++m_pos;
+                JsonNode& self = m_nodes[static_cast<std::size_t>(index)];
+                const JsonNode& first = m_nodes[static_cast<std::size_t>(self.first_child)];
+                self.wrapper = object && first.next < 0 && !first.key.empty() &&
+                               first.key[0] >= 'A' && first.key[0] <= 'Z' &&
+                               first.type == JsonType::object;
                 return index;
             }
             m_ok = false;

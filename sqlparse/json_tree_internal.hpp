@@ -18,14 +18,26 @@ enum class JsonType : std::uint8_t { null, boolean, number, string, array, objec
 struct JsonNode {
     JsonType type = JsonType::null;
     bool boolean = false;
+    bool wrapper = false;          // a libpg_query node `{"TypeName": {...}}`
     std::int32_t first_child = -1; // arrays and objects
     std::int32_t next = -1;        // next sibling in the parent
+    std::int32_t location = -1;    // an object's integer "location" member, kept at hand
     std::int64_t number = 0;       // integers (libpg_query writes no fractions as numbers)
     std::string_view key;          // member name inside an object
     std::string_view text;         // string value
 };
 
 class JsonDocument;
+
+// Keys are short; a byte loop beats a call to memcmp here.
+inline bool same_text(std::string_view a, std::string_view b) {
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (a[i] != b[i]) {
+            return false;
+        }
+    }
+    return true;
+}
 
 /// A cheap handle to one node; a default handle is "missing" and every accessor on it
 /// returns an empty result, so lookups can be chained without checks.
@@ -37,20 +49,26 @@ public:
     bool valid() const { return m_doc != nullptr && m_index >= 0; }
     std::int32_t index() const { return valid() ? m_index : -1; }
     explicit operator bool() const { return valid(); }
-    JsonType type() const;
+    // Accessors are inline (defined below JsonDocument): the model builder calls them for
+    // every node of every statement.
+    inline JsonType type() const;
     /// Member `key` of an object; missing when absent or not an object.
-    JsonRef operator[](std::string_view key) const;
-    JsonRef first_child() const;
-    JsonRef next() const;
-    std::string_view key() const;
-    std::string_view str() const;
-    std::int64_t integer(std::int64_t fallback = 0) const;
-    bool boolean() const;
+    inline JsonRef operator[](std::string_view key) const;
+    inline JsonRef first_child() const;
+    inline JsonRef next() const;
+    inline std::string_view key() const;
+    inline std::string_view str() const;
+    inline std::int64_t integer(std::int64_t fallback = 0) const;
+    inline bool boolean() const;
     std::size_t size() const;
 
     /// For a libpg_query node `{"TypeName": {...}}`: its type name and its body.
     std::string_view node_type() const { return first_child().key(); }
     JsonRef body() const { return first_child(); }
+    /// True for a libpg_query node `{"TypeName": {...}}` (one member, an upper-case key).
+    inline bool is_node() const;
+    /// An object's "location" member, -1 when it has none.
+    inline std::int32_t location() const;
 
 private:
     const JsonDocument* m_doc = nullptr;
@@ -63,6 +81,7 @@ public:
     /// the storage of an earlier parse.
     bool parse(std::string_view json);
     JsonRef root() const { return {this, m_nodes.empty() ? -1 : 0}; }
+    std::size_t node_count() const { return m_nodes.size(); }
     const JsonNode& node(std::int32_t index) const {
         return m_nodes[static_cast<std::size_t>(index)];
     }
@@ -70,7 +89,17 @@ public:
 private:
     std::int32_t parse_value(std::string_view key, int depth);
     bool parse_string(std::string_view& out);
-    void skip_space();
+    bool parse_string_slow(std::size_t start, std::string_view& out);
+    // libpg_query writes no whitespace; the check stays for robustness, off the fast path.
+    void skip_space() {
+        if (m_pos < m_json.size()) {
+            const char c = m_json[m_pos];
+            if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+                skip_space_slow();
+            }
+        }
+    }
+    void skip_space_slow();
 
     std::string_view m_json;
     std::size_t m_pos = 0;
@@ -102,5 +131,55 @@ public:
 private:
     JsonRef m_first;
 };
+
+inline JsonType JsonRef::type() const { return valid() ? m_doc->node(m_index).type : JsonType::null; }
+
+inline JsonRef JsonRef::operator[](std::string_view key) const {
+    if (!valid()) {
+        return {};
+    }
+    const JsonNode& self = m_doc->node(m_index);
+    if (self.type != JsonType::object) {
+        return {};
+    }
+    for (std::int32_t i = self.first_child; i >= 0;) {
+        const JsonNode& child = m_doc->node(i);
+        if (child.key.size() == key.size() && same_text(child.key, key)) {
+            return {m_doc, i};
+        }
+        i = child.next;
+    }
+    return {};
+}
+
+inline JsonRef JsonRef::first_child() const {
+    return valid() ? JsonRef(m_doc, m_doc->node(m_index).first_child) : JsonRef();
+}
+
+inline JsonRef JsonRef::next() const {
+    return valid() ? JsonRef(m_doc, m_doc->node(m_index).next) : JsonRef();
+}
+
+inline std::string_view JsonRef::key() const {
+    return valid() ? m_doc->node(m_index).key : std::string_view();
+}
+
+inline std::string_view JsonRef::str() const {
+    return valid() && m_doc->node(m_index).type == JsonType::string ? m_doc->node(m_index).text
+                                                                    : std::string_view();
+}
+
+inline std::int64_t JsonRef::integer(std::int64_t fallback) const {
+    return valid() && m_doc->node(m_index).type == JsonType::number ? m_doc->node(m_index).number
+                                                                    : fallback;
+}
+
+inline bool JsonRef::is_node() const { return valid() && m_doc->node(m_index).wrapper; }
+
+inline std::int32_t JsonRef::location() const { return valid() ? m_doc->node(m_index).location : -1; }
+
+inline bool JsonRef::boolean() const {
+    return valid() && m_doc->node(m_index).type == JsonType::boolean && m_doc->node(m_index).boolean;
+}
 
 } // namespace dbadvise::sqlparse::detail

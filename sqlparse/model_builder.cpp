@@ -6,14 +6,13 @@
 #include <charconv>
 #include <climits>
 #include <memory>
+#include <span>
 
 namespace dbadvise::sqlparse::detail {
 
 namespace {
 
 constexpr int k_max_depth = 2000;
-
-bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 
 std::string lower_ascii(std::string_view s) {
     std::string out(s);
@@ -26,14 +25,7 @@ std::string lower_ascii(std::string_view s) {
 }
 
 // A libpg_query node is `{"TypeName": {...}}`: one member whose key is the node type.
-bool is_wrapper(JsonRef value) {
-    if (value.type() != JsonType::object) {
-        return false;
-    }
-    const JsonRef first = value.first_child();
-    return first.valid() && !first.next().valid() && !first.key().empty() && is_upper(first.key()[0]) &&
-           first.type() == JsonType::object;
-}
+bool is_wrapper(JsonRef value) { return value.is_node(); }
 
 // The last String of a name list such as funcname [{"String":{"sval":"pg_catalog"}}, ...].
 std::string_view last_name(JsonRef list) {
@@ -116,14 +108,15 @@ struct ColumnSide {
 
 class Builder {
 public:
-    Builder(std::string_view text, int base, Span span, std::vector<Token> tokens)
-        : m_text(text), m_base(base), m_span(span), m_tokens(std::move(tokens)) {}
+    Builder(std::string_view text, int base, Span span, std::span<const Token> tokens,
+            std::span<SubtreeExtent> cache)
+        : m_text(text), m_base(base), m_span(span), m_tokens(tokens), m_cache(cache) {}
 
     Statement build(JsonRef stmt);
 
 private:
     // --- source text and extents ---------------------------------------------------------
-    const std::vector<Token>& tokens() const { return m_tokens; }
+    std::span<const Token> tokens() const { return m_tokens; }
     int token_index(int offset) {
         const auto& t = tokens();
         const auto it = std::lower_bound(t.begin(), t.end(), offset,
@@ -159,11 +152,8 @@ private:
         return n - 1;
     }
     int abs_location(JsonRef body) {
-        const JsonRef loc = body["location"];
-        if (!loc || loc.integer(-1) < 0) {
-            return -1;
-        }
-        return m_base + static_cast<int>(loc.integer());
+        const std::int32_t location = body.location();
+        return location < 0 ? -1 : m_base + location;
     }
     int after_dotted_name(int i) {
         while (is_punct(i + 1, '.') && i + 2 < token_count() &&
@@ -174,17 +164,15 @@ private:
         return i;
     }
     int node_end(std::string_view type, int offset);
-    void extent_walk(JsonRef value, std::string_view hint, int& begin, int& end, int depth);
+    SubtreeExtent subtree(JsonRef value, int depth);
     Span balance(int begin, int end);
     /// The source extent of a node (wrapper or body of known type).
-    Span extent(JsonRef node, std::string_view hint = {}) {
-        int begin = INT_MAX;
-        int end = -1;
-        extent_walk(node, hint, begin, end, 0);
-        if (end < 0) {
+    Span extent(JsonRef node) {
+        const SubtreeExtent e = subtree(node, 0);
+        if (e.end < 0) {
             return {};
         }
-        return balance(begin, end);
+        return balance(e.begin, e.end);
     }
     std::string slice(Span span) {
         if (!span.valid()) {
@@ -233,7 +221,7 @@ private:
     const JsonRef* find_column(JsonRef node, JsonRef& out, int depth);
     Operand operand(JsonRef node);
     Operand list_operand(JsonRef list_body, JsonRef list_node);
-    std::string type_text(JsonRef type_name_body) { return slice(extent(type_name_body, "TypeName")); }
+    std::string type_text(JsonRef type_name_body) { return slice(extent(type_name_body)); }
 
     void build_select(JsonRef body, Query& q, const Scope* parent);
     void build_with(JsonRef with, Query& q, Scope& scope);
@@ -259,14 +247,50 @@ private:
     std::string_view m_text;
     int m_base;
     Span m_span;
-    std::vector<Token> m_tokens; // the statement's tokens, in order
+    std::span<const Token> m_tokens; // the statement's tokens, in order
+    std::span<SubtreeExtent> m_cache; // per JSON node, filled on first use
 };
+
+// Node types whose located token is not their last one. Everything else (ResTarget, A_Expr,
+// ParamRef, ...) ends its own part at the located token; children extend the subtree.
+bool extends_past_location(std::string_view type) {
+    switch (type.empty() ? '\0' : type[0]) {
+    case 'A':
+        return type == "A_Const" || type == "A_ArrayExpr";
+    case 'B':
+        return type == "BooleanTest";
+    case 'C':
+        return type == "ColumnRef" || type == "CollateClause" || type == "CoalesceExpr" ||
+               type == "CaseExpr";
+    case 'F':
+        return type == "FuncCall";
+    case 'G':
+        return type == "GroupingFunc";
+    case 'M':
+        return type == "MinMaxExpr";
+    case 'N':
+        return type == "NullTest";
+    case 'R':
+        return type == "RangeVar" || type == "RowExpr";
+    case 'S':
+        return type == "SubLink" || type == "SQLValueFunction";
+    case 'T':
+        return type == "TypeName" || type == "TypeCast";
+    case 'X':
+        return type == "XmlExpr";
+    default:
+        return false;
+    }
+}
 
 int Builder::node_end(std::string_view type, int offset) {
     int i = token_index(offset);
     const int n = token_count();
     if (i >= n) {
         return -1;
+    }
+    if (!extends_past_location(type)) {
+        return tok(i).end;
     }
     if (type == "A_Const") {
         if (tok(i).kind == TokenKind::op && i + 1 < n) {
@@ -361,43 +385,42 @@ int Builder::node_end(std::string_view type, int offset) {
     return tok(i).end;
 }
 
-void Builder::extent_walk(JsonRef value, std::string_view hint, int& begin, int& end, int depth) {
-    if (depth > k_max_depth) {
-        return;
-    }
+SubtreeExtent Builder::subtree(JsonRef value, int depth) {
     const JsonType type = value.type();
-    if (type == JsonType::array) {
-        for (JsonRef item : JsonChildren(value)) {
-            extent_walk(item, {}, begin, end, depth + 1);
-        }
-        return;
+    if ((type != JsonType::object && type != JsonType::array) || depth > k_max_depth) {
+        return {};
     }
-    if (type != JsonType::object) {
-        return;
+    SubtreeExtent& cached = m_cache[static_cast<std::size_t>(value.index())];
+    if (cached.computed) {
+        return cached;
     }
-    if (is_wrapper(value)) {
-        extent_walk(value.body(), value.node_type(), begin, end, depth + 1);
-        return;
-    }
-    const int location = abs_location(value);
-    if (location >= 0) {
-        begin = std::min(begin, location);
-        end = std::max(end, node_end(hint, location));
-    }
-    for (JsonRef member : JsonChildren(value)) {
-        const JsonType mt = member.type();
-        if (mt != JsonType::object && mt != JsonType::array) {
-            continue;
-        }
-        std::string_view child_hint;
-        const std::string_view key = member.key();
-        if (key == "typeName") {
-            child_hint = "TypeName";
+    SubtreeExtent result;
+    result.computed = true;
+    if (type == JsonType::object) {
+        // The node type decides how far its located token reaches: a wrapper body's key is
+        // the type; TypeName and RangeVar also appear unwrapped under fixed field names.
+        const std::string_view key = value.key();
+        std::string_view node_type;
+        if (!key.empty() && key[0] >= 'A' && key[0] <= 'Z') {
+            node_type = key;
+        } else if (key == "typeName") {
+            node_type = "TypeName";
         } else if (key == "relation") {
-            child_hint = "RangeVar";
+            node_type = "RangeVar";
         }
-        extent_walk(member, child_hint, begin, end, depth + 1);
+        const int location = abs_location(value);
+        if (location >= 0) {
+            result.begin = location;
+            result.end = node_end(node_type, location);
+        }
     }
+    for (JsonRef child : JsonChildren(value)) {
+        const SubtreeExtent e = subtree(child, depth + 1);
+        result.begin = std::min(result.begin, e.begin);
+        result.end = std::max(result.end, e.end);
+    }
+    m_cache[static_cast<std::size_t>(value.index())] = result;
+    return result;
 }
 
 Span Builder::balance(int begin, int end) {
@@ -1210,7 +1233,7 @@ void Builder::build_with(JsonRef with, Query& q, Scope& scope) {
             // A data-modifying CTE (WITH x AS (DELETE ... RETURNING ...)).
             Query sub;
             sub.span = span;
-            Statement inner = Builder(m_text, m_base, m_span, m_tokens).build(query);
+            Statement inner = Builder(m_text, m_base, m_span, m_tokens, m_cache).build(query);
             sub = std::move(inner.query);
             sub.span = span;
             q.subqueries.push_back(std::move(sub));
@@ -1226,9 +1249,9 @@ void Builder::flatten_set_operation(JsonRef body, Query& q, const Scope& scope) 
     if (op == "SETOP_NONE") {
         Query branch;
         branch.context = ClauseContext::other;
-        int begin = INT_MAX;
-        int end = -1;
-        extent_walk(body, "SelectStmt", begin, end, 0);
+        const SubtreeExtent e = subtree(body, 0);
+        const int begin = e.begin;
+        const int end = e.end;
         if (end >= 0) {
             // Back up to the SELECT / VALUES / TABLE keyword that opens the branch.
             int i = token_index(begin);
@@ -1265,10 +1288,8 @@ void Builder::flatten_set_operation(JsonRef body, Query& q, const Scope& scope) 
     set_op.all = body["all"].boolean();
     // The keyword sits between the end of the left branch and the right branch.
     {
-        int begin = INT_MAX;
-        int end = -1;
-        extent_walk(body["rarg"], "SelectStmt", begin, end, 0);
-        int j = end >= 0 ? token_index(begin) - 1 : -1;
+        const SubtreeExtent e = subtree(body["rarg"], 0);
+        int j = e.end >= 0 ? token_index(e.begin) - 1 : -1;
         while (j >= 0 && !is_word(j, "union") && !is_word(j, "intersect") && !is_word(j, "except")) {
             --j;
         }
@@ -1473,12 +1494,11 @@ Statement Builder::build(JsonRef stmt) {
                 if (sel["valuesLists"] && !sel["fromClause"]) {
                     walk(sel["valuesLists"], q, scope, ClauseContext::other, false, -1, 0);
                 } else {
-                    int begin = INT_MAX;
-                    int end = -1;
-                    extent_walk(select, {}, begin, end, 0);
+                    const SubtreeExtent e = subtree(select, 0);
                     Span span;
-                    if (end >= 0) {
-                        int i = token_index(begin);
+                    if (e.end >= 0) {
+                        const int end = e.end;
+                        int i = token_index(e.begin);
                         int j = i - 1;
                         while (j >= 0 && !is_punct(j, ')') && !is_word(j, "into")) {
                             if (is_word(j, "select") || is_word(j, "with") || is_word(j, "values") ||
@@ -1550,7 +1570,7 @@ Statement Builder::build(JsonRef stmt) {
     } else if (type == "ExplainStmt") {
         s.kind = StatementKind::explain;
         const JsonRef inner = body["query"];
-        Statement explained = Builder(m_text, m_base, m_span, m_tokens).build(inner);
+        Statement explained = Builder(m_text, m_base, m_span, m_tokens, m_cache).build(inner);
         s.query = std::move(explained.query);
         s.query.span = m_span;
     } else if (type == "CreateStmt") {
@@ -1618,8 +1638,8 @@ Statement Builder::build(JsonRef stmt) {
 } // namespace
 
 Statement build_statement(JsonRef stmt, std::string_view text, int base, Span span,
-                          std::vector<Token> tokens) {
-    return Builder(text, base, span, std::move(tokens)).build(stmt);
+                          std::span<const Token> tokens, std::span<SubtreeExtent> cache) {
+    return Builder(text, base, span, tokens, cache).build(stmt);
 }
 
 } // namespace dbadvise::sqlparse::detail

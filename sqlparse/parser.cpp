@@ -6,7 +6,10 @@
 
 #include <pg_query.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <memory>
+#include <span>
 
 namespace dbadvise::sqlparse {
 
@@ -72,6 +75,39 @@ ParseError make_error(const PgQueryError& error, std::string_view parsed, int ba
     return e;
 }
 
+// FNV-1a over the statement's tokens, so that two statements that differ only in literal
+// values, parameter numbers, comments, whitespace or keyword case hash alike.
+std::string token_fingerprint(std::string_view text, std::span<const Token> tokens) {
+    std::uint64_t hash = 14695981039346656037ULL;
+    auto mix = [&hash](unsigned char byte) {
+        hash ^= byte;
+        hash *= 1099511628211ULL;
+    };
+    for (const Token& token : tokens) {
+        if (token.kind == detail::TokenKind::string || token.kind == detail::TokenKind::number ||
+            token.kind == detail::TokenKind::parameter) {
+            mix('?');
+        } else {
+            mix(static_cast<unsigned char>(token.kind));
+            for (int i = token.begin; i < token.end; ++i) {
+                auto c = static_cast<unsigned char>(text[static_cast<std::size_t>(i)]);
+                if (token.kind == detail::TokenKind::word && c >= 'A' && c <= 'Z') {
+                    c = static_cast<unsigned char>(c - 'A' + 'a');
+                }
+                mix(c);
+            }
+        }
+        mix(' ');
+    }
+    static constexpr char k_hex[] = "0123456789abcdef";
+    std::string out(16, '0');
+    for (int i = 15; i >= 0; --i) {
+        out[static_cast<std::size_t>(i)] = k_hex[hash & 0xF];
+        hash >>= 4;
+    }
+    return out;
+}
+
 class ScriptParser {
 public:
     ScriptParser(std::string_view text, const ParseOptions& options,
@@ -83,13 +119,15 @@ public:
         int pos = 0;
         int batch_bytes = 0;
         while (pos < size) {
-            const Piece piece = detail::next_piece(m_text, pos);
+            const std::size_t tokens_before = m_tokens.size();
+            const Piece piece = detail::next_piece(m_text, pos, &m_tokens);
             pos = piece.end < size ? piece.end + 1 : size;
             if (!piece.has_tokens && piece.nul_offset < 0) {
                 continue;
             }
             if (piece.nul_offset >= 0) {
                 // libpg_query reads C strings: a NUL would silently cut the statement short.
+                m_tokens.resize(tokens_before);
                 flush();
                 batch_bytes = 0;
                 report_nul(piece);
@@ -141,6 +179,19 @@ private:
             }
         }
         m_batch.clear();
+        m_tokens.clear();
+    }
+
+    // The batch's tokens inside [begin, end): the lexer already produced them when it cut
+    // the batch, so statements are not lexed twice.
+    std::span<const Token> tokens_in(int begin, int end) const {
+        const auto first = std::lower_bound(m_tokens.begin(), m_tokens.end(), begin,
+                                            [](const Token& t, int o) { return t.begin < o; });
+        auto last = first;
+        while (last != m_tokens.end() && last->end <= end) {
+            ++last;
+        }
+        return {first, last};
     }
 
     // Parses text[begin, end) and emits its statements. On a parse error emits the error
@@ -166,16 +217,20 @@ private:
             m_sink(std::move(parsed));
             return true;
         }
+        m_extents.assign(m_document.node_count(), detail::SubtreeExtent{});
         const detail::JsonRef root = m_document.root();
         for (detail::JsonRef raw : detail::JsonChildren(root["stmts"])) {
             const int location = begin + static_cast<int>(raw["stmt_location"].integer(0));
             const std::int64_t length = raw["stmt_len"].integer(0);
             const int stop = length > 0 ? std::min(end, location + static_cast<int>(length)) : end;
-            std::vector<Token> tokens;
-            const Span span = trimmed(location, stop, tokens);
+            const std::span<const Token> tokens = tokens_in(location, stop);
+            const Span span = tokens.empty() ? Span{location, location}
+                                             : Span{tokens.front().begin, tokens.back().end};
             ParsedStatement parsed;
-            parsed.statement = detail::build_statement(raw["stmt"], m_text, begin, span, std::move(tokens));
-            if (m_options.fingerprint) {
+            parsed.statement = detail::build_statement(raw["stmt"], m_text, begin, span, tokens, m_extents);
+            if (m_options.fingerprint && !m_options.libpg_query_fingerprint) {
+                parsed.statement->fingerprint = token_fingerprint(m_text, tokens);
+            } else if (m_options.fingerprint) {
                 const std::string sql(m_text.substr(static_cast<std::size_t>(span.begin),
                                                     static_cast<std::size_t>(span.end - span.begin)));
                 const FingerprintResultPtr fp(new PgQueryFingerprintResult(pg_query_fingerprint(sql.c_str())));
@@ -192,8 +247,10 @@ private:
     const ParseOptions& m_options;
     const std::function<void(ParsedStatement&&)>& m_sink;
     std::vector<Piece> m_batch;
+    std::vector<Token> m_tokens; // tokens of the batch's pieces, in order
     std::string m_buffer;
     detail::JsonDocument m_document;
+    std::vector<detail::SubtreeExtent> m_extents; // per node of m_document
 };
 
 // Copies `sql` for libpg_query, which needs a C string; an embedded NUL is an error.

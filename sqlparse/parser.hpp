@@ -14,9 +14,14 @@ namespace dbadvise::sqlparse {
 
 /// What parse_script computes besides the model.
 struct ParseOptions {
-    /// Fill Statement::fingerprint. libpg_query computes it by parsing the statement a second
-    /// time, which doubles the cost of a script; lint has no use for it and turns it off.
+    /// Fill Statement::fingerprint. By default it is computed from the statement's tokens
+    /// (keywords and identifiers case-folded; literals and parameters alike replaced by a
+    /// placeholder; comments and whitespace ignored): equal for statements that differ only in
+    /// constants and formatting, at almost no cost.
     bool fingerprint = true;
+    /// Use libpg_query's fingerprint instead (the value `fingerprint()` returns). libpg_query
+    /// parses the statement a second time for it, which doubles the cost of a script.
+    bool libpg_query_fingerprint = false;
 };
 
 /// Splits `text` into statements (comments and strings respected) and parses each one.

@@ -258,7 +258,10 @@ struct Statement {
     std::string node_type;   // libpg_query's node name ("SelectStmt", "VariableSetStmt", ...)
     Span span;               // the statement's text in the source, without the trailing `;`
     Query query;             // the top query level (empty for utility statements)
-    std::string fingerprint; // libpg_query fingerprint, hex
+    /// 16 hex digits, equal for statements that differ only in constants and formatting;
+    /// how it is computed is chosen by ParseOptions (by default from tokens, not
+    /// libpg_query's value, which costs a second parse).
+    std::string fingerprint;
     // CREATE TABLE / CREATE INDEX, for --schema.
     std::string table_schema;
     std::string table_name;

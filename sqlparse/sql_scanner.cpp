@@ -240,7 +240,7 @@ struct Lexer {
 
 } // namespace
 
-Piece next_piece(std::string_view text, int from) {
+Piece next_piece(std::string_view text, int from, std::vector<Token>* tokens) {
     Lexer lexer{text, from, static_cast<int>(text.size())};
     Piece piece;
     piece.begin = from;
@@ -254,6 +254,9 @@ Piece next_piece(std::string_view text, int from) {
         }
         if (step == Step::token) {
             piece.has_tokens = true;
+            if (tokens != nullptr) {
+                tokens->push_back(token);
+            }
         }
     }
     piece.end = lexer.end;

@@ -35,8 +35,9 @@ struct Piece {
 };
 
 /// Scans `text` from `from` to the next top-level `;` (or the end). Returns the piece; the
-/// `;` itself, when present, sits at `piece.end`.
-Piece next_piece(std::string_view text, int from);
+/// `;` itself, when present, sits at `piece.end`. Appends the piece's tokens to `tokens`
+/// when given (the `;` excluded).
+Piece next_piece(std::string_view text, int from, std::vector<Token>* tokens = nullptr);
 
 /// Appends the tokens of text[begin, end) to `out` (offsets are into `text`).
 void tokenize(std::string_view text, int begin, int end, std::vector<Token>& out);

@@ -25,11 +25,15 @@ function(dbadvise_health_tests)
       --finding 'rule=statement-temp-spill&query.text~date_trunc&suggestion.sql~^SET work_mem' \
       --finding 'rule=track-io-timing-off&category=config&severity=info'")
 
-  # A healthy part of the workload stays quiet: primary-key lookups on the small tables read
-  # little and get no cache finding, and fresh statistics give no stale-statistics finding.
+  # A healthy part of the workload stays quiet: primary-key lookups read a few blocks per call
+  # and get no cache finding, and fresh statistics give no stale-statistics finding. (The
+  # section and one finding are required too, so that an empty report cannot pass.)
   dbadvise_pg_test(health_quiet_where_healthy ${DBADVISE_PG_EXPECT}
     --stdout "^ok: " --
     sh -c "${analyze_json} | python3 ${check} \
+      --section 'Cache and health' \
+      --finding 'rule=track-io-timing-off' \
+      --no-finding 'rule=statement-low-hit-ratio&query.text~WHERE id = [$]1' \
       --no-finding 'rule=statement-low-hit-ratio&query.text~FROM countries' \
       --no-finding 'rule=table-low-hit-ratio&title~public.countries' \
       --no-finding 'rule=stale-statistics' \
@@ -41,6 +45,22 @@ function(dbadvise_health_tests)
     --stdout "Database shop: buffer hit ratio [0-9.]+% .*shared_buffers 16.0 MB"
     --stdout "Tables with the most reads:" --
     $<TARGET_FILE:dbadvise> analyze --dsn @DSN@)
+
+  # --analyze-plans: EXPLAIN (ANALYZE, BUFFERS) of the top SELECTs feeds the plan rules. The
+  # customer_orders statement scans orders for one customer: a filter discarding most rows.
+  dbadvise_pg_test(health_analyze_plans ${DBADVISE_PG_EXPECT}
+    --stdout "^ok: " --
+    sh -c "${analyze_json} --analyze-plans | python3 ${check} \
+      --section 'Plans (EXPLAIN ANALYZE)' \
+      --finding 'rule=seq-scan-filter&category=plan&query.text~FROM orders WHERE customer_id' \
+      --no-finding 'rule=analyze-plans-failed&query.text~^(INSERT|UPDATE|DELETE)'")
+  # ... and it never ran a data-modifying statement: pg_stat_statements records every EXPLAIN
+  # dbadvise sent (track_utility), there are some, and none of them holds DML.
+  dbadvise_pg_test(health_analyze_plans_never_dml ${DBADVISE_PG_EXPECT}
+    --stdout "^0[|]true$" --
+    psql -X -At -d @DSN@ -c
+    "SELECT count(*) FILTER (WHERE query ~* '(INSERT|UPDATE|DELETE)[[:space:]]') || '|' || (count(*) > 0) FROM pg_stat_statements WHERE query ~* 'EXPLAIN \\(ANALYZE'")
+  set_tests_properties(health_analyze_plans_never_dml PROPERTIES DEPENDS health_analyze_plans)
 endfunction()
 
 cmake_language(DEFER CALL dbadvise_health_tests)

@@ -2,17 +2,22 @@
 -- connected to `postgres`): other schemas, quoted identifiers, a partitioned table, a long
 -- statement, utility statements, a statement on a table dropped since, one on a temporary
 -- table, and roles for permission errors. Also `nostats`, a database without
--- pg_stat_statements.
+-- pg_stat_statements, and `nohypo`, one without HypoPG.
 \set ON_ERROR_STOP on
 DROP DATABASE IF EXISTS faults;
 DROP DATABASE IF EXISTS nostats;
+DROP DATABASE IF EXISTS nohypo;
 CREATE DATABASE faults;
 CREATE DATABASE nostats;
+CREATE DATABASE nohypo;
 DO $$ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'dbadvise_limited') THEN
         CREATE ROLE dbadvise_limited LOGIN;
     END IF;
 END $$;
+
+\connect nohypo
+CREATE EXTENSION pg_stat_statements;
 
 \connect faults
 CREATE EXTENSION pg_stat_statements;

@@ -186,12 +186,24 @@ TEST_CASE("parse_script") {
         CHECK(seen[1].error.has_value());
         CHECK(seen[2].statement.has_value());
     }
-    SUBCASE("fingerprints are filled unless turned off") {
-        const std::string sql = "SELECT a FROM t WHERE b = 1; SELECT a FROM t WHERE b = 2";
-        auto result = parse_script(sql);
-        REQUIRE(result.size() == 2);
+    SUBCASE("token fingerprints ignore constants, parameters, case, comments and layout") {
+        const std::string sql =
+            "SELECT a FROM t WHERE b = 1 AND c = 'x'; select A\n from T /* c */ where b = $1 and c = 'y';"
+            "SELECT a FROM t WHERE b = 1 OR c = 'x'";
+        const auto result = parse_script(sql);
+        REQUIRE(result.size() == 3);
         CHECK(result[0].statement->fingerprint.size() == 16);
         CHECK(result[0].statement->fingerprint == result[1].statement->fingerprint);
+        CHECK(result[0].statement->fingerprint != result[2].statement->fingerprint);
+    }
+    SUBCASE("libpg_query fingerprints on request, none when turned off") {
+        const std::string sql = "SELECT a FROM t WHERE b = 1; SELECT a FROM t WHERE b = 2";
+        auto result = parse_script(sql, ParseOptions{.libpg_query_fingerprint = true});
+        REQUIRE(result.size() == 2);
+        const auto expected = fingerprint("SELECT a FROM t WHERE b = 1");
+        REQUIRE(expected.has_value());
+        CHECK(result[0].statement->fingerprint == *expected);
+        CHECK(result[1].statement->fingerprint == *expected);
         result = parse_script(sql, ParseOptions{.fingerprint = false});
         CHECK(result[0].statement->fingerprint.empty());
     }

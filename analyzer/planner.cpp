@@ -1,0 +1,139 @@
+#include "analyzer/planner.hpp"
+
+#include <algorithm>
+#include <array>
+#include <fmt/format.h>
+
+namespace dbadvise::analyzer {
+
+namespace {
+
+// Keywords PostgreSQL reserves (RESERVED_KEYWORD and TYPE_FUNC_NAME_KEYWORD in kwlist.h): as
+// bare identifiers they are syntax errors or change meaning, so they must be quoted. Sorted
+// for binary search.
+constexpr std::array<std::string_view, 101> k_reserved = {
+    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric",
+    "authorization", "binary", "both", "case", "cast", "check", "collate", "collation",
+    "column", "concurrently", "constraint", "create", "cross", "current_catalog",
+    "current_date", "current_role", "current_schema", "current_time", "current_timestamp",
+    "current_user", "default", "deferrable", "desc", "distinct", "do", "else", "end",
+    "except", "false", "fetch", "for", "foreign", "freeze", "from", "full", "grant", "group",
+    "having", "ilike", "in", "initially", "inner", "intersect", "into", "is", "isnull", "join",
+    "lateral", "leading", "left", "like", "limit", "localtime", "localtimestamp", "natural",
+    "not", "notnull", "null", "offset", "on", "only", "or", "order", "outer", "overlaps",
+    "placing", "primary", "references", "returning", "right", "select", "session_user",
+    "similar", "some", "symmetric", "system_user", "table", "tablesample", "then", "to",
+    "trailing", "true", "union", "unique", "user", "using", "variadic", "verbose", "when",
+    "where", "window", "with",
+};
+
+bool is_plain_identifier(std::string_view name) {
+    if (name.empty() || !((name[0] >= 'a' && name[0] <= 'z') || name[0] == '_')) {
+        return false;
+    }
+    for (const char c : name) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '$';
+        if (!ok) {
+            return false;
+        }
+    }
+    return !std::binary_search(k_reserved.begin(), k_reserved.end(), name);
+}
+
+// PostgreSQL truncates identifiers to NAMEDATALEN - 1 = 63 bytes.
+constexpr std::size_t k_max_identifier = 63;
+
+// One name fragment from a key: `lower(email)` -> `lower_email`, `"Order Date" DESC` ->
+// `order_date_desc`. Only [a-z0-9_] survive, runs of anything else become one `_`.
+std::string name_fragment(std::string_view text) {
+    std::string out;
+    bool pending_underscore = false;
+    for (const char raw : text) {
+        char c = raw;
+        if (c >= 'A' && c <= 'Z') {
+            c = static_cast<char>(c - 'A' + 'a');
+        }
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+            if (pending_underscore && !out.empty()) {
+                out += '_';
+            }
+            pending_underscore = false;
+            out += c;
+        } else {
+            pending_underscore = true;
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+std::string quote_identifier(std::string_view name) {
+    if (is_plain_identifier(name)) {
+        return std::string(name);
+    }
+    std::string out = "\"";
+    for (const char c : name) {
+        out += c;
+        if (c == '"') {
+            out += '"';
+        }
+    }
+    out += '"';
+    return out;
+}
+
+std::string IndexSpec::on_clause() const {
+    std::string out = "ON ";
+    if (!table_schema.empty()) {
+        out += quote_identifier(table_schema);
+        out += '.';
+    }
+    out += quote_identifier(table);
+    if (!method.empty() && method != "btree") {
+        out += " USING ";
+        out += method;
+    }
+    out += fmt::format(" ({})", fmt::join(keys, ", "));
+    if (!include.empty()) {
+        out += fmt::format(" INCLUDE ({})", fmt::join(include, ", "));
+    }
+    if (!predicate.empty()) {
+        out += " WHERE ";
+        out += predicate;
+    }
+    return out;
+}
+
+std::string IndexSpec::create_sql(const std::string& index_name) const {
+    return fmt::format("CREATE INDEX CONCURRENTLY {} {}", quote_identifier(index_name), on_clause());
+}
+
+std::string IndexSpec::default_name() const {
+    std::vector<std::string> parts;
+    parts.push_back(name_fragment(table));
+    for (const std::string& key : keys) {
+        parts.push_back(name_fragment(key));
+    }
+    if (!include.empty()) {
+        parts.emplace_back("incl");
+    }
+    if (!predicate.empty()) {
+        parts.emplace_back("part");
+    }
+    std::erase_if(parts, [](const std::string& p) { return p.empty(); });
+    std::string name = fmt::format("{}", fmt::join(parts, "_"));
+    const std::string suffix = "_idx";
+    if (name.size() + suffix.size() > k_max_identifier) {
+        name.resize(k_max_identifier - suffix.size());
+        while (!name.empty() && name.back() == '_') {
+            name.pop_back();
+        }
+    }
+    if (name.empty()) {
+        name = "index";
+    }
+    return name + suffix;
+}
+
+} // namespace dbadvise::analyzer

@@ -1,0 +1,63 @@
+# Integration tests of the index advisor against the throwaway server (tests/pg.cmake's
+# `pg_shop` fixture). The driver is bench/analyze_bench, which reads the workload and runs
+# advise_indexes through the live planner exactly as `dbadvise analyze` does, and prints one
+# `CREATE INDEX CONCURRENTLY ...` line per recommendation.
+#
+# This file sorts before pg.cmake, which defines dbadvise_pg_test(); the tests are therefore
+# registered at the end of the directory, once every suite file has been read.
+
+function(dbadvise_advisor_tests)
+  if(NOT COMMAND dbadvise_pg_test OR NOT DBADVISE_BENCH)
+    return()
+  endif()
+  set(bench $<TARGET_FILE:analyze_bench>)
+
+  # Every planted need of testdata/workloads/shop/README.md is recommended, verified.
+  dbadvise_pg_test(advisor_shop_needs ${DBADVISE_PG_EXPECT}
+    --stdout "Recommended indexes \\(verified with HypoPG\\)"
+    --stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.orders \\(customer_id, created_at( DESC)?\\)"
+    --stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.order_items \\(order_id\\)"
+    --stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.customers \\(\\(lower\\(email\\)\\)\\)"
+    --stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.orders \\(created_at[,)]"
+    -- ${bench} @DSN@)
+
+  # No trap gets an index: primary keys, the tiny countries table, the 90% status predicate,
+  # the statements existing indexes already serve.
+  dbadvise_pg_test(advisor_shop_traps ${DBADVISE_PG_EXPECT}
+    --stdout "CREATE INDEX CONCURRENTLY"
+    --no-stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.[a-z_]+ \\(id[,) ]"
+    --no-stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.countries"
+    --no-stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.orders \\(status"
+    --no-stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.products"
+    --no-stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.order_items \\(product_id"
+    --no-stdout "statement-not-planned"
+    -- ${bench} @DSN@)
+
+  # Without HypoPG the same needs come from the selectivity model, each marked unverified.
+  dbadvise_pg_test(advisor_hypopg_off_unverified ${DBADVISE_PG_EXPECT}
+    --stdout "Recommended indexes \\(unverified: selectivity model\\)"
+    --stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.order_items \\(order_id\\).*\\(unverified\\)"
+    --stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.orders \\(customer_id[,)]"
+    --stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.orders \\(created_at[,)]"
+    --stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.customers \\(\\(lower\\(email\\)\\)\\)"
+    --stdout "verified: false"
+    --stdout "note: --hypopg off: index recommendations come from a selectivity model"
+    --no-stdout "verified with HypoPG"
+    --no-stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.(countries|products)"
+    --no-stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.orders \\(status"
+    -- ${bench} @DSN@ --hypopg off)
+
+  # A statement on a table dropped since it ran is reported with the server's message, and
+  # the run goes on.
+  dbadvise_pg_test(advisor_dropped_table_reported ${DBADVISE_PG_EXPECT}
+    --stdout "\\[statement-not-planned\\] Statement could not be planned"
+    --stdout "server_message: relation \"gone\" does not exist"
+    --stdout "statements analyzed: [0-9]+ \\(failed [1-9]"
+    -- ${bench} @DSN:faults@)
+
+  # Speed: the whole advice on the shop workload well under the 10 s target.
+  dbadvise_pg_test(advisor_shop_speed ${DBADVISE_PG_EXPECT}
+    --stdout "wall time: [0-9]\\.[0-9]+ s"
+    -- ${bench} @DSN@)
+endfunction()
+cmake_language(DEFER CALL dbadvise_advisor_tests)

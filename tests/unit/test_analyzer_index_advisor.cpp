@@ -1,0 +1,255 @@
+// The index advisor against a fake planner: candidates, what-if selection, pruning, failures
+// and the fallback without HypoPG.
+#include "analyzer/index_advisor.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+namespace {
+
+using namespace dbadvise::analyzer;
+namespace sp = dbadvise::sqlparse;
+
+// Costs 1000 without a useful index and 10 when a hypothetical index leads with `m_column`.
+class FakePlanner final : public Planner {
+public:
+    explicit FakePlanner(std::string column) : m_column(std::move(column)) {}
+    std::expected<std::vector<std::string>, PlannerError>
+    describe(const std::string& sql, const std::vector<std::string>&) override {
+        if (!m_fail_text.empty() && sql.find(m_fail_text) != std::string::npos) {
+            return std::unexpected(PlannerError{m_fail_message, false});
+        }
+        return std::vector<std::string>{"bigint"};
+    }
+    std::expected<PlanResult, PlannerError> plan(const PlanRequest& request) override {
+        ++m_calls;
+        m_created += static_cast<int>(request.hypothetical.size());
+        requests.push_back(request);
+        PlanResult result;
+        result.total_cost = 1000;
+        for (std::size_t i = 0; i < request.hypothetical.size(); ++i) {
+            if (request.hypothetical[i].keys.front() == m_column) {
+                result.total_cost = 10;
+                result.hypothetical_used.push_back(static_cast<int>(i));
+            }
+        }
+        return result;
+    }
+    int planner_calls() const override { return m_calls; }
+    int hypothetical_indexes_created() const override { return m_created; }
+    bool supports_hypothetical() const override { return m_hypothetical; }
+
+    std::vector<PlanRequest> requests;
+    bool m_hypothetical = true;
+    std::string m_fail_text;
+    std::string m_fail_message;
+
+private:
+    std::string m_column;
+    int m_calls = 0;
+    int m_created = 0;
+};
+
+Workload shop(double rows) {
+    Workload workload;
+    workload.server_version_num = 150004;
+    workload.search_path = {"\"$user\"", "public"};
+    CatalogTable orders;
+    orders.schema = "public";
+    orders.name = "orders";
+    orders.reltuples = rows;
+    orders.relpages = static_cast<std::int64_t>(rows / 100) + 1;
+    orders.columns = {{"id", "bigint", 1, true}, {"customer_id", "bigint", 2, true}, {"status", "text", 3, true}};
+    workload.tables.push_back(orders);
+    CatalogIndex pkey;
+    pkey.schema = "public";
+    pkey.name = "orders_pkey";
+    pkey.table_schema = "public";
+    pkey.table = "orders";
+    pkey.keys = {"id"};
+    pkey.descending = {false};
+    pkey.method = "btree";
+    pkey.primary = pkey.unique = true;
+    workload.indexes.push_back(pkey);
+    ColumnStats stats;
+    stats.schema = "public";
+    stats.table = "orders";
+    stats.column = "customer_id";
+    stats.n_distinct = 50000;
+    stats.histogram_bounds = {"1", "100", "200", "300", "400"};
+    workload.column_stats.push_back(stats);
+    return workload;
+}
+
+WorkloadStatement source(std::string queryid, std::string text, std::int64_t calls, double mean_ms) {
+    WorkloadStatement s;
+    s.queryid = std::move(queryid);
+    s.text = std::move(text);
+    s.calls = calls;
+    s.mean_ms = mean_ms;
+    s.total_ms = mean_ms * static_cast<double>(calls);
+    s.rows = calls;
+    return s;
+}
+
+// `SELECT ... FROM orders WHERE <column> = $1`, built as sqlparse would.
+sp::ParsedStatement lookup(const std::string& column) {
+    sp::Statement statement;
+    statement.kind = sp::StatementKind::select;
+    sp::Relation relation;
+    relation.name = "orders";
+    statement.query.relations.push_back(relation);
+    sp::Predicate predicate;
+    predicate.column.name = column;
+    predicate.column.relation = 0;
+    predicate.op = "=";
+    predicate.operand.kind = sp::OperandKind::parameter;
+    predicate.operand.param_number = 1;
+    predicate.operand.text = "$1";
+    statement.query.predicates.push_back(predicate);
+    statement.query.has_where = true;
+    sp::ParsedStatement parsed;
+    parsed.statement = statement;
+    return parsed;
+}
+
+const Finding* find_rule(const AdvisorResult& result, std::string_view rule) {
+    const auto it = std::find_if(result.findings.begin(), result.findings.end(),
+                                 [&](const Finding& f) { return f.rule == rule; });
+    return it == result.findings.end() ? nullptr : &*it;
+}
+
+} // namespace
+
+TEST_CASE("quote_identifier") {
+    CHECK(quote_identifier("orders") == "orders");
+    CHECK(quote_identifier("Order") == "\"Order\"");
+    CHECK(quote_identifier("order") == "\"order\"");
+    CHECK(quote_identifier("my col") == "\"my col\"");
+    CHECK(quote_identifier("a\"b") == "\"a\"\"b\"");
+    CHECK(quote_identifier("1st") == "\"1st\"");
+}
+
+TEST_CASE("IndexSpec::create_sql") {
+    IndexSpec spec;
+    spec.table_schema = "public";
+    spec.table = "orders";
+    spec.keys = {"customer_id", "created_at DESC"};
+    SUBCASE("plain btree") {
+        CHECK(spec.create_sql(spec.default_name()) ==
+              "CREATE INDEX CONCURRENTLY orders_customer_id_created_at_desc_idx ON public.orders "
+              "(customer_id, created_at DESC)");
+    }
+    SUBCASE("include, predicate and method") {
+        spec.include = {"total"};
+        spec.predicate = "deleted_at IS NULL";
+        spec.method = "hash";
+        CHECK(spec.on_clause() ==
+              "ON public.orders USING hash (customer_id, created_at DESC) INCLUDE (total) WHERE deleted_at IS NULL");
+        CHECK(spec.default_name() == "orders_customer_id_created_at_desc_incl_part_idx");
+    }
+    SUBCASE("quoted names") {
+        spec.table_schema = "Sales";
+        spec.table = "order";
+        spec.keys = {"(lower(email))"};
+        CHECK(spec.create_sql("order_lower_email_idx") ==
+              "CREATE INDEX CONCURRENTLY order_lower_email_idx ON \"Sales\".\"order\" ((lower(email)))");
+        CHECK(spec.default_name() == "order_lower_email_idx");
+    }
+    SUBCASE("long names stay within 63 bytes") {
+        spec.keys = {std::string(80, 'x')};
+        const std::string name = spec.default_name();
+        CHECK(name.size() <= 63);
+        CHECK(name.ends_with("_idx"));
+    }
+}
+
+TEST_CASE("advise_indexes") {
+    Workload workload = shop(1'000'000);
+    workload.statements.push_back(source("1", "SELECT * FROM orders WHERE customer_id = $1", 100, 50.0));
+    workload.statements.push_back(source("2", "SELECT * FROM orders WHERE id = $1", 1000, 0.02));
+    std::vector<ParsedWorkloadStatement> statements = {{&workload.statements[0], lookup("customer_id")},
+                                                       {&workload.statements[1], lookup("id")}};
+    AnalyzeOptions options;
+
+    SUBCASE("recommends the index the plan uses, verified") {
+        FakePlanner planner("customer_id");
+        const AdvisorResult result = advise_indexes(workload, statements, &planner, options);
+        REQUIRE(result.findings.size() == 1);
+        const Finding& finding = result.findings.front();
+        CHECK(finding.rule == "missing-index");
+        CHECK(finding.category == Category::index);
+        CHECK(finding.suggestion.sql == "CREATE INDEX CONCURRENTLY orders_customer_id_idx ON public.orders (customer_id)");
+        CHECK(finding.impact.cost_before == doctest::Approx(1000));
+        CHECK(finding.impact.cost_after == doctest::Approx(10));
+        // 100 calls x 50 ms, 99% of the cost saved.
+        CHECK(finding.rank == doctest::Approx(4950));
+        REQUIRE(finding.query);
+        CHECK(finding.query->queryid == "1");
+        CHECK(result.verified);
+        CHECK(result.statements_planned == 2);
+        // The primary key already serves `id = $1`: never offered as a candidate.
+        CHECK(result.candidates == 1);
+        // Custom plans with values from pg_stats, not only the generic plan.
+        CHECK(std::any_of(planner.requests.begin(), planner.requests.end(),
+                          [](const PlanRequest& r) { return !r.params.empty() && r.params.front() == "200"; }));
+        REQUIRE(result.sections.size() == 1);
+        CHECK(result.sections.front().lines.front().find("orders_customer_id_idx") != std::string::npos);
+    }
+    SUBCASE("no index when no plan uses it") {
+        FakePlanner planner("status");
+        const AdvisorResult result = advise_indexes(workload, statements, &planner, options);
+        CHECK(result.findings.empty());
+        CHECK(result.sections.front().lines.front().starts_with("none"));
+    }
+    SUBCASE("tiny tables get no index") {
+        Workload tiny = shop(500);
+        tiny.statements = workload.statements;
+        std::vector<ParsedWorkloadStatement> tiny_statements = {{&tiny.statements[0], lookup("customer_id")}};
+        FakePlanner planner("customer_id");
+        const AdvisorResult result = advise_indexes(tiny, tiny_statements, &planner, options);
+        CHECK(result.findings.empty());
+        REQUIRE(!result.notes.empty());
+        CHECK(result.notes.front().starts_with("no index considered on public.orders: 500 rows"));
+    }
+    SUBCASE("a statement that fails to plan is a finding with the server's message") {
+        FakePlanner planner("customer_id");
+        planner.m_fail_text = "customer_id";
+        planner.m_fail_message = "relation \"orders\" does not exist";
+        const AdvisorResult result = advise_indexes(workload, statements, &planner, options);
+        const Finding* failed = find_rule(result, "statement-not-planned");
+        REQUIRE(failed);
+        CHECK(failed->category == Category::input);
+        CHECK(failed->message.starts_with("The server could not plan this statement: relation \"orders\" does not exist."));
+        CHECK(result.statements_failed == 1);
+        CHECK(find_rule(result, "missing-index") == nullptr);
+    }
+    SUBCASE("without HypoPG: selectivity model, unverified, with instructions") {
+        FakePlanner planner("customer_id");
+        planner.m_hypothetical = false;
+        const AdvisorResult result = advise_indexes(workload, statements, &planner, options);
+        CHECK_FALSE(result.verified);
+        const Finding* finding = find_rule(result, "missing-index");
+        REQUIRE(finding);
+        CHECK(finding->suggestion.sql == "CREATE INDEX CONCURRENTLY orders_customer_id_idx ON public.orders (customer_id)");
+        const auto verified = std::find_if(finding->evidence.begin(), finding->evidence.end(),
+                                           [](const auto& e) { return e.first == "verified"; });
+        REQUIRE(verified != finding->evidence.end());
+        CHECK(std::get<bool>(verified->second) == false);
+        REQUIRE(!result.notes.empty());
+        CHECK(result.notes.front().find("apt install postgresql-15-hypopg") != std::string::npos);
+        CHECK(result.notes.front().find("CREATE EXTENSION hypopg") != std::string::npos);
+    }
+    SUBCASE("a budget smaller than any index recommends none") {
+        FakePlanner planner("customer_id");
+        options.budget_mb = 0.001; // smaller than any index
+        const AdvisorResult result = advise_indexes(workload, statements, &planner, options);
+        CHECK(result.findings.empty());
+    }
+}
+
+TEST_CASE("hypopg_instructions") {
+    CHECK(hypopg_instructions(160002).find("postgresql-16-hypopg") != std::string::npos);
+    CHECK(hypopg_instructions(0).find("postgresql-15-hypopg") != std::string::npos);
+}
