@@ -10,6 +10,8 @@
 // An explicit CROSS JOIN says the product is intended and is not reported; neither are joins
 // written with ON/USING/NATURAL, nor FROM items that are subqueries, functions or CTEs (a
 // one-row CTE of parameters is a common, deliberate pattern).
+// Severity warning: the result and the cost explode with table sizes, but a deliberate
+// product of small tables is legitimate.
 // Known false positives: one side known to hold a single row (a settings table); relations
 // connected only through a correlated subquery.
 #include "analyzer/rules/rules.hpp"

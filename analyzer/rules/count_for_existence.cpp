@@ -9,6 +9,7 @@
 // a fraction of the work. `count(*) = 0` is the NOT EXISTS case.
 // With GROUP BY, `HAVING count(*) > 0` is not an existence test (every group has a row) and
 // is not reported; a count compared with other numbers (`> 5`) is a real count.
+// Severity warning: the work grows with the number of matches, for a one-bit answer.
 // Known false positives: counts over inputs known to hold at most a row or two.
 #include "analyzer/rules/rules.hpp"
 

@@ -7,6 +7,7 @@
 // operator class gin_trgm_ops indexes trigrams and serves LIKE and ILIKE with wildcards
 // anywhere, provided the pattern has at least three non-wildcard characters to extract
 // trigrams from; with fewer the index scan degenerates to reading the whole index.
+// Severity warning: a full scan per search, on tables that usually grow.
 // Known false positives: small tables; columns already covered by a trigram or full-text
 // index (lint does not see indexes); patterns only known at run time (`LIKE $1`) are not
 // reported at all.

@@ -9,6 +9,7 @@
 // range on the bare column, `created_at >= $1::date AND created_at < $1::date + 1`, which a
 // plain index on created_at serves (and the cast of timestamptz to date is not immutable, so
 // it cannot be indexed anyway). Arithmetic moves to the constant side: `price > 100 / 2`.
+// Severity warning: turns an index lookup into a full scan.
 // Known false positives: an expression index already exists (lint does not see indexes);
 // conditions on tiny tables; selective conditions on other columns that already narrow the
 // scan.

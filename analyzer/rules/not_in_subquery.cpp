@@ -12,6 +12,7 @@
 // The rewrite changes results exactly where NOT IN is surprising: when the subquery yields
 // NULL (NOT EXISTS still returns the unmatched rows) and for a NULL outer value (NOT EXISTS
 // returns the row).
+// Severity warning: wrong results on NULLs and a quadratic plan on large inputs.
 // Known false positives: the subquery's column is NOT NULL and its result is small enough to
 // hash; the finding still stands as a robustness fix.
 #include "analyzer/rules/rules.hpp"

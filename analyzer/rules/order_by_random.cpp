@@ -7,6 +7,7 @@
 // plus a Sort node. TABLESAMPLE SYSTEM (block sampling) or BERNOULLI (row sampling) reads a
 // fraction of the table; for one random row, picking a random key and taking the first key
 // at or after it uses the primary-key index.
+// Severity warning: cost proportional to the table for any number of rows kept.
 // Known false positives: small tables (a few thousand rows), where the sort is cheap.
 #include "analyzer/rules/rules.hpp"
 

@@ -534,8 +534,20 @@ std::optional<std::string> Splice::apply(std::string_view source, Span span) con
             return std::nullopt;
         }
         out += slice(source, pos, e->begin);
+        // `SELECT*FROM t` expanded must not glue words together: `SELECTid, nameFROM`.
+        const auto word_char = [](char c) {
+            return c == '"' || is_ident_char(static_cast<unsigned char>(c));
+        };
+        if (!out.empty() && !e->text.empty() && word_char(out.back()) &&
+            word_char(e->text.front())) {
+            out += ' ';
+        }
         out += e->text;
         pos = e->end;
+        if (!e->text.empty() && pos < span.end && word_char(e->text.back()) &&
+            word_char(source[static_cast<std::size_t>(pos)])) {
+            out += ' ';
+        }
     }
     out += slice(source, pos, span.end);
     return out;
@@ -581,9 +593,33 @@ std::expected<std::string, std::string> rewrite_as_exists(const sqlparse::Statem
     if (items.size() != 1) {
         return std::unexpected("the subquery returns several columns");
     }
-    const std::string inner(slice(source, items[0]));
+    std::string inner(slice(source, items[0]));
     if (inner == "*" || inner.ends_with(".*")) {
         return std::unexpected("the subquery selects *");
+    }
+    // The selected expression without its output name (`x AS y`, or `x y`), parenthesised
+    // unless it is a plain column, so that `inner = outer` keeps its meaning.
+    if (sub.targets.size() != 1) {
+        return std::unexpected("the subquery's select list was not recorded");
+    }
+    const sqlparse::TargetEntry& target = sub.targets.front();
+    if (!target.alias.empty()) {
+        const std::string_view expression = trim(target.text);
+        if (expression.empty() || !std::string_view(inner).starts_with(expression) ||
+            expression.size() == inner.size()) {
+            return std::unexpected("the subquery's column has an output name");
+        }
+        inner = std::string(expression);
+    }
+    const std::vector<Token> inner_tokens = tokenize(inner, 0, static_cast<int>(inner.size()));
+    const bool plain_column =
+        inner_tokens.size() == 1 ||
+        (inner_tokens.size() == 3 && slice(inner, inner_tokens[1].begin, inner_tokens[1].end) == ".");
+    if (inner_tokens.empty()) {
+        return std::unexpected("the subquery's column was not located");
+    }
+    if (!plain_column) {
+        inner = "(" + inner + ")";
     }
 
     // The outer side must keep meaning the outer row once it moves inside the subquery: an
@@ -595,7 +631,8 @@ std::expected<std::string, std::string> rewrite_as_exists(const sqlparse::Statem
         if (!col.qualifier.empty()) {
             outer = link.test_text.empty() ? column_text(col) : link.test_text;
             outer_qualifier = col.qualifier;
-        } else if (const Relation* rel = relation_of(query, col)) {
+        } else if (const Relation* rel = relation_of(query, col);
+                   rel != nullptr && !rel->ref_name().empty()) {
             outer_qualifier = rel->ref_name();
             outer = quote_identifier(outer_qualifier) + "." +
                     (link.test_text.empty() ? quote_identifier(col.name) : link.test_text);

@@ -12,6 +12,7 @@
 // the inner table once.
 // Correlation is recognised through qualified references to the outer query's tables
 // (`c.id`); unqualified outer references are not seen.
+// Severity warning: cost multiplies with the outer row count.
 // Known false positives: outer queries that return few rows (a LIMIT 20 page), where a
 // per-row index probe is the best plan.
 #include "analyzer/rules/rules.hpp"

@@ -88,6 +88,16 @@ TEST_CASE("rule in-subquery") {
         CHECK(found[0].suggestion.rewritten_query.empty());
         CHECK(contains(found[0].message, "give one of them an alias first"));
     }
+    SUBCASE("the subquery's column is an expression with an output name") {
+        const std::string sql = "SELECT name FROM customers c WHERE c.id IN (SELECT customer_id "
+                                "+ 0 AS cid FROM orders)";
+        const auto found = run_rule("in-subquery", sql);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].suggestion.rewritten_query ==
+              "SELECT name FROM customers c WHERE EXISTS (SELECT 1 FROM orders WHERE "
+              "(customer_id + 0) = c.id)");
+        CHECK(sqlparse::parses(found[0].suggestion.rewritten_query));
+    }
     SUBCASE("grouped subquery: reported, not rewritten") {
         const auto found = run_rule(
             "in-subquery", "SELECT id FROM customers c WHERE c.id IN (SELECT customer_id FROM "
@@ -179,6 +189,13 @@ TEST_CASE("rule select-star") {
         REQUIRE(found.size() == 1);
         CHECK(found[0].suggestion.rewritten_query ==
               "SELECT id, email, \"Name\", \"order\" FROM users WHERE id = 1");
+        CHECK(sqlparse::parses(found[0].suggestion.rewritten_query));
+    }
+    SUBCASE("a star written without spaces does not glue words together") {
+        const auto found = run_rule("select-star", "SELECT*FROM users", &schema);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].suggestion.rewritten_query ==
+              "SELECT id, email, \"Name\", \"order\" FROM users");
         CHECK(sqlparse::parses(found[0].suggestion.rewritten_query));
     }
     SUBCASE("a join: columns qualified by alias") {
