@@ -51,17 +51,14 @@ std::size_t JsonRef::size() const {
     return count;
 }
 
-bool JsonDocument::parse(std::string_view json) {
-    m_json = json;
-    m_pos = 0;
+bool JsonDocument::parse(const char* json) {
+    m_p = json;
     m_ok = true;
-    m_nodes.clear();
-    // libpg_query's JSON holds roughly one node per 12 bytes.
-    m_nodes.reserve(json.size() / 12 + 16);
+    m_nodes.clear(); // keeps its capacity from earlier batches
     m_unescaped.clear();
     parse_value({}, 0);
     skip_space();
-    if (m_pos != m_json.size()) {
+    if (*m_p != '\0') {
         m_ok = false;
     }
     if (!m_ok) {
@@ -70,59 +67,52 @@ bool JsonDocument::parse(std::string_view json) {
     return m_ok;
 }
 
-void JsonDocument::skip_space_slow() {
-    while (m_pos < m_json.size()) {
-        const char c = m_json[m_pos];
-        if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
-            return;
-        }
-        ++m_pos;
-    }
-}
-
 bool JsonDocument::parse_string(std::string_view& out) {
-    // m_json[m_pos] is the opening quote.
-    const std::size_t start = ++m_pos;
-    const char* data = m_json.data();
-    const std::size_t size = m_json.size();
-    std::size_t pos = start;
-    while (pos < size) {
-        const char c = data[pos];
+    // *m_p is the opening quote.
+    const char* start = ++m_p;
+    const char* p = start;
+    while (true) {
+        const char c = *p;
         if (c == '"') {
-            out = std::string_view(data + start, pos - start);
-            m_pos = pos + 1;
+            out = std::string_view(start, static_cast<std::size_t>(p - start));
+            m_p = p + 1;
             return true;
         }
         if (c == '\\') {
-            m_pos = pos;
+            m_p = p;
             return parse_string_slow(start, out);
         }
-        ++pos;
+        if (c == '\0') {
+            m_p = p;
+            return false;
+        }
+        ++p;
     }
-    m_pos = pos;
-    return false;
 }
 
-bool JsonDocument::parse_string_slow(std::size_t start, std::string_view& out) {
-    // The string has escapes; build an unescaped copy. m_pos is at the first backslash.
-    std::string value(m_json.substr(start, m_pos - start));
-    while (m_pos < m_json.size()) {
-        const char c = m_json[m_pos];
+bool JsonDocument::parse_string_slow(const char* start, std::string_view& out) {
+    // The string has escapes; build an unescaped copy. m_p is at the first backslash.
+    std::string value(start, static_cast<std::size_t>(m_p - start));
+    while (true) {
+        const char c = *m_p;
+        if (c == '\0') {
+            return false;
+        }
         if (c == '"') {
-            ++m_pos;
+            ++m_p;
             out = m_unescaped.emplace_back(std::move(value));
             return true;
         }
         if (c != '\\') {
             value.push_back(c);
-            ++m_pos;
+            ++m_p;
             continue;
         }
-        if (m_pos + 1 >= m_json.size()) {
+        const char e = m_p[1];
+        if (e == '\0') {
             return false;
         }
-        const char e = m_json[m_pos + 1];
-        m_pos += 2;
+        m_p += 2;
         switch (e) {
         case '"': value.push_back('"'); break;
         case '\\': value.push_back('\\'); break;
@@ -134,29 +124,25 @@ bool JsonDocument::parse_string_slow(std::size_t start, std::string_view& out) {
         case 't': value.push_back('\t'); break;
         case 'u': {
             auto read_hex4 = [this](std::uint32_t& code) {
-                if (m_pos + 4 > m_json.size()) {
-                    return false;
-                }
                 code = 0;
                 for (int i = 0; i < 4; ++i) {
-                    const int h = hex_value(m_json[m_pos + static_cast<std::size_t>(i)]);
+                    const int h = hex_value(m_p[i]); // stops at the NUL: not a hex digit
                     if (h < 0) {
                         return false;
                     }
                     code = code * 16 + static_cast<std::uint32_t>(h);
                 }
-                m_pos += 4;
+                m_p += 4;
                 return true;
             };
             std::uint32_t code = 0;
             if (!read_hex4(code)) {
                 return false;
             }
-            if (code >= 0xD800 && code < 0xDC00 && m_pos + 6 <= m_json.size() &&
-                m_json[m_pos] == '\\' && m_json[m_pos + 1] == 'u') {
-                m_pos += 2;
+            if (code >= 0xD800 && code < 0xDC00 && m_p[0] == '\\' && m_p[1] == 'u') {
+                m_p += 2;
                 std::uint32_t low = 0;
-                if (!read_hex4(low)) {
+                if (!read_hex4(low) || low < 0xDC00 || low > 0xDFFF) {
                     return false;
                 }
                 code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
@@ -168,71 +154,67 @@ bool JsonDocument::parse_string_slow(std::size_t start, std::string_view& out) {
             return false;
         }
     }
-    return false;
 }
 
 std::int32_t JsonDocument::parse_value(std::string_view key, int depth) {
     skip_space();
-    if (m_pos >= m_json.size() || depth > k_max_depth) {
+    if (depth > k_max_depth) {
         m_ok = false;
         return -1;
     }
     const auto index = static_cast<std::int32_t>(m_nodes.size());
-    m_nodes.emplace_back();
-    m_nodes.back().key = key;
-    const char c = m_json[m_pos];
+    m_nodes.emplace_back().key = key;
+    const char c = *m_p;
     if (c == '{' || c == '[') {
         const bool object = c == '{';
-        m_nodes[static_cast<std::size_t>(index)].type = object ? JsonType::object : JsonType::array;
-        ++m_pos;
-        skip_space();
         const char close = object ? '}' : ']';
-        if (m_pos < m_json.size() && m_json[m_pos] == close) {
-            ++m_pos;
+        m_nodes[static_cast<std::size_t>(index)].type = object ? JsonType::object : JsonType::array;
+        ++m_p;
+        skip_space();
+        if (*m_p == close) {
+            ++m_p;
             return index;
         }
         std::int32_t previous = -1;
-        while (m_ok) {
+        while (true) {
             std::string_view member_key;
             if (object) {
                 skip_space();
-                if (m_pos >= m_json.size() || m_json[m_pos] != '"' || !parse_string(member_key)) {
+                if (*m_p != '"' || !parse_string(member_key)) {
                     m_ok = false;
                     return -1;
                 }
                 skip_space();
-                if (m_pos >= m_json.size() || m_json[m_pos] != ':') {
+                if (*m_p != ':') {
                     m_ok = false;
                     return -1;
                 }
-                ++m_pos;
+                ++m_p;
             }
             const std::int32_t child = parse_value(member_key, depth + 1);
             if (!m_ok) {
                 return -1;
             }
-            if (object && member_key.size() == 8 && member_key == "location") {
-                const JsonNode& value = m_nodes[static_cast<std::size_t>(child)];
-                if (value.type == JsonType::number && value.number >= 0 &&
-                    value.number <= INT32_MAX) {
-                    m_nodes[static_cast<std::size_t>(index)].location =
-                        static_cast<std::int32_t>(value.number);
-                }
-            }
+            JsonNode& self = m_nodes[static_cast<std::size_t>(index)];
             if (previous < 0) {
-                m_nodes[static_cast<std::size_t>(index)].first_child = child;
+                self.first_child = child;
             } else {
                 m_nodes[static_cast<std::size_t>(previous)].next = child;
             }
             previous = child;
+            if (object && member_key.size() == 8 && member_key == "location") {
+                const JsonNode& value = m_nodes[static_cast<std::size_t>(child)];
+                if (value.type == JsonType::number && value.number >= 0 && value.number <= INT32_MAX) {
+                    self.location = static_cast<std::int32_t>(value.number);
+                }
+            }
             skip_space();
-            if (m_pos < m_json.size() && m_json[m_pos] == ',') {
-                ++m_pos;
+            if (*m_p == ',') {
+                ++m_p;
                 continue;
             }
-            if (m_pos < m_json.size() && m_json[m_pos] == close) {
-                ++m_pos;
-                JsonNode& self = m_nodes[static_cast<std::size_t>(index)];
+            if (*m_p == close) {
+                ++m_p;
                 const JsonNode& first = m_nodes[static_cast<std::size_t>(self.first_child)];
                 self.wrapper = object && first.next < 0 && !first.key.empty() &&
                                first.key[0] >= 'A' && first.key[0] <= 'Z' &&
@@ -240,11 +222,12 @@ std::int32_t JsonDocument::parse_value(std::string_view key, int depth) {
                 return index;
             }
             m_ok = false;
+            return -1;
         }
-        return -1;
     }
     JsonNode& node = m_nodes[static_cast<std::size_t>(index)];
-    if (c == '"') {
+    switch (c) {
+    case '"': {
         node.type = JsonType::string;
         std::string_view text;
         if (!parse_string(text)) {
@@ -254,48 +237,56 @@ std::int32_t JsonDocument::parse_value(std::string_view key, int depth) {
         m_nodes[static_cast<std::size_t>(index)].text = text;
         return index;
     }
-    if (c == 't' && m_json.substr(m_pos, 4) == "true") {
-        node.type = JsonType::boolean;
-        node.boolean = true;
-        m_pos += 4;
-        return index;
-    }
-    if (c == 'f' && m_json.substr(m_pos, 5) == "false") {
-        node.type = JsonType::boolean;
-        m_pos += 5;
-        return index;
-    }
-    if (c == 'n' && m_json.substr(m_pos, 4) == "null") {
-        m_pos += 4;
-        return index;
-    }
-    if (c == '-' || (c >= '0' && c <= '9')) {
-        node.type = JsonType::number;
-        const bool negative = c == '-';
-        if (negative) {
-            ++m_pos;
+    case 't':
+        if (m_p[1] == 'r' && m_p[2] == 'u' && m_p[3] == 'e') {
+            node.type = JsonType::boolean;
+            node.boolean = true;
+            m_p += 4;
+            return index;
         }
-        std::int64_t value = 0;
-        bool any = false;
-        while (m_pos < m_json.size() && m_json[m_pos] >= '0' && m_json[m_pos] <= '9') {
-            if (value < 100000000000000000) {
-                value = value * 10 + (m_json[m_pos] - '0');
+        break;
+    case 'f':
+        if (m_p[1] == 'a' && m_p[2] == 'l' && m_p[3] == 's' && m_p[4] == 'e') {
+            node.type = JsonType::boolean;
+            m_p += 5;
+            return index;
+        }
+        break;
+    case 'n':
+        if (m_p[1] == 'u' && m_p[2] == 'l' && m_p[3] == 'l') {
+            m_p += 4;
+            return index;
+        }
+        break;
+    default:
+        if (c == '-' || (c >= '0' && c <= '9')) {
+            node.type = JsonType::number;
+            const bool negative = c == '-';
+            if (negative) {
+                ++m_p;
             }
-            ++m_pos;
-            any = true;
+            std::int64_t value = 0;
+            bool any = false;
+            while (*m_p >= '0' && *m_p <= '9') {
+                if (value < 100000000000000000) {
+                    value = value * 10 + (*m_p - '0');
+                }
+                ++m_p;
+                any = true;
+            }
+            // Fractions and exponents are not produced by libpg_query; skip them if present.
+            while (*m_p == '.' || *m_p == 'e' || *m_p == 'E' || *m_p == '+' || *m_p == '-' ||
+                   (*m_p >= '0' && *m_p <= '9')) {
+                ++m_p;
+            }
+            node.number = negative ? -value : value;
+            if (!any) {
+                m_ok = false;
+                return -1;
+            }
+            return index;
         }
-        // Fractions and exponents are not produced by libpg_query; skip them if present.
-        while (m_pos < m_json.size() &&
-               (m_json[m_pos] == '.' || m_json[m_pos] == 'e' || m_json[m_pos] == 'E' ||
-                m_json[m_pos] == '+' || m_json[m_pos] == '-' ||
-                (m_json[m_pos] >= '0' && m_json[m_pos] <= '9'))) {
-            ++m_pos;
-        }
-        node.number = negative ? -value : value;
-        if (!any) {
-            m_ok = false;
-        }
-        return index;
+        break;
     }
     m_ok = false;
     return -1;

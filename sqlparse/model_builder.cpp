@@ -65,14 +65,23 @@ bool is_aggregate_name(std::string_view name) {
 
 // A FuncCall body that computes an aggregate (not a window function).
 bool is_aggregate_call(JsonRef func) {
-    if (func["over"]) {
-        return false;
+    // One pass over the members: this runs for every function call, twice.
+    JsonRef funcname;
+    bool aggregate_syntax = false;
+    for (JsonRef member : JsonChildren(func)) {
+        const std::string_view key = member.key();
+        if (key == "over") {
+            return false;
+        }
+        if (key == "funcname") {
+            funcname = member;
+        } else if (key == "agg_filter" ||
+                   ((key == "agg_star" || key == "agg_distinct" || key == "agg_within_group") &&
+                    member.boolean())) {
+            aggregate_syntax = true;
+        }
     }
-    if (func["agg_star"].boolean() || func["agg_distinct"].boolean() || func["agg_filter"] ||
-        func["agg_within_group"].boolean()) {
-        return true;
-    }
-    return is_aggregate_name(lower_ascii(last_name(func["funcname"])));
+    return aggregate_syntax || is_aggregate_name(lower_ascii(last_name(funcname)));
 }
 
 std::optional<std::int64_t> parse_int(std::string_view s) {
@@ -1307,15 +1316,34 @@ void Builder::flatten_set_operation(JsonRef body, Query& q, const Scope& scope) 
 }
 
 void Builder::build_select(JsonRef body, Query& q, const Scope* parent) {
+    // One pass over the SelectStmt's members instead of a lookup per clause.
+    struct Clauses {
+        JsonRef with, op, from, distinct, targets, where, group, having, sort, limit, offset, values;
+    } c;
+    for (JsonRef member : JsonChildren(body)) {
+        const std::string_view key = member.key();
+        if (key == "withClause") c.with = member;
+        else if (key == "op") c.op = member;
+        else if (key == "fromClause") c.from = member;
+        else if (key == "distinctClause") c.distinct = member;
+        else if (key == "targetList") c.targets = member;
+        else if (key == "whereClause") c.where = member;
+        else if (key == "groupClause") c.group = member;
+        else if (key == "havingClause") c.having = member;
+        else if (key == "sortClause") c.sort = member;
+        else if (key == "limitCount") c.limit = member;
+        else if (key == "limitOffset") c.offset = member;
+        else if (key == "valuesLists") c.values = member;
+    }
     Scope scope;
     scope.parent = parent;
-    if (const JsonRef with = body["withClause"]) {
+    if (const JsonRef with = c.with) {
         build_with(with, q, scope);
     }
-    if (body["op"].str() != "SETOP_NONE" && body["op"]) {
+    if (c.op.str() != "SETOP_NONE" && c.op) {
         flatten_set_operation(body, q, scope);
     }
-    for (JsonRef item : JsonChildren(body["fromClause"])) {
+    for (JsonRef item : JsonChildren(c.from)) {
         add_from_item(item, q, scope);
     }
     if (!q.relations.empty()) {
@@ -1328,8 +1356,8 @@ void Builder::build_select(JsonRef body, Query& q, const Scope* parent) {
             q.from_offset = i >= 0 ? tok(i).begin : first;
         }
     }
-    q.has_distinct = static_cast<bool>(body["distinctClause"]);
-    for (JsonRef target : JsonChildren(body["targetList"])) {
+    q.has_distinct = static_cast<bool>(c.distinct);
+    for (JsonRef target : JsonChildren(c.targets)) {
         const JsonRef rt = target.body();
         const JsonRef val = rt["val"];
         TargetEntry entry;
@@ -1353,7 +1381,7 @@ void Builder::build_select(JsonRef body, Query& q, const Scope* parent) {
         q.targets.push_back(std::move(entry));
         walk(val, q, scope, ClauseContext::select_list, false, -1, 0);
     }
-    if (const JsonRef where = body["whereClause"]) {
+    if (const JsonRef where = c.where) {
         q.has_where = true;
         q.where_offset = extent(where).begin;
         bool has_or = false;
@@ -1362,15 +1390,15 @@ void Builder::build_select(JsonRef body, Query& q, const Scope* parent) {
         q.where_has_or = has_or;
         walk(where, q, scope, ClauseContext::where, false, -1, 0);
     }
-    for (JsonRef group : JsonChildren(body["groupClause"])) {
+    for (JsonRef group : JsonChildren(c.group)) {
         q.group_by.push_back(sort_key(group));
         walk(group, q, scope, ClauseContext::group_by, false, -1, 0);
     }
-    if (const JsonRef having = body["havingClause"]) {
+    if (const JsonRef having = c.having) {
         collect_predicates(having, q, q.having, scope, false, false, ClauseContext::having, nullptr, 0);
         walk(having, q, scope, ClauseContext::having, false, -1, 0);
     }
-    for (JsonRef sort : JsonChildren(body["sortClause"])) {
+    for (JsonRef sort : JsonChildren(c.sort)) {
         const JsonRef sb = sort.body();
         SortKey key = sort_key(sb["node"]);
         key.descending = sb["sortby_dir"].str() == "SORTBY_DESC";
@@ -1383,15 +1411,15 @@ void Builder::build_select(JsonRef body, Query& q, const Scope* parent) {
         q.order_by.push_back(std::move(key));
         walk(sb["node"], q, scope, ClauseContext::order_by, false, -1, 0);
     }
-    if (const JsonRef limit = body["limitCount"]) {
+    if (const JsonRef limit = c.limit) {
         set_limit(limit, q, false);
         walk(limit, q, scope, ClauseContext::other, false, -1, 0);
     }
-    if (const JsonRef offset = body["limitOffset"]) {
+    if (const JsonRef offset = c.offset) {
         set_limit(offset, q, true);
         walk(offset, q, scope, ClauseContext::other, false, -1, 0);
     }
-    if (const JsonRef values = body["valuesLists"]) {
+    if (const JsonRef values = c.values) {
         walk(values, q, scope, ClauseContext::other, false, -1, 0);
     }
     resolve(q);

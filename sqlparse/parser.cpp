@@ -55,6 +55,37 @@ constexpr int k_batch_bytes = 16 * 1024;
 constexpr std::string_view k_nul_message = "invalid NUL byte (0x00) in SQL text";
 constexpr std::string_view k_empty_message = "no SQL statement in the text";
 
+// PostgreSQL's grammar builds `a || b || c ...` as a left-deep tree without recursion, but
+// libpg_query's JSON output (and its fingerprint and normalize walks) recurse once per level
+// and overflow an 8 MB stack at some 70,000 chained operators. Such statements are refused
+// before they reach libpg_query; ANDs, ORs and list commas do not nest and do not count.
+constexpr int k_max_operator_chain = 10000;
+
+// Offset of the operator that makes the chain too long, or -1.
+int overlong_operator_chain(std::string_view text, std::span<const Token> tokens) {
+    int run = 0;
+    for (const Token& token : tokens) {
+        if (token.kind == detail::TokenKind::op) {
+            if (++run > k_max_operator_chain) {
+                return token.begin;
+            }
+        } else if (token.kind == detail::TokenKind::punct) {
+            if (text[static_cast<std::size_t>(token.begin)] == ',') {
+                run = 0;
+            }
+        } else if (token.kind == detail::TokenKind::word && token.end - token.begin <= 3 &&
+                   (detail::token_is(text, token, "and") || detail::token_is(text, token, "or"))) {
+            run = 0;
+        }
+    }
+    return -1;
+}
+
+std::string overlong_message() {
+    return "expression too deeply nested: more than " + std::to_string(k_max_operator_chain) +
+           " chained operators";
+}
+
 // libpg_query reports the error position as a 1-based count of characters (PostgreSQL's
 // pg_mbstrlen) into the string it parsed; convert it to a byte offset into that string.
 int byte_offset_of_cursor(std::string_view parsed, int cursorpos) {
@@ -116,7 +147,9 @@ public:
 
     void run() {
         const int size = static_cast<int>(m_text.size());
-        int pos = 0;
+        // A UTF-8 byte order mark (files saved by some Windows editors) is not SQL; PostgreSQL
+        // would read it as part of the first keyword.
+        int pos = m_text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
         int batch_bytes = 0;
         while (pos < size) {
             const std::size_t tokens_before = m_tokens.size();
@@ -130,7 +163,16 @@ public:
                 m_tokens.resize(tokens_before);
                 flush();
                 batch_bytes = 0;
-                report_nul(piece);
+                report_piece_error(piece, std::string(k_nul_message), piece.nul_offset);
+                continue;
+            }
+            const int overlong = overlong_operator_chain(
+                m_text, std::span<const Token>(m_tokens).subspan(tokens_before));
+            if (overlong >= 0) {
+                m_tokens.resize(tokens_before);
+                flush();
+                batch_bytes = 0;
+                report_piece_error(piece, overlong_message(), overlong);
                 continue;
             }
             m_batch.push_back(piece);
@@ -153,12 +195,12 @@ private:
         return {tokens.front().begin, tokens.back().end};
     }
 
-    void report_nul(const Piece& piece) {
+    void report_piece_error(const Piece& piece, std::string message, int offset) {
         std::vector<Token> tokens;
         ParsedStatement parsed;
         ParseError error;
-        error.message = std::string(k_nul_message);
-        error.offset = piece.nul_offset;
+        error.message = std::move(message);
+        error.offset = offset;
         error.statement_span = trimmed(piece.begin, piece.end, tokens);
         if (!error.statement_span.valid() || error.statement_span.begin == error.statement_span.end) {
             error.statement_span = {piece.begin, piece.end};
@@ -254,10 +296,16 @@ private:
 };
 
 // Copies `sql` for libpg_query, which needs a C string; an embedded NUL is an error.
+// A text that would overflow libpg_query's stack is refused too (see k_max_operator_chain).
 std::expected<std::string, ParseError> c_string(std::string_view sql) {
     if (const auto nul = sql.find('\0'); nul != std::string_view::npos) {
         return std::unexpected(ParseError{std::string(k_nul_message), static_cast<int>(nul),
                                           {0, static_cast<int>(sql.size())}});
+    }
+    std::vector<Token> tokens;
+    detail::tokenize(sql, 0, static_cast<int>(sql.size()), tokens);
+    if (const int overlong = overlong_operator_chain(sql, tokens); overlong >= 0) {
+        return std::unexpected(ParseError{overlong_message(), overlong, {0, static_cast<int>(sql.size())}});
     }
     return std::string(sql);
 }

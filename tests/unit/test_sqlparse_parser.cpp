@@ -86,6 +86,14 @@ TEST_CASE("parse_script") {
         CHECK(result[200].error->offset == offset_of(sql, "WHERE"));
         CHECK(text_of(sql, result[250].statement->span) == "SELECT 49");
     }
+    SUBCASE("a UTF-8 byte order mark at the start is skipped") {
+        const std::string sql = "\xEF\xBB\xBFSELECT 1; SELECT 2";
+        const auto result = parse_script(sql);
+        REQUIRE(result.size() == 2);
+        REQUIRE(result[0].statement.has_value());
+        CHECK(result[0].statement->span.begin == 3);
+        CHECK(text_of(sql, result[0].statement->span) == "SELECT 1");
+    }
     SUBCASE("empty text, blanks and comments give no statement") {
         CHECK(parse_script("").empty());
         CHECK(parse_script("  \n -- only a comment\n /* and another */ ;;").empty());
@@ -176,6 +184,36 @@ TEST_CASE("parse_script") {
         REQUIRE(predicates.size() == 1);
         CHECK(predicates[0].op == "IN");
         CHECK(predicates[0].operand.list_length > 1000000);
+    }
+    SUBCASE("an operator chain deep enough to overflow libpg_query is refused, not a crash") {
+        std::string sql = "SELECT 1;\nSELECT a";
+        for (int i = 0; i < 200000; ++i) {
+            sql += " || a";
+        }
+        sql += " FROM t;\nSELECT 3";
+        const auto result = parse_script(sql);
+        REQUIRE(result.size() == 3);
+        REQUIRE(result[1].error.has_value());
+        CHECK(result[1].error->message == "expression too deeply nested: more than 10000 chained operators");
+        CHECK(result[1].error->offset == static_cast<int>(std::string("SELECT 1;\nSELECT a").size()) + 10000 * 5 + 1);
+        CHECK(result[2].statement.has_value());
+        const auto fp = fingerprint(sql.substr(10));
+        REQUIRE_FALSE(fp.has_value());
+        CHECK(fp.error().message == "expression too deeply nested: more than 10000 chained operators");
+    }
+    SUBCASE("long AND chains and 2,000 nested parentheses still parse") {
+        std::string ands = "SELECT 1 FROM t WHERE a0 = 1";
+        for (int i = 1; i < 30000; ++i) {
+            ands += " AND a" + std::to_string(i) + " = 1";
+        }
+        auto result = parse_script(ands);
+        REQUIRE(result.size() == 1);
+        REQUIRE(result[0].statement.has_value());
+        CHECK(result[0].statement->query.predicates.size() == 30000);
+        const std::string parens = "SELECT " + std::string(2000, '(') + "1" + std::string(2000, ')');
+        result = parse_script(parens);
+        REQUIRE(result.size() == 1);
+        CHECK(result[0].statement.has_value());
     }
     SUBCASE("the streaming form yields the same statements in order") {
         const std::string sql = "SELECT 1; SELECT FROM; SELECT 3";
