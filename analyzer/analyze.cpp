@@ -1,10 +1,11 @@
 // The analyze driver: parses the workload's statements, runs the lint rules on each, the
-// existing-index checks and the health checks, and ranks findings by the measured time of
+// index advisor, the existing-index checks and the health checks, and ranks findings by the measured time of
 // the statement they concern.
 #include "analyzer/analyze.hpp"
 
 #include "analyzer/existing_indexes.hpp"
 #include "analyzer/health.hpp"
+#include "analyzer/index_advisor.hpp"
 #include "analyzer/rule.hpp"
 #include "analyzer/schema.hpp"
 #include "sqlparse/parser.hpp"
@@ -97,7 +98,6 @@ void lint_statement(const ParsedWorkloadStatement& statement, const Schema& sche
 } // namespace
 
 AnalyzeResult analyze(const Workload& workload, Planner* planner, const AnalyzeOptions& options) {
-    (void)options;
     AnalyzeResult result;
     const Schema schema = schema_from_catalog(workload);
     const std::int64_t limit = track_size(workload);
@@ -122,7 +122,14 @@ AnalyzeResult analyze(const Workload& workload, Planner* planner, const AnalyzeO
         parsed.push_back(std::move(entry));
     }
 
-    std::vector<Finding> recommendations;
+    AdvisorResult advice = advise_indexes(workload, parsed, planner, options);
+    // The health checks tie a statement's reads to the index that removes them.
+    const std::vector<Finding> recommendations = advice.findings;
+    append(result.findings, std::move(advice.findings));
+    for (ReportSection& section : advice.sections) result.sections.push_back(std::move(section));
+    for (std::string& note : advice.notes) result.notes.push_back(std::move(note));
+    result.partial = advice.partial;
+
     append(result.findings, check_existing_indexes(workload));
     HealthResult health = check_health(workload, recommendations);
     append(result.findings, std::move(health.findings));
@@ -133,6 +140,10 @@ AnalyzeResult analyze(const Workload& workload, Planner* planner, const AnalyzeO
     result.stats.emplace_back("statements_analyzed", static_cast<std::int64_t>(parsed.size()));
     result.stats.emplace_back("utility_statements", utility);
     result.stats.emplace_back("unparsable_statements", unparsable_count);
+    result.stats.emplace_back("statements_planned", static_cast<std::int64_t>(advice.statements_planned));
+    result.stats.emplace_back("statements_not_planned", static_cast<std::int64_t>(advice.statements_failed));
+    result.stats.emplace_back("index_candidates", static_cast<std::int64_t>(advice.candidates));
+    result.stats.emplace_back("recommendations_verified", advice.verified);
     result.stats.emplace_back("planner_calls",
                               static_cast<std::int64_t>(planner ? planner->planner_calls() : 0));
     result.stats.emplace_back(

@@ -16,13 +16,12 @@
 // Exit status: 0 when both targets are met, 1 when not, 2 on a usage or setup error.
 #include "analyzer/plan/plan_analysis.hpp"
 
-#include <fmt/format.h>
-
 #include <chrono>
-#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
+#include <fmt/format.h>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -53,24 +52,22 @@ struct Random {
 };
 
 void buffers_json(std::string& out, const std::string& pad, std::int64_t hit, std::int64_t read) {
-    out += fmt::format(
-        "{0}\"Shared Hit Blocks\": {1},\n{0}\"Shared Read Blocks\": {2},\n"
-        "{0}\"Shared Dirtied Blocks\": 0,\n{0}\"Shared Written Blocks\": 0,\n"
-        "{0}\"Local Hit Blocks\": 0,\n{0}\"Local Read Blocks\": 0,\n"
-        "{0}\"Local Dirtied Blocks\": 0,\n{0}\"Local Written Blocks\": 0,\n"
-        "{0}\"Temp Read Blocks\": 0,\n{0}\"Temp Written Blocks\": 0,\n"
-        "{0}\"I/O Read Time\": {3:.3f},\n{0}\"I/O Write Time\": 0.000,\n"
-        "{0}\"Temp I/O Read Time\": 0.000,\n{0}\"Temp I/O Write Time\": 0.000",
-        pad, hit, read, static_cast<double>(read) * 0.01);
+    out += fmt::format("{0}\"Shared Hit Blocks\": {1},\n{0}\"Shared Read Blocks\": {2},\n"
+                       "{0}\"Shared Dirtied Blocks\": 0,\n{0}\"Shared Written Blocks\": 0,\n"
+                       "{0}\"Local Hit Blocks\": 0,\n{0}\"Local Read Blocks\": 0,\n"
+                       "{0}\"Local Dirtied Blocks\": 0,\n{0}\"Local Written Blocks\": 0,\n"
+                       "{0}\"Temp Read Blocks\": 0,\n{0}\"Temp Written Blocks\": 0,\n"
+                       "{0}\"I/O Read Time\": {3:.3f},\n{0}\"I/O Write Time\": 0.000,\n"
+                       "{0}\"Temp I/O Read Time\": 0.000,\n{0}\"Temp I/O Write Time\": 0.000",
+                       pad, hit, read, static_cast<double>(read) * 0.01);
 }
 
 void node_head_json(std::string& out, const std::string& pad, std::string_view type,
                     std::string_view relationship, double cost, double rows, double time,
                     double actual_rows) {
-    out += fmt::format(
-        "{0}\"Node Type\": \"{1}\",\n{0}\"Parent Relationship\": \"{2}\",\n"
-        "{0}\"Parallel Aware\": false,\n{0}\"Async Capable\": false,\n",
-        pad, type, relationship);
+    out += fmt::format("{0}\"Node Type\": \"{1}\",\n{0}\"Parent Relationship\": \"{2}\",\n"
+                       "{0}\"Parallel Aware\": false,\n{0}\"Async Capable\": false,\n",
+                       pad, type, relationship);
     out += fmt::format(
         "{0}\"Startup Cost\": 0.00,\n{0}\"Total Cost\": {1:.2f},\n{0}\"Plan Rows\": {2:.0f},\n"
         "{0}\"Plan Width\": 48,\n{0}\"Actual Startup Time\": 0.010,\n"
@@ -96,10 +93,11 @@ void member_json(std::string& out, int i, Random& random) {
     buffers_json(out, p1, 900, 120);
     out += fmt::format(",\n{}\"Plans\": [\n{}{{\n", p1, std::string(12, ' '));
     node_head_json(out, p2, "Seq Scan", "Outer", 4000, rows, scan_ms, rows);
-    out += fmt::format("{0}\"Relation Name\": \"orders_p{1}\",\n{0}\"Alias\": \"o_{1}\",\n"
-                       "{0}\"Filter\": \"((status = 'lost'::text) AND (amount > '{2}'::numeric))\",\n"
-                       "{0}\"Rows Removed by Filter\": {3:.0f},\n",
-                       p2, i, i % 1000, removed);
+    out +=
+        fmt::format("{0}\"Relation Name\": \"orders_p{1}\",\n{0}\"Alias\": \"o_{1}\",\n"
+                    "{0}\"Filter\": \"((status = 'lost'::text) AND (amount > '{2}'::numeric))\",\n"
+                    "{0}\"Rows Removed by Filter\": {3:.0f},\n",
+                    p2, i, i % 1000, removed);
     buffers_json(out, p2, 800, 100);
     out += fmt::format("\n{0}}},\n{0}{{\n", std::string(12, ' '));
     node_head_json(out, p2, "Hash", "Inner", 300, 1000, hash_ms, 1000);
@@ -110,7 +108,8 @@ void member_json(std::string& out, int i, Random& random) {
     buffers_json(out, p2, 100, 20);
     out += fmt::format(",\n{}\"Plans\": [\n{}{{\n", p2, std::string(16, ' '));
     node_head_json(out, p3, "Seq Scan", "Outer", 300, 1000, hash_ms * 0.6, 1000);
-    out += fmt::format("{0}\"Relation Name\": \"customers_p{1}\",\n{0}\"Alias\": \"c_{1}\",\n", p3, i);
+    out +=
+        fmt::format("{0}\"Relation Name\": \"customers_p{1}\",\n{0}\"Alias\": \"c_{1}\",\n", p3, i);
     buffers_json(out, p3, 100, 20);
     out += fmt::format("\n{}}}\n{}]\n{}}}\n{}]\n{}}}", std::string(16, ' '), p2,
                        std::string(12, ' '), p1, std::string(8, ' '));
@@ -157,17 +156,21 @@ std::string generate_text(double target_mb, int& members) {
         const double removed = std::floor(random.uniform(5000, 50000));
         const int i = members++;
         out += fmt::format(
-            "   ->  Hash Join  (cost=0.00..5000.00 rows={0:.0f} width=48) (actual time=0.010..{1:.3f} rows={0:.0f} loops=1)\n"
+            "   ->  Hash Join  (cost=0.00..5000.00 rows={0:.0f} width=48) (actual "
+            "time=0.010..{1:.3f} rows={0:.0f} loops=1)\n"
             "         Hash Cond: (o_{2}.customer_id = c_{2}.id)\n"
             "         Buffers: shared hit=900 read=120\n"
-            "         ->  Seq Scan on orders_p{2} o_{2}  (cost=0.00..4000.00 rows={0:.0f} width=48) (actual time=0.010..{3:.3f} rows={0:.0f} loops=1)\n"
+            "         ->  Seq Scan on orders_p{2} o_{2}  (cost=0.00..4000.00 rows={0:.0f} "
+            "width=48) (actual time=0.010..{3:.3f} rows={0:.0f} loops=1)\n"
             "               Filter: ((status = 'lost'::text) AND (amount > '{4}'::numeric))\n"
             "               Rows Removed by Filter: {5:.0f}\n"
             "               Buffers: shared hit=800 read=100\n"
-            "         ->  Hash  (cost=300.00..300.00 rows=1000 width=48) (actual time=0.010..{6:.3f} rows=1000 loops=1)\n"
+            "         ->  Hash  (cost=300.00..300.00 rows=1000 width=48) (actual "
+            "time=0.010..{6:.3f} rows=1000 loops=1)\n"
             "               Buckets: 1024  Batches: 1  Memory Usage: 72kB\n"
             "               Buffers: shared hit=100 read=20\n"
-            "               ->  Seq Scan on customers_p{2} c_{2}  (cost=0.00..300.00 rows=1000 width=48) (actual time=0.010..{7:.3f} rows=1000 loops=1)\n"
+            "               ->  Seq Scan on customers_p{2} c_{2}  (cost=0.00..300.00 rows=1000 "
+            "width=48) (actual time=0.010..{7:.3f} rows=1000 loops=1)\n"
             "                     Buffers: shared hit=100 read=20\n",
             rows, scan_ms + hash_ms + 1, i, scan_ms, i % 1000, removed, hash_ms, hash_ms * 0.6);
     }
@@ -199,7 +202,8 @@ ChildResult measure(const std::string& path) {
     const std::clock_t cpu_before_parse = std::clock();
     auto plan = parse_plan(text);
     const auto parsed = std::chrono::steady_clock::now();
-    result.parse_cpu_seconds = static_cast<double>(std::clock() - cpu_before_parse) / CLOCKS_PER_SEC;
+    result.parse_cpu_seconds =
+        static_cast<double>(std::clock() - cpu_before_parse) / CLOCKS_PER_SEC;
     if (plan) {
         const auto findings = check_plan(*plan, path);
         const auto hot = hot_nodes(*plan, 5);
@@ -214,8 +218,8 @@ ChildResult measure(const std::string& path) {
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
     result.peak_rss_kb = usage.ru_maxrss;
-    result.cpu_seconds = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
-                         + static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+    result.cpu_seconds = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
     return result;
 }
 
@@ -237,7 +241,8 @@ int main(int argc, char** argv) {
         } else if (arg == "--generate-only") {
             generate_only = true;
         } else {
-            std::fprintf(stderr, "usage: plan_bench [--mb N] [--format json|text] [--keep FILE] [--generate-only]\n");
+            std::fprintf(stderr, "usage: plan_bench [--mb N] [--format json|text] [--keep FILE] "
+                                 "[--generate-only]\n");
             return 2;
         }
     }
@@ -269,7 +274,8 @@ int main(int argc, char** argv) {
     }
     const double file_mb = static_cast<double>(plan.size()) / (1024.0 * 1024.0);
     if (generate_only) {
-        std::printf("plan_bench: wrote %s (%.1f MB, %d Append members)\n", path.c_str(), file_mb, members);
+        std::printf("plan_bench: wrote %s (%.1f MB, %d Append members)\n", path.c_str(), file_mb,
+                    members);
         return 0;
     }
     // Give the generator's memory back before forking so the child starts small.
@@ -310,8 +316,8 @@ int main(int argc, char** argv) {
     double load[1] = {0};
     const bool has_load = getloadavg(load, 1) == 1;
     const bool small = peak_mb < 10.0 * file_mb;
-    std::printf("plan_bench: %s plan of %.1f MB, %d Append members, %zu nodes\n",
-                format.c_str(), file_mb, members, result.nodes);
+    std::printf("plan_bench: %s plan of %.1f MB, %d Append members, %zu nodes\n", format.c_str(),
+                file_mb, members, result.nodes);
     std::printf("read + parse + analyze: %.3f s wall, %.3f s CPU; %.1f MB/s wall, %.1f MB/s CPU; "
                 "%zu findings\n",
                 result.seconds, result.cpu_seconds, file_mb / result.seconds,
@@ -321,7 +327,8 @@ int main(int argc, char** argv) {
                 result.seconds - result.read_seconds - result.parse_seconds);
     std::printf("peak RSS: %.1f MB (%.1fx the file)\n", peak_mb, peak_mb / file_mb);
     if (has_load) {
-        std::printf("load average (1 min): %.2f on %ld cores\n", load[0], sysconf(_SC_NPROCESSORS_ONLN));
+        std::printf("load average (1 min): %.2f on %ld cores\n", load[0],
+                    sysconf(_SC_NPROCESSORS_ONLN));
     }
     std::printf("targets (< 2 s of CPU, < 10x the file): %s\n", fast && small ? "met" : "NOT met");
     return fast && small ? 0 : 1;

@@ -5,6 +5,7 @@
 #include "analyzer/analyze.hpp"
 #include "analyzer/health.hpp"
 #include "db/connection.hpp"
+#include "db/live_planner.hpp"
 #include "db/plan_capture.hpp"
 #include "db/workload_reader.hpp"
 #include "reports/report.hpp"
@@ -96,7 +97,10 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
     }
 
     progress(fmt::format("analyzing {} statements", workload->statements.size()));
-    analyzer::AnalyzeResult result = analyzer::analyze(*workload, nullptr, options);
+    // The planner shares the read-only session; the advisor decides from --hypopg and
+    // supports_hypothetical() whether to cost with hypothetical indexes.
+    db::LivePlanner planner(connection->handle());
+    analyzer::AnalyzeResult result = analyzer::analyze(*workload, &planner, options);
     if (args.analyze_plans && !result.partial) {
         // Executes the top SELECTs under EXPLAIN ANALYZE, each in a rolled-back read-only
         // transaction (db/plan_capture.cpp), and feeds the plans through the plan rules.

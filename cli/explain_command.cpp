@@ -7,11 +7,10 @@
 #include "reports/report.hpp"
 
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
-
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fmt/format.h>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -35,15 +34,18 @@ std::string read_all(const std::string& path, std::istream& in) {
     }
     std::error_code ignored;
     if (std::filesystem::is_directory(path, ignored)) {
-        throw RunError(fmt::format("cannot read '{}': {}", path, std::strerror(EISDIR)), k_exit_runtime);
+        throw RunError(fmt::format("cannot read '{}': {}", path, std::strerror(EISDIR)),
+                       k_exit_runtime);
     }
     std::ifstream file(path, std::ios::binary);
     if (!file) {
-        throw RunError(fmt::format("cannot read '{}': {}", path, std::strerror(errno)), k_exit_runtime);
+        throw RunError(fmt::format("cannot read '{}': {}", path, std::strerror(errno)),
+                       k_exit_runtime);
     }
     text << file.rdbuf();
     if (file.bad()) {
-        throw RunError(fmt::format("cannot read '{}': {}", path, std::strerror(errno)), k_exit_runtime);
+        throw RunError(fmt::format("cannot read '{}': {}", path, std::strerror(errno)),
+                       k_exit_runtime);
     }
     return std::move(text).str();
 }
@@ -66,7 +68,8 @@ reports::Report make_report(const std::string& file, const analyzer::plan::PlanA
     report.source.files = {file};
     report.stats.emplace_back("statements", static_cast<std::int64_t>(plan.statements.size()));
     report.stats.emplace_back("nodes", static_cast<std::int64_t>(plan.nodes.size()));
-    report.stats.emplace_back("format", std::string(plan.format == analyzer::plan::PlanFormat::json ? "json" : "text"));
+    report.stats.emplace_back(
+        "format", std::string(plan.format == analyzer::plan::PlanFormat::json ? "json" : "text"));
     report.stats.emplace_back("analyzed", plan.analyzed);
     if (plan.has_timing) {
         report.stats.emplace_back("total_ms", plan.total_ms());
@@ -84,7 +87,8 @@ reports::Report make_report(const std::string& file, const analyzer::plan::PlanA
     }
     report.findings = analysis.findings;
     for (const analyzer::plan::HotNode& hot : analysis.hot_nodes) {
-        report.hot_nodes.push_back({hot.path, hot.node_type, hot.relation, hot.exclusive_ms, hot.share});
+        report.hot_nodes.push_back(
+            {hot.path, hot.node_type, hot.relation, hot.exclusive_ms, hot.share});
     }
     bool buffers = false;
     for (const analyzer::plan::PlanNode& node : plan.nodes) {
@@ -110,13 +114,15 @@ reports::Report make_report(const std::string& file, const analyzer::plan::PlanA
 
 Action configure_explain(CLI::App& subcommand) {
     auto options = std::make_shared<ExplainOptions>();
-    subcommand.add_option("PLAN", options->file,
-                          "EXPLAIN output in JSON or text format; '-' for standard input")
+    subcommand
+        .add_option("PLAN", options->file,
+                    "EXPLAIN output in JSON or text format; '-' for standard input")
         ->required();
     subcommand.add_option("--format", options->format, "Output format")
         ->check(CLI::IsMember({"text", "json"}));
-    subcommand.add_option("--fail-on", options->fail_on,
-                          "Exit 1 when a finding has at least this severity")
+    subcommand
+        .add_option("--fail-on", options->fail_on,
+                    "Exit 1 when a finding has at least this severity")
         ->check(CLI::IsMember({"info", "warning", "error"}));
     subcommand.add_option("-o,--output", options->output, "Write the report to FILE");
     return [options](Io& io) -> int {
@@ -129,15 +135,17 @@ Action configure_explain(CLI::App& subcommand) {
         const std::string rendered =
             options->format == "json"
                 ? reports::render_json(report)
-                : reports::render_text(report, {io.out_is_terminal && !io.no_color && options->output.empty()});
+                : reports::render_text(
+                      report, {io.out_is_terminal && !io.no_color && options->output.empty()});
         if (options->output.empty()) {
             io.out << rendered;
         } else {
             std::ofstream out(options->output, std::ios::binary | std::ios::trunc);
             out << rendered;
             if (!out) {
-                throw RunError(fmt::format("cannot write '{}': {}", options->output, std::strerror(errno)),
-                               k_exit_runtime);
+                throw RunError(
+                    fmt::format("cannot write '{}': {}", options->output, std::strerror(errno)),
+                    k_exit_runtime);
             }
         }
         const auto fail_on = analyzer::parse_severity(options->fail_on);

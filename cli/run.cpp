@@ -37,13 +37,19 @@ int run(int argc, const char* const* argv, std::istream& in, std::ostream& out,
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        // CLI11 prints help and version through exit(); route its text to our streams.
-        const int code = e.get_exit_code();
-        if (code == static_cast<int>(CLI::ExitCodes::Success)) {
+        // --help and --version arrive as "errors" with CLI11's success code; CLI11 prints the
+        // help of the subcommand they were given to.
+        if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
             app.exit(e, out, err);
             return k_exit_ok;
         }
-        app.exit(e, out, err);
+        // Every other parse error is a usage error (exit 2), whatever CLI11's own code.
+        std::string usage = "dbadvise";
+        for (const CLI::App* sub : app.get_subcommands()) {
+            usage += " " + sub->get_name();
+        }
+        err << "dbadvise: error: " << e.what() << '\n'
+            << "Run '" << usage << " --help' for usage.\n";
         return k_exit_usage;
     }
     Io io{in, out, err, out.rdbuf() == std::cout.rdbuf() && isatty(STDOUT_FILENO) != 0,

@@ -197,6 +197,11 @@ DbError Connection::error_from(std::string_view what, pg_result* result) const {
     } else {
         error.kind = error.sqlstate == "42501" ? DbError::Kind::permission : DbError::Kind::query;
         error.message = fmt::format("{} failed: {}", what, reason);
+        // 55P03: lock_timeout expired. Index definitions and the planner need ACCESS SHARE
+        // locks, which wait behind a migration's ACCESS EXCLUSIVE lock.
+        if (error.sqlstate == "55P03")
+            error.message += " (another session holds an exclusive lock on a table, such as a "
+                             "running migration; run dbadvise again when it has finished)";
     }
     return error;
 }

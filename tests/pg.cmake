@@ -102,6 +102,18 @@ dbadvise_pg_test(pg_fault_hypopg_required ${DBADVISE_PG_EXPECT} --code 3
   --stderr "^dbadvise: error: --hypopg require: the hypopg extension is not installed in database \"nohypo\": install the server package \\(Debian: postgresql-15-hypopg\\) and run `CREATE EXTENSION hypopg.`"
   -- ${dbadvise_bin} analyze --dsn @DSN:nohypo@ --hypopg require)
 dbadvise_pg_test(pg_fault_not_preloaded ${DBADVISE_PG_DIR}/not_preloaded ${dbadvise_bin})
+if(EXISTS ${PROJECT_SOURCE_DIR}/reports/json_report.cpp)
+  dbadvise_pg_test(pg_fault_server_stops ${DBADVISE_PG_DIR}/server_stops ${dbadvise_bin} --check-json)
+else()
+  dbadvise_pg_test(pg_fault_server_stops ${DBADVISE_PG_DIR}/server_stops ${dbadvise_bin})
+endif()
+
+# A statement on a table dropped since it ran, and one on another session's temporary table,
+# are reported (the JSON check below holds the server's messages); the run goes on.
+dbadvise_pg_test(pg_fault_statement_no_longer_plans ${DBADVISE_PG_EXPECT}
+  --stdout "Statement could not be planned"
+  --stdout "Unused index events_2025b_at_idx"
+  -- ${dbadvise_bin} analyze --dsn @DSN:faults@)
 
 # The faults database: quoted identifiers, other schemas, a partitioned table (its parent's
 # index has no counters of its own), utility statements, a statement longer than
@@ -141,5 +153,7 @@ if(EXISTS ${PROJECT_SOURCE_DIR}/reports/json_report.cpp)
     --stdout "Unused index events_2025b_at_idx on events_2025b"
     --no-stdout "Unused index events_at_idx "
     --no-stdout "parse-error"
+    --stdout "relation .{1,2}gone.{1,2} does not exist"
+    --stdout "relation .{1,2}scratch.{1,2} does not exist"
     -- ${dbadvise_bin} analyze --dsn @DSN:faults@ --format json)
 endif()

@@ -30,6 +30,8 @@ constexpr double k_cpu_index_tuple = 0.005;
 // Without a value the planner assumes a range predicate keeps a third of the rows; the advisor
 // assumes the narrow ranges applications ask for (a day out of years).
 constexpr double k_range_selectivity = 0.01;
+// LIMIT values are parameters in normalized text; a page of results is the usual size.
+constexpr double k_assumed_limit = 10;
 
 std::string unquoted_key(std::string key) {
     if (key.ends_with(" DESC")) {
@@ -144,7 +146,20 @@ std::expected<Costing, CostError> SelectivityCostModel::cost(const StatementSetu
                 continue;
             }
             if (serves_order) {
-                fetched = std::min(fetched, 100.0);
+                // Reading in ORDER BY order stops after LIMIT matches: with the filters the
+                // index does not serve keeping a share s of the rows, about limit / s entries
+                // are read (the planner's own early-exit estimate).
+                double unserved = 1.0;
+                for (const std::string& column : use.equality) {
+                    unserved *= equality_selectivity(m_workload, table, column);
+                }
+                for (std::size_t r = 0; r < use.range.size(); ++r) {
+                    unserved *= k_range_selectivity;
+                }
+                if (!use.expressions.empty()) {
+                    unserved *= 0.005;
+                }
+                fetched = std::min(fetched, std::min(rows, k_assumed_limit / std::max(unserved, 1.0 / rows)));
             }
             // Heap fetches follow the table's physical order as closely as pg_stats'
             // correlation says: like cost_index(), interpolate between one random page per row

@@ -150,10 +150,18 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
             }
         }
     }
-    auto effective = [&](const StatementSetup& statement, const Costing& costing) {
-        const Costing& base = result.baseline[statement.id];
+    auto risky_set = [&](const StatementSetup& statement, const Costing& costing, std::size_t i) {
         const std::set<std::string>& risky = early_exit[statement.id];
-        if (risky.empty() || costing.per_set.size() != base.per_set.size() ||
+        return i < costing.used_per_set.size() &&
+               std::any_of(costing.used_per_set[i].begin(), costing.used_per_set[i].end(),
+                           [&](const std::string& key) { return risky.contains(key); });
+    };
+    // The cost of `costing` with half of every early-exit saving taken back. The saving is
+    // measured from `reference` (the configuration before the step) where that plan did not
+    // itself rely on early exit, else from the baseline.
+    auto effective = [&](const StatementSetup& statement, const Costing& costing, const Costing* reference) {
+        const Costing& base = result.baseline[statement.id];
+        if (early_exit[statement.id].empty() || costing.per_set.size() != base.per_set.size() ||
             costing.used_per_set.size() != costing.per_set.size()) {
             return costing.cost;
         }
@@ -165,10 +173,15 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
         double weights = 0;
         for (std::size_t i = 0; i < costing.per_set.size() && i < sets.size(); ++i) {
             double cost = costing.per_set[i];
-            const bool uses_risky = std::any_of(costing.used_per_set[i].begin(), costing.used_per_set[i].end(),
-                                                [&](const std::string& key) { return risky.contains(key); });
-            if (uses_risky && base.per_set[i] > cost) {
-                cost += k_early_exit_discount * (base.per_set[i] - cost);
+            if (risky_set(statement, costing, i)) {
+                double from = base.per_set[i];
+                if (reference && reference->per_set.size() == costing.per_set.size() &&
+                    !risky_set(statement, *reference, i)) {
+                    from = std::min(from, reference->per_set[i]);
+                }
+                if (from > cost) {
+                    cost += k_early_exit_discount * (from - cost);
+                }
             }
             total += sets[i].weight * cost;
             weights += sets[i].weight;
@@ -235,10 +248,10 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
                     }
                     continue;
                 }
-                const double saved = weight[statement.id] * (effective(statement, current[statement.id]) -
-                                                             effective(statement, *costing));
+                const double saved = weight[statement.id] * (effective(statement, current[statement.id], nullptr) -
+                                                             effective(statement, *costing, &current[statement.id]));
                 benefit += saved;
-                touched += weight[statement.id] * effective(statement, current[statement.id]);
+                touched += weight[statement.id] * effective(statement, current[statement.id], nullptr);
                 if (saved > 0 && costing->used.contains(canonical(candidate.spec))) {
                     used = true;
                 }

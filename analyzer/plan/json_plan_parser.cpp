@@ -2,13 +2,12 @@
 // model directly, without a DOM several times the size of the text.
 #include "analyzer/plan/plan_model.hpp"
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <fmt/format.h>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <unordered_map>
 
 namespace dbadvise::analyzer::plan {
@@ -17,16 +16,65 @@ namespace {
 // The keys of a plan node that the model keeps. Everything else ("Output", "Workers",
 // "WAL Records", fields of newer servers) is skipped.
 enum class Field {
-    node_type, parent_relationship, subplan_name, relation, schema, alias, index_name, cte_name,
-    function_name, join_type, strategy, partial_mode, scan_direction, parallel_aware,
-    startup_cost, total_cost, plan_rows, plan_width, actual_startup, actual_total, actual_rows,
-    actual_loops, shared_hit, shared_read, shared_dirtied, shared_written, local_hit,
-    local_read, local_dirtied, local_written, temp_read, temp_written, io_read, io_write,
-    temp_io_read, temp_io_write, sort_method, sort_space_used, sort_space_type, hash_buckets,
-    original_hash_buckets, hash_batches, original_hash_batches, peak_memory, disk_usage,
-    removed_by_filter, removed_by_join_filter, removed_by_recheck, heap_fetches, exact_blocks,
-    lossy_blocks, workers_planned, workers_launched, filter, index_cond, recheck_cond,
-    hash_cond, merge_cond, join_filter,
+    node_type,
+    parent_relationship,
+    subplan_name,
+    relation,
+    schema,
+    alias,
+    index_name,
+    cte_name,
+    function_name,
+    join_type,
+    strategy,
+    partial_mode,
+    scan_direction,
+    parallel_aware,
+    startup_cost,
+    total_cost,
+    plan_rows,
+    plan_width,
+    actual_startup,
+    actual_total,
+    actual_rows,
+    actual_loops,
+    shared_hit,
+    shared_read,
+    shared_dirtied,
+    shared_written,
+    local_hit,
+    local_read,
+    local_dirtied,
+    local_written,
+    temp_read,
+    temp_written,
+    io_read,
+    io_write,
+    temp_io_read,
+    temp_io_write,
+    sort_method,
+    sort_space_used,
+    sort_space_type,
+    hash_buckets,
+    original_hash_buckets,
+    hash_batches,
+    original_hash_batches,
+    peak_memory,
+    disk_usage,
+    removed_by_filter,
+    removed_by_join_filter,
+    removed_by_recheck,
+    heap_fetches,
+    exact_blocks,
+    lossy_blocks,
+    workers_planned,
+    workers_launched,
+    filter,
+    index_cond,
+    recheck_cond,
+    hash_cond,
+    merge_cond,
+    join_filter,
 };
 
 const std::unordered_map<std::string_view, Field>& node_fields() {
@@ -100,76 +148,184 @@ const std::unordered_map<std::string_view, Field>& node_fields() {
 
 std::string* text_field(PlanNode& node, Field field) {
     switch (field) {
-    case Field::node_type: return &node.node_type;
-    case Field::parent_relationship: return &node.parent_relationship;
-    case Field::subplan_name: return &node.subplan_name;
-    case Field::relation: return &node.relation;
-    case Field::schema: return &node.schema;
-    case Field::alias: return &node.alias;
-    case Field::index_name: return &node.index_name;
-    case Field::cte_name: return &node.cte_name;
-    case Field::function_name: return &node.function_name;
-    case Field::join_type: return &node.join_type;
-    case Field::strategy: return &node.strategy;
-    case Field::partial_mode: return &node.partial_mode;
-    case Field::scan_direction: return &node.scan_direction;
-    case Field::sort_method: return &node.sort_method;
-    case Field::sort_space_type: return &node.sort_space_type;
-    case Field::filter: return &node.filter;
-    case Field::index_cond: return &node.index_cond;
-    case Field::recheck_cond: return &node.recheck_cond;
-    case Field::hash_cond: return &node.hash_cond;
-    case Field::merge_cond: return &node.merge_cond;
-    case Field::join_filter: return &node.join_filter;
-    default: return nullptr;
+    case Field::node_type:
+        return &node.node_type;
+    case Field::parent_relationship:
+        return &node.parent_relationship;
+    case Field::subplan_name:
+        return &node.subplan_name;
+    case Field::relation:
+        return &node.relation;
+    case Field::schema:
+        return &node.schema;
+    case Field::alias:
+        return &node.alias;
+    case Field::index_name:
+        return &node.index_name;
+    case Field::cte_name:
+        return &node.cte_name;
+    case Field::function_name:
+        return &node.function_name;
+    case Field::join_type:
+        return &node.join_type;
+    case Field::strategy:
+        return &node.strategy;
+    case Field::partial_mode:
+        return &node.partial_mode;
+    case Field::scan_direction:
+        return &node.scan_direction;
+    case Field::sort_method:
+        return &node.sort_method;
+    case Field::sort_space_type:
+        return &node.sort_space_type;
+    case Field::filter:
+        return &node.filter;
+    case Field::index_cond:
+        return &node.index_cond;
+    case Field::recheck_cond:
+        return &node.recheck_cond;
+    case Field::hash_cond:
+        return &node.hash_cond;
+    case Field::merge_cond:
+        return &node.merge_cond;
+    case Field::join_filter:
+        return &node.join_filter;
+    default:
+        return nullptr;
     }
 }
 
 void set_number(PlanNode& node, Field field, double value) {
     const auto whole = static_cast<std::int64_t>(value);
     switch (field) {
-    case Field::startup_cost: node.startup_cost = value; break;
-    case Field::total_cost: node.total_cost = value; break;
-    case Field::plan_rows: node.plan_rows = value; break;
-    case Field::plan_width: node.plan_width = whole; break;
-    case Field::actual_startup: node.actual_startup_ms = value; node.has_timing = true; break;
-    case Field::actual_total: node.actual_total_ms = value; node.has_timing = true; break;
-    case Field::actual_rows: node.actual_rows = value; node.has_actual = true; break;
+    case Field::startup_cost:
+        node.startup_cost = value;
+        break;
+    case Field::total_cost:
+        node.total_cost = value;
+        break;
+    case Field::plan_rows:
+        node.plan_rows = value;
+        break;
+    case Field::plan_width:
+        node.plan_width = whole;
+        break;
+    case Field::actual_startup:
+        node.actual_startup_ms = value;
+        node.has_timing = true;
+        break;
+    case Field::actual_total:
+        node.actual_total_ms = value;
+        node.has_timing = true;
+        break;
+    case Field::actual_rows:
+        node.actual_rows = value;
+        node.has_actual = true;
+        break;
     case Field::actual_loops:
         node.actual_loops = value;
         node.has_actual = true;
         node.never_executed = value == 0;
         break;
-    case Field::shared_hit: node.buffers.shared.hit = whole; node.has_buffers = true; break;
-    case Field::shared_read: node.buffers.shared.read = whole; node.has_buffers = true; break;
-    case Field::shared_dirtied: node.buffers.shared.dirtied = whole; node.has_buffers = true; break;
-    case Field::shared_written: node.buffers.shared.written = whole; node.has_buffers = true; break;
-    case Field::local_hit: node.buffers.local.hit = whole; node.has_buffers = true; break;
-    case Field::local_read: node.buffers.local.read = whole; node.has_buffers = true; break;
-    case Field::local_dirtied: node.buffers.local.dirtied = whole; node.has_buffers = true; break;
-    case Field::local_written: node.buffers.local.written = whole; node.has_buffers = true; break;
-    case Field::temp_read: node.buffers.temp_read = whole; node.has_buffers = true; break;
-    case Field::temp_written: node.buffers.temp_written = whole; node.has_buffers = true; break;
-    case Field::io_read: node.io_read_ms = value; break;
-    case Field::io_write: node.io_write_ms = value; break;
-    case Field::temp_io_read: node.temp_io_read_ms = value; break;
-    case Field::temp_io_write: node.temp_io_write_ms = value; break;
-    case Field::sort_space_used: node.sort_space_kb = whole; break;
-    case Field::hash_buckets: node.hash_buckets = whole; break;
-    case Field::original_hash_buckets: node.original_hash_buckets = whole; break;
-    case Field::hash_batches: node.hash_batches = whole; break;
-    case Field::original_hash_batches: node.original_hash_batches = whole; break;
-    case Field::peak_memory: node.peak_memory_kb = whole; break;
-    case Field::disk_usage: node.disk_usage_kb = whole; break;
-    case Field::removed_by_filter: node.rows_removed_by_filter = value; break;
-    case Field::removed_by_join_filter: node.rows_removed_by_join_filter = value; break;
-    case Field::removed_by_recheck: node.rows_removed_by_index_recheck = value; break;
-    case Field::heap_fetches: node.heap_fetches = whole; break;
-    case Field::exact_blocks: node.exact_heap_blocks = whole; break;
-    case Field::lossy_blocks: node.lossy_heap_blocks = whole; break;
-    case Field::workers_planned: node.workers_planned = whole; break;
-    case Field::workers_launched: node.workers_launched = whole; break;
-    default: break; // a number where the model expects text: tolerated, ignored
+    case Field::shared_hit:
+        node.buffers.shared.hit = whole;
+        node.has_buffers = true;
+        break;
+    case Field::shared_read:
+        node.buffers.shared.read = whole;
+        node.has_buffers = true;
+        break;
+    case Field::shared_dirtied:
+        node.buffers.shared.dirtied = whole;
+        node.has_buffers = true;
+        break;
+    case Field::shared_written:
+        node.buffers.shared.written = whole;
+        node.has_buffers = true;
+        break;
+    case Field::local_hit:
+        node.buffers.local.hit = whole;
+        node.has_buffers = true;
+        break;
+    case Field::local_read:
+        node.buffers.local.read = whole;
+        node.has_buffers = true;
+        break;
+    case Field::local_dirtied:
+        node.buffers.local.dirtied = whole;
+        node.has_buffers = true;
+        break;
+    case Field::local_written:
+        node.buffers.local.written = whole;
+        node.has_buffers = true;
+        break;
+    case Field::temp_read:
+        node.buffers.temp_read = whole;
+        node.has_buffers = true;
+        break;
+    case Field::temp_written:
+        node.buffers.temp_written = whole;
+        node.has_buffers = true;
+        break;
+    case Field::io_read:
+        node.io_read_ms = value;
+        break;
+    case Field::io_write:
+        node.io_write_ms = value;
+        break;
+    case Field::temp_io_read:
+        node.temp_io_read_ms = value;
+        break;
+    case Field::temp_io_write:
+        node.temp_io_write_ms = value;
+        break;
+    case Field::sort_space_used:
+        node.sort_space_kb = whole;
+        break;
+    case Field::hash_buckets:
+        node.hash_buckets = whole;
+        break;
+    case Field::original_hash_buckets:
+        node.original_hash_buckets = whole;
+        break;
+    case Field::hash_batches:
+        node.hash_batches = whole;
+        break;
+    case Field::original_hash_batches:
+        node.original_hash_batches = whole;
+        break;
+    case Field::peak_memory:
+        node.peak_memory_kb = whole;
+        break;
+    case Field::disk_usage:
+        node.disk_usage_kb = whole;
+        break;
+    case Field::removed_by_filter:
+        node.rows_removed_by_filter = value;
+        break;
+    case Field::removed_by_join_filter:
+        node.rows_removed_by_join_filter = value;
+        break;
+    case Field::removed_by_recheck:
+        node.rows_removed_by_index_recheck = value;
+        break;
+    case Field::heap_fetches:
+        node.heap_fetches = whole;
+        break;
+    case Field::exact_blocks:
+        node.exact_heap_blocks = whole;
+        break;
+    case Field::lossy_blocks:
+        node.lossy_heap_blocks = whole;
+        break;
+    case Field::workers_planned:
+        node.workers_planned = whole;
+        break;
+    case Field::workers_launched:
+        node.workers_launched = whole;
+        break;
+    default:
+        break; // a number where the model expects text: tolerated, ignored
     }
 }
 
@@ -220,14 +376,16 @@ public:
 
     bool null() { return true; }
     bool boolean(bool value) {
-        if (m_skip == 0 && !m_stack.empty() && m_stack.back().kind == Kind::node
-            && m_field == Field::parallel_aware) {
+        if (m_skip == 0 && !m_stack.empty() && m_stack.back().kind == Kind::node &&
+            m_field == Field::parallel_aware) {
             node().parallel_aware = value;
         }
         return true;
     }
     bool number_integer(json::number_integer_t value) { return number(static_cast<double>(value)); }
-    bool number_unsigned(json::number_unsigned_t value) { return number(static_cast<double>(value)); }
+    bool number_unsigned(json::number_unsigned_t value) {
+        return number(static_cast<double>(value));
+    }
     bool number_float(json::number_float_t value, const std::string&) { return number(value); }
     bool binary(json::binary_t&) { return true; }
 
@@ -250,7 +408,8 @@ public:
         case Kind::sort_key:
             m_plan.nodes[top.node].sort_key.push_back(std::move(value));
             break;
-        default: break;
+        default:
+            break;
         }
         return true;
     }
@@ -326,7 +485,8 @@ public:
 
     bool end_array() { return end(); }
 
-    bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex) {
+    bool parse_error(std::size_t position, const std::string&,
+                     const nlohmann::detail::exception& ex) {
         std::string_view what = ex.what();
         // nlohmann's message: "[json.exception.parse_error.101] parse error at line 3,
         // column 7: syntax error while parsing object - unexpected end of input; ...". The
@@ -340,7 +500,17 @@ public:
     }
 
 private:
-    enum class Kind { top_array, statement, node, plans, jit, jit_timing, jit_timing_part, settings, sort_key };
+    enum class Kind {
+        top_array,
+        statement,
+        node,
+        plans,
+        jit,
+        jit_timing,
+        jit_timing_part,
+        settings,
+        sort_key
+    };
     struct Frame {
         Kind kind;
         int node;
@@ -395,13 +565,16 @@ private:
                 statement().jit->functions = static_cast<std::int64_t>(value);
             }
             break;
-        case Kind::jit_timing: set_jit_timing(m_key, value); break;
+        case Kind::jit_timing:
+            set_jit_timing(m_key, value);
+            break;
         case Kind::jit_timing_part:
             if (m_key == "Total") {
                 set_jit_timing(top.name, value);
             }
             break;
-        default: break;
+        default:
+            break;
         }
         return true;
     }
@@ -427,7 +600,7 @@ private:
     std::vector<Frame> m_stack;
     std::string m_key;
     std::optional<Field> m_field; // m_key's field when the current object is a plan node
-    int m_skip = 0; // depth inside an object or array the model does not keep
+    int m_skip = 0;               // depth inside an object or array the model does not keep
 };
 
 // 1-based line and column of byte `offset` in `text`.

@@ -42,7 +42,8 @@ std::vector<HotNode> hot_nodes(const Plan& plan, std::size_t limit) {
     std::vector<HotNode> hot;
     for (const PlanNode* node : nodes) {
         std::string name = node->relation;
-        for (const std::string* other : {&node->index_name, &node->cte_name, &node->function_name}) {
+        for (const std::string* other :
+             {&node->index_name, &node->cte_name, &node->function_name}) {
             if (name.empty()) {
                 name = *other;
             }

@@ -16,11 +16,11 @@ namespace dbadvise::analyzer::plan {
 
 /// A node among the plan's hottest, by exclusive time.
 struct HotNode {
-    std::string path;       // "Plan/Plans[0]"
-    std::string node_type;  // "Seq Scan"
-    std::string relation;   // relation, else index, CTE or function name; empty when none
+    std::string path;      // "Plan/Plans[0]"
+    std::string node_type; // "Seq Scan"
+    std::string relation;  // relation, else index, CTE or function name; empty when none
     double exclusive_ms = 0;
-    double share = 0;       // of the plan's total time, 0..1
+    double share = 0; // of the plan's total time, 0..1
 };
 
 struct PlanAnalysis {

@@ -48,7 +48,8 @@ bool mentions(std::string_view text, std::string_view needle) {
     while ((at = text.find(needle, at)) != std::string_view::npos) {
         const std::size_t after = at + needle.size();
         const bool param = !needle.empty() && needle.front() == '$';
-        if (!param || after >= text.size() || std::isdigit(static_cast<unsigned char>(text[after])) == 0) {
+        if (!param || after >= text.size() ||
+            std::isdigit(static_cast<unsigned char>(text[after])) == 0) {
             return true;
         }
         at = after;
@@ -102,8 +103,8 @@ int charge_target(const Plan& plan, const std::vector<int>& subtree_end, int ind
     if (node.subplan_name.starts_with("CTE ")) {
         const std::string_view cte = std::string_view(node.subplan_name).substr(4);
         for (const PlanNode& other : plan.nodes) {
-            if (other.statement == node.statement && other.node_type == "CTE Scan"
-                && other.cte_name == cte) {
+            if (other.statement == node.statement && other.node_type == "CTE Scan" &&
+                other.cte_name == cte) {
                 return static_cast<int>(&other - plan.nodes.data());
             }
         }
@@ -198,7 +199,8 @@ void compute_derived(Plan& plan) {
     std::vector<int> subtree_end(plan.nodes.size());
     for (std::size_t i = plan.nodes.size(); i-- > 0;) {
         const PlanNode& node = plan.nodes[i];
-        subtree_end[i] = node.children.empty() ? static_cast<int>(i) + 1 : subtree_end[node.children.back()];
+        subtree_end[i] =
+            node.children.empty() ? static_cast<int>(i) + 1 : subtree_end[node.children.back()];
     }
     for (std::size_t i = 0; i < plan.nodes.size(); ++i) {
         const int target = charge_target(plan, subtree_end, static_cast<int>(i));
@@ -217,7 +219,8 @@ void compute_derived(Plan& plan) {
         node.exclusive_ms = std::max(node.exclusive_ms, 0.0);
         clamp(node.exclusive_buffers.shared);
         clamp(node.exclusive_buffers.local);
-        node.exclusive_buffers.temp_read = std::max<std::int64_t>(node.exclusive_buffers.temp_read, 0);
+        node.exclusive_buffers.temp_read =
+            std::max<std::int64_t>(node.exclusive_buffers.temp_read, 0);
         node.exclusive_buffers.temp_written =
             std::max<std::int64_t>(node.exclusive_buffers.temp_written, 0);
     }
@@ -251,8 +254,8 @@ bool is_dashes(std::string_view line) {
 
 bool is_row_count_footer(std::string_view line) {
     line = trim(line);
-    return line.size() > 2 && line.front() == '(' && line.back() == ')'
-           && (line.ends_with(" rows)") || line.ends_with(" row)"));
+    return line.size() > 2 && line.front() == '(' && line.back() == ')' &&
+           (line.ends_with(" rows)") || line.ends_with(" row)"));
 }
 
 // psql's aligned output of EXPLAIN (FORMAT JSON): a "QUERY PLAN" header and dashes, the
@@ -264,8 +267,8 @@ std::optional<std::string> unwrap_psql_json(std::string_view text) {
     std::size_t start = 0;
     while (start <= text.size()) {
         const std::size_t end = text.find('\n', start);
-        lines.push_back(text.substr(start, end == std::string_view::npos ? text.size() - start
-                                                                         : end - start));
+        lines.push_back(
+            text.substr(start, end == std::string_view::npos ? text.size() - start : end - start));
         if (end == std::string_view::npos) {
             break;
         }
@@ -275,7 +278,8 @@ std::optional<std::string> unwrap_psql_json(std::string_view text) {
     while (header < lines.size() && trim(lines[header]).empty()) {
         ++header;
     }
-    if (header + 2 >= lines.size() || trim(lines[header]) != "QUERY PLAN" || !is_dashes(lines[header + 1])) {
+    if (header + 2 >= lines.size() || trim(lines[header]) != "QUERY PLAN" ||
+        !is_dashes(lines[header + 1])) {
         return std::nullopt;
     }
     const std::string_view first = trim(lines[header + 2]);

@@ -35,70 +35,70 @@ struct Buffers {
 /// One node of a plan tree.
 struct PlanNode {
     // Where the node sits.
-    std::string node_type;           // "Seq Scan", "Hash Join", "Aggregate"; unknown types kept
-    std::string path;                // "Plan/Plans[0]/Plans[1]"; "[k]/Plan/..." with several statements
-    int parent = -1;                 // index into Plan::nodes; -1 for a statement's root
-    std::vector<int> children;       // in plan order, InitPlan and SubPlan children included
-    int statement = 0;               // index into Plan::statements
-    int depth = 0;                   // 0 for a root
-    int line = 0;                    // 1-based line of the node in the input; 0 when unknown
+    std::string node_type;     // "Seq Scan", "Hash Join", "Aggregate"; unknown types kept
+    std::string path;          // "Plan/Plans[0]/Plans[1]"; "[k]/Plan/..." with several statements
+    int parent = -1;           // index into Plan::nodes; -1 for a statement's root
+    std::vector<int> children; // in plan order, InitPlan and SubPlan children included
+    int statement = 0;         // index into Plan::statements
+    int depth = 0;             // 0 for a root
+    int line = 0;              // 1-based line of the node in the input; 0 when unknown
     std::string parent_relationship; // "Outer", "Inner", "Member", "InitPlan", "SubPlan", ...
     std::string subplan_name;        // "InitPlan 1 (returns $0)", "SubPlan 2", "CTE top"
 
     // What it reads.
-    std::string relation;            // "Relation Name"
-    std::string schema;              // "Schema" (VERBOSE) or a qualified name in text plans
+    std::string relation; // "Relation Name"
+    std::string schema;   // "Schema" (VERBOSE) or a qualified name in text plans
     std::string alias;
     std::string index_name;
     std::string cte_name;
     std::string function_name;
-    std::string join_type;           // "Inner", "Left", "Semi", "Anti", ...
-    std::string strategy;            // Aggregate: "Plain", "Sorted", "Hashed", "Mixed"
-    std::string partial_mode;        // Aggregate: "Simple", "Partial", "Finalize"
-    std::string scan_direction;      // "Forward", "Backward"
+    std::string join_type;      // "Inner", "Left", "Semi", "Anti", ...
+    std::string strategy;       // Aggregate: "Plain", "Sorted", "Hashed", "Mixed"
+    std::string partial_mode;   // Aggregate: "Simple", "Partial", "Finalize"
+    std::string scan_direction; // "Forward", "Backward"
     bool parallel_aware = false;
 
     // Planner estimates.
     double startup_cost = 0;
     double total_cost = 0;
-    double plan_rows = 0;            // per loop
+    double plan_rows = 0; // per loop
     std::int64_t plan_width = 0;
 
     // Measurements (EXPLAIN ANALYZE). Times and rows are averages per loop.
-    bool has_actual = false;         // actual rows and loops present
-    bool has_timing = false;         // actual times present (not TIMING OFF)
-    bool never_executed = false;     // "(never executed)": loops = 0
+    bool has_actual = false;     // actual rows and loops present
+    bool has_timing = false;     // actual times present (not TIMING OFF)
+    bool never_executed = false; // "(never executed)": loops = 0
     double actual_startup_ms = 0;
     double actual_total_ms = 0;
     double actual_rows = 0;
     double actual_loops = 0;
 
     // Derived by the parser (see compute_times): wall-clock estimates in milliseconds.
-    double inclusive_ms = 0;         // actual total time x loops, divided among parallel processes
-    double exclusive_ms = 0;         // inclusive_ms minus the children's, never negative
+    double inclusive_ms = 0; // actual total time x loops, divided among parallel processes
+    double exclusive_ms = 0; // inclusive_ms minus the children's, never negative
 
     // BUFFERS and track_io_timing.
     bool has_buffers = false;
-    Buffers buffers;                 // inclusive, as reported
-    Buffers exclusive_buffers;       // minus the children's, never negative
-    std::optional<double> io_read_ms;      // shared/local "I/O Read Time"
+    Buffers buffers;                  // inclusive, as reported
+    Buffers exclusive_buffers;        // minus the children's, never negative
+    std::optional<double> io_read_ms; // shared/local "I/O Read Time"
     std::optional<double> io_write_ms;
     std::optional<double> temp_io_read_ms; // 15+
     std::optional<double> temp_io_write_ms;
 
     // Sort.
     std::vector<std::string> sort_key;
-    std::string sort_method;         // "quicksort", "top-N heapsort", "external merge", ...
-    std::string sort_space_type;     // "Memory" or "Disk"
+    std::string sort_method;     // "quicksort", "top-N heapsort", "external merge", ...
+    std::string sort_space_type; // "Memory" or "Disk"
     std::optional<std::int64_t> sort_space_kb;
 
     // Hash (Hash node) and hashed aggregation.
     std::optional<std::int64_t> hash_buckets;
     std::optional<std::int64_t> original_hash_buckets;
-    std::optional<std::int64_t> hash_batches;          // Hash "Hash Batches", HashAgg "HashAgg Batches"
+    std::optional<std::int64_t> hash_batches; // Hash "Hash Batches", HashAgg "HashAgg Batches"
     std::optional<std::int64_t> original_hash_batches;
-    std::optional<std::int64_t> peak_memory_kb;        // "Peak Memory Usage" / "Memory Usage"
-    std::optional<std::int64_t> disk_usage_kb;         // HashAgg "Disk Usage"
+    std::optional<std::int64_t> peak_memory_kb; // "Peak Memory Usage" / "Memory Usage"
+    std::optional<std::int64_t> disk_usage_kb;  // HashAgg "Disk Usage"
 
     // Filtering. Rows removed are per loop, as EXPLAIN prints them; the others are totals.
     std::optional<double> rows_removed_by_filter;
@@ -136,7 +136,7 @@ struct Jit {
 
 /// One EXPLAIN output: a plan tree plus its statement-level figures.
 struct PlanStatement {
-    int root = -1;                            // index into Plan::nodes
+    int root = -1; // index into Plan::nodes
     std::optional<double> planning_ms;
     std::optional<double> execution_ms;
     std::optional<Jit> jit;

@@ -12,10 +12,17 @@ namespace dbadvise::analyzer::plan {
 
 std::span<const PlanRule> plan_rules() {
     static const PlanRule k_rules[] = {
-        k_hash_batches_rule,         k_index_filter_rule,   k_index_only_heap_fetches_rule,
-        k_jit_dominates_rule,        k_lossy_bitmap_rule,   k_low_cache_hit_rule,
-        k_nested_loop_inner_scan_rule, k_row_misestimate_rule, k_seq_scan_filter_rule,
-        k_sort_spill_rule,           k_workers_not_launched_rule,
+        k_hash_batches_rule,
+        k_index_filter_rule,
+        k_index_only_heap_fetches_rule,
+        k_jit_dominates_rule,
+        k_lossy_bitmap_rule,
+        k_low_cache_hit_rule,
+        k_nested_loop_inner_scan_rule,
+        k_row_misestimate_rule,
+        k_seq_scan_filter_rule,
+        k_sort_spill_rule,
+        k_workers_not_launched_rule,
     };
     return k_rules;
 }
@@ -60,7 +67,8 @@ std::string neutralise_subplans(std::string_view condition) {
             std::size_t end = close + 1;
             if (text.compare(end, 4, ".col") == 0) {
                 end += 4;
-                while (end < text.size() && std::isdigit(static_cast<unsigned char>(text[end])) != 0) {
+                while (end < text.size() &&
+                       std::isdigit(static_cast<unsigned char>(text[end])) != 0) {
                     ++end;
                 }
             }
@@ -75,8 +83,8 @@ ColumnUse use_of(std::string_view op) {
     if (op == "=" || op == "IN" || op == "= ANY" || op == "IS NULL") {
         return ColumnUse::equality;
     }
-    if (op == "<" || op == "<=" || op == ">" || op == ">=" || op == "BETWEEN" || op == "LIKE"
-        || op == "~~") {
+    if (op == "<" || op == "<=" || op == ">" || op == ">=" || op == "BETWEEN" || op == "LIKE" ||
+        op == "~~") {
         return ColumnUse::range;
     }
     return ColumnUse::other;
@@ -111,7 +119,8 @@ std::vector<ConditionColumn> condition_columns(std::string_view condition) {
         if (predicate.wrap != sqlparse::WrapKind::none || predicate.negated) {
             use = ColumnUse::other;
         }
-        columns.push_back({predicate.column.qualifier, predicate.column.name, use, predicate.in_or});
+        columns.push_back(
+            {predicate.column.qualifier, predicate.column.name, use, predicate.in_or});
     }
     // Column = column of two different relations is a join condition: both sides are
     // equality columns of their own relation (the inner side of a nested loop wants one).
@@ -136,10 +145,10 @@ std::vector<std::string> index_keys(const PlanNode& node,
     std::vector<std::string> keys;
     for (const ColumnUse wanted : {ColumnUse::equality, ColumnUse::range}) {
         for (const ConditionColumn& column : columns) {
-            const bool own = column.qualifier.empty() || column.qualifier == node.alias
-                             || column.qualifier == node.relation;
-            if (!own || column.in_or || column.use != wanted
-                || std::find(keys.begin(), keys.end(), column.name) != keys.end()) {
+            const bool own = column.qualifier.empty() || column.qualifier == node.alias ||
+                             column.qualifier == node.relation;
+            if (!own || column.in_or || column.use != wanted ||
+                std::find(keys.begin(), keys.end(), column.name) != keys.end()) {
                 continue;
             }
             keys.push_back(column.name);

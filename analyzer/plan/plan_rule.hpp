@@ -27,8 +27,8 @@ private:
 };
 
 struct PlanRule {
-    std::string_view id;        // kebab-case, stable: "seq-scan-filter"
-    Category category;          // Category::plan for every plan rule
+    std::string_view id; // kebab-case, stable: "seq-scan-filter"
+    Category category;   // Category::plan for every plan rule
     Severity severity;
     std::string_view summary;   // one line, for `dbadvise rules`
     std::string_view rationale; // why it matters, in a sentence or two
@@ -54,7 +54,7 @@ struct ConditionColumn {
     std::string qualifier; // as printed ("o" in "o.status"); empty when unqualified
     std::string name;
     ColumnUse use = ColumnUse::other;
-    bool in_or = false;    // under an OR: not usable alone as an index key
+    bool in_or = false; // under an OR: not usable alone as an index key
 };
 
 /// The columns a condition as printed by EXPLAIN compares ("((status = 'x'::text) AND

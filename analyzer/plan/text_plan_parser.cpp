@@ -4,12 +4,11 @@
 // re-indented by a mail client or a wiki still parse.
 #include "analyzer/plan/plan_model.hpp"
 
-#include <fmt/format.h>
-
 #include <array>
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
+#include <fmt/format.h>
 
 namespace dbadvise::analyzer::plan {
 namespace {
@@ -29,8 +28,8 @@ bool iequals_prefix(std::string_view text, std::string_view prefix) {
         return false;
     }
     for (std::size_t i = 0; i < prefix.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(text[i]))
-            != std::tolower(static_cast<unsigned char>(prefix[i]))) {
+        if (std::tolower(static_cast<unsigned char>(text[i])) !=
+            std::tolower(static_cast<unsigned char>(prefix[i]))) {
             return false;
         }
     }
@@ -41,9 +40,8 @@ bool iequals_prefix(std::string_view text, std::string_view prefix) {
 std::optional<double> leading_number(std::string_view text) {
     text = trim(text);
     std::size_t end = 0;
-    while (end < text.size()
-           && (std::isdigit(static_cast<unsigned char>(text[end])) != 0 || text[end] == '.'
-               || (end == 0 && text[end] == '-'))) {
+    while (end < text.size() && (std::isdigit(static_cast<unsigned char>(text[end])) != 0 ||
+                                 text[end] == '.' || (end == 0 && text[end] == '-'))) {
         ++end;
     }
     if (end == 0) {
@@ -117,28 +115,71 @@ std::pair<std::string, std::string> split_qualified(std::string_view name) {
 }
 
 constexpr std::array<std::pair<std::string_view, std::string_view>, 7> k_join_types = {{
-    {" Right Anti Join", "Right Anti"}, {" Left Join", "Left"}, {" Right Join", "Right"},
-    {" Full Join", "Full"}, {" Semi Join", "Semi"}, {" Anti Join", "Anti"}, {" Join", "Inner"},
+    {" Right Anti Join", "Right Anti"},
+    {" Left Join", "Left"},
+    {" Right Join", "Right"},
+    {" Full Join", "Full"},
+    {" Semi Join", "Semi"},
+    {" Anti Join", "Anti"},
+    {" Join", "Inner"},
 }};
 
 // Node names as the text format prints them, for recognising a root line that has no cost
 // or actual figures (COSTS OFF).
 constexpr std::array<std::string_view, 48> k_node_names = {
-    "Seq Scan", "Index Scan", "Index Only Scan", "Bitmap Heap Scan", "Bitmap Index Scan",
-    "Tid Scan", "Tid Range Scan", "Sample Scan", "Subquery Scan", "Function Scan",
-    "Table Function Scan", "Values Scan", "CTE Scan", "Named Tuplestore Scan",
-    "WorkTable Scan", "Foreign Scan", "Custom Scan", "Nested Loop", "Merge", "Hash",
-    "Aggregate", "HashAggregate", "GroupAggregate", "MixedAggregate", "Partial",
-    "Finalize", "Parallel", "Sort", "Incremental Sort", "Group", "Limit", "Unique",
-    "SetOp", "HashSetOp", "LockRows", "Materialize", "Memoize", "Result", "ProjectSet",
-    "Append", "Merge Append", "Recursive Union", "BitmapAnd", "BitmapOr", "Gather",
-    "WindowAgg", "Insert", "Update",
+    "Seq Scan",
+    "Index Scan",
+    "Index Only Scan",
+    "Bitmap Heap Scan",
+    "Bitmap Index Scan",
+    "Tid Scan",
+    "Tid Range Scan",
+    "Sample Scan",
+    "Subquery Scan",
+    "Function Scan",
+    "Table Function Scan",
+    "Values Scan",
+    "CTE Scan",
+    "Named Tuplestore Scan",
+    "WorkTable Scan",
+    "Foreign Scan",
+    "Custom Scan",
+    "Nested Loop",
+    "Merge",
+    "Hash",
+    "Aggregate",
+    "HashAggregate",
+    "GroupAggregate",
+    "MixedAggregate",
+    "Partial",
+    "Finalize",
+    "Parallel",
+    "Sort",
+    "Incremental Sort",
+    "Group",
+    "Limit",
+    "Unique",
+    "SetOp",
+    "HashSetOp",
+    "LockRows",
+    "Materialize",
+    "Memoize",
+    "Result",
+    "ProjectSet",
+    "Append",
+    "Merge Append",
+    "Recursive Union",
+    "BitmapAnd",
+    "BitmapOr",
+    "Gather",
+    "WindowAgg",
+    "Insert",
+    "Update",
 };
 
 bool starts_with_node_name(std::string_view text) {
     for (const std::string_view name : k_node_names) {
-        if (text.starts_with(name)
-            && (text.size() == name.size() || text[name.size()] == ' ')) {
+        if (text.starts_with(name) && (text.size() == name.size() || text[name.size()] == ' ')) {
             return true;
         }
     }
@@ -160,8 +201,10 @@ void parse_description(std::string_view text, PlanNode& node) {
         text.remove_prefix(9);
     }
     static constexpr std::array<std::pair<std::string_view, std::string_view>, 4> k_aggregates = {{
-        {"HashAggregate", "Hashed"}, {"GroupAggregate", "Sorted"},
-        {"MixedAggregate", "Mixed"}, {"Aggregate", "Plain"},
+        {"HashAggregate", "Hashed"},
+        {"GroupAggregate", "Sorted"},
+        {"MixedAggregate", "Mixed"},
+        {"Aggregate", "Plain"},
     }};
     for (const auto& [name, strategy] : k_aggregates) {
         if (text == name) {
@@ -173,8 +216,8 @@ void parse_description(std::string_view text, PlanNode& node) {
             return;
         }
     }
-    for (const std::string_view join : {std::string_view("Hash"), std::string_view("Merge"),
-                                        std::string_view("Nested Loop")}) {
+    for (const std::string_view join :
+         {std::string_view("Hash"), std::string_view("Merge"), std::string_view("Nested Loop")}) {
         if (!text.starts_with(join)) {
             continue;
         }
@@ -186,7 +229,8 @@ void parse_description(std::string_view text, PlanNode& node) {
         }
         for (const auto& [suffix, type] : k_join_types) {
             if (rest == suffix) {
-                node.node_type = join == "Nested Loop" ? "Nested Loop" : std::string(join) + " Join";
+                node.node_type =
+                    join == "Nested Loop" ? "Nested Loop" : std::string(join) + " Join";
                 node.join_type = std::string(type);
                 return;
             }
@@ -287,7 +331,8 @@ void parse_buffers(std::string_view text, PlanNode& node) {
             return static_cast<std::int64_t>(number_after(part, key).value_or(0));
         };
         if (part.starts_with("shared") || part.starts_with("local")) {
-            BufferCounts& counts = part.starts_with("shared") ? node.buffers.shared : node.buffers.local;
+            BufferCounts& counts =
+                part.starts_with("shared") ? node.buffers.shared : node.buffers.local;
             counts.hit = value(" hit=");
             counts.read = value("read=");
             counts.dirtied = value("dirtied=");
@@ -440,8 +485,8 @@ bool is_header_line(std::string_view content) {
     if (!content.empty() && content.find_first_not_of("-+") == std::string_view::npos) {
         return true;
     }
-    return content.size() > 2 && content.front() == '(' && content.back() == ')'
-           && (content.ends_with(" rows)") || content.ends_with(" row)"));
+    return content.size() > 2 && content.front() == '(' && content.back() == ')' &&
+           (content.ends_with(" rows)") || content.ends_with(" row)"));
 }
 
 // Where figures start on a node line: " (cost=", " (actual " or " (never executed)".
@@ -454,9 +499,9 @@ std::size_t figures_start(std::string_view content) {
 }
 
 bool is_statement_key(std::string_view content) {
-    for (const std::string_view key : {"Planning Time:", "Execution Time:", "Total runtime:",
-                                       "Planning:", "JIT:", "Trigger ", "Settings:",
-                                       "Query Identifier:", "Serialization:"}) {
+    for (const std::string_view key :
+         {"Planning Time:", "Execution Time:", "Total runtime:", "Planning:", "JIT:", "Trigger ",
+          "Settings:", "Query Identifier:", "Serialization:"}) {
         if (iequals_prefix(content, key)) {
             return true;
         }
@@ -500,8 +545,8 @@ private:
     enum class Kind { node, subplan, jit, skip };
     struct Entry {
         Kind kind;
-        int column;      // where the entry's text starts; deeper lines belong to it
-        int node = -1;   // Kind::node
+        int column;       // where the entry's text starts; deeper lines belong to it
+        int node = -1;    // Kind::node
         std::string name; // Kind::subplan: "SubPlan 1", "InitPlan 1 (returns $0)", "CTE x"
     };
 
@@ -531,8 +576,8 @@ private:
             jit_line(content);
             return std::nullopt;
         }
-        if (content.starts_with("SubPlan ") || content.starts_with("InitPlan ")
-            || (content.starts_with("CTE ") && content.find(':') == std::string_view::npos)) {
+        if (content.starts_with("SubPlan ") || content.starts_with("InitPlan ") ||
+            (content.starts_with("CTE ") && content.find(':') == std::string_view::npos)) {
             m_stack.push_back({Kind::subplan, line.indent, -1, std::string(content)});
             return std::nullopt;
         }
@@ -579,7 +624,8 @@ private:
         const std::string_view value = content.substr(colon + 1);
         if (iequals_prefix(content, "Planning Time:")) {
             statement.planning_ms = leading_number(value);
-        } else if (iequals_prefix(content, "Execution Time:") || iequals_prefix(content, "Total runtime:")) {
+        } else if (iequals_prefix(content, "Execution Time:") ||
+                   iequals_prefix(content, "Total runtime:")) {
             statement.execution_ms = leading_number(value);
         } else if (content.starts_with("JIT:")) {
             statement.jit = Jit{};
@@ -607,14 +653,16 @@ private:
                 }
                 end = std::string_view::npos;
             }
-            const std::string_view item = text.substr(start, end == std::string_view::npos ? text.size() - start : end - start);
+            const std::string_view item = text.substr(
+                start, end == std::string_view::npos ? text.size() - start : end - start);
             const std::size_t eq = item.find(" = ");
             if (eq != std::string_view::npos) {
                 std::string_view value = trim(item.substr(eq + 3));
                 if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'') {
                     value = value.substr(1, value.size() - 2);
                 }
-                statement.settings.emplace_back(std::string(trim(item.substr(0, eq))), std::string(value));
+                statement.settings.emplace_back(std::string(trim(item.substr(0, eq))),
+                                                std::string(value));
             }
             if (end == std::string_view::npos) {
                 break;
@@ -639,7 +687,8 @@ private:
     void add_node(const Line& line, std::string_view content, int text_column) {
         pop_to(line.indent);
         // A skip or JIT entry cannot own a node: a node line there starts over.
-        while (!m_stack.empty() && (m_stack.back().kind == Kind::skip || m_stack.back().kind == Kind::jit)) {
+        while (!m_stack.empty() &&
+               (m_stack.back().kind == Kind::skip || m_stack.back().kind == Kind::jit)) {
             m_stack.pop_back();
         }
         std::string relationship;
@@ -681,7 +730,8 @@ private:
 
     std::string child_relationship(const PlanNode& owner) const {
         const std::string& type = owner.node_type;
-        if (type == "Append" || type == "Merge Append" || type == "BitmapAnd" || type == "BitmapOr") {
+        if (type == "Append" || type == "Merge Append" || type == "BitmapAnd" ||
+            type == "BitmapOr") {
             return "Member";
         }
         if (type == "Subquery Scan") {

@@ -50,6 +50,26 @@ Workload base_workload() {
     return workload;
 }
 
+// A planner whose server has gone away: every call fails fatally.
+class LostPlanner final : public Planner {
+public:
+    std::expected<std::vector<std::string>, PlannerError>
+    describe(const std::string&, const std::vector<std::string>&) override {
+        ++m_calls;
+        return std::unexpected(PlannerError{"server closed the connection unexpectedly", true});
+    }
+    std::expected<PlanResult, PlannerError> plan(const PlanRequest&) override {
+        ++m_calls;
+        return std::unexpected(PlannerError{"server closed the connection unexpectedly", true});
+    }
+    int planner_calls() const override { return m_calls; }
+    int hypothetical_indexes_created() const override { return 0; }
+    bool supports_hypothetical() const override { return true; }
+
+private:
+    int m_calls = 0;
+};
+
 } // namespace
 
 TEST_CASE("analyze") {
@@ -133,5 +153,29 @@ TEST_CASE("analyze") {
         REQUIRE(find_rule(result, "unused-index", "public.orders_customer_id_idx") != nullptr);
         REQUIRE(result.findings.size() >= 2);
         CHECK(result.findings.front().rule == "parse-error");
+    }
+
+    SUBCASE("a planner that loses the server makes the result partial; the rest still runs") {
+        workload.hypopg_available = true;
+        workload.statements = {make_statement("1", "SELECT id FROM orders WHERE customer_id = $1", 500)};
+        CatalogIndex unused;
+        unused.schema = unused.table_schema = "public";
+        unused.name = "orders_customer_id_idx";
+        unused.table = "orders";
+        unused.keys = {"id", "customer_id"};
+        unused.descending = {false, false};
+        unused.method = "btree";
+        workload.indexes = {unused};
+        LostPlanner planner;
+        const AnalyzeResult result = analyze(workload, &planner, {});
+        CHECK(result.partial);
+        CHECK(stat(result, "planner_calls") >= 1);
+        CHECK(find_rule(result, "unused-index", "public.orders_customer_id_idx") != nullptr);
+    }
+
+    SUBCASE("without a planner the result is complete") {
+        workload.statements = {make_statement("1", "SELECT id FROM orders WHERE customer_id = $1", 500)};
+        const AnalyzeResult result = analyze(workload, nullptr, {});
+        CHECK_FALSE(result.partial);
     }
 }

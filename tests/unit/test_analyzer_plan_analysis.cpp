@@ -1,5 +1,4 @@
 #include "analyzer/plan/plan_analysis.hpp"
-
 #include "plan_test_support.hpp"
 
 #include <doctest/doctest.h>
@@ -43,7 +42,8 @@ TEST_CASE("analyze_plan") {
         const auto analysis = analyze_plan("[{\"Plan\": ", "p.json");
         REQUIRE_FALSE(analysis.has_value());
         CHECK(analysis.error().line == 1);
-        CHECK(analysis.error().message.starts_with("invalid JSON: syntax error while parsing value"));
+        CHECK(
+            analysis.error().message.starts_with("invalid JSON: syntax error while parsing value"));
     }
 }
 

@@ -1,10 +1,8 @@
 #include "analyzer/plan/plan_model.hpp"
-
 #include "plan_test_support.hpp"
 
-#include <doctest/doctest.h>
-
 #include <algorithm>
+#include <doctest/doctest.h>
 #include <string>
 #include <vector>
 
@@ -32,8 +30,8 @@ const PlanNode& at(const Plan& plan, const std::string& path) {
 std::vector<std::string> shape(const Plan& plan) {
     std::vector<std::string> out;
     for (const PlanNode& node : plan.nodes) {
-        out.push_back(node.path + " " + node.node_type + " [" + node.parent_relationship + "] "
-                      + node.subplan_name);
+        out.push_back(node.path + " " + node.node_type + " [" + node.parent_relationship + "] " +
+                      node.subplan_name);
     }
     return out;
 }
@@ -123,11 +121,10 @@ TEST_CASE("parse_json_plan") {
         CHECK(subplan.inclusive_ms == doctest::Approx(subplan.actual_total_ms * 50));
         // The CTE runs inside the CTE Scan that reads it, and the InitPlan inside the CTE
         // Scan's filter that uses $2: both are charged to the CTE Scan, not to the join.
-        CHECK(cte_scan.exclusive_ms
-              == doctest::Approx(cte_scan.inclusive_ms - cte.inclusive_ms - initplan.inclusive_ms));
-        CHECK(join.exclusive_ms
-              == doctest::Approx(join.inclusive_ms - cte_scan.inclusive_ms - hash.inclusive_ms
-                                 - subplan.inclusive_ms));
+        CHECK(cte_scan.exclusive_ms ==
+              doctest::Approx(cte_scan.inclusive_ms - cte.inclusive_ms - initplan.inclusive_ms));
+        CHECK(join.exclusive_ms == doctest::Approx(join.inclusive_ms - cte_scan.inclusive_ms -
+                                                   hash.inclusive_ms - subplan.inclusive_ms));
         CHECK(join.exclusive_ms > 0);
         CHECK(cte_scan.exclusive_buffers.shared.hit == 0);
         REQUIRE(!plan.statements[0].settings.empty());
@@ -205,11 +202,14 @@ TEST_CASE("parse_json_plan") {
         CHECK(plan.nodes[0].path == "[0]/Plan");
         CHECK(plan.nodes[2].path == "[1]/Plan");
         CHECK(plan.nodes[2].node_type == "Hash Join");
-        CHECK(plan.nodes[2].line == 3 + static_cast<int>(std::count(first.begin(), first.end(), '\n')));
+        CHECK(plan.nodes[2].line ==
+              3 + static_cast<int>(std::count(first.begin(), first.end(), '\n')));
         const auto broken = parse_plan(first + "]");
         REQUIRE_FALSE(broken.has_value());
-        CHECK(broken.error().message.starts_with("invalid JSON: syntax error while parsing value - unexpected ']'"));
-        CHECK(broken.error().line == 1 + static_cast<int>(std::count(first.begin(), first.end(), '\n')));
+        CHECK(broken.error().message.starts_with(
+            "invalid JSON: syntax error while parsing value - unexpected ']'"));
+        CHECK(broken.error().line ==
+              1 + static_cast<int>(std::count(first.begin(), first.end(), '\n')));
         CHECK(broken.error().column == 1);
     }
     SUBCASE("a single statement object, unknown fields and node types") {
@@ -241,16 +241,17 @@ TEST_CASE("parse_json_plan errors") {
         const std::string text = read_plan_file("seq_scan_filter.json").substr(0, 300);
         const auto plan = parse_plan(text);
         REQUIRE_FALSE(plan.has_value());
-        CHECK(plan.error().message
-              == "invalid JSON: syntax error while parsing object key - invalid string: missing "
-                 "closing quote; last read: '\"Actual Startup Tim'; expected string literal");
+        CHECK(plan.error().message ==
+              "invalid JSON: syntax error while parsing object key - invalid string: missing "
+              "closing quote; last read: '\"Actual Startup Tim'; expected string literal");
         CHECK(plan.error().line == 13);
         CHECK(plan.error().column == 26); // just past the last character read
     }
     SUBCASE("a syntax error in the middle") {
         const auto plan = parse_plan("[{\"Plan\": {\"Node Type\": \"Seq Scan\",\n  }}]");
         REQUIRE_FALSE(plan.has_value());
-        CHECK(plan.error().message.starts_with("invalid JSON: syntax error while parsing object key"));
+        CHECK(plan.error().message.starts_with(
+            "invalid JSON: syntax error while parsing object key"));
         CHECK(plan.error().line == 2);
         CHECK(plan.error().column == 3);
     }
@@ -259,9 +260,9 @@ TEST_CASE("parse_json_plan errors") {
             CAPTURE(text);
             const auto plan = parse_plan(text);
             REQUIRE_FALSE(plan.has_value());
-            CHECK(plan.error().message
-                  == "not an EXPLAIN plan: no object with a \"Plan\" member (expected the output "
-                     "of EXPLAIN (FORMAT JSON))");
+            CHECK(plan.error().message ==
+                  "not an EXPLAIN plan: no object with a \"Plan\" member (expected the output "
+                  "of EXPLAIN (FORMAT JSON))");
             CHECK(plan.error().line == 0);
         }
     }
@@ -275,12 +276,14 @@ TEST_CASE("parse_json_plan errors") {
         for (const char* text : {"", "  \n\t\n"}) {
             const auto plan = parse_plan(text);
             REQUIRE_FALSE(plan.has_value());
-            CHECK(plan.error().message == "empty input: expected an EXPLAIN plan in JSON or text format");
+            CHECK(plan.error().message ==
+                  "empty input: expected an EXPLAIN plan in JSON or text format");
         }
     }
     SUBCASE("deep nesting does not exhaust the stack") {
-        const std::string text = "[{\"Plan\": {\"Node Type\": \"Result\", \"X\": "
-                                 + std::string(100000, '[') + std::string(100000, ']') + "}}]";
+        const std::string text =
+            "[{\"Plan\": {\"Node Type\": \"Result\", \"X\": " + std::string(100000, '[') +
+            std::string(100000, ']') + "}}]";
         const Plan plan = parsed(text);
         CHECK(plan.nodes.size() == 1);
     }
@@ -329,8 +332,8 @@ TEST_CASE("parse_text_plan") {
         CHECK(hash.original_hash_batches == 64);
         CHECK(hash.peak_memory_kb == 61);
         CHECK(plan.statements[0].settings.size() == 6);
-        CHECK(plan.statements[0].settings[2]
-              == std::pair<std::string, std::string>{"hash_mem_multiplier", "1"});
+        CHECK(plan.statements[0].settings[2] ==
+              std::pair<std::string, std::string>{"hash_mem_multiplier", "1"});
         CHECK(plan.statements[0].execution_ms == doctest::Approx(148.542));
     }
     SUBCASE("the same tree as the JSON format, subplans included") {
@@ -346,9 +349,8 @@ TEST_CASE("parse_text_plan") {
         CHECK(at(text, "Plan/Plans[4]/Plans[0]/Plans[0]").index_name == "orders_customer_id_idx");
         const PlanNode& cte_scan = at(text, "Plan/Plans[2]");
         CHECK(cte_scan.cte_name == "top_customers");
-        CHECK(cte_scan.exclusive_ms
-              == doctest::Approx(cte_scan.inclusive_ms - cte.inclusive_ms
-                                 - at(text, "Plan/Plans[1]").inclusive_ms));
+        CHECK(cte_scan.exclusive_ms == doctest::Approx(cte_scan.inclusive_ms - cte.inclusive_ms -
+                                                       at(text, "Plan/Plans[1]").inclusive_ms));
     }
     SUBCASE("VERBOSE per-worker lines do not overwrite the node's figures") {
         const Plan plan = parsed(read_plan_file("parallel_workers_text.txt"));
@@ -377,13 +379,16 @@ TEST_CASE("parse_text_plan") {
     SUBCASE("odd indentation, tabs, no header, bitmap and index-only details") {
         const Plan plan = parsed(
             "Aggregate  (cost=1.00..2.00 rows=1 width=8) (actual time=0.5..0.6 rows=1 loops=1)\n"
-            "\t->  Bitmap Heap Scan on \"Order Items\" oi  (cost=0.1..1.0 rows=10 width=0) (actual time=0.1..0.4 rows=10 loops=1)\n"
+            "\t->  Bitmap Heap Scan on \"Order Items\" oi  (cost=0.1..1.0 rows=10 width=0) (actual "
+            "time=0.1..0.4 rows=10 loops=1)\n"
             "\t\t  Recheck Cond: (id < 10)\n"
             "\t\t  Rows Removed by Index Recheck: 75534\n"
             "\t\t  Heap Blocks: exact=877 lossy=1038\n"
-            "\t\t  ->  Bitmap Index Scan on oi_pkey  (cost=0.00..0.1 rows=10 width=0) (actual time=0.05..0.05 rows=10 loops=1)\n"
+            "\t\t  ->  Bitmap Index Scan on oi_pkey  (cost=0.00..0.1 rows=10 width=0) (actual "
+            "time=0.05..0.05 rows=10 loops=1)\n"
             "\t\t\t\tIndex Cond: (id < 10)\n"
-            "\t->  Index Only Scan Backward using t_pkey on public.t  (cost=0.1..1.0 rows=10 width=4) (never executed)\n"
+            "\t->  Index Only Scan Backward using t_pkey on public.t  (cost=0.1..1.0 rows=10 "
+            "width=4) (never executed)\n"
             "\t\t  Heap Fetches: 12\n"
             "   Planning Time: 0.1 ms\n"
             "   Execution Time: 0.7 ms\n");
@@ -431,8 +436,10 @@ TEST_CASE("parse_text_plan") {
     }
     SUBCASE("JIT, triggers and settings sections") {
         const Plan plan = parsed(
-            " Aggregate  (cost=10.56..10.57 rows=1 width=40) (actual time=223.896..223.898 rows=1 loops=1)\n"
-            "   ->  Index Scan using orders_pkey on orders  (cost=0.42..10.08 rows=95 width=6) (actual time=0.069..0.096 rows=100 loops=1)\n"
+            " Aggregate  (cost=10.56..10.57 rows=1 width=40) (actual time=223.896..223.898 rows=1 "
+            "loops=1)\n"
+            "   ->  Index Scan using orders_pkey on orders  (cost=0.42..10.08 rows=95 width=6) "
+            "(actual time=0.069..0.096 rows=100 loops=1)\n"
             "         Index Cond: (id <= 100)\n"
             " Settings: jit_above_cost = '0', work_mem = '64kB'\n"
             " Planning Time: 0.802 ms\n"
@@ -440,7 +447,8 @@ TEST_CASE("parse_text_plan") {
             " JIT:\n"
             "   Functions: 5\n"
             "   Options: Inlining true, Optimization true, Expressions true, Deforming true\n"
-            "   Timing: Generation 0.979 ms (Deform 0.1 ms), Inlining 136.934 ms, Optimization 41.619 ms, Emission 45.189 ms, Total 224.721 ms\n"
+            "   Timing: Generation 0.979 ms (Deform 0.1 ms), Inlining 136.934 ms, Optimization "
+            "41.619 ms, Emission 45.189 ms, Total 224.721 ms\n"
             " Execution Time: 543.233 ms\n");
         REQUIRE(plan.nodes.size() == 2);
         const PlanStatement& statement = plan.statements[0];
@@ -464,12 +472,14 @@ TEST_CASE("parse_text_plan") {
     SUBCASE("not a plan") {
         const auto plan = parse_plan("hello world\nsecond line\n");
         REQUIRE_FALSE(plan.has_value());
-        CHECK(plan.error().message == "not an EXPLAIN plan: expected a plan node, found \"hello world\"");
+        CHECK(plan.error().message ==
+              "not an EXPLAIN plan: expected a plan node, found \"hello world\"");
         CHECK(plan.error().line == 1);
         CHECK(plan.error().column == 1);
         const auto header_only = parse_plan(" QUERY PLAN \n------------\n(0 rows)\n");
         REQUIRE_FALSE(header_only.has_value());
-        CHECK(header_only.error().message.starts_with("not an EXPLAIN plan: no plan node line found"));
+        CHECK(header_only.error().message.starts_with(
+            "not an EXPLAIN plan: no plan node line found"));
     }
 }
 

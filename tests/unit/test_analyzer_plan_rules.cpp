@@ -1,11 +1,9 @@
 #include "analyzer/plan/plan_analysis.hpp"
 #include "analyzer/plan/plan_rule.hpp"
-
 #include "plan_test_support.hpp"
 
-#include <doctest/doctest.h>
-
 #include <algorithm>
+#include <doctest/doctest.h>
 #include <map>
 #include <string>
 #include <vector>
@@ -44,8 +42,7 @@ Finding only(const std::vector<Finding>& findings, const std::string& rule) {
     return *found;
 }
 
-template <typename T>
-T evidence(const Finding& f, const std::string& key) {
+template <typename T> T evidence(const Finding& f, const std::string& key) {
     for (const auto& [name, value] : f.evidence) {
         if (name == key) {
             REQUIRE(std::holds_alternative<T>(value));
@@ -129,7 +126,8 @@ TEST_CASE("seq-scan-filter") {
     CHECK(f.severity == Severity::warning);
     CHECK(f.location->node == "Plan");
     CHECK(f.title == "Seq Scan on orders discards 99.9% of the rows it reads");
-    CHECK(f.suggestion.sql == "CREATE INDEX CONCURRENTLY orders_status_amount_idx ON orders (status, amount);");
+    CHECK(f.suggestion.sql ==
+          "CREATE INDEX CONCURRENTLY orders_status_amount_idx ON orders (status, amount);");
     CHECK(evidence<std::int64_t>(f, "rows_read") == 200000);
     CHECK(evidence<std::int64_t>(f, "rows_removed_by_filter") == 199801);
     CHECK(evidence<std::string>(f, "filter_columns") == "status, amount");
@@ -145,9 +143,9 @@ TEST_CASE("row-misestimate") {
         const Finding f = only(findings_for("row_misestimate.json"), "row-misestimate");
         CHECK(f.location->node == "Plan/Plans[0]");
         CHECK(f.title == "Seq Scan on orders: row estimate off by 20x (50 estimated, 1000 actual)");
-        CHECK(f.suggestion.sql
-              == "CREATE STATISTICS orders_city_country_stats (dependencies, ndistinct, mcv) ON "
-                 "city, country FROM orders;\nANALYZE orders;");
+        CHECK(f.suggestion.sql ==
+              "CREATE STATISTICS orders_city_country_stats (dependencies, ndistinct, mcv) ON "
+              "city, country FROM orders;\nANALYZE orders;");
         CHECK(evidence<std::string>(f, "direction") == "underestimate");
         CHECK(evidence<double>(f, "factor") == doctest::Approx(20.0));
     }
@@ -155,8 +153,8 @@ TEST_CASE("row-misestimate") {
         const Finding f = only(findings_for("row_misestimate_stale.json"), "row-misestimate");
         CHECK(f.location->node == "Plan/Plans[0]");
         CHECK(f.suggestion.sql == "ANALYZE events;");
-        CHECK(f.message.find("estimated at 1 row per loop but produced 100000 (100000.0x more)")
-              != std::string::npos);
+        CHECK(f.message.find("estimated at 1 row per loop but produced 100000 (100000.0x more)") !=
+              std::string::npos);
     }
     SUBCASE("only the lowest node of a misestimated chain, none under a LIMIT") {
         const auto plan = parse_plan(R"([{"Plan": {"Node Type": "Limit", "Plan Rows": 10,
@@ -241,9 +239,8 @@ TEST_CASE("low-cache-hit") {
     CHECK(f.location->node == "Plan/Plans[0]");
     CHECK(evidence<std::int64_t>(f, "shared_read_blocks") == 4412);
     CHECK(evidence<double>(f, "hit_ratio") < 0.1);
-    CHECK(f.suggestion.sql
-          == "SELECT pg_size_pretty(pg_relation_size('big')) AS relation_size, "
-             "current_setting('shared_buffers') AS shared_buffers;");
+    CHECK(f.suggestion.sql == "SELECT pg_size_pretty(pg_relation_size('big')) AS relation_size, "
+                              "current_setting('shared_buffers') AS shared_buffers;");
     // The aggregate above read nothing itself.
     CHECK(f.message.find("Aggregate") == std::string::npos);
 }
@@ -259,8 +256,9 @@ TEST_CASE("workers-not-launched") {
 TEST_CASE("index-filter") {
     const Finding f = only(findings_for("index_filter.json"), "index-filter");
     CHECK(f.title == "Index Scan on orders discards 99.5% of the rows its index finds");
-    CHECK(f.suggestion.sql
-          == "CREATE INDEX CONCURRENTLY orders_status_customer_id_idx ON orders (status, customer_id);");
+    CHECK(
+        f.suggestion.sql ==
+        "CREATE INDEX CONCURRENTLY orders_status_customer_id_idx ON orders (status, customer_id);");
     CHECK(f.message.find("Extend the index with status") != std::string::npos);
 }
 
@@ -275,7 +273,8 @@ TEST_CASE("jit-dominates") {
 
 TEST_CASE("condition_columns") {
     SUBCASE("equality and range columns") {
-        const auto columns = condition_columns("((amount > '10'::numeric) AND (status = 'lost'::text))");
+        const auto columns =
+            condition_columns("((amount > '10'::numeric) AND (status = 'lost'::text))");
         REQUIRE(columns.size() == 2);
         CHECK(columns[0].name == "amount");
         CHECK(columns[0].use == ColumnUse::range);
@@ -283,7 +282,8 @@ TEST_CASE("condition_columns") {
         CHECK(columns[1].use == ColumnUse::equality);
     }
     SUBCASE("qualified columns, OR and subplans") {
-        const auto columns = condition_columns("((o.a = 1) OR (o.b = (SubPlan 1)) OR (hashed SubPlan 2))");
+        const auto columns =
+            condition_columns("((o.a = 1) OR (o.b = (SubPlan 1)) OR (hashed SubPlan 2))");
         REQUIRE(columns.size() >= 1);
         for (const ConditionColumn& column : columns) {
             CHECK(column.qualifier == "o");
@@ -300,9 +300,9 @@ TEST_CASE("create_index_sql") {
     PlanNode node;
     node.relation = "Order Items";
     node.schema = "sales";
-    CHECK(create_index_sql(node, {"customer_id", "Status"})
-          == "CREATE INDEX CONCURRENTLY \"Order Items_customer_id_Status_idx\" ON "
-             "sales.\"Order Items\" (customer_id, \"Status\");");
+    CHECK(create_index_sql(node, {"customer_id", "Status"}) ==
+          "CREATE INDEX CONCURRENTLY \"Order Items_customer_id_Status_idx\" ON "
+          "sales.\"Order Items\" (customer_id, \"Status\");");
     CHECK(quote_ident("a\"b") == "\"a\"\"b\"");
     CHECK(work_mem_value(100) == "1MB");
     CHECK(work_mem_value(16672) == "17MB");

@@ -26,9 +26,9 @@ constexpr double k_default_hash_mem_multiplier = 2.0;
 double hash_mem_multiplier(const Plan& plan, const PlanNode& node) {
     for (const auto& [name, value] : plan.statements[node.statement].settings) {
         double parsed = 0;
-        if (name == "hash_mem_multiplier"
-            && std::from_chars(value.data(), value.data() + value.size(), parsed).ec == std::errc{}
-            && parsed > 0) {
+        if (name == "hash_mem_multiplier" &&
+            std::from_chars(value.data(), value.data() + value.size(), parsed).ec == std::errc{} &&
+            parsed > 0) {
             return parsed;
         }
     }
@@ -46,7 +46,8 @@ void check(const Plan& plan, PlanCheckContext&, std::vector<Finding>& out) {
         if (aggregate) {
             needed_kb = peak_kb + static_cast<double>(node.disk_usage_kb.value_or(0));
         } else if (node.has_actual && node.actual_rows > 0) {
-            needed_kb = node.total_rows() * (static_cast<double>(node.plan_width) + k_tuple_overhead_bytes) / 1024.0;
+            needed_kb = node.total_rows() *
+                        (static_cast<double>(node.plan_width) + k_tuple_overhead_bytes) / 1024.0;
         } else {
             needed_kb = peak_kb * static_cast<double>(*node.hash_batches);
         }
@@ -55,21 +56,22 @@ void check(const Plan& plan, PlanCheckContext&, std::vector<Finding>& out) {
         std::string what = aggregate ? "hashed aggregation" : "hash table";
         Finding f = make_plan_finding(
             k_hash_batches_rule, node,
-            fmt::format("{} used {} batches{}", aggregate ? "HashAggregate" : "Hash",
-                        *node.hash_batches,
-                        node.original_hash_batches && *node.original_hash_batches != *node.hash_batches
-                            ? fmt::format(" (planned {})", *node.original_hash_batches)
-                            : std::string()),
+            fmt::format(
+                "{} used {} batches{}", aggregate ? "HashAggregate" : "Hash", *node.hash_batches,
+                node.original_hash_batches && *node.original_hash_batches != *node.hash_batches
+                    ? fmt::format(" (planned {})", *node.original_hash_batches)
+                    : std::string()),
             fmt::format("{}: the {} did not fit in work_mem x hash_mem_multiplier and was split "
                         "into {} batches spilled to temporary files ({}). "
                         "It needs about {:.0f} kB in one batch: with hash_mem_multiplier = {} "
                         "set work_mem to {} for this statement (per session or role, not "
                         "globally).",
                         describe(node), what, *node.hash_batches,
-                        aggregate ? fmt::format("peak memory {} kB, {} kB on disk",
-                                                node.peak_memory_kb.value_or(0),
-                                                node.disk_usage_kb.value_or(0))
-                                  : fmt::format("peak {} kB per batch", node.peak_memory_kb.value_or(0)),
+                        aggregate
+                            ? fmt::format("peak memory {} kB, {} kB on disk",
+                                          node.peak_memory_kb.value_or(0),
+                                          node.disk_usage_kb.value_or(0))
+                            : fmt::format("peak {} kB per batch", node.peak_memory_kb.value_or(0)),
                         needed_kb, multiplier, work_mem));
         f.evidence.emplace_back("batches", *node.hash_batches);
         if (node.original_hash_batches) {

@@ -20,8 +20,9 @@ constexpr double k_min_removed_share = 0.5;
 
 void check(const Plan& plan, PlanCheckContext& context, std::vector<Finding>& out) {
     for (const PlanNode& node : plan.nodes) {
-        const bool index_scan = node.node_type == "Index Scan" || node.node_type == "Index Only Scan"
-                                || node.node_type == "Bitmap Heap Scan";
+        const bool index_scan = node.node_type == "Index Scan" ||
+                                node.node_type == "Index Only Scan" ||
+                                node.node_type == "Bitmap Heap Scan";
         if (!index_scan || !node.has_actual || !node.rows_removed_by_filter) {
             continue;
         }
@@ -46,7 +47,8 @@ void check(const Plan& plan, PlanCheckContext& context, std::vector<Finding>& ou
         for (const std::string& key : filter_keys) {
             filter_text += (filter_text.empty() ? "" : ", ") + key;
         }
-        const std::string index = node.index_name.empty() ? std::string("the index") : node.index_name;
+        const std::string index =
+            node.index_name.empty() ? std::string("the index") : node.index_name;
         std::string message = fmt::format(
             "{} found {:.0f} rows through {} ({}), then its Filter {} discarded {:.0f} of them "
             "({:.1f}%), taking {:.3f} ms of its own. ",
@@ -62,11 +64,11 @@ void check(const Plan& plan, PlanCheckContext& context, std::vector<Finding>& ou
                 "the filter rejects; drop {} afterwards if nothing else needs it.",
                 filter_text, keys_text, index);
         }
-        Finding f = make_plan_finding(
-            k_index_filter_rule, node,
-            fmt::format("{} on {} discards {:.1f}% of the rows its index finds", node.node_type,
-                        node.relation, 100.0 * removed / found),
-            std::move(message));
+        Finding f =
+            make_plan_finding(k_index_filter_rule, node,
+                              fmt::format("{} on {} discards {:.1f}% of the rows its index finds",
+                                          node.node_type, node.relation, 100.0 * removed / found),
+                              std::move(message));
         f.evidence.emplace_back("rows_found", static_cast<std::int64_t>(found));
         f.evidence.emplace_back("rows_removed_by_filter", static_cast<std::int64_t>(removed));
         f.evidence.emplace_back("removed_share", removed / found);

@@ -37,7 +37,8 @@ void check(const Plan& plan, PlanCheckContext&, std::vector<Finding>& out) {
         // Keep JIT for plans costlier than this one: above its cost, or the default if that
         // is higher.
         const double threshold =
-            std::max(k_default_jit_above_cost, std::pow(10.0, std::ceil(std::log10(std::max(root.total_cost, 1.0)))));
+            std::max(k_default_jit_above_cost,
+                     std::pow(10.0, std::ceil(std::log10(std::max(root.total_cost, 1.0)))));
         Finding f = make_plan_finding(
             k_jit_dominates_rule, root,
             fmt::format("JIT took {:.1f}% of the execution time ({:.3f} of {:.3f} ms)",

@@ -25,7 +25,8 @@ void check(const Plan& plan, PlanCheckContext&, std::vector<Finding>& out) {
         }
         const std::int64_t lossy = *node.lossy_heap_blocks;
         const std::int64_t exact = node.exact_heap_blocks.value_or(0);
-        const double needed_kb = static_cast<double>(exact + lossy) * k_bytes_per_page * k_margin / 1024.0;
+        const double needed_kb =
+            static_cast<double>(exact + lossy) * k_bytes_per_page * k_margin / 1024.0;
         const std::string work_mem = work_mem_value(needed_kb);
         const double rechecked = node.rows_removed_by_index_recheck.value_or(0) * node.actual_loops;
         Finding f = make_plan_finding(

@@ -31,7 +31,8 @@ void check(const Plan& plan, PlanCheckContext& context, std::vector<Finding>& ou
                 inner = &plan.nodes[child];
             }
         }
-        if (inner == nullptr || inner->node_type != "Seq Scan" || inner->actual_loops < k_min_loops) {
+        if (inner == nullptr || inner->node_type != "Seq Scan" ||
+            inner->actual_loops < k_min_loops) {
             continue;
         }
         std::vector<ConditionColumn> columns = context.columns(node.join_filter);
@@ -42,7 +43,8 @@ void check(const Plan& plan, PlanCheckContext& context, std::vector<Finding>& ou
         for (const std::string& key : keys) {
             keys_text += (keys_text.empty() ? "" : ", ") + key;
         }
-        const double removed_by_join = node.rows_removed_by_join_filter.value_or(0) * node.actual_loops;
+        const double removed_by_join =
+            node.rows_removed_by_join_filter.value_or(0) * node.actual_loops;
         const double inner_rows_read =
             (inner->actual_rows + inner->rows_removed_by_filter.value_or(0)) * inner->actual_loops;
         std::string message = fmt::format(
@@ -62,11 +64,11 @@ void check(const Plan& plan, PlanCheckContext& context, std::vector<Finding>& ou
                                    "(and lets the planner consider other join methods).",
                                    inner->relation, keys_text);
         }
-        Finding f = make_plan_finding(
-            k_nested_loop_inner_scan_rule, node,
-            fmt::format("Nested Loop rescans {} {:.0f} times without an index",
-                        inner->relation, inner->actual_loops),
-            std::move(message));
+        Finding f =
+            make_plan_finding(k_nested_loop_inner_scan_rule, node,
+                              fmt::format("Nested Loop rescans {} {:.0f} times without an index",
+                                          inner->relation, inner->actual_loops),
+                              std::move(message));
         f.evidence.emplace_back("inner_path", inner->path);
         f.evidence.emplace_back("inner_relation", qualified_relation(*inner));
         f.evidence.emplace_back("loops", inner->actual_loops);

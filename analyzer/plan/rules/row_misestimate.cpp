@@ -71,8 +71,8 @@ void check(const Plan& plan, PlanCheckContext& context, std::vector<Finding>& ou
     std::vector<bool> below(plan.nodes.size(), false);
     for (std::size_t i = plan.nodes.size(); i-- > 0;) {
         const PlanNode& node = plan.nodes[i];
-        own[i] = factor(node) >= k_min_factor
-                 && !(node.actual_rows < node.plan_rows && may_stop_early(plan, node));
+        own[i] = factor(node) >= k_min_factor &&
+                 !(node.actual_rows < node.plan_rows && may_stop_early(plan, node));
         for (const int child : node.children) {
             const std::string& rel = plan.nodes[child].parent_relationship;
             if (rel != "InitPlan" && rel != "SubPlan" && (own[child] || below[child])) {
@@ -90,8 +90,8 @@ void check(const Plan& plan, PlanCheckContext& context, std::vector<Finding>& ou
         std::string message = fmt::format(
             "{} was estimated at {:.0f} row{} per loop but produced {:.0f} ({:.1f}x {}). The "
             "plan above it was chosen for the wrong number of rows. ",
-            describe(node), node.plan_rows, node.plan_rows == 1 ? "" : "s", node.actual_rows,
-            ratio, under ? "more" : "fewer");
+            describe(node), node.plan_rows, node.plan_rows == 1 ? "" : "s", node.actual_rows, ratio,
+            under ? "more" : "fewer");
         std::string sql;
         std::vector<std::string> columns;
         if (!node.relation.empty()) {
@@ -101,9 +101,11 @@ void check(const Plan& plan, PlanCheckContext& context, std::vector<Finding>& ou
             const std::vector<ConditionColumn> recheck = context.columns(node.recheck_cond);
             found.insert(found.end(), recheck.begin(), recheck.end());
             for (const ConditionColumn& column : found) {
-                const bool own_column = column.qualifier.empty() || column.qualifier == node.alias
-                                        || column.qualifier == node.relation;
-                if (own_column && std::find(columns.begin(), columns.end(), column.name) == columns.end()) {
+                const bool own_column = column.qualifier.empty() ||
+                                        column.qualifier == node.alias ||
+                                        column.qualifier == node.relation;
+                if (own_column &&
+                    std::find(columns.begin(), columns.end(), column.name) == columns.end()) {
                     columns.push_back(column.name);
                 }
             }

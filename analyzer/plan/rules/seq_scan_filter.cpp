@@ -47,11 +47,11 @@ void check(const Plan& plan, PlanCheckContext& context, std::vector<Finding>& ou
                                    "rows instead of the whole table.",
                                    keys_text);
         }
-        Finding f = make_plan_finding(
-            k_seq_scan_filter_rule, node,
-            fmt::format("Seq Scan on {} discards {:.1f}% of the rows it reads", node.relation,
-                        100.0 * removed / read),
-            std::move(message));
+        Finding f =
+            make_plan_finding(k_seq_scan_filter_rule, node,
+                              fmt::format("Seq Scan on {} discards {:.1f}% of the rows it reads",
+                                          node.relation, 100.0 * removed / read),
+                              std::move(message));
         f.evidence.emplace_back("rows_read", static_cast<std::int64_t>(read));
         f.evidence.emplace_back("rows_removed_by_filter", static_cast<std::int64_t>(removed));
         f.evidence.emplace_back("rows_returned", static_cast<std::int64_t>(returned));

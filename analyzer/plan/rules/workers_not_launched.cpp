@@ -22,8 +22,8 @@ std::int64_t setting(const Plan& plan, const PlanNode& node, std::string_view na
                      std::int64_t fallback) {
     for (const auto& [key, value] : plan.statements[node.statement].settings) {
         std::int64_t parsed = 0;
-        if (key == name
-            && std::from_chars(value.data(), value.data() + value.size(), parsed).ec == std::errc{}) {
+        if (key == name &&
+            std::from_chars(value.data(), value.data() + value.size(), parsed).ec == std::errc{}) {
             return parsed;
         }
     }
@@ -32,13 +32,14 @@ std::int64_t setting(const Plan& plan, const PlanNode& node, std::string_view na
 
 void check(const Plan& plan, PlanCheckContext&, std::vector<Finding>& out) {
     for (const PlanNode& node : plan.nodes) {
-        if (!node.workers_planned || !node.workers_launched || !node.has_actual
-            || *node.workers_launched >= *node.workers_planned) {
+        if (!node.workers_planned || !node.workers_launched || !node.has_actual ||
+            *node.workers_launched >= *node.workers_planned) {
             continue;
         }
         const std::int64_t planned = *node.workers_planned;
         const std::int64_t launched = *node.workers_launched;
-        const std::int64_t pool = setting(plan, node, "max_parallel_workers", k_default_max_parallel_workers);
+        const std::int64_t pool =
+            setting(plan, node, "max_parallel_workers", k_default_max_parallel_workers);
         const std::int64_t wanted = pool + (planned - launched);
         Finding f = make_plan_finding(
             k_workers_not_launched_rule, node,

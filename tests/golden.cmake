@@ -1,0 +1,12 @@
+# Golden tests: every testdata/golden/NAME.sql (NAME.schema.sql files are its --schema, not a
+# case) is linted and diffed with NAME.txt and NAME.json. DBADVISE_UPDATE_GOLDEN=1 in the
+# environment of ctest rewrites the expected files.
+file(GLOB dbadvise_golden_inputs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/testdata/golden/*.sql)
+list(FILTER dbadvise_golden_inputs EXCLUDE REGEX "\\.schema\\.sql$")
+foreach(input IN LISTS dbadvise_golden_inputs)
+  get_filename_component(name ${input} NAME_WE)
+  add_test(NAME golden.${name}
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/golden/golden.sh $<TARGET_FILE:dbadvise>
+                   ${PROJECT_SOURCE_DIR}/testdata/golden ${name})
+  set_tests_properties(golden.${name} PROPERTIES LABELS golden)
+endforeach()

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Golden test of one SQL file: runs `dbadvise lint` on GOLDEN_DIR/NAME.sql (with
+# --schema NAME.schema.sql when that file exists) in text and JSON, and diffs the output with
+# NAME.txt and NAME.json next to it. DBADVISE_UPDATE_GOLDEN=1 rewrites the expected files.
+#   golden.sh DBADVISE GOLDEN_DIR NAME
+set -uo pipefail
+
+dbadvise=$1
+golden_dir=$2
+name=$3
+cd "$golden_dir" || exit 1
+
+args=()
+[[ -f $name.schema.sql ]] && args+=(--schema "$name.schema.sql")
+
+status=0
+for format in text json; do
+    extension=$([[ $format == text ]] && echo txt || echo json)
+    expected=$name.$extension
+    actual=$(mktemp)
+    "$dbadvise" lint --format "$format" "${args[@]}" "$name.sql" >"$actual" 2>&1
+    code=$?
+    if ((code != 0)); then
+        echo "FAIL: dbadvise lint on $name.sql exited with $code" >&2
+        cat "$actual" >&2
+        rm -f "$actual"
+        exit 1
+    fi
+    if [[ ${DBADVISE_UPDATE_GOLDEN:-} == 1 ]]; then
+        if ! cmp -s "$actual" "$expected"; then
+            cp "$actual" "$expected"
+            echo "updated $golden_dir/$expected"
+        fi
+    elif [[ ! -f $expected ]]; then
+        echo "FAIL: $expected is missing; create it with DBADVISE_UPDATE_GOLDEN=1" >&2
+        status=1
+    elif ! diff -u "$expected" "$actual" >&2; then
+        echo "FAIL: $name.sql ($format) differs from $expected (above: expected vs actual);" \
+            "if the change is intended, rerun with DBADVISE_UPDATE_GOLDEN=1" >&2
+        status=1
+    fi
+    rm -f "$actual"
+done
+exit $status
