@@ -1,0 +1,348 @@
+// lint_bench: generates a deterministic corpus of 100,000 varied SQL statements and measures,
+// in the same run,
+//   (a) raw libpg_query throughput: pg_query_parse on each statement of the corpus;
+//   (b) full lint throughput: analyzer::lint_text over the whole file (split, parse, query
+//       model, every rule) and reports::render_json written to /dev/null;
+// then prints the ratio b/a (target >= 50%) and lint's peak RSS (target < 200 MB).
+//
+// Lint runs in a fresh child process (this program re-executed with --lint-child) so that its
+// peak RSS is its own and not the generator's or the corpus copy held for (a).
+//
+// Each measurement is the best of three runs.
+//
+// Usage: lint_bench [--statements N] [--keep FILE]
+#include "analyzer/finding.hpp"
+#include "analyzer/lint.hpp"
+#include "reports/report.hpp"
+
+#include <pg_query.h>
+
+#include <fmt/format.h>
+
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <ctime>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <algorithm>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+// A small deterministic generator (64-bit LCG): the corpus is identical on every run.
+class Random {
+public:
+    explicit Random(std::uint64_t seed) : m_state(seed) {}
+    std::uint32_t next() {
+        m_state = m_state * 6364136223846793005ULL + 1442695040888963407ULL;
+        return static_cast<std::uint32_t>(m_state >> 33);
+    }
+    int below(int n) { return static_cast<int>(next() % static_cast<std::uint32_t>(n)); }
+    template <std::size_t N>
+    std::string_view pick(const std::array<std::string_view, N>& items) {
+        return items[static_cast<std::size_t>(below(static_cast<int>(N)))];
+    }
+
+private:
+    std::uint64_t m_state;
+};
+
+constexpr int k_runs = 3;
+
+constexpr std::array<std::string_view, 6> k_tables = {"orders", "customers", "products",
+                                                      "invoices", "events", "sessions"};
+constexpr std::array<std::string_view, 6> k_columns = {"status", "region", "kind", "owner_id",
+                                                       "category", "created_at"};
+constexpr std::array<std::string_view, 4> k_words = {"alpha", "beta", "gamma", "delta"};
+
+std::string statement(Random& r, int i) {
+    const std::string_view t = r.pick(k_tables);
+    const std::string_view u = r.pick(k_tables);
+    const std::string_view c = r.pick(k_columns);
+    const std::string_view w = r.pick(k_words);
+    const int n = r.below(100000);
+    switch (i % 24) {
+    case 0:
+        return fmt::format("SELECT o.id, o.total, c.name FROM orders o JOIN customers c ON c.id = "
+                           "o.customer_id WHERE o.status = '{}' AND o.created_at > now() - interval "
+                           "'{} days' ORDER BY o.created_at DESC LIMIT {}",
+                           w, n % 30, 10 + n % 50);
+    case 1:
+        return fmt::format("SELECT * FROM {} WHERE {} LIKE '%{}{}%'", t, c, w, n);
+    case 2:
+        return fmt::format("SELECT id, {} FROM {} WHERE id IN (SELECT owner_id FROM {} WHERE {} = "
+                           "'{}') LIMIT 100",
+                           c, t, u, c, w);
+    case 3:
+        return fmt::format("SELECT u.id FROM {} u WHERE u.id NOT IN (SELECT b.owner_id FROM bans b "
+                           "WHERE b.until > now()) LIMIT 50",
+                           t);
+    case 4:
+        return fmt::format("SELECT id, name FROM products WHERE category = $1 ORDER BY name LIMIT 20 "
+                           "OFFSET {}",
+                           n * 10);
+    case 5:
+        return fmt::format("UPDATE accounts SET balance = balance + {} WHERE id = {}", n % 500, n);
+    case 6:
+        return fmt::format("DELETE FROM sessions WHERE expires_at < now() - interval '{} hours'",
+                           1 + n % 48);
+    case 7:
+        return fmt::format("INSERT INTO events (owner_id, kind, payload) VALUES ({}, '{}', "
+                           "'{{\"n\": {}}}')",
+                           n, w, n % 7);
+    case 8:
+        return fmt::format("INSERT INTO archive_{} SELECT * FROM {} WHERE created_at < "
+                           "'2024-01-{:02}'",
+                           t, t, 1 + n % 28);
+    case 9:
+        return fmt::format("WITH recent AS (SELECT owner_id, count(*) AS n FROM {} WHERE created_at "
+                           "> now() - interval '7 days' GROUP BY owner_id) SELECT c.id, c.name, "
+                           "r.n FROM customers c JOIN recent r ON r.owner_id = c.id WHERE r.n > {} "
+                           "ORDER BY r.n DESC LIMIT 10",
+                           t, n % 20);
+    case 10:
+        return fmt::format("SELECT id, {} FROM {} WHERE {} = '{}' UNION SELECT id, {} FROM {} WHERE "
+                           "{} = '{}' LIMIT 100",
+                           c, t, c, w, c, u, c, w);
+    case 11:
+        return fmt::format("SELECT id FROM customers WHERE lower(email) = 'user{}@example.com' LIMIT 1",
+                           n);
+    case 12:
+        return fmt::format("SELECT id FROM {} WHERE created_at::date = '2024-03-{:02}' AND {} = NULL "
+                           "LIMIT 10",
+                           t, 1 + n % 28, c);
+    case 13:
+        return fmt::format("SELECT a.id, b.id FROM {} a, {} b WHERE a.{} = '{}' LIMIT 10", t, u, c, w);
+    case 14:
+        return fmt::format("UPDATE {} SET {} = '{}'", t, c, w);
+    case 15:
+        return fmt::format("SELECT id FROM {} WHERE {} = '{}' ORDER BY random() LIMIT 1", t, c, w);
+    case 16:
+        return fmt::format("SELECT c.id FROM customers c WHERE (SELECT count(*) FROM orders o WHERE "
+                           "o.customer_id = c.id) > 0 LIMIT 100",
+                           n);
+    case 17:
+        return fmt::format("SELECT id FROM {} WHERE {} = '{}' OR owner_id = {} LIMIT 20", t, c, w, n);
+    case 18: {
+        std::string list;
+        for (int k = 0; k < 40; ++k) {
+            list += (k == 0 ? "" : ", ") + std::to_string(n + k);
+        }
+        return fmt::format("SELECT id, {} FROM {} WHERE id IN ({}) LIMIT 40", c, t, list);
+    }
+    case 19:
+        return fmt::format("SELECT c.id, (SELECT max(o.total) FROM orders o WHERE o.customer_id = "
+                           "c.id) AS top FROM customers c WHERE c.region = '{}' LIMIT 25",
+                           w);
+    case 20:
+        return fmt::format("SELECT c.id, c.name FROM customers c WHERE EXISTS (SELECT 1 FROM orders o "
+                           "WHERE o.customer_id = c.id AND o.total > {}) ORDER BY c.id LIMIT 50",
+                           n % 1000);
+    case 21:
+        return fmt::format("SELECT id, total FROM orders WHERE customer_id = $1 AND created_at >= $2 "
+                           "AND status IN ('paid', 'shipped') ORDER BY created_at DESC LIMIT $3");
+    case 22:
+        // A few deliberate syntax errors (one in 24 * 20 statements).
+        if (r.below(20) == 0) {
+            return fmt::format("SELECT id, {} FORM {} WHERE {} = '{}'", c, t, c, w);
+        }
+        return fmt::format("SELECT region, count(*) FROM customers GROUP BY region HAVING count(*) > "
+                           "{} ORDER BY 2 DESC LIMIT 10",
+                           n % 100);
+    default:
+        return fmt::format("SELECT p.id, p.name, sum(l.qty) AS sold FROM products p LEFT JOIN "
+                           "order_lines l ON l.product_id = p.id AND l.created_at > '2024-01-01' "
+                           "WHERE p.category = '{}' GROUP BY p.id, p.name ORDER BY sold DESC "
+                           "NULLS LAST LIMIT 20",
+                           w);
+    }
+}
+
+// Process CPU time: both measurements are single-threaded, and CPU time keeps other load on
+// the machine from skewing the ratio between them.
+double cpu_seconds() {
+    timespec t{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+}
+
+// The child: lint the file, render JSON to /dev/null, print "seconds statements findings".
+int lint_child(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const double start = cpu_seconds();
+    dbadvise::reports::Report report;
+    dbadvise::analyzer::LintStats stats;
+    dbadvise::analyzer::lint_text(path, text, nullptr, report.findings, stats);
+    report.source.kind = "sql";
+    report.source.files.push_back(path);
+    const std::string json = dbadvise::reports::render_json(report);
+    std::FILE* null = std::fopen("/dev/null", "wb");
+    if (null != nullptr) {
+        std::fwrite(json.data(), 1, json.size(), null);
+        std::fclose(null);
+    }
+    const double elapsed = cpu_seconds() - start;
+    std::printf("%.6f %lld %lld %zu\n", elapsed, static_cast<long long>(stats.statements),
+                static_cast<long long>(stats.parse_errors), report.findings.size());
+    return 0;
+}
+
+struct ChildResult {
+    double seconds = 0;
+    long long statements = 0;
+    long long parse_errors = 0;
+    std::size_t findings = 0;
+    double peak_mb = 0;
+};
+
+// Runs this program again as `--lint-child FILE` and reads its figures; the child's peak RSS
+// comes from wait4, so it is lint's own.
+std::optional<ChildResult> run_lint_child(const char* self, const std::string& path) {
+    int pipe_fds[2];
+    if (pipe(pipe_fds) != 0) {
+        return std::nullopt;
+    }
+    const pid_t child = fork();
+    if (child < 0) {
+        return std::nullopt;
+    }
+    if (child == 0) {
+        dup2(pipe_fds[1], STDOUT_FILENO);
+        close(pipe_fds[0]);
+        close(pipe_fds[1]);
+        execl("/proc/self/exe", self, "--lint-child", path.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    close(pipe_fds[1]);
+    std::string output;
+    std::array<char, 256> buffer{};
+    ssize_t got = 0;
+    while ((got = read(pipe_fds[0], buffer.data(), buffer.size())) > 0) {
+        output.append(buffer.data(), static_cast<std::size_t>(got));
+    }
+    close(pipe_fds[0]);
+    int status = 0;
+    rusage usage{};
+    wait4(child, &status, 0, &usage);
+    ChildResult result;
+    std::istringstream parsed(output);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+        !(parsed >> result.seconds >> result.statements >> result.parse_errors >> result.findings)) {
+        return std::nullopt;
+    }
+    result.peak_mb = static_cast<double>(usage.ru_maxrss) / 1024.0;
+    return result;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (argc == 3 && std::string_view(argv[1]) == "--lint-child") {
+        return lint_child(argv[2]);
+    }
+    int count = 100000;
+    std::string keep;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (std::string_view(argv[i]) == "--statements") {
+            count = std::atoi(argv[i + 1]);
+        } else if (std::string_view(argv[i]) == "--keep") {
+            keep = argv[i + 1];
+        }
+    }
+
+    // Corpus: deterministic statements, one per line, written to a temporary file.
+    Random random(20240601);
+    std::vector<std::string> corpus;
+    corpus.reserve(static_cast<std::size_t>(count));
+    std::string file_text;
+    for (int i = 0; i < count; ++i) {
+        corpus.push_back(statement(random, i));
+        file_text += corpus.back();
+        file_text += ";\n";
+    }
+    std::string path = keep;
+    if (path.empty()) {
+        std::string pattern = (std::filesystem::temp_directory_path() / "lint_bench_XXXXXX.sql").string();
+        const int fd = mkstemps(pattern.data(), 4);
+        if (fd < 0) {
+            std::fprintf(stderr, "lint_bench: error: cannot create a temporary file\n");
+            return 3;
+        }
+        close(fd);
+        path = pattern;
+    }
+    {
+        std::ofstream out(path, std::ios::binary);
+        out << file_text;
+    }
+    const double megabytes = static_cast<double>(file_text.size()) / (1024.0 * 1024.0);
+    std::printf("corpus: %d statements, %.1f MB, %s\n", count, megabytes, path.c_str());
+
+    // (a) raw pg_query_parse, one call per statement; the best of k_runs runs.
+    double raw_seconds = 0;
+    std::size_t raw_errors = 0;
+    for (int run = 0; run < k_runs; ++run) {
+        const double raw_start = cpu_seconds();
+        raw_errors = 0;
+        for (const std::string& sql : corpus) {
+            PgQueryParseResult result = pg_query_parse(sql.c_str());
+            raw_errors += result.error != nullptr ? 1 : 0;
+            pg_query_free_parse_result(result);
+        }
+        const double elapsed = cpu_seconds() - raw_start;
+        raw_seconds = run == 0 ? elapsed : std::min(raw_seconds, elapsed);
+    }
+    const double raw_rate = count / raw_seconds;
+    std::printf("(a) raw pg_query_parse: %.2f s CPU, %.0f statements/s, %.1f MB/s (%zu syntax errors)\n",
+                raw_seconds, raw_rate, megabytes / raw_seconds, raw_errors);
+    corpus.clear();
+    corpus.shrink_to_fit();
+    file_text.clear();
+    file_text.shrink_to_fit();
+
+    // (b) full lint, each run in a fresh process; the best time and the highest peak RSS.
+    double lint_seconds = 0;
+    double peak_mb = 0;
+    long long statements = 0;
+    long long parse_errors = 0;
+    std::size_t findings = 0;
+    for (int run = 0; run < k_runs; ++run) {
+        const std::optional<ChildResult> child = run_lint_child(argv[0], path);
+        if (!child) {
+            std::fprintf(stderr, "lint_bench: error: the lint child failed\n");
+            if (keep.empty()) {
+                std::filesystem::remove(path);
+            }
+            return 3;
+        }
+        lint_seconds = run == 0 ? child->seconds : std::min(lint_seconds, child->seconds);
+        peak_mb = std::max(peak_mb, child->peak_mb);
+        statements = child->statements;
+        parse_errors = child->parse_errors;
+        findings = child->findings;
+    }
+    if (keep.empty()) {
+        std::filesystem::remove(path);
+    }
+    const double lint_rate = statements / lint_seconds;
+    std::printf("(b) lint + JSON:        %.2f s CPU, %.0f statements/s, %.1f MB/s (%lld statements, "
+                "%lld parse errors, %zu findings)\n",
+                lint_seconds, lint_rate, megabytes / lint_seconds, statements, parse_errors, findings);
+    const double ratio = lint_rate / raw_rate;
+    std::printf("ratio b/a: %.0f%% (target >= 50%%)\n", ratio * 100.0);
+    std::printf("lint peak RSS: %.1f MB (target < 200 MB)\n", peak_mb);
+    return ratio >= 0.5 && peak_mb < 200.0 ? 0 : 1;
+}
