@@ -179,6 +179,26 @@ std::vector<Token> tokenize(std::string_view source, int begin, int end,
     };
     int depth = 0;
     int i = begin;
+    // Moves i past the closing `quote`: a doubled quote stands for itself and, with
+    // `escapes` (E'...'), a backslash escapes the next byte. False when the text ends first.
+    auto skip_to_closing = [&](unsigned char quote, bool escapes) {
+        while (i < end) {
+            if (escapes && at(i) == '\\') {
+                i += 2;
+                continue;
+            }
+            if (at(i) == quote) {
+                if (at(i + 1) == quote) {
+                    i += 2;
+                    continue;
+                }
+                ++i;
+                return true;
+            }
+            ++i;
+        }
+        return false;
+    };
     while (i < end && tokens.size() < max_tokens) {
         const unsigned char c = at(i);
         if (std::isspace(c)) {
@@ -216,43 +236,13 @@ std::vector<Token> tokenize(std::string_view source, int begin, int end,
         if (c == '\'' || ((c == 'E' || c == 'e') && at(i + 1) == '\'')) {
             const bool escapes = c != '\'';
             i += escapes ? 2 : 1;
-            bool closed = false;
-            while (i < end) {
-                if (escapes && at(i) == '\\') {
-                    i += 2;
-                    continue;
-                }
-                if (at(i) == '\'') {
-                    if (at(i + 1) == '\'') {
-                        i += 2;
-                        continue;
-                    }
-                    ++i;
-                    closed = true;
-                    break;
-                }
-                ++i;
-            }
-            if (!closed) {
+            if (!skip_to_closing('\'', escapes)) {
                 return tokens;
             }
             token.kind = Token::Kind::string;
         } else if (c == '"') {
             ++i;
-            bool closed = false;
-            while (i < end) {
-                if (at(i) == '"') {
-                    if (at(i + 1) == '"') {
-                        i += 2;
-                        continue;
-                    }
-                    ++i;
-                    closed = true;
-                    break;
-                }
-                ++i;
-            }
-            if (!closed) {
+            if (!skip_to_closing('"', false)) {
                 return tokens;
             }
             token.kind = Token::Kind::quoted_identifier;
