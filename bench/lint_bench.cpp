@@ -13,6 +13,7 @@
 // Usage: lint_bench [--statements N] [--keep FILE]
 #include "analyzer/finding.hpp"
 #include "analyzer/lint.hpp"
+#include "sqlparse/parser.hpp"
 #include "reports/report.hpp"
 
 #include <pg_query.h>
@@ -178,21 +179,39 @@ double cpu_seconds() {
     return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
 }
 
+// What a child run does: the full pipeline, or only its first stages (for the breakdown).
+enum class Stage { model, rules, full };
+
 // The child: lint the file, render JSON to /dev/null, print "seconds statements findings".
-int lint_child(const std::string& path) {
+// With Stage::model it only parses into the query model; with Stage::rules it also runs the
+// rules but writes no report.
+int lint_child(const std::string& path, Stage stage) {
     std::ifstream in(path, std::ios::binary);
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     const double start = cpu_seconds();
     dbadvise::reports::Report report;
     dbadvise::analyzer::LintStats stats;
-    dbadvise::analyzer::lint_text(path, text, nullptr, report.findings, stats);
-    report.source.kind = "sql";
-    report.source.files.push_back(path);
-    const std::string json = dbadvise::reports::render_json(report);
-    std::FILE* null = std::fopen("/dev/null", "wb");
-    if (null != nullptr) {
-        std::fwrite(json.data(), 1, json.size(), null);
-        std::fclose(null);
+    if (stage == Stage::model) {
+        dbadvise::sqlparse::ParseOptions options;
+        options.fingerprint = false;
+        dbadvise::sqlparse::parse_script(text, options, [&](dbadvise::sqlparse::ParsedStatement&& s) {
+            ++stats.statements;
+            stats.parse_errors += s.error ? 1 : 0;
+        });
+    } else {
+        dbadvise::analyzer::lint_text(path, text, nullptr, report.findings, stats);
+    }
+    if (stage == Stage::full) {
+        report.source.kind = "sql";
+        report.source.files.push_back(path);
+        // Streamed as the CLI streams it: written in pieces, never held whole.
+        std::FILE* null = std::fopen("/dev/null", "wb");
+        if (null != nullptr) {
+            dbadvise::reports::render_json(report, [null](std::string_view piece) {
+                std::fwrite(piece.data(), 1, piece.size(), null);
+            });
+            std::fclose(null);
+        }
     }
     const double elapsed = cpu_seconds() - start;
     std::printf("%.6f %lld %lld %zu\n", elapsed, static_cast<long long>(stats.statements),
@@ -208,9 +227,18 @@ struct ChildResult {
     double peak_mb = 0;
 };
 
-// Runs this program again as `--lint-child FILE` and reads its figures; the child's peak RSS
-// comes from wait4, so it is lint's own.
-std::optional<ChildResult> run_lint_child(const char* self, const std::string& path) {
+const char* stage_name(Stage stage) {
+    switch (stage) {
+    case Stage::model: return "model";
+    case Stage::rules: return "rules";
+    case Stage::full: return "full";
+    }
+    return "full";
+}
+
+// Runs this program again as `--lint-child FILE STAGE` and reads its figures; the child's peak
+// RSS comes from wait4, so it is lint's own.
+std::optional<ChildResult> run_lint_child(const char* self, const std::string& path, Stage stage) {
     int pipe_fds[2];
     if (pipe(pipe_fds) != 0) {
         return std::nullopt;
@@ -223,7 +251,8 @@ std::optional<ChildResult> run_lint_child(const char* self, const std::string& p
         dup2(pipe_fds[1], STDOUT_FILENO);
         close(pipe_fds[0]);
         close(pipe_fds[1]);
-        execl("/proc/self/exe", self, "--lint-child", path.c_str(), static_cast<char*>(nullptr));
+        execl("/proc/self/exe", self, "--lint-child", path.c_str(), stage_name(stage),
+              static_cast<char*>(nullptr));
         _exit(127);
     }
     close(pipe_fds[1]);
@@ -250,8 +279,11 @@ std::optional<ChildResult> run_lint_child(const char* self, const std::string& p
 } // namespace
 
 int main(int argc, char** argv) {
-    if (argc == 3 && std::string_view(argv[1]) == "--lint-child") {
-        return lint_child(argv[2]);
+    if (argc == 4 && std::string_view(argv[1]) == "--lint-child") {
+        const std::string_view stage = argv[3];
+        return lint_child(argv[2], stage == "model"   ? Stage::model
+                                   : stage == "rules" ? Stage::rules
+                                                      : Stage::full);
     }
     int count = 100000;
     std::string keep;
@@ -314,29 +346,39 @@ int main(int argc, char** argv) {
     file_text.shrink_to_fit();
 
     // (b) full lint, each run in a fresh process; the best time and the highest peak RSS.
-    double lint_seconds = 0;
-    double peak_mb = 0;
-    long long statements = 0;
-    long long parse_errors = 0;
-    std::size_t findings = 0;
-    for (int run = 0; run < k_runs; ++run) {
-        const std::optional<ChildResult> child = run_lint_child(argv[0], path);
-        if (!child) {
-            std::fprintf(stderr, "lint_bench: error: the lint child failed\n");
-            if (keep.empty()) {
-                std::filesystem::remove(path);
+    // Then the same for the pipeline's first stages alone, so the breakdown shows where the
+    // time and memory go: the query model, then the rules, then the JSON report.
+    struct StageFigures {
+        double seconds = 0;
+        double peak_mb = 0;
+        ChildResult last;
+    };
+    std::array<StageFigures, 3> figures{};
+    const std::array<Stage, 3> stages = {Stage::full, Stage::model, Stage::rules};
+    for (std::size_t s = 0; s < stages.size(); ++s) {
+        for (int run = 0; run < k_runs; ++run) {
+            const std::optional<ChildResult> child = run_lint_child(argv[0], path, stages[s]);
+            if (!child) {
+                std::fprintf(stderr, "lint_bench: error: the lint child (%s) failed\n",
+                             stage_name(stages[s]));
+                if (keep.empty()) {
+                    std::filesystem::remove(path);
+                }
+                return 3;
             }
-            return 3;
+            figures[s].seconds = run == 0 ? child->seconds : std::min(figures[s].seconds, child->seconds);
+            figures[s].peak_mb = std::max(figures[s].peak_mb, child->peak_mb);
+            figures[s].last = *child;
         }
-        lint_seconds = run == 0 ? child->seconds : std::min(lint_seconds, child->seconds);
-        peak_mb = std::max(peak_mb, child->peak_mb);
-        statements = child->statements;
-        parse_errors = child->parse_errors;
-        findings = child->findings;
     }
     if (keep.empty()) {
         std::filesystem::remove(path);
     }
+    const double lint_seconds = figures[0].seconds;
+    const double peak_mb = figures[0].peak_mb;
+    const long long statements = figures[0].last.statements;
+    const long long parse_errors = figures[0].last.parse_errors;
+    const std::size_t findings = figures[0].last.findings;
     const double lint_rate = statements / lint_seconds;
     std::printf("(b) lint + JSON:        %.2f s CPU, %.0f statements/s, %.1f MB/s (%lld statements, "
                 "%lld parse errors, %zu findings)\n",
@@ -344,5 +386,9 @@ int main(int argc, char** argv) {
     const double ratio = lint_rate / raw_rate;
     std::printf("ratio b/a: %.0f%% (target >= 50%%)\n", ratio * 100.0);
     std::printf("lint peak RSS: %.1f MB (target < 200 MB)\n", peak_mb);
+    std::printf("breakdown (CPU s, peak RSS): parse + model %.2f s %.0f MB; + rules %.2f s %.0f MB; "
+                "+ JSON report %.2f s %.0f MB\n",
+                figures[1].seconds, figures[1].peak_mb, figures[2].seconds, figures[2].peak_mb,
+                figures[0].seconds, figures[0].peak_mb);
     return ratio >= 0.5 && peak_mb < 200.0 ? 0 : 1;
 }

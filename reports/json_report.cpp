@@ -2,9 +2,8 @@
 // and other programs. Keys keep a fixed order, numbers are rounded to 3 decimals and empty
 // optional parts are left out, so the same findings give the same bytes on every run.
 #include "reports/format_number.hpp"
+#include "reports/json_writer.hpp"
 #include "reports/report.hpp"
-
-#include <nlohmann/json.hpp>
 
 #include <cmath>
 
@@ -12,165 +11,202 @@ namespace dbadvise::reports {
 
 namespace {
 
-using Json = nlohmann::ordered_json;
-
 constexpr int k_schema_version = 1;
 
-// NaN and infinity have no JSON spelling; null says "no meaningful number" and the schema
-// allows it wherever a measured value appears.
-Json number(double value) {
-    if (!std::isfinite(value)) {
-        return nullptr;
-    }
-    return round3(value);
+// Measured values keep 3 decimals; NaN and infinity have no JSON spelling and become null,
+// which the schema allows wherever a measured value appears.
+void number(JsonWriter& out, double value) {
+    out.number(std::isfinite(value) ? round3(value) : value);
 }
 
-Json evidence_object(const analyzer::Evidence& evidence) {
-    Json object = Json::object();
+void evidence_object(JsonWriter& out, const analyzer::Evidence& evidence) {
+    out.begin_object();
     for (const auto& [key, value] : evidence) {
+        out.key(key);
         struct Visitor {
-            Json operator()(std::int64_t v) const { return v; }
-            Json operator()(double v) const { return number(v); }
-            Json operator()(const std::string& v) const { return v; }
-            Json operator()(bool v) const { return v; }
+            JsonWriter& out;
+            void operator()(std::int64_t v) const { out.integer(v); }
+            void operator()(double v) const { number(out, v); }
+            void operator()(const std::string& v) const { out.string(v); }
+            void operator()(bool v) const { out.boolean(v); }
         };
-        object[key] = std::visit(Visitor{}, value);
+        std::visit(Visitor{out}, value);
     }
-    return object;
+    out.end_object();
 }
 
-Json location_object(const analyzer::Location& loc) {
-    Json object = Json::object();
+void location_object(JsonWriter& out, const analyzer::Location& loc) {
+    if (loc.file.empty() && loc.line <= 0 && loc.column <= 0 && loc.node.empty()) {
+        return;
+    }
+    out.key("location");
+    out.begin_object();
     if (!loc.file.empty()) {
-        object["file"] = loc.file;
+        out.member("file", loc.file);
     }
     if (loc.line > 0) {
-        object["line"] = loc.line;
+        out.member("line", loc.line);
     }
     if (loc.column > 0) {
-        object["column"] = loc.column;
+        out.member("column", loc.column);
     }
     if (!loc.node.empty()) {
-        object["node"] = loc.node;
+        out.member("node", loc.node);
     }
-    return object;
+    out.end_object();
 }
 
-Json finding_object(const analyzer::Finding& f) {
-    Json object;
-    object["id"] = f.id();
-    object["rule"] = f.rule;
-    object["category"] = analyzer::to_string(f.category);
-    object["severity"] = analyzer::to_string(f.severity);
-    object["title"] = f.title;
-    object["message"] = f.message;
+void finding_object(JsonWriter& out, const analyzer::Finding& f) {
+    out.begin_object();
+    out.member("id", f.id());
+    out.member("rule", f.rule);
+    out.member("category", analyzer::to_string(f.category));
+    out.member("severity", analyzer::to_string(f.severity));
+    out.member("title", f.title);
+    out.member("message", f.message);
     if (f.location) {
-        Json loc = location_object(*f.location);
-        if (!loc.empty()) {
-            object["location"] = std::move(loc);
-        }
+        location_object(out, *f.location);
     }
     if (f.query) {
         const analyzer::QueryRef& q = *f.query;
-        Json query = Json::object();
+        out.key("query");
+        out.begin_object();
         if (!q.queryid.empty()) {
-            query["queryid"] = q.queryid;
+            out.member("queryid", q.queryid);
         }
-        query["text"] = q.text;
-        query["calls"] = q.calls;
-        query["total_ms"] = number(q.total_ms);
-        query["mean_ms"] = number(q.mean_ms);
-        object["query"] = std::move(query);
+        out.member("text", q.text);
+        out.member("calls", q.calls);
+        out.key("total_ms");
+        number(out, q.total_ms);
+        out.key("mean_ms");
+        number(out, q.mean_ms);
+        out.end_object();
     }
     if (!f.evidence.empty()) {
-        object["evidence"] = evidence_object(f.evidence);
+        out.key("evidence");
+        evidence_object(out, f.evidence);
     }
-    Json suggestion = Json::object();
-    if (!f.suggestion.sql.empty()) {
-        suggestion["sql"] = f.suggestion.sql;
+    if (!f.suggestion.sql.empty() || !f.suggestion.rewritten_query.empty()) {
+        out.key("suggestion");
+        out.begin_object();
+        if (!f.suggestion.sql.empty()) {
+            out.member("sql", f.suggestion.sql);
+        }
+        if (!f.suggestion.rewritten_query.empty()) {
+            out.member("rewritten_query", f.suggestion.rewritten_query);
+        }
+        out.end_object();
     }
-    if (!f.suggestion.rewritten_query.empty()) {
-        suggestion["rewritten_query"] = f.suggestion.rewritten_query;
+    const analyzer::Impact& impact = f.impact;
+    if (impact.cost_before || impact.cost_after || impact.estimated_ms_saved_per_call) {
+        out.key("impact");
+        out.begin_object();
+        if (impact.cost_before) {
+            out.key("cost_before");
+            number(out, *impact.cost_before);
+        }
+        if (impact.cost_after) {
+            out.key("cost_after");
+            number(out, *impact.cost_after);
+        }
+        if (impact.estimated_ms_saved_per_call) {
+            out.key("estimated_ms_saved_per_call");
+            number(out, *impact.estimated_ms_saved_per_call);
+        }
+        out.end_object();
     }
-    if (!suggestion.empty()) {
-        object["suggestion"] = std::move(suggestion);
-    }
-    Json impact = Json::object();
-    if (f.impact.cost_before) {
-        impact["cost_before"] = number(*f.impact.cost_before);
-    }
-    if (f.impact.cost_after) {
-        impact["cost_after"] = number(*f.impact.cost_after);
-    }
-    if (f.impact.estimated_ms_saved_per_call) {
-        impact["estimated_ms_saved_per_call"] = number(*f.impact.estimated_ms_saved_per_call);
-    }
-    if (!impact.empty()) {
-        object["impact"] = std::move(impact);
-    }
-    return object;
+    out.end_object();
 }
 
-Json source_object(const Source& source) {
-    Json object;
-    object["kind"] = source.kind;
+void string_array(JsonWriter& out, const std::vector<std::string>& items) {
+    out.begin_array();
+    for (const std::string& item : items) {
+        out.string(item);
+    }
+    out.end_array();
+}
+
+void source_object(JsonWriter& out, const Source& source) {
+    out.begin_object();
+    out.member("kind", source.kind);
     if (!source.files.empty()) {
-        object["files"] = source.files;
+        out.key("files");
+        string_array(out, source.files);
     }
     if (!source.server_version.empty()) {
-        object["server_version"] = source.server_version;
+        out.member("server_version", source.server_version);
     }
     if (!source.database.empty()) {
-        object["database"] = source.database;
+        out.member("database", source.database);
     }
-    return object;
+    out.end_object();
 }
 
 } // namespace
 
-std::string render_json(const Report& report) {
-    Json root;
-    root["schema_version"] = k_schema_version;
-    root["tool"] = Json{{"name", "dbadvise"}, {"version", DBADVISE_VERSION}};
-    root["source"] = source_object(report.source);
-    root["stats"] = evidence_object(report.stats);
-    Json findings = Json::array();
+void render_json(const Report& report, const std::function<void(std::string_view)>& write) {
+    JsonWriter out(write);
+    out.begin_object();
+    out.member("schema_version", k_schema_version);
+    out.key("tool");
+    out.begin_object();
+    out.member("name", "dbadvise");
+    out.member("version", DBADVISE_VERSION);
+    out.end_object();
+    out.key("source");
+    source_object(out, report.source);
+    out.key("stats");
+    evidence_object(out, report.stats);
+    out.key("findings");
+    out.begin_array();
     for (const analyzer::Finding& f : report.findings) {
-        findings.push_back(finding_object(f));
+        finding_object(out, f);
     }
-    root["findings"] = std::move(findings);
+    out.end_array();
     if (!report.hot_nodes.empty()) {
-        Json nodes = Json::array();
+        out.key("hot_nodes");
+        out.begin_array();
         for (const HotNode& node : report.hot_nodes) {
-            Json object;
-            object["path"] = node.path;
-            object["node_type"] = node.node_type;
+            out.begin_object();
+            out.member("path", node.path);
+            out.member("node_type", node.node_type);
             if (!node.relation.empty()) {
-                object["relation"] = node.relation;
+                out.member("relation", node.relation);
             }
-            object["exclusive_ms"] = number(node.exclusive_ms);
-            object["share"] = number(node.share);
-            nodes.push_back(std::move(object));
+            out.key("exclusive_ms");
+            number(out, node.exclusive_ms);
+            out.key("share");
+            number(out, node.share);
+            out.end_object();
         }
-        root["hot_nodes"] = std::move(nodes);
+        out.end_array();
     }
     if (!report.sections.empty()) {
-        Json sections = Json::array();
+        out.key("sections");
+        out.begin_array();
         for (const Section& section : report.sections) {
-            sections.push_back(Json{{"title", section.title}, {"lines", section.lines}});
+            out.begin_object();
+            out.member("title", section.title);
+            out.key("lines");
+            string_array(out, section.lines);
+            out.end_object();
         }
-        root["sections"] = std::move(sections);
+        out.end_array();
     }
     if (report.partial) {
-        root["partial"] = true;
+        out.member("partial", true);
     }
     if (!report.notes.empty()) {
-        root["notes"] = report.notes;
+        out.key("notes");
+        string_array(out, report.notes);
     }
-    // Input files may hold bytes that are not UTF-8 (the lint report quotes them in messages);
-    // replace them with U+FFFD instead of failing the whole report.
-    std::string text = root.dump(2, ' ', false, Json::error_handler_t::replace);
-    text.push_back('\n');
+    out.end_object();
+    out.finish();
+}
+
+std::string render_json(const Report& report) {
+    std::string text;
+    render_json(report, [&text](std::string_view piece) { text.append(piece); });
     return text;
 }
 

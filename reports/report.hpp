@@ -4,7 +4,9 @@
 
 #include "analyzer/finding.hpp"
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -52,5 +54,9 @@ std::string render_text(const Report& report, const TextOptions& options);
 
 /// JSON following schema_version 1 (docs/report.schema.json), newline-terminated.
 std::string render_json(const Report& report);
+
+/// The same JSON, handed to `write` in pieces of about 64 kB as it is written, so that a
+/// report of many findings is never held whole in memory.
+void render_json(const Report& report, const std::function<void(std::string_view)>& write);
 
 } // namespace dbadvise::reports

@@ -1,0 +1,205 @@
+#include "reports/json_writer.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+#include <cmath>
+#include <utility>
+
+namespace dbadvise::reports {
+
+namespace {
+
+// Well-formed UTF-8 as Unicode defines it (Table 3-7): no overlong forms, no surrogates,
+// nothing above U+10FFFF. The same bytes nlohmann accepts; anything else goes to nlohmann's
+// replacing encoder so the U+FFFD substitutions stay exactly its own.
+bool well_formed_utf8(std::string_view text) {
+    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+    const unsigned char* const end = p + text.size();
+    while (p < end) {
+        const unsigned char c = *p;
+        if (c < 0x80) {
+            ++p;
+            continue;
+        }
+        int length = 0;
+        unsigned char low = 0x80;
+        unsigned char high = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF) {
+            length = 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            length = 3;
+            low = c == 0xE0 ? 0xA0 : 0x80;
+            high = c == 0xED ? 0x9F : 0xBF;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            length = 4;
+            low = c == 0xF0 ? 0x90 : 0x80;
+            high = c == 0xF4 ? 0x8F : 0xBF;
+        } else {
+            return false;
+        }
+        if (end - p < length || p[1] < low || p[1] > high) {
+            return false;
+        }
+        for (int i = 2; i < length; ++i) {
+            if (p[i] < 0x80 || p[i] > 0xBF) {
+                return false;
+            }
+        }
+        p += length;
+    }
+    return true;
+}
+
+} // namespace
+
+JsonWriter::JsonWriter(Sink sink, std::size_t chunk_bytes)
+    : m_sink(std::move(sink)), m_chunk_bytes(chunk_bytes) {
+    m_buffer.reserve(chunk_bytes + 4096);
+}
+
+void JsonWriter::newline_and_indent(std::size_t depth) {
+    m_buffer.push_back('\n');
+    m_buffer.append(depth * 2, ' ');
+}
+
+void JsonWriter::before_value() {
+    if (m_after_key) {
+        m_after_key = false;
+        return;
+    }
+    if (m_empty.empty()) {
+        return; // the top-level value
+    }
+    // An array element.
+    if (!m_empty.back()) {
+        m_buffer.push_back(',');
+    }
+    m_empty.back() = false;
+    newline_and_indent(m_empty.size());
+}
+
+void JsonWriter::open(char bracket) {
+    before_value();
+    m_buffer.push_back(bracket);
+    m_empty.push_back(true);
+}
+
+void JsonWriter::close(char bracket) {
+    const bool empty = m_empty.back();
+    m_empty.pop_back();
+    if (!empty) {
+        newline_and_indent(m_empty.size());
+    }
+    m_buffer.push_back(bracket);
+    flush_if_full();
+}
+
+void JsonWriter::begin_object() { open('{'); }
+void JsonWriter::end_object() { close('}'); }
+void JsonWriter::begin_array() { open('['); }
+void JsonWriter::end_array() { close(']'); }
+
+void JsonWriter::key(std::string_view name) {
+    if (!m_empty.back()) {
+        m_buffer.push_back(',');
+    }
+    m_empty.back() = false;
+    newline_and_indent(m_empty.size());
+    quoted(name);
+    m_buffer.append(": ");
+    m_after_key = true;
+}
+
+void JsonWriter::string(std::string_view value) {
+    before_value();
+    quoted(value);
+    flush_if_full();
+}
+
+void JsonWriter::integer(std::int64_t value) {
+    before_value();
+    char digits[24];
+    const auto result = std::to_chars(digits, digits + sizeof digits, value);
+    m_buffer.append(digits, result.ptr);
+}
+
+void JsonWriter::number(double value) {
+    if (!std::isfinite(value)) {
+        null();
+        return;
+    }
+    before_value();
+    // Whole numbers and the shortest round-trip digits, as nlohmann prints them.
+    m_buffer.append(nlohmann::json(value).dump());
+}
+
+void JsonWriter::boolean(bool value) {
+    before_value();
+    m_buffer.append(value ? "true" : "false");
+}
+
+void JsonWriter::null() {
+    before_value();
+    m_buffer.append("null");
+}
+
+void JsonWriter::quoted(std::string_view text) {
+    bool plain = true;
+    bool high = false;
+    for (const char ch : text) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c < 0x20 || c == '"' || c == '\\') {
+            plain = false;
+        } else if (c >= 0x80) {
+            high = true;
+        }
+    }
+    if (high && !well_formed_utf8(text)) {
+        m_buffer.append(nlohmann::json(std::string(text))
+                            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        return;
+    }
+    m_buffer.push_back('"');
+    if (plain) {
+        m_buffer.append(text);
+    } else {
+        static constexpr char k_hex[] = "0123456789abcdef";
+        for (const char ch : text) {
+            const auto c = static_cast<unsigned char>(ch);
+            switch (c) {
+            case '"': m_buffer.append("\\\""); break;
+            case '\\': m_buffer.append("\\\\"); break;
+            case '\b': m_buffer.append("\\b"); break;
+            case '\f': m_buffer.append("\\f"); break;
+            case '\n': m_buffer.append("\\n"); break;
+            case '\r': m_buffer.append("\\r"); break;
+            case '\t': m_buffer.append("\\t"); break;
+            default:
+                if (c < 0x20) {
+                    m_buffer.append("\\u00");
+                    m_buffer.push_back(k_hex[c >> 4]);
+                    m_buffer.push_back(k_hex[c & 0xF]);
+                } else {
+                    m_buffer.push_back(ch);
+                }
+            }
+        }
+    }
+    m_buffer.push_back('"');
+}
+
+void JsonWriter::flush_if_full() {
+    if (m_buffer.size() >= m_chunk_bytes) {
+        m_sink(m_buffer);
+        m_buffer.clear();
+    }
+}
+
+void JsonWriter::finish() {
+    m_buffer.push_back('\n');
+    m_sink(m_buffer);
+    m_buffer.clear();
+}
+
+} // namespace dbadvise::reports
