@@ -51,11 +51,13 @@ std::string statement_key(std::string_view text) {
 } // namespace
 
 void lint_text(std::string_view file_name, std::string_view text, const Schema* schema,
-               std::vector<Finding>& out, LintStats& stats) {
+               std::vector<Finding>& out, LintStats& stats,
+               sqlparse::ParseOptions::Threading threading) {
     const RuleContext context{text, schema};
     std::vector<Finding> found;
     sqlparse::ParseOptions options;
     options.fingerprint = false;
+    options.threading = threading;
     sqlparse::parse_script(text, options, [&](sqlparse::ParsedStatement&& entry) {
         ++stats.statements;
         if (entry.error || !entry.statement) {

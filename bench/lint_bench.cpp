@@ -171,37 +171,61 @@ std::string statement(Random& r, int i) {
     }
 }
 
-// Process CPU time: both measurements are single-threaded, and CPU time keeps other load on
-// the machine from skewing the ratio between them.
+// Process CPU time (all threads) and wall time. Throughput is statements per wall second, what
+// a user waits for; CPU time is the work done per statement, whatever the number of threads.
 double cpu_seconds() {
     timespec t{};
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
     return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
 }
 
-// What a child run does: the full pipeline, or only its first stages (for the breakdown).
-enum class Stage { model, rules, full };
+double wall_seconds() {
+    timespec t{};
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+}
 
-// The child: lint the file, render JSON to /dev/null, print "seconds statements findings".
-// With Stage::model it only parses into the query model; with Stage::rules it also runs the
-// rules but writes no report.
+// What a child run does: the full pipeline, the full pipeline on one thread, or only the
+// first stages (for the breakdown).
+enum class Stage { model, rules, full, single };
+constexpr std::array<Stage, 4> k_stages = {Stage::full, Stage::single, Stage::model, Stage::rules};
+
+const char* stage_name(Stage stage) {
+    switch (stage) {
+    case Stage::model: return "model";
+    case Stage::rules: return "rules";
+    case Stage::full: return "full";
+    case Stage::single: return "single";
+    }
+    return "full";
+}
+
+// The child: lint the file and stream the JSON report to /dev/null, then print
+// "cpu_seconds wall_seconds statements parse_errors findings". Stage::model only parses into
+// the query model; Stage::rules also runs the rules but writes no report; Stage::single is
+// the full pipeline with the parser on the calling thread.
 int lint_child(const std::string& path, Stage stage) {
+    using dbadvise::sqlparse::ParseOptions;
     std::ifstream in(path, std::ios::binary);
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const double start = cpu_seconds();
+    const double cpu_start = cpu_seconds();
+    const double wall_start = wall_seconds();
+    const ParseOptions::Threading threading =
+        stage == Stage::single ? ParseOptions::Threading::never : ParseOptions::Threading::automatic;
     dbadvise::reports::Report report;
     dbadvise::analyzer::LintStats stats;
     if (stage == Stage::model) {
-        dbadvise::sqlparse::ParseOptions options;
+        ParseOptions options;
         options.fingerprint = false;
+        options.threading = threading;
         dbadvise::sqlparse::parse_script(text, options, [&](dbadvise::sqlparse::ParsedStatement&& s) {
             ++stats.statements;
             stats.parse_errors += s.error ? 1 : 0;
         });
     } else {
-        dbadvise::analyzer::lint_text(path, text, nullptr, report.findings, stats);
+        dbadvise::analyzer::lint_text(path, text, nullptr, report.findings, stats, threading);
     }
-    if (stage == Stage::full) {
+    if (stage == Stage::full || stage == Stage::single) {
         report.source.kind = "sql";
         report.source.files.push_back(path);
         // Streamed as the CLI streams it: written in pieces, never held whole.
@@ -213,32 +237,34 @@ int lint_child(const std::string& path, Stage stage) {
             std::fclose(null);
         }
     }
-    const double elapsed = cpu_seconds() - start;
-    std::printf("%.6f %lld %lld %zu\n", elapsed, static_cast<long long>(stats.statements),
-                static_cast<long long>(stats.parse_errors), report.findings.size());
+    std::printf("%.6f %.6f %lld %lld %zu\n", cpu_seconds() - cpu_start, wall_seconds() - wall_start,
+                static_cast<long long>(stats.statements), static_cast<long long>(stats.parse_errors),
+                report.findings.size());
     return 0;
 }
 
-struct ChildResult {
-    double seconds = 0;
+struct Figures {
+    double cpu = 0;
+    double wall = 0;
     long long statements = 0;
     long long parse_errors = 0;
     std::size_t findings = 0;
     double peak_mb = 0;
-};
 
-const char* stage_name(Stage stage) {
-    switch (stage) {
-    case Stage::model: return "model";
-    case Stage::rules: return "rules";
-    case Stage::full: return "full";
+    // Keeps the best (lowest) times and the highest peak RSS of several runs.
+    void merge(const Figures& run, bool first) {
+        cpu = first ? run.cpu : std::min(cpu, run.cpu);
+        wall = first ? run.wall : std::min(wall, run.wall);
+        peak_mb = std::max(peak_mb, run.peak_mb);
+        statements = run.statements;
+        parse_errors = run.parse_errors;
+        findings = run.findings;
     }
-    return "full";
-}
+};
 
 // Runs this program again as `--lint-child FILE STAGE` and reads its figures; the child's peak
 // RSS comes from wait4, so it is lint's own.
-std::optional<ChildResult> run_lint_child(const char* self, const std::string& path, Stage stage) {
+std::optional<Figures> run_lint_child(const char* self, const std::string& path, Stage stage) {
     int pipe_fds[2];
     if (pipe(pipe_fds) != 0) {
         return std::nullopt;
@@ -266,10 +292,11 @@ std::optional<ChildResult> run_lint_child(const char* self, const std::string& p
     int status = 0;
     rusage usage{};
     wait4(child, &status, 0, &usage);
-    ChildResult result;
+    Figures result;
     std::istringstream parsed(output);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
-        !(parsed >> result.seconds >> result.statements >> result.parse_errors >> result.findings)) {
+        !(parsed >> result.cpu >> result.wall >> result.statements >> result.parse_errors >>
+          result.findings)) {
         return std::nullopt;
     }
     result.peak_mb = static_cast<double>(usage.ru_maxrss) / 1024.0;
@@ -280,10 +307,14 @@ std::optional<ChildResult> run_lint_child(const char* self, const std::string& p
 
 int main(int argc, char** argv) {
     if (argc == 4 && std::string_view(argv[1]) == "--lint-child") {
-        const std::string_view stage = argv[3];
-        return lint_child(argv[2], stage == "model"   ? Stage::model
-                                   : stage == "rules" ? Stage::rules
-                                                      : Stage::full);
+        const std::string_view name = argv[3];
+        Stage stage = Stage::full;
+        for (const Stage s : k_stages) {
+            if (name == stage_name(s)) {
+                stage = s;
+            }
+        }
+        return lint_child(argv[2], stage);
     }
     int count = 100000;
     std::string keep;
@@ -321,74 +352,67 @@ int main(int argc, char** argv) {
         out << file_text;
     }
     const double megabytes = static_cast<double>(file_text.size()) / (1024.0 * 1024.0);
-    std::printf("corpus: %d statements, %.1f MB, %s\n", count, megabytes, path.c_str());
-
-    // (a) raw pg_query_parse, one call per statement; the best of k_runs runs.
-    double raw_seconds = 0;
-    std::size_t raw_errors = 0;
-    for (int run = 0; run < k_runs; ++run) {
-        const double raw_start = cpu_seconds();
-        raw_errors = 0;
-        for (const std::string& sql : corpus) {
-            PgQueryParseResult result = pg_query_parse(sql.c_str());
-            raw_errors += result.error != nullptr ? 1 : 0;
-            pg_query_free_parse_result(result);
-        }
-        const double elapsed = cpu_seconds() - raw_start;
-        raw_seconds = run == 0 ? elapsed : std::min(raw_seconds, elapsed);
-    }
-    const double raw_rate = count / raw_seconds;
-    std::printf("(a) raw pg_query_parse: %.2f s CPU, %.0f statements/s, %.1f MB/s (%zu syntax errors)\n",
-                raw_seconds, raw_rate, megabytes / raw_seconds, raw_errors);
-    corpus.clear();
-    corpus.shrink_to_fit();
     file_text.clear();
     file_text.shrink_to_fit();
+    std::printf("corpus: %d statements, %.1f MB, %s; %ld CPUs online\n", count, megabytes,
+                path.c_str(), sysconf(_SC_NPROCESSORS_ONLN));
 
-    // (b) full lint, each run in a fresh process; the best time and the highest peak RSS.
-    // Then the same for the pipeline's first stages alone, so the breakdown shows where the
-    // time and memory go: the query model, then the rules, then the JSON report.
-    struct StageFigures {
-        double seconds = 0;
-        double peak_mb = 0;
-        ChildResult last;
-    };
-    std::array<StageFigures, 3> figures{};
-    const std::array<Stage, 3> stages = {Stage::full, Stage::model, Stage::rules};
-    for (std::size_t s = 0; s < stages.size(); ++s) {
-        for (int run = 0; run < k_runs; ++run) {
-            const std::optional<ChildResult> child = run_lint_child(argv[0], path, stages[s]);
+    // The runs interleave (a) and every lint stage, so that a change in the machine's load
+    // during the benchmark touches all of them alike; each keeps its best of k_runs.
+    Figures raw;
+    std::array<Figures, k_stages.size()> stages{};
+    for (int run = 0; run < k_runs; ++run) {
+        // (a) raw pg_query_parse, one call per statement.
+        Figures once;
+        const double cpu_start = cpu_seconds();
+        const double wall_start = wall_seconds();
+        for (const std::string& sql : corpus) {
+            PgQueryParseResult result = pg_query_parse(sql.c_str());
+            once.parse_errors += result.error != nullptr ? 1 : 0;
+            pg_query_free_parse_result(result);
+        }
+        once.cpu = cpu_seconds() - cpu_start;
+        once.wall = wall_seconds() - wall_start;
+        once.statements = count;
+        raw.merge(once, run == 0);
+        // (b) lint, each stage in a fresh process.
+        for (std::size_t s = 0; s < k_stages.size(); ++s) {
+            const std::optional<Figures> child = run_lint_child(argv[0], path, k_stages[s]);
             if (!child) {
                 std::fprintf(stderr, "lint_bench: error: the lint child (%s) failed\n",
-                             stage_name(stages[s]));
+                             stage_name(k_stages[s]));
                 if (keep.empty()) {
                     std::filesystem::remove(path);
                 }
                 return 3;
             }
-            figures[s].seconds = run == 0 ? child->seconds : std::min(figures[s].seconds, child->seconds);
-            figures[s].peak_mb = std::max(figures[s].peak_mb, child->peak_mb);
-            figures[s].last = *child;
+            stages[s].merge(*child, run == 0);
         }
     }
     if (keep.empty()) {
         std::filesystem::remove(path);
     }
-    const double lint_seconds = figures[0].seconds;
-    const double peak_mb = figures[0].peak_mb;
-    const long long statements = figures[0].last.statements;
-    const long long parse_errors = figures[0].last.parse_errors;
-    const std::size_t findings = figures[0].last.findings;
-    const double lint_rate = statements / lint_seconds;
-    std::printf("(b) lint + JSON:        %.2f s CPU, %.0f statements/s, %.1f MB/s (%lld statements, "
-                "%lld parse errors, %zu findings)\n",
-                lint_seconds, lint_rate, megabytes / lint_seconds, statements, parse_errors, findings);
-    const double ratio = lint_rate / raw_rate;
-    std::printf("ratio b/a: %.0f%% (target >= 50%%)\n", ratio * 100.0);
-    std::printf("lint peak RSS: %.1f MB (target < 200 MB)\n", peak_mb);
+    const Figures& full = stages[0];
+    const Figures& single = stages[1];
+    const Figures& model = stages[2];
+    const Figures& rules = stages[3];
+
+    std::printf("(a) raw pg_query_parse: %.2f s wall, %.2f s CPU, %.0f statements/s, %.1f MB/s "
+                "(%lld syntax errors)\n",
+                raw.wall, raw.cpu, count / raw.wall, megabytes / raw.wall, raw.parse_errors);
+    std::printf("(b) lint + JSON:        %.2f s wall, %.2f s CPU, %.0f statements/s, %.1f MB/s "
+                "(%lld statements, %lld parse errors, %zu findings)\n",
+                full.wall, full.cpu, full.statements / full.wall, megabytes / full.wall,
+                full.statements, full.parse_errors, full.findings);
+    const double ratio = raw.wall / full.wall;
+    std::printf("ratio b/a, throughput (wall time): %.0f%% (target >= 50%%)\n", ratio * 100.0);
+    std::printf("ratio b/a, work per statement (CPU time, all threads): %.0f%%\n",
+                raw.cpu / full.cpu * 100.0);
+    std::printf("lint on one thread: %.2f s wall, %.2f s CPU, ratio b/a %.0f%%\n", single.wall,
+                single.cpu, raw.wall / single.wall * 100.0);
+    std::printf("lint peak RSS: %.1f MB (target < 200 MB)\n", full.peak_mb);
     std::printf("breakdown (CPU s, peak RSS): parse + model %.2f s %.0f MB; + rules %.2f s %.0f MB; "
                 "+ JSON report %.2f s %.0f MB\n",
-                figures[1].seconds, figures[1].peak_mb, figures[2].seconds, figures[2].peak_mb,
-                figures[0].seconds, figures[0].peak_mb);
-    return ratio >= 0.5 && peak_mb < 200.0 ? 0 : 1;
+                model.cpu, model.peak_mb, rules.cpu, rules.peak_mb, full.cpu, full.peak_mb);
+    return ratio >= 0.5 && full.peak_mb < 200.0 ? 0 : 1;
 }

@@ -6,7 +6,7 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -77,6 +77,14 @@ private:
 
 class JsonDocument {
 public:
+    JsonDocument() = default;
+    // Nodes hold views into the unescaped strings: a copy would point into the original.
+    // Moves keep every string where it is (each is a heap object of its own).
+    JsonDocument(const JsonDocument&) = delete;
+    JsonDocument& operator=(const JsonDocument&) = delete;
+    JsonDocument(JsonDocument&&) noexcept = default;
+    JsonDocument& operator=(JsonDocument&&) noexcept = default;
+
     /// Parses the NUL-terminated `json` (which must outlive the document); false on
     /// malformed input. Reuses the storage of an earlier parse.
     bool parse(const char* json);
@@ -102,7 +110,7 @@ private:
     const char* m_p = nullptr;
     bool m_ok = true;
     std::vector<JsonNode> m_nodes;
-    std::deque<std::string> m_unescaped;
+    std::vector<std::unique_ptr<std::string>> m_unescaped; // stable addresses across moves
 };
 
 /// Iterates the elements of a JSON array (or the members of an object).

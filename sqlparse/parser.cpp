@@ -7,6 +7,12 @@
 #include <pg_query.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -139,6 +145,47 @@ std::string token_fingerprint(std::string_view text, std::span<const Token> toke
     return out;
 }
 
+// The outcome of one pg_query_parse call, ready for the model builder: the parse result that
+// owns the JSON text, and the part of the script it covers. Or an error to emit as it is.
+struct Unit {
+    int begin = 0;
+    int end = 0;
+    ParseResultPtr result;
+    std::optional<ParsedStatement> error;
+};
+
+// Statements on their way to the model: the tokens of their pieces (in source order) and the
+// units that parse them; documents[i] is the JSON tree of units[i]. Batches are recycled, so
+// their vectors and documents keep their capacity.
+struct Batch {
+    std::vector<Token> tokens;
+    std::vector<Unit> units;
+    std::vector<detail::JsonDocument> documents;
+
+    void clear() {
+        tokens.clear();
+        units.clear();
+    }
+};
+
+using BatchPtr = std::unique_ptr<Batch>;
+
+// Thrown inside the parsing thread when the consumer has stopped (its sink threw).
+struct Stopped {};
+
+// Texts below this size are parsed on the calling thread: starting a thread costs more than
+// it saves there.
+constexpr std::size_t k_background_min_bytes = 256 * 1024;
+// Batches prepared ahead of the consumer: enough to keep both threads busy, few enough to
+// keep memory bounded (a batch holds at most k_batch_bytes of SQL and its JSON tree).
+constexpr std::size_t k_batches_in_flight = 4;
+
+// Turns a script into ParsedStatements in two stages. prepare() lexes the text, cuts it into
+// batches and runs libpg_query and the JSON reader on them; consume() builds the query model
+// of every statement of a batch and hands it to the sink. For a large text prepare() runs on
+// a second thread, so that libpg_query works on the next batch while the model builder and
+// the sink (the lint rules) work on this one. The sink always runs on the calling thread, in
+// source order.
 class ScriptParser {
 public:
     ScriptParser(std::string_view text, const ParseOptions& options,
@@ -146,48 +193,86 @@ public:
         : m_text(text), m_options(options), m_sink(sink) {}
 
     void run() {
+        const bool background =
+            m_options.threading == ParseOptions::Threading::always ||
+            (m_options.threading == ParseOptions::Threading::automatic &&
+             m_text.size() >= k_background_min_bytes);
+        if (background) {
+            run_in_background();
+            return;
+        }
+        Batch batch;
+        prepare([&batch]() { return &batch; }, [this](Batch& ready) {
+            consume(ready);
+            ready.clear();
+        });
+    }
+
+private:
+    // --- stage 1: lexing, libpg_query, JSON ----------------------------------------------
+
+    // Calls `ready` with each prepared batch, in order; `acquire` gives the batch to fill
+    // next (empty).
+    template <class Acquire, class Ready>
+    void prepare(Acquire acquire, Ready ready) {
+        Batch* batch = acquire();
+        std::vector<Piece> pending;
+        int pending_bytes = 0;
+        const auto hand_over = [&] {
+            parse_pieces(*batch, pending);
+            pending.clear();
+            pending_bytes = 0;
+            if (!batch->units.empty()) {
+                ready(*batch);
+                batch = acquire();
+            } else {
+                batch->tokens.clear();
+            }
+        };
         const int size = static_cast<int>(m_text.size());
         // A UTF-8 byte order mark (files saved by some Windows editors) is not SQL; PostgreSQL
         // would read it as part of the first keyword.
         int pos = m_text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
-        int batch_bytes = 0;
         while (pos < size) {
-            const std::size_t tokens_before = m_tokens.size();
-            const Piece piece = detail::next_piece(m_text, pos, &m_tokens);
+            const std::size_t tokens_before = batch->tokens.size();
+            const Piece piece = detail::next_piece(m_text, pos, &batch->tokens);
             pos = piece.end < size ? piece.end + 1 : size;
             if (!piece.has_tokens && piece.nul_offset < 0) {
                 continue;
             }
+            int bad_offset = -1;
+            std::string message;
             if (piece.nul_offset >= 0) {
                 // libpg_query reads C strings: a NUL would silently cut the statement short.
-                m_tokens.resize(tokens_before);
-                flush();
-                batch_bytes = 0;
-                report_piece_error(piece, std::string(k_nul_message), piece.nul_offset);
+                bad_offset = piece.nul_offset;
+                message = std::string(k_nul_message);
+            } else if (const int overlong = overlong_operator_chain(
+                           m_text, std::span<const Token>(batch->tokens).subspan(tokens_before));
+                       overlong >= 0) {
+                bad_offset = overlong;
+                message = overlong_message();
+            }
+            if (bad_offset >= 0) {
+                batch->tokens.resize(tokens_before);
+                parse_pieces(*batch, pending);
+                pending.clear();
+                pending_bytes = 0;
+                batch->units.push_back(piece_error(piece, std::move(message), bad_offset));
+                ready(*batch);
+                batch = acquire();
                 continue;
             }
-            const int overlong = overlong_operator_chain(
-                m_text, std::span<const Token>(m_tokens).subspan(tokens_before));
-            if (overlong >= 0) {
-                m_tokens.resize(tokens_before);
-                flush();
-                batch_bytes = 0;
-                report_piece_error(piece, overlong_message(), overlong);
-                continue;
-            }
-            m_batch.push_back(piece);
-            batch_bytes += piece.end - piece.begin;
-            if (m_batch.size() >= k_batch_statements || batch_bytes >= k_batch_bytes) {
-                flush();
-                batch_bytes = 0;
+            pending.push_back(piece);
+            pending_bytes += piece.end - piece.begin;
+            if (pending.size() >= k_batch_statements || pending_bytes >= k_batch_bytes) {
+                hand_over();
             }
         }
-        flush();
+        hand_over();
     }
 
-private:
-    Span trimmed(int begin, int end, std::vector<Token>& tokens) {
-        tokens.clear();
+    Span trimmed(int begin, int end) const {
+        std::vector<Token> tokens;
         detail::tokenize(m_text, begin, end, tokens);
         if (tokens.empty()) {
             return {begin, begin};
@@ -195,104 +280,207 @@ private:
         return {tokens.front().begin, tokens.back().end};
     }
 
-    void report_piece_error(const Piece& piece, std::string message, int offset) {
-        std::vector<Token> tokens;
-        ParsedStatement parsed;
+    static Unit error_unit(ParseError error) {
+        Unit unit;
+        unit.error.emplace();
+        unit.error->error = std::move(error);
+        return unit;
+    }
+
+    Unit piece_error(const Piece& piece, std::string message, int offset) const {
         ParseError error;
         error.message = std::move(message);
         error.offset = offset;
-        error.statement_span = trimmed(piece.begin, piece.end, tokens);
+        error.statement_span = trimmed(piece.begin, piece.end);
         if (!error.statement_span.valid() || error.statement_span.begin == error.statement_span.end) {
             error.statement_span = {piece.begin, piece.end};
         }
-        parsed.error = std::move(error);
-        m_sink(std::move(parsed));
+        return error_unit(std::move(error));
     }
 
-    void flush() {
-        if (m_batch.empty()) {
+    // Parses the pending pieces in one call; when one of them is wrong, each alone, so that
+    // the error points at its statement and the others are still analysed.
+    void parse_pieces(Batch& batch, const std::vector<Piece>& pieces) {
+        if (pieces.empty()) {
             return;
         }
-        if (!parse_range(m_batch.front().begin, m_batch.back().end, m_batch.size() == 1)) {
-            // One statement of the batch is wrong: parse each alone so that the error points
-            // at its statement and the others are still analysed.
-            for (const Piece& piece : m_batch) {
-                parse_range(piece.begin, piece.end, true);
+        if (!parse_range(batch, pieces.front().begin, pieces.back().end, pieces.size() == 1)) {
+            for (const Piece& piece : pieces) {
+                parse_range(batch, piece.begin, piece.end, true);
             }
         }
-        m_batch.clear();
-        m_tokens.clear();
     }
+
+    // Parses text[begin, end) into a new unit of `batch`. On a parse error adds the error
+    // only when `report_errors`, else returns false having added nothing.
+    bool parse_range(Batch& batch, int begin, int end, bool report_errors) {
+        m_buffer.assign(m_text.substr(static_cast<std::size_t>(begin), static_cast<std::size_t>(end - begin)));
+        ParseResultPtr result = pg_parse(m_buffer);
+        if (result->error != nullptr) {
+            if (!report_errors) {
+                return false;
+            }
+            batch.units.push_back(error_unit(make_error(*result->error, m_buffer, begin, trimmed(begin, end))));
+            return true;
+        }
+        const std::size_t index = batch.units.size();
+        if (batch.documents.size() <= index) {
+            batch.documents.resize(index + 1);
+        }
+        if (result->parse_tree == nullptr || !batch.documents[index].parse(result->parse_tree)) {
+            batch.units.push_back(error_unit(
+                ParseError{"unreadable parse tree from libpg_query", begin, trimmed(begin, end)}));
+            return true;
+        }
+        Unit unit;
+        unit.begin = begin;
+        unit.end = end;
+        unit.result = std::move(result);
+        batch.units.push_back(std::move(unit));
+        return true;
+    }
+
+    // --- stage 2: the query model and the sink -------------------------------------------
 
     // The batch's tokens inside [begin, end): the lexer already produced them when it cut
     // the batch, so statements are not lexed twice.
-    std::span<const Token> tokens_in(int begin, int end) const {
-        const auto first = std::lower_bound(m_tokens.begin(), m_tokens.end(), begin,
+    static std::span<const Token> tokens_in(const std::vector<Token>& all, int begin, int end) {
+        const auto first = std::lower_bound(all.begin(), all.end(), begin,
                                             [](const Token& t, int o) { return t.begin < o; });
         auto last = first;
-        while (last != m_tokens.end() && last->end <= end) {
+        while (last != all.end() && last->end <= end) {
             ++last;
         }
         return {first, last};
     }
 
-    // Parses text[begin, end) and emits its statements. On a parse error emits the error
-    // only when `report_errors`, else returns false having emitted nothing.
-    bool parse_range(int begin, int end, bool report_errors) {
-        m_buffer.assign(m_text.substr(static_cast<std::size_t>(begin), static_cast<std::size_t>(end - begin)));
-        const ParseResultPtr result = pg_parse(m_buffer);
-        if (result->error != nullptr) {
-            if (!report_errors) {
-                return false;
+    void consume(Batch& batch) {
+        for (std::size_t k = 0; k < batch.units.size(); ++k) {
+            Unit& unit = batch.units[k];
+            if (unit.error) {
+                m_sink(std::move(*unit.error));
+                continue;
             }
-            std::vector<Token> tokens;
-            ParsedStatement parsed;
-            parsed.error = make_error(*result->error, m_buffer, begin, trimmed(begin, end, tokens));
-            m_sink(std::move(parsed));
-            return true;
+            const detail::JsonDocument& document = batch.documents[k];
+            m_extents.assign(document.node_count(), detail::SubtreeExtent{});
+            const detail::JsonRef root = document.root();
+            for (detail::JsonRef raw : detail::JsonChildren(root["stmts"])) {
+                emit_statement(batch, unit, raw);
+            }
         }
-        if (result->parse_tree == nullptr || !m_document.parse(result->parse_tree)) {
-            ParsedStatement parsed;
-            std::vector<Token> tokens;
-            parsed.error = ParseError{"unreadable parse tree from libpg_query", begin,
-                                      trimmed(begin, end, tokens)};
-            m_sink(std::move(parsed));
-            return true;
+    }
+
+    void emit_statement(const Batch& batch, const Unit& unit, detail::JsonRef raw) {
+        const int location = unit.begin + static_cast<int>(raw["stmt_location"].integer(0));
+        const std::int64_t length = raw["stmt_len"].integer(0);
+        const int stop = length > 0 ? std::min(unit.end, location + static_cast<int>(length)) : unit.end;
+        const std::span<const Token> tokens = tokens_in(batch.tokens, location, stop);
+        const Span span = tokens.empty() ? Span{location, location}
+                                         : Span{tokens.front().begin, tokens.back().end};
+        ParsedStatement parsed;
+        parsed.statement = detail::build_statement(raw["stmt"], m_text, unit.begin, span, tokens, m_extents);
+        if (m_options.fingerprint && !m_options.libpg_query_fingerprint) {
+            parsed.statement->fingerprint = token_fingerprint(m_text, tokens);
+        } else if (m_options.fingerprint) {
+            const std::string sql(m_text.substr(static_cast<std::size_t>(span.begin),
+                                                static_cast<std::size_t>(span.end - span.begin)));
+            const FingerprintResultPtr fp(new PgQueryFingerprintResult(pg_query_fingerprint(sql.c_str())));
+            if (fp->error == nullptr && fp->fingerprint_str != nullptr) {
+                parsed.statement->fingerprint = fp->fingerprint_str;
+            }
         }
-        m_extents.assign(m_document.node_count(), detail::SubtreeExtent{});
-        const detail::JsonRef root = m_document.root();
-        for (detail::JsonRef raw : detail::JsonChildren(root["stmts"])) {
-            const int location = begin + static_cast<int>(raw["stmt_location"].integer(0));
-            const std::int64_t length = raw["stmt_len"].integer(0);
-            const int stop = length > 0 ? std::min(end, location + static_cast<int>(length)) : end;
-            const std::span<const Token> tokens = tokens_in(location, stop);
-            const Span span = tokens.empty() ? Span{location, location}
-                                             : Span{tokens.front().begin, tokens.back().end};
-            ParsedStatement parsed;
-            parsed.statement = detail::build_statement(raw["stmt"], m_text, begin, span, tokens, m_extents);
-            if (m_options.fingerprint && !m_options.libpg_query_fingerprint) {
-                parsed.statement->fingerprint = token_fingerprint(m_text, tokens);
-            } else if (m_options.fingerprint) {
-                const std::string sql(m_text.substr(static_cast<std::size_t>(span.begin),
-                                                    static_cast<std::size_t>(span.end - span.begin)));
-                const FingerprintResultPtr fp(new PgQueryFingerprintResult(pg_query_fingerprint(sql.c_str())));
-                if (fp->error == nullptr && fp->fingerprint_str != nullptr) {
-                    parsed.statement->fingerprint = fp->fingerprint_str;
+        m_sink(std::move(parsed));
+    }
+
+    // --- the two stages on two threads ---------------------------------------------------
+
+    void run_in_background() {
+        std::mutex mutex;
+        std::condition_variable changed;
+        std::deque<BatchPtr> full;     // prepared, in source order
+        std::vector<BatchPtr> spare;   // consumed, ready for reuse
+        std::size_t created = 0;
+        bool done = false;
+        bool stop = false;
+        std::exception_ptr failure;
+        BatchPtr filling; // owned by the preparing thread between acquire and ready
+
+        std::thread preparer([&] {
+            try {
+                prepare(
+                    [&]() -> Batch* {
+                        std::unique_lock lock(mutex);
+                        changed.wait(lock, [&] {
+                            return stop || !spare.empty() || created < k_batches_in_flight;
+                        });
+                        if (stop) {
+                            throw Stopped{};
+                        }
+                        if (!spare.empty()) {
+                            filling = std::move(spare.back());
+                            spare.pop_back();
+                        } else {
+                            filling = std::make_unique<Batch>();
+                            ++created;
+                        }
+                        return filling.get();
+                    },
+                    [&](Batch&) {
+                        const std::lock_guard lock(mutex);
+                        full.push_back(std::move(filling));
+                        changed.notify_all();
+                    });
+            } catch (const Stopped&) {
+            } catch (...) {
+                const std::lock_guard lock(mutex);
+                failure = std::current_exception();
+            }
+            const std::lock_guard lock(mutex);
+            done = true;
+            changed.notify_all();
+        });
+
+        const auto halt = [&] {
+            {
+                const std::lock_guard lock(mutex);
+                stop = true;
+                changed.notify_all();
+            }
+            preparer.join();
+        };
+        try {
+            while (true) {
+                BatchPtr batch;
+                {
+                    std::unique_lock lock(mutex);
+                    changed.wait(lock, [&] { return !full.empty() || done; });
+                    if (full.empty()) {
+                        break;
+                    }
+                    batch = std::move(full.front());
+                    full.pop_front();
                 }
+                consume(*batch);
+                batch->clear();
+                const std::lock_guard lock(mutex);
+                spare.push_back(std::move(batch));
+                changed.notify_all();
             }
-            m_sink(std::move(parsed));
+        } catch (...) {
+            halt();
+            throw;
         }
-        return true;
+        preparer.join();
+        if (failure) {
+            std::rethrow_exception(failure);
+        }
     }
 
     std::string_view m_text;
     const ParseOptions& m_options;
     const std::function<void(ParsedStatement&&)>& m_sink;
-    std::vector<Piece> m_batch;
-    std::vector<Token> m_tokens; // tokens of the batch's pieces, in order
-    std::string m_buffer;
-    detail::JsonDocument m_document;
-    std::vector<detail::SubtreeExtent> m_extents; // per node of m_document
+    std::string m_buffer;                          // stage 1: the text handed to libpg_query
+    std::vector<detail::SubtreeExtent> m_extents;  // stage 2: per node of the current document
 };
 
 // Copies `sql` for libpg_query, which needs a C string; an embedded NUL is an error.

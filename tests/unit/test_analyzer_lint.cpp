@@ -164,3 +164,38 @@ TEST_CASE("lint_text stays linear on a large file" * doctest::timeout(60)) {
     CHECK(found.size() == 40000);
     CHECK(found.back().location->line == 20000);
 }
+
+TEST_CASE("lint_text gives the same findings with the parser on a second thread") {
+    // A script of a few thousand statements: every rule's test file, parse errors, a NUL
+    // byte and clean statements, repeated so that the batches fill and follow each other.
+    const std::string unit = read_testdata("all_rules.sql") + "\n;SELEC broken FROM t;\n" +
+                             read_testdata("clean.sql") + "\n;SELECT 1 FROM t WHERE a = NULL;\n";
+    std::string text;
+    for (int i = 0; i < 60; ++i) {
+        text += unit;
+        if (i == 30) {
+            text += std::string("SELECT 'nul\0byte';\n", 19);
+        }
+    }
+    const auto run = [&](sqlparse::ParseOptions::Threading threading) {
+        analyzer::LintStats stats;
+        std::vector<analyzer::Finding> out;
+        analyzer::lint_text("big.sql", text, nullptr, out, stats, threading);
+        return std::make_tuple(out, stats.statements, stats.parse_errors);
+    };
+    const auto [one, one_statements, one_errors] = run(sqlparse::ParseOptions::Threading::never);
+    const auto [two, two_statements, two_errors] = run(sqlparse::ParseOptions::Threading::always);
+    CHECK(one_statements > 1000);
+    CHECK(one_errors >= 61);
+    CHECK(two_statements == one_statements);
+    CHECK(two_errors == one_errors);
+    REQUIRE(two.size() == one.size());
+    for (std::size_t i = 0; i < one.size(); ++i) {
+        CAPTURE(i);
+        CHECK(two[i].rule == one[i].rule);
+        CHECK(two[i].location->line == one[i].location->line);
+        CHECK(two[i].location->column == one[i].location->column);
+        CHECK(two[i].message == one[i].message);
+        CHECK(two[i].suggestion.rewritten_query == one[i].suggestion.rewritten_query);
+    }
+}
