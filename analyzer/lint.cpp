@@ -35,7 +35,7 @@ std::string statement_key(std::string_view text) {
     std::uint32_t hash = 2166136261U;
     bool space = false;
     for (const char c : text) {
-        if (std::isspace(static_cast<unsigned char>(c))) {
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
             space = true;
             continue;
         }

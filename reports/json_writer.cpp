@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <utility>
@@ -144,48 +145,66 @@ void JsonWriter::null() {
     m_buffer.append("null");
 }
 
-void JsonWriter::quoted(std::string_view text) {
-    bool plain = true;
-    bool high = false;
-    for (const char ch : text) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (c < 0x20 || c == '"' || c == '\\') {
-            plain = false;
-        } else if (c >= 0x80) {
-            high = true;
-        }
+namespace {
+
+// Bytes a JSON string cannot hold as they are: control characters, the quote and the
+// backslash (1); bytes of multi-byte UTF-8 sequences, which must be checked (2).
+constexpr auto k_string_class = [] {
+    std::array<std::uint8_t, 256> table{};
+    for (int c = 0; c < 0x20; ++c) {
+        table[static_cast<std::size_t>(c)] = 1;
     }
-    if (high && !well_formed_utf8(text)) {
+    table['"'] = 1;
+    table['\\'] = 1;
+    for (int c = 0x80; c < 0x100; ++c) {
+        table[static_cast<std::size_t>(c)] = 2;
+    }
+    return table;
+}();
+
+} // namespace
+
+void JsonWriter::quoted(std::string_view text) {
+    // Most strings are plain ASCII: copy runs of ordinary bytes in one append each.
+    std::uint8_t seen = 0;
+    for (const char ch : text) {
+        seen |= k_string_class[static_cast<unsigned char>(ch)];
+    }
+    if ((seen & 2) != 0 && !well_formed_utf8(text)) {
         m_buffer.append(nlohmann::json(std::string(text))
                             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         return;
     }
     m_buffer.push_back('"');
-    if (plain) {
+    if ((seen & 1) == 0) {
         m_buffer.append(text);
-    } else {
-        static constexpr char k_hex[] = "0123456789abcdef";
-        for (const char ch : text) {
-            const auto c = static_cast<unsigned char>(ch);
-            switch (c) {
-            case '"': m_buffer.append("\\\""); break;
-            case '\\': m_buffer.append("\\\\"); break;
-            case '\b': m_buffer.append("\\b"); break;
-            case '\f': m_buffer.append("\\f"); break;
-            case '\n': m_buffer.append("\\n"); break;
-            case '\r': m_buffer.append("\\r"); break;
-            case '\t': m_buffer.append("\\t"); break;
-            default:
-                if (c < 0x20) {
-                    m_buffer.append("\\u00");
-                    m_buffer.push_back(k_hex[c >> 4]);
-                    m_buffer.push_back(k_hex[c & 0xF]);
-                } else {
-                    m_buffer.push_back(ch);
-                }
-            }
+        m_buffer.push_back('"');
+        return;
+    }
+    static constexpr char k_hex[] = "0123456789abcdef";
+    std::size_t run = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (k_string_class[c] != 1) {
+            continue;
+        }
+        m_buffer.append(text.substr(run, i - run));
+        run = i + 1;
+        switch (c) {
+        case '"': m_buffer.append("\\\""); break;
+        case '\\': m_buffer.append("\\\\"); break;
+        case '\b': m_buffer.append("\\b"); break;
+        case '\f': m_buffer.append("\\f"); break;
+        case '\n': m_buffer.append("\\n"); break;
+        case '\r': m_buffer.append("\\r"); break;
+        case '\t': m_buffer.append("\\t"); break;
+        default:
+            m_buffer.append("\\u00");
+            m_buffer.push_back(k_hex[c >> 4]);
+            m_buffer.push_back(k_hex[c & 0xF]);
         }
     }
+    m_buffer.append(text.substr(run));
     m_buffer.push_back('"');
 }
 

@@ -175,7 +175,7 @@ std::int32_t JsonDocument::parse_value(std::string_view key, int depth) {
         return -1;
     }
     const auto index = static_cast<std::int32_t>(m_nodes.size());
-    m_nodes.emplace_back().key = key;
+    m_nodes.emplace_back().set_key(key);
     const char c = *m_p;
     if (c == '{' || c == '[') {
         const bool object = c == '{';
@@ -228,8 +228,8 @@ std::int32_t JsonDocument::parse_value(std::string_view key, int depth) {
             if (*m_p == close) {
                 ++m_p;
                 const JsonNode& first = m_nodes[static_cast<std::size_t>(self.first_child)];
-                self.wrapper = object && first.next < 0 && !first.key.empty() &&
-                               first.key[0] >= 'A' && first.key[0] <= 'Z' &&
+                self.wrapper = object && first.next < 0 && first.key_length > 0 &&
+                               first.key_data[0] >= 'A' && first.key_data[0] <= 'Z' &&
                                first.type == JsonType::object;
                 return index;
             }
@@ -246,7 +246,7 @@ std::int32_t JsonDocument::parse_value(std::string_view key, int depth) {
             m_ok = false;
             return -1;
         }
-        m_nodes[static_cast<std::size_t>(index)].text = text;
+        m_nodes[static_cast<std::size_t>(index)].set_text(text);
         return index;
     }
     case 't':

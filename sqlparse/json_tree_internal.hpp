@@ -15,6 +15,8 @@ namespace dbadvise::sqlparse::detail {
 
 enum class JsonType : std::uint8_t { null, boolean, number, string, array, object };
 
+// 40 bytes: the producer thread writes some eight million of these for a 100k-statement
+// script and the model builder reads them on the other core, so their size is memory traffic.
 struct JsonNode {
     JsonType type = JsonType::null;
     bool boolean = false;
@@ -22,12 +24,25 @@ struct JsonNode {
     std::int32_t first_child = -1; // arrays and objects
     std::int32_t next = -1;        // next sibling in the parent
     std::int32_t location = -1;    // an object's integer "location" member, kept at hand
-    std::int64_t number = 0;       // integers (libpg_query writes no fractions as numbers)
-    std::string_view key;          // member name inside an object
-    std::string_view text;         // string value
-};
+    std::uint32_t key_length = 0;
+    std::uint32_t text_length = 0;
+    const char* key_data = nullptr; // member name inside an object
+    union {
+        std::int64_t number = 0;    // integers (libpg_query writes no fractions as numbers)
+        const char* text_data;      // string value
+    };
 
-class JsonDocument;
+    std::string_view key() const { return {key_data, key_length}; }
+    std::string_view text() const { return {text_data, text_length}; }
+    void set_key(std::string_view k) {
+        key_data = k.data();
+        key_length = static_cast<std::uint32_t>(k.size());
+    }
+    void set_text(std::string_view t) {
+        text_data = t.data();
+        text_length = static_cast<std::uint32_t>(t.size());
+    }
+};
 
 // Keys are short; a byte loop beats a call to memcmp here.
 inline bool same_text(std::string_view a, std::string_view b) {
@@ -40,39 +55,61 @@ inline bool same_text(std::string_view a, std::string_view b) {
 }
 
 /// A cheap handle to one node; a default handle is "missing" and every accessor on it
-/// returns an empty result, so lookups can be chained without checks.
+/// returns an empty result, so lookups can be chained without checks. It holds the node's
+/// address and the document's first node (for the links, which are indices): the model
+/// builder follows millions of these, and one pointer test is all a lookup costs.
 class JsonRef {
 public:
     JsonRef() = default;
-    JsonRef(const JsonDocument* doc, std::int32_t index) : m_doc(doc), m_index(index) {}
+    JsonRef(const JsonNode* base, const JsonNode* node) : m_base(base), m_node(node) {}
 
-    bool valid() const { return m_doc != nullptr && m_index >= 0; }
-    std::int32_t index() const { return valid() ? m_index : -1; }
+    bool valid() const { return m_node != nullptr; }
+    std::int32_t index() const { return m_node != nullptr ? static_cast<std::int32_t>(m_node - m_base) : -1; }
     explicit operator bool() const { return valid(); }
-    // Accessors are inline (defined below JsonDocument): the model builder calls them for
-    // every node of every statement.
-    inline JsonType type() const;
+    /// Same node (or both missing).
+    bool operator==(const JsonRef& other) const { return m_node == other.m_node; }
+    JsonType type() const { return m_node != nullptr ? m_node->type : JsonType::null; }
     /// Member `key` of an object; missing when absent or not an object.
-    inline JsonRef operator[](std::string_view key) const;
-    inline JsonRef first_child() const;
-    inline JsonRef next() const;
-    inline std::string_view key() const;
-    inline std::string_view str() const;
-    inline std::int64_t integer(std::int64_t fallback = 0) const;
-    inline bool boolean() const;
+    JsonRef operator[](std::string_view key) const {
+        if (m_node == nullptr || m_node->type != JsonType::object) {
+            return {};
+        }
+        for (std::int32_t i = m_node->first_child; i >= 0;) {
+            const JsonNode& child = m_base[i];
+            if (child.key_length == key.size() && same_text(child.key(), key)) {
+                return {m_base, &child};
+            }
+            i = child.next;
+        }
+        return {};
+    }
+    JsonRef first_child() const { return m_node != nullptr ? at(m_node->first_child) : JsonRef(); }
+    JsonRef next() const { return m_node != nullptr ? at(m_node->next) : JsonRef(); }
+    std::string_view key() const { return m_node != nullptr ? m_node->key() : std::string_view(); }
+    std::string_view str() const {
+        return m_node != nullptr && m_node->type == JsonType::string ? m_node->text() : std::string_view();
+    }
+    std::int64_t integer(std::int64_t fallback = 0) const {
+        return m_node != nullptr && m_node->type == JsonType::number ? m_node->number : fallback;
+    }
+    bool boolean() const {
+        return m_node != nullptr && m_node->type == JsonType::boolean && m_node->boolean;
+    }
     std::size_t size() const;
 
     /// For a libpg_query node `{"TypeName": {...}}`: its type name and its body.
     std::string_view node_type() const { return first_child().key(); }
     JsonRef body() const { return first_child(); }
     /// True for a libpg_query node `{"TypeName": {...}}` (one member, an upper-case key).
-    inline bool is_node() const;
+    bool is_node() const { return m_node != nullptr && m_node->wrapper; }
     /// An object's "location" member, -1 when it has none.
-    inline std::int32_t location() const;
+    std::int32_t location() const { return m_node != nullptr ? m_node->location : -1; }
 
 private:
-    const JsonDocument* m_doc = nullptr;
-    std::int32_t m_index = -1;
+    JsonRef at(std::int32_t index) const { return index >= 0 ? JsonRef(m_base, m_base + index) : JsonRef(); }
+
+    const JsonNode* m_base = nullptr;
+    const JsonNode* m_node = nullptr;
 };
 
 class JsonDocument {
@@ -88,7 +125,9 @@ public:
     /// Parses the NUL-terminated `json` (which must outlive the document); false on
     /// malformed input. Reuses the storage of an earlier parse.
     bool parse(const char* json);
-    JsonRef root() const { return {this, m_nodes.empty() ? -1 : 0}; }
+    JsonRef root() const {
+        return m_nodes.empty() ? JsonRef() : JsonRef(m_nodes.data(), m_nodes.data());
+    }
     std::size_t node_count() const { return m_nodes.size(); }
     const JsonNode& node(std::int32_t index) const {
         return m_nodes[static_cast<std::size_t>(index)];
@@ -102,6 +141,10 @@ private:
     bool parse_string(std::string_view& out);
     bool parse_string_slow(const char* start, std::string_view& out);
     void skip_space() {
+        // libpg_query writes no white space: one test settles the usual case.
+        if (static_cast<unsigned char>(*m_p) > ' ') {
+            return;
+        }
         while (*m_p == ' ' || *m_p == '\n' || *m_p == '\r' || *m_p == '\t') {
             ++m_p;
         }
@@ -125,7 +168,7 @@ public:
             m_ref = m_ref.next();
             return *this;
         }
-        bool operator!=(const iterator& other) const { return m_ref.index() != other.m_ref.index(); }
+        bool operator!=(const iterator& other) const { return !(m_ref == other.m_ref); }
 
     private:
         JsonRef m_ref;
@@ -136,55 +179,5 @@ public:
 private:
     JsonRef m_first;
 };
-
-inline JsonType JsonRef::type() const { return valid() ? m_doc->node(m_index).type : JsonType::null; }
-
-inline JsonRef JsonRef::operator[](std::string_view key) const {
-    if (!valid()) {
-        return {};
-    }
-    const JsonNode& self = m_doc->node(m_index);
-    if (self.type != JsonType::object) {
-        return {};
-    }
-    for (std::int32_t i = self.first_child; i >= 0;) {
-        const JsonNode& child = m_doc->node(i);
-        if (child.key.size() == key.size() && same_text(child.key, key)) {
-            return {m_doc, i};
-        }
-        i = child.next;
-    }
-    return {};
-}
-
-inline JsonRef JsonRef::first_child() const {
-    return valid() ? JsonRef(m_doc, m_doc->node(m_index).first_child) : JsonRef();
-}
-
-inline JsonRef JsonRef::next() const {
-    return valid() ? JsonRef(m_doc, m_doc->node(m_index).next) : JsonRef();
-}
-
-inline std::string_view JsonRef::key() const {
-    return valid() ? m_doc->node(m_index).key : std::string_view();
-}
-
-inline std::string_view JsonRef::str() const {
-    return valid() && m_doc->node(m_index).type == JsonType::string ? m_doc->node(m_index).text
-                                                                    : std::string_view();
-}
-
-inline std::int64_t JsonRef::integer(std::int64_t fallback) const {
-    return valid() && m_doc->node(m_index).type == JsonType::number ? m_doc->node(m_index).number
-                                                                    : fallback;
-}
-
-inline bool JsonRef::is_node() const { return valid() && m_doc->node(m_index).wrapper; }
-
-inline std::int32_t JsonRef::location() const { return valid() ? m_doc->node(m_index).location : -1; }
-
-inline bool JsonRef::boolean() const {
-    return valid() && m_doc->node(m_index).type == JsonType::boolean && m_doc->node(m_index).boolean;
-}
 
 } // namespace dbadvise::sqlparse::detail

@@ -60,6 +60,21 @@ bool is_base_table(const Relation& relation) {
 
 namespace {
 
+// ASCII classes, as PostgreSQL's lexer uses them (bytes >= 0x80 are identifier characters
+// there, handled by the callers). Inline and locale-free: the tokenizer runs over every
+// statement several times, and the <cctype> functions are calls into libc.
+constexpr bool ascii_space(unsigned char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+constexpr bool ascii_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+constexpr bool ascii_lower(unsigned char c) { return c >= 'a' && c <= 'z'; }
+constexpr bool ascii_alpha(unsigned char c) { return ascii_lower(c) || (c >= 'A' && c <= 'Z'); }
+constexpr bool ascii_alnum(unsigned char c) { return ascii_alpha(c) || ascii_digit(c); }
+constexpr unsigned char ascii_fold(unsigned char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c - 'A' + 'a') : c;
+}
+
+
 // PostgreSQL 15's reserved and type/function-name keywords: as a bare column name they are
 // rejected or read as something else (`user` is CURRENT_USER), so they must be quoted.
 constexpr std::array k_reserved = {
@@ -85,19 +100,19 @@ constexpr std::array k_reserved = {
     "verbose",      "when",        "where",        "window",       "with",
 };
 
-bool is_ident_start(unsigned char c) { return std::isalpha(c) || c == '_' || c >= 0x80; }
+bool is_ident_start(unsigned char c) { return ascii_alpha(c) || c == '_' || c >= 0x80; }
 bool is_ident_char(unsigned char c) {
-    return std::isalnum(c) || c == '_' || c == '$' || c >= 0x80;
+    return ascii_alnum(c) || c == '_' || c == '$' || c >= 0x80;
 }
 
 } // namespace
 
 std::string quote_identifier(std::string_view name) {
-    bool plain = !name.empty() && (std::islower(static_cast<unsigned char>(name[0])) ||
+    bool plain = !name.empty() && (ascii_lower(static_cast<unsigned char>(name[0])) ||
                                    name[0] == '_');
     for (const char c : name) {
         const auto u = static_cast<unsigned char>(c);
-        if (!(std::islower(u) || std::isdigit(u) || c == '_' || c == '$')) {
+        if (!(ascii_lower(u) || ascii_digit(u) || c == '_' || c == '$')) {
             plain = false;
         }
     }
@@ -133,10 +148,10 @@ std::string_view slice(std::string_view source, Span span) {
 }
 
 std::string_view trim(std::string_view text) {
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
+    while (!text.empty() && ascii_space(static_cast<unsigned char>(text.front()))) {
         text.remove_prefix(1);
     }
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+    while (!text.empty() && ascii_space(static_cast<unsigned char>(text.back()))) {
         text.remove_suffix(1);
     }
     return text;
@@ -145,8 +160,8 @@ std::string_view trim(std::string_view text) {
 bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() &&
            std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
+               return ascii_fold(static_cast<unsigned char>(x)) ==
+                      ascii_fold(static_cast<unsigned char>(y));
            });
 }
 
@@ -154,8 +169,8 @@ std::string index_name_part(std::string_view text) {
     std::string out;
     for (const char c : text) {
         const auto u = static_cast<unsigned char>(c);
-        if (std::isalnum(u)) {
-            out += static_cast<char>(std::tolower(u));
+        if (ascii_alnum(u)) {
+            out += static_cast<char>(ascii_fold(u));
         } else if (!out.empty() && out.back() != '_') {
             out += '_';
         }
@@ -201,7 +216,7 @@ std::vector<Token> tokenize(std::string_view source, int begin, int end,
     };
     while (i < end && tokens.size() < max_tokens) {
         const unsigned char c = at(i);
-        if (std::isspace(c)) {
+        if (ascii_space(c)) {
             ++i;
             continue;
         }
@@ -246,9 +261,9 @@ std::vector<Token> tokenize(std::string_view source, int begin, int end,
                 return tokens;
             }
             token.kind = Token::Kind::quoted_identifier;
-        } else if (c == '$' && std::isdigit(at(i + 1))) {
+        } else if (c == '$' && ascii_digit(at(i + 1))) {
             ++i;
-            while (std::isdigit(at(i))) {
+            while (ascii_digit(at(i))) {
                 ++i;
             }
             token.kind = Token::Kind::parameter;
@@ -275,8 +290,8 @@ std::vector<Token> tokenize(std::string_view source, int begin, int end,
                 ++i;
             }
             token.kind = Token::Kind::word;
-        } else if (std::isdigit(c) || (c == '.' && std::isdigit(at(i + 1)))) {
-            while (i < end && (std::isalnum(at(i)) || at(i) == '.' || at(i) == '_')) {
+        } else if (ascii_digit(c) || (c == '.' && ascii_digit(at(i + 1)))) {
+            while (i < end && (ascii_alnum(at(i)) || at(i) == '.' || at(i) == '_')) {
                 ++i;
             }
             token.kind = Token::Kind::number;
