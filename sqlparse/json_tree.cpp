@@ -203,23 +203,36 @@ std::int32_t JsonDocument::parse_value(std::string_view key, int depth) {
                 }
                 ++m_p;
             }
-            const std::int32_t child = parse_value(member_key, depth + 1);
-            if (!m_ok) {
-                return -1;
-            }
-            JsonNode& self = m_nodes[static_cast<std::size_t>(index)];
-            if (previous < 0) {
-                self.first_child = child;
-            } else {
-                m_nodes[static_cast<std::size_t>(previous)].next = child;
-            }
-            previous = child;
+            // An object's "location" (one member in six of libpg_query's output) is kept in
+            // the object's own node, not as a child: nothing reads it as a member.
+            bool linked = true;
             if (object && member_key.size() == 8 && member_key == "location") {
-                const JsonNode& value = m_nodes[static_cast<std::size_t>(child)];
-                if (value.type == JsonType::number && value.number >= 0 && value.number <= INT32_MAX) {
-                    self.location = static_cast<std::int32_t>(value.number);
+                skip_space();
+                const char* p = m_p;
+                std::int64_t value = 0;
+                while (*p >= '0' && *p <= '9' && value <= INT32_MAX) {
+                    value = value * 10 + (*p - '0');
+                    ++p;
+                }
+                if (p != m_p && value <= INT32_MAX && (*p == ',' || *p == close)) {
+                    m_nodes[static_cast<std::size_t>(index)].location = static_cast<std::int32_t>(value);
+                    m_p = p;
+                    linked = false;
                 }
             }
+            if (linked) {
+                const std::int32_t child = parse_value(member_key, depth + 1);
+                if (!m_ok) {
+                    return -1;
+                }
+                if (previous < 0) {
+                    m_nodes[static_cast<std::size_t>(index)].first_child = child;
+                } else {
+                    m_nodes[static_cast<std::size_t>(previous)].next = child;
+                }
+                previous = child;
+            }
+            JsonNode& self = m_nodes[static_cast<std::size_t>(index)];
             skip_space();
             if (*m_p == ',') {
                 ++m_p;
@@ -227,10 +240,12 @@ std::int32_t JsonDocument::parse_value(std::string_view key, int depth) {
             }
             if (*m_p == close) {
                 ++m_p;
-                const JsonNode& first = m_nodes[static_cast<std::size_t>(self.first_child)];
-                self.wrapper = object && first.next < 0 && first.key_length > 0 &&
-                               first.key_data[0] >= 'A' && first.key_data[0] <= 'Z' &&
-                               first.type == JsonType::object;
+                if (self.first_child >= 0) {
+                    const JsonNode& first = m_nodes[static_cast<std::size_t>(self.first_child)];
+                    self.wrapper = object && first.next < 0 && first.key_length > 0 &&
+                                   first.key_data[0] >= 'A' && first.key_data[0] <= 'Z' &&
+                                   first.type == JsonType::object;
+                }
                 return index;
             }
             m_ok = false;
