@@ -152,15 +152,15 @@ struct Unit {
     int end = 0;
     ParseResultPtr result;
     std::optional<ParsedStatement> error;
+    int document = -1; // index into Batch::documents when the JSON was read already
 };
 
 // Statements on their way to the model: the tokens of their pieces (in source order) and the
-// units that parse them; documents[i] is the JSON tree of units[i]. Batches are recycled, so
-// their vectors and documents keep their capacity.
+// units that parse them. Batches are recycled, so their vectors keep their capacity.
 struct Batch {
     std::vector<Token> tokens;
     std::vector<Unit> units;
-    std::vector<detail::JsonDocument> documents;
+    std::vector<detail::JsonDocument> documents; // JSON trees read on the parsing thread
 
     void clear() {
         tokens.clear();
@@ -177,12 +177,12 @@ struct Stopped {};
 // it saves there.
 constexpr std::size_t k_background_min_bytes = 256 * 1024;
 // Batches prepared ahead of the consumer: enough to keep both threads busy, few enough to
-// keep memory bounded (a batch holds at most k_batch_bytes of SQL and its JSON tree).
+// keep memory bounded (a batch holds at most k_batch_bytes of SQL and its JSON text).
 constexpr std::size_t k_batches_in_flight = 4;
 
 // Turns a script into ParsedStatements in two stages. prepare() lexes the text, cuts it into
-// batches and runs libpg_query and the JSON reader on them; consume() builds the query model
-// of every statement of a batch and hands it to the sink. For a large text prepare() runs on
+// batches and runs libpg_query on them; consume() reads their JSON, builds the query model of
+// every statement and hands it to the sink. For a large text prepare() runs on
 // a second thread, so that libpg_query works on the next batch while the model builder and
 // the sink (the lint rules) work on this one. The sink always runs on the calling thread, in
 // source order.
@@ -209,7 +209,7 @@ public:
     }
 
 private:
-    // --- stage 1: lexing, libpg_query, JSON ----------------------------------------------
+    // --- stage 1: lexing and libpg_query ------------------------------------------------
 
     // Calls `ready` with each prepared batch, in order; `acquire` gives the batch to fill
     // next (empty).
@@ -323,15 +323,6 @@ private:
             batch.units.push_back(error_unit(make_error(*result->error, m_buffer, begin, trimmed(begin, end))));
             return true;
         }
-        const std::size_t index = batch.units.size();
-        if (batch.documents.size() <= index) {
-            batch.documents.resize(index + 1);
-        }
-        if (result->parse_tree == nullptr || !batch.documents[index].parse(result->parse_tree)) {
-            batch.units.push_back(error_unit(
-                ParseError{"unreadable parse tree from libpg_query", begin, trimmed(begin, end)}));
-            return true;
-        }
         Unit unit;
         unit.begin = begin;
         unit.end = end;
@@ -361,11 +352,47 @@ private:
                 m_sink(std::move(*unit.error));
                 continue;
             }
-            const detail::JsonDocument& document = batch.documents[k];
-            m_extents.assign(document.node_count(), detail::SubtreeExtent{});
-            const detail::JsonRef root = document.root();
+            // The JSON is usually read here (see read_json_ahead).
+            const detail::JsonDocument* document = nullptr;
+            if (unit.document >= 0) {
+                document = &batch.documents[static_cast<std::size_t>(unit.document)];
+            } else if (unit.result->parse_tree != nullptr && m_document.parse(unit.result->parse_tree)) {
+                document = &m_document;
+            } else {
+                m_sink(unreadable_tree(unit));
+                continue;
+            }
+            m_extents.assign(document->node_count(), detail::SubtreeExtent{});
+            const detail::JsonRef root = document->root();
             for (detail::JsonRef raw : detail::JsonChildren(root["stmts"])) {
                 emit_statement(batch, unit, raw);
+            }
+        }
+    }
+
+    ParsedStatement unreadable_tree(const Unit& unit) const {
+        ParsedStatement parsed;
+        parsed.error = ParseError{"unreadable parse tree from libpg_query", unit.begin,
+                                  trimmed(unit.begin, unit.end)};
+        return parsed;
+    }
+
+    // The JSON is read on the consuming thread by default: the text is a third of the size of
+    // its tree, so less crosses between the cores. When the consumer falls behind (batches
+    // wait for it) the parsing thread has time to spare and reads the JSON of the batch it
+    // hands over itself; this keeps both threads busy whichever stage is slower on the
+    // machine at hand.
+    void read_json_ahead(Batch& batch) {
+        std::size_t used = 0;
+        for (Unit& unit : batch.units) {
+            if (unit.error || unit.result->parse_tree == nullptr) {
+                continue;
+            }
+            if (batch.documents.size() <= used) {
+                batch.documents.emplace_back();
+            }
+            if (batch.documents[used].parse(unit.result->parse_tree)) {
+                unit.document = static_cast<int>(used++);
             }
         }
     }
@@ -425,7 +452,15 @@ private:
                         }
                         return filling.get();
                     },
-                    [&](Batch&) {
+                    [&](Batch& batch) {
+                        bool behind = false;
+                        {
+                            const std::lock_guard lock(mutex);
+                            behind = !full.empty();
+                        }
+                        if (behind) {
+                            read_json_ahead(batch);
+                        }
                         const std::lock_guard lock(mutex);
                         full.push_back(std::move(filling));
                         changed.notify_all();
@@ -480,7 +515,8 @@ private:
     const ParseOptions& m_options;
     const std::function<void(ParsedStatement&&)>& m_sink;
     std::string m_buffer;                          // stage 1: the text handed to libpg_query
-    std::vector<detail::SubtreeExtent> m_extents;  // stage 2: per node of the current document
+    detail::JsonDocument m_document;               // stage 2: the current unit's JSON tree
+    std::vector<detail::SubtreeExtent> m_extents;  // stage 2: per node of m_document
 };
 
 // Copies `sql` for libpg_query, which needs a C string; an embedded NUL is an error.

@@ -22,7 +22,7 @@ struct ParseOptions {
     /// Use libpg_query's fingerprint instead (the value `fingerprint()` returns). libpg_query
     /// parses the statement a second time for it, which doubles the cost of a script.
     bool libpg_query_fingerprint = false;
-    /// Where libpg_query and the JSON reader run. With `automatic`, a text of 256 kB or more
+    /// Where libpg_query runs. With `automatic`, a text of 256 kB or more
     /// is parsed on a second thread while the calling thread builds the query model of the
     /// statements before and runs the sink on them: on a machine with two cores a large
     /// script is then parsed in about the time the sink alone needs. The sink is always called

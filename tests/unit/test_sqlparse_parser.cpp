@@ -319,3 +319,66 @@ TEST_CASE("fingerprint") {
         CHECK(result.error().offset == 6);
     }
 }
+
+TEST_CASE("parse_script on a second thread yields the same statements, whichever stage is slower") {
+    // Every kind of entry: good statements of several shapes, parse errors, a NUL byte and
+    // operators that libpg_query escapes in its JSON (<, >), repeated so that many batches
+    // follow each other.
+    std::string text;
+    for (int i = 0; i < 400; ++i) {
+        text += "SELECT a, count(*) FROM t" + std::to_string(i % 7) +
+                " WHERE b > 1 AND c <> 'x' GROUP BY a HAVING count(*) > 0;\n";
+        text += "UPDATE u SET v = v + 1 WHERE id IN (SELECT id FROM w WHERE z < 3);\n";
+        text += i % 50 == 0 ? "SELEC broken;\n" : "DELETE FROM q WHERE r IS NULL;\n";
+        if (i == 200) {
+            text += std::string("SELECT 'a\0b';\n", 14);
+        }
+    }
+    struct Seen {
+        bool error = false;
+        int begin = -1;
+        int end = -1;
+        std::string node_type;
+        std::string fingerprint;
+        std::size_t relations = 0;
+        std::size_t predicates = 0;
+        std::size_t aggregate_comparisons = 0;
+        std::string first_op;
+        bool operator==(const Seen&) const = default;
+    };
+    const auto run = [&](ParseOptions::Threading threading, int sink_work) {
+        ParseOptions options;
+        options.threading = threading;
+        std::vector<Seen> seen;
+        volatile std::uint64_t sink = 0;
+        parse_script(text, options, [&](ParsedStatement&& s) {
+            // A sink slower than the parser (sink_work > 0) makes the parsing thread read the
+            // JSON ahead; a fast one leaves the JSON to this thread.
+            for (int k = 0; k < sink_work; ++k) {
+                sink = sink + static_cast<std::uint64_t>(k);
+            }
+            Seen entry;
+            entry.error = s.error.has_value();
+            if (s.statement) {
+                const Statement& st = *s.statement;
+                entry.begin = st.span.begin;
+                entry.end = st.span.end;
+                entry.node_type = st.node_type;
+                entry.fingerprint = st.fingerprint;
+                entry.relations = st.query.relations.size();
+                entry.predicates = st.query.predicates.size();
+                entry.aggregate_comparisons = st.query.aggregate_comparisons.size();
+                entry.first_op = st.query.predicates.empty() ? "" : st.query.predicates.front().op;
+            } else if (s.error) {
+                entry.begin = s.error->offset;
+            }
+            seen.push_back(std::move(entry));
+        });
+        return seen;
+    };
+    const std::vector<Seen> one = run(ParseOptions::Threading::never, 0);
+    REQUIRE(one.size() == 1201);
+    CHECK(std::count_if(one.begin(), one.end(), [](const Seen& s) { return s.error; }) == 9);
+    CHECK(run(ParseOptions::Threading::always, 0) == one);
+    CHECK(run(ParseOptions::Threading::always, 20000) == one);
+}
