@@ -196,7 +196,7 @@ public:
         const bool background =
             m_options.threading == ParseOptions::Threading::always ||
             (m_options.threading == ParseOptions::Threading::automatic &&
-             m_text.size() >= k_background_min_bytes);
+             m_text.size() >= k_background_min_bytes && std::thread::hardware_concurrency() > 1);
         if (background) {
             run_in_background();
             return;

@@ -22,11 +22,10 @@ struct ParseOptions {
     /// Use libpg_query's fingerprint instead (the value `fingerprint()` returns). libpg_query
     /// parses the statement a second time for it, which doubles the cost of a script.
     bool libpg_query_fingerprint = false;
-    /// Where libpg_query runs. With `automatic`, a text of 256 kB or more
-    /// is parsed on a second thread while the calling thread builds the query model of the
-    /// statements before and runs the sink on them: on a machine with two cores a large
-    /// script is then parsed in about the time the sink alone needs. The sink is always called
-    /// on the calling thread, in source order, whichever is chosen.
+    /// Where libpg_query runs. With `automatic`, a text of 256 kB or more is parsed on a
+    /// second thread (when the machine has more than one CPU) while the calling thread reads
+    /// the parse trees, builds the query model and runs the sink on the statements before.
+    /// The sink is always called on the calling thread, in source order, whichever is chosen.
     enum class Threading { automatic, never, always };
     Threading threading = Threading::automatic;
 };
