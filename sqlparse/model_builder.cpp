@@ -1092,6 +1092,7 @@ void Builder::add_relation(JsonRef range_var, Query& q, const Scope& scope) {
     r.name = std::string(range_var["relname"].str());
     r.alias = std::string(range_var["alias"]["aliasname"].str());
     r.is_cte = r.schema.empty() && scope.has_cte(r.name);
+    r.kind = r.is_cte ? RelationKind::cte : RelationKind::table;
     r.offset = abs_location(range_var);
     q.relations.push_back(std::move(r));
 }
@@ -1137,6 +1138,7 @@ void Builder::add_from_item(JsonRef item, Query& q, Scope& scope) {
         const Span sub_extent = extent(sub);
         Span span = sub_extent.valid() ? inner_group_around(sub_extent.begin) : Span{};
         Relation r;
+        r.kind = RelationKind::subquery;
         r.alias = std::string(body["alias"]["aliasname"].str());
         r.offset = span.valid() ? span.begin : -1;
         if (span.valid()) {
@@ -1147,8 +1149,14 @@ void Builder::add_from_item(JsonRef item, Query& q, Scope& scope) {
         }
         q.relations.push_back(std::move(r));
         build_subquery(sub.body(), q, scope, ClauseContext::from, span);
+    } else if (type == "RangeTableSample") {
+        // `orders TABLESAMPLE SYSTEM (10)`: the table, plus the sampling arguments.
+        add_from_item(body["relation"], q, scope);
+        walk(body["args"], q, scope, ClauseContext::from, false, -1, 0);
+        walk(body["repeatable"], q, scope, ClauseContext::from, false, -1, 0);
     } else if (type == "RangeFunction") {
         Relation r;
+        r.kind = RelationKind::function;
         JsonRef call;
         for (JsonRef f : JsonChildren(body["functions"])) {
             call = f.body()["items"].first_child();
@@ -1164,6 +1172,7 @@ void Builder::add_from_item(JsonRef item, Query& q, Scope& scope) {
     } else if (item) {
         // RangeTableFunc (XMLTABLE) and others: a FROM item without a table name.
         Relation r;
+        r.kind = RelationKind::other;
         r.alias = std::string(body["alias"]["aliasname"].str());
         const Span span = extent(item);
         r.offset = span.begin;

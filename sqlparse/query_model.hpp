@@ -33,11 +33,21 @@ enum class StatementKind {
 };
 
 /// A table (or view, or CTE name) named in a FROM clause, a DML target or a JOIN.
+/// What a FROM item is. Only a `table` (a named table, view or partition) can be indexed.
+enum class RelationKind {
+    table,    // orders, public.orders, orders TABLESAMPLE ...
+    cte,      // a WITH query of this statement, referenced by name
+    subquery, // (SELECT ...) alias; name is empty
+    function, // generate_series(1, 10) g, unnest(...); name is the function's
+    other,    // XMLTABLE and other table expressions; name is empty
+};
+
 struct Relation {
     std::string schema; // empty when unqualified
-    std::string name;
+    std::string name;   // table, CTE or function name; empty for subqueries and others
     std::string alias;  // empty when none
-    bool is_cte = false; // name refers to a WITH query of this statement
+    RelationKind kind = RelationKind::table;
+    bool is_cte = false; // name refers to a WITH query of this statement (kind == cte)
     int offset = -1;
     /// The name a column reference would use to qualify this relation: alias, else name.
     const std::string& ref_name() const { return alias.empty() ? name : alias; }

@@ -185,8 +185,11 @@ void note_parameters(StatementSetup& setup, const CatalogTable* table, const Pre
 void walk(LevelContext& context, const Query& query) {
     std::vector<const CatalogTable*> tables;
     for (const sqlparse::Relation& relation : query.relations) {
-        tables.push_back(relation.is_cte ? nullptr
-                                         : resolve_table(context.workload, relation.schema, relation.name));
+        // Only a named table can be looked up (and indexed): not a CTE, a subquery or a
+        // function such as generate_series(), even when a table of that name exists.
+        tables.push_back(relation.kind != sqlparse::RelationKind::table
+                             ? nullptr
+                             : resolve_table(context.workload, relation.schema, relation.name));
     }
     std::vector<TableUse> uses(query.relations.size());
     int real_relations = 0;

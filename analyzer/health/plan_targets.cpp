@@ -259,7 +259,7 @@ void from_predicates(const Workload& workload, const sqlparse::Query& query,
             continue;
         }
         const sqlparse::Relation& table = query.relations[static_cast<std::size_t>(relation)];
-        if (table.is_cte) {
+        if (table.kind != sqlparse::RelationKind::table) {
             continue;
         }
         const ColumnStats* stats = stats_for(workload, table, predicate.column.name);

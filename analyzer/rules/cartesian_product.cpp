@@ -126,18 +126,6 @@ std::optional<std::vector<std::vector<int>>> from_items(const sqlparse::Statemen
     return items;
 }
 
-// True when the relation's name is followed by `(`: a set-returning function in FROM, such as
-// generate_series(1, 3), which may be recorded as a relation.
-bool is_function(std::string_view source, const Relation& r) {
-    const std::vector<Token> tokens =
-        tokenize(source, r.offset, static_cast<int>(source.size()), 8);
-    std::size_t i = 0;
-    while (i + 2 < tokens.size() && slice(source, tokens[i + 1].begin, tokens[i + 1].end) == ".") {
-        i += 2; // schema-qualified name
-    }
-    return i + 1 < tokens.size() && tokens[i + 1].kind == Token::Kind::open;
-}
-
 // The conjuncts of the level's WHERE clause (split at AND of parenthesis depth 0, the AND of
 // BETWEEN excepted) as text ranges; empty when there is no WHERE.
 std::vector<sqlparse::Span> where_conjuncts(std::string_view source, sqlparse::Span span) {
@@ -182,7 +170,10 @@ void check_level(const sqlparse::Statement& statement, const RuleContext& contex
         return;
     }
     for (const Relation& r : q.relations) {
-        if (r.is_cte || r.offset < 0 || is_function(context.source, r)) {
+        // A set-returning function (generate_series) or a CTE in FROM is usually meant to
+        // multiply rows; the rule looks at table-only levels.
+        if (r.kind == sqlparse::RelationKind::cte || r.kind == sqlparse::RelationKind::function ||
+            r.offset < 0) {
             return;
         }
     }

@@ -105,6 +105,9 @@ void check_predicate(const sqlparse::Statement& statement, const RuleContext& co
         }
     }
     const sqlparse::Relation* rel = relation_of(q, p.column);
+    if (rel != nullptr && rel->kind == sqlparse::RelationKind::function) {
+        return; // the rows of generate_series() or unnest() have no index to lose
+    }
     if (p.operand.kind == sqlparse::OperandKind::column && p.operand.column &&
         relation_of(q, *p.operand.column) == rel) {
         return; // both sides on the same row: no index on either alone would help

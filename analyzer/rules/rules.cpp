@@ -45,8 +45,15 @@ std::string column_text(const ColumnRef& column) {
 }
 
 std::string relation_text(const Relation& relation) {
+    if (relation.kind == sqlparse::RelationKind::function) {
+        return relation.alias.empty() ? relation.name + "(...)"
+                                      : relation.name + "(...) " + quote_identifier(relation.alias);
+    }
     if (relation.name.empty()) {
-        return "subquery " + quote_identifier(relation.alias);
+        const std::string_view what =
+            relation.kind == sqlparse::RelationKind::subquery ? "subquery" : "table expression";
+        return relation.alias.empty() ? std::string(what)
+                                      : std::string(what) + " " + quote_identifier(relation.alias);
     }
     if (relation.schema.empty()) {
         return quote_identifier(relation.name);
@@ -55,7 +62,7 @@ std::string relation_text(const Relation& relation) {
 }
 
 bool is_base_table(const Relation& relation) {
-    return !relation.is_cte && !relation.name.empty();
+    return relation.kind == sqlparse::RelationKind::table && !relation.name.empty();
 }
 
 namespace {

@@ -400,6 +400,18 @@ TEST_CASE("rule non-sargable-predicate") {
         CHECK(run_rule("non-sargable-predicate", "SELECT lower(email) FROM users WHERE id = 1")
                   .empty());
     }
+    SUBCASE("silent: a column of a set-returning function has no index to lose") {
+        CHECK(run_rule("non-sargable-predicate",
+                       "SELECT g FROM generate_series(1, 10) g WHERE g::text = '5'")
+                  .empty());
+    }
+    SUBCASE("a sampled table keeps its name: the expression index is on it") {
+        const auto found = run_rule(
+            "non-sargable-predicate",
+            "SELECT id FROM orders TABLESAMPLE SYSTEM (10) WHERE lower(status) = 'x'");
+        REQUIRE(found.size() == 1);
+        CHECK(contains(found[0].suggestion.sql, "ON orders ((lower(status)))"));
+    }
 }
 
 TEST_CASE("rule long-in-list") {

@@ -108,11 +108,29 @@ TEST_CASE("build_statement: relations and joins") {
         CHECK(q.relations[1].name.empty());
         CHECK(q.relations[1].alias == "s");
         CHECK(q.relations[2].name == "generate_series");
+        CHECK(q.relations[0].kind == RelationKind::cte);
+        CHECK(q.relations[1].kind == RelationKind::subquery);
+        CHECK(q.relations[2].kind == RelationKind::function);
         REQUIRE(q.subqueries.size() == 2);
         CHECK(text_of(sql, q.subqueries[0].span) == "SELECT * FROM orders");
         CHECK_FALSE(q.subqueries[0].relations[0].is_cte);
         CHECK(q.subqueries[1].context == ClauseContext::from);
         CHECK(text_of(sql, q.subqueries[1].span) == "SELECT 2 FROM x");
+        CHECK(q.subqueries[1].relations[0].kind == RelationKind::table);
+    }
+    SUBCASE("TABLESAMPLE: the sampled table with its alias") {
+        const std::string sql =
+            "SELECT o.id FROM shop.orders AS o TABLESAMPLE SYSTEM (10) REPEATABLE (42) "
+            "WHERE o.status = 'x'";
+        const Query q = model_of(sql).query;
+        REQUIRE(q.relations.size() == 1);
+        CHECK(q.relations[0].schema == "shop");
+        CHECK(q.relations[0].name == "orders");
+        CHECK(q.relations[0].alias == "o");
+        CHECK(q.relations[0].kind == RelationKind::table);
+        CHECK(q.relations[0].offset == at(sql, "shop.orders"));
+        REQUIRE(q.predicates.size() == 1);
+        CHECK(q.predicates[0].column.relation == 0);
     }
 }
 
