@@ -32,7 +32,7 @@ struct JsonNode {
         const char* text_data;      // string value
     };
 
-    std::string_view key() const { return {key_data, key_length}; }
+    [[gnu::always_inline]] std::string_view key() const { return {key_data, key_length}; }
     std::string_view text() const { return {text_data, text_length}; }
     void set_key(std::string_view k) {
         key_data = k.data();
@@ -63,12 +63,16 @@ public:
     JsonRef() = default;
     JsonRef(const JsonNode* base, const JsonNode* node) : m_base(base), m_node(node) {}
 
-    bool valid() const { return m_node != nullptr; }
-    std::int32_t index() const { return m_node != nullptr ? static_cast<std::int32_t>(m_node - m_base) : -1; }
+    [[gnu::always_inline]] bool valid() const { return m_node != nullptr; }
+    [[gnu::always_inline]] std::int32_t index() const { return m_node != nullptr ? static_cast<std::int32_t>(m_node - m_base) : -1; }
     explicit operator bool() const { return valid(); }
+    /// The node itself and the document's first node (hot loops walk the links directly);
+    /// null for a missing handle.
+    const JsonNode* node() const { return m_node; }
+    const JsonNode* base() const { return m_base; }
     /// Same node (or both missing).
     bool operator==(const JsonRef& other) const { return m_node == other.m_node; }
-    JsonType type() const { return m_node != nullptr ? m_node->type : JsonType::null; }
+    [[gnu::always_inline]] JsonType type() const { return m_node != nullptr ? m_node->type : JsonType::null; }
     /// Member `key` of an object; missing when absent or not an object.
     JsonRef operator[](std::string_view key) const {
         if (m_node == nullptr || m_node->type != JsonType::object) {
@@ -83,30 +87,30 @@ public:
         }
         return {};
     }
-    JsonRef first_child() const { return m_node != nullptr ? at(m_node->first_child) : JsonRef(); }
-    JsonRef next() const { return m_node != nullptr ? at(m_node->next) : JsonRef(); }
-    std::string_view key() const { return m_node != nullptr ? m_node->key() : std::string_view(); }
-    std::string_view str() const {
+    [[gnu::always_inline]] JsonRef first_child() const { return m_node != nullptr ? at(m_node->first_child) : JsonRef(); }
+    [[gnu::always_inline]] JsonRef next() const { return m_node != nullptr ? at(m_node->next) : JsonRef(); }
+    [[gnu::always_inline]] std::string_view key() const { return m_node != nullptr ? m_node->key() : std::string_view(); }
+    [[gnu::always_inline]] std::string_view str() const {
         return m_node != nullptr && m_node->type == JsonType::string ? m_node->text() : std::string_view();
     }
-    std::int64_t integer(std::int64_t fallback = 0) const {
+    [[gnu::always_inline]] std::int64_t integer(std::int64_t fallback = 0) const {
         return m_node != nullptr && m_node->type == JsonType::number ? m_node->number : fallback;
     }
-    bool boolean() const {
+    [[gnu::always_inline]] bool boolean() const {
         return m_node != nullptr && m_node->type == JsonType::boolean && m_node->boolean;
     }
     std::size_t size() const;
 
     /// For a libpg_query node `{"TypeName": {...}}`: its type name and its body.
-    std::string_view node_type() const { return first_child().key(); }
-    JsonRef body() const { return first_child(); }
+    [[gnu::always_inline]] std::string_view node_type() const { return first_child().key(); }
+    [[gnu::always_inline]] JsonRef body() const { return first_child(); }
     /// True for a libpg_query node `{"TypeName": {...}}` (one member, an upper-case key).
-    bool is_node() const { return m_node != nullptr && m_node->wrapper; }
+    [[gnu::always_inline]] bool is_node() const { return m_node != nullptr && m_node->wrapper; }
     /// An object's "location" member, -1 when it has none.
-    std::int32_t location() const { return m_node != nullptr ? m_node->location : -1; }
+    [[gnu::always_inline]] std::int32_t location() const { return m_node != nullptr ? m_node->location : -1; }
 
 private:
-    JsonRef at(std::int32_t index) const { return index >= 0 ? JsonRef(m_base, m_base + index) : JsonRef(); }
+    [[gnu::always_inline]] JsonRef at(std::int32_t index) const { return index >= 0 ? JsonRef(m_base, m_base + index) : JsonRef(); }
 
     const JsonNode* m_base = nullptr;
     const JsonNode* m_node = nullptr;

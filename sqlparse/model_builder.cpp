@@ -174,6 +174,7 @@ private:
     }
     int node_end(std::string_view type, int offset);
     SubtreeExtent subtree(JsonRef value, int depth);
+    SubtreeExtent subtree_at(const JsonNode* base, std::int32_t index, int depth);
     Span balance(int begin, int end);
     /// The source extent of a node (wrapper or body of known type).
     Span extent(JsonRef node) {
@@ -395,20 +396,30 @@ int Builder::node_end(std::string_view type, int offset) {
 }
 
 SubtreeExtent Builder::subtree(JsonRef value, int depth) {
-    const JsonType type = value.type();
-    if ((type != JsonType::object && type != JsonType::array) || depth > k_max_depth) {
+    const JsonNode* node = value.node();
+    if (node == nullptr) {
         return {};
     }
-    SubtreeExtent& cached = m_cache[static_cast<std::size_t>(value.index())];
+    return subtree_at(value.base(), static_cast<std::int32_t>(node - value.base()), depth);
+}
+
+// The walk behind subtree(): it follows the node links directly (this is the model builder's
+// hottest loop, and the first to touch most nodes of a statement).
+SubtreeExtent Builder::subtree_at(const JsonNode* base, std::int32_t index, int depth) {
+    const JsonNode& node = base[index];
+    if ((node.type != JsonType::object && node.type != JsonType::array) || depth > k_max_depth) {
+        return {};
+    }
+    SubtreeExtent& cached = m_cache[static_cast<std::size_t>(index)];
     if (cached.computed) {
         return cached;
     }
     SubtreeExtent result;
     result.computed = true;
-    if (type == JsonType::object) {
+    if (node.type == JsonType::object && node.location >= 0) {
         // The node type decides how far its located token reaches: a wrapper body's key is
         // the type; TypeName and RangeVar also appear unwrapped under fixed field names.
-        const std::string_view key = value.key();
+        const std::string_view key = node.key();
         std::string_view node_type;
         if (!key.empty() && key[0] >= 'A' && key[0] <= 'Z') {
             node_type = key;
@@ -417,18 +428,20 @@ SubtreeExtent Builder::subtree(JsonRef value, int depth) {
         } else if (key == "relation") {
             node_type = "RangeVar";
         }
-        const int location = abs_location(value);
-        if (location >= 0) {
-            result.begin = location;
-            result.end = node_end(node_type, location);
-        }
+        const int location = m_base + node.location;
+        result.begin = location;
+        result.end = node_end(node_type, location);
     }
-    for (JsonRef child : JsonChildren(value)) {
-        const SubtreeExtent e = subtree(child, depth + 1);
+    for (std::int32_t child = node.first_child; child >= 0; child = base[child].next) {
+        const JsonType type = base[child].type;
+        if (type != JsonType::object && type != JsonType::array) {
+            continue;
+        }
+        const SubtreeExtent e = subtree_at(base, child, depth + 1);
         result.begin = std::min(result.begin, e.begin);
         result.end = std::max(result.end, e.end);
     }
-    m_cache[static_cast<std::size_t>(value.index())] = result;
+    m_cache[static_cast<std::size_t>(index)] = result;
     return result;
 }
 
