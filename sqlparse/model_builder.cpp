@@ -126,25 +126,25 @@ public:
 private:
     // --- source text and extents ---------------------------------------------------------
     std::span<const Token> tokens() const { return m_tokens; }
-    int token_index(int offset) {
+    [[gnu::always_inline]] int token_index(int offset) {
         const auto& t = tokens();
         const auto it = std::lower_bound(t.begin(), t.end(), offset,
                                          [](const Token& token, int o) { return token.begin < o; });
         return static_cast<int>(it - t.begin());
     }
-    const Token& tok(int index) { return m_tokens[static_cast<std::size_t>(index)]; }
-    int token_count() { return static_cast<int>(tokens().size()); }
-    bool is_punct(int index, char c) {
+    [[gnu::always_inline]] const Token& tok(int index) { return m_tokens[static_cast<std::size_t>(index)]; }
+    [[gnu::always_inline]] int token_count() { return static_cast<int>(tokens().size()); }
+    [[gnu::always_inline]] bool is_punct(int index, char c) {
         return index >= 0 && index < token_count() && tok(index).kind == TokenKind::punct &&
                tok(index).end - tok(index).begin == 1 &&
                m_text[static_cast<std::size_t>(tok(index).begin)] == c;
     }
-    bool is_word(int index, std::string_view word) {
+    [[gnu::always_inline]] bool is_word(int index, std::string_view word) {
         return index >= 0 && index < token_count() && tok(index).kind == TokenKind::word &&
                token_is(m_text, tok(index), word);
     }
-    bool is_opener(int i) { return is_punct(i, '(') || is_punct(i, '[') || is_word(i, "case"); }
-    bool is_closer(int i) { return is_punct(i, ')') || is_punct(i, ']') || is_word(i, "end"); }
+    [[gnu::always_inline]] bool is_opener(int i) { return is_punct(i, '(') || is_punct(i, '[') || is_word(i, "case"); }
+    [[gnu::always_inline]] bool is_closer(int i) { return is_punct(i, ')') || is_punct(i, ']') || is_word(i, "end"); }
     // Index of the token closing the group opened at `open`; the last token when unmatched.
     int group_close(int open) {
         int depth = 0;
