@@ -177,6 +177,14 @@ void check_level(const sqlparse::Statement& statement, const RuleContext& contex
             return;
         }
     }
+    // Each JOIN merges two FROM items into one: with one item left (a chain of explicit
+    // joins) nothing is multiplied by accident, and the source need not be tokenized.
+    const bool dml_target_level =
+        &q == &statement.query && (statement.kind == sqlparse::StatementKind::update ||
+                                   statement.kind == sqlparse::StatementKind::delete_);
+    if (!dml_target_level && q.relations.size() <= q.joins.size() + 1) {
+        return;
+    }
     const auto items = from_items(statement, context.source, q);
     if (!items || items->size() < 2) {
         return;
