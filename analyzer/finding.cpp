@@ -57,13 +57,7 @@ std::string Finding::id() const {
     hash = fnv1a(hash, location ? location->file : std::string_view{});
     hash = fnv1a(hash, subject);
     hash = fnv1a(hash, query ? std::string_view(query->queryid) : std::string_view{});
-    static constexpr char k_hex[] = "0123456789abcdef";
-    std::string out(16, '0');
-    for (int i = 15; i >= 0; --i) {
-        out[static_cast<std::size_t>(i)] = k_hex[hash & 0xF];
-        hash >>= 4;
-    }
-    return out;
+    return fmt::format("{:016x}", hash);
 }
 
 namespace {

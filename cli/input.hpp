@@ -32,10 +32,6 @@ struct InputCheck {
 /// the lint driver; listed here so that `dbadvise rules` documents it).
 std::span<const InputCheck> input_checks();
 
-/// Byte offset of the first byte of `text` that is not part of valid UTF-8 (overlong forms,
-/// surrogates and code points above U+10FFFF are invalid), or nullopt when all of it is valid.
-std::optional<std::size_t> first_invalid_utf8(std::string_view text);
-
 /// The `binary-input` finding when `text` holds a NUL byte (no SQL or plan text does, and the
 /// parser would stop reading at it), located at that byte; nullopt otherwise.
 std::optional<analyzer::Finding> check_binary(std::string_view file, std::string_view text);

@@ -1,5 +1,7 @@
 #include "reports/json_writer.hpp"
 
+#include "sqlparse/source_text.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <array>
@@ -8,51 +10,6 @@
 #include <utility>
 
 namespace dbadvise::reports {
-
-namespace {
-
-// Well-formed UTF-8 as Unicode defines it (Table 3-7): no overlong forms, no surrogates,
-// nothing above U+10FFFF. The same bytes nlohmann accepts; anything else goes to nlohmann's
-// replacing encoder so the U+FFFD substitutions stay exactly its own.
-bool well_formed_utf8(std::string_view text) {
-    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-    const unsigned char* const end = p + text.size();
-    while (p < end) {
-        const unsigned char c = *p;
-        if (c < 0x80) {
-            ++p;
-            continue;
-        }
-        int length = 0;
-        unsigned char low = 0x80;
-        unsigned char high = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF) {
-            length = 2;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            length = 3;
-            low = c == 0xE0 ? 0xA0 : 0x80;
-            high = c == 0xED ? 0x9F : 0xBF;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            length = 4;
-            low = c == 0xF0 ? 0x90 : 0x80;
-            high = c == 0xF4 ? 0x8F : 0xBF;
-        } else {
-            return false;
-        }
-        if (end - p < length || p[1] < low || p[1] > high) {
-            return false;
-        }
-        for (int i = 2; i < length; ++i) {
-            if (p[i] < 0x80 || p[i] > 0xBF) {
-                return false;
-            }
-        }
-        p += length;
-    }
-    return true;
-}
-
-} // namespace
 
 JsonWriter::JsonWriter(Sink sink, std::size_t chunk_bytes)
     : m_sink(std::move(sink)), m_chunk_bytes(chunk_bytes) {
@@ -170,7 +127,7 @@ void JsonWriter::quoted(std::string_view text) {
     for (const char ch : text) {
         seen |= k_string_class[static_cast<unsigned char>(ch)];
     }
-    if ((seen & 2) != 0 && !well_formed_utf8(text)) {
+    if ((seen & 2) != 0 && sqlparse::first_invalid_utf8(text)) {
         m_buffer.append(nlohmann::json(std::string(text))
                             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         return;

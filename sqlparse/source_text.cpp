@@ -39,4 +39,54 @@ std::string_view SourceText::slice(int begin, int end) const {
     return m_text.substr(static_cast<std::size_t>(begin), static_cast<std::size_t>(end - begin));
 }
 
+std::optional<std::size_t> first_invalid_utf8(std::string_view text) {
+    const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+    const std::size_t size = text.size();
+    std::size_t i = 0;
+    while (i < size) {
+        const unsigned char lead = bytes[i];
+        if (lead < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t length = 0;
+        unsigned char min_second = 0x80;
+        unsigned char max_second = 0xBF;
+        // Ranges from RFC 3629: they exclude overlong encodings (C0, C1, E0 80..9F, F0 80..8F),
+        // UTF-16 surrogates (ED A0..BF) and code points above U+10FFFF (F4 90.., F5..FF).
+        if (lead >= 0xC2 && lead <= 0xDF) {
+            length = 2;
+        } else if (lead >= 0xE0 && lead <= 0xEF) {
+            length = 3;
+            if (lead == 0xE0) {
+                min_second = 0xA0;
+            } else if (lead == 0xED) {
+                max_second = 0x9F;
+            }
+        } else if (lead >= 0xF0 && lead <= 0xF4) {
+            length = 4;
+            if (lead == 0xF0) {
+                min_second = 0x90;
+            } else if (lead == 0xF4) {
+                max_second = 0x8F;
+            }
+        } else {
+            return i;
+        }
+        if (i + length > size) {
+            return i;
+        }
+        if (bytes[i + 1] < min_second || bytes[i + 1] > max_second) {
+            return i;
+        }
+        for (std::size_t k = 2; k < length; ++k) {
+            if ((bytes[i + k] & 0xC0) != 0x80) {
+                return i;
+            }
+        }
+        i += length;
+    }
+    return std::nullopt;
+}
+
 } // namespace dbadvise::sqlparse

@@ -1,6 +1,8 @@
 // Maps byte offsets in a source text to 1-based line and column numbers.
 #pragma once
 
+#include <cstddef>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -27,5 +29,9 @@ private:
     std::string_view m_text;
     std::vector<int> m_line_starts;
 };
+
+/// Byte offset of the first byte that does not start a well-formed UTF-8 sequence (RFC 3629:
+/// no overlong forms, no surrogates, nothing above U+10FFFF); nullopt for valid UTF-8.
+std::optional<std::size_t> first_invalid_utf8(std::string_view text);
 
 } // namespace dbadvise::sqlparse
