@@ -174,7 +174,8 @@ TEST_CASE("lint_text gives the same findings with the parser on a second thread"
     for (int i = 0; i < 60; ++i) {
         text += unit;
         if (i == 30) {
-            text += std::string("SELECT 'nul\0byte';\n", 19);
+            static constexpr char k_nul[] = "SELECT 'nul\0byte';\n";
+            text += std::string(k_nul, sizeof k_nul - 1);
         }
     }
     const auto run = [&](sqlparse::ParseOptions::Threading threading) {

@@ -38,12 +38,13 @@ std::string written(Build build, std::size_t chunk = 64 * 1024) {
 
 TEST_CASE("JsonWriter matches nlohmann's dump(2)") {
     SUBCASE("strings: escapes, control bytes, UTF-8 and bytes that are not UTF-8") {
+        static constexpr char k_controls[] = "nul \0 and \x01 \x1f \x7f";
         const std::vector<std::string> samples = {
             "",
             "plain ascii",
             "quote \" backslash \\ slash /",
             "tab\tnewline\ncr\rbackspace\bformfeed\f",
-            std::string("nul \0 and \x01 \x1f \x7f", 20),
+            std::string(k_controls, sizeof k_controls - 1),
             "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80",        // é € 😀
             "bad \xC3 lead",                                     // truncated sequence
             "overlong \xC0\xAF and \xE0\x80\xAF",                 // overlong forms

@@ -331,7 +331,8 @@ TEST_CASE("parse_script on a second thread yields the same statements, whichever
         text += "UPDATE u SET v = v + 1 WHERE id IN (SELECT id FROM w WHERE z < 3);\n";
         text += i % 50 == 0 ? "SELEC broken;\n" : "DELETE FROM q WHERE r IS NULL;\n";
         if (i == 200) {
-            text += std::string("SELECT 'a\0b';\n", 14);
+            static constexpr char k_nul[] = "SELECT 'a\0b';\n";
+            text += std::string(k_nul, sizeof k_nul - 1);
         }
     }
     struct Seen {
