@@ -118,6 +118,18 @@ TEST_CASE("build_statement: relations and joins") {
         CHECK(text_of(sql, q.subqueries[1].span) == "SELECT 2 FROM x");
         CHECK(q.subqueries[1].relations[0].kind == RelationKind::table);
     }
+    SUBCASE("a wrapped join key: a predicate on the bare side with an expression operand") {
+        const std::string sql = "SELECT a.id FROM a JOIN b ON lower(a.x) = b.y";
+        const Query q = model_of(sql).query;
+        CHECK(q.join_conditions.empty()); // column = column only
+        REQUIRE(q.predicates.size() == 1);
+        CHECK(q.predicates[0].column.qualifier == "b");
+        CHECK(q.predicates[0].column.name == "y");
+        CHECK(q.predicates[0].column.relation == 1);
+        CHECK(q.predicates[0].op == "=");
+        CHECK(q.predicates[0].operand.kind == OperandKind::expression);
+        CHECK(q.predicates[0].operand.text == "lower(a.x)");
+    }
     SUBCASE("TABLESAMPLE: the sampled table with its alias") {
         const std::string sql =
             "SELECT o.id FROM shop.orders AS o TABLESAMPLE SYSTEM (10) REPEATABLE (42) "
