@@ -1,5 +1,7 @@
 #include "analyzer/existing_indexes.hpp"
 
+#include "analyzer/identifier.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -30,41 +32,8 @@ namespace dbadvise::analyzer {
 
 namespace {
 
-constexpr std::array k_reserved = {
-    "all",       "analyse",    "analyze",   "and",       "any",        "array",
-    "as",        "asc",        "both",      "case",      "cast",       "check",
-    "collate",   "column",     "constraint", "create",   "current_date", "current_user",
-    "default",   "desc",       "distinct",  "do",        "else",       "end",
-    "except",    "false",      "fetch",     "for",       "foreign",    "from",
-    "grant",     "group",      "having",    "in",        "initially",  "intersect",
-    "into",      "lateral",    "leading",   "limit",     "not",        "null",
-    "offset",    "on",         "only",      "or",        "order",      "placing",
-    "primary",   "references", "returning", "select",    "session_user", "some",
-    "symmetric", "table",      "then",      "to",        "trailing",   "true",
-    "union",     "unique",     "user",      "using",     "variadic",   "when",
-    "where",     "window",     "with",
-};
-
-// Quotes a catalog name the way quote_ident() would, closely enough for generated SQL.
-std::string quote(std::string_view name) {
-    bool plain = !name.empty() && (std::islower(static_cast<unsigned char>(name.front())) ||
-                                   name.front() == '_');
-    for (const char c : name) {
-        if (!(std::islower(static_cast<unsigned char>(c)) ||
-              std::isdigit(static_cast<unsigned char>(c)) || c == '_'))
-            plain = false;
-    }
-    if (plain && std::ranges::find(k_reserved, name) == k_reserved.end()) return std::string(name);
-    std::string out = "\"";
-    for (const char c : name) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    return out + '"';
-}
-
 std::string qualified(std::string_view schema, std::string_view name) {
-    return quote(schema) + "." + quote(name);
+    return quote_identifier(schema) + "." + quote_identifier(name);
 }
 
 std::string join(const std::vector<std::string>& parts, std::string_view separator) {
@@ -284,7 +253,7 @@ std::vector<Finding> check_existing_indexes(const Workload& workload) {
             finding.evidence.emplace_back("table_size_bytes", table->size_bytes);
         }
         finding.suggestion.sql =
-            fmt::format("CREATE INDEX CONCURRENTLY {} ON {} ({});", quote(index_name(key)),
+            fmt::format("CREATE INDEX CONCURRENTLY {} ON {} ({});", quote_identifier(index_name(key)),
                         qualified(key.table_schema, key.table), columns);
         findings.push_back(std::move(finding));
     }

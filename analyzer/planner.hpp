@@ -3,6 +3,8 @@
 // HypoPG; unit tests use fakes.
 #pragma once
 
+#include "analyzer/identifier.hpp"
+
 #include <cstdint>
 #include <expected>
 #include <optional>
@@ -29,10 +31,6 @@ struct IndexSpec {
     std::string on_clause() const;
     bool operator==(const IndexSpec&) const = default;
 };
-
-/// `name` as a PostgreSQL identifier: unchanged when it is a lower-case plain name that is not
-/// a reserved keyword, else in double quotes with embedded quotes doubled.
-std::string quote_identifier(std::string_view name);
 
 /// A parameter value for a custom plan; nullopt is SQL NULL.
 using ParamValue = std::optional<std::string>;

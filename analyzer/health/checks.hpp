@@ -5,6 +5,7 @@
 
 #include "analyzer/analyze.hpp"
 #include "analyzer/finding.hpp"
+#include "analyzer/identifier.hpp"
 #include "analyzer/workload.hpp"
 
 #include <cstdint>
@@ -97,8 +98,6 @@ std::string work_mem_value(double bytes);
 
 /// schema.table with identifiers double-quoted when PostgreSQL needs it.
 std::string qualified_name(std::string_view schema, std::string_view name);
-/// One identifier, double-quoted when it is not a plain lower-case name or is reserved.
-std::string quote_identifier(std::string_view name);
 
 /// True when `text` mentions `name` as a whole identifier (case-insensitive, or exactly when
 /// double-quoted in the text).

@@ -90,15 +90,6 @@ ColumnUse use_of(std::string_view op) {
     return ColumnUse::other;
 }
 
-bool is_plain_identifier(std::string_view name) {
-    if (name.empty() || std::isdigit(static_cast<unsigned char>(name.front())) != 0) {
-        return false;
-    }
-    return std::all_of(name.begin(), name.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-    });
-}
-
 } // namespace
 
 std::vector<ConditionColumn> condition_columns(std::string_view condition) {
@@ -157,25 +148,11 @@ std::vector<std::string> index_keys(const PlanNode& node,
     return keys;
 }
 
-std::string quote_ident(std::string_view name) {
-    if (is_plain_identifier(name)) {
-        return std::string(name);
-    }
-    std::string quoted = "\"";
-    for (const char c : name) {
-        quoted += c;
-        if (c == '"') {
-            quoted += '"';
-        }
-    }
-    return quoted + "\"";
-}
-
 std::string qualified_relation(const PlanNode& node) {
     if (node.schema.empty()) {
-        return quote_ident(node.relation);
+        return quote_identifier(node.relation);
     }
-    return quote_ident(node.schema) + "." + quote_ident(node.relation);
+    return quote_identifier(node.schema) + "." + quote_identifier(node.relation);
 }
 
 std::string create_index_sql(const PlanNode& node, const std::vector<std::string>& keys) {
@@ -183,14 +160,14 @@ std::string create_index_sql(const PlanNode& node, const std::vector<std::string
     std::string list;
     for (const std::string& key : keys) {
         name += "_" + key;
-        list += (list.empty() ? "" : ", ") + quote_ident(key);
+        list += (list.empty() ? "" : ", ") + quote_identifier(key);
     }
     // PostgreSQL truncates identifiers to 63 bytes; keep the "_idx" suffix visible.
     if (name.size() > 59) {
         name.resize(59);
     }
     name += "_idx";
-    return fmt::format("CREATE INDEX CONCURRENTLY {} ON {} ({});", quote_ident(name),
+    return fmt::format("CREATE INDEX CONCURRENTLY {} ON {} ({});", quote_identifier(name),
                        qualified_relation(node), list);
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "analyzer/finding.hpp"
+#include "analyzer/identifier.hpp"
 #include "analyzer/plan/plan_model.hpp"
 
 #include <span>
@@ -73,8 +74,6 @@ std::string create_index_sql(const PlanNode& node, const std::vector<std::string
 /// The relation as SQL names it: "public.orders" or "orders", quoted where needed.
 std::string qualified_relation(const PlanNode& node);
 
-/// An identifier quoted for SQL when it is not a plain lower-case name.
-std::string quote_ident(std::string_view name);
 
 /// A memory size in kB as a work_mem value rounded up to whole MB: "1MB", "17MB".
 std::string work_mem_value(double kb);

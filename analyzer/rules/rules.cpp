@@ -82,63 +82,12 @@ constexpr unsigned char ascii_fold(unsigned char c) {
 }
 
 
-// PostgreSQL 15's reserved and type/function-name keywords: as a bare column name they are
-// rejected or read as something else (`user` is CURRENT_USER), so they must be quoted.
-constexpr std::array k_reserved = {
-    "all",          "analyse",     "analyze",      "and",          "any",
-    "array",        "as",          "asc",          "asymmetric",   "authorization",
-    "binary",       "both",        "case",         "cast",         "check",
-    "collate",      "collation",   "column",       "concurrently", "constraint",
-    "create",       "cross",       "current_catalog", "current_date", "current_role",
-    "current_schema", "current_time", "current_timestamp", "current_user", "default",
-    "deferrable",   "desc",        "distinct",     "do",           "else",
-    "end",          "except",      "false",        "fetch",        "for",
-    "foreign",      "freeze",      "from",         "full",         "grant",
-    "group",        "having",      "ilike",        "in",           "initially",
-    "inner",        "intersect",   "into",         "is",           "isnull",
-    "join",         "lateral",     "leading",      "left",         "like",
-    "limit",        "localtime",   "localtimestamp", "natural",    "not",
-    "notnull",      "null",        "offset",       "on",           "only",
-    "or",           "order",       "outer",        "overlaps",     "placing",
-    "primary",      "references",  "returning",    "right",        "select",
-    "session_user", "similar",     "some",         "symmetric",    "table",
-    "tablesample",  "then",        "to",           "trailing",     "true",
-    "union",        "unique",      "user",         "using",        "variadic",
-    "verbose",      "when",        "where",        "window",       "with",
-};
-
 bool is_ident_start(unsigned char c) { return ascii_alpha(c) || c == '_' || c >= 0x80; }
 bool is_ident_char(unsigned char c) {
     return ascii_alnum(c) || c == '_' || c == '$' || c >= 0x80;
 }
 
 } // namespace
-
-std::string quote_identifier(std::string_view name) {
-    bool plain = !name.empty() && (ascii_lower(static_cast<unsigned char>(name[0])) ||
-                                   name[0] == '_');
-    for (const char c : name) {
-        const auto u = static_cast<unsigned char>(c);
-        if (!(ascii_lower(u) || ascii_digit(u) || c == '_' || c == '$')) {
-            plain = false;
-        }
-    }
-    if (plain && std::find(k_reserved.begin(), k_reserved.end(), name) != k_reserved.end()) {
-        plain = false;
-    }
-    if (plain) {
-        return std::string(name);
-    }
-    std::string quoted = "\"";
-    for (const char c : name) {
-        quoted += c;
-        if (c == '"') {
-            quoted += '"';
-        }
-    }
-    quoted += '"';
-    return quoted;
-}
 
 std::string_view slice(std::string_view source, int begin, int end) {
     const int size = static_cast<int>(source.size());

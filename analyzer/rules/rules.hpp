@@ -4,6 +4,7 @@
 // boundaries (where WHERE ends, where ORDER BY starts), which a small SQL tokenizer provides.
 #pragma once
 
+#include "analyzer/identifier.hpp"
 #include "analyzer/rule.hpp"
 #include "sqlparse/query_model.hpp"
 
@@ -61,10 +62,6 @@ std::string relation_text(const sqlparse::Relation& relation);
 /// True for a named table (not a CTE reference, not a subquery in FROM): something an index
 /// can be created on.
 bool is_base_table(const sqlparse::Relation& relation);
-
-/// Double-quotes an identifier when PostgreSQL would not read it back as written: upper case,
-/// odd characters or a reserved keyword.
-std::string quote_identifier(std::string_view name);
 
 /// The text of [begin, end) of `source`, clamped; empty for invalid ranges.
 std::string_view slice(std::string_view source, int begin, int end);

@@ -43,10 +43,10 @@ TEST_CASE("format helpers") {
 }
 
 TEST_CASE("quote_identifier") {
-    CHECK(health::quote_identifier("orders") == "orders");
-    CHECK(health::quote_identifier("order") == "\"order\"");
-    CHECK(health::quote_identifier("Orders") == "\"Orders\"");
-    CHECK(health::quote_identifier("a\"b") == "\"a\"\"b\"");
+    CHECK(analyzer::quote_identifier("orders") == "orders");
+    CHECK(analyzer::quote_identifier("order") == "\"order\"");
+    CHECK(analyzer::quote_identifier("Orders") == "\"Orders\"");
+    CHECK(analyzer::quote_identifier("a\"b") == "\"a\"\"b\"");
     CHECK(health::qualified_name("sales", "user") == "sales.\"user\"");
 }
 

@@ -303,7 +303,7 @@ TEST_CASE("create_index_sql") {
     CHECK(create_index_sql(node, {"customer_id", "Status"}) ==
           "CREATE INDEX CONCURRENTLY \"Order Items_customer_id_Status_idx\" ON "
           "sales.\"Order Items\" (customer_id, \"Status\");");
-    CHECK(quote_ident("a\"b") == "\"a\"\"b\"");
+    CHECK(dbadvise::analyzer::quote_identifier("a\"b") == "\"a\"\"b\"");
     CHECK(work_mem_value(100) == "1MB");
     CHECK(work_mem_value(16672) == "17MB");
 }

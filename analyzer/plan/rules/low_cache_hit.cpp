@@ -62,7 +62,7 @@ void check(const Plan& plan, PlanCheckContext&, std::vector<Finding>& out) {
             f.suggestion.sql = fmt::format(
                 "SELECT pg_size_pretty(pg_relation_size('{}')) AS relation_size, "
                 "current_setting('shared_buffers') AS shared_buffers;",
-                node.relation.empty() ? quote_ident(node.index_name) : qualified_relation(node));
+                node.relation.empty() ? quote_identifier(node.index_name) : qualified_relation(node));
         }
         out.push_back(std::move(f));
     }

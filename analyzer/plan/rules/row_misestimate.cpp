@@ -114,7 +114,7 @@ void check(const Plan& plan, PlanCheckContext& context, std::vector<Finding>& ou
             std::string list;
             std::string name = node.relation;
             for (const std::string& column : columns) {
-                list += (list.empty() ? "" : ", ") + quote_ident(column);
+                list += (list.empty() ? "" : ", ") + quote_identifier(column);
                 name += "_" + column;
             }
             if (name.size() > 57) {
@@ -128,7 +128,7 @@ void check(const Plan& plan, PlanCheckContext& context, std::vector<Finding>& ou
                 columns.size(), node.relation, list);
             sql = fmt::format("CREATE STATISTICS {} (dependencies, ndistinct, mcv) ON {} FROM {};\n"
                               "ANALYZE {};",
-                              quote_ident(name), list, qualified_relation(node),
+                              quote_identifier(name), list, qualified_relation(node),
                               qualified_relation(node));
         } else {
             std::set<std::string> relations;

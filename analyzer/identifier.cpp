@@ -1,0 +1,59 @@
+#include "analyzer/identifier.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace dbadvise::analyzer {
+
+namespace {
+
+// Keywords PostgreSQL reserves (RESERVED_KEYWORD and TYPE_FUNC_NAME_KEYWORD in kwlist.h): as
+// bare identifiers they are syntax errors or change meaning, so they must be quoted. Sorted
+// for binary search.
+constexpr std::array<std::string_view, 101> k_reserved = {
+    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric",
+    "authorization", "binary", "both", "case", "cast", "check", "collate", "collation",
+    "column", "concurrently", "constraint", "create", "cross", "current_catalog",
+    "current_date", "current_role", "current_schema", "current_time", "current_timestamp",
+    "current_user", "default", "deferrable", "desc", "distinct", "do", "else", "end",
+    "except", "false", "fetch", "for", "foreign", "freeze", "from", "full", "grant", "group",
+    "having", "ilike", "in", "initially", "inner", "intersect", "into", "is", "isnull", "join",
+    "lateral", "leading", "left", "like", "limit", "localtime", "localtimestamp", "natural",
+    "not", "notnull", "null", "offset", "on", "only", "or", "order", "outer", "overlaps",
+    "placing", "primary", "references", "returning", "right", "select", "session_user",
+    "similar", "some", "symmetric", "system_user", "table", "tablesample", "then", "to",
+    "trailing", "true", "union", "unique", "user", "using", "variadic", "verbose", "when",
+    "where", "window", "with",
+};
+
+bool is_plain_identifier(std::string_view name) {
+    if (name.empty() || !((name[0] >= 'a' && name[0] <= 'z') || name[0] == '_')) {
+        return false;
+    }
+    for (const char c : name) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '$';
+        if (!ok) {
+            return false;
+        }
+    }
+    return !std::binary_search(k_reserved.begin(), k_reserved.end(), name);
+}
+
+} // namespace
+
+std::string quote_identifier(std::string_view name) {
+    if (is_plain_identifier(name)) {
+        return std::string(name);
+    }
+    std::string out = "\"";
+    for (const char c : name) {
+        out += c;
+        if (c == '"') {
+            out += '"';
+        }
+    }
+    out += '"';
+    return out;
+}
+
+} // namespace dbadvise::analyzer
