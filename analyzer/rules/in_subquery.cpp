@@ -27,28 +27,22 @@ void check(const sqlparse::Statement& statement, const RuleContext& context,
             if (link.kind != sqlparse::SubLinkKind::in || link.negated) {
                 continue;
             }
-            const std::string test = link.test_text.empty() ? "x" : link.test_text;
-            auto rewritten = rewrite_as_exists(statement, context.source, q, link, false);
-            std::string how = rewritten
-                                  ? std::string("The suggested statement does this.")
-                                  : fmt::format("It is not rewritten automatically here because "
-                                                "{}.",
-                                                rewritten.error());
+            const std::string test = sublink_test(link);
             Finding f = make_finding(
                 in_subquery(), link.offset,
                 fmt::format("`{} IN (SELECT ...)` can be a correlated EXISTS", test),
-                fmt::format(
-                    "PostgreSQL plans IN (subquery) directly under WHERE as a semi-join, like "
-                    "EXISTS; elsewhere (under OR, in the select list) it becomes a SubPlan that "
-                    "hashes the whole subquery result, or re-scans it for every outer row once "
-                    "it outgrows work_mem. `EXISTS (SELECT 1 FROM ... WHERE inner_col = {})` "
-                    "states the correlation, lets an index on the inner column serve each "
-                    "probe and keeps the same meaning when negated. {}",
-                    test, how));
+                std::string());
+            const std::string how =
+                attach_exists_rewrite(f, statement, context.source, q, link, false);
+            f.message = fmt::format(
+                "PostgreSQL plans IN (subquery) directly under WHERE as a semi-join, like "
+                "EXISTS; elsewhere (under OR, in the select list) it becomes a SubPlan that "
+                "hashes the whole subquery result, or re-scans it for every outer row once "
+                "it outgrows work_mem. `EXISTS (SELECT 1 FROM ... WHERE inner_col = {})` "
+                "states the correlation, lets an index on the inner column serve each "
+                "probe and keeps the same meaning when negated. {}",
+                test, how);
             f.subject = "IN " + test;
-            if (rewritten) {
-                f.suggestion.rewritten_query = std::move(*rewritten);
-            }
             out.push_back(std::move(f));
         }
     });

@@ -34,30 +34,24 @@ void check(const sqlparse::Statement& statement, const RuleContext& context,
             if (!not_in) {
                 continue;
             }
-            const std::string test = link.test_text.empty() ? "x" : link.test_text;
-            auto rewritten = rewrite_as_exists(statement, context.source, q, link, true);
-            std::string how = rewritten
-                                  ? std::string("The suggested statement does this.")
-                                  : fmt::format("It is not rewritten automatically here because "
-                                                "{}.",
-                                                rewritten.error());
+            const std::string test = sublink_test(link);
             Finding f = make_finding(
                 not_in_subquery(), link.offset,
                 fmt::format("`{} {} (SELECT ...)`: use NOT EXISTS", test,
                             link.kind == sqlparse::SubLinkKind::all ? "<> ALL" : "NOT IN"),
-                fmt::format(
-                    "If the subquery returns any NULL, `{0} NOT IN (...)` is never true and the "
-                    "query returns no rows; a NULL {0} is never returned either. Because of "
-                    "these semantics PostgreSQL cannot plan NOT IN as an anti-join: it runs a "
-                    "hashed SubPlan, or re-scans the subquery result for every outer row when "
-                    "it does not fit in work_mem. `NOT EXISTS (SELECT 1 FROM ... WHERE "
-                    "inner_col = {0})` means \"no matching row\", ignores NULLs in the subquery "
-                    "and becomes a hash or index anti-join. {1}",
-                    test, how));
+                std::string());
+            const std::string how =
+                attach_exists_rewrite(f, statement, context.source, q, link, true);
+            f.message = fmt::format(
+                "If the subquery returns any NULL, `{0} NOT IN (...)` is never true and the "
+                "query returns no rows; a NULL {0} is never returned either. Because of "
+                "these semantics PostgreSQL cannot plan NOT IN as an anti-join: it runs a "
+                "hashed SubPlan, or re-scans the subquery result for every outer row when "
+                "it does not fit in work_mem. `NOT EXISTS (SELECT 1 FROM ... WHERE "
+                "inner_col = {0})` means \"no matching row\", ignores NULLs in the subquery "
+                "and becomes a hash or index anti-join. {1}",
+                test, how);
             f.subject = "NOT IN " + test;
-            if (rewritten) {
-                f.suggestion.rewritten_query = std::move(*rewritten);
-            }
             out.push_back(std::move(f));
         }
     });

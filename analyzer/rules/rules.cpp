@@ -662,4 +662,19 @@ std::expected<std::string, std::string> rewrite_as_exists(const sqlparse::Statem
     return std::move(*rewritten);
 }
 
+std::string attach_exists_rewrite(Finding& f, const sqlparse::Statement& statement,
+                                  std::string_view source, const sqlparse::Query& query,
+                                  const sqlparse::SubLink& link, bool negated) {
+    auto rewritten = rewrite_as_exists(statement, source, query, link, negated);
+    if (!rewritten) {
+        return "It is not rewritten automatically here because " + rewritten.error() + ".";
+    }
+    f.suggestion.rewritten_query = std::move(*rewritten);
+    return "The suggested statement does this.";
+}
+
+std::string sublink_test(const sqlparse::SubLink& link) {
+    return link.test_text.empty() ? "x" : link.test_text;
+}
+
 } // namespace dbadvise::analyzer::rules

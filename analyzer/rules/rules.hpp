@@ -176,4 +176,14 @@ std::expected<std::string, std::string> rewrite_as_exists(const sqlparse::Statem
                                                           const sqlparse::SubLink& link,
                                                           bool negated);
 
+/// Runs rewrite_as_exists and sets `f`'s rewritten query when it succeeds. Returns the
+/// closing sentence of the finding's message: that the suggestion does it, or why there is
+/// none.
+std::string attach_exists_rewrite(Finding& f, const sqlparse::Statement& statement,
+                                  std::string_view source, const sqlparse::Query& query,
+                                  const sqlparse::SubLink& link, bool negated);
+
+/// The sublink's test expression as written, `x` when it has none.
+std::string sublink_test(const sqlparse::SubLink& link);
+
 } // namespace dbadvise::analyzer::rules
