@@ -1,6 +1,6 @@
 #include "analyzer/existing_indexes.hpp"
 
-#include "analyzer/identifier.hpp"
+#include "analyzer/text.hpp"
 
 #include <fmt/format.h>
 

@@ -3,6 +3,7 @@
 // HypoPG what-if plans (or, without HypoPG, a selectivity model) and turns the greedy
 // selection into findings and a summary section.
 #include "analyzer/index_advisor.hpp"
+#include "analyzer/text.hpp"
 
 #include "analyzer/advisor/advisor.hpp"
 
@@ -33,26 +34,6 @@ bool plannable(const ParsedWorkloadStatement& statement) {
     }
 }
 
-std::string excerpt(const std::string& text, std::size_t limit = 100) {
-    std::string flat;
-    bool space = false;
-    for (const char c : text) {
-        if (c == '\n' || c == '\t' || c == '\r' || c == ' ') {
-            space = !flat.empty();
-            continue;
-        }
-        if (space) {
-            flat += ' ';
-            space = false;
-        }
-        flat += c;
-    }
-    if (flat.size() > limit) {
-        flat.resize(limit - 3);
-        flat += "...";
-    }
-    return flat;
-}
 
 std::string human_bytes(std::int64_t bytes) {
     const double b = static_cast<double>(bytes);
@@ -248,7 +229,7 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
             finding.evidence.emplace_back(
                 fmt::format("statement_{}", ++n),
                 fmt::format("queryid {}: {} calls, mean {:.3f} ms, cost {:.2f} -> {:.2f}: {}", source.queryid,
-                            source.calls, source.mean_ms, before, after, excerpt(source.text)));
+                            source.calls, source.mean_ms, before, after, excerpt(source.text, 100)));
             if (advisor::relies_on_early_exit(*setup, index.candidate)) {
                 early_exit = true;
                 const double measured = source.calls > 0 ? static_cast<double>(source.rows) / static_cast<double>(source.calls) : 0;

@@ -3,7 +3,7 @@
 // HypoPG; unit tests use fakes.
 #pragma once
 
-#include "analyzer/identifier.hpp"
+#include "analyzer/text.hpp"
 
 #include <cstdint>
 #include <expected>

@@ -71,7 +71,7 @@ HealthResult check_captured_plans(const Workload& workload, const std::vector<Pl
     for (const CapturedPlan& captured : plans) {
         const WorkloadStatement* statement = statement_by_id(workload, captured.queryid);
         const PlanTarget* target = target_by_id(targets, captured.queryid);
-        const std::string text = statement != nullptr ? health::excerpt(statement->text, 70) : "";
+        const std::string text = statement != nullptr ? excerpt(statement->text, 70) : "";
         section.lines.push_back(fmt::format("Statement {}: {}", captured.queryid, text));
         if (target != nullptr && !target->params.empty()) {
             section.lines.push_back("  parameters: " + parameter_lines(*target));

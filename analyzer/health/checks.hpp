@@ -5,7 +5,7 @@
 
 #include "analyzer/analyze.hpp"
 #include "analyzer/finding.hpp"
-#include "analyzer/identifier.hpp"
+#include "analyzer/text.hpp"
 #include "analyzer/workload.hpp"
 
 #include <cstdint>
@@ -118,8 +118,6 @@ std::string recommendation_summary(const Finding& recommendation);
 /// A QueryRef for a workload statement.
 QueryRef query_ref(const WorkloadStatement& statement);
 
-/// A statement's text shortened to `max_chars` characters on one line, for the section.
-std::string excerpt(std::string_view text, std::size_t max_chars);
 
 /// Sum of the sizes of the table's indexes known to the workload.
 std::int64_t index_bytes(const Workload& workload, const CatalogTable& table);

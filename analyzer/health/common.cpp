@@ -321,32 +321,6 @@ QueryRef query_ref(const WorkloadStatement& statement) {
                     statement.mean_ms};
 }
 
-std::string excerpt(std::string_view text, std::size_t max_chars) {
-    std::string flat;
-    bool space = false;
-    for (const char c : text) {
-        if (std::isspace(static_cast<unsigned char>(c))) {
-            space = !flat.empty();
-            continue;
-        }
-        if (space) {
-            flat += ' ';
-            space = false;
-        }
-        flat += c;
-    }
-    // Cut on a character boundary: never inside a UTF-8 sequence.
-    std::size_t chars = 0;
-    for (std::size_t i = 0; i < flat.size(); ++i) {
-        if ((static_cast<unsigned char>(flat[i]) & 0xC0) != 0x80) {
-            if (chars == max_chars) {
-                return flat.substr(0, i) + "...";
-            }
-            ++chars;
-        }
-    }
-    return flat;
-}
 
 std::int64_t index_bytes(const Workload& workload, const CatalogTable& table) {
     std::int64_t total = 0;

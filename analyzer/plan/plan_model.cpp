@@ -1,5 +1,7 @@
 #include "analyzer/plan/plan_model.hpp"
 
+#include "analyzer/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <fmt/format.h>
@@ -237,15 +239,6 @@ void compute_derived(Plan& plan) {
 
 namespace {
 
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
 
 bool is_dashes(std::string_view line) {
     line = trim(line);

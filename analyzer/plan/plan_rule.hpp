@@ -3,7 +3,7 @@
 #pragma once
 
 #include "analyzer/finding.hpp"
-#include "analyzer/identifier.hpp"
+#include "analyzer/text.hpp"
 #include "analyzer/plan/plan_model.hpp"
 
 #include <span>

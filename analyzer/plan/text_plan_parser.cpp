@@ -4,6 +4,8 @@
 // re-indented by a mail client or a wiki still parse.
 #include "analyzer/plan/plan_model.hpp"
 
+#include "analyzer/text.hpp"
+
 #include <array>
 #include <cctype>
 #include <charconv>
@@ -13,15 +15,6 @@
 namespace dbadvise::analyzer::plan {
 namespace {
 
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
 
 bool iequals_prefix(std::string_view text, std::string_view prefix) {
     if (text.size() < prefix.size()) {

@@ -103,16 +103,6 @@ std::string_view slice(std::string_view source, Span span) {
     return slice(source, span.begin, span.end);
 }
 
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && ascii_space(static_cast<unsigned char>(text.front()))) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && ascii_space(static_cast<unsigned char>(text.back()))) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
-
 bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() &&
            std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {

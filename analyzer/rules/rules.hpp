@@ -4,7 +4,7 @@
 // boundaries (where WHERE ends, where ORDER BY starts), which a small SQL tokenizer provides.
 #pragma once
 
-#include "analyzer/identifier.hpp"
+#include "analyzer/text.hpp"
 #include "analyzer/rule.hpp"
 #include "sqlparse/query_model.hpp"
 
@@ -66,9 +66,6 @@ bool is_base_table(const sqlparse::Relation& relation);
 /// The text of [begin, end) of `source`, clamped; empty for invalid ranges.
 std::string_view slice(std::string_view source, int begin, int end);
 std::string_view slice(std::string_view source, sqlparse::Span span);
-
-/// Trims ASCII white space on both ends.
-std::string_view trim(std::string_view text);
 
 bool iequals(std::string_view a, std::string_view b);
 

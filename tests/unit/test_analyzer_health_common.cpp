@@ -38,8 +38,8 @@ TEST_CASE("format helpers") {
     CHECK(health::work_mem_value(1024 * 1024) == "1MB");
     CHECK(health::work_mem_value(1024 * 1024 + 1) == "2MB");
     CHECK(health::work_mem_value(3.0 * 1024 * 1024 * 1024) == "4GB");
-    CHECK(health::excerpt("SELECT  a,\n  b FROM t", 100) == "SELECT a, b FROM t");
-    CHECK(health::excerpt("SELECT abcdef", 6) == "SELECT...");
+    CHECK(analyzer::excerpt("SELECT  a,\n  b FROM t", 100) == "SELECT a, b FROM t");
+    CHECK(analyzer::excerpt("SELECT abcdef", 6) == "SELECT...");
 }
 
 TEST_CASE("quote_identifier") {

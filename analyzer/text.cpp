@@ -1,4 +1,4 @@
-#include "analyzer/identifier.hpp"
+#include "analyzer/text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -54,6 +54,46 @@ std::string quote_identifier(std::string_view name) {
     }
     out += '"';
     return out;
+}
+
+std::string_view trim(std::string_view text) {
+    const auto space = [](char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+    };
+    while (!text.empty() && space(text.front())) {
+        text.remove_prefix(1);
+    }
+    while (!text.empty() && space(text.back())) {
+        text.remove_suffix(1);
+    }
+    return text;
+}
+
+std::string excerpt(std::string_view text, std::size_t max_chars) {
+    std::string flat;
+    bool space = false;
+    for (const char c : text) {
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+            space = !flat.empty();
+            continue;
+        }
+        if (space) {
+            flat += ' ';
+            space = false;
+        }
+        flat += c;
+    }
+    // Cut on a character boundary: never inside a UTF-8 sequence.
+    std::size_t chars = 0;
+    for (std::size_t i = 0; i < flat.size(); ++i) {
+        if ((static_cast<unsigned char>(flat[i]) & 0xC0) != 0x80) {
+            if (chars == max_chars) {
+                return flat.substr(0, i) + "...";
+            }
+            ++chars;
+        }
+    }
+    return flat;
 }
 
 } // namespace dbadvise::analyzer

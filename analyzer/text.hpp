@@ -1,0 +1,22 @@
+// Text helpers shared by every producer of findings: identifiers in the SQL dbadvise writes
+// (CREATE INDEX, ANALYZE, rewrites), trimming, and statement excerpts for messages.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace dbadvise::analyzer {
+
+/// `name` as a PostgreSQL identifier: unchanged when it is a lower-case plain name that is not
+/// a reserved keyword, else in double quotes with embedded quotes doubled.
+std::string quote_identifier(std::string_view name);
+
+/// `text` without ASCII white space at either end.
+std::string_view trim(std::string_view text);
+
+/// `text` on one line (runs of white space become one space), cut after `max_chars`
+/// characters (never inside a UTF-8 sequence) with "..." appended when it was longer.
+std::string excerpt(std::string_view text, std::size_t max_chars);
+
+} // namespace dbadvise::analyzer
