@@ -50,10 +50,56 @@ QueryRef query_ref(const WorkloadStatement& source) {
     return QueryRef{source.queryid, source.text, source.calls, source.total_ms, source.mean_ms};
 }
 
-bool needs_explicit_types(const std::string& message) {
-    return message.find("could not determine data type of parameter") != std::string::npos ||
-           message.find("could not determine polymorphic type") != std::string::npos ||
-           message.find("is not unique") != std::string::npos;
+// A statement the advisor could not plan, and why, in words that put the blame where it
+// lies: dbadvise's parameter typing, an object gone since the statement ran, or the server.
+struct Unplanned {
+    const WorkloadStatement* source = nullptr;
+    std::string message;             // the server's message (or dbadvise's, for cut text)
+    std::string cause;               // parameter-types | missing-object | truncated | server-error
+    std::string sqlstate;
+    int attempts = 0;
+};
+
+std::string unplanned_message(const Unplanned& u) {
+    if (u.cause == "parameter-types") {
+        return fmt::format(
+            "dbadvise could not find parameter types the server accepts for this normalized statement "
+            "({} PREPARE attempt{}); the server's last error: {}. This is a limit of dbadvise's parameter "
+            "typing, not a fault of the statement: its indexes were not considered.",
+            u.attempts, u.attempts == 1 ? "" : "s", u.message);
+    }
+    if (u.cause == "missing-object") {
+        return fmt::format("The statement no longer plans: {}. The object was dropped or renamed since the "
+                           "statement ran, or belongs to another session (a temporary table); the index advisor "
+                           "left it out. If the statement is obsolete, reset its pg_stat_statements entry.",
+                           u.message);
+    }
+    if (u.cause == "truncated") {
+        return u.message;
+    }
+    return fmt::format("The server could not plan this statement as dbadvise prepared it: {}. The index advisor "
+                       "left it out; its indexes were not considered.",
+                       u.message);
+}
+
+PlannerError planner_error(const advisor::CostError& cost) {
+    PlannerError error(cost.message, cost.fatal);
+    error.sqlstate = cost.sqlstate;
+    return error;
+}
+
+std::string cause_of(const PlannerError& error, bool typing) {
+    if (typing) {
+        return "parameter-types";
+    }
+    // 42P01 undefined_table, 42703 undefined_column, 3F000 invalid_schema_name, 42704
+    // undefined_object.
+    if (error.sqlstate == "42P01" || error.sqlstate == "42703" || error.sqlstate == "3F000" ||
+        error.sqlstate == "42704" ||
+        (error.sqlstate.empty() && error.message.find("does not exist") != std::string::npos)) {
+        return "missing-object";
+    }
+    return "server-error";
 }
 
 } // namespace
@@ -81,29 +127,30 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
     }
 
     std::vector<StatementSetup> setups;
-    std::vector<std::pair<const WorkloadStatement*, std::string>> failures;
+    std::vector<Unplanned> failures;
+    advisor::TypeMemory type_memory;
     for (std::size_t i = 0; i < statements.size() && !result.partial; ++i) {
         const ParsedWorkloadStatement& statement = statements[i];
         if (!plannable(statement)) {
             continue;
         }
         if (statement.source->truncated) {
-            failures.emplace_back(statement.source,
-                                  "the statement text was cut at track_activity_query_size, so it cannot be "
-                                  "planned; raise track_activity_query_size to see whole statements");
+            failures.push_back({statement.source,
+                                "The statement text was cut at track_activity_query_size, so it cannot be planned; "
+                                "raise track_activity_query_size to see whole statements.",
+                                "truncated", "", 0});
             continue;
         }
         StatementSetup setup = advisor::setup_statement(workload, statement, static_cast<int>(i));
-        std::vector<std::string> types = advisor::fallback_types(setup);
+        std::vector<std::string> types = advisor::inferred_types(setup, type_memory);
         if (planner) {
-            auto described = planner->describe(setup.sql, {});
-            if (!described && !described.error().fatal && needs_explicit_types(described.error().message)) {
-                setup.param_types = advisor::fallback_types(setup);
-                described = planner->describe(setup.sql, setup.param_types);
-            }
+            auto described = advisor::prepare_types(*planner, setup, type_memory);
             if (!described) {
-                failures.emplace_back(statement.source, described.error().message);
-                result.partial = result.partial || described.error().fatal;
+                const advisor::TypingFailure& failure = described.error();
+                failures.push_back({statement.source, failure.error.message,
+                                    cause_of(failure.error, failure.parameter_types), failure.error.sqlstate,
+                                    failure.attempts});
+                result.partial = result.partial || failure.error.fatal;
                 continue;
             }
             types = *described;
@@ -132,14 +179,16 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
         result.partial = selection.partial;
     }
     for (const auto& [id, error] : selection.failures) {
-        failures.emplace_back(statements[static_cast<std::size_t>(id)].source, error.message);
+        failures.push_back({statements[static_cast<std::size_t>(id)].source, error.message,
+                            cause_of(planner_error(error), false), error.sqlstate, 0});
     }
     if (!what_if && planner) {
         // Without HypoPG the planner still tells which statements no longer plan.
         for (const StatementSetup& setup : setups) {
             PlanRequest request{setup.sql, setup.param_types, {}, {}};
             if (auto planned = planner->plan(request); !planned) {
-                failures.emplace_back(setup.parsed->source, planned.error().message);
+                failures.push_back({setup.parsed->source, planned.error().message,
+                                    cause_of(planned.error(), false), planned.error().sqlstate, 0});
                 if (planned.error().fatal) {
                     result.partial = true;
                     break;
@@ -150,20 +199,27 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
     result.statements_failed = static_cast<int>(failures.size());
     result.statements_planned = static_cast<int>(setups.size()) - static_cast<int>(selection.failures.size());
 
-    for (const auto& [source, message] : failures) {
+    for (const Unplanned& failure : failures) {
+        const WorkloadStatement* source = failure.source;
         Finding finding;
         finding.rule = "statement-not-planned";
         finding.category = Category::input;
         finding.severity = Severity::warning;
         finding.title = "Statement could not be planned";
-        finding.message = fmt::format("The server could not plan this statement: {}. The index advisor left it out; "
-                                      "if the statement is obsolete, reset its pg_stat_statements entry.",
-                                      message);
+        finding.message = unplanned_message(failure);
         finding.subject = source->queryid;
         finding.query = query_ref(*source);
-        finding.evidence.emplace_back("server_message", message);
+        finding.evidence.emplace_back("server_message", failure.message);
+        finding.evidence.emplace_back("cause", failure.cause);
+        if (!failure.sqlstate.empty()) {
+            finding.evidence.emplace_back("sqlstate", failure.sqlstate);
+        }
+        if (failure.attempts > 0) {
+            finding.evidence.emplace_back("prepare_attempts", static_cast<std::int64_t>(failure.attempts));
+        }
         finding.rank = source->total_ms;
         result.findings.push_back(std::move(finding));
+        result.unplanned.push_back(source->queryid);
     }
 
     std::vector<ChosenIndex> chosen = selection.chosen;

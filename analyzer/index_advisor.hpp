@@ -14,6 +14,7 @@ struct AdvisorResult {
     int candidates = 0;
     int statements_planned = 0;
     int statements_failed = 0;             // each also a finding with the server's message
+    std::vector<std::string> unplanned;    // queryids of the statements that could not be planned
     bool verified = false;                 // costed with hypothetical indexes
     bool partial = false;
 };

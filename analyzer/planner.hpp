@@ -57,8 +57,15 @@ struct PlanResult {
 };
 
 struct PlannerError {
+    PlannerError() = default;
+    PlannerError(std::string message_, bool fatal_) : message(std::move(message_)), fatal(fatal_) {}
     std::string message; // the server's message, e.g. `relation "t" does not exist`
     bool fatal = false;  // the connection is gone: stop planning
+    std::string sqlstate; // the server's SQLSTATE ("42883"); empty when not from the server
+    int position = -1;    // byte offset into the statement text the server's error points at
+    /// Position in PlanRequest::hypothetical of the index the server or HypoPG rejected
+    /// (hypopg_create_index failed); -1 when the error is not about a hypothetical index.
+    int rejected_index = -1;
 };
 
 class Planner {
@@ -71,6 +78,8 @@ public:
     virtual std::expected<PlanResult, PlannerError> plan(const PlanRequest& request) = 0;
     /// Number of plan() calls so far and hypothetical indexes created so far.
     virtual int planner_calls() const = 0;
+    /// Number of describe() calls so far.
+    virtual int describe_calls() const { return 0; }
     virtual int hypothetical_indexes_created() const = 0;
     /// True when what-if costing with hypothetical indexes is available.
     virtual bool supports_hypothetical() const = 0;

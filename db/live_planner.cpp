@@ -67,6 +67,32 @@ std::string server_message(PGconn* conn, const Result& result) {
     return message.empty() ? "unknown error" : message;
 }
 
+// The server's SQLSTATE and where its error points, as a byte offset into the statement text
+// that starts at byte `sql_begin` of `sent` (PG_DIAG_STATEMENT_POSITION counts characters
+// from 1 in the whole string sent); -1 when the error points elsewhere or nowhere.
+void locate_error(const Result& result, const std::string& sent, std::size_t sql_begin, PlannerError& error) {
+    if (!result) {
+        return;
+    }
+    if (const char* state = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE)) {
+        error.sqlstate = state;
+    }
+    const char* position = PQresultErrorField(result.get(), PG_DIAG_STATEMENT_POSITION);
+    if (!position) {
+        return;
+    }
+    long characters = std::strtol(position, nullptr, 10);
+    std::size_t byte = 0;
+    while (byte < sent.size() && characters > 1) {
+        const auto lead = static_cast<unsigned char>(sent[byte]);
+        byte += lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+        --characters;
+    }
+    if (byte >= sql_begin && byte <= sent.size()) {
+        error.position = static_cast<int>(byte - sql_begin);
+    }
+}
+
 std::string trimmed_statement(const std::string& sql) {
     std::string out = sql;
     while (!out.empty() && (out.back() == ';' || out.back() == ' ' || out.back() == '\n' ||
@@ -222,6 +248,8 @@ LivePlanner::show_hypothetical(const std::vector<IndexSpec>& indexes) {
             PlannerError error{fmt::format("hypothetical index `{}`: {}", definition,
                                            server_message(m_conn, created)),
                                PQstatus(m_conn) != CONNECTION_OK};
+            locate_error(created, definition, std::string::npos, error);
+            error.rejected_index = static_cast<int>(oids.size());
             exec(m_conn, "SELECT hypopg_reset()");
             return std::unexpected(error);
         }
@@ -252,9 +280,12 @@ LivePlanner::describe(const std::string& sql, const std::vector<std::string>& ex
     if (!ok(begin)) {
         return std::unexpected(error_from_connection("BEGIN"));
     }
-    const Result prepared = exec(m_conn, prepare_sql("dbadvise_describe", sql, explicit_types));
+    ++m_describe_calls;
+    const std::string prepare = prepare_sql("dbadvise_describe", sql, explicit_types);
+    const Result prepared = exec(m_conn, prepare);
     if (!ok(prepared)) {
         PlannerError error{server_message(m_conn, prepared), PQstatus(m_conn) != CONNECTION_OK};
+        locate_error(prepared, marked(prepare), k_marker.size() + prepare.size() - trimmed_statement(sql).size(), error);
         exec(m_conn, "ROLLBACK");
         return std::unexpected(error);
     }
@@ -315,9 +346,12 @@ std::expected<PlanResult, PlannerError> LivePlanner::plan(const PlanRequest& req
     } else {
         // Re-PREPARE for every plan: a prepared statement caches its generic plan, which would
         // not see hypothetical indexes created after it.
-        const Result prep = exec(m_conn, prepare_sql("dbadvise_plan", request.sql, request.param_types));
+        const std::string prepare = prepare_sql("dbadvise_plan", request.sql, request.param_types);
+        const Result prep = exec(m_conn, prepare);
         if (!ok(prep)) {
             PlannerError error{server_message(m_conn, prep), PQstatus(m_conn) != CONNECTION_OK};
+            locate_error(prep, marked(prepare), k_marker.size() + prepare.size() - trimmed_statement(request.sql).size(),
+                         error);
             exec(m_conn, "ROLLBACK");
             return std::unexpected(error);
         }
@@ -352,6 +386,12 @@ std::expected<PlanResult, PlannerError> LivePlanner::plan(const PlanRequest& req
         }
     } else {
         error = PlannerError{server_message(m_conn, explained), PQstatus(m_conn) != CONNECTION_OK};
+        if (use_generic_option) {
+            locate_error(explained, marked(explain), k_marker.size() + explain.size() - trimmed_statement(request.sql).size(),
+                         *error);
+        } else {
+            locate_error(explained, marked(explain), std::string::npos, *error);
+        }
     }
     exec(m_conn, prepared ? fmt::format("ROLLBACK{}DEALLOCATE dbadvise_plan", k_next) : std::string("ROLLBACK"));
     if (error) {

@@ -38,6 +38,7 @@ public:
     std::expected<analyzer::PlanResult, analyzer::PlannerError>
     plan(const analyzer::PlanRequest& request) override;
     int planner_calls() const override { return m_planner_calls; }
+    int describe_calls() const override { return m_describe_calls; }
     int hypothetical_indexes_created() const override { return m_hypothetical_created; }
     /// True when the hypopg extension is created in the connected database.
     bool supports_hypothetical() const override { return m_hypopg; }
@@ -53,6 +54,7 @@ private:
     int m_server_version = 0;
     bool m_hypopg = false;
     int m_planner_calls = 0;
+    int m_describe_calls = 0;
     int m_hypothetical_created = 0;
     // Hypothetical indexes visible in the session now, with HypoPG's oids and sizes: a plan
     // whose request has the same set reuses them instead of resetting and recreating.

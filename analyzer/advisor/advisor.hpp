@@ -6,6 +6,7 @@
 #include "analyzer/analyze.hpp"
 #include "analyzer/planner.hpp"
 #include "analyzer/workload.hpp"
+#include "sqlparse/parameters.hpp"
 
 #include <map>
 #include <optional>
@@ -42,11 +43,19 @@ struct TableUse {
 
 /// What one parameter $n meets, for its type and representative values.
 struct ParameterUse {
+    /// Where a custom plan's value for the parameter comes from.
+    enum class Value {
+        none,          // nothing tells: NULL outside predicates, else the generic plan
+        column,        // pg_stats of `column` (transformed by `wrapper`)
+        neutral_add,   // `col < $1 + $2`: $2 adds nothing (0, '0 days', '')
+        neutral_multiply, // `col < $1 * $2`: $2 multiplies by 1
+    };
     const CatalogTable* table = nullptr;
     std::string column;      // plain column; empty when unknown
-    std::string op;          // the predicate's operator
+    std::string op;          // the comparison, column on the left: "=", "<", "BETWEEN", "IN"
     bool upper_bound = false; // second operand of BETWEEN, or `<`/`<=`
-    std::string wrapper;     // function applied to the parameter: `to_timestamp`
+    std::string wrapper;     // function between the value and the column: to_timestamp, lower
+    Value value = Value::none;
     bool in_limit = false;
     bool in_offset = false;
     bool in_predicate = false; // compared with a column somewhere (WHERE, JOIN ON)
@@ -63,6 +72,10 @@ struct StatementSetup {
     const ParsedWorkloadStatement* parsed = nullptr;
     std::string sql;                    // text given to PREPARE (typed literals repaired)
     int parameter_count = 0;
+    std::vector<sqlparse::ParameterSite> sites; // every $n occurrence of `sql`
+    /// Relations of every query level by the name columns qualify them with (alias, else
+    /// name), for typing parameters: only those that resolve to a catalog table.
+    std::vector<std::pair<std::string, const CatalogTable*>> names;
     std::vector<ParameterUse> parameters; // index n-1 for $n
     std::vector<std::string> param_types; // explicit types for PREPARE ("" = infer)
     std::vector<ParamSet> param_sets;   // empty: the generic plan only
@@ -92,6 +105,7 @@ struct Costing {
 struct CostError {
     std::string message;
     bool fatal = false;
+    std::string sqlstate;
 };
 
 /// "What does statement s cost with these indexes?"
@@ -155,9 +169,37 @@ StatementSetup setup_statement(const Workload& workload, const ParsedWorkloadSta
 std::vector<ParamSet> representative_params(const Workload& workload, const StatementSetup& setup,
                                             const std::vector<std::string>& types);
 
-/// Explicit PREPARE types for parameters the server cannot infer: the type of the column the
-/// parameter meets, else text.
-std::vector<std::string> fallback_types(const StatementSetup& setup);
+/// The catalog type of a column reference of the statement (`o.total`, `total`), through the
+/// statement's relation names; empty when it does not resolve.
+std::string column_type(const StatementSetup& setup, const sqlparse::ColumnRef& ref);
+
+/// Types that made statements prepare, learned during one run: a parameter site's shape
+/// (`function_argument generate_series 0`) -> the type that worked. Later statements with a
+/// site of the same shape try that type first.
+struct TypeMemory {
+    std::map<std::string, std::string> learned;
+};
+
+/// Explicit PREPARE types from where each parameter sits (sqlparse::parameter_sites): the
+/// column it is compared with, the operator or function signature, its CASE siblings, the
+/// column an enclosing expression is compared with, LIMIT/OFFSET; "" where nothing tells (the
+/// server infers). `weak` (when given) is set per parameter when the type is a guess.
+std::vector<std::string> inferred_types(const StatementSetup& setup, const TypeMemory& memory,
+                                        std::vector<bool>* weak = nullptr);
+
+/// Why a statement could not be prepared.
+struct TypingFailure {
+    PlannerError error;          // the server's last error
+    bool parameter_types = false; // the error is about parameter types dbadvise gave or left out
+    int attempts = 0;            // PREPAREs tried
+};
+
+/// Prepares the statement with the server's own inference, then with inferred types, then a
+/// bounded search over likely types for the parameters nearest the server's error (at most
+/// `max_attempts` PREPAREs in all). Sets setup.param_types to the explicit types that worked
+/// and returns the server's types of $1..$n.
+std::expected<std::vector<std::string>, TypingFailure> prepare_types(Planner& planner, StatementSetup& setup,
+                                                                     TypeMemory& memory, int max_attempts = 12);
 
 /// Candidate indexes of the workload, deduplicated, without those an existing index serves
 /// and those on tiny tables (each pruning noted in `notes`).

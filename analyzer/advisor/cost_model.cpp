@@ -75,7 +75,7 @@ std::expected<Costing, CostError> PlannerCostModel::cost(const StatementSetup& s
         request.hypothetical = config;
         auto planned = m_planner.plan(request);
         if (!planned) {
-            return std::unexpected(CostError{planned.error().message, planned.error().fatal});
+            return std::unexpected(CostError{planned.error().message, planned.error().fatal, planned.error().sqlstate});
         }
         std::set<std::string> used;
         for (const int position : planned->hypothetical_used) {

@@ -2,6 +2,7 @@
 // filters, joins and sorts on, and what each $n parameter meets, so that custom plans can be
 // given representative values. Everything comes from the query model and the catalog.
 #include "analyzer/advisor/advisor.hpp"
+#include "sqlparse/index_expression.hpp"
 #include "sqlparse/typed_literals.hpp"
 
 #include <fmt/format.h>
@@ -48,56 +49,6 @@ const ColumnStats* find_stats(const Workload& workload, const CatalogTable& tabl
     return nullptr;
 }
 
-// Every $n in an operand's text: `lower($1 || $2)`, `($3, $4, $5)`.
-std::vector<int> parameter_numbers(std::string_view text) {
-    std::vector<int> out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] != '$' || i + 1 >= text.size() || !std::isdigit(static_cast<unsigned char>(text[i + 1]))) {
-            continue;
-        }
-        int n = 0;
-        std::size_t j = i + 1;
-        while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) {
-            n = n * 10 + (text[j] - '0');
-            ++j;
-        }
-        out.push_back(n);
-        i = j - 1;
-    }
-    return out;
-}
-
-// `to_timestamp($1)` -> "to_timestamp"; empty when the operand is not one function of one
-// parameter.
-std::string single_parameter_wrapper(std::string_view text) {
-    static const std::regex k_wrapper(R"(^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\(\s*\$\d+\s*\)\s*$)");
-    std::match_results<std::string_view::const_iterator> match;
-    if (std::regex_match(text.begin(), text.end(), match, k_wrapper)) {
-        return lower(match[1].str());
-    }
-    return {};
-}
-
-// Removes `qualifier.` before column names in an expression copied from the statement, since
-// CREATE INDEX takes bare column names: `lower(c.email)` -> `lower(email)`.
-std::string strip_qualifier(const std::string& text, const std::string& qualifier) {
-    if (qualifier.empty()) {
-        return text;
-    }
-    std::string out;
-    const std::string needle = qualifier + ".";
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const bool boundary = i == 0 || !(std::isalnum(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '_');
-        if (boundary && text.compare(i, needle.size(), needle) == 0) {
-            i += needle.size();
-            continue;
-        }
-        out += text[i++];
-    }
-    return out;
-}
-
 template <typename T>
 void add_unique(std::vector<T>& list, const T& value) {
     if (std::find(list.begin(), list.end(), value) == list.end()) {
@@ -139,47 +90,45 @@ int relation_of(const Query& query, const std::vector<const CatalogTable*>& tabl
     return found;
 }
 
+std::string commuted_operator(const std::string& op) {
+    if (op == "<") return ">";
+    if (op == "<=") return ">=";
+    if (op == ">") return "<";
+    if (op == ">=") return "<=";
+    return op;
+}
+
+const CatalogTable* column_table(const StatementSetup& setup, const ColumnRef& ref) {
+    if (!ref.qualifier.empty()) {
+        std::string_view qualifier = ref.qualifier;
+        if (const auto dot = qualifier.rfind('.'); dot != std::string_view::npos) {
+            qualifier = qualifier.substr(dot + 1);
+        }
+        for (const auto& [name, table] : setup.names) {
+            if (name == qualifier && find_column(*table, ref.name)) {
+                return table;
+            }
+        }
+        return nullptr;
+    }
+    const CatalogTable* found = nullptr;
+    for (const auto& [name, table] : setup.names) {
+        if (find_column(*table, ref.name)) {
+            if (found && found != table) {
+                return nullptr; // ambiguous across the statement's tables
+            }
+            found = table;
+        }
+    }
+    return found;
+}
+
 bool is_equality(const std::string& op) {
     return op == "=" || op == "IN" || op == "= ANY";
 }
 
 bool is_range(const std::string& op) {
     return op == "<" || op == "<=" || op == ">" || op == ">=" || op == "BETWEEN";
-}
-
-void note_parameters(StatementSetup& setup, const CatalogTable* table, const Predicate& predicate) {
-    auto record = [&](const sqlparse::Operand& operand, bool upper) {
-        const std::vector<int> numbers = operand.kind == OperandKind::parameter
-                                             ? std::vector<int>{operand.param_number}
-                                             : parameter_numbers(operand.text);
-        const std::string wrapper = operand.kind == OperandKind::expression ? single_parameter_wrapper(operand.text) : "";
-        for (const int n : numbers) {
-            if (n < 1 || n > 10000) {
-                continue;
-            }
-            if (static_cast<int>(setup.parameters.size()) < n) {
-                setup.parameters.resize(static_cast<std::size_t>(n));
-            }
-            ParameterUse& use = setup.parameters[static_cast<std::size_t>(n - 1)];
-            if (use.table || use.in_limit || use.in_offset) {
-                continue; // the first use decides
-            }
-            use.table = table;
-            use.in_predicate = true;
-            use.column = predicate.wrap == sqlparse::WrapKind::none ? predicate.column.name : "";
-            use.op = predicate.op;
-            use.upper_bound = upper || predicate.op == "<" || predicate.op == "<=";
-            // Several parameters in one operand (`$1 || $2`) do not each take a column value.
-            use.wrapper = numbers.size() == 1 ? wrapper : "(several)";
-            if (operand.kind == OperandKind::expression && wrapper.empty()) {
-                use.wrapper = "(expression)";
-            }
-        }
-    };
-    record(predicate.operand, false);
-    if (predicate.operand2) {
-        record(*predicate.operand2, true);
-    }
 }
 
 void walk(LevelContext& context, const Query& query) {
@@ -190,6 +139,11 @@ void walk(LevelContext& context, const Query& query) {
         tables.push_back(relation.kind != sqlparse::RelationKind::table
                              ? nullptr
                              : resolve_table(context.workload, relation.schema, relation.name));
+    }
+    for (std::size_t i = 0; i < tables.size(); ++i) {
+        if (tables[i]) {
+            context.setup.names.emplace_back(query.relations[i].ref_name(), tables[i]);
+        }
     }
     std::vector<TableUse> uses(query.relations.size());
     int real_relations = 0;
@@ -205,7 +159,6 @@ void walk(LevelContext& context, const Query& query) {
     for (const Predicate& predicate : query.predicates) {
         const int r = relation_of(query, tables, predicate.column);
         const CatalogTable* table = r >= 0 ? tables[static_cast<std::size_t>(r)] : nullptr;
-        note_parameters(context.setup, table, predicate);
         if (!table || predicate.in_or || predicate.negated) {
             continue;
         }
@@ -216,7 +169,11 @@ void walk(LevelContext& context, const Query& query) {
         }
         if (predicate.wrap == sqlparse::WrapKind::function && is_equality(predicate.op) &&
             !predicate.wrapped_text.empty()) {
-            add_unique(use.expressions, strip_qualifier(predicate.wrapped_text, predicate.column.qualifier));
+            // Only an expression of the column itself can be an index key: not one holding a
+            // parameter (`substring(phone from $13 for $14)`), whose value normalization removed.
+            if (auto key = sqlparse::index_expression(predicate.wrapped_text)) {
+                add_unique(use.expressions, *key);
+            }
             continue;
         }
         if (predicate.wrap != sqlparse::WrapKind::none || !find_column(*table, predicate.column.name)) {
@@ -283,20 +240,68 @@ void walk(LevelContext& context, const Query& query) {
     }
 }
 
-// LIMIT $n / OFFSET $n: the model records that they are parameters, the text says which.
-void note_limit_parameters(StatementSetup& setup, const std::string& text) {
-    static const std::regex k_limit(R"(\b(limit|offset)\s+\$(\d+))", std::regex::icase);
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), k_limit); it != std::sregex_iterator(); ++it) {
-        const int n = std::stoi((*it)[2].str());
-        if (n < 1 || n > 10000) {
+// What each $n meets, from where it sits in the parse tree: the column it is compared with
+// (directly, or as part of an expression compared with a column), LIMIT or OFFSET.
+void note_parameters(StatementSetup& setup) {
+    auto strength = [](const ParameterUse& use) {
+        return use.in_limit || use.in_offset ? 3 : use.value == ParameterUse::Value::column ? 2 : use.in_predicate ? 1 : 0;
+    };
+    for (const sqlparse::ParameterSite& site : setup.sites) {
+        if (site.number < 1 || site.number > 65535) {
             continue;
         }
-        if (static_cast<int>(setup.parameters.size()) < n) {
-            setup.parameters.resize(static_cast<std::size_t>(n));
+        if (static_cast<int>(setup.parameters.size()) < site.number) {
+            setup.parameters.resize(static_cast<std::size_t>(site.number));
         }
-        ParameterUse& use = setup.parameters[static_cast<std::size_t>(n - 1)];
-        use = ParameterUse{};
-        (lower((*it)[1].str()) == "limit" ? use.in_limit : use.in_offset) = true;
+        ParameterUse use;
+        using Kind = sqlparse::ParameterSite::Kind;
+        using Peer = sqlparse::ParameterPeer::Kind;
+        if (site.kind == Kind::limit || site.kind == Kind::offset) {
+            (site.kind == Kind::limit ? use.in_limit : use.in_offset) = true;
+        } else if (site.kind == Kind::comparison || site.kind == Kind::case_test) {
+            use.in_predicate = true;
+            use.op = site.left ? commuted_operator(site.op) : site.op;
+            use.upper_bound = site.upper_bound;
+            if (site.peer.kind == Peer::column) {
+                use.table = column_table(setup, site.peer.column);
+                use.column = site.peer.column.name;
+                use.wrapper = site.peer.wrapper;
+                use.value = use.table ? ParameterUse::Value::column : ParameterUse::Value::none;
+            }
+        } else if (site.context.kind == Peer::column) {
+            // Part of an expression compared with a column: `col BETWEEN $4 - $5 AND ...`,
+            // `created_at > to_timestamp($1)`, `lower(email) = lower($1 || $2)`.
+            use.in_predicate = true;
+            use.op = site.context_op;
+            use.upper_bound = site.upper_bound;
+            use.table = column_table(setup, site.context.column);
+            use.column = site.context.column.name;
+            const bool leading = site.left || (site.kind != Kind::arithmetic && site.kind != Kind::concatenation);
+            if (site.kind == Kind::function_argument) {
+                const bool transparent = site.argument == 0 && site.arguments == 1 &&
+                                         (site.function == "to_timestamp" || site.function == "lower" ||
+                                          site.function == "upper");
+                use.wrapper = transparent ? site.function : "";
+                use.value = transparent && use.table ? ParameterUse::Value::column : ParameterUse::Value::none;
+            } else if (leading) {
+                use.wrapper = site.context.wrapper.empty() ? site.context_function : site.context.wrapper;
+                if (!use.wrapper.empty() && use.wrapper != "to_timestamp" && use.wrapper != "lower" &&
+                    use.wrapper != "upper") {
+                    use.value = ParameterUse::Value::none;
+                } else {
+                    use.value = use.table ? ParameterUse::Value::column : ParameterUse::Value::none;
+                }
+            } else if (site.peer.parameter > 0 && (site.op == "+" || site.op == "-" || site.op == "||")) {
+                // `$4 - $5`, `$2::date + $3::interval`: the left parameter carries the value.
+                use.value = ParameterUse::Value::neutral_add;
+            } else if (site.peer.parameter > 0 && (site.op == "*" || site.op == "/")) {
+                use.value = ParameterUse::Value::neutral_multiply;
+            }
+        }
+        ParameterUse& current = setup.parameters[static_cast<std::size_t>(site.number - 1)];
+        if (strength(use) > strength(current)) {
+            current = std::move(use);
+        }
     }
 }
 
@@ -360,6 +365,22 @@ std::optional<std::string> histogram_value(const ColumnStats& stats, double posi
     }
     const auto last = static_cast<double>(stats.histogram_bounds.size() - 1);
     return stats.histogram_bounds[static_cast<std::size_t>(std::lround(std::clamp(position, 0.0, 1.0) * last))];
+}
+
+// The value that leaves `x + $n` (or `x * $n`) as x, for the parameter's type; nullopt when
+// the type has none.
+std::optional<std::string> neutral_value(const std::string& type, bool multiply) {
+    if (type == "text" || type.starts_with("character")) {
+        return multiply ? std::nullopt : std::optional<std::string>("");
+    }
+    if (type == "interval") {
+        return multiply ? std::nullopt : std::optional<std::string>("0");
+    }
+    if (type == "smallint" || type == "integer" || type == "bigint" || type.starts_with("numeric") ||
+        type == "real" || type == "double precision" || type == "money") {
+        return multiply ? "1" : "0";
+    }
+    return std::nullopt;
 }
 
 bool is_one_sided_range(const std::string& op) {
@@ -426,12 +447,10 @@ StatementSetup setup_statement(const Workload& workload, const ParsedWorkloadSta
     setup.id = id;
     setup.parsed = &statement;
     const std::string& text = statement.source ? statement.source->text : std::string();
-    setup.sql = text;
-    if (auto repaired = sqlparse::rewrite_typed_parameters(text); repaired && *repaired) {
-        setup.sql = **repaired;
-    }
-    for (const int n : parameter_numbers(text)) {
-        setup.parameter_count = std::max(setup.parameter_count, n);
+    setup.sql = sqlparse::repair_normalized(text, workload.server_version_num);
+    setup.sites = sqlparse::parameter_sites(setup.sql);
+    for (const sqlparse::ParameterSite& site : setup.sites) {
+        setup.parameter_count = std::max(setup.parameter_count, site.number);
     }
     if (!statement.parsed.statement) {
         return setup;
@@ -445,29 +464,20 @@ StatementSetup setup_statement(const Workload& workload, const ParsedWorkloadSta
     }
     LevelContext context{workload, setup};
     walk(context, parsed.query);
-    note_limit_parameters(setup, text);
+    note_parameters(setup);
     if (static_cast<int>(setup.parameters.size()) < setup.parameter_count) {
         setup.parameters.resize(static_cast<std::size_t>(setup.parameter_count));
     }
     return setup;
 }
 
-std::vector<std::string> fallback_types(const StatementSetup& setup) {
-    std::vector<std::string> types;
-    for (const ParameterUse& use : setup.parameters) {
-        std::string type = "text";
-        if (use.in_limit || use.in_offset) {
-            type = "bigint";
-        } else if (use.wrapper == "to_timestamp") {
-            type = "double precision";
-        } else if (use.table && !use.column.empty() && use.wrapper.empty()) {
-            if (const CatalogColumn* column = find_column(*use.table, use.column)) {
-                type = column->type_name;
-            }
+std::string column_type(const StatementSetup& setup, const ColumnRef& ref) {
+    if (const CatalogTable* table = column_table(setup, ref)) {
+        if (const CatalogColumn* column = find_column(*table, ref.name)) {
+            return column->type_name;
         }
-        types.push_back(type);
     }
-    return types;
+    return {};
 }
 
 std::vector<ParamSet> representative_params(const Workload& workload, const StatementSetup& setup,
@@ -502,9 +512,13 @@ std::vector<ParamSet> representative_params(const Workload& workload, const Stat
                 value = std::to_string(std::max<long long>(1, std::llround(std::ceil(per_call))));
             } else if (use.in_offset) {
                 value = "0";
-            } else if (type == "interval") {
+            } else if (use.value == ParameterUse::Value::neutral_add) {
+                value = neutral_value(type, false);
+            } else if (use.value == ParameterUse::Value::neutral_multiply) {
+                value = neutral_value(type, true);
+            } else if (type == "interval" && use.value != ParameterUse::Value::column) {
                 value = k_intervals[k];
-            } else if (use.table && !use.column.empty() &&
+            } else if (use.value == ParameterUse::Value::column && use.table && !use.column.empty() &&
                        (use.wrapper.empty() || use.wrapper == "to_timestamp" || use.wrapper == "lower" ||
                         use.wrapper == "upper")) {
                 const ColumnStats* stats = find_stats(workload, *use.table, use.column);

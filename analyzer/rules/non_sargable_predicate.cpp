@@ -15,6 +15,8 @@
 // scan.
 #include "analyzer/rules/rules.hpp"
 
+#include "sqlparse/index_expression.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -145,15 +147,22 @@ void check_predicate(const sqlparse::Statement& statement, const RuleContext& co
                                   "indexed.",
                                   column, column, column, p.wrapper);
             } else if (rel != nullptr && is_base_table(*rel)) {
-                const std::string expression = strip_qualifier(wrapped, p.column.qualifier);
-                sql = fmt::format("CREATE INDEX CONCURRENTLY {}_{}_{}_idx ON {} (({}));",
-                                  index_name_part(rel->name), index_name_part(p.wrapper),
-                                  index_name_part(p.column.name), relation_text(*rel),
-                                  expression);
-                how = fmt::format("Either compare the bare column, or create an expression index "
-                                  "on `{}` (the function must be IMMUTABLE): see the suggested "
-                                  "SQL.",
-                                  expression);
+                // A key holding a parameter ($13 in `substring(phone from $13 for $14)`) cannot
+                // be indexed: its value is not in the text.
+                if (const auto expression = sqlparse::index_expression(wrapped)) {
+                    sql = fmt::format("CREATE INDEX CONCURRENTLY {}_{}_{}_idx ON {} (({}));",
+                                      index_name_part(rel->name), index_name_part(p.wrapper),
+                                      index_name_part(p.column.name), relation_text(*rel),
+                                      *expression);
+                    how = fmt::format("Either compare the bare column, or create an expression "
+                                      "index on `{}` (the function must be IMMUTABLE): see the "
+                                      "suggested SQL.",
+                                      *expression);
+                } else {
+                    how = fmt::format("Compare the bare column instead; `{}` cannot be an index "
+                                      "key as written: {}.",
+                                      wrapped, expression.error());
+                }
             } else {
                 how = fmt::format("Either compare the bare column, or create an expression index "
                                   "on `{}` (the function must be IMMUTABLE).",

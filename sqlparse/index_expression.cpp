@@ -1,0 +1,98 @@
+// Reads the expression with libpg_query (as the select list of `SELECT <expression>`) and
+// removes each column reference's qualifier tokens from the source text, so the key keeps the
+// statement's own spelling of everything else.
+#include "sqlparse/index_expression.hpp"
+
+#include "sqlparse/sql_scanner_internal.hpp"
+
+#include <nlohmann/json.hpp>
+#include <pg_query.h>
+
+#include <algorithm>
+#include <memory>
+#include <vector>
+
+namespace dbadvise::sqlparse {
+
+namespace {
+
+struct Found {
+    std::vector<std::pair<int, int>> qualified; // ColumnRef location, number of fields
+    bool parameter = false;
+    bool subquery = false;
+    bool column = false;
+};
+
+void scan(const nlohmann::json& node, Found& found) {
+    if (node.is_object()) {
+        for (const auto& [key, value] : node.items()) {
+            if (key == "ParamRef") {
+                found.parameter = true;
+            } else if (key == "SubLink") {
+                found.subquery = true;
+            } else if (key == "ColumnRef" && value.is_object()) {
+                found.column = true;
+                const auto fields = value.find("fields");
+                const auto location = value.find("location");
+                if (fields != value.end() && fields->is_array() && fields->size() > 1 && location != value.end() &&
+                    location->is_number()) {
+                    found.qualified.emplace_back(location->get<int>(), static_cast<int>(fields->size()));
+                }
+            }
+            scan(value, found);
+        }
+    } else if (node.is_array()) {
+        for (const auto& value : node) {
+            scan(value, found);
+        }
+    }
+}
+
+} // namespace
+
+std::expected<std::string, std::string> index_expression(std::string_view expression) {
+    constexpr std::string_view k_prefix = "SELECT ";
+    const std::string text = std::string(k_prefix) + std::string(expression);
+    PgQueryParseResult parsed = pg_query_parse(text.c_str());
+    const std::unique_ptr<PgQueryParseResult, void (*)(PgQueryParseResult*)> guard(
+        &parsed, [](PgQueryParseResult* r) { pg_query_free_parse_result(*r); });
+    if (parsed.error) {
+        return std::unexpected("it does not parse as an expression");
+    }
+    const nlohmann::json tree = nlohmann::json::parse(parsed.parse_tree, nullptr, false);
+    Found found;
+    if (!tree.is_discarded()) {
+        scan(tree, found);
+    }
+    if (found.parameter) {
+        return std::unexpected("it holds a parameter, whose value normalization removed");
+    }
+    if (found.subquery) {
+        return std::unexpected("it holds a subquery");
+    }
+    if (!found.column) {
+        return std::unexpected("it uses no column");
+    }
+    std::vector<detail::Token> tokens;
+    detail::tokenize(text, 0, static_cast<int>(text.size()), tokens);
+    // Each qualified reference `a.b.col` is tokens word . word . word: drop all up to the last dot.
+    std::vector<std::pair<int, int>> cuts;
+    for (const auto& [location, fields] : found.qualified) {
+        const auto it = std::lower_bound(tokens.begin(), tokens.end(), location,
+                                         [](const detail::Token& t, int o) { return t.begin < o; });
+        const auto first = static_cast<std::size_t>(it - tokens.begin());
+        const std::size_t last_dot = first + static_cast<std::size_t>(2 * (fields - 1)) - 1;
+        if (it == tokens.end() || it->begin != location || last_dot >= tokens.size()) {
+            continue;
+        }
+        cuts.emplace_back(tokens[first].begin, tokens[last_dot].end);
+    }
+    std::sort(cuts.begin(), cuts.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::string out = text;
+    for (const auto& [begin, end] : cuts) {
+        out.erase(static_cast<std::size_t>(begin), static_cast<std::size_t>(end - begin));
+    }
+    return out.substr(k_prefix.size());
+}
+
+} // namespace dbadvise::sqlparse
