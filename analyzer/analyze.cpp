@@ -105,10 +105,13 @@ AnalyzeResult analyze(const Workload& workload, Planner* planner, const AnalyzeO
     std::vector<ParsedWorkloadStatement> parsed;
     std::int64_t utility = 0;
     std::int64_t unparsable_count = 0;
+    std::map<std::string, std::string> not_analyzed;
     for (const WorkloadStatement& statement : workload.statements) {
         ParsedWorkloadStatement entry{&statement, sqlparse::parse_statement(statement.text)};
         if (entry.parsed.error || !entry.parsed.statement) {
             ++unparsable_count;
+            not_analyzed[statement.queryid] = statement.truncated ? "its text was cut at track_activity_query_size"
+                                                                  : "its text does not parse";
             if (entry.parsed.error)
                 result.findings.push_back(unparsable(statement, *entry.parsed.error, limit));
             continue;
@@ -130,8 +133,13 @@ AnalyzeResult analyze(const Workload& workload, Planner* planner, const AnalyzeO
     for (std::string& note : advice.notes) result.notes.push_back(std::move(note));
     result.partial = advice.partial;
 
+    for (const auto& [queryid, outcome] : advice.outcomes) {
+        if (outcome.status == StatementOutcome::Status::not_planned) {
+            not_analyzed[queryid] = "the server could not plan it: " + outcome.reason;
+        }
+    }
     append(result.findings, check_existing_indexes(workload));
-    HealthResult health = check_health(workload, recommendations);
+    HealthResult health = check_health(workload, recommendations, not_analyzed);
     append(result.findings, std::move(health.findings));
     for (ReportSection& section : health.sections) result.sections.push_back(std::move(section));
 

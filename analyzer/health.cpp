@@ -6,8 +6,9 @@
 
 namespace dbadvise::analyzer {
 
-HealthResult check_health(const Workload& workload, const std::vector<Finding>& recommendations) {
-    const health::Context context = health::make_context(workload, recommendations);
+HealthResult check_health(const Workload& workload, const std::vector<Finding>& recommendations,
+                          const std::map<std::string, std::string>& not_analyzed) {
+    const health::Context context = health::make_context(workload, recommendations, &not_analyzed);
     HealthResult result;
     health::check_statement_hit_ratio(context, result.findings);
     health::check_temp_spill(context, result.findings);

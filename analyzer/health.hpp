@@ -5,6 +5,7 @@
 
 #include "analyzer/analyze.hpp"
 
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -31,8 +32,11 @@ struct HealthRule {
 std::span<const HealthRule> health_rules();
 
 /// Runs the health checks over `workload`. `recommendations` are the index advisor's findings,
-/// so that a statement's reads can be tied to the index that removes them.
-HealthResult check_health(const Workload& workload, const std::vector<Finding>& recommendations);
+/// so that a statement's reads can be tied to the index that removes them; `not_analyzed`
+/// (queryid -> reason) the statements the advisor could not analyze, for which no check
+/// concludes that memory is the fix.
+HealthResult check_health(const Workload& workload, const std::vector<Finding>& recommendations,
+                          const std::map<std::string, std::string>& not_analyzed = {});
 
 // --- --analyze-plans: EXPLAIN (ANALYZE, BUFFERS) of the top SELECT statements -------------
 

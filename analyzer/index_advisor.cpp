@@ -102,6 +102,37 @@ std::string cause_of(const PlannerError& error, bool typing) {
     return "server-error";
 }
 
+// Why nothing is recommended: planning stopped, no statement got a candidate (and why), or
+// candidates were costed and none saved enough.
+std::string none_line(const AdvisorResult& result, std::size_t candidates) {
+    if (result.partial) {
+        return "none (planning stopped early)";
+    }
+    if (candidates == 0) {
+        std::map<std::string, int> reasons;
+        int planned = 0;
+        for (const auto& [queryid, outcome] : result.outcomes) {
+            if (outcome.status == StatementOutcome::Status::no_candidate) {
+                // The reason without its examples in parentheses, to count alike ones together.
+                reasons[outcome.reason.substr(0, outcome.reason.find(" ("))] += 1;
+            }
+            planned += outcome.status != StatementOutcome::Status::not_planned ? 1 : 0;
+        }
+        if (planned == 0) {
+            return "none: no statement could be planned, so no candidate index was generated";
+        }
+        std::string line = "none: no candidate index was generated:";
+        for (const auto& [reason, count] : reasons) {
+            line += fmt::format(" {} statement{}: {};", count, count == 1 ? "" : "s", reason);
+        }
+        line.back() = '.';
+        return line;
+    }
+    return fmt::format("none: {} candidate index{} costed, none saves enough for the statements analyzed (at least "
+                       "5% of their cost and 1% of the workload's measured time)",
+                       candidates, candidates == 1 ? " was" : "es were");
+}
+
 } // namespace
 
 std::string hypopg_instructions(int server_version_num) {
@@ -159,7 +190,9 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
         setups.push_back(std::move(setup));
     }
 
-    std::vector<advisor::Candidate> candidates = advisor::generate_candidates(workload, setups, result.notes);
+    std::map<int, std::string> no_candidate;
+    std::vector<advisor::Candidate> candidates =
+        advisor::generate_candidates(workload, setups, result.notes, &no_candidate);
     result.candidates = static_cast<int>(candidates.size());
 
     std::unique_ptr<advisor::CostModel> model;
@@ -199,8 +232,28 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
     result.statements_failed = static_cast<int>(failures.size());
     result.statements_planned = static_cast<int>(setups.size()) - static_cast<int>(selection.failures.size());
 
+    for (const auto& [key, message] : model->rejected()) {
+        result.notes.push_back(fmt::format("candidate index {} was left out: the server refused it ({}); the "
+                                           "statements were costed with the other candidates",
+                                           key, message));
+    }
+    // What became of each statement, for the summary and for the health checks (which must
+    // not blame memory for a statement the advisor could not analyze).
+    for (const StatementSetup& setup : setups) {
+        StatementOutcome outcome;
+        if (const auto it = no_candidate.find(setup.id); it != no_candidate.end()) {
+            outcome = {StatementOutcome::Status::no_candidate, it->second};
+        }
+        for (const ChosenIndex& index : selection.chosen) {
+            if (index.helped.contains(setup.id)) {
+                outcome = {StatementOutcome::Status::helped, advisor::canonical(index.candidate.spec)};
+            }
+        }
+        result.outcomes[setup.parsed->source->queryid] = outcome;
+    }
     for (const Unplanned& failure : failures) {
         const WorkloadStatement* source = failure.source;
+        result.outcomes[source->queryid] = {StatementOutcome::Status::not_planned, failure.message};
         Finding finding;
         finding.rule = "statement-not-planned";
         finding.category = Category::input;
@@ -321,8 +374,7 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
         result.findings.push_back(std::move(finding));
     }
     if (section.lines.empty()) {
-        section.lines.push_back(result.partial ? "none (planning stopped early)"
-                                               : "none: no candidate index saves enough for the statements analyzed");
+        section.lines.push_back(none_line(result, candidates.size()));
     }
     result.sections.push_back(std::move(section));
     return result;

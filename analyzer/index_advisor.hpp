@@ -5,7 +5,21 @@
 
 #include "analyzer/analyze.hpp"
 
+#include <map>
+
 namespace dbadvise::analyzer {
+
+/// What the advisor concluded for one statement it was given.
+struct StatementOutcome {
+    enum class Status {
+        not_planned,  // the server could not plan it: nothing is known about its indexes
+        no_candidate, // planned, but no candidate index could serve it (reason says why)
+        no_saving,    // candidates were costed; none saved enough to be recommended
+        helped,       // a recommended index serves it
+    };
+    Status status = Status::no_saving;
+    std::string reason;
+};
 
 struct AdvisorResult {
     std::vector<Finding> findings;         // one per recommended index (category index)
@@ -15,6 +29,7 @@ struct AdvisorResult {
     int statements_planned = 0;
     int statements_failed = 0;             // each also a finding with the server's message
     std::vector<std::string> unplanned;    // queryids of the statements that could not be planned
+    std::map<std::string, StatementOutcome> outcomes; // by queryid, for every statement given
     bool verified = false;                 // costed with hypothetical indexes
     bool partial = false;
 };

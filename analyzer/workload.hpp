@@ -61,6 +61,8 @@ struct CatalogTable {
     char kind = 'r';            // relkind: r table, p partitioned, m matview, f foreign
     bool temporary = false;
     bool is_partition = false;  // a partition of a partitioned table
+    std::string parent_schema;  // is_partition: the partitioned table it belongs to
+    std::string parent_name;
     double reltuples = 0;       // planner's row estimate (-1 never analyzed on 14+)
     std::int64_t relpages = 0;
     std::int64_t size_bytes = 0; // heap only
@@ -81,6 +83,14 @@ struct CatalogTable {
     std::int64_t heap_blks_hit = 0;
     std::int64_t idx_blks_read = 0;
     std::int64_t idx_blks_hit = 0;
+};
+
+/// A view the workload's statements name, with its definition (pg_get_viewdef), so that the
+/// index advisor can trace a view's columns to its base tables.
+struct CatalogView {
+    std::string schema;
+    std::string name;
+    std::string definition; // `SELECT ... FROM ...`, as pg_get_viewdef() prints it
 };
 
 struct ForeignKey {
@@ -129,6 +139,7 @@ struct Workload {
     std::vector<std::string> search_path;
     std::vector<WorkloadStatement> statements; // ordered by total_ms descending
     std::vector<CatalogTable> tables;
+    std::vector<CatalogView> views;
     std::vector<CatalogIndex> indexes;
     std::vector<ForeignKey> foreign_keys;
     std::vector<ColumnStats> column_stats;

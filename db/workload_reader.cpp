@@ -231,8 +231,11 @@ std::expected<std::string, DbError> read_tables(Connection& connection, Workload
             "s.seq_scan, s.seq_tup_read, s.idx_scan, s.n_tup_ins, s.n_tup_upd, s.n_tup_del, "
             "s.n_live_tup, s.n_dead_tup, s.n_mod_since_analyze, "
             "(s.last_analyze IS NOT NULL OR s.last_autoanalyze IS NOT NULL) AS ever_analyzed, "
-            "io.heap_blks_read, io.heap_blks_hit, io.idx_blks_read, io.idx_blks_hit "
+            "io.heap_blks_read, io.heap_blks_hit, io.idx_blks_read, io.idx_blks_hit, "
+            "coalesce(pn.nspname, '') AS parent_schema, coalesce(p.relname, '') AS parent_name "
             "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "LEFT JOIN pg_inherits i ON c.relispartition AND i.inhrelid = c.oid "
+            "LEFT JOIN pg_class p ON p.oid = i.inhparent LEFT JOIN pg_namespace pn ON pn.oid = p.relnamespace "
             "LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid "
             "LEFT JOIN pg_statio_all_tables io ON io.relid = c.oid "
             "WHERE c.relkind IN ('r', 'p', 'm', 'f') AND {} ORDER BY n.nspname, c.relname",
@@ -248,6 +251,8 @@ std::expected<std::string, DbError> read_tables(Connection& connection, Workload
         table.kind = kind.empty() ? 'r' : kind.front();
         table.temporary = tables->boolean(row, "temporary");
         table.is_partition = tables->boolean(row, "is_partition");
+        table.parent_schema = std::string(tables->text(row, "parent_schema"));
+        table.parent_name = std::string(tables->text(row, "parent_name"));
         table.reltuples = tables->number(row, "reltuples");
         table.relpages = tables->int64(row, "relpages");
         table.size_bytes = tables->int64(row, "size_bytes");
@@ -294,6 +299,29 @@ std::expected<std::string, DbError> read_tables(Connection& connection, Workload
              static_cast<int>(columns->int64(row, "attnum")), columns->boolean(row, "attnotnull")});
     }
     return oid_array;
+}
+
+// The definitions of the views the statements name (words of their text), so the index advisor
+// can see through them. pg_get_viewdef reads pg_rewrite; it takes no lock on the view.
+std::expected<void, DbError> read_views(Connection& connection, Workload& workload) {
+    std::set<std::string> words;
+    for (const auto& statement : workload.statements) {
+        for (std::string& word : identifiers_in(statement.text)) words.insert(std::move(word));
+    }
+    if (words.empty()) return {};
+    auto views = run(connection,
+                     fmt::format("SELECT n.nspname AS schema, c.relname AS name, pg_get_viewdef(c.oid) AS definition "
+                                 "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                                 "WHERE c.relkind = 'v' AND lower(c.relname) = ANY($1::text[]) AND {} "
+                                 "ORDER BY n.nspname, c.relname",
+                                 k_user_relations),
+                     {text_array({words.begin(), words.end()})}, "view definitions (pg_get_viewdef)");
+    if (!views) return std::unexpected(views.error());
+    for (int row = 0; row < views->rows(); ++row) {
+        workload.views.push_back({std::string(views->text(row, "schema")), std::string(views->text(row, "name")),
+                                  std::string(views->text(row, "definition"))});
+    }
+    return {};
 }
 
 std::expected<void, DbError> read_indexes(Connection& connection, const std::string& oid_array,
@@ -390,6 +418,22 @@ std::expected<void, DbError> read_column_stats(Connection& connection, Workload&
     std::set<std::string> words;
     for (const auto& statement : workload.statements) {
         for (std::string& word : identifiers_in(statement.text)) words.insert(std::move(word));
+    }
+    // Tables a statement reads through a view, and the partitions of a partitioned table it
+    // names (the advisor sizes and costs the parent from them).
+    for (const auto& view : workload.views) {
+        for (std::string& word : identifiers_in(view.definition)) words.insert(std::move(word));
+    }
+    for (const auto& table : workload.tables) {
+        std::string parent = table.parent_name;
+        std::ranges::transform(parent, parent.begin(),
+                               [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        if (table.is_partition && words.contains(parent)) {
+            std::string name = table.name;
+            std::ranges::transform(name, name.begin(),
+                                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+            words.insert(std::move(name));
+        }
     }
     std::vector<std::string> schemas;
     std::vector<std::string> names;
@@ -574,6 +618,7 @@ std::expected<analyzer::Workload, DbError> read_workload(Connection& connection,
     if (!oids) return std::unexpected(oids.error());
     if (auto done = read_indexes(connection, *oids, workload); !done)
         return std::unexpected(done.error());
+    if (auto done = read_views(connection, workload); !done) return std::unexpected(done.error());
     say("reading pg_stats");
     if (auto done = read_column_stats(connection, workload); !done)
         return std::unexpected(done.error());

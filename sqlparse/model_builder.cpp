@@ -1161,7 +1161,8 @@ void Builder::add_from_item(JsonRef item, Query& q, Scope& scope) {
             }
         }
         q.relations.push_back(std::move(r));
-        build_subquery(sub.body(), q, scope, ClauseContext::from, span);
+        const std::size_t relation = q.relations.size() - 1;
+        q.relations[relation].subquery = build_subquery(sub.body(), q, scope, ClauseContext::from, span);
     } else if (type == "RangeTableSample") {
         // `orders TABLESAMPLE SYSTEM (10)`: the table, plus the sampling arguments.
         add_from_item(body["relation"], q, scope);
@@ -1243,6 +1244,7 @@ void Builder::set_limit(JsonRef node, Query& q, bool is_offset) {
 }
 
 void Builder::build_with(JsonRef with, Query& q, Scope& scope) {
+    q.recursive_with = with["recursive"].boolean();
     for (JsonRef cte : JsonChildren(with["ctes"])) {
         const JsonRef body = cte.body();
         std::string name(body["ctename"].str());
@@ -1258,6 +1260,8 @@ void Builder::build_with(JsonRef with, Query& q, Scope& scope) {
             span = inner_group(tok(i).begin);
         }
         const JsonRef query = body["ctequery"];
+        q.cte_materialized.push_back(body["ctematerialized"].str() == "CTEMaterializeAlways");
+        q.cte_queries.push_back(static_cast<int>(q.subqueries.size()));
         if (query.node_type() == "SelectStmt") {
             build_subquery(query.body(), q, scope, ClauseContext::other, span);
         } else {

@@ -48,6 +48,8 @@ struct Relation {
     std::string alias;  // empty when none
     RelationKind kind = RelationKind::table;
     bool is_cte = false; // name refers to a WITH query of this statement (kind == cte)
+    /// kind subquery: index of its query in Query::subqueries of the same level; -1 otherwise.
+    int subquery = -1;
     int offset = -1;
     /// The name a column reference would use to qualify this relation: alias, else name.
     const std::string& ref_name() const { return alias.empty() ? name : alias; }
@@ -230,6 +232,11 @@ struct Query {
     std::vector<SetOperation> set_operations; // non-empty for UNION etc.; branches in subqueries
     std::vector<Query> subqueries;     // CTEs, FROM subqueries, sublink queries, set-op branches
     std::vector<std::string> cte_names;
+    /// Per cte_names entry: index of its query in `subqueries`, and whether it is declared
+    /// MATERIALIZED (PostgreSQL never inlines those).
+    std::vector<int> cte_queries;
+    std::vector<bool> cte_materialized;
+    bool recursive_with = false;      // WITH RECURSIVE
     bool has_where = false;
     bool has_distinct = false;
     bool has_limit = false;

@@ -55,6 +55,32 @@ function(dbadvise_advisor_tests)
     --stdout "statements analyzed: [0-9]+ \\(failed [1-9]"
     -- ${bench} @DSN:faults@)
 
+  # The analytics workload (testdata/workloads/analytics/README.md): needs reached through a
+  # view, an inlined CTE and a subquery in FROM, on a never-analyzed table and on a partitioned
+  # table's parent; every statement planned although normalization broke their typing.
+  dbadvise_pg_test(advisor_analytics_needs ${DBADVISE_PG_EXPECT}
+    --stdout "Recommended indexes \\(verified with HypoPG\\)"
+    --stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.tickets \\(assignee\\)"
+    --stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.tickets \\(account_id[,)]"
+    --stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.tickets \\(opened_at[,)]"
+    --stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.imports \\(batch_id\\)"
+    --stdout "ON (ONLY )?public\\.events \\(kind\\)"
+    --stdout "ON (ONLY )?public\\.events \\(account_id[,)]"
+    --stdout "statements analyzed: [0-9]+ \\(failed 0\\)"
+    -- ${bench} @DSN:analytics@)
+
+  # Its traps: nothing on the view, on the output alias n, with a parameter in a key, on a
+  # primary key, or on a single partition.
+  dbadvise_pg_test(advisor_analytics_traps ${DBADVISE_PG_EXPECT}
+    --stdout "CREATE INDEX CONCURRENTLY"
+    --no-stdout "open_tickets \\("
+    --no-stdout "CREATE INDEX[^(]*\\((.*, )?n[,)]"
+    --no-stdout "CREATE INDEX.*\\$[0-9]"
+    --no-stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.[a-z_]+ \\(id[,) ]"
+    --no-stdout "CREATE INDEX CONCURRENTLY [a-z_0-9]+ ON public\\.events_2025q"
+    --no-stdout "statement-not-planned"
+    -- ${bench} @DSN:analytics@)
+
   # The benchmark runs on the shop workload and prints its figures. Speed is judged by
   # reading them (bench/analyze_bench), not asserted here: shared machines are too noisy.
   dbadvise_pg_test(advisor_bench_prints_figures ${DBADVISE_PG_EXPECT}

@@ -66,6 +66,15 @@ struct ParamSet {
     double weight = 1;
 };
 
+/// A column a statement reaches through a view, subquery or inlined CTE: `qualifier.column`
+/// is `base_column` of `table`.
+struct TracedColumn {
+    std::string qualifier;
+    std::string column;
+    const CatalogTable* table = nullptr;
+    std::string base_column;
+};
+
 /// A statement the advisor costs.
 struct StatementSetup {
     int id = 0;                         // position in the statements vector
@@ -76,6 +85,7 @@ struct StatementSetup {
     /// Relations of every query level by the name columns qualify them with (alias, else
     /// name), for typing parameters: only those that resolve to a catalog table.
     std::vector<std::pair<std::string, const CatalogTable*>> names;
+    std::vector<TracedColumn> traced;
     std::vector<ParameterUse> parameters; // index n-1 for $n
     std::vector<std::string> param_types; // explicit types for PREPARE ("" = infer)
     std::vector<ParamSet> param_sets;   // empty: the generic plan only
@@ -115,6 +125,12 @@ public:
     virtual std::expected<Costing, CostError> cost(const StatementSetup& statement,
                                                    const std::vector<IndexSpec>& config) = 0;
     virtual bool verified() const = 0;
+    /// Candidates the server or HypoPG refused to create (canonical key -> its message); they
+    /// are left out of every configuration from then on.
+    const std::map<std::string, std::string>& rejected() const { return m_rejected; }
+
+protected:
+    std::map<std::string, std::string> m_rejected;
 };
 
 /// Costs through the planner with HypoPG; caches (statement, configuration) -> Costing.
@@ -154,6 +170,18 @@ std::string canonical(const IndexSpec& spec);
 /// Resolves `schema.name` of a relation through the search path; null when unknown.
 const CatalogTable* resolve_table(const Workload& workload, const std::string& schema,
                                   const std::string& name);
+
+/// How big a table is, from the best source the catalog has: reltuples after ANALYZE or
+/// VACUUM, else pg_stat_user_tables' live tuple count (a table loaded and never analyzed has
+/// reltuples -1 and relpages 0), else its pages; a partitioned table is the sum of its
+/// partitions (the parent itself has no storage).
+struct TableSize {
+    double rows = 0;
+    double pages = 0;
+    bool known = false;      // false: nothing tells (never analyzed, no activity counted)
+    std::string source;      // "reltuples", "n_live_tup", "relpages", "partitions", "unknown"
+};
+TableSize table_size(const Workload& workload, const CatalogTable& table);
 
 /// Fraction of rows one value of `column` selects (1 / distinct values); 0.005 unknown.
 double equality_selectivity(const Workload& workload, const CatalogTable& table,
@@ -202,10 +230,12 @@ std::expected<std::vector<std::string>, TypingFailure> prepare_types(Planner& pl
                                                                      TypeMemory& memory, int max_attempts = 12);
 
 /// Candidate indexes of the workload, deduplicated, without those an existing index serves
-/// and those on tiny tables (each pruning noted in `notes`).
+/// and those on tiny tables (each pruning noted in `notes`). `no_candidate`, when given,
+/// receives for each statement that got no candidate at all the reason, in words.
 std::vector<Candidate> generate_candidates(const Workload& workload,
                                            const std::vector<StatementSetup>& statements,
-                                           std::vector<std::string>& notes);
+                                           std::vector<std::string>& notes,
+                                           std::map<int, std::string>* no_candidate = nullptr);
 
 /// Estimated size in bytes of `spec` on `table`: reltuples x (key widths + tuple overhead).
 std::int64_t estimate_index_bytes(const Workload& workload, const CatalogTable& table,

@@ -4,6 +4,7 @@
 // partial indexes for rare IS NULL predicates. Candidates an existing index already serves
 // (same leading keys, method and predicate) and candidates on tiny tables are dropped.
 #include "analyzer/advisor/advisor.hpp"
+#include "analyzer/text.hpp"
 
 #include <fmt/format.h>
 
@@ -195,7 +196,7 @@ std::int64_t estimate_index_bytes(const Workload& workload, const CatalogTable& 
     }
     // IndexTupleData (8 bytes) + line pointer (4), data MAXALIGNed to 8; leaf pages 90% full.
     const int tuple = 12 + ((data + 7) / 8) * 8;
-    double rows = std::max(0.0, table.reltuples);
+    double rows = std::max(0.0, table_size(workload, table).rows);
     if (spec.predicate.ends_with(" IS NULL")) {
         const std::string column = key_column(spec.predicate.substr(0, spec.predicate.size() - 8));
         rows *= null_fraction(workload, table, column);
@@ -208,15 +209,23 @@ std::int64_t estimate_index_bytes(const Workload& workload, const CatalogTable& 
 }
 
 std::vector<Candidate> generate_candidates(const Workload& workload, const std::vector<StatementSetup>& statements,
-                                           std::vector<std::string>& notes) {
+                                           std::vector<std::string>& notes, std::map<int, std::string>* no_candidate) {
     std::vector<Candidate> out;
     std::vector<const CatalogTable*> tiny_noted;
+    std::vector<const CatalogTable*> unknown_noted;
+    // Per statement: what became of its candidates, to say why it got none.
+    int generated = 0;
+    std::vector<std::string> served_by;
     auto add = [&](const StatementSetup& statement, const CatalogTable& table, IndexSpec spec, std::string leading) {
         for (const CatalogIndex& existing : workload.indexes) {
             if (existing.table == table.name && existing.table_schema == table.schema && serves(existing, spec)) {
+                if (std::find(served_by.begin(), served_by.end(), existing.name) == served_by.end()) {
+                    served_by.push_back(existing.name);
+                }
                 return;
             }
         }
+        ++generated;
         const auto same = std::find_if(out.begin(), out.end(), [&](const Candidate& c) { return c.spec == spec; });
         if (same != out.end()) {
             same->statements.insert(statement.id);
@@ -232,6 +241,10 @@ std::vector<Candidate> generate_candidates(const Workload& workload, const std::
     };
 
     for (const StatementSetup& statement : statements) {
+        generated = 0;
+        served_by.clear();
+        std::vector<std::string> tiny_tables;
+        bool any_columns = false;
         for (const TableUse& use : statement.tables) {
             const CatalogTable& table = *use.table;
             const bool has_columns = !use.equality.empty() || !use.range.empty() || !use.join.empty() ||
@@ -239,12 +252,24 @@ std::vector<Candidate> generate_candidates(const Workload& workload, const std::
             if (!has_columns) {
                 continue;
             }
-            if (table.reltuples < k_tiny_rows || table.relpages < k_tiny_pages) {
+            any_columns = true;
+            const TableSize size = table_size(workload, table);
+            if (!size.known) {
+                if (std::find(unknown_noted.begin(), unknown_noted.end(), &table) == unknown_noted.end()) {
+                    unknown_noted.push_back(&table);
+                    notes.push_back(fmt::format("{}.{} has never been analyzed and no activity is counted for it: its "
+                                                "size is unknown, so candidates on it are costed by the planner alone "
+                                                "(run ANALYZE {}.{};)",
+                                                table.schema, table.name, quote_identifier(table.schema),
+                                                quote_identifier(table.name)));
+                }
+            } else if (size.rows < k_tiny_rows || size.pages < k_tiny_pages) {
+                tiny_tables.push_back(fmt::format("{}.{}: {:.0f} rows", table.schema, table.name, size.rows));
                 if (std::find(tiny_noted.begin(), tiny_noted.end(), &table) == tiny_noted.end()) {
                     tiny_noted.push_back(&table);
-                    notes.push_back(fmt::format("no index considered on {}.{}: {:.0f} rows in {} pages, a sequential "
-                                                "scan is as fast as an index",
-                                                table.schema, table.name, std::max(0.0, table.reltuples), table.relpages));
+                    notes.push_back(fmt::format("no index considered on {}.{}: {:.0f} rows in {:.0f} pages ({}), a "
+                                                "sequential scan is as fast as an index",
+                                                table.schema, table.name, size.rows, size.pages, size.source));
                 }
                 continue;
             }
@@ -351,6 +376,24 @@ std::vector<Candidate> generate_candidates(const Workload& workload, const std::
                 spec.predicate = quote_identifier(column) + " IS NULL";
                 add(statement, table, std::move(spec), keys.front().column);
             }
+        }
+        if (no_candidate && generated == 0) {
+            std::string reason;
+            if (statement.tables.empty()) {
+                reason = "it reads no table the catalog knows (only functions, VALUES, system catalogs or tables "
+                         "dropped since)";
+            } else if (!any_columns) {
+                reason = "it filters, joins, groups and sorts on no plain column of a table (no condition, or only "
+                         "conditions under OR or NOT, or on expressions an index cannot hold)";
+            } else if (!served_by.empty()) {
+                reason = fmt::format("existing indexes already serve the columns it filters, joins and sorts on ({})",
+                                     fmt::join(served_by, ", "));
+            } else if (!tiny_tables.empty()) {
+                reason = fmt::format("its tables are too small for an index to pay ({})", fmt::join(tiny_tables, ", "));
+            } else {
+                reason = "no index can serve what it filters, joins and sorts on";
+            }
+            (*no_candidate)[statement.id] = std::move(reason);
         }
     }
     // Deterministic order: by table, then keys.

@@ -54,7 +54,15 @@ bool contains(const std::vector<T>& list, const T& value) {
 } // namespace
 
 std::expected<Costing, CostError> PlannerCostModel::cost(const StatementSetup& statement,
-                                                         const std::vector<IndexSpec>& config) {
+                                                         const std::vector<IndexSpec>& requested) {
+    // A candidate the server refused (an expression that is not IMMUTABLE, a type without a
+    // btree operator class) is dropped for good; the statement is costed with the others.
+    std::vector<IndexSpec> config;
+    for (const IndexSpec& spec : requested) {
+        if (!m_rejected.contains(canonical(spec))) {
+            config.push_back(spec);
+        }
+    }
     const std::string key = cache_key(statement, config);
     if (const auto it = m_cache.find(key); it != m_cache.end()) {
         ++m_hits;
@@ -74,6 +82,12 @@ std::expected<Costing, CostError> PlannerCostModel::cost(const StatementSetup& s
         request.params = set.values;
         request.hypothetical = config;
         auto planned = m_planner.plan(request);
+        if (!planned && !planned.error().fatal && planned.error().rejected_index >= 0 &&
+            planned.error().rejected_index < static_cast<int>(config.size())) {
+            m_rejected[canonical(config[static_cast<std::size_t>(planned.error().rejected_index)])] =
+                planned.error().message;
+            return cost(statement, config);
+        }
         if (!planned) {
             return std::unexpected(CostError{planned.error().message, planned.error().fatal, planned.error().sqlstate});
         }
@@ -108,8 +122,9 @@ std::expected<Costing, CostError> SelectivityCostModel::cost(const StatementSetu
     Costing costing;
     for (const TableUse& use : statement.tables) {
         const CatalogTable& table = *use.table;
-        const double rows = std::max(1.0, table.reltuples);
-        const double pages = std::max<double>(1.0, static_cast<double>(table.relpages));
+        const TableSize size = table_size(m_workload, table);
+        const double rows = std::max(1.0, size.rows);
+        const double pages = std::max(1.0, size.pages);
         const double filters = static_cast<double>(use.equality.size() + use.range.size() + use.expressions.size());
         const double sequential = pages + rows * (k_cpu_tuple + k_cpu_operator * std::max(1.0, filters));
         double best = sequential;

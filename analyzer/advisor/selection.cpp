@@ -203,7 +203,8 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
         std::optional<Move> best;
         for (std::size_t c = 0; c < candidates.size() && !result.partial; ++c) {
             const Candidate& candidate = candidates[c];
-            if (std::any_of(chosen.begin(), chosen.end(), [&](const Candidate& x) { return x.spec == candidate.spec; })) {
+            if (model.rejected().contains(canonical(candidate.spec)) ||
+                std::any_of(chosen.begin(), chosen.end(), [&](const Candidate& x) { return x.spec == candidate.spec; })) {
                 continue;
             }
             std::optional<std::size_t> replaces;

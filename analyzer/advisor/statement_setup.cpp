@@ -3,6 +3,7 @@
 // given representative values. Everything comes from the query model and the catalog.
 #include "analyzer/advisor/advisor.hpp"
 #include "sqlparse/index_expression.hpp"
+#include "sqlparse/parser.hpp"
 #include "sqlparse/typed_literals.hpp"
 
 #include <fmt/format.h>
@@ -11,6 +12,7 @@
 #include <array>
 #include <cctype>
 #include <cmath>
+#include <deque>
 #include <regex>
 
 namespace dbadvise::analyzer::advisor {
@@ -56,71 +58,12 @@ void add_unique(std::vector<T>& list, const T& value) {
     }
 }
 
-struct LevelContext {
-    const Workload& workload;
-    StatementSetup& setup;
-};
-
-// The relation of `ref` at this level: the model's resolution, else the single relation, else
-// the one relation whose catalog table has a column of that name.
-int relation_of(const Query& query, const std::vector<const CatalogTable*>& tables, const ColumnRef& ref) {
-    if (ref.relation >= 0 && ref.relation < static_cast<int>(query.relations.size())) {
-        return ref.relation;
-    }
-    if (!ref.qualifier.empty()) {
-        for (std::size_t i = 0; i < query.relations.size(); ++i) {
-            if (query.relations[i].ref_name() == ref.qualifier) {
-                return static_cast<int>(i);
-            }
-        }
-        return -1;
-    }
-    int found = -1;
-    for (std::size_t i = 0; i < query.relations.size(); ++i) {
-        if (tables[i] && find_column(*tables[i], ref.name)) {
-            if (found >= 0) {
-                return -1;
-            }
-            found = static_cast<int>(i);
-        }
-    }
-    if (found < 0 && query.relations.size() == 1) {
-        return 0;
-    }
-    return found;
-}
-
 std::string commuted_operator(const std::string& op) {
     if (op == "<") return ">";
     if (op == "<=") return ">=";
     if (op == ">") return "<";
     if (op == ">=") return "<=";
     return op;
-}
-
-const CatalogTable* column_table(const StatementSetup& setup, const ColumnRef& ref) {
-    if (!ref.qualifier.empty()) {
-        std::string_view qualifier = ref.qualifier;
-        if (const auto dot = qualifier.rfind('.'); dot != std::string_view::npos) {
-            qualifier = qualifier.substr(dot + 1);
-        }
-        for (const auto& [name, table] : setup.names) {
-            if (name == qualifier && find_column(*table, ref.name)) {
-                return table;
-            }
-        }
-        return nullptr;
-    }
-    const CatalogTable* found = nullptr;
-    for (const auto& [name, table] : setup.names) {
-        if (find_column(*table, ref.name)) {
-            if (found && found != table) {
-                return nullptr; // ambiguous across the statement's tables
-            }
-            found = table;
-        }
-    }
-    return found;
 }
 
 bool is_equality(const std::string& op) {
@@ -131,117 +74,411 @@ bool is_range(const std::string& op) {
     return op == "<" || op == "<=" || op == ">" || op == ">=" || op == "BETWEEN";
 }
 
-void walk(LevelContext& context, const Query& query) {
-    std::vector<const CatalogTable*> tables;
-    for (const sqlparse::Relation& relation : query.relations) {
-        // Only a named table can be looked up (and indexed): not a CTE, a subquery or a
-        // function such as generate_series(), even when a table of that name exists.
-        tables.push_back(relation.kind != sqlparse::RelationKind::table
-                             ? nullptr
-                             : resolve_table(context.workload, relation.schema, relation.name));
-    }
-    for (std::size_t i = 0; i < tables.size(); ++i) {
-        if (tables[i]) {
-            context.setup.names.emplace_back(query.relations[i].ref_name(), tables[i]);
+// A column of a base table: setup.tables[use] and the column's name there.
+struct Source {
+    int use = -1;
+    std::string column;
+    bool valid() const { return use >= 0; }
+};
+
+// The output columns of a query level by name, traced to base tables; `pushable` says whether
+// PostgreSQL pushes an outer condition on them down into the level (no LIMIT/OFFSET, no set
+// operation), so an index on the base column serves it.
+struct Outputs {
+    std::vector<std::pair<std::string, Source>> columns;
+    bool pushable = true;
+    const Source* find(std::string_view name) const {
+        for (const auto& [output, source] : columns) {
+            if (output == name) {
+                return &source;
+            }
         }
+        return nullptr;
     }
-    std::vector<TableUse> uses(query.relations.size());
-    int real_relations = 0;
-    for (std::size_t i = 0; i < tables.size(); ++i) {
-        uses[i].table = tables[i];
-        uses[i].has_limit = query.has_limit;
-        real_relations += query.relations[i].is_cte ? 0 : 1;
-    }
-    for (TableUse& use : uses) {
-        use.single_relation = real_relations == 1;
+};
+
+// Walks the statement's query levels and traces every column it filters, joins, groups and
+// sorts on to the base table behind it: through views (their definitions), CTEs that
+// PostgreSQL inlines (not MATERIALIZED, not recursive, referenced once), subqueries in FROM,
+// output aliases and ORDER BY / GROUP BY ordinals.
+class Tracer {
+public:
+    Tracer(const Workload& workload, StatementSetup& setup, const sqlparse::Statement& statement)
+        : m_workload(workload), m_setup(setup) {
+        count_cte_references(statement.query);
     }
 
-    for (const Predicate& predicate : query.predicates) {
-        const int r = relation_of(query, tables, predicate.column);
-        const CatalogTable* table = r >= 0 ? tables[static_cast<std::size_t>(r)] : nullptr;
-        if (!table || predicate.in_or || predicate.negated) {
-            continue;
+    Outputs walk(const Query& query, std::vector<const Query*> ancestors, int depth) {
+        Outputs outputs;
+        if (depth > k_max_depth) {
+            outputs.pushable = false;
+            return outputs;
         }
-        TableUse& use = uses[static_cast<std::size_t>(r)];
-        const bool operand_is_own_column = predicate.operand.kind == OperandKind::column;
-        if (operand_is_own_column || predicate.operand.kind == OperandKind::subquery) {
-            continue;
-        }
-        if (predicate.wrap == sqlparse::WrapKind::function && is_equality(predicate.op) &&
-            !predicate.wrapped_text.empty()) {
-            // Only an expression of the column itself can be an index key: not one holding a
-            // parameter (`substring(phone from $13 for $14)`), whose value normalization removed.
-            if (auto key = sqlparse::index_expression(predicate.wrapped_text)) {
-                add_unique(use.expressions, *key);
+        std::vector<bool> walked(query.subqueries.size(), false);
+        // Each relation of the level, as a way to find a column by name.
+        struct Resolver {
+            int use = -1;              // a base table of this level: setup.tables index
+            const CatalogTable* table = nullptr;
+            std::optional<Outputs> traced; // a view, subquery or inlined CTE
+        };
+        std::vector<Resolver> resolvers(query.relations.size());
+        const std::size_t first_use = m_setup.tables.size();
+        int real_relations = 0;
+        ancestors.push_back(&query);
+        for (std::size_t i = 0; i < query.relations.size(); ++i) {
+            const sqlparse::Relation& relation = query.relations[i];
+            Resolver& resolver = resolvers[i];
+            if (relation.kind == sqlparse::RelationKind::table) {
+                ++real_relations;
+                if (const CatalogTable* table = resolve_table(m_workload, relation.schema, relation.name)) {
+                    resolver.table = table;
+                    resolver.use = static_cast<int>(m_setup.tables.size());
+                    TableUse use;
+                    use.table = table;
+                    use.has_limit = query.has_limit;
+                    m_setup.tables.push_back(std::move(use));
+                    m_setup.names.emplace_back(relation.ref_name(), table);
+                } else if (const CatalogView* view = resolve_view(relation.schema, relation.name)) {
+                    resolver.traced = view_outputs(*view, depth);
+                }
+            } else if (relation.kind == sqlparse::RelationKind::subquery && relation.subquery >= 0 &&
+                       relation.subquery < static_cast<int>(query.subqueries.size())) {
+                ++real_relations;
+                walked[static_cast<std::size_t>(relation.subquery)] = true;
+                resolver.traced = walk(query.subqueries[static_cast<std::size_t>(relation.subquery)], ancestors, depth + 1);
+            } else if (relation.kind == sqlparse::RelationKind::cte) {
+                ++real_relations;
+                if (auto traced = cte_outputs(relation.name, query, walked, ancestors, depth)) {
+                    resolver.traced = std::move(traced);
+                }
             }
-            continue;
-        }
-        if (predicate.wrap != sqlparse::WrapKind::none || !find_column(*table, predicate.column.name)) {
-            continue;
-        }
-        if (is_equality(predicate.op)) {
-            add_unique(use.equality, predicate.column.name);
-        } else if (is_range(predicate.op)) {
-            add_unique(use.range, predicate.column.name);
-        } else if (predicate.op == "IS NULL") {
-            add_unique(use.is_null, predicate.column.name);
-        }
-    }
-    for (const sqlparse::JoinCondition& join : query.join_conditions) {
-        for (const ColumnRef* side : {&join.left, &join.right}) {
-            const int r = relation_of(query, tables, *side);
-            if (r >= 0 && tables[static_cast<std::size_t>(r)] && find_column(*tables[static_cast<std::size_t>(r)], side->name)) {
-                add_unique(uses[static_cast<std::size_t>(r)].join, side->name);
+            if (resolver.traced) {
+                for (const auto& [name, source] : resolver.traced->columns) {
+                    if (source.valid() && resolver.traced->pushable) {
+                        m_setup.traced.push_back({relation.ref_name(), name, m_setup.tables[static_cast<std::size_t>(source.use)].table,
+                                                  source.column});
+                    }
+                }
             }
         }
-    }
-    // ORDER BY helps an index only when every key is a plain column of one relation.
-    if (!query.order_by.empty()) {
-        int owner = -2;
-        std::vector<std::pair<std::string, bool>> keys;
-        for (const sqlparse::SortKey& key : query.order_by) {
-            const int r = key.column ? relation_of(query, tables, *key.column) : -1;
-            if (r < 0 || (owner != -2 && r != owner)) {
-                owner = -1;
-                break;
+        for (std::size_t u = first_use; u < m_setup.tables.size(); ++u) {
+            m_setup.tables[u].single_relation = real_relations == 1;
+        }
+
+        // The base column behind `ref` at this level.
+        auto source_of = [&](const ColumnRef& ref) -> Source {
+            auto in = [&](std::size_t i) -> Source {
+                const Resolver& resolver = resolvers[i];
+                if (resolver.table) {
+                    return find_column(*resolver.table, ref.name) ? Source{resolver.use, ref.name} : Source{};
+                }
+                if (resolver.traced && resolver.traced->pushable) {
+                    if (const Source* found = resolver.traced->find(ref.name)) {
+                        return *found;
+                    }
+                }
+                return {};
+            };
+            if (ref.relation >= 0 && ref.relation < static_cast<int>(resolvers.size())) {
+                return in(static_cast<std::size_t>(ref.relation));
             }
-            owner = r;
-            keys.emplace_back(key.column->name, key.descending);
-        }
-        if (owner >= 0 && tables[static_cast<std::size_t>(owner)]) {
-            uses[static_cast<std::size_t>(owner)].order = keys;
-        }
-    }
-    for (const sqlparse::SortKey& key : query.group_by) {
-        const int r = key.column ? relation_of(query, tables, *key.column) : -1;
-        if (r >= 0 && tables[static_cast<std::size_t>(r)]) {
-            add_unique(uses[static_cast<std::size_t>(r)].group, key.column->name);
-        }
-    }
-    for (const sqlparse::TargetEntry& target : query.targets) {
-        if (target.is_star || !target.column) {
-            for (TableUse& use : uses) {
-                use.output_star = true;
+            if (!ref.qualifier.empty()) {
+                std::string_view qualifier = ref.qualifier;
+                if (const auto dot = qualifier.rfind('.'); dot != std::string_view::npos) {
+                    qualifier = qualifier.substr(dot + 1);
+                }
+                for (std::size_t i = 0; i < query.relations.size(); ++i) {
+                    if (query.relations[i].ref_name() == qualifier) {
+                        return in(i);
+                    }
+                }
+                return {};
             }
-            continue;
+            Source found;
+            for (std::size_t i = 0; i < resolvers.size(); ++i) {
+                if (Source s = in(i); s.valid()) {
+                    if (found.valid()) {
+                        return {}; // ambiguous
+                    }
+                    found = s;
+                }
+            }
+            return found;
+        };
+        // An ORDER BY or GROUP BY key: an output alias or ordinal names a select-list entry.
+        auto key_source = [&](const sqlparse::SortKey& key, bool order_by) -> Source {
+            if (!key.column) {
+                int ordinal = 0;
+                if (!key.text.empty() && std::all_of(key.text.begin(), key.text.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+                    ordinal = std::atoi(key.text.c_str());
+                }
+                if (ordinal >= 1 && ordinal <= static_cast<int>(query.targets.size())) {
+                    const sqlparse::TargetEntry& target = query.targets[static_cast<std::size_t>(ordinal - 1)];
+                    return target.column ? source_of(*target.column) : Source{};
+                }
+                return {};
+            }
+            const ColumnRef& ref = *key.column;
+            // ORDER BY prefers an output name, GROUP BY an input column (PostgreSQL's rules).
+            const Source input = source_of(ref);
+            if (ref.qualifier.empty() && (order_by || !input.valid())) {
+                for (const sqlparse::TargetEntry& target : query.targets) {
+                    if (target.alias == ref.name) {
+                        return target.column ? source_of(*target.column) : Source{};
+                    }
+                }
+            }
+            return input;
+        };
+        auto use_of = [&](const Source& source) -> TableUse& { return m_setup.tables[static_cast<std::size_t>(source.use)]; };
+
+        for (const Predicate& predicate : query.predicates) {
+            const Source column = predicate.wrap == sqlparse::WrapKind::none
+                                      ? source_of(predicate.column)
+                                      : Source{source_of(predicate.column).use, {}};
+            if (!column.valid() || predicate.in_or || predicate.negated) {
+                continue;
+            }
+            TableUse& use = use_of(column);
+            if (predicate.operand.kind == OperandKind::column && predicate.operand.column) {
+                // `a = b` between two relations is a join, however it is written.
+                const Source other = source_of(*predicate.operand.column);
+                if (predicate.op == "=" && predicate.wrap == sqlparse::WrapKind::none && other.valid() &&
+                    other.use != column.use && use_of(other).table != use.table) {
+                    add_unique(use.join, column.column);
+                    add_unique(use_of(other).join, other.column);
+                }
+                continue;
+            }
+            if (predicate.operand.kind == OperandKind::subquery) {
+                continue;
+            }
+            if (predicate.wrap == sqlparse::WrapKind::function && is_equality(predicate.op) &&
+                !predicate.wrapped_text.empty()) {
+                // Only an expression of the column itself can be an index key: not one holding a
+                // parameter (`substring(phone from $13 for $14)`), whose value normalization
+                // removed. Expressions are keyed on tables the statement names directly.
+                const Source direct = source_of(predicate.column);
+                if (direct.valid() && direct.column == predicate.column.name) {
+                    if (auto key = sqlparse::index_expression(predicate.wrapped_text)) {
+                        add_unique(use.expressions, *key);
+                    }
+                }
+                continue;
+            }
+            if (predicate.wrap != sqlparse::WrapKind::none) {
+                continue;
+            }
+            if (is_equality(predicate.op)) {
+                add_unique(use.equality, column.column);
+            } else if (is_range(predicate.op)) {
+                add_unique(use.range, column.column);
+            } else if (predicate.op == "IS NULL") {
+                add_unique(use.is_null, column.column);
+            }
         }
-        const int r = relation_of(query, tables, *target.column);
-        if (r >= 0) {
-            add_unique(uses[static_cast<std::size_t>(r)].output, target.column->name);
+        for (const sqlparse::JoinCondition& join : query.join_conditions) {
+            const Source left = source_of(join.left);
+            const Source right = source_of(join.right);
+            if (left.valid()) {
+                add_unique(use_of(left).join, left.column);
+            }
+            if (right.valid()) {
+                add_unique(use_of(right).join, right.column);
+            }
+        }
+        // ORDER BY helps an index only when every key is a plain column of one base table.
+        if (!query.order_by.empty()) {
+            int owner = -2;
+            std::vector<std::pair<std::string, bool>> keys;
+            for (const sqlparse::SortKey& key : query.order_by) {
+                const Source source = key_source(key, true);
+                if (!source.valid() || (owner != -2 && source.use != owner)) {
+                    owner = -1;
+                    break;
+                }
+                owner = source.use;
+                keys.emplace_back(source.column, key.descending);
+            }
+            if (owner >= 0) {
+                m_setup.tables[static_cast<std::size_t>(owner)].order = keys;
+                m_setup.tables[static_cast<std::size_t>(owner)].has_limit = query.has_limit;
+            }
+        }
+        for (const sqlparse::SortKey& key : query.group_by) {
+            if (const Source source = key_source(key, false); source.valid()) {
+                add_unique(use_of(source).group, source.column);
+            }
+        }
+        for (const sqlparse::TargetEntry& target : query.targets) {
+            if (target.is_star) {
+                for (std::size_t i = 0; i < resolvers.size(); ++i) {
+                    if (!target.star_qualifier.empty() && query.relations[i].ref_name() != target.star_qualifier) {
+                        continue;
+                    }
+                    if (resolvers[i].table) {
+                        use_of(Source{resolvers[i].use, {}}).output_star = true;
+                        for (const CatalogColumn& column : resolvers[i].table->columns) {
+                            outputs.columns.emplace_back(column.name, Source{resolvers[i].use, column.name});
+                        }
+                    } else if (resolvers[i].traced) {
+                        for (const auto& entry : resolvers[i].traced->columns) {
+                            outputs.columns.push_back(entry);
+                        }
+                    }
+                }
+                continue;
+            }
+            const Source source = target.column ? source_of(*target.column) : Source{};
+            const std::string name = !target.alias.empty() ? target.alias
+                                     : target.column        ? target.column->name
+                                                            : target.function_name;
+            outputs.columns.emplace_back(name, source);
+            if (source.valid()) {
+                add_unique(use_of(source).output, source.column);
+            } else {
+                for (std::size_t u = first_use; u < m_setup.tables.size(); ++u) {
+                    m_setup.tables[u].output_star = true; // an expression reads columns we do not list
+                }
+            }
+        }
+        outputs.pushable = !query.has_limit && !query.has_offset && query.set_operations.empty();
+
+        // Sublinks and set-operation branches, then the CTEs no reference inlined (a reference
+        // further down may inline one, so those come last).
+        std::vector<bool> is_cte(query.subqueries.size(), false);
+        for (const int index : query.cte_queries) {
+            if (index >= 0 && index < static_cast<int>(is_cte.size())) {
+                is_cte[static_cast<std::size_t>(index)] = true;
+            }
+        }
+        for (const bool ctes : {false, true}) {
+            for (std::size_t i = 0; i < query.subqueries.size(); ++i) {
+                if (!walked[i] && is_cte[i] == ctes && !m_inlined.contains(&query.subqueries[i])) {
+                    walk(query.subqueries[i], ancestors, depth + 1);
+                }
+            }
+        }
+        return outputs;
+    }
+
+private:
+    static constexpr int k_max_depth = 32;
+    const Workload& m_workload;
+    StatementSetup& m_setup;
+    std::map<std::string, int> m_cte_references;
+    std::deque<sqlparse::ParsedStatement> m_view_parses; // kept alive while walking
+
+    void count_cte_references(const Query& query) {
+        for (const sqlparse::Relation& relation : query.relations) {
+            if (relation.kind == sqlparse::RelationKind::cte) {
+                ++m_cte_references[relation.name];
+            }
+        }
+        for (const Query& sub : query.subqueries) {
+            count_cte_references(sub);
         }
     }
-    for (TableUse& use : uses) {
-        if (use.table) {
-            context.setup.tables.push_back(std::move(use));
+
+    const CatalogView* resolve_view(const std::string& schema, const std::string& name) const {
+        auto find = [&](std::string_view s) -> const CatalogView* {
+            for (const CatalogView& view : m_workload.views) {
+                if (view.name == name && view.schema == s) {
+                    return &view;
+                }
+            }
+            return nullptr;
+        };
+        if (!schema.empty()) {
+            return find(schema);
         }
+        for (const std::string& entry : m_workload.search_path) {
+            if (const CatalogView* view = find(entry)) {
+                return view;
+            }
+        }
+        return find("public");
     }
-    for (const Query& sub : query.subqueries) {
-        walk(context, sub);
+
+    // A view is its definition: its columns trace to the tables it reads, and the conditions
+    // inside it are the statement's too.
+    std::optional<Outputs> view_outputs(const CatalogView& view, int depth) {
+        m_view_parses.push_back(sqlparse::parse_statement(view.definition));
+        const sqlparse::ParsedStatement& parsed = m_view_parses.back();
+        if (!parsed.statement || parsed.statement->kind != StatementKind::select) {
+            return std::nullopt;
+        }
+        count_cte_references(parsed.statement->query);
+        return walk(parsed.statement->query, {}, depth + 1);
     }
-}
+
+    // A CTE is inlined (and its columns traced) when PostgreSQL would inline it; otherwise its
+    // query is walked once as a level of its own.
+    std::optional<Outputs> cte_outputs(const std::string& name, const Query& level, std::vector<bool>& walked,
+                                       const std::vector<const Query*>& ancestors, int depth) {
+        for (auto it = ancestors.rbegin(); it != ancestors.rend(); ++it) {
+            const Query& owner = **it;
+            for (std::size_t c = 0; c < owner.cte_names.size(); ++c) {
+                if (owner.cte_names[c] != name || c >= owner.cte_queries.size()) {
+                    continue;
+                }
+                const auto index = static_cast<std::size_t>(owner.cte_queries[c]);
+                if (index >= owner.subqueries.size()) {
+                    return std::nullopt;
+                }
+                const bool inlined = !owner.recursive_with && !(c < owner.cte_materialized.size() && owner.cte_materialized[c]) &&
+                                     m_cte_references[name] == 1;
+                if (!inlined) {
+                    return std::nullopt;
+                }
+                if (&owner == &level) {
+                    walked[index] = true;
+                } else {
+                    m_inlined.insert(&owner.subqueries[index]);
+                }
+                return walk(owner.subqueries[index], {ancestors.begin(), ancestors.begin() + (ancestors.rend() - it)},
+                            depth + 1);
+            }
+        }
+        return std::nullopt;
+    }
+
+public:
+    std::set<const Query*> m_inlined; // CTE queries of outer levels already walked through a reference
+};
 
 // What each $n meets, from where it sits in the parse tree: the column it is compared with
 // (directly, or as part of an expression compared with a column), LIMIT or OFFSET.
+// The base table behind a column reference of the statement, and the column's name there.
+std::pair<const CatalogTable*, std::string> column_source(const StatementSetup& setup, const ColumnRef& ref) {
+    std::string_view qualifier = ref.qualifier;
+    if (const auto dot = qualifier.rfind('.'); dot != std::string_view::npos) {
+        qualifier = qualifier.substr(dot + 1);
+    }
+    std::pair<const CatalogTable*, std::string> found{nullptr, {}};
+    auto consider = [&](const CatalogTable* table, const std::string& column) {
+        if (found.first && (found.first != table || found.second != column)) {
+            found = {nullptr, {}};
+            return false; // ambiguous across the statement's relations
+        }
+        found = {table, column};
+        return true;
+    };
+    for (const auto& [name, table] : setup.names) {
+        if ((qualifier.empty() || name == qualifier) && find_column(*table, ref.name) &&
+            !consider(table, ref.name)) {
+            return found;
+        }
+    }
+    for (const TracedColumn& traced : setup.traced) {
+        if ((qualifier.empty() || traced.qualifier == qualifier) && traced.column == ref.name &&
+            !consider(traced.table, traced.base_column)) {
+            return found;
+        }
+    }
+    return found;
+}
+
 void note_parameters(StatementSetup& setup) {
     auto strength = [](const ParameterUse& use) {
         return use.in_limit || use.in_offset ? 3 : use.value == ParameterUse::Value::column ? 2 : use.in_predicate ? 1 : 0;
@@ -263,8 +500,7 @@ void note_parameters(StatementSetup& setup) {
             use.op = site.left ? commuted_operator(site.op) : site.op;
             use.upper_bound = site.upper_bound;
             if (site.peer.kind == Peer::column) {
-                use.table = column_table(setup, site.peer.column);
-                use.column = site.peer.column.name;
+                std::tie(use.table, use.column) = column_source(setup, site.peer.column);
                 use.wrapper = site.peer.wrapper;
                 use.value = use.table ? ParameterUse::Value::column : ParameterUse::Value::none;
             }
@@ -274,8 +510,7 @@ void note_parameters(StatementSetup& setup) {
             use.in_predicate = true;
             use.op = site.context_op;
             use.upper_bound = site.upper_bound;
-            use.table = column_table(setup, site.context.column);
-            use.column = site.context.column.name;
+            std::tie(use.table, use.column) = column_source(setup, site.context.column);
             const bool leading = site.left || (site.kind != Kind::arithmetic && site.kind != Kind::concatenation);
             if (site.kind == Kind::function_argument) {
                 const bool transparent = site.argument == 0 && site.arguments == 1 &&
@@ -432,13 +667,49 @@ const CatalogTable* resolve_table(const Workload& workload, const std::string& s
     return find("public");
 }
 
+TableSize table_size(const Workload& workload, const CatalogTable& table) {
+    constexpr double k_rows_per_page = 80; // a guess for pages -> rows when nothing else tells
+    TableSize size;
+    if (table.kind == 'p') {
+        size.source = "partitions";
+        for (const CatalogTable& partition : workload.tables) {
+            if (partition.is_partition && partition.parent_name == table.name &&
+                partition.parent_schema == table.schema && &partition != &table) {
+                const TableSize part = table_size(workload, partition);
+                size.rows += part.rows;
+                size.pages += part.pages;
+                size.known = size.known || part.known;
+            }
+        }
+        return size;
+    }
+    const double pages = table.relpages > 0 ? static_cast<double>(table.relpages)
+                                            : static_cast<double>(table.size_bytes) / 8192.0;
+    if (table.reltuples > 0) {
+        size = {table.reltuples, pages, true, "reltuples"};
+    } else if (table.n_live_tup > 0) {
+        size = {static_cast<double>(table.n_live_tup), pages, true, "n_live_tup"};
+    } else if (pages > 0) {
+        size = {pages * k_rows_per_page, pages, true, "relpages"};
+    } else if (table.reltuples == 0 && table.ever_analyzed) {
+        size = {0, 0, true, "reltuples"};
+    } else {
+        size.source = "unknown";
+        return size;
+    }
+    if (size.pages <= 0) {
+        size.pages = std::ceil(size.rows / k_rows_per_page);
+    }
+    return size;
+}
+
 double equality_selectivity(const Workload& workload, const CatalogTable& table, const std::string& column) {
     const ColumnStats* stats = find_stats(workload, table, column);
     if (!stats || stats->n_distinct == 0) {
         return 0.005; // PostgreSQL's DEFAULT_EQ_SEL
     }
     const double distinct = stats->n_distinct > 0 ? stats->n_distinct
-                                                  : -stats->n_distinct * std::max(1.0, table.reltuples);
+                                                  : -stats->n_distinct * std::max(1.0, table_size(workload, table).rows);
     return 1.0 / std::max(1.0, distinct);
 }
 
@@ -462,8 +733,8 @@ StatementSetup setup_statement(const Workload& workload, const ParsedWorkloadSta
         const sqlparse::Relation& target = parsed.query.relations.front();
         setup.write_target = resolve_table(workload, target.schema, target.name);
     }
-    LevelContext context{workload, setup};
-    walk(context, parsed.query);
+    Tracer tracer(workload, setup, parsed);
+    tracer.walk(parsed.query, {}, 0);
     note_parameters(setup);
     if (static_cast<int>(setup.parameters.size()) < setup.parameter_count) {
         setup.parameters.resize(static_cast<std::size_t>(setup.parameter_count));
@@ -472,8 +743,9 @@ StatementSetup setup_statement(const Workload& workload, const ParsedWorkloadSta
 }
 
 std::string column_type(const StatementSetup& setup, const ColumnRef& ref) {
-    if (const CatalogTable* table = column_table(setup, ref)) {
-        if (const CatalogColumn* column = find_column(*table, ref.name)) {
+    const auto [table, name] = column_source(setup, ref);
+    if (table) {
+        if (const CatalogColumn* column = find_column(*table, name)) {
             return column->type_name;
         }
     }

@@ -143,17 +143,23 @@ void statement_lines(const Context& context, std::vector<std::string>& lines) {
         statements.resize(k_max_listed);
     }
     lines.emplace_back("Statements with the most reads:");
+    bool marked = false;
     lines.push_back(fmt::format("  {:<20} {:>9} {:>12} {:>11}  {}", "queryid", "hit ratio",
                                 "reads/call", "temp/call", "statement"));
     for (const WorkloadStatement* statement : statements) {
         const double calls = statement->calls > 0 ? static_cast<double>(statement->calls) : 1.0;
+        const bool analyzed = context.not_analyzed_reason(*statement) == nullptr;
         lines.push_back(fmt::format(
-            "  {:<20} {:>9} {:>12.1f} {:>11}  {}", statement->queryid,
+            "  {:<20} {:>9} {:>12.1f} {:>11} {}{}", statement->queryid,
             ratio_text(hit_ratio(statement->shared_blks_hit, statement->shared_blks_read)),
             static_cast<double>(statement->shared_blks_read) / calls,
             format_bytes(static_cast<double>(statement->temp_blks_written) *
                          static_cast<double>(context.block_size) / calls),
-            excerpt(statement->text, 60)));
+            analyzed ? " " : "*", excerpt(statement->text, 60)));
+        marked = marked || !analyzed;
+    }
+    if (marked) {
+        lines.emplace_back("  * the index advisor could not analyze it: an index may still be its fix");
     }
 }
 

@@ -3,6 +3,8 @@
 // is check_health(). Thresholds are documented in docs/health.md; keep the two in step.
 #pragma once
 
+#include <map>
+
 #include "analyzer/analyze.hpp"
 #include "analyzer/finding.hpp"
 #include "analyzer/text.hpp"
@@ -58,10 +60,16 @@ struct Context {
     const Workload& workload;
     const std::vector<Finding>& recommendations;
     std::int64_t block_size = 8192;
+    /// Statements the index advisor could not analyze (queryid -> why): whether an index
+    /// would help them is unknown, so no check may conclude that memory is the fix.
+    const std::map<std::string, std::string>* not_analyzed = nullptr;
+    /// Why `statement` was not analyzed by the index advisor; nullptr when it was.
+    const std::string* not_analyzed_reason(const WorkloadStatement& statement) const;
 };
 
 /// Builds a context; reads block_size from the workload's settings when present.
-Context make_context(const Workload& workload, const std::vector<Finding>& recommendations);
+Context make_context(const Workload& workload, const std::vector<Finding>& recommendations,
+                     const std::map<std::string, std::string>* not_analyzed = nullptr);
 
 // --- The checks: each appends its findings to `out` -------------------------------------
 

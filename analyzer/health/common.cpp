@@ -11,8 +11,18 @@
 
 namespace dbadvise::analyzer::health {
 
-Context make_context(const Workload& workload, const std::vector<Finding>& recommendations) {
+const std::string* Context::not_analyzed_reason(const WorkloadStatement& statement) const {
+    if (!not_analyzed) {
+        return nullptr;
+    }
+    const auto it = not_analyzed->find(statement.queryid);
+    return it == not_analyzed->end() ? nullptr : &it->second;
+}
+
+Context make_context(const Workload& workload, const std::vector<Finding>& recommendations,
+                     const std::map<std::string, std::string>* not_analyzed) {
     Context context{workload, recommendations};
+    context.not_analyzed = not_analyzed;
     // block_size is fixed when PostgreSQL is compiled (8192 unless built otherwise); the
     // *_blks_* counters are in these blocks, so the byte figures follow it.
     if (const Setting* block = find_setting(workload, "block_size")) {

@@ -54,6 +54,14 @@ void check_statement_hit_ratio(const Context& context, std::vector<Finding>& out
                 recommendation_summary(*index));
             finding.suggestion.sql = index->suggestion.sql;
             finding.evidence.emplace_back("index_recommendation", index->id());
+        } else if (const std::string* reason = context.not_analyzed_reason(statement)) {
+            // The advisor never saw this statement's plans: an index may well be the fix.
+            message += fmt::format(
+                "The index advisor could not analyze this statement ({}), so whether an index "
+                "would remove these reads is unknown: look at its plan (EXPLAIN) before giving "
+                "it more memory.",
+                *reason);
+            finding.evidence.emplace_back("index_advisor", std::string("not analyzed"));
         } else {
             message += "No recommended index serves it, so the fix is memory: its working set "
                        "does not stay in shared_buffers";

@@ -181,6 +181,15 @@ TEST_CASE("check_health: statement hit ratio tied to its fix") {
         CHECK(contains(found[0].message, "shared_buffers (128.0 MB)"));
         CHECK(found[0].suggestion.sql.empty());
     }
+    SUBCASE("a statement the index advisor could not analyze: memory is not blamed") {
+        const std::map<std::string, std::string> not_analyzed = {{"101", "the server could not plan it: boom"}};
+        const auto found = with_rule(analyzer::check_health(workload, {}, not_analyzed), "statement-low-hit-ratio");
+        REQUIRE(found.size() == 1);
+        CHECK_FALSE(contains(found[0].message, "the fix is memory"));
+        CHECK(contains(found[0].message, "The index advisor could not analyze this statement (the server could "
+                                         "not plan it: boom), so whether an index would remove these reads is unknown"));
+        CHECK(std::get<std::string>(*evidence(found[0], "index_advisor")) == "not analyzed");
+    }
     SUBCASE("a finding that is not an index recommendation is ignored") {
         auto lint = test::index_recommendation("101", "SELECT 1");
         lint.category = Category::rewrite;
@@ -376,6 +385,20 @@ TEST_CASE("check_health: the cache section lists tables and statements by reads"
     CHECK(*(statements + 2) == "  102                     95.24%          0.2   819 bytes  "
                                "SELECT name FROM customers WHERE id = $1");
     CHECK((statements + 3)->starts_with("  101 "));
+    CHECK(std::none_of(lines.begin(), lines.end(), [](const std::string& l) { return l.starts_with("  * "); }));
+
+    SUBCASE("a statement the index advisor could not analyze is marked, and memory is not blamed") {
+        const std::map<std::string, std::string> not_analyzed = {{"102", "the server could not plan it: boom"}};
+        const auto marked = analyzer::check_health(workload, {}, not_analyzed);
+        const auto& marked_lines = marked.sections[0].lines;
+        const auto first = std::find_if(marked_lines.begin(), marked_lines.end(),
+                                        [](const std::string& l) { return l.starts_with("  102 "); });
+        REQUIRE(first != marked_lines.end());
+        CHECK(contains(*first, "819 bytes *SELECT name FROM customers"));
+        CHECK(std::any_of(marked_lines.begin(), marked_lines.end(), [](const std::string& l) {
+            return l == "  * the index advisor could not analyze it: an index may still be its fix";
+        }));
+    }
 }
 
 TEST_CASE("check_health: the cache section lists indexes by reads") {
