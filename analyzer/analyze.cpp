@@ -138,7 +138,9 @@ AnalyzeResult analyze(const Workload& workload, Planner* planner, const AnalyzeO
             not_analyzed[queryid] = "the server could not plan it: " + outcome.reason;
         }
     }
-    append(result.findings, check_existing_indexes(workload));
+    result.index_candidates = advice.candidate_list;
+    result.index_selection_stopped_by = advice.stopped_by;
+    append(result.findings, check_existing_indexes(workload, advice.recommended));
     HealthResult health = check_health(workload, recommendations, not_analyzed);
     append(result.findings, std::move(health.findings));
     for (ReportSection& section : health.sections) result.sections.push_back(std::move(section));

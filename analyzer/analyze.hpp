@@ -7,7 +7,9 @@
 #include "analyzer/workload.hpp"
 #include "sqlparse/query_model.hpp"
 
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace dbadvise::analyzer {
@@ -21,10 +23,16 @@ struct ParsedWorkloadStatement {
 enum class HypoMode { automatic, require, off };
 
 struct AnalyzeOptions {
-    int max_indexes = 10;
+    int max_indexes = 10;      // 0: recommend none; negative: no limit
     double budget_mb = 0;      // 0: no size budget
     HypoMode hypopg = HypoMode::automatic;
     double min_saving = 0.05;  // stop when the next index saves less than this share of cost
+    /// Planner calls the index advisor spends on one statement (baseline, screening,
+    /// verification); the work stays linear in the statements.
+    int planner_calls_per_statement = 10;
+    /// Called as the advisor works through the statements (phase, done, total); may be empty.
+    /// The analyzer does no I/O itself: the CLI shows it on a terminal.
+    std::function<void(std::string_view phase, std::size_t done, std::size_t total)> progress;
 };
 
 /// A text block for the report (index summary, cache health, ...).
@@ -33,12 +41,24 @@ struct ReportSection {
     std::vector<std::string> lines;
 };
 
+/// One candidate index the advisor considered, and what became of it.
+struct IndexCandidate {
+    std::string index;                // `ON schema.table (keys) ...`
+    bool recommended = false;
+    std::string reason;               // "recommended", or why it was left out
+    int statements = 0;               // statements it was built for
+    std::int64_t estimated_size_bytes = 0;
+    double benefit_ms = 0;            // estimated saving over the workload, when costed
+};
+
 struct AnalyzeResult {
     std::vector<Finding> findings; // ranked: highest measured time first
     std::vector<ReportSection> sections;
     std::vector<std::string> notes; // run-level remarks: "HypoPG is not installed: ..."
     Evidence stats;                 // statements, planner_calls, hypothetical_indexes, ...
     bool partial = false;           // planning stopped early (connection lost)
+    std::vector<IndexCandidate> index_candidates; // every candidate, recommended first
+    std::string index_selection_stopped_by;       // what ended the selection, in words
 };
 
 /// Parses each workload statement, runs the lint rules on it (ranked by its total time), the

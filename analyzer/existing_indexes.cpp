@@ -145,7 +145,23 @@ bool supports_foreign_key(const CatalogIndex& index, const ForeignKey& key) {
 
 } // namespace
 
-std::vector<Finding> check_existing_indexes(const Workload& workload) {
+// True when the recommended index `spec` would support the foreign key: a plain btree whose
+// leading keys are the key's columns, in any order (the FK check compares all of them).
+bool recommendation_supports(const IndexSpec& spec, const ForeignKey& key) {
+    if (spec.table_schema != key.table_schema || spec.table != key.table || spec.method != "btree" ||
+        !spec.predicate.empty() || spec.keys.size() < key.columns.size()) {
+        return false;
+    }
+    std::set<std::string> leading;
+    for (std::size_t i = 0; i < key.columns.size(); ++i) {
+        std::string k = spec.keys[i];
+        if (k.ends_with(" DESC")) k.resize(k.size() - 5);
+        leading.insert(k);
+    }
+    return leading == std::set<std::string>(key.columns.begin(), key.columns.end());
+}
+
+std::vector<Finding> check_existing_indexes(const Workload& workload, const std::vector<IndexSpec>& recommended) {
     std::vector<Finding> findings;
     const std::vector<CatalogIndex>& indexes = workload.indexes;
     std::set<std::size_t> reported_duplicate;
@@ -188,6 +204,8 @@ std::vector<Finding> check_existing_indexes(const Workload& workload) {
 
         // Redundant: a btree whose keys lead a longer btree with the same predicate; its
         // INCLUDE columns must be in the longer one too, or index-only scans would be lost.
+        // A redundant index is reported once, as redundant, also when it is unused.
+        bool redundant = false;
         if (index.method == "btree" && !enforces(index)) {
             for (const CatalogIndex& other : indexes) {
                 if (&other == &index || !other.valid || other.method != "btree" ||
@@ -207,7 +225,11 @@ std::vector<Finding> check_existing_indexes(const Workload& workload) {
                                 index.name, describe_keys(index), other.name,
                                 describe_keys(other), index.name, size_text(index.size_bytes)));
                 finding.evidence.emplace_back("covered_by", other.schema + "." + other.name);
+                if (index.idx_scan == 0 && !index.partitioned) {
+                    finding.message += " It has not been scanned since the statistics were last reset either.";
+                }
                 findings.push_back(std::move(finding));
+                redundant = true;
                 break;
             }
         }
@@ -215,7 +237,7 @@ std::vector<Finding> check_existing_indexes(const Workload& workload) {
         // Unused: no scan since statistics were reset. Indexes that enforce a constraint are
         // needed even when never scanned; a partitioned table's index has no counters of its
         // own (its partitions' indexes do).
-        if (index.idx_scan == 0 && !enforces(index) && !index.partitioned) {
+        if (index.idx_scan == 0 && !enforces(index) && !index.partitioned && !redundant) {
             Finding finding = index_finding(
                 "unused-index", Severity::info, index,
                 fmt::format("Unused index {} on {}", index.name, index.table),
@@ -252,9 +274,20 @@ std::vector<Finding> check_existing_indexes(const Workload& workload) {
         if (const CatalogTable* table = workload.find_table(key.table_schema, key.table)) {
             finding.evidence.emplace_back("table_size_bytes", table->size_bytes);
         }
-        finding.suggestion.sql =
-            fmt::format("CREATE INDEX CONCURRENTLY {} ON {} ({});", quote_identifier(index_name(key)),
-                        qualified(key.table_schema, key.table), columns);
+        const auto served = std::ranges::find_if(recommended, [&](const IndexSpec& spec) {
+            return recommendation_supports(spec, key);
+        });
+        if (served != recommended.end()) {
+            // The advisor's own recommendation covers it: one index, proposed once.
+            finding.message += fmt::format(" The recommended index {} {} serves it: create that one, no other "
+                                           "index is needed for the key.",
+                                           quote_identifier(served->default_name()), served->on_clause());
+            finding.evidence.emplace_back("served_by_recommendation", served->on_clause());
+        } else {
+            finding.suggestion.sql =
+                fmt::format("CREATE INDEX CONCURRENTLY {} ON {} ({});", quote_identifier(index_name(key)),
+                            qualified(key.table_schema, key.table), columns);
+        }
         findings.push_back(std::move(finding));
     }
 

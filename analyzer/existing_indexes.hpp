@@ -3,13 +3,17 @@
 #pragma once
 
 #include "analyzer/finding.hpp"
+#include "analyzer/planner.hpp"
 #include "analyzer/workload.hpp"
 
 #include <vector>
 
 namespace dbadvise::analyzer {
 
-/// Checks the catalog in `workload`; findings ordered by table, then index name.
-std::vector<Finding> check_existing_indexes(const Workload& workload);
+/// Checks the catalog in `workload`; findings ordered by table, then index name. A foreign key
+/// that an index of `recommended` (the index advisor's set) would serve says so and suggests
+/// no index of its own, so the report never proposes the same index twice.
+std::vector<Finding> check_existing_indexes(const Workload& workload,
+                                            const std::vector<IndexSpec>& recommended = {});
 
 } // namespace dbadvise::analyzer

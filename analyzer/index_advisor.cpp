@@ -172,6 +172,9 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
                                 "truncated", "", 0});
             continue;
         }
+        if (options.progress) {
+            options.progress("preparing statements", i, statements.size());
+        }
         StatementSetup setup = advisor::setup_statement(workload, statement, static_cast<int>(i));
         std::vector<std::string> types = advisor::inferred_types(setup, type_memory);
         if (planner) {
@@ -339,13 +342,18 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
                 fmt::format("statement_{}", ++n),
                 fmt::format("queryid {}: {} calls, mean {:.3f} ms, cost {:.2f} -> {:.2f}: {}", source.queryid,
                             source.calls, source.mean_ms, before, after, excerpt(source.text, 100)));
-            if (advisor::relies_on_early_exit(*setup, index.candidate)) {
+            const advisor::Costing& final_cost = selection.final_cost[setup->id];
+            if (final_cost.risky_early_exit) {
+                // The plan stops at the LIMIT while it discards rows: counted as if it read the
+                // LIMIT's whole input, and flagged.
                 early_exit = true;
                 const double measured = source.calls > 0 ? static_cast<double>(source.rows) / static_cast<double>(source.calls) : 0;
                 finding.evidence.emplace_back(fmt::format("statement_{}_rows", n),
                                               fmt::format("planner expects {:.0f} rows per call, pg_stat_statements "
-                                                          "measured {:.1f}",
-                                                          selection.final_cost[setup->id].plan_rows, measured));
+                                                          "measured {:.1f}; planner cost if matches come early {:.2f}, "
+                                                          "counted {:.2f}",
+                                                          final_cost.plan_rows, measured, final_cost.planner_cost,
+                                                          final_cost.cost));
             }
         }
         if (early_exit) {
@@ -364,8 +372,9 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
             helped.size(), helped.size() == 1 ? "" : "s", index.benefit_ms, cost_before, cost_after,
             result.verified ? "Verified: the planner chose the hypothetical index (HypoPG) in the custom plans."
                             : "Unverified: estimated from pg_stats without HypoPG; check with EXPLAIN after creating it.",
-            early_exit ? " The plan relies on early exit: it reads the index in ORDER BY order and stops at the "
-                         "LIMIT, which is slow when few rows match the filter."
+            early_exit ? " The plan relies on early exit: it reads in ORDER BY order and stops at the LIMIT while "
+                         "discarding rows, which is slow when matching rows are rarer or later than the planner "
+                         "believes; the saving counted assumes it reads the LIMIT's whole input."
                        : "");
         section.lines.push_back(fmt::format("{}. {}  -- {}, saves ~{:.0f} ms, {} statement{}{}", ++position,
                                             finding.suggestion.sql, human_bytes(bytes), index.benefit_ms,
@@ -376,7 +385,47 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
     if (section.lines.empty()) {
         section.lines.push_back(none_line(result, candidates.size()));
     }
+    result.stopped_by = selection.stopped_by;
+    if (!candidates.empty() && !selection.stopped_by.empty()) {
+        section.lines.push_back("selection stopped: " + selection.stopped_by);
+    }
     result.sections.push_back(std::move(section));
+
+    // Every candidate considered, recommended first, then by estimated saving.
+    for (const advisor::Candidate& candidate : candidates) {
+        const std::string key = advisor::canonical(candidate.spec);
+        IndexCandidate entry;
+        entry.index = key;
+        entry.estimated_size_bytes = candidate.estimated_bytes;
+        if (const auto it = selection.verdicts.find(key); it != selection.verdicts.end()) {
+            entry.recommended = it->second.recommended;
+            entry.reason = it->second.reason;
+            entry.benefit_ms = it->second.benefit_ms;
+            entry.statements = it->second.statements;
+        } else {
+            entry.reason = result.partial ? "not costed: planning stopped early" : "not costed";
+            entry.statements = static_cast<int>(candidate.statements.size());
+        }
+        for (const ChosenIndex& index : selection.chosen) {
+            if (advisor::canonical(index.candidate.spec) == key) {
+                entry.benefit_ms = index.benefit_ms;
+            }
+        }
+        result.candidate_list.push_back(std::move(entry));
+    }
+    std::stable_sort(result.candidate_list.begin(), result.candidate_list.end(),
+                     [](const IndexCandidate& a, const IndexCandidate& b) {
+                         if (a.recommended != b.recommended) {
+                             return a.recommended;
+                         }
+                         if (a.benefit_ms != b.benefit_ms) {
+                             return a.benefit_ms > b.benefit_ms;
+                         }
+                         return a.index < b.index;
+                     });
+    for (const ChosenIndex& index : selection.chosen) {
+        result.recommended.push_back(index.candidate.spec);
+    }
     return result;
 }
 

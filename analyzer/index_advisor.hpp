@@ -30,6 +30,9 @@ struct AdvisorResult {
     int statements_failed = 0;             // each also a finding with the server's message
     std::vector<std::string> unplanned;    // queryids of the statements that could not be planned
     std::map<std::string, StatementOutcome> outcomes; // by queryid, for every statement given
+    std::vector<IndexCandidate> candidate_list; // every candidate considered, recommended first
+    std::vector<IndexSpec> recommended;   // the recommended set, for the existing-index checks
+    std::string stopped_by;               // what ended the selection, in words
     bool verified = false;                 // costed with hypothetical indexes
     bool partial = false;
 };

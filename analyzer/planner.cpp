@@ -59,7 +59,7 @@ std::string IndexSpec::on_clause() const {
 }
 
 std::string IndexSpec::create_sql(const std::string& index_name) const {
-    return fmt::format("CREATE INDEX CONCURRENTLY {} {}", quote_identifier(index_name), on_clause());
+    return fmt::format("CREATE INDEX CONCURRENTLY {} {};", quote_identifier(index_name), on_clause());
 }
 
 std::string IndexSpec::default_name() const {

@@ -22,7 +22,7 @@ struct IndexSpec {
     std::vector<std::string> include; // INCLUDE columns
     std::string method = "btree";
     std::string predicate;            // partial index WHERE; empty when none
-    /// `CREATE INDEX CONCURRENTLY <name> ON <schema>.<table> USING ... (...) ...`.
+    /// `CREATE INDEX CONCURRENTLY <name> ON <schema>.<table> USING ... (...) ...;`.
     std::string create_sql(const std::string& index_name) const;
     /// A readable name: <table>_<col>_<col>_idx, at most 63 bytes.
     std::string default_name() const;
@@ -51,6 +51,12 @@ struct PlanResult {
     std::vector<std::string> indexes_used;
     std::vector<int> hypothetical_used;   // positions in PlanRequest::hypothetical
     std::string plan_json;                // EXPLAIN (FORMAT JSON) output
+    /// The plan stops early at a LIMIT while it discards rows on the way (a Filter, a join
+    /// condition, rows under the LIMIT that an index does not fully select): its cost rests on
+    /// the planner's guess of where the matching rows are. `full_cost` is the plan's cost if
+    /// it had to read the LIMIT's whole input (the match rarer, or later, than believed).
+    bool risky_early_exit = false;
+    double full_cost = 0;
     /// Estimated size in bytes of each PlanRequest::hypothetical index (hypopg_relation_size),
     /// same positions; empty when the planner cannot tell.
     std::vector<std::int64_t> hypothetical_sizes;

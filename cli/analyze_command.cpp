@@ -35,6 +35,7 @@ struct AnalyzeArguments {
     std::string fail_on;
     std::string output_file;
     bool analyze_plans = false;
+    bool verbose = false;
 };
 
 // --analyze-plans: how many SELECTs run under EXPLAIN ANALYZE (docs/health.md).
@@ -52,7 +53,7 @@ int write_report(Io& io, const AnalyzeArguments& args, const reports::Report& re
     const bool json = args.format == "json";
     const bool color = !json && args.output_file.empty() && io.out_is_terminal && !io.no_color;
     const std::string text = json ? reports::render_json(report)
-                                  : reports::render_text(report, reports::TextOptions{color});
+                                  : reports::render_text(report, reports::TextOptions{color, args.verbose});
     if (args.output_file.empty()) {
         io.out << text;
     } else {
@@ -85,6 +86,20 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
 
     analyzer::AnalyzeOptions options;
     options.max_indexes = args.max_indexes;
+    if (io.err_is_terminal) {
+        // One line, rewritten in place, at most every 5% of each phase.
+        options.progress = [&io, last = std::string(), shown = std::size_t{0}](
+                               std::string_view phase, std::size_t done, std::size_t total) mutable {
+            const std::size_t step = std::max<std::size_t>(1, total / 20);
+            if (phase == last && done % step != 0 && done + 1 != total) {
+                return;
+            }
+            last = std::string(phase);
+            const std::string line = fmt::format("dbadvise: {} {}/{}", phase, done + 1, total);
+            io.err << '\r' << line << std::string(shown > line.size() ? shown - line.size() : 0, ' ') << std::flush;
+            shown = line.size();
+        };
+    }
     options.budget_mb = args.budget_mb;
     options.hypopg = hypo_mode(args.hypopg);
     if (options.hypopg == analyzer::HypoMode::require && !workload->hypopg_available) {
@@ -101,6 +116,9 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
     // supports_hypothetical() whether to cost with hypothetical indexes.
     db::LivePlanner planner(connection->handle());
     analyzer::AnalyzeResult result = analyzer::analyze(*workload, &planner, options);
+    if (io.err_is_terminal) {
+        io.err << '\r' << std::string(72, ' ') << '\r' << std::flush;
+    }
     if (args.analyze_plans && !result.partial) {
         // Executes the top SELECTs under EXPLAIN ANALYZE, each in a rolled-back read-only
         // transaction (db/plan_capture.cpp), and feeds the plans through the plan rules.
@@ -130,6 +148,13 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
         report.sections.push_back({std::move(section.title), std::move(section.lines)});
     report.partial = result.partial;
     report.notes = std::move(result.notes);
+    report.index_selection.present = true;
+    report.index_selection.stopped_by = result.index_selection_stopped_by;
+    for (const analyzer::IndexCandidate& candidate : result.index_candidates) {
+        report.index_selection.candidates.push_back({candidate.index, candidate.recommended, candidate.reason,
+                                                     candidate.statements, candidate.estimated_size_bytes,
+                                                     candidate.benefit_ms});
+    }
 
     const int code = write_report(io, args, report);
     if (report.partial) {
@@ -161,7 +186,7 @@ Action configure_analyze(CLI::App& subcommand) {
                           "what-if costing with HypoPG: auto (when installed), require, off")
         ->check(CLI::IsMember({"auto", "require", "off"}))
         ->capture_default_str();
-    subcommand.add_option("--max-indexes", args->max_indexes, "recommend at most N indexes")
+    subcommand.add_option("--max-indexes", args->max_indexes, "recommend at most N indexes (0: none)")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     subcommand.add_option("--budget-mb", args->budget_mb,
@@ -175,6 +200,9 @@ Action configure_analyze(CLI::App& subcommand) {
                           "exit 1 when a finding has this severity or higher")
         ->check(CLI::IsMember({"info", "warning", "error"}));
     subcommand.add_option("-o,--output", args->output_file, "write the report to FILE");
+    subcommand.add_flag("-v,--verbose", args->verbose,
+                        "also list every index candidate considered and why it was left out (JSON always "
+                        "has them)");
     subcommand.add_flag("--analyze-plans", args->analyze_plans,
                         "run EXPLAIN (ANALYZE, BUFFERS) of the top SELECT statements in a "
                         "rolled-back read-only transaction and report what their plans show");

@@ -23,6 +23,7 @@ struct Io {
     std::ostream& err;
     bool out_is_terminal = false;
     bool no_color = false; // NO_COLOR set
+    bool err_is_terminal = false; // progress lines go to stderr only then
 };
 
 using Action = std::function<int(Io&)>;

@@ -166,6 +166,50 @@ double number_or_zero(const nlohmann::json& node, const char* key) {
     return it != node.end() && it->is_number() ? it->get<double>() : 0.0;
 }
 
+// True when the plan below a LIMIT streams rows it may discard: a Filter or join condition
+// before a blocking node (a Sort, Hash or Aggregate below reads its whole input anyway).
+bool discards_while_streaming(const nlohmann::json& node) {
+    const std::string type = node.value("Node Type", "");
+    if (type == "Sort" || type == "Incremental Sort" || type == "Hash" || type == "Aggregate" ||
+        type == "Materialize" || type == "SetOp") {
+        return false;
+    }
+    if (node.contains("Filter") || node.contains("Join Filter") || node.contains("Hash Cond") ||
+        node.contains("Merge Cond") || type == "Nested Loop") {
+        return true;
+    }
+    if (const auto plans = node.find("Plans"); plans != node.end() && plans->is_array()) {
+        for (const auto& child : *plans) {
+            if (child.value("Parent Relationship", "") != "InitPlan" && discards_while_streaming(child)) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+// The extra cost the plan would pay if each LIMIT that stops early over discarded rows had to
+// read its whole input (outermost such LIMITs only).
+double early_exit_extra(const nlohmann::json& node) {
+    if (node.value("Node Type", "") == "Limit") {
+        const auto plans = node.find("Plans");
+        if (plans != node.end() && plans->is_array() && !plans->empty()) {
+            const nlohmann::json& child = plans->front();
+            const double extra = number_or_zero(child, "Total Cost") - number_or_zero(node, "Total Cost");
+            if (extra > 0 && discards_while_streaming(child)) {
+                return extra;
+            }
+        }
+    }
+    double extra = 0;
+    if (const auto plans = node.find("Plans"); plans != node.end() && plans->is_array()) {
+        for (const auto& child : *plans) {
+            extra += early_exit_extra(child);
+        }
+    }
+    return extra;
+}
+
 } // namespace
 
 struct LivePlanner::Owned {
@@ -407,6 +451,9 @@ std::expected<PlanResult, PlannerError> LivePlanner::plan(const PlanRequest& req
     result.startup_cost = number_or_zero(top, "Startup Cost");
     result.total_cost = number_or_zero(top, "Total Cost");
     result.plan_rows = number_or_zero(top, "Plan Rows");
+    const double extra = early_exit_extra(top);
+    result.risky_early_exit = extra > 0;
+    result.full_cost = result.total_cost + extra;
     result.plan_json = std::move(json_text);
     result.hypothetical_sizes = m_visible_sizes;
     std::vector<std::string> names;

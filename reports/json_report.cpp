@@ -193,6 +193,26 @@ void render_json(const Report& report, const std::function<void(std::string_view
         }
         out.end_array();
     }
+    if (report.index_selection.present) {
+        out.key("index_advisor");
+        out.begin_object();
+        out.member("stopped_by", report.index_selection.stopped_by);
+        out.key("candidates");
+        out.begin_array();
+        for (const IndexCandidate& candidate : report.index_selection.candidates) {
+            out.begin_object();
+            out.member("index", candidate.index);
+            out.member("status", candidate.recommended ? "recommended" : "rejected");
+            out.member("reason", candidate.reason);
+            out.member("statements", static_cast<std::int64_t>(candidate.statements));
+            out.member("estimated_size_bytes", candidate.estimated_size_bytes);
+            out.key("estimated_ms_saved");
+            number(out, candidate.benefit_ms);
+            out.end_object();
+        }
+        out.end_array();
+        out.end_object();
+    }
     if (report.partial) {
         out.member("partial", true);
     }

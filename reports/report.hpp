@@ -35,6 +35,23 @@ struct Section {
     std::vector<std::string> lines;
 };
 
+/// One candidate index `analyze` considered, and what became of it.
+struct IndexCandidate {
+    std::string index;               // `ON schema.table (keys) ...`
+    bool recommended = false;
+    std::string reason;              // "recommended", or why it was left out
+    int statements = 0;              // statements it was built for
+    std::int64_t estimated_size_bytes = 0;
+    double benefit_ms = 0;           // estimated saving over the workload, when costed
+};
+
+/// The index advisor's selection (analyze): every candidate and what stopped the selection.
+struct IndexSelection {
+    std::string stopped_by;
+    std::vector<IndexCandidate> candidates;
+    bool present = false;            // false for lint and explain reports
+};
+
 struct Report {
     Source source;
     analyzer::Evidence stats;                 // "statements": N, "elapsed_ms": X, ...
@@ -43,10 +60,12 @@ struct Report {
     std::vector<Section> sections;
     bool partial = false;                     // the run stopped early (analyze)
     std::vector<std::string> notes;           // run-level remarks (HypoPG missing, ...)
+    IndexSelection index_selection;           // analyze only
 };
 
 struct TextOptions {
     bool color = false;
+    bool verbose = false; // also list every index candidate and why it was left out
 };
 
 /// Text for a person at a terminal: findings grouped and located, suggestions inline.

@@ -338,6 +338,22 @@ std::string render_text(const Report& report, const TextOptions& options) {
             w.block(line, "  ");
         }
     }
+    if (options.verbose && report.index_selection.present) {
+        separate();
+        w.styled(k_bold, "Index candidates considered");
+        w.newline();
+        if (report.index_selection.candidates.empty()) {
+            w.block("none", "  ");
+        }
+        for (const IndexCandidate& candidate : report.index_selection.candidates) {
+            w.block(fmt::format("{} {}  -- {}", candidate.recommended ? "recommended:" : "left out:   ", candidate.index,
+                                candidate.reason),
+                    "  ");
+        }
+        if (!report.index_selection.stopped_by.empty()) {
+            w.block("selection stopped: " + report.index_selection.stopped_by, "  ");
+        }
+    }
     if (!report.notes.empty() || report.partial) {
         separate();
         if (report.partial) {

@@ -105,12 +105,21 @@ struct Candidate {
 
 /// Statement cost under one configuration, averaged over its parameter sets.
 struct Costing {
-    double cost = 0;               // weighted mean total cost
+    /// Weighted mean total cost. A plan that stops early at a LIMIT over rows it discards
+    /// counts with the cost of reading the LIMIT's whole input (never ranked by a saving that
+    /// exists only when matches come early).
+    double cost = 0;
+    double planner_cost = 0;       // weighted mean of the planner's own estimates
     double plan_rows = 0;          // of the heaviest parameter set
+    bool risky_early_exit = false; // some parameter set's plan stops early over discarded rows
     std::set<std::string> used;    // canonical keys (IndexSpec::on_clause) of used indexes
-    std::vector<double> per_set;   // total cost per parameter set
+    std::vector<double> per_set;   // cost per parameter set (as `cost`)
     std::vector<std::set<std::string>> used_per_set;
 };
+
+/// Which parameter sets a costing uses: all of them, or only the first (screening: the
+/// advisor looks at many configurations per statement and verifies the chosen one with all).
+enum class SetScope { all, first };
 
 struct CostError {
     std::string message;
@@ -123,7 +132,8 @@ class CostModel {
 public:
     virtual ~CostModel() = default;
     virtual std::expected<Costing, CostError> cost(const StatementSetup& statement,
-                                                   const std::vector<IndexSpec>& config) = 0;
+                                                   const std::vector<IndexSpec>& config,
+                                                   SetScope scope = SetScope::all) = 0;
     virtual bool verified() const = 0;
     /// Candidates the server or HypoPG refused to create (canonical key -> its message); they
     /// are left out of every configuration from then on.
@@ -138,7 +148,8 @@ class PlannerCostModel final : public CostModel {
 public:
     explicit PlannerCostModel(Planner& planner) : m_planner(planner) {}
     std::expected<Costing, CostError> cost(const StatementSetup& statement,
-                                           const std::vector<IndexSpec>& config) override;
+                                           const std::vector<IndexSpec>& config,
+                                           SetScope scope = SetScope::all) override;
     bool verified() const override { return true; }
     int cache_hits() const { return m_hits; }
     /// Size of each index HypoPG reported, by canonical key.
@@ -157,7 +168,8 @@ class SelectivityCostModel final : public CostModel {
 public:
     explicit SelectivityCostModel(const Workload& workload) : m_workload(workload) {}
     std::expected<Costing, CostError> cost(const StatementSetup& statement,
-                                           const std::vector<IndexSpec>& config) override;
+                                           const std::vector<IndexSpec>& config,
+                                           SetScope scope = SetScope::all) override;
     bool verified() const override { return false; }
 
 private:
@@ -241,11 +253,6 @@ std::vector<Candidate> generate_candidates(const Workload& workload,
 std::int64_t estimate_index_bytes(const Workload& workload, const CatalogTable& table,
                                   const IndexSpec& spec);
 
-/// True when `candidate` serves `statement` only by reading in ORDER BY order and stopping at
-/// the LIMIT (its leading key is the ORDER BY column, not a filter column, and the statement
-/// filters that table): fast only when matching rows come early in that order.
-bool relies_on_early_exit(const StatementSetup& statement, const Candidate& candidate);
-
 /// The selection's outcome for one chosen index.
 struct ChosenIndex {
     Candidate candidate;
@@ -253,18 +260,31 @@ struct ChosenIndex {
     std::set<int> helped;           // statements whose final plan uses it
 };
 
+/// Why a candidate was or was not recommended.
+struct CandidateVerdict {
+    bool recommended = false;
+    std::string reason;          // "recommended", or why it was left out
+    double benefit_ms = 0;       // its estimated saving when it was last costed, if it was
+    int statements = 0;          // statements it was built for
+};
+
 struct SelectionResult {
     std::vector<ChosenIndex> chosen;
+    std::map<std::string, CandidateVerdict> verdicts; // by canonical key, every candidate
+    std::string stopped_by;         // what ended the selection, in words
     std::map<int, Costing> baseline;  // statement id -> cost without new indexes
     std::map<int, Costing> final_cost; // statement id -> cost with the chosen indexes
     std::vector<std::pair<int, CostError>> failures; // statements that failed to plan
     bool partial = false;           // a fatal error stopped costing
 };
 
-/// Greedy selection in the spirit of Extend: each step adds the candidate or extends a chosen
-/// index (a candidate whose keys start with its keys) with the best benefit per byte, until
-/// max_indexes, budget_mb, or the next step saving less than min_saving of the costs it
-/// touches. Indexes no final plan uses are dropped.
+/// Selection over the whole workload (analyzer/advisor/selection.cpp): baselines, a screening
+/// plan per statement with its candidates visible at once, greedy selection in the spirit of
+/// Extend on the screened costs (each step adds the candidate or extends a chosen index with
+/// the best benefit per byte, until max_indexes, budget_mb, or the next step saving less than
+/// min_saving of the costs it touches), then verification with every parameter set; indexes
+/// no verified plan uses are dropped. Planner calls per statement stay within
+/// options.planner_calls_per_statement (plus what a dropped index makes re-verify).
 SelectionResult select_indexes(const Workload& workload, const std::vector<StatementSetup>& statements,
                                const std::vector<Candidate>& candidates, CostModel& model,
                                const AnalyzeOptions& options);

@@ -12,13 +12,13 @@ namespace dbadvise::analyzer::advisor {
 
 namespace {
 
-std::string cache_key(const StatementSetup& statement, const std::vector<IndexSpec>& config) {
+std::string cache_key(const StatementSetup& statement, const std::vector<IndexSpec>& config, SetScope scope) {
     std::vector<std::string> keys;
     for (const IndexSpec& spec : config) {
         keys.push_back(canonical(spec));
     }
     std::sort(keys.begin(), keys.end());
-    return fmt::format("{}|{}", statement.id, fmt::join(keys, "|"));
+    return fmt::format("{}{}|{}", statement.id, scope == SetScope::first ? "f" : "", fmt::join(keys, "|"));
 }
 
 // PostgreSQL's defaults: seq_page_cost 1, random_page_cost 4, cpu_tuple_cost 0.01,
@@ -30,8 +30,15 @@ constexpr double k_cpu_index_tuple = 0.005;
 // Without a value the planner assumes a range predicate keeps a third of the rows; the advisor
 // assumes the narrow ranges applications ask for (a day out of years).
 constexpr double k_range_selectivity = 0.01;
-// LIMIT values are parameters in normalized text; a page of results is the usual size.
-constexpr double k_assumed_limit = 10;
+// LIMIT values are parameters in normalized text: the rows the statement returned per call
+// are what the workload shows (a statement that returned nothing read to the end).
+double limit_rows(const StatementSetup& statement, double rows) {
+    const WorkloadStatement* source = statement.parsed ? statement.parsed->source : nullptr;
+    if (!source || source->calls <= 0 || source->rows <= 0) {
+        return rows;
+    }
+    return std::ceil(static_cast<double>(source->rows) / static_cast<double>(source->calls));
+}
 
 std::string unquoted_key(std::string key) {
     if (key.ends_with(" DESC")) {
@@ -54,7 +61,7 @@ bool contains(const std::vector<T>& list, const T& value) {
 } // namespace
 
 std::expected<Costing, CostError> PlannerCostModel::cost(const StatementSetup& statement,
-                                                         const std::vector<IndexSpec>& requested) {
+                                                         const std::vector<IndexSpec>& requested, SetScope scope) {
     // A candidate the server refused (an expression that is not IMMUTABLE, a type without a
     // btree operator class) is dropped for good; the statement is costed with the others.
     std::vector<IndexSpec> config;
@@ -63,7 +70,7 @@ std::expected<Costing, CostError> PlannerCostModel::cost(const StatementSetup& s
             config.push_back(spec);
         }
     }
-    const std::string key = cache_key(statement, config);
+    const std::string key = cache_key(statement, config, scope);
     if (const auto it = m_cache.find(key); it != m_cache.end()) {
         ++m_hits;
         return it->second;
@@ -71,6 +78,9 @@ std::expected<Costing, CostError> PlannerCostModel::cost(const StatementSetup& s
     std::vector<ParamSet> sets = statement.param_sets;
     if (sets.empty()) {
         sets.push_back(ParamSet{}); // the generic plan
+    }
+    if (scope == SetScope::first) {
+        sets.resize(1);
     }
     Costing costing;
     double weights = 0;
@@ -86,7 +96,7 @@ std::expected<Costing, CostError> PlannerCostModel::cost(const StatementSetup& s
             planned.error().rejected_index < static_cast<int>(config.size())) {
             m_rejected[canonical(config[static_cast<std::size_t>(planned.error().rejected_index)])] =
                 planned.error().message;
-            return cost(statement, config);
+            return cost(statement, config, scope);
         }
         if (!planned) {
             return std::unexpected(CostError{planned.error().message, planned.error().fatal, planned.error().sqlstate});
@@ -102,23 +112,28 @@ std::expected<Costing, CostError> PlannerCostModel::cost(const StatementSetup& s
                 m_sizes[canonical(config[i])] = planned->hypothetical_sizes[i];
             }
         }
-        costing.cost += set.weight * planned->total_cost;
+        const double counted = planned->risky_early_exit ? std::max(planned->total_cost, planned->full_cost)
+                                                         : planned->total_cost;
+        costing.cost += set.weight * counted;
+        costing.planner_cost += set.weight * planned->total_cost;
+        costing.risky_early_exit = costing.risky_early_exit || planned->risky_early_exit;
         weights += set.weight;
-        if (planned->total_cost > heaviest) {
-            heaviest = planned->total_cost;
+        if (counted > heaviest) {
+            heaviest = counted;
             costing.plan_rows = planned->plan_rows;
         }
-        costing.per_set.push_back(planned->total_cost);
+        costing.per_set.push_back(counted);
         costing.used.insert(used.begin(), used.end());
         costing.used_per_set.push_back(std::move(used));
     }
     costing.cost = weights > 0 ? costing.cost / weights : 0;
+    costing.planner_cost = weights > 0 ? costing.planner_cost / weights : 0;
     m_cache.emplace(key, costing);
     return costing;
 }
 
 std::expected<Costing, CostError> SelectivityCostModel::cost(const StatementSetup& statement,
-                                                             const std::vector<IndexSpec>& config) {
+                                                             const std::vector<IndexSpec>& config, SetScope) {
     Costing costing;
     for (const TableUse& use : statement.tables) {
         const CatalogTable& table = *use.table;
@@ -161,20 +176,18 @@ std::expected<Costing, CostError> SelectivityCostModel::cost(const StatementSetu
                 continue;
             }
             if (serves_order) {
-                // Reading in ORDER BY order stops after LIMIT matches: with the filters the
-                // index does not serve keeping a share s of the rows, about limit / s entries
-                // are read (the planner's own early-exit estimate).
-                double unserved = 1.0;
-                for (const std::string& column : use.equality) {
-                    unserved *= equality_selectivity(m_workload, table, column);
+                // Reading in ORDER BY order stops after LIMIT matches. When the index serves
+                // every filter, that is exactly the rows returned; when filters remain, the
+                // planner's guess (limit / share kept) holds only if matches come early, so the
+                // cost counted is reading everything the index prefix selects, and the plan is
+                // flagged.
+                const std::size_t filters_total = use.equality.size() + use.range.size() + use.expressions.size();
+                const double limit = limit_rows(statement, rows);
+                if (filters_total <= static_cast<std::size_t>(matched)) {
+                    fetched = std::min(fetched, limit);
+                } else {
+                    costing.risky_early_exit = true;
                 }
-                for (std::size_t r = 0; r < use.range.size(); ++r) {
-                    unserved *= k_range_selectivity;
-                }
-                if (!use.expressions.empty()) {
-                    unserved *= 0.005;
-                }
-                fetched = std::min(fetched, std::min(rows, k_assumed_limit / std::max(unserved, 1.0 / rows)));
             }
             // Heap fetches follow the table's physical order as closely as pg_stats'
             // correlation says: like cost_index(), interpolate between one random page per row
@@ -201,6 +214,7 @@ std::expected<Costing, CostError> SelectivityCostModel::cost(const StatementSetu
             costing.used.insert(best_index);
         }
     }
+    costing.planner_cost = costing.cost;
     costing.per_set.push_back(costing.cost);
     costing.used_per_set.push_back(costing.used);
     return costing;

@@ -1,10 +1,24 @@
-// Greedy index selection over the whole workload, in the spirit of Extend (Schlosser, Kossmann,
-// Boissier, 2019): every step either adds a candidate or extends a chosen index into a
-// candidate that starts with its keys, taking the step with the best benefit per byte.
+// Index selection over the whole workload, with planner calls linear in the statements.
+//
+// 1. Baseline: each statement is costed without new indexes, with all its parameter sets.
+// 2. Screening: each statement is planned once with all its candidates visible at once (at
+//    most k_max_screened, with its median parameter set), in the spirit of Dexter: the plan
+//    tells which candidates the planner wants. Each candidate it used is then costed alone,
+//    within a budget of planner calls per statement.
+// 3. Greedy selection in the spirit of Extend (Schlosser, Kossmann, Boissier, 2019) on those
+//    costs, without further planner calls: each step adds the candidate (or extends a chosen
+//    index into a candidate that starts with its keys) with the best benefit per byte. A
+//    configuration's cost for a statement is the best screened configuration whose used
+//    indexes it covers (an index covers another whose keys lead its own).
+// 4. Verification: each statement a chosen index may serve is costed with all its parameter
+//    sets and the chosen indexes relevant to it; indexes no verified plan uses are dropped.
+//
 // Benefit is measured in milliseconds: each statement's cost saving is weighted by its calls
 // and by its measured time per cost unit (mean_ms / baseline cost), so a cheap-looking
 // statement that runs often counts for what it really costs.
 #include "analyzer/advisor/advisor.hpp"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
@@ -20,7 +34,15 @@ constexpr double k_bytes_per_mb = 1024.0 * 1024.0;
 // A step must also save this share of the whole workload's measured time: an index that
 // shaves a few milliseconds off a fast statement costs more in writes and disk than it saves.
 constexpr double k_min_workload_share = 0.01;
-constexpr double k_early_exit_discount = 0.5;
+// Candidates visible at once when screening one statement: planning time grows with every
+// hypothetical index.
+constexpr std::size_t k_max_screened = 24;
+// Rounds of dropping what no verified plan uses.
+constexpr int k_verify_rounds = 3;
+// Rounds of greedy selection and verification: a second one when a verified cost came out
+// this much above its estimate.
+constexpr int k_selection_rounds = 2;
+constexpr double k_surprise = 1.1;
 
 bool uses_column(const TableUse& use, const std::string& column) {
     auto in = [&](const std::vector<std::string>& list) {
@@ -39,32 +61,38 @@ bool relevant(const StatementSetup& statement, const Candidate& candidate) {
     });
 }
 
-bool extends(const Candidate& longer, const Candidate& shorter) {
-    const IndexSpec& a = longer.spec;
-    const IndexSpec& b = shorter.spec;
-    if (a.table != b.table || a.table_schema != b.table_schema || a.method != b.method ||
-        a.predicate != b.predicate || !b.include.empty()) {
+// `wide` serves every plan `narrow` serves: same table, method and predicate, and narrow's
+// keys lead wide's (its INCLUDE columns among wide's columns).
+bool covers(const IndexSpec& wide, const IndexSpec& narrow) {
+    if (wide.table != narrow.table || wide.table_schema != narrow.table_schema || wide.method != narrow.method ||
+        wide.predicate != narrow.predicate || wide.keys.size() < narrow.keys.size()) {
         return false;
     }
-    // INCLUDE columns extend an index with exactly the same keys: the index-only scan must pay
-    // for its extra bytes on its own.
-    if (!a.include.empty()) {
-        return a.keys == b.keys;
-    }
-    if (a.keys.size() <= b.keys.size()) {
+    if (wide.method != "btree" && wide.keys != narrow.keys) {
         return false;
     }
-    return std::equal(b.keys.begin(), b.keys.end(), a.keys.begin());
+    if (!std::equal(narrow.keys.begin(), narrow.keys.end(), wide.keys.begin())) {
+        return false;
+    }
+    return std::all_of(narrow.include.begin(), narrow.include.end(), [&](const std::string& column) {
+        return std::find(wide.keys.begin(), wide.keys.end(), column) != wide.keys.end() ||
+               std::find(wide.include.begin(), wide.include.end(), column) != wide.include.end();
+    });
 }
 
-std::vector<IndexSpec> config_for(const StatementSetup& statement, const std::vector<Candidate>& chosen) {
-    std::vector<IndexSpec> config;
-    for (const Candidate& candidate : chosen) {
-        if (relevant(statement, candidate)) {
-            config.push_back(candidate.spec);
-        }
+// `longer` extends `shorter`: it starts with all of shorter's keys and adds keys, or has the
+// same keys and adds INCLUDE columns.
+bool extends(const IndexSpec& longer, const IndexSpec& shorter) {
+    if (longer.table != shorter.table || longer.table_schema != shorter.table_schema ||
+        longer.method != shorter.method || longer.predicate != shorter.predicate || !shorter.include.empty() ||
+        longer == shorter) {
+        return false;
     }
-    return config;
+    if (!longer.include.empty()) {
+        return longer.keys == shorter.keys;
+    }
+    return longer.keys.size() > shorter.keys.size() &&
+           std::equal(shorter.keys.begin(), shorter.keys.end(), longer.keys.begin());
 }
 
 double weight_of(const StatementSetup& statement, const Costing& baseline) {
@@ -75,29 +103,26 @@ double weight_of(const StatementSetup& statement, const Costing& baseline) {
     return static_cast<double>(source->calls) * source->mean_ms / baseline.cost;
 }
 
-} // namespace
+// A configuration costed during screening: the share of the baseline it costs (first
+// parameter set) and the candidates its plan used.
+struct Screened {
+    double ratio = 1;
+    std::vector<std::size_t> used; // candidate indexes
+};
 
-bool relies_on_early_exit(const StatementSetup& statement, const Candidate& candidate) {
-    for (const TableUse& use : statement.tables) {
-        if (use.table != candidate.table || !use.has_limit || use.order.empty()) {
-            continue;
-        }
-        auto in = [&](const std::vector<std::string>& list) {
-            return std::find(list.begin(), list.end(), candidate.leading_column) != list.end();
-        };
-        const bool filtered = !use.equality.empty() || !use.range.empty() || !use.expressions.empty();
-        const bool leads_with_filter = in(use.equality) || in(use.range) || in(use.expressions);
-        if (filtered && !leads_with_filter && candidate.leading_column == use.order.front().first) {
-            return true;
-        }
-    }
-    return false;
-}
+struct State {
+    const StatementSetup* setup = nullptr;
+    double weight = 0;
+    Costing baseline;
+    std::vector<Screened> screened;
+    bool failed = false;
+};
+
+} // namespace
 
 SelectionResult select_indexes(const Workload& workload, const std::vector<StatementSetup>& statements,
                                const std::vector<Candidate>& candidates, CostModel& model,
                                const AnalyzeOptions& options) {
-    (void)workload;
     SelectionResult result;
     double workload_ms = 0;
     for (const StatementSetup& statement : statements) {
@@ -105,219 +130,420 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
             workload_ms += statement.parsed->source->total_ms;
         }
     }
-    std::map<int, double> weight;
-    std::map<int, Costing> current;
-    std::set<int> failed;
-
-    auto fail = [&](const StatementSetup& statement, const CostError& error) {
-        failed.insert(statement.id);
-        result.failures.emplace_back(statement.id, error);
+    std::vector<State> states(statements.size());
+    auto fail = [&](State& state, const CostError& error) {
+        state.failed = true;
+        result.failures.emplace_back(state.setup->id, error);
         if (error.fatal) {
             result.partial = true;
         }
     };
-
-    for (const StatementSetup& statement : statements) {
-        if (result.partial) {
-            break;
+    auto progress = [&](std::string_view phase, std::size_t done, std::size_t total) {
+        if (options.progress) {
+            options.progress(phase, done, total);
         }
-        auto baseline = model.cost(statement, {});
+    };
+
+    // 1. Baselines.
+    for (std::size_t i = 0; i < statements.size() && !result.partial; ++i) {
+        State& state = states[i];
+        state.setup = &statements[i];
+        progress("costing statements", i, statements.size());
+        auto baseline = model.cost(statements[i], {});
         if (!baseline) {
-            fail(statement, baseline.error());
+            fail(state, baseline.error());
             continue;
         }
-        result.baseline[statement.id] = *baseline;
-        current[statement.id] = *baseline;
-        weight[statement.id] = weight_of(statement, *baseline);
+        state.baseline = *baseline;
+        state.weight = weight_of(statements[i], *baseline);
+        result.baseline[statements[i].id] = *baseline;
     }
 
+    // 2. Screening. `screened_in[c]` lists the statements whose screening used candidate c.
+    std::vector<std::vector<std::size_t>> screened_in(candidates.size());
+    std::vector<bool> screened(candidates.size(), false);
+    const int budget = std::max(4, options.planner_calls_per_statement);
+    for (std::size_t i = 0; i < states.size() && !result.partial; ++i) {
+        State& state = states[i];
+        progress("screening candidates", i, states.size());
+        if (state.failed || !state.setup) {
+            continue;
+        }
+        std::vector<std::size_t> mine;
+        for (std::size_t c = 0; c < candidates.size(); ++c) {
+            if (relevant(*state.setup, candidates[c]) && !model.rejected().contains(canonical(candidates[c].spec))) {
+                mine.push_back(c);
+            }
+        }
+        if (mine.empty()) {
+            continue;
+        }
+        // The statement's own candidates first, the widest first (they serve the most).
+        std::stable_sort(mine.begin(), mine.end(), [&](std::size_t a, std::size_t b) {
+            const bool own_a = candidates[a].statements.contains(state.setup->id);
+            const bool own_b = candidates[b].statements.contains(state.setup->id);
+            if (own_a != own_b) {
+                return own_a;
+            }
+            return candidates[a].spec.keys.size() > candidates[b].spec.keys.size();
+        });
+        if (mine.size() > k_max_screened) {
+            mine.resize(k_max_screened);
+        }
+        auto base_first = model.cost(*state.setup, {}, SetScope::first);
+        if (!base_first) {
+            fail(state, base_first.error());
+            continue;
+        }
+        std::vector<IndexSpec> config;
+        for (const std::size_t c : mine) {
+            config.push_back(candidates[c].spec);
+            screened[c] = true;
+        }
+        auto all = model.cost(*state.setup, config, SetScope::first);
+        if (!all) {
+            fail(state, all.error());
+            continue;
+        }
+        const double base = std::max(1e-9, base_first->cost);
+        std::vector<std::size_t> used;
+        for (const std::size_t c : mine) {
+            if (all->used.contains(canonical(candidates[c].spec))) {
+                used.push_back(c);
+            }
+        }
+        if (used.empty() || all->cost >= base) {
+            continue;
+        }
+        state.screened.push_back(Screened{all->cost / base, used});
+        // Then single candidates alone, while the statement's planner-call budget allows (the
+        // baseline and the verification take one call per parameter set each): first the
+        // narrower candidates a used one covers, shortest first (the planner prefers the widest
+        // index when all are free, but a narrower one may serve more statements per byte),
+        // then each used one when there are several.
+        const std::size_t sets = std::max<std::size_t>(1, state.setup->param_sets.size());
+        const int left = budget - 2 * static_cast<int>(sets) - 1;
+        std::vector<std::size_t> singles;
+        for (const std::size_t u : used) {
+            std::vector<std::size_t> narrower;
+            for (const std::size_t v : mine) {
+                if (v != u && covers(candidates[u].spec, candidates[v].spec)) {
+                    narrower.push_back(v);
+                }
+            }
+            std::stable_sort(narrower.begin(), narrower.end(), [&](std::size_t a, std::size_t b) {
+                return candidates[a].spec.keys.size() + candidates[a].spec.include.size() <
+                       candidates[b].spec.keys.size() + candidates[b].spec.include.size();
+            });
+            for (const std::size_t v : narrower) {
+                if (std::find(singles.begin(), singles.end(), v) == singles.end()) {
+                    singles.push_back(v);
+                }
+            }
+        }
+        if (used.size() > 1) {
+            for (const std::size_t u : used) {
+                if (std::find(singles.begin(), singles.end(), u) == singles.end()) {
+                    singles.push_back(u);
+                }
+            }
+        }
+        for (std::size_t k = 0; k < singles.size() && static_cast<int>(k) < left; ++k) {
+            auto alone = model.cost(*state.setup, {candidates[singles[k]].spec}, SetScope::first);
+            if (!alone) {
+                if (alone.error().fatal) {
+                    fail(state, alone.error());
+                    break;
+                }
+                continue;
+            }
+            if (alone->cost < base && alone->used.contains(canonical(candidates[singles[k]].spec))) {
+                state.screened.push_back(Screened{alone->cost / base, {singles[k]}});
+            }
+        }
+        for (const Screened& s : state.screened) {
+            for (const std::size_t c : s.used) {
+                if (std::find(screened_in[c].begin(), screened_in[c].end(), i) == screened_in[c].end()) {
+                    screened_in[c].push_back(i);
+                }
+            }
+        }
+    }
+
+    // 3. Greedy selection on the screened costs.
+    std::vector<std::size_t> chosen;
+    // Verified costs (all parameter sets) of exact configurations, per statement: the relevant
+    // chosen indexes, sorted. They replace the estimate where the greedy meets them again, so
+    // an interaction the estimate missed (a new index that lures the planner into a plan that
+    // stops early over discarded rows) is seen in the next round.
+    std::vector<std::vector<std::pair<std::vector<std::size_t>, double>>> exact(states.size());
+    auto relevant_part = [&](std::size_t i, const std::vector<std::size_t>& config) {
+        std::vector<std::size_t> part;
+        for (const std::size_t c : config) {
+            if (relevant(*states[i].setup, candidates[c])) {
+                part.push_back(c);
+            }
+        }
+        std::sort(part.begin(), part.end());
+        return part;
+    };
+    auto estimate = [&](std::size_t i, const std::vector<std::size_t>& config) {
+        const State& state = states[i];
+        if (!exact[i].empty()) {
+            const std::vector<std::size_t> part = relevant_part(i, config);
+            for (const auto& [known, cost] : exact[i]) {
+                if (known == part) {
+                    return cost;
+                }
+            }
+        }
+        double best = 1;
+        for (const Screened& s : state.screened) {
+            const bool covered = std::all_of(s.used.begin(), s.used.end(), [&](std::size_t u) {
+                return std::any_of(config.begin(), config.end(), [&](std::size_t c) {
+                    return c == u || covers(candidates[c].spec, candidates[u].spec);
+                });
+            });
+            if (covered) {
+                best = std::min(best, s.ratio);
+            }
+        }
+        return state.baseline.cost * best;
+    };
     std::map<const CatalogTable*, double> maintenance_ms;
     for (const StatementSetup& statement : statements) {
         if (statement.is_write && statement.write_target && statement.parsed && statement.parsed->source) {
             maintenance_ms[statement.write_target] += statement.parsed->source->total_ms * k_maintenance_share;
         }
     }
-
-    // Never slower: a saving that rests on reading in ORDER BY order and stopping at the LIMIT
-    // is only as good as the planner's guess of where the matching rows are, so a parameter
-    // set whose plan uses such an index counts half of its saving. An index that serves the
-    // filter then wins the other half.
-    std::map<int, std::set<std::string>> early_exit;
-    for (const StatementSetup& statement : statements) {
-        for (const Candidate& candidate : candidates) {
-            if (relies_on_early_exit(statement, candidate)) {
-                early_exit[statement.id].insert(canonical(candidate.spec));
-            }
-        }
-    }
-    auto risky_set = [&](const StatementSetup& statement, const Costing& costing, std::size_t i) {
-        const std::set<std::string>& risky = early_exit[statement.id];
-        return i < costing.used_per_set.size() &&
-               std::any_of(costing.used_per_set[i].begin(), costing.used_per_set[i].end(),
-                           [&](const std::string& key) { return risky.contains(key); });
-    };
-    // The cost of `costing` with half of every early-exit saving taken back. The saving is
-    // measured from `reference` (the configuration before the step) where that plan did not
-    // itself rely on early exit, else from the baseline.
-    auto effective = [&](const StatementSetup& statement, const Costing& costing, const Costing* reference) {
-        const Costing& base = result.baseline[statement.id];
-        if (early_exit[statement.id].empty() || costing.per_set.size() != base.per_set.size() ||
-            costing.used_per_set.size() != costing.per_set.size()) {
-            return costing.cost;
-        }
-        std::vector<ParamSet> sets = statement.param_sets;
-        if (sets.empty()) {
-            sets.push_back(ParamSet{});
-        }
-        double total = 0;
-        double weights = 0;
-        for (std::size_t i = 0; i < costing.per_set.size() && i < sets.size(); ++i) {
-            double cost = costing.per_set[i];
-            if (risky_set(statement, costing, i)) {
-                double from = base.per_set[i];
-                if (reference && reference->per_set.size() == costing.per_set.size() &&
-                    !risky_set(statement, *reference, i)) {
-                    from = std::min(from, reference->per_set[i]);
-                }
-                if (from > cost) {
-                    cost += k_early_exit_discount * (from - cost);
-                }
-            }
-            total += sets[i].weight * cost;
-            weights += sets[i].weight;
-        }
-        return weights > 0 ? total / weights : costing.cost;
-    };
-
-    std::vector<Candidate> chosen;
-    std::int64_t chosen_bytes = 0;
     const double budget_bytes = options.budget_mb > 0 ? options.budget_mb * k_bytes_per_mb : 0;
+    std::int64_t chosen_bytes = 0;
 
-    while (!result.partial) {
-        struct Move {
-            std::size_t candidate = 0;
-            std::optional<std::size_t> replaces;
-            double ratio = 0;
-            std::map<int, Costing> costs;
-        };
-        std::optional<Move> best;
-        for (std::size_t c = 0; c < candidates.size() && !result.partial; ++c) {
-            const Candidate& candidate = candidates[c];
-            if (model.rejected().contains(canonical(candidate.spec)) ||
-                std::any_of(chosen.begin(), chosen.end(), [&](const Candidate& x) { return x.spec == candidate.spec; })) {
-                continue;
-            }
-            std::optional<std::size_t> replaces;
-            for (std::size_t i = 0; i < chosen.size(); ++i) {
-                if (extends(candidate, chosen[i])) {
-                    replaces = i;
-                    break;
-                }
-            }
-            if (!replaces && !candidate.spec.include.empty()) {
-                continue;
-            }
-            const std::size_t count_after = chosen.size() + (replaces ? 0 : 1);
-            if (options.max_indexes > 0 && static_cast<int>(count_after) > options.max_indexes) {
-                continue;
-            }
-            const std::int64_t delta_bytes =
-                candidate.estimated_bytes - (replaces ? chosen[*replaces].estimated_bytes : 0);
-            if (budget_bytes > 0 && static_cast<double>(chosen_bytes + delta_bytes) > budget_bytes) {
-                continue;
-            }
-            std::vector<Candidate> next = chosen;
-            if (replaces) {
-                next.erase(next.begin() + static_cast<std::ptrdiff_t>(*replaces));
-            }
-            next.push_back(candidate);
-
-            double benefit = 0;
-            double touched = 0;
-            bool used = false;
-            std::map<int, Costing> costs;
-            for (const StatementSetup& statement : statements) {
-                if (failed.contains(statement.id) || !current.contains(statement.id) ||
-                    !(relevant(statement, candidate) || (replaces && relevant(statement, chosen[*replaces])))) {
-                    continue;
-                }
-                auto costing = model.cost(statement, config_for(statement, next));
-                if (!costing) {
-                    fail(statement, costing.error());
-                    if (result.partial) {
-                        break;
-                    }
-                    continue;
-                }
-                const double saved = weight[statement.id] * (effective(statement, current[statement.id], nullptr) -
-                                                             effective(statement, *costing, &current[statement.id]));
-                benefit += saved;
-                touched += weight[statement.id] * effective(statement, current[statement.id], nullptr);
-                if (saved > 0 && costing->used.contains(canonical(candidate.spec))) {
-                    used = true;
-                }
-                costs[statement.id] = *costing;
-            }
-            if (!replaces) {
-                benefit -= maintenance_ms[candidate.table];
-            }
-            // Never an index no plan uses, and never one that saves too little of what it touches.
-            if (!used || benefit <= 0 || benefit < options.min_saving * touched ||
-                benefit < k_min_workload_share * workload_ms) {
-                continue;
-            }
-            const double ratio = benefit / static_cast<double>(std::max<std::int64_t>(8192, delta_bytes));
-            if (!best || ratio > best->ratio) {
-                best = Move{c, replaces, ratio, std::move(costs)};
+    struct Move {
+        std::size_t candidate = 0;
+        std::optional<std::size_t> replaces; // position in `chosen`
+        double benefit = 0;
+        double touched = 0;
+        std::int64_t delta_bytes = 0;
+    };
+    // The benefit of adding candidate c to `chosen` (or replacing the index it extends).
+    auto evaluate = [&](std::size_t c) {
+        Move move;
+        move.candidate = c;
+        for (std::size_t k = 0; k < chosen.size(); ++k) {
+            if (extends(candidates[c].spec, candidates[chosen[k]].spec)) {
+                move.replaces = k;
+                break;
             }
         }
-        if (!best || result.partial) {
+        std::vector<std::size_t> next = chosen;
+        if (move.replaces) {
+            next.erase(next.begin() + static_cast<std::ptrdiff_t>(*move.replaces));
+        }
+        next.push_back(c);
+        std::vector<std::size_t> touched = screened_in[c];
+        if (move.replaces) {
+            const auto& more = screened_in[chosen[*move.replaces]];
+            touched.insert(touched.end(), more.begin(), more.end());
+            std::sort(touched.begin(), touched.end());
+            touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+        }
+        for (const std::size_t i : touched) {
+            const State& state = states[i];
+            const double now = estimate(i, chosen);
+            move.benefit += state.weight * (now - estimate(i, next));
+            move.touched += state.weight * now;
+        }
+        if (!move.replaces) {
+            move.benefit -= maintenance_ms[candidates[c].table];
+        }
+        move.delta_bytes = candidates[c].estimated_bytes - (move.replaces ? candidates[chosen[*move.replaces]].estimated_bytes : 0);
+        return move;
+    };
+    auto enough = [&](const Move& move) {
+        return move.benefit > 0 && move.benefit >= options.min_saving * move.touched &&
+               move.benefit >= k_min_workload_share * workload_ms;
+    };
+    // A candidate chosen already, or covered by a chosen index, adds nothing.
+    auto redundant = [&](std::size_t c) -> std::optional<std::size_t> {
+        for (const std::size_t k : chosen) {
+            if (k == c || covers(candidates[k].spec, candidates[c].spec)) {
+                return k;
+            }
+        }
+        return std::nullopt;
+    };
+    auto allowed = [&](const Move& move) {
+        const std::size_t count = chosen.size() + (move.replaces ? 0 : 1);
+        if (options.max_indexes >= 0 && static_cast<int>(count) > options.max_indexes) {
+            return false;
+        }
+        return budget_bytes <= 0 || static_cast<double>(chosen_bytes + move.delta_bytes) <= budget_bytes;
+    };
+    std::map<std::size_t, std::string> superseded;
+    auto greedy = [&] {
+    chosen.clear();
+    chosen_bytes = 0;
+    superseded.clear();
+    while (!result.partial) {
+        std::optional<Move> best;
+        double best_ratio = 0;
+        for (std::size_t c = 0; c < candidates.size(); ++c) {
+            if (screened_in[c].empty() || redundant(c) || model.rejected().contains(canonical(candidates[c].spec))) {
+                continue;
+            }
+            const Move move = evaluate(c);
+            if (!enough(move) || !allowed(move)) {
+                continue;
+            }
+            const double ratio = move.benefit / static_cast<double>(std::max<std::int64_t>(8192, move.delta_bytes));
+            if (!best || ratio > best_ratio) {
+                best = move;
+                best_ratio = ratio;
+            }
+        }
+        if (!best) {
             break;
         }
-        const Candidate& picked = candidates[best->candidate];
         if (best->replaces) {
-            chosen_bytes -= chosen[*best->replaces].estimated_bytes;
+            const std::size_t old = chosen[*best->replaces];
+            superseded[old] = canonical(candidates[best->candidate].spec);
+            chosen_bytes -= candidates[old].estimated_bytes;
             chosen.erase(chosen.begin() + static_cast<std::ptrdiff_t>(*best->replaces));
         }
-        chosen.push_back(picked);
-        chosen_bytes += picked.estimated_bytes;
-        for (auto& [id, costing] : best->costs) {
-            current[id] = costing;
-        }
+        chosen.push_back(best->candidate);
+        chosen_bytes += candidates[best->candidate].estimated_bytes;
     }
-
-    // Drop what no final plan uses (an extension can make its prefix's plans switch), then
-    // recost the statements it touched.
-    for (bool dropped = true; dropped && !result.partial;) {
-        dropped = false;
-        for (std::size_t i = 0; i < chosen.size(); ++i) {
-            const std::string key = canonical(chosen[i].spec);
-            const bool used = std::any_of(current.begin(), current.end(), [&](const auto& entry) {
-                return entry.second.used.contains(key) && entry.second.cost < result.baseline[entry.first].cost;
-            });
-            if (used) {
-                continue;
+    };
+    // 4. Verification with every parameter set; drop what no verified plan uses.
+    std::map<int, Costing> current;
+    std::set<std::size_t> dropped;
+    auto config_for = [&](const StatementSetup& statement) {
+        std::vector<IndexSpec> config;
+        for (const std::size_t c : chosen) {
+            if (relevant(statement, candidates[c])) {
+                config.push_back(candidates[c].spec);
             }
-            chosen.erase(chosen.begin() + static_cast<std::ptrdiff_t>(i));
-            for (const StatementSetup& statement : statements) {
-                if (!current.contains(statement.id) || failed.contains(statement.id)) {
+        }
+        return config;
+    };
+    // Returns true when a verified cost is well above what the greedy estimated for it.
+    auto verify = [&] {
+        bool surprised = false;
+        for (int round = 0; round < k_verify_rounds && !result.partial; ++round) {
+            current.clear();
+            for (std::size_t i = 0; i < states.size() && !result.partial; ++i) {
+                const State& state = states[i];
+                if (state.failed || !state.setup || !result.baseline.contains(state.setup->id)) {
                     continue;
                 }
-                if (auto costing = model.cost(statement, config_for(statement, chosen))) {
-                    current[statement.id] = *costing;
+                progress("verifying", i, states.size());
+                const std::vector<IndexSpec> config = config_for(*state.setup);
+                if (config.empty()) {
+                    current[state.setup->id] = state.baseline;
+                    continue;
                 }
+                const double estimated = estimate(i, chosen);
+                auto costing = model.cost(*state.setup, config);
+                if (!costing) {
+                    if (costing.error().fatal) {
+                        fail(states[i], costing.error());
+                    }
+                    current[state.setup->id] = state.baseline;
+                    continue;
+                }
+                current[state.setup->id] = *costing;
+                const std::vector<std::size_t> part = relevant_part(i, chosen);
+                if (std::none_of(exact[i].begin(), exact[i].end(), [&](const auto& e) { return e.first == part; })) {
+                    exact[i].emplace_back(part, costing->cost);
+                }
+                surprised = surprised || costing->cost > estimated * k_surprise + 1e-9;
             }
-            dropped = true;
+            bool changed = false;
+            for (std::size_t k = 0; k < chosen.size();) {
+                const std::string key = canonical(candidates[chosen[k]].spec);
+                const bool used = std::any_of(current.begin(), current.end(), [&](const auto& entry) {
+                    return entry.second.used.contains(key) && entry.second.cost < result.baseline[entry.first].cost;
+                });
+                if (used) {
+                    ++k;
+                    continue;
+                }
+                dropped.insert(chosen[k]);
+                chosen.erase(chosen.begin() + static_cast<std::ptrdiff_t>(k));
+                changed = true;
+            }
+            if (!changed) {
+                break;
+            }
+        }
+        return surprised;
+    };
+    // Greedy, verify; when a verified cost surprised the estimate, choose again knowing it.
+    std::vector<std::size_t> previous;
+    for (int round = 0; round < k_selection_rounds && !result.partial; ++round) {
+        greedy();
+        dropped.clear();
+        const bool surprised = verify();
+        std::vector<std::size_t> sorted = chosen;
+        std::sort(sorted.begin(), sorted.end());
+        if (!surprised || sorted == previous) {
             break;
+        }
+        previous = sorted;
+    }
+
+    // Which limit stopped the selection: the best move left, by what kept it out.
+    {
+        std::optional<Move> blocked;
+        bool any_benefit = false;
+        for (std::size_t c = 0; c < candidates.size() && !result.partial; ++c) {
+            if (screened_in[c].empty() || redundant(c) || model.rejected().contains(canonical(candidates[c].spec))) {
+                continue;
+            }
+            const Move move = evaluate(c);
+            any_benefit = any_benefit || move.benefit > 0;
+            if (enough(move) && !allowed(move) && (!blocked || move.benefit > blocked->benefit)) {
+                blocked = move;
+            }
+        }
+        if (result.partial) {
+            result.stopped_by = "planning stopped early (the connection was lost)";
+        } else if (blocked) {
+            const std::size_t count = chosen.size() + (blocked->replaces ? 0 : 1);
+            const bool by_count = options.max_indexes >= 0 && static_cast<int>(count) > options.max_indexes;
+            result.stopped_by = by_count
+                                    ? fmt::format("--max-indexes {}: the next candidate, {}, would save ~{:.0f} ms",
+                                                  options.max_indexes, canonical(candidates[blocked->candidate].spec),
+                                                  blocked->benefit)
+                                    : fmt::format("--budget-mb {}: the next candidate, {}, would save ~{:.0f} ms but "
+                                                  "needs {:.1f} MB more",
+                                                  options.budget_mb, canonical(candidates[blocked->candidate].spec),
+                                                  blocked->benefit, static_cast<double>(blocked->delta_bytes) / k_bytes_per_mb);
+        } else if (candidates.empty()) {
+            result.stopped_by = "no candidate index";
+        } else if (any_benefit) {
+            result.stopped_by = fmt::format("no remaining candidate saves enough (at least {:.0f}% of the cost of the "
+                                            "statements it serves and 1% of the workload's measured time)",
+                                            options.min_saving * 100);
+        } else {
+            result.stopped_by = "no remaining candidate makes any plan cheaper";
         }
     }
 
     // Attribute each statement's saving to the chosen indexes its final plan uses.
-    for (const Candidate& candidate : chosen) {
-        result.chosen.push_back(ChosenIndex{candidate, 0, {}});
+    for (const std::size_t c : chosen) {
+        result.chosen.push_back(ChosenIndex{candidates[c], 0, {}});
     }
     for (const auto& [id, costing] : current) {
-        const double saved = weight[id] * (result.baseline[id].cost - costing.cost);
+        const double saved = [&] {
+            for (const State& state : states) {
+                if (state.setup && state.setup->id == id) {
+                    return state.weight * (result.baseline[id].cost - costing.cost);
+                }
+            }
+            return 0.0;
+        }();
         std::vector<ChosenIndex*> users;
         for (ChosenIndex& index : result.chosen) {
             if (costing.used.contains(canonical(index.candidate.spec))) {
@@ -333,6 +559,44 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
     }
     std::erase_if(result.chosen, [](const ChosenIndex& index) { return index.helped.empty(); });
     result.final_cost = current;
+
+    // Why each candidate that is not recommended was left out.
+    for (std::size_t c = 0; c < candidates.size(); ++c) {
+        const std::string key = canonical(candidates[c].spec);
+        CandidateVerdict verdict;
+        verdict.statements = static_cast<int>(candidates[c].statements.size());
+        if (std::any_of(result.chosen.begin(), result.chosen.end(), [&](const ChosenIndex& x) { return canonical(x.candidate.spec) == key; })) {
+            verdict.recommended = true;
+            verdict.reason = "recommended";
+        } else if (const auto refused = model.rejected().find(key); refused != model.rejected().end()) {
+            verdict.reason = "the server refused it: " + refused->second;
+        } else if (dropped.contains(c) || std::find(chosen.begin(), chosen.end(), c) != chosen.end()) {
+            verdict.reason = "chosen, but no verified plan (all parameter sets) used it";
+        } else if (const auto extended = superseded.find(c); extended != superseded.end()) {
+            verdict.reason = "extended into " + extended->second;
+        } else if (!screened[c]) {
+            verdict.reason = result.partial ? "not costed: planning stopped early"
+                                            : "not costed: the statements it serves had more candidates than one "
+                                              "screening shows, and it ranked lower";
+        } else if (screened_in[c].empty()) {
+            verdict.reason = "no plan used it when it was visible with the other candidates";
+        } else if (const auto by = redundant(c)) {
+            verdict.reason = "covered by recommended " + canonical(candidates[*by].spec);
+        } else {
+            const Move move = evaluate(c);
+            verdict.benefit_ms = move.benefit;
+            if (enough(move) && !allowed(move)) {
+                verdict.reason = options.max_indexes >= 0 &&
+                                         static_cast<int>(chosen.size() + (move.replaces ? 0 : 1)) > options.max_indexes
+                                     ? fmt::format("over --max-indexes {} (would save ~{:.0f} ms)", options.max_indexes, move.benefit)
+                                     : fmt::format("over --budget-mb {} (would save ~{:.0f} ms)", options.budget_mb, move.benefit);
+            } else {
+                verdict.reason = fmt::format("saves too little: ~{:.0f} ms over the workload", std::max(0.0, move.benefit));
+            }
+        }
+        result.verdicts[key] = std::move(verdict);
+    }
+    (void)workload;
     return result;
 }
 

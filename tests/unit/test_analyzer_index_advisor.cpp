@@ -28,9 +28,17 @@ public:
         requests.push_back(request);
         PlanResult result;
         result.total_cost = 1000;
+        result.full_cost = 1000;
         for (std::size_t i = 0; i < request.hypothetical.size(); ++i) {
+            if (!m_refuse.empty() && request.hypothetical[i].keys.front() == m_refuse) {
+                PlannerError error("hypothetical index: functions in index expression must be marked IMMUTABLE", false);
+                error.rejected_index = static_cast<int>(i);
+                return std::unexpected(error);
+            }
             if (request.hypothetical[i].keys.front() == m_column) {
                 result.total_cost = 10;
+                result.full_cost = m_early_exit_full_cost > 0 ? m_early_exit_full_cost : 10;
+                result.risky_early_exit = m_early_exit_full_cost > 0;
                 result.hypothetical_used.push_back(static_cast<int>(i));
             }
         }
@@ -42,6 +50,8 @@ public:
 
     std::vector<PlanRequest> requests;
     bool m_hypothetical = true;
+    std::string m_refuse;              // a hypothetical index leading with this key is refused
+    double m_early_exit_full_cost = 0; // > 0: plans using the index stop early over discarded rows
     std::string m_fail_text;
     std::string m_fail_message;
 
@@ -139,7 +149,7 @@ TEST_CASE("IndexSpec::create_sql") {
     SUBCASE("plain btree") {
         CHECK(spec.create_sql(spec.default_name()) ==
               "CREATE INDEX CONCURRENTLY orders_customer_id_created_at_desc_idx ON public.orders "
-              "(customer_id, created_at DESC)");
+              "(customer_id, created_at DESC);");
     }
     SUBCASE("include, predicate and method") {
         spec.include = {"total"};
@@ -154,7 +164,7 @@ TEST_CASE("IndexSpec::create_sql") {
         spec.table = "order";
         spec.keys = {"(lower(email))"};
         CHECK(spec.create_sql("order_lower_email_idx") ==
-              "CREATE INDEX CONCURRENTLY order_lower_email_idx ON \"Sales\".\"order\" ((lower(email)))");
+              "CREATE INDEX CONCURRENTLY order_lower_email_idx ON \"Sales\".\"order\" ((lower(email)));");
         CHECK(spec.default_name() == "order_lower_email_idx");
     }
     SUBCASE("long names stay within 63 bytes") {
@@ -180,7 +190,7 @@ TEST_CASE("advise_indexes") {
         const Finding& finding = result.findings.front();
         CHECK(finding.rule == "missing-index");
         CHECK(finding.category == Category::index);
-        CHECK(finding.suggestion.sql == "CREATE INDEX CONCURRENTLY orders_customer_id_idx ON public.orders (customer_id)");
+        CHECK(finding.suggestion.sql == "CREATE INDEX CONCURRENTLY orders_customer_id_idx ON public.orders (customer_id);");
         CHECK(finding.impact.cost_before == doctest::Approx(1000));
         CHECK(finding.impact.cost_after == doctest::Approx(10));
         // 100 calls x 50 ms, 99% of the cost saved.
@@ -233,7 +243,7 @@ TEST_CASE("advise_indexes") {
         CHECK_FALSE(result.verified);
         const Finding* finding = find_rule(result, "missing-index");
         REQUIRE(finding);
-        CHECK(finding->suggestion.sql == "CREATE INDEX CONCURRENTLY orders_customer_id_idx ON public.orders (customer_id)");
+        CHECK(finding->suggestion.sql == "CREATE INDEX CONCURRENTLY orders_customer_id_idx ON public.orders (customer_id);");
         const auto verified = std::find_if(finding->evidence.begin(), finding->evidence.end(),
                                            [](const auto& e) { return e.first == "verified"; });
         REQUIRE(verified != finding->evidence.end());
@@ -247,6 +257,76 @@ TEST_CASE("advise_indexes") {
         options.budget_mb = 0.001; // smaller than any index
         const AdvisorResult result = advise_indexes(workload, statements, &planner, options);
         CHECK(result.findings.empty());
+    }
+}
+
+TEST_CASE("advise_indexes: one consistent, explained set") {
+    Workload workload = shop(1'000'000);
+    workload.statements.push_back(source("1", "SELECT * FROM orders WHERE customer_id = $1", 100, 50.0));
+    std::vector<ParsedWorkloadStatement> statements = {{&workload.statements[0], lookup("customer_id")}};
+    AnalyzeOptions options;
+
+    SUBCASE("--max-indexes 0 recommends none and says that limit stopped it") {
+        FakePlanner planner("customer_id");
+        options.max_indexes = 0;
+        const AdvisorResult result = advise_indexes(workload, statements, &planner, options);
+        CHECK(find_rule(result, "missing-index") == nullptr);
+        CHECK(result.stopped_by.starts_with("--max-indexes 0: the next candidate, ON public.orders (customer_id), "
+                                            "would save ~"));
+        REQUIRE(result.candidate_list.size() == 1);
+        CHECK_FALSE(result.candidate_list[0].recommended);
+        CHECK(result.candidate_list[0].reason.starts_with("over --max-indexes 0 (would save ~4"));
+        CHECK(result.sections.front().lines.back().starts_with("selection stopped: --max-indexes 0"));
+    }
+    SUBCASE("every candidate is listed with what became of it, SQL ends with a semicolon") {
+        FakePlanner planner("customer_id");
+        const AdvisorResult result = advise_indexes(workload, statements, &planner, options);
+        REQUIRE(result.candidate_list.size() == 1);
+        CHECK(result.candidate_list[0].recommended);
+        CHECK(result.candidate_list[0].reason == "recommended");
+        CHECK(result.candidate_list[0].benefit_ms == doctest::Approx(4950));
+        REQUIRE(result.recommended.size() == 1);
+        const Finding* finding = find_rule(result, "missing-index");
+        REQUIRE(finding);
+        CHECK(finding->suggestion.sql.ends_with(";"));
+        CHECK(result.stopped_by == "no remaining candidate makes any plan cheaper");
+    }
+    SUBCASE("a candidate the server refuses is dropped with a note; the statement is still costed") {
+        FakePlanner planner("customer_id");
+        planner.m_refuse = "customer_id";
+        const AdvisorResult result = advise_indexes(workload, statements, &planner, options);
+        CHECK(find_rule(result, "statement-not-planned") == nullptr);
+        CHECK(result.statements_failed == 0);
+        REQUIRE(result.candidate_list.size() == 1);
+        CHECK(result.candidate_list[0].reason ==
+              "the server refused it: hypothetical index: functions in index expression must be marked IMMUTABLE");
+        CHECK(std::any_of(result.notes.begin(), result.notes.end(), [](const std::string& note) {
+            return note.starts_with("candidate index ON public.orders (customer_id) was left out: the server refused it");
+        }));
+    }
+    SUBCASE("a saving that exists only when the plan stops early is not counted") {
+        FakePlanner planner("customer_id");
+        planner.m_early_exit_full_cost = 1200; // reading the LIMIT's whole input: worse than now
+        const AdvisorResult result = advise_indexes(workload, statements, &planner, options);
+        CHECK(find_rule(result, "missing-index") == nullptr);
+    }
+    SUBCASE("a recommendation whose plan stops early is flagged, its saving counted in full") {
+        FakePlanner planner("customer_id");
+        planner.m_early_exit_full_cost = 100;
+        const AdvisorResult result = advise_indexes(workload, statements, &planner, options);
+        const Finding* finding = find_rule(result, "missing-index");
+        REQUIRE(finding);
+        CHECK(finding->impact.cost_after == doctest::Approx(100));
+        const auto flag = std::find_if(finding->evidence.begin(), finding->evidence.end(),
+                                       [](const auto& e) { return e.first == "relies_on_early_exit"; });
+        REQUIRE(flag != finding->evidence.end());
+        CHECK(finding->message.find("The plan relies on early exit") != std::string::npos);
+    }
+    SUBCASE("planner calls stay within the budget per statement") {
+        FakePlanner planner("customer_id");
+        const AdvisorResult result = advise_indexes(workload, statements, &planner, options);
+        CHECK(planner.planner_calls() <= options.planner_calls_per_statement);
+        CHECK(result.findings.size() == 1);
     }
 }
 
