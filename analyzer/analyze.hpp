@@ -27,6 +27,8 @@ struct AnalyzeOptions {
     double budget_mb = 0;      // 0: no size budget
     HypoMode hypopg = HypoMode::automatic;
     double min_saving = 0.05;  // stop when the next index saves less than this share of cost
+    /// ... or less than this share of the whole workload's measured time.
+    double min_workload_share = 0.002;
     /// Planner calls the index advisor spends on one statement (baseline, screening,
     /// verification); the work stays linear in the statements.
     int planner_calls_per_statement = 10;

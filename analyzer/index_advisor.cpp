@@ -104,7 +104,7 @@ std::string cause_of(const PlannerError& error, bool typing) {
 
 // Why nothing is recommended: planning stopped, no statement got a candidate (and why), or
 // candidates were costed and none saved enough.
-std::string none_line(const AdvisorResult& result, std::size_t candidates) {
+std::string none_line(const AdvisorResult& result, std::size_t candidates, const AnalyzeOptions& options) {
     if (result.partial) {
         return "none (planning stopped early)";
     }
@@ -129,8 +129,9 @@ std::string none_line(const AdvisorResult& result, std::size_t candidates) {
         return line;
     }
     return fmt::format("none: {} candidate index{} costed, none saves enough for the statements analyzed (at least "
-                       "5% of their cost and 1% of the workload's measured time)",
-                       candidates, candidates == 1 ? " was" : "es were");
+                       "{:g}% of their cost and {:g}% of the workload's measured time)",
+                       candidates, candidates == 1 ? " was" : "es were", options.min_saving * 100,
+                       options.min_workload_share * 100);
 }
 
 } // namespace
@@ -383,7 +384,7 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
         result.findings.push_back(std::move(finding));
     }
     if (section.lines.empty()) {
-        section.lines.push_back(none_line(result, candidates.size()));
+        section.lines.push_back(none_line(result, candidates.size(), options));
     }
     result.stopped_by = selection.stopped_by;
     if (!candidates.empty() && !selection.stopped_by.empty()) {

@@ -1,7 +1,7 @@
 // Quality of an index set on a live workload: the estimated cost of the workload with the set
 // as hypothetical indexes (HypoPG) against without, and what the advisor spent finding it.
 //
-//   advisor_quality DSN [--top N] [--max-indexes N]... [--indexes FILE]...
+//   advisor_quality DSN [--top N] [--min-workload-share X] [--max-indexes N]... [--indexes FILE]...
 //
 // Reads the workload from pg_stat_statements (the --top N statements with the most total
 // time, default 5000), prepares every statement as the advisor does (repaired text, parameter
@@ -158,6 +158,7 @@ int main(int argc, char** argv) {
     }
     const std::string dsn = argv[1];
     int top = 5000;
+    double min_share = -1;
     std::vector<int> limits;
     std::vector<std::string> files;
     for (int i = 2; i + 1 < argc; i += 2) {
@@ -166,6 +167,8 @@ int main(int argc, char** argv) {
             top = std::atoi(argv[i + 1]);
         } else if (flag == "--max-indexes") {
             limits.push_back(std::atoi(argv[i + 1]));
+        } else if (flag == "--min-workload-share") {
+            min_share = std::atof(argv[i + 1]);
         } else if (flag == "--indexes") {
             files.emplace_back(argv[i + 1]);
         } else {
@@ -226,6 +229,9 @@ int main(int argc, char** argv) {
     for (const int limit : limits) {
         analyzer::AnalyzeOptions options;
         options.max_indexes = limit;
+        if (min_share >= 0) {
+            options.min_workload_share = min_share;
+        }
         // A session of its own: each planner tracks which hypothetical indexes its session shows.
         auto own = db::Connection::open(dsn);
         if (!own) {

@@ -31,9 +31,6 @@ namespace {
 // INSERT/UPDATE/DELETE statements (index maintenance and WAL).
 constexpr double k_maintenance_share = 0.1;
 constexpr double k_bytes_per_mb = 1024.0 * 1024.0;
-// A step must also save this share of the whole workload's measured time: an index that
-// shaves a few milliseconds off a fast statement costs more in writes and disk than it saves.
-constexpr double k_min_workload_share = 0.01;
 // Candidates visible at once when screening one statement: planning time grows with every
 // hypothetical index.
 constexpr std::size_t k_max_screened = 24;
@@ -362,7 +359,7 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
     };
     auto enough = [&](const Move& move) {
         return move.benefit > 0 && move.benefit >= options.min_saving * move.touched &&
-               move.benefit >= k_min_workload_share * workload_ms;
+               move.benefit >= options.min_workload_share * workload_ms;
     };
     // A candidate chosen already, or covered by a chosen index, adds nothing.
     auto redundant = [&](std::size_t c) -> std::optional<std::size_t> {
@@ -524,8 +521,8 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
             result.stopped_by = "no candidate index";
         } else if (any_benefit) {
             result.stopped_by = fmt::format("no remaining candidate saves enough (at least {:.0f}% of the cost of the "
-                                            "statements it serves and 1% of the workload's measured time)",
-                                            options.min_saving * 100);
+                                            "statements it serves and {:g}% of the workload's measured time)",
+                                            options.min_saving * 100, options.min_workload_share * 100);
         } else {
             result.stopped_by = "no remaining candidate makes any plan cheaper";
         }
