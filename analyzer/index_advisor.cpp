@@ -202,7 +202,7 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
     std::unique_ptr<advisor::CostModel> model;
     advisor::PlannerCostModel* what_if_model = nullptr;
     if (what_if) {
-        auto owned = std::make_unique<advisor::PlannerCostModel>(*planner);
+        auto owned = std::make_unique<advisor::PlannerCostModel>(*planner, &workload);
         what_if_model = owned.get();
         model = std::move(owned);
     } else {
@@ -318,7 +318,20 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
         finding.severity = Severity::warning;
         finding.title = fmt::format("Create index {} {}", quote_identifier(name), spec.on_clause());
         finding.subject = key;
-        finding.suggestion.sql = spec.create_sql(name);
+        const std::vector<const CatalogTable*> partitions = advisor::partitions_of(workload, *index.candidate.table);
+        if (partitions.empty()) {
+            finding.suggestion.sql = spec.create_sql(name);
+        } else {
+            // CREATE INDEX CONCURRENTLY is not allowed on a partitioned table: the parent's index
+            // is created ON ONLY (instant), each partition's concurrently, then attached.
+            std::vector<IndexPartition> parts;
+            for (const CatalogTable* partition : partitions) {
+                parts.push_back({partition->schema, partition->name, partition->parent_schema, partition->parent_name,
+                                 partition->kind == 'p'});
+            }
+            finding.suggestion.sql = index_on_partitioned_sql(spec, name, parts);
+            finding.evidence.emplace_back("partitions", static_cast<std::int64_t>(parts.size()));
+        }
         finding.evidence.emplace_back("index", spec.on_clause());
         finding.evidence.emplace_back("estimated_size_bytes", bytes);
         finding.evidence.emplace_back("estimated_size", human_bytes(bytes));
@@ -371,14 +384,26 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
             "{} statement{} would use this index; estimated saving {:.1f} ms over the measured workload "
             "({:.2f} -> {:.2f} planner cost per call summed over those statements). {}{}",
             helped.size(), helped.size() == 1 ? "" : "s", index.benefit_ms, cost_before, cost_after,
-            result.verified ? "Verified: the planner chose the hypothetical index (HypoPG) in the custom plans."
-                            : "Unverified: estimated from pg_stats without HypoPG; check with EXPLAIN after creating it.",
+            std::string(result.verified
+                            ? "Verified: the planner chose the hypothetical index (HypoPG) in the custom plans."
+                            : "Unverified: estimated from pg_stats without HypoPG; check with EXPLAIN after creating it.") +
+                (partitions.empty() ? ""
+                                    : fmt::format(" {} is partitioned: the index is created on it ON ONLY, built on each "
+                                                  "of its {} partitions with CREATE INDEX CONCURRENTLY and attached, so "
+                                                  "writes are never blocked.",
+                                                  spec.table, partitions.size())),
             early_exit ? " The plan relies on early exit: it reads in ORDER BY order and stops at the LIMIT while "
                          "discarding rows, which is slow when matching rows are rarer or later than the planner "
                          "believes; the saving counted assumes it reads the LIMIT's whole input."
                        : "");
+        const std::string shown_sql = partitions.empty()
+                                          ? finding.suggestion.sql
+                                          : fmt::format("{} (then {} partition{} concurrently, attached: see the "
+                                                        "finding)",
+                                                        finding.suggestion.sql.substr(0, finding.suggestion.sql.find('\n')),
+                                                        partitions.size(), partitions.size() == 1 ? "" : "s");
         section.lines.push_back(fmt::format("{}. {}  -- {}, saves ~{:.0f} ms, {} statement{}{}", ++position,
-                                            finding.suggestion.sql, human_bytes(bytes), index.benefit_ms,
+                                            shown_sql, human_bytes(bytes), index.benefit_ms,
                                             helped.size(), helped.size() == 1 ? "" : "s",
                                             result.verified ? "" : " (unverified)"));
         result.findings.push_back(std::move(finding));

@@ -89,4 +89,37 @@ std::string IndexSpec::default_name() const {
     return name + suffix;
 }
 
+std::string index_on_partitioned_sql(const IndexSpec& spec, const std::string& index_name,
+                                     const std::vector<IndexPartition>& partitions) {
+    auto qualified = [](const std::string& schema, const std::string& name) {
+        return schema.empty() ? quote_identifier(name) : quote_identifier(schema) + "." + quote_identifier(name);
+    };
+    // ON ONLY: the clause after the table name, shared by every level.
+    const std::string on = spec.on_clause();
+    const std::string table = qualified(spec.table_schema, spec.table);
+    const std::string rest = on.substr(std::string("ON ").size() + table.size());
+    std::vector<std::pair<std::string, std::string>> names; // table -> its index, qualified
+    names.emplace_back(table, qualified(spec.table_schema, index_name));
+    std::string out = fmt::format("CREATE INDEX {} ON ONLY {}{};", quote_identifier(index_name), table, rest);
+    for (const IndexPartition& partition : partitions) {
+        IndexSpec part = spec;
+        part.table_schema = partition.schema;
+        part.table = partition.name;
+        const std::string name = part.default_name();
+        const std::string part_table = qualified(partition.schema, partition.name);
+        out += '\n';
+        out += partition.partitioned
+                   ? fmt::format("CREATE INDEX {} ON ONLY {}{};", quote_identifier(name), part_table, rest)
+                   : fmt::format("CREATE INDEX CONCURRENTLY {} ON {}{};", quote_identifier(name), part_table, rest);
+        const std::string parent = qualified(partition.parent_schema, partition.parent_name);
+        const auto parent_index = std::find_if(names.begin(), names.end(), [&](const auto& n) { return n.first == parent; });
+        const std::string part_index = qualified(partition.schema, name);
+        if (parent_index != names.end()) {
+            out += fmt::format("\nALTER INDEX {} ATTACH PARTITION {};", parent_index->second, part_index);
+        }
+        names.emplace_back(part_table, part_index);
+    }
+    return out;
+}
+
 } // namespace dbadvise::analyzer

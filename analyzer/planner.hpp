@@ -32,6 +32,24 @@ struct IndexSpec {
     bool operator==(const IndexSpec&) const = default;
 };
 
+/// A partition of a partitioned table, for building an index on the table without blocking
+/// writes (index_on_partitioned_sql).
+struct IndexPartition {
+    std::string schema;
+    std::string name;
+    std::string parent_schema; // the table it is a partition of
+    std::string parent_name;
+    bool partitioned = false;  // itself partitioned (sub-partitions follow in the list)
+};
+
+/// The script that builds `spec` (on a partitioned table) without blocking writes: `CREATE
+/// INDEX <name> ON ONLY <table>` (instant, invalid until every partition has its index), then
+/// for each partition `CREATE INDEX CONCURRENTLY` (sub-partitioned ones `ON ONLY` in turn) and
+/// `ALTER INDEX <parent index> ATTACH PARTITION <its index>`. One statement a line, each ending
+/// with `;`. `partitions` lists every partition at every level, parents before children.
+std::string index_on_partitioned_sql(const IndexSpec& spec, const std::string& index_name,
+                                     const std::vector<IndexPartition>& partitions);
+
 /// A parameter value for a custom plan; nullopt is SQL NULL.
 using ParamValue = std::optional<std::string>;
 

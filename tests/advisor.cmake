@@ -81,6 +81,15 @@ function(dbadvise_advisor_tests)
     --no-stdout "statement-not-planned"
     -- ${bench} @DSN:analytics@)
 
+  # The partitioned table's index is built on the parent without blocking writes: ON ONLY
+  # the parent, CONCURRENTLY on each partition, attached; the other partitions likewise.
+  dbadvise_pg_test(advisor_analytics_partitioned_sql ${DBADVISE_PG_EXPECT}
+    --stdout "CREATE INDEX events_kind_idx ON ONLY public\\.events \\(kind\\)."
+    --stdout "CREATE INDEX CONCURRENTLY events_2025q1_kind_idx ON public\\.events_2025q1 \\(kind\\)."
+    --stdout "ALTER INDEX public\\.events_kind_idx ATTACH PARTITION public\\.events_2025q4_kind_idx."
+    --stdout "events is partitioned: the index is created on it ON ONLY"
+    -- $<TARGET_FILE:dbadvise> analyze --dsn @DSN:analytics@)
+
   # The benchmark runs on the shop workload and prints its figures. Speed is judged by
   # reading them (bench/analyze_bench), not asserted here: shared machines are too noisy.
   dbadvise_pg_test(advisor_bench_prints_figures ${DBADVISE_PG_EXPECT}

@@ -90,3 +90,12 @@ if(DBADVISE_BENCH)
     COMMAND sh -c "\"$<TARGET_FILE:plan_bench>\" --mb 50 --generate-only --keep \"${CMAKE_CURRENT_BINARY_DIR}/plan_50mb.json\" >/dev/null && \"$<TARGET_FILE:dbadvise>\" explain --format json -o \"${CMAKE_CURRENT_BINARY_DIR}/plan_50mb_report.json\" \"${CMAKE_CURRENT_BINARY_DIR}/plan_50mb.json\"; status=$?; rm -f \"${CMAKE_CURRENT_BINARY_DIR}/plan_50mb.json\"; grep -c seq-scan-filter \"${CMAKE_CURRENT_BINARY_DIR}/plan_50mb_report.json\" >/dev/null; echo \"exit=$status\"")
   set_tests_properties(explain_50mb_plan PROPERTIES PASS_REGULAR_EXPRESSION "exit=0\n" TIMEOUT 120)
 endif()
+
+# Partitions: the same finding on every partition under one Append is one finding about the
+# partitioned table, whose SQL builds the index ON ONLY the parent, each partition's
+# CONCURRENTLY, and attaches them; never one suggestion per partition.
+set(FAIL_REGEX "Seq Scan on measurements_202[45] discards")
+dbadvise_explain_test(partitions_grouped_per_parent 0
+  "1 finding.*Seq Scan on 2 partitions of measurements discards.*CREATE INDEX measurements_sensor_idx ON ONLY measurements \\(sensor\\);.*ALTER INDEX measurements_sensor_idx ATTACH PARTITION measurements_2025_sensor_idx;"
+  "partitioned_seq_scan.json")
+unset(FAIL_REGEX)

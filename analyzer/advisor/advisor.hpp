@@ -143,10 +143,14 @@ protected:
     std::map<std::string, std::string> m_rejected;
 };
 
-/// Costs through the planner with HypoPG; caches (statement, configuration) -> Costing.
+/// Costs through the planner with HypoPG; caches (statement, configuration) -> Costing. An
+/// index on a partitioned table is shown to HypoPG on the table itself (HypoPG 1.3 applies it
+/// to every partition); when HypoPG refuses that, on each leaf partition instead, and a plan
+/// using any of them uses the parent's index.
 class PlannerCostModel final : public CostModel {
 public:
-    explicit PlannerCostModel(Planner& planner) : m_planner(planner) {}
+    explicit PlannerCostModel(Planner& planner, const Workload* workload = nullptr)
+        : m_planner(planner), m_workload(workload) {}
     std::expected<Costing, CostError> cost(const StatementSetup& statement,
                                            const std::vector<IndexSpec>& config,
                                            SetScope scope = SetScope::all) override;
@@ -157,6 +161,8 @@ public:
 
 private:
     Planner& m_planner;
+    const Workload* m_workload;
+    std::set<std::string> m_leaf_mode; // partitioned tables ("schema.name") shown through their leaves
     std::map<std::string, Costing> m_cache;
     std::map<std::string, std::int64_t> m_sizes;
     int m_hits = 0;
@@ -194,6 +200,10 @@ struct TableSize {
     std::string source;      // "reltuples", "n_live_tup", "relpages", "partitions", "unknown"
 };
 TableSize table_size(const Workload& workload, const CatalogTable& table);
+
+/// The partitions of a partitioned table at every level, parents before their children; empty
+/// for any other table.
+std::vector<const CatalogTable*> partitions_of(const Workload& workload, const CatalogTable& table);
 
 /// Fraction of rows one value of `column` selects (1 / distinct values); 0.005 unknown.
 double equality_selectivity(const Workload& workload, const CatalogTable& table,

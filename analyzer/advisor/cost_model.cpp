@@ -82,6 +82,29 @@ std::expected<Costing, CostError> PlannerCostModel::cost(const StatementSetup& s
     if (scope == SetScope::first) {
         sets.resize(1);
     }
+    // What HypoPG is shown: each index, or for a partitioned table in leaf mode one index per
+    // leaf partition; origin[j] is the configuration's index behind shown[j].
+    std::vector<IndexSpec> shown;
+    std::vector<std::size_t> origin;
+    for (std::size_t i = 0; i < config.size(); ++i) {
+        const IndexSpec& spec = config[i];
+        const CatalogTable* table = m_workload ? m_workload->find_table(spec.table_schema, spec.table) : nullptr;
+        if (table && table->kind == 'p' && m_leaf_mode.contains(spec.table_schema + "." + spec.table)) {
+            for (const CatalogTable* partition : partitions_of(*m_workload, *table)) {
+                if (partition->kind == 'p') {
+                    continue;
+                }
+                IndexSpec leaf = spec;
+                leaf.table_schema = partition->schema;
+                leaf.table = partition->name;
+                shown.push_back(std::move(leaf));
+                origin.push_back(i);
+            }
+        } else {
+            shown.push_back(spec);
+            origin.push_back(i);
+        }
+    }
     Costing costing;
     double weights = 0;
     double heaviest = -1;
@@ -90,12 +113,18 @@ std::expected<Costing, CostError> PlannerCostModel::cost(const StatementSetup& s
         request.sql = statement.sql;
         request.param_types = statement.param_types;
         request.params = set.values;
-        request.hypothetical = config;
+        request.hypothetical = shown;
         auto planned = m_planner.plan(request);
         if (!planned && !planned.error().fatal && planned.error().rejected_index >= 0 &&
-            planned.error().rejected_index < static_cast<int>(config.size())) {
-            m_rejected[canonical(config[static_cast<std::size_t>(planned.error().rejected_index)])] =
-                planned.error().message;
+            planned.error().rejected_index < static_cast<int>(shown.size())) {
+            const IndexSpec& refused = config[origin[static_cast<std::size_t>(planned.error().rejected_index)]];
+            const std::string table = refused.table_schema + "." + refused.table;
+            const CatalogTable* catalog = m_workload ? m_workload->find_table(refused.table_schema, refused.table) : nullptr;
+            if (catalog && catalog->kind == 'p' && !m_leaf_mode.contains(table)) {
+                m_leaf_mode.insert(table); // HypoPG refuses a partitioned table: show the leaves
+            } else {
+                m_rejected[canonical(refused)] = planned.error().message;
+            }
             return cost(statement, config, scope);
         }
         if (!planned) {
@@ -103,13 +132,17 @@ std::expected<Costing, CostError> PlannerCostModel::cost(const StatementSetup& s
         }
         std::set<std::string> used;
         for (const int position : planned->hypothetical_used) {
-            if (position >= 0 && position < static_cast<int>(config.size())) {
-                used.insert(canonical(config[static_cast<std::size_t>(position)]));
+            if (position >= 0 && position < static_cast<int>(shown.size())) {
+                used.insert(canonical(config[origin[static_cast<std::size_t>(position)]]));
             }
         }
-        for (std::size_t i = 0; i < planned->hypothetical_sizes.size() && i < config.size(); ++i) {
-            if (planned->hypothetical_sizes[i] > 0) {
-                m_sizes[canonical(config[i])] = planned->hypothetical_sizes[i];
+        std::map<std::size_t, std::int64_t> sizes;
+        for (std::size_t j = 0; j < planned->hypothetical_sizes.size() && j < shown.size(); ++j) {
+            sizes[origin[j]] += planned->hypothetical_sizes[j];
+        }
+        for (const auto& [i, size] : sizes) {
+            if (size > 0) {
+                m_sizes[canonical(config[i])] = size;
             }
         }
         const double counted = planned->risky_early_exit ? std::max(planned->total_cost, planned->full_cost)

@@ -667,6 +667,22 @@ const CatalogTable* resolve_table(const Workload& workload, const std::string& s
     return find("public");
 }
 
+std::vector<const CatalogTable*> partitions_of(const Workload& workload, const CatalogTable& table) {
+    std::vector<const CatalogTable*> out;
+    if (table.kind != 'p') {
+        return out;
+    }
+    for (const CatalogTable& partition : workload.tables) {
+        if (partition.is_partition && partition.parent_name == table.name && partition.parent_schema == table.schema &&
+            &partition != &table) {
+            out.push_back(&partition);
+            const std::vector<const CatalogTable*> below = partitions_of(workload, partition);
+            out.insert(out.end(), below.begin(), below.end());
+        }
+    }
+    return out;
+}
+
 TableSize table_size(const Workload& workload, const CatalogTable& table) {
     constexpr double k_rows_per_page = 80; // a guess for pages -> rows when nothing else tells
     TableSize size;

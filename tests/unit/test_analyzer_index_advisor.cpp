@@ -334,3 +334,92 @@ TEST_CASE("hypopg_instructions") {
     CHECK(hypopg_instructions(160002).find("postgresql-16-hypopg") != std::string::npos);
     CHECK(hypopg_instructions(0).find("postgresql-15-hypopg") != std::string::npos);
 }
+
+TEST_CASE("index_on_partitioned_sql") {
+    IndexSpec spec;
+    spec.table_schema = "public";
+    spec.table = "events";
+    spec.keys = {"kind"};
+    const std::string sql = index_on_partitioned_sql(
+        spec, "events_kind_idx",
+        {{"public", "events_2025", "public", "events", true},
+         {"public", "events_2025q1", "public", "events_2025", false},
+         {"archive", "events_old", "public", "events", false}});
+    CHECK(sql == "CREATE INDEX events_kind_idx ON ONLY public.events (kind);\n"
+                 "CREATE INDEX events_2025_kind_idx ON ONLY public.events_2025 (kind);\n"
+                 "ALTER INDEX public.events_kind_idx ATTACH PARTITION public.events_2025_kind_idx;\n"
+                 "CREATE INDEX CONCURRENTLY events_2025q1_kind_idx ON public.events_2025q1 (kind);\n"
+                 "ALTER INDEX public.events_2025_kind_idx ATTACH PARTITION public.events_2025q1_kind_idx;\n"
+                 "CREATE INDEX CONCURRENTLY events_old_kind_idx ON archive.events_old (kind);\n"
+                 "ALTER INDEX public.events_kind_idx ATTACH PARTITION archive.events_old_kind_idx;");
+}
+
+TEST_CASE("advise_indexes: partitioned tables") {
+    // orders partitioned in two; the planner uses an index on `customer_id` shown either on
+    // the parent or on its partitions.
+    Workload workload = shop(1'000'000);
+    CatalogTable& parent = workload.tables[0];
+    parent.kind = 'p';
+    parent.reltuples = -1;
+    parent.relpages = -1;
+    for (int i = 1; i <= 2; ++i) {
+        CatalogTable part = workload.tables[0];
+        part.kind = 'r';
+        part.name = "orders_" + std::to_string(i);
+        part.is_partition = true;
+        part.parent_schema = "public";
+        part.parent_name = "orders";
+        part.reltuples = 500'000;
+        part.relpages = 5'000;
+        workload.tables.push_back(part);
+    }
+    workload.statements.push_back(source("1", "SELECT * FROM orders WHERE customer_id = $1", 100, 50.0));
+    std::vector<ParsedWorkloadStatement> statements = {{&workload.statements[0], lookup("customer_id")}};
+
+    SUBCASE("recommended on the parent, sized from its partitions, built without blocking writes") {
+        FakePlanner planner("customer_id");
+        const AdvisorResult result = advise_indexes(workload, statements, &planner, AnalyzeOptions{});
+        const Finding* finding = find_rule(result, "missing-index");
+        REQUIRE(finding);
+        CHECK(finding->suggestion.sql.starts_with("CREATE INDEX orders_customer_id_idx ON ONLY public.orders (customer_id);\n"
+                                                  "CREATE INDEX CONCURRENTLY orders_1_customer_id_idx ON public.orders_1"));
+        CHECK(finding->suggestion.sql.ends_with(
+            "ALTER INDEX public.orders_customer_id_idx ATTACH PARTITION public.orders_2_customer_id_idx;"));
+        CHECK(finding->message.find("orders is partitioned") != std::string::npos);
+    }
+    SUBCASE("when HypoPG refuses the parent, the index is shown on each leaf partition") {
+        class LeavesOnly final : public Planner {
+        public:
+            std::vector<PlanRequest> requests;
+            std::expected<std::vector<std::string>, PlannerError> describe(const std::string&,
+                                                                           const std::vector<std::string>&) override {
+                return std::vector<std::string>{"bigint"};
+            }
+            std::expected<PlanResult, PlannerError> plan(const PlanRequest& request) override {
+                requests.push_back(request);
+                PlanResult result;
+                result.total_cost = result.full_cost = 1000;
+                for (std::size_t i = 0; i < request.hypothetical.size(); ++i) {
+                    if (request.hypothetical[i].table == "orders") {
+                        PlannerError error("hypopg: cannot create an index on a partitioned table", false);
+                        error.rejected_index = static_cast<int>(i);
+                        return std::unexpected(error);
+                    }
+                    result.total_cost = result.full_cost = 10;
+                    result.hypothetical_used.push_back(static_cast<int>(i));
+                }
+                return result;
+            }
+            int planner_calls() const override { return static_cast<int>(requests.size()); }
+            int hypothetical_indexes_created() const override { return 0; }
+            bool supports_hypothetical() const override { return true; }
+        } planner;
+        const AdvisorResult result = advise_indexes(workload, statements, &planner, AnalyzeOptions{});
+        const Finding* finding = find_rule(result, "missing-index");
+        REQUIRE(finding);
+        CHECK(finding->title == "Create index orders_customer_id_idx ON public.orders (customer_id)");
+        CHECK(std::any_of(planner.requests.begin(), planner.requests.end(), [](const PlanRequest& r) {
+            return r.hypothetical.size() == 2 && r.hypothetical[0].table == "orders_1" && r.hypothetical[1].table == "orders_2";
+        }));
+    }
+}
