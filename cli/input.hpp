@@ -8,7 +8,6 @@
 #include <expected>
 #include <iosfwd>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 
@@ -18,19 +17,6 @@ namespace dbadvise::cli {
 /// `cannot read '<path>': <reason>` (reason from the system: "No such file or directory",
 /// "Is a directory", "Permission denied", ...).
 std::expected<std::string, std::string> read_input(const std::string& path, std::istream& in);
-
-/// The id, category, severity and explanation of an input check, listed by `dbadvise rules`.
-struct InputCheck {
-    std::string_view id;
-    analyzer::Category category;
-    analyzer::Severity severity;
-    std::string_view summary;
-    std::string_view rationale;
-};
-
-/// The input checks: binary-input, invalid-utf8, empty-input, and parse-error (reported by
-/// the lint driver; listed here so that `dbadvise rules` documents it).
-std::span<const InputCheck> input_checks();
 
 /// The `binary-input` finding when `text` holds a NUL byte (no SQL or plan text does, and the
 /// parser would stop reading at it), located at that byte; nullopt otherwise.

@@ -15,8 +15,7 @@ using analyzer::Severity;
 namespace {
 
 analyzer::Finding with_severity(Severity severity) {
-    analyzer::Finding f;
-    f.rule = "r";
+    analyzer::Finding f(analyzer::RuleId::select_star);
     f.severity = severity;
     f.title = "t";
     return f;
