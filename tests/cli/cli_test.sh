@@ -234,11 +234,41 @@ color_only_on_terminal)
     NO_COLOR=1 script -qec "'$dbadvise' lint bad.sql" /dev/null >tty.txt
     if grep -q $'\x1b' tty.txt; then fail "colour on a terminal despite NO_COLOR"; fi
     ;;
-rules_lists_every_rule)
+rules_catalogue_matches_schema)
+    # `dbadvise rules` lists the registry: JSON valid against docs/rules.schema.json (which must
+    # reject a broken catalogue), ids sorted and unique, the text listing the same ids in the
+    # same order.
     run_dbadvise 0 rules --format json
-    json_check 'len(doc["rules"]) >= 4 and all(r["rationale"] and r["summary"] for r in doc["rules"])'
+    cp out rules.json
     run_dbadvise 0 rules
-    expect_out_contains "parse-error"
+    cp out rules.txt
+    python3 - "$source_dir/docs/rules.schema.json" rules.json rules.txt <<'PY' || fail "rules catalogue check failed"
+import json, re, sys
+import jsonschema
+schema = json.load(open(sys.argv[1]))
+doc = json.load(open(sys.argv[2]))
+validator = jsonschema.validators.validator_for(schema)(schema)
+broken = {"schema_version": 1, "rules": [dict(doc["rules"][0], severities={"lint": ["fatal"]})]}
+if not list(validator.iter_errors(broken)):
+    sys.exit("the schema accepts severity 'fatal'")
+errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(doc)]
+if errors:
+    sys.exit("\n".join(errors[:20]))
+ids = [r["id"] for r in doc["rules"]]
+if ids != sorted(set(ids)):
+    sys.exit(f"ids not sorted and unique: {ids}")
+for r in doc["rules"]:
+    if r["commands"] != ", ".join(r["severities"]):
+        sys.exit(f"{r['id']}: commands {r['commands']!r} disagree with severities {r['severities']}")
+    if r["severity"] not in sum(r["severities"].values(), []):
+        sys.exit(f"{r['id']}: default severity {r['severity']} is never reported")
+text = open(sys.argv[3]).read()
+text_ids = re.findall(r"^([a-z0-9-]+)  ", text, re.M)
+if text_ids != ids:
+    sys.exit(f"text lists {text_ids}, JSON {ids}")
+if not text.endswith(f"\n{len(ids)} rules\n"):
+    sys.exit("text does not end with the rule count")
+PY
     ;;
 *)
     fail "unknown case"
