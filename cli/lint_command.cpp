@@ -70,6 +70,11 @@ analyzer::Schema load_schema(const LintOptions& options, Io& io, reports::Report
 }
 
 int run_lint(const LintOptions& options, Io& io) {
+    const std::vector<std::string>& files = options.files;
+    std::vector<std::string> inputs = files;
+    inputs.insert(inputs.end(), options.schema_files.begin(), options.schema_files.end());
+    Output output = Output::open(io, options.output, inputs);
+
     reports::Report report;
     report.source.kind = "sql";
     const analyzer::Schema schema = load_schema(options, io, report);
@@ -79,7 +84,7 @@ int run_lint(const LintOptions& options, Io& io) {
     std::int64_t files_read = 0;
     bool unreadable = false;
     std::vector<analyzer::Finding>& findings = report.findings;
-    for (const std::string& path : options.files) {
+    for (const std::string& path : files) {
         report.source.files.push_back(path);
         std::expected<std::string, std::string> text = read_input(path, io.in);
         if (!text) {
@@ -106,8 +111,7 @@ int run_lint(const LintOptions& options, Io& io) {
     report.stats = {{"files", files_read},
                     {"statements", stats.statements},
                     {"parse_errors", stats.parse_errors}};
-    const int code = finish_report(io, options.output, report);
-    return unreadable ? static_cast<int>(k_exit_runtime) : code;
+    return output.finish(report, Outcome{unreadable, {}});
 }
 
 } // namespace
@@ -120,8 +124,8 @@ Action configure_lint(CLI::App& subcommand) {
         ->type_name("FILE")
         ->allow_extra_args(false);
     add_output_options(subcommand, options->output);
-    subcommand.add_option("files", options->files, "SQL files to check; - reads standard input")
-        ->type_name("FILE")
+    subcommand.add_option("FILE", options->files, "SQL files to check; - reads standard input")
+        ->type_name("")
         ->required();
     return [options](Io& io) { return run_lint(*options, io); };
 }

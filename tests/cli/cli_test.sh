@@ -237,11 +237,13 @@ color_only_on_terminal)
 rules_catalogue_matches_schema)
     # `dbadvise rules` lists the registry: JSON valid against docs/rules.schema.json (which must
     # reject a broken catalogue), ids sorted and unique, the text listing the same ids in the
-    # same order.
+    # same order, and -o writing the same bytes as standard output.
     run_dbadvise 0 rules --format json
     cp out rules.json
     run_dbadvise 0 rules
     cp out rules.txt
+    run_dbadvise 0 rules --format json -o rules-o.json
+    cmp -s rules.json rules-o.json || fail "rules -o wrote other bytes than standard output"
     python3 - "$source_dir/docs/rules.schema.json" rules.json rules.txt <<'PY' || fail "rules catalogue check failed"
 import json, re, sys
 import jsonschema

@@ -4,9 +4,11 @@
 #include <CLI/CLI.hpp>
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace dbadvise;
@@ -19,6 +21,47 @@ analyzer::Finding with_severity(Severity severity) {
     f.severity = severity;
     f.title = "t";
     return f;
+}
+
+// A scratch directory removed at the end of the test case.
+struct ScratchDir {
+    std::filesystem::path path;
+    ScratchDir() {
+        path = std::filesystem::temp_directory_path() /
+               ("dbadvise-test-output-" + std::to_string(::getpid()));
+        std::filesystem::remove_all(path);
+        std::filesystem::create_directories(path);
+    }
+    ~ScratchDir() {
+        std::filesystem::permissions(path, std::filesystem::perms::owner_all,
+                                     std::filesystem::perm_options::add);
+        std::filesystem::remove_all(path);
+    }
+    std::string file(const std::string& name) const { return (path / name).string(); }
+    std::string write(const std::string& name, const std::string& text) const {
+        std::ofstream(path / name, std::ios::binary) << text;
+        return file(name);
+    }
+    std::size_t entries() const {
+        return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(path),
+                                                      std::filesystem::directory_iterator()));
+    }
+};
+
+std::string read(const std::string& path) {
+    std::ifstream file(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(file), {}};
+}
+
+// The RunError a call throws, or a failure.
+template <typename F> cli::RunError error_of(F&& call) {
+    try {
+        call();
+    } catch (const cli::RunError& e) {
+        return e;
+    }
+    FAIL("no RunError thrown");
+    return cli::RunError("", 0);
 }
 
 } // namespace
@@ -52,6 +95,10 @@ TEST_CASE("use_color") {
     SUBCASE("text to a terminal without NO_COLOR") {
         CHECK(cli::use_color(io, options));
     }
+    SUBCASE("-o - is standard output") {
+        options.output_file = "-";
+        CHECK(cli::use_color(io, options));
+    }
     SUBCASE("not with NO_COLOR") {
         io.no_color = true;
         CHECK_FALSE(cli::use_color(io, options));
@@ -64,8 +111,8 @@ TEST_CASE("use_color") {
         options.output_file = "report.txt";
         CHECK_FALSE(cli::use_color(io, options));
     }
-    SUBCASE("not for JSON") {
-        options.format = cli::Format::json;
+    SUBCASE("not for a format without colour (json)") {
+        options.format = reports::Format::json;
         CHECK_FALSE(cli::use_color(io, options));
     }
 }
@@ -73,32 +120,52 @@ TEST_CASE("use_color") {
 TEST_CASE("add_output_options") {
     CLI::App app;
     cli::OutputOptions options;
-    cli::add_output_options(app, options);
     SUBCASE("defaults") {
+        cli::add_output_options(app, options);
         app.parse(std::vector<std::string>{});
-        CHECK(options.format == cli::Format::text);
+        CHECK(options.format == reports::Format::text);
         CHECK_FALSE(options.fail_on.has_value());
         CHECK(options.output_file.empty());
     }
     SUBCASE("every option parsed") {
+        cli::add_output_options(app, options);
         // CLI11 takes the vector in reverse order.
         app.parse(std::vector<std::string>{"out.json", "-o", "warning", "--fail-on", "json",
                                            "--format"});
-        CHECK(options.format == cli::Format::json);
+        CHECK(options.format == reports::Format::json);
         CHECK(options.fail_on == Severity::warning);
         CHECK(options.output_file == "out.json");
     }
-    SUBCASE("a bad format is rejected") {
+    SUBCASE("--format offers every format of the table, and only those") {
+        cli::add_output_options(app, options);
+        for (const reports::FormatInfo& format : reports::formats()) {
+            CLI::App one;
+            cli::OutputOptions parsed;
+            cli::add_output_options(one, parsed);
+            one.parse(std::vector<std::string>{std::string(format.name), "--format"});
+            CHECK(parsed.format == format.format);
+        }
         CHECK_THROWS_AS(app.parse(std::vector<std::string>{"xml", "--format"}),
                         CLI::ValidationError);
     }
     SUBCASE("a bad severity is rejected") {
+        cli::add_output_options(app, options);
         CHECK_THROWS_AS(app.parse(std::vector<std::string>{"fatal", "--fail-on"}),
                         CLI::ValidationError);
     }
+    SUBCASE("an empty -o is rejected") {
+        cli::add_output_options(app, options);
+        CHECK_THROWS_AS(app.parse(std::vector<std::string>{"", "-o"}), CLI::ValidationError);
+    }
+    SUBCASE("the rule catalogue has no --fail-on") {
+        cli::add_output_options(app, options, cli::Document::rules);
+        CHECK(app.get_option_no_throw("--fail-on") == nullptr);
+        CHECK(app.get_option_no_throw("--format") != nullptr);
+        CHECK(app.get_option_no_throw("--output") != nullptr);
+    }
 }
 
-TEST_CASE("finish_report") {
+TEST_CASE("Output::finish") {
     std::istringstream in;
     std::ostringstream out;
     std::ostringstream err;
@@ -106,33 +173,38 @@ TEST_CASE("finish_report") {
     cli::OutputOptions options;
     reports::Report report;
     report.findings = {with_severity(Severity::warning)};
+    const ScratchDir dir;
 
     SUBCASE("writes text to stdout and returns the findings' exit code") {
         options.fail_on = Severity::warning;
-        CHECK(cli::finish_report(io, options, report) == cli::k_exit_findings);
+        CHECK(cli::Output::open(io, options, {}).finish(report) == cli::k_exit_findings);
         CHECK(out.str() == reports::render_text(report, {}));
     }
     SUBCASE("writes JSON to -o FILE and nothing to stdout") {
-        const auto path = std::filesystem::temp_directory_path() /
-                          ("dbadvise-test-output-" + std::to_string(::getpid()) + ".json");
-        options.format = cli::Format::json;
-        options.output_file = path.string();
-        CHECK(cli::finish_report(io, options, report) == cli::k_exit_ok);
+        options.format = reports::Format::json;
+        options.output_file = dir.file("report.json");
+        CHECK(cli::Output::open(io, options, {}).finish(report) == cli::k_exit_ok);
         CHECK(out.str().empty());
-        std::ifstream file(path);
-        const std::string written{std::istreambuf_iterator<char>(file), {}};
-        CHECK(written == reports::render_json(report));
-        std::filesystem::remove(path);
+        CHECK(read(options.output_file) == reports::render_json(report));
+        CHECK(dir.entries() == 1);
+    }
+    SUBCASE("an incomplete run exits 3 after writing, with its message") {
+        CHECK(cli::Output::open(io, options, {}).finish(report, {true, "stopped early"}) ==
+              cli::k_exit_runtime);
+        CHECK(out.str() == reports::render_text(report, {}));
+        CHECK(err.str() == "dbadvise: error: stopped early\n");
+    }
+    SUBCASE("the rule catalogue") {
+        options.format = reports::Format::json;
+        CHECK(cli::Output::open(io, options, {}).finish(analyzer::rule_registry()) ==
+              cli::k_exit_ok);
+        CHECK(out.str().starts_with("{\n  \"schema_version\": 1,\n  \"rules\": [\n"));
     }
     SUBCASE("an unwritable -o FILE is a runtime error naming the file") {
         options.output_file = "/nonexistent-dir-dbadvise/report.txt";
-        try {
-            cli::finish_report(io, options, report);
-            FAIL("finish_report did not throw");
-        } catch (const cli::RunError& e) {
-            CHECK(e.code() == cli::k_exit_runtime);
-            CHECK(std::string(e.what()) ==
-                  "cannot write '/nonexistent-dir-dbadvise/report.txt': No such file or directory");
-        }
+        const cli::RunError e = error_of([&] { cli::Output::open(io, options, {}).finish(report); });
+        CHECK(e.code() == cli::k_exit_runtime);
+        CHECK(std::string(e.what()) ==
+              "cannot write '/nonexistent-dir-dbadvise/report.txt': No such file or directory");
     }
 }
