@@ -5,10 +5,6 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <memory>
 #include <ostream>
 #include <utility>
 
@@ -39,34 +35,6 @@ std::string format_help(Document document) {
 
 bool to_standard_output(const OutputOptions& options) {
     return options.output_file.empty() || options.output_file == "-";
-}
-
-struct FileCloser {
-    void operator()(std::FILE* file) const { std::fclose(file); }
-};
-using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
-
-[[noreturn]] void cannot_write(const std::string& path) {
-    throw RunError(fmt::format("cannot write '{}': {}", path, std::strerror(errno)), k_exit_runtime);
-}
-
-void write_file(const std::string& path, const std::function<void(const reports::Sink&)>& render) {
-    FilePtr file(std::fopen(path.c_str(), "wb"));
-    if (!file) {
-        cannot_write(path);
-    }
-    render([&](std::string_view piece) {
-        if (std::fwrite(piece.data(), 1, piece.size(), file.get()) != piece.size()) {
-            cannot_write(path);
-        }
-    });
-    if (std::fflush(file.get()) != 0) {
-        cannot_write(path);
-    }
-    // fclose reports errors of the final flush (a full disk on NFS shows up only here).
-    if (std::fclose(file.release()) != 0) {
-        cannot_write(path);
-    }
 }
 
 } // namespace
@@ -120,8 +88,11 @@ int findings_exit_code(const std::vector<analyzer::Finding>& findings,
     return worst && *worst >= *fail_on ? k_exit_findings : k_exit_ok;
 }
 
-Output Output::open(Io& io, const OutputOptions& options, std::span<const std::string>) {
-    return Output(io, options);
+Output Output::open(Io& io, const OutputOptions& options, std::span<const std::string> inputs) {
+    if (to_standard_output(options)) {
+        return Output(io, options, std::nullopt);
+    }
+    return Output(io, options, OutputFile::check(options.output_file, inputs, io.in_fd));
 }
 
 reports::RenderOptions Output::render_options() const {
@@ -129,8 +100,8 @@ reports::RenderOptions Output::render_options() const {
 }
 
 void Output::write(const std::function<void(const reports::Sink&)>& render) {
-    if (!to_standard_output(m_options)) {
-        write_file(m_options.output_file, render);
+    if (m_file) {
+        m_file->write(render);
         return;
     }
     // Rendered pieces go out as they come: a JSON report of many findings is never held whole

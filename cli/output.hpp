@@ -18,10 +18,10 @@
 #include "analyzer/finding.hpp"
 #include "analyzer/rule_registry.hpp"
 #include "cli/command.hpp"
+#include "cli/output_file.hpp"
 #include "reports/format.hpp"
 #include "reports/report.hpp"
 
-#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -71,7 +71,9 @@ struct Outcome {
 /// Where a command's output goes: standard output or the -o file, checked before any work.
 class Output {
 public:
-    /// Where the output of a command reading `inputs` goes ("-" for standard input).
+    /// Checks -o (see OutputFile::check) against `inputs`, the files the command will read
+    /// ("-" for standard input). Throws RunError: exit 2 when -o names an input, exit 3 when it
+    /// cannot be written.
     static Output open(Io& io, const OutputOptions& options, std::span<const std::string> inputs);
 
     /// Renders `report` in the chosen format, writes it, and returns the exit code: 3 when
@@ -83,14 +85,15 @@ public:
     int finish(std::span<const analyzer::RuleInfo> rules);
 
 private:
-    Output(Io& io, const OutputOptions& options) : m_io(io), m_options(options) {}
+    Output(Io& io, const OutputOptions& options, std::optional<OutputFile> file)
+        : m_io(io), m_options(options), m_file(std::move(file)) {}
 
     void write(const std::function<void(const reports::Sink&)>& render);
     reports::RenderOptions render_options() const;
 
     Io& m_io;
     OutputOptions m_options;
-
+    std::optional<OutputFile> m_file; // empty: standard output
 };
 
 } // namespace dbadvise::cli

@@ -9,6 +9,7 @@ set(dbadvise_cli_cases
     unreadable_file_exits_3 stdin_dash mixed_good_and_unparsable binary_garbage non_utf8_bytes
     empty_file ten_megabyte_statement ten_megabyte_string_literal unterminated_string
     unterminated_comment plpgsql_do_block newer_than_pg15_syntax output_file
+    output_checked_before_work output_refuses_inputs output_replaced_atomically
     color_only_on_terminal rules_catalogue_matches_schema)
 foreach(case IN LISTS dbadvise_cli_cases)
   add_test(NAME cli.${case}

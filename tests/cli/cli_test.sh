@@ -220,6 +220,88 @@ output_file)
     run_dbadvise 3 lint -o no-such-dir/report.txt bad.sql
     expect_err "dbadvise: error: cannot write 'no-such-dir/report.txt': No such file or directory"
     ;;
+output_checked_before_work)
+    # -o is checked before analyze connects: the DSN below would fail differently, and later.
+    run_dbadvise 3 analyze --dsn "host=127.0.0.1 port=1 dbname=x connect_timeout=5" -o /proc/nope/x.txt
+    expect_err "dbadvise: error: cannot write '/proc/nope/x.txt': No such file or directory"
+    mkdir adir
+    printf 'SELECT 1;\n' >q.sql
+    run_dbadvise 3 lint -o adir q.sql
+    expect_err "dbadvise: error: cannot write 'adir': Is a directory"
+    run_dbadvise 3 explain -o q.sql/x.txt q.sql
+    expect_err "dbadvise: error: cannot write 'q.sql/x.txt': Not a directory"
+    run_dbadvise 3 rules -o missing/rules.txt
+    expect_err "dbadvise: error: cannot write 'missing/rules.txt': No such file or directory"
+    ;;
+output_refuses_inputs)
+    # Writing the report over an input is refused with exit 2 and the input is left alone:
+    # by name, through a symlink or a hard link, a --schema file, the plan of explain, and the
+    # file standard input reads.
+    printf 'SELECT * FROM t;\n' >x.sql
+    cp x.sql x.orig
+    ln -s x.sql link.sql
+    ln x.sql hard.sql
+    printf 'CREATE TABLE t (a int);\n' >schema.sql
+    cp schema.sql schema.orig
+    run_dbadvise 2 lint x.sql -o x.sql
+    expect_err "dbadvise: error: refusing to write the report to 'x.sql': it is also an input"
+    run_dbadvise 2 lint x.sql -o link.sql
+    expect_err "dbadvise: error: refusing to write the report to 'link.sql': it is also an input ('x.sql' is the same file)"
+    run_dbadvise 2 lint link.sql -o hard.sql
+    run_dbadvise 2 lint --schema schema.sql x.sql -o schema.sql
+    run_stdin 2 x.sql lint - -o hard.sql
+    cmp -s x.sql x.orig || fail "x.sql changed"
+    cmp -s schema.sql schema.orig || fail "schema.sql changed"
+    [[ -L link.sql ]] || fail "link.sql is no longer a symlink"
+    cp "$source_dir/testdata/plans/sort_spill.json" plan.json
+    cp plan.json plan.orig
+    run_dbadvise 2 explain plan.json -o plan.json
+    cmp -s plan.json plan.orig || fail "plan.json changed"
+    # Another file is fine.
+    run_dbadvise 0 lint x.sql -o report.txt
+    grep -q 'select-star' report.txt || fail "report.txt lacks the finding"
+    ;;
+output_replaced_atomically)
+    # A run that fails while writing leaves the previous report, and no temporary file: the
+    # file size limit (SIGXFSZ ignored, so write() fails with EFBIG) stops the write.
+    python3 -c '
+for i in range(30000):
+    print(f"SELECT * FROM t{i % 50} ORDER BY random();")' >big.sql
+    printf 'previous report\n' >report.json
+    chmod 640 report.json
+    (trap '' XFSZ; ulimit -f 64; exec "$dbadvise" lint --format json -o report.json big.sql) >out 2>err
+    code=$?
+    ((code == 3)) || fail "a write beyond the file size limit exited with $code, expected 3"
+    expect_err "dbadvise: error: cannot write 'report.json': File too large"
+    [[ $(cat report.json) == "previous report" ]] || fail "report.json was changed by a failed run"
+    [[ -z $(find . -name '.report.json.*') ]] || fail "a temporary file was left: $(ls -a)"
+    # An interrupted run (SIGTERM while the report is being written) leaves the previous
+    # report too, and removes its temporary file. (SIGTERM: a background job of a script
+    # starts with SIGINT ignored, and an ignored signal stays ignored.)
+    "$dbadvise" lint --format json -o report.json big.sql >out 2>err &
+    pid=$!
+    for ((i = 0; i < 2000; i++)); do
+        [[ -n $(find . -maxdepth 1 -name '.report.json.*.tmp') ]] && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.005
+    done
+    kill -TERM "$pid" 2>/dev/null
+    wait "$pid"
+    code=$?
+    if ((code == 143)); then
+        [[ $(cat report.json) == "previous report" ]] || fail "report.json was changed by an interrupted run"
+    elif ((code == 0)); then
+        # The run ended before the signal: the new report must be complete.
+        python3 -c 'import json; json.load(open("report.json"))' || fail "report.json is not complete JSON"
+    else
+        fail "the interrupted run exited with $code"
+    fi
+    [[ -z $(find . -name '.report.json.*') ]] || fail "a temporary file was left after SIGTERM: $(ls -a)"
+    # A successful run replaces the report, keeping its mode.
+    run_dbadvise 0 lint --format json -o report.json big.sql
+    python3 -c 'import json; json.load(open("report.json"))' || fail "report.json is not JSON"
+    [[ $(stat -c %a report.json) == 640 ]] || fail "report.json lost its mode: $(stat -c %a report.json)"
+    ;;
 color_only_on_terminal)
     printf 'SELECT * FORM t;\n' >bad.sql
     run_dbadvise 0 lint bad.sql

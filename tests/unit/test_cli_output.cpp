@@ -1,4 +1,5 @@
 #include "cli/output.hpp"
+#include "cli/output_file.hpp"
 #include "cli/run.hpp"
 
 #include <CLI/CLI.hpp>
@@ -62,6 +63,14 @@ template <typename F> cli::RunError error_of(F&& call) {
     }
     FAIL("no RunError thrown");
     return cli::RunError("", 0);
+}
+
+void write_text(const cli::OutputFile& file, const std::string& text) {
+    file.write([&](const cli::OutputFile::Sink& sink) { sink(text); });
+}
+
+bool running_as_root() {
+    return ::geteuid() == 0;
 }
 
 } // namespace
@@ -200,11 +209,121 @@ TEST_CASE("Output::finish") {
               cli::k_exit_ok);
         CHECK(out.str().starts_with("{\n  \"schema_version\": 1,\n  \"rules\": [\n"));
     }
-    SUBCASE("an unwritable -o FILE is a runtime error naming the file") {
+    SUBCASE("an unwritable -o FILE fails before any work, naming the file") {
         options.output_file = "/nonexistent-dir-dbadvise/report.txt";
-        const cli::RunError e = error_of([&] { cli::Output::open(io, options, {}).finish(report); });
+        const cli::RunError e = error_of([&] { cli::Output::open(io, options, {}); });
         CHECK(e.code() == cli::k_exit_runtime);
         CHECK(std::string(e.what()) ==
               "cannot write '/nonexistent-dir-dbadvise/report.txt': No such file or directory");
+    }
+}
+
+TEST_CASE("OutputFile::check") {
+    const ScratchDir dir;
+    const std::string input = dir.write("q.sql", "SELECT 1;\n");
+
+    SUBCASE("a new file in an existing directory") {
+        CHECK(cli::OutputFile::check(dir.file("new.txt"), {}, -1).path() == dir.file("new.txt"));
+    }
+    SUBCASE("a missing directory") {
+        const cli::RunError e =
+            error_of([&] { cli::OutputFile::check(dir.file("no/x.txt"), {}, -1); });
+        CHECK(e.code() == cli::k_exit_runtime);
+        CHECK(std::string(e.what()) ==
+              "cannot write '" + dir.file("no/x.txt") + "': No such file or directory");
+    }
+    SUBCASE("a directory") {
+        const cli::RunError e = error_of([&] { cli::OutputFile::check(dir.path, {}, -1); });
+        CHECK(e.code() == cli::k_exit_runtime);
+        CHECK(std::string(e.what()) == "cannot write '" + dir.path.string() + "': Is a directory");
+    }
+    SUBCASE("a file below a file") {
+        const cli::RunError e = error_of([&] { cli::OutputFile::check(input + "/x.txt", {}, -1); });
+        CHECK(std::string(e.what()) == "cannot write '" + input + "/x.txt': Not a directory");
+    }
+    SUBCASE("a directory without write permission") {
+        if (running_as_root()) {
+            return; // root writes whatever the mode
+        }
+        std::filesystem::create_directory(dir.path / "ro");
+        std::filesystem::permissions(dir.path / "ro", std::filesystem::perms::owner_read |
+                                                          std::filesystem::perms::owner_exec);
+        const cli::RunError e =
+            error_of([&] { cli::OutputFile::check(dir.file("ro/x.txt"), {}, -1); });
+        CHECK(e.code() == cli::k_exit_runtime);
+        CHECK(std::string(e.what()).starts_with("cannot write '" + dir.file("ro/x.txt") +
+                                                "': Permission denied"));
+        std::filesystem::permissions(dir.path / "ro", std::filesystem::perms::owner_all);
+    }
+    SUBCASE("the same path as an input") {
+        const cli::RunError e =
+            error_of([&] { cli::OutputFile::check(input, std::vector{input}, -1); });
+        CHECK(e.code() == cli::k_exit_usage);
+        CHECK(std::string(e.what()) ==
+              "refusing to write the report to '" + input + "': it is also an input");
+    }
+    SUBCASE("a symlink to an input") {
+        std::filesystem::create_symlink(input, dir.path / "link.sql");
+        const cli::RunError e = error_of(
+            [&] { cli::OutputFile::check(dir.file("link.sql"), std::vector{input}, -1); });
+        CHECK(e.code() == cli::k_exit_usage);
+        CHECK(std::string(e.what()) == "refusing to write the report to '" + dir.file("link.sql") +
+                                           "': it is also an input ('" + input +
+                                           "' is the same file)");
+    }
+    SUBCASE("a hard link to an input") {
+        std::filesystem::create_hard_link(input, dir.path / "hard.sql");
+        const cli::RunError e = error_of(
+            [&] { cli::OutputFile::check(dir.file("hard.sql"), std::vector{input}, -1); });
+        CHECK(e.code() == cli::k_exit_usage);
+    }
+    SUBCASE("the file standard input reads") {
+        const int fd = ::open(input.c_str(), O_RDONLY);
+        REQUIRE(fd >= 0);
+        const cli::RunError e =
+            error_of([&] { cli::OutputFile::check(input, std::vector<std::string>{"-"}, fd); });
+        ::close(fd);
+        CHECK(e.code() == cli::k_exit_usage);
+    }
+    SUBCASE("another file is fine") {
+        const std::string other = dir.write("other.txt", "old");
+        CHECK_NOTHROW(cli::OutputFile::check(other, std::vector{input}, -1));
+    }
+}
+
+TEST_CASE("OutputFile::write") {
+    const ScratchDir dir;
+
+    SUBCASE("replaces the file, keeps its mode, leaves no temporary file") {
+        const std::string path = dir.write("report.txt", "old report\n");
+        REQUIRE(::chmod(path.c_str(), 0640) == 0);
+        write_text(cli::OutputFile::check(path, {}, -1), "new report\n");
+        CHECK(read(path) == "new report\n");
+        struct stat info {};
+        REQUIRE(::stat(path.c_str(), &info) == 0);
+        CHECK((info.st_mode & 07777) == 0640);
+        CHECK(dir.entries() == 1);
+    }
+    SUBCASE("a failure while rendering leaves the old report and no temporary file") {
+        const std::string path = dir.write("report.txt", "old report\n");
+        const cli::OutputFile file = cli::OutputFile::check(path, {}, -1);
+        CHECK_THROWS_AS(file.write([](const cli::OutputFile::Sink& sink) {
+            sink("half a rep");
+            throw std::runtime_error("render failed");
+        }),
+                        std::runtime_error);
+        CHECK(read(path) == "old report\n");
+        CHECK(dir.entries() == 1);
+    }
+    SUBCASE("a symlink keeps pointing at the replaced file") {
+        const std::string target = dir.write("real.txt", "old\n");
+        std::filesystem::create_symlink("real.txt", dir.path / "link.txt");
+        write_text(cli::OutputFile::check(dir.file("link.txt"), {}, -1), "new\n");
+        CHECK(std::filesystem::is_symlink(dir.path / "link.txt"));
+        CHECK(read(target) == "new\n");
+    }
+    SUBCASE("a device is written in place") {
+        write_text(cli::OutputFile::check("/dev/null", {}, -1), "discarded\n");
+        CHECK(std::filesystem::is_character_file("/dev/null"));
     }
 }
