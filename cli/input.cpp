@@ -95,6 +95,37 @@ std::expected<std::string, std::string> read_input(const std::string& path, std:
     return text;
 }
 
+std::expected<std::vector<std::string>, std::string> read_file_list(const std::string& path,
+                                                                    std::istream& in) {
+    std::expected<std::string, std::string> text = read_input(path, in);
+    if (!text) {
+        return std::unexpected(text.error());
+    }
+    const char separator = text->find('\0') != std::string::npos ? '\0' : '\n';
+    std::vector<std::string> names;
+    std::size_t start = 0;
+    while (start < text->size()) {
+        std::size_t end = text->find(separator, start);
+        if (end == std::string::npos) {
+            end = text->size();
+        }
+        std::string name = text->substr(start, end - start);
+        if (separator == '\n' && !name.empty() && name.back() == '\r') {
+            name.pop_back();
+        }
+        if (!name.empty()) {
+            names.push_back(std::move(name));
+        }
+        start = end + 1;
+    }
+    return names;
+}
+
+bool is_missing(const std::string& path) {
+    struct stat info {};
+    return ::stat(path.c_str(), &info) != 0 && (errno == ENOENT || errno == ENOTDIR);
+}
+
 std::optional<analyzer::Finding> check_binary(std::string_view file, std::string_view text) {
     const std::size_t nul = text.find('\0');
     if (nul == std::string_view::npos) {

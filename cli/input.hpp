@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace dbadvise::cli {
 
@@ -17,6 +18,16 @@ namespace dbadvise::cli {
 /// `cannot read '<path>': <reason>` (reason from the system: "No such file or directory",
 /// "Is a directory", "Permission denied", ...).
 std::expected<std::string, std::string> read_input(const std::string& path, std::istream& in);
+
+/// The file names listed in `path` ("-": `in`), for --files-from: NUL-terminated when the list
+/// holds a NUL byte (`git diff -z`, `find -print0`), otherwise one per line (a trailing CR is
+/// dropped). Empty names are skipped, so an empty list gives no names. Fails as read_input.
+std::expected<std::vector<std::string>, std::string> read_file_list(const std::string& path,
+                                                                    std::istream& in);
+
+/// True when `path` does not exist (also through a dangling symlink or a component that is
+/// no longer a directory): what --missing-ok skips.
+bool is_missing(const std::string& path);
 
 /// The `binary-input` finding when `text` holds a NUL byte (no SQL or plan text does, and the
 /// parser would stop reading at it), located at that byte; nullopt otherwise.

@@ -10,7 +10,8 @@ set(dbadvise_cli_cases
     empty_file ten_megabyte_statement ten_megabyte_string_literal unterminated_string
     unterminated_comment plpgsql_do_block newer_than_pg15_syntax output_file
     output_checked_before_work output_refuses_inputs output_replaced_atomically
-    color_only_on_terminal rules_catalogue_matches_schema)
+    files_from_and_missing_ok readme_ci_recipe color_only_on_terminal
+    rules_catalogue_matches_schema)
 foreach(case IN LISTS dbadvise_cli_cases)
   add_test(NAME cli.${case}
            COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli/cli_test.sh $<TARGET_FILE:dbadvise>

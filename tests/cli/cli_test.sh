@@ -302,6 +302,88 @@ for i in range(30000):
     python3 -c 'import json; json.load(open("report.json"))' || fail "report.json is not JSON"
     [[ $(stat -c %a report.json) == 640 ]] || fail "report.json lost its mode: $(stat -c %a report.json)"
     ;;
+files_from_and_missing_ok)
+    printf 'SELECT id FROM t WHERE id = 1;\n' >a.sql
+    printf 'SELECT * FROM t;\n' >'b c.sql'
+    # One name per line, NUL-terminated names, and names on the command line as well.
+    printf 'a.sql\nb c.sql\n' >list.txt
+    run_dbadvise 0 lint --format json --files-from list.txt
+    json_check 'doc["source"]["files"] == ["a.sql", "b c.sql"] and rules == ["select-star"]'
+    printf 'b c.sql\0' >list0
+    run_stdin 0 list0 lint --format json --files-from - a.sql
+    json_check 'doc["source"]["files"] == ["a.sql", "b c.sql"] and doc["stats"]["files"] == 2'
+    # An empty list checks nothing: a clean run with a note, even with --fail-on.
+    : >empty.txt
+    run_dbadvise 0 lint --fail-on info --format json --files-from empty.txt
+    json_check 'doc["stats"]["files"] == 0 and findings == [] and doc["notes"] == ["--files-from empty.txt: the list is empty; there was nothing to check"]'
+    # No file at all is still a usage error.
+    run_dbadvise 2 lint --fail-on info
+    grep -q "^dbadvise: error: FILE (or --files-from) is required" err || fail "no usage message"
+    # A missing file: exit 3, or skipped with a note under --missing-ok; an unreadable one
+    # (here a directory) is an error either way.
+    run_dbadvise 3 lint gone.sql a.sql
+    run_dbadvise 0 lint --missing-ok --format json gone.sql a.sql
+    json_check 'doc["stats"]["files"] == 1 and doc["notes"] == ["skipped '"'"'gone.sql'"'"': it does not exist (--missing-ok)"]'
+    mkdir adir
+    run_dbadvise 3 lint --missing-ok adir a.sql
+    # The list itself must be readable, and '-' cannot be in a list read from standard input.
+    run_dbadvise 3 lint --files-from nolist.txt
+    expect_err "dbadvise: error: cannot read 'nolist.txt': No such file or directory (--files-from)"
+    printf -- '-\n' >dash.txt
+    run_stdin 2 dash.txt lint --files-from -
+    # The list is an input too: -o cannot overwrite it.
+    run_dbadvise 2 lint --files-from list.txt -o list.txt
+    ;;
+readme_ci_recipe)
+    # The CI recipe of README.md ("## In CI"), run as written in a real git repository.
+    command -v git >/dev/null || { echo "SKIP: git is not installed" >&2; exit 77; }
+    recipe=$(python3 - "$source_dir/README.md" <<'PY'
+import re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+section = text.split("\n## In CI\n", 1)[1]
+block = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+print("\n".join(line for line in block.splitlines() if not line.startswith("#")))
+PY
+)
+    [[ $recipe == *"dbadvise lint --files-from -"* ]] || fail "no recipe found in README.md: $recipe"
+    mkdir bin repo
+    ln -s "$dbadvise" bin/dbadvise
+    export PATH=$work/bin:$PATH
+    cd repo || fail "no repo"
+    git init -q -b main . && git config user.email t@example.com && git config user.name t
+    mkdir -p sql
+    printf 'SELECT id FROM t WHERE id = 1;\n' >sql/keep.sql
+    printf 'SELECT id FROM t WHERE id = 2;\n' >sql/old.sql
+    printf 'SELECT id FROM t WHERE id = 3;\n' >sql/move.sql
+    printf 'notes\n' >README
+    git add -A && git commit -qm base
+    git checkout -qb change
+    # run_recipe EXPECTED_CODE: runs the recipe against main, report in lint.json.
+    run_recipe() {
+        rm -f lint.json
+        BASE=main bash -c "set -o pipefail; $recipe" >../out 2>../err
+        local code=$?
+        [[ $code -eq $1 ]] || fail "the README recipe exited with $code, expected $1 ($(git log --oneline -1))"
+    }
+    # 1. No SQL file changed.
+    printf 'more notes\n' >>README && git commit -qam "docs only"
+    run_recipe 0
+    python3 -c 'import json; d = json.load(open("lint.json")); assert d["stats"]["files"] == 0 and not d["findings"], d' || fail "no SQL change: $(cat lint.json)"
+    # 2. A SQL file deleted, one renamed.
+    git rm -q sql/old.sql && git mv sql/move.sql sql/moved.sql && git commit -qm "delete and rename"
+    run_recipe 0
+    python3 -c 'import json; d = json.load(open("lint.json")); assert d["source"]["files"] == ["sql/moved.sql"] and not d["findings"], d' || fail "deleted file: $(cat lint.json)"
+    # 3. A new file, with a space in its name, holding a warning.
+    printf 'SELECT id FROM t WHERE x NOT IN (SELECT y FROM u);\n' >'sql/new query.sql'
+    git add -A && git commit -qm "new query"
+    run_recipe 1
+    python3 -c 'import json; d = json.load(open("lint.json")); assert [f["location"]["file"] for f in d["findings"]] == ["sql/new query.sql"], d' || fail "new warning: $(cat lint.json)"
+    # The list with deleted files, as other tools give it: --missing-ok skips them.
+    git diff -z --name-only main...HEAD -- '*.sql' | dbadvise lint --files-from - --fail-on error --missing-ok --format json -o lint.json >../out 2>../err
+    code=$?
+    ((code == 0)) || fail "--missing-ok run exited with $code: $(cat ../err)"
+    python3 -c 'import json; d = json.load(open("lint.json")); assert d["notes"] == ["skipped '"'"'sql/old.sql'"'"': it does not exist (--missing-ok)"], d' || fail "--missing-ok: $(cat lint.json)"
+    ;;
 color_only_on_terminal)
     printf 'SELECT * FORM t;\n' >bad.sql
     run_dbadvise 0 lint bad.sql

@@ -139,3 +139,45 @@ TEST_CASE("strip_bom") {
     CHECK(cli::strip_bom("SELECT 1;") == "SELECT 1;");
     CHECK(cli::strip_bom("") == "");
 }
+
+TEST_CASE("read_file_list") {
+    std::istringstream none;
+    SUBCASE("one name per line; CR and blank lines dropped") {
+        std::istringstream in("a.sql\r\n\nsub dir/b.sql\n");
+        const auto names = cli::read_file_list("-", in);
+        REQUIRE(names.has_value());
+        CHECK(*names == std::vector<std::string>{"a.sql", "sub dir/b.sql"});
+    }
+    SUBCASE("NUL-terminated names keep newlines and spaces") {
+        std::istringstream in(std::string("a.sql\0odd\nname.sql\0", 20));
+        const auto names = cli::read_file_list("-", in);
+        REQUIRE(names.has_value());
+        CHECK(*names == std::vector<std::string>{"a.sql", "odd\nname.sql"});
+    }
+    SUBCASE("an empty list gives no names") {
+        std::istringstream in("");
+        const auto names = cli::read_file_list("-", in);
+        REQUIRE(names.has_value());
+        CHECK(names->empty());
+    }
+    SUBCASE("an unreadable list fails as read_input does") {
+        const auto names = cli::read_file_list("/nonexistent-dbadvise/list.txt", none);
+        REQUIRE_FALSE(names.has_value());
+        CHECK(names.error() ==
+              "cannot read '/nonexistent-dbadvise/list.txt': No such file or directory");
+    }
+}
+
+TEST_CASE("is_missing") {
+    const ScratchDir dir;
+    const std::string file = dir.write("present.sql", "SELECT 1;");
+    CHECK_FALSE(cli::is_missing(file));
+    CHECK(cli::is_missing((dir.path / "absent.sql").string()));
+    SUBCASE("a path below a file") {
+        CHECK(cli::is_missing(file + "/below.sql"));
+    }
+    SUBCASE("a dangling symlink") {
+        std::filesystem::create_symlink(dir.path / "absent.sql", dir.path / "link.sql");
+        CHECK(cli::is_missing((dir.path / "link.sql").string()));
+    }
+}

@@ -94,7 +94,7 @@ TEST_CASE("run: global options and usage errors") {
     SUBCASE("lint without files is a usage error") {
         const Result r = run({"lint"});
         CHECK(r.code == 2);
-        CHECK(r.err.starts_with("dbadvise: error: FILE is required\n"));
+        CHECK(r.err.starts_with("dbadvise: error: FILE (or --files-from) is required\n"));
     }
 }
 
