@@ -219,6 +219,19 @@ output_file)
     python3 -c 'import json; json.load(open("report.json"))' || fail "report.json is not JSON"
     run_dbadvise 3 lint -o no-such-dir/report.txt bad.sql
     expect_err "dbadvise: error: cannot write 'no-such-dir/report.txt': No such file or directory"
+    # -o - is standard output; a standard output that cannot take the report is exit 3.
+    run_dbadvise 0 lint --format json -o - bad.sql
+    python3 -c 'import json; json.load(open("out"))' || fail "-o - did not write JSON to stdout"
+    if [[ -w /dev/full ]]; then
+        "$dbadvise" lint bad.sql >/dev/full 2>err
+        code=$?
+        ((code == 3)) || fail "a full standard output exited with $code, expected 3"
+        expect_err "dbadvise: error: cannot write to standard output"
+        "$dbadvise" lint -o /dev/full bad.sql 2>err
+        code=$?
+        ((code == 3)) || fail "-o /dev/full exited with $code, expected 3"
+        expect_err "dbadvise: error: cannot write '/dev/full': No space left on device"
+    fi
     ;;
 output_checked_before_work)
     # -o is checked before analyze connects: the DSN below would fail differently, and later.
