@@ -3,6 +3,7 @@
 // HypoPG what-if plans (or, without HypoPG, a selectivity model) and turns the greedy
 // selection into findings and a summary section.
 #include "analyzer/index_advisor.hpp"
+#include "analyzer/rule_registry.hpp"
 #include "analyzer/text.hpp"
 
 #include "analyzer/advisor/advisor.hpp"
@@ -258,10 +259,7 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
     for (const Unplanned& failure : failures) {
         const WorkloadStatement* source = failure.source;
         result.outcomes[source->queryid] = {StatementOutcome::Status::not_planned, failure.message};
-        Finding finding;
-        finding.rule = "statement-not-planned";
-        finding.category = Category::input;
-        finding.severity = Severity::warning;
+        Finding finding(RuleId::statement_not_planned);
         finding.title = "Statement could not be planned";
         finding.message = unplanned_message(failure);
         finding.subject = source->queryid;
@@ -312,10 +310,7 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
             return a->parsed->source->total_ms > b->parsed->source->total_ms;
         });
 
-        Finding finding;
-        finding.rule = "missing-index";
-        finding.category = Category::index;
-        finding.severity = Severity::warning;
+        Finding finding(RuleId::missing_index);
         finding.title = fmt::format("Create index {} {}", quote_identifier(name), spec.on_clause());
         finding.subject = key;
         const std::vector<const CatalogTable*> partitions = advisor::partitions_of(workload, *index.candidate.table);

@@ -54,6 +54,7 @@ int run(int argc, const char* const* argv, std::istream& in, std::ostream& out,
     }
     Io io{in, out, err, out.rdbuf() == std::cout.rdbuf() && isatty(STDOUT_FILENO) != 0,
           std::getenv("NO_COLOR") != nullptr && *std::getenv("NO_COLOR") != '\0',
+          in.rdbuf() == std::cin.rdbuf() ? STDIN_FILENO : -1,
           err.rdbuf() == std::cerr.rdbuf() && isatty(STDERR_FILENO) != 0};
     try {
         return chosen ? chosen(io) : k_exit_usage;

@@ -84,7 +84,7 @@ void group_partitions(const Plan& plan, std::vector<Finding>& findings) {
         if (keys.empty()) {
             continue;
         }
-        Group& group = groups[{finding.rule, node.parent, keys}];
+        Group& group = groups[{std::string(finding.rule_id()), node.parent, keys}];
         group.findings.push_back(f);
         group.nodes.push_back(at->second);
     }
