@@ -10,3 +10,12 @@ add_test(NAME cli.terminal_safety
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli/terminal_safety.sh $<TARGET_FILE:dbadvise>)
 set_tests_properties(cli.terminal_safety PROPERTIES LABELS cli TIMEOUT 60)
 
+if(NOT COMMAND dbadvise_pg_test)
+  return()
+endif()
+set(dbadvise_bin $<TARGET_FILE:dbadvise>)
+
+# Every form of DSN that carries a password (conninfo, URI with bad percent-encoding or a
+# stray @ or /, PGPASSWORD, service file, password file, password= inside options): no part
+# of the password in standard output or standard error.
+dbadvise_pg_test(pg_secrets_never_printed ${DBADVISE_PG_DIR}/secrets ${dbadvise_bin})

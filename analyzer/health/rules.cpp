@@ -8,11 +8,21 @@ namespace dbadvise::analyzer {
 
 namespace {
 
-constexpr std::array<HealthRule, 10> k_rules{{
+constexpr std::array<HealthRule, 13> k_rules{{
     {"analyze-plans-failed", Category::input, Severity::info,
      "--analyze-plans could not get a plan for a statement",
      "The server's message says why (a timeout, a parameter it could not type); the other "
      "statements are still analyzed."},
+    {"analyze-plans-skipped", Category::input, Severity::info,
+     "--analyze-plans did not run a statement: a locked table, a parameter without a value, "
+     "the time budget",
+     "A statement on a table another session locks would wait; a parameter without a value the "
+     "workload supports (or in OFFSET) would need a NULL stand-in and give a meaningless plan."},
+    {"analyze-plans-unsafe", Category::input, Severity::info,
+     "--analyze-plans did not run a statement that may have side effects",
+     "EXPLAIN ANALYZE executes the statement, and a read-only transaction does not stop "
+     "volatile, admin, signalling, dblink, sequence, advisory-lock, large-object or file "
+     "functions, nor row locks; only statements proven free of them run."},
     {"database-low-hit-ratio", Category::cache, Severity::warning,
      "Database buffer hit ratio below 99% with many reads",
      "Block reads from outside shared_buffers make queries wait; OS page-cache hits count as "
@@ -35,6 +45,10 @@ constexpr std::array<HealthRule, 10> k_rules{{
      "A statement writes temp files: a sort or hash exceeded work_mem",
      "Disk I/O replaces an in-memory operation; set work_mem for that statement's session or "
      "role."},
+    {"table-locked", Category::input, Severity::warning,
+     "Another session holds or waits for an exclusive lock on a table of the workload",
+     "Reading its index definitions or planning its statements would wait behind the lock (a "
+     "migration, say); dbadvise skips them and names the session instead."},
     {"table-low-hit-ratio", Category::cache, Severity::info,
      "A table or its indexes read mostly from outside shared_buffers",
      "Shows where the database's reads concentrate; large tables scanned sequentially never "
