@@ -173,8 +173,8 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
 
     const int code = write_report(io, args, report);
     if (report.partial) {
-        io.err << "dbadvise: error: the analysis stopped early (the connection to the server was "
-                  "lost); the report is partial\n";
+        io.err << error_line("the analysis stopped early (the connection to the server was lost, or "
+                             "the server stopped answering within --timeout); the report is partial");
         return k_exit_runtime;
     }
     return code;

@@ -229,10 +229,12 @@ std::expected<Connection, DbError> Connection::open(const std::string& dsn,
 // on it. The values travel as parameters and the statement holds no constant, so
 // pg_stat_statements makes no early entry for it at parse time, and it checks `track` again
 // when the statement ends (pgss_ExecutorEnd): once the setting is none, this statement is not
-// recorded either. For a role without the right the statement sets nothing and is recorded
-// once, normalized, like the rest of dbadvise's statements. (With pg_stat_statements.
-// track_planning = on, its planning is recorded before the setting takes effect.) Superusers
-// are told apart without a query: the server reports is_superuser when the session starts.
+// recorded either. For a role without the right the statement sets nothing, is recorded once,
+// normalized, like the rest of dbadvise's statements, and tells the setting in effect (with
+// track = all, the statements that others run inside are recorded too). (With
+// pg_stat_statements.track_planning = on, its planning is recorded before the setting takes
+// effect.) Superusers are told apart without a query: the server reports is_superuser when
+// the session starts.
 void Connection::set_untracked() {
     const char* super = PQparameterStatus(m_conn.get(), "is_superuser");
     const bool superuser = super != nullptr && std::string_view(super) == "on";
@@ -240,15 +242,38 @@ void Connection::set_untracked() {
     if (superuser) {
         done = query("SELECT pg_catalog.set_config($1, $2, $3)",
                      {"pg_stat_statements.track", "none", "false"}, "turning off statement tracking");
-    } else if (PQserverVersion(m_conn.get()) >= 150000) {
-        done = query("SELECT pg_catalog.set_config($1, $2, $3) WHERE "
-                     "pg_catalog.has_parameter_privilege($1, $4)",
-                     {"pg_stat_statements.track", "none", "false", "SET"},
-                     "turning off statement tracking");
-    } else {
+        m_untracked = done && done->rows() == 1;
         return;
     }
-    m_untracked = done && done->rows() == 1;
+    if (PQserverVersion(m_conn.get()) >= 150000) {
+        done = query("SELECT pg_catalog.current_setting($1, true) AS track, CASE WHEN "
+                     "pg_catalog.has_parameter_privilege($1, $4) THEN pg_catalog.set_config($1, $2, $3) END AS set",
+                     {"pg_stat_statements.track", "none", "false", "SET"}, "turning off statement tracking");
+    } else {
+        done = query("SELECT pg_catalog.current_setting($1, true) AS track, NULL AS set",
+                     {"pg_stat_statements.track"}, "reading pg_stat_statements.track");
+    }
+    if (done && done->rows() == 1) {
+        m_untracked = !done->is_null(0, 1);
+        m_nested_tracking = !m_untracked && done->text(0, "track") == "all";
+    }
+}
+
+std::string Connection::quote_literal(std::string_view value) const {
+    if (m_conn) {
+        if (char* escaped = PQescapeLiteral(m_conn.get(), value.data(), value.size())) {
+            std::string out(escaped);
+            PQfreemem(escaped);
+            return out;
+        }
+    }
+    // Without a connection (or on an encoding error): the standard_conforming_strings form.
+    std::string out = "'";
+    for (const char c : value) {
+        out += c;
+        if (c == '\'') out += '\'';
+    }
+    return out + "'";
 }
 
 bool Connection::alive() const {

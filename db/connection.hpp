@@ -124,6 +124,11 @@ public:
     int server_version_num() const;
     /// True when pg_stat_statements.track is none for this session (set at open()).
     bool untracked() const { return m_untracked; }
+    /// True when pg_stat_statements records this session's statements and the statements run
+    /// inside them (pg_stat_statements.track = all, and the role may not change it).
+    bool nested_tracking() const { return m_nested_tracking; }
+    /// `value` as an SQL string literal, escaped by libpq for this connection.
+    std::string quote_literal(std::string_view value) const;
     /// The reply deadline in effect, in milliseconds.
     int reply_deadline_ms() const { return m_options.reply_deadline_ms; }
     /// Removes every password dbadvise knows of (DSN, PGPASSWORD, service and password
@@ -149,6 +154,7 @@ private:
     std::vector<std::string> m_secrets; // only to scrub them from server and libpq messages
     SessionOptions m_options;
     bool m_untracked = false;
+    bool m_nested_tracking = false;
     bool m_gave_up = false;
     std::string m_description; // describe(), kept for messages after giving up
 };

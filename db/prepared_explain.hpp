@@ -9,7 +9,14 @@
 // one statement that takes them as a parameter, and a DO block whose text never changes runs
 // the EXPLAIN EXECUTE, casting the settings to the parameter types, and hands the plan back
 // through a setting. Every text dbadvise sends for this is the same for every statement and
-// every value.
+// every value (so pg_stat_statements holds one entry for each, whatever the workload).
+//
+// Two variations. A session pg_stat_statements does not track (Connection::untracked) takes
+// the short way: EXPLAIN EXECUTE with the values as literals. With track = all, which the role
+// may not change, pg_stat_statements records the statements run inside the DO block as well
+// (without dbadvise's marker) and each statement's execution under EXPLAIN: there EXPLAIN
+// EXECUTE is sent directly, with the argument list that reads the settings back, so its text
+// depends on the parameter types alone and carries the marker.
 #pragma once
 
 #include "db/connection.hpp"
