@@ -40,7 +40,7 @@ std::string_view options_of(ExplainMode mode) {
 constexpr std::string_view k_set_values =
     "SELECT pg_catalog.set_config('dbadvise.args', coalesce('(' || pg_catalog.string_agg(pg_catalog.format("
     "'CAST(pg_catalog.substr(NULLIF(pg_catalog.current_setting(%L, true), ''''), 2) AS %s)', "
-    "'dbadvise.p' || u.n, u.t), ', ' ORDER BY u.n) || ')', ''), true), "
+    "'dbadvise.p' || u.n, u.t), ', ' ORDER BY u.n) FILTER (WHERE u.n IS NOT NULL) || ')', ''), true), "
     "(SELECT count(pg_catalog.set_config('dbadvise.p' || v.n, v.v, true)) "
     "FROM unnest($1::pg_catalog.text[]) WITH ORDINALITY AS v(v, n) WHERE v.v IS NOT NULL) "
     "FROM pg_catalog.pg_prepared_statements p "
