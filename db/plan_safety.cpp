@@ -4,7 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
+#include <map>
 #include <set>
 
 namespace dbadvise::db {
@@ -55,61 +57,35 @@ public:
     Reader(Connection& connection, SafetyCatalog& catalog) : m_connection(connection), m_catalog(catalog) {}
 
     std::expected<void, DbError> seed(const analyzer::SafetyQuestions& questions) {
-        if (!questions.functions.empty()) {
-            auto rows = query("SELECT p.oid, n.nspname, p.proname FROM pg_catalog.pg_proc p "
+        if (auto done = named("SELECT p.oid, n.nspname, p.proname FROM pg_catalog.pg_proc p "
                               "JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
                               "WHERE p.proname = ANY($1::pg_catalog.text[])",
-                              {text_array(questions.functions)}, "functions by name");
-            if (!rows) return std::unexpected(rows.error());
-            for (int row = 0; row < rows->rows(); ++row) {
-                const Oid oid = oid_of(rows->text(row, 0));
-                m_catalog.functions_by_name[std::string(rows->text(row, 2))].push_back(
-                    {std::string(rows->text(row, 1)), oid});
-                want_function(oid);
-            }
-        }
-        if (!questions.attributes.empty()) {
-            auto rows = query("SELECT p.oid, n.nspname, p.proname FROM pg_catalog.pg_proc p "
+                              questions.functions, m_catalog.functions_by_name, false, "functions by name");
+            !done)
+            return done;
+        if (auto done = named("SELECT p.oid, n.nspname, p.proname FROM pg_catalog.pg_proc p "
                               "JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
                               "JOIN pg_catalog.pg_type t ON t.oid = p.proargtypes[0] "
                               "WHERE p.proname = ANY($1::pg_catalog.text[]) AND p.pronargs = 1 AND t.typrelid <> 0",
-                              {text_array(questions.attributes)}, "functions in attribute notation");
-            if (!rows) return std::unexpected(rows.error());
-            for (int row = 0; row < rows->rows(); ++row) {
-                const Oid oid = oid_of(rows->text(row, 0));
-                m_catalog.attribute_functions[std::string(rows->text(row, 2))].push_back(
-                    {std::string(rows->text(row, 1)), oid});
-                want_function(oid);
-            }
-        }
-        if (!questions.operators.empty()) {
-            auto rows = query("SELECT o.oprname, n.nspname, o.oprcode::pg_catalog.oid FROM pg_catalog.pg_operator o "
+                              questions.attributes, m_catalog.attribute_functions, false,
+                              "functions in attribute notation");
+            !done)
+            return done;
+        if (auto done = named("SELECT o.oprcode::pg_catalog.oid, n.nspname, o.oprname FROM pg_catalog.pg_operator o "
                               "JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace "
                               "WHERE o.oprname = ANY($1::pg_catalog.text[]) AND o.oprcode <> 0",
-                              {text_array(questions.operators)}, "operators");
-            if (!rows) return std::unexpected(rows.error());
-            for (int row = 0; row < rows->rows(); ++row) {
-                const Oid oid = oid_of(rows->text(row, 2));
-                m_catalog.operators[std::string(rows->text(row, 0))].push_back({std::string(rows->text(row, 1)), oid});
-                want_function(oid);
-            }
-        }
+                              questions.operators, m_catalog.operators, false, "operators");
+            !done)
+            return done;
         if (!questions.types.empty()) {
             if (auto done = seed_types(questions.types); !done) return done;
         }
-        if (!questions.relations.empty()) {
-            auto rows = query("SELECT c.oid, n.nspname, c.relname FROM pg_catalog.pg_class c "
+        if (auto done = named("SELECT c.oid, n.nspname, c.relname FROM pg_catalog.pg_class c "
                               "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
                               "WHERE c.relname = ANY($1::pg_catalog.text[])",
-                              {text_array(questions.relations)}, "relations by name");
-            if (!rows) return std::unexpected(rows.error());
-            for (int row = 0; row < rows->rows(); ++row) {
-                const Oid oid = oid_of(rows->text(row, 0));
-                m_catalog.relations_by_name[std::string(rows->text(row, 2))].push_back(
-                    {std::string(rows->text(row, 1)), oid});
-                m_pending_relations.insert(oid);
-            }
-        }
+                              questions.relations, m_catalog.relations_by_name, true, "relations by name");
+            !done)
+            return done;
         // Functions that run wherever their types meet, without being named: implicit and
         // assignment casts and operator class support functions defined by users.
         auto rows = query("SELECT c.castfunc::pg_catalog.oid FROM pg_catalog.pg_cast c "
@@ -149,6 +125,22 @@ private:
     std::expected<Result, DbError> query(std::string_view sql, const std::vector<Param>& params,
                                          std::string_view what) {
         return m_connection.query(sql, params, fmt::format("reading {} for --analyze-plans", what));
+    }
+
+    // Runs `sql` (rows: oid, schema, name; $1: `names`) and files each row under its name in
+    // `into`, the object to be loaded next.
+    std::expected<void, DbError> named(std::string_view sql, const std::set<std::string>& names,
+                                       std::map<std::string, std::vector<SafetyCatalog::Named>>& into, bool relations,
+                                       std::string_view what) {
+        if (names.empty()) return {};
+        auto rows = query(sql, {text_array(names)}, what);
+        if (!rows) return std::unexpected(rows.error());
+        for (int row = 0; row < rows->rows(); ++row) {
+            const Oid oid = oid_of(rows->text(row, 0));
+            into[std::string(rows->text(row, 2))].push_back({std::string(rows->text(row, 1)), oid});
+            relations ? want_relation(oid) : want_function(oid);
+        }
+        return {};
     }
 
     void want_function(Oid oid) {
