@@ -86,6 +86,9 @@ PlannerError LivePlanner::planner_error(const DbError& error) const {
     out.fatal = error.kind == DbError::Kind::connection_lost;
     out.message = out.fatal || error.server_message.empty() ? error.message : error.server_message;
     out.lock_timeout = error.sqlstate == "55P03";
+    if (out.lock_timeout) {
+        out.message = "a table it reads is locked by another session: lock_timeout expired (" + out.message + ")";
+    }
     return out;
 }
 
