@@ -7,6 +7,7 @@
 #include "analyzer/health.hpp"
 #include "analyzer/index_advisor.hpp"
 #include "analyzer/rule.hpp"
+#include "analyzer/rule_registry.hpp"
 #include "analyzer/schema.hpp"
 #include "sqlparse/parser.hpp"
 #include "sqlparse/source_text.hpp"
@@ -51,9 +52,9 @@ std::int64_t track_size(const Workload& workload) {
 // the text is as long as track_activity_query_size allows, the likely cause is a cut.
 Finding unparsable(const WorkloadStatement& statement, const sqlparse::ParseError& error,
                    std::int64_t limit) {
-    Finding finding;
-    finding.rule = "parse-error";
-    finding.category = Category::input;
+    Finding finding(RuleId::parse_error);
+    // The server ran the statement: only its recorded text cannot be analyzed (an error in
+    // lint, where the file itself would fail).
     finding.severity = Severity::warning;
     finding.subject = statement.queryid;
     finding.query = query_ref(statement);
@@ -95,10 +96,7 @@ const RelationLock* locked_table(const Workload& workload, const sqlparse::Query
 // A table another session locks (a migration's ACCESS EXCLUSIVE, say): its indexes were not
 // read and its statements not planned, because both would wait behind the lock.
 Finding table_locked(const RelationLock& lock, int statements, double total_ms) {
-    Finding finding;
-    finding.rule = "table-locked";
-    finding.category = Category::input;
-    finding.severity = Severity::warning;
+    Finding finding(RuleId::table_locked);
     const std::string table = lock.schema + "." + lock.table;
     finding.subject = table;
     finding.title = fmt::format("Table {} is locked by session {} ({}{})", table, lock.pid, lock.mode,

@@ -35,10 +35,7 @@ const PlanTarget* target_by_id(const std::vector<PlanTarget>& targets, const std
 
 Finding failure(const WorkloadStatement* statement, const std::string& queryid,
                 const std::string& what) {
-    Finding finding;
-    finding.rule = "analyze-plans-failed";
-    finding.category = Category::input;
-    finding.severity = Severity::info;
+    Finding finding(RuleId::analyze_plans_failed);
     finding.subject = queryid;
     finding.title = fmt::format("EXPLAIN ANALYZE of statement {} gave no plan", queryid);
     finding.message = what;
@@ -52,10 +49,7 @@ Finding failure(const WorkloadStatement* statement, const std::string& queryid,
 // or it could not run meaningfully now (analyze-plans-skipped).
 Finding skipped(const WorkloadStatement* statement, const std::string& queryid, const std::string& reason,
                 bool unsafe) {
-    Finding finding;
-    finding.rule = unsafe ? "analyze-plans-unsafe" : "analyze-plans-skipped";
-    finding.category = Category::input;
-    finding.severity = Severity::info;
+    Finding finding(unsafe ? RuleId::analyze_plans_unsafe : RuleId::analyze_plans_skipped);
     finding.subject = queryid;
     finding.title = unsafe ? fmt::format("Statement {} not run under EXPLAIN ANALYZE: it may have side effects", queryid)
                            : fmt::format("Statement {} not run under EXPLAIN ANALYZE", queryid);
