@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 namespace dbadvise::analyzer {
 
@@ -56,7 +57,7 @@ QueryRef query_ref(const WorkloadStatement& source) {
 struct Unplanned {
     const WorkloadStatement* source = nullptr;
     std::string message;             // the server's message (or dbadvise's, for cut text)
-    std::string cause;               // parameter-types | missing-object | truncated | server-error
+    std::string cause;               // parameter-types | missing-object | truncated | locked-table | server-error
     std::string sqlstate;
     int attempts = 0;
 };
@@ -77,6 +78,10 @@ std::string unplanned_message(const Unplanned& u) {
     }
     if (u.cause == "truncated") {
         return u.message;
+    }
+    if (u.cause == "locked-table") {
+        return fmt::format("The statement was not planned: {}. Run dbadvise again when the lock is released.",
+                           u.message);
     }
     return fmt::format("The server could not plan this statement as dbadvise prepared it: {}. The index advisor "
                        "left it out; its indexes were not considered.",
@@ -162,6 +167,20 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
     std::vector<StatementSetup> setups;
     std::vector<Unplanned> failures;
     advisor::TypeMemory type_memory;
+    // Tables a statement could not be prepared on because another session locked them after
+    // the catalog was read: the other statements on them are not tried, each would wait for
+    // lock_timeout again.
+    std::set<const CatalogTable*> locked;
+    const auto touches_locked = [&](const StatementSetup& setup) {
+        return std::any_of(setup.tables.begin(), setup.tables.end(),
+                           [&](const advisor::TableUse& use) { return locked.contains(use.table); });
+    };
+    const auto locked_failure = [](const WorkloadStatement* source) {
+        return Unplanned{source,
+                         "a table it reads is locked by another session (an ACCESS EXCLUSIVE lock taken while "
+                         "dbadvise ran), so it was not planned",
+                         "locked-table", "55P03", 0};
+    };
     for (std::size_t i = 0; i < statements.size() && !result.partial; ++i) {
         const ParsedWorkloadStatement& statement = statements[i];
         if (!plannable(statement)) {
@@ -178,14 +197,24 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
             options.progress("preparing statements", i, statements.size());
         }
         StatementSetup setup = advisor::setup_statement(workload, statement, static_cast<int>(i));
+        if (touches_locked(setup)) {
+            failures.push_back(locked_failure(statement.source));
+            continue;
+        }
         std::vector<std::string> types = advisor::inferred_types(setup, type_memory);
         if (planner) {
             auto described = advisor::prepare_types(*planner, setup, type_memory);
             if (!described) {
                 const advisor::TypingFailure& failure = described.error();
+                if (failure.error.lock_timeout) {
+                    for (const advisor::TableUse& use : setup.tables) {
+                        locked.insert(use.table);
+                    }
+                }
                 failures.push_back({statement.source, failure.error.message,
-                                    cause_of(failure.error, failure.parameter_types), failure.error.sqlstate,
-                                    failure.attempts});
+                                    failure.error.lock_timeout ? "locked-table"
+                                                               : cause_of(failure.error, failure.parameter_types),
+                                    failure.error.sqlstate, failure.attempts});
                 result.partial = result.partial || failure.error.fatal;
                 continue;
             }
@@ -193,6 +222,16 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
         }
         setup.param_sets = advisor::representative_params(workload, setup, types);
         setups.push_back(std::move(setup));
+    }
+
+    if (!locked.empty()) {
+        std::erase_if(setups, [&](const StatementSetup& setup) {
+            if (!touches_locked(setup)) {
+                return false;
+            }
+            failures.push_back(locked_failure(setup.parsed->source));
+            return true;
+        });
     }
 
     std::map<int, std::string> no_candidate;

@@ -90,6 +90,7 @@ struct PlannerError {
     /// Position in PlanRequest::hypothetical of the index the server or HypoPG rejected
     /// (hypopg_create_index failed); -1 when the error is not about a hypothetical index.
     int rejected_index = -1;
+    bool lock_timeout = false; // a table of the statement is locked by another session
 };
 
 class Planner {

@@ -188,7 +188,7 @@ int main(int argc, char** argv) {
         fmt::print(stderr, "advisor_quality: {}\n", workload.error().message);
         return 3;
     }
-    db::LivePlanner planner(connection->handle());
+    db::LivePlanner planner(*connection);
     if (!planner.supports_hypothetical()) {
         fmt::print(stderr, "advisor_quality: HypoPG is not created in this database\n");
         return 3;
@@ -238,7 +238,7 @@ int main(int argc, char** argv) {
             fmt::print(stderr, "advisor_quality: {}\n", own.error().message);
             return 3;
         }
-        db::LivePlanner fresh(own->handle());
+        db::LivePlanner fresh(*own);
         const auto start = std::chrono::steady_clock::now();
         const analyzer::AdvisorResult result = analyzer::advise_indexes(*workload, prepared.parsed, &fresh, options);
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -17,8 +17,14 @@ public:
     explicit FakePlanner(std::string column) : m_column(std::move(column)) {}
     std::expected<std::vector<std::string>, PlannerError>
     describe(const std::string& sql, const std::vector<std::string>&) override {
+        ++described;
         if (!m_fail_text.empty() && sql.find(m_fail_text) != std::string::npos) {
-            return std::unexpected(PlannerError{m_fail_message, false});
+            PlannerError error{m_fail_message, false};
+            error.lock_timeout = m_fail_lock_timeout;
+            if (m_fail_lock_timeout) {
+                error.sqlstate = "55P03";
+            }
+            return std::unexpected(error);
         }
         return std::vector<std::string>{"bigint"};
     }
@@ -49,11 +55,13 @@ public:
     bool supports_hypothetical() const override { return m_hypothetical; }
 
     std::vector<PlanRequest> requests;
+    int described = 0;
     bool m_hypothetical = true;
     std::string m_refuse;              // a hypothetical index leading with this key is refused
     double m_early_exit_full_cost = 0; // > 0: plans using the index stop early over discarded rows
     std::string m_fail_text;
     std::string m_fail_message;
+    bool m_fail_lock_timeout = false;
 
 private:
     std::string m_column;
@@ -235,6 +243,20 @@ TEST_CASE("advise_indexes") {
                                           "object was dropped or renamed since the statement ran"));
         CHECK(result.statements_failed == 1);
         CHECK(find_rule(result, "missing-index") == nullptr);
+    }
+    SUBCASE("a lock timeout on a table: its other statements are not tried") {
+        FakePlanner planner("customer_id");
+        planner.m_fail_text = "customer_id";
+        planner.m_fail_message = "a table it reads is locked by another session: lock_timeout expired";
+        planner.m_fail_lock_timeout = true;
+        const AdvisorResult result = advise_indexes(workload, statements, &planner, options);
+        CHECK(planner.described == 1); // the statement on `id` reads the same table
+        CHECK(result.statements_failed == 2);
+        CHECK(planner.requests.empty());
+        const auto locked = std::count_if(result.findings.begin(), result.findings.end(), [](const Finding& f) {
+            return f.rule_id() == "statement-not-planned" && f.message.find("locked by another session") != std::string::npos;
+        });
+        CHECK(locked == 2);
     }
     SUBCASE("without HypoPG: selectivity model, unverified, with instructions") {
         FakePlanner planner("customer_id");
