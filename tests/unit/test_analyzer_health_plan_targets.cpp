@@ -22,6 +22,19 @@ analyzer::Workload workload_with(std::vector<analyzer::WorkloadStatement> statem
     auto workload = test::healthy_workload();
     workload.search_path = {"public"};
     workload.statements = std::move(statements);
+    // The columns the statements name, as the catalog lists them: the advisor's statement
+    // setup resolves a column only when its table has it.
+    for (analyzer::CatalogTable& table : workload.tables) {
+        if (table.name == "orders") {
+            table.columns = {{"id", "bigint", 1, true},
+                             {"customer_id", "bigint", 2, true},
+                             {"status", "text", 3, true},
+                             {"created_at", "timestamp with time zone", 4, true},
+                             {"total", "numeric(10,2)", 5, true}};
+        } else if (table.name == "customers") {
+            table.columns = {{"id", "bigint", 1, true}, {"name", "text", 2, true}, {"email", "text", 3, true}};
+        }
+    }
     workload.column_stats = {
         histogram("orders", "customer_id", {"1", "10", "20", "30", "40"}),
         histogram("orders", "created_at",
