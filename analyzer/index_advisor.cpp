@@ -236,7 +236,7 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
 
     std::map<int, std::string> no_candidate;
     std::vector<advisor::Candidate> candidates =
-        advisor::generate_candidates(workload, setups, result.notes, &no_candidate);
+        advisor::generate_candidates(workload, setups, result.notes, &no_candidate, options.without_candidate_kinds);
     result.candidates = static_cast<int>(candidates.size());
 
     std::unique_ptr<advisor::CostModel> model;
@@ -456,6 +456,7 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
         const std::string key = advisor::canonical(candidate.spec);
         IndexCandidate entry;
         entry.index = key;
+        entry.kind = std::string(advisor::to_string(candidate.kind));
         entry.estimated_size_bytes = candidate.estimated_bytes;
         if (const auto it = selection.verdicts.find(key); it != selection.verdicts.end()) {
             entry.recommended = it->second.recommended;

@@ -1,7 +1,8 @@
 // Quality of an index set on a live workload: the estimated cost of the workload with the set
 // as hypothetical indexes (HypoPG) against without, and what the advisor spent finding it.
 //
-//   advisor_quality DSN [--top N] [--min-workload-share X] [--max-indexes N]... [--indexes FILE]...
+//   advisor_quality DSN [--top N] [--min-workload-share X] [--without KIND,...] [--max-indexes N]...
+//                   [--indexes FILE]...
 //
 // Reads the workload from pg_stat_statements (the --top N statements with the most total
 // time, default 5000), prepares every statement as the advisor does (repaired text, parameter
@@ -13,7 +14,9 @@
 //   relative cost = sum over statements of the planner's cost with the set
 //                   / sum of the planner's cost without it
 //
-// (statements whose plan fails are left out of both sums and counted). Prints one line per
+// (statements whose plan fails are left out of both sums and counted). --without leaves
+// candidate kinds out of the advisor runs (composite, join-pair, include, partial, or-arm), to
+// measure what each kind adds: run once with and once without it. Prints one line per
 // set with its size, the relative cost, and for advisor runs the wall time, planner calls and
 // describe calls it took.
 #include "analyzer/advisor/advisor.hpp"
@@ -153,7 +156,8 @@ Evaluation evaluate(analyzer::advisor::PlannerCostModel& model, const Prepared& 
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        fmt::print(stderr, "usage: advisor_quality DSN [--top N] [--max-indexes N]... [--indexes FILE]...\n");
+        fmt::print(stderr, "usage: advisor_quality DSN [--top N] [--min-workload-share X] [--without KIND,...] "
+                           "[--max-indexes N]... [--indexes FILE]...\n");
         return 2;
     }
     const std::string dsn = argv[1];
@@ -161,6 +165,7 @@ int main(int argc, char** argv) {
     double min_share = -1;
     std::vector<int> limits;
     std::vector<std::string> files;
+    std::vector<std::string> without;
     for (int i = 2; i + 1 < argc; i += 2) {
         const std::string_view flag = argv[i];
         if (flag == "--top") {
@@ -169,6 +174,15 @@ int main(int argc, char** argv) {
             limits.push_back(std::atoi(argv[i + 1]));
         } else if (flag == "--min-workload-share") {
             min_share = std::atof(argv[i + 1]);
+        } else if (flag == "--without") {
+            const std::string_view list = argv[i + 1];
+            for (std::size_t start = 0; start <= list.size();) {
+                const std::size_t comma = std::min(list.find(',', start), list.size());
+                if (comma > start) {
+                    without.emplace_back(list.substr(start, comma - start));
+                }
+                start = comma + 1;
+            }
         } else if (flag == "--indexes") {
             files.emplace_back(argv[i + 1]);
         } else {
@@ -229,6 +243,7 @@ int main(int argc, char** argv) {
     for (const int limit : limits) {
         analyzer::AnalyzeOptions options;
         options.max_indexes = limit;
+        options.without_candidate_kinds = without;
         if (min_share >= 0) {
             options.min_workload_share = min_share;
         }

@@ -172,7 +172,7 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
     report.index_selection.list_in_text = args.verbose;
     report.index_selection.stopped_by = result.index_selection_stopped_by;
     for (const analyzer::IndexCandidate& candidate : result.index_candidates) {
-        report.index_selection.candidates.push_back({candidate.index, candidate.recommended, candidate.reason,
+        report.index_selection.candidates.push_back({candidate.index, candidate.kind, candidate.recommended, candidate.reason,
                                                      candidate.statements, candidate.estimated_size_bytes,
                                                      candidate.benefit_ms});
     }

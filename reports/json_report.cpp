@@ -202,6 +202,7 @@ void render_json(const Report& report, const std::function<void(std::string_view
         for (const IndexCandidate& candidate : report.index_selection.candidates) {
             out.begin_object();
             out.member("index", candidate.index);
+            out.member("kind", candidate.kind);
             out.member("status", candidate.recommended ? "recommended" : "rejected");
             out.member("reason", candidate.reason);
             out.member("statements", static_cast<std::int64_t>(candidate.statements));

@@ -40,6 +40,7 @@ struct Section {
 /// One candidate index `analyze` considered, and what became of it.
 struct IndexCandidate {
     std::string index;               // `ON schema.table (keys) ...`
+    std::string kind;                // single, composite, join-pair, include, partial, or-arm
     bool recommended = false;
     std::string reason;              // "recommended", or why it was left out
     int statements = 0;              // statements it was built for

@@ -360,8 +360,8 @@ std::string render_text(const Report& report, const TextOptions& options) {
             w.block("none", "  ");
         }
         for (const IndexCandidate& candidate : report.index_selection.candidates) {
-            w.block(fmt::format("{} {}  -- {}", candidate.recommended ? "recommended:" : "left out:   ", candidate.index,
-                                candidate.reason),
+            w.block(fmt::format("{} {}  -- {}{}", candidate.recommended ? "recommended:" : "left out:   ", candidate.index,
+                                candidate.kind.empty() ? "" : candidate.kind + ": ", candidate.reason),
                     "  ");
         }
         if (!report.index_selection.stopped_by.empty()) {

@@ -90,6 +90,19 @@ function(dbadvise_advisor_tests)
     --stdout "events is partitioned: the index is created on it ON ONLY"
     -- $<TARGET_FILE:dbadvise> analyze --dsn @DSN:analytics@)
 
+  # Every candidate considered is listed with its kind and what became of it: in the text
+  # report with --verbose, always in the JSON report.
+  dbadvise_pg_test(advisor_verbose_lists_candidates ${DBADVISE_PG_EXPECT}
+    --stdout "Index candidates considered"
+    --stdout "recommended: ON public\\.order_items \\(order_id\\)  -- [a-z-]+: recommended"
+    --stdout "left out: +ON public\\.[a-z_]+ \\(.*\\)  -- (single|composite|join-pair|include|partial|or-arm): "
+    -- $<TARGET_FILE:dbadvise> analyze --dsn @DSN@ --verbose)
+  dbadvise_pg_test(advisor_json_lists_candidates ${DBADVISE_PG_EXPECT}
+    --stdout "\"index\": \"ON public\\.order_items \\(order_id\\)\""
+    --stdout "\"kind\": \"(composite|join-pair)\""
+    --stdout "\"status\": \"rejected\""
+    -- $<TARGET_FILE:dbadvise> analyze --dsn @DSN@ --format json)
+
   # The benchmark runs on the shop workload and prints its figures. Speed is judged by
   # reading them (bench/analyze_bench), not asserted here: shared machines are too noisy.
   dbadvise_pg_test(advisor_bench_prints_figures ${DBADVISE_PG_EXPECT}

@@ -31,6 +31,13 @@ struct TableUse {
     std::vector<std::string> equality;     // plain columns compared with =, IN, = ANY
     std::vector<std::string> range;        // <, <=, >, >=, BETWEEN
     std::vector<std::string> join;         // join keys
+    /// Join keys that meet the same other relation (`l.partkey = ps.partkey AND l.suppkey =
+    /// ps.suppkey`): together they are one composite lookup on the inner side.
+    std::vector<std::vector<std::string>> join_groups;
+    std::vector<std::string> or_equality;  // columns compared with = under an OR (BitmapOr arms)
+    /// Columns compared with a constant (text from a query file, or a constant normalization
+    /// kept), with the constant's text: a partial index candidate when the value is rare.
+    std::vector<std::pair<std::string, std::string>> constants;
     std::vector<std::string> expressions;  // `lower(email)` compared with =, qualifier removed
     std::vector<std::string> is_null;      // IS NULL predicates (partial index candidates)
     std::vector<std::pair<std::string, bool>> order; // ORDER BY plain columns, descending
@@ -94,9 +101,14 @@ struct StatementSetup {
     const CatalogTable* write_target = nullptr;
 };
 
+/// What kind of candidate an index is, for reports and for measuring what each kind adds.
+enum class CandidateKind { single, composite, join_pair, include, partial, or_arm };
+std::string_view to_string(CandidateKind kind);
+
 /// A candidate index with the statements it may help.
 struct Candidate {
     IndexSpec spec;
+    CandidateKind kind = CandidateKind::single;
     const CatalogTable* table = nullptr;
     std::int64_t estimated_bytes = 0;
     std::set<int> statements;           // StatementSetup ids whose columns it covers
@@ -257,7 +269,8 @@ std::expected<std::vector<std::string>, TypingFailure> prepare_types(Planner& pl
 std::vector<Candidate> generate_candidates(const Workload& workload,
                                            const std::vector<StatementSetup>& statements,
                                            std::vector<std::string>& notes,
-                                           std::map<int, std::string>* no_candidate = nullptr);
+                                           std::map<int, std::string>* no_candidate = nullptr,
+                                           const std::vector<std::string>& without = {});
 
 /// Estimated size in bytes of `spec` on `table`: reltuples x (key widths + tuple overhead).
 std::int64_t estimate_index_bytes(const Workload& workload, const CatalogTable& table,

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <optional>
 
 namespace dbadvise::analyzer::advisor {
 
@@ -22,8 +23,10 @@ constexpr std::int64_t k_tiny_pages = 10;
 // INCLUDE only when the select list adds this many columns at most: wider ones make the index
 // nearly a copy of the table.
 constexpr std::size_t k_max_include = 3;
-// A partial index on `col IS NULL` pays when few rows are NULL.
+// A partial index on `col IS NULL` pays when few rows are NULL; on `col = constant` when the
+// constant is this rare.
 constexpr double k_rare_null_frac = 0.2;
+constexpr double k_rare_value_frac = 0.05;
 
 std::string normalized_key(std::string_view text) {
     std::string out;
@@ -109,6 +112,59 @@ std::string key_column(std::string_view key) {
         return out;
     }
     return text;
+}
+
+// A constant as a partial index's predicate may repeat it, and its value as pg_stats shows
+// it: a plain string literal (`'pending'`, `'pending'::text`) or a number, nothing else (no
+// expression, no escape syntax), so the predicate is the query's own and matches it.
+struct Literal {
+    std::string sql;   // as written: `'pending'::text`
+    std::string value; // as pg_stats prints it: `pending`
+};
+std::optional<Literal> partial_literal(std::string_view text) {
+    std::string_view body = text;
+    if (const auto cast = text.find("::"); cast != std::string_view::npos) {
+        const std::string_view type = text.substr(cast + 2);
+        if (type.empty() || !std::all_of(type.begin(), type.end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == ' ';
+            })) {
+            return std::nullopt;
+        }
+        body = text.substr(0, cast);
+    }
+    if (body.size() >= 2 && body.front() == '\'' && body.back() == '\'') {
+        const std::string_view inner = body.substr(1, body.size() - 2);
+        if (inner.find('\'') != std::string_view::npos || inner.find('\\') != std::string_view::npos) {
+            return std::nullopt;
+        }
+        return Literal{std::string(text), std::string(inner)};
+    }
+    if (!body.empty() && std::all_of(body.begin(), body.end(), [](char c) {
+            return std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '-';
+        })) {
+        return Literal{std::string(text), std::string(body)};
+    }
+    return std::nullopt;
+}
+
+// The share of rows holding `value` (as pg_stats prints it): its most-common-value
+// frequency, else what the other values leave for it (at most 1/n_distinct); 1 unknown.
+double value_frequency(const Workload& workload, const CatalogTable& table, const std::string& column,
+                       const std::string& value) {
+    for (const ColumnStats& stats : workload.column_stats) {
+        if (stats.schema != table.schema || stats.table != table.name || stats.column != column) {
+            continue;
+        }
+        double common = 0;
+        for (std::size_t i = 0; i < stats.most_common_vals.size() && i < stats.most_common_freqs.size(); ++i) {
+            if (stats.most_common_vals[i] == value) {
+                return stats.most_common_freqs[i];
+            }
+            common += stats.most_common_freqs[i];
+        }
+        return std::min(1.0 - common, equality_selectivity(workload, table, column));
+    }
+    return 1.0;
 }
 
 double null_fraction(const Workload& workload, const CatalogTable& table, const std::string& column) {
@@ -208,15 +264,32 @@ std::int64_t estimate_index_bytes(const Workload& workload, const CatalogTable& 
     return static_cast<std::int64_t>(pages * 8192.0);
 }
 
+std::string_view to_string(CandidateKind kind) {
+    switch (kind) {
+    case CandidateKind::single: return "single";
+    case CandidateKind::composite: return "composite";
+    case CandidateKind::join_pair: return "join-pair";
+    case CandidateKind::include: return "include";
+    case CandidateKind::partial: return "partial";
+    case CandidateKind::or_arm: return "or-arm";
+    }
+    return "single";
+}
+
 std::vector<Candidate> generate_candidates(const Workload& workload, const std::vector<StatementSetup>& statements,
-                                           std::vector<std::string>& notes, std::map<int, std::string>* no_candidate) {
+                                           std::vector<std::string>& notes, std::map<int, std::string>* no_candidate,
+                                           const std::vector<std::string>& without) {
     std::vector<Candidate> out;
     std::vector<const CatalogTable*> tiny_noted;
     std::vector<const CatalogTable*> unknown_noted;
     // Per statement: what became of its candidates, to say why it got none.
     int generated = 0;
     std::vector<std::string> served_by;
-    auto add = [&](const StatementSetup& statement, const CatalogTable& table, IndexSpec spec, std::string leading) {
+    auto add = [&](const StatementSetup& statement, const CatalogTable& table, IndexSpec spec, std::string leading,
+                   CandidateKind kind) {
+        if (std::find(without.begin(), without.end(), to_string(kind)) != without.end()) {
+            return;
+        }
         for (const CatalogIndex& existing : workload.indexes) {
             if (existing.table == table.name && existing.table_schema == table.schema && serves(existing, spec)) {
                 if (std::find(served_by.begin(), served_by.end(), existing.name) == served_by.end()) {
@@ -237,6 +310,7 @@ std::vector<Candidate> generate_candidates(const Workload& workload, const std::
         candidate.estimated_bytes = estimate_index_bytes(workload, table, candidate.spec);
         candidate.statements.insert(statement.id);
         candidate.leading_column = std::move(leading);
+        candidate.kind = kind;
         out.push_back(std::move(candidate));
     };
 
@@ -248,7 +322,8 @@ std::vector<Candidate> generate_candidates(const Workload& workload, const std::
         for (const TableUse& use : statement.tables) {
             const CatalogTable& table = *use.table;
             const bool has_columns = !use.equality.empty() || !use.range.empty() || !use.join.empty() ||
-                                     !use.expressions.empty() || !use.order.empty() || !use.group.empty();
+                                     !use.expressions.empty() || !use.order.empty() || !use.group.empty() ||
+                                     !use.or_equality.empty();
             if (!has_columns) {
                 continue;
             }
@@ -288,32 +363,41 @@ std::vector<Candidate> generate_candidates(const Workload& workload, const std::
                 }
             }
 
+            using Kind = CandidateKind;
             // Single keys: the building blocks the selection extends.
             for (const Key& key : equality) {
-                add(statement, table, make_spec(table, {key}), key.column);
+                add(statement, table, make_spec(table, {key}), key.column, Kind::single);
             }
             if (range) {
-                add(statement, table, make_spec(table, {*range}), range->column);
+                add(statement, table, make_spec(table, {*range}), range->column, Kind::single);
             }
+            // Join keys: the inner side of a nested loop looks rows up by them.
             for (const std::string& column : use.join) {
-                add(statement, table, make_spec(table, {Key{column, false, false}}), column);
+                add(statement, table, make_spec(table, {Key{column, false, false}}), column, Kind::single);
             }
             for (const std::string& expression : use.expressions) {
-                add(statement, table, make_spec(table, {Key{expression, true, false}}), expression);
+                add(statement, table, make_spec(table, {Key{expression, true, false}}), expression, Kind::single);
             }
             if (!use.order.empty() && equality.empty() && !range) {
                 const std::vector<Key> keys = order_keys(use.order);
-                add(statement, table, make_spec(table, keys), keys.front().column);
+                add(statement, table, make_spec(table, keys), keys.front().column,
+                    keys.size() > 1 ? Kind::composite : Kind::single);
             }
             if (!use.group.empty() && equality.empty() && !range) {
                 std::vector<Key> keys;
                 for (const std::string& column : use.group) {
                     keys.push_back(Key{column, false, false});
                 }
-                add(statement, table, make_spec(table, keys), keys.front().column);
+                add(statement, table, make_spec(table, keys), keys.front().column,
+                    keys.size() > 1 ? Kind::composite : Kind::single);
+            }
+            // OR arms: each arm's column indexed lets a BitmapOr read only the matching rows.
+            for (const std::string& column : use.or_equality) {
+                add(statement, table, make_spec(table, {Key{column, false, false}}), column, Kind::or_arm);
             }
 
-            // Composites: equality columns, then one range column or the ORDER BY keys.
+            // Composites: equality columns, then one range column or the ORDER BY keys or the
+            // GROUP BY keys; a join key after the equality columns (a filtered inner side).
             std::vector<std::vector<Key>> composites;
             if (equality.size() >= 2) {
                 composites.push_back(equality);
@@ -323,22 +407,43 @@ std::vector<Candidate> generate_candidates(const Workload& workload, const std::
                 keys.push_back(*range);
                 composites.push_back(keys);
             }
-            if (!equality.empty() && !use.order.empty()) {
-                std::vector<Key> keys = equality;
-                bool fits = true;
-                for (const Key& key : order_keys(use.order)) {
+            auto then = [&](std::vector<Key> keys, const std::vector<Key>& more) {
+                for (const Key& key : more) {
                     if (contains_column(keys, key.column)) {
-                        fits = false;
-                        break;
+                        return;
                     }
                     keys.push_back(key);
                 }
-                if (fits) {
-                    composites.push_back(keys);
+                composites.push_back(std::move(keys));
+            };
+            if (!equality.empty() && !use.order.empty()) {
+                then(equality, order_keys(use.order));
+            }
+            if (!equality.empty() && !use.group.empty() && use.order.empty()) {
+                std::vector<Key> keys;
+                for (const std::string& column : use.group) {
+                    keys.push_back(Key{column, false, false});
+                }
+                then(equality, keys);
+            }
+            for (const std::string& column : use.join) {
+                if (!equality.empty() && !contains_column(equality, column)) {
+                    then({Key{column, false, false}}, {equality.front()});
                 }
             }
             for (const std::vector<Key>& keys : composites) {
-                add(statement, table, make_spec(table, keys), keys.front().column);
+                add(statement, table, make_spec(table, keys), keys.front().column, Kind::composite);
+            }
+            // Join keys that meet one other relation together: one composite lookup.
+            for (const std::vector<std::string>& group : use.join_groups) {
+                std::vector<Key> keys;
+                for (const std::string& column : group) {
+                    keys.push_back(Key{column, false, false});
+                }
+                std::stable_sort(keys.begin(), keys.end(), [&](const Key& a, const Key& b) {
+                    return equality_selectivity(workload, table, a.column) < equality_selectivity(workload, table, b.column);
+                });
+                add(statement, table, make_spec(table, keys), keys.front().column, Kind::join_pair);
             }
 
             // INCLUDE: an index-only scan for a narrow select list over one table.
@@ -356,25 +461,48 @@ std::vector<Candidate> generate_candidates(const Workload& workload, const std::
                 if (!include.empty() && include.size() <= k_max_include) {
                     IndexSpec spec = make_spec(table, keys);
                     spec.include = include;
-                    add(statement, table, std::move(spec), keys.front().column);
+                    add(statement, table, std::move(spec), keys.front().column, Kind::include);
                 }
             }
 
             // Partial: `col IS NULL` selecting few rows keeps the index small.
+            const std::vector<Key> partial_keys = !equality.empty() ? equality
+                                                  : range           ? std::vector<Key>{*range}
+                                                  : !use.order.empty() ? order_keys(use.order)
+                                                                       : std::vector<Key>{};
             for (const std::string& column : use.is_null) {
-                if (null_fraction(workload, table, column) >= k_rare_null_frac) {
+                if (null_fraction(workload, table, column) >= k_rare_null_frac || partial_keys.empty()) {
                     continue;
                 }
-                std::vector<Key> keys = !equality.empty() ? equality
-                                        : range           ? std::vector<Key>{*range}
-                                        : !use.order.empty() ? order_keys(use.order)
-                                                             : std::vector<Key>{};
-                if (keys.empty()) {
+                IndexSpec spec = make_spec(table, partial_keys);
+                spec.predicate = quote_identifier(column) + " IS NULL";
+                add(statement, table, std::move(spec), partial_keys.front().column, Kind::partial);
+            }
+            // Partial: `col = 'rare constant'` (a constant the text kept: a query file, a view's
+            // definition) over the statement's other keys; the index holds the rare rows only.
+            for (const auto& [column, constant] : use.constants) {
+                const std::optional<Literal> literal = partial_literal(constant);
+                if (!literal || value_frequency(workload, table, column, literal->value) >= k_rare_value_frac) {
+                    continue;
+                }
+                std::vector<Key> keys;
+                for (const Key& key : equality) {
+                    if (key.column != column) {
+                        keys.push_back(key);
+                    }
+                }
+                if (keys.empty() && range && range->column != column) {
+                    keys.push_back(*range);
+                }
+                if (keys.empty() && !use.order.empty()) {
+                    keys = order_keys(use.order);
+                }
+                if (keys.empty() || contains_column(keys, column)) {
                     continue;
                 }
                 IndexSpec spec = make_spec(table, keys);
-                spec.predicate = quote_identifier(column) + " IS NULL";
-                add(statement, table, std::move(spec), keys.front().column);
+                spec.predicate = quote_identifier(column) + " = " + literal->sql;
+                add(statement, table, std::move(spec), keys.front().column, Kind::partial);
             }
         }
         if (no_candidate && generated == 0) {

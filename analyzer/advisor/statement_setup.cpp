@@ -13,6 +13,7 @@
 #include <cctype>
 #include <cmath>
 #include <deque>
+#include <map>
 #include <regex>
 
 namespace dbadvise::analyzer::advisor {
@@ -232,11 +233,26 @@ public:
         };
         auto use_of = [&](const Source& source) -> TableUse& { return m_setup.tables[static_cast<std::size_t>(source.use)]; };
 
+        // Join keys by the pair of relations they connect, for composite lookups.
+        std::map<std::pair<int, int>, std::vector<std::pair<std::string, std::string>>> joined;
+        auto add_join = [&](const Source& a, const Source& b) {
+            add_unique(use_of(a).join, a.column);
+            add_unique(use_of(b).join, b.column);
+            joined[{a.use, b.use}].emplace_back(a.column, b.column);
+        };
         for (const Predicate& predicate : query.predicates) {
             const Source column = predicate.wrap == sqlparse::WrapKind::none
                                       ? source_of(predicate.column)
                                       : Source{source_of(predicate.column).use, {}};
-            if (!column.valid() || predicate.in_or || predicate.negated) {
+            if (!column.valid() || predicate.negated) {
+                continue;
+            }
+            if (predicate.in_or) {
+                // An equality under OR: each arm's column indexed lets a BitmapOr combine them.
+                if (predicate.wrap == sqlparse::WrapKind::none && is_equality(predicate.op) &&
+                    predicate.operand.kind != OperandKind::column && predicate.operand.kind != OperandKind::subquery) {
+                    add_unique(use_of(column).or_equality, column.column);
+                }
                 continue;
             }
             TableUse& use = use_of(column);
@@ -245,10 +261,13 @@ public:
                 const Source other = source_of(*predicate.operand.column);
                 if (predicate.op == "=" && predicate.wrap == sqlparse::WrapKind::none && other.valid() &&
                     other.use != column.use && use_of(other).table != use.table) {
-                    add_unique(use.join, column.column);
-                    add_unique(use_of(other).join, other.column);
+                    add_join(column, other);
                 }
                 continue;
+            }
+            if (predicate.operand.kind == OperandKind::constant && predicate.op == "=" &&
+                predicate.wrap == sqlparse::WrapKind::none) {
+                use.constants.emplace_back(column.column, predicate.operand.text);
             }
             if (predicate.operand.kind == OperandKind::subquery) {
                 continue;
@@ -280,11 +299,29 @@ public:
         for (const sqlparse::JoinCondition& join : query.join_conditions) {
             const Source left = source_of(join.left);
             const Source right = source_of(join.right);
-            if (left.valid()) {
+            if (left.valid() && right.valid()) {
+                add_join(left, right);
+            } else if (left.valid()) {
                 add_unique(use_of(left).join, left.column);
-            }
-            if (right.valid()) {
+            } else if (right.valid()) {
                 add_unique(use_of(right).join, right.column);
+            }
+        }
+        for (const auto& [pair, columns] : joined) {
+            if (columns.size() < 2) {
+                continue;
+            }
+            std::vector<std::string> left;
+            std::vector<std::string> right;
+            for (const auto& [a, b] : columns) {
+                add_unique(left, a);
+                add_unique(right, b);
+            }
+            if (left.size() >= 2) {
+                add_unique(use_of(Source{pair.first, {}}).join_groups, left);
+            }
+            if (right.size() >= 2) {
+                add_unique(use_of(Source{pair.second, {}}).join_groups, right);
             }
         }
         // ORDER BY helps an index only when every key is a plain column of one base table.

@@ -202,3 +202,122 @@ TEST_CASE("generate_candidates says why a statement got none") {
     CHECK(why.at(2).starts_with("it reads no table the catalog knows"));
     CHECK(why.at(3).starts_with("it filters, joins, groups and sorts on no plain column"));
 }
+
+TEST_CASE("setup_statement reads join-key groups, OR arms and constants") {
+    SUBCASE("two join keys meeting the same relation form a group on each side") {
+        Setup s("SELECT 1 FROM tickets t JOIN accounts a ON t.account_id = a.id AND t.status = a.region WHERE a.id = $1");
+        REQUIRE(s.setup.tables.size() == 2);
+        CHECK(s.setup.tables[0].join_groups == std::vector<List>{{"account_id", "status"}});
+        CHECK(s.setup.tables[1].join_groups == std::vector<List>{{"id", "region"}});
+        Setup one("SELECT 1 FROM tickets t JOIN accounts a ON t.account_id = a.id");
+        CHECK(one.setup.tables[0].join_groups.empty());
+    }
+    SUBCASE("equalities under OR are arms, not conjuncts") {
+        Setup s("SELECT id FROM tickets WHERE assignee = $1 OR account_id = $2");
+        CHECK(s.list("tickets", &TableUse::or_equality) == List{"assignee", "account_id"});
+        CHECK(s.list("tickets", &TableUse::equality).empty());
+    }
+    SUBCASE("a column compared with a constant keeps the constant's text") {
+        Setup s("SELECT id FROM tickets WHERE status = 'escalated' AND opened_at > $1");
+        REQUIRE(s.setup.tables.size() == 1);
+        CHECK(s.setup.tables[0].constants ==
+              std::vector<std::pair<std::string, std::string>>{{"status", "'escalated'"}});
+        Setup parameter("SELECT id FROM tickets WHERE status = $1");
+        CHECK(parameter.setup.tables[0].constants.empty());
+    }
+}
+
+namespace {
+
+// Candidates for `texts` on the tickets workload, with pg_stats for tickets' columns.
+struct Generated {
+    Workload workload = tickets_workload();
+    std::vector<WorkloadStatement> sources;
+    std::vector<ParsedWorkloadStatement> parsed;
+    std::vector<StatementSetup> setups;
+    std::vector<Candidate> candidates;
+    Generated(const std::vector<std::string>& texts, const std::vector<std::string>& without = {}) {
+        auto stats = [&](std::string column, double n_distinct, std::vector<std::string> values, std::vector<double> freqs) {
+            ColumnStats s;
+            s.schema = "public";
+            s.table = "tickets";
+            s.column = std::move(column);
+            s.n_distinct = n_distinct;
+            s.most_common_vals = std::move(values);
+            s.most_common_freqs = std::move(freqs);
+            workload.column_stats.push_back(std::move(s));
+        };
+        stats("status", 3, {"open", "closed", "escalated"}, {0.6, 0.38, 0.02});
+        stats("account_id", 20'000, {}, {});
+        stats("assignee", 50, {}, {});
+        sources.resize(texts.size());
+        for (std::size_t i = 0; i < texts.size(); ++i) {
+            sources[i].queryid = std::to_string(i);
+            sources[i].text = texts[i];
+            parsed.push_back({&sources[i], dbadvise::sqlparse::parse_statement(texts[i])});
+        }
+        for (std::size_t i = 0; i < parsed.size(); ++i) {
+            setups.push_back(setup_statement(workload, parsed[i], static_cast<int>(i)));
+        }
+        std::vector<std::string> notes;
+        candidates = generate_candidates(workload, setups, notes, nullptr, without);
+    }
+    const Candidate* find(const std::string& on_clause) const {
+        for (const Candidate& c : candidates) {
+            if (canonical(c.spec) == on_clause) {
+                return &c;
+            }
+        }
+        return nullptr;
+    }
+};
+
+} // namespace
+
+TEST_CASE("generate_candidates: join pairs, OR arms, partial indexes on rare constants") {
+    SUBCASE("a pair of join keys is one composite, the more selective key first") {
+        Generated g({"SELECT 1 FROM accounts a JOIN tickets t ON t.status = a.region AND t.account_id = a.id "
+                     "WHERE a.region = $1"});
+        const Candidate* pair = g.find("ON public.tickets (account_id, status)");
+        REQUIRE(pair);
+        CHECK(pair->kind == CandidateKind::join_pair);
+        CHECK(g.find("ON public.tickets (account_id)"));
+    }
+    SUBCASE("a join key followed by the filtered side's equality column") {
+        Generated g({"SELECT 1 FROM accounts a JOIN tickets t ON t.account_id = a.id WHERE t.assignee = $1"});
+        const Candidate* both = g.find("ON public.tickets (account_id, assignee)");
+        REQUIRE(both);
+        CHECK(both->kind == CandidateKind::composite);
+    }
+    SUBCASE("each arm of an OR gets its own index, for a BitmapOr") {
+        Generated g({"SELECT id FROM tickets WHERE assignee = $1 OR account_id = $2"});
+        REQUIRE(g.find("ON public.tickets (assignee)"));
+        REQUIRE(g.find("ON public.tickets (account_id)"));
+        CHECK(g.find("ON public.tickets (assignee)")->kind == CandidateKind::or_arm);
+    }
+    SUBCASE("a rare constant becomes a partial index over the other keys; a common one does not") {
+        Generated rare({"SELECT id FROM tickets WHERE status = 'escalated' AND opened_at > $1"});
+        const Candidate* partial = rare.find("ON public.tickets (opened_at) WHERE status = 'escalated'");
+        REQUIRE(partial);
+        CHECK(partial->kind == CandidateKind::partial);
+        Generated cast({"SELECT id FROM tickets WHERE status = 'escalated'::text ORDER BY opened_at"});
+        CHECK(cast.find("ON public.tickets (opened_at) WHERE status = 'escalated'::text"));
+        Generated common({"SELECT id FROM tickets WHERE status = 'open' AND opened_at > $1"});
+        for (const Candidate& c : common.candidates) {
+            CHECK(c.spec.predicate.empty());
+        }
+        Generated expression({"SELECT id FROM tickets WHERE status = 'esc' || 'alated' AND opened_at > $1"});
+        for (const Candidate& c : expression.candidates) {
+            CHECK(c.spec.predicate.empty());
+        }
+    }
+    SUBCASE("kinds left out are not generated") {
+        Generated g({"SELECT 1 FROM accounts a JOIN tickets t ON t.status = a.region AND t.account_id = a.id "
+                     "WHERE a.region = $1",
+                     "SELECT id FROM tickets WHERE assignee = $1 OR account_id = $2"},
+                    {"join-pair", "or-arm"});
+        CHECK_FALSE(g.find("ON public.tickets (account_id, status)"));
+        CHECK_FALSE(g.find("ON public.tickets (assignee)"));
+        CHECK(g.find("ON public.tickets (account_id)")); // the join key itself stays
+    }
+}
