@@ -9,7 +9,10 @@
 //    costs, without further planner calls: each step adds the candidate (or extends a chosen
 //    index into a candidate that starts with its keys) with the best benefit per byte. A
 //    configuration's cost for a statement is the best screened configuration whose used
-//    indexes it covers (an index covers another whose keys lead its own).
+//    indexes it covers (an index covers another whose keys lead its own). When no single
+//    candidate saves enough, the indexes one screened plan used together (a BitmapOr over the
+//    arms of an OR, an index on each side of a join) are tried as one move, at most
+//    k_max_group of them.
 // 4. Verification: each statement a chosen index may serve is costed with all its parameter
 //    sets and the chosen indexes relevant to it; indexes no verified plan uses are dropped.
 //
@@ -39,6 +42,8 @@ constexpr int k_verify_rounds = 3;
 // Rounds of greedy selection and verification: a second one when a verified cost came out
 // this much above its estimate.
 constexpr int k_selection_rounds = 2;
+// At most this many indexes in one group move.
+constexpr std::size_t k_max_group = 3;
 constexpr double k_surprise = 1.1;
 
 bool uses_column(const TableUse& use, const std::string& column) {
@@ -317,46 +322,62 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
     std::int64_t chosen_bytes = 0;
 
     struct Move {
-        std::size_t candidate = 0;
-        std::optional<std::size_t> replaces; // position in `chosen`
+        std::size_t candidate = 0;           // the candidate added (the first, for a group)
+        std::vector<std::size_t> group;      // a group move adds all of these together
+        std::optional<std::size_t> replaces; // position in `chosen` (single moves only)
         double benefit = 0;
         double touched = 0;
         std::int64_t delta_bytes = 0;
+        std::size_t added() const { return replaces ? 0 : std::max<std::size_t>(1, group.size()); }
     };
-    // The benefit of adding candidate c to `chosen` (or replacing the index it extends).
-    auto evaluate = [&](std::size_t c) {
+    // The benefit of adding `adds` to `chosen` (a single candidate may replace the index it
+    // extends).
+    auto evaluate_adding = [&](const std::vector<std::size_t>& adds) {
         Move move;
-        move.candidate = c;
-        for (std::size_t k = 0; k < chosen.size(); ++k) {
-            if (extends(candidates[c].spec, candidates[chosen[k]].spec)) {
-                move.replaces = k;
-                break;
+        move.candidate = adds.front();
+        if (adds.size() > 1) {
+            move.group = adds;
+        } else {
+            for (std::size_t k = 0; k < chosen.size(); ++k) {
+                if (extends(candidates[adds.front()].spec, candidates[chosen[k]].spec)) {
+                    move.replaces = k;
+                    break;
+                }
             }
         }
         std::vector<std::size_t> next = chosen;
         if (move.replaces) {
             next.erase(next.begin() + static_cast<std::ptrdiff_t>(*move.replaces));
         }
-        next.push_back(c);
-        std::vector<std::size_t> touched = screened_in[c];
+        next.insert(next.end(), adds.begin(), adds.end());
+        std::vector<std::size_t> touched;
+        for (const std::size_t c : adds) {
+            touched.insert(touched.end(), screened_in[c].begin(), screened_in[c].end());
+        }
         if (move.replaces) {
             const auto& more = screened_in[chosen[*move.replaces]];
             touched.insert(touched.end(), more.begin(), more.end());
-            std::sort(touched.begin(), touched.end());
-            touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
         }
+        std::sort(touched.begin(), touched.end());
+        touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
         for (const std::size_t i : touched) {
             const State& state = states[i];
             const double now = estimate(i, chosen);
             move.benefit += state.weight * (now - estimate(i, next));
             move.touched += state.weight * now;
         }
-        if (!move.replaces) {
-            move.benefit -= maintenance_ms[candidates[c].table];
+        for (const std::size_t c : adds) {
+            if (!move.replaces) {
+                move.benefit -= maintenance_ms[candidates[c].table];
+            }
+            move.delta_bytes += candidates[c].estimated_bytes;
         }
-        move.delta_bytes = candidates[c].estimated_bytes - (move.replaces ? candidates[chosen[*move.replaces]].estimated_bytes : 0);
+        if (move.replaces) {
+            move.delta_bytes -= candidates[chosen[*move.replaces]].estimated_bytes;
+        }
         return move;
     };
+    auto evaluate = [&](std::size_t c) { return evaluate_adding({c}); };
     auto enough = [&](const Move& move) {
         return move.benefit > 0 && move.benefit >= options.min_saving * move.touched &&
                move.benefit >= options.min_workload_share * workload_ms;
@@ -371,7 +392,7 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
         return std::nullopt;
     };
     auto allowed = [&](const Move& move) {
-        const std::size_t count = chosen.size() + (move.replaces ? 0 : 1);
+        const std::size_t count = chosen.size() + move.added();
         if (options.max_indexes >= 0 && static_cast<int>(count) > options.max_indexes) {
             return false;
         }
@@ -399,6 +420,32 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
                 best_ratio = ratio;
             }
         }
+        // Group moves: indexes a screened plan used together (a BitmapOr over two arms, one
+        // index on each side of a join) may save nothing one by one; they are added together
+        // when none alone would be.
+        for (std::size_t i = 0; i < states.size() && !best; ++i) {
+            for (const Screened& seen : states[i].screened) {
+                std::vector<std::size_t> group;
+                for (const std::size_t u : seen.used) {
+                    if (!redundant(u) && !model.rejected().contains(canonical(candidates[u].spec)) &&
+                        std::find(chosen.begin(), chosen.end(), u) == chosen.end()) {
+                        group.push_back(u);
+                    }
+                }
+                if (group.size() < 2 || group.size() > k_max_group) {
+                    continue;
+                }
+                const Move move = evaluate_adding(group);
+                if (!enough(move) || !allowed(move)) {
+                    continue;
+                }
+                const double ratio = move.benefit / static_cast<double>(std::max<std::int64_t>(8192, move.delta_bytes));
+                if (!best || ratio > best_ratio) {
+                    best = move;
+                    best_ratio = ratio;
+                }
+            }
+        }
         if (!best) {
             break;
         }
@@ -408,8 +455,10 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
             chosen_bytes -= candidates[old].estimated_bytes;
             chosen.erase(chosen.begin() + static_cast<std::ptrdiff_t>(*best->replaces));
         }
-        chosen.push_back(best->candidate);
-        chosen_bytes += candidates[best->candidate].estimated_bytes;
+        for (const std::size_t c : best->group.empty() ? std::vector<std::size_t>{best->candidate} : best->group) {
+            chosen.push_back(c);
+            chosen_bytes += candidates[c].estimated_bytes;
+        }
     }
     };
     // 4. Verification with every parameter set; drop what no verified plan uses.
@@ -507,7 +556,7 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
         if (result.partial) {
             result.stopped_by = "planning stopped early (the connection was lost)";
         } else if (blocked) {
-            const std::size_t count = chosen.size() + (blocked->replaces ? 0 : 1);
+            const std::size_t count = chosen.size() + blocked->added();
             const bool by_count = options.max_indexes >= 0 && static_cast<int>(count) > options.max_indexes;
             result.stopped_by = by_count
                                     ? fmt::format("--max-indexes {}: the next candidate, {}, would save ~{:.0f} ms",
@@ -584,7 +633,7 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
             verdict.benefit_ms = move.benefit;
             if (enough(move) && !allowed(move)) {
                 verdict.reason = options.max_indexes >= 0 &&
-                                         static_cast<int>(chosen.size() + (move.replaces ? 0 : 1)) > options.max_indexes
+                                         static_cast<int>(chosen.size() + move.added()) > options.max_indexes
                                      ? fmt::format("over --max-indexes {} (would save ~{:.0f} ms)", options.max_indexes, move.benefit)
                                      : fmt::format("over --budget-mb {} (would save ~{:.0f} ms)", options.budget_mb, move.benefit);
             } else {

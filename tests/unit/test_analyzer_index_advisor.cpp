@@ -1,6 +1,7 @@
 // The index advisor against a fake planner: candidates, what-if selection, pruning, failures
 // and the fallback without HypoPG.
 #include "analyzer/index_advisor.hpp"
+#include "sqlparse/parser.hpp"
 
 #include <doctest/doctest.h>
 
@@ -350,6 +351,62 @@ TEST_CASE("advise_indexes: one consistent, explained set") {
         CHECK(planner.planner_calls() <= options.planner_calls_per_statement);
         CHECK(result.findings.size() == 1);
     }
+}
+
+namespace {
+
+// A BitmapOr: the plan is cheap only with an index on each arm of the OR, and then uses both.
+class BitmapOrPlanner final : public Planner {
+public:
+    std::expected<std::vector<std::string>, PlannerError> describe(const std::string&,
+                                                                   const std::vector<std::string>&) override {
+        return std::vector<std::string>{"bigint", "text"};
+    }
+    std::expected<PlanResult, PlannerError> plan(const PlanRequest& request) override {
+        ++m_calls;
+        PlanResult result;
+        result.total_cost = result.full_cost = 1000;
+        std::vector<int> arms;
+        for (std::size_t i = 0; i < request.hypothetical.size(); ++i) {
+            const std::string& key = request.hypothetical[i].keys.front();
+            if (request.hypothetical[i].keys.size() == 1 && (key == "customer_id" || key == "status")) {
+                arms.push_back(static_cast<int>(i));
+            }
+        }
+        if (arms.size() == 2) {
+            result.total_cost = result.full_cost = 10;
+            result.hypothetical_used = arms;
+        }
+        return result;
+    }
+    int planner_calls() const override { return m_calls; }
+    int hypothetical_indexes_created() const override { return 0; }
+    bool supports_hypothetical() const override { return true; }
+
+private:
+    int m_calls = 0;
+};
+
+} // namespace
+
+TEST_CASE("advise_indexes: indexes that only help together are chosen together") {
+    Workload workload = shop(1'000'000);
+    workload.statements.push_back(
+        source("1", "SELECT * FROM orders WHERE customer_id = $1 OR status = $2", 100, 50.0));
+    std::vector<ParsedWorkloadStatement> statements = {
+        {&workload.statements[0], sp::parse_statement(workload.statements[0].text)}};
+    BitmapOrPlanner planner;
+    const AdvisorResult result = advise_indexes(workload, statements, &planner, AnalyzeOptions{});
+    std::vector<std::string> recommended;
+    for (const IndexSpec& spec : result.recommended) {
+        recommended.push_back(spec.on_clause());
+    }
+    std::sort(recommended.begin(), recommended.end());
+    CHECK(recommended == std::vector<std::string>{"ON public.orders (customer_id)", "ON public.orders (status)"});
+    for (const IndexCandidate& candidate : result.candidate_list) {
+        CHECK(candidate.kind == "or-arm");
+    }
+    CHECK(planner.planner_calls() <= AnalyzeOptions{}.planner_calls_per_statement);
 }
 
 TEST_CASE("hypopg_instructions") {
