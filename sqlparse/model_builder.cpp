@@ -1,6 +1,6 @@
 #include "sqlparse/model_builder_internal.hpp"
 
-#include "sqlparse/sql_scanner_internal.hpp"
+#include "sqlparse/lexer.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -22,6 +22,28 @@ std::string lower_ascii(std::string_view s) {
         }
     }
     return out;
+}
+
+// The token kind of a punctuation character the builder looks for.
+constexpr TokenKind punct_kind(char c) {
+    switch (c) {
+    case '(':
+        return TokenKind::open_paren;
+    case ')':
+        return TokenKind::close_paren;
+    case '[':
+        return TokenKind::open_bracket;
+    case ']':
+        return TokenKind::close_bracket;
+    case ',':
+        return TokenKind::comma;
+    case '.':
+        return TokenKind::dot;
+    case ';':
+        return TokenKind::semicolon;
+    default:
+        return TokenKind::colon;
+    }
 }
 
 // A libpg_query node is `{"TypeName": {...}}`: one member whose key is the node type.
@@ -135,13 +157,10 @@ private:
     [[gnu::always_inline]] const Token& tok(int index) { return m_tokens[static_cast<std::size_t>(index)]; }
     [[gnu::always_inline]] int token_count() { return static_cast<int>(tokens().size()); }
     [[gnu::always_inline]] bool is_punct(int index, char c) {
-        return index >= 0 && index < token_count() && tok(index).kind == TokenKind::punct &&
-               tok(index).end - tok(index).begin == 1 &&
-               m_text[static_cast<std::size_t>(tok(index).begin)] == c;
+        return index >= 0 && index < token_count() && tok(index).kind == punct_kind(c);
     }
     [[gnu::always_inline]] bool is_word(int index, std::string_view word) {
-        return index >= 0 && index < token_count() && tok(index).kind == TokenKind::word &&
-               token_is(m_text, tok(index), word);
+        return index >= 0 && index < token_count() && token_is(m_text, tok(index), word);
     }
     [[gnu::always_inline]] bool is_opener(int i) { return is_punct(i, '(') || is_punct(i, '[') || is_word(i, "case"); }
     [[gnu::always_inline]] bool is_closer(int i) { return is_punct(i, ')') || is_punct(i, ']') || is_word(i, "end"); }
@@ -166,7 +185,7 @@ private:
     }
     int after_dotted_name(int i) {
         while (is_punct(i + 1, '.') && i + 2 < token_count() &&
-               (tok(i + 2).kind == TokenKind::word || tok(i + 2).kind == TokenKind::quoted_identifier ||
+               (is_name_kind(tok(i + 2).kind) ||
                 (tok(i + 2).kind == TokenKind::op && m_text[static_cast<std::size_t>(tok(i + 2).begin)] == '*'))) {
             i += 2;
         }
@@ -1223,22 +1242,26 @@ void Builder::set_limit(JsonRef node, Query& q, bool is_offset) {
     }
     std::optional<std::int64_t> constant;
     bool parameter = false;
+    int number = 0;
     if (type == "A_Const") {
         std::string text = slice(extent(value));
         std::erase_if(text, [](char c) { return c == '_' || c == ' ' || c == '+'; });
         constant = parse_int(text);
     } else if (type == "ParamRef") {
         parameter = true;
+        number = static_cast<int>(value.body()["number"].integer(0));
     }
     if (is_offset) {
         q.has_offset = true;
         q.offset_value = constant;
         q.offset_is_parameter = parameter;
+        q.offset_parameter = number;
         q.offset_offset = span.begin;
     } else {
         q.has_limit = true;
         q.limit_value = constant;
         q.limit_is_parameter = parameter;
+        q.limit_parameter = number;
     }
 }
 

@@ -1,8 +1,9 @@
 #include "sqlparse/parser.hpp"
 
 #include "sqlparse/json_tree_internal.hpp"
+#include "sqlparse/lexer.hpp"
 #include "sqlparse/model_builder_internal.hpp"
-#include "sqlparse/sql_scanner_internal.hpp"
+#include "sqlparse/script_reader.hpp"
 
 #include <pg_query.h>
 
@@ -21,8 +22,6 @@ namespace dbadvise::sqlparse {
 
 namespace {
 
-using detail::Piece;
-using detail::Token;
 
 // libpg_query returns its results by value with heap-owned members; each is released by its
 // own pg_query_free_* function. These owners make that release automatic.
@@ -71,16 +70,14 @@ constexpr int k_max_operator_chain = 10000;
 int overlong_operator_chain(std::string_view text, std::span<const Token> tokens) {
     int run = 0;
     for (const Token& token : tokens) {
-        if (token.kind == detail::TokenKind::op) {
+        if (token.kind == TokenKind::op) {
             if (++run > k_max_operator_chain) {
                 return token.begin;
             }
-        } else if (token.kind == detail::TokenKind::punct) {
-            if (text[static_cast<std::size_t>(token.begin)] == ',') {
-                run = 0;
-            }
-        } else if (token.kind == detail::TokenKind::word && token.end - token.begin <= 3 &&
-                   (detail::token_is(text, token, "and") || detail::token_is(text, token, "or"))) {
+        } else if (token.kind == TokenKind::comma) {
+            run = 0;
+        } else if (token.kind == TokenKind::identifier && token.end - token.begin <= 3 &&
+                   (token_is(text, token, "and") || token_is(text, token, "or"))) {
             run = 0;
         }
     }
@@ -98,7 +95,7 @@ int byte_offset_of_cursor(std::string_view parsed, int cursorpos) {
     int offset = 0;
     const int size = static_cast<int>(parsed.size());
     for (int chars = 1; chars < cursorpos && offset < size; ++chars) {
-        offset += detail::utf8_char_length(static_cast<unsigned char>(parsed[static_cast<std::size_t>(offset)]));
+        offset += utf8_char_length(static_cast<unsigned char>(parsed[static_cast<std::size_t>(offset)]));
     }
     return std::min(offset, size);
 }
@@ -121,14 +118,14 @@ std::string token_fingerprint(std::string_view text, std::span<const Token> toke
         hash *= 1099511628211ULL;
     };
     for (const Token& token : tokens) {
-        if (token.kind == detail::TokenKind::string || token.kind == detail::TokenKind::number ||
-            token.kind == detail::TokenKind::parameter) {
+        if (is_literal_kind(token.kind) || token.kind == TokenKind::parameter ||
+            token.kind == TokenKind::psql_variable) {
             mix('?');
         } else {
             mix(static_cast<unsigned char>(token.kind));
             for (int i = token.begin; i < token.end; ++i) {
                 auto c = static_cast<unsigned char>(text[static_cast<std::size_t>(i)]);
-                if (token.kind == detail::TokenKind::word && c >= 'A' && c <= 'Z') {
+                if (token.kind == TokenKind::identifier && c >= 'A' && c <= 'Z') {
                     c = static_cast<unsigned char>(c - 'A' + 'a');
                 }
                 mix(c);
@@ -211,6 +208,19 @@ public:
 private:
     // --- stage 1: lexing and libpg_query ------------------------------------------------
 
+    // A statement on its way into a batch: its text, its tokens in Batch::tokens and what
+    // must change in its text before libpg_query sees it.
+    struct Piece {
+        int begin = 0;
+        int end = 0;             // the terminator (`;`, `\g`, ...) is not included
+        int next = 0;            // after the terminator
+        std::uint32_t tokens_begin = 0;
+        std::uint32_t tokens_end = 0;
+        std::uint32_t holes_begin = 0; // into m_holes
+        std::uint32_t holes_end = 0;
+        bool variables = false;
+    };
+
     // Calls `ready` with each prepared batch, in order; `acquire` gives the batch to fill
     // next (empty).
     template <class Acquire, class Ready>
@@ -218,10 +228,14 @@ private:
         Batch* batch = acquire();
         std::vector<Piece> pending;
         int pending_bytes = 0;
-        const auto hand_over = [&] {
+        const auto flush = [&] {
             parse_pieces(*batch, pending);
             pending.clear();
+            m_holes.clear();
             pending_bytes = 0;
+        };
+        const auto hand_over = [&] {
+            flush();
             if (!batch->units.empty()) {
                 ready(*batch);
                 batch = acquire();
@@ -229,39 +243,78 @@ private:
                 batch->tokens.clear();
             }
         };
+        // An error or notice that is not a statement of the batch: parse what is pending, then
+        // hand it over on its own so that the sink sees everything in source order.
+        const auto emit_alone = [&](Unit unit) {
+            flush();
+            batch->units.push_back(std::move(unit));
+            ready(*batch);
+            batch = acquire();
+        };
         const int size = static_cast<int>(m_text.size());
         // A UTF-8 byte order mark (files saved by some Windows editors) is not SQL; PostgreSQL
         // would read it as part of the first keyword.
         int pos = m_text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
+        ScriptReader reader(ScriptOptions{m_options.psql});
         while (pos < size) {
-            const std::size_t tokens_before = batch->tokens.size();
-            const Piece piece = detail::next_piece(m_text, pos, &batch->tokens);
-            pos = piece.end < size ? piece.end + 1 : size;
-            if (!piece.has_tokens && piece.nul_offset < 0) {
+            const std::size_t first_token = batch->tokens.size();
+            std::optional<ScriptItem> item = reader.next(m_text, pos, true, &batch->tokens);
+            if (!item) {
+                break;
+            }
+            pos = item->next;
+            if (item->kind == ScriptItem::Kind::meta_command) {
+                if (!item->command.known) {
+                    emit_alone(unknown_command(item->command));
+                }
                 continue;
             }
+            if (item->kind != ScriptItem::Kind::statement) {
+                continue;
+            }
+            std::size_t tokens_before = first_token;
+            if (std::any_of(item->holes.begin(), item->holes.end(),
+                            [](const MetaCommand& hole) { return !hole.known; })) {
+                // The notices come first; the statement goes into the batch after them.
+                std::vector<Token> own(batch->tokens.begin() + static_cast<std::ptrdiff_t>(first_token),
+                                       batch->tokens.end());
+                batch->tokens.resize(first_token);
+                for (const MetaCommand& hole : item->holes) {
+                    if (!hole.known) {
+                        emit_alone(unknown_command(hole));
+                    }
+                }
+                tokens_before = batch->tokens.size();
+                batch->tokens.insert(batch->tokens.end(), own.begin(), own.end());
+            }
+            const std::span<const Token> own =
+                std::span<const Token>(batch->tokens).subspan(tokens_before);
             int bad_offset = -1;
             std::string message;
-            if (piece.nul_offset >= 0) {
+            if (item->nul_offset >= 0) {
                 // libpg_query reads C strings: a NUL would silently cut the statement short.
-                bad_offset = piece.nul_offset;
+                bad_offset = item->nul_offset;
                 message = std::string(k_nul_message);
-            } else if (const int overlong = overlong_operator_chain(
-                           m_text, std::span<const Token>(batch->tokens).subspan(tokens_before));
-                       overlong >= 0) {
+            } else if (const int overlong = overlong_operator_chain(m_text, own); overlong >= 0) {
                 bad_offset = overlong;
                 message = overlong_message();
             }
             if (bad_offset >= 0) {
+                const Span span{own.front().begin, own.back().end};
                 batch->tokens.resize(tokens_before);
-                parse_pieces(*batch, pending);
-                pending.clear();
-                pending_bytes = 0;
-                batch->units.push_back(piece_error(piece, std::move(message), bad_offset));
-                ready(*batch);
-                batch = acquire();
+                emit_alone(error_unit(ParseError{std::move(message), bad_offset, span}));
                 continue;
             }
+            Piece piece;
+            piece.begin = item->begin;
+            piece.end = item->end;
+            piece.next = item->next;
+            piece.tokens_begin = static_cast<std::uint32_t>(tokens_before);
+            piece.tokens_end = static_cast<std::uint32_t>(batch->tokens.size());
+            piece.variables = item->variables;
+            piece.holes_begin = static_cast<std::uint32_t>(m_holes.size());
+            m_holes.insert(m_holes.end(), item->holes.begin(), item->holes.end());
+            piece.holes_end = static_cast<std::uint32_t>(m_holes.size());
             pending.push_back(piece);
             pending_bytes += piece.end - piece.begin;
             if (pending.size() >= k_batch_statements || pending_bytes >= k_batch_bytes) {
@@ -271,9 +324,19 @@ private:
         hand_over();
     }
 
+    Unit unknown_command(const MetaCommand& command) const {
+        const std::string_view name = meta_command_name(m_text, command);
+        ParseError error;
+        error.kind = ParseError::Kind::psql_command;
+        error.message = "invalid command \\" + std::string(name) +
+                        ": psql does not know this meta-command and skips the rest of its line";
+        error.offset = command.begin;
+        error.statement_span = {command.begin, command.end};
+        return error_unit(std::move(error));
+    }
+
     Span trimmed(int begin, int end) const {
-        std::vector<Token> tokens;
-        detail::tokenize(m_text, begin, end, tokens);
+        const std::vector<Token> tokens = lex(m_text, begin, end);
         if (tokens.empty()) {
             return {begin, begin};
         }
@@ -287,15 +350,45 @@ private:
         return unit;
     }
 
-    Unit piece_error(const Piece& piece, std::string message, int offset) const {
-        ParseError error;
-        error.message = std::move(message);
-        error.offset = offset;
-        error.statement_span = trimmed(piece.begin, piece.end);
-        if (!error.statement_span.valid() || error.statement_span.begin == error.statement_span.end) {
-            error.statement_span = {piece.begin, piece.end};
+    // The text libpg_query parses for pieces [first, last] of `batch`: the script's text with
+    // psql variables replaced by placeholders of the same size, meta-commands inside a
+    // statement blanked, and whatever lies between two statements that is not SQL
+    // (meta-commands, COPY data) blanked, so that offsets stay those of the script.
+    void fill_buffer(const Batch& batch, const Piece* first, const Piece* last) {
+        const int base = first->begin;
+        m_buffer.assign(m_text.substr(static_cast<std::size_t>(base),
+                                      static_cast<std::size_t>(last->end - base)));
+        const auto blank = [&](int begin, int end) {
+            for (int i = begin; i < end; ++i) {
+                char& c = m_buffer[static_cast<std::size_t>(i - base)];
+                if (c != '\n') {
+                    c = ' ';
+                }
+            }
+        };
+        for (const Piece* piece = first; piece <= last; ++piece) {
+            if (piece->variables) {
+                for (std::uint32_t t = piece->tokens_begin; t < piece->tokens_end; ++t) {
+                    const Token& token = batch.tokens[t];
+                    if (token.kind == TokenKind::psql_variable) {
+                        write_variable_placeholder(token_text(m_text, token),
+                                                   m_buffer.data() + (token.begin - base));
+                    }
+                }
+            }
+            for (std::uint32_t h = piece->holes_begin; h < piece->holes_end; ++h) {
+                blank(m_holes[h].begin, std::max(m_holes[h].end, m_holes[h].name_end));
+            }
+            if (piece != last) {
+                const Piece* following = piece + 1;
+                const bool plain_gap = following->begin == piece->next &&
+                                       m_text[static_cast<std::size_t>(piece->end)] == ';';
+                if (!plain_gap) {
+                    blank(piece->end, following->begin);
+                    m_buffer[static_cast<std::size_t>(piece->end - base)] = ';';
+                }
+            }
         }
-        return error_unit(std::move(error));
     }
 
     // Parses the pending pieces in one call; when one of them is wrong, each alone, so that
@@ -304,17 +397,19 @@ private:
         if (pieces.empty()) {
             return;
         }
-        if (!parse_range(batch, pieces.front().begin, pieces.back().end, pieces.size() == 1)) {
+        if (!parse_range(batch, &pieces.front(), &pieces.back(), pieces.size() == 1)) {
             for (const Piece& piece : pieces) {
-                parse_range(batch, piece.begin, piece.end, true);
+                parse_range(batch, &piece, &piece, true);
             }
         }
     }
 
-    // Parses text[begin, end) into a new unit of `batch`. On a parse error adds the error
+    // Parses pieces [first, last] into a new unit of `batch`. On a parse error adds the error
     // only when `report_errors`, else returns false having added nothing.
-    bool parse_range(Batch& batch, int begin, int end, bool report_errors) {
-        m_buffer.assign(m_text.substr(static_cast<std::size_t>(begin), static_cast<std::size_t>(end - begin)));
+    bool parse_range(Batch& batch, const Piece* first, const Piece* last, bool report_errors) {
+        const int begin = first->begin;
+        const int end = last->end;
+        fill_buffer(batch, first, last);
         ParseResultPtr result = pg_parse(m_buffer);
         if (result->error != nullptr) {
             if (!report_errors) {
@@ -515,6 +610,7 @@ private:
     const ParseOptions& m_options;
     const std::function<void(ParsedStatement&&)>& m_sink;
     std::string m_buffer;                          // stage 1: the text handed to libpg_query
+    std::vector<MetaCommand> m_holes;              // stage 1: holes of the pending pieces
     detail::JsonDocument m_document;               // stage 2: the current unit's JSON tree
     std::vector<detail::SubtreeExtent> m_extents;  // stage 2: per node of m_document
 };
@@ -526,8 +622,7 @@ std::expected<std::string, ParseError> c_string(std::string_view sql) {
         return std::unexpected(ParseError{std::string(k_nul_message), static_cast<int>(nul),
                                           {0, static_cast<int>(sql.size())}});
     }
-    std::vector<Token> tokens;
-    detail::tokenize(sql, 0, static_cast<int>(sql.size()), tokens);
+    const std::vector<Token> tokens = lex(sql);
     if (const int overlong = overlong_operator_chain(sql, tokens); overlong >= 0) {
         return std::unexpected(ParseError{overlong_message(), overlong, {0, static_cast<int>(sql.size())}});
     }
@@ -553,7 +648,9 @@ std::vector<ParsedStatement> parse_script(std::string_view text) {
 
 ParsedStatement parse_statement(std::string_view text) {
     std::optional<ParsedStatement> first;
-    parse_script(text, ParseOptions{}, [&first](ParsedStatement&& s) {
+    ParseOptions options;
+    options.psql = false;
+    parse_script(text, options, [&first](ParsedStatement&& s) {
         if (!first) {
             first = std::move(s);
         }

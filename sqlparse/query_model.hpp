@@ -235,9 +235,11 @@ struct Query {
     bool has_limit = false;
     std::optional<std::int64_t> limit_value; // constant LIMIT
     bool limit_is_parameter = false;
+    int limit_parameter = 0;          // n of `LIMIT $n`
     bool has_offset = false;
     std::optional<std::int64_t> offset_value; // constant OFFSET
     bool offset_is_parameter = false;
+    int offset_parameter = 0;         // n of `OFFSET $n`
     int offset_offset = -1;           // location of the OFFSET expression
     int where_offset = -1;            // location of the WHERE expression
     bool has_aggregate = false;
@@ -281,9 +283,15 @@ struct Statement {
 
 /// A statement the parser rejected: the parser's message and where it points.
 struct ParseError {
+    enum class Kind : std::uint8_t {
+        statement,     // the SQL parser rejected a statement
+        function_body, // a function body (PL/pgSQL, or SQL in a string) does not parse
+        psql_command,  // a psql meta-command psql does not know (it skips the line)
+    };
     std::string message; // libpg_query's message, e.g. `syntax error at or near "FORM"`
     int offset = -1;     // byte offset of the error in the source text
     Span statement_span; // the statement that failed
+    Kind kind = Kind::statement;
 };
 
 /// A whole script after parsing: each statement in source order, parsed or failed.
