@@ -9,6 +9,8 @@
 // one a typical call gets: the histogram median (or the middle most-common value) for
 // equality, the quartiles for open ranges, a central 10% slice for BETWEEN.
 #include "analyzer/health.hpp"
+#include "analyzer/sql_text.hpp"
+#include "sqlparse/lexer.hpp"
 #include "sqlparse/parser.hpp"
 
 #include <algorithm>
@@ -21,56 +23,25 @@ namespace dbadvise::analyzer {
 
 namespace {
 
-// Upper-case words of `text` outside string literals, quoted identifiers and comments, with
-// each parameter as "$n": enough to spot LIMIT $n, FOR UPDATE and INTO.
+// The tokens of `text` (sqlparse's lexer) as upper-case words, each literal string as '' and
+// each quoted identifier as "": enough to spot LIMIT $n, FOR UPDATE and INTO.
 std::vector<std::string> words(std::string_view text) {
     std::vector<std::string> out;
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const char c = text[i];
-        if (c == '\'' || c == '"') {
-            const char quote = c;
-            ++i;
-            while (i < text.size()) {
-                if (text[i] == quote) {
-                    if (i + 1 < text.size() && text[i + 1] == quote) {
-                        i += 2;
-                        continue;
-                    }
-                    break;
-                }
-                ++i;
-            }
-            ++i;
-            out.emplace_back(quote == '"' ? "\"\"" : "''");
-            continue;
-        }
-        if (c == '-' && i + 1 < text.size() && text[i + 1] == '-') {
-            while (i < text.size() && text[i] != '\n') {
-                ++i;
-            }
-            continue;
-        }
-        if (c == '/' && i + 1 < text.size() && text[i + 1] == '*') {
-            const auto end = text.find("*/", i + 2);
-            i = end == std::string_view::npos ? text.size() : end + 2;
-            continue;
-        }
-        if (c == '$' || std::isalnum(static_cast<unsigned char>(c)) || c == '_') {
-            std::string word(1, static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-            ++i;
-            while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) ||
-                                       text[i] == '_' || text[i] == '$')) {
-                word += static_cast<char>(std::toupper(static_cast<unsigned char>(text[i])));
-                ++i;
+    sqlparse::Lexer lexer(text);
+    sqlparse::Token token;
+    while (lexer.next(token)) {
+        if (sqlparse::is_string_kind(token.kind)) {
+            out.emplace_back("''");
+        } else if (token.kind == sqlparse::TokenKind::quoted_identifier ||
+                   token.kind == sqlparse::TokenKind::unicode_identifier) {
+            out.emplace_back("\"\"");
+        } else {
+            std::string word(sqlparse::token_text(text, token));
+            for (char& c : word) {
+                c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
             }
             out.push_back(std::move(word));
-            continue;
         }
-        if (!std::isspace(static_cast<unsigned char>(c))) {
-            out.emplace_back(1, c);
-        }
-        ++i;
     }
     return out;
 }
@@ -205,18 +176,8 @@ std::optional<std::int64_t> epoch_seconds(std::string_view text) {
 // The parameter of `to_timestamp($n)`, the usual way an application passes epoch seconds
 // for a timestamp column; 0 when `operand` is something else.
 int to_timestamp_parameter(const sqlparse::Operand& operand) {
-    std::string text;
-    for (const char c : operand.text) {
-        if (!std::isspace(static_cast<unsigned char>(c))) {
-            text += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        }
-    }
-    constexpr std::string_view k_prefix = "to_timestamp(";
-    if (!text.starts_with(k_prefix) || !text.ends_with(")")) {
-        return 0;
-    }
-    return parameter_number(
-        std::string_view(text).substr(k_prefix.size(), text.size() - k_prefix.size() - 1));
+    const std::optional<ParameterCall> call = single_parameter_call(operand.text);
+    return call && call->function == "to_timestamp" ? call->parameter : 0;
 }
 
 struct Chosen {

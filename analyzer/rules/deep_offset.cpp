@@ -66,11 +66,11 @@ std::expected<std::string, std::string> rewrite(const sqlparse::Statement& state
     // first: a prepared statement must not leave a parameter number unused.
     const std::vector<Token> offset_tokens = tokenize(source, c.offset, c.clause_end(c.offset));
     int reused = 0;
-    if (offset_tokens.size() >= 2 && offset_tokens[1].kind == Token::Kind::parameter) {
+    if (offset_tokens.size() >= 2 && offset_tokens[1].kind == TokenKind::parameter) {
         const std::string_view written = slice(source, offset_tokens[1].begin, offset_tokens[1].end);
         int uses = 0;
         for (const Token& t : tokenize(source, statement.span.begin, statement.span.end)) {
-            uses += t.kind == Token::Kind::parameter && slice(source, t.begin, t.end) == written;
+            uses += t.kind == TokenKind::parameter && slice(source, t.begin, t.end) == written;
         }
         reused = uses == 1 ? max_parameter(written) : 0;
     }
