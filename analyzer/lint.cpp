@@ -15,10 +15,24 @@ namespace {
 
 Finding parse_error_finding(const sqlparse::ParseError& error) {
     Finding f;
-    f.rule = "parse-error";
     f.category = Category::input;
-    f.severity = Severity::error;
-    f.title = "Statement does not parse";
+    switch (error.kind) {
+    case sqlparse::ParseError::Kind::statement:
+        f.rule = "parse-error";
+        f.severity = Severity::error;
+        f.title = "Statement does not parse";
+        break;
+    case sqlparse::ParseError::Kind::function_body:
+        f.rule = "body-parse-error";
+        f.severity = Severity::error;
+        f.title = "Function body does not parse";
+        break;
+    case sqlparse::ParseError::Kind::psql_command:
+        f.rule = "psql-unknown-command";
+        f.severity = Severity::warning;
+        f.title = "Unknown psql meta-command";
+        break;
+    }
     f.message = error.message.empty() ? std::string("the statement could not be parsed")
                                       : error.message;
     f.subject = error.message;
@@ -59,6 +73,10 @@ void lint_text(std::string_view file_name, std::string_view text, const Schema* 
     options.fingerprint = false;
     options.threading = threading;
     sqlparse::parse_script(text, options, [&](sqlparse::ParsedStatement&& entry) {
+        if (entry.error && entry.error->kind == sqlparse::ParseError::Kind::psql_command) {
+            found.push_back(parse_error_finding(*entry.error));
+            return;
+        }
         ++stats.statements;
         if (entry.error || !entry.statement) {
             ++stats.parse_errors;

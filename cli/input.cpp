@@ -126,6 +126,16 @@ std::span<const InputCheck> input_checks() {
          "The statement would fail on the server (or uses syntax newer than PostgreSQL 15); it "
          "is reported with the parser's message and position, and the other statements are "
          "still checked."},
+        {"body-parse-error", Category::input, Severity::error,
+         "A function body (PL/pgSQL, or SQL in a string) the PostgreSQL 15 parsers reject",
+         "CREATE FUNCTION checks the body when it runs (check_function_bodies is on by "
+         "default), so the script would fail there; the body is reported with the parser's "
+         "message at its location, and the rest of the file is still checked."},
+        {"psql-unknown-command", Category::input, Severity::warning,
+         "A backslash command psql does not know",
+         "psql answers `invalid command` and skips the rest of the line (and stops there with "
+         "ON_ERROR_STOP); usually a typo such as \\gst for \\gset. The rest of the file is "
+         "still checked."},
     };
     return k_checks;
 }

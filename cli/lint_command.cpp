@@ -52,7 +52,7 @@ analyzer::Schema load_schema(const LintOptions& options, Io& io, reports::Report
         int failed = 0;
         const sqlparse::ParseError* first = nullptr;
         for (const sqlparse::ParsedStatement& s : statements) {
-            if (s.error) {
+            if (s.error && s.error->kind != sqlparse::ParseError::Kind::psql_command) {
                 ++failed;
                 first = first ? first : &*s.error;
             }

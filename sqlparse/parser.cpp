@@ -216,9 +216,18 @@ private:
         int next = 0;            // after the terminator
         std::uint32_t tokens_begin = 0;
         std::uint32_t tokens_end = 0;
-        std::uint32_t holes_begin = 0; // into m_holes
-        std::uint32_t holes_end = 0;
+        std::uint32_t edits_begin = 0; // into m_edits
+        std::uint32_t edits_end = 0;
         bool variables = false;
+    };
+
+    // A change to a statement's text before libpg_query reads it: a meta-command inside the
+    // statement is blanked; a CREATE EXTENSION placeholder (@extschema@) becomes a name of
+    // the same size (_extschema_).
+    struct TextEdit {
+        int begin = 0;
+        int end = 0;
+        bool name = false;
     };
 
     // Calls `ready` with each prepared batch, in order; `acquire` gives the batch to fill
@@ -231,7 +240,7 @@ private:
         const auto flush = [&] {
             parse_pieces(*batch, pending);
             pending.clear();
-            m_holes.clear();
+            m_edits.clear();
             pending_bytes = 0;
         };
         const auto hand_over = [&] {
@@ -312,9 +321,14 @@ private:
             piece.tokens_begin = static_cast<std::uint32_t>(tokens_before);
             piece.tokens_end = static_cast<std::uint32_t>(batch->tokens.size());
             piece.variables = item->variables;
-            piece.holes_begin = static_cast<std::uint32_t>(m_holes.size());
-            m_holes.insert(m_holes.end(), item->holes.begin(), item->holes.end());
-            piece.holes_end = static_cast<std::uint32_t>(m_holes.size());
+            piece.edits_begin = static_cast<std::uint32_t>(m_edits.size());
+            for (const MetaCommand& hole : item->holes) {
+                m_edits.push_back({hole.begin, std::max(hole.end, hole.name_end), false});
+            }
+            for (const Span placeholder : item->placeholders) {
+                m_edits.push_back({placeholder.begin, placeholder.end, true});
+            }
+            piece.edits_end = static_cast<std::uint32_t>(m_edits.size());
             pending.push_back(piece);
             pending_bytes += piece.end - piece.begin;
             if (pending.size() >= k_batch_statements || pending_bytes >= k_batch_bytes) {
@@ -376,8 +390,18 @@ private:
                     }
                 }
             }
-            for (std::uint32_t h = piece->holes_begin; h < piece->holes_end; ++h) {
-                blank(m_holes[h].begin, std::max(m_holes[h].end, m_holes[h].name_end));
+            for (std::uint32_t e = piece->edits_begin; e < piece->edits_end; ++e) {
+                const TextEdit& edit = m_edits[e];
+                if (!edit.name) {
+                    blank(edit.begin, edit.end);
+                    continue;
+                }
+                for (int i = edit.begin; i < edit.end; ++i) {
+                    char& c = m_buffer[static_cast<std::size_t>(i - base)];
+                    if (c == '@' || c == ':') {
+                        c = '_';
+                    }
+                }
             }
             if (piece != last) {
                 const Piece* following = piece + 1;
@@ -610,7 +634,7 @@ private:
     const ParseOptions& m_options;
     const std::function<void(ParsedStatement&&)>& m_sink;
     std::string m_buffer;                          // stage 1: the text handed to libpg_query
-    std::vector<MetaCommand> m_holes;              // stage 1: holes of the pending pieces
+    std::vector<TextEdit> m_edits;                 // stage 1: edits of the pending pieces
     detail::JsonDocument m_document;               // stage 2: the current unit's JSON tree
     std::vector<detail::SubtreeExtent> m_extents;  // stage 2: per node of m_document
 };

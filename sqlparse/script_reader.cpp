@@ -125,6 +125,53 @@ std::optional<bool> standard_strings_setting(std::string_view text, std::span<co
     return std::nullopt;
 }
 
+// CREATE EXTENSION's placeholders among `tokens` (a statement's): `@extschema@`,
+// `@extowner@`, `@extschema:name@`, each lexed as several adjacent tokens. Merges each into one
+// identifier token and records its span.
+void merge_extension_placeholders(std::string_view text, std::vector<Token>& tokens,
+                                  std::size_t first, std::vector<Span>& spans) {
+    const auto is_at = [&](std::size_t i) {
+        return i < tokens.size() && tokens[i].kind == TokenKind::op &&
+               token_text(text, tokens[i]).starts_with('@');
+    };
+    for (std::size_t i = first; i + 2 < tokens.size(); ++i) {
+        const std::string_view word = token_text(text, tokens[i + 1]);
+        if (!is_at(i) || tokens[i].size() != 1 || tokens[i + 1].begin != tokens[i].end ||
+            tokens[i + 1].kind != TokenKind::identifier ||
+            (word != "extschema" && word != "extowner")) {
+            continue;
+        }
+        std::size_t last = i + 2;
+        if (word == "extschema" && tokens[last].begin == tokens[i + 1].end) {
+            // @extschema:name@ (PostgreSQL 16): `:name` is a psql variable or `:` and a name.
+            if (tokens[last].kind == TokenKind::psql_variable) {
+                ++last;
+            } else if (tokens[last].kind == TokenKind::colon && last + 1 < tokens.size() &&
+                       tokens[last + 1].kind == TokenKind::identifier &&
+                       tokens[last + 1].begin == tokens[last].end) {
+                last += 2;
+            }
+        }
+        if (!is_at(last) || tokens[last].begin != tokens[last - 1].end) {
+            continue;
+        }
+        Token merged = tokens[i];
+        merged.end = tokens[last].begin + 1;
+        merged.kind = TokenKind::identifier;
+        if (tokens[last].size() == 1) {
+            tokens.erase(tokens.begin() + static_cast<std::ptrdiff_t>(i + 1),
+                         tokens.begin() + static_cast<std::ptrdiff_t>(last + 1));
+        } else {
+            // `@extschema@.` never happens, but `@extowner@>` would: keep the operator's rest.
+            tokens[last].begin += 1;
+            tokens.erase(tokens.begin() + static_cast<std::ptrdiff_t>(i + 1),
+                         tokens.begin() + static_cast<std::ptrdiff_t>(last));
+        }
+        tokens[i] = merged;
+        spans.push_back({merged.begin, merged.end});
+    }
+}
+
 } // namespace
 
 MetaCommandExtent scan_meta_command(std::string_view text, int begin) {
@@ -308,7 +355,7 @@ std::optional<ScriptItem> ScriptReader::statement(std::string_view text, int fro
                 continue;
             }
             const MetaCommandExtent extent = scan_meta_command(text, token.begin);
-            if (extent.command.end >= size && !final) {
+            if (!final && line_end(text, token.begin) >= size) {
                 out.resize(first_token);
                 return std::nullopt; // the command's line may go on
             }
@@ -433,6 +480,9 @@ std::optional<ScriptItem> ScriptReader::statement(std::string_view text, int fro
     if (const void* nul = std::memchr(text.data() + item.begin, '\0',
                                       static_cast<std::size_t>(item.end - item.begin))) {
         item.nul_offset = static_cast<int>(static_cast<const char*>(nul) - text.data());
+    }
+    if (text.find('@', static_cast<std::size_t>(item.begin)) < static_cast<std::size_t>(item.end)) {
+        merge_extension_placeholders(text, out, first_token, item.placeholders);
     }
     const std::span<const Token> own(out.data() + first_token, out.size() - first_token);
     if (copy_from_stdin(text, own) && finished_statement) {

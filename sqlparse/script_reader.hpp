@@ -59,6 +59,10 @@ struct ScriptItem {
     /// do not end it): holes to blank before the text is parsed. Also `\:` (a literal colon;
     /// the backslash is the hole).
     std::vector<MetaCommand> holes;
+    /// statement: CREATE EXTENSION's placeholders (`@extschema@`, `@extowner@`,
+    /// `@extschema:name@`), which it replaces before running an extension script; they parse
+    /// as a name of the same size. Each is one identifier token in the token list.
+    std::vector<Span> placeholders;
     MetaCommand command; // meta_command: the command
     bool quit = false;   // meta_command: \quit ended the script
 };
@@ -84,7 +88,7 @@ public:
     /// True after `\quit`: the rest of the script is not read.
     bool finished() const { return m_finished; }
     /// True when the script turned out to be an extension script (the `\echo ... \quit`
-    /// guard); its `@extschema@` placeholders are then psql_variable-like tokens to replace.
+    /// guard).
     bool extension_script() const { return m_extension_script; }
 
 private:

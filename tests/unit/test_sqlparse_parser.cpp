@@ -247,6 +247,107 @@ TEST_CASE("parse_script") {
     }
 }
 
+TEST_CASE("parse_script reads psql scripts") {
+    SUBCASE("meta-commands are not SQL and do not swallow the next statement") {
+        const std::string sql = "\\set ON_ERROR_STOP on\n\\echo deleting\nDELETE FROM orders;\n"
+                                "\\restrict Abc\nSELECT 1;";
+        const auto result = parse_script(sql);
+        REQUIRE(result.size() == 2);
+        REQUIRE(result[0].statement);
+        CHECK(result[0].statement->kind == StatementKind::delete_);
+        CHECK(text_of(sql, result[0].statement->span) == "DELETE FROM orders");
+        REQUIRE(result[1].statement);
+        CHECK(text_of(sql, result[1].statement->span) == "SELECT 1");
+    }
+    SUBCASE("variables parse as placeholders of their kind and keep their locations") {
+        const std::string sql = "SELECT :\"col\" FROM t WHERE id = :id AND name = :'name' LIMIT :n;";
+        const auto result = parse_script(sql);
+        REQUIRE(result.size() == 1);
+        REQUIRE(result[0].statement);
+        const Query& q = result[0].statement->query;
+        REQUIRE(q.predicates.size() == 2);
+        CHECK(q.predicates[0].operand.text == ":id");
+        CHECK(q.predicates[0].operand.offset == offset_of(sql, ":id"));
+        CHECK(q.predicates[1].operand.text == ":'name'");
+        CHECK(q.predicates[1].operand.kind == OperandKind::constant);
+        CHECK(q.predicates[1].operand.offset == offset_of(sql, ":'name'"));
+        REQUIRE(q.targets.size() == 1);
+        CHECK(q.targets[0].text == ":\"col\"");
+        CHECK(text_of(sql, result[0].statement->span) == std::string_view(sql).substr(0, sql.size() - 1));
+    }
+    SUBCASE("without psql, a variable is a syntax error") {
+        ParseOptions options;
+        options.psql = false;
+        const auto result = parse_script("SELECT :v", options);
+        REQUIRE(result.size() == 1);
+        CHECK(result[0].error);
+    }
+    SUBCASE("a meta-command inside a statement is blanked, and \\gset ends one") {
+        const std::string sql = "SELECT 1,\n\\echo inside\n2 AS b \\gset\nSELECT :b";
+        const auto result = parse_script(sql);
+        REQUIRE(result.size() == 2);
+        REQUIRE(result[0].statement);
+        CHECK(result[0].statement->query.targets.size() == 2);
+        REQUIRE(result[1].statement);
+        CHECK(text_of(sql, result[1].statement->span) == "SELECT :b");
+    }
+    SUBCASE("batches keep their offsets across meta-commands and COPY data") {
+        std::string sql;
+        for (int i = 0; i < 40; ++i) {
+            sql += "SELECT " + std::to_string(i) + ";\n\\echo " + std::to_string(i) + "\n";
+            if (i == 20) {
+                sql += "COPY t FROM stdin;\nx;y'\n\\.\n";
+            }
+        }
+        const auto result = parse_script(sql);
+        REQUIRE(result.size() == 41);
+        int select = 0;
+        for (const ParsedStatement& s : result) {
+            REQUIRE(s.statement);
+            if (s.statement->kind == StatementKind::select) {
+                const std::string expected = "SELECT " + std::to_string(select++);
+                CHECK(text_of(sql, s.statement->span) == expected);
+            }
+        }
+    }
+    SUBCASE("an unknown meta-command is reported, the rest still parses") {
+        const std::string sql = "\\gst\nSELECT 1;";
+        const auto result = parse_script(sql);
+        REQUIRE(result.size() == 2);
+        REQUIRE(result[0].error);
+        CHECK(result[0].error->kind == ParseError::Kind::psql_command);
+        CHECK(result[0].error->offset == 0);
+        CHECK(result[0].error->message.starts_with("invalid command \\gst"));
+        CHECK(result[1].statement);
+    }
+    SUBCASE("\\quit ends the script") {
+        const auto result = parse_script("SELECT 1;\n\\q\nSELECT broken(;");
+        REQUIRE(result.size() == 1);
+        CHECK(result[0].statement);
+    }
+    SUBCASE("a BEGIN ATOMIC body straddling a batch stays one statement") {
+        std::string sql;
+        for (int i = 0; i < 30; ++i) {
+            sql += "SELECT " + std::to_string(i) + ";\n";
+        }
+        sql += "CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  SELECT a + 1;\n"
+               "  SELECT CASE WHEN a > 0 THEN 1 END;\n  SELECT 3;\nEND;\nSELECT 'after';";
+        const auto result = parse_script(sql);
+        REQUIRE(result.size() == 32);
+        for (const ParsedStatement& s : result) {
+            CHECK_FALSE(s.error);
+        }
+        CHECK(result[30].statement->node_type == "CreateFunctionStmt");
+    }
+    SUBCASE("CREATE EXTENSION placeholders parse") {
+        const auto result = parse_script("ALTER LANGUAGE plpgsql OWNER TO @extowner@;\n"
+                                         "CREATE FUNCTION @extschema@.f() RETURNS int LANGUAGE sql AS 'SELECT 1';");
+        REQUIRE(result.size() == 2);
+        CHECK_FALSE(result[0].error);
+        CHECK_FALSE(result[1].error);
+    }
+}
+
 TEST_CASE("parse_statement") {
     SUBCASE("empty text is an error") {
         const ParsedStatement parsed = parse_statement("  ");
