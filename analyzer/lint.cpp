@@ -27,6 +27,11 @@ Finding parse_error_finding(const sqlparse::ParseError& error) {
         f.severity = Severity::error;
         f.title = "Function body does not parse";
         break;
+    case sqlparse::ParseError::Kind::unchecked:
+        f.rule = "not-checked";
+        f.severity = Severity::info;
+        f.title = "Not checked";
+        break;
     case sqlparse::ParseError::Kind::psql_command:
         f.rule = "psql-unknown-command";
         f.severity = Severity::warning;
@@ -73,11 +78,16 @@ void lint_text(std::string_view file_name, std::string_view text, const Schema* 
     options.fingerprint = false;
     options.threading = threading;
     sqlparse::parse_script(text, options, [&](sqlparse::ParsedStatement&& entry) {
-        if (entry.error && entry.error->kind == sqlparse::ParseError::Kind::psql_command) {
+        if (entry.error && (entry.error->kind == sqlparse::ParseError::Kind::psql_command ||
+                            entry.error->kind == sqlparse::ParseError::Kind::unchecked)) {
             found.push_back(parse_error_finding(*entry.error));
             return;
         }
-        ++stats.statements;
+        if (entry.statement && entry.statement->origin != sqlparse::StatementOrigin::script) {
+            ++stats.body_statements;
+        } else if (!entry.error || entry.error->kind == sqlparse::ParseError::Kind::statement) {
+            ++stats.statements;
+        }
         if (entry.error || !entry.statement) {
             ++stats.parse_errors;
             if (entry.error) {
@@ -89,6 +99,13 @@ void lint_text(std::string_view file_name, std::string_view text, const Schema* 
         const std::size_t first = found.size();
         for (const Rule& rule : lint_rules()) {
             rule.check(statement, context, found);
+        }
+        if (statement.origin == sqlparse::StatementOrigin::quoted_function_body) {
+            // The source text of a '...' body has its quotes doubled: a rewrite spliced from
+            // it is neither the body's text nor standalone SQL.
+            for (std::size_t i = first; i < found.size(); ++i) {
+                found[i].suggestion.rewritten_query.clear();
+            }
         }
         if (found.size() > first) {
             const std::string key = statement_key(

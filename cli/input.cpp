@@ -131,6 +131,13 @@ std::span<const InputCheck> input_checks() {
          "CREATE FUNCTION checks the body when it runs (check_function_bodies is on by "
          "default), so the script would fail there; the body is reported with the parser's "
          "message at its location, and the rest of the file is still checked."},
+        {"not-checked", Category::input, Severity::info,
+         "SQL lint cannot check, though PostgreSQL may accept it",
+         "A statement built from psql variables that hold SQL (`:query;`, `EXPLAIN :q`) "
+         "does not parse with a placeholder in their place; a PL/pgSQL body stops libpg_query's "
+         "PL/pgSQL parser, which compiles without a database and so knows no variable types "
+         "(cursors, fields of row and record variables, RETURNS TABLE columns, ALIAS FOR $n). "
+         "Such SQL is not checked, and this says so instead of staying silent."},
         {"psql-unknown-command", Category::input, Severity::warning,
          "A backslash command psql does not know",
          "psql answers `invalid command` and skips the rest of the line (and stops there with "

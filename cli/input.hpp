@@ -29,8 +29,8 @@ struct InputCheck {
 };
 
 /// The input checks: binary-input, invalid-utf8, empty-input, and parse-error,
-/// body-parse-error and psql-unknown-command (reported by the lint driver; listed here so
-/// that `dbadvise rules` documents them).
+/// body-parse-error, not-checked and psql-unknown-command (reported by the lint driver;
+/// listed here so that `dbadvise rules` documents them).
 std::span<const InputCheck> input_checks();
 
 /// The `binary-input` finding when `text` holds a NUL byte (no SQL or plan text does, and the

@@ -47,7 +47,10 @@ analyzer::Schema load_schema(const LintOptions& options, Io& io, reports::Report
                            k_exit_runtime);
         }
         const std::string_view sql = strip_bom(*text);
-        const std::vector<sqlparse::ParsedStatement> statements = sqlparse::parse_script(sql);
+        sqlparse::ParseOptions parse_options;
+        parse_options.function_bodies = false; // the tables are what --schema is for
+        const std::vector<sqlparse::ParsedStatement> statements =
+            sqlparse::parse_script(sql, parse_options);
         schema.add_statements(statements);
         int failed = 0;
         const sqlparse::ParseError* first = nullptr;
@@ -105,6 +108,7 @@ int run_lint(const LintOptions& options, Io& io) {
     analyzer::sort_by_location(findings);
     report.stats = {{"files", files_read},
                     {"statements", stats.statements},
+                    {"function_body_statements", stats.body_statements},
                     {"parse_errors", stats.parse_errors}};
     const int code = finish_report(io, options.output, report);
     return unreadable ? static_cast<int>(k_exit_runtime) : code;

@@ -1,6 +1,7 @@
 #include "sqlparse/parser.hpp"
 
 #include "sqlparse/json_tree_internal.hpp"
+#include "sqlparse/function_body_internal.hpp"
 #include "sqlparse/lexer.hpp"
 #include "sqlparse/model_builder_internal.hpp"
 #include "sqlparse/script_reader.hpp"
@@ -349,6 +350,24 @@ private:
         return error_unit(std::move(error));
     }
 
+    // A statement with psql variables that parses with neither kind of placeholder: the
+    // variables stand for SQL lint cannot see (`\set q 'SELECT ...'` then `:q;`), so it is
+    // not checked rather than called wrong.
+    ParseError unchecked_variables(const Batch& batch, const Piece& piece, ParseError error) const {
+        std::string names;
+        for (std::uint32_t t = piece.tokens_begin; t < piece.tokens_end; ++t) {
+            const Token& token = batch.tokens[t];
+            if (token.kind == TokenKind::psql_variable && names.size() < 60) {
+                names += (names.empty() ? "" : ", ") + std::string(token_text(m_text, token));
+            }
+        }
+        error.kind = ParseError::Kind::unchecked;
+        error.message = "the statement was not checked: it takes SQL from psql variables (" + names +
+                        ") whose value lint does not know, and with placeholders in their place "
+                        "it does not parse: " + error.message;
+        return error;
+    }
+
     Span trimmed(int begin, int end) const {
         const std::vector<Token> tokens = lex(m_text, begin, end);
         if (tokens.empty()) {
@@ -368,7 +387,7 @@ private:
     // psql variables replaced by placeholders of the same size, meta-commands inside a
     // statement blanked, and whatever lies between two statements that is not SQL
     // (meta-commands, COPY data) blanked, so that offsets stay those of the script.
-    void fill_buffer(const Batch& batch, const Piece* first, const Piece* last) {
+    void fill_buffer(const Batch& batch, const Piece* first, const Piece* last, bool numbers) {
         const int base = first->begin;
         m_buffer.assign(m_text.substr(static_cast<std::size_t>(base),
                                       static_cast<std::size_t>(last->end - base)));
@@ -386,7 +405,7 @@ private:
                     const Token& token = batch.tokens[t];
                     if (token.kind == TokenKind::psql_variable) {
                         write_variable_placeholder(token_text(m_text, token),
-                                                   m_buffer.data() + (token.begin - base));
+                                                   m_buffer.data() + (token.begin - base), numbers);
                     }
                 }
             }
@@ -433,14 +452,25 @@ private:
     bool parse_range(Batch& batch, const Piece* first, const Piece* last, bool report_errors) {
         const int begin = first->begin;
         const int end = last->end;
-        fill_buffer(batch, first, last);
+        fill_buffer(batch, first, last, false);
         ParseResultPtr result = pg_parse(m_buffer);
         if (result->error != nullptr) {
             if (!report_errors) {
                 return false;
             }
-            batch.units.push_back(error_unit(make_error(*result->error, m_buffer, begin, trimmed(begin, end))));
-            return true;
+            ParseError error = make_error(*result->error, m_buffer, begin, trimmed(begin, end));
+            if (first == last && first->variables) {
+                // A variable may stand for a number where no name can go (`LARGE OBJECT :oid`).
+                fill_buffer(batch, first, last, true);
+                result = pg_parse(m_buffer);
+                if (result->error != nullptr) {
+                    batch.units.push_back(error_unit(unchecked_variables(batch, *first, std::move(error))));
+                    return true;
+                }
+            } else {
+                batch.units.push_back(error_unit(std::move(error)));
+                return true;
+            }
         }
         Unit unit;
         unit.begin = begin;
@@ -523,19 +553,152 @@ private:
         const std::span<const Token> tokens = tokens_in(batch.tokens, location, stop);
         const Span span = tokens.empty() ? Span{location, location}
                                          : Span{tokens.front().begin, tokens.back().end};
+        const detail::JsonRef stmt = raw["stmt"];
+        emit_model(stmt, unit.begin, span, tokens, m_extents, StatementOrigin::script);
+        const std::string_view type = stmt.node_type();
+        if (m_options.function_bodies && (type == "CreateFunctionStmt" || type == "DoStmt")) {
+            emit_function_body(stmt, unit.begin, span, tokens);
+        }
+    }
+
+    // Builds the model of `stmt` (locations relative to `base`) and hands it to the sink.
+    void emit_model(detail::JsonRef stmt, int base, Span span, std::span<const Token> tokens,
+                    std::span<detail::SubtreeExtent> extents, StatementOrigin origin) {
         ParsedStatement parsed;
-        parsed.statement = detail::build_statement(raw["stmt"], m_text, unit.begin, span, tokens, m_extents);
+        parsed.statement = detail::build_statement(stmt, m_text, base, span, tokens, extents);
+        parsed.statement->origin = origin;
         if (m_options.fingerprint && !m_options.libpg_query_fingerprint) {
             parsed.statement->fingerprint = token_fingerprint(m_text, tokens);
         } else if (m_options.fingerprint) {
-            const std::string sql(m_text.substr(static_cast<std::size_t>(span.begin),
-                                                static_cast<std::size_t>(span.end - span.begin)));
+            const std::string sql = parse_text_of(span, tokens);
             const FingerprintResultPtr fp(new PgQueryFingerprintResult(pg_query_fingerprint(sql.c_str())));
             if (fp->error == nullptr && fp->fingerprint_str != nullptr) {
                 parsed.statement->fingerprint = fp->fingerprint_str;
             }
         }
         m_sink(std::move(parsed));
+    }
+
+    // The text libpg_query parsed for the statement at `span`, rebuilt from the script and
+    // the statement's tokens: psql variables and CREATE EXTENSION placeholders replaced as
+    // fill_buffer does, meta-commands between the tokens blanked.
+    std::string parse_text_of(Span span, std::span<const Token> tokens) const {
+        std::string out(m_text.substr(static_cast<std::size_t>(span.begin),
+                                      static_cast<std::size_t>(span.end - span.begin)));
+        int previous_end = span.begin;
+        for (const Token& token : tokens) {
+            if (token.begin > previous_end &&
+                m_text.substr(static_cast<std::size_t>(previous_end),
+                              static_cast<std::size_t>(token.begin - previous_end))
+                        .find('\\') != std::string_view::npos) {
+                for (int i = previous_end; i < token.begin; ++i) {
+                    char& c = out[static_cast<std::size_t>(i - span.begin)];
+                    c = c == '\n' ? c : ' ';
+                }
+            }
+            previous_end = token.end;
+            char* at = out.data() + (token.begin - span.begin);
+            if (token.kind == TokenKind::psql_variable) {
+                write_variable_placeholder(token_text(m_text, token), at, false);
+            } else if (token.kind == TokenKind::identifier && *at == '@') {
+                std::replace_if(at, at + token.size(), [](char c) { return c == '@' || c == ':'; }, '_');
+            }
+        }
+        return out;
+    }
+
+    // --- function bodies -----------------------------------------------------------------
+
+    // The statements a CREATE FUNCTION / PROCEDURE or DO statement's body runs, each handed to
+    // the sink after the statement itself (see function_body_internal.hpp).
+    void emit_function_body(detail::JsonRef stmt, int base, Span span,
+                            std::span<const Token> tokens) {
+        const detail::JsonRef atomic = stmt.body()["sql_body"]["List"]["items"].first_child()["List"]["items"];
+        if (atomic.valid()) {
+            emit_atomic_body(atomic, base, tokens);
+            return;
+        }
+        const std::string parse_text = parse_text_of(span, tokens);
+        detail::FunctionBody body = detail::function_body(stmt, m_text, base, span, tokens, parse_text);
+        if (body.error) {
+            ParsedStatement parsed;
+            parsed.error = std::move(body.error);
+            m_sink(std::move(parsed));
+            return;
+        }
+        const StatementOrigin origin =
+            body.quoted ? StatementOrigin::quoted_function_body : StatementOrigin::function_body;
+        for (const detail::BodySql& sql : body.sql) {
+            emit_body_sql(sql, origin);
+        }
+    }
+
+    // BEGIN ATOMIC ... END: libpg_query parsed the statements with the function; their text
+    // is cut at the body's top-level semicolons.
+    void emit_atomic_body(detail::JsonRef statements, int base, std::span<const Token> tokens) {
+        std::size_t first = 0;
+        while (first + 1 < tokens.size() && !(tokens[first].depth == 0 &&
+                                              token_is(m_text, tokens[first], "begin") &&
+                                              token_is(m_text, tokens[first + 1], "atomic"))) {
+            ++first;
+        }
+        if (first + 2 >= tokens.size() || !token_is(m_text, tokens.back(), "end")) {
+            return;
+        }
+        std::vector<std::span<const Token>> parts;
+        std::size_t start = first + 2;
+        for (std::size_t i = start; i < tokens.size(); ++i) {
+            const bool last = i + 1 == tokens.size();
+            if (tokens[i].kind == TokenKind::semicolon || last) {
+                if (i > start) {
+                    parts.push_back(tokens.subspan(start, i - start));
+                }
+                start = i + 1;
+            }
+        }
+        if (parts.size() != statements.size()) {
+            return; // the text and the tree disagree: better no model than a wrong one
+        }
+        std::size_t k = 0;
+        for (detail::JsonRef statement : detail::JsonChildren(statements)) {
+            const std::span<const Token> part = parts[k++];
+            emit_model(statement, base, {part.front().begin, part.back().end}, part, m_extents,
+                       StatementOrigin::function_body);
+        }
+    }
+
+    // Parses SQL found in a function body and hands its statements (or its error) to the sink.
+    void emit_body_sql(const detail::BodySql& sql, StatementOrigin origin) {
+        const Span whole{sql.begin, sql.begin + static_cast<int>(sql.parse_text.size())};
+        const ParseResultPtr result = pg_parse(sql.parse_text);
+        if (result->error != nullptr) {
+            ParsedStatement parsed;
+            parsed.error = make_error(*result->error, sql.parse_text, sql.begin, whole);
+            parsed.error->kind = ParseError::Kind::function_body;
+            m_sink(std::move(parsed));
+            return;
+        }
+        if (result->parse_tree == nullptr || !m_body_document.parse(result->parse_tree)) {
+            return;
+        }
+        m_body_tokens.clear();
+        lex(sql.parse_text, 0, static_cast<int>(sql.parse_text.size()), m_body_tokens);
+        for (Token& token : m_body_tokens) {
+            token.begin += sql.begin;
+            token.end += sql.begin;
+        }
+        m_body_extents.assign(m_body_document.node_count(), detail::SubtreeExtent{});
+        for (detail::JsonRef raw : detail::JsonChildren(m_body_document.root()["stmts"])) {
+            const int location = sql.begin + static_cast<int>(raw["stmt_location"].integer(0));
+            const std::int64_t length = raw["stmt_len"].integer(0);
+            const int stop = length > 0 ? std::min(whole.end, location + static_cast<int>(length)) : whole.end;
+            const std::span<const Token> tokens = tokens_in(m_body_tokens, location, stop);
+            if (tokens.empty()) {
+                continue;
+            }
+            emit_model(raw["stmt"], sql.begin, {tokens.front().begin, tokens.back().end}, tokens,
+                       m_body_extents, origin);
+        }
     }
 
     // --- the two stages on two threads ---------------------------------------------------
@@ -637,6 +800,9 @@ private:
     std::vector<TextEdit> m_edits;                 // stage 1: edits of the pending pieces
     detail::JsonDocument m_document;               // stage 2: the current unit's JSON tree
     std::vector<detail::SubtreeExtent> m_extents;  // stage 2: per node of m_document
+    detail::JsonDocument m_body_document;          // stage 2: a function body's JSON tree
+    std::vector<detail::SubtreeExtent> m_body_extents;
+    std::vector<Token> m_body_tokens;
 };
 
 // Copies `sql` for libpg_query, which needs a C string; an embedded NUL is an error.
@@ -674,6 +840,7 @@ ParsedStatement parse_statement(std::string_view text) {
     std::optional<ParsedStatement> first;
     ParseOptions options;
     options.psql = false;
+    options.function_bodies = false;
     parse_script(text, options, [&first](ParsedStatement&& s) {
         if (!first) {
             first = std::move(s);

@@ -33,6 +33,11 @@ struct ParseOptions {
     /// variables (`:name`, `:'name'`, `:"name"`) parse as placeholders of their kind. Off
     /// for plain SQL, where a backslash is a syntax error.
     bool psql = true;
+    /// Also parse the statements function bodies run (CREATE FUNCTION / PROCEDURE, DO):
+    /// PL/pgSQL through libpg_query's PL/pgSQL parser, SQL bodies as SQL. They follow their
+    /// CREATE or DO statement, with Statement::origin saying where they come from, and
+    /// locations in the script; a body that does not parse is an error of kind function_body.
+    bool function_bodies = true;
 };
 
 /// Splits `text` into statements (comments and strings respected) and parses each one.

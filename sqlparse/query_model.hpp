@@ -264,9 +264,17 @@ struct IndexDefinition {
     std::string method; // btree, gin, ...
 };
 
+/// Where a statement sits in the script.
+enum class StatementOrigin : std::uint8_t {
+    script,               // a statement of the script itself
+    function_body,        // run by a function or DO block: in a $$...$$ body, or BEGIN ATOMIC
+    quoted_function_body, // in a '...' body: its source text has every quote doubled
+};
+
 /// One statement of a script: its kind, where it sits in the source, and its query model.
 struct Statement {
     StatementKind kind = StatementKind::utility;
+    StatementOrigin origin = StatementOrigin::script;
     std::string node_type;   // libpg_query's node name ("SelectStmt", "VariableSetStmt", ...)
     Span span;               // the statement's text in the source, without the trailing `;`
     Query query;             // the top query level (empty for utility statements)
@@ -286,6 +294,7 @@ struct ParseError {
     enum class Kind : std::uint8_t {
         statement,     // the SQL parser rejected a statement
         function_body, // a function body (PL/pgSQL, or SQL in a string) does not parse
+        unchecked,     // cannot be checked: SQL from psql variables, PL/pgSQL libpg_query cannot read
         psql_command,  // a psql meta-command psql does not know (it skips the line)
     };
     std::string message; // libpg_query's message, e.g. `syntax error at or near "FORM"`

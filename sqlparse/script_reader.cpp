@@ -174,6 +174,11 @@ void merge_extension_placeholders(std::string_view text, std::vector<Token>& tok
 
 } // namespace
 
+void ScriptReader::expect_copy_data(int terminator) {
+    m_copy_terminator = m_copy_blocks > 0 ? std::min(m_copy_terminator, terminator) : terminator;
+    ++m_copy_blocks;
+}
+
 MetaCommandExtent scan_meta_command(std::string_view text, int begin) {
     const int size = static_cast<int>(text.size());
     const int eol = line_end(text, begin);
@@ -248,7 +253,7 @@ std::string_view meta_command_name(std::string_view text, const MetaCommand& com
                        static_cast<std::size_t>(std::max(command.name_end - command.begin - 1, 0)));
 }
 
-void write_variable_placeholder(std::string_view variable, char* out) {
+void write_variable_placeholder(std::string_view variable, char* out, bool number) {
     const std::size_t size = variable.size();
     std::memset(out, ' ', size);
     if (size < 2) {
@@ -260,6 +265,8 @@ void write_variable_placeholder(std::string_view variable, char* out) {
         std::memcpy(out, variable.data() + 1, size - 1);
     } else if (second == '{') {
         std::memcpy(out, "true", std::min<std::size_t>(4, size));
+    } else if (number) {
+        out[0] = '0';
     } else {
         out[0] = '_';
         std::memcpy(out + 1, variable.data() + 1, size - 1);
@@ -268,10 +275,10 @@ void write_variable_placeholder(std::string_view variable, char* out) {
 
 std::optional<ScriptItem> ScriptReader::copy_data(std::string_view text, int from, bool final) {
     const int size = static_cast<int>(text.size());
-    // The data starts on the line after the COPY statement's terminator.
-    int pos = line_end(text, from);
-    pos = pos < size ? pos + 1 : size;
-    while (pos < size) {
+    // One block of lines per COPY sent, each ending with a line `\.` (or the end of the file).
+    int pos = from;
+    int blocks = m_copy_blocks;
+    while (pos < size && blocks > 0) {
         const int eol = line_end(text, pos);
         if (eol == size && !final) {
             return std::nullopt;
@@ -283,13 +290,13 @@ std::optional<ScriptItem> ScriptReader::copy_data(std::string_view text, int fro
         }
         pos = eol < size ? eol + 1 : size;
         if (line == "\\.") {
-            break;
+            --blocks;
         }
     }
     if (pos >= size && !final) {
         return std::nullopt;
     }
-    m_copy_data = false;
+    m_copy_blocks = 0;
     ScriptItem item;
     item.kind = ScriptItem::Kind::copy_data;
     item.begin = from;
@@ -300,12 +307,19 @@ std::optional<ScriptItem> ScriptReader::copy_data(std::string_view text, int fro
 
 std::optional<ScriptItem> ScriptReader::next(std::string_view text, int from, bool final,
                                              std::vector<Token>* tokens) {
-    while (!m_finished && from < static_cast<int>(text.size())) {
-        if (m_copy_data) {
-            return copy_data(text, from, final);
+    const int size = static_cast<int>(text.size());
+    while (!m_finished && from < size) {
+        // The rest of a COPY's line is read before its data, which starts on the next line.
+        int limit = size;
+        if (m_copy_blocks > 0) {
+            const int eol = line_end(text, m_copy_terminator);
+            limit = eol < size ? eol + 1 : size;
+            if (from >= limit && eol < size) {
+                return copy_data(text, from, final);
+            }
         }
         int blank_until = -1;
-        std::optional<ScriptItem> item = statement(text, from, final, tokens, blank_until);
+        std::optional<ScriptItem> item = statement(text, from, limit, final, tokens, blank_until);
         if (item || blank_until < 0) {
             return item;
         }
@@ -314,9 +328,10 @@ std::optional<ScriptItem> ScriptReader::next(std::string_view text, int from, bo
     return std::nullopt;
 }
 
-std::optional<ScriptItem> ScriptReader::statement(std::string_view text, int from, bool final,
-                                                  std::vector<Token>* tokens, int& blank_until) {
-    const int size = static_cast<int>(text.size());
+std::optional<ScriptItem> ScriptReader::statement(std::string_view text, int from, int limit,
+                                                  bool final, std::vector<Token>* tokens,
+                                                  int& blank_until) {
+    const int size = limit;
     LexOptions options;
     options.psql = m_options.psql;
     options.standard_conforming_strings = m_standard_strings;
@@ -392,7 +407,7 @@ std::optional<ScriptItem> ScriptReader::statement(std::string_view text, int fro
                            copy_from_inline_stdin(text.substr(
                                static_cast<std::size_t>(extent.command.name_end),
                                static_cast<std::size_t>(extent.command.end - extent.command.name_end)))) {
-                    m_copy_data = true;
+                    expect_copy_data(extent.command.end);
                 }
                 return command;
             }
@@ -462,7 +477,7 @@ std::optional<ScriptItem> ScriptReader::statement(std::string_view text, int fro
         out.push_back(token);
     }
     if (!finished_statement) {
-        if (!final) {
+        if (!final && limit == static_cast<int>(text.size())) {
             out.resize(first_token);
             return std::nullopt;
         }
@@ -471,7 +486,7 @@ std::optional<ScriptItem> ScriptReader::statement(std::string_view text, int fro
     }
     if (out.size() == first_token) {
         // Only white space and comments: nothing to hand out.
-        blank_until = next >= size ? -1 : next;
+        blank_until = next >= static_cast<int>(text.size()) ? -1 : next;
         return std::nullopt;
     }
     item.kind = ScriptItem::Kind::statement;
@@ -486,7 +501,7 @@ std::optional<ScriptItem> ScriptReader::statement(std::string_view text, int fro
     }
     const std::span<const Token> own(out.data() + first_token, out.size() - first_token);
     if (copy_from_stdin(text, own) && finished_statement) {
-        m_copy_data = true;
+        expect_copy_data(end);
     }
     if (const std::optional<bool> setting = standard_strings_setting(text, own)) {
         m_standard_strings = *setting;

@@ -15,8 +15,9 @@
 // - `\quit` (`\q`) ends the script, except on a line that starts with `\echo`: extension
 //   scripts guard themselves with `\echo Use "CREATE EXTENSION ..." \quit`, and CREATE
 //   EXTENSION removes such lines before it runs the rest.
-// - After `COPY ... FROM STDIN;` (and `\copy ... from stdin`) the data lines follow, up to a
-//   line `\.`; they are not SQL.
+// - After `COPY ... FROM STDIN;` (and `\copy ... from stdin`) the data lines follow, from
+//   the next line up to a line `\.`; they are not SQL. Several COPYs sent on one line
+//   (`COPY a FROM stdin\; COPY b FROM stdin;`) read one block each, in turn.
 // - `SET standard_conforming_strings = off` makes backslashes escape quotes in '...'.
 // Variables (:name, :'name', :"name", :{?name}) are psql_variable tokens; the statement says
 // it has some, so that the parser can put placeholders of the same size in their place.
@@ -95,12 +96,15 @@ private:
     std::optional<ScriptItem> copy_data(std::string_view text, int from, bool final);
     // A statement (or the meta-command that comes first) from `from`. Sets `blank_until`
     // and returns nothing when the text up to a `;` held no token.
-    std::optional<ScriptItem> statement(std::string_view text, int from, bool final,
+    std::optional<ScriptItem> statement(std::string_view text, int from, int limit, bool final,
                                         std::vector<Token>* tokens, int& blank_until);
+    // A COPY FROM STDIN was sent at `terminator`: its data block follows the line.
+    void expect_copy_data(int terminator);
 
     ScriptOptions m_options;
     bool m_finished = false;
-    bool m_copy_data = false; // COPY FROM STDIN data comes next
+    int m_copy_blocks = 0;     // COPY FROM STDIN data blocks to skip
+    int m_copy_terminator = 0; // where the first such COPY ended: the data starts after its line
     bool m_standard_strings = true;
     bool m_extension_script = false;
 };
@@ -119,8 +123,8 @@ std::string_view meta_command_name(std::string_view text, const MetaCommand& com
 
 /// The placeholder a psql variable token stands for while the statement is parsed: the same
 /// number of bytes, starting at the same offset, of the token class the variable takes:
-/// `:name` -> `_name` (an identifier), `:'name'` -> `'name' ` (a string), `:"name"` ->
-/// `"name" ` (a quoted identifier), `:{?name}` -> `true` and spaces.
-void write_variable_placeholder(std::string_view variable, char* out);
+/// `:name` -> `_name` (an identifier; with `number`, `0` and spaces), `:'name'` -> `'name' `
+/// (a string), `:"name"` -> `"name" ` (a quoted identifier), `:{?name}` -> `true` and spaces.
+void write_variable_placeholder(std::string_view variable, char* out, bool number);
 
 } // namespace dbadvise::sqlparse

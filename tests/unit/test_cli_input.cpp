@@ -148,5 +148,6 @@ TEST_CASE("input_checks") {
         CHECK_FALSE(check.rationale.empty());
     }
     CHECK(ids == std::vector<std::string_view>{"binary-input", "empty-input", "invalid-utf8",
-                                               "parse-error"});
+                                               "parse-error", "body-parse-error",
+                                               "not-checked", "psql-unknown-command"});
 }

@@ -135,6 +135,13 @@ TEST_CASE("ScriptReader") {
         CHECK(items("\\copy t from 'data.csv'\nSELECT 1;") ==
               V{"meta:\\copy t from 'data.csv'", "sql:SELECT 1"});
         CHECK(items("COPY t TO stdout;\nSELECT 1;") == V{"sql:COPY t TO stdout", "sql:SELECT 1"});
+        // Several COPYs sent from one line read one block each, after that line.
+        CHECK(items("select 0\\; copy a from stdin\\; copy b from stdin\\; select 1; -- 0 1\n"
+                    "1\n\\.\n2\n\\.\nselect 2;") ==
+              V{"sql:select 0", "sql:copy a from stdin", "sql:copy b from stdin", "sql:select 1",
+                "copy", "sql:select 2"});
+        CHECK(items("COPY a FROM stdin; SELECT 'same line';\n1\n\\.\nSELECT 2;") ==
+              V{"sql:COPY a FROM stdin", "sql:SELECT 'same line'", "copy", "sql:SELECT 2"});
         // Data without its end marker runs to the end of the file.
         CHECK(items("COPY t FROM STDIN;\n1\n2\n") == V{"sql:COPY t FROM STDIN", "copy"});
     }
