@@ -6,6 +6,7 @@
 #include <charconv>
 #include <climits>
 #include <memory>
+#include <optional>
 #include <span>
 
 namespace dbadvise::sqlparse::detail {
@@ -22,6 +23,27 @@ std::string lower_ascii(std::string_view s) {
         }
     }
     return out;
+}
+
+// A PRIMARY KEY or UNIQUE constraint's columns (`column` for a column constraint, which
+// lists none); nullopt for other constraints.
+std::optional<KeyDefinition> key_constraint(JsonRef constraint, std::string_view column) {
+    const std::string_view contype = constraint["contype"].str();
+    if (contype != "CONSTR_PRIMARY" && contype != "CONSTR_UNIQUE") {
+        return std::nullopt;
+    }
+    KeyDefinition key;
+    key.primary = contype == "CONSTR_PRIMARY";
+    for (JsonRef name : JsonChildren(constraint["keys"])) {
+        key.columns.emplace_back(name["String"]["sval"].str());
+    }
+    if (key.columns.empty() && !column.empty()) {
+        key.columns.emplace_back(column);
+    }
+    if (key.columns.empty()) {
+        return std::nullopt; // PRIMARY KEY USING INDEX name: the columns are the index's
+    }
+    return key;
 }
 
 // The token kind of a punctuation character the builder looks for.
@@ -609,8 +631,12 @@ ColumnSide Builder::column_side(JsonRef node) {
         side.wrap = WrapKind::cast;
         side.wrapper = type_text(body["typeName"]);
     } else if (type == "A_Expr" && body["kind"].str() == "AEXPR_OP" && body["lexpr"] && body["rexpr"]) {
-        side.wrap = WrapKind::arithmetic;
-        side.wrapper = std::string(last_name(body["name"]));
+        // The operator's name from the tree (OPERATOR(pg_catalog.+) is +): only the
+        // arithmetic ones can be moved to the other side of a comparison.
+        const std::string_view op = last_name(body["name"]);
+        const bool arithmetic = op == "+" || op == "-" || op == "*" || op == "/" || op == "%" || op == "^";
+        side.wrap = arithmetic ? WrapKind::arithmetic : WrapKind::operator_;
+        side.wrapper = std::string(op);
     } else if (type == "CollateClause") {
         side.wrap = WrapKind::collate;
         side.wrapper = std::string(last_name(body["collname"]));
@@ -1654,11 +1680,11 @@ Statement Builder::build(JsonRef stmt) {
         std::vector<std::string> primary_key;
         for (JsonRef element : JsonChildren(body["tableElts"])) {
             if (element.node_type() == "Constraint") {
-                const JsonRef c = element.body();
-                if (c["contype"].str() == "CONSTR_PRIMARY") {
-                    for (JsonRef key : JsonChildren(c["keys"])) {
-                        primary_key.emplace_back(key["String"]["sval"].str());
+                if (std::optional<KeyDefinition> key = key_constraint(element.body(), {})) {
+                    if (key->primary) {
+                        primary_key = key->columns;
                     }
+                    s.keys.push_back(std::move(*key));
                 }
                 continue;
             }
@@ -1675,6 +1701,9 @@ Statement Builder::build(JsonRef stmt) {
                 if (contype == "CONSTR_NOTNULL" || contype == "CONSTR_PRIMARY") {
                     column.not_null = true;
                 }
+                if (std::optional<KeyDefinition> key = key_constraint(constraint.body(), column.name)) {
+                    s.keys.push_back(std::move(*key));
+                }
             }
             s.columns.push_back(std::move(column));
         }
@@ -1690,18 +1719,33 @@ Statement Builder::build(JsonRef stmt) {
         index.schema = std::string(body["relation"]["schemaname"].str());
         index.table = std::string(body["relation"]["relname"].str());
         index.unique = body["unique"].boolean();
+        index.partial = body["whereClause"].valid();
         index.method = body["accessMethod"] ? std::string(body["accessMethod"].str()) : "btree";
         for (JsonRef param : JsonChildren(body["indexParams"])) {
             const JsonRef elem = param.body();
             if (elem["name"]) {
                 index.columns.emplace_back(elem["name"].str());
             } else {
+                index.expressions = true;
                 index.columns.push_back(slice(extent(elem["expr"])));
             }
         }
         s.table_schema = index.schema;
         s.table_name = index.table;
         s.index = std::move(index);
+    } else if (type == "AlterTableStmt") {
+        // pg_dump adds primary keys and unique constraints after the data, this way.
+        s.kind = StatementKind::utility;
+        s.table_schema = std::string(body["relation"]["schemaname"].str());
+        s.table_name = std::string(body["relation"]["relname"].str());
+        for (JsonRef command : JsonChildren(body["cmds"])) {
+            const JsonRef cmd = command.body();
+            if (cmd["subtype"].str() == "AT_AddConstraint") {
+                if (std::optional<KeyDefinition> key = key_constraint(cmd["def"].body(), {})) {
+                    s.keys.push_back(std::move(*key));
+                }
+            }
+        }
     } else {
         s.kind = StatementKind::utility;
     }

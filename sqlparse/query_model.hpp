@@ -86,8 +86,10 @@ struct Operand {
     int offset = -1;
 };
 
-/// How a column in a predicate is wrapped, which makes a plain index on it unusable.
-enum class WrapKind { none, function, cast, arithmetic, collate };
+/// How a column in a predicate is wrapped, which makes a plain index on it unusable. From the
+/// parse tree: `arithmetic` for + - * / % ^, `operator_` for every other operator (`->>`,
+/// `#>>`, `||`, ...), with Predicate::wrapper naming it.
+enum class WrapKind { none, function, cast, arithmetic, operator_, collate };
 
 /// One comparison of a column against something: `customer_id = $1`, `lower(email) = 'x'`,
 /// `created_at > now() - $1`, `name LIKE '%x'`, `deleted_at IS NULL`, `id IN (1,2,3)`.
@@ -261,7 +263,15 @@ struct IndexDefinition {
     std::string table;
     std::vector<std::string> columns; // key expressions' text, in order
     bool unique = false;
+    bool expressions = false; // some key is an expression, not a column
+    bool partial = false;     // WHERE predicate
     std::string method; // btree, gin, ...
+};
+
+/// A PRIMARY KEY or UNIQUE constraint: the columns whose values identify a row.
+struct KeyDefinition {
+    std::vector<std::string> columns;
+    bool primary = false; // PRIMARY KEY: its columns are NOT NULL too
 };
 
 /// Where a statement sits in the script.
@@ -286,6 +296,9 @@ struct Statement {
     std::string table_schema;
     std::string table_name;
     std::vector<ColumnDefinition> columns;
+    /// PRIMARY KEY and UNIQUE constraints of CREATE TABLE, and of ALTER TABLE ... ADD
+    /// CONSTRAINT (node_type AlterTableStmt, table_schema and table_name set).
+    std::vector<KeyDefinition> keys;
     std::optional<IndexDefinition> index;
 };
 
