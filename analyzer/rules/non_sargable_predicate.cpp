@@ -102,10 +102,18 @@ void check_predicate(const sqlparse::Statement& statement, const RuleContext& co
     // `lower(name) LIKE '%x'` cannot use an index even unwrapped: leading-wildcard-like
     // reports it with the trigram index that does help.
     if (p.op == "LIKE" && p.operand.kind == sqlparse::OperandKind::constant) {
-        const std::string_view pattern = trim(p.operand.text);
-        if (pattern.starts_with("'%") || pattern.starts_with("'_") ||
-            pattern.starts_with("%") || pattern.starts_with("_")) {
-            return;
+        // The pattern's first character, in whichever quoting it is written ('%x', E'%x',
+        // $$%x$$).
+        const std::string_view text = p.operand.text;
+        const std::vector<Token> tokens = tokenize(text, 0, static_cast<int>(text.size()));
+        if (tokens.size() == 1 && sqlparse::is_string_kind(tokens[0].kind)) {
+            const std::string_view literal = sqlparse::token_text(text, tokens[0]);
+            const std::size_t open = tokens[0].kind == TokenKind::dollar_string
+                                         ? literal.find('$', 1) + 1
+                                         : literal.find('\'') + 1;
+            if (open < literal.size() && (literal[open] == '%' || literal[open] == '_')) {
+                return;
+            }
         }
     }
     const sqlparse::Relation* rel = relation_of(q, p.column);

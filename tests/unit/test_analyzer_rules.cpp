@@ -404,6 +404,16 @@ TEST_CASE("rule non-sargable-predicate") {
               "CREATE INDEX CONCURRENTLY users_lower_email_idx ON users ((lower(email)));");
         CHECK(sqlparse::parses(found[0].suggestion.sql));
     }
+    SUBCASE("a leading-wildcard LIKE is left to leading-wildcard-like, in every quoting") {
+        for (const char* pattern : {"'%x'", "E'%x'", "$$%x$$", "$p$_x$p$"}) {
+            CAPTURE(pattern);
+            CHECK(run_rule("non-sargable-predicate",
+                           std::string("SELECT id FROM t WHERE lower(name) LIKE ") + pattern)
+                      .empty());
+        }
+        CHECK(run_rule("non-sargable-predicate", "SELECT id FROM t WHERE lower(name) LIKE E'x%'")
+                  .size() == 1);
+    }
     SUBCASE("operators are told apart by the parse tree: ->> is no arithmetic") {
         auto found = run_rule("non-sargable-predicate", "SELECT id FROM events WHERE payload->>$1 = 'x'");
         REQUIRE(found.size() == 1);
