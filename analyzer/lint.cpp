@@ -2,42 +2,36 @@
 #include "analyzer/lint.hpp"
 
 #include "analyzer/rule.hpp"
+#include "analyzer/rule_registry.hpp"
 #include "sqlparse/parser.hpp"
 #include "sqlparse/source_text.hpp"
 
 #include <fmt/format.h>
 
 #include <cctype>
+#include <utility>
 
 namespace dbadvise::analyzer {
 
 namespace {
 
 Finding parse_error_finding(const sqlparse::ParseError& error) {
-    Finding f;
-    f.category = Category::input;
-    switch (error.kind) {
-    case sqlparse::ParseError::Kind::statement:
-        f.rule = "parse-error";
-        f.severity = Severity::error;
-        f.title = "Statement does not parse";
-        break;
-    case sqlparse::ParseError::Kind::function_body:
-        f.rule = "body-parse-error";
-        f.severity = Severity::error;
-        f.title = "Function body does not parse";
-        break;
-    case sqlparse::ParseError::Kind::unchecked:
-        f.rule = "not-checked";
-        f.severity = Severity::info;
-        f.title = "Not checked";
-        break;
-    case sqlparse::ParseError::Kind::psql_command:
-        f.rule = "psql-unknown-command";
-        f.severity = Severity::warning;
-        f.title = "Unknown psql meta-command";
-        break;
-    }
+    using Kind = sqlparse::ParseError::Kind;
+    const auto [rule, title] = [&]() -> std::pair<RuleId, std::string_view> {
+        switch (error.kind) {
+        case Kind::function_body:
+            return {RuleId::body_parse_error, "Function body does not parse"};
+        case Kind::unchecked:
+            return {RuleId::not_checked, "Not checked"};
+        case Kind::psql_command:
+            return {RuleId::psql_unknown_command, "Unknown psql meta-command"};
+        case Kind::statement:
+            break;
+        }
+        return {RuleId::parse_error, "Statement does not parse"};
+    }();
+    Finding f(rule);
+    f.title = std::string(title);
     f.message = error.message.empty() ? std::string("the statement could not be parsed")
                                       : error.message;
     f.subject = error.message;

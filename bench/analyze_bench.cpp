@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
     for (const analyzer::WorkloadStatement& statement : workload->statements) {
         statements.push_back({&statement, sqlparse::parse_statement(statement.text)});
     }
-    db::LivePlanner planner(connection->handle());
+    db::LivePlanner planner(*connection);
     const analyzer::AdvisorResult result = analyzer::advise_indexes(*workload, statements, &planner, options);
     const auto done = std::chrono::steady_clock::now();
     const double cpu = cpu_seconds() - cpu_start;
@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
         }
     }
     for (const analyzer::Finding& finding : result.findings) {
-        fmt::print("[{}] {}\n", finding.rule, finding.title);
+        fmt::print("[{}] {}\n", finding.rule_id(), finding.title);
         for (const auto& [key, value] : finding.evidence) {
             if (key.starts_with("statement_") || key == "server_message" || key == "relies_on_early_exit") {
                 std::visit([&](const auto& v) { fmt::print("    {}: {}\n", key, v); }, value);

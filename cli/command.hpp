@@ -23,6 +23,8 @@ struct Io {
     std::ostream& err;
     bool out_is_terminal = false;
     bool no_color = false; // NO_COLOR set
+    int in_fd = -1;        // the file descriptor behind `in` when it is the process's standard
+                           // input (for -o's check against inputs), else -1
 };
 
 using Action = std::function<int(Io&)>;
@@ -45,6 +47,13 @@ public:
 private:
     int m_code;
 };
+
+/// `dbadvise: error: <what>` and a newline, with control characters in `what` escaped
+/// (util/terminal.hpp): messages quote file names, DSN parts and server text.
+std::string error_line(std::string_view what);
+
+/// `dbadvise: <what>` and a newline for progress on standard error, escaped the same way.
+std::string progress_line(std::string_view what);
 
 Action configure_lint(CLI::App& subcommand);
 Action configure_rules(CLI::App& subcommand);

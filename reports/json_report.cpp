@@ -4,7 +4,7 @@
 #include "reports/format_number.hpp"
 #include "reports/json_writer.hpp"
 #include "reports/report.hpp"
-#include "sqlparse/source_text.hpp"
+#include "util/utf8.hpp"
 
 #include <cmath>
 #include <cstdint>
@@ -46,7 +46,7 @@ std::string base64(std::string_view bytes) {
 // suggestion that would change a literal copied from the input ('caf\xe9' in a LATIN1 file)
 // and so what the SQL does. Such SQL is given byte for byte, in base64, as `<key>_base64`.
 void sql_member(JsonWriter& out, std::string_view key, const std::string& sql) {
-    if (!sqlparse::first_invalid_utf8(sql)) {
+    if (!util::first_invalid_utf8(sql)) {
         out.member(key, sql);
         return;
     }
@@ -93,8 +93,8 @@ void location_object(JsonWriter& out, const analyzer::Location& loc) {
 void finding_object(JsonWriter& out, const analyzer::Finding& f) {
     out.begin_object();
     out.member("id", f.id());
-    out.member("rule", f.rule);
-    out.member("category", analyzer::to_string(f.category));
+    out.member("rule", f.rule_id());
+    out.member("category", analyzer::to_string(f.category()));
     out.member("severity", analyzer::to_string(f.severity));
     out.member("title", f.title);
     out.member("message", f.message);

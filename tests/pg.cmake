@@ -61,11 +61,6 @@ dbadvise_pg_test(pg_analyze_shop_existing_indexes ${DBADVISE_PG_EXPECT}
 dbadvise_pg_test(pg_analyze_fail_on_warning ${DBADVISE_PG_EXPECT} --code 1
   -- ${dbadvise_bin} analyze --dsn @DSN@ --fail-on warning)
 
-# Nothing is written: every statement dbadvise sent (marked /* dbadvise */) only reads.
-dbadvise_pg_test(pg_analyze_writes_nothing ${DBADVISE_PG_EXPECT}
-  --stdout "^0$"
-  -- sh -c "${dbadvise_bin} analyze --dsn '@DSN@' >/dev/null && psql -X -At -d '@DSN@' -c \"SELECT count(*) FROM pg_stat_statements WHERE query LIKE '/* dbadvise */%' AND query !~* '^/[*] dbadvise [*]/ *(SELECT|SET|BEGIN|COMMIT|ROLLBACK|EXPLAIN|PREPARE|DEALLOCATE|EXECUTE|RESET)'\"")
-
 # Without --dsn, libpq's PG* variables and the password file apply, as in psql. The role
 # dbadvise_pw needs its password (`secret`, from PGPASSFILE here); it lacks pg_read_all_stats,
 # so the run stops after connecting, and the password never shows.
@@ -76,6 +71,13 @@ dbadvise_pg_test(pg_analyze_pgpass ${DBADVISE_PG_EXPECT} --code 3
   --stderr "^dbadvise: connected to database \"shop\" on @SOCKET@:5432 as dbadvise_pw$"
   --no-stderr "secret" --no-stdout "secret"
   -- sh -c "f=$(mktemp) && chmod 600 $f && echo '*:*:*:dbadvise_pw:secret' > $f && PGPASSFILE=$f ${dbadvise_bin} analyze --dsn '@DSN@ user=dbadvise_pw'; c=$?; rm -f $f; exit $c")
+
+# Every finding analyze reports on the shop, faults and nohypo databases (with and without
+# HypoPG, with --analyze-plans) is of a registered rule, at a severity the registry allows.
+dbadvise_pg_test(pg_registry_covers_analyze ${DBADVISE_PG_EXPECT}
+  --stdout "findings in [0-9]+ reports match the registry"
+  -- bash ${PROJECT_SOURCE_DIR}/tests/cli/registry_check.sh ${dbadvise_bin} ${PROJECT_SOURCE_DIR}
+     --analyze @DSN@ @DSN:faults@ @DSN:nohypo@)
 
 # --- Faults: each a clear message, exit 3, and never a password -------------------------
 dbadvise_pg_test(pg_fault_connection_refused ${DBADVISE_PG_EXPECT} --code 3

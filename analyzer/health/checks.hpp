@@ -6,6 +6,7 @@
 #include "analyzer/analyze.hpp"
 #include "analyzer/finding.hpp"
 #include "analyzer/sql_text.hpp"
+#include "analyzer/rule_registry.hpp"
 #include "analyzer/text.hpp"
 #include "analyzer/workload.hpp"
 

@@ -250,7 +250,7 @@ void check(const sqlparse::Statement& statement, const RuleContext& context,
             f_added_keys = fmt::format("{}", fmt::join(rewritten->added, ", "));
         }
         Finding f = make_finding(
-            deep_offset(), q.offset_offset,
+            RuleId::deep_offset, q.offset_offset,
             deep ? fmt::format("OFFSET {} reads and discards {} rows", *q.offset_value,
                                *q.offset_value)
                  : std::string("OFFSET $n pages by reading and discarding rows"),
@@ -282,11 +282,7 @@ void check(const sqlparse::Statement& statement, const RuleContext& context,
 } // namespace
 
 Rule deep_offset() {
-    return Rule{"deep-offset", Category::rewrite, Severity::warning,
-                "OFFSET >= 1000 (or $n) -> keyset pagination",
-                "OFFSET produces and discards every skipped row, so deep pages cost more and "
-                "more; keyset pagination seeks straight to the page through an index.",
-                &check};
+    return Rule{RuleId::deep_offset, &check};
 }
 
 } // namespace dbadvise::analyzer::rules

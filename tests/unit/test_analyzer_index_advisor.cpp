@@ -18,8 +18,9 @@ public:
     explicit FakePlanner(std::string column) : m_column(std::move(column)) {}
     std::expected<std::vector<std::string>, PlannerError>
     describe(const std::string& sql, const std::vector<std::string>&) override {
+        ++described;
         if (!m_fail_text.empty() && sql.find(m_fail_text) != std::string::npos) {
-            return std::unexpected(PlannerError{m_fail_message, false});
+            return std::unexpected(PlannerError{m_fail_message, false, m_fail_lock_timeout});
         }
         return std::vector<std::string>{"bigint"};
     }
@@ -42,9 +43,11 @@ public:
     bool supports_hypothetical() const override { return m_hypothetical; }
 
     std::vector<PlanRequest> requests;
+    int described = 0;
     bool m_hypothetical = true;
     std::string m_fail_text;
     std::string m_fail_message;
+    bool m_fail_lock_timeout = false;
 
 private:
     std::string m_column;
@@ -117,7 +120,7 @@ sp::ParsedStatement lookup(const std::string& column) {
 
 const Finding* find_rule(const AdvisorResult& result, std::string_view rule) {
     const auto it = std::find_if(result.findings.begin(), result.findings.end(),
-                                 [&](const Finding& f) { return f.rule == rule; });
+                                 [&](const Finding& f) { return f.rule_id() == rule; });
     return it == result.findings.end() ? nullptr : &*it;
 }
 
@@ -179,8 +182,8 @@ TEST_CASE("advise_indexes") {
         const AdvisorResult result = advise_indexes(workload, statements, &planner, options);
         REQUIRE(result.findings.size() == 1);
         const Finding& finding = result.findings.front();
-        CHECK(finding.rule == "missing-index");
-        CHECK(finding.category == Category::index);
+        CHECK(finding.rule_id() == "missing-index");
+        CHECK(finding.category() == Category::index);
         CHECK(finding.suggestion.sql == "CREATE INDEX CONCURRENTLY orders_customer_id_idx ON public.orders (customer_id)");
         CHECK(finding.impact.cost_before == doctest::Approx(1000));
         CHECK(finding.impact.cost_after == doctest::Approx(10));
@@ -221,10 +224,24 @@ TEST_CASE("advise_indexes") {
         const AdvisorResult result = advise_indexes(workload, statements, &planner, options);
         const Finding* failed = find_rule(result, "statement-not-planned");
         REQUIRE(failed);
-        CHECK(failed->category == Category::input);
+        CHECK(failed->category() == Category::input);
         CHECK(failed->message.starts_with("The server could not plan this statement: relation \"orders\" does not exist."));
         CHECK(result.statements_failed == 1);
         CHECK(find_rule(result, "missing-index") == nullptr);
+    }
+    SUBCASE("a lock timeout on a table: its other statements are not tried") {
+        FakePlanner planner("customer_id");
+        planner.m_fail_text = "customer_id";
+        planner.m_fail_message = "a table it reads is locked by another session: lock_timeout expired";
+        planner.m_fail_lock_timeout = true;
+        const AdvisorResult result = advise_indexes(workload, statements, &planner, options);
+        CHECK(planner.described == 1); // the statement on `id` reads the same table
+        CHECK(result.statements_failed == 2);
+        CHECK(planner.requests.empty());
+        const auto locked = std::count_if(result.findings.begin(), result.findings.end(), [](const Finding& f) {
+            return f.rule_id() == "statement-not-planned" && f.message.find("locked by another session") != std::string::npos;
+        });
+        CHECK(locked == 2);
     }
     SUBCASE("without HypoPG: selectivity model, unverified, with instructions") {
         FakePlanner planner("customer_id");
