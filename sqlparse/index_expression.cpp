@@ -3,7 +3,7 @@
 // statement's own spelling of everything else.
 #include "sqlparse/index_expression.hpp"
 
-#include "sqlparse/sql_scanner_internal.hpp"
+#include "sqlparse/lexer.hpp"
 
 #include <nlohmann/json.hpp>
 #include <pg_query.h>
@@ -73,13 +73,13 @@ std::expected<std::string, std::string> index_expression(std::string_view expres
     if (!found.column) {
         return std::unexpected("it uses no column");
     }
-    std::vector<detail::Token> tokens;
-    detail::tokenize(text, 0, static_cast<int>(text.size()), tokens);
+    std::vector<Token> tokens;
+    lex(text, 0, static_cast<int>(text.size()), tokens);
     // Each qualified reference `a.b.col` is tokens word . word . word: drop all up to the last dot.
     std::vector<std::pair<int, int>> cuts;
     for (const auto& [location, fields] : found.qualified) {
         const auto it = std::lower_bound(tokens.begin(), tokens.end(), location,
-                                         [](const detail::Token& t, int o) { return t.begin < o; });
+                                         [](const Token& t, int o) { return t.begin < o; });
         const auto first = static_cast<std::size_t>(it - tokens.begin());
         const std::size_t last_dot = first + static_cast<std::size_t>(2 * (fields - 1)) - 1;
         if (it == tokens.end() || it->begin != location || last_dot >= tokens.size()) {

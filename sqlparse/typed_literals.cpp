@@ -1,6 +1,6 @@
 #include "sqlparse/typed_literals.hpp"
 
-#include "sqlparse/sql_scanner_internal.hpp"
+#include "sqlparse/lexer.hpp"
 
 #include <nlohmann/json.hpp>
 #include <pg_query.h>
@@ -178,11 +178,11 @@ std::expected<std::optional<std::string>, ParseError> rewrite_extract_fields(std
     if (calls.empty()) {
         return std::optional<std::string>{};
     }
-    std::vector<detail::Token> tokens;
-    detail::tokenize(text, 0, static_cast<int>(text.size()), tokens);
+    std::vector<Token> tokens;
+    lex(text, 0, static_cast<int>(text.size()), tokens);
     const auto token_at = [&](int offset) {
         const auto it = std::lower_bound(tokens.begin(), tokens.end(), offset,
-                                         [](const detail::Token& t, int o) { return t.begin < o; });
+                                         [](const Token& t, int o) { return t.begin < o; });
         return it != tokens.end() && it->begin == offset ? static_cast<int>(it - tokens.begin()) : -1;
     };
     // Each edit replaces [begin, end) with its text; applied from the end so offsets hold.
@@ -199,12 +199,12 @@ std::expected<std::optional<std::string>, ParseError> rewrite_extract_fields(std
         const int name = token_at(call);
         const int param = token_at(parameter);
         if (name < 0 || param < 0 || param + 1 >= static_cast<int>(tokens.size()) ||
-            !detail::token_is(text, tokens[static_cast<std::size_t>(name)], "extract") ||
-            !detail::token_is(text, tokens[static_cast<std::size_t>(param + 1)], "from")) {
+            !token_is(text, tokens[static_cast<std::size_t>(name)], "extract") ||
+            !token_is(text, tokens[static_cast<std::size_t>(param + 1)], "from")) {
             continue;
         }
-        const detail::Token& keyword = tokens[static_cast<std::size_t>(name)];
-        const detail::Token& from = tokens[static_cast<std::size_t>(param + 1)];
+        const Token& keyword = tokens[static_cast<std::size_t>(name)];
+        const Token& from = tokens[static_cast<std::size_t>(param + 1)];
         edits.push_back({keyword.begin, keyword.end, function});
         edits.push_back({from.begin, from.end, ","});
     }
@@ -236,26 +236,26 @@ std::expected<std::optional<std::string>, ParseError> rewrite_grouping_parameter
     if (pairs.empty()) {
         return std::optional<std::string>{};
     }
-    std::vector<detail::Token> tokens;
-    detail::tokenize(text, 0, static_cast<int>(text.size()), tokens);
-    const auto token_at = [&](int offset) -> const detail::Token* {
+    std::vector<Token> tokens;
+    lex(text, 0, static_cast<int>(text.size()), tokens);
+    const auto token_at = [&](int offset) -> const Token* {
         const auto it = std::lower_bound(tokens.begin(), tokens.end(), offset,
-                                         [](const detail::Token& t, int o) { return t.begin < o; });
+                                         [](const Token& t, int o) { return t.begin < o; });
         return it != tokens.end() && it->begin == offset ? &*it : nullptr;
     };
-    std::vector<std::pair<const detail::Token*, std::string>> edits;
+    std::vector<std::pair<const Token*, std::string>> edits;
     for (const auto& [param, constant] : pairs) {
-        const detail::Token* p = token_at(param);
-        const detail::Token* c = token_at(constant);
-        if (!p || !c || p->kind != detail::TokenKind::parameter) {
+        const Token* p = token_at(param);
+        const Token* c = token_at(constant);
+        if (!p || !c || p->kind != TokenKind::parameter) {
             continue;
         }
         // A constant is one token, or a sign and a number.
         std::string value = text.substr(static_cast<std::size_t>(c->begin), static_cast<std::size_t>(c->end - c->begin));
-        if (c->kind == detail::TokenKind::op && (value == "-" || value == "+") && c + 1 < tokens.data() + tokens.size() &&
-            (c + 1)->kind == detail::TokenKind::number) {
+        if (c->kind == TokenKind::op && (value == "-" || value == "+") && c + 1 < tokens.data() + tokens.size() &&
+            ((c + 1)->kind == TokenKind::integer || (c + 1)->kind == TokenKind::numeric)) {
             value += text.substr(static_cast<std::size_t>((c + 1)->begin), static_cast<std::size_t>((c + 1)->end - (c + 1)->begin));
-        } else if (c->kind != detail::TokenKind::string && c->kind != detail::TokenKind::number) {
+        } else if (!is_literal_kind(c->kind)) {
             continue;
         }
         edits.emplace_back(p, std::move(value));

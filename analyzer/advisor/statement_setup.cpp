@@ -4,6 +4,8 @@
 #include "analyzer/advisor/advisor.hpp"
 #include "sqlparse/index_expression.hpp"
 #include "sqlparse/parser.hpp"
+#include "analyzer/sql_text.hpp"
+#include "sqlparse/lexer.hpp"
 #include "sqlparse/typed_literals.hpp"
 
 #include <fmt/format.h>
