@@ -502,6 +502,8 @@ TEST_CASE("advise_indexes: partitioned tables") {
             return r.hypothetical.size() == 2 && r.hypothetical[0].table == "orders_1" && r.hypothetical[1].table == "orders_2";
         }));
     }
+}
+
 TEST_CASE("key_target and normalized_key") {
     using dbadvise::analyzer::advisor::key_target;
     using dbadvise::analyzer::advisor::normalized_key;
