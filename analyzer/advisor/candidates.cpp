@@ -456,7 +456,9 @@ std::vector<Candidate> generate_candidates(const Workload& workload, const std::
             }
             for (const std::string& column : use.join) {
                 if (!equality.empty() && !contains_column(equality, column)) {
-                    then({Key{column, false, false}}, {equality.front()});
+                    // Equality first: the index then also serves the filter alone, and a
+                    // parameterized inner scan probes both keys the same either way.
+                    then(equality, {Key{column, false, false}});
                 }
             }
             for (const std::vector<Key>& keys : composites) {
