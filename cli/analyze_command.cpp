@@ -1,5 +1,8 @@
-// `dbadvise analyze`: connects, reads the workload, analyzes it and renders the report.
+// `dbadvise analyze`: picks the workload source (live server, --snapshot, --since window),
+// the planner (a live server, when there is one), analyzes and renders the report.
 #include "cli/command.hpp"
+#include "cli/input.hpp"
+#include "cli/output.hpp"
 #include "cli/run.hpp"
 
 #include "analyzer/analyze.hpp"
@@ -7,14 +10,15 @@
 #include "db/connection.hpp"
 #include "db/live_planner.hpp"
 #include "db/plan_capture.hpp"
-#include "db/workload_reader.hpp"
 #include "reports/report.hpp"
+#include "sources/live_source.hpp"
+#include "sources/snapshot_source.hpp"
+#include "sources/window_source.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <chrono>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -25,16 +29,16 @@ namespace {
 
 struct AnalyzeArguments {
     std::string dsn;
+    std::string snapshot;
+    std::string since;
     int top = 50;
     std::int64_t min_calls = 1;
     double min_mean_ms = 0;
     std::string hypopg = "auto";
     int max_indexes = 10;
     double budget_mb = 0;
-    std::string format = "text";
-    std::string fail_on;
-    std::string output_file;
     bool analyze_plans = false;
+    OutputOptions output;
 };
 
 // --analyze-plans: how many SELECTs run under EXPLAIN ANALYZE (docs/health.md).
@@ -46,82 +50,171 @@ analyzer::HypoMode hypo_mode(const std::string& text) {
     return analyzer::HypoMode::automatic;
 }
 
-// Renders the report, writes it to -o FILE or standard output, and returns the exit code
-// for --fail-on.
-int write_report(Io& io, const AnalyzeArguments& args, const reports::Report& report) {
-    const bool json = args.format == "json";
-    const bool color = !json && args.output_file.empty() && io.out_is_terminal && !io.no_color;
-    const std::string text = json ? reports::render_json(report)
-                                  : reports::render_text(report, reports::TextOptions{color});
-    if (args.output_file.empty()) {
-        io.out << text;
-    } else {
-        std::ofstream file(args.output_file, std::ios::binary | std::ios::trunc);
-        file << text;
-        if (!file.flush())
-            throw RunError(fmt::format("cannot write {}", args.output_file), k_exit_runtime);
+// Combinations of options that cannot work, found before anything is read: exit 2.
+void check_usage(const AnalyzeArguments& args) {
+    const auto usage = [](std::string message) { throw RunError(std::move(message), k_exit_usage); };
+    const bool server = args.snapshot.empty() || !args.dsn.empty();
+    if (!args.since.empty() && args.since == args.snapshot)
+        usage(fmt::format("--since and --snapshot name the same file '{}': a window needs an "
+                          "earlier and a later capture",
+                          args.since));
+    if (!server && args.analyze_plans)
+        usage("--analyze-plans runs statements on a server: with --snapshot, give --dsn of a "
+              "server with the same schema and data");
+    if (!server && args.hypopg == "require")
+        usage("--hypopg require needs a server to verify on: with --snapshot, give --dsn of a "
+              "server with the same schema and the hypopg extension");
+}
+
+// The snapshot file's source. The file is read here, before anything connects, so that a
+// missing file fails fast (exit 3).
+std::unique_ptr<analyzer::WorkloadSource> snapshot_source(Io& io, const std::string& path) {
+    auto bytes = read_input(path, io.in);
+    if (!bytes) throw RunError(bytes.error(), k_exit_runtime);
+    return std::make_unique<sources::SnapshotSource>(path, std::move(*bytes), DBADVISE_VERSION);
+}
+
+int exit_code(const analyzer::SourceError& error) {
+    return error.kind == analyzer::SourceError::Kind::usage ? k_exit_usage : k_exit_runtime;
+}
+
+// The report's account of where the workload came from and which server checked it.
+void describe_source(reports::Report& report, const analyzer::Capture& capture,
+                     const std::optional<sources::ServerIdentity>& planner_server,
+                     const std::string& source_text, bool verifies_a_snapshot) {
+    const analyzer::Workload& workload = capture.workload;
+    reports::Source& source = report.source;
+    source.kind = capture.description.kind;
+    source.files = capture.description.files;
+    source.server_version = workload.server_version;
+    source.database = workload.database;
+    source.captured_at = workload.capture.captured_at;
+    source.window_start = capture.description.window_start;
+    source.window_end = capture.description.window_end;
+    if (planner_server) {
+        source.planner = reports::PlannerSource{planner_server->description,
+                                                planner_server->database,
+                                                planner_server->server_version,
+                                                planner_server->hypopg};
     }
-    const std::optional<analyzer::Severity> threshold = analyzer::parse_severity(args.fail_on);
-    const std::optional<analyzer::Severity> worst = analyzer::max_severity(report.findings);
-    return threshold && worst && *worst >= *threshold ? k_exit_findings : k_exit_ok;
+    // Where the workload came from, when not from the server the report is about; a window
+    // says so in its own note.
+    std::string note;
+    if (capture.description.kind == "snapshot") {
+        note = fmt::format(
+            "Workload, weights and statistics from {}: database \"{}\", PostgreSQL {}, captured {}.",
+            source_text, workload.database, workload.server_version, workload.capture.captured_at);
+    }
+    if (planner_server && verifies_a_snapshot) {
+        if (!note.empty()) note += ' ';
+        note += fmt::format(
+            "What-if checks (index costs{}, statements that no longer plan) ran on {}, "
+            "PostgreSQL {}: its schema and data should match the workload's.",
+            planner_server->hypopg ? " with HypoPG" : "", planner_server->description,
+            planner_server->server_version);
+        if (planner_server->server_version_num / 10000 != workload.server_version_num / 10000) {
+            note += fmt::format(" Its major version differs from the workload's ({} against {}): "
+                                "plans may differ.",
+                                planner_server->server_version, workload.server_version);
+        }
+    }
+    if (!note.empty()) report.notes.push_back(std::move(note));
 }
 
 int run_analyze(Io& io, const AnalyzeArguments& args) {
     // Elapsed time is the CLI's business: the analyzer has no clock.
     const auto started = std::chrono::steady_clock::now();
     const auto progress = [&io](std::string_view step) { io.err << "dbadvise: " << step << "\n"; };
+    check_usage(args);
 
-    progress("connecting");
-    auto connection = db::Connection::open(args.dsn);
-    if (!connection) throw RunError(connection.error().message, k_exit_runtime);
-    progress(fmt::format("connected to {}", connection->describe()));
+    // Files first: a bad path fails before any connection is made.
+    std::unique_ptr<analyzer::WorkloadSource> current;
+    std::string current_name = "the live server";
+    if (!args.snapshot.empty()) {
+        current = snapshot_source(io, args.snapshot);
+        current_name = "--snapshot " + args.snapshot;
+    }
+    std::unique_ptr<analyzer::WorkloadSource> earlier;
+    if (!args.since.empty()) earlier = snapshot_source(io, args.since);
 
-    db::ReadOptions read;
-    read.top = args.top;
-    read.min_calls = args.min_calls;
-    read.min_mean_ms = args.min_mean_ms;
-    auto workload = db::read_workload(*connection, read, progress);
-    if (!workload) throw RunError(workload.error().message, k_exit_runtime);
+    // A server: the workload's (no --snapshot) or the one that verifies a snapshot (--dsn).
+    std::optional<db::Connection> connection;
+    std::optional<sources::ServerIdentity> server;
+    if (args.snapshot.empty() || !args.dsn.empty()) {
+        progress("connecting");
+        auto opened = db::Connection::open(args.dsn);
+        if (!opened) throw RunError(opened.error().message, k_exit_runtime);
+        connection.emplace(std::move(*opened));
+        progress(fmt::format("connected to {}", connection->describe()));
+        if (!current) current = std::make_unique<sources::LiveSource>(*connection, progress);
+    }
+    std::unique_ptr<analyzer::WorkloadSource> source = std::move(current);
+    if (earlier) {
+        source = std::make_unique<sources::WindowSource>(std::move(earlier), "--since " + args.since,
+                                                         std::move(source), current_name);
+    }
+    const std::string source_text = source->describe();
+
+    const analyzer::StatementFilter filter{args.top, args.min_calls, args.min_mean_ms};
+    auto capture = source->capture(filter);
+    if (!capture) throw RunError(capture.error().message, exit_code(capture.error()));
+    const analyzer::Workload& workload = capture->workload;
 
     analyzer::AnalyzeOptions options;
     options.max_indexes = args.max_indexes;
     options.budget_mb = args.budget_mb;
     options.hypopg = hypo_mode(args.hypopg);
-    if (options.hypopg == analyzer::HypoMode::require && !workload->hypopg_available) {
-        throw RunError(fmt::format("--hypopg require: the hypopg extension is not installed in "
-                                   "database \"{}\": install the server package (Debian: "
-                                   "postgresql-{}-hypopg) and run `CREATE EXTENSION hypopg;` in "
-                                   "the database, or use --hypopg auto|off",
-                                   workload->database, workload->server_version_num / 10000),
-                       k_exit_runtime);
-    }
 
-    progress(fmt::format("analyzing {} statements", workload->statements.size()));
     // The planner shares the read-only session; the advisor decides from --hypopg and
     // supports_hypothetical() whether to cost with hypothetical indexes.
-    db::LivePlanner planner(connection->handle());
-    analyzer::AnalyzeResult result = analyzer::analyze(*workload, &planner, options);
-    if (args.analyze_plans && !result.partial) {
+    std::optional<db::LivePlanner> planner;
+    if (connection) {
+        auto identity = sources::identify_server(*connection);
+        if (!identity) throw RunError(identity.error(), k_exit_runtime);
+        server = std::move(*identity);
+        planner.emplace(connection->handle());
+        if (options.hypopg == analyzer::HypoMode::require && !planner->supports_hypothetical()) {
+            throw RunError(fmt::format("--hypopg require: the hypopg extension is not installed in "
+                                       "database \"{}\": install the server package (Debian: "
+                                       "postgresql-{}-hypopg) and run `CREATE EXTENSION hypopg;` in "
+                                       "the database, or use --hypopg auto|off",
+                                       server->database, server->server_version_num / 10000),
+                           k_exit_runtime);
+        }
+    }
+
+    progress(fmt::format("analyzing {} statements", workload.statements.size()));
+    analyzer::AnalyzeResult result =
+        analyzer::analyze(workload, planner ? &*planner : nullptr, options);
+    if (args.analyze_plans && planner && !result.partial) {
         // Executes the top SELECTs under EXPLAIN ANALYZE, each in a rolled-back read-only
         // transaction (db/plan_capture.cpp), and feeds the plans through the plan rules.
-        const auto targets =
-            analyzer::choose_plan_targets(*workload, k_analyze_plans_statements);
+        const auto targets = analyzer::choose_plan_targets(workload, k_analyze_plans_statements);
         progress(fmt::format("--analyze-plans: EXPLAIN ANALYZE of {} SELECT statements",
                              targets.size()));
         analyzer::HealthResult plans = analyzer::check_captured_plans(
-            *workload, targets, db::capture_plans(*connection, targets));
+            workload, targets, db::capture_plans(*connection, targets));
         for (analyzer::Finding& finding : plans.findings)
             result.findings.push_back(std::move(finding));
         for (analyzer::ReportSection& section : plans.sections)
             result.sections.push_back(std::move(section));
-        analyzer::sort_by_rank(result.findings);
     }
+    for (analyzer::Finding& finding : capture->findings) result.findings.push_back(std::move(finding));
+    analyzer::sort_by_rank(result.findings);
 
     reports::Report report;
-    report.source.kind = "database";
-    report.source.server_version = workload->server_version;
-    report.source.database = workload->database;
+    describe_source(report, *capture, server, source_text, !args.snapshot.empty());
+    for (std::string& note : capture->notes) report.notes.push_back(std::move(note));
+    if (workload.statements.empty()) {
+        report.notes.push_back(fmt::format(
+            "No statement to analyze: {} holds none of database \"{}\"{}. The existing-index "
+            "and health checks ran; run the workload (or lower --min-calls/--min-mean-ms) and "
+            "capture again.",
+            source_text, workload.database,
+            capture->description.kind == "window" ? " that ran in the window" : ""));
+    }
     report.stats = result.stats;
+    for (auto& stat : capture->stats) report.stats.push_back(std::move(stat));
     const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
     report.stats.emplace_back("elapsed_ms", static_cast<std::int64_t>(elapsed.count()));
@@ -129,9 +222,9 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
     for (analyzer::ReportSection& section : result.sections)
         report.sections.push_back({std::move(section.title), std::move(section.lines)});
     report.partial = result.partial;
-    report.notes = std::move(result.notes);
+    for (std::string& note : result.notes) report.notes.push_back(std::move(note));
 
-    const int code = write_report(io, args, report);
+    const int code = finish_report(io, args.output, report);
     if (report.partial) {
         io.err << "dbadvise: error: the analysis stopped early (the connection to the server was "
                   "lost); the report is partial\n";
@@ -145,8 +238,19 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
 Action configure_analyze(CLI::App& subcommand) {
     auto args = std::make_shared<AnalyzeArguments>();
     subcommand.add_option("--dsn", args->dsn,
-                          "libpq connection string or URI; without it the PG* environment "
-                          "variables and ~/.pgpass apply, as in psql");
+                          "libpq connection string or URI of the server to analyze; with "
+                          "--snapshot, of the server that verifies the recommendations. Without "
+                          "it the PG* environment variables and ~/.pgpass apply, as in psql");
+    subcommand
+        .add_option("--snapshot", args->snapshot,
+                    "analyze a snapshot taken by `dbadvise snapshot` (JSON, or gzip) instead of "
+                    "a live server; '-' reads standard input")
+        ->type_name("FILE");
+    subcommand
+        .add_option("--since", args->since,
+                    "analyze only what ran after this earlier snapshot: up to now on the live "
+                    "server, or up to --snapshot")
+        ->type_name("FILE");
     subcommand.add_option("--top", args->top, "analyze the N statements with the most total time")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
@@ -168,16 +272,10 @@ Action configure_analyze(CLI::App& subcommand) {
                           "total size of recommended indexes, in MB (0: no limit)")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
-    subcommand.add_option("--format", args->format, "report format")
-        ->check(CLI::IsMember({"text", "json"}))
-        ->capture_default_str();
-    subcommand.add_option("--fail-on", args->fail_on,
-                          "exit 1 when a finding has this severity or higher")
-        ->check(CLI::IsMember({"info", "warning", "error"}));
-    subcommand.add_option("-o,--output", args->output_file, "write the report to FILE");
     subcommand.add_flag("--analyze-plans", args->analyze_plans,
                         "run EXPLAIN (ANALYZE, BUFFERS) of the top SELECT statements in a "
                         "rolled-back read-only transaction and report what their plans show");
+    add_output_options(subcommand, args->output);
     return [args](Io& io) { return run_analyze(io, *args); };
 }
 
