@@ -13,6 +13,8 @@
 #include <cmath>
 #include <iterator>
 #include <limits>
+#include <type_traits>
+#include <variant>
 
 namespace dbadvise::analyzer {
 
@@ -88,6 +90,88 @@ private:
     bool m_first = true;
 };
 
+// A member of a catalog struct as a JSON member of the same name: the writer and the reader
+// share these tables, so a member is always read under the name it was written with.
+template <typename T>
+struct Field {
+    std::string_view name;
+    std::variant<std::string T::*, std::int64_t T::*, bool T::*, double T::*,
+                 std::vector<std::string> T::*>
+        member;
+    bool required = false;
+};
+
+template <typename T, std::size_t N>
+void write_fields(Line& line, const T& object, const Field<T> (&fields)[N]) {
+    for (const Field<T>& field : fields) {
+        Out& out = line.member(field.name);
+        std::visit(
+            [&](auto member) {
+                using Value = std::remove_cvref_t<decltype(object.*member)>;
+                if constexpr (std::is_same_v<Value, std::string>) out.string(object.*member);
+                else if constexpr (std::is_same_v<Value, std::int64_t>) out.integer(object.*member);
+                else if constexpr (std::is_same_v<Value, bool>) out.boolean(object.*member);
+                else if constexpr (std::is_same_v<Value, double>) out.number(object.*member);
+                else out.strings(object.*member);
+            },
+            field.member);
+    }
+}
+
+const Field<CatalogTable> k_table_names[] = {
+    {"schema", &CatalogTable::schema, true}, {"name", &CatalogTable::name, true}};
+const Field<CatalogTable> k_table_fields[] = {
+    {"temporary", &CatalogTable::temporary},
+    {"is_partition", &CatalogTable::is_partition},
+    {"reltuples", &CatalogTable::reltuples},
+    {"relpages", &CatalogTable::relpages},
+    {"size_bytes", &CatalogTable::size_bytes},
+    {"seq_scan", &CatalogTable::seq_scan},
+    {"seq_tup_read", &CatalogTable::seq_tup_read},
+    {"idx_scan", &CatalogTable::idx_scan},
+    {"n_tup_ins", &CatalogTable::n_tup_ins},
+    {"n_tup_upd", &CatalogTable::n_tup_upd},
+    {"n_tup_del", &CatalogTable::n_tup_del},
+    {"n_live_tup", &CatalogTable::n_live_tup},
+    {"n_dead_tup", &CatalogTable::n_dead_tup},
+    {"n_mod_since_analyze", &CatalogTable::n_mod_since_analyze},
+    {"ever_analyzed", &CatalogTable::ever_analyzed},
+    {"heap_blks_read", &CatalogTable::heap_blks_read},
+    {"heap_blks_hit", &CatalogTable::heap_blks_hit},
+    {"idx_blks_read", &CatalogTable::idx_blks_read},
+    {"idx_blks_hit", &CatalogTable::idx_blks_hit}};
+const Field<CatalogIndex> k_index_names[] = {{"schema", &CatalogIndex::schema, true},
+                                             {"name", &CatalogIndex::name, true},
+                                             {"table_schema", &CatalogIndex::table_schema, true},
+                                             {"table", &CatalogIndex::table, true},
+                                             {"keys", &CatalogIndex::keys}};
+const Field<CatalogIndex> k_index_fields[] = {
+    {"include", &CatalogIndex::include},
+    {"predicate", &CatalogIndex::predicate},
+    {"method", &CatalogIndex::method},
+    {"definition", &CatalogIndex::definition},
+    {"unique", &CatalogIndex::unique},
+    {"primary", &CatalogIndex::primary},
+    {"is_constraint", &CatalogIndex::is_constraint},
+    {"valid", &CatalogIndex::valid},
+    {"partitioned", &CatalogIndex::partitioned},
+    {"size_bytes", &CatalogIndex::size_bytes},
+    {"idx_scan", &CatalogIndex::idx_scan},
+    {"idx_blks_hit", &CatalogIndex::idx_blks_hit},
+    {"idx_blks_read", &CatalogIndex::idx_blks_read}};
+const Field<ForeignKey> k_foreign_key_fields[] = {
+    {"name", &ForeignKey::name, true},
+    {"table_schema", &ForeignKey::table_schema, true},
+    {"table", &ForeignKey::table, true},
+    {"columns", &ForeignKey::columns},
+    {"referenced_schema", &ForeignKey::referenced_schema},
+    {"referenced_table", &ForeignKey::referenced_table},
+    {"referenced_columns", &ForeignKey::referenced_columns}};
+const Field<DatabaseStats> k_database_fields[] = {
+    {"blks_hit", &DatabaseStats::blks_hit},     {"blks_read", &DatabaseStats::blks_read},
+    {"size_bytes", &DatabaseStats::size_bytes}, {"temp_files", &DatabaseStats::temp_files},
+    {"temp_bytes", &DatabaseStats::temp_bytes}};
+
 // The typed members as pg_stat_statements columns, for statements that come without their
 // row (built by hand, or by a source that has no pg_stat_statements).
 std::vector<StatementColumn> typed_columns() {
@@ -150,11 +234,7 @@ void write_database_stats(Out& out, const Workload& w) {
     out.raw("  \"database_stats\": ");
     {
         Line line(out);
-        line.member("blks_hit").integer(w.database_stats.blks_hit);
-        line.member("blks_read").integer(w.database_stats.blks_read);
-        line.member("size_bytes").integer(w.database_stats.size_bytes);
-        line.member("temp_files").integer(w.database_stats.temp_files);
-        line.member("temp_bytes").integer(w.database_stats.temp_bytes);
+        write_fields(line, w.database_stats, k_database_fields);
         line.member("stats_reset").string(w.capture.database_stats_reset);
     }
     out.raw(",\n");
@@ -206,14 +286,8 @@ void write_tables(Out& out, const Workload& w) {
         const CatalogTable& t = w.tables[i];
         out.raw(i > 0 ? ",\n    " : "\n    ");
         Line line(out);
-        line.member("schema").string(t.schema);
-        line.member("name").string(t.name);
+        write_fields(line, t, k_table_names);
         line.member("kind").string(std::string(1, t.kind));
-        line.member("temporary").boolean(t.temporary);
-        line.member("is_partition").boolean(t.is_partition);
-        line.member("reltuples").number(t.reltuples);
-        line.member("relpages").integer(t.relpages);
-        line.member("size_bytes").integer(t.size_bytes);
         Out& columns = line.member("columns");
         columns.raw("[");
         for (std::size_t c = 0; c < t.columns.size(); ++c) {
@@ -225,20 +299,7 @@ void write_tables(Out& out, const Workload& w) {
             column.member("not_null").boolean(t.columns[c].not_null);
         }
         columns.raw("]");
-        line.member("seq_scan").integer(t.seq_scan);
-        line.member("seq_tup_read").integer(t.seq_tup_read);
-        line.member("idx_scan").integer(t.idx_scan);
-        line.member("n_tup_ins").integer(t.n_tup_ins);
-        line.member("n_tup_upd").integer(t.n_tup_upd);
-        line.member("n_tup_del").integer(t.n_tup_del);
-        line.member("n_live_tup").integer(t.n_live_tup);
-        line.member("n_dead_tup").integer(t.n_dead_tup);
-        line.member("n_mod_since_analyze").integer(t.n_mod_since_analyze);
-        line.member("ever_analyzed").boolean(t.ever_analyzed);
-        line.member("heap_blks_read").integer(t.heap_blks_read);
-        line.member("heap_blks_hit").integer(t.heap_blks_hit);
-        line.member("idx_blks_read").integer(t.idx_blks_read);
-        line.member("idx_blks_hit").integer(t.idx_blks_hit);
+        write_fields(line, t, k_table_fields);
     }
     out.raw(w.tables.empty() ? "],\n" : "\n  ],\n");
 }
@@ -249,11 +310,7 @@ void write_indexes(Out& out, const Workload& w) {
         const CatalogIndex& x = w.indexes[i];
         out.raw(i > 0 ? ",\n    " : "\n    ");
         Line line(out);
-        line.member("schema").string(x.schema);
-        line.member("name").string(x.name);
-        line.member("table_schema").string(x.table_schema);
-        line.member("table").string(x.table);
-        line.member("keys").strings(x.keys);
+        write_fields(line, x, k_index_names);
         Out& descending = line.member("descending");
         descending.raw("[");
         for (std::size_t k = 0; k < x.descending.size(); ++k) {
@@ -261,19 +318,7 @@ void write_indexes(Out& out, const Workload& w) {
             descending.boolean(x.descending[k]);
         }
         descending.raw("]");
-        line.member("include").strings(x.include);
-        line.member("predicate").string(x.predicate);
-        line.member("method").string(x.method);
-        line.member("definition").string(x.definition);
-        line.member("unique").boolean(x.unique);
-        line.member("primary").boolean(x.primary);
-        line.member("is_constraint").boolean(x.is_constraint);
-        line.member("valid").boolean(x.valid);
-        line.member("partitioned").boolean(x.partitioned);
-        line.member("size_bytes").integer(x.size_bytes);
-        line.member("idx_scan").integer(x.idx_scan);
-        line.member("idx_blks_hit").integer(x.idx_blks_hit);
-        line.member("idx_blks_read").integer(x.idx_blks_read);
+        write_fields(line, x, k_index_fields);
     }
     out.raw(w.indexes.empty() ? "],\n" : "\n  ],\n");
 }
@@ -281,16 +326,9 @@ void write_indexes(Out& out, const Workload& w) {
 void write_foreign_keys(Out& out, const Workload& w) {
     out.raw("  \"foreign_keys\": [");
     for (std::size_t i = 0; i < w.foreign_keys.size(); ++i) {
-        const ForeignKey& k = w.foreign_keys[i];
         out.raw(i > 0 ? ",\n    " : "\n    ");
         Line line(out);
-        line.member("name").string(k.name);
-        line.member("table_schema").string(k.table_schema);
-        line.member("table").string(k.table);
-        line.member("columns").strings(k.columns);
-        line.member("referenced_schema").string(k.referenced_schema);
-        line.member("referenced_table").string(k.referenced_table);
-        line.member("referenced_columns").strings(k.referenced_columns);
+        write_fields(line, w.foreign_keys[i], k_foreign_key_fields);
     }
     out.raw(w.foreign_keys.empty() ? "],\n" : "\n  ],\n");
 }
@@ -450,6 +488,24 @@ private:
     std::string m_path;
 };
 
+// Reads the members of `fields` that are present; the others keep the struct's defaults.
+template <typename T, std::size_t N>
+void read_fields(const Object& object, T& out, const Field<T> (&fields)[N]) {
+    for (const Field<T>& field : fields) {
+        if (!field.required && object.find(field.name) == nullptr) continue;
+        std::visit(
+            [&](auto member) {
+                using Value = std::remove_cvref_t<decltype(out.*member)>;
+                if constexpr (std::is_same_v<Value, std::string>) out.*member = object.text(field.name, field.required);
+                else if constexpr (std::is_same_v<Value, std::int64_t>) out.*member = object.integer(field.name, field.required);
+                else if constexpr (std::is_same_v<Value, bool>) out.*member = object.boolean(field.name);
+                else if constexpr (std::is_same_v<Value, double>) out.*member = object.number(field.name, field.required);
+                else out.*member = object.strings(field.name);
+            },
+            field.member);
+    }
+}
+
 StatValue row_value(const json& v, const StatementColumn& column, const std::string& at) {
     if (v.is_null()) return std::monostate{};
     switch (value_kind(column.type)) {
@@ -541,11 +597,7 @@ void read_server(const Object& root, Workload& w) {
     });
     if (const json* stats = root.find("database_stats")) {
         const Object db(*stats, root.path("database_stats"));
-        w.database_stats.blks_hit = db.integer("blks_hit");
-        w.database_stats.blks_read = db.integer("blks_read");
-        w.database_stats.size_bytes = db.integer("size_bytes");
-        w.database_stats.temp_files = db.integer("temp_files");
-        w.database_stats.temp_bytes = db.integer("temp_bytes");
+        read_fields(db, w.database_stats, k_database_fields);
         w.capture.database_stats_reset = db.text("stats_reset");
     }
 }
@@ -554,16 +606,11 @@ void read_catalog(const Object& root, Workload& w) {
     root.for_each("tables", [&](const json& item, const std::string& at) {
         const Object t(item, at);
         CatalogTable table;
-        table.schema = t.text("schema", true);
-        table.name = t.text("name", true);
+        read_fields(t, table, k_table_names);
+        read_fields(t, table, k_table_fields);
         const std::string kind = t.text("kind");
         if (kind.size() > 1) throw Invalid{fmt::format("{}: expected one relkind letter", t.path("kind"))};
         table.kind = kind.empty() ? 'r' : kind.front();
-        table.temporary = t.boolean("temporary");
-        table.is_partition = t.boolean("is_partition");
-        table.reltuples = t.number("reltuples");
-        table.relpages = t.integer("relpages");
-        table.size_bytes = t.integer("size_bytes");
         t.for_each("columns", [&](const json& c, const std::string& column_at) {
             const Object column(c, column_at);
             const std::int64_t attnum = column.integer("attnum");
@@ -572,30 +619,13 @@ void read_catalog(const Object& root, Workload& w) {
             table.columns.push_back({column.text("name", true), column.text("type"),
                                      static_cast<int>(attnum), column.boolean("not_null")});
         });
-        table.seq_scan = t.integer("seq_scan");
-        table.seq_tup_read = t.integer("seq_tup_read");
-        table.idx_scan = t.integer("idx_scan");
-        table.n_tup_ins = t.integer("n_tup_ins");
-        table.n_tup_upd = t.integer("n_tup_upd");
-        table.n_tup_del = t.integer("n_tup_del");
-        table.n_live_tup = t.integer("n_live_tup");
-        table.n_dead_tup = t.integer("n_dead_tup");
-        table.n_mod_since_analyze = t.integer("n_mod_since_analyze");
-        table.ever_analyzed = t.boolean("ever_analyzed");
-        table.heap_blks_read = t.integer("heap_blks_read");
-        table.heap_blks_hit = t.integer("heap_blks_hit");
-        table.idx_blks_read = t.integer("idx_blks_read");
-        table.idx_blks_hit = t.integer("idx_blks_hit");
         w.tables.push_back(std::move(table));
     });
     root.for_each("indexes", [&](const json& item, const std::string& at) {
         const Object x(item, at);
         CatalogIndex index;
-        index.schema = x.text("schema", true);
-        index.name = x.text("name", true);
-        index.table_schema = x.text("table_schema", true);
-        index.table = x.text("table", true);
-        index.keys = x.strings("keys");
+        read_fields(x, index, k_index_names);
+        read_fields(x, index, k_index_fields);
         x.for_each("descending", [&](const json& d, const std::string& d_at) {
             if (!d.is_boolean()) wrong(d_at, "a boolean", d);
             index.descending.push_back(d.get<bool>());
@@ -603,28 +633,13 @@ void read_catalog(const Object& root, Workload& w) {
         // The analyzer reads one direction per key.
         if (index.descending.size() != index.keys.size())
             index.descending.resize(index.keys.size(), false);
-        index.include = x.strings("include");
-        index.predicate = x.text("predicate");
-        index.method = x.text("method");
         if (index.method.empty()) index.method = "btree";
-        index.definition = x.text("definition");
-        index.unique = x.boolean("unique");
-        index.primary = x.boolean("primary");
-        index.is_constraint = x.boolean("is_constraint");
-        index.valid = x.boolean("valid", true);
-        index.partitioned = x.boolean("partitioned");
-        index.size_bytes = x.integer("size_bytes");
-        index.idx_scan = x.integer("idx_scan");
-        index.idx_blks_hit = x.integer("idx_blks_hit");
-        index.idx_blks_read = x.integer("idx_blks_read");
         w.indexes.push_back(std::move(index));
     });
     root.for_each("foreign_keys", [&](const json& item, const std::string& at) {
-        const Object k(item, at);
-        w.foreign_keys.push_back({k.text("name", true), k.text("table_schema", true),
-                                  k.text("table", true), k.strings("columns"),
-                                  k.text("referenced_schema"), k.text("referenced_table"),
-                                  k.strings("referenced_columns")});
+        ForeignKey key;
+        read_fields(Object(item, at), key, k_foreign_key_fields);
+        w.foreign_keys.push_back(std::move(key));
     });
     root.for_each("column_stats", [&](const json& item, const std::string& at) {
         const Object s(item, at);
