@@ -11,6 +11,7 @@ set -uo pipefail
 dbadvise=$1
 snapshot_dir=$2
 name=$3
+source "$(dirname "${BASH_SOURCE[0]}")/compare.sh"
 cd "$snapshot_dir" || exit 1
 read -r -a args <"golden/$name.args" || true
 
@@ -28,19 +29,7 @@ for format in text json; do
         rm -f "$actual"
         exit 1
     fi
-    if [[ ${DBADVISE_UPDATE_GOLDEN:-} == 1 ]]; then
-        if ! cmp -s "$actual" "$expected"; then
-            cp "$actual" "$expected"
-            echo "updated $snapshot_dir/$expected"
-        fi
-    elif [[ ! -f $expected ]]; then
-        echo "FAIL: $expected is missing; create it with DBADVISE_UPDATE_GOLDEN=1" >&2
-        status=1
-    elif ! diff -u "$expected" "$actual" >&2; then
-        echo "FAIL: analyze ${args[*]} ($format) differs from $expected (above: expected vs" \
-            "actual); if the change is intended, rerun with DBADVISE_UPDATE_GOLDEN=1" >&2
-        status=1
-    fi
+    golden_compare "$actual" "$expected" "analyze ${args[*]} ($format)" || status=1
     rm -f "$actual"
 done
 exit $status
