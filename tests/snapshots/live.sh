@@ -100,9 +100,13 @@ PY
 verify_with_dsn)
     run "$work/stdout" snapshot --dsn "$dsn" -o "$work/shop.json"
     run "$work/report.json" analyze --snapshot "$work/shop.json" --dsn "$dsn" --format json
-    python3 - "$work/report.json" <<'PY' || exit 1
+    python3 - "$work/report.json" "$source_dir/docs/report.schema.json" <<'PY' || exit 1
 import json, sys
+import jsonschema
 doc = json.load(open(sys.argv[1]))
+errors = list(jsonschema.Draft202012Validator(json.load(open(sys.argv[2]))).iter_errors(doc))
+if errors:
+    sys.exit(f"FAIL: the report does not match the schema: {errors[0].message}")
 planner = doc["source"].get("planner")
 if doc["source"]["kind"] != "snapshot" or not planner or not planner["hypopg"] or planner["database"] != "shop":
     sys.exit(f"FAIL: source: {doc['source']}")
@@ -137,9 +141,13 @@ SELECT * FROM w WHERE note = 'e';
 SELECT * FROM w WHERE id > 90;
 SQL
     run "$work/window.json" analyze --since "$work/before.json.gz" --dsn "$wdsn" --format json
-    python3 - "$work/window.json" <<'PY' || exit 1
+    python3 - "$work/window.json" "$source_dir/docs/report.schema.json" <<'PY' || exit 1
 import json, sys
+import jsonschema
 doc = json.load(open(sys.argv[1]))
+errors = list(jsonschema.Draft202012Validator(json.load(open(sys.argv[2]))).iter_errors(doc))
+if errors:
+    sys.exit(f"FAIL: the report does not match the schema: {errors[0].message}")
 src = doc["source"]
 if src["kind"] != "window" or not src.get("window", {}).get("start") or not src["window"]["end"]:
     sys.exit(f"FAIL: source: {src}")
