@@ -96,3 +96,42 @@ TEST_CASE("select_statements") {
         CHECK(w.statements[0].queryid == "10");
     }
 }
+
+TEST_CASE("parse_snapshot: damaged input is an error, never a crash") {
+    // Deterministic damage to a valid snapshot, plain and gzip: truncation, flipped bytes,
+    // bytes removed and inserted. Every outcome is a Workload or a message naming the file.
+    const std::string valid = snapshot_with(3);
+    const std::string packed = sources::gzip_compress(valid);
+    std::uint64_t state = 0x9e3779b97f4a7c15ULL;
+    const auto next = [&] {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        return state;
+    };
+    int errors = 0;
+    for (int round = 0; round < 3000; ++round) {
+        std::string bytes = round % 3 == 0 ? packed : valid;
+        switch (next() % 4) {
+        case 0: bytes.resize(next() % bytes.size()); break;
+        case 1:
+            for (int i = 0; i < 4; ++i) bytes[next() % bytes.size()] = static_cast<char>(next());
+            break;
+        case 2: bytes.erase(next() % bytes.size(), 1 + next() % 16); break;
+        default: bytes.insert(next() % bytes.size(), std::string(1 + next() % 8, static_cast<char>(next()))); break;
+        }
+        const auto parsed = sources::parse_snapshot(bytes, "damaged.json", "0.1.0");
+        if (!parsed) {
+            ++errors;
+            CHECK(parsed.error().starts_with("damaged.json"));
+        }
+    }
+    CHECK(errors > 1000);
+}
+
+TEST_CASE("parse_snapshot: deeply nested JSON") {
+    const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+    const auto parsed = sources::parse_snapshot(deep, "deep.json", "0.1.0");
+    REQUIRE_FALSE(parsed.has_value());
+    CHECK(parsed.error() == "deep.json: /: expected an object (a dbadvise snapshot), got an array");
+}
