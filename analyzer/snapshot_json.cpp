@@ -5,14 +5,13 @@
 
 #include "analyzer/statement_columns.hpp"
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <fmt/format.h>
 #include <iterator>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <type_traits>
 #include <variant>
 
@@ -34,8 +33,10 @@ public:
     }
     void integer(std::int64_t value) { fmt::format_to(std::back_inserter(m_text), "{}", value); }
     void number(double value) {
-        if (std::isfinite(value)) fmt::format_to(std::back_inserter(m_text), "{}", value);
-        else m_text.append("null");
+        if (std::isfinite(value))
+            fmt::format_to(std::back_inserter(m_text), "{}", value);
+        else
+            m_text.append("null");
     }
     void boolean(bool value) { m_text.append(value ? "true" : "false"); }
     void key(std::string_view name) {
@@ -43,16 +44,22 @@ public:
         m_text.append(": ");
     }
     void value(const StatValue& value) {
-        if (const auto* b = std::get_if<bool>(&value)) boolean(*b);
-        else if (const auto* i = std::get_if<std::int64_t>(&value)) integer(*i);
-        else if (const auto* d = std::get_if<double>(&value)) number(*d);
-        else if (const auto* s = std::get_if<std::string>(&value)) string(*s);
-        else raw("null");
+        if (const auto* b = std::get_if<bool>(&value))
+            boolean(*b);
+        else if (const auto* i = std::get_if<std::int64_t>(&value))
+            integer(*i);
+        else if (const auto* d = std::get_if<double>(&value))
+            number(*d);
+        else if (const auto* s = std::get_if<std::string>(&value))
+            string(*s);
+        else
+            raw("null");
     }
     void strings(const std::vector<std::string>& values) {
         raw("[");
         for (std::size_t i = 0; i < values.size(); ++i) {
-            if (i > 0) raw(", ");
+            if (i > 0)
+                raw(", ");
             string(values[i]);
         }
         raw("]");
@@ -60,7 +67,8 @@ public:
     void numbers(const std::vector<double>& values) {
         raw("[");
         for (std::size_t i = 0; i < values.size(); ++i) {
-            if (i > 0) raw(", ");
+            if (i > 0)
+                raw(", ");
             number(values[i]);
         }
         raw("]");
@@ -79,7 +87,8 @@ public:
     Line(const Line&) = delete;
     Line& operator=(const Line&) = delete;
     Out& member(std::string_view name) {
-        if (!m_first) m_out.raw(", ");
+        if (!m_first)
+            m_out.raw(", ");
         m_first = false;
         m_out.key(name);
         return m_out;
@@ -92,8 +101,7 @@ private:
 
 // A member of a catalog struct as a JSON member of the same name: the writer and the reader
 // share these tables, so a member is always read under the name it was written with.
-template <typename T>
-struct Field {
+template <typename T> struct Field {
     std::string_view name;
     std::variant<std::string T::*, std::int64_t T::*, bool T::*, double T::*,
                  std::vector<std::string> T::*>
@@ -108,18 +116,23 @@ void write_fields(Line& line, const T& object, const Field<T> (&fields)[N]) {
         std::visit(
             [&](auto member) {
                 using Value = std::remove_cvref_t<decltype(object.*member)>;
-                if constexpr (std::is_same_v<Value, std::string>) out.string(object.*member);
-                else if constexpr (std::is_same_v<Value, std::int64_t>) out.integer(object.*member);
-                else if constexpr (std::is_same_v<Value, bool>) out.boolean(object.*member);
-                else if constexpr (std::is_same_v<Value, double>) out.number(object.*member);
-                else out.strings(object.*member);
+                if constexpr (std::is_same_v<Value, std::string>)
+                    out.string(object.*member);
+                else if constexpr (std::is_same_v<Value, std::int64_t>)
+                    out.integer(object.*member);
+                else if constexpr (std::is_same_v<Value, bool>)
+                    out.boolean(object.*member);
+                else if constexpr (std::is_same_v<Value, double>)
+                    out.number(object.*member);
+                else
+                    out.strings(object.*member);
             },
             field.member);
     }
 }
 
-const Field<CatalogTable> k_table_names[] = {
-    {"schema", &CatalogTable::schema, true}, {"name", &CatalogTable::name, true}};
+const Field<CatalogTable> k_table_names[] = {{"schema", &CatalogTable::schema, true},
+                                             {"name", &CatalogTable::name, true}};
 const Field<CatalogTable> k_table_fields[] = {
     {"temporary", &CatalogTable::temporary},
     {"is_partition", &CatalogTable::is_partition},
@@ -145,20 +158,19 @@ const Field<CatalogIndex> k_index_names[] = {{"schema", &CatalogIndex::schema, t
                                              {"table_schema", &CatalogIndex::table_schema, true},
                                              {"table", &CatalogIndex::table, true},
                                              {"keys", &CatalogIndex::keys}};
-const Field<CatalogIndex> k_index_fields[] = {
-    {"include", &CatalogIndex::include},
-    {"predicate", &CatalogIndex::predicate},
-    {"method", &CatalogIndex::method},
-    {"definition", &CatalogIndex::definition},
-    {"unique", &CatalogIndex::unique},
-    {"primary", &CatalogIndex::primary},
-    {"is_constraint", &CatalogIndex::is_constraint},
-    {"valid", &CatalogIndex::valid},
-    {"partitioned", &CatalogIndex::partitioned},
-    {"size_bytes", &CatalogIndex::size_bytes},
-    {"idx_scan", &CatalogIndex::idx_scan},
-    {"idx_blks_hit", &CatalogIndex::idx_blks_hit},
-    {"idx_blks_read", &CatalogIndex::idx_blks_read}};
+const Field<CatalogIndex> k_index_fields[] = {{"include", &CatalogIndex::include},
+                                              {"predicate", &CatalogIndex::predicate},
+                                              {"method", &CatalogIndex::method},
+                                              {"definition", &CatalogIndex::definition},
+                                              {"unique", &CatalogIndex::unique},
+                                              {"primary", &CatalogIndex::primary},
+                                              {"is_constraint", &CatalogIndex::is_constraint},
+                                              {"valid", &CatalogIndex::valid},
+                                              {"partitioned", &CatalogIndex::partitioned},
+                                              {"size_bytes", &CatalogIndex::size_bytes},
+                                              {"idx_scan", &CatalogIndex::idx_scan},
+                                              {"idx_blks_hit", &CatalogIndex::idx_blks_hit},
+                                              {"idx_blks_read", &CatalogIndex::idx_blks_read}};
 const Field<ForeignKey> k_foreign_key_fields[] = {
     {"name", &ForeignKey::name, true},
     {"table_schema", &ForeignKey::table_schema, true},
@@ -167,10 +179,11 @@ const Field<ForeignKey> k_foreign_key_fields[] = {
     {"referenced_schema", &ForeignKey::referenced_schema},
     {"referenced_table", &ForeignKey::referenced_table},
     {"referenced_columns", &ForeignKey::referenced_columns}};
-const Field<DatabaseStats> k_database_fields[] = {
-    {"blks_hit", &DatabaseStats::blks_hit},     {"blks_read", &DatabaseStats::blks_read},
-    {"size_bytes", &DatabaseStats::size_bytes}, {"temp_files", &DatabaseStats::temp_files},
-    {"temp_bytes", &DatabaseStats::temp_bytes}};
+const Field<DatabaseStats> k_database_fields[] = {{"blks_hit", &DatabaseStats::blks_hit},
+                                                  {"blks_read", &DatabaseStats::blks_read},
+                                                  {"size_bytes", &DatabaseStats::size_bytes},
+                                                  {"temp_files", &DatabaseStats::temp_files},
+                                                  {"temp_bytes", &DatabaseStats::temp_bytes}};
 
 // The typed members as pg_stat_statements columns, for statements that come without their
 // row (built by hand, or by a source that has no pg_stat_statements).
@@ -196,7 +209,8 @@ std::vector<StatValue> typed_values(const WorkloadStatement& s) {
         std::from_chars(s.queryid.data(), s.queryid.data() + s.queryid.size(), number).ptr ==
             s.queryid.data() + s.queryid.size())
         queryid = number;
-    return {s.userid, s.toplevel, queryid, s.text, s.calls, s.total_ms, s.mean_ms, s.rows,
+    return {s.userid,          s.toplevel,         queryid,          s.text,
+            s.calls,           s.total_ms,         s.mean_ms,        s.rows,
             s.shared_blks_hit, s.shared_blks_read, s.temp_blks_read, s.temp_blks_written};
 }
 
@@ -272,7 +286,8 @@ void write_statements(Out& out, const Workload& w) {
         }
         out.raw(r > 0 ? ",\n      [" : "\n      [");
         for (std::size_t c = 0; c < values->size(); ++c) {
-            if (c > 0) out.raw(", ");
+            if (c > 0)
+                out.raw(", ");
             out.value((*values)[c]);
         }
         out.raw("]");
@@ -291,7 +306,8 @@ void write_tables(Out& out, const Workload& w) {
         Out& columns = line.member("columns");
         columns.raw("[");
         for (std::size_t c = 0; c < t.columns.size(); ++c) {
-            if (c > 0) columns.raw(", ");
+            if (c > 0)
+                columns.raw(", ");
             Line column(columns);
             column.member("name").string(t.columns[c].name);
             column.member("type").string(t.columns[c].type_name);
@@ -314,7 +330,8 @@ void write_indexes(Out& out, const Workload& w) {
         Out& descending = line.member("descending");
         descending.raw("[");
         for (std::size_t k = 0; k < x.descending.size(); ++k) {
-            if (k > 0) descending.raw(", ");
+            if (k > 0)
+                descending.raw(", ");
             descending.boolean(x.descending[k]);
         }
         descending.raw("]");
@@ -345,8 +362,10 @@ void write_column_stats(Out& out, const Workload& w) {
         line.member("null_frac").number(s.null_frac);
         line.member("n_distinct").number(s.n_distinct);
         line.member("avg_width").integer(s.avg_width);
-        if (s.correlation) line.member("correlation").number(*s.correlation);
-        else line.member("correlation").raw("null");
+        if (s.correlation)
+            line.member("correlation").number(*s.correlation);
+        else
+            line.member("correlation").raw("null");
         line.member("most_common_freqs").numbers(s.most_common_freqs);
         line.member("histogram_count").integer(s.histogram_count);
         // With --no-values the members are absent, not empty: nothing was left to show.
@@ -367,15 +386,23 @@ struct Invalid {
 
 std::string_view json_type(const json& value) {
     switch (value.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::boolean: return "a boolean";
+    case json::value_t::null:
+        return "null";
+    case json::value_t::boolean:
+        return "a boolean";
     case json::value_t::number_integer:
-    case json::value_t::number_unsigned: return "an integer";
-    case json::value_t::number_float: return "a number";
-    case json::value_t::string: return "a string";
-    case json::value_t::array: return "an array";
-    case json::value_t::object: return "an object";
-    default: return "something else";
+    case json::value_t::number_unsigned:
+        return "an integer";
+    case json::value_t::number_float:
+        return "a number";
+    case json::value_t::string:
+        return "a string";
+    case json::value_t::array:
+        return "an array";
+    case json::value_t::object:
+        return "an object";
+    default:
+        return "something else";
     }
 }
 
@@ -383,9 +410,12 @@ std::string_view json_type(const json& value) {
 std::string child(const std::string& path, std::string_view key) {
     std::string out = path + "/";
     for (const char c : key) {
-        if (c == '~') out += "~0";
-        else if (c == '/') out += "~1";
-        else out += c;
+        if (c == '~')
+            out += "~0";
+        else if (c == '/')
+            out += "~1";
+        else
+            out += c;
     }
     return out;
 }
@@ -403,7 +433,8 @@ std::string child(const std::string& path, std::size_t index) {
 class Object {
 public:
     Object(const json& value, std::string path) : m_value(value), m_path(std::move(path)) {
-        if (!m_value.is_object()) wrong(m_path, "an object", m_value);
+        if (!m_value.is_object())
+            wrong(m_path, "an object", m_value);
     }
 
     const json* find(std::string_view key) const {
@@ -413,44 +444,55 @@ public:
     const json& require(std::string_view key) const {
         const json* found = find(key);
         if (found == nullptr)
-            throw Invalid{fmt::format("{}: missing member \"{}\"", m_path.empty() ? "/" : m_path, key)};
+            throw Invalid{
+                fmt::format("{}: missing member \"{}\"", m_path.empty() ? "/" : m_path, key)};
         return *found;
     }
     std::string path(std::string_view key) const { return child(m_path, key); }
 
     std::string text(std::string_view key, bool required = false) const {
         const json* v = required ? &require(key) : find(key);
-        if (v == nullptr) return {};
-        if (!v->is_string()) wrong(path(key), "a string", *v);
+        if (v == nullptr)
+            return {};
+        if (!v->is_string())
+            wrong(path(key), "a string", *v);
         return v->get<std::string>();
     }
     std::int64_t integer(std::string_view key, bool required = false) const {
         const json* v = required ? &require(key) : find(key);
-        if (v == nullptr) return 0;
+        if (v == nullptr)
+            return 0;
         return integer_value(*v, path(key));
     }
     double number(std::string_view key, bool required = false) const {
         const json* v = required ? &require(key) : find(key);
-        if (v == nullptr) return 0;
-        if (!v->is_number()) wrong(path(key), "a number", *v);
+        if (v == nullptr)
+            return 0;
+        if (!v->is_number())
+            wrong(path(key), "a number", *v);
         return v->get<double>();
     }
     std::optional<double> optional_number(std::string_view key) const {
         const json* v = find(key);
-        if (v == nullptr) return std::nullopt;
-        if (!v->is_number()) wrong(path(key), "a number", *v);
+        if (v == nullptr)
+            return std::nullopt;
+        if (!v->is_number())
+            wrong(path(key), "a number", *v);
         return v->get<double>();
     }
     bool boolean(std::string_view key, bool fallback = false) const {
         const json* v = find(key);
-        if (v == nullptr) return fallback;
-        if (!v->is_boolean()) wrong(path(key), "a boolean", *v);
+        if (v == nullptr)
+            return fallback;
+        if (!v->is_boolean())
+            wrong(path(key), "a boolean", *v);
         return v->get<bool>();
     }
     std::vector<std::string> strings(std::string_view key) const {
         std::vector<std::string> out;
         for_each(key, [&](const json& item, const std::string& at) {
-            if (!item.is_string()) wrong(at, "a string", item);
+            if (!item.is_string())
+                wrong(at, "a string", item);
             out.push_back(item.get<std::string>());
         });
         return out;
@@ -458,17 +500,22 @@ public:
     std::vector<double> numbers(std::string_view key) const {
         std::vector<double> out;
         for_each(key, [&](const json& item, const std::string& at) {
-            if (!item.is_number()) wrong(at, "a number", item);
+            if (!item.is_number())
+                wrong(at, "a number", item);
             out.push_back(item.get<double>());
         });
         return out;
     }
-    template <typename F> void for_each(std::string_view key, F&& each, bool required = false) const {
+    template <typename F>
+    void for_each(std::string_view key, F&& each, bool required = false) const {
         const json* v = required ? &require(key) : find(key);
-        if (v == nullptr) return;
-        if (!v->is_array()) wrong(path(key), "an array", *v);
+        if (v == nullptr)
+            return;
+        if (!v->is_array())
+            wrong(path(key), "an array", *v);
         const std::string base = path(key);
-        for (std::size_t i = 0; i < v->size(); ++i) each((*v)[i], child(base, i));
+        for (std::size_t i = 0; i < v->size(); ++i)
+            each((*v)[i], child(base, i));
     }
 
     static std::int64_t integer_value(const json& v, const std::string& at) {
@@ -479,7 +526,8 @@ public:
                 throw Invalid{fmt::format("{}: integer {} is out of range", at, u)};
             return static_cast<std::int64_t>(u);
         }
-        if (v.is_number_integer()) return v.get<std::int64_t>();
+        if (v.is_number_integer())
+            return v.get<std::int64_t>();
         wrong(at, "an integer", v);
     }
 
@@ -492,46 +540,62 @@ private:
 template <typename T, std::size_t N>
 void read_fields(const Object& object, T& out, const Field<T> (&fields)[N]) {
     for (const Field<T>& field : fields) {
-        if (!field.required && object.find(field.name) == nullptr) continue;
+        if (!field.required && object.find(field.name) == nullptr)
+            continue;
         std::visit(
             [&](auto member) {
                 using Value = std::remove_cvref_t<decltype(out.*member)>;
-                if constexpr (std::is_same_v<Value, std::string>) out.*member = object.text(field.name, field.required);
-                else if constexpr (std::is_same_v<Value, std::int64_t>) out.*member = object.integer(field.name, field.required);
-                else if constexpr (std::is_same_v<Value, bool>) out.*member = object.boolean(field.name);
-                else if constexpr (std::is_same_v<Value, double>) out.*member = object.number(field.name, field.required);
-                else out.*member = object.strings(field.name);
+                if constexpr (std::is_same_v<Value, std::string>)
+                    out.*member = object.text(field.name, field.required);
+                else if constexpr (std::is_same_v<Value, std::int64_t>)
+                    out.*member = object.integer(field.name, field.required);
+                else if constexpr (std::is_same_v<Value, bool>)
+                    out.*member = object.boolean(field.name);
+                else if constexpr (std::is_same_v<Value, double>)
+                    out.*member = object.number(field.name, field.required);
+                else
+                    out.*member = object.strings(field.name);
             },
             field.member);
     }
 }
 
 StatValue row_value(const json& v, const StatementColumn& column, const std::string& at) {
-    if (v.is_null()) return std::monostate{};
+    if (v.is_null())
+        return std::monostate{};
     switch (value_kind(column.type)) {
     case ValueKind::boolean:
-        if (!v.is_boolean()) wrong(at, fmt::format("a boolean ({} is {})", column.name, column.type), v);
+        if (!v.is_boolean())
+            wrong(at, fmt::format("a boolean ({} is {})", column.name, column.type), v);
         return v.get<bool>();
     case ValueKind::integer:
-        if (v.is_number_integer() || v.is_number_unsigned()) return Object::integer_value(v, at);
+        if (v.is_number_integer() || v.is_number_unsigned())
+            return Object::integer_value(v, at);
         // A consumer may have written a 64-bit queryid as text to keep it exact.
         if (v.is_string()) {
             StatValue parsed = stat_value_from_text(column.type, v.get<std::string>());
-            if (std::holds_alternative<std::int64_t>(parsed)) return parsed;
+            if (std::holds_alternative<std::int64_t>(parsed))
+                return parsed;
         }
         wrong(at, fmt::format("an integer ({} is {})", column.name, column.type), v);
     case ValueKind::number:
-        if (v.is_number()) return v.get<double>();
-        if (v.is_string()) return v.get<std::string>(); // NaN, Infinity
+        if (v.is_number())
+            return v.get<double>();
+        if (v.is_string())
+            return v.get<std::string>(); // NaN, Infinity
         wrong(at, fmt::format("a number ({} is {})", column.name, column.type), v);
     case ValueKind::text:
         break;
     }
     // Types dbadvise does not know: keep whatever scalar the snapshot holds.
-    if (v.is_string()) return v.get<std::string>();
-    if (v.is_boolean()) return v.get<bool>();
-    if (v.is_number_integer() || v.is_number_unsigned()) return Object::integer_value(v, at);
-    if (v.is_number_float()) return v.get<double>();
+    if (v.is_string())
+        return v.get<std::string>();
+    if (v.is_boolean())
+        return v.get<bool>();
+    if (v.is_number_integer() || v.is_number_unsigned())
+        return Object::integer_value(v, at);
+    if (v.is_number_float())
+        return v.get<double>();
     wrong(at, fmt::format("a string ({} is {})", column.name, column.type), v);
 }
 
@@ -562,10 +626,11 @@ void read_statements(const Object& root, Workload& w) {
     pgss.for_each(
         "rows",
         [&](const json& row, const std::string& at) {
-            if (!row.is_array()) wrong(at, "an array of column values", row);
+            if (!row.is_array())
+                wrong(at, "an array of column values", row);
             if (row.size() != columns.size())
-                throw Invalid{fmt::format("{}: {} values for {} columns", at, row.size(),
-                                          columns.size())};
+                throw Invalid{
+                    fmt::format("{}: {} values for {} columns", at, row.size(), columns.size())};
             WorkloadStatement statement;
             statement.values.reserve(columns.size());
             for (std::size_t c = 0; c < columns.size(); ++c)
@@ -581,8 +646,8 @@ void read_server(const Object& root, Workload& w) {
     w.server_version = server.text("version");
     const std::int64_t version_num = server.integer("version_num", true);
     if (version_num < 0 || version_num > std::numeric_limits<int>::max())
-        throw Invalid{fmt::format("{}: {} is not a server_version_num",
-                                  server.path("version_num"), version_num)};
+        throw Invalid{fmt::format("{}: {} is not a server_version_num", server.path("version_num"),
+                                  version_num)};
     w.server_version_num = static_cast<int>(version_num);
     w.capture.system_identifier = server.text("system_identifier");
     w.capture.server_started_at = server.text("started_at");
@@ -609,13 +674,16 @@ void read_catalog(const Object& root, Workload& w) {
         read_fields(t, table, k_table_names);
         read_fields(t, table, k_table_fields);
         const std::string kind = t.text("kind");
-        if (kind.size() > 1) throw Invalid{fmt::format("{}: expected one relkind letter", t.path("kind"))};
+        if (kind.size() > 1)
+            throw Invalid{fmt::format("{}: expected one relkind letter", t.path("kind"))};
         table.kind = kind.empty() ? 'r' : kind.front();
         t.for_each("columns", [&](const json& c, const std::string& column_at) {
             const Object column(c, column_at);
             const std::int64_t attnum = column.integer("attnum");
-            if (attnum < std::numeric_limits<int>::min() || attnum > std::numeric_limits<int>::max())
-                throw Invalid{fmt::format("{}: attnum {} is out of range", column.path("attnum"), attnum)};
+            if (attnum < std::numeric_limits<int>::min() ||
+                attnum > std::numeric_limits<int>::max())
+                throw Invalid{
+                    fmt::format("{}: attnum {} is out of range", column.path("attnum"), attnum)};
             table.columns.push_back({column.text("name", true), column.text("type"),
                                      static_cast<int>(attnum), column.boolean("not_null")});
         });
@@ -627,13 +695,15 @@ void read_catalog(const Object& root, Workload& w) {
         read_fields(x, index, k_index_names);
         read_fields(x, index, k_index_fields);
         x.for_each("descending", [&](const json& d, const std::string& d_at) {
-            if (!d.is_boolean()) wrong(d_at, "a boolean", d);
+            if (!d.is_boolean())
+                wrong(d_at, "a boolean", d);
             index.descending.push_back(d.get<bool>());
         });
         // The analyzer reads one direction per key.
         if (index.descending.size() != index.keys.size())
             index.descending.resize(index.keys.size(), false);
-        if (index.method.empty()) index.method = "btree";
+        if (index.method.empty())
+            index.method = "btree";
         w.indexes.push_back(std::move(index));
     });
     root.for_each("foreign_keys", [&](const json& item, const std::string& at) {
@@ -650,7 +720,8 @@ void read_catalog(const Object& root, Workload& w) {
         stats.null_frac = s.number("null_frac");
         stats.n_distinct = s.number("n_distinct");
         const std::int64_t width = s.integer("avg_width");
-        stats.avg_width = width > 0 && width <= std::numeric_limits<int>::max() ? static_cast<int>(width) : 0;
+        stats.avg_width =
+            width > 0 && width <= std::numeric_limits<int>::max() ? static_cast<int>(width) : 0;
         stats.correlation = s.optional_number("correlation");
         stats.most_common_freqs = s.numbers("most_common_freqs");
         stats.most_common_vals = s.strings("most_common_vals");
@@ -659,8 +730,8 @@ void read_catalog(const Object& root, Workload& w) {
         stats.histogram_count = count > 0 && count <= std::numeric_limits<int>::max()
                                     ? static_cast<int>(count)
                                     : static_cast<int>(stats.histogram_bounds.size());
-        stats.values_omitted = s.find("most_common_vals") == nullptr &&
-                               s.find("histogram_bounds") == nullptr;
+        stats.values_omitted =
+            s.find("most_common_vals") == nullptr && s.find("histogram_bounds") == nullptr;
         // The selectivity model pairs values with frequencies: a list of values that does
         // not match its frequencies is not used.
         if (!stats.most_common_vals.empty() &&
@@ -687,12 +758,14 @@ std::pair<int, int> line_column(std::string_view text, std::size_t offset) {
 }
 
 Workload read_document(const json& document, std::string_view tool_version) {
-    if (!document.is_object()) wrong("", "an object (a dbadvise snapshot)", document);
+    if (!document.is_object())
+        wrong("", "an object (a dbadvise snapshot)", document);
     const Object root(document, "");
     const json* version = root.find("snapshot_version");
     if (version == nullptr) {
         if (root.find("schema_version") != nullptr && root.find("findings") != nullptr)
-            throw Invalid{"a dbadvise report, not a snapshot: take one with `dbadvise snapshot -o FILE`"};
+            throw Invalid{
+                "a dbadvise report, not a snapshot: take one with `dbadvise snapshot -o FILE`"};
         throw Invalid{"not a dbadvise snapshot: no \"snapshot_version\" member"};
     }
     if (!version->is_number_integer() && !version->is_number_unsigned())
@@ -701,7 +774,8 @@ Workload read_document(const json& document, std::string_view tool_version) {
     std::string writer = "an unknown version of dbadvise";
     if (const json* tool = root.find("tool"); tool != nullptr && tool->is_object()) {
         const auto it = tool->find("version");
-        if (it != tool->end() && it->is_string()) writer = "dbadvise " + it->get<std::string>();
+        if (it != tool->end() && it->is_string())
+            writer = "dbadvise " + it->get<std::string>();
     }
     if (format > k_snapshot_version) {
         throw Invalid{fmt::format(
@@ -709,7 +783,8 @@ Workload read_document(const json& document, std::string_view tool_version) {
             "and older: upgrade dbadvise to read it",
             writer, format, tool_version, k_snapshot_version)};
     }
-    if (format < 1) throw Invalid{fmt::format("/snapshot_version: {} is not a snapshot format", format)};
+    if (format < 1)
+        throw Invalid{fmt::format("/snapshot_version: {} is not a snapshot format", format)};
 
     Workload w;
     w.capture.captured_at = root.text("captured_at", true);
@@ -771,7 +846,8 @@ std::expected<Workload, SnapshotError> read_snapshot(std::string_view text,
         return std::unexpected(SnapshotError{invalid.message, 0, 0});
     } catch (const json::exception& e) {
         // Every access is type-checked first; this is a safety net, never expected.
-        return std::unexpected(SnapshotError{fmt::format("unreadable snapshot: {}", e.what()), 0, 0});
+        return std::unexpected(
+            SnapshotError{fmt::format("unreadable snapshot: {}", e.what()), 0, 0});
     }
 }
 

@@ -25,10 +25,10 @@ StatValue stat_value_from_text(std::string_view type, std::string_view text);
 
 /// How the window between two captures treats a column.
 enum class ColumnRole {
-    key,          // userid, dbid, queryid, toplevel: identify the entry
-    counter,      // cumulative: calls, total_exec_time, rows, shared_blks_hit, wal_bytes, ...
-    derived,      // min_*, max_*, mean_*, stddev_*: not additive, recomputed or dropped
-    other,        // query text, stats_since and other non-numeric columns: the later value
+    key,     // userid, dbid, queryid, toplevel: identify the entry
+    counter, // cumulative: calls, total_exec_time, rows, shared_blks_hit, wal_bytes, ...
+    derived, // min_*, max_*, mean_*, stddev_*: not additive, recomputed or dropped
+    other,   // query text, stats_since and other non-numeric columns: the later value
 };
 ColumnRole column_role(const StatementColumn& column);
 
@@ -37,8 +37,8 @@ int column_index(const std::vector<StatementColumn>& columns, std::string_view n
 
 /// Fails with a message naming the first missing column when `columns` lacks one analyze
 /// needs: queryid, query, calls, rows and total_exec_time (13+) or total_time (before 13).
-std::expected<void, std::string> check_statement_columns(
-    const std::vector<StatementColumn>& columns);
+std::expected<void, std::string>
+check_statement_columns(const std::vector<StatementColumn>& columns);
 
 /// Fills the typed members of `statement` (queryid, text, calls, total_ms, mean_ms, rows,
 /// block counters, toplevel, userid) from statement.values. Missing or NULL columns leave

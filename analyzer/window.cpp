@@ -13,11 +13,10 @@
 #include "analyzer/statement_columns.hpp"
 #include "analyzer/timestamp.hpp"
 
-#include <fmt/format.h>
-
 #include <cmath>
-#include <map>
 #include <cstdlib>
+#include <fmt/format.h>
+#include <map>
 #include <unordered_map>
 
 namespace dbadvise::analyzer {
@@ -29,25 +28,31 @@ std::string entry_key(const WorkloadStatement& s) {
 }
 
 std::optional<double> as_number(const StatValue& value) {
-    if (const auto* i = std::get_if<std::int64_t>(&value)) return static_cast<double>(*i);
-    if (const auto* d = std::get_if<double>(&value)) return *d;
+    if (const auto* i = std::get_if<std::int64_t>(&value))
+        return static_cast<double>(*i);
+    if (const auto* d = std::get_if<double>(&value))
+        return *d;
     return std::nullopt;
 }
 
 // The later value minus the earlier one, keeping integers integers; nullopt when it went
 // down (a reset) or the earlier value is missing.
 std::optional<StatValue> minus(const StatValue& later, const StatValue& earlier) {
-    if (std::holds_alternative<std::monostate>(later)) return later;
+    if (std::holds_alternative<std::monostate>(later))
+        return later;
     const auto* li = std::get_if<std::int64_t>(&later);
     const auto* ei = std::get_if<std::int64_t>(&earlier);
     if (li && ei) {
-        if (*li < *ei) return std::nullopt;
+        if (*li < *ei)
+            return std::nullopt;
         return StatValue{*li - *ei};
     }
     const std::optional<double> l = as_number(later);
     const std::optional<double> e = as_number(earlier);
-    if (!l || !e) return std::nullopt;
-    if (*l < *e) return std::nullopt;
+    if (!l || !e)
+        return std::nullopt;
+    if (*l < *e)
+        return std::nullopt;
     return StatValue{*l - *e};
 }
 
@@ -60,7 +65,8 @@ struct Series {
 };
 std::optional<Series> series_of(std::string_view derived) {
     const std::size_t underscore = derived.find('_');
-    if (underscore == std::string_view::npos) return std::nullopt;
+    if (underscore == std::string_view::npos)
+        return std::nullopt;
     const std::string_view suffix = derived.substr(underscore + 1); // exec_time, plan_time, time
     const std::string count = suffix == "plan_time" ? "plans" : "calls";
     return Series{"total_" + std::string(suffix), count};
@@ -73,14 +79,18 @@ void recompute_derived(WorkloadStatement& window, const WorkloadStatement& earli
                        const WorkloadStatement& later, const std::vector<StatementColumn>& columns,
                        const std::vector<int>& earlier_index) {
     const auto number_at = [&](const WorkloadStatement& s, const std::vector<StatementColumn>& cols,
-                               const std::vector<int>* map, std::string_view name) -> std::optional<double> {
+                               const std::vector<int>* map,
+                               std::string_view name) -> std::optional<double> {
         int at = column_index(cols, name);
-        if (at < 0) return std::nullopt;
+        if (at < 0)
+            return std::nullopt;
         if (map != nullptr) {
             at = (*map)[static_cast<std::size_t>(at)];
-            if (at < 0) return std::nullopt;
+            if (at < 0)
+                return std::nullopt;
         }
-        if (static_cast<std::size_t>(at) >= s.values.size()) return std::nullopt;
+        if (static_cast<std::size_t>(at) >= s.values.size())
+            return std::nullopt;
         return as_number(s.values[static_cast<std::size_t>(at)]);
     };
     const auto later_number = [&](const WorkloadStatement& s, std::string_view name) {
@@ -90,15 +100,18 @@ void recompute_derived(WorkloadStatement& window, const WorkloadStatement& earli
         return number_at(earlier, columns, &earlier_index, name);
     };
     for (std::size_t c = 0; c < columns.size(); ++c) {
-        if (column_role(columns[c]) != ColumnRole::derived) continue;
+        if (column_role(columns[c]) != ColumnRole::derived)
+            continue;
         const std::string& name = columns[c].name;
         StatValue& out = window.values[c];
         out = std::monostate{};
         const std::optional<Series> series = series_of(name);
-        if (!series) continue;
+        if (!series)
+            continue;
         const std::optional<double> n = later_number(window, series->count);
         const std::optional<double> total = later_number(window, series->total);
-        if (!n || !total || *n <= 0) continue;
+        if (!n || !total || *n <= 0)
+            continue;
         const double mean = *total / *n;
         if (name.starts_with("mean_")) {
             out = mean;
@@ -110,7 +123,8 @@ void recompute_derived(WorkloadStatement& window, const WorkloadStatement& earli
             const auto n1 = later_number(later, series->count);
             const auto m1 = later_number(later, mean_name);
             const auto s1 = later_number(later, name);
-            if (!n0 || !m0 || !s0 || !n1 || !m1 || !s1) continue;
+            if (!n0 || !m0 || !s0 || !n1 || !m1 || !s1)
+                continue;
             const double squares = *n1 * (*s1 * *s1 + *m1 * *m1) - *n0 * (*s0 * *s0 + *m0 * *m0);
             out = std::sqrt(std::max(0.0, squares / *n - mean * mean));
         }
@@ -126,10 +140,12 @@ std::string count_of(std::int64_t n, std::string_view one, std::string_view many
 std::string list_queryids(const std::vector<std::string>& ids) {
     std::string out;
     for (std::size_t i = 0; i < ids.size() && i < 5; ++i) {
-        if (i > 0) out += ", ";
+        if (i > 0)
+            out += ", ";
         out += ids[i];
     }
-    if (ids.size() > 5) out += fmt::format(" and {} more", ids.size() - 5);
+    if (ids.size() > 5)
+        out += fmt::format(" and {} more", ids.size() - 5);
     return out;
 }
 
@@ -148,16 +164,18 @@ Finding input_finding(std::string rule, Severity severity, std::string title, st
 template <typename T, std::size_t N>
 bool subtract_fields(T& later, const T& earlier, std::int64_t T::*const (&fields)[N]) {
     for (std::int64_t T::*field : fields) {
-        if (later.*field < earlier.*field) return false;
+        if (later.*field < earlier.*field)
+            return false;
     }
-    for (std::int64_t T::*field : fields) later.*field -= earlier.*field;
+    for (std::int64_t T::*field : fields)
+        later.*field -= earlier.*field;
     return true;
 }
 
 constexpr std::int64_t CatalogTable::*k_table_counters[] = {
-    &CatalogTable::seq_scan,       &CatalogTable::seq_tup_read,   &CatalogTable::idx_scan,
-    &CatalogTable::n_tup_ins,      &CatalogTable::n_tup_upd,      &CatalogTable::n_tup_del,
-    &CatalogTable::heap_blks_read, &CatalogTable::heap_blks_hit,  &CatalogTable::idx_blks_read,
+    &CatalogTable::seq_scan,       &CatalogTable::seq_tup_read,  &CatalogTable::idx_scan,
+    &CatalogTable::n_tup_ins,      &CatalogTable::n_tup_upd,     &CatalogTable::n_tup_del,
+    &CatalogTable::heap_blks_read, &CatalogTable::heap_blks_hit, &CatalogTable::idx_blks_read,
     &CatalogTable::idx_blks_hit};
 // idx_scan stays cumulative: an index unused for an hour may serve the nightly report.
 constexpr std::int64_t CatalogIndex::*k_index_counters[] = {&CatalogIndex::idx_blks_hit,
@@ -169,7 +187,8 @@ constexpr std::int64_t DatabaseStats::*k_database_counters[] = {
 // Subtracts the statistics views' counters; returns a finding when they were reset.
 std::optional<Finding> subtract_statistics(Workload& window, const Workload& earlier,
                                            std::int64_t since_us, const WindowInputs& inputs) {
-    const std::optional<std::int64_t> reset = parse_timestamp_us(window.capture.database_stats_reset);
+    const std::optional<std::int64_t> reset =
+        parse_timestamp_us(window.capture.database_stats_reset);
     if (reset && *reset > since_us) {
         return input_finding(
             "window-statistics-reset", Severity::info,
@@ -186,29 +205,34 @@ std::optional<Finding> subtract_statistics(Workload& window, const Workload& ear
     if (!subtract_fields(window.database_stats, earlier.database_stats, k_database_counters))
         ++reset_objects;
     std::map<std::pair<std::string, std::string>, const CatalogTable*> tables;
-    for (const CatalogTable& table : earlier.tables) tables[{table.schema, table.name}] = &table;
+    for (const CatalogTable& table : earlier.tables)
+        tables[{table.schema, table.name}] = &table;
     for (CatalogTable& table : window.tables) {
         const auto found = tables.find({table.schema, table.name});
         if (found != tables.end() && !subtract_fields(table, *found->second, k_table_counters))
             ++reset_objects;
     }
     std::map<std::pair<std::string, std::string>, const CatalogIndex*> indexes;
-    for (const CatalogIndex& index : earlier.indexes) indexes[{index.schema, index.name}] = &index;
+    for (const CatalogIndex& index : earlier.indexes)
+        indexes[{index.schema, index.name}] = &index;
     for (CatalogIndex& index : window.indexes) {
         const auto found = indexes.find({index.schema, index.name});
         if (found != indexes.end() && !subtract_fields(index, *found->second, k_index_counters))
             ++reset_objects;
     }
-    if (reset_objects == 0) return std::nullopt;
+    if (reset_objects == 0)
+        return std::nullopt;
     Finding finding = input_finding(
         "window-statistics-reset", Severity::info,
-        fmt::format("Statistics of {} were reset during the window",
-                    count_of(reset_objects, "table, index or database", "tables, indexes or databases")),
-        fmt::format("Counters of {} went down between {} and {} "
-                    "(pg_stat_reset_single_table_counters(), or a crash): for those the figures "
-                    "are the later capture's, since their reset, not the window's.",
-                    count_of(reset_objects, "table, index or database", "tables, indexes or databases"),
-                    inputs.earlier, inputs.later));
+        fmt::format(
+            "Statistics of {} were reset during the window",
+            count_of(reset_objects, "table, index or database", "tables, indexes or databases")),
+        fmt::format(
+            "Counters of {} went down between {} and {} "
+            "(pg_stat_reset_single_table_counters(), or a crash): for those the figures "
+            "are the later capture's, since their reset, not the window's.",
+            count_of(reset_objects, "table, index or database", "tables, indexes or databases"),
+            inputs.earlier, inputs.later));
     finding.evidence.emplace_back("objects_reset", static_cast<std::int64_t>(reset_objects));
     return finding;
 }
@@ -238,9 +262,8 @@ std::span<const WindowCheck> window_checks() {
     return k_checks;
 }
 
-std::expected<Capture, SourceError> subtract_captures(const Workload& earlier,
-                                                      const Workload& later,
-                                                      const WindowInputs& inputs) {
+std::expected<Capture, SourceError>
+subtract_captures(const Workload& earlier, const Workload& later, const WindowInputs& inputs) {
     const auto fail = [](SourceError::Kind kind, std::string message) {
         return std::unexpected(SourceError{kind, std::move(message)});
     };
@@ -265,8 +288,8 @@ std::expected<Capture, SourceError> subtract_captures(const Workload& earlier,
                     fmt::format("database \"{}\" of {} (oid {}) is not the one of {} (oid {}): "
                                 "it was dropped and created again, or restored, in between, and "
                                 "its counters started over",
-                                earlier.database, inputs.earlier, from.database_oid,
-                                inputs.later, to.database_oid));
+                                earlier.database, inputs.earlier, from.database_oid, inputs.later,
+                                to.database_oid));
     }
     const std::optional<std::int64_t> since = parse_timestamp_us(from.captured_at);
     const std::optional<std::int64_t> until = parse_timestamp_us(to.captured_at);
@@ -317,14 +340,16 @@ std::expected<Capture, SourceError> subtract_captures(const Workload& earlier,
         const auto found = before.find(entry_key(statement));
         if (found == before.end()) {
             ++appeared;
-            if (statement.calls > 0) ran.push_back(statement);
+            if (statement.calls > 0)
+                ran.push_back(statement);
             continue;
         }
         ++matched;
         const WorkloadStatement& old = *found->second;
         bool reset = false;
         if (stats_since >= 0 && static_cast<std::size_t>(stats_since) < statement.values.size()) {
-            if (const auto* text = std::get_if<std::string>(&statement.values[static_cast<std::size_t>(stats_since)])) {
+            if (const auto* text = std::get_if<std::string>(
+                    &statement.values[static_cast<std::size_t>(stats_since)])) {
                 const auto created = parse_timestamp_us(*text);
                 reset = created && *created > *since;
             }
@@ -334,13 +359,17 @@ std::expected<Capture, SourceError> subtract_captures(const Workload& earlier,
                              old.values.size() == earlier.statement_columns.size();
         if (!reset && generic) {
             for (std::size_t c = 0; c < columns.size() && !reset; ++c) {
-                if (column_role(columns[c]) != ColumnRole::counter) continue;
+                if (column_role(columns[c]) != ColumnRole::counter)
+                    continue;
                 const int e = earlier_index[c];
-                if (e < 0) continue; // a column the earlier capture did not have: whole
+                if (e < 0)
+                    continue; // a column the earlier capture did not have: whole
                 const std::optional<StatValue> d =
                     minus(statement.values[c], old.values[static_cast<std::size_t>(e)]);
-                if (!d) reset = true;
-                else delta.values[c] = *d;
+                if (!d)
+                    reset = true;
+                else
+                    delta.values[c] = *d;
             }
             if (!reset) {
                 recompute_derived(delta, old, statement, columns, earlier_index);
@@ -353,16 +382,22 @@ std::expected<Capture, SourceError> subtract_captures(const Workload& earlier,
                 delta.calls -= old.calls;
                 delta.total_ms -= old.total_ms;
                 delta.rows = std::max<std::int64_t>(0, delta.rows - old.rows);
-                delta.shared_blks_hit = std::max<std::int64_t>(0, delta.shared_blks_hit - old.shared_blks_hit);
-                delta.shared_blks_read = std::max<std::int64_t>(0, delta.shared_blks_read - old.shared_blks_read);
-                delta.temp_blks_read = std::max<std::int64_t>(0, delta.temp_blks_read - old.temp_blks_read);
-                delta.temp_blks_written = std::max<std::int64_t>(0, delta.temp_blks_written - old.temp_blks_written);
-                delta.mean_ms = delta.calls > 0 ? delta.total_ms / static_cast<double>(delta.calls) : 0;
+                delta.shared_blks_hit =
+                    std::max<std::int64_t>(0, delta.shared_blks_hit - old.shared_blks_hit);
+                delta.shared_blks_read =
+                    std::max<std::int64_t>(0, delta.shared_blks_read - old.shared_blks_read);
+                delta.temp_blks_read =
+                    std::max<std::int64_t>(0, delta.temp_blks_read - old.temp_blks_read);
+                delta.temp_blks_written =
+                    std::max<std::int64_t>(0, delta.temp_blks_written - old.temp_blks_written);
+                delta.mean_ms =
+                    delta.calls > 0 ? delta.total_ms / static_cast<double>(delta.calls) : 0;
             }
         }
         if (reset) {
             reset_ids.push_back(statement.queryid);
-            if (statement.calls > 0) ran.push_back(statement);
+            if (statement.calls > 0)
+                ran.push_back(statement);
             continue;
         }
         if (delta.calls <= 0) {
@@ -374,9 +409,11 @@ std::expected<Capture, SourceError> subtract_captures(const Workload& earlier,
     const auto gone = static_cast<std::int64_t>(earlier.statements.size() - matched);
     window.statements = std::move(ran);
 
-    capture.stats.emplace_back("window_statements", static_cast<std::int64_t>(window.statements.size()));
+    capture.stats.emplace_back("window_statements",
+                               static_cast<std::int64_t>(window.statements.size()));
     capture.stats.emplace_back("window_statements_new", appeared);
-    capture.stats.emplace_back("window_statements_reset", static_cast<std::int64_t>(reset_ids.size()));
+    capture.stats.emplace_back("window_statements_reset",
+                               static_cast<std::int64_t>(reset_ids.size()));
     capture.stats.emplace_back("window_statements_gone", gone);
     capture.stats.emplace_back("window_statements_idle", idle);
 
@@ -438,7 +475,8 @@ std::expected<Capture, SourceError> subtract_captures(const Workload& earlier,
         std::int64_t raised = 10000;
         if (const Setting* setting = later.find_setting("pg_stat_statements.max")) {
             max = fmt::format("pg_stat_statements.max = {}", setting->value);
-            raised = std::max<std::int64_t>(raised, 2 * std::strtoll(setting->setting.c_str(), nullptr, 10));
+            raised = std::max<std::int64_t>(
+                raised, 2 * std::strtoll(setting->setting.c_str(), nullptr, 10));
         }
         Finding finding = input_finding(
             "window-statements-evicted", Severity::warning,
@@ -453,7 +491,8 @@ std::expected<Capture, SourceError> subtract_captures(const Workload& earlier,
                         count_of(gone, "statement", "statements"), gone == 1 ? "is" : "are"));
         finding.evidence.emplace_back("dealloc", evicted);
         finding.evidence.emplace_back("statements_gone", gone);
-        finding.suggestion.sql = fmt::format("ALTER SYSTEM SET pg_stat_statements.max = {};", raised);
+        finding.suggestion.sql =
+            fmt::format("ALTER SYSTEM SET pg_stat_statements.max = {};", raised);
         capture.findings.push_back(std::move(finding));
     }
     if (std::optional<Finding> statistics = subtract_statistics(window, earlier, *since, inputs))

@@ -52,8 +52,7 @@ struct WindowInputs {
 /// Fails when the captures cannot be combined: another server (system identifier) or
 /// database, pg_stat_statements reset as a whole after `earlier` (kind mismatch), or
 /// `earlier` taken after `later` (kind usage).
-std::expected<Capture, SourceError> subtract_captures(const Workload& earlier,
-                                                      const Workload& later,
-                                                      const WindowInputs& inputs);
+std::expected<Capture, SourceError>
+subtract_captures(const Workload& earlier, const Workload& later, const WindowInputs& inputs);
 
 } // namespace dbadvise::analyzer

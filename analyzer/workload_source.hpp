@@ -17,9 +17,9 @@ namespace dbadvise::analyzer {
 
 /// Which statements analyze looks at: --top, --min-calls, --min-mean-ms.
 struct StatementFilter {
-    int top = 0;                 // the N statements with the most total time; 0: all
-    std::int64_t min_calls = 0;  // skip statements called fewer times
-    double min_mean_ms = 0;      // skip statements faster than this on average
+    int top = 0;                // the N statements with the most total time; 0: all
+    std::int64_t min_calls = 0; // skip statements called fewer times
+    double min_mean_ms = 0;     // skip statements faster than this on average
 };
 
 /// Keeps the statements that pass `filter`, ordered by total time (descending; ties by
@@ -28,10 +28,10 @@ void select_statements(Workload& workload, const StatementFilter& filter);
 
 /// What the report says about where the workload came from.
 struct SourceDescription {
-    std::string kind;                // "database", "snapshot", "window"
-    std::vector<std::string> files;  // snapshot files read, earliest first
-    std::string window_start;        // window: captured_at of the earlier capture
-    std::string window_end;          // window: captured_at of the later capture
+    std::string kind;               // "database", "snapshot", "window"
+    std::vector<std::string> files; // snapshot files read, earliest first
+    std::string window_start;       // window: captured_at of the earlier capture
+    std::string window_end;         // window: captured_at of the later capture
 };
 
 /// What a source delivers: the workload, and what it noticed about its input (resets and
@@ -39,16 +39,16 @@ struct SourceDescription {
 struct Capture {
     Workload workload;
     SourceDescription description;
-    std::vector<Finding> findings;   // category input
+    std::vector<Finding> findings; // category input
     std::vector<std::string> notes;
-    Evidence stats;                  // "window_statements_new": N, ...
+    Evidence stats; // "window_statements_new": N, ...
 };
 
 struct SourceError {
     enum class Kind {
-        unreadable,  // cannot connect, read, decompress or parse: exit 3
-        mismatch,    // the captures cannot be combined (other server, reset in between): exit 3
-        usage,       // the inputs were given the wrong way round: exit 2
+        unreadable, // cannot connect, read, decompress or parse: exit 3
+        mismatch,   // the captures cannot be combined (other server, reset in between): exit 3
+        usage,      // the inputs were given the wrong way round: exit 2
     };
     Kind kind = Kind::unreadable;
     std::string message; // complete: names the file or server, what is wrong and the fix

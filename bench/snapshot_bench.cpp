@@ -13,12 +13,11 @@
 #include "analyzer/snapshot_json.hpp"
 #include "sources/gzip.hpp"
 
-#include <fmt/format.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fmt/format.h>
 #include <fstream>
 #include <string>
 #include <string_view>
@@ -46,9 +45,11 @@ Outcome run(const std::vector<std::string>& argv) {
     const pid_t pid = fork();
     if (pid == 0) {
         std::vector<char*> args;
-        for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+        for (const std::string& arg : argv)
+            args.push_back(const_cast<char*>(arg.c_str()));
         args.push_back(nullptr);
-        if (std::freopen("/dev/null", "w", stdout) == nullptr || std::freopen("/dev/null", "w", stderr) == nullptr)
+        if (std::freopen("/dev/null", "w", stdout) == nullptr ||
+            std::freopen("/dev/null", "w", stderr) == nullptr)
             _exit(126);
         execv(args[0], args.data());
         _exit(127);
@@ -59,10 +60,13 @@ Outcome run(const std::vector<std::string>& argv) {
     if (pid > 0 && wait4(pid, &status, 0, &usage) == pid) {
         outcome.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
         outcome.peak_kb = usage.ru_maxrss;
-        const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+        const auto seconds = [](const timeval& t) {
+            return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+        };
         outcome.cpu_seconds = seconds(usage.ru_utime) + seconds(usage.ru_stime);
     }
-    outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    outcome.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return outcome;
 }
 
@@ -79,13 +83,19 @@ analyzer::Workload generate(int count) {
     w.capture.database_oid = 16384;
     w.capture.statements_version = "1.10";
     w.capture.statements_dealloc = 0;
-    w.settings = {{"shared_buffers", "1GB", "8kB", "131072"}, {"work_mem", "4MB", "kB", "4096"},
+    w.settings = {{"shared_buffers", "1GB", "8kB", "131072"},
+                  {"work_mem", "4MB", "kB", "4096"},
                   {"track_activity_query_size", "4kB", "B", "4096"},
-                  {"random_page_cost", "4", "", "4"}, {"track_io_timing", "on", "", "on"}};
+                  {"random_page_cost", "4", "", "4"},
+                  {"track_io_timing", "on", "", "on"}};
     constexpr int k_tables = 200;
     const std::vector<std::pair<std::string, std::string>> columns = {
-        {"id", "bigint"}, {"account_id", "bigint"}, {"status", "text"},
-        {"created_at", "timestamp with time zone"}, {"amount", "numeric(12,2)"}, {"note", "text"}};
+        {"id", "bigint"},
+        {"account_id", "bigint"},
+        {"status", "text"},
+        {"created_at", "timestamp with time zone"},
+        {"amount", "numeric(12,2)"},
+        {"note", "text"}};
     for (int t = 0; t < k_tables; ++t) {
         analyzer::CatalogTable table;
         table.schema = "public";
@@ -111,7 +121,8 @@ analyzer::Workload generate(int count) {
                 stats.most_common_vals = {"delivered", "shipped", "open", "cancelled", "returned"};
                 stats.most_common_freqs = {0.8, 0.1, 0.05, 0.03, 0.02};
             } else {
-                for (int b = 0; b <= 100; ++b) stats.histogram_bounds.push_back(std::to_string(b * 1000 + t));
+                for (int b = 0; b <= 100; ++b)
+                    stats.histogram_bounds.push_back(std::to_string(b * 1000 + t));
             }
             stats.histogram_count = static_cast<int>(stats.histogram_bounds.size());
             w.column_stats.push_back(std::move(stats));
@@ -124,7 +135,8 @@ analyzer::Workload generate(int count) {
         pkey.keys = {"id"};
         pkey.descending = {false};
         pkey.method = "btree";
-        pkey.definition = fmt::format("CREATE UNIQUE INDEX {} ON public.{} USING btree (id)", pkey.name, pkey.table);
+        pkey.definition = fmt::format("CREATE UNIQUE INDEX {} ON public.{} USING btree (id)",
+                                      pkey.name, pkey.table);
         pkey.unique = pkey.primary = pkey.is_constraint = true;
         pkey.size_bytes = 2'000'000;
         pkey.idx_scan = 1000;
@@ -135,31 +147,40 @@ analyzer::Workload generate(int count) {
         "SELECT id, amount FROM {t} WHERE account_id = $1 AND status = $2",
         "SELECT * FROM {t} WHERE created_at > $1 ORDER BY created_at DESC LIMIT $2",
         "SELECT count(*), sum(amount) FROM {t} WHERE created_at BETWEEN $1 AND $2",
-        "SELECT a.id, b.note FROM {t} a JOIN {u} b ON b.account_id = a.account_id WHERE a.status = $1",
+        "SELECT a.id, b.note FROM {t} a JOIN {u} b ON b.account_id = a.account_id WHERE a.status = "
+        "$1",
         "UPDATE {t} SET status = $1 WHERE id = $2",
         "INSERT INTO {t} (id, account_id, status, created_at, amount) VALUES ($1, $2, $3, $4, $5)",
         "SELECT id FROM {t} WHERE lower(note) = lower($1)",
         "SELECT id, note FROM {t} WHERE account_id IN ($1, $2, $3) ORDER BY id LIMIT $4",
         "SELECT status, count(*) FROM {t} WHERE account_id = $1 GROUP BY status",
     };
-    const std::vector<std::string> extra = {"", ", note", ", created_at", ", account_id", ", amount",
-                                            ", status", ", id AS key", ", note AS n", ", created_at AS at",
-                                            ", amount AS a"};
-    w.statement_columns = {{"userid", "oid"},      {"dbid", "oid"},
-                           {"toplevel", "boolean"}, {"queryid", "bigint"},
-                           {"query", "text"},      {"calls", "bigint"},
+    const std::vector<std::string> extra = {
+        "",         ", note",      ", created_at", ", account_id",       ", amount",
+        ", status", ", id AS key", ", note AS n",  ", created_at AS at", ", amount AS a"};
+    w.statement_columns = {{"userid", "oid"},
+                           {"dbid", "oid"},
+                           {"toplevel", "boolean"},
+                           {"queryid", "bigint"},
+                           {"query", "text"},
+                           {"calls", "bigint"},
                            {"total_exec_time", "double precision"},
                            {"mean_exec_time", "double precision"},
-                           {"rows", "bigint"},     {"shared_blks_hit", "bigint"},
-                           {"shared_blks_read", "bigint"}, {"temp_blks_read", "bigint"},
+                           {"rows", "bigint"},
+                           {"shared_blks_hit", "bigint"},
+                           {"shared_blks_read", "bigint"},
+                           {"temp_blks_read", "bigint"},
                            {"temp_blks_written", "bigint"}};
     for (int i = 0; i < count; ++i) {
         const int t = i % k_tables;
         const std::size_t shape = static_cast<std::size_t>(i / k_tables) % templates.size();
-        const std::size_t variant = static_cast<std::size_t>(i / (k_tables * static_cast<int>(templates.size()))) % extra.size();
+        const std::size_t variant =
+            static_cast<std::size_t>(i / (k_tables * static_cast<int>(templates.size()))) %
+            extra.size();
         std::string text = templates[shape];
         text.replace(text.find("{t}"), 3, fmt::format("t{}", t));
-        if (const auto u = text.find("{u}"); u != std::string::npos) text.replace(u, 3, fmt::format("t{}", (t + 1) % k_tables));
+        if (const auto u = text.find("{u}"); u != std::string::npos)
+            text.replace(u, 3, fmt::format("t{}", (t + 1) % k_tables));
         if (text.starts_with("SELECT id") || text.starts_with("SELECT a.id")) {
             const std::size_t from = text.find(" FROM ");
             text.insert(from, extra[variant]);
@@ -169,10 +190,19 @@ analyzer::Workload generate(int count) {
         const std::int64_t calls = 1 + (static_cast<std::int64_t>(i) * 7919) % 5000;
         const double mean = 0.05 + static_cast<double>((i * 104729) % 1000) / 50.0;
         analyzer::WorkloadStatement s;
-        s.values = {std::int64_t{10}, std::int64_t{16384}, true,
-                    static_cast<std::int64_t>(1'000'003LL * i + 17), text, calls,
-                    mean * static_cast<double>(calls), mean, calls, calls * 20, calls * 2,
-                    std::int64_t{0}, std::int64_t{0}};
+        s.values = {std::int64_t{10},
+                    std::int64_t{16384},
+                    true,
+                    static_cast<std::int64_t>(1'000'003LL * i + 17),
+                    text,
+                    calls,
+                    mean * static_cast<double>(calls),
+                    mean,
+                    calls,
+                    calls * 20,
+                    calls * 2,
+                    std::int64_t{0},
+                    std::int64_t{0}};
         w.statements.push_back(std::move(s));
     }
     return w;
@@ -193,7 +223,8 @@ std::string bytes(std::uintmax_t n) {
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        fmt::print(stderr, "usage: snapshot_bench DBADVISE [--statements N] [--dsn DSN] [--keep DIR]\n");
+        fmt::print(stderr,
+                   "usage: snapshot_bench DBADVISE [--statements N] [--dsn DSN] [--keep DIR]\n");
         return 2;
     }
     const std::string dbadvise = std::filesystem::absolute(argv[1]).string();
@@ -201,9 +232,12 @@ int main(int argc, char** argv) {
     std::string dsn;
     std::string keep;
     for (int i = 2; i + 1 < argc; i += 2) {
-        if (std::string_view(argv[i]) == "--statements") count = std::atoi(argv[i + 1]);
-        if (std::string_view(argv[i]) == "--dsn") dsn = argv[i + 1];
-        if (std::string_view(argv[i]) == "--keep") keep = argv[i + 1];
+        if (std::string_view(argv[i]) == "--statements")
+            count = std::atoi(argv[i + 1]);
+        if (std::string_view(argv[i]) == "--dsn")
+            dsn = argv[i + 1];
+        if (std::string_view(argv[i]) == "--keep")
+            keep = argv[i + 1];
     }
     const auto dir = keep.empty() ? std::filesystem::temp_directory_path() /
                                         fmt::format("dbadvise-snapshot-bench-{}", getpid())
@@ -220,28 +254,37 @@ int main(int argc, char** argv) {
                bytes(std::filesystem::file_size(plain)), bytes(std::filesystem::file_size(packed)),
                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     const std::string top = std::to_string(count);
-    print_run("analyze --snapshot generated.json.gz (--top 50)",
-              run({dbadvise, "analyze", "--snapshot", packed, "--format", "json", "-o", "/dev/null"}));
-    print_run("analyze --snapshot generated.json (--top 50)",
-              run({dbadvise, "analyze", "--snapshot", plain, "--format", "json", "-o", "/dev/null"}));
+    print_run(
+        "analyze --snapshot generated.json.gz (--top 50)",
+        run({dbadvise, "analyze", "--snapshot", packed, "--format", "json", "-o", "/dev/null"}));
+    print_run(
+        "analyze --snapshot generated.json (--top 50)",
+        run({dbadvise, "analyze", "--snapshot", plain, "--format", "json", "-o", "/dev/null"}));
     print_run(fmt::format("analyze --snapshot generated.json.gz --top {}", count),
-              run({dbadvise, "analyze", "--snapshot", packed, "--top", top, "--format", "json", "-o", "/dev/null"}));
+              run({dbadvise, "analyze", "--snapshot", packed, "--top", top, "--format", "json",
+                   "-o", "/dev/null"}));
     print_run(fmt::format("analyze --snapshot ... --top {} (text)", count),
               run({dbadvise, "analyze", "--snapshot", packed, "--top", top, "-o", "/dev/null"}));
 
     if (!dsn.empty()) {
         fmt::print("dbadvise snapshot of {}:\n", dsn);
-        for (const auto& [name, no_values] : std::vector<std::pair<std::string, bool>>{
-                 {"shop.json", false}, {"shop.json.gz", false}, {"shop_no_values.json", true},
-                 {"shop_no_values.json.gz", true}}) {
+        for (const auto& [name, no_values] :
+             std::vector<std::pair<std::string, bool>>{{"shop.json", false},
+                                                       {"shop.json.gz", false},
+                                                       {"shop_no_values.json", true},
+                                                       {"shop_no_values.json.gz", true}}) {
             const std::string file = (dir / name).string();
             std::vector<std::string> args = {dbadvise, "snapshot", "--dsn", dsn, "-o", file};
-            if (no_values) args.push_back("--no-values");
+            if (no_values)
+                args.push_back("--no-values");
             const Outcome outcome = run(args);
-            print_run(fmt::format("snapshot{} -o {}", no_values ? " --no-values" : "", name), outcome);
-            if (outcome.status == 0) fmt::print("  {:<52} {:>10}\n", "", bytes(std::filesystem::file_size(file)));
+            print_run(fmt::format("snapshot{} -o {}", no_values ? " --no-values" : "", name),
+                      outcome);
+            if (outcome.status == 0)
+                fmt::print("  {:<52} {:>10}\n", "", bytes(std::filesystem::file_size(file)));
         }
     }
-    if (keep.empty()) std::filesystem::remove_all(dir);
+    if (keep.empty())
+        std::filesystem::remove_all(dir);
     return 0;
 }

@@ -1,18 +1,16 @@
 // `dbadvise snapshot [--dsn DSN] [--no-values] [--top N] -o FILE[.gz]`: captures what analyze
 // reads from a live server into one snapshot file (docs/snapshot.md) for `analyze --snapshot`
 // and `analyze --since`, elsewhere or later.
+#include "analyzer/snapshot_json.hpp"
 #include "cli/command.hpp"
 #include "cli/output.hpp"
 #include "cli/run.hpp"
-
-#include "analyzer/snapshot_json.hpp"
 #include "db/connection.hpp"
 #include "sources/gzip.hpp"
 #include "sources/live_source.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
-
 #include <memory>
 #include <ostream>
 
@@ -31,25 +29,29 @@ int run_snapshot(Io& io, const SnapshotArguments& args) {
     const auto progress = [&io](std::string_view step) { io.err << "dbadvise: " << step << "\n"; };
     progress("connecting");
     auto connection = db::Connection::open(args.dsn);
-    if (!connection) throw RunError(connection.error().message, k_exit_runtime);
+    if (!connection)
+        throw RunError(connection.error().message, k_exit_runtime);
     progress(fmt::format("connected to {}", connection->describe()));
 
     sources::LiveSource source(*connection, progress, !args.no_values);
     // Every statement (--top keeps the N with the most total time), whatever its calls: a
     // later window subtracts from all of them.
     auto capture = source.capture(analyzer::StatementFilter{args.top, 0, 0});
-    if (!capture) throw RunError(capture.error().message, k_exit_runtime);
+    if (!capture)
+        throw RunError(capture.error().message, k_exit_runtime);
     const analyzer::Workload& workload = capture->workload;
 
     std::string document = analyzer::write_snapshot(workload, DBADVISE_VERSION);
     const std::size_t plain = document.size();
     const bool to_stdout = args.output_file == "-";
     const bool compress = !to_stdout && args.output_file.ends_with(".gz");
-    if (compress) document = sources::gzip_compress(document);
+    if (compress)
+        document = sources::gzip_compress(document);
     if (to_stdout) {
         io.out << document;
         io.out.flush();
-        if (!io.out) throw RunError("cannot write the snapshot to standard output", k_exit_runtime);
+        if (!io.out)
+            throw RunError("cannot write the snapshot to standard output", k_exit_runtime);
     } else {
         write_file(args.output_file, document);
     }
@@ -57,8 +59,8 @@ int run_snapshot(Io& io, const SnapshotArguments& args) {
         "wrote {}: {} statements, {} tables, {} indexes, {} column statistics{}; {} bytes{}",
         to_stdout ? "the snapshot to standard output" : args.output_file,
         workload.statements.size(), workload.tables.size(), workload.indexes.size(),
-        workload.column_stats.size(), args.no_values ? " (values left out)" : "",
-        document.size(), compress ? fmt::format(" ({} uncompressed)", plain) : ""));
+        workload.column_stats.size(), args.no_values ? " (values left out)" : "", document.size(),
+        compress ? fmt::format(" ({} uncompressed)", plain) : ""));
     return k_exit_ok;
 }
 

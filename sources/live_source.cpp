@@ -8,7 +8,8 @@ std::expected<ServerIdentity, std::string> identify_server(db::Connection& conne
         "current_setting('server_version_num') AS version_num, "
         "EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'hypopg') AS hypopg",
         {}, "reading the server version");
-    if (!result) return std::unexpected(result.error().message);
+    if (!result)
+        return std::unexpected(result.error().message);
     ServerIdentity identity;
     identity.description = connection.describe();
     if (result->rows() == 1) {
@@ -36,8 +37,8 @@ LiveSource::capture(const analyzer::StatementFilter& filter) {
     read.include_values = m_include_values;
     auto workload = db::read_workload(m_connection, read, m_progress);
     if (!workload) {
-        return std::unexpected(
-            analyzer::SourceError{analyzer::SourceError::Kind::unreadable, workload.error().message});
+        return std::unexpected(analyzer::SourceError{analyzer::SourceError::Kind::unreadable,
+                                                     workload.error().message});
     }
     analyzer::Capture capture;
     capture.workload = std::move(*workload);

@@ -11,11 +11,11 @@ namespace dbadvise::sources {
 
 /// The server a connection is open to, as reports name the one that verified a workload.
 struct ServerIdentity {
-    std::string description;     // `database "shop" on /run/postgresql:5432 as advisor`
+    std::string description; // `database "shop" on /run/postgresql:5432 as advisor`
     std::string database;
-    std::string server_version;  // "15.4"
-    int server_version_num = 0;  // 150004
-    bool hypopg = false;         // the hypopg extension is created in the database
+    std::string server_version; // "15.4"
+    int server_version_num = 0; // 150004
+    bool hypopg = false;        // the hypopg extension is created in the database
 };
 
 /// Asks the server who it is. Fails with db/'s message when the query fails.

@@ -7,26 +7,27 @@
 
 namespace dbadvise::sources {
 
-std::expected<analyzer::Workload, std::string> parse_snapshot(std::string_view bytes,
-                                                              std::string_view name,
-                                                              std::string_view tool_version) {
+std::expected<analyzer::Workload, std::string>
+parse_snapshot(std::string_view bytes, std::string_view name, std::string_view tool_version) {
     std::string decompressed;
     const bool compressed = is_gzip(bytes);
     if (compressed) {
         auto inflated = gzip_decompress(bytes);
-        if (!inflated) return std::unexpected(fmt::format("{}: {}", name, inflated.error()));
+        if (!inflated)
+            return std::unexpected(fmt::format("{}: {}", name, inflated.error()));
         decompressed = std::move(*inflated);
         bytes = decompressed;
     }
     if (bytes.find_first_not_of(" \t\r\n") == std::string_view::npos)
-        return std::unexpected(fmt::format("{}: empty file: expected a snapshot (dbadvise snapshot -o FILE)", name));
+        return std::unexpected(
+            fmt::format("{}: empty file: expected a snapshot (dbadvise snapshot -o FILE)", name));
     auto workload = analyzer::read_snapshot(bytes, tool_version);
     if (!workload) {
         const analyzer::SnapshotError& error = workload.error();
         if (error.line > 0) {
-            return std::unexpected(fmt::format("{}:{}:{}: {}{}", name, error.line, error.column,
-                                               error.message,
-                                               compressed ? " (line and column of the decompressed document)" : ""));
+            return std::unexpected(
+                fmt::format("{}:{}:{}: {}{}", name, error.line, error.column, error.message,
+                            compressed ? " (line and column of the decompressed document)" : ""));
         }
         return std::unexpected(fmt::format("{}: {}", name, error.message));
     }

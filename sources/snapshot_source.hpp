@@ -17,9 +17,8 @@ namespace dbadvise::sources {
 /// `shop.json: /tables/3/name: expected a string, got an integer`, or a newer format's
 /// `shop.json: written by dbadvise 0.4.0 in snapshot format 2; this dbadvise 0.1.0 reads ...`.
 /// A position inside a gzip file is one in the decompressed document, and says so.
-std::expected<analyzer::Workload, std::string> parse_snapshot(std::string_view bytes,
-                                                              std::string_view name,
-                                                              std::string_view tool_version);
+std::expected<analyzer::Workload, std::string>
+parse_snapshot(std::string_view bytes, std::string_view name, std::string_view tool_version);
 
 class SnapshotSource final : public analyzer::WorkloadSource {
 public:

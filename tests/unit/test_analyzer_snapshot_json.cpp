@@ -1,8 +1,7 @@
 #include "analyzer/snapshot_json.hpp"
 
-#include <doctest/doctest.h>
-
 #include <algorithm>
+#include <doctest/doctest.h>
 #include <string>
 
 using namespace dbadvise::analyzer;
@@ -16,7 +15,8 @@ Workload sample_workload() {
     w.database = "shop";
     w.search_path = {"public"};
     w.hypopg_available = true;
-    w.settings = {{"work_mem", "4MB", "kB", "4096"}, {"track_activity_query_size", "1kB", "B", "1024"}};
+    w.settings = {{"work_mem", "4MB", "kB", "4096"},
+                  {"track_activity_query_size", "1kB", "B", "1024"}};
     w.database_stats = {100, 20, 8192000, 1, 4096};
     w.capture.captured_at = "2025-03-01 12:00:00.5+00";
     w.capture.system_identifier = "7312345678901234567";
@@ -26,16 +26,28 @@ Workload sample_workload() {
     w.capture.statements_dealloc = 3;
     w.capture.statements_reset = "2025-02-28 08:00:01+00";
     // Two known columns, one this dbadvise never heard of, a timestamp.
-    w.statement_columns = {{"userid", "oid"},          {"toplevel", "boolean"},
-                           {"queryid", "bigint"},      {"query", "text"},
-                           {"calls", "bigint"},        {"total_exec_time", "double precision"},
-                           {"mean_exec_time", "double precision"}, {"rows", "bigint"},
-                           {"wal_bytes", "numeric"},   {"future_counter", "bigint"},
+    w.statement_columns = {{"userid", "oid"},
+                           {"toplevel", "boolean"},
+                           {"queryid", "bigint"},
+                           {"query", "text"},
+                           {"calls", "bigint"},
+                           {"total_exec_time", "double precision"},
+                           {"mean_exec_time", "double precision"},
+                           {"rows", "bigint"},
+                           {"wal_bytes", "numeric"},
+                           {"future_counter", "bigint"},
                            {"stats_since", "timestamp with time zone"}};
     WorkloadStatement s;
-    s.values = {std::int64_t{10}, true, std::int64_t{-9123456789012345678},
-                std::string("SELECT \"x\"\n FROM t WHERE id = $1 -- caf\xc3\xa9"), std::int64_t{3},
-                1.5, 0.5, std::int64_t{3}, 1234.0, std::int64_t{7},
+    s.values = {std::int64_t{10},
+                true,
+                std::int64_t{-9123456789012345678},
+                std::string("SELECT \"x\"\n FROM t WHERE id = $1 -- caf\xc3\xa9"),
+                std::int64_t{3},
+                1.5,
+                0.5,
+                std::int64_t{3},
+                1234.0,
+                std::int64_t{7},
                 std::string("2025-02-28 09:00:00+00")};
     w.statements.push_back(s);
     CatalogTable t;
@@ -178,11 +190,12 @@ TEST_CASE("write_snapshot and read_snapshot") {
         CHECK(read->statements[0].queryid == "77");
         CHECK(read->statements[0].total_ms == 4);
     }
-    SUBCASE("a minimal snapshot; a 64-bit queryid written as text; members this version does not know") {
-        const auto read = read_snapshot(
-            minimal(k_columns, R"([["-9123456789012345678", "SELECT 1", 2, 3.5, 2]])",
-                    R"( "written_by_a_later_release": {"x": 1},)"),
-            "0.1.0");
+    SUBCASE("a minimal snapshot; a 64-bit queryid written as text; members this version does not "
+            "know") {
+        const auto read =
+            read_snapshot(minimal(k_columns, R"([["-9123456789012345678", "SELECT 1", 2, 3.5, 2]])",
+                                  R"( "written_by_a_later_release": {"x": 1},)"),
+                          "0.1.0");
         REQUIRE(read.has_value());
         CHECK(read->statements[0].queryid == "-9123456789012345678");
         CHECK(read->statements[0].mean_ms == 1.75);
@@ -207,8 +220,8 @@ TEST_CASE("read_snapshot: bad input") {
               "expected string literal");
     }
     SUBCASE("not JSON at all") {
-        CHECK(error_of("SELECT 1;") ==
-              "1:1: invalid JSON: syntax error while parsing value - invalid literal; last read: 'S'");
+        CHECK(error_of("SELECT 1;") == "1:1: invalid JSON: syntax error while parsing value - "
+                                       "invalid literal; last read: 'S'");
     }
     SUBCASE("JSON that is not a snapshot") {
         CHECK(error_of("[1, 2]") == "/: expected an object (a dbadvise snapshot), got an array");
@@ -217,20 +230,24 @@ TEST_CASE("read_snapshot: bad input") {
               "a dbadvise report, not a snapshot: take one with `dbadvise snapshot -o FILE`");
     }
     SUBCASE("from a newer dbadvise: both versions named") {
-        CHECK(error_of(R"({"snapshot_version": 2, "tool": {"name": "dbadvise", "version": "0.4.0"}})") ==
+        CHECK(error_of(
+                  R"({"snapshot_version": 2, "tool": {"name": "dbadvise", "version": "0.4.0"}})") ==
               "written by dbadvise 0.4.0 in snapshot format 2; this dbadvise 0.1.0 reads snapshot "
               "format 1 and older: upgrade dbadvise to read it");
-        CHECK(error_of(R"({"snapshot_version": 0})") == "/snapshot_version: 0 is not a snapshot format");
+        CHECK(error_of(R"({"snapshot_version": 0})") ==
+              "/snapshot_version: 0 is not a snapshot format");
         CHECK(error_of(R"({"snapshot_version": "1"})") ==
               "/snapshot_version: expected an integer, got a string");
     }
     SUBCASE("required members") {
         CHECK(error_of(R"({"snapshot_version": 1})") == "/: missing member \"captured_at\"");
-        CHECK(error_of(R"({"snapshot_version": 1, "captured_at": "x", "server": {"database": "d"}})") ==
+        CHECK(error_of(
+                  R"({"snapshot_version": 1, "captured_at": "x", "server": {"database": "d"}})") ==
               "/server: missing member \"version_num\"");
     }
     SUBCASE("a member of the wrong type, named by its JSON pointer") {
-        CHECK(error_of(minimal(k_columns, "[]", R"( "tables": [{"schema": "public", "name": 12}],)")) ==
+        CHECK(error_of(
+                  minimal(k_columns, "[]", R"( "tables": [{"schema": "public", "name": 12}],)")) ==
               "/tables/0/name: expected a string, got an integer");
         CHECK(error_of(minimal(k_columns, R"([[1, "SELECT 1", "many", 1.0, 1]])")) ==
               "/pg_stat_statements/rows/0/2: expected an integer (calls is bigint), got a string");
@@ -249,14 +266,15 @@ TEST_CASE("read_snapshot: bad input") {
         CHECK(error_of(minimal(R"([{"name": "queryid", "type": "bigint"}])", "[]")) ==
               "/pg_stat_statements/columns: pg_stat_statements has no column query (needed: "
               "queryid, query, calls, rows and total_exec_time or total_time)");
-        CHECK(error_of(minimal(R"([{"name": "query", "type": "text"}, {"name": "query", "type": "text"}])",
-                               "[]")) ==
-              "/pg_stat_statements/columns/1: column \"query\" appears twice");
+        CHECK(error_of(minimal(
+                  R"([{"name": "query", "type": "text"}, {"name": "query", "type": "text"}])",
+                  "[]")) == "/pg_stat_statements/columns/1: column \"query\" appears twice");
     }
     SUBCASE("most common values that do not match their frequencies") {
-        CHECK(error_of(minimal(k_columns, "[]",
-                               R"( "column_stats": [{"schema": "s", "table": "t", "column": "c",)"
-                               R"( "most_common_vals": ["a"], "most_common_freqs": [0.5, 0.5]}],)")) ==
+        CHECK(error_of(
+                  minimal(k_columns, "[]",
+                          R"( "column_stats": [{"schema": "s", "table": "t", "column": "c",)"
+                          R"( "most_common_vals": ["a"], "most_common_freqs": [0.5, 0.5]}],)")) ==
               "/column_stats/0: 1 most_common_vals for 2 most_common_freqs");
     }
 }

@@ -2,7 +2,6 @@
 #include "analyzer/timestamp.hpp"
 
 #include <doctest/doctest.h>
-
 #include <string>
 #include <vector>
 
@@ -12,13 +11,20 @@ namespace {
 
 // pg_stat_statements 1.7 (PostgreSQL 12): total_time, no toplevel, no planning counters.
 std::vector<StatementColumn> pg12_columns() {
-    return {{"userid", "oid"},           {"dbid", "oid"},
-            {"queryid", "bigint"},       {"query", "text"},
-            {"calls", "bigint"},         {"total_time", "double precision"},
-            {"min_time", "double precision"}, {"max_time", "double precision"},
-            {"mean_time", "double precision"}, {"stddev_time", "double precision"},
-            {"rows", "bigint"},          {"shared_blks_hit", "bigint"},
-            {"shared_blks_read", "bigint"}, {"temp_blks_read", "bigint"},
+    return {{"userid", "oid"},
+            {"dbid", "oid"},
+            {"queryid", "bigint"},
+            {"query", "text"},
+            {"calls", "bigint"},
+            {"total_time", "double precision"},
+            {"min_time", "double precision"},
+            {"max_time", "double precision"},
+            {"mean_time", "double precision"},
+            {"stddev_time", "double precision"},
+            {"rows", "bigint"},
+            {"shared_blks_hit", "bigint"},
+            {"shared_blks_read", "bigint"},
+            {"temp_blks_read", "bigint"},
             {"temp_blks_written", "bigint"}};
 }
 
@@ -90,9 +96,21 @@ TEST_CASE("check_statement_columns") {
 TEST_CASE("fill_statement") {
     SUBCASE("PostgreSQL 12: total_time, every statement top level") {
         WorkloadStatement s;
-        s.values = {std::int64_t{10}, std::int64_t{5}, std::int64_t{-42}, std::string("SELECT 1"),
-                    std::int64_t{4}, 10.0, 1.0, 4.0, 2.5, 1.0, std::int64_t{4},
-                    std::int64_t{40}, std::int64_t{2}, std::int64_t{0}, std::int64_t{1}};
+        s.values = {std::int64_t{10},
+                    std::int64_t{5},
+                    std::int64_t{-42},
+                    std::string("SELECT 1"),
+                    std::int64_t{4},
+                    10.0,
+                    1.0,
+                    4.0,
+                    2.5,
+                    1.0,
+                    std::int64_t{4},
+                    std::int64_t{40},
+                    std::int64_t{2},
+                    std::int64_t{0},
+                    std::int64_t{1}};
         fill_statement(s, pg12_columns());
         CHECK(s.queryid == "-42");
         CHECK(s.text == "SELECT 1");
@@ -107,13 +125,17 @@ TEST_CASE("fill_statement") {
         CHECK(s.userid == 10);
     }
     SUBCASE("PostgreSQL 14+: total_exec_time, toplevel; a NULL mean is total / calls") {
-        const std::vector<StatementColumn> columns = {
-            {"userid", "oid"},  {"toplevel", "boolean"},  {"queryid", "bigint"},
-            {"query", "text"},  {"calls", "bigint"},      {"total_exec_time", "double precision"},
-            {"mean_exec_time", "double precision"},       {"rows", "bigint"}};
+        const std::vector<StatementColumn> columns = {{"userid", "oid"},
+                                                      {"toplevel", "boolean"},
+                                                      {"queryid", "bigint"},
+                                                      {"query", "text"},
+                                                      {"calls", "bigint"},
+                                                      {"total_exec_time", "double precision"},
+                                                      {"mean_exec_time", "double precision"},
+                                                      {"rows", "bigint"}};
         WorkloadStatement s;
-        s.values = {std::int64_t{10}, false, std::int64_t{7}, std::string("SELECT 2"),
-                    std::int64_t{8}, 4.0, std::monostate{}, std::int64_t{8}};
+        s.values = {std::int64_t{10}, false, std::int64_t{7},  std::string("SELECT 2"),
+                    std::int64_t{8},  4.0,   std::monostate{}, std::int64_t{8}};
         fill_statement(s, columns);
         CHECK_FALSE(s.toplevel);
         CHECK(s.mean_ms == 0.5);
@@ -133,7 +155,8 @@ TEST_CASE("mark_truncated_statements") {
     w.settings.push_back({"track_activity_query_size", "100B", "B", "100"});
     WorkloadStatement cut;
     cut.text = "SELECT id FROM orders WHERE status IN (";
-    for (int n = 1; cut.text.size() < 99; ++n) cut.text += "$" + std::to_string(n) + ", ";
+    for (int n = 1; cut.text.size() < 99; ++n)
+        cut.text += "$" + std::to_string(n) + ", ";
     cut.text.resize(99);
     WorkloadStatement whole;
     whole.text = "SELECT 1";

@@ -1,9 +1,8 @@
 #include "analyzer/window.hpp"
 
-#include <doctest/doctest.h>
-
 #include <algorithm>
 #include <cmath>
+#include <doctest/doctest.h>
 #include <string>
 
 using namespace dbadvise::analyzer;
@@ -29,7 +28,8 @@ const std::vector<StatementColumn> k_columns = {
 
 // A statement whose executions took `times` ms each, as pg_stat_statements would show it.
 WorkloadStatement entry(std::int64_t queryid, const std::vector<double>& times,
-                        std::string stats_since = "2025-03-01 00:00:00+00", std::int64_t userid = 10) {
+                        std::string stats_since = "2025-03-01 00:00:00+00",
+                        std::int64_t userid = 10) {
     double total = 0;
     double squares = 0;
     double low = times.empty() ? 0 : times.front();
@@ -42,10 +42,20 @@ WorkloadStatement entry(std::int64_t queryid, const std::vector<double>& times,
     const double mean = n > 0 ? total / n : 0;
     const double stddev = n > 0 ? std::sqrt(std::max(0.0, squares / n - mean * mean)) : 0;
     WorkloadStatement s;
-    s.values = {userid, std::int64_t{5}, true, queryid,
-                "SELECT " + std::to_string(queryid), static_cast<std::int64_t>(times.size()),
-                total, low, mean, stddev, static_cast<std::int64_t>(times.size()),
-                static_cast<std::int64_t>(times.size() * 10), 100.0 * n, std::move(stats_since)};
+    s.values = {userid,
+                std::int64_t{5},
+                true,
+                queryid,
+                "SELECT " + std::to_string(queryid),
+                static_cast<std::int64_t>(times.size()),
+                total,
+                low,
+                mean,
+                stddev,
+                static_cast<std::int64_t>(times.size()),
+                static_cast<std::int64_t>(times.size() * 10),
+                100.0 * n,
+                std::move(stats_since)};
     s.queryid = std::to_string(queryid);
     s.userid = userid;
     s.calls = static_cast<std::int64_t>(times.size());
@@ -74,13 +84,15 @@ const WindowInputs k_inputs{"--since a.json", "the live server"};
 
 const WorkloadStatement* find(const Workload& w, const std::string& queryid) {
     for (const WorkloadStatement& s : w.statements)
-        if (s.queryid == queryid) return &s;
+        if (s.queryid == queryid)
+            return &s;
     return nullptr;
 }
 
 std::int64_t stat(const Capture& c, std::string_view name) {
     for (const auto& [key, value] : c.stats)
-        if (key == name) return std::get<std::int64_t>(value);
+        if (key == name)
+            return std::get<std::int64_t>(value);
     FAIL("no stat " << name);
     return -1;
 }
@@ -92,13 +104,13 @@ bool has_rule(const Capture& c, std::string_view rule) {
 } // namespace
 
 TEST_CASE("subtract_captures") {
-    const Workload earlier = capture_at("2025-03-01 10:00:00+00",
-                                        {entry(1, {1, 2, 3}), entry(2, {5}), entry(3, {7}),
-                                         entry(4, {1, 1})});
+    const Workload earlier =
+        capture_at("2025-03-01 10:00:00+00",
+                   {entry(1, {1, 2, 3}), entry(2, {5}), entry(3, {7}), entry(4, {1, 1})});
     SUBCASE("counters subtracted; mean, stddev recomputed, min unknown; idle and gone left out") {
-        const Workload later = capture_at("2025-03-01 11:00:00+00",
-                                          {entry(1, {1, 2, 3, 10, 20}), entry(2, {5}),
-                                           entry(4, {1, 1, 4}), entry(9, {8, 8})});
+        const Workload later =
+            capture_at("2025-03-01 11:00:00+00", {entry(1, {1, 2, 3, 10, 20}), entry(2, {5}),
+                                                  entry(4, {1, 1, 4}), entry(9, {8, 8})});
         const auto window = subtract_captures(earlier, later, k_inputs);
         REQUIRE(window.has_value());
         const Workload& w = window->workload;
@@ -110,8 +122,8 @@ TEST_CASE("subtract_captures") {
         CHECK(one->mean_ms == doctest::Approx(15));
         CHECK(one->rows == 2);
         CHECK(one->shared_blks_hit == 20);
-        CHECK(std::get<double>(one->values[9]) == doctest::Approx(5)); // stddev of {10, 20}
-        CHECK(std::holds_alternative<std::monostate>(one->values[7])); // min of the window
+        CHECK(std::get<double>(one->values[9]) == doctest::Approx(5));    // stddev of {10, 20}
+        CHECK(std::holds_alternative<std::monostate>(one->values[7]));    // min of the window
         CHECK(std::get<double>(one->values[12]) == doctest::Approx(200)); // wal_bytes
         const WorkloadStatement* nine = find(w, "9");
         REQUIRE(nine != nullptr);
@@ -129,16 +141,19 @@ TEST_CASE("subtract_captures") {
               "1 statement of --since a.json is no longer in pg_stat_statements (evicted, or "
               "reset with pg_stat_statements_reset()): what it ran before leaving is unknown, "
               "and it is left out of the window.");
-        CHECK(window->notes[0] ==
-              "Window from --since a.json (2025-03-01 10:00:00+00) to the live server "
-              "(2025-03-01 11:00:00+00), database \"shop\", PostgreSQL 17.0: 3 statements ran in it "
-              "(1 new); 1 did not run.");
+        CHECK(
+            window->notes[0] ==
+            "Window from --since a.json (2025-03-01 10:00:00+00) to the live server "
+            "(2025-03-01 11:00:00+00), database \"shop\", PostgreSQL 17.0: 3 statements ran in it "
+            "(1 new); 1 did not run.");
     }
     SUBCASE("the same queryid run by two roles, or nested, are separate entries") {
-        const Workload e = capture_at("2025-03-01 10:00:00+00", {entry(1, {1}, "2025-03-01 00:00:00+00", 10),
-                                                                   entry(1, {1}, "2025-03-01 00:00:00+00", 11)});
-        const Workload l = capture_at("2025-03-01 11:00:00+00", {entry(1, {1, 2}, "2025-03-01 00:00:00+00", 10),
-                                                                   entry(1, {1, 3, 3}, "2025-03-01 00:00:00+00", 11)});
+        const Workload e =
+            capture_at("2025-03-01 10:00:00+00", {entry(1, {1}, "2025-03-01 00:00:00+00", 10),
+                                                  entry(1, {1}, "2025-03-01 00:00:00+00", 11)});
+        const Workload l = capture_at("2025-03-01 11:00:00+00",
+                                      {entry(1, {1, 2}, "2025-03-01 00:00:00+00", 10),
+                                       entry(1, {1, 3, 3}, "2025-03-01 00:00:00+00", 11)});
         const auto window = subtract_captures(e, l, k_inputs);
         REQUIRE(window.has_value());
         REQUIRE(window->workload.statements.size() == 2);
@@ -146,8 +161,8 @@ TEST_CASE("subtract_captures") {
     }
     SUBCASE("counters that went down, or a later stats_since: reset in between, counted whole") {
         const Workload later = capture_at(
-            "2025-03-01 11:00:00+00",
-            {entry(1, {4}), entry(2, {5, 5}, "2025-03-01 10:30:00+00"), entry(3, {7}), entry(4, {1, 1})});
+            "2025-03-01 11:00:00+00", {entry(1, {4}), entry(2, {5, 5}, "2025-03-01 10:30:00+00"),
+                                       entry(3, {7}), entry(4, {1, 1})});
         const auto window = subtract_captures(earlier, later, k_inputs);
         REQUIRE(window.has_value());
         CHECK(find(window->workload, "1")->calls == 1);

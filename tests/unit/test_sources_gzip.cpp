@@ -1,7 +1,6 @@
 #include "sources/gzip.hpp"
 
 #include <doctest/doctest.h>
-
 #include <string>
 
 using namespace dbadvise::sources;
@@ -10,7 +9,8 @@ namespace {
 
 std::string sample(std::size_t size) {
     std::string text;
-    for (std::size_t i = 0; text.size() < size; ++i) text += "row " + std::to_string(i * 7919 % 1000) + ",";
+    for (std::size_t i = 0; text.size() < size; ++i)
+        text += "row " + std::to_string(i * 7919 % 1000) + ",";
     text.resize(size);
     return text;
 }
@@ -36,13 +36,16 @@ TEST_CASE("gzip_compress and gzip_decompress") {
     }
     SUBCASE("truncated") {
         const std::string packed = gzip_compress(sample(100000));
-        const auto unpacked = gzip_decompress(std::string_view(packed).substr(0, packed.size() / 2));
+        const auto unpacked =
+            gzip_decompress(std::string_view(packed).substr(0, packed.size() / 2));
         REQUIRE_FALSE(unpacked.has_value());
-        CHECK(unpacked.error() == "truncated gzip data: the file ends before the compressed stream does");
+        CHECK(unpacked.error() ==
+              "truncated gzip data: the file ends before the compressed stream does");
     }
     SUBCASE("corrupt") {
         std::string packed = gzip_compress(sample(100000));
-        for (std::size_t i = 20; i < 60; ++i) packed[i] = static_cast<char>(packed[i] ^ 0x5a);
+        for (std::size_t i = 20; i < 60; ++i)
+            packed[i] = static_cast<char>(packed[i] ^ 0x5a);
         const auto unpacked = gzip_decompress(packed);
         REQUIRE_FALSE(unpacked.has_value());
         CHECK(unpacked.error().starts_with("invalid gzip data: "));
@@ -50,7 +53,8 @@ TEST_CASE("gzip_compress and gzip_decompress") {
     SUBCASE("trailing garbage") {
         const auto unpacked = gzip_decompress(gzip_compress("abc") + "xyz");
         REQUIRE_FALSE(unpacked.has_value());
-        CHECK(unpacked.error() == "invalid gzip data: unexpected bytes after the compressed stream");
+        CHECK(unpacked.error() ==
+              "invalid gzip data: unexpected bytes after the compressed stream");
     }
     SUBCASE("more output than the limit") {
         const auto unpacked = gzip_decompress(gzip_compress(std::string(5000, 'x')), 1000);

@@ -1,10 +1,8 @@
-#include "sources/snapshot_source.hpp"
-
 #include "analyzer/snapshot_json.hpp"
 #include "sources/gzip.hpp"
+#include "sources/snapshot_source.hpp"
 
 #include <doctest/doctest.h>
-
 #include <string>
 
 using namespace dbadvise;
@@ -35,7 +33,8 @@ TEST_CASE("parse_snapshot") {
     SUBCASE("plain or gzip, whatever the name") {
         const std::string text = snapshot_with(2);
         CHECK(sources::parse_snapshot(text, "a.json.gz", "0.1.0").has_value());
-        const auto packed = sources::parse_snapshot(sources::gzip_compress(text), "a.json", "0.1.0");
+        const auto packed =
+            sources::parse_snapshot(sources::gzip_compress(text), "a.json", "0.1.0");
         REQUIRE(packed.has_value());
         CHECK(packed->statements.size() == 2);
     }
@@ -43,12 +42,15 @@ TEST_CASE("parse_snapshot") {
         CHECK(sources::parse_snapshot("{\"snapshot_version\": 1,", "a.json", "0.1.0").error() ==
               "a.json:1:24: invalid JSON: syntax error while parsing object key - unexpected end "
               "of input; expected string literal");
-        CHECK(sources::parse_snapshot(sources::gzip_compress("{\"snapshot_version\": 1,"), "a.json.gz", "0.1.0")
-                  .error() ==
-              "a.json.gz:1:24: invalid JSON: syntax error while parsing object key - unexpected end "
-              "of input; expected string literal (line and column of the decompressed document)");
+        CHECK(
+            sources::parse_snapshot(sources::gzip_compress("{\"snapshot_version\": 1,"),
+                                    "a.json.gz", "0.1.0")
+                .error() ==
+            "a.json.gz:1:24: invalid JSON: syntax error while parsing object key - unexpected end "
+            "of input; expected string literal (line and column of the decompressed document)");
         const std::string packed = sources::gzip_compress(snapshot_with(50));
-        CHECK(sources::parse_snapshot(std::string_view(packed).substr(0, packed.size() - 20), "a.json.gz", "0.1.0")
+        CHECK(sources::parse_snapshot(std::string_view(packed).substr(0, packed.size() - 20),
+                                      "a.json.gz", "0.1.0")
                   .error() ==
               "a.json.gz: truncated gzip data: the file ends before the compressed stream does");
         CHECK(sources::parse_snapshot(" \n", "empty.json", "0.1.0").error() ==
@@ -70,7 +72,8 @@ TEST_CASE("SnapshotSource") {
 
 TEST_CASE("select_statements") {
     analyzer::Workload w;
-    const auto add = [&](std::string id, std::int64_t calls, double total, std::int64_t userid = 1) {
+    const auto add = [&](std::string id, std::int64_t calls, double total,
+                         std::int64_t userid = 1) {
         analyzer::WorkloadStatement s;
         s.queryid = std::move(id);
         s.calls = calls;
@@ -113,12 +116,20 @@ TEST_CASE("parse_snapshot: damaged input is an error, never a crash") {
     for (int round = 0; round < 3000; ++round) {
         std::string bytes = round % 3 == 0 ? packed : valid;
         switch (next() % 4) {
-        case 0: bytes.resize(next() % bytes.size()); break;
-        case 1:
-            for (int i = 0; i < 4; ++i) bytes[next() % bytes.size()] = static_cast<char>(next());
+        case 0:
+            bytes.resize(next() % bytes.size());
             break;
-        case 2: bytes.erase(next() % bytes.size(), 1 + next() % 16); break;
-        default: bytes.insert(next() % bytes.size(), std::string(1 + next() % 8, static_cast<char>(next()))); break;
+        case 1:
+            for (int i = 0; i < 4; ++i)
+                bytes[next() % bytes.size()] = static_cast<char>(next());
+            break;
+        case 2:
+            bytes.erase(next() % bytes.size(), 1 + next() % 16);
+            break;
+        default:
+            bytes.insert(next() % bytes.size(),
+                         std::string(1 + next() % 8, static_cast<char>(next())));
+            break;
         }
         const auto parsed = sources::parse_snapshot(bytes, "damaged.json", "0.1.0");
         if (!parsed) {
