@@ -339,9 +339,13 @@ subtract_captures(const Workload& earlier, const Workload& later, const WindowIn
     for (const WorkloadStatement& statement : later.statements) {
         const auto found = before.find(entry_key(statement));
         if (found == before.end()) {
-            ++appeared;
-            if (statement.calls > 0)
+            // Appeared; an entry planned but never executed (calls = 0) did not run.
+            if (statement.calls > 0) {
+                ++appeared;
                 ran.push_back(statement);
+            } else {
+                ++idle;
+            }
             continue;
         }
         ++matched;
@@ -376,9 +380,11 @@ subtract_captures(const Workload& earlier, const Workload& later, const WindowIn
                 fill_statement(delta, columns);
             }
         } else if (!reset) {
-            // Statements without their row (built by hand): the typed counters only.
+            // Statements without their row (built by hand): the typed counters only; the
+            // row's values would no longer match them.
             reset = statement.calls < old.calls || statement.total_ms < old.total_ms;
             if (!reset) {
+                delta.values.clear();
                 delta.calls -= old.calls;
                 delta.total_ms -= old.total_ms;
                 delta.rows = std::max<std::int64_t>(0, delta.rows - old.rows);

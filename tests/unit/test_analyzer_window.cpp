@@ -147,6 +147,24 @@ TEST_CASE("subtract_captures") {
             "(2025-03-01 11:00:00+00), database \"shop\", PostgreSQL 17.0: 3 statements ran in it "
             "(1 new); 1 did not run.");
     }
+    SUBCASE("statements without their pg_stat_statements row: the typed counters") {
+        Workload e = capture_at("2025-03-01 10:00:00+00", {entry(1, {1, 2})});
+        Workload l = capture_at("2025-03-01 11:00:00+00", {entry(1, {1, 2, 5}), entry(2, {})});
+        for (Workload* w : {&e, &l}) {
+            w->statement_columns.clear();
+            for (WorkloadStatement& s : w->statements)
+                s.values.clear();
+        }
+        const auto window = subtract_captures(e, l, k_inputs);
+        REQUIRE(window.has_value());
+        REQUIRE(window->workload.statements.size() == 1);
+        CHECK(window->workload.statements[0].calls == 1);
+        CHECK(window->workload.statements[0].total_ms == doctest::Approx(5));
+        CHECK(window->workload.statements[0].mean_ms == doctest::Approx(5));
+        // Entry 2 appeared without a call (planned only): it did not run.
+        CHECK(stat(*window, "window_statements_new") == 0);
+        CHECK(stat(*window, "window_statements_idle") == 1);
+    }
     SUBCASE("the same queryid run by two roles, or nested, are separate entries") {
         const Workload e =
             capture_at("2025-03-01 10:00:00+00", {entry(1, {1}, "2025-03-01 00:00:00+00", 10),
