@@ -223,8 +223,12 @@ def main():
 
     # PostgreSQL 14: the view was full and evicted entries (dealloc grew); the UPDATE is gone.
     evicted = snapshot(14, captured_at="2025-03-02 13:00:00+00", statements=STATEMENTS[:2], dealloc=250)
-    evicted["pg_stat_statements"]["rows"][0][
-        [c["name"] for c in evicted["pg_stat_statements"]["columns"]].index("calls")] += 3000
+    names = [c["name"] for c in evicted["pg_stat_statements"]["columns"]]
+    lookup = evicted["pg_stat_statements"]["rows"][0]
+    for name, grown_by in (("calls", 3000), ("rows", 3000), ("total_exec_time", 7200.0),
+                           ("shared_blks_read", 225000)):
+        lookup[names.index(name)] += grown_by
+    lookup[names.index("mean_exec_time")] = lookup[names.index("total_exec_time")] / lookup[names.index("calls")]
     write("windows/pg14_evicted.json", evicted)
 
     # Bad: pg_stat_statements reset as a whole after pg14.json was taken; another server.
