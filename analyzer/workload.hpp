@@ -152,17 +152,17 @@ struct DatabaseStats {
 /// (analyzer/window.hpp). Timestamps are the server's clock in UTC, ISO 8601
 /// ("2025-01-02 03:04:05.678901+00"); empty when unknown.
 struct CaptureInfo {
-    std::string captured_at;        // now() of the reading transaction
-    std::string system_identifier;  // pg_control_system(); empty when the role may not read it
-    std::string server_started_at;  // pg_postmaster_start_time()
+    std::string captured_at;       // now() of the reading transaction
+    std::string system_identifier; // pg_control_system(); empty when the role may not read it
+    std::string server_started_at; // pg_postmaster_start_time()
     std::int64_t database_oid = 0;
-    std::string database_stats_reset;  // pg_stat_database.stats_reset; empty: never reset
-    std::string statements_version;    // pg_stat_statements' extversion, "1.10"
+    std::string database_stats_reset; // pg_stat_database.stats_reset; empty: never reset
+    std::string statements_version;   // pg_stat_statements' extversion, "1.10"
     /// pg_stat_statements_info (14+): entries evicted since the last reset, and that reset.
     std::optional<std::int64_t> statements_dealloc;
     std::string statements_reset;
-    std::int64_t statement_limit = 0;  // at most this many statements were read (0: all)
-    bool values_omitted = false;       // pg_stats values left out (snapshot --no-values)
+    std::int64_t statement_limit = 0; // at most this many statements were read (0: all)
+    bool values_omitted = false;      // pg_stats values left out (snapshot --no-values)
 };
 
 struct Workload {

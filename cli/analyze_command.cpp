@@ -1,12 +1,11 @@
 // `dbadvise analyze`: picks the workload source (live server, --snapshot, --since window),
 // the planner (a live server, when there is one), analyzes and renders the report.
+#include "analyzer/analyze.hpp"
+#include "analyzer/health.hpp"
 #include "cli/command.hpp"
 #include "cli/input.hpp"
 #include "cli/output.hpp"
 #include "cli/run.hpp"
-
-#include "analyzer/analyze.hpp"
-#include "analyzer/health.hpp"
 #include "db/connection.hpp"
 #include "db/live_planner.hpp"
 #include "db/plan_capture.hpp"
@@ -16,9 +15,8 @@
 #include "sources/window_source.hpp"
 
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
-
 #include <chrono>
+#include <fmt/format.h>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -52,7 +50,9 @@ analyzer::HypoMode hypo_mode(const std::string& text) {
 
 // Combinations of options that cannot work, found before anything is read: exit 2.
 void check_usage(const AnalyzeArguments& args) {
-    const auto usage = [](std::string message) { throw RunError(std::move(message), k_exit_usage); };
+    const auto usage = [](std::string message) {
+        throw RunError(std::move(message), k_exit_usage);
+    };
     const bool server = args.snapshot.empty() || !args.dsn.empty();
     if (!args.since.empty() && args.since == args.snapshot)
         usage(fmt::format("--since and --snapshot name the same file '{}': a window needs an "
@@ -70,7 +70,8 @@ void check_usage(const AnalyzeArguments& args) {
 // missing file fails fast (exit 3).
 std::unique_ptr<analyzer::WorkloadSource> snapshot_source(Io& io, const std::string& path) {
     auto bytes = read_input(path, io.in);
-    if (!bytes) throw RunError(bytes.error(), k_exit_runtime);
+    if (!bytes)
+        throw RunError(bytes.error(), k_exit_runtime);
     return std::make_unique<sources::SnapshotSource>(path, std::move(*bytes), DBADVISE_VERSION);
 }
 
@@ -92,33 +93,35 @@ void describe_source(reports::Report& report, const analyzer::Capture& capture,
     source.window_start = capture.description.window_start;
     source.window_end = capture.description.window_end;
     if (planner_server) {
-        source.planner = reports::PlannerSource{planner_server->description,
-                                                planner_server->database,
-                                                planner_server->server_version,
-                                                planner_server->hypopg};
+        source.planner =
+            reports::PlannerSource{planner_server->description, planner_server->database,
+                                   planner_server->server_version, planner_server->hypopg};
     }
     // Where the workload came from, when not from the server the report is about; a window
     // says so in its own note.
     std::string note;
     if (capture.description.kind == "snapshot") {
-        note = fmt::format(
-            "Workload, weights and statistics from {}: database \"{}\", PostgreSQL {}, captured {}.",
-            source_text, workload.database, workload.server_version, workload.capture.captured_at);
+        note = fmt::format("Workload, weights and statistics from {}: database \"{}\", PostgreSQL "
+                           "{}, captured {}.",
+                           source_text, workload.database, workload.server_version,
+                           workload.capture.captured_at);
     }
     if (planner_server && verifies_a_snapshot) {
-        if (!note.empty()) note += ' ';
-        note += fmt::format(
-            "What-if checks (index costs{}, statements that no longer plan) ran on {}, "
-            "PostgreSQL {}: its schema and data should match the workload's.",
-            planner_server->hypopg ? " with HypoPG" : "", planner_server->description,
-            planner_server->server_version);
+        if (!note.empty())
+            note += ' ';
+        note +=
+            fmt::format("What-if checks (index costs{}, statements that no longer plan) ran on {}, "
+                        "PostgreSQL {}: its schema and data should match the workload's.",
+                        planner_server->hypopg ? " with HypoPG" : "", planner_server->description,
+                        planner_server->server_version);
         if (planner_server->server_version_num / 10000 != workload.server_version_num / 10000) {
             note += fmt::format(" Its major version differs from the workload's ({} against {}): "
                                 "plans may differ.",
                                 planner_server->server_version, workload.server_version);
         }
     }
-    if (!note.empty()) report.notes.push_back(std::move(note));
+    if (!note.empty())
+        report.notes.push_back(std::move(note));
 }
 
 int run_analyze(Io& io, const AnalyzeArguments& args) {
@@ -135,7 +138,8 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
         current_name = "--snapshot " + args.snapshot;
     }
     std::unique_ptr<analyzer::WorkloadSource> earlier;
-    if (!args.since.empty()) earlier = snapshot_source(io, args.since);
+    if (!args.since.empty())
+        earlier = snapshot_source(io, args.since);
 
     // A server: the workload's (no --snapshot) or the one that verifies a snapshot (--dsn).
     std::optional<db::Connection> connection;
@@ -143,21 +147,24 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
     if (args.snapshot.empty() || !args.dsn.empty()) {
         progress("connecting");
         auto opened = db::Connection::open(args.dsn);
-        if (!opened) throw RunError(opened.error().message, k_exit_runtime);
+        if (!opened)
+            throw RunError(opened.error().message, k_exit_runtime);
         connection.emplace(std::move(*opened));
         progress(fmt::format("connected to {}", connection->describe()));
-        if (!current) current = std::make_unique<sources::LiveSource>(*connection, progress);
+        if (!current)
+            current = std::make_unique<sources::LiveSource>(*connection, progress);
     }
     std::unique_ptr<analyzer::WorkloadSource> source = std::move(current);
     if (earlier) {
-        source = std::make_unique<sources::WindowSource>(std::move(earlier), "--since " + args.since,
-                                                         std::move(source), current_name);
+        source = std::make_unique<sources::WindowSource>(
+            std::move(earlier), "--since " + args.since, std::move(source), current_name);
     }
     const std::string source_text = source->describe();
 
     const analyzer::StatementFilter filter{args.top, args.min_calls, args.min_mean_ms};
     auto capture = source->capture(filter);
-    if (!capture) throw RunError(capture.error().message, exit_code(capture.error()));
+    if (!capture)
+        throw RunError(capture.error().message, exit_code(capture.error()));
     const analyzer::Workload& workload = capture->workload;
 
     analyzer::AnalyzeOptions options;
@@ -170,16 +177,18 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
     std::optional<db::LivePlanner> planner;
     if (connection) {
         auto identity = sources::identify_server(*connection);
-        if (!identity) throw RunError(identity.error(), k_exit_runtime);
+        if (!identity)
+            throw RunError(identity.error(), k_exit_runtime);
         server = std::move(*identity);
         planner.emplace(connection->handle());
         if (options.hypopg == analyzer::HypoMode::require && !planner->supports_hypothetical()) {
-            throw RunError(fmt::format("--hypopg require: the hypopg extension is not installed in "
-                                       "database \"{}\": install the server package (Debian: "
-                                       "postgresql-{}-hypopg) and run `CREATE EXTENSION hypopg;` in "
-                                       "the database, or use --hypopg auto|off",
-                                       server->database, server->server_version_num / 10000),
-                           k_exit_runtime);
+            throw RunError(
+                fmt::format("--hypopg require: the hypopg extension is not installed in "
+                            "database \"{}\": install the server package (Debian: "
+                            "postgresql-{}-hypopg) and run `CREATE EXTENSION hypopg;` in "
+                            "the database, or use --hypopg auto|off",
+                            server->database, server->server_version_num / 10000),
+                k_exit_runtime);
         }
     }
 
@@ -199,12 +208,14 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
         for (analyzer::ReportSection& section : plans.sections)
             result.sections.push_back(std::move(section));
     }
-    for (analyzer::Finding& finding : capture->findings) result.findings.push_back(std::move(finding));
+    for (analyzer::Finding& finding : capture->findings)
+        result.findings.push_back(std::move(finding));
     analyzer::sort_by_rank(result.findings);
 
     reports::Report report;
     describe_source(report, *capture, server, source_text, !args.snapshot.empty());
-    for (std::string& note : capture->notes) report.notes.push_back(std::move(note));
+    for (std::string& note : capture->notes)
+        report.notes.push_back(std::move(note));
     if (workload.statements.empty()) {
         report.notes.push_back(fmt::format(
             "No statement to analyze: {} holds none of database \"{}\"{}. The existing-index "
@@ -214,7 +225,8 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
             capture->description.kind == "window" ? " that ran in the window" : ""));
     }
     report.stats = result.stats;
-    for (auto& stat : capture->stats) report.stats.push_back(std::move(stat));
+    for (auto& stat : capture->stats)
+        report.stats.push_back(std::move(stat));
     const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
     report.stats.emplace_back("elapsed_ms", static_cast<std::int64_t>(elapsed.count()));
@@ -222,7 +234,8 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
     for (analyzer::ReportSection& section : result.sections)
         report.sections.push_back({std::move(section.title), std::move(section.lines)});
     report.partial = result.partial;
-    for (std::string& note : result.notes) report.notes.push_back(std::move(note));
+    for (std::string& note : result.notes)
+        report.notes.push_back(std::move(note));
 
     const int code = finish_report(io, args.output, report);
     if (report.partial) {
@@ -268,8 +281,9 @@ Action configure_analyze(CLI::App& subcommand) {
     subcommand.add_option("--max-indexes", args->max_indexes, "recommend at most N indexes")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
-    subcommand.add_option("--budget-mb", args->budget_mb,
-                          "total size of recommended indexes, in MB (0: no limit)")
+    subcommand
+        .add_option("--budget-mb", args->budget_mb,
+                    "total size of recommended indexes, in MB (0: no limit)")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     subcommand.add_flag("--analyze-plans", args->analyze_plans,

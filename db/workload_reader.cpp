@@ -2,12 +2,11 @@
 
 #include "analyzer/statement_columns.hpp"
 
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cctype>
+#include <fmt/format.h>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 
 namespace dbadvise::db {
@@ -85,8 +84,8 @@ std::expected<StatementsSource, DbError> locate_pg_stat_statements(Connection& c
                         database),
             {}});
     }
-    StatementsSource source{std::string(ext->text(0, "schema")),
-                            std::string(ext->text(0, "extversion")), {}, {}};
+    StatementsSource source{
+        std::string(ext->text(0, "schema")), std::string(ext->text(0, "extversion")), {}, {}};
     // Every column the installed version has, with its type: snapshots keep them all.
     auto columns = run(connection,
                        fmt::format("SELECT attname, format_type(atttypid, atttypmod) AS type "
@@ -129,17 +128,23 @@ DbError explain_statements_error(DbError error) {
 // entries, and when that was. A window between two captures checks both.
 std::expected<void, DbError> read_statements_info(Connection& connection, const std::string& schema,
                                                   Workload& workload) {
-    auto exists = run(connection,
-                      fmt::format("SELECT to_regclass('{}.pg_stat_statements_info') IS NOT NULL AS present",
-                                  schema),
-                      {}, "pg_stat_statements_info");
-    if (!exists) return std::unexpected(exists.error());
-    if (!exists->boolean(0, "present")) return {};
-    auto info = run(connection,
-                    fmt::format("SELECT dealloc, stats_reset::text AS stats_reset FROM {}.pg_stat_statements_info",
-                                schema),
-                    {}, "pg_stat_statements_info");
-    if (!info) return std::unexpected(explain_statements_error(info.error()));
+    auto exists =
+        run(connection,
+            fmt::format("SELECT to_regclass('{}.pg_stat_statements_info') IS NOT NULL AS present",
+                        schema),
+            {}, "pg_stat_statements_info");
+    if (!exists)
+        return std::unexpected(exists.error());
+    if (!exists->boolean(0, "present"))
+        return {};
+    auto info =
+        run(connection,
+            fmt::format(
+                "SELECT dealloc, stats_reset::text AS stats_reset FROM {}.pg_stat_statements_info",
+                schema),
+            {}, "pg_stat_statements_info");
+    if (!info)
+        return std::unexpected(explain_statements_error(info.error()));
     if (info->rows() == 1) {
         workload.capture.statements_dealloc = info->int64(0, "dealloc");
         workload.capture.statements_reset = std::string(info->text(0, "stats_reset"));
@@ -193,9 +198,11 @@ std::expected<void, DbError> read_statements(Connection& connection, const ReadO
         statement.values.reserve(positions.size());
         for (std::size_t c = 0; c < positions.size(); ++c) {
             const int at = positions[c];
-            if (at < 0 || rows->is_null(row, at)) statement.values.emplace_back();
-            else statement.values.push_back(analyzer::stat_value_from_text(
-                     source->columns[c].type, rows->text(row, at)));
+            if (at < 0 || rows->is_null(row, at))
+                statement.values.emplace_back();
+            else
+                statement.values.push_back(
+                    analyzer::stat_value_from_text(source->columns[c].type, rows->text(row, at)));
         }
         analyzer::fill_statement(statement, source->columns);
         workload.statements.push_back(std::move(statement));
@@ -210,15 +217,17 @@ std::expected<void, DbError> read_statements(Connection& connection, const ReadO
 // the last reset of its statistics. Timestamps print in UTC (SET LOCAL TimeZone in the
 // reading transaction), comparable across captures.
 std::expected<void, DbError> read_capture_info(Connection& connection, Workload& workload) {
-    auto info = run(connection,
-                    "SELECT now()::text AS captured_at, "
-                    "CASE WHEN has_function_privilege('pg_control_system()', 'EXECUTE') "
-                    "THEN (SELECT system_identifier::text FROM pg_control_system()) END AS system_identifier, "
-                    "pg_postmaster_start_time()::text AS started_at, d.oid AS database_oid, "
-                    "(SELECT stats_reset::text FROM pg_stat_database WHERE datid = d.oid) AS stats_reset "
-                    "FROM pg_database d WHERE d.datname = current_database()",
-                    {}, "the capture time and server identity");
-    if (!info) return std::unexpected(info.error());
+    auto info = run(
+        connection,
+        "SELECT now()::text AS captured_at, "
+        "CASE WHEN has_function_privilege('pg_control_system()', 'EXECUTE') "
+        "THEN (SELECT system_identifier::text FROM pg_control_system()) END AS system_identifier, "
+        "pg_postmaster_start_time()::text AS started_at, d.oid AS database_oid, "
+        "(SELECT stats_reset::text FROM pg_stat_database WHERE datid = d.oid) AS stats_reset "
+        "FROM pg_database d WHERE d.datname = current_database()",
+        {}, "the capture time and server identity");
+    if (!info)
+        return std::unexpected(info.error());
     if (info->rows() == 1) {
         workload.capture.captured_at = std::string(info->text(0, "captured_at"));
         workload.capture.system_identifier = std::string(info->text(0, "system_identifier"));
@@ -459,20 +468,21 @@ std::expected<void, DbError> read_column_stats(Connection& connection, const Rea
     }
     if (names.empty()) return {};
     // --no-values: the values themselves never leave the server, only their counts.
-    const std::string values = options.include_values
-                                   ? "s.most_common_vals::text AS mcv, s.histogram_bounds::text AS histogram"
-                                   : "NULL::text AS mcv, NULL::text AS histogram";
-    auto stats = run(connection,
-                     fmt::format(
-                         "SELECT s.schemaname, s.tablename, s.attname, s.null_frac, s.n_distinct, "
-                         "s.avg_width, s.most_common_freqs::text AS mcf, {}, "
-                         "coalesce(array_length(s.histogram_bounds, 1), 0) AS histogram_count, "
-                         "s.correlation "
-                         "FROM pg_stats s JOIN unnest($1::text[], $2::text[]) AS w(schema, name) "
-                         "ON w.schema = s.schemaname AND w.name = s.tablename "
-                         "ORDER BY s.schemaname, s.tablename, s.attname, s.inherited",
-                         values),
-                     {text_array(schemas), text_array(names)}, "pg_stats");
+    const std::string values =
+        options.include_values
+            ? "s.most_common_vals::text AS mcv, s.histogram_bounds::text AS histogram"
+            : "NULL::text AS mcv, NULL::text AS histogram";
+    auto stats =
+        run(connection,
+            fmt::format("SELECT s.schemaname, s.tablename, s.attname, s.null_frac, s.n_distinct, "
+                        "s.avg_width, s.most_common_freqs::text AS mcf, {}, "
+                        "coalesce(array_length(s.histogram_bounds, 1), 0) AS histogram_count, "
+                        "s.correlation "
+                        "FROM pg_stats s JOIN unnest($1::text[], $2::text[]) AS w(schema, name) "
+                        "ON w.schema = s.schemaname AND w.name = s.tablename "
+                        "ORDER BY s.schemaname, s.tablename, s.attname, s.inherited",
+                        values),
+            {text_array(schemas), text_array(names)}, "pg_stats");
     if (!stats) return std::unexpected(stats.error());
     for (int row = 0; row < stats->rows(); ++row) {
         analyzer::ColumnStats column;
@@ -504,7 +514,8 @@ std::expected<void, DbError> read_column_stats(Connection& connection, const Rea
 std::expected<std::string, std::string> statements_sql(std::string_view schema,
                                                        const std::vector<std::string>& columns) {
     std::vector<analyzer::StatementColumn> typed;
-    for (const std::string& name : columns) typed.push_back({name, ""});
+    for (const std::string& name : columns)
+        typed.push_back({name, ""});
     if (auto checked = analyzer::check_statement_columns(typed); !checked) {
         return std::unexpected(checked.error() +
                                ": this version of the extension is not supported (update it "
@@ -610,7 +621,6 @@ std::vector<std::string> identifiers_in(std::string_view sql) {
     return {found.begin(), found.end()};
 }
 
-
 std::expected<analyzer::Workload, DbError> read_workload(Connection& connection,
                                                          const ReadOptions& options,
                                                          const Progress& progress) {
@@ -626,7 +636,8 @@ std::expected<analyzer::Workload, DbError> read_workload(Connection& connection,
     // Timestamps in UTC and ISO format whatever the role's defaults, for this transaction only.
     if (auto set = connection.execute("SET LOCAL TimeZone = 'UTC'", "setting the time zone"); !set)
         return std::unexpected(set.error());
-    if (auto set = connection.execute("SET LOCAL DateStyle = 'ISO, YMD'", "setting the date style"); !set)
+    if (auto set = connection.execute("SET LOCAL DateStyle = 'ISO, YMD'", "setting the date style");
+        !set)
         return std::unexpected(set.error());
     say("reading server settings");
     if (auto done = read_capture_info(connection, workload); !done)

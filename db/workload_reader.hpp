@@ -16,7 +16,7 @@
 namespace dbadvise::db {
 
 struct ReadOptions {
-    int top = 50;                 // statements with the most total time; 0: every statement
+    int top = 50; // statements with the most total time; 0: every statement
     std::int64_t min_calls = 1;
     double min_mean_ms = 0;
     /// Read the data values of pg_stats (most common values, histogram bounds); without them
