@@ -7,6 +7,7 @@
 #include "analyzer/health.hpp"
 #include "analyzer/index_advisor.hpp"
 #include "analyzer/rule.hpp"
+#include "analyzer/rule_registry.hpp"
 #include "analyzer/schema.hpp"
 #include "analyzer/statement_columns.hpp"
 #include "sqlparse/parser.hpp"
@@ -43,9 +44,9 @@ Schema schema_from_catalog(const Workload& workload) {
 // the text is as long as track_activity_query_size allows, the likely cause is a cut.
 Finding unparsable(const WorkloadStatement& statement, const sqlparse::ParseError& error,
                    std::int64_t limit) {
-    Finding finding;
-    finding.rule = "parse-error";
-    finding.category = Category::input;
+    Finding finding(RuleId::parse_error);
+    // The server ran the statement: only its recorded text cannot be analyzed (an error in
+    // lint, where the file itself would fail).
     finding.severity = Severity::warning;
     finding.subject = statement.queryid;
     finding.query = query_ref(statement);

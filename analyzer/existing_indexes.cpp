@@ -1,5 +1,7 @@
 #include "analyzer/existing_indexes.hpp"
 
+#include "analyzer/rule_registry.hpp"
+
 #include "analyzer/text.hpp"
 
 #include <fmt/format.h>
@@ -86,12 +88,9 @@ bool is_key_prefix(const CatalogIndex& shorter, const CatalogIndex& longer) {
     return true;
 }
 
-Finding index_finding(std::string rule, Severity severity, const CatalogIndex& index,
-                      std::string title, std::string message) {
-    Finding finding;
-    finding.rule = std::move(rule);
-    finding.category = Category::index;
-    finding.severity = severity;
+Finding index_finding(RuleId rule, const CatalogIndex& index, std::string title,
+                      std::string message) {
+    Finding finding(rule);
     finding.title = std::move(title);
     finding.message = std::move(message);
     finding.subject = index.schema + "." + index.name;
@@ -154,7 +153,7 @@ std::vector<Finding> check_existing_indexes(const Workload& workload) {
         const CatalogIndex& index = indexes[i];
         if (!index.valid) {
             Finding finding = index_finding(
-                "invalid-index", Severity::warning, index,
+                RuleId::invalid_index, index,
                 fmt::format("Invalid index {} on {}", index.name, index.table),
                 fmt::format("{} is marked invalid (a CREATE INDEX CONCURRENTLY or REINDEX that "
                             "failed or was cancelled): writes still maintain it but no query can "
@@ -175,7 +174,7 @@ std::vector<Finding> check_existing_indexes(const Workload& workload) {
             if (!keep_other || enforces(index) || reported_duplicate.contains(i)) continue;
             reported_duplicate.insert(i);
             Finding finding = index_finding(
-                "duplicate-index", Severity::warning, index,
+                RuleId::duplicate_index, index,
                 fmt::format("Duplicate index {} on {}", index.name, index.table),
                 fmt::format("{} has the same definition {} as {}; every write maintains both. "
                             "Drop {} ({}).",
@@ -200,7 +199,7 @@ std::vector<Finding> check_existing_indexes(const Workload& workload) {
                 });
                 if (!covered) continue;
                 Finding finding = index_finding(
-                    "redundant-index", Severity::warning, index,
+                    RuleId::redundant_index, index,
                     fmt::format("Redundant index {} on {}", index.name, index.table),
                     fmt::format("The keys of {} {} are a prefix of {} {}, which serves the same "
                                 "queries. Drop {} ({}) to save its writes and cache space.",
@@ -217,7 +216,7 @@ std::vector<Finding> check_existing_indexes(const Workload& workload) {
         // own (its partitions' indexes do).
         if (index.idx_scan == 0 && !enforces(index) && !index.partitioned) {
             Finding finding = index_finding(
-                "unused-index", Severity::info, index,
+                RuleId::unused_index, index,
                 fmt::format("Unused index {} on {}", index.name, index.table),
                 fmt::format("{} {} has not been scanned since the statistics were last reset, yet "
                             "every write maintains it. If no replica and no rare job needs it, "
@@ -232,10 +231,7 @@ std::vector<Finding> check_existing_indexes(const Workload& workload) {
                 return supports_foreign_key(index, key);
             }))
             continue;
-        Finding finding;
-        finding.rule = "unindexed-foreign-key";
-        finding.category = Category::index;
-        finding.severity = Severity::warning;
+        Finding finding(RuleId::unindexed_foreign_key);
         const std::string columns = join(key.columns, ", ");
         finding.title = fmt::format("Foreign key {} on {} ({}) has no index", key.name, key.table,
                                     columns);

@@ -1,5 +1,7 @@
 #include "analyzer/finding.hpp"
 
+#include "analyzer/rule_registry.hpp"
+
 #include <algorithm>
 #include <fmt/format.h>
 #include <tuple>
@@ -51,9 +53,19 @@ std::uint64_t fnv1a(std::uint64_t hash, std::string_view text) {
 
 } // namespace
 
+Finding::Finding(RuleId which) : rule(which), severity(rule_info(which).severity) {}
+
+std::string_view Finding::rule_id() const {
+    return to_string(rule);
+}
+
+Category Finding::category() const {
+    return rule_info(rule).category;
+}
+
 std::string Finding::id() const {
     std::uint64_t hash = 0xcbf29ce484222325ULL;
-    hash = fnv1a(hash, rule);
+    hash = fnv1a(hash, rule_id());
     hash = fnv1a(hash, location ? location->file : std::string_view{});
     hash = fnv1a(hash, subject);
     hash = fnv1a(hash, query ? std::string_view(query->queryid) : std::string_view{});
@@ -65,6 +77,7 @@ namespace {
 auto location_key(const Finding& f) {
     static const Location k_none{};
     const Location& loc = f.location ? *f.location : k_none;
+    // RuleId follows id order, so comparing it orders findings by rule id.
     return std::tie(loc.file, loc.line, loc.column, loc.node, f.rule, f.subject, f.message);
 }
 

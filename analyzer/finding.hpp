@@ -1,6 +1,7 @@
 // A finding: one problem dbadvise reports, with where it is, the evidence and the fix.
-// Every producer (lint rules, plan rules, index advisor, health checks) emits this type and
-// every report format renders it.
+// Every producer (lint rules, plan rules, index advisor, health checks, input checks) emits
+// this type and every report format renders it. A finding is always of a registered rule
+// (analyzer/rule_registry.hpp): it is constructed from a RuleId.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +21,9 @@ std::string_view to_string(Severity severity);
 std::string_view to_string(Category category);
 /// Parses "info" / "warning" / "error"; nullopt otherwise.
 std::optional<Severity> parse_severity(std::string_view text);
+
+/// The registered rules; the enumerators are in analyzer/rule_registry.hpp.
+enum class RuleId : std::uint16_t;
 
 /// Where a finding points: a file position for SQL and plan files, or a plan node path.
 struct Location {
@@ -56,9 +60,12 @@ struct Impact {
 };
 
 struct Finding {
-    std::string rule;      // rule id: "not-in-subquery"
-    Category category = Category::rewrite;
-    Severity severity = Severity::warning;
+    /// Starts a finding of `rule` at the rule's default severity.
+    explicit Finding(RuleId rule);
+
+    RuleId rule;
+    Severity severity;     // the rule's default unless the producer says otherwise; the
+                           // registry lists the severities each command may report
     std::string title;     // one line
     std::string message;   // explanation: why it matters and what to do
     std::string subject;   // what the finding is about, for the stable id: "t.col", node path
@@ -68,6 +75,11 @@ struct Finding {
     Suggestion suggestion;
     Impact impact;
     double rank = 0;       // ordering weight (measured ms, exclusive plan time); higher first
+
+    /// The rule's id: "not-in-subquery".
+    std::string_view rule_id() const;
+    /// The rule's category: every finding of a rule has the same.
+    Category category() const;
 
     /// Stable id: hex FNV-1a of rule, file, subject and statement text; equal across runs.
     std::string id() const;

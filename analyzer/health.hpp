@@ -6,9 +6,7 @@
 #include "analyzer/analyze.hpp"
 
 #include <optional>
-#include <span>
 #include <string>
-#include <string_view>
 #include <vector>
 
 namespace dbadvise::analyzer {
@@ -17,18 +15,6 @@ struct HealthResult {
     std::vector<Finding> findings;       // categories cache, plan, schema, config
     std::vector<ReportSection> sections; // the cache-hit overview for the text report
 };
-
-/// One health check as `dbadvise rules` lists it.
-struct HealthRule {
-    std::string_view id; // the rule id its findings carry: "statement-low-hit-ratio"
-    Category category;
-    Severity severity;          // the highest severity it reports
-    std::string_view summary;   // one line
-    std::string_view rationale; // why it matters, in a sentence or two
-};
-
-/// Every health check (and the --analyze-plans failure report), in id order.
-std::span<const HealthRule> health_rules();
 
 /// Runs the health checks over `workload`. `recommendations` are the index advisor's findings,
 /// so that a statement's reads can be tied to the index that removes them.

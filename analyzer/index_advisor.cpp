@@ -3,6 +3,7 @@
 // HypoPG what-if plans (or, without HypoPG, a selectivity model) and turns the greedy
 // selection into findings and a summary section.
 #include "analyzer/index_advisor.hpp"
+#include "analyzer/rule_registry.hpp"
 #include "analyzer/text.hpp"
 
 #include "analyzer/advisor/advisor.hpp"
@@ -156,10 +157,7 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
     result.statements_planned = static_cast<int>(setups.size()) - static_cast<int>(selection.failures.size());
 
     for (const auto& [source, message] : failures) {
-        Finding finding;
-        finding.rule = "statement-not-planned";
-        finding.category = Category::input;
-        finding.severity = Severity::warning;
+        Finding finding(RuleId::statement_not_planned);
         finding.title = "Statement could not be planned";
         finding.message = fmt::format("The server could not plan this statement: {}. The index advisor left it out; "
                                       "if the statement is obsolete, reset its pg_stat_statements entry.",
@@ -204,10 +202,7 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
             return a->parsed->source->total_ms > b->parsed->source->total_ms;
         });
 
-        Finding finding;
-        finding.rule = "missing-index";
-        finding.category = Category::index;
-        finding.severity = Severity::warning;
+        Finding finding(RuleId::missing_index);
         finding.title = fmt::format("Create index {} {}", quote_identifier(name), spec.on_clause());
         finding.subject = key;
         finding.suggestion.sql = spec.create_sql(name);

@@ -2,6 +2,7 @@
 #include "analyzer/lint.hpp"
 
 #include "analyzer/rule.hpp"
+#include "analyzer/rule_registry.hpp"
 #include "sqlparse/parser.hpp"
 #include "sqlparse/source_text.hpp"
 
@@ -14,10 +15,7 @@ namespace dbadvise::analyzer {
 namespace {
 
 Finding parse_error_finding(const sqlparse::ParseError& error) {
-    Finding f;
-    f.rule = "parse-error";
-    f.category = Category::input;
-    f.severity = Severity::error;
+    Finding f(RuleId::parse_error);
     f.title = "Statement does not parse";
     f.message = error.message.empty() ? std::string("the statement could not be parsed")
                                       : error.message;

@@ -1,8 +1,10 @@
-// A lint rule: one small unit with an id, a category, a severity, a rationale and a check
-// over one parsed statement. Each rule lives in analyzer/rules/<id>.cpp.
+// A lint rule: a check over one parsed statement, reporting findings of one registered rule
+// (analyzer/rule_registry.hpp holds its id, category, severity and rationale). Each rule
+// lives in analyzer/rules/<id>.cpp.
 #pragma once
 
 #include "analyzer/finding.hpp"
+#include "analyzer/rule_registry.hpp"
 #include "analyzer/schema.hpp"
 #include "sqlparse/query_model.hpp"
 
@@ -19,13 +21,9 @@ struct RuleContext {
 };
 
 struct Rule {
-    std::string_view id;        // kebab-case, stable: "not-in-subquery"
-    Category category;
-    Severity severity;
-    std::string_view summary;   // one line, for `dbadvise rules`
-    std::string_view rationale; // why it matters, in a sentence or two
-    /// Appends findings for `statement` to `out`. Sets rule, category, severity, title,
-    /// message, location.offset, subject and suggestion; never throws for odd SQL.
+    RuleId id;
+    /// Appends findings for `statement` to `out`, all of rule `id`. Sets title, message,
+    /// location.offset, subject and suggestion; never throws for odd SQL.
     void (*check)(const sqlparse::Statement& statement, const RuleContext& context,
                   std::vector<Finding>& out);
 };
@@ -33,7 +31,7 @@ struct Rule {
 /// Every lint rule, in id order.
 std::span<const Rule> lint_rules();
 
-/// Starts a finding pre-filled with the rule's id, category and severity.
-Finding make_finding(const Rule& rule, int offset, std::string title, std::string message);
+/// Starts a finding of `rule` at the rule's default severity, located at byte `offset`.
+Finding make_finding(RuleId rule, int offset, std::string title, std::string message);
 
 } // namespace dbadvise::analyzer

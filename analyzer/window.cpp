@@ -10,6 +10,7 @@
 // behave the same way with pg_stat_database.stats_reset.
 #include "analyzer/window.hpp"
 
+#include "analyzer/rule_registry.hpp"
 #include "analyzer/statement_columns.hpp"
 #include "analyzer/timestamp.hpp"
 
@@ -149,14 +150,11 @@ std::string list_queryids(const std::vector<std::string>& ids) {
     return out;
 }
 
-Finding input_finding(std::string rule, Severity severity, std::string title, std::string message) {
-    Finding finding;
-    finding.rule = std::move(rule);
-    finding.category = Category::input;
-    finding.severity = severity;
+Finding input_finding(RuleId rule, std::string title, std::string message) {
+    Finding finding(rule);
     finding.title = std::move(title);
     finding.message = std::move(message);
-    finding.subject = finding.rule;
+    finding.subject = std::string(to_string(rule));
     return finding;
 }
 
@@ -191,7 +189,7 @@ std::optional<Finding> subtract_statistics(Workload& window, const Workload& ear
         parse_timestamp_us(window.capture.database_stats_reset);
     if (reset && *reset > since_us) {
         return input_finding(
-            "window-statistics-reset", Severity::info,
+            RuleId::window_statistics_reset,
             fmt::format("Table and index statistics were reset during the window ({})",
                         window.capture.database_stats_reset),
             fmt::format("pg_stat_database.stats_reset is {}, after {} was captured ({}): the "
@@ -223,7 +221,7 @@ std::optional<Finding> subtract_statistics(Workload& window, const Workload& ear
     if (reset_objects == 0)
         return std::nullopt;
     Finding finding = input_finding(
-        "window-statistics-reset", Severity::info,
+        RuleId::window_statistics_reset,
         fmt::format(
             "Statistics of {} were reset during the window",
             count_of(reset_objects, "table, index or database", "tables, indexes or databases")),
@@ -238,29 +236,6 @@ std::optional<Finding> subtract_statistics(Workload& window, const Workload& ear
 }
 
 } // namespace
-
-std::span<const WindowCheck> window_checks() {
-    static constexpr WindowCheck k_checks[] = {
-        {"window-statements-evicted", Category::input, Severity::warning,
-         "pg_stat_statements evicted entries during the window",
-         "When pg_stat_statements is full (pg_stat_statements.max) it drops its least used "
-         "entries; pg_stat_statements_info.dealloc counts them (14+). What an evicted statement "
-         "ran before it went is lost, and one that comes back counts from zero, so the window "
-         "under-counts them. Raise pg_stat_statements.max so that the workload fits."},
-        {"window-statements-reset", Category::input, Severity::warning,
-         "Statements reset or re-entered pg_stat_statements during the window",
-         "A statement whose counters went down between the two captures, or whose stats_since "
-         "(17+) is after the earlier one, was reset with pg_stat_statements_reset() or evicted "
-         "and created again. Its later counters are all that is known of the window: it counts "
-         "whole, and may rank lower than it should."},
-        {"window-statistics-reset", Category::input, Severity::info,
-         "Table and index statistics were reset during the window",
-         "pg_stat_database.stats_reset after the earlier capture, or a table's counters that went "
-         "down (pg_stat_reset_single_table_counters(), a crash): those counters restarted from "
-         "zero, so the cache and table figures cover only the time since the reset."},
-    };
-    return k_checks;
-}
 
 std::expected<Capture, SourceError>
 subtract_captures(const Workload& earlier, const Workload& later, const WindowInputs& inputs) {
@@ -461,7 +436,7 @@ subtract_captures(const Workload& earlier, const Workload& later, const WindowIn
 
     if (!reset_ids.empty()) {
         Finding finding = input_finding(
-            "window-statements-reset", Severity::warning,
+            RuleId::window_statements_reset,
             fmt::format("{} reset or re-entered pg_stat_statements during the window",
                         count_of(static_cast<std::int64_t>(reset_ids.size()), "statement was",
                                  "statements were")),
@@ -485,7 +460,7 @@ subtract_captures(const Workload& earlier, const Workload& later, const WindowIn
                 raised, 2 * std::strtoll(setting->setting.c_str(), nullptr, 10));
         }
         Finding finding = input_finding(
-            "window-statements-evicted", Severity::warning,
+            RuleId::window_statements_evicted,
             fmt::format("pg_stat_statements evicted {} during the window",
                         count_of(evicted, "entry", "entries")),
             fmt::format("pg_stat_statements_info.dealloc grew by {} between {} and {}: the view "

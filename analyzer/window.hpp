@@ -8,23 +8,9 @@
 #include "analyzer/workload_source.hpp"
 
 #include <expected>
-#include <span>
 #include <string>
-#include <string_view>
 
 namespace dbadvise::analyzer {
-
-/// A finding the window reports about its input, as `dbadvise rules` lists it.
-struct WindowCheck {
-    std::string_view id;
-    Category category;
-    Severity severity;
-    std::string_view summary;
-    std::string_view rationale;
-};
-
-/// window-statements-reset, window-statements-evicted, window-statistics-reset.
-std::span<const WindowCheck> window_checks();
 
 /// How the user named the two captures, for messages: "--since before.json",
 /// "snapshot after.json", "the live server".

@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
         }
     }
     for (const analyzer::Finding& finding : result.findings) {
-        fmt::print("[{}] {}\n", finding.rule, finding.title);
+        fmt::print("[{}] {}\n", finding.rule_id(), finding.title);
         for (const auto& [key, value] : finding.evidence) {
             if (key.starts_with("statement_") || key == "server_message" || key == "relies_on_early_exit") {
                 std::visit([&](const auto& v) { fmt::print("    {}: {}\n", key, v); }, value);

@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <vector>
 
 namespace dbadvise::cli {
 
@@ -129,6 +130,12 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
     const auto started = std::chrono::steady_clock::now();
     const auto progress = [&io](std::string_view step) { io.err << "dbadvise: " << step << "\n"; };
     check_usage(args);
+    // -o is checked before any work, and may not name a snapshot this run reads.
+    std::vector<std::string> inputs;
+    for (const std::string* file : {&args.snapshot, &args.since}) {
+        if (!file->empty()) inputs.push_back(*file);
+    }
+    Output output = Output::open(io, args.output, inputs);
 
     // Files first: a bad path fails before any connection is made.
     std::unique_ptr<analyzer::WorkloadSource> current;
@@ -237,57 +244,64 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
     for (std::string& note : result.notes)
         report.notes.push_back(std::move(note));
 
-    const int code = finish_report(io, args.output, report);
+    Outcome outcome;
     if (report.partial) {
-        io.err << "dbadvise: error: the analysis stopped early (the connection to the server was "
-                  "lost); the report is partial\n";
-        return k_exit_runtime;
+        outcome = {true, "the analysis stopped early (the connection to the server was lost); "
+                         "the report is partial"};
     }
-    return code;
+    return output.finish(report, outcome);
 }
 
 } // namespace
 
 Action configure_analyze(CLI::App& subcommand) {
     auto args = std::make_shared<AnalyzeArguments>();
+    // Help style shared by every command: metavariables name the value (N, MS, MB, FILE),
+    // descriptions start with a capital and have no final period, defaults show as =VALUE.
+    const CLI::Validator positive = CLI::PositiveNumber.description("");
+    const CLI::Validator non_negative = CLI::NonNegativeNumber.description("");
     subcommand.add_option("--dsn", args->dsn,
-                          "libpq connection string or URI of the server to analyze; with "
-                          "--snapshot, of the server that verifies the recommendations. Without "
-                          "it the PG* environment variables and ~/.pgpass apply, as in psql");
-    subcommand
-        .add_option("--snapshot", args->snapshot,
-                    "analyze a snapshot taken by `dbadvise snapshot` (JSON, or gzip) instead of "
-                    "a live server; '-' reads standard input")
+                          "A libpq connection string or URI of the server to analyze, or with "
+                          "--snapshot of the server that verifies the recommendations; without it "
+                          "the PG* environment variables and ~/.pgpass apply, as in psql")
+        ->type_name("DSN");
+    subcommand.add_option("--snapshot", args->snapshot,
+                          "Analyze a snapshot taken by dbadvise snapshot (JSON or gzip; - reads "
+                          "standard input) instead of a live server")
         ->type_name("FILE");
-    subcommand
-        .add_option("--since", args->since,
-                    "analyze only what ran after this earlier snapshot: up to now on the live "
-                    "server, or up to --snapshot")
+    subcommand.add_option("--since", args->since,
+                          "Analyze only what ran after this earlier snapshot: up to now on the "
+                          "live server, or up to --snapshot")
         ->type_name("FILE");
-    subcommand.add_option("--top", args->top, "analyze the N statements with the most total time")
-        ->check(CLI::PositiveNumber)
+    subcommand.add_option("--top", args->top, "Analyze the N statements with the most total time")
+        ->type_name("N")
+        ->check(positive)
         ->capture_default_str();
-    subcommand.add_option("--min-calls", args->min_calls, "skip statements called fewer times")
-        ->check(CLI::NonNegativeNumber)
+    subcommand.add_option("--min-calls", args->min_calls, "Skip statements called fewer than N times")
+        ->type_name("N")
+        ->check(non_negative)
         ->capture_default_str();
     subcommand.add_option("--min-mean-ms", args->min_mean_ms,
-                          "skip statements faster than this on average")
-        ->check(CLI::NonNegativeNumber)
+                          "Skip statements whose mean execution time is below MS milliseconds")
+        ->type_name("MS")
+        ->check(non_negative)
         ->capture_default_str();
     subcommand.add_option("--hypopg", args->hypopg,
-                          "what-if costing with HypoPG: auto (when installed), require, off")
+                          "What-if costing with HypoPG: auto (when installed), require, off")
+        ->type_name("MODE")
         ->check(CLI::IsMember({"auto", "require", "off"}))
         ->capture_default_str();
-    subcommand.add_option("--max-indexes", args->max_indexes, "recommend at most N indexes")
-        ->check(CLI::NonNegativeNumber)
+    subcommand.add_option("--max-indexes", args->max_indexes, "Recommend at most N indexes")
+        ->type_name("N")
+        ->check(non_negative)
         ->capture_default_str();
-    subcommand
-        .add_option("--budget-mb", args->budget_mb,
-                    "total size of recommended indexes, in MB (0: no limit)")
-        ->check(CLI::NonNegativeNumber)
+    subcommand.add_option("--budget-mb", args->budget_mb,
+                          "Total size of recommended indexes, in MB (0: no limit)")
+        ->type_name("MB")
+        ->check(non_negative)
         ->capture_default_str();
     subcommand.add_flag("--analyze-plans", args->analyze_plans,
-                        "run EXPLAIN (ANALYZE, BUFFERS) of the top SELECT statements in a "
+                        "Run EXPLAIN (ANALYZE, BUFFERS) of the top SELECT statements in a "
                         "rolled-back read-only transaction and report what their plans show");
     add_output_options(subcommand, args->output);
     return [args](Io& io) { return run_analyze(io, *args); };

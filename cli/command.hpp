@@ -23,6 +23,8 @@ struct Io {
     std::ostream& err;
     bool out_is_terminal = false;
     bool no_color = false; // NO_COLOR set
+    int in_fd = -1;        // the file descriptor behind `in` when it is the process's standard
+                           // input (for -o's check against inputs), else -1
 };
 
 using Action = std::function<int(Io&)>;

@@ -86,10 +86,12 @@ Action configure_explain(CLI::App& subcommand) {
     auto options = std::make_shared<ExplainOptions>();
     subcommand
         .add_option("PLAN", options->file,
-                    "EXPLAIN output in JSON or text format; '-' for standard input")
+                    "EXPLAIN output in JSON or text format; - reads standard input")
+        ->type_name("")
         ->required();
     add_output_options(subcommand, options->output);
     return [options](Io& io) -> int {
+        Output output = Output::open(io, options->output, std::span(&options->file, 1));
         const std::expected<std::string, std::string> text = read_input(options->file, io.in);
         if (!text) {
             throw RunError(text.error(), k_exit_runtime);
@@ -98,7 +100,7 @@ Action configure_explain(CLI::App& subcommand) {
         if (!analysis) {
             throw RunError(error_text(options->file, analysis.error()), k_exit_runtime);
         }
-        return finish_report(io, options->output, make_report(options->file, *analysis));
+        return output.finish(make_report(options->file, *analysis));
     };
 }
 

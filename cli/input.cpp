@@ -1,5 +1,7 @@
 #include "cli/input.hpp"
 
+#include "analyzer/rule_registry.hpp"
+
 #include "sqlparse/source_text.hpp"
 
 #include <fmt/format.h>
@@ -37,13 +39,10 @@ private:
     int m_fd;
 };
 
-analyzer::Finding located_finding(const InputCheck& check, std::string_view file,
+analyzer::Finding located_finding(analyzer::RuleId rule, std::string_view file,
                                   std::string_view text, std::size_t offset, std::string title,
                                   std::string message) {
-    analyzer::Finding f;
-    f.rule = std::string(check.id);
-    f.category = check.category;
-    f.severity = check.severity;
+    analyzer::Finding f(rule);
     f.title = std::move(title);
     f.message = std::move(message);
     f.subject = std::string(file);
@@ -51,15 +50,6 @@ analyzer::Finding located_finding(const InputCheck& check, std::string_view file
     f.location = analyzer::Location{std::string(file), at.line, at.column,
                                     static_cast<int>(offset), {}};
     return f;
-}
-
-const InputCheck& check_named(std::string_view id) {
-    for (const InputCheck& check : input_checks()) {
-        if (check.id == id) {
-            return check;
-        }
-    }
-    return input_checks().front();
 }
 
 } // namespace
@@ -105,29 +95,35 @@ std::expected<std::string, std::string> read_input(const std::string& path, std:
     return text;
 }
 
-std::span<const InputCheck> input_checks() {
-    using analyzer::Category;
-    using analyzer::Severity;
-    static const InputCheck k_checks[] = {
-        {"binary-input", Category::input, Severity::error,
-         "The input holds NUL bytes: it is binary, not SQL or plan text",
-         "No SQL script or EXPLAIN output contains a NUL byte, and the parser stops reading at "
-         "one; the file is skipped so that a wrong path or a compressed dump is noticed."},
-        {"empty-input", Category::input, Severity::info,
-         "The input holds no statement (empty, or whitespace and comments only)",
-         "An empty file in a list of inputs is usually a wrong path or a failed export; it is "
-         "reported so that a check that found nothing is not mistaken for a clean result."},
-        {"invalid-utf8", Category::input, Severity::warning,
-         "The input holds bytes that are not valid UTF-8",
-         "A UTF8 database rejects such bytes with `invalid byte sequence for encoding \"UTF8\"`; "
-         "the statements are still checked, but columns on the affected line may be off."},
-        {"parse-error", Category::input, Severity::error,
-         "A statement the PostgreSQL 15 parser rejects",
-         "The statement would fail on the server (or uses syntax newer than PostgreSQL 15); it "
-         "is reported with the parser's message and position, and the other statements are "
-         "still checked."},
-    };
-    return k_checks;
+std::expected<std::vector<std::string>, std::string> read_file_list(const std::string& path,
+                                                                    std::istream& in) {
+    std::expected<std::string, std::string> text = read_input(path, in);
+    if (!text) {
+        return std::unexpected(text.error());
+    }
+    const char separator = text->find('\0') != std::string::npos ? '\0' : '\n';
+    std::vector<std::string> names;
+    std::size_t start = 0;
+    while (start < text->size()) {
+        std::size_t end = text->find(separator, start);
+        if (end == std::string::npos) {
+            end = text->size();
+        }
+        std::string name = text->substr(start, end - start);
+        if (separator == '\n' && !name.empty() && name.back() == '\r') {
+            name.pop_back();
+        }
+        if (!name.empty()) {
+            names.push_back(std::move(name));
+        }
+        start = end + 1;
+    }
+    return names;
+}
+
+bool is_missing(const std::string& path) {
+    struct stat info {};
+    return ::stat(path.c_str(), &info) != 0 && (errno == ENOENT || errno == ENOTDIR);
 }
 
 std::optional<analyzer::Finding> check_binary(std::string_view file, std::string_view text) {
@@ -136,7 +132,7 @@ std::optional<analyzer::Finding> check_binary(std::string_view file, std::string
         return std::nullopt;
     }
     return located_finding(
-        check_named("binary-input"), file, text, nul, "Binary input: the file holds NUL bytes",
+        analyzer::RuleId::binary_input, file, text, nul, "Binary input: the file holds NUL bytes",
         fmt::format("'{}' holds a NUL byte at byte offset {}; it is not SQL text and was "
                     "skipped. Check the path, or decompress the file first.",
                     file, nul));
@@ -149,7 +145,7 @@ std::optional<analyzer::Finding> check_utf8(std::string_view file, std::string_v
     }
     const auto byte = static_cast<unsigned char>(text[*bad]);
     return located_finding(
-        check_named("invalid-utf8"), file, text, *bad, "Input is not valid UTF-8",
+        analyzer::RuleId::invalid_utf8, file, text, *bad, "Input is not valid UTF-8",
         fmt::format("Byte 0x{:02x} at byte offset {} is not valid UTF-8; a UTF8 database would "
                     "reject this text. The statements were still checked; convert the file, "
                     "for example with `iconv -f LATIN1 -t UTF-8`.",
@@ -157,11 +153,7 @@ std::optional<analyzer::Finding> check_utf8(std::string_view file, std::string_v
 }
 
 analyzer::Finding empty_input(std::string_view file, std::string_view what) {
-    const InputCheck& check = check_named("empty-input");
-    analyzer::Finding f;
-    f.rule = std::string(check.id);
-    f.category = check.category;
-    f.severity = check.severity;
+    analyzer::Finding f(analyzer::RuleId::empty_input);
     f.title = fmt::format("No {} in the input", what);
     f.message = fmt::format("'{}' holds no {}: it is empty or holds only whitespace and "
                             "comments. Check the path.",

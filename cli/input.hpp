@@ -8,9 +8,9 @@
 #include <expected>
 #include <iosfwd>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace dbadvise::cli {
 
@@ -19,18 +19,15 @@ namespace dbadvise::cli {
 /// "Is a directory", "Permission denied", ...).
 std::expected<std::string, std::string> read_input(const std::string& path, std::istream& in);
 
-/// The id, category, severity and explanation of an input check, listed by `dbadvise rules`.
-struct InputCheck {
-    std::string_view id;
-    analyzer::Category category;
-    analyzer::Severity severity;
-    std::string_view summary;
-    std::string_view rationale;
-};
+/// The file names listed in `path` ("-": `in`), for --files-from: NUL-terminated when the list
+/// holds a NUL byte (`git diff -z`, `find -print0`), otherwise one per line (a trailing CR is
+/// dropped). Empty names are skipped, so an empty list gives no names. Fails as read_input.
+std::expected<std::vector<std::string>, std::string> read_file_list(const std::string& path,
+                                                                    std::istream& in);
 
-/// The input checks: binary-input, invalid-utf8, empty-input, and parse-error (reported by
-/// the lint driver; listed here so that `dbadvise rules` documents it).
-std::span<const InputCheck> input_checks();
+/// True when `path` does not exist (also through a dangling symlink or a component that is
+/// no longer a directory): what --missing-ok skips.
+bool is_missing(const std::string& path);
 
 /// The `binary-input` finding when `text` holds a NUL byte (no SQL or plan text does, and the
 /// parser would stop reading at it), located at that byte; nullopt otherwise.

@@ -1,10 +1,14 @@
 // `dbadvise lint`: rewrite and anti-pattern advice on SQL files, no database needed.
 //
-// Inputs are read one by one. A file that cannot be read (missing, a directory, no
-// permission) is reported on stderr as `dbadvise: error: cannot read ...`, listed in the
-// report's notes, and the other files are still checked; the exit code is then 3 whatever
-// the findings, so that CI never mistakes a partial check for a clean one. Content problems
-// (binary data, invalid UTF-8, no statements, parse errors) are findings with a location.
+// The files come from the command line and from --files-from (one name per line, or
+// NUL-terminated as `git diff -z` writes them). An empty list from --files-from is a clean
+// run with nothing to check: in CI, a change that touches no SQL file. Inputs are read one by
+// one. A file that cannot be read (missing, a directory, no permission) is reported on stderr
+// as `dbadvise: error: cannot read ...`, listed in the report's notes, and the other files
+// are still checked; the exit code is then 3 whatever the findings, so that CI never mistakes
+// a partial check for a clean one. With --missing-ok a file that does not exist (deleted by
+// the change under review) is skipped with a note instead. Content problems (binary data,
+// invalid UTF-8, no statements, parse errors) are findings with a location.
 #include "analyzer/lint.hpp"
 #include "analyzer/schema.hpp"
 #include "cli/command.hpp"
@@ -28,8 +32,31 @@ namespace {
 struct LintOptions {
     std::vector<std::string> schema_files;
     std::vector<std::string> files;
+    std::string files_from; // empty: not given
+    bool missing_ok = false;
     OutputOptions output;
 };
+
+// The files to check: those on the command line, then those --files-from lists.
+std::vector<std::string> input_files(const LintOptions& options, Io& io) {
+    std::vector<std::string> files = options.files;
+    if (options.files_from.empty()) {
+        return files;
+    }
+    std::expected<std::vector<std::string>, std::string> listed =
+        read_file_list(options.files_from, io.in);
+    if (!listed) {
+        throw RunError(listed.error() + " (--files-from)", k_exit_runtime);
+    }
+    for (std::string& file : *listed) {
+        if (file == "-" && options.files_from == "-") {
+            throw RunError("--files-from -: the list names '-', but standard input is the list",
+                           k_exit_usage);
+        }
+        files.push_back(std::move(file));
+    }
+    return files;
+}
 
 // Loads the CREATE TABLE statements of every --schema file. A schema file that cannot be read
 // ends the run (exit 3): linting without the schema the user asked for would silently give
@@ -70,6 +97,14 @@ analyzer::Schema load_schema(const LintOptions& options, Io& io, reports::Report
 }
 
 int run_lint(const LintOptions& options, Io& io) {
+    const std::vector<std::string> files = input_files(options, io);
+    std::vector<std::string> inputs = files;
+    inputs.insert(inputs.end(), options.schema_files.begin(), options.schema_files.end());
+    if (!options.files_from.empty()) {
+        inputs.push_back(options.files_from);
+    }
+    Output output = Output::open(io, options.output, inputs);
+
     reports::Report report;
     report.source.kind = "sql";
     const analyzer::Schema schema = load_schema(options, io, report);
@@ -79,8 +114,13 @@ int run_lint(const LintOptions& options, Io& io) {
     std::int64_t files_read = 0;
     bool unreadable = false;
     std::vector<analyzer::Finding>& findings = report.findings;
-    for (const std::string& path : options.files) {
+    for (const std::string& path : files) {
         report.source.files.push_back(path);
+        if (options.missing_ok && path != "-" && is_missing(path)) {
+            report.notes.push_back(
+                fmt::format("skipped '{}': it does not exist (--missing-ok)", path));
+            continue;
+        }
         std::expected<std::string, std::string> text = read_input(path, io.in);
         if (!text) {
             io.err << "dbadvise: error: " << text.error() << '\n';
@@ -102,12 +142,17 @@ int run_lint(const LintOptions& options, Io& io) {
             findings.push_back(empty_input(path, "SQL statement"));
         }
     }
+    if (files.empty()) {
+        // --files-from listed nothing: in CI, a change that touches no SQL file.
+        report.notes.push_back(
+            fmt::format("--files-from {}: the list is empty; there was nothing to check",
+                        options.files_from));
+    }
     analyzer::sort_by_location(findings);
     report.stats = {{"files", files_read},
                     {"statements", stats.statements},
                     {"parse_errors", stats.parse_errors}};
-    const int code = finish_report(io, options.output, report);
-    return unreadable ? static_cast<int>(k_exit_runtime) : code;
+    return output.finish(report, Outcome{unreadable, {}});
 }
 
 } // namespace
@@ -119,10 +164,24 @@ Action configure_lint(CLI::App& subcommand) {
                           "used to expand SELECT *; may be repeated")
         ->type_name("FILE")
         ->allow_extra_args(false);
+    subcommand
+        .add_option("--files-from", options->files_from,
+                    "Also check the files FILE lists, one per line or NUL-terminated (git diff "
+                    "-z); - reads the list from standard input; an empty list checks nothing")
+        ->type_name("FILE");
+    subcommand.add_flag("--missing-ok", options->missing_ok,
+                        "Skip an input file that does not exist (deleted by the change under "
+                        "review) with a note, instead of exit status 3");
     add_output_options(subcommand, options->output);
-    subcommand.add_option("files", options->files, "SQL files to check; - reads standard input")
-        ->type_name("FILE")
-        ->required();
+    subcommand.add_option("FILE", options->files, "SQL files to check; - reads standard input")
+        ->type_name("");
+    // Without files there is nothing to do: a usage error, unless --files-from says which
+    // (possibly none).
+    subcommand.parse_complete_callback([options] {
+        if (options->files.empty() && options->files_from.empty()) {
+            throw CLI::RequiredError("FILE (or --files-from)");
+        }
+    });
     return [options](Io& io) { return run_lint(*options, io); };
 }
 

@@ -5,38 +5,78 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <memory>
 #include <ostream>
 #include <utility>
 
 namespace dbadvise::cli {
 
-void add_output_options(CLI::App& app, OutputOptions& options) {
+namespace {
+
+bool renders(const reports::FormatInfo& format, Document document) {
+    return document == Document::report ? format.render_report != nullptr
+                                        : format.render_rules != nullptr;
+}
+
+// "Output format: text (for people, the default) or json (for programs, schema_version 1)"
+std::string format_help(Document document) {
+    std::vector<std::string> parts;
+    for (const reports::FormatInfo& format : reports::formats()) {
+        if (renders(format, document)) {
+            parts.push_back(fmt::format("{} ({})", format.name, format.description));
+        }
+    }
+    std::string text = "Output format: ";
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        text += i == 0 ? "" : (i + 1 == parts.size() ? " or " : ", ");
+        text += parts[i];
+    }
+    return text;
+}
+
+bool to_standard_output(const OutputOptions& options) {
+    return options.output_file.empty() || options.output_file == "-";
+}
+
+} // namespace
+
+void add_output_options(CLI::App& app, OutputOptions& options, Document document) {
+    std::vector<std::string> names;
+    for (const reports::FormatInfo& format : reports::formats()) {
+        if (renders(format, document)) {
+            names.emplace_back(format.name);
+        }
+    }
     app.add_option_function<std::string>(
            "--format",
            [&options](const std::string& value) {
-               options.format = value == "json" ? Format::json : Format::text;
+               options.format = reports::find_format(value)->format;
            },
-           "Output format: text (for people, the default) or json (schema_version 1)")
+           format_help(document))
         ->type_name("FORMAT")
-        ->check(CLI::IsMember({"text", "json"}));
-    app.add_option_function<std::string>(
-           "--fail-on",
-           [&options](const std::string& value) { options.fail_on = analyzer::parse_severity(value); },
-           "Exit with status 1 when a finding has this severity or a higher one")
-        ->type_name("LEVEL")
-        ->check(CLI::IsMember({"info", "warning", "error"}));
+        ->check(CLI::IsMember(names))
+        ->default_str(std::string(reports::format_info(options.format).name));
+    if (document == Document::report) {
+        app.add_option_function<std::string>(
+               "--fail-on",
+               [&options](const std::string& value) {
+                   options.fail_on = analyzer::parse_severity(value);
+               },
+               "Exit with status 1 when a finding has this severity or a higher one")
+            ->type_name("LEVEL")
+            ->check(CLI::IsMember({"info", "warning", "error"}));
+    }
     app.add_option("-o,--output", options.output_file,
-                   "Write the report to FILE instead of standard output")
-        ->type_name("FILE");
+                   "Write the output to FILE instead of standard output; it replaces FILE only "
+                   "once complete")
+        ->type_name("FILE")
+        ->check([](const std::string& value) {
+            return value.empty() ? std::string("FILE is empty") : std::string();
+        });
 }
 
 bool use_color(const Io& io, const OutputOptions& options) {
-    return options.format == Format::text && options.output_file.empty() && io.out_is_terminal &&
-           !io.no_color;
+    return reports::format_info(options.format).color && to_standard_output(options) &&
+           io.out_is_terminal && !io.no_color;
 }
 
 int findings_exit_code(const std::vector<analyzer::Finding>& findings,
@@ -48,91 +88,51 @@ int findings_exit_code(const std::vector<analyzer::Finding>& findings,
     return worst && *worst >= *fail_on ? k_exit_findings : k_exit_ok;
 }
 
-std::string render_report(const Io& io, const OutputOptions& options,
-                          const reports::Report& report) {
-    if (options.format == Format::json) {
-        return reports::render_json(report);
+Output Output::open(Io& io, const OutputOptions& options, std::span<const std::string> inputs) {
+    if (to_standard_output(options)) {
+        return Output(io, options, std::nullopt);
     }
-    return reports::render_text(report, reports::TextOptions{use_color(io, options)});
+    return Output(io, options, OutputFile::check(options.output_file, inputs, io.in_fd));
 }
 
-namespace {
-
-struct FileCloser {
-    void operator()(std::FILE* file) const { std::fclose(file); }
-};
-using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
-
-[[noreturn]] void cannot_write(const std::string& path) {
-    throw RunError(fmt::format("cannot write '{}': {}", path, std::strerror(errno)), k_exit_runtime);
+reports::RenderOptions Output::render_options() const {
+    return reports::RenderOptions{use_color(m_io, m_options)};
 }
 
-FilePtr open_for_writing(const std::string& path) {
-    FilePtr file(std::fopen(path.c_str(), "wb"));
-    if (!file) {
-        cannot_write(path);
+void Output::write(const std::function<void(const reports::Sink&)>& render) {
+    if (m_file) {
+        m_file->write(render);
+        return;
     }
-    return file;
-}
-
-void write_piece(std::FILE* file, const std::string& path, std::string_view text) {
-    if (std::fwrite(text.data(), 1, text.size(), file) != text.size()) {
-        cannot_write(path);
+    // Rendered pieces go out as they come: a JSON report of many findings is never held whole
+    // in memory.
+    render([this](std::string_view piece) {
+        m_io.out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+    });
+    m_io.out.flush();
+    if (!m_io.out) {
+        throw RunError("cannot write to standard output", k_exit_runtime);
     }
 }
 
-void close_written(FilePtr file, const std::string& path) {
-    if (std::fflush(file.get()) != 0) {
-        cannot_write(path);
-    }
-    // fclose reports errors of the final flush (a full disk on NFS shows up only here).
-    if (std::fclose(file.release()) != 0) {
-        cannot_write(path);
-    }
-}
-
-void check_stdout(const Io& io) {
-    if (!io.out) {
-        throw RunError("cannot write the report to standard output", k_exit_runtime);
-    }
-}
-
-} // namespace
-
-void write_file(const std::string& path, std::string_view text) {
-    FilePtr file = open_for_writing(path);
-    write_piece(file.get(), path, text);
-    close_written(std::move(file), path);
-}
-
-int finish_report(Io& io, const OutputOptions& options, const reports::Report& report) {
-    if (options.format == Format::json) {
-        // JSON is streamed as it is rendered: a lint report of many findings is never held
-        // whole in memory.
-        if (options.output_file.empty()) {
-            reports::render_json(report, [&io](std::string_view piece) {
-                io.out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
-            });
-            io.out.flush();
-            check_stdout(io);
-        } else {
-            FilePtr file = open_for_writing(options.output_file);
-            reports::render_json(report, [&](std::string_view piece) {
-                write_piece(file.get(), options.output_file, piece);
-            });
-            close_written(std::move(file), options.output_file);
+int Output::finish(const reports::Report& report, const Outcome& outcome) {
+    const reports::FormatInfo& format = reports::format_info(m_options.format);
+    const reports::RenderOptions options = render_options();
+    write([&](const reports::Sink& sink) { format.render_report(report, options, sink); });
+    if (outcome.incomplete) {
+        if (!outcome.message.empty()) {
+            m_io.err << "dbadvise: error: " << outcome.message << '\n';
         }
-        return findings_exit_code(report.findings, options.fail_on);
+        return k_exit_runtime;
     }
-    const std::string text = render_report(io, options, report);
-    if (options.output_file.empty()) {
-        io.out << text;
-        io.out.flush();
-        check_stdout(io);
-    } else {
-        write_file(options.output_file, text);
-    }
-    return findings_exit_code(report.findings, options.fail_on);
+    return findings_exit_code(report.findings, m_options.fail_on);
+}
+
+int Output::finish(std::span<const analyzer::RuleInfo> rules) {
+    const reports::FormatInfo& format = reports::format_info(m_options.format);
+    const reports::RenderOptions options = render_options();
+    write([&](const reports::Sink& sink) { format.render_rules(rules, options, sink); });
+    return k_exit_ok;
 }
 
 } // namespace dbadvise::cli

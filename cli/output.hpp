@@ -1,23 +1,29 @@
-// Options and endings shared by the reporting subcommands (lint, analyze, explain):
-// --format, --fail-on and -o/--output, the colour decision, and the exit code for findings.
+// The one output path of every command: --format, --fail-on and -o/--output, the colour
+// decision, where the output goes and the exit code.
 //
 // Usage in a subcommand's configure function (see cli/lint_command.cpp):
 //
-//     auto output = std::make_shared<OutputOptions>();
-//     add_output_options(subcommand, *output);
-//     return [output](Io& io) {
+//     auto options = std::make_shared<OutputOptions>();
+//     add_output_options(subcommand, *options);
+//     return [options](Io& io) {
+//         Output output = Output::open(io, *options, inputs); // checks -o before any work
 //         reports::Report report = ...;
-//         return finish_report(io, *output, report); // renders, writes, returns 0 or 1
+//         return output.finish(report);                      // renders, writes, exit code
 //     };
 //
-// Errors while writing throw RunError with k_exit_runtime; cli::run prints them.
+// The formats come from reports/format.hpp: a new format is one row there and appears in
+// --format of every command whose document it renders.
 #pragma once
 
 #include "analyzer/finding.hpp"
+#include "analyzer/rule_registry.hpp"
 #include "cli/command.hpp"
+#include "cli/output_file.hpp"
+#include "reports/format.hpp"
 #include "reports/report.hpp"
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,21 +34,24 @@ class App;
 
 namespace dbadvise::cli {
 
-enum class Format { text, json };
+/// What a command writes: a findings report (lint, explain, analyze) or the rule catalogue
+/// (rules). It decides which formats --format offers and whether --fail-on exists.
+enum class Document { report, rules };
 
 struct OutputOptions {
-    Format format = Format::text;
+    reports::Format format = reports::Format::text;
     std::optional<analyzer::Severity> fail_on; // unset: findings never change the exit code
-    std::string output_file;                   // empty: standard output
+    std::string output_file;                   // empty or "-": standard output
 };
 
-/// Adds `--format text|json`, `--fail-on info|warning|error` and `-o,--output FILE` to `app`.
-/// Values are checked by CLI11 (a bad value is a usage error, exit 2) and stored in `options`,
-/// which must outlive parsing (keep it in a shared_ptr captured by the action).
-void add_output_options(CLI::App& app, OutputOptions& options);
+/// Adds `--format FORMAT` (the formats that render `document`), `-o,--output FILE` and, for
+/// reports, `--fail-on LEVEL` to `app`. Values are checked by CLI11 (a bad value is a usage
+/// error, exit 2) and stored in `options`, which must outlive parsing (keep it in a shared_ptr
+/// captured by the action).
+void add_output_options(CLI::App& app, OutputOptions& options, Document document = Document::report);
 
-/// True when the text report may use ANSI colour: it goes to standard output, that is a
-/// terminal, and NO_COLOR is unset or empty. Never for -o files or JSON.
+/// True when output may use ANSI colour: the format allows it, it goes to standard output,
+/// that is a terminal, and NO_COLOR is unset or empty.
 bool use_color(const Io& io, const OutputOptions& options);
 
 /// k_exit_findings (1) when `fail_on` is set and some finding's severity is at or above it,
@@ -50,16 +59,41 @@ bool use_color(const Io& io, const OutputOptions& options);
 int findings_exit_code(const std::vector<analyzer::Finding>& findings,
                        std::optional<analyzer::Severity> fail_on);
 
-/// The report in the chosen format (text with colour as use_color decides).
-std::string render_report(const Io& io, const OutputOptions& options,
-                          const reports::Report& report);
+/// How a run that still produced a report ended.
+struct Outcome {
+    /// Some input could not be read, or the run stopped early: the exit code is 3 whatever
+    /// the findings, so that CI never mistakes a partial check for a clean one.
+    bool incomplete = false;
+    /// Printed as `dbadvise: error: <message>` after the report, when not empty.
+    std::string message;
+};
 
-/// Writes `text` to `path`, replacing the file. Throws RunError (exit 3) naming the file and
-/// the system's reason when it cannot be written.
-void write_file(const std::string& path, std::string_view text);
+/// Where a command's output goes: standard output or the -o file, checked before any work.
+class Output {
+public:
+    /// Checks -o (see OutputFile::check) against `inputs`, the files the command will read
+    /// ("-" for standard input). Throws RunError: exit 2 when -o names an input, exit 3 when it
+    /// cannot be written.
+    static Output open(Io& io, const OutputOptions& options, std::span<const std::string> inputs);
 
-/// Renders `report`, writes it to -o FILE or io.out, and returns findings_exit_code. Throws
-/// RunError (exit 3) when the output file cannot be written.
-int finish_report(Io& io, const OutputOptions& options, const reports::Report& report);
+    /// Renders `report` in the chosen format, writes it, and returns the exit code: 3 when
+    /// `outcome` is incomplete, else findings_exit_code. Throws RunError (exit 3) when the
+    /// output cannot be written.
+    int finish(const reports::Report& report, const Outcome& outcome = {});
+
+    /// Renders the rule catalogue and writes it; returns 0. Throws as finish() does.
+    int finish(std::span<const analyzer::RuleInfo> rules);
+
+private:
+    Output(Io& io, const OutputOptions& options, std::optional<OutputFile> file)
+        : m_io(io), m_options(options), m_file(std::move(file)) {}
+
+    void write(const std::function<void(const reports::Sink&)>& render);
+    reports::RenderOptions render_options() const;
+
+    Io& m_io;
+    OutputOptions m_options;
+    std::optional<OutputFile> m_file; // empty: standard output
+};
 
 } // namespace dbadvise::cli

@@ -59,7 +59,8 @@ int run(int argc, const char* const* argv, std::istream& in, std::ostream& out,
         return k_exit_usage;
     }
     Io io{in, out, err, out.rdbuf() == std::cout.rdbuf() && isatty(STDOUT_FILENO) != 0,
-          std::getenv("NO_COLOR") != nullptr && *std::getenv("NO_COLOR") != '\0'};
+          std::getenv("NO_COLOR") != nullptr && *std::getenv("NO_COLOR") != '\0',
+          in.rdbuf() == std::cin.rdbuf() ? STDIN_FILENO : -1};
     try {
         return chosen ? chosen(io) : k_exit_usage;
     } catch (const RunError& e) {

@@ -3,7 +3,7 @@
 // and `analyze --since`, elsewhere or later.
 #include "analyzer/snapshot_json.hpp"
 #include "cli/command.hpp"
-#include "cli/output.hpp"
+#include "cli/output_file.hpp"
 #include "cli/run.hpp"
 #include "db/connection.hpp"
 #include "sources/gzip.hpp"
@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <memory>
+#include <optional>
 #include <ostream>
 
 namespace dbadvise::cli {
@@ -27,6 +28,11 @@ struct SnapshotArguments {
 
 int run_snapshot(Io& io, const SnapshotArguments& args) {
     const auto progress = [&io](std::string_view step) { io.err << "dbadvise: " << step << "\n"; };
+    // The file is checked before connecting: a path that cannot work fails at once; it is
+    // written to a temporary file renamed over it when complete (cli/output_file.hpp).
+    const bool to_stdout = args.output_file == "-";
+    std::optional<OutputFile> file;
+    if (!to_stdout) file = OutputFile::check(args.output_file, {}, io.in_fd);
     progress("connecting");
     auto connection = db::Connection::open(args.dsn);
     if (!connection)
@@ -43,7 +49,6 @@ int run_snapshot(Io& io, const SnapshotArguments& args) {
 
     std::string document = analyzer::write_snapshot(workload, DBADVISE_VERSION);
     const std::size_t plain = document.size();
-    const bool to_stdout = args.output_file == "-";
     const bool compress = !to_stdout && args.output_file.ends_with(".gz");
     if (compress)
         document = sources::gzip_compress(document);
@@ -53,7 +58,7 @@ int run_snapshot(Io& io, const SnapshotArguments& args) {
         if (!io.out)
             throw RunError("cannot write the snapshot to standard output", k_exit_runtime);
     } else {
-        write_file(args.output_file, document);
+        file->write([&](const OutputFile::Sink& sink) { sink(document); });
     }
     progress(fmt::format(
         "wrote {}: {} statements, {} tables, {} indexes, {} column statistics{}; {} bytes{}",
@@ -69,19 +74,21 @@ int run_snapshot(Io& io, const SnapshotArguments& args) {
 Action configure_snapshot(CLI::App& subcommand) {
     auto args = std::make_shared<SnapshotArguments>();
     subcommand.add_option("--dsn", args->dsn,
-                          "libpq connection string or URI; without it the PG* environment "
-                          "variables and ~/.pgpass apply, as in psql");
+                          "A libpq connection string or URI; without it the PG* environment "
+                          "variables and ~/.pgpass apply, as in psql")
+        ->type_name("DSN");
     subcommand.add_flag("--no-values", args->no_values,
-                        "leave out the data values of pg_stats (most common values, histogram "
+                        "Leave out the data values of pg_stats (most common values, histogram "
                         "bounds); keep their frequencies and counts");
     subcommand
         .add_option("--top", args->top,
-                    "keep only the N statements with the most total time (0: every statement)")
-        ->check(CLI::NonNegativeNumber)
+                    "Keep only the N statements with the most total time (0: every statement)")
+        ->type_name("N")
+        ->check(CLI::NonNegativeNumber.description(""))
         ->capture_default_str();
     subcommand
         .add_option("-o,--output", args->output_file,
-                    "write the snapshot to FILE (gzip when it ends in .gz; '-': standard output)")
+                    "Write the snapshot to FILE (gzip when it ends in .gz; - for standard output)")
         ->type_name("FILE")
         ->required();
     return [args](Io& io) { return run_snapshot(io, *args); };

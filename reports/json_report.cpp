@@ -59,8 +59,8 @@ void location_object(JsonWriter& out, const analyzer::Location& loc) {
 void finding_object(JsonWriter& out, const analyzer::Finding& f) {
     out.begin_object();
     out.member("id", f.id());
-    out.member("rule", f.rule);
-    out.member("category", analyzer::to_string(f.category));
+    out.member("rule", f.rule_id());
+    out.member("category", analyzer::to_string(f.category()));
     out.member("severity", analyzer::to_string(f.severity));
     out.member("title", f.title);
     out.member("message", f.message);

@@ -3,9 +3,11 @@
 #pragma once
 
 #include "analyzer/finding.hpp"
+#include "analyzer/rule_registry.hpp"
 
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -71,5 +73,14 @@ std::string render_json(const Report& report);
 /// The same JSON, handed to `write` in pieces of about 64 kB as it is written, so that a
 /// report of many findings is never held whole in memory.
 void render_json(const Report& report, const std::function<void(std::string_view)>& write);
+
+/// The rule catalogue for people: per rule its id, category, default severity and title, then
+/// the rationale, what to do, how the severity varies and the commands that report it.
+std::string render_rules_text(std::span<const analyzer::RuleInfo> rules);
+
+/// The rule catalogue as JSON (schema_version 1, docs/rules.schema.json), newline-terminated,
+/// handed to `write` in pieces.
+void render_rules_json(std::span<const analyzer::RuleInfo> rules,
+                       const std::function<void(std::string_view)>& write);
 
 } // namespace dbadvise::reports

@@ -161,7 +161,7 @@ void write_finding(Writer& w, const Finding& f) {
     w.plain(": ");
     w.styled(k_bold, f.title);
     w.plain(" ");
-    w.styled(k_dim, "[" + f.rule + "]");
+    w.styled(k_dim, fmt::format("[{}]", f.rule_id()));
     w.newline();
 
     if (f.query) {
@@ -237,7 +237,7 @@ std::string_view category_heading(analyzer::Category category) {
 // order (most valuable first for analyze) decides which group comes first.
 std::string group_heading(const Finding& f) {
     const std::string_view file = file_of(f);
-    return file.empty() ? std::string(category_heading(f.category)) : std::string(file);
+    return file.empty() ? std::string(category_heading(f.category())) : std::string(file);
 }
 
 void write_findings(Writer& w, const Report& report) {

@@ -9,7 +9,9 @@ set(dbadvise_cli_cases
     unreadable_file_exits_3 stdin_dash mixed_good_and_unparsable binary_garbage non_utf8_bytes
     empty_file ten_megabyte_statement ten_megabyte_string_literal unterminated_string
     unterminated_comment plpgsql_do_block newer_than_pg15_syntax output_file
-    color_only_on_terminal rules_lists_every_rule)
+    output_checked_before_work output_refuses_inputs output_replaced_atomically
+    files_from_and_missing_ok readme_ci_recipe color_only_on_terminal
+    rules_catalogue_matches_schema)
 foreach(case IN LISTS dbadvise_cli_cases)
   add_test(NAME cli.${case}
            COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli/cli_test.sh $<TARGET_FILE:dbadvise>
@@ -22,6 +24,19 @@ add_test(NAME cli.man_page_documents_every_option
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli/man_options.sh $<TARGET_FILE:dbadvise>
                  ${PROJECT_SOURCE_DIR}/man/dbadvise.1)
 set_tests_properties(cli.man_page_documents_every_option PROPERTIES LABELS cli)
+
+# Every finding lint and explain report on the test data is of a registered rule, with its
+# category, at a severity the registry allows (analyze: pg.cmake).
+add_test(NAME cli.registry_covers_lint_and_explain
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli/registry_check.sh $<TARGET_FILE:dbadvise>
+                 ${PROJECT_SOURCE_DIR})
+set_tests_properties(cli.registry_covers_lint_and_explain PROPERTIES LABELS cli TIMEOUT 300)
+
+# docs/rules.md is generated from the registry; DBADVISE_UPDATE_GOLDEN=1 rewrites it.
+add_test(NAME cli.rules_doc_up_to_date
+         COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/cli/rules_doc.py $<TARGET_FILE:dbadvise>
+                 ${PROJECT_SOURCE_DIR}/docs/rules.md)
+set_tests_properties(cli.rules_doc_up_to_date PROPERTIES LABELS cli)
 
 # Real `lint --format json` output, on every SQL file under testdata/, against the schema.
 add_test(NAME cli.json_output_matches_schema

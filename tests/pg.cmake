@@ -77,6 +77,13 @@ dbadvise_pg_test(pg_analyze_pgpass ${DBADVISE_PG_EXPECT} --code 3
   --no-stderr "secret" --no-stdout "secret"
   -- sh -c "f=$(mktemp) && chmod 600 $f && echo '*:*:*:dbadvise_pw:secret' > $f && PGPASSFILE=$f ${dbadvise_bin} analyze --dsn '@DSN@ user=dbadvise_pw'; c=$?; rm -f $f; exit $c")
 
+# Every finding analyze reports on the shop, faults and nohypo databases (with and without
+# HypoPG, with --analyze-plans) is of a registered rule, at a severity the registry allows.
+dbadvise_pg_test(pg_registry_covers_analyze ${DBADVISE_PG_EXPECT}
+  --stdout "findings in [0-9]+ reports match the registry"
+  -- bash ${PROJECT_SOURCE_DIR}/tests/cli/registry_check.sh ${dbadvise_bin} ${PROJECT_SOURCE_DIR}
+     --analyze @DSN@ @DSN:faults@ @DSN:nohypo@)
+
 # --- Faults: each a clear message, exit 3, and never a password -------------------------
 dbadvise_pg_test(pg_fault_connection_refused ${DBADVISE_PG_EXPECT} --code 3
   --stderr "^dbadvise: error: cannot connect to database \"shop\" on 127\\.0\\.0\\.1:1 as [^:]+: .*Connection refused.*. check that the server runs and accepts connections at that host and port"

@@ -35,10 +35,7 @@ const PlanTarget* target_by_id(const std::vector<PlanTarget>& targets, const std
 
 Finding failure(const WorkloadStatement* statement, const std::string& queryid,
                 const std::string& what) {
-    Finding finding;
-    finding.rule = "analyze-plans-failed";
-    finding.category = Category::input;
-    finding.severity = Severity::info;
+    Finding finding(RuleId::analyze_plans_failed);
     finding.subject = queryid;
     finding.title = fmt::format("EXPLAIN ANALYZE of statement {} gave no plan", queryid);
     finding.message = what;

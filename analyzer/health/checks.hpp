@@ -5,6 +5,7 @@
 
 #include "analyzer/analyze.hpp"
 #include "analyzer/finding.hpp"
+#include "analyzer/rule_registry.hpp"
 #include "analyzer/text.hpp"
 #include "analyzer/workload.hpp"
 

@@ -288,7 +288,7 @@ bool lists_statement(const EvidenceValue& value, const WorkloadStatement& statem
 const Finding* recommendation_for(const std::vector<Finding>& recommendations,
                                   const WorkloadStatement& statement) {
     for (const Finding& recommendation : recommendations) {
-        if (recommendation.category != Category::index) {
+        if (recommendation.category() != Category::index) {
             continue;
         }
         if (recommendation.query) {

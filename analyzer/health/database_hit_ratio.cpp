@@ -25,9 +25,7 @@ void check_database_hit_ratio(const Context& context, std::vector<Finding>& out)
     const auto shared_buffers = setting_bytes(context.workload, "shared_buffers");
     const bool fits = shared_buffers && stats.size_bytes > 0 && stats.size_bytes <= *shared_buffers;
 
-    Finding finding;
-    finding.rule = "database-low-hit-ratio";
-    finding.category = Category::cache;
+    Finding finding(RuleId::database_low_hit_ratio);
     finding.severity = (*ratio < k_warning_hit_ratio && !fits) ? Severity::warning : Severity::info;
     finding.subject = context.workload.database.empty() ? "database" : context.workload.database;
     finding.title = fmt::format("Database buffer hit ratio is {} ({} blocks read)",

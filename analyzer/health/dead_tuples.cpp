@@ -27,9 +27,7 @@ void check_dead_tuples(const Context& context, std::vector<Finding>& out) {
         const double share = table.n_live_tup > 0 ? static_cast<double>(table.n_dead_tup) /
                                                         static_cast<double>(table.n_live_tup)
                                                   : 0.0;
-        Finding finding;
-        finding.rule = "many-dead-tuples";
-        finding.category = Category::schema;
+        Finding finding(RuleId::many_dead_tuples);
         // More dead than live rows: scans read at least twice the pages they need.
         finding.severity =
             table.n_dead_tup >= table.n_live_tup ? Severity::warning : Severity::info;

@@ -75,10 +75,7 @@ void check_shared_buffers(const Context& context, std::vector<Finding>& out) {
         return;
     }
 
-    Finding finding;
-    finding.rule = "shared-buffers-below-working-set";
-    finding.category = Category::config;
-    finding.severity = Severity::info;
+    Finding finding(RuleId::shared_buffers_below_working_set);
     finding.subject = "shared_buffers";
     finding.title = fmt::format("shared_buffers ({}) is smaller than the hot tables and their "
                                 "indexes ({})",

@@ -27,10 +27,7 @@ void check_stale_statistics(const Context& context, std::vector<Finding>& out) {
             if (rows < k_never_analyzed_min_rows) {
                 continue;
             }
-            Finding finding;
-            finding.rule = "never-analyzed";
-            finding.category = Category::plan;
-            finding.severity = Severity::warning;
+            Finding finding(RuleId::never_analyzed);
             finding.subject = name;
             finding.title = fmt::format("Table {} ({} rows) has never been analyzed", name, rows);
             finding.message = fmt::format(
@@ -56,10 +53,7 @@ void check_stale_statistics(const Context& context, std::vector<Finding>& out) {
         const double share =
             rows > 0 ? static_cast<double>(table.n_mod_since_analyze) / static_cast<double>(rows)
                      : 0.0;
-        Finding finding;
-        finding.rule = "stale-statistics";
-        finding.category = Category::plan;
-        finding.severity = Severity::warning;
+        Finding finding(RuleId::stale_statistics);
         finding.subject = name;
         finding.title = fmt::format("Table {}: {} rows modified since the last ANALYZE ({} of "
                                     "its rows)",

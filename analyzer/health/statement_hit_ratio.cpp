@@ -31,9 +31,7 @@ void check_statement_hit_ratio(const Context& context, std::vector<Finding>& out
         }
         const double read_bytes_per_call = reads_per_call * static_cast<double>(context.block_size);
 
-        Finding finding;
-        finding.rule = "statement-low-hit-ratio";
-        finding.category = Category::cache;
+        Finding finding(RuleId::statement_low_hit_ratio);
         finding.severity = *ratio < k_warning_hit_ratio ? Severity::warning : Severity::info;
         finding.subject =
             statement.queryid.empty() ? excerpt(statement.text, 60) : statement.queryid;

@@ -45,11 +45,8 @@ void check_table_hit_ratio(const Context& context, std::vector<Finding>& out) {
             continue;
         }
         const std::string name = qualified_name(table->schema, table->name);
-        Finding finding;
-        finding.rule = "table-low-hit-ratio";
-        finding.category = Category::cache;
-        // The statement findings carry the fix; the table view is context.
-        finding.severity = Severity::info;
+        // Always info: the statement findings carry the fix; the table view is context.
+        Finding finding(RuleId::table_low_hit_ratio);
         finding.subject = name;
         const std::int64_t reads = table->heap_blks_read + table->idx_blks_read;
         finding.title = fmt::format(

@@ -34,10 +34,7 @@ void check_temp_spill(const Context& context, std::vector<Finding>& out) {
             std::max(spill_per_call, work_mem ? 2.0 * static_cast<double>(*work_mem) : 0.0);
         const std::string value = work_mem_value(wanted);
 
-        Finding finding;
-        finding.rule = "statement-temp-spill";
-        finding.category = Category::cache;
-        finding.severity = Severity::warning;
+        Finding finding(RuleId::statement_temp_spill);
         finding.subject =
             statement.queryid.empty() ? excerpt(statement.text, 60) : statement.queryid;
         finding.query = query_ref(statement);

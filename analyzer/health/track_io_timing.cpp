@@ -20,10 +20,7 @@ void check_track_io_timing(const Context& context, std::vector<Finding>& out) {
     if (value != "off") {
         return;
     }
-    Finding finding;
-    finding.rule = "track-io-timing-off";
-    finding.category = Category::config;
-    finding.severity = Severity::info;
+    Finding finding(RuleId::track_io_timing_off);
     finding.subject = "track_io_timing";
     finding.title = "track_io_timing is off: read times are not measured";
     finding.message =

@@ -27,12 +27,9 @@ std::span<const PlanRule> plan_rules() {
     return k_rules;
 }
 
-Finding make_plan_finding(const PlanRule& rule, const PlanNode& node, std::string title,
+Finding make_plan_finding(RuleId rule, const PlanNode& node, std::string title,
                           std::string message) {
-    Finding f;
-    f.rule = std::string(rule.id);
-    f.category = rule.category;
-    f.severity = rule.severity;
+    Finding f(rule);
     f.title = std::move(title);
     f.message = std::move(message);
     f.subject = node.path;

@@ -1,8 +1,10 @@
-// A plan rule: one check over a parsed EXPLAIN plan, with the id, category, severity and
-// rationale that `dbadvise rules` lists. Each rule lives in analyzer/plan/rules/<id>.cpp.
+// A plan rule: one check over a parsed EXPLAIN plan, reporting findings of one registered rule
+// (analyzer/rule_registry.hpp holds its id, category, severity and rationale). Each rule lives
+// in analyzer/plan/rules/<id>.cpp.
 #pragma once
 
 #include "analyzer/finding.hpp"
+#include "analyzer/rule_registry.hpp"
 #include "analyzer/text.hpp"
 #include "analyzer/plan/plan_model.hpp"
 
@@ -28,12 +30,8 @@ private:
 };
 
 struct PlanRule {
-    std::string_view id; // kebab-case, stable: "seq-scan-filter"
-    Category category;   // Category::plan for every plan rule
-    Severity severity;
-    std::string_view summary;   // one line, for `dbadvise rules`
-    std::string_view rationale; // why it matters, in a sentence or two
-    /// Appends findings about `plan` to `out`. Sets rule, category, severity, title, message,
+    RuleId id;
+    /// Appends findings about `plan` to `out`, all of rule `id`. Sets title, message,
     /// subject (the node path), location (line and node path; the caller adds the file),
     /// evidence, suggestion and rank (the node's exclusive time in ms). Never throws.
     void (*check)(const Plan& plan, PlanCheckContext& context, std::vector<Finding>& out);
@@ -42,9 +40,9 @@ struct PlanRule {
 /// Every plan rule, in id order.
 std::span<const PlanRule> plan_rules();
 
-/// Starts a finding about `node` pre-filled from `rule`: location (line, node path), subject
-/// (node path), rank (exclusive time) and the node's type and relation as evidence.
-Finding make_plan_finding(const PlanRule& rule, const PlanNode& node, std::string title,
+/// Starts a finding of `rule` about `node`: location (line, node path), subject (node path),
+/// rank (exclusive time) and the node's type and relation as evidence.
+Finding make_plan_finding(RuleId rule, const PlanNode& node, std::string title,
                           std::string message);
 
 /// How a column is compared in a condition, for ordering the keys of a suggested index.

@@ -254,7 +254,7 @@ void check_level(const sqlparse::Statement& statement, const RuleContext& contex
         return;
     }
     Finding f = make_finding(
-        cartesian_product(), offset,
+        RuleId::cartesian_product, offset,
         fmt::format("No join condition connects {} with {}", apart, connected),
         fmt::format("Nothing in WHERE or ON relates {} to {}, so every row of one is paired with "
                     "every row of the other and the result grows as the product of their "
@@ -276,12 +276,7 @@ void check(const sqlparse::Statement& statement, const RuleContext& context,
 } // namespace
 
 Rule cartesian_product() {
-    return Rule{"cartesian-product", Category::rewrite, Severity::warning,
-                "FROM items with no join condition between them",
-                "Relations listed in FROM without a condition relating them are joined as a "
-                "cross product, whose size is the product of theirs; usually a join condition "
-                "was forgotten.",
-                &check};
+    return Rule{RuleId::cartesian_product, &check};
 }
 
 } // namespace dbadvise::analyzer::rules

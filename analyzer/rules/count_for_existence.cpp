@@ -68,7 +68,7 @@ void check(const sqlparse::Statement& statement, const RuleContext&, std::vector
                 fmt::format("count({}) {} {}", star ? "*" : "...", cmp.op, trim(cmp.constant));
             const std::string_view fix = sense > 0 ? "EXISTS" : "NOT EXISTS";
             Finding f = make_finding(
-                count_for_existence(), cmp.offset,
+                RuleId::count_for_existence, cmp.offset,
                 fmt::format("`{}` counts every row to test existence; use {}", comparison, fix),
                 fmt::format("`{}` makes PostgreSQL find and count every matching row, although "
                             "the first one settles the question. Write `{} (SELECT 1 FROM ... "
@@ -83,11 +83,7 @@ void check(const sqlparse::Statement& statement, const RuleContext&, std::vector
 } // namespace
 
 Rule count_for_existence() {
-    return Rule{"count-for-existence", Category::rewrite, Severity::warning,
-                "count(*) > 0 as an existence test -> EXISTS",
-                "Counting visits every matching row to answer a question the first row answers; "
-                "EXISTS stops at the first match.",
-                &check};
+    return Rule{RuleId::count_for_existence, &check};
 }
 
 } // namespace dbadvise::analyzer::rules

@@ -145,7 +145,7 @@ void check(const sqlparse::Statement& statement, const RuleContext& context,
                                     "with a unique column) and be NOT NULL.")
                       : fmt::format("No rewrite is given because {}.", rewritten.error());
         Finding f = make_finding(
-            deep_offset(), q.offset_offset,
+            RuleId::deep_offset, q.offset_offset,
             deep ? fmt::format("OFFSET {} reads and discards {} rows", *q.offset_value,
                                *q.offset_value)
                  : std::string("OFFSET $n pages by reading and discarding rows"),
@@ -174,11 +174,7 @@ void check(const sqlparse::Statement& statement, const RuleContext& context,
 } // namespace
 
 Rule deep_offset() {
-    return Rule{"deep-offset", Category::rewrite, Severity::warning,
-                "OFFSET >= 1000 (or $n) -> keyset pagination",
-                "OFFSET produces and discards every skipped row, so deep pages cost more and "
-                "more; keyset pagination seeks straight to the page through an index.",
-                &check};
+    return Rule{RuleId::deep_offset, &check};
 }
 
 } // namespace dbadvise::analyzer::rules

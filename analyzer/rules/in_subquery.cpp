@@ -29,7 +29,7 @@ void check(const sqlparse::Statement& statement, const RuleContext& context,
             }
             const std::string test = sublink_test(link);
             Finding f = make_finding(
-                in_subquery(), link.offset,
+                RuleId::in_subquery, link.offset,
                 fmt::format("`{} IN (SELECT ...)` can be a correlated EXISTS", test),
                 std::string());
             const std::string how =
@@ -51,11 +51,7 @@ void check(const sqlparse::Statement& statement, const RuleContext& context,
 } // namespace
 
 Rule in_subquery() {
-    return Rule{"in-subquery", Category::rewrite, Severity::info,
-                "IN (subquery) -> correlated EXISTS",
-                "EXISTS states the correlation, allows an index probe per outer row where a "
-                "non-pulled-up IN hashes or re-scans the subquery, and negates safely.",
-                &check};
+    return Rule{RuleId::in_subquery, &check};
 }
 
 } // namespace dbadvise::analyzer::rules

@@ -87,7 +87,7 @@ void check(const sqlparse::Statement& statement, const RuleContext&, std::vector
             const std::string column_name =
                 like.column.name.empty() ? std::string("the expression") : column_text(like.column);
             Finding f = make_finding(
-                leading_wildcard_like(), like.offset,
+                RuleId::leading_wildcard_like, like.offset,
                 fmt::format("{} '{}' cannot use a btree index", op, pattern),
                 fmt::format("The pattern '{}' starts with a wildcard, so there is no prefix for a "
                             "btree index to seek to and every row of {} is read and matched. {}",
@@ -103,11 +103,7 @@ void check(const sqlparse::Statement& statement, const RuleContext&, std::vector
 } // namespace
 
 Rule leading_wildcard_like() {
-    return Rule{"leading-wildcard-like", Category::rewrite, Severity::warning,
-                "LIKE/ILIKE with a leading wildcard -> pg_trgm GIN index",
-                "A pattern starting with % or _ has no prefix a btree can seek to, so every row "
-                "is scanned; a pg_trgm GIN index serves such searches.",
-                &check};
+    return Rule{RuleId::leading_wildcard_like, &check};
 }
 
 } // namespace dbadvise::analyzer::rules

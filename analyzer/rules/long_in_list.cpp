@@ -92,7 +92,7 @@ void check(const sqlparse::Statement& statement, const RuleContext& context,
                 fmt::format("{} {}(${}{})", column, negated ? "<> ALL" : "= ANY", next_param,
                             type.empty() ? std::string() : fmt::format("::{}[]", type));
             Finding f = make_finding(
-                long_in_list(), p.offset,
+                RuleId::long_in_list, p.offset,
                 fmt::format("{} list of {} values: bind one array instead",
                             negated ? "NOT IN" : "IN", p.operand.list_length),
                 fmt::format("A list of {} literals makes a different statement for every list "
@@ -126,11 +126,7 @@ void check(const sqlparse::Statement& statement, const RuleContext& context,
 } // namespace
 
 Rule long_in_list() {
-    return Rule{"long-in-list", Category::rewrite, Severity::info,
-                "IN list of 50 or more values -> = ANY($1::type[])",
-                "Literal lists make a new statement per length (parsed, planned and tracked "
-                "separately); one array parameter gives one reusable statement.",
-                &check};
+    return Rule{RuleId::long_in_list, &check};
 }
 
 } // namespace dbadvise::analyzer::rules

@@ -35,7 +35,7 @@ void check(const sqlparse::Statement& statement, const RuleContext&, std::vector
     std::string subject = q.relations.empty() ? std::string("query")
                                               : relation_text(q.relations.front());
     Finding f = make_finding(
-        missing_limit(), q.order_by.front().offset, "ORDER BY without LIMIT sorts the whole result",
+        RuleId::missing_limit, q.order_by.front().offset, "ORDER BY without LIMIT sorts the whole result",
         "This query sorts every row it returns but sets no LIMIT. If the caller shows a page or "
         "the first rows, add `LIMIT n` (or `LIMIT $n`): PostgreSQL then keeps only the top rows "
         "in a bounded heap, or reads them in order from an index on the ORDER BY keys and "
@@ -48,11 +48,7 @@ void check(const sqlparse::Statement& statement, const RuleContext&, std::vector
 } // namespace
 
 Rule missing_limit() {
-    return Rule{"missing-limit", Category::rewrite, Severity::info,
-                "ORDER BY without LIMIT on a top-level SELECT",
-                "Sorting a whole result that the client pages through wastes a sort and the "
-                "transfer; LIMIT enables top-N sorts and index scans that stop early.",
-                &check};
+    return Rule{RuleId::missing_limit, &check};
 }
 
 } // namespace dbadvise::analyzer::rules

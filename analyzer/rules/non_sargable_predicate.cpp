@@ -176,7 +176,7 @@ void check_predicate(const sqlparse::Statement& statement, const RuleContext& co
                                   : p.wrap == WrapKind::cast   ? "a cast"
                                                                : "arithmetic";
     Finding f = make_finding(
-        non_sargable_predicate(), p.span.valid() ? p.span.begin : p.offset,
+        RuleId::non_sargable_predicate, p.span.valid() ? p.span.begin : p.offset,
         fmt::format("`{}` hides {} from its index", wrapped, column),
         fmt::format("The condition applies {} to {}, so an index on {} cannot be used for it and "
                     "the expression is computed for every row. {}",
@@ -199,12 +199,7 @@ void check(const sqlparse::Statement& statement, const RuleContext& context,
 } // namespace
 
 Rule non_sargable_predicate() {
-    return Rule{"non-sargable-predicate", Category::rewrite, Severity::warning,
-                "Function, cast or arithmetic on a column in WHERE/JOIN -> expression index or "
-                "sargable rewrite",
-                "An index on a column cannot serve a condition on an expression of it; the "
-                "expression is computed for every row unless it is indexed or rewritten.",
-                &check};
+    return Rule{RuleId::non_sargable_predicate, &check};
 }
 
 } // namespace dbadvise::analyzer::rules

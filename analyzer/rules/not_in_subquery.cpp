@@ -36,7 +36,7 @@ void check(const sqlparse::Statement& statement, const RuleContext& context,
             }
             const std::string test = sublink_test(link);
             Finding f = make_finding(
-                not_in_subquery(), link.offset,
+                RuleId::not_in_subquery, link.offset,
                 fmt::format("`{} {} (SELECT ...)`: use NOT EXISTS", test,
                             link.kind == sqlparse::SubLinkKind::all ? "<> ALL" : "NOT IN"),
                 std::string());
@@ -60,11 +60,7 @@ void check(const sqlparse::Statement& statement, const RuleContext& context,
 } // namespace
 
 Rule not_in_subquery() {
-    return Rule{"not-in-subquery", Category::rewrite, Severity::warning,
-                "NOT IN (subquery) -> NOT EXISTS (NULL semantics, no anti-join)",
-                "One NULL from the subquery makes NOT IN return no rows, and NOT IN cannot be "
-                "planned as an anti-join; NOT EXISTS has the intended meaning and plan.",
-                &check};
+    return Rule{RuleId::not_in_subquery, &check};
 }
 
 } // namespace dbadvise::analyzer::rules

@@ -69,7 +69,7 @@ void check_predicate(const sqlparse::Statement& statement, const RuleContext& co
         p.wrapped_text.empty() ? column_text(p.column) : p.wrapped_text;
     const std::string fix = fmt::format("{} IS {}NULL", column, negate ? "NOT " : "");
     Finding f = make_finding(
-        null_comparison(), p.offset,
+        RuleId::null_comparison, p.offset,
         fmt::format("`{} {} NULL` is never true; use IS {}NULL", column, p.op,
                     negate ? "NOT " : ""),
         fmt::format("A comparison with NULL yields NULL, not true or false, so this condition "
@@ -103,11 +103,7 @@ void check(const sqlparse::Statement& statement, const RuleContext& context,
 } // namespace
 
 Rule null_comparison() {
-    return Rule{"null-comparison", Category::rewrite, Severity::error,
-                "`= NULL` / `<> NULL` never matches; use IS [NOT] NULL",
-                "Comparing with NULL yields NULL, so the condition filters out every row; "
-                "IS NULL and IS NOT NULL test for missing values.",
-                &check};
+    return Rule{RuleId::null_comparison, &check};
 }
 
 } // namespace dbadvise::analyzer::rules

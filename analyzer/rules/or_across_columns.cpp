@@ -68,7 +68,7 @@ void check(const sqlparse::Statement& statement, const RuleContext& context,
             }
             const std::string table = relation_text(*ra);
             Finding f = make_finding(
-                or_across_columns(), a.span.begin,
+                RuleId::or_across_columns, a.span.begin,
                 fmt::format("OR across columns {} and {} of {}", a.column.name, b.column.name,
                             table),
                 fmt::format("An OR between conditions on {0}.{1} and {0}.{2} cannot be served by "
@@ -87,11 +87,7 @@ void check(const sqlparse::Statement& statement, const RuleContext& context,
 } // namespace
 
 Rule or_across_columns() {
-    return Rule{"or-across-columns", Category::rewrite, Severity::info,
-                "OR between conditions on different columns -> separate indexes or UNION ALL",
-                "No single index serves `a = x OR b = y`; PostgreSQL needs an index per column "
-                "for a BitmapOr, or the query split into UNION ALL branches.",
-                &check};
+    return Rule{RuleId::or_across_columns, &check};
 }
 
 } // namespace dbadvise::analyzer::rules

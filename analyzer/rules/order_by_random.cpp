@@ -26,7 +26,7 @@ void check(const sqlparse::Statement& statement, const RuleContext&, std::vector
             std::string table = q.relations.empty() ? std::string("the result")
                                                     : relation_text(q.relations.front());
             Finding f = make_finding(
-                order_by_random(), key.offset, "ORDER BY random() sorts every row",
+                RuleId::order_by_random, key.offset, "ORDER BY random() sorts every row",
                 fmt::format("ORDER BY random() computes a random value for every row of {} and "
                             "sorts them all, however few rows are kept; the cost grows with "
                             "the table. To sample, use `FROM {} TABLESAMPLE SYSTEM (1)` (or "
@@ -46,11 +46,7 @@ void check(const sqlparse::Statement& statement, const RuleContext&, std::vector
 } // namespace
 
 Rule order_by_random() {
-    return Rule{"order-by-random", Category::rewrite, Severity::warning,
-                "ORDER BY random() sorts the whole table to pick rows",
-                "Random order cannot come from an index: every row is read and sorted, so the "
-                "cost grows with the table rather than with the rows kept.",
-                &check};
+    return Rule{RuleId::order_by_random, &check};
 }
 
 } // namespace dbadvise::analyzer::rules

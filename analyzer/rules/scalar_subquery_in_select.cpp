@@ -104,7 +104,7 @@ void check(const sqlparse::Statement& statement, const RuleContext&, std::vector
             std::string inner = sub.relations.empty() ? std::string("the subquery")
                                                       : relation_text(sub.relations.front());
             Finding f = make_finding(
-                scalar_subquery_in_select(), link.offset,
+                RuleId::scalar_subquery_in_select, link.offset,
                 fmt::format("Correlated subquery on {} runs once per row", inner),
                 fmt::format("This scalar subquery in the select list refers to `{}` of the outer "
                             "query, so PostgreSQL executes it as a SubPlan for every row the "
@@ -122,11 +122,7 @@ void check(const sqlparse::Statement& statement, const RuleContext&, std::vector
 } // namespace
 
 Rule scalar_subquery_in_select() {
-    return Rule{"scalar-subquery-in-select", Category::rewrite, Severity::warning,
-                "Correlated scalar subquery in the select list -> JOIN / LATERAL",
-                "A correlated subquery in the select list runs once per output row; a join or "
-                "LATERAL subquery lets the planner process the inner table once.",
-                &check};
+    return Rule{RuleId::scalar_subquery_in_select, &check};
 }
 
 } // namespace dbadvise::analyzer::rules

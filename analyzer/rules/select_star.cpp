@@ -156,7 +156,7 @@ void check(const sqlparse::Statement& statement, const RuleContext& context,
                       "known to the schema.";
             }
             Finding f = make_finding(
-                select_star(), target.offset, fmt::format("SELECT {} returns every column", star),
+                RuleId::select_star, target.offset, fmt::format("SELECT {} returns every column", star),
                 fmt::format("`SELECT {}` fetches every column of {}, including wide ones the "
                             "caller may never read, rules out index-only scans and changes "
                             "meaning when the table changes. List the columns you need. {}",
@@ -174,11 +174,7 @@ void check(const sqlparse::Statement& statement, const RuleContext& context,
 } // namespace
 
 Rule select_star() {
-    return Rule{"select-star", Category::rewrite, Severity::info,
-                "SELECT * -> explicit column list",
-                "Selecting every column fetches data the caller does not use, prevents "
-                "index-only scans and breaks when the table changes.",
-                &check};
+    return Rule{RuleId::select_star, &check};
 }
 
 } // namespace dbadvise::analyzer::rules

@@ -29,7 +29,7 @@ void check(const sqlparse::Statement& statement, const RuleContext&, std::vector
                                                   : relation_text(q.relations.front());
     const std::string_view verb = is_update ? "UPDATE" : "DELETE";
     Finding f = make_finding(
-        unfiltered_write(), statement.span.begin,
+        RuleId::unfiltered_write, statement.span.begin,
         fmt::format("{} without WHERE changes every row of {}", verb, table),
         fmt::format("This {} has no WHERE clause, so it {} every row of {} and locks them all "
                     "until the transaction ends. Add the WHERE clause that selects the intended "
@@ -43,11 +43,7 @@ void check(const sqlparse::Statement& statement, const RuleContext&, std::vector
 } // namespace
 
 Rule unfiltered_write() {
-    return Rule{"unfiltered-write", Category::rewrite, Severity::error,
-                "UPDATE or DELETE without WHERE changes every row",
-                "A missing WHERE clause rewrites or deletes the whole table and locks every row; "
-                "it is almost always a mistake.",
-                &check};
+    return Rule{RuleId::unfiltered_write, &check};
 }
 
 } // namespace dbadvise::analyzer::rules

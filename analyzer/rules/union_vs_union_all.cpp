@@ -23,7 +23,7 @@ void check(const sqlparse::Statement& statement, const RuleContext&, std::vector
                 continue;
             }
             Finding f = make_finding(
-                union_vs_union_all(), op.offset, "UNION removes duplicates; UNION ALL may do",
+                RuleId::union_vs_union_all, op.offset, "UNION removes duplicates; UNION ALL may do",
                 "UNION de-duplicates the combined result with a sort or hash over every row. "
                 "If the branches cannot return the same row, or duplicates are harmless, use "
                 "UNION ALL: it appends the branches without that step and can stop early "
@@ -37,11 +37,7 @@ void check(const sqlparse::Statement& statement, const RuleContext&, std::vector
 } // namespace
 
 Rule union_vs_union_all() {
-    return Rule{"union-vs-union-all", Category::rewrite, Severity::info,
-                "UNION de-duplicates; UNION ALL is cheaper when duplicates cannot occur",
-                "UNION sorts or hashes the whole result to remove duplicates; UNION ALL skips "
-                "that when the branches are disjoint or duplicates are harmless.",
-                &check};
+    return Rule{RuleId::union_vs_union_all, &check};
 }
 
 } // namespace dbadvise::analyzer::rules

@@ -219,6 +219,183 @@ output_file)
     python3 -c 'import json; json.load(open("report.json"))' || fail "report.json is not JSON"
     run_dbadvise 3 lint -o no-such-dir/report.txt bad.sql
     expect_err "dbadvise: error: cannot write 'no-such-dir/report.txt': No such file or directory"
+    # -o - is standard output; a standard output that cannot take the report is exit 3.
+    run_dbadvise 0 lint --format json -o - bad.sql
+    python3 -c 'import json; json.load(open("out"))' || fail "-o - did not write JSON to stdout"
+    if [[ -w /dev/full ]]; then
+        "$dbadvise" lint bad.sql >/dev/full 2>err
+        code=$?
+        ((code == 3)) || fail "a full standard output exited with $code, expected 3"
+        expect_err "dbadvise: error: cannot write to standard output"
+        "$dbadvise" lint -o /dev/full bad.sql 2>err
+        code=$?
+        ((code == 3)) || fail "-o /dev/full exited with $code, expected 3"
+        expect_err "dbadvise: error: cannot write '/dev/full': No space left on device"
+    fi
+    ;;
+output_checked_before_work)
+    # -o is checked before analyze connects: the DSN below would fail differently, and later.
+    run_dbadvise 3 analyze --dsn "host=127.0.0.1 port=1 dbname=x connect_timeout=5" -o /proc/nope/x.txt
+    expect_err "dbadvise: error: cannot write '/proc/nope/x.txt': No such file or directory"
+    mkdir adir
+    printf 'SELECT 1;\n' >q.sql
+    run_dbadvise 3 lint -o adir q.sql
+    expect_err "dbadvise: error: cannot write 'adir': Is a directory"
+    run_dbadvise 3 explain -o q.sql/x.txt q.sql
+    expect_err "dbadvise: error: cannot write 'q.sql/x.txt': Not a directory"
+    run_dbadvise 3 rules -o missing/rules.txt
+    expect_err "dbadvise: error: cannot write 'missing/rules.txt': No such file or directory"
+    ;;
+output_refuses_inputs)
+    # Writing the report over an input is refused with exit 2 and the input is left alone:
+    # by name, through a symlink or a hard link, a --schema file, the plan of explain, and the
+    # file standard input reads.
+    printf 'SELECT * FROM t;\n' >x.sql
+    cp x.sql x.orig
+    ln -s x.sql link.sql
+    ln x.sql hard.sql
+    printf 'CREATE TABLE t (a int);\n' >schema.sql
+    cp schema.sql schema.orig
+    run_dbadvise 2 lint x.sql -o x.sql
+    expect_err "dbadvise: error: refusing to write the report to 'x.sql': it is also an input"
+    run_dbadvise 2 lint x.sql -o link.sql
+    expect_err "dbadvise: error: refusing to write the report to 'link.sql': it is also an input ('x.sql' is the same file)"
+    run_dbadvise 2 lint link.sql -o hard.sql
+    run_dbadvise 2 lint --schema schema.sql x.sql -o schema.sql
+    run_stdin 2 x.sql lint - -o hard.sql
+    cmp -s x.sql x.orig || fail "x.sql changed"
+    cmp -s schema.sql schema.orig || fail "schema.sql changed"
+    [[ -L link.sql ]] || fail "link.sql is no longer a symlink"
+    cp "$source_dir/testdata/plans/sort_spill.json" plan.json
+    cp plan.json plan.orig
+    run_dbadvise 2 explain plan.json -o plan.json
+    cmp -s plan.json plan.orig || fail "plan.json changed"
+    # Another file is fine.
+    run_dbadvise 0 lint x.sql -o report.txt
+    grep -q 'select-star' report.txt || fail "report.txt lacks the finding"
+    ;;
+output_replaced_atomically)
+    # A run that fails while writing leaves the previous report, and no temporary file: the
+    # file size limit (SIGXFSZ ignored, so write() fails with EFBIG) stops the write.
+    python3 -c '
+for i in range(30000):
+    print(f"SELECT * FROM t{i % 50} ORDER BY random();")' >big.sql
+    printf 'previous report\n' >report.json
+    chmod 640 report.json
+    (trap '' XFSZ; ulimit -f 64; exec "$dbadvise" lint --format json -o report.json big.sql) >out 2>err
+    code=$?
+    ((code == 3)) || fail "a write beyond the file size limit exited with $code, expected 3"
+    expect_err "dbadvise: error: cannot write 'report.json': File too large"
+    [[ $(cat report.json) == "previous report" ]] || fail "report.json was changed by a failed run"
+    [[ -z $(find . -name '.report.json.*') ]] || fail "a temporary file was left: $(ls -a)"
+    # An interrupted run (SIGTERM while the report is being written) leaves the previous
+    # report too, and removes its temporary file. (SIGTERM: a background job of a script
+    # starts with SIGINT ignored, and an ignored signal stays ignored.)
+    "$dbadvise" lint --format json -o report.json big.sql >out 2>err &
+    pid=$!
+    for ((i = 0; i < 2000; i++)); do
+        [[ -n $(find . -maxdepth 1 -name '.report.json.*.tmp') ]] && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.005
+    done
+    kill -TERM "$pid" 2>/dev/null
+    wait "$pid"
+    code=$?
+    if ((code == 143)); then
+        [[ $(cat report.json) == "previous report" ]] || fail "report.json was changed by an interrupted run"
+    elif ((code == 0)); then
+        # The run ended before the signal: the new report must be complete.
+        python3 -c 'import json; json.load(open("report.json"))' || fail "report.json is not complete JSON"
+    else
+        fail "the interrupted run exited with $code"
+    fi
+    [[ -z $(find . -name '.report.json.*') ]] || fail "a temporary file was left after SIGTERM: $(ls -a)"
+    # A successful run replaces the report, keeping its mode.
+    run_dbadvise 0 lint --format json -o report.json big.sql
+    python3 -c 'import json; json.load(open("report.json"))' || fail "report.json is not JSON"
+    [[ $(stat -c %a report.json) == 640 ]] || fail "report.json lost its mode: $(stat -c %a report.json)"
+    ;;
+files_from_and_missing_ok)
+    printf 'SELECT id FROM t WHERE id = 1;\n' >a.sql
+    printf 'SELECT * FROM t;\n' >'b c.sql'
+    # One name per line, NUL-terminated names, and names on the command line as well.
+    printf 'a.sql\nb c.sql\n' >list.txt
+    run_dbadvise 0 lint --format json --files-from list.txt
+    json_check 'doc["source"]["files"] == ["a.sql", "b c.sql"] and rules == ["select-star"]'
+    printf 'b c.sql\0' >list0
+    run_stdin 0 list0 lint --format json --files-from - a.sql
+    json_check 'doc["source"]["files"] == ["a.sql", "b c.sql"] and doc["stats"]["files"] == 2'
+    # An empty list checks nothing: a clean run with a note, even with --fail-on.
+    : >empty.txt
+    run_dbadvise 0 lint --fail-on info --format json --files-from empty.txt
+    json_check 'doc["stats"]["files"] == 0 and findings == [] and doc["notes"] == ["--files-from empty.txt: the list is empty; there was nothing to check"]'
+    # No file at all is still a usage error.
+    run_dbadvise 2 lint --fail-on info
+    grep -q "^dbadvise: error: FILE (or --files-from) is required" err || fail "no usage message"
+    # A missing file: exit 3, or skipped with a note under --missing-ok; an unreadable one
+    # (here a directory) is an error either way.
+    run_dbadvise 3 lint gone.sql a.sql
+    run_dbadvise 0 lint --missing-ok --format json gone.sql a.sql
+    json_check 'doc["stats"]["files"] == 1 and doc["notes"] == ["skipped '"'"'gone.sql'"'"': it does not exist (--missing-ok)"]'
+    mkdir adir
+    run_dbadvise 3 lint --missing-ok adir a.sql
+    # The list itself must be readable, and '-' cannot be in a list read from standard input.
+    run_dbadvise 3 lint --files-from nolist.txt
+    expect_err "dbadvise: error: cannot read 'nolist.txt': No such file or directory (--files-from)"
+    printf -- '-\n' >dash.txt
+    run_stdin 2 dash.txt lint --files-from -
+    # The list is an input too: -o cannot overwrite it.
+    run_dbadvise 2 lint --files-from list.txt -o list.txt
+    ;;
+readme_ci_recipe)
+    # The CI recipe of README.md ("## In CI"), run as written in a real git repository.
+    command -v git >/dev/null || { echo "SKIP: git is not installed" >&2; exit 77; }
+    recipe=$(python3 - "$source_dir/README.md" <<'PY'
+import re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+section = text.split("\n## In CI\n", 1)[1]
+block = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+print("\n".join(line for line in block.splitlines() if not line.startswith("#")))
+PY
+)
+    [[ $recipe == *"dbadvise lint --files-from -"* ]] || fail "no recipe found in README.md: $recipe"
+    mkdir bin repo
+    ln -s "$dbadvise" bin/dbadvise
+    export PATH=$work/bin:$PATH
+    cd repo || fail "no repo"
+    git init -q -b main . && git config user.email t@example.com && git config user.name t
+    mkdir -p sql
+    printf 'SELECT id FROM t WHERE id = 1;\n' >sql/keep.sql
+    printf 'SELECT id FROM t WHERE id = 2;\n' >sql/old.sql
+    printf 'SELECT id FROM t WHERE id = 3;\n' >sql/move.sql
+    printf 'notes\n' >README
+    git add -A && git commit -qm base
+    git checkout -qb change
+    # run_recipe EXPECTED_CODE: runs the recipe against main, report in lint.json.
+    run_recipe() {
+        rm -f lint.json
+        BASE=main bash -c "set -o pipefail; $recipe" >../out 2>../err
+        local code=$?
+        [[ $code -eq $1 ]] || fail "the README recipe exited with $code, expected $1 ($(git log --oneline -1))"
+    }
+    # 1. No SQL file changed.
+    printf 'more notes\n' >>README && git commit -qam "docs only"
+    run_recipe 0
+    python3 -c 'import json; d = json.load(open("lint.json")); assert d["stats"]["files"] == 0 and not d["findings"], d' || fail "no SQL change: $(cat lint.json)"
+    # 2. A SQL file deleted, one renamed.
+    git rm -q sql/old.sql && git mv sql/move.sql sql/moved.sql && git commit -qm "delete and rename"
+    run_recipe 0
+    python3 -c 'import json; d = json.load(open("lint.json")); assert d["source"]["files"] == ["sql/moved.sql"] and not d["findings"], d' || fail "deleted file: $(cat lint.json)"
+    # 3. A new file, with a space in its name, holding a warning.
+    printf 'SELECT id FROM t WHERE x NOT IN (SELECT y FROM u);\n' >'sql/new query.sql'
+    git add -A && git commit -qm "new query"
+    run_recipe 1
+    python3 -c 'import json; d = json.load(open("lint.json")); assert [f["location"]["file"] for f in d["findings"]] == ["sql/new query.sql"], d' || fail "new warning: $(cat lint.json)"
+    # The list with deleted files, as other tools give it: --missing-ok skips them.
+    git diff -z --name-only main...HEAD -- '*.sql' | dbadvise lint --files-from - --fail-on error --missing-ok --format json -o lint.json >../out 2>../err
+    code=$?
+    ((code == 0)) || fail "--missing-ok run exited with $code: $(cat ../err)"
+    python3 -c 'import json; d = json.load(open("lint.json")); assert d["notes"] == ["skipped '"'"'sql/old.sql'"'"': it does not exist (--missing-ok)"], d' || fail "--missing-ok: $(cat lint.json)"
     ;;
 color_only_on_terminal)
     printf 'SELECT * FORM t;\n' >bad.sql
@@ -234,11 +411,43 @@ color_only_on_terminal)
     NO_COLOR=1 script -qec "'$dbadvise' lint bad.sql" /dev/null >tty.txt
     if grep -q $'\x1b' tty.txt; then fail "colour on a terminal despite NO_COLOR"; fi
     ;;
-rules_lists_every_rule)
+rules_catalogue_matches_schema)
+    # `dbadvise rules` lists the registry: JSON valid against docs/rules.schema.json (which must
+    # reject a broken catalogue), ids sorted and unique, the text listing the same ids in the
+    # same order, and -o writing the same bytes as standard output.
     run_dbadvise 0 rules --format json
-    json_check 'len(doc["rules"]) >= 4 and all(r["rationale"] and r["summary"] for r in doc["rules"])'
+    cp out rules.json
     run_dbadvise 0 rules
-    expect_out_contains "parse-error"
+    cp out rules.txt
+    run_dbadvise 0 rules --format json -o rules-o.json
+    cmp -s rules.json rules-o.json || fail "rules -o wrote other bytes than standard output"
+    python3 - "$source_dir/docs/rules.schema.json" rules.json rules.txt <<'PY' || fail "rules catalogue check failed"
+import json, re, sys
+import jsonschema
+schema = json.load(open(sys.argv[1]))
+doc = json.load(open(sys.argv[2]))
+validator = jsonschema.validators.validator_for(schema)(schema)
+broken = {"schema_version": 1, "rules": [dict(doc["rules"][0], severities={"lint": ["fatal"]})]}
+if not list(validator.iter_errors(broken)):
+    sys.exit("the schema accepts severity 'fatal'")
+errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(doc)]
+if errors:
+    sys.exit("\n".join(errors[:20]))
+ids = [r["id"] for r in doc["rules"]]
+if ids != sorted(set(ids)):
+    sys.exit(f"ids not sorted and unique: {ids}")
+for r in doc["rules"]:
+    if r["commands"] != ", ".join(r["severities"]):
+        sys.exit(f"{r['id']}: commands {r['commands']!r} disagree with severities {r['severities']}")
+    if r["severity"] not in sum(r["severities"].values(), []):
+        sys.exit(f"{r['id']}: default severity {r['severity']} is never reported")
+text = open(sys.argv[3]).read()
+text_ids = re.findall(r"^([a-z0-9-]+)  ", text, re.M)
+if text_ids != ids:
+    sys.exit(f"text lists {text_ids}, JSON {ids}")
+if not text.endswith(f"\n{len(ids)} rules\n"):
+    sys.exit("text does not end with the rule count")
+PY
     ;;
 *)
     fail "unknown case"

@@ -51,7 +51,25 @@ CREATE INDEX events_at_idx ON events (at);
 
 CREATE TABLE gone (id integer PRIMARY KEY, note text);
 INSERT INTO gone SELECT i, 'n' || i FROM generate_series(1, 100) AS i;
+
+-- For the rule registry's check (tests/cli/registry_check.sh): a duplicate index, an invalid
+-- one (marked so directly: a failed CREATE INDEX CONCURRENTLY would print an error), and a
+-- table with more dead than live rows and statistics older than its changes, kept so by
+-- switching autovacuum off for it.
+CREATE TABLE registry_demo (id integer PRIMARY KEY, owner integer NOT NULL, note text NOT NULL);
+INSERT INTO registry_demo SELECT i, i % 500, 'n' || (i % 97) FROM generate_series(1, 20000) AS i;
+CREATE INDEX registry_demo_owner_idx ON registry_demo (owner);
+CREATE INDEX registry_demo_owner_copy_idx ON registry_demo (owner);
+CREATE INDEX registry_demo_note_idx ON registry_demo (note);
+UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'registry_demo_note_idx'::regclass;
+CREATE TABLE churn (id integer, payload text) WITH (autovacuum_enabled = off);
+INSERT INTO churn SELECT i, repeat('x', 20) FROM generate_series(1, 30000) AS i;
+-- A backend reports its row counts when it goes idle, at most once a second: without the
+-- forced flush the inserts would be counted after ANALYZE, as modifications since it.
+SELECT pg_stat_force_next_flush();
 ANALYZE;
+DELETE FROM churn WHERE id > 10000;
+SELECT pg_stat_force_next_flush();
 
 SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0);
 
@@ -62,6 +80,10 @@ SELECT qty FROM inventory.stock WHERE item_id = 42;
 SELECT count(*) FROM events WHERE kind = 'kind-7';
 SELECT id FROM events WHERE at >= '2025-03-01' AND at < '2025-03-02';
 SELECT note FROM gone WHERE note = 'n5';
+SELECT * FROM registry_demo WHERE note = 'n7' ORDER BY random() LIMIT 3;
+SELECT id FROM registry_demo ORDER BY id LIMIT 10 OFFSET 5000;
+SELECT id FROM registry_demo WHERE owner NOT IN (SELECT item_id FROM inventory.stock WHERE warehouse = 1);
+SELECT count(*) FROM registry_demo r, inventory.stock s WHERE r.owner = 1 AND s.warehouse = 2;
 CREATE TEMPORARY TABLE scratch AS SELECT generate_series(1, 1000) AS n;
 SELECT count(*) FROM scratch WHERE n = 17;
 VACUUM inventory.stock;

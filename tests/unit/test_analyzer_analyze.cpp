@@ -32,7 +32,7 @@ std::int64_t stat(const AnalyzeResult& result, const std::string& name) {
 const Finding* find_rule(const AnalyzeResult& result, const std::string& rule,
                          const std::string& subject = "") {
     const auto found = std::ranges::find_if(result.findings, [&](const Finding& finding) {
-        return finding.rule == rule && (subject.empty() || finding.subject == subject);
+        return finding.rule_id() == rule && (subject.empty() || finding.subject == subject);
     });
     return found == result.findings.end() ? nullptr : &*found;
 }
@@ -97,7 +97,7 @@ TEST_CASE("analyze") {
         const AnalyzeResult result = analyze(workload, nullptr, {});
         const Finding* finding = find_rule(result, "parse-error", "42");
         REQUIRE(finding != nullptr);
-        CHECK(finding->category == Category::input);
+        CHECK(finding->category() == Category::input);
         CHECK(finding->severity == Severity::warning);
         CHECK(finding->title == "Statement does not parse (queryid 42)");
         CHECK(finding->message.starts_with("pg_stat_statements holds text the parser rejects (syntax error at or near \"SELEC\")"));
@@ -152,7 +152,7 @@ TEST_CASE("analyze") {
         const AnalyzeResult result = analyze(workload, nullptr, {});
         REQUIRE(find_rule(result, "unused-index", "public.orders_customer_id_idx") != nullptr);
         REQUIRE(result.findings.size() >= 2);
-        CHECK(result.findings.front().rule == "parse-error");
+        CHECK(result.findings.front().rule_id() == "parse-error");
     }
 
     SUBCASE("a planner that loses the server makes the result partial; the rest still runs") {

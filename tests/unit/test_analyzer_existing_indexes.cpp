@@ -34,7 +34,7 @@ CatalogIndex primary_key(std::string table) {
 
 std::vector<std::string> rules_of(const std::vector<Finding>& findings) {
     std::vector<std::string> out;
-    for (const Finding& finding : findings) out.push_back(finding.rule + " " + finding.subject);
+    for (const Finding& finding : findings) out.push_back(std::string(finding.rule_id()) + " " + finding.subject);
     return out;
 }
 
@@ -63,7 +63,7 @@ TEST_CASE("check_existing_indexes") {
         REQUIRE(rules_of(findings) ==
                 std::vector<std::string>{"unused-index public.customers_created_at_idx"});
         const Finding& finding = findings.front();
-        CHECK(finding.category == Category::index);
+        CHECK(finding.category() == Category::index);
         CHECK(finding.severity == Severity::info);
         CHECK(finding.title == "Unused index customers_created_at_idx on customers");
         CHECK(finding.suggestion.sql == "DROP INDEX CONCURRENTLY public.customers_created_at_idx;");
@@ -103,7 +103,7 @@ TEST_CASE("check_existing_indexes") {
                             covering, descending};
         const auto findings = check_existing_indexes(workload);
         // orders_status_idx is a prefix of nothing; the covering index holds its key.
-        for (const Finding& finding : findings) CHECK(finding.rule != "duplicate-index");
+        for (const Finding& finding : findings) CHECK(finding.rule_id() != "duplicate-index");
     }
 
     SUBCASE("redundant prefix: keys lead a longer btree with the same predicate") {
@@ -181,13 +181,13 @@ TEST_CASE("check_existing_indexes") {
         const auto findings = check_existing_indexes(workload);
         std::vector<std::string> fk;
         for (const Finding& finding : findings) {
-            if (finding.rule == "unindexed-foreign-key") fk.push_back(finding.subject);
+            if (finding.rule_id() == "unindexed-foreign-key") fk.push_back(finding.subject);
         }
         // A partial or invalid index does not count; a composite leading with the key does,
         // in any order of the key's columns.
         REQUIRE(fk == std::vector<std::string>{"public.order_items(order_id)"});
         const auto it = std::find_if(findings.begin(), findings.end(), [](const Finding& f) {
-            return f.rule == "unindexed-foreign-key";
+            return f.rule_id() == "unindexed-foreign-key";
         });
         CHECK(it->title == "Foreign key order_items_order_id_fkey on order_items (order_id) has no index");
         CHECK(it->suggestion.sql ==

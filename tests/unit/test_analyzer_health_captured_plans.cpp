@@ -53,10 +53,10 @@ TEST_CASE("check_captured_plans") {
         REQUIRE_FALSE(result.findings.empty());
         const auto scan =
             std::find_if(result.findings.begin(), result.findings.end(),
-                         [](const Finding& f) { return f.rule == "seq-scan-filter"; });
+                         [](const Finding& f) { return f.rule_id() == "seq-scan-filter"; });
         REQUIRE(scan != result.findings.end());
         for (const Finding& finding : result.findings) {
-            CHECK(finding.category == analyzer::Category::plan);
+            CHECK(finding.category() == analyzer::Category::plan);
             REQUIRE(finding.query);
             CHECK(finding.query->queryid == k_queryid);
             // The node's share of the measured statement time.
@@ -89,15 +89,15 @@ TEST_CASE("check_captured_plans") {
             {{"77", "", "canceling statement due to statement timeout"}, {k_queryid, json, ""}});
         const auto failed =
             std::find_if(result.findings.begin(), result.findings.end(),
-                         [](const Finding& f) { return f.rule == "analyze-plans-failed"; });
+                         [](const Finding& f) { return f.rule_id() == "analyze-plans-failed"; });
         REQUIRE(failed != result.findings.end());
-        CHECK(failed->category == analyzer::Category::input);
+        CHECK(failed->category() == analyzer::Category::input);
         CHECK(failed->title == "EXPLAIN ANALYZE of statement 77 gave no plan");
         CHECK(failed->message == "canceling statement due to statement timeout");
         REQUIRE(failed->query);
         CHECK(failed->query->text == "SELECT 1");
         CHECK(std::any_of(result.findings.begin(), result.findings.end(),
-                          [](const Finding& f) { return f.rule == "seq-scan-filter"; }));
+                          [](const Finding& f) { return f.rule_id() == "seq-scan-filter"; }));
         CHECK(std::find(result.sections[0].lines.begin(), result.sections[0].lines.end(),
                         "  failed: canceling statement due to statement timeout") !=
               result.sections[0].lines.end());
@@ -106,7 +106,7 @@ TEST_CASE("check_captured_plans") {
         const auto result =
             analyzer::check_captured_plans(workload, targets, {{k_queryid, "[{\"Plan\": ", ""}});
         REQUIRE(result.findings.size() == 1);
-        CHECK(result.findings[0].rule == "analyze-plans-failed");
+        CHECK(result.findings[0].rule_id() == "analyze-plans-failed");
         CHECK(result.findings[0].message.starts_with("the server's plan could not be read: "));
     }
     SUBCASE("nothing captured: an empty section") {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "analyzer/finding.hpp"
+#include "analyzer/rule_registry.hpp"
 #include "analyzer/workload.hpp"
 
 #include <string>
@@ -76,9 +77,7 @@ inline analyzer::Workload healthy_workload() {
 
 /// An index recommendation as the advisor emits it, helping the statement with `queryid`.
 inline analyzer::Finding index_recommendation(std::string queryid, std::string sql) {
-    analyzer::Finding finding;
-    finding.rule = "index-recommendation";
-    finding.category = analyzer::Category::index;
+    analyzer::Finding finding(analyzer::RuleId::missing_index);
     finding.title = "Create an index";
     finding.subject = sql;
     finding.suggestion.sql = std::move(sql);

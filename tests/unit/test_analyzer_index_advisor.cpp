@@ -116,7 +116,7 @@ sp::ParsedStatement lookup(const std::string& column) {
 
 const Finding* find_rule(const AdvisorResult& result, std::string_view rule) {
     const auto it = std::find_if(result.findings.begin(), result.findings.end(),
-                                 [&](const Finding& f) { return f.rule == rule; });
+                                 [&](const Finding& f) { return f.rule_id() == rule; });
     return it == result.findings.end() ? nullptr : &*it;
 }
 
@@ -178,8 +178,8 @@ TEST_CASE("advise_indexes") {
         const AdvisorResult result = advise_indexes(workload, statements, &planner, options);
         REQUIRE(result.findings.size() == 1);
         const Finding& finding = result.findings.front();
-        CHECK(finding.rule == "missing-index");
-        CHECK(finding.category == Category::index);
+        CHECK(finding.rule_id() == "missing-index");
+        CHECK(finding.category() == Category::index);
         CHECK(finding.suggestion.sql == "CREATE INDEX CONCURRENTLY orders_customer_id_idx ON public.orders (customer_id)");
         CHECK(finding.impact.cost_before == doctest::Approx(1000));
         CHECK(finding.impact.cost_after == doctest::Approx(10));
@@ -220,7 +220,7 @@ TEST_CASE("advise_indexes") {
         const AdvisorResult result = advise_indexes(workload, statements, &planner, options);
         const Finding* failed = find_rule(result, "statement-not-planned");
         REQUIRE(failed);
-        CHECK(failed->category == Category::input);
+        CHECK(failed->category() == Category::input);
         CHECK(failed->message.starts_with("The server could not plan this statement: relation \"orders\" does not exist."));
         CHECK(result.statements_failed == 1);
         CHECK(find_rule(result, "missing-index") == nullptr);

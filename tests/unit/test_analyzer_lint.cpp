@@ -42,14 +42,14 @@ TEST_CASE("lint_text") {
         CHECK(stats.statements == 3);
         CHECK(stats.parse_errors == 1);
         REQUIRE(found.size() == 2);
-        CHECK(found[0].rule == "parse-error");
-        CHECK(found[0].category == analyzer::Category::input);
+        CHECK(found[0].rule_id() == "parse-error");
+        CHECK(found[0].category() == analyzer::Category::input);
         CHECK(found[0].severity == analyzer::Severity::error);
         CHECK(found[0].message == "syntax error at or near \"SELEC\"");
         CHECK(found[0].location->file == "test.sql");
         CHECK(found[0].location->line == 2);
         CHECK(found[0].location->column == 1);
-        CHECK(found[1].rule == "null-comparison");
+        CHECK(found[1].rule_id() == "null-comparison");
         CHECK(found[1].location->line == 3);
         CHECK(found[1].location->column == 39);
     }
@@ -59,7 +59,7 @@ TEST_CASE("lint_text") {
         const auto found = lint(text, nullptr, stats);
         std::vector<std::tuple<std::string, int, int>> got;
         for (const auto& f : found) {
-            got.emplace_back(f.rule, f.location->line, f.location->column);
+            got.emplace_back(f.rule_id(), f.location->line, f.location->column);
         }
         CHECK(got == std::vector<std::tuple<std::string, int, int>>{
                          {"unfiltered-write", 1, 1},
@@ -103,7 +103,7 @@ TEST_CASE("lint_text on testdata/lint/all_rules.sql") {
     CHECK(stats.parse_errors == 0);
     std::vector<std::tuple<std::string, int, int>> got;
     for (const auto& f : found) {
-        got.emplace_back(f.rule, f.location->line, f.location->column);
+        got.emplace_back(f.rule_id(), f.location->line, f.location->column);
     }
     const std::vector<std::tuple<std::string, int, int>> expected = {
         {"cartesian-product", 7, 16},
@@ -125,7 +125,7 @@ TEST_CASE("lint_text on testdata/lint/all_rules.sql") {
     };
     CHECK(got == expected);
     for (const auto& f : found) {
-        CAPTURE(f.rule);
+        CAPTURE(f.rule_id());
         if (!f.suggestion.rewritten_query.empty()) {
             CHECK(sqlparse::parses(f.suggestion.rewritten_query));
         }
@@ -142,7 +142,7 @@ TEST_CASE("lint_text on testdata/lint/clean.sql") {
     CHECK(stats.parse_errors == 0);
     CHECK(stats.statements >= 25);
     for (const auto& f : found) {
-        CAPTURE(f.rule);
+        CAPTURE(f.rule_id());
         CAPTURE(f.location->line);
         CHECK(f.severity == analyzer::Severity::info);
     }
@@ -193,7 +193,7 @@ TEST_CASE("lint_text gives the same findings with the parser on a second thread"
     REQUIRE(two.size() == one.size());
     for (std::size_t i = 0; i < one.size(); ++i) {
         CAPTURE(i);
-        CHECK(two[i].rule == one[i].rule);
+        CHECK(two[i].rule_id() == one[i].rule_id());
         CHECK(two[i].location->line == one[i].location->line);
         CHECK(two[i].location->column == one[i].location->column);
         CHECK(two[i].message == one[i].message);

@@ -23,7 +23,7 @@ std::vector<Finding> findings_for(const std::string& file) {
 std::vector<std::string> rule_ids(const std::vector<Finding>& findings) {
     std::vector<std::string> ids;
     for (const Finding& f : findings) {
-        ids.push_back(f.rule);
+        ids.emplace_back(f.rule_id());
     }
     std::sort(ids.begin(), ids.end());
     return ids;
@@ -33,7 +33,7 @@ std::vector<std::string> rule_ids(const std::vector<Finding>& findings) {
 Finding only(const std::vector<Finding>& findings, const std::string& rule) {
     const Finding* found = nullptr;
     for (const Finding& f : findings) {
-        if (f.rule == rule) {
+        if (f.rule_id() == rule) {
             REQUIRE_MESSAGE(found == nullptr, "several " << rule << " findings");
             found = &f;
         }
@@ -59,10 +59,12 @@ TEST_CASE("plan_rules") {
     const auto rules = plan_rules();
     REQUIRE(rules.size() == 11);
     for (std::size_t i = 0; i < rules.size(); ++i) {
-        CAPTURE(rules[i].id);
-        CHECK(rules[i].category == Category::plan);
-        CHECK_FALSE(rules[i].summary.empty());
-        CHECK_FALSE(rules[i].rationale.empty());
+        const RuleInfo& info = rule_info(rules[i].id);
+        CAPTURE(info.id);
+        CHECK(info.category == Category::plan);
+        CHECK(info.reported_by(Command::explain));
+        CHECK(info.reported_by(Command::analyze));
+        CHECK_FALSE(info.reported_by(Command::lint));
         CHECK(static_cast<bool>(rules[i].check));
         if (i > 0) {
             CHECK(rules[i - 1].id < rules[i].id);
@@ -107,7 +109,7 @@ TEST_CASE("check_plan on the captured plans") {
         const std::vector<Finding> findings = findings_for(file);
         CHECK(rule_ids(findings) == rules);
         for (const Finding& f : findings) {
-            CHECK(f.category == Category::plan);
+            CHECK(f.category() == Category::plan);
             REQUIRE(f.location.has_value());
             CHECK(f.location->file == file);
             CHECK(f.location->line > 0);

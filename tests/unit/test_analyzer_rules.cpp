@@ -15,15 +15,17 @@ TEST_CASE("lint_rules") {
     REQUIRE(rules.size() == 16);
     std::set<std::string_view> ids;
     for (std::size_t i = 0; i < rules.size(); ++i) {
-        CAPTURE(rules[i].id);
+        const analyzer::RuleInfo& info = analyzer::rule_info(rules[i].id);
+        CAPTURE(info.id);
         if (i > 0) {
             CHECK(rules[i - 1].id < rules[i].id);
         }
-        ids.insert(rules[i].id);
-        CHECK_FALSE(rules[i].summary.empty());
-        CHECK_FALSE(rules[i].rationale.empty());
+        ids.insert(info.id);
         CHECK(static_cast<bool>(rules[i].check));
-        CHECK(rules[i].category == analyzer::Category::rewrite);
+        CHECK(info.category == analyzer::Category::rewrite);
+        CHECK(info.reported_by(analyzer::Command::lint));
+        CHECK(info.reported_by(analyzer::Command::analyze));
+        CHECK_FALSE(info.reported_by(analyzer::Command::explain));
     }
     CHECK(ids == std::set<std::string_view>{
                      "cartesian-product", "count-for-existence", "deep-offset", "in-subquery",
@@ -31,10 +33,10 @@ TEST_CASE("lint_rules") {
                      "non-sargable-predicate", "not-in-subquery", "null-comparison",
                      "or-across-columns", "order-by-random", "scalar-subquery-in-select",
                      "select-star", "unfiltered-write", "union-vs-union-all"});
-    CHECK(test::rule_by_id("unfiltered-write").severity == analyzer::Severity::error);
-    CHECK(test::rule_by_id("null-comparison").severity == analyzer::Severity::error);
-    CHECK(test::rule_by_id("not-in-subquery").severity == analyzer::Severity::warning);
-    CHECK(test::rule_by_id("union-vs-union-all").severity == analyzer::Severity::info);
+    CHECK(analyzer::rule_info(analyzer::RuleId::unfiltered_write).severity == analyzer::Severity::error);
+    CHECK(analyzer::rule_info(analyzer::RuleId::null_comparison).severity == analyzer::Severity::error);
+    CHECK(analyzer::rule_info(analyzer::RuleId::not_in_subquery).severity == analyzer::Severity::warning);
+    CHECK(analyzer::rule_info(analyzer::RuleId::union_vs_union_all).severity == analyzer::Severity::info);
 }
 
 TEST_CASE("rule in-subquery") {

@@ -98,7 +98,7 @@ std::int64_t stat(const Capture& c, std::string_view name) {
 }
 
 bool has_rule(const Capture& c, std::string_view rule) {
-    return std::ranges::any_of(c.findings, [&](const Finding& f) { return f.rule == rule; });
+    return std::ranges::any_of(c.findings, [&](const Finding& f) { return f.rule_id() == rule; });
 }
 
 } // namespace
@@ -188,7 +188,7 @@ TEST_CASE("subtract_captures") {
         CHECK(stat(*window, "window_statements_reset") == 2);
         REQUIRE(has_rule(*window, "window-statements-reset"));
         const Finding& f = window->findings.front();
-        CHECK(f.category == Category::input);
+        CHECK(f.category() == Category::input);
         CHECK(f.severity == Severity::warning);
         CHECK(f.message.find("queryid 1, 2.") != std::string::npos);
     }
@@ -200,7 +200,7 @@ TEST_CASE("subtract_captures") {
         REQUIRE(window.has_value());
         REQUIRE(has_rule(*window, "window-statements-evicted"));
         const Finding& f = *std::ranges::find_if(window->findings, [](const Finding& x) {
-            return x.rule == "window-statements-evicted";
+            return x.rule_id() == "window-statements-evicted";
         });
         CHECK(f.title == "pg_stat_statements evicted 40 entries during the window");
         CHECK(f.suggestion.sql == "ALTER SYSTEM SET pg_stat_statements.max = 10000;");

@@ -99,9 +99,9 @@ TEST_CASE("check_binary") {
         const std::string text("SELECT 1;\nab\0cd", 15);
         const auto finding = cli::check_binary("a.bin", text);
         REQUIRE(finding.has_value());
-        CHECK(finding->rule == "binary-input");
+        CHECK(finding->rule_id() == "binary-input");
         CHECK(finding->severity == analyzer::Severity::error);
-        CHECK(finding->category == analyzer::Category::input);
+        CHECK(finding->category() == analyzer::Category::input);
         REQUIRE(finding->location.has_value());
         CHECK(finding->location->file == "a.bin");
         CHECK(finding->location->line == 2);
@@ -118,7 +118,7 @@ TEST_CASE("check_utf8") {
     SUBCASE("the first invalid byte is located by line and character column") {
         const auto finding = cli::check_utf8("a.sql", "SELECT 1;\nSELECT 'ü\xe9';");
         REQUIRE(finding.has_value());
-        CHECK(finding->rule == "invalid-utf8");
+        CHECK(finding->rule_id() == "invalid-utf8");
         CHECK(finding->severity == analyzer::Severity::warning);
         CHECK(finding->location->line == 2);
         CHECK(finding->location->column == 10);
@@ -128,7 +128,7 @@ TEST_CASE("check_utf8") {
 
 TEST_CASE("empty_input") {
     const analyzer::Finding f = cli::empty_input("e.sql", "SQL statement");
-    CHECK(f.rule == "empty-input");
+    CHECK(f.rule_id() == "empty-input");
     CHECK(f.severity == analyzer::Severity::info);
     CHECK(f.location->file == "e.sql");
     CHECK(f.title == "No SQL statement in the input");
@@ -140,13 +140,44 @@ TEST_CASE("strip_bom") {
     CHECK(cli::strip_bom("") == "");
 }
 
-TEST_CASE("input_checks") {
-    std::vector<std::string_view> ids;
-    for (const cli::InputCheck& check : cli::input_checks()) {
-        ids.push_back(check.id);
-        CHECK_FALSE(check.summary.empty());
-        CHECK_FALSE(check.rationale.empty());
+TEST_CASE("read_file_list") {
+    std::istringstream none;
+    SUBCASE("one name per line; CR and blank lines dropped") {
+        std::istringstream in("a.sql\r\n\nsub dir/b.sql\n");
+        const auto names = cli::read_file_list("-", in);
+        REQUIRE(names.has_value());
+        CHECK(*names == std::vector<std::string>{"a.sql", "sub dir/b.sql"});
     }
-    CHECK(ids == std::vector<std::string_view>{"binary-input", "empty-input", "invalid-utf8",
-                                               "parse-error"});
+    SUBCASE("NUL-terminated names keep newlines and spaces") {
+        std::istringstream in(std::string("a.sql\0odd\nname.sql\0", 20));
+        const auto names = cli::read_file_list("-", in);
+        REQUIRE(names.has_value());
+        CHECK(*names == std::vector<std::string>{"a.sql", "odd\nname.sql"});
+    }
+    SUBCASE("an empty list gives no names") {
+        std::istringstream in("");
+        const auto names = cli::read_file_list("-", in);
+        REQUIRE(names.has_value());
+        CHECK(names->empty());
+    }
+    SUBCASE("an unreadable list fails as read_input does") {
+        const auto names = cli::read_file_list("/nonexistent-dbadvise/list.txt", none);
+        REQUIRE_FALSE(names.has_value());
+        CHECK(names.error() ==
+              "cannot read '/nonexistent-dbadvise/list.txt': No such file or directory");
+    }
+}
+
+TEST_CASE("is_missing") {
+    const ScratchDir dir;
+    const std::string file = dir.write("present.sql", "SELECT 1;");
+    CHECK_FALSE(cli::is_missing(file));
+    CHECK(cli::is_missing((dir.path / "absent.sql").string()));
+    SUBCASE("a path below a file") {
+        CHECK(cli::is_missing(file + "/below.sql"));
+    }
+    SUBCASE("a dangling symlink") {
+        std::filesystem::create_symlink(dir.path / "absent.sql", dir.path / "link.sql");
+        CHECK(cli::is_missing((dir.path / "link.sql").string()));
+    }
 }

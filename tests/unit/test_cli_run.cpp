@@ -1,8 +1,13 @@
+#include "cli/command.hpp"
 #include "cli/run.hpp"
+
+#include <CLI/CLI.hpp>
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -89,7 +94,7 @@ TEST_CASE("run: global options and usage errors") {
     SUBCASE("lint without files is a usage error") {
         const Result r = run({"lint"});
         CHECK(r.code == 2);
-        CHECK(r.err.starts_with("dbadvise: error: files is required\n"));
+        CHECK(r.err.starts_with("dbadvise: error: FILE (or --files-from) is required\n"));
     }
 }
 
@@ -250,5 +255,36 @@ TEST_CASE("run: rules") {
     }
     SUBCASE("a bad format is a usage error") {
         CHECK(run({"rules", "--format", "yaml"}).code == 2);
+    }
+}
+
+TEST_CASE("commands: every option's help follows one style") {
+    // Metavariables are upper-case words (N, MS, FILE, FORMAT, ...), descriptions start with a
+    // capital and end without a period, and defaults come from CLI11 as =VALUE, never in prose.
+    for (const cli::Command& command : cli::commands()) {
+        CLI::App app;
+        CLI::App* sub = app.add_subcommand(std::string(command.name), std::string(command.summary));
+        command.configure(*sub);
+        CAPTURE(command.name);
+        CHECK(std::isupper(static_cast<unsigned char>(command.summary.front())));
+        for (const CLI::Option* option : sub->get_options()) {
+            const std::string& description = option->get_description();
+            CAPTURE(option->get_name());
+            REQUIRE_FALSE(description.empty());
+            CHECK(std::isupper(static_cast<unsigned char>(description.front())));
+            CHECK(description.back() != '.');
+            CHECK(description.find("default") == std::string::npos);
+            if (option->get_items_expected_max() == 0) {
+                continue; // flags take no value
+            }
+            // The metavariable, without the choices CLI11 appends (":{text,json}").
+            const std::string full = option->get_type_name();
+            const std::string type = full.substr(0, full.find(':'));
+            if (option->get_positional() && type.empty()) {
+                continue; // positionals are named by their metavariable already
+            }
+            REQUIRE_FALSE(type.empty());
+            CHECK(std::all_of(type.begin(), type.end(), [](char c) { return c >= 'A' && c <= 'Z'; }));
+        }
     }
 }

@@ -15,10 +15,7 @@ using nlohmann::json;
 namespace {
 
 Finding not_in_finding() {
-    Finding f;
-    f.rule = "not-in-subquery";
-    f.category = Category::rewrite;
-    f.severity = Severity::warning;
+    Finding f(analyzer::RuleId::not_in_subquery);
     f.title = "NOT IN over a subquery";
     f.message = "Use NOT EXISTS.";
     f.subject = "orders.customer_id";
@@ -164,14 +161,14 @@ TEST_CASE("render_json") {
     SUBCASE("keeps the findings' order and ends with a newline") {
         reports::Report report;
         Finding a = not_in_finding();
-        a.rule = "z-rule";
+        a.rule = analyzer::RuleId::union_vs_union_all;
         Finding b = not_in_finding();
-        b.rule = "a-rule";
+        b.rule = analyzer::RuleId::binary_input;
         report.findings = {a, b};
         const std::string text = reports::render_json(report);
         CHECK(text.back() == '\n');
         const json doc = json::parse(text);
-        CHECK(doc["findings"][0]["rule"] == "z-rule");
-        CHECK(doc["findings"][1]["rule"] == "a-rule");
+        CHECK(doc["findings"][0]["rule"] == "union-vs-union-all");
+        CHECK(doc["findings"][1]["rule"] == "binary-input");
     }
 }

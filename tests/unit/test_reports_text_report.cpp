@@ -6,14 +6,14 @@ using namespace dbadvise;
 using analyzer::Category;
 using analyzer::Finding;
 using analyzer::Location;
+using analyzer::RuleId;
 using analyzer::Severity;
 
 namespace {
 
-Finding located(std::string rule, Severity severity, std::string file, int line, int column,
+Finding located(RuleId rule, Severity severity, std::string file, int line, int column,
                 std::string title, std::string message) {
-    Finding f;
-    f.rule = std::move(rule);
+    Finding f(rule);
     f.severity = severity;
     f.title = std::move(title);
     f.message = std::move(message);
@@ -24,14 +24,13 @@ Finding located(std::string rule, Severity severity, std::string file, int line,
 reports::Report two_files() {
     reports::Report report;
     report.source.kind = "sql";
-    Finding not_in = located("not-in-subquery", Severity::warning, "a.sql", 3, 17,
+    Finding not_in = located(RuleId::not_in_subquery, Severity::warning, "a.sql", 3, 17,
                              "NOT IN over a subquery", "NULLs make NOT IN return no rows.\n"
                                                        "Use NOT EXISTS.");
     not_in.suggestion.rewritten_query = "SELECT 1\nWHERE NOT EXISTS (SELECT 1)";
-    Finding parse = located("parse-error", Severity::error, "a.sql", 9, 1, "Syntax error",
+    Finding parse = located(RuleId::parse_error, Severity::error, "a.sql", 9, 1, "Syntax error",
                             "syntax error at or near \"FORM\"");
-    parse.category = Category::input;
-    Finding like = located("leading-wildcard-like", Severity::info, "b.sql", 1, 30,
+    Finding like = located(RuleId::leading_wildcard_like, Severity::info, "b.sql", 1, 30,
                            "LIKE with a leading wildcard", "An index cannot serve it.");
     like.suggestion.sql = "CREATE INDEX CONCURRENTLY t_name_trgm ON t USING gin (name gin_trgm_ops);";
     report.findings = {not_in, parse, like};
@@ -90,31 +89,29 @@ TEST_CASE("render_text") {
 
     SUBCASE("groups in the order of their first finding, report order inside a group") {
         reports::Report report;
-        report.findings = {located("r1", Severity::warning, "b.sql", 1, 1, "one", ""),
-                           located("r2", Severity::warning, "a.sql", 1, 1, "two", ""),
-                           located("r3", Severity::warning, "b.sql", 2, 1, "three", "")};
+        report.findings = {located(RuleId::in_subquery, Severity::warning, "b.sql", 1, 1, "one", ""),
+                           located(RuleId::missing_limit, Severity::warning, "a.sql", 1, 1, "two", ""),
+                           located(RuleId::select_star, Severity::warning, "b.sql", 2, 1, "three", "")};
         const std::string text = reports::render_text(report, {});
         const auto b_group = text.find("b.sql: 2 findings\n");
         const auto a_group = text.find("a.sql: 1 finding\n");
         REQUIRE(b_group != std::string::npos);
         REQUIRE(a_group != std::string::npos);
-        CHECK(b_group < text.find("[r1]"));
-        CHECK(text.find("[r1]") < text.find("[r3]"));
-        CHECK(text.find("[r3]") < a_group);
-        CHECK(a_group < text.find("[r2]"));
+        CHECK(b_group < text.find("[in-subquery]"));
+        CHECK(text.find("[in-subquery]") < text.find("[select-star]"));
+        CHECK(text.find("[select-star]") < a_group);
+        CHECK(a_group < text.find("[missing-limit]"));
     }
 
     SUBCASE("findings without a file group by what to do, most valuable group first") {
         reports::Report report;
-        Finding first_rewrite;
-        first_rewrite.rule = "in-subquery";
-        first_rewrite.category = Category::rewrite;
+        Finding first_rewrite(RuleId::in_subquery);
+        first_rewrite.severity = Severity::warning;
         first_rewrite.title = "a";
         Finding index = first_rewrite;
-        index.rule = "missing-index";
-        index.category = Category::index;
+        index.rule = RuleId::missing_index;
         Finding second_rewrite = first_rewrite;
-        second_rewrite.rule = "select-star";
+        second_rewrite.rule = RuleId::select_star;
         report.findings = {first_rewrite, index, second_rewrite};
         const std::string text = reports::render_text(report, {});
         CHECK(text.starts_with("Query rewrites: 2 findings\n\nwarning: a [in-subquery]\n\n"
@@ -130,10 +127,7 @@ TEST_CASE("render_text") {
 
     SUBCASE("analyze findings: query, evidence, impact, node, sections, notes, partial") {
         reports::Report report;
-        Finding f;
-        f.rule = "missing-index";
-        f.category = Category::index;
-        f.severity = Severity::warning;
+        Finding f(RuleId::missing_index);
         f.title = "Index orders (customer_id)";
         f.message = "Saves most of the time.";
         f.query = analyzer::QueryRef{"-42", "SELECT *\n  FROM orders WHERE customer_id = $1", 10,
@@ -144,9 +138,7 @@ TEST_CASE("render_text") {
         f.impact.cost_after = 8.25;
         f.impact.estimated_ms_saved_per_call = 12.3456;
         f.suggestion.sql = "CREATE INDEX CONCURRENTLY orders_customer_id_idx ON orders (customer_id);";
-        Finding plan;
-        plan.rule = "seq-scan-filter";
-        plan.category = Category::plan;
+        Finding plan(RuleId::seq_scan_filter);
         plan.severity = Severity::info;
         plan.title = "Seq scan discards rows";
         plan.location = Location{{}, 0, 0, -1, "Plan/Plans[0]"};

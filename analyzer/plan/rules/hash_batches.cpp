@@ -55,7 +55,7 @@ void check(const Plan& plan, PlanCheckContext&, std::vector<Finding>& out) {
         const std::string work_mem = work_mem_value(needed_kb / multiplier);
         std::string what = aggregate ? "hashed aggregation" : "hash table";
         Finding f = make_plan_finding(
-            k_hash_batches_rule, node,
+            RuleId::hash_batches, node,
             fmt::format(
                 "{} used {} batches{}", aggregate ? "HashAggregate" : "Hash", *node.hash_batches,
                 node.original_hash_batches && *node.original_hash_batches != *node.hash_batches
@@ -95,14 +95,6 @@ void check(const Plan& plan, PlanCheckContext&, std::vector<Finding>& out) {
 
 } // namespace
 
-const PlanRule k_hash_batches_rule = {
-    "hash-batches",
-    Category::plan,
-    Severity::warning,
-    "Hash or hashed aggregate split into several batches: the work_mem that would fit it",
-    "A hash that exceeds work_mem x hash_mem_multiplier is processed in batches through "
-    "temporary files; with enough memory it runs in one pass.",
-    check,
-};
+const PlanRule k_hash_batches_rule = {RuleId::hash_batches, check};
 
 } // namespace dbadvise::analyzer::plan

@@ -65,7 +65,7 @@ void check(const Plan& plan, PlanCheckContext& context, std::vector<Finding>& ou
                 filter_text, keys_text, index);
         }
         Finding f =
-            make_plan_finding(k_index_filter_rule, node,
+            make_plan_finding(RuleId::index_filter, node,
                               fmt::format("{} on {} discards {:.1f}% of the rows its index finds",
                                           node.node_type, node.relation, 100.0 * removed / found),
                               std::move(message));
@@ -84,14 +84,6 @@ void check(const Plan& plan, PlanCheckContext& context, std::vector<Finding>& ou
 
 } // namespace
 
-const PlanRule k_index_filter_rule = {
-    "index-filter",
-    Category::plan,
-    Severity::warning,
-    "Index scan whose Filter discards most rows the index found: extend the index",
-    "Rows an index finds but the Filter rejects cost a heap visit each; adding the filtered "
-    "columns to the index lets it skip them.",
-    check,
-};
+const PlanRule k_index_filter_rule = {RuleId::index_filter, check};
 
 } // namespace dbadvise::analyzer::plan

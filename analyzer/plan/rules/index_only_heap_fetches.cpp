@@ -31,7 +31,7 @@ void check(const Plan& plan, PlanCheckContext&, std::vector<Finding>& out) {
             continue;
         }
         Finding f = make_plan_finding(
-            k_index_only_heap_fetches_rule, node,
+            RuleId::index_only_heap_fetches, node,
             fmt::format("Index Only Scan on {} fetched {} heap tuples", node.relation,
                         *node.heap_fetches),
             fmt::format("{} returned {:.0f} rows but had to visit the heap {} times ({:.0f}%) "
@@ -51,14 +51,6 @@ void check(const Plan& plan, PlanCheckContext&, std::vector<Finding>& out) {
 
 } // namespace
 
-const PlanRule k_index_only_heap_fetches_rule = {
-    "index-only-heap-fetches",
-    Category::plan,
-    Severity::warning,
-    "Index-only scan with many heap fetches: VACUUM to set the visibility map",
-    "An index-only scan skips the heap only on pages the visibility map marks all-visible; "
-    "VACUUM sets those bits.",
-    check,
-};
+const PlanRule k_index_only_heap_fetches_rule = {RuleId::index_only_heap_fetches, check};
 
 } // namespace dbadvise::analyzer::plan

@@ -40,7 +40,7 @@ void check(const Plan& plan, PlanCheckContext&, std::vector<Finding>& out) {
             std::max(k_default_jit_above_cost,
                      std::pow(10.0, std::ceil(std::log10(std::max(root.total_cost, 1.0)))));
         Finding f = make_plan_finding(
-            k_jit_dominates_rule, root,
+            RuleId::jit_dominates, root,
             fmt::format("JIT took {:.1f}% of the execution time ({:.3f} of {:.3f} ms)",
                         100.0 * jit.total_ms / total, jit.total_ms, total),
             fmt::format("JIT compiled {} functions in {:.3f} ms (generation {:.3f}, inlining "
@@ -64,14 +64,6 @@ void check(const Plan& plan, PlanCheckContext&, std::vector<Finding>& out) {
 
 } // namespace
 
-const PlanRule k_jit_dominates_rule = {
-    "jit-dominates",
-    Category::plan,
-    Severity::warning,
-    "JIT compilation taking a quarter or more of the execution time",
-    "JIT pays off for long analytical queries; for cheap ones compiling takes longer than "
-    "running, which happens when the JIT cost thresholds are low or costs are misestimated.",
-    check,
-};
+const PlanRule k_jit_dominates_rule = {RuleId::jit_dominates, check};
 
 } // namespace dbadvise::analyzer::plan

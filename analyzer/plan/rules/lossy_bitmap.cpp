@@ -30,7 +30,7 @@ void check(const Plan& plan, PlanCheckContext&, std::vector<Finding>& out) {
         const std::string work_mem = work_mem_value(needed_kb);
         const double rechecked = node.rows_removed_by_index_recheck.value_or(0) * node.actual_loops;
         Finding f = make_plan_finding(
-            k_lossy_bitmap_rule, node,
+            RuleId::lossy_bitmap, node,
             fmt::format("Bitmap Heap Scan on {} went lossy on {} pages", node.relation, lossy),
             fmt::format("{}: its bitmap did not fit in work_mem, so {} of {} heap pages were "
                         "kept as whole pages and every row on them was rechecked ({:.0f} rows "
@@ -51,14 +51,6 @@ void check(const Plan& plan, PlanCheckContext&, std::vector<Finding>& out) {
 
 } // namespace
 
-const PlanRule k_lossy_bitmap_rule = {
-    "lossy-bitmap",
-    Category::plan,
-    Severity::info,
-    "Lossy bitmap heap scan: the work_mem for an exact bitmap",
-    "A bitmap larger than work_mem degrades to whole pages whose every row must be "
-    "rechecked; a little more work_mem keeps it exact.",
-    check,
-};
+const PlanRule k_lossy_bitmap_rule = {RuleId::lossy_bitmap, check};
 
 } // namespace dbadvise::analyzer::plan

@@ -47,7 +47,7 @@ void check(const Plan& plan, PlanCheckContext&, std::vector<Finding>& out) {
                    "size shared_buffers (or the server's memory) for the working set; a cold "
                    "cache after a restart looks the same, so check that the pattern repeats.";
         Finding f = make_plan_finding(
-            k_low_cache_hit_rule, node,
+            RuleId::low_cache_hit, node,
             fmt::format("{} read {:.1f} MB outside shared buffers (hit ratio {:.1f}%)",
                         node.label(), read_mb, 100.0 * ratio),
             std::move(message));
@@ -70,14 +70,6 @@ void check(const Plan& plan, PlanCheckContext&, std::vector<Finding>& out) {
 
 } // namespace
 
-const PlanRule k_low_cache_hit_rule = {
-    "low-cache-hit",
-    Category::plan,
-    Severity::info,
-    "Node reading many blocks from outside shared buffers (hit ratio below 90%)",
-    "Blocks missing from shared_buffers cost I/O; a node reading thousands of them either "
-    "reads more than it needs or its working set does not fit in memory.",
-    check,
-};
+const PlanRule k_low_cache_hit_rule = {RuleId::low_cache_hit, check};
 
 } // namespace dbadvise::analyzer::plan

@@ -65,7 +65,7 @@ void check(const Plan& plan, PlanCheckContext& context, std::vector<Finding>& ou
                                    inner->relation, keys_text);
         }
         Finding f =
-            make_plan_finding(k_nested_loop_inner_scan_rule, node,
+            make_plan_finding(RuleId::nested_loop_inner_scan, node,
                               fmt::format("Nested Loop rescans {} {:.0f} times without an index",
                                           inner->relation, inner->actual_loops),
                               std::move(message));
@@ -86,14 +86,6 @@ void check(const Plan& plan, PlanCheckContext& context, std::vector<Finding>& ou
 
 } // namespace
 
-const PlanRule k_nested_loop_inner_scan_rule = {
-    "nested-loop-inner-scan",
-    Category::plan,
-    Severity::warning,
-    "Nested loop rescanning an unindexed inner table many times: index the join column",
-    "A Nested Loop runs its inner side once per outer row; a Seq Scan there costs outer rows "
-    "x inner rows, an index lookup a few pages per loop.",
-    check,
-};
+const PlanRule k_nested_loop_inner_scan_rule = {RuleId::nested_loop_inner_scan, check};
 
 } // namespace dbadvise::analyzer::plan

@@ -148,7 +148,7 @@ void check(const Plan& plan, PlanCheckContext& context, std::vector<Finding>& ou
             }
         }
         Finding f = make_plan_finding(
-            k_row_misestimate_rule, node,
+            RuleId::row_misestimate, node,
             fmt::format("{}: row estimate off by {:.0f}x ({:.0f} estimated, {:.0f} actual)",
                         node.label(), ratio, node.plan_rows, node.actual_rows),
             std::move(message));
@@ -165,14 +165,6 @@ void check(const Plan& plan, PlanCheckContext& context, std::vector<Finding>& ou
 
 } // namespace
 
-const PlanRule k_row_misestimate_rule = {
-    "row-misestimate",
-    Category::plan,
-    Severity::warning,
-    "Row estimate off by 10x or more: ANALYZE, or CREATE STATISTICS for correlated columns",
-    "The planner picks join methods, join order and memory from row estimates; a 10x error "
-    "at a node misleads every decision above it.",
-    check,
-};
+const PlanRule k_row_misestimate_rule = {RuleId::row_misestimate, check};
 
 } // namespace dbadvise::analyzer::plan

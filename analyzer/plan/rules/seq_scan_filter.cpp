@@ -48,7 +48,7 @@ void check(const Plan& plan, PlanCheckContext& context, std::vector<Finding>& ou
                                    keys_text);
         }
         Finding f =
-            make_plan_finding(k_seq_scan_filter_rule, node,
+            make_plan_finding(RuleId::seq_scan_filter, node,
                               fmt::format("Seq Scan on {} discards {:.1f}% of the rows it reads",
                                           node.relation, 100.0 * removed / read),
                               std::move(message));
@@ -68,14 +68,6 @@ void check(const Plan& plan, PlanCheckContext& context, std::vector<Finding>& ou
 
 } // namespace
 
-const PlanRule k_seq_scan_filter_rule = {
-    "seq-scan-filter",
-    Category::plan,
-    Severity::warning,
-    "Sequential scan discarding most of the rows it reads: index the filter's columns",
-    "A Seq Scan reads the whole table; when its Filter rejects 90% or more of the rows, an "
-    "index on the filtered columns reads only the rows the query needs.",
-    check,
-};
+const PlanRule k_seq_scan_filter_rule = {RuleId::seq_scan_filter, check};
 
 } // namespace dbadvise::analyzer::plan

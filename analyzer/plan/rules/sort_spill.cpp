@@ -26,7 +26,7 @@ void check(const Plan& plan, PlanCheckContext&, std::vector<Finding>& out) {
         const double disk_kb = static_cast<double>(*node.sort_space_kb);
         const std::string work_mem = work_mem_value(disk_kb * k_memory_per_disk);
         Finding f = make_plan_finding(
-            k_sort_spill_rule, node,
+            RuleId::sort_spill, node,
             fmt::format("Sort spilled {} kB to disk ({})", *node.sort_space_kb, node.sort_method),
             fmt::format("{} sorted with \"{}\" and wrote {} kB to temporary files because the "
                         "rows did not fit in work_mem; it took {:.3f} ms of its own. Sorting the "
@@ -47,14 +47,6 @@ void check(const Plan& plan, PlanCheckContext&, std::vector<Finding>& out) {
 
 } // namespace
 
-const PlanRule k_sort_spill_rule = {
-    "sort-spill",
-    Category::plan,
-    Severity::warning,
-    "Sort spilling to disk: the work_mem that would fit it",
-    "An external merge sort writes and re-reads temporary files; with enough work_mem the "
-    "same sort runs in memory.",
-    check,
-};
+const PlanRule k_sort_spill_rule = {RuleId::sort_spill, check};
 
 } // namespace dbadvise::analyzer::plan

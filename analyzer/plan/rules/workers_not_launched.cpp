@@ -42,7 +42,7 @@ void check(const Plan& plan, PlanCheckContext&, std::vector<Finding>& out) {
             setting(plan, node, "max_parallel_workers", k_default_max_parallel_workers);
         const std::int64_t wanted = pool + (planned - launched);
         Finding f = make_plan_finding(
-            k_workers_not_launched_rule, node,
+            RuleId::workers_not_launched, node,
             fmt::format("{} planned {} workers but launched {}", node.node_type, planned, launched),
             fmt::format("{} was planned with {} parallel workers but only {} started, so the "
                         "leader did the rest of the work alone ({:.3f} ms below it). Workers "
@@ -72,14 +72,6 @@ void check(const Plan& plan, PlanCheckContext&, std::vector<Finding>& out) {
 
 } // namespace
 
-const PlanRule k_workers_not_launched_rule = {
-    "workers-not-launched",
-    Category::plan,
-    Severity::warning,
-    "Parallel workers planned but not launched: max_parallel_workers / max_worker_processes",
-    "A parallel plan is costed for its workers; when the pool is exhausted the leader runs "
-    "the plan alone, often slower than a serial plan.",
-    check,
-};
+const PlanRule k_workers_not_launched_rule = {RuleId::workers_not_launched, check};
 
 } // namespace dbadvise::analyzer::plan
