@@ -6,15 +6,19 @@
 #include "cli/input.hpp"
 #include "cli/output.hpp"
 #include "cli/run.hpp"
+#include "cli/session.hpp"
 #include "db/connection.hpp"
 #include "db/live_planner.hpp"
 #include "db/plan_capture.hpp"
+#include "db/plan_safety.hpp"
+#include "db/workload_reader.hpp"
 #include "reports/report.hpp"
 #include "sources/live_source.hpp"
 #include "sources/snapshot_source.hpp"
 #include "sources/window_source.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <fmt/format.h>
 #include <memory>
@@ -37,11 +41,12 @@ struct AnalyzeArguments {
     int max_indexes = 10;
     double budget_mb = 0;
     bool analyze_plans = false;
+    int plan_statements = 5;
+    double plan_timeout_s = 5;
+    double plan_budget_s = 30;
+    double timeout_s = 30;
     OutputOptions output;
 };
-
-// --analyze-plans: how many SELECTs run under EXPLAIN ANALYZE (docs/health.md).
-constexpr std::size_t k_analyze_plans_statements = 5;
 
 analyzer::HypoMode hypo_mode(const std::string& text) {
     if (text == "require") return analyzer::HypoMode::require;
@@ -128,7 +133,7 @@ void describe_source(reports::Report& report, const analyzer::Capture& capture,
 int run_analyze(Io& io, const AnalyzeArguments& args) {
     // Elapsed time is the CLI's business: the analyzer has no clock.
     const auto started = std::chrono::steady_clock::now();
-    const auto progress = [&io](std::string_view step) { io.err << "dbadvise: " << step << "\n"; };
+    const auto progress = [&io](std::string_view step) { io.err << progress_line(step); };
     check_usage(args);
     // -o is checked before any work, and may not name a snapshot this run reads.
     std::vector<std::string> inputs;
@@ -148,16 +153,12 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
     if (!args.since.empty())
         earlier = snapshot_source(io, args.since);
 
+    const int timeout_ms = static_cast<int>(args.timeout_s * 1000.0);
     // A server: the workload's (no --snapshot) or the one that verifies a snapshot (--dsn).
     std::optional<db::Connection> connection;
     std::optional<sources::ServerIdentity> server;
     if (args.snapshot.empty() || !args.dsn.empty()) {
-        progress("connecting");
-        auto opened = db::Connection::open(args.dsn);
-        if (!opened)
-            throw RunError(opened.error().message, k_exit_runtime);
-        connection.emplace(std::move(*opened));
-        progress(fmt::format("connected to {}", connection->describe()));
+        connection.emplace(connect(args.dsn, args.timeout_s, progress));
         if (!current)
             current = std::make_unique<sources::LiveSource>(*connection, progress);
     }
@@ -187,7 +188,16 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
         if (!identity)
             throw RunError(identity.error(), k_exit_runtime);
         server = std::move(*identity);
-        planner.emplace(connection->handle());
+        if (!args.snapshot.empty()) {
+            // The snapshot's workload is planned here: this server's locks keep planning away
+            // from tables another session locks, as for a live workload (docs/analyze.md).
+            auto locks = db::read_table_locks(*connection, capture->workload);
+            if (!locks) throw RunError(locks.error().message, k_exit_runtime);
+            capture->workload.locks = std::move(*locks);
+        }
+        db::LivePlannerOptions planning;
+        planning.statement_timeout_ms = std::min(planning.statement_timeout_ms, timeout_ms);
+        planner.emplace(*connection, planning);
         if (options.hypopg == analyzer::HypoMode::require && !planner->supports_hypothetical()) {
             throw RunError(
                 fmt::format("--hypopg require: the hypopg extension is not installed in "
@@ -202,18 +212,43 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
     progress(fmt::format("analyzing {} statements", workload.statements.size()));
     analyzer::AnalyzeResult result =
         analyzer::analyze(workload, planner ? &*planner : nullptr, options);
-    if (args.analyze_plans && planner && !result.partial) {
-        // Executes the top SELECTs under EXPLAIN ANALYZE, each in a rolled-back read-only
-        // transaction (db/plan_capture.cpp), and feeds the plans through the plan rules.
-        const auto targets = analyzer::choose_plan_targets(workload, k_analyze_plans_statements);
-        progress(fmt::format("--analyze-plans: EXPLAIN ANALYZE of {} SELECT statements",
-                             targets.size()));
-        analyzer::HealthResult plans = analyzer::check_captured_plans(
-            workload, targets, db::capture_plans(*connection, targets));
-        for (analyzer::Finding& finding : plans.findings)
-            result.findings.push_back(std::move(finding));
-        for (analyzer::ReportSection& section : plans.sections)
-            result.sections.push_back(std::move(section));
+    if (args.analyze_plans && connection && !result.partial) {
+        // Executes the top SELECTs proven free of side effects under EXPLAIN ANALYZE, each in a
+        // rolled-back read-only transaction (db/plan_capture.cpp), and feeds the plans through
+        // the plan rules; the statements passed over become findings with the reason. With
+        // --snapshot they run on the --dsn server, whose functions the safety check reads.
+        const std::vector<analyzer::PlanCandidate> candidates = analyzer::plan_candidates(workload);
+        progress(fmt::format("--analyze-plans: checking {} SELECT statements for side effects",
+                             candidates.size()));
+        auto catalog = db::read_safety_catalog(*connection, analyzer::plan_questions(candidates));
+        if (!catalog) {
+            if (catalog.error().kind != db::DbError::Kind::connection_lost)
+                throw RunError(catalog.error().message, k_exit_runtime);
+            result.partial = true;
+            result.notes.push_back(catalog.error().message);
+        } else {
+            const analyzer::PlanSelection selection = analyzer::choose_plan_targets(
+                workload, candidates, *catalog, static_cast<std::size_t>(args.plan_statements));
+            progress(fmt::format("--analyze-plans: EXPLAIN ANALYZE of {} SELECT statements ({} passed over)",
+                                 selection.targets.size(), selection.skipped.size()));
+            db::PlanCaptureOptions capture_options;
+            capture_options.statement_timeout_ms =
+                std::min(static_cast<int>(args.plan_timeout_s * 1000.0), timeout_ms);
+            capture_options.budget_ms = static_cast<int>(args.plan_budget_s * 1000.0);
+            const std::vector<analyzer::CapturedPlan> captured =
+                db::capture_plans(*connection, selection.targets, capture_options);
+            analyzer::HealthResult plans = analyzer::check_captured_plans(workload, selection, captured);
+            for (analyzer::Finding& finding : plans.findings)
+                result.findings.push_back(std::move(finding));
+            for (analyzer::ReportSection& section : plans.sections)
+                result.sections.push_back(std::move(section));
+            for (const analyzer::CapturedPlan& plan : captured) {
+                if (plan.connection_lost) {
+                    result.partial = true;
+                    break;
+                }
+            }
+        }
     }
     for (analyzer::Finding& finding : capture->findings)
         result.findings.push_back(std::move(finding));
@@ -246,8 +281,8 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
 
     Outcome outcome;
     if (report.partial) {
-        outcome = {true, "the analysis stopped early (the connection to the server was lost); "
-                         "the report is partial"};
+        outcome = {true, "the analysis stopped early (the connection to the server was lost, or the "
+                         "server stopped answering within --timeout); the report is partial"};
     }
     return output.finish(report, outcome);
 }
@@ -300,9 +335,26 @@ Action configure_analyze(CLI::App& subcommand) {
         ->type_name("MB")
         ->check(non_negative)
         ->capture_default_str();
+    add_timeout_option(subcommand, args->timeout_s);
     subcommand.add_flag("--analyze-plans", args->analyze_plans,
-                        "Run EXPLAIN (ANALYZE, BUFFERS) of the top SELECT statements in a "
-                        "rolled-back read-only transaction and report what their plans show");
+                        "Run EXPLAIN (ANALYZE, BUFFERS) of the top SELECT statements proven free "
+                        "of side effects, in a rolled-back read-only transaction, and report what "
+                        "their plans show");
+    subcommand.add_option("--analyze-plans-statements", args->plan_statements,
+                          "Run at most N statements under --analyze-plans")
+        ->type_name("N")
+        ->check(CLI::Range(1, 1000).description(""))
+        ->capture_default_str();
+    subcommand.add_option("--analyze-plans-timeout", args->plan_timeout_s,
+                          "The statement_timeout of each statement --analyze-plans runs, in seconds")
+        ->type_name("SECONDS")
+        ->check(CLI::Range(0.1, 3600.0).description(""))
+        ->capture_default_str();
+    subcommand.add_option("--analyze-plans-budget", args->plan_budget_s,
+                          "Start no statement under --analyze-plans after this many seconds in all")
+        ->type_name("SECONDS")
+        ->check(CLI::Range(0.1, 86400.0).description(""))
+        ->capture_default_str();
     add_output_options(subcommand, args->output);
     return [args](Io& io) { return run_analyze(io, *args); };
 }

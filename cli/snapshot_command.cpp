@@ -1,10 +1,11 @@
-// `dbadvise snapshot [--dsn DSN] [--no-values] [--top N] -o FILE[.gz]`: captures what analyze
+// `dbadvise snapshot [--dsn DSN] [--no-values] [--top N] [--timeout SECONDS] -o FILE[.gz]`: captures what analyze
 // reads from a live server into one snapshot file (docs/snapshot.md) for `analyze --snapshot`
 // and `analyze --since`, elsewhere or later.
 #include "analyzer/snapshot_json.hpp"
 #include "cli/command.hpp"
 #include "cli/output_file.hpp"
 #include "cli/run.hpp"
+#include "cli/session.hpp"
 #include "db/connection.hpp"
 #include "sources/gzip.hpp"
 #include "sources/live_source.hpp"
@@ -24,22 +25,21 @@ struct SnapshotArguments {
     std::string output_file;
     bool no_values = false;
     int top = 0;
+    double timeout_s = 30;
 };
 
 int run_snapshot(Io& io, const SnapshotArguments& args) {
-    const auto progress = [&io](std::string_view step) { io.err << "dbadvise: " << step << "\n"; };
+    const auto progress = [&io](std::string_view step) { io.err << progress_line(step); };
     // The file is checked before connecting: a path that cannot work fails at once; it is
     // written to a temporary file renamed over it when complete (cli/output_file.hpp).
     const bool to_stdout = args.output_file == "-";
     std::optional<OutputFile> file;
     if (!to_stdout) file = OutputFile::check(args.output_file, {}, io.in_fd);
-    progress("connecting");
-    auto connection = db::Connection::open(args.dsn);
-    if (!connection)
-        throw RunError(connection.error().message, k_exit_runtime);
-    progress(fmt::format("connected to {}", connection->describe()));
+    // The session analyze reads with: read-only, statement and reply deadlines (--timeout),
+    // lock_timeout, and pg_stat_statements.track = none where the role may.
+    db::Connection connection = connect(args.dsn, args.timeout_s, progress);
 
-    sources::LiveSource source(*connection, progress, !args.no_values);
+    sources::LiveSource source(connection, progress, !args.no_values);
     // Every statement (--top keeps the N with the most total time), whatever its calls: a
     // later window subtracts from all of them.
     auto capture = source.capture(analyzer::StatementFilter{args.top, 0, 0});
@@ -86,6 +86,7 @@ Action configure_snapshot(CLI::App& subcommand) {
         ->type_name("N")
         ->check(CLI::NonNegativeNumber.description(""))
         ->capture_default_str();
+    add_timeout_option(subcommand, args->timeout_s);
     subcommand
         .add_option("-o,--output", args->output_file,
                     "Write the snapshot to FILE (gzip when it ends in .gz; - for standard output)")

@@ -35,6 +35,12 @@ std::expected<analyzer::Workload, DbError> read_workload(Connection& connection,
                                                          const ReadOptions& options,
                                                          const Progress& progress = {});
 
+/// Other sessions' ACCESS EXCLUSIVE locks, granted or awaited, on the tables of `workload`
+/// (by schema and name), their indexes and partitions, as read_workload finds them: for a
+/// workload read elsewhere (a snapshot) whose statements are planned on this connection.
+std::expected<std::vector<analyzer::RelationLock>, DbError> read_table_locks(Connection& connection,
+                                                                           const analyzer::Workload& workload);
+
 /// The SELECT of every column (s.*) of pg_stat_statements (in `schema`, already quoted) of
 /// the current database, ordered by total_exec_time (13+) or total_time, then queryid, userid
 /// and toplevel (14+). Parameters: $1 min calls, $2 min mean ms, $3 limit (NULL: all),

@@ -4,6 +4,7 @@
 // to it, as they do for compiler diagnostics.
 #include "reports/report.hpp"
 #include "reports/format_number.hpp"
+#include "util/terminal.hpp"
 
 #include <fmt/format.h>
 
@@ -28,6 +29,10 @@ constexpr std::string_view k_yellow = "\x1b[1;33m";
 constexpr std::string_view k_cyan = "\x1b[1;36m";
 constexpr std::string_view k_green = "\x1b[32m";
 
+// Everything a report prints passes through the Writer, and most of it comes from the
+// database or an input file (query texts, identifiers, server messages, plan fields), so the
+// Writer escapes control characters in all text it is given (util/terminal.hpp); only its
+// own style sequences and line breaks reach the terminal as they are.
 class Writer {
 public:
     explicit Writer(bool color) : m_color(color) {}
@@ -35,13 +40,13 @@ public:
     void styled(std::string_view style, std::string_view text) {
         if (m_color && !style.empty() && !text.empty()) {
             m_out.append(style);
-            m_out.append(text);
+            append_safe(text);
             m_out.append(k_reset);
         } else {
-            m_out.append(text);
+            append_safe(text);
         }
     }
-    void plain(std::string_view text) { m_out.append(text); }
+    void plain(std::string_view text) { append_safe(text); }
     void newline() { m_out.push_back('\n'); }
 
     /// Writes every line of `text` prefixed by `indent`; blank lines stay blank.
@@ -70,6 +75,15 @@ public:
     std::string take() { return std::move(m_out); }
 
 private:
+    // Tabs are harmless and keep the layout of SQL text; every other control is escaped.
+    void append_safe(std::string_view text) {
+        if (util::needs_terminal_escaping(text, {.keep_tab = true})) {
+            m_out.append(util::terminal_safe(text, {.keep_tab = true}));
+        } else {
+            m_out.append(text);
+        }
+    }
+
     bool m_color;
     std::string m_out;
 };
