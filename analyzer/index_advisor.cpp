@@ -157,7 +157,6 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
         finding.message = fmt::format("The server could not plan this statement: {}. The index advisor left it out; "
                                       "if the statement is obsolete, reset its pg_stat_statements entry.",
                                       message);
-        finding.subject = source->queryid;
         finding.query = query_ref(*source);
         finding.evidence.emplace_back("server_message", message);
         finding.rank = source->total_ms;
@@ -173,6 +172,7 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
     });
 
     ReportSection section;
+    section.category = Category::index;
     section.title = result.verified ? "Recommended indexes (verified with HypoPG)"
                                     : "Recommended indexes (unverified: selectivity model)";
     int position = 0;

@@ -8,7 +8,6 @@
 
 #include <fmt/format.h>
 
-#include <cctype>
 
 namespace dbadvise::analyzer {
 
@@ -25,27 +24,6 @@ Finding parse_error_finding(const sqlparse::ParseError& error) {
     return f;
 }
 
-// A short hash of the statement's text with white space collapsed: it tells apart findings of
-// the same rule on the same subject in different statements of a file, and unlike a line
-// number it survives edits elsewhere in the file and reformatting. (libpg_query's fingerprint
-// would ignore constants too, but costs a second parse of every statement.)
-std::string statement_key(std::string_view text) {
-    std::uint32_t hash = 2166136261U;
-    bool space = false;
-    for (const char c : text) {
-        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
-            space = true;
-            continue;
-        }
-        if (space) {
-            hash = (hash ^ ' ') * 16777619U;
-            space = false;
-        }
-        hash = (hash ^ static_cast<unsigned char>(c)) * 16777619U;
-    }
-    return fmt::format("{:08x}", hash);
-}
-
 } // namespace
 
 void lint_text(std::string_view file_name, std::string_view text, const Schema* schema,
@@ -54,7 +32,12 @@ void lint_text(std::string_view file_name, std::string_view text, const Schema* 
     const RuleContext context{text, schema};
     std::vector<Finding> found;
     sqlparse::ParseOptions options;
-    options.fingerprint = false;
+    // The token fingerprint (whitespace, comments, keyword case and constants ignored) goes
+    // into each finding's id: it tells apart findings of the same rule on the same subject in
+    // different statements of a file, and unlike a line number it survives edits elsewhere in
+    // the file and reformatting.
+    options.fingerprint = true;
+    options.libpg_query_fingerprint = false;
     options.threading = threading;
     sqlparse::parse_script(text, options, [&](sqlparse::ParsedStatement&& entry) {
         ++stats.statements;
@@ -70,14 +53,8 @@ void lint_text(std::string_view file_name, std::string_view text, const Schema* 
         for (const Rule& rule : lint_rules()) {
             rule.check(statement, context, found);
         }
-        if (found.size() > first) {
-            const std::string key = statement_key(
-                text.substr(static_cast<std::size_t>(std::max(statement.span.begin, 0)),
-                            static_cast<std::size_t>(std::max(
-                                statement.span.end - statement.span.begin, 0))));
-            for (std::size_t i = first; i < found.size(); ++i) {
-                found[i].subject = fmt::format("{} @{}", found[i].subject, key);
-            }
+        for (std::size_t i = first; i < found.size(); ++i) {
+            found[i].fingerprint = statement.fingerprint;
         }
     });
     const sqlparse::SourceText source(text);

@@ -61,6 +61,8 @@ struct CatalogTable {
     char kind = 'r';            // relkind: r table, p partitioned, m matview, f foreign
     bool temporary = false;
     bool is_partition = false;  // a partition of a partitioned table
+    std::string partition_root; // a partition: the partitioned table at the root of its tree,
+                                // "schema.table"; empty otherwise
     double reltuples = 0;       // planner's row estimate (-1 never analyzed on 14+)
     std::int64_t relpages = 0;
     std::int64_t size_bytes = 0; // heap only

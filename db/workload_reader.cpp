@@ -226,7 +226,12 @@ std::expected<std::string, DbError> read_tables(Connection& connection, Workload
         connection,
         fmt::format(
             "SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind, "
-            "c.relpersistence = 't' AS temporary, c.relispartition AS is_partition, c.reltuples, "
+            "c.relpersistence = 't' AS temporary, c.relispartition AS is_partition, "
+            // The root of a partition's tree (pg_partition_root reads pg_inherits, no lock on
+            // the user's tables): reports group findings about partitions of one table.
+            "CASE WHEN c.relispartition THEN (SELECT rn.nspname || '.' || rc.relname FROM pg_class rc "
+            "JOIN pg_namespace rn ON rn.oid = rc.relnamespace WHERE rc.oid = pg_partition_root(c.oid)) "
+            "END AS partition_root, c.reltuples, "
             "c.relpages, greatest(c.relpages, 0)::bigint * current_setting('block_size')::bigint AS size_bytes, "
             "s.seq_scan, s.seq_tup_read, s.idx_scan, s.n_tup_ins, s.n_tup_upd, s.n_tup_del, "
             "s.n_live_tup, s.n_dead_tup, s.n_mod_since_analyze, "
@@ -248,6 +253,7 @@ std::expected<std::string, DbError> read_tables(Connection& connection, Workload
         table.kind = kind.empty() ? 'r' : kind.front();
         table.temporary = tables->boolean(row, "temporary");
         table.is_partition = tables->boolean(row, "is_partition");
+        table.partition_root = std::string(tables->text(row, "partition_root"));
         table.reltuples = tables->number(row, "reltuples");
         table.relpages = tables->int64(row, "relpages");
         table.size_bytes = tables->int64(row, "size_bytes");

@@ -36,7 +36,6 @@ const PlanTarget* target_by_id(const std::vector<PlanTarget>& targets, const std
 Finding failure(const WorkloadStatement* statement, const std::string& queryid,
                 const std::string& what) {
     Finding finding(RuleId::analyze_plans_failed);
-    finding.subject = queryid;
     finding.title = fmt::format("EXPLAIN ANALYZE of statement {} gave no plan", queryid);
     finding.message = what;
     if (statement != nullptr) {
@@ -65,6 +64,7 @@ HealthResult check_captured_plans(const Workload& workload, const std::vector<Pl
     HealthResult result;
     ReportSection section;
     section.title = "Plans (EXPLAIN ANALYZE)";
+    section.category = Category::plan;
     for (const CapturedPlan& captured : plans) {
         const WorkloadStatement* statement = statement_by_id(workload, captured.queryid);
         const PlanTarget* target = target_by_id(targets, captured.queryid);
@@ -122,12 +122,13 @@ HealthResult check_captured_plans(const Workload& workload, const std::vector<Pl
                 finding.location->offset = -1;
                 finding.location->file.clear();
             }
-            finding.subject = captured.queryid + ":" + finding.subject;
+            // finding.subject stays the node path; the statement's fingerprint completes the id.
             finding.evidence.emplace_back("node_exclusive_ms", node_ms);
             finding.evidence.emplace_back("share_of_statement_time", share);
             result.findings.push_back(std::move(finding));
         }
     }
+    complete_findings(workload, result.findings);
     sort_by_rank(result.findings);
     result.sections.push_back(std::move(section));
     return result;
