@@ -1,4 +1,5 @@
 // `dbadvise analyze`: connects, reads the workload, analyzes it and renders the report.
+#include "cli/analyze_report.hpp"
 #include "cli/command.hpp"
 #include "cli/output.hpp"
 #include "cli/run.hpp"
@@ -101,15 +102,10 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
     report.source.kind = "database";
     report.source.server_version = workload->server_version;
     report.source.database = workload->database;
-    report.stats = result.stats;
+    add_analysis(report, std::move(result));
     const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
     report.stats.emplace_back("elapsed_ms", static_cast<std::int64_t>(elapsed.count()));
-    report.findings = std::move(result.findings);
-    for (analyzer::ReportSection& section : result.sections)
-        report.sections.push_back({std::move(section.title), std::move(section.lines)});
-    report.partial = result.partial;
-    report.notes = std::move(result.notes);
 
     Outcome outcome;
     if (report.partial) {
@@ -120,6 +116,19 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
 }
 
 } // namespace
+
+void add_analysis(reports::Report& report, analyzer::AnalyzeResult&& result) {
+    report.stats = std::move(result.stats);
+    report.findings = std::move(result.findings);
+    for (analyzer::ReportSection& section : result.sections)
+        report.sections.push_back(
+            {std::move(section.title), std::move(section.lines), section.category});
+    report.partial = result.partial;
+    for (std::string& note : result.notes) report.notes.push_back(std::move(note));
+    report.statements = std::move(result.statements);
+    report.workload_total_ms = result.workload_total_ms;
+    report.cache = std::move(result.cache);
+}
 
 Action configure_analyze(CLI::App& subcommand) {
     auto args = std::make_shared<AnalyzeArguments>();

@@ -3,9 +3,11 @@
 #pragma once
 
 #include "analyzer/finding.hpp"
+#include "analyzer/overview.hpp"
 #include "analyzer/rule_registry.hpp"
 
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -19,6 +21,8 @@ struct Source {
     std::vector<std::string> files;   // inputs (sql, plan)
     std::string server_version;       // database
     std::string database;             // database
+    std::string stats_reset;          // database: when pg_stat_statements was last reset (its
+                                      // counters cover the time since); empty when unknown
 };
 
 /// A plan node among the hottest of `dbadvise explain`.
@@ -35,6 +39,14 @@ struct HotNode {
 struct Section {
     std::string title;
     std::vector<std::string> lines;
+    std::optional<analyzer::Category> category{}; // shown with the findings of this category
+};
+
+/// The --baseline file a run was compared with.
+struct BaselineInfo {
+    std::string file;
+    std::int64_t entries = 0; // findings the file lists
+    std::int64_t matched = 0; // of this run's findings, those it lists (Finding::baseline)
 };
 
 struct Report {
@@ -45,10 +57,17 @@ struct Report {
     std::vector<Section> sections;
     bool partial = false;                     // the run stopped early (analyze)
     std::vector<std::string> notes;           // run-level remarks (HypoPG missing, ...)
+    // analyze's overview: where the time went and how well the cache serves it.
+    std::vector<analyzer::StatementSummary> statements; // by total time, descending
+    double workload_total_ms = 0;
+    std::vector<analyzer::CacheCounters> cache;
+    std::optional<BaselineInfo> baseline;     // --baseline was given
 };
 
 struct TextOptions {
     bool color = false;
+    int width = 100;      // wrap prose at this many columns (SQL is never wrapped)
+    bool verbose = false; // list every finding of a collapsed group, and baseline findings
 };
 
 /// Text for a person at a terminal: findings grouped and located, suggestions inline.
@@ -60,6 +79,27 @@ std::string render_json(const Report& report);
 /// The same JSON, handed to `write` in pieces of about 64 kB as it is written, so that a
 /// report of many findings is never held whole in memory.
 void render_json(const Report& report, const std::function<void(std::string_view)>& write);
+
+/// `--format sql`: every suggested change as a script to review and run with psql
+/// (analyzer/change_script.hpp decides the order), each with a comment saying why and what it
+/// saves; settings, checks and rewrites commented out. Handed to `write` in pieces.
+void render_sql(const Report& report, const std::function<void(std::string_view)>& write);
+
+/// `--format markdown`: GitHub-flavoured Markdown for a pull-request comment or a CI job
+/// summary: a summary table, then a section per group with each finding's details collapsed
+/// (<details>). Text from the database or input files is escaped.
+std::string render_markdown(const Report& report);
+
+/// `--format html`: one self-contained page (inline CSS, script and SVG charts; no network
+/// access, enforced by its Content-Security-Policy) with the summary, sortable tables and the
+/// findings.
+std::string render_html(const Report& report);
+
+/// `--format sarif`: SARIF 2.1.0 with the registry's rules (help text, helpUri to
+/// docs/rules.md), physical locations for SQL and plan files, logical locations for database
+/// objects and statements, and the finding ids as partialFingerprints. Handed to `write` in
+/// pieces.
+void render_sarif(const Report& report, const std::function<void(std::string_view)>& write);
 
 /// The rule catalogue for people: per rule its id, category, default severity and title, then
 /// the rationale, what to do, how the severity varies and the commands that report it.
