@@ -39,7 +39,10 @@ std::string md(std::string_view text) {
         } else if (u < 0x20 || u == 0x7f) {
             continue;
         } else if (k_special.find(c) != std::string_view::npos ||
-                   (out.empty() && (c == '-' || c == '+' || c == '=' || c == '>'))) {
+                   (out.empty() && (c == '-' || c == '+' || c == '=' || c == '>')) ||
+                   ((c == '.' || c == ')') && !out.empty() &&
+                    out.find_first_not_of("0123456789") == std::string::npos)) {
+            // The last case: "1." or "2)" at the start would begin an ordered list.
             out.push_back('\\');
             out.push_back(c);
         } else {

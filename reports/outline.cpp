@@ -156,58 +156,71 @@ std::string collapse_key(const Finding& f, bool database) {
     return {};
 }
 
+// "ON t (a)" of a CREATE INDEX, without the schema: two findings that suggest the same index
+// (a recommendation and an expression-index rewrite, an unindexed foreign key) are one action.
+std::string index_target(std::string_view sql) {
+    std::string text;
+    bool space = false;
+    for (const char c : sql) {
+        if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+            space = !text.empty();
+            continue;
+        }
+        if (space) text.push_back(' ');
+        space = false;
+        text.push_back(c);
+    }
+    const auto on = text.find(" ON ");
+    if (!text.starts_with("CREATE ") || on == std::string::npos) return {};
+    std::string target = text.substr(on + 4);
+    if (target.starts_with("public.")) target.erase(0, 7);
+    while (!target.empty() && target.back() == ';') target.pop_back();
+    return target;
+}
+
+// The few things to do first. Changes whose saving was measured (index recommendations,
+// verified or estimated over the workload) come first, most time saved first; then the other
+// warnings and errors with a fix, by the measured time of what they concern, which bounds what
+// fixing them can save. Cache findings are symptoms whose fixes are those changes (or memory),
+// and infos are advice: neither is listed. explain ranks by the nodes' exclusive time.
 void add_actions(Outline& outline, bool explain) {
     struct Candidate {
         const Entry* entry;
-        double score;
         std::optional<double> saves;
         double at_stake;
     };
-    std::vector<Candidate> candidates;
+    std::vector<Candidate> measured;
+    std::vector<Candidate> others;
     for (const GroupView& group : outline.groups) {
-        if (group.group == Group::input) continue;
+        if (group.group == Group::input || group.group == Group::health) continue;
         for (const Entry& entry : group.entries) {
             const Finding& f = entry.first();
             const bool actionable = !f.suggestion.sql.empty() || !f.suggestion.rewritten_query.empty();
-            if (!actionable) continue;
-            if (f.rule != RuleId::missing_index && f.severity == analyzer::Severity::info) continue;
-            std::optional<double> saves;
-            if (f.rule == RuleId::missing_index && entry.time_ms() > 0) {
-                saves = entry.time_ms();
+            if (!actionable || f.category() == Category::cache) continue;
+            const double time = entry.time_ms();
+            if (f.rule == RuleId::missing_index && time > 0) {
+                measured.push_back({&entry, time, time});
+            } else if (f.severity != analyzer::Severity::info && (explain || time > 0)) {
+                others.push_back({&entry, std::nullopt, time});
             }
-            const double at_stake = entry.time_ms();
-            if (!explain && at_stake <= 0 && !saves) continue;
-            candidates.push_back({&entry, saves.value_or(at_stake), saves, at_stake});
         }
     }
-    // A health finding may carry the recommended index's SQL: one action, not two, and the
-    // one that states the saving (the recommendation).
-    std::map<std::string, std::size_t> by_sql;
-    std::vector<Candidate> unique;
-    for (const Candidate& candidate : candidates) {
-        const std::string& sql = candidate.entry->first().suggestion.sql;
-        if (sql.empty() || candidate.entry->collapsed()) {
-            unique.push_back(candidate);
-            continue;
+    const auto by_time = [](const Candidate& a, const Candidate& b) {
+        return a.saves.value_or(a.at_stake) > b.saves.value_or(b.at_stake);
+    };
+    std::stable_sort(measured.begin(), measured.end(), by_time);
+    std::stable_sort(others.begin(), others.end(), by_time);
+    std::set<std::string> indexes; // targets of the CREATE INDEX actions listed
+    for (const std::vector<Candidate>* list : {&measured, &others}) {
+        for (const Candidate& candidate : *list) {
+            if (outline.actions.size() >= k_max_actions) return;
+            const Finding& f = candidate.entry->first();
+            if (const std::string target = index_target(f.suggestion.sql); !target.empty()) {
+                if (!indexes.insert(target).second) continue;
+            }
+            outline.actions.push_back({candidate.entry, candidate.entry->title(), candidate.saves,
+                                       candidate.at_stake});
         }
-        const auto [it, inserted] = by_sql.try_emplace(sql, unique.size());
-        if (inserted) {
-            unique.push_back(candidate);
-        } else if (candidate.saves && !unique[it->second].saves) {
-            unique[it->second] = candidate;
-        }
-    }
-    candidates = std::move(unique);
-    std::stable_sort(candidates.begin(), candidates.end(),
-                     [](const Candidate& a, const Candidate& b) { return a.score > b.score; });
-    for (const Candidate& candidate : candidates) {
-        if (outline.actions.size() >= k_max_actions) break;
-        Action action;
-        action.entry = candidate.entry;
-        action.what = candidate.entry->title();
-        action.saves_ms = candidate.saves;
-        action.at_stake_ms = candidate.at_stake;
-        outline.actions.push_back(std::move(action));
     }
 }
 

@@ -1,8 +1,10 @@
 // `--format sarif`: SARIF 2.1.0 (OASIS), the format code-scanning services read.
 //
 // - tool.driver.rules: the registry's rules that the command reports (lint, explain or
-//   analyze, told by the report's source), each with its title, rationale, help text, a
-//   helpUri to its section of docs/rules.md, its default level and category;
+//   analyze, told by the report's source), each with its title, rationale, help text and
+//   where its documentation is (docs/rules.md#id; a helpUri when the build knows the docs'
+//   absolute URL, DBADVISE_DOCS_URL: SARIF requires helpUri to be absolute), its default level
+//   and category;
 // - one result per finding: the rule (ruleId and ruleIndex), the level from the finding's
 //   severity, the title and message, a physical location for findings in SQL and plan files
 //   (artifact URI relative to the working directory, line and column in Unicode code points:
@@ -88,6 +90,18 @@ void text_message(JsonWriter& out, std::string_view key, std::string_view text) 
     out.end_object();
 }
 
+// DBADVISE_DOCS_URL (reports/CMakeLists.txt): the published docs/ folder, or empty.
+std::string_view docs_url() {
+    return DBADVISE_DOCS_URL;
+}
+
+// The rule's documentation: absolute when the docs are published, else the path in the
+// source distribution ("docs/rules.md#id").
+std::string help_link(const RuleInfo& rule) {
+    if (docs_url().empty()) return analyzer::help_path(rule);
+    return fmt::format("{}rules.md#{}", docs_url(), rule.id);
+}
+
 void rule_object(JsonWriter& out, const RuleInfo& rule) {
     out.begin_object();
     out.member("id", rule.id);
@@ -96,9 +110,10 @@ void rule_object(JsonWriter& out, const RuleInfo& rule) {
     out.key("help");
     out.begin_object();
     out.member("text", rule.help);
-    out.member("markdown", fmt::format("{}\n\nSee [{}]({}).", rule.help, rule.id, analyzer::help_path(rule)));
+    out.member("markdown", fmt::format("{}\n\nSee [{}]({}).", rule.help, rule.id, help_link(rule)));
     out.end_object();
-    out.member("helpUri", analyzer::help_path(rule));
+    // SARIF wants an absolute URI here: only when the build knows where the docs live.
+    if (!docs_url().empty()) out.member("helpUri", help_link(rule));
     out.key("defaultConfiguration");
     out.begin_object();
     out.member("level", level(rule.severity));
@@ -106,6 +121,7 @@ void rule_object(JsonWriter& out, const RuleInfo& rule) {
     out.key("properties");
     out.begin_object();
     out.member("category", analyzer::to_string(rule.category));
+    out.member("help_path", analyzer::help_path(rule));
     out.key("tags");
     out.begin_array();
     out.string("dbadvise");
@@ -247,6 +263,7 @@ void render_sarif(const Report& report, const std::function<void(std::string_vie
     out.member("name", "dbadvise");
     out.member("version", DBADVISE_VERSION);
     out.member("semanticVersion", DBADVISE_VERSION);
+    if (!docs_url().empty()) out.member("informationUri", docs_url());
     out.key("rules");
     out.begin_array();
     for (const RuleInfo* rule : rules) rule_object(out, *rule);

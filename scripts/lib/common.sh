@@ -10,6 +10,16 @@ dbadvise_packages=(
     libpg-query-dev libpq-dev libcli11-dev libfmt-dev nlohmann-json3-dev doctest-dev
     postgresql-15 postgresql-contrib postgresql-15-hypopg
     python3 python3-jsonschema
+    # The report format tests: a real GFM renderer, a real browser.
+    cmark-gfm chromium
+)
+
+# npm packages the tests use, at fixed versions, installed into $build_dir/test-tools by
+# ensure_test_tools: the SARIF multitool (its validator, and the SARIF 2.1.0 JSON Schema it
+# ships) and playwright-core, which drives Debian's chromium (it downloads no browser).
+dbadvise_npm_packages=(
+    @microsoft/sarif-multitool@5.7.0
+    playwright-core@1.65.1
 )
 
 log() {
@@ -44,6 +54,31 @@ ensure_packages() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
         "${missing[@]}"
+}
+
+# ensure_test_tools DIR: installs dbadvise_npm_packages into DIR/node_modules unless they are
+# there at those versions already. Needs node and npm (Debian's nodejs and npm when missing).
+ensure_test_tools() {
+    local dir=$1 package name version installed missing=()
+    if ! command -v npm >/dev/null || ! command -v node >/dev/null; then
+        dbadvise_packages=(nodejs npm)
+        ensure_packages
+    fi
+    for package in "${dbadvise_npm_packages[@]}"; do
+        name=${package%@*}
+        version=${package##*@}
+        installed=$(node -p "require('$dir/node_modules/$name/package.json').version" 2>/dev/null || true)
+        [[ $installed == "$version" ]] || missing+=("$package")
+    done
+    if ((${#missing[@]} == 0)); then
+        return 0
+    fi
+    log "installing npm packages for the tests into $dir: ${missing[*]}"
+    mkdir -p "$dir"
+    [[ -f $dir/package.json ]] || printf '{"name": "dbadvise-test-tools", "private": true}\n' >"$dir/package.json"
+    npm install --prefix "$dir" --no-audit --no-fund --save-exact "${dbadvise_npm_packages[@]}" >&2
+    # The multitool's binary loses its execute bit when npm skips install scripts.
+    chmod u+x "$dir"/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool 2>/dev/null || true
 }
 
 # configure_and_build BUILD_DIR [TARGET...] -- [CMAKE_ARGS...]: warnings are errors; two jobs
