@@ -15,6 +15,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
+#include <set>
 #include <unordered_map>
 
 namespace dbadvise::analyzer {
@@ -77,6 +79,47 @@ Finding unparsable(const WorkloadStatement& statement, const sqlparse::ParseErro
     }
     finding.evidence.emplace_back("text_bytes", static_cast<std::int64_t>(statement.text.size()));
     finding.evidence.emplace_back("truncated", statement.truncated);
+    return finding;
+}
+
+// The first table `query` (or a subquery of it) reads that another session locks.
+const RelationLock* locked_table(const Workload& workload, const sqlparse::Query& query) {
+    for (const sqlparse::Relation& relation : query.relations) {
+        if (relation.kind != sqlparse::RelationKind::table) continue;
+        if (const RelationLock* lock = workload.lock_on(relation.schema, relation.name)) return lock;
+    }
+    for (const sqlparse::Query& subquery : query.subqueries) {
+        if (const RelationLock* lock = locked_table(workload, subquery)) return lock;
+    }
+    return nullptr;
+}
+
+// A table another session locks (a migration's ACCESS EXCLUSIVE, say): its indexes were not
+// read and its statements not planned, because both would wait behind the lock.
+Finding table_locked(const RelationLock& lock, int statements, double total_ms) {
+    Finding finding(RuleId::table_locked);
+    const std::string table = lock.schema + "." + lock.table;
+    finding.subject = table;
+    finding.object = ObjectRef{"table", lock.schema, lock.table, {}, {}};
+    finding.title = fmt::format("Table {} is locked by session {} ({}{})", table, lock.pid, lock.mode,
+                                lock.granted ? "" : ", waiting");
+    finding.message = fmt::format(
+        "Session {} {} {} on {}{}, which would make dbadvise wait: reading the definitions of its indexes, "
+        "planning a statement on it and running one all need a lock that conflicts with it. So its indexes "
+        "were not read (no index findings for it) and the {} statement{} that read it were not planned. "
+        "Run dbadvise again when the other session has finished (a migration, a VACUUM FULL, a REINDEX); "
+        "pg_stat_activity shows what it runs.",
+        lock.pid, lock.granted ? "holds" : "waits for", lock.mode, table,
+        lock.on.empty() ? std::string() : fmt::format(" (on {})", lock.on), statements, statements == 1 ? "" : "s");
+    finding.evidence.emplace_back("table", table);
+    finding.evidence.emplace_back("pid", static_cast<std::int64_t>(lock.pid));
+    finding.evidence.emplace_back("mode", lock.mode);
+    finding.evidence.emplace_back("granted", lock.granted);
+    finding.evidence.emplace_back("statements_not_planned", static_cast<std::int64_t>(statements));
+    // Ranked by the measured time of the statements it kept from the analysis.
+    finding.rank = total_ms;
+    finding.suggestion.sql = fmt::format(
+        "SELECT pid, state, xact_start, query FROM pg_stat_activity WHERE pid = {};", lock.pid);
     return finding;
 }
 
@@ -196,7 +239,28 @@ AnalyzeResult analyze(const Workload& workload, Planner* planner, const AnalyzeO
         parsed.push_back(std::move(entry));
     }
 
-    AdvisorResult advice = advise_indexes(workload, parsed, planner, options);
+    // Statements on a locked table stay out of planning: PREPARE would wait for the lock.
+    std::vector<ParsedWorkloadStatement> plannable;
+    std::map<std::string, std::pair<int, double>> locked_statements; // schema.table -> count, total ms
+    for (ParsedWorkloadStatement& entry : parsed) {
+        if (const RelationLock* lock = locked_table(workload, entry.parsed.statement->query)) {
+            auto& [count, ms] = locked_statements[lock->schema + "." + lock->table];
+            ++count;
+            ms += entry.source->total_ms;
+            continue;
+        }
+        plannable.push_back(entry);
+    }
+    std::set<std::string> reported;
+    for (const RelationLock& lock : workload.locks) {
+        const std::string table = lock.schema + "." + lock.table;
+        if (reported.insert(table).second) {
+            const auto& [count, ms] = locked_statements[table];
+            result.findings.push_back(table_locked(lock, count, ms));
+        }
+    }
+
+    AdvisorResult advice = advise_indexes(workload, plannable, planner, options);
     // The health checks tie a statement's reads to the index that removes them.
     const std::vector<Finding> recommendations = advice.findings;
     append(result.findings, std::move(advice.findings));

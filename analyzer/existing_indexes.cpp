@@ -228,6 +228,8 @@ std::vector<Finding> check_existing_indexes(const Workload& workload) {
     }
 
     for (const ForeignKey& key : workload.foreign_keys) {
+        // A locked table's indexes were not read (workload_reader): no verdict on its keys.
+        if (workload.lock_on(key.table_schema, key.table) != nullptr) continue;
         if (std::ranges::any_of(indexes, [&](const CatalogIndex& index) {
                 return supports_foreign_key(index, key);
             }))

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 namespace dbadvise::analyzer {
 
@@ -83,6 +84,17 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
 
     std::vector<StatementSetup> setups;
     std::vector<std::pair<const WorkloadStatement*, std::string>> failures;
+    // Tables a statement could not be prepared on because another session locked them after
+    // the catalog was read: the other statements on them are not tried, each would wait for
+    // lock_timeout again.
+    std::set<const CatalogTable*> locked;
+    const auto touches_locked = [&](const StatementSetup& setup) {
+        return std::any_of(setup.tables.begin(), setup.tables.end(),
+                           [&](const advisor::TableUse& use) { return locked.contains(use.table); });
+    };
+    constexpr std::string_view k_locked_message =
+        "a table it reads is locked by another session (an ACCESS EXCLUSIVE lock taken while dbadvise ran), so it "
+        "was not planned";
     for (std::size_t i = 0; i < statements.size() && !result.partial; ++i) {
         const ParsedWorkloadStatement& statement = statements[i];
         if (!plannable(statement)) {
@@ -95,6 +107,10 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
             continue;
         }
         StatementSetup setup = advisor::setup_statement(workload, statement, static_cast<int>(i));
+        if (touches_locked(setup)) {
+            failures.emplace_back(statement.source, std::string(k_locked_message));
+            continue;
+        }
         std::vector<std::string> types = advisor::fallback_types(setup);
         if (planner) {
             auto described = planner->describe(setup.sql, {});
@@ -103,6 +119,11 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
                 described = planner->describe(setup.sql, setup.param_types);
             }
             if (!described) {
+                if (described.error().lock_timeout) {
+                    for (const advisor::TableUse& use : setup.tables) {
+                        locked.insert(use.table);
+                    }
+                }
                 failures.emplace_back(statement.source, described.error().message);
                 result.partial = result.partial || described.error().fatal;
                 continue;
@@ -111,6 +132,16 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
         }
         setup.param_sets = advisor::representative_params(workload, setup, types);
         setups.push_back(std::move(setup));
+    }
+
+    if (!locked.empty()) {
+        std::erase_if(setups, [&](const StatementSetup& setup) {
+            if (!touches_locked(setup)) {
+                return false;
+            }
+            failures.emplace_back(setup.parsed->source, std::string(k_locked_message));
+            return true;
+        });
     }
 
     std::vector<advisor::Candidate> candidates = advisor::generate_candidates(workload, setups, result.notes);

@@ -59,6 +59,7 @@ struct PlanResult {
 struct PlannerError {
     std::string message; // the server's message, e.g. `relation "t" does not exist`
     bool fatal = false;  // the connection is gone: stop planning
+    bool lock_timeout = false; // a table of the statement is locked by another session
 };
 
 class Planner {

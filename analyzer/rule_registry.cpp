@@ -31,6 +31,31 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
                   "other statements are still analyzed.",
      .help = "Read the server's message in the finding. A statement_timeout means the statement "
              "is slow enough to look at with EXPLAIN (ANALYZE, BUFFERS) by hand."},
+    {.rule = RuleId::analyze_plans_skipped,
+     .id = "analyze-plans-skipped",
+     .category = C::input,
+     .severity = S::info,
+     .analyze = k_info,
+     .title = "--analyze-plans did not run a statement: a locked table, a parameter without a "
+              "value, the time budget",
+     .rationale = "A statement on a table another session locks would wait behind the lock; a "
+                  "parameter without a value the workload supports (or in OFFSET) would need a "
+                  "NULL stand-in, whose plan means nothing (`x = NULL` matches no row).",
+     .help = "The reason is in the finding: run dbadvise again when the lock is gone, raise "
+             "--analyze-plans-budget, or EXPLAIN the statement by hand with real values."},
+    {.rule = RuleId::analyze_plans_unsafe,
+     .id = "analyze-plans-unsafe",
+     .category = C::input,
+     .severity = S::info,
+     .analyze = k_info,
+     .title = "--analyze-plans did not run a statement that may have side effects",
+     .rationale = "EXPLAIN ANALYZE executes the statement, and a read-only transaction does not "
+                  "stop volatile, admin, signalling, dblink, sequence, advisory-lock, "
+                  "large-object, file or SQL-executing functions, nor row locks; only statements "
+                  "proven free of them run.",
+     .help = "The finding names the function, view, operator or clause. If the statement is "
+             "harmless after all, EXPLAIN (ANALYZE, BUFFERS) it by hand and feed the plan to "
+             "dbadvise explain."},
     {.rule = RuleId::binary_input,
      .id = "binary-input",
      .category = C::input,
@@ -462,6 +487,18 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
                   "session or role.",
      .help = "Set work_mem to the finding's value for the statement's session or role, not "
              "globally."},
+    {.rule = RuleId::table_locked,
+     .id = "table-locked",
+     .category = C::input,
+     .severity = S::warning,
+     .analyze = k_warning,
+     .title = "Another session holds or awaits an ACCESS EXCLUSIVE lock on a table of the "
+              "workload",
+     .rationale = "Reading the table's index definitions, planning and running its statements "
+                  "need a lock that conflicts with it, and would wait behind it (a migration, "
+                  "VACUUM FULL, REINDEX); dbadvise skips them and names the session instead.",
+     .help = "Run dbadvise again when the other session has finished; the finding's SQL shows "
+             "what that session runs."},
     {.rule = RuleId::table_low_hit_ratio,
      .id = "table-low-hit-ratio",
      .category = C::cache,

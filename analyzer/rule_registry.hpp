@@ -24,6 +24,8 @@ namespace dbadvise::analyzer {
 /// Every registered rule, in id order (kebab-case id with '-' as '_').
 enum class RuleId : std::uint16_t {
     analyze_plans_failed,
+    analyze_plans_skipped,
+    analyze_plans_unsafe,
     binary_input,
     cartesian_product,
     count_for_existence,
@@ -64,6 +66,7 @@ enum class RuleId : std::uint16_t {
     statement_low_hit_ratio,
     statement_not_planned,
     statement_temp_spill,
+    table_locked,
     table_low_hit_ratio,
     track_io_timing_off,
     unfiltered_write,

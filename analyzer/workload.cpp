@@ -43,4 +43,11 @@ const Setting* Workload::find_setting(std::string_view name) const {
     return found == settings.end() ? nullptr : &*found;
 }
 
+const RelationLock* Workload::lock_on(std::string_view schema, std::string_view name) const {
+    const auto found = std::ranges::find_if(locks, [&](const RelationLock& lock) {
+        return lock.table == name && (schema.empty() || lock.schema == schema);
+    });
+    return found == locks.end() ? nullptr : &*found;
+}
+
 } // namespace dbadvise::analyzer

@@ -109,6 +109,19 @@ struct ColumnStats {
     int avg_width = 0;          // pg_stats.avg_width in bytes; 0 when unknown
 };
 
+/// A lock another session holds or waits for that conflicts with the ACCESS SHARE lock that
+/// reading index definitions, planning and executing need (pg_locks: ACCESS EXCLUSIVE, on the
+/// table itself or one of its indexes or partitions). dbadvise neither deparses such a table's
+/// indexes nor plans statements on it, so it never waits behind, say, a migration.
+struct RelationLock {
+    std::string schema; // the table
+    std::string table;
+    int pid = 0;        // the other session
+    std::string mode;   // "AccessExclusiveLock"
+    bool granted = true; // false: it waits for the lock (and dbadvise would queue behind it)
+    std::string on;      // the locked relation when it is not the table itself (an index, a partition)
+};
+
 struct Setting {
     std::string name;
     std::string value; // current_setting() text, e.g. "4MB"
@@ -137,11 +150,15 @@ struct Workload {
     std::vector<Setting> settings;
     DatabaseStats database_stats;
     bool hypopg_available = false;
+    std::vector<RelationLock> locks; // conflicting locks of other sessions when the catalog was read
 
     const CatalogTable* find_table(std::string_view schema, std::string_view name) const;
     const ColumnStats* find_stats(std::string_view schema, std::string_view table,
                                   std::string_view column) const;
     const Setting* find_setting(std::string_view name) const;
+    /// The first lock of another session on table `schema.name` (any schema when `schema` is
+    /// empty: the application's search_path is unknown); null when there is none.
+    const RelationLock* lock_on(std::string_view schema, std::string_view name) const;
 };
 
 } // namespace dbadvise::analyzer

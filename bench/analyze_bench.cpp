@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
     for (const analyzer::WorkloadStatement& statement : workload->statements) {
         statements.push_back({&statement, sqlparse::parse_statement(statement.text)});
     }
-    db::LivePlanner planner(connection->handle());
+    db::LivePlanner planner(*connection);
     const analyzer::AdvisorResult result = analyzer::advise_indexes(*workload, statements, &planner, options);
     const auto done = std::chrono::steady_clock::now();
     const double cpu = cpu_seconds() - cpu_start;

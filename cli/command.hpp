@@ -50,6 +50,13 @@ private:
     int m_code;
 };
 
+/// `dbadvise: error: <what>` and a newline, with control characters in `what` escaped
+/// (util/terminal.hpp): messages quote file names, DSN parts and server text.
+std::string error_line(std::string_view what);
+
+/// `dbadvise: <what>` and a newline for progress on standard error, escaped the same way.
+std::string progress_line(std::string_view what);
+
 Action configure_lint(CLI::App& subcommand);
 Action configure_rules(CLI::App& subcommand);
 Action configure_analyze(CLI::App& subcommand);

@@ -3,6 +3,7 @@
 #include "analyzer/rule_registry.hpp"
 
 #include "sqlparse/source_text.hpp"
+#include "util/utf8.hpp"
 
 #include <fmt/format.h>
 
@@ -139,7 +140,7 @@ std::optional<analyzer::Finding> check_binary(std::string_view file, std::string
 }
 
 std::optional<analyzer::Finding> check_utf8(std::string_view file, std::string_view text) {
-    const std::optional<std::size_t> bad = sqlparse::first_invalid_utf8(text);
+    const std::optional<std::size_t> bad = util::first_invalid_utf8(text);
     if (!bad) {
         return std::nullopt;
     }

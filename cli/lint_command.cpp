@@ -123,7 +123,7 @@ int run_lint(const LintOptions& options, Io& io) {
         }
         std::expected<std::string, std::string> text = read_input(path, io.in);
         if (!text) {
-            io.err << "dbadvise: error: " << text.error() << '\n';
+            io.err << error_line(text.error());
             report.notes.push_back(text.error());
             unreadable = true;
             continue;

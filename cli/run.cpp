@@ -1,6 +1,7 @@
 #include "cli/run.hpp"
 
 #include "cli/command.hpp"
+#include "util/terminal.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -35,6 +36,14 @@ int columns_variable() {
 }
 
 } // namespace
+
+std::string error_line(std::string_view what) {
+    return "dbadvise: error: " + util::terminal_safe(what, {.keep_newline = true, .keep_tab = true}) + "\n";
+}
+
+std::string progress_line(std::string_view what) {
+    return "dbadvise: " + util::terminal_safe(what, {.keep_newline = true, .keep_tab = true}) + "\n";
+}
 
 std::span<const Command> commands() {
     static const Command k_commands[] = {
@@ -73,8 +82,7 @@ int run(int argc, const char* const* argv, std::istream& in, std::ostream& out,
         for (const CLI::App* sub : app.get_subcommands()) {
             usage += " " + sub->get_name();
         }
-        err << "dbadvise: error: " << e.what() << '\n'
-            << "Run '" << usage << " --help' for usage.\n";
+        err << error_line(e.what()) << "Run '" << usage << " --help' for usage.\n";
         return k_exit_usage;
     }
     const bool terminal = out.rdbuf() == std::cout.rdbuf() && isatty(STDOUT_FILENO) != 0;
@@ -89,10 +97,10 @@ int run(int argc, const char* const* argv, std::istream& in, std::ostream& out,
     try {
         return chosen ? chosen(io) : k_exit_usage;
     } catch (const RunError& e) {
-        err << "dbadvise: error: " << e.what() << '\n';
+        err << error_line(e.what());
         return e.code();
     } catch (const std::exception& e) {
-        err << "dbadvise: error: " << e.what() << '\n';
+        err << error_line(e.what());
         return k_exit_runtime;
     }
 }

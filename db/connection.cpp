@@ -5,8 +5,13 @@
 #include <fmt/format.h>
 #include <libpq-fe.h>
 
+#include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cstdlib>
+#include <future>
+#include <poll.h>
+#include <thread>
 
 namespace dbadvise::db {
 
@@ -33,31 +38,51 @@ bool contains(std::string_view text, std::string_view part) {
     return text.find(part) != std::string_view::npos;
 }
 
-// The password the DSN carries, so that it can be scrubbed from any message.
-std::string dsn_password(const std::string& dsn) {
-    if (dsn.empty()) return {};
-    char* error = nullptr;
-    PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &error);
-    if (error != nullptr) PQfreemem(error);
-    if (options == nullptr) return {};
-    std::string password;
-    for (PQconninfoOption* option = options; option->keyword != nullptr; ++option) {
-        if (std::string_view(option->keyword) == "password" && option->val != nullptr)
-            password = option->val;
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+// The password libpq would use without one in the DSN: PGPASSWORD, or the service file's.
+void default_passwords(std::vector<std::string>& secrets) {
+    PQconninfoOption* defaults = PQconndefaults();
+    if (defaults == nullptr) return;
+    for (PQconninfoOption* option = defaults; option->keyword != nullptr; ++option) {
+        if (std::string_view(option->keyword) == "password" && option->val != nullptr &&
+            *option->val != '\0')
+            secrets.emplace_back(option->val);
     }
-    PQconninfoFree(options);
-    return password;
+    PQconninfoFree(defaults);
+}
+
+std::string describe_handle(PGconn* conn) {
+    const char* db = PQdb(conn);
+    const char* host = PQhost(conn);
+    const char* port = PQport(conn);
+    const char* user = PQuser(conn);
+    return fmt::format("database \"{}\" on {}:{} as {}", db ? db : "", host ? host : "",
+                       port ? port : "", user ? user : "");
 }
 
 } // namespace
 
-std::string scrub_password(std::string text, std::string_view password) {
-    text = redact_dsn(text);
-    if (password.empty()) return text;
-    for (std::size_t at = text.find(password); at != std::string::npos;
-         at = text.find(password, at + 3))
-        text.replace(at, password.size(), "***");
-    return text;
+std::string array_literal(const std::vector<Param>& values) {
+    std::string out = "{";
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        if (i > 0) out += ',';
+        if (!values[i]) {
+            out += "NULL";
+            continue;
+        }
+        out += '"';
+        for (const char c : *values[i]) {
+            if (c == '"' || c == '\\') out += '\\';
+            out += c;
+        }
+        out += '"';
+    }
+    return out + "}";
 }
 
 // --- Result ----------------------------------------------------------------
@@ -112,38 +137,50 @@ bool Result::boolean(int row, std::string_view name) const { return text(row, na
 
 void Connection::Deleter::operator()(pg_conn* conn) const { PQfinish(conn); }
 
-Connection::Connection(pg_conn* conn, std::string password)
-    : m_conn(conn), m_password(std::move(password)) {}
+Connection::Connection(pg_conn* conn, std::vector<std::string> secrets, SessionOptions options)
+    : m_conn(conn), m_secrets(std::move(secrets)), m_options(options) {}
 
-std::string Connection::scrub(std::string text) const {
-    return scrub_password(std::move(text), m_password);
-}
+Connection::Connection(Connection&&) noexcept = default;
+Connection& Connection::operator=(Connection&&) noexcept = default;
+Connection::~Connection() = default;
 
-std::string Connection::describe() const {
-    PGconn* conn = m_conn.get();
-    const char* db = PQdb(conn);
-    const char* host = PQhost(conn);
-    const char* port = PQport(conn);
-    const char* user = PQuser(conn);
-    return scrub(fmt::format("database \"{}\" on {}:{} as {}", db ? db : "", host ? host : "",
-                             port ? port : "", user ? user : ""));
-}
+std::string Connection::scrub(std::string text) const { return redact(std::move(text), m_secrets); }
+
+std::string Connection::describe() const { return m_description; }
 
 std::expected<Connection, DbError> Connection::open(const std::string& dsn,
                                                     const SessionOptions& options) {
-    // dbname first, expanded as a conninfo or URI; the parameters after it win, so the
-    // application name is always ours. An empty dbname lets PG* variables apply.
-    const std::string timeout = std::to_string(options.connect_timeout_s);
-    const char* keywords[] = {"dbname", "application_name", "connect_timeout", nullptr};
-    const char* values[] = {dsn.c_str(), "dbadvise", timeout.c_str(), nullptr};
-    Connection connection(PQconnectdbParams(keywords, values, 1), dsn_password(dsn));
-    if (!connection.m_conn) {
-        return std::unexpected(DbError{DbError::Kind::connect,
-                                       "cannot connect: libpq could not allocate a connection", {}});
+    auto secrets = dsn_secrets(dsn);
+    if (!secrets) {
+        return std::unexpected(DbError{DbError::Kind::connect, "cannot connect: " + secrets.error(), {}, {}});
     }
-    if (PQstatus(connection.m_conn.get()) != CONNECTION_OK) {
-        const std::string reason = connection.scrub(one_line(PQerrorMessage(connection.m_conn.get())));
-        DbError error{DbError::Kind::connect, {}, {}};
+    default_passwords(*secrets);
+
+    // Keepalives and tcp_user_timeout come before the DSN, so that the DSN's own values win;
+    // they only apply to TCP connections (a Unix socket fails fast on its own). They notice a
+    // dead network path; the reply deadline (round_trip) covers a server that is alive but
+    // does not answer. dbname last but one, expanded as a conninfo or URI; application_name
+    // after it, so that it is always ours. An empty dbname lets PG* variables apply.
+    const std::string connect_timeout = std::to_string(std::max(2, options.connect_timeout_s));
+    const std::string user_timeout = std::to_string(options.reply_deadline_ms);
+    const char* keywords[] = {"connect_timeout", "keepalives", "keepalives_idle",
+                              "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+                              "dbname", "application_name", nullptr};
+    const char* values[] = {connect_timeout.c_str(), "1", "10", "5", "3", user_timeout.c_str(),
+                            dsn.c_str(), "dbadvise", nullptr};
+    Connection connection(PQconnectdbParams(keywords, values, 1), std::move(*secrets), options);
+    PGconn* conn = connection.m_conn.get();
+    if (conn == nullptr) {
+        return std::unexpected(DbError{DbError::Kind::connect,
+                                       "cannot connect: libpq could not allocate a connection", {}, {}});
+    }
+    // The password libpq used, wherever it came from (DSN, PGPASSWORD, service file, ~/.pgpass).
+    if (const char* password = PQpass(conn); password != nullptr && *password != '\0')
+        connection.m_secrets.emplace_back(password);
+    connection.m_description = connection.scrub(describe_handle(conn));
+    if (PQstatus(conn) != CONNECTION_OK) {
+        const std::string reason = connection.scrub(one_line(PQerrorMessage(conn)));
+        DbError error{DbError::Kind::connect, {}, {}, {}};
         std::string fix;
         if (contains(reason, "password authentication failed") ||
             contains(reason, "no password supplied") || contains(reason, "authentication failed")) {
@@ -152,20 +189,29 @@ std::expected<Connection, DbError> Connection::open(const std::string& dsn,
         } else if (contains(reason, "database \"") && contains(reason, "does not exist")) {
             error.kind = DbError::Kind::missing_database;
             fix = "check dbname in --dsn or PGDATABASE; `psql -l` lists the databases";
-        } else if (contains(reason, "invalid connection option") ||
-                   contains(reason, "missing \"=\"") || contains(reason, "invalid URI")) {
-            fix = "check the --dsn syntax: key=value pairs or a postgresql:// URI";
+        } else if (contains(reason, "configuration parameter") ||
+                   contains(reason, "invalid value for parameter") ||
+                   contains(reason, "command-line argument")) {
+            fix = "check the server settings passed in options= (in --dsn) or PGOPTIONS";
+        } else if (contains(reason, "timeout expired")) {
+            fix = "the server did not complete the connection within connect_timeout; check that "
+                  "it runs and is not overloaded or stopped";
         } else {
             fix = "check that the server runs and accepts connections at that host and port "
                   "(--dsn host=... port=..., or PGHOST/PGPORT)";
         }
-        error.message = fmt::format("cannot connect to {}: {}; {}", connection.describe(),
-                                    reason, fix);
+        error.message = fmt::format("cannot connect to {}: {}; {}", connection.describe(), reason, fix);
         return std::unexpected(std::move(error));
     }
     // Server notices (HypoPG's, a SET's) would go to stderr through libpq's default
     // processor, between dbadvise's own progress lines; they carry nothing the report needs.
-    PQsetNoticeProcessor(connection.m_conn.get(), [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+    // Non-blocking: round_trip() waits on the socket itself, with a deadline.
+    if (PQsetnonblocking(conn, 1) != 0) {
+        return std::unexpected(DbError{DbError::Kind::connect,
+                                       "cannot connect: libpq could not switch to non-blocking mode", {}, {}});
+    }
+    if (options.untracked) connection.set_untracked();
     // One SET per statement: pg_stat_statements records each statement of a multi-statement
     // string separately, and only the first would carry k_statement_marker.
     for (const std::string& setting :
@@ -179,17 +225,71 @@ std::expected<Connection, DbError> Connection::open(const std::string& dsn,
     return connection;
 }
 
-bool Connection::alive() const { return m_conn && PQstatus(m_conn.get()) == CONNECTION_OK; }
+// pg_stat_statements.track is a superuser setting; PostgreSQL 15 lets a superuser GRANT SET
+// on it. The values travel as parameters and the statement holds no constant, so
+// pg_stat_statements makes no early entry for it at parse time, and it checks `track` again
+// when the statement ends (pgss_ExecutorEnd): once the setting is none, this statement is not
+// recorded either. For a role without the right the statement sets nothing, is recorded once,
+// normalized, like the rest of dbadvise's statements, and tells the setting in effect (with
+// track = all, the statements that others run inside are recorded too). (With
+// pg_stat_statements.track_planning = on, its planning is recorded before the setting takes
+// effect.) Superusers are told apart without a query: the server reports is_superuser when
+// the session starts.
+void Connection::set_untracked() {
+    const char* super = PQparameterStatus(m_conn.get(), "is_superuser");
+    const bool superuser = super != nullptr && std::string_view(super) == "on";
+    std::expected<Result, DbError> done;
+    if (superuser) {
+        done = query("SELECT pg_catalog.set_config($1, $2, $3)",
+                     {"pg_stat_statements.track", "none", "false"}, "turning off statement tracking");
+        m_untracked = done && done->rows() == 1;
+        return;
+    }
+    if (PQserverVersion(m_conn.get()) >= 150000) {
+        done = query("SELECT pg_catalog.current_setting($1, true) AS track, CASE WHEN "
+                     "pg_catalog.has_parameter_privilege($1, $4) THEN pg_catalog.set_config($1, $2, $3) END AS set",
+                     {"pg_stat_statements.track", "none", "false", "SET"}, "turning off statement tracking");
+    } else {
+        done = query("SELECT pg_catalog.current_setting($1, true) AS track, NULL AS set",
+                     {"pg_stat_statements.track"}, "reading pg_stat_statements.track");
+    }
+    if (done && done->rows() == 1) {
+        m_untracked = !done->is_null(0, 1);
+        m_nested_tracking = !m_untracked && done->text(0, "track") == "all";
+    }
+}
 
-int Connection::server_version_num() const { return PQserverVersion(m_conn.get()); }
+std::string Connection::quote_literal(std::string_view value) const {
+    if (m_conn) {
+        if (char* escaped = PQescapeLiteral(m_conn.get(), value.data(), value.size())) {
+            std::string out(escaped);
+            PQfreemem(escaped);
+            return out;
+        }
+    }
+    // Without a connection (or on an encoding error): the standard_conforming_strings form.
+    std::string out = "'";
+    for (const char c : value) {
+        out += c;
+        if (c == '\'') out += '\'';
+    }
+    return out + "'";
+}
+
+bool Connection::alive() const {
+    return !m_gave_up && m_conn && PQstatus(m_conn.get()) == CONNECTION_OK;
+}
+
+int Connection::server_version_num() const { return m_conn ? PQserverVersion(m_conn.get()) : 0; }
 
 DbError Connection::error_from(std::string_view what, pg_result* result) const {
     DbError error;
     const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
     error.sqlstate = state ? state : "";
     const char* primary = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
-    std::string reason = primary ? primary : one_line(PQerrorMessage(m_conn.get()));
+    std::string reason = primary ? primary : (m_conn ? one_line(PQerrorMessage(m_conn.get())) : "");
     reason = scrub(one_line(reason));
+    error.server_message = reason;
     if (!alive()) {
         error.kind = DbError::Kind::connection_lost;
         error.message = fmt::format("lost the connection to {} while {}: {}", describe(), what,
@@ -206,6 +306,116 @@ DbError Connection::error_from(std::string_view what, pg_result* result) const {
     return error;
 }
 
+DbError Connection::lost(std::string_view what, std::string reason) {
+    m_gave_up = true;
+    m_conn.reset();
+    DbError error;
+    error.kind = DbError::Kind::connection_lost;
+    error.server_message = reason;
+    error.message = fmt::format("lost the connection to {} while {}: {}", describe(), what, reason);
+    return error;
+}
+
+bool Connection::wait_socket(bool for_write, std::int64_t until_ms) {
+    PGconn* conn = m_conn.get();
+    const int socket = PQsocket(conn);
+    if (socket < 0) return true; // libpq reports the broken connection on the next call
+    for (;;) {
+        const std::int64_t left = until_ms - now_ms();
+        if (left <= 0) return false;
+        pollfd fd{socket, static_cast<short>(POLLIN | (for_write ? POLLOUT : 0)), 0};
+        const int ready = ::poll(&fd, 1, static_cast<int>(std::min<std::int64_t>(left, 1000)));
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready < 0) return true;
+        if (ready == 0) continue;
+        // While flushing, libpq wants input consumed when it arrives (the server may be
+        // waiting for us to read before it reads more).
+        if (for_write && (fd.revents & POLLIN) != 0) PQconsumeInput(conn);
+        return true;
+    }
+}
+
+// PQcancel opens a new connection to the postmaster and blocks until it answers, which a
+// stopped server never does: it runs on a thread of its own, and after `grace_ms` the thread
+// is left behind (it owns its PGcancel; the process ends soon after).
+bool Connection::cancel_within(int grace_ms) {
+    PGcancel* cancel = PQgetCancel(m_conn.get());
+    if (cancel == nullptr) return false;
+    auto done = std::make_shared<std::promise<bool>>();
+    std::future<bool> sent = done->get_future();
+    std::thread([cancel, done] {
+        char buffer[256];
+        const bool ok = PQcancel(cancel, buffer, sizeof buffer) == 1;
+        PQfreeCancel(cancel);
+        done->set_value(ok);
+    }).detach();
+    return sent.wait_for(std::chrono::milliseconds(grace_ms)) == std::future_status::ready &&
+           sent.get();
+}
+
+template <typename Send>
+std::expected<Result, DbError> Connection::round_trip(Send&& send, std::string_view what) {
+    if (!alive()) {
+        if (m_gave_up || !m_conn)
+            return std::unexpected(lost(what, "the connection was given up earlier"));
+        return std::unexpected(error_from(what, nullptr));
+    }
+    PGconn* conn = m_conn.get();
+    if (send(conn) == 0) return std::unexpected(error_from(what, nullptr));
+
+    const int deadline_ms = m_options.reply_deadline_ms;
+    std::int64_t until = now_ms() + deadline_ms;
+    bool cancelled = false;
+    // The deadline passed: cancel, then allow the grace period for the reply.
+    const auto expire = [&]() -> bool {
+        if (cancelled) return false;
+        cancelled = true;
+        cancel_within(m_options.cancel_grace_ms);
+        until = now_ms() + m_options.cancel_grace_ms;
+        return true;
+    };
+    const auto gave_up = [&] {
+        return std::unexpected(lost(
+            what, fmt::format("no reply within {:.1f} s (--timeout); the statement was cancelled and "
+                              "the connection given up: the server or its backend process may be "
+                              "stopped or overloaded",
+                              deadline_ms / 1000.0)));
+    };
+
+    for (;;) {
+        const int flushed = PQflush(conn);
+        if (flushed == 0) break;
+        if (flushed < 0) return std::unexpected(error_from(what, nullptr));
+        if (!wait_socket(true, until) && !expire()) return gave_up();
+    }
+    std::optional<Result> last;
+    std::optional<DbError> first_error;
+    for (;;) {
+        while (PQisBusy(conn) != 0) {
+            if (!wait_socket(false, until)) {
+                if (!expire()) return gave_up();
+                continue;
+            }
+            if (PQconsumeInput(conn) == 0) return std::unexpected(error_from(what, nullptr));
+        }
+        PGresult* result = PQgetResult(conn);
+        if (result == nullptr) break;
+        const ExecStatusType status = PQresultStatus(result);
+        if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK || status == PGRES_EMPTY_QUERY) {
+            last.emplace(result);
+        } else {
+            if (!first_error) first_error = error_from(what, result);
+            PQclear(result);
+        }
+    }
+    // A reply that only came after the cancel is still a sign that the server did not keep
+    // its statement_timeout: give the connection up all the same.
+    if (cancelled) return gave_up();
+    if (first_error) return std::unexpected(std::move(*first_error));
+    if (!last) return std::unexpected(error_from(what, nullptr));
+    return std::move(*last);
+}
+
 std::expected<Result, DbError> Connection::query(std::string_view sql,
                                                  const std::vector<Param>& params,
                                                  std::string_view what) {
@@ -213,27 +423,17 @@ std::expected<Result, DbError> Connection::query(std::string_view sql,
     std::vector<const char*> values;
     values.reserve(params.size());
     for (const Param& param : params) values.push_back(param ? param->c_str() : nullptr);
-    PGresult* result = PQexecParams(m_conn.get(), text.c_str(), static_cast<int>(values.size()),
-                                    nullptr, values.empty() ? nullptr : values.data(), nullptr,
-                                    nullptr, 0);
-    const ExecStatusType status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
-    if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) return Result(result);
-    DbError error = error_from(what, result);
-    PQclear(result);
-    return std::unexpected(std::move(error));
+    return round_trip(
+        [&](PGconn* conn) {
+            return PQsendQueryParams(conn, text.c_str(), static_cast<int>(values.size()), nullptr,
+                                     values.empty() ? nullptr : values.data(), nullptr, nullptr, 0);
+        },
+        what);
 }
 
-std::expected<void, DbError> Connection::execute(std::string_view sql, std::string_view what) {
+std::expected<Result, DbError> Connection::execute(std::string_view sql, std::string_view what) {
     const std::string text = std::string(k_statement_marker) + std::string(sql);
-    PGresult* result = PQexec(m_conn.get(), text.c_str());
-    const ExecStatusType status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
-    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
-        PQclear(result);
-        return {};
-    }
-    DbError error = error_from(what, result);
-    PQclear(result);
-    return std::unexpected(std::move(error));
+    return round_trip([&](PGconn* conn) { return PQsendQuery(conn, text.c_str()); }, what);
 }
 
 } // namespace dbadvise::db

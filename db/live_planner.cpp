@@ -1,7 +1,8 @@
 #include "db/live_planner.hpp"
 
+#include "db/prepared_explain.hpp"
+
 #include <fmt/format.h>
-#include <libpq-fe.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -16,92 +17,9 @@ using analyzer::PlanResult;
 
 namespace {
 
-using Result = std::unique_ptr<PGresult, decltype(&PQclear)>;
-
-// Every statement the planner sends starts with this comment, so that the workload reader can
-// leave dbadvise's own PREPARE/EXPLAIN out of pg_stat_statements. pg_stat_statements records
-// the statements of one multi-statement string one by one, so those strings join their
-// statements with k_next, which repeats the marker.
-constexpr std::string_view k_marker = "/* dbadvise */ ";
-constexpr std::string_view k_next = "; /* dbadvise */ ";
-
-std::string marked(const std::string& sql) {
-    return std::string(k_marker) + sql;
-}
-
-Result exec(PGconn* conn, const std::string& sql) {
-    return Result(PQexec(conn, marked(sql).c_str()), &PQclear);
-}
-
-Result exec_params(PGconn* conn, const std::string& sql, const std::vector<std::string>& params) {
-    std::vector<const char*> values;
-    values.reserve(params.size());
-    for (const std::string& p : params) {
-        values.push_back(p.c_str());
-    }
-    return Result(PQexecParams(conn, marked(sql).c_str(), static_cast<int>(values.size()), nullptr,
-                               values.data(), nullptr, nullptr, 0),
-                  &PQclear);
-}
-
-bool ok(const Result& result) {
-    if (!result) {
-        return false;
-    }
-    const ExecStatusType status = PQresultStatus(result.get());
-    return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
-}
-
-// The server's primary message ("relation \"t\" does not exist"), without libpq's "ERROR:"
-// prefix and the LINE/caret context, which point into dbadvise's own PREPARE text.
-std::string server_message(PGconn* conn, const Result& result) {
-    if (result) {
-        if (const char* primary = PQresultErrorField(result.get(), PG_DIAG_MESSAGE_PRIMARY)) {
-            return primary;
-        }
-    }
-    std::string message = PQerrorMessage(conn);
-    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
-        message.pop_back();
-    }
-    return message.empty() ? "unknown error" : message;
-}
-
-std::string trimmed_statement(const std::string& sql) {
-    std::string out = sql;
-    while (!out.empty() && (out.back() == ';' || out.back() == ' ' || out.back() == '\n' ||
-                            out.back() == '\t' || out.back() == '\r')) {
-        out.pop_back();
-    }
-    return out;
-}
-
-// `PREPARE name (t1, t2) AS sql`. An empty type becomes `unknown`, which PostgreSQL treats as
-// "infer from context", so explicit types can be given for some parameters only.
-std::string prepare_sql(const std::string& name, const std::string& sql,
-                        const std::vector<std::string>& types) {
-    std::string out = "PREPARE " + name;
-    if (std::any_of(types.begin(), types.end(), [](const std::string& t) { return !t.empty(); })) {
-        std::vector<std::string> shown;
-        for (const std::string& t : types) {
-            shown.push_back(t.empty() ? "unknown" : t);
-        }
-        out += fmt::format(" ({})", fmt::join(shown, ", "));
-    }
-    out += " AS ";
-    out += trimmed_statement(sql);
-    return out;
-}
-
-std::string literal(PGconn* conn, const std::string& value) {
-    char* escaped = PQescapeLiteral(conn, value.c_str(), value.size());
-    if (!escaped) {
-        return "NULL";
-    }
-    std::string out(escaped);
-    PQfreemem(escaped);
-    return out;
-}
+// Prepared statement names, constant so that dbadvise's statement texts repeat.
+constexpr std::string_view k_describe_name = "dbadvise_describe";
+constexpr std::string_view k_plan_name = "dbadvise_plan";
 
 // HypoPG names its indexes `<oid>btree_table_col`; the oid tells which request index it is.
 std::optional<unsigned> hypothetical_oid(const std::string& index_name) {
@@ -142,52 +60,47 @@ double number_or_zero(const nlohmann::json& node, const char* key) {
 
 } // namespace
 
-struct LivePlanner::Owned {
-    std::unique_ptr<PGconn, decltype(&PQfinish)> conn{nullptr, &PQfinish};
-};
-
-std::expected<std::unique_ptr<LivePlanner>, std::string>
-LivePlanner::connect(const std::string& conninfo, LivePlannerOptions options) {
-    auto owned = std::make_unique<Owned>();
-    owned->conn.reset(PQconnectdb(conninfo.c_str()));
-    if (!owned->conn || PQstatus(owned->conn.get()) != CONNECTION_OK) {
-        std::string message = owned->conn ? PQerrorMessage(owned->conn.get()) : "out of memory";
-        while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
-            message.pop_back();
-        }
-        return std::unexpected(message);
-    }
-    auto planner = std::make_unique<LivePlanner>(owned->conn.get(), options);
-    planner->m_owned = std::move(owned);
-    return planner;
-}
-
-LivePlanner::LivePlanner(pg_conn* connection, LivePlannerOptions options)
-    : m_conn(connection), m_options(options) {
-    if (!m_conn || PQstatus(m_conn) != CONNECTION_OK) {
+LivePlanner::LivePlanner(Connection& connection, LivePlannerOptions options)
+    : m_connection(connection), m_options(options) {
+    if (!m_connection.alive()) {
         return;
     }
-    m_server_version = PQserverVersion(m_conn);
-    const Result result = exec(m_conn, "SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'hypopg'");
-    m_hypopg = ok(result) && PQntuples(result.get()) == 1;
+    m_server_version = m_connection.server_version_num();
+    const auto result = m_connection.query(
+        "SELECT 1 FROM pg_catalog.pg_extension WHERE extname = $1", {"hypopg"}, "looking for hypopg");
+    m_hypopg = result && result->rows() == 1;
 }
 
 LivePlanner::~LivePlanner() {
     // Leave a borrowed session as we found it: no hypothetical index stays visible.
-    if (m_conn && !m_visible.empty() && PQstatus(m_conn) == CONNECTION_OK) {
-        exec(m_conn, "SELECT hypopg_reset()");
+    if (!m_visible.empty() && m_connection.alive()) {
+        (void)m_connection.query("SELECT hypopg_reset()", {}, "removing hypothetical indexes");
     }
 }
 
-PlannerError LivePlanner::error_from_connection(const std::string& context) const {
-    PlannerError error;
-    error.fatal = !m_conn || PQstatus(m_conn) != CONNECTION_OK;
-    std::string message = m_conn ? PQerrorMessage(m_conn) : "no connection";
-    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
-        message.pop_back();
+// The server's primary message ("relation \"t\" does not exist"), without the LINE/caret
+// context that points into dbadvise's own PREPARE text; the whole message once the connection
+// is gone.
+PlannerError LivePlanner::planner_error(const DbError& error) const {
+    PlannerError out;
+    out.fatal = error.kind == DbError::Kind::connection_lost;
+    out.message = out.fatal || error.server_message.empty() ? error.message : error.server_message;
+    out.lock_timeout = error.sqlstate == "55P03";
+    if (out.lock_timeout) {
+        out.message = "a table it reads is locked by another session: lock_timeout expired (" + out.message + ")";
     }
-    error.message = context.empty() ? message : context + ": " + message;
-    return error;
+    return out;
+}
+
+// Ends a plan's transaction. PREPARE is not transactional: the rollback leaves the prepared
+// statement in place, so it is deallocated too.
+void LivePlanner::end_transaction(bool prepared, std::string_view name) {
+    if (!m_connection.alive()) {
+        return;
+    }
+    (void)m_connection.execute(prepared ? fmt::format("ROLLBACK{}DEALLOCATE {}", k_next_statement, name)
+                                        : std::string("ROLLBACK"),
+                               "ending a plan");
 }
 
 std::expected<void, PlannerError>
@@ -204,33 +117,34 @@ LivePlanner::show_hypothetical(const std::vector<IndexSpec>& indexes) {
         m_visible.clear();
         m_visible_oids.clear();
         m_visible_sizes.clear();
-        const Result reset = exec(m_conn, "SELECT hypopg_reset()");
-        if (!ok(reset)) {
-            PlannerError error{"hypopg_reset(): " + server_message(m_conn, reset), false};
-            error.fatal = PQstatus(m_conn) != CONNECTION_OK;
+        if (auto reset = m_connection.query("SELECT hypopg_reset()", {}, "hypopg_reset()"); !reset) {
+            PlannerError error = planner_error(reset.error());
+            error.message = "hypopg_reset(): " + error.message;
             return std::unexpected(error);
         }
     }
     std::vector<unsigned> oids;
     std::vector<std::int64_t> sizes;
     for (const IndexSpec& index : indexes) {
+        // The definition travels as a parameter: pg_stat_statements records the statement once.
         const std::string definition = "CREATE INDEX " + index.on_clause();
-        const Result created = exec_params(
-            m_conn, "SELECT indexrelid, hypopg_relation_size(indexrelid) FROM hypopg_create_index($1)",
-            {definition});
-        if (!ok(created) || PQntuples(created.get()) != 1) {
-            PlannerError error{fmt::format("hypothetical index `{}`: {}", definition,
-                                           server_message(m_conn, created)),
-                               PQstatus(m_conn) != CONNECTION_OK};
-            exec(m_conn, "SELECT hypopg_reset()");
+        auto created = m_connection.query(
+            "SELECT indexrelid, hypopg_relation_size(indexrelid) FROM hypopg_create_index($1)",
+            {definition}, "creating a hypothetical index");
+        if (!created || created->rows() != 1) {
+            PlannerError error = created ? PlannerError{"no index was created", false} : planner_error(created.error());
+            error.message = fmt::format("hypothetical index `{}`: {}", definition, error.message);
+            if (!error.fatal) {
+                (void)m_connection.query("SELECT hypopg_reset()", {}, "hypopg_reset()");
+            }
             return std::unexpected(error);
         }
         ++m_hypothetical_created;
         unsigned oid = 0;
-        const std::string oid_text = PQgetvalue(created.get(), 0, 0);
+        const std::string_view oid_text = created->text(0, 0);
         std::from_chars(oid_text.data(), oid_text.data() + oid_text.size(), oid);
         std::int64_t size = 0;
-        const std::string size_text = PQgetvalue(created.get(), 0, 1);
+        const std::string_view size_text = created->text(0, 1);
         std::from_chars(size_text.data(), size_text.data() + size_text.size(), size);
         oids.push_back(oid);
         sizes.push_back(size);
@@ -243,120 +157,72 @@ LivePlanner::show_hypothetical(const std::vector<IndexSpec>& indexes) {
 
 std::expected<std::vector<std::string>, PlannerError>
 LivePlanner::describe(const std::string& sql, const std::vector<std::string>& explicit_types) {
-    if (!m_conn || PQstatus(m_conn) != CONNECTION_OK) {
-        return std::unexpected(error_from_connection("connection lost"));
+    if (!m_connection.alive()) {
+        return std::unexpected(PlannerError{"the connection to the server was lost", true});
     }
-    const Result begin = exec(m_conn, fmt::format("BEGIN READ ONLY{0}SET LOCAL statement_timeout = {1}{0}"
-                                                  "SET LOCAL lock_timeout = {2}",
-                                                  k_next, m_options.statement_timeout_ms, m_options.lock_timeout_ms));
-    if (!ok(begin)) {
-        return std::unexpected(error_from_connection("BEGIN"));
+    if (auto begun = m_connection.execute(
+            fmt::format("BEGIN READ ONLY{0}SET LOCAL statement_timeout = {1}{0}SET LOCAL lock_timeout = {2}",
+                        k_next_statement, m_options.statement_timeout_ms, m_options.lock_timeout_ms),
+            "starting a plan");
+        !begun) {
+        end_transaction(false, k_describe_name);
+        return std::unexpected(planner_error(begun.error()));
     }
-    const Result prepared = exec(m_conn, prepare_sql("dbadvise_describe", sql, explicit_types));
-    if (!ok(prepared)) {
-        PlannerError error{server_message(m_conn, prepared), PQstatus(m_conn) != CONNECTION_OK};
-        exec(m_conn, "ROLLBACK");
-        return std::unexpected(error);
+    if (auto prepared = prepare_statement(m_connection, k_describe_name, sql, explicit_types); !prepared) {
+        end_transaction(false, k_describe_name);
+        return std::unexpected(planner_error(prepared.error()));
     }
-    const Result types = exec(m_conn,
-                              "SELECT u.t::pg_catalog.text FROM pg_catalog.pg_prepared_statements p, "
-                              "unnest(p.parameter_types) WITH ORDINALITY AS u(t, n) "
-                              "WHERE p.name = 'dbadvise_describe' ORDER BY u.n");
+    auto types = m_connection.query("SELECT u.t::pg_catalog.text FROM pg_catalog.pg_prepared_statements p, "
+                                    "unnest(p.parameter_types) WITH ORDINALITY AS u(t, n) "
+                                    "WHERE p.name = $1 ORDER BY u.n",
+                                    {std::string(k_describe_name)}, "reading parameter types");
+    end_transaction(true, k_describe_name);
+    if (!types) {
+        return std::unexpected(planner_error(types.error()));
+    }
     std::vector<std::string> out;
-    std::optional<PlannerError> error;
-    if (ok(types)) {
-        for (int row = 0; row < PQntuples(types.get()); ++row) {
-            out.emplace_back(PQgetvalue(types.get(), row, 0));
-        }
-    } else {
-        error = PlannerError{server_message(m_conn, types), PQstatus(m_conn) != CONNECTION_OK};
-    }
-    // PREPARE is not transactional: the rollback leaves the prepared statement in place.
-    exec(m_conn, fmt::format("ROLLBACK{}DEALLOCATE dbadvise_describe", k_next));
-    if (error) {
-        return std::unexpected(*error);
+    for (int row = 0; row < types->rows(); ++row) {
+        out.emplace_back(types->text(row, 0));
     }
     return out;
 }
 
 std::expected<PlanResult, PlannerError> LivePlanner::plan(const PlanRequest& request) {
     ++m_planner_calls;
-    if (!m_conn || PQstatus(m_conn) != CONNECTION_OK) {
-        return std::unexpected(error_from_connection("connection lost"));
+    if (!m_connection.alive()) {
+        return std::unexpected(PlannerError{"the connection to the server was lost", true});
     }
     if (auto shown = show_hypothetical(request.hypothetical); !shown) {
         return std::unexpected(shown.error());
     }
 
+    // Without values, the generic plan: PREPARE, then EXECUTE with NULLs under
+    // force_generic_plan (the values do not matter then). The same statement texts serve
+    // every PostgreSQL version.
     const bool generic = request.params.empty();
-    // PostgreSQL 16 plans a statement with parameters directly (EXPLAIN (GENERIC_PLAN)); 15 and
-    // older need PREPARE and EXECUTE with NULLs under force_generic_plan. Explicit parameter
-    // types only fit the PREPARE form, so that form serves every version when types are given.
-    const bool use_generic_option =
-        generic && m_server_version >= 160000 &&
-        std::all_of(request.param_types.begin(), request.param_types.end(),
-                    [](const std::string& t) { return t.empty(); });
-
-    const Result begin = exec(
-        m_conn, fmt::format("BEGIN READ ONLY{0}SET LOCAL statement_timeout = {1}{0}SET LOCAL lock_timeout = {2}{0}"
-                            "SET LOCAL plan_cache_mode = {3}",
-                            k_next, m_options.statement_timeout_ms, m_options.lock_timeout_ms,
-                            generic ? "force_generic_plan" : "force_custom_plan"));
-    if (!ok(begin)) {
-        PlannerError error = error_from_connection("BEGIN");
-        exec(m_conn, "ROLLBACK");
-        return std::unexpected(error);
+    if (auto begun = m_connection.execute(
+            fmt::format("BEGIN READ ONLY{0}SET LOCAL statement_timeout = {1}{0}SET LOCAL lock_timeout = {2}{0}"
+                        "SET LOCAL plan_cache_mode = {3}",
+                        k_next_statement, m_options.statement_timeout_ms, m_options.lock_timeout_ms,
+                        generic ? "force_generic_plan" : "force_custom_plan"),
+            "starting a plan");
+        !begun) {
+        end_transaction(false, k_plan_name);
+        return std::unexpected(planner_error(begun.error()));
     }
-
-    std::string explain;
-    bool prepared = false;
-    if (use_generic_option) {
-        explain = "EXPLAIN (GENERIC_PLAN, FORMAT JSON) " + trimmed_statement(request.sql);
-    } else {
-        // Re-PREPARE for every plan: a prepared statement caches its generic plan, which would
-        // not see hypothetical indexes created after it.
-        const Result prep = exec(m_conn, prepare_sql("dbadvise_plan", request.sql, request.param_types));
-        if (!ok(prep)) {
-            PlannerError error{server_message(m_conn, prep), PQstatus(m_conn) != CONNECTION_OK};
-            exec(m_conn, "ROLLBACK");
-            return std::unexpected(error);
-        }
-        prepared = true;
-        std::vector<std::string> values;
-        if (generic) {
-            // The number of parameters comes from the prepared statement itself.
-            const Result described = exec(m_conn,
-                                          "SELECT cardinality(parameter_types) FROM pg_catalog.pg_prepared_statements "
-                                          "WHERE name = 'dbadvise_plan'");
-            const int n = ok(described) && PQntuples(described.get()) == 1
-                              ? std::atoi(PQgetvalue(described.get(), 0, 0))
-                              : 0;
-            values.assign(static_cast<std::size_t>(n), "NULL");
-        } else {
-            for (const auto& value : request.params) {
-                values.push_back(value ? literal(m_conn, *value) : "NULL");
-            }
-        }
-        explain = "EXPLAIN (FORMAT JSON) EXECUTE dbadvise_plan";
-        if (!values.empty()) {
-            explain += fmt::format("({})", fmt::join(values, ", "));
-        }
+    // Re-PREPARE for every plan: a prepared statement caches its generic plan, which would not
+    // see hypothetical indexes created after it.
+    if (auto done = prepare_statement(m_connection, k_plan_name, request.sql, request.param_types); !done) {
+        end_transaction(false, k_plan_name);
+        return std::unexpected(planner_error(done.error()));
     }
-
-    const Result explained = exec(m_conn, explain);
-    std::optional<PlannerError> error;
-    std::string json_text;
-    if (ok(explained) && PQntuples(explained.get()) >= 1) {
-        for (int row = 0; row < PQntuples(explained.get()); ++row) {
-            json_text += PQgetvalue(explained.get(), row, 0);
-        }
-    } else {
-        error = PlannerError{server_message(m_conn, explained), PQstatus(m_conn) != CONNECTION_OK};
+    std::vector<Param> values(request.params.begin(), request.params.end());
+    auto explained = explain_prepared(m_connection, k_plan_name, values, ExplainMode::plan);
+    end_transaction(true, k_plan_name);
+    if (!explained) {
+        return std::unexpected(planner_error(explained.error()));
     }
-    exec(m_conn, prepared ? fmt::format("ROLLBACK{}DEALLOCATE dbadvise_plan", k_next) : std::string("ROLLBACK"));
-    if (error) {
-        return std::unexpected(*error);
-    }
+    const std::string json_text = std::move(*explained);
 
     const nlohmann::json plan = nlohmann::json::parse(json_text, nullptr, false);
     if (plan.is_discarded() || !plan.is_array() || plan.empty() || !plan[0].contains("Plan")) {

@@ -1,34 +1,29 @@
 // The analyzer's Planner for a live PostgreSQL: PREPARE + EXPLAIN (FORMAT JSON) of normalized
 // statements, with hypothetical indexes from HypoPG. Every plan runs inside a read-only
-// transaction that is rolled back; nothing is written to the database.
+// transaction that is rolled back; nothing is written to the database. Every round trip goes
+// through db::Connection, so each has the client-side reply deadline.
 #pragma once
 
 #include "analyzer/planner.hpp"
+#include "db/connection.hpp"
 
 #include <expected>
 #include <memory>
 #include <string>
 #include <vector>
 
-struct pg_conn; // libpq's PGconn; libpq-fe.h stays inside db/*.cpp
-
 namespace dbadvise::db {
 
 struct LivePlannerOptions {
     int statement_timeout_ms = 10000; // per planned statement (PREPARE and EXPLAIN)
-    int lock_timeout_ms = 2000;       // PREPARE takes ACCESS SHARE locks on the tables
+    int lock_timeout_ms = 500;        // PREPARE takes ACCESS SHARE locks on the tables
 };
 
 class LivePlanner final : public analyzer::Planner {
 public:
-    /// Opens its own connection to `conninfo` (a libpq conninfo string or URI; empty uses the
-    /// PG* environment). Error: libpq's message, with any password redacted.
-    static std::expected<std::unique_ptr<LivePlanner>, std::string>
-    connect(const std::string& conninfo, LivePlannerOptions options = {});
-
     /// Plans over `connection`, which the caller owns and keeps open while the planner lives.
     /// The session's own settings are left alone: each plan sets its timeouts with SET LOCAL.
-    explicit LivePlanner(pg_conn* connection, LivePlannerOptions options = {});
+    explicit LivePlanner(Connection& connection, LivePlannerOptions options = {});
     ~LivePlanner() override;
     LivePlanner(const LivePlanner&) = delete;
     LivePlanner& operator=(const LivePlanner&) = delete;
@@ -46,9 +41,7 @@ public:
     int server_version_num() const { return m_server_version; }
 
 private:
-    struct Owned;
-    std::unique_ptr<Owned> m_owned; // set when connect() opened the connection
-    pg_conn* m_conn = nullptr;
+    Connection& m_connection;
     LivePlannerOptions m_options;
     int m_server_version = 0;
     bool m_hypopg = false;
@@ -62,7 +55,8 @@ private:
 
     std::expected<void, analyzer::PlannerError>
     show_hypothetical(const std::vector<analyzer::IndexSpec>& indexes);
-    analyzer::PlannerError error_from_connection(const std::string& context) const;
+    analyzer::PlannerError planner_error(const DbError& error) const;
+    void end_transaction(bool prepared, std::string_view name);
 };
 
 } // namespace dbadvise::db

@@ -302,6 +302,50 @@ std::expected<std::string, DbError> read_tables(Connection& connection, Workload
     return oid_array;
 }
 
+// Other sessions' locks that conflict with ACCESS SHARE (only ACCESS EXCLUSIVE does), granted or
+// awaited (a new ACCESS SHARE request queues behind a waiting ACCESS EXCLUSIVE one), on a table
+// of `oid_array`, one of its indexes or partitions (at any depth): pg_get_indexdef() and
+// pg_get_expr() open the table (ruleutils), PREPARE and EXPLAIN open it and its indexes, so
+// all of them would wait behind such a lock. pg_locks itself takes no heavyweight lock. Fills
+// workload.locks and returns the oids of the locked tables.
+std::expected<std::set<std::string>, DbError> read_locks(Connection& connection, const std::string& oid_array,
+                                                         Workload& workload) {
+    auto locks = run(
+        connection,
+        "WITH RECURSIVE held AS ("
+        "SELECT l.relation AS rel, l.relation AS locked, l.pid, l.mode, l.granted FROM pg_catalog.pg_locks l "
+        "WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' AND l.pid <> pg_catalog.pg_backend_pid() "
+        "AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())), "
+        "tables AS (SELECT coalesce(i.indrelid, h.rel) AS rel, h.locked, h.pid, h.mode, h.granted FROM held h "
+        "LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = h.rel "
+        "UNION SELECT p.inhparent, t.locked, t.pid, t.mode, t.granted FROM tables t "
+        "JOIN pg_catalog.pg_inherits p ON p.inhrelid = t.rel) "
+        "SELECT DISTINCT t.rel, n.nspname AS schema, c.relname AS table_name, t.pid, t.mode, t.granted, "
+        "CASE WHEN t.locked <> t.rel THEN lc.relname ELSE '' END AS locked_name "
+        "FROM tables t JOIN pg_catalog.pg_class c ON c.oid = t.rel "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "LEFT JOIN pg_catalog.pg_class lc ON lc.oid = t.locked "
+        "WHERE t.rel = ANY($1::pg_catalog.oid[]) ORDER BY 2, 3, 4",
+        {oid_array}, "pg_locks");
+    if (!locks) return std::unexpected(locks.error());
+    workload.locks.clear();
+    std::set<std::string> locked;
+    for (int row = 0; row < locks->rows(); ++row) {
+        locked.emplace(locks->text(row, "rel"));
+        workload.locks.push_back({std::string(locks->text(row, "schema")), std::string(locks->text(row, "table_name")),
+                                  static_cast<int>(locks->int64(row, "pid")), std::string(locks->text(row, "mode")),
+                                  locks->boolean(row, "granted"), std::string(locks->text(row, "locked_name"))});
+    }
+    return locked;
+}
+
+std::string without(const std::string& oid_array, const std::set<std::string>& removed) {
+    std::vector<Param> kept;
+    for (std::string& oid : parse_array_literal(oid_array))
+        if (!removed.contains(oid)) kept.emplace_back(std::move(oid));
+    return array_literal(kept);
+}
+
 std::expected<void, DbError> read_indexes(Connection& connection, const std::string& oid_array,
                                           Workload& workload) {
     auto indexes = run(
@@ -578,8 +622,22 @@ std::expected<analyzer::Workload, DbError> read_workload(Connection& connection,
     say("reading the catalog");
     auto oids = read_tables(connection, workload);
     if (!oids) return std::unexpected(oids.error());
-    if (auto done = read_indexes(connection, *oids, workload); !done)
-        return std::unexpected(done.error());
+    // Index definitions of tables another session locks are not read (see read_locks). A lock
+    // taken after pg_locks was read makes the read time out after lock_timeout: the savepoint
+    // undoes the failed read, pg_locks now shows the lock, and the read is tried again.
+    for (int attempt = 1;; ++attempt) {
+        if (auto saved = connection.execute("SAVEPOINT dbadvise_indexes", "reading index definitions"); !saved)
+            return std::unexpected(saved.error());
+        auto locked = read_locks(connection, *oids, workload);
+        if (!locked) return std::unexpected(locked.error());
+        workload.indexes.clear();
+        auto done = read_indexes(connection, without(*oids, *locked), workload);
+        if (done) break;
+        if (done.error().sqlstate != "55P03" || attempt == 3) return std::unexpected(done.error());
+        if (auto undone = connection.execute("ROLLBACK TO SAVEPOINT dbadvise_indexes", "reading index definitions");
+            !undone)
+            return std::unexpected(undone.error());
+    }
     say("reading pg_stats");
     if (auto done = read_column_stats(connection, workload); !done)
         return std::unexpected(done.error());

@@ -1,6 +1,6 @@
 #include "reports/json_writer.hpp"
 
-#include "sqlparse/source_text.hpp"
+#include "util/utf8.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -127,7 +127,7 @@ void JsonWriter::quoted(std::string_view text) {
     for (const char ch : text) {
         seen |= k_string_class[static_cast<unsigned char>(ch)];
     }
-    if ((seen & 2) != 0 && sqlparse::first_invalid_utf8(text)) {
+    if ((seen & 2) != 0 && util::first_invalid_utf8(text)) {
         m_buffer.append(nlohmann::json(std::string(text))
                             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         return;

@@ -7,6 +7,7 @@
 #include "reports/format_number.hpp"
 #include "reports/outline.hpp"
 #include "reports/report.hpp"
+#include "util/terminal.hpp"
 
 #include <fmt/format.h>
 
@@ -35,15 +36,27 @@ constexpr std::string_view k_green = "\x1b[32m";
 // Collapsed entries list this many of their findings unless --verbose.
 constexpr std::size_t k_listed = 3;
 
-// Columns a string takes: one per UTF-8 code point (wide characters are rare in reports).
+// Columns a string takes on a terminal: one per UTF-8 code point (wide characters are rare in
+// reports), none for the SGR sequences (ESC [ ... m) of our own colours.
 std::size_t columns(std::string_view text) {
     std::size_t n = 0;
-    for (const char c : text) {
-        n += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '\x1b' && i + 1 < text.size() && text[i + 1] == '[') {
+            const std::size_t end = text.find('m', i);
+            if (end != std::string_view::npos) {
+                i = end;
+                continue;
+            }
+        }
+        n += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80 ? 1 : 0;
     }
     return n;
 }
 
+// Everything a report prints passes through the Writer, and most of it comes from the
+// database or an input file (query texts, identifiers, server messages, plan fields), so the
+// Writer escapes control characters in all text it is given (util/terminal.hpp); only its
+// own style sequences and line breaks reach the terminal as they are.
 class Writer {
 public:
     Writer(bool color, int width) : m_color(color), m_width(static_cast<std::size_t>(width)) {}
@@ -51,13 +64,13 @@ public:
     void styled(std::string_view style, std::string_view text) {
         if (m_color && !style.empty() && !text.empty()) {
             m_out.append(style);
-            m_out.append(text);
+            append_safe(text);
             m_out.append(k_reset);
         } else {
-            m_out.append(text);
+            append_safe(text);
         }
     }
-    void plain(std::string_view text) { m_out.append(text); }
+    void plain(std::string_view text) { append_safe(text); }
     void newline() { m_out.push_back('\n'); }
     std::size_t width() const { return m_width; }
 
@@ -139,6 +152,15 @@ private:
             f(line);
             if (end == std::string_view::npos) break;
             start = end + 1;
+        }
+    }
+
+    // Tabs are harmless and keep the layout of SQL text; every other control is escaped.
+    void append_safe(std::string_view text) {
+        if (util::needs_terminal_escaping(text, {.keep_tab = true})) {
+            m_out.append(util::terminal_safe(text, {.keep_tab = true}));
+        } else {
+            m_out.append(text);
         }
     }
 

@@ -30,8 +30,4 @@ private:
     std::vector<int> m_line_starts;
 };
 
-/// Byte offset of the first byte that does not start a well-formed UTF-8 sequence (RFC 3629:
-/// no overlong forms, no surrogates, nothing above U+10FFFF); nullopt for valid UTF-8.
-std::optional<std::size_t> first_invalid_utf8(std::string_view text);
-
 } // namespace dbadvise::sqlparse

@@ -166,7 +166,11 @@ void note_parameters(StatementSetup& setup, const CatalogTable* table, const Pre
             }
             use.table = table;
             use.in_predicate = true;
-            use.column = predicate.wrap == sqlparse::WrapKind::none ? predicate.column.name : "";
+            // `lower(email) = lower($1)`: the same function on both sides, so a value of the
+            // column (passed through the function below) serves the parameter.
+            const bool same_wrapper = predicate.wrap == sqlparse::WrapKind::function && !wrapper.empty() &&
+                                      numbers.size() == 1 && lower(predicate.wrapper) == wrapper;
+            use.column = predicate.wrap == sqlparse::WrapKind::none || same_wrapper ? predicate.column.name : "";
             use.op = predicate.op;
             use.upper_bound = upper || predicate.op == "<" || predicate.op == "<=";
             // Several parameters in one operand (`$1 || $2`) do not each take a column value.

@@ -40,6 +40,31 @@ Finding failure(const WorkloadStatement* statement, const std::string& queryid,
     finding.message = what;
     if (statement != nullptr) {
         finding.query = health::query_ref(*statement);
+    } else {
+        finding.subject = queryid; // no text to fingerprint
+    }
+    return finding;
+}
+
+// A statement --analyze-plans passed over: it may have side effects (analyze-plans-unsafe),
+// or it could not run meaningfully now (analyze-plans-skipped).
+Finding skipped(const WorkloadStatement* statement, const std::string& queryid, const std::string& reason,
+                bool unsafe) {
+    Finding finding(unsafe ? RuleId::analyze_plans_unsafe : RuleId::analyze_plans_skipped);
+    // The id takes the statement's fingerprint (complete_findings), never the queryid.
+    finding.title = unsafe ? fmt::format("Statement {} not run under EXPLAIN ANALYZE: it may have side effects", queryid)
+                           : fmt::format("Statement {} not run under EXPLAIN ANALYZE", queryid);
+    finding.message = unsafe ? fmt::format("--analyze-plans executes only statements proven free of side effects, and "
+                                           "this one is not: {}. Its plan is not shown; run EXPLAIN yourself if the "
+                                           "statement is harmless.",
+                                           reason)
+                             : fmt::format("--analyze-plans did not run this statement: {}.", reason);
+    finding.evidence.emplace_back("reason", reason);
+    if (statement != nullptr) {
+        finding.query = health::query_ref(*statement);
+        finding.rank = 0;
+    } else {
+        finding.subject = queryid; // no text to fingerprint
     }
     return finding;
 }
@@ -48,7 +73,7 @@ std::string parameter_lines(const PlanTarget& target) {
     std::string text;
     for (std::size_t i = 0; i < target.params.size(); ++i) {
         const auto& value = target.params[i];
-        text += fmt::format("{}${} = {}{}", i == 0 ? "" : ", ", i + 1,
+        text += fmt::format("{}${} = {}{}", i == 0 ? "" : "; ", i + 1,
                             value ? fmt::format("'{}'", *value) : std::string("NULL"),
                             i < target.param_sources.size()
                                 ? fmt::format(" ({})", target.param_sources[i])
@@ -59,12 +84,20 @@ std::string parameter_lines(const PlanTarget& target) {
 
 } // namespace
 
-HealthResult check_captured_plans(const Workload& workload, const std::vector<PlanTarget>& targets,
+HealthResult check_captured_plans(const Workload& workload, const PlanSelection& selection,
                                   const std::vector<CapturedPlan>& plans) {
     HealthResult result;
     ReportSection section;
     section.title = "Plans (EXPLAIN ANALYZE)";
     section.category = Category::plan;
+    const std::vector<PlanTarget>& targets = selection.targets;
+    for (const PlanSkip& skip : selection.skipped) {
+        const WorkloadStatement* statement = statement_by_id(workload, skip.queryid);
+        section.lines.push_back(fmt::format("Statement {}: {}", skip.queryid,
+                                            statement != nullptr ? excerpt(statement->text, 70) : ""));
+        section.lines.push_back(fmt::format("  not run: {}", skip.reason));
+        result.findings.push_back(skipped(statement, skip.queryid, skip.reason, skip.unsafe));
+    }
     for (const CapturedPlan& captured : plans) {
         const WorkloadStatement* statement = statement_by_id(workload, captured.queryid);
         const PlanTarget* target = target_by_id(targets, captured.queryid);
@@ -72,6 +105,11 @@ HealthResult check_captured_plans(const Workload& workload, const std::vector<Pl
         section.lines.push_back(fmt::format("Statement {}: {}", captured.queryid, text));
         if (target != nullptr && !target->params.empty()) {
             section.lines.push_back("  parameters: " + parameter_lines(*target));
+        }
+        if (captured.not_run) {
+            section.lines.push_back("  not run: " + captured.error);
+            result.findings.push_back(skipped(statement, captured.queryid, captured.error, false));
+            continue;
         }
         if (captured.plan_json.empty()) {
             const std::string why = captured.error.empty() ? "no plan returned" : captured.error;

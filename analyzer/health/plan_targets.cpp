@@ -1,364 +1,192 @@
 // choose_plan_targets(): which statements --analyze-plans runs under EXPLAIN ANALYZE, and with
 // which parameter values.
 //
-// EXPLAIN ANALYZE executes the statement, so only plain SELECTs qualify: no DML, no SELECT
-// INTO (it creates a table), no FOR UPDATE/SHARE (row locks write to the heap). The capture
-// also runs in a read-only transaction that is rolled back, so a statement that slips through
-// fails instead of writing. pg_stat_statements keeps $n for the constants; the values chosen
-// here come from pg_stats of the column each parameter is compared with, so the plan is the
-// one a typical call gets: the histogram median (or the middle most-common value) for
-// equality, the quartiles for open ranges, a central 10% slice for BETWEEN.
+// EXPLAIN ANALYZE executes the statement, so a statement runs only when judge_statement()
+// (analyzer/plan_safety.hpp) proves it free of side effects, none of its tables is locked by
+// another session, and every parameter has a value the workload supports. Values come from
+// the index advisor's representative_params(): pg_stats of the column each parameter meets
+// (the set at the middle row quantile), rows per call from pg_stat_statements for LIMIT. A
+// NULL stand-in would make the plan meaningless (`x = NULL` matches nothing: a 657 ms
+// statement shows as 0.016 ms), so a parameter without a value, and any parameter in OFFSET
+// (the workload does not tell which pages are asked for), skip the statement with the reason.
+// The capture also runs in a read-only transaction that is rolled back, as a second line.
+#include "analyzer/advisor/advisor.hpp"
 #include "analyzer/health.hpp"
 #include "sqlparse/parser.hpp"
 
-#include <algorithm>
-#include <cctype>
-#include <cmath>
-#include <cstdio>
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
 
 namespace dbadvise::analyzer {
 
 namespace {
 
-// Upper-case words of `text` outside string literals, quoted identifiers and comments, with
-// each parameter as "$n": enough to spot LIMIT $n, FOR UPDATE and INTO.
-std::vector<std::string> words(std::string_view text) {
-    std::vector<std::string> out;
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const char c = text[i];
-        if (c == '\'' || c == '"') {
-            const char quote = c;
-            ++i;
-            while (i < text.size()) {
-                if (text[i] == quote) {
-                    if (i + 1 < text.size() && text[i + 1] == quote) {
-                        i += 2;
-                        continue;
-                    }
-                    break;
-                }
-                ++i;
-            }
-            ++i;
-            out.emplace_back(quote == '"' ? "\"\"" : "''");
-            continue;
+const CatalogColumn* column_of(const CatalogTable& table, std::string_view name) {
+    for (const CatalogColumn& column : table.columns) {
+        if (column.name == name) {
+            return &column;
         }
-        if (c == '-' && i + 1 < text.size() && text[i + 1] == '-') {
-            while (i < text.size() && text[i] != '\n') {
-                ++i;
-            }
-            continue;
-        }
-        if (c == '/' && i + 1 < text.size() && text[i + 1] == '*') {
-            const auto end = text.find("*/", i + 2);
-            i = end == std::string_view::npos ? text.size() : end + 2;
-            continue;
-        }
-        if (c == '$' || std::isalnum(static_cast<unsigned char>(c)) || c == '_') {
-            std::string word(1, static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-            ++i;
-            while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) ||
-                                       text[i] == '_' || text[i] == '$')) {
-                word += static_cast<char>(std::toupper(static_cast<unsigned char>(text[i])));
-                ++i;
-            }
-            out.push_back(std::move(word));
-            continue;
-        }
-        if (!std::isspace(static_cast<unsigned char>(c))) {
-            out.emplace_back(1, c);
-        }
-        ++i;
     }
-    return out;
+    return nullptr;
 }
 
-int parameter_number(std::string_view word) {
-    if (word.size() < 2 || word[0] != '$') {
-        return 0;
-    }
-    int number = 0;
-    for (const char c : word.substr(1)) {
-        if (!std::isdigit(static_cast<unsigned char>(c)) || number > 100000) {
-            return 0;
-        }
-        number = number * 10 + (c - '0');
-    }
-    return number;
-}
-
-// True when the words show a row lock or SELECT INTO: statements EXPLAIN ANALYZE must not run.
-bool writes_or_locks(const std::vector<std::string>& w) {
-    for (std::size_t i = 0; i < w.size(); ++i) {
-        if (w[i] == "INTO") {
-            return true;
-        }
-        if (w[i] == "FOR" && i + 1 < w.size() &&
-            (w[i + 1] == "UPDATE" || w[i + 1] == "SHARE" || w[i + 1] == "NO" ||
-             w[i + 1] == "KEY")) {
-            return true;
-        }
-    }
-    return false;
-}
-
-const ColumnStats* stats_for(const Workload& workload, const sqlparse::Relation& relation,
-                             std::string_view column) {
-    const ColumnStats* fallback = nullptr;
-    for (const ColumnStats& stats : workload.column_stats) {
-        if (stats.table != relation.name || stats.column != column) {
-            continue;
-        }
-        if (!relation.schema.empty()) {
-            if (stats.schema == relation.schema) {
-                return &stats;
-            }
-            continue;
-        }
-        // Unqualified: the first schema of the search path that has it, else public, else any.
-        for (const std::string& schema : workload.search_path) {
-            if (stats.schema == schema) {
-                return &stats;
-            }
-        }
-        if (stats.schema == "public" || fallback == nullptr) {
-            fallback = &stats;
-        }
-    }
-    return fallback;
-}
-
-std::optional<std::string> quantile(const ColumnStats& stats, double q) {
-    if (stats.histogram_bounds.empty()) {
-        return std::nullopt;
-    }
-    const auto last = static_cast<double>(stats.histogram_bounds.size() - 1);
-    return stats.histogram_bounds[static_cast<std::size_t>(std::lround(q * last))];
-}
-
-std::optional<std::string> typical(const ColumnStats& stats) {
-    if (auto median = quantile(stats, 0.5)) {
-        return median;
-    }
-    if (!stats.most_common_vals.empty()) {
-        return stats.most_common_vals[stats.most_common_vals.size() / 2];
-    }
-    return std::nullopt;
-}
-
-// An array literal of one element for `col = ANY($n)`.
-std::string array_of(const std::string& value) {
-    std::string out = "{\"";
-    for (const char c : value) {
-        if (c == '"' || c == '\\') {
-            out += '\\';
-        }
-        out += c;
-    }
-    return out + "\"}";
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-    y -= m <= 2 ? 1 : 0;
-    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const auto yoe = static_cast<unsigned>(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-// Seconds since the epoch of a timestamp as pg_stats prints it with DateStyle ISO:
-// "2025-03-01 12:34:56.789+00", "2025-03-01 12:34:56", "2025-03-01". nullopt otherwise.
-std::optional<std::int64_t> epoch_seconds(std::string_view text) {
-    int year = 0;
-    unsigned month = 0, day = 0, hour = 0, minute = 0, second = 0;
-    int consumed = 0;
-    const std::string copy(text);
-    const int fields = std::sscanf(copy.c_str(), "%d-%u-%u%n %u:%u:%u%n", &year, &month, &day,
-                                   &consumed, &hour, &minute, &second, &consumed);
-    if ((fields != 3 && fields != 6) || month < 1 || month > 12 || day < 1 || day > 31) {
-        return std::nullopt;
-    }
-    std::int64_t seconds =
-        days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
-    // Skip a fraction, then apply a numeric zone offset (+HH, -HH:MM).
-    std::size_t at = static_cast<std::size_t>(consumed);
-    if (at < copy.size() && copy[at] == '.') {
-        ++at;
-        while (at < copy.size() && std::isdigit(static_cast<unsigned char>(copy[at]))) {
-            ++at;
-        }
-    }
-    if (at < copy.size() && (copy[at] == '+' || copy[at] == '-')) {
-        unsigned zone_hours = 0, zone_minutes = 0;
-        if (std::sscanf(copy.c_str() + at + 1, "%2u:%2u", &zone_hours, &zone_minutes) >= 1) {
-            const std::int64_t offset = zone_hours * 3600 + zone_minutes * 60;
-            seconds += copy[at] == '+' ? -offset : offset;
-        }
-    }
-    return seconds;
-}
-
-// The parameter of `to_timestamp($n)`, the usual way an application passes epoch seconds
-// for a timestamp column; 0 when `operand` is something else.
-int to_timestamp_parameter(const sqlparse::Operand& operand) {
-    std::string text;
-    for (const char c : operand.text) {
-        if (!std::isspace(static_cast<unsigned char>(c))) {
-            text += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        }
-    }
-    constexpr std::string_view k_prefix = "to_timestamp(";
-    if (!text.starts_with(k_prefix) || !text.ends_with(")")) {
-        return 0;
-    }
-    return parameter_number(
-        std::string_view(text).substr(k_prefix.size(), text.size() - k_prefix.size() - 1));
-}
-
-struct Chosen {
-    std::optional<std::string> value;
-    std::string source;
-};
-
-void assign(std::vector<Chosen>& chosen, int number, std::optional<std::string> value,
-            std::string source) {
-    if (number < 1 || static_cast<std::size_t>(number) > chosen.size() || !value) {
-        return;
-    }
-    Chosen& slot = chosen[static_cast<std::size_t>(number - 1)];
-    if (!slot.value) {
-        slot.value = std::move(value);
-        slot.source = std::move(source);
-    }
-}
-
-// A bound of a comparison: the parameter itself, or to_timestamp($n) given epoch seconds.
-void assign_bound(std::vector<Chosen>& chosen, const sqlparse::Operand& operand,
-                  std::optional<std::string> value, const std::string& source) {
-    if (operand.kind == sqlparse::OperandKind::parameter) {
-        assign(chosen, operand.param_number, std::move(value), source);
-        return;
-    }
-    if (const int number = to_timestamp_parameter(operand); number > 0 && value) {
-        if (const auto seconds = epoch_seconds(*value)) {
-            assign(chosen, number, std::to_string(*seconds), source + " as epoch seconds");
-        }
-    }
-}
-
-void from_predicates(const Workload& workload, const sqlparse::Query& query,
-                     std::vector<Chosen>& chosen) {
-    for (const sqlparse::Predicate& predicate : query.predicates) {
-        const auto relation = predicate.column.relation;
-        if (relation < 0 || static_cast<std::size_t>(relation) >= query.relations.size() ||
-            predicate.wrap != sqlparse::WrapKind::none) {
-            continue;
-        }
-        const sqlparse::Relation& table = query.relations[static_cast<std::size_t>(relation)];
-        if (table.kind != sqlparse::RelationKind::table) {
-            continue;
-        }
-        const ColumnStats* stats = stats_for(workload, table, predicate.column.name);
-        if (stats == nullptr) {
-            continue;
-        }
-        const std::string column = table.name + "." + predicate.column.name;
-        const std::string& op = predicate.op;
-        const auto param = predicate.operand.kind == sqlparse::OperandKind::parameter
-                               ? predicate.operand.param_number
-                               : 0;
-        if (op == "=" || op == "<>" || op == "IN" || op == "NOT IN") {
-            assign(chosen, param, typical(*stats), column + " typical value");
-        } else if (op == "= ANY" || op == "<> ALL") {
-            if (auto value = typical(*stats)) {
-                assign(chosen, param, array_of(*value), column + " typical value");
-            }
-        } else if (op == ">" || op == ">=") {
-            assign_bound(chosen, predicate.operand, quantile(*stats, 0.75),
-                         column + " upper quartile");
-        } else if (op == "<" || op == "<=") {
-            assign_bound(chosen, predicate.operand, quantile(*stats, 0.25),
-                         column + " lower quartile");
-        } else if (op == "BETWEEN" || op == "NOT BETWEEN") {
-            assign_bound(chosen, predicate.operand, quantile(*stats, 0.45),
-                         column + " 45th percentile");
-            if (predicate.operand2) {
-                assign_bound(chosen, *predicate.operand2, quantile(*stats, 0.55),
-                             column + " 55th percentile");
+// The locks of other sessions on a table the statement reads (unqualified names match in
+// any schema, as the application's search_path is unknown).
+const RelationLock* lock_on(const Workload& workload, const sqlparse::CallInventory& inventory) {
+    for (const sqlparse::QualifiedName& name : inventory.relations) {
+        for (const RelationLock& lock : workload.locks) {
+            if (lock.table == name.name && (name.schema.empty() || lock.schema == name.schema)) {
+                return &lock;
             }
         }
     }
-    for (const sqlparse::Query& subquery : query.subqueries) {
-        from_predicates(workload, subquery, chosen);
+    return nullptr;
+}
+
+std::string describe_use(const advisor::ParameterUse& use, const std::string& value,
+                         const WorkloadStatement& statement) {
+    if (use.in_limit) {
+        return fmt::format("LIMIT: {} rows per call measured by pg_stat_statements ({} rows / {} calls)", value,
+                           statement.rows, statement.calls);
     }
+    std::string text = fmt::format("{}.{} {} $n, from pg_stats", use.table ? use.table->name : "?", use.column,
+                                   use.op.empty() ? "=" : use.op);
+    if (use.wrapper == "to_timestamp") {
+        text += " as epoch seconds";
+    } else if (!use.wrapper.empty()) {
+        text += ", through " + use.wrapper + "()";
+    }
+    return text;
+}
+
+// Why parameter `index` has no value, for the skip reason.
+std::string missing_value(const advisor::ParameterUse& use, std::size_t index) {
+    if (use.in_predicate && use.table && !use.column.empty()) {
+        return fmt::format("parameter ${} ({}.{}) has no representative value: pg_stats holds no values for "
+                           "that column (run ANALYZE, or grant SELECT on it)",
+                           index + 1, use.table->name, use.column);
+    }
+    return fmt::format("parameter ${} is not compared with a plain column whose statistics could give it a "
+                       "value, so the workload tells none (a NULL stand-in would give a meaningless plan)",
+                       index + 1);
+}
+
+// The set of the middle row quantile: representative_params() returns the sets in the order
+// of the quantiles it samples (25%, 50%, 75%, most common value), merging equal ones.
+const advisor::ParamSet* middle_set(const std::vector<advisor::ParamSet>& sets) {
+    if (sets.empty()) {
+        return nullptr;
+    }
+    return sets.size() >= 3 ? &sets[1] : &sets.front();
 }
 
 } // namespace
 
-std::vector<PlanTarget> choose_plan_targets(const Workload& workload, std::size_t limit) {
+std::vector<PlanCandidate> plan_candidates(const Workload& workload) {
     std::vector<const WorkloadStatement*> ordered;
     for (const WorkloadStatement& statement : workload.statements) {
         ordered.push_back(&statement);
     }
     // Most total time first, whatever order the reader delivered; query id breaks ties.
-    std::stable_sort(ordered.begin(), ordered.end(),
-                     [](const WorkloadStatement* a, const WorkloadStatement* b) {
-                         if (a->total_ms != b->total_ms) {
-                             return a->total_ms > b->total_ms;
-                         }
-                         return a->queryid < b->queryid;
-                     });
-
-    std::vector<PlanTarget> targets;
-    for (const WorkloadStatement* statement : ordered) {
-        if (targets.size() >= limit) {
-            break;
+    std::stable_sort(ordered.begin(), ordered.end(), [](const WorkloadStatement* a, const WorkloadStatement* b) {
+        if (a->total_ms != b->total_ms) {
+            return a->total_ms > b->total_ms;
         }
+        return a->queryid < b->queryid;
+    });
+    std::vector<PlanCandidate> candidates;
+    for (const WorkloadStatement* statement : ordered) {
+        // Statements run inside functions and texts cut at track_activity_query_size are not
+        // the application's statements as it sends them.
         if (!statement->toplevel || statement->truncated) {
             continue;
         }
-        const auto w = words(statement->text);
-        if (w.empty() || (w.front() != "SELECT" && w.front() != "WITH" && w.front() != "(") ||
-            writes_or_locks(w)) {
+        PlanCandidate candidate{statement, sqlparse::parse_statement(statement->text), {}};
+        if (!candidate.parsed.statement || candidate.parsed.statement->kind != sqlparse::StatementKind::select) {
             continue;
         }
-        const sqlparse::ParsedStatement parsed = sqlparse::parse_statement(statement->text);
-        if (!parsed.statement || parsed.statement->kind != sqlparse::StatementKind::select) {
+        candidate.inventory = sqlparse::call_inventory(statement->text);
+        candidates.push_back(std::move(candidate));
+    }
+    return candidates;
+}
+
+SafetyQuestions plan_questions(const std::vector<PlanCandidate>& candidates) {
+    SafetyQuestions questions;
+    for (const PlanCandidate& candidate : candidates) {
+        add_questions(candidate.inventory, questions);
+    }
+    return questions;
+}
+
+PlanSelection choose_plan_targets(const Workload& workload, const std::vector<PlanCandidate>& candidates,
+                                  const SafetyCatalog& catalog, std::size_t limit) {
+    PlanSelection selection;
+    for (const PlanCandidate& candidate : candidates) {
+        if (selection.targets.size() >= limit) {
+            break;
+        }
+        const WorkloadStatement& statement = *candidate.statement;
+        const auto skip = [&](std::string reason, bool unsafe) {
+            selection.skipped.push_back({statement.queryid, std::move(reason), unsafe});
+        };
+        if (const SafetyVerdict verdict = judge_statement(candidate.inventory, catalog); !verdict.safe) {
+            skip(verdict.reason, true);
             continue;
         }
-        // A data-modifying WITH is a SELECT at the top: reject any DML keyword in the text.
-        if (std::any_of(w.begin(), w.end(), [](const std::string& word) {
-                return word == "INSERT" || word == "UPDATE" || word == "DELETE" || word == "MERGE";
-            })) {
+        if (const RelationLock* lock = lock_on(workload, candidate.inventory)) {
+            skip(fmt::format("it reads {}.{}, on which session {} {} {}", lock->schema, lock->table, lock->pid,
+                             lock->granted ? "holds" : "waits for", lock->mode),
+                 false);
             continue;
         }
-        int parameters = 0;
-        for (const std::string& word : w) {
-            parameters = std::max(parameters, parameter_number(word));
+        if (!candidate.inventory.offset_parameters.empty()) {
+            skip(fmt::format("OFFSET ${} is a parameter: the workload does not tell which offsets the "
+                             "application asks for",
+                             *candidate.inventory.offset_parameters.begin()),
+                 false);
+            continue;
         }
-        std::vector<Chosen> chosen(static_cast<std::size_t>(parameters));
-        from_predicates(workload, parsed.statement->query, chosen);
-        for (std::size_t i = 0; i + 1 < w.size(); ++i) {
-            if (w[i] == "LIMIT" || w[i] == "FETCH") {
-                assign(chosen, parameter_number(w[i + 1]), "10", "LIMIT");
-            } else if (w[i] == "OFFSET") {
-                assign(chosen, parameter_number(w[i + 1]), "0", "OFFSET");
+        const ParsedWorkloadStatement parsed{&statement, candidate.parsed};
+        advisor::StatementSetup setup = advisor::setup_statement(workload, parsed, 0);
+        // Explicit PREPARE types where the column tells them; the server infers the rest.
+        std::vector<std::string> types;
+        for (const advisor::ParameterUse& use : setup.parameters) {
+            std::string type;
+            if (use.in_limit) {
+                type = "bigint";
+            } else if (use.in_predicate && use.table && !use.column.empty() && use.wrapper.empty()) {
+                if (const CatalogColumn* column = column_of(*use.table, use.column)) {
+                    type = column->type_name;
+                }
+            }
+            types.push_back(type);
+        }
+        const std::vector<advisor::ParamSet> sets = advisor::representative_params(workload, setup, types);
+        const advisor::ParamSet* set = middle_set(sets);
+        std::optional<std::string> missing;
+        for (std::size_t i = 0; i < setup.parameters.size() && !missing; ++i) {
+            if (!set || i >= set->values.size() || !set->values[i]) {
+                missing = missing_value(setup.parameters[i], i);
             }
         }
-        PlanTarget target;
-        target.queryid = statement->queryid;
-        target.sql = statement->text;
-        for (Chosen& slot : chosen) {
-            target.params.push_back(std::move(slot.value));
-            target.param_sources.push_back(slot.source.empty() ? "unknown (NULL)" : slot.source);
+        if (missing) {
+            skip(*missing, false);
+            continue;
         }
-        targets.push_back(std::move(target));
+        PlanTarget target;
+        target.queryid = statement.queryid;
+        target.sql = setup.sql;
+        target.param_types = std::move(types);
+        for (std::size_t i = 0; i < setup.parameters.size(); ++i) {
+            target.params.push_back(set->values[i]);
+            target.param_sources.push_back(describe_use(setup.parameters[i], *set->values[i], statement));
+        }
+        selection.targets.push_back(std::move(target));
     }
-    return targets;
+    return selection;
 }
 
 } // namespace dbadvise::analyzer

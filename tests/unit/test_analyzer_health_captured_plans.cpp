@@ -43,7 +43,7 @@ analyzer::PlanTarget shop_target() {
 
 TEST_CASE("check_captured_plans") {
     const auto workload = shop_workload();
-    const std::vector<analyzer::PlanTarget> targets{shop_target()};
+    const analyzer::PlanSelection targets{{shop_target()}, {}};
 
     SUBCASE("a captured plan goes through the plan rules, tied to its statement") {
         const std::string json = read_testdata("customer_orders.plan.json");
@@ -77,7 +77,7 @@ TEST_CASE("check_captured_plans") {
         CHECK(result.sections[0].title == "Plans (EXPLAIN ANALYZE)");
         REQUIRE(lines.size() >= 3);
         CHECK(lines[0].starts_with("Statement 8083203924890002310: SELECT id, status"));
-        CHECK(lines[1] == "  parameters: $1 = '26544' (orders.customer_id typical value), "
+        CHECK(lines[1] == "  parameters: $1 = '26544' (orders.customer_id typical value); "
                           "$2 = '10' (LIMIT)");
         CHECK(lines[2].starts_with("  execution "));
         CHECK(lines[2].find("shared buffers 530 hit / 8840 read") != std::string::npos);
@@ -110,6 +110,40 @@ TEST_CASE("check_captured_plans") {
         REQUIRE(result.findings.size() == 1);
         CHECK(result.findings[0].rule_id() == "analyze-plans-failed");
         CHECK(result.findings[0].message.starts_with("the server's plan could not be read: "));
+    }
+    SUBCASE("statements passed over: unsafe, skipped, and not run for the budget") {
+        auto more = workload;
+        more.statements.push_back(test::healthy_statement("5", "SELECT pg_terminate_backend($1)", 1, 1));
+        more.statements.push_back(test::healthy_statement("6", "SELECT * FROM t OFFSET $1", 1, 1));
+        analyzer::PlanSelection selection = targets;
+        selection.skipped = {{"5", "it calls pg_terminate_backend(), which signals another session", true},
+                             {"6", "OFFSET $1 is a parameter", false}};
+        analyzer::CapturedPlan late{k_queryid, "", "the time budget of 30.0 s for --analyze-plans was used up", true};
+        const auto result = analyzer::check_captured_plans(more, selection, {late});
+        REQUIRE(result.findings.size() == 3);
+        const auto find = [&](const std::string& rule, const std::string& id) {
+            return std::find_if(result.findings.begin(), result.findings.end(), [&](const Finding& f) {
+                // The statement's queryid; subject only when the statement is unknown (the
+                // finding's id comes from the statement's fingerprint, never the queryid).
+                return f.rule_id() == rule && (f.query ? f.query->queryid : f.subject) == id;
+            });
+        };
+        const auto unsafe = find("analyze-plans-unsafe", "5");
+        REQUIRE(unsafe != result.findings.end());
+        CHECK(unsafe->title == "Statement 5 not run under EXPLAIN ANALYZE: it may have side effects");
+        CHECK(unsafe->message.find("it calls pg_terminate_backend(), which signals another session") !=
+              std::string::npos);
+        REQUIRE(unsafe->query);
+        CHECK(unsafe->query->text == "SELECT pg_terminate_backend($1)");
+        const auto offset = find("analyze-plans-skipped", "6");
+        REQUIRE(offset != result.findings.end());
+        CHECK(offset->message == "--analyze-plans did not run this statement: OFFSET $1 is a parameter.");
+        const auto budget = find("analyze-plans-skipped", k_queryid);
+        REQUIRE(budget != result.findings.end());
+        CHECK(budget->message.find("time budget") != std::string::npos);
+        const auto& lines = result.sections[0].lines;
+        CHECK(std::find(lines.begin(), lines.end(),
+                        "  not run: it calls pg_terminate_backend(), which signals another session") != lines.end());
     }
     SUBCASE("nothing captured: an empty section") {
         const auto result = analyzer::check_captured_plans(workload, targets, {});

@@ -17,8 +17,9 @@ public:
     explicit FakePlanner(std::string column) : m_column(std::move(column)) {}
     std::expected<std::vector<std::string>, PlannerError>
     describe(const std::string& sql, const std::vector<std::string>&) override {
+        ++described;
         if (!m_fail_text.empty() && sql.find(m_fail_text) != std::string::npos) {
-            return std::unexpected(PlannerError{m_fail_message, false});
+            return std::unexpected(PlannerError{m_fail_message, false, m_fail_lock_timeout});
         }
         return std::vector<std::string>{"bigint"};
     }
@@ -41,9 +42,11 @@ public:
     bool supports_hypothetical() const override { return m_hypothetical; }
 
     std::vector<PlanRequest> requests;
+    int described = 0;
     bool m_hypothetical = true;
     std::string m_fail_text;
     std::string m_fail_message;
+    bool m_fail_lock_timeout = false;
 
 private:
     std::string m_column;
@@ -224,6 +227,20 @@ TEST_CASE("advise_indexes") {
         CHECK(failed->message.starts_with("The server could not plan this statement: relation \"orders\" does not exist."));
         CHECK(result.statements_failed == 1);
         CHECK(find_rule(result, "missing-index") == nullptr);
+    }
+    SUBCASE("a lock timeout on a table: its other statements are not tried") {
+        FakePlanner planner("customer_id");
+        planner.m_fail_text = "customer_id";
+        planner.m_fail_message = "a table it reads is locked by another session: lock_timeout expired";
+        planner.m_fail_lock_timeout = true;
+        const AdvisorResult result = advise_indexes(workload, statements, &planner, options);
+        CHECK(planner.described == 1); // the statement on `id` reads the same table
+        CHECK(result.statements_failed == 2);
+        CHECK(planner.requests.empty());
+        const auto locked = std::count_if(result.findings.begin(), result.findings.end(), [](const Finding& f) {
+            return f.rule_id() == "statement-not-planned" && f.message.find("locked by another session") != std::string::npos;
+        });
+        CHECK(locked == 2);
     }
     SUBCASE("without HypoPG: selectivity model, unverified, with instructions") {
         FakePlanner planner("customer_id");

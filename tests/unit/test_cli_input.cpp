@@ -68,29 +68,6 @@ TEST_CASE("read_input") {
     }
 }
 
-TEST_CASE("first_invalid_utf8") {
-    SUBCASE("valid text, ASCII and multi-byte") {
-        CHECK_FALSE(sqlparse::first_invalid_utf8("SELECT 'Zürich', '東京', '😀';").has_value());
-        CHECK_FALSE(sqlparse::first_invalid_utf8("").has_value());
-    }
-    SUBCASE("a Latin-1 byte") {
-        CHECK(sqlparse::first_invalid_utf8("SELECT 'Z\xfcrich';") == std::optional<std::size_t>(9));
-    }
-    SUBCASE("a sequence cut off at the end") {
-        CHECK(sqlparse::first_invalid_utf8("ab\xe6\x9d") == std::optional<std::size_t>(2));
-    }
-    SUBCASE("overlong encodings, surrogates and code points past U+10FFFF") {
-        CHECK(sqlparse::first_invalid_utf8("\xc0\xaf") == std::optional<std::size_t>(0));
-        CHECK(sqlparse::first_invalid_utf8("\xe0\x80\xaf") == std::optional<std::size_t>(0));
-        CHECK(sqlparse::first_invalid_utf8("x\xed\xa0\x80") == std::optional<std::size_t>(1));
-        CHECK(sqlparse::first_invalid_utf8("\xf4\x90\x80\x80") == std::optional<std::size_t>(0));
-        CHECK(sqlparse::first_invalid_utf8("\xf5\x80\x80\x80") == std::optional<std::size_t>(0));
-    }
-    SUBCASE("a continuation byte without a lead byte") {
-        CHECK(sqlparse::first_invalid_utf8("a\x80") == std::optional<std::size_t>(1));
-    }
-}
-
 TEST_CASE("check_binary") {
     SUBCASE("text without NUL passes") {
         CHECK_FALSE(cli::check_binary("a.sql", "SELECT 1;\n").has_value());
