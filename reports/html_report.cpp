@@ -9,10 +9,12 @@
 // time by statement, planner cost before and after each recommended index, buffer hit ratios,
 // the hottest plan nodes of explain, findings by rule), a sortable table of every finding
 // linking to its details, the details by group, the workload's statements (sortable) and the
-// notes. All text from the database or input files is HTML-escaped.
+// notes. All text from the database or input files is HTML-escaped, its control characters and
+// bidirectional overrides shown as visible escapes.
 #include "reports/format_number.hpp"
 #include "reports/outline.hpp"
 #include "reports/report.hpp"
+#include "util/terminal.hpp"
 
 #include <fmt/format.h>
 
@@ -27,21 +29,25 @@ namespace {
 using analyzer::Finding;
 using analyzer::Severity;
 
+// HTML-escaped text. Control characters other than line breaks and tabs, bidirectional
+// overrides and malformed UTF-8 have no business in a page: they are shown as visible escapes
+// (util/terminal.hpp), as in the text report; carriage returns go.
 std::string h(std::string_view text) {
+    std::string visible(text);
+    std::erase(visible, '\r');
+    if (util::needs_terminal_escaping(visible, {.keep_newline = true, .keep_tab = true})) {
+        visible = util::terminal_safe(visible, {.keep_newline = true, .keep_tab = true});
+    }
     std::string out;
-    out.reserve(text.size() + 16);
-    for (const char c : text) {
-        const auto u = static_cast<unsigned char>(c);
+    out.reserve(visible.size() + 16);
+    for (const char c : visible) {
         switch (c) {
         case '&': out += "&amp;"; break;
         case '<': out += "&lt;"; break;
         case '>': out += "&gt;"; break;
         case '"': out += "&quot;"; break;
         case '\'': out += "&#39;"; break;
-        default:
-            // Control characters other than line breaks and tabs have no business in a page.
-            if (u >= 0x20 || c == '\n' || c == '\t') out.push_back(c);
-            else if (c != '\r') out += fmt::format("\\x{:02x}", u);
+        default: out.push_back(c);
         }
     }
     return out;

@@ -5,6 +5,7 @@
 // page. Findings in the baseline go in one collapsed list at the end.
 //
 // Escaping: text from the database or input files (query texts, identifiers, messages) is
+// shown with visible escapes for controls and bidirectional overrides (util/terminal.hpp), then
 // backslash-escaped wherever Markdown would read it (`|`, backticks, `*`, `_`, `[`, `<`, `&`
 // and the rest stay literal, and table cells stay cells); inside HTML
 // elements (<summary>) it is HTML-escaped; SQL goes in fenced code blocks whose fence is
@@ -12,6 +13,7 @@
 #include "reports/format_number.hpp"
 #include "reports/outline.hpp"
 #include "reports/report.hpp"
+#include "util/terminal.hpp"
 
 #include <fmt/format.h>
 
@@ -24,24 +26,29 @@ namespace {
 using analyzer::Finding;
 using analyzer::Severity;
 
-// Markdown text on one line: line breaks become spaces, control characters are dropped, and
-// the characters that start Markdown or HTML syntax inside a line (emphasis, code, links,
-// images, tables, HTML, entities, strikethrough, headings) are backslash-escaped, as is a
-// leading character that would start a list or a block quote.
+// Text on one line with every character a terminal or a renderer would obey shown as a visible
+// escape (util/terminal.hpp: C0 and C1 controls, bidirectional overrides, malformed UTF-8):
+// line breaks and tabs become spaces first.
+std::string visible_line(std::string_view text) {
+    std::string flat(text);
+    std::replace_if(flat.begin(), flat.end(), [](char c) { return c == '\n' || c == '\r' || c == '\t'; }, ' ');
+    return util::terminal_safe(flat);
+}
+
+// Markdown text on one line (visible_line), with the characters that start Markdown or HTML
+// syntax inside a line (emphasis, code, links, images, tables, HTML, entities, strikethrough,
+// headings) backslash-escaped, as is a leading character that would start a list or a block
+// quote.
 std::string md(std::string_view text) {
     static constexpr std::string_view k_special = "\\`*_[]<>|#!~&";
+    const std::string line = visible_line(text);
     std::string out;
-    out.reserve(text.size() + text.size() / 8);
-    for (const char c : text) {
-        const auto u = static_cast<unsigned char>(c);
-        if (c == '\n' || c == '\r' || c == '\t') {
-            out.push_back(' ');
-        } else if (u < 0x20 || u == 0x7f) {
-            continue;
-        } else if (k_special.find(c) != std::string_view::npos ||
-                   (out.empty() && (c == '-' || c == '+' || c == '=' || c == '>')) ||
-                   ((c == '.' || c == ')') && !out.empty() &&
-                    out.find_first_not_of("0123456789") == std::string::npos)) {
+    out.reserve(line.size() + line.size() / 8);
+    for (const char c : line) {
+        if (k_special.find(c) != std::string_view::npos ||
+            (out.empty() && (c == '-' || c == '+' || c == '=' || c == '>')) ||
+            ((c == '.' || c == ')') && !out.empty() &&
+             out.find_first_not_of("0123456789") == std::string::npos)) {
             // The last case: "1." or "2)" at the start would begin an ordered list.
             out.push_back('\\');
             out.push_back(c);
@@ -52,23 +59,18 @@ std::string md(std::string_view text) {
     return out;
 }
 
-// Text inside an HTML element: entities for the characters HTML reads; line breaks become
-// spaces.
+// Text inside an HTML element (visible_line): entities for the characters HTML reads.
 std::string html(std::string_view text) {
+    const std::string line = visible_line(text);
     std::string out;
-    out.reserve(text.size());
-    for (const char c : text) {
-        const auto u = static_cast<unsigned char>(c);
+    out.reserve(line.size());
+    for (const char c : line) {
         switch (c) {
         case '&': out += "&amp;"; break;
         case '<': out += "&lt;"; break;
         case '>': out += "&gt;"; break;
         case '"': out += "&quot;"; break;
-        case '\n':
-        case '\r':
-        case '\t': out.push_back(' '); break;
-        default:
-            if (u >= 0x20 && u != 0x7f) out.push_back(c);
+        default: out.push_back(c);
         }
     }
     return out;
@@ -86,11 +88,12 @@ void code_block(std::string& out, std::string_view code, std::string_view langua
     out += fence;
     out += language;
     out += '\n';
-    for (const char c : code) {
-        const auto u = static_cast<unsigned char>(c);
-        if (c == '\n' || c == '\t' || (u >= 0x20 && u != 0x7f)) out.push_back(c);
-    }
-    if (!code.empty() && code.back() != '\n') out += '\n';
+    // Line breaks and tabs keep the layout; carriage returns go; other controls are escaped.
+    std::string text(code);
+    std::erase(text, '\r');
+    text = util::terminal_safe(text, {.keep_newline = true, .keep_tab = true});
+    out += text;
+    if (!text.empty() && text.back() != '\n') out += '\n';
     out += fence;
     out += "\n\n";
 }

@@ -3,12 +3,13 @@
 // has a comment saying why (the findings behind it) and what it saves; what must not run as it
 // is (settings, checks, rewrites for the application, drops that need a human decision) is
 // commented out with the reason. Text from the database or input files only ever appears in
-// `--` comments, with line breaks and control characters replaced, so it cannot end a comment
+// `--` comments, with line breaks and control characters escaped, so it cannot end a comment
 // and become a statement.
 #include "analyzer/change_script.hpp"
 #include "reports/format_number.hpp"
 #include "reports/outline.hpp"
 #include "reports/report.hpp"
+#include "util/terminal.hpp"
 
 #include <fmt/format.h>
 
@@ -20,16 +21,12 @@ using analyzer::Change;
 using analyzer::ChangeKind;
 using analyzer::Finding;
 
-// One comment line's worth of text: no line break (which would end the comment) and no
-// other control character.
+// One comment line's worth of text: no line break (which would end the comment: psql and the
+// server end a `--` comment at '\n' or '\r') and no other control character, bidirectional
+// override or malformed UTF-8 that would make the reviewed script read differently from what
+// it is (util/terminal.hpp escapes them all visibly).
 std::string comment_text(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (const char c : text) {
-        const auto u = static_cast<unsigned char>(c);
-        out.push_back(u < 0x20 || u == 0x7f ? ' ' : c);
-    }
-    return out;
+    return util::terminal_safe(text);
 }
 
 void comment(std::string& out, std::string_view text) {
