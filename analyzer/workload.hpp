@@ -150,6 +150,9 @@ struct Workload {
     std::vector<Setting> settings;
     DatabaseStats database_stats;
     bool hypopg_available = false;
+    /// When pg_stat_statements' counters were last reset (pg_stat_statements_info, 14+), as
+    /// "YYYY-MM-DD HH:MM:SS UTC": the workload covers the time since. Empty when unknown.
+    std::string statements_reset;
     std::vector<RelationLock> locks; // conflicting locks of other sessions when the catalog was read
 
     const CatalogTable* find_table(std::string_view schema, std::string_view name) const;

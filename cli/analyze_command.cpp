@@ -142,6 +142,7 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
     report.source.kind = "database";
     report.source.server_version = workload->server_version;
     report.source.database = workload->database;
+    report.source.stats_reset = workload->statements_reset;
     add_analysis(report, std::move(result));
     const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);

@@ -172,6 +172,23 @@ std::expected<void, DbError> read_statements(Connection& connection, const ReadO
             looks_truncated(statement.text, limit) && !sqlparse::parses(statement.text);
         workload.statements.push_back(std::move(statement));
     }
+    // When the counters start (pg_stat_statements 1.9, PostgreSQL 14+): the time the workload
+    // covers. The view is missing on older versions; that is no error.
+    auto info = run(connection,
+                    fmt::format("SELECT to_regclass('{0}.pg_stat_statements_info') IS NOT NULL AS has_info",
+                                source->schema),
+                    {}, "pg_stat_statements_info");
+    if (!info) return std::unexpected(info.error());
+    if (info->boolean(0, "has_info")) {
+        auto reset = run(connection,
+                         fmt::format("SELECT to_char(stats_reset AT TIME ZONE 'UTC', "
+                                     "'YYYY-MM-DD HH24:MI:SS') || ' UTC' AS stats_reset "
+                                     "FROM {}.pg_stat_statements_info",
+                                     source->schema),
+                         {}, "pg_stat_statements_info");
+        if (!reset) return std::unexpected(explain_statements_error(reset.error()));
+        if (reset->rows() > 0) workload.statements_reset = std::string(reset->text(0, "stats_reset"));
+    }
     return {};
 }
 
