@@ -146,8 +146,11 @@ struct Bar {
 };
 
 std::string bar_chart(const std::vector<Bar>& bars, double max_value, std::string_view aria) {
-    constexpr int k_label = 210;
-    constexpr int k_bar = 250;
+    // Labels are cut to fit their column (about 7 px a character at 12 px), so none runs out of
+    // the chart on the left.
+    constexpr int k_label = 240;
+    constexpr int k_bar = 220;
+    constexpr std::size_t k_label_chars = 30;
     constexpr int k_value = 90;
     const bool pairs = std::any_of(bars.begin(), bars.end(), [](const Bar& b) { return b.second.has_value(); });
     const int row = pairs ? 34 : 22;
@@ -161,7 +164,7 @@ std::string bar_chart(const std::vector<Bar>& bars, double max_value, std::strin
         const Bar& b = bars[i];
         const int y = static_cast<int>(i) * row + 3;
         std::string label = b.label;
-        if (label.size() > 34) label = one_line(label, 31);
+        if (label.size() > k_label_chars) label = one_line(label, k_label_chars - 3);
         out += fmt::format("<g><title>{}</title>", h(b.tooltip.empty() ? b.label : b.tooltip));
         out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>", k_label - 8, y + 13, h(label));
         const double w1 = std::max(1.0, b.value * scale);
