@@ -90,6 +90,8 @@ struct Finding {
     std::optional<ObjectRef> object; // the table, index, ... (analyze); empty when none
     /// The statement's fingerprint (sqlparse: equal for statements that differ only in
     /// constants, comments and formatting); empty when the finding is not about a statement.
+    /// In a function body, the enclosing CREATE FUNCTION / DO statement's fingerprint (body
+    /// left out), '/', then the statement's: the same statement in two functions differs.
     std::string fingerprint;
     double rank = 0;       // ordering weight (measured ms, exclusive plan time); higher first
     bool baseline = false; // also in the --baseline file: reported, never fails --fail-on

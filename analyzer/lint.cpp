@@ -6,19 +6,33 @@
 #include "sqlparse/parser.hpp"
 #include "sqlparse/source_text.hpp"
 
-#include <fmt/format.h>
-
+#include <utility>
 
 namespace dbadvise::analyzer {
 
 namespace {
 
 Finding parse_error_finding(const sqlparse::ParseError& error) {
-    Finding f(RuleId::parse_error);
-    f.title = "Statement does not parse";
+    using Kind = sqlparse::ParseError::Kind;
+    const auto [rule, title] = [&]() -> std::pair<RuleId, std::string_view> {
+        switch (error.kind) {
+        case Kind::function_body:
+            return {RuleId::body_parse_error, "Function body does not parse"};
+        case Kind::unchecked:
+            return {RuleId::not_checked, "Not checked"};
+        case Kind::psql_command:
+            return {RuleId::psql_unknown_command, "Unknown psql meta-command"};
+        case Kind::statement:
+            break;
+        }
+        return {RuleId::parse_error, "Statement does not parse"};
+    }();
+    Finding f(rule);
+    f.title = std::string(title);
     f.message = error.message.empty() ? std::string("the statement could not be parsed")
                                       : error.message;
     f.subject = error.message;
+    f.fingerprint = error.enclosing_fingerprint; // set for a function body's errors
     f.location = Location{};
     f.location->offset = error.offset >= 0 ? error.offset : error.statement_span.begin;
     return f;
@@ -40,7 +54,16 @@ void lint_text(std::string_view file_name, std::string_view text, const Schema* 
     options.libpg_query_fingerprint = false;
     options.threading = threading;
     sqlparse::parse_script(text, options, [&](sqlparse::ParsedStatement&& entry) {
-        ++stats.statements;
+        if (entry.error && (entry.error->kind == sqlparse::ParseError::Kind::psql_command ||
+                            entry.error->kind == sqlparse::ParseError::Kind::unchecked)) {
+            found.push_back(parse_error_finding(*entry.error));
+            return;
+        }
+        if (entry.statement && entry.statement->origin != sqlparse::StatementOrigin::script) {
+            ++stats.body_statements;
+        } else if (!entry.error || entry.error->kind == sqlparse::ParseError::Kind::statement) {
+            ++stats.statements;
+        }
         if (entry.error || !entry.statement) {
             ++stats.parse_errors;
             if (entry.error) {
@@ -53,8 +76,19 @@ void lint_text(std::string_view file_name, std::string_view text, const Schema* 
         for (const Rule& rule : lint_rules()) {
             rule.check(statement, context, found);
         }
+        if (statement.origin == sqlparse::StatementOrigin::quoted_function_body) {
+            // The source text of a '...' body has its quotes doubled: a rewrite spliced from
+            // it is neither the body's text nor standalone SQL.
+            for (std::size_t i = first; i < found.size(); ++i) {
+                found[i].suggestion.rewritten_query.clear();
+            }
+        }
+        const std::string fingerprint =
+            statement.enclosing_fingerprint.empty()
+                ? statement.fingerprint
+                : statement.enclosing_fingerprint + "/" + statement.fingerprint;
         for (std::size_t i = first; i < found.size(); ++i) {
-            found[i].fingerprint = statement.fingerprint;
+            found[i].fingerprint = fingerprint;
         }
     });
     const sqlparse::SourceText source(text);

@@ -142,6 +142,9 @@ void file_header(const Report& report, Outline& outline) {
     if (files.empty()) files = plural(source.files.size(), "file", "files");
     outline.heading = "dbadvise lint: " + files;
     std::string line = "checked: " + count_of(report, "statements", "statement", "statements");
+    if (const std::optional<double> body = stat_number(report, "function_body_statements"); body && *body > 0)
+        line += " and " + count_of(report, "function_body_statements", "statement", "statements") +
+                " in function bodies";
     if (const std::optional<double> errors = stat_number(report, "parse_errors"); errors && *errors > 0)
         line += ", " + count_of(report, "parse_errors", "does not parse", "do not parse");
     outline.facts.push_back(line);
