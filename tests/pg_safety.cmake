@@ -66,3 +66,7 @@ dbadvise_safety_test(pg_analyze_terminal_safety ${DBADVISE_PG_DIR}/terminal_safe
 # comment, after E'\'', quoted and U&-escaped names), a view read by a body, and an IMMUTABLE
 # function the planner itself would run while folding constants.
 dbadvise_safety_test(pg_analyze_hidden_calls ${DBADVISE_PG_DIR}/hidden_calls ${dbadvise_bin})
+
+# Functions and operators planted in a schema of the search path that match dbadvise's own
+# statements better than the built-ins (CVE-2018-1058's trap) are never called.
+dbadvise_safety_test(pg_analyze_search_path_shadowing ${DBADVISE_PG_DIR}/search_path_shadowing ${dbadvise_bin})
