@@ -91,6 +91,18 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
                        k_exit_runtime);
     }
 
+    // The planner runs the immutable and stable functions it can evaluate early: statements
+    // that would make it run one with side effects are not planned.
+    progress(fmt::format("checking {} statements for functions the planner would run",
+                         workload->statements.size()));
+    auto planning_catalog = db::read_safety_catalog(*connection, analyzer::planning_questions(*workload));
+    if (planning_catalog) {
+        options.unsafe_to_plan = analyzer::unsafe_to_plan(*workload, *planning_catalog);
+    } else if (planning_catalog.error().kind != db::DbError::Kind::connection_lost) {
+        throw RunError(planning_catalog.error().message, k_exit_runtime);
+    } // else the planner's first call fails at once and the report is marked partial
+
+
     progress(fmt::format("analyzing {} statements", workload->statements.size()));
     // The planner shares the read-only session; the advisor decides from --hypopg and
     // supports_hypothetical() whether to cost with hypothetical indexes.
