@@ -8,6 +8,7 @@
 #include "analyzer/workload.hpp"
 #include "sqlparse/query_model.hpp"
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +29,9 @@ struct AnalyzeOptions {
     double budget_mb = 0;      // 0: no size budget
     HypoMode hypopg = HypoMode::automatic;
     double min_saving = 0.05;  // stop when the next index saves less than this share of cost
+    /// Statements not to plan, by queryid, with the reason: planning them would run a function
+    /// declared IMMUTABLE or STABLE that has side effects (judge_statement, SafetyUse::plan).
+    std::map<std::string, std::string> unsafe_to_plan;
 };
 
 /// A text block for the report (index summary, cache health, ...).

@@ -88,7 +88,12 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
     }
 
     std::vector<StatementSetup> setups;
-    std::vector<std::pair<const WorkloadStatement*, std::string>> failures;
+    struct Failure {
+        const WorkloadStatement* source;
+        std::string message;
+        bool refused = false; // not sent to the server: planning it would have side effects
+    };
+    std::vector<Failure> failures;
     // Tables a statement could not be prepared on because another session locked them after
     // the catalog was read: the other statements on them are not tried, each would wait for
     // lock_timeout again.
@@ -106,14 +111,19 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
             continue;
         }
         if (statement.source->truncated) {
-            failures.emplace_back(statement.source,
+            failures.push_back({statement.source,
                                   "the statement text was cut at track_activity_query_size, so it cannot be "
-                                  "planned; raise track_activity_query_size to see whole statements");
+                                  "planned; raise track_activity_query_size to see whole statements"});
+            continue;
+        }
+        if (const auto unsafe = options.unsafe_to_plan.find(statement.source->queryid);
+            planner && unsafe != options.unsafe_to_plan.end()) {
+            failures.push_back({statement.source, unsafe->second, true});
             continue;
         }
         StatementSetup setup = advisor::setup_statement(workload, statement, static_cast<int>(i));
         if (touches_locked(setup)) {
-            failures.emplace_back(statement.source, std::string(k_locked_message));
+            failures.push_back({statement.source, std::string(k_locked_message)});
             continue;
         }
         std::vector<std::string> types = advisor::fallback_types(setup);
@@ -129,7 +139,7 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
                         locked.insert(use.table);
                     }
                 }
-                failures.emplace_back(statement.source, described.error().message);
+                failures.push_back({statement.source, described.error().message});
                 result.partial = result.partial || described.error().fatal;
                 continue;
             }
@@ -144,7 +154,7 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
             if (!touches_locked(setup)) {
                 return false;
             }
-            failures.emplace_back(setup.parsed->source, std::string(k_locked_message));
+            failures.push_back({setup.parsed->source, std::string(k_locked_message)});
             return true;
         });
     }
@@ -169,14 +179,14 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
         result.partial = selection.partial;
     }
     for (const auto& [id, error] : selection.failures) {
-        failures.emplace_back(statements[static_cast<std::size_t>(id)].source, error.message);
+        failures.push_back({statements[static_cast<std::size_t>(id)].source, error.message});
     }
     if (!what_if && planner) {
         // Without HypoPG the planner still tells which statements no longer plan.
         for (const StatementSetup& setup : setups) {
             PlanRequest request{setup.sql, setup.param_types, {}, {}};
             if (auto planned = planner->plan(request); !planned) {
-                failures.emplace_back(setup.parsed->source, planned.error().message);
+                failures.push_back({setup.parsed->source, planned.error().message});
                 if (planned.error().fatal) {
                     result.partial = true;
                     break;
@@ -187,14 +197,19 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
     result.statements_failed = static_cast<int>(failures.size());
     result.statements_planned = static_cast<int>(setups.size()) - static_cast<int>(selection.failures.size());
 
-    for (const auto& [source, message] : failures) {
+    for (const auto& [source, message, refused] : failures) {
         Finding finding(RuleId::statement_not_planned);
         finding.title = "Statement could not be planned";
-        finding.message = fmt::format("The server could not plan this statement: {}. The index advisor left it out; "
-                                      "if the statement is obsolete, reset its pg_stat_statements entry.",
-                                      message);
+        finding.message =
+            refused ? fmt::format("dbadvise did not plan this statement: the planner runs the immutable and stable "
+                                  "functions it can evaluate early, and {}. The index advisor left it out; a function "
+                                  "with side effects must be declared VOLATILE.",
+                                  message)
+                    : fmt::format("The server could not plan this statement: {}. The index advisor left it out; "
+                                  "if the statement is obsolete, reset its pg_stat_statements entry.",
+                                  message);
         finding.query = query_ref(*source);
-        finding.evidence.emplace_back("server_message", message);
+        finding.evidence.emplace_back(refused ? "reason" : "server_message", message);
         finding.rank = source->total_ms;
         result.findings.push_back(std::move(finding));
     }

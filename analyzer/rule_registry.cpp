@@ -505,12 +505,16 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
      .category = C::input,
      .severity = S::warning,
      .analyze = k_warning,
-     .title = "A workload statement the server could not plan",
+     .title = "A workload statement the server could not plan, or dbadvise would not",
      .rationale = "The index advisor leaves it out; the server's message says why (a table "
                   "dropped since the statement ran, another session's temporary table, a "
-                  "parameter it could not type).",
+                  "parameter it could not type). dbadvise also does not plan a statement "
+                  "whose planning could run a function with side effects: the planner "
+                  "evaluates immutable and stable functions with constant arguments, "
+                  "trusting their declared volatility.",
      .help = "If the statement is obsolete, reset its pg_stat_statements entry; otherwise "
-             "read the server's message."},
+             "read the server's message. When dbadvise did not plan it, the message names "
+             "the function: declare it VOLATILE if it has side effects."},
     {.rule = RuleId::statement_temp_spill,
      .id = "statement-temp-spill",
      .category = C::cache,

@@ -211,6 +211,21 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
         }
     }
 
+    if (connection) {
+        // The planner runs the immutable and stable functions it can evaluate early: statements
+        // that would make it run one with side effects are not planned. With --snapshot the
+        // functions are the --dsn server's, which plans the statements.
+        progress(fmt::format("checking {} statements for functions the planner would run",
+                             workload.statements.size()));
+        auto planning_catalog =
+            db::read_safety_catalog(*connection, analyzer::planning_questions(workload));
+        if (planning_catalog) {
+            options.unsafe_to_plan = analyzer::unsafe_to_plan(workload, *planning_catalog);
+        } else if (planning_catalog.error().kind != db::DbError::Kind::connection_lost) {
+            throw RunError(planning_catalog.error().message, k_exit_runtime);
+        } // else the planner's first call fails at once and the report is marked partial
+    }
+
     progress(fmt::format("analyzing {} statements", workload.statements.size()));
     analyzer::AnalyzeResult result =
         analyzer::analyze(workload, planner ? &*planner : nullptr, options);

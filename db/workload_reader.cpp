@@ -246,7 +246,6 @@ std::expected<void, DbError> read_server(Connection& connection, Workload& workl
                       "SELECT current_database() AS database, "
                       "current_setting('server_version') AS server_version, "
                       "current_setting('server_version_num') AS server_version_num, "
-                      "array_to_json(current_schemas(false)) AS search_path, "
                       "EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'hypopg') AS hypopg, "
                       "pg_database_size(current_database()) AS size_bytes, "
                       "d.blks_hit, d.blks_read, d.temp_files, d.temp_bytes "
@@ -257,7 +256,6 @@ std::expected<void, DbError> read_server(Connection& connection, Workload& workl
         workload.database = std::string(server->text(0, "database"));
         workload.server_version = std::string(server->text(0, "server_version"));
         workload.server_version_num = static_cast<int>(server->int64(0, "server_version_num"));
-        workload.search_path = json_strings(server->text(0, "search_path"));
         workload.hypopg_available = server->boolean(0, "hypopg");
         workload.database_stats.size_bytes = server->int64(0, "size_bytes");
         workload.database_stats.blks_hit = server->int64(0, "blks_hit");
@@ -683,6 +681,13 @@ std::expected<analyzer::Workload, DbError> read_workload(Connection& connection,
                                         "starting a read-only transaction");
         !begun)
         return std::unexpected(begun.error());
+    // The schemas the workload's statements see, read before the catalog-only search_path.
+    auto path = connection.query("SELECT pg_catalog.array_to_json(pg_catalog.current_schemas(false))", {},
+                                 "reading the search_path");
+    if (!path) return std::unexpected(path.error());
+    if (path->rows() == 1) workload.search_path = json_strings(path->text(0, 0));
+    if (auto done = connection.execute(k_catalog_search_path, "setting the search_path"); !done)
+        return std::unexpected(done.error());
     // Timestamps in UTC and ISO format whatever the role's defaults, for this transaction only.
     if (auto set = connection.execute("SET LOCAL TimeZone = 'UTC'", "setting the time zone"); !set)
         return std::unexpected(set.error());
