@@ -1,5 +1,6 @@
 #include "db/workload_reader.hpp"
 
+#include "db/activity_reader.hpp"
 #include "sqlparse/parser.hpp"
 
 #include <fmt/format.h>
@@ -19,11 +20,14 @@ using analyzer::Workload;
 // The settings analyze reports on or plans with. Custom ones (pg_stat_statements.*) only
 // show in pg_settings when their library is loaded.
 const std::vector<std::string> k_settings = {
-    "block_size", "compute_query_id", "default_statistics_target", "effective_cache_size",
-    "effective_io_concurrency", "jit", "maintenance_work_mem", "max_parallel_workers",
-    "max_parallel_workers_per_gather", "max_worker_processes", "pg_stat_statements.max",
-    "pg_stat_statements.track", "plan_cache_mode", "random_page_cost", "seq_page_cost",
-    "shared_buffers", "track_activity_query_size", "track_io_timing", "work_mem",
+    "autovacuum", "autovacuum_freeze_max_age", "block_size", "compute_query_id",
+    "default_statistics_target", "effective_cache_size", "effective_io_concurrency",
+    "idle_in_transaction_session_timeout", "jit", "maintenance_work_mem", "max_connections",
+    "max_parallel_workers", "max_parallel_workers_per_gather", "max_worker_processes",
+    "pg_stat_statements.max", "pg_stat_statements.track", "pg_stat_statements.track_planning",
+    "plan_cache_mode", "random_page_cost", "reserved_connections", "seq_page_cost",
+    "shared_buffers", "superuser_reserved_connections", "track_activity_query_size",
+    "track_io_timing", "work_mem",
 };
 
 std::string text_array(const std::vector<std::string>& values) {
@@ -166,6 +170,10 @@ std::expected<void, DbError> read_statements(Connection& connection, const ReadO
         statement.temp_blks_read = rows->int64(row, "temp_blks_read");
         statement.temp_blks_written = rows->int64(row, "temp_blks_written");
         statement.toplevel = rows->boolean(row, "toplevel");
+        statement.stddev_ms = rows->number(row, "stddev_ms");
+        statement.max_ms = rows->number(row, "max_ms");
+        statement.total_plan_ms = rows->number(row, "total_plan_ms");
+        statement.plans = rows->int64(row, "plans");
         // Only text that reaches the limit and does not parse was cut; a long statement that
         // parses is whole.
         statement.truncated =
@@ -231,6 +239,7 @@ std::expected<std::string, DbError> read_tables(Connection& connection, Workload
             "s.seq_scan, s.seq_tup_read, s.idx_scan, s.n_tup_ins, s.n_tup_upd, s.n_tup_del, "
             "s.n_live_tup, s.n_dead_tup, s.n_mod_since_analyze, "
             "(s.last_analyze IS NOT NULL OR s.last_autoanalyze IS NOT NULL) AS ever_analyzed, "
+            "extract(epoch FROM now() - greatest(s.last_analyze, s.last_autoanalyze))::float8 AS analyzed_age_s, "
             "io.heap_blks_read, io.heap_blks_hit, io.idx_blks_read, io.idx_blks_hit "
             "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid "
@@ -261,6 +270,8 @@ std::expected<std::string, DbError> read_tables(Connection& connection, Workload
         table.n_dead_tup = tables->int64(row, "n_dead_tup");
         table.n_mod_since_analyze = tables->int64(row, "n_mod_since_analyze");
         table.ever_analyzed = tables->boolean(row, "ever_analyzed");
+        if (!tables->is_null(row, tables->column("analyzed_age_s")))
+            table.analyzed_age_s = tables->number(row, "analyzed_age_s");
         table.heap_blks_read = tables->int64(row, "heap_blks_read");
         table.heap_blks_hit = tables->int64(row, "heap_blks_hit");
         table.idx_blks_read = tables->int64(row, "idx_blks_read");
@@ -501,15 +512,24 @@ std::expected<std::string, std::string> statements_sql(std::string_view schema,
     }
     // 14 split statements run inside functions (toplevel = false) from top-level ones.
     const std::string toplevel = has("toplevel") ? "s.toplevel" : "true";
+    // Optional columns: their spread (12: stddev_time/max_time, 13+: *_exec_time) and the
+    // planning counters (13+, zero unless pg_stat_statements.track_planning is on).
+    const auto optional = [&](std::initializer_list<std::string_view> names) {
+        for (const std::string_view name : names)
+            if (has(name)) return fmt::format("s.{}", name);
+        return std::string("0");
+    };
     return fmt::format(
         "SELECT s.queryid::text AS queryid, s.query, s.calls, s.{0} AS total_ms, s.{1} AS mean_ms, "
         "s.rows, s.shared_blks_hit, s.shared_blks_read, s.temp_blks_read, s.temp_blks_written, "
-        "{2} AS toplevel FROM {3}.pg_stat_statements s "
+        "{2} AS toplevel, {4} AS stddev_ms, {5} AS max_ms, {6} AS total_plan_ms, {7} AS plans "
+        "FROM {3}.pg_stat_statements s "
         "WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
         "AND s.calls >= $1::bigint AND s.{1} >= $2::float8 AND s.query IS NOT NULL "
         "AND s.query <> '<insufficient privilege>' AND left(s.query, length($4)) <> $4 "
         "ORDER BY s.{0} DESC, s.queryid, {2} DESC LIMIT $3::bigint",
-        total, mean, toplevel, schema);
+        total, mean, toplevel, schema, optional({"stddev_exec_time", "stddev_time"}),
+        optional({"max_exec_time", "max_time"}), optional({"total_plan_time"}), optional({"plans"}));
 }
 
 std::vector<std::string> parse_array_literal(std::string_view literal) {
@@ -635,6 +655,10 @@ std::expected<analyzer::Workload, DbError> read_workload(Connection& connection,
     say("reading pg_stats");
     if (auto done = read_column_stats(connection, workload); !done)
         return std::unexpected(done.error());
+    say("reading sessions, locks and maintenance counters");
+    auto activity = read_server_activity(connection, workload.server_version_num);
+    if (!activity) return std::unexpected(activity.error());
+    workload.activity = std::move(*activity);
     if (auto done = connection.execute("COMMIT", "ending the read-only transaction"); !done)
         return std::unexpected(done.error());
     return workload;

@@ -241,6 +241,9 @@ std::string_view category_heading(analyzer::Category category) {
     case analyzer::Category::cache: return "Cache";
     case analyzer::Category::schema: return "Schema and statistics";
     case analyzer::Category::config: return "Configuration";
+    case analyzer::Category::application: return "Application";
+    case analyzer::Category::connections: return "Connections, transactions and locks";
+    case analyzer::Category::maintenance: return "Maintenance";
     case analyzer::Category::input: return "Input";
     }
     return "Findings";
