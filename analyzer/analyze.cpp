@@ -35,9 +35,21 @@ QueryRef query_ref(const WorkloadStatement& statement) {
 Schema schema_from_catalog(const Workload& workload) {
     Schema schema;
     for (const CatalogTable& table : workload.tables) {
-        TableInfo info{table.schema, table.name, {}};
+        TableInfo info{table.schema, table.name, {}, {}};
         for (const CatalogColumn& column : table.columns)
             info.columns.push_back({column.name, column.type_name, column.not_null});
+        // Unique indexes on plain columns, valid and total, identify rows; the primary key first.
+        for (const CatalogIndex& index : workload.indexes) {
+            if (index.table_schema != table.schema || index.table != table.name || !index.unique ||
+                !index.valid || !index.predicate.empty() ||
+                !std::all_of(index.keys.begin(), index.keys.end(),
+                             [&](const std::string& key) { return info.column(key) != nullptr; }))
+                continue;
+            if (index.primary)
+                info.unique_keys.insert(info.unique_keys.begin(), index.keys);
+            else
+                info.unique_keys.push_back(index.keys);
+        }
         schema.add_table(std::move(info));
     }
     return schema;

@@ -9,14 +9,29 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <utility>
 
 namespace dbadvise::analyzer {
 
 namespace {
 
 Finding parse_error_finding(const sqlparse::ParseError& error) {
-    Finding f(RuleId::parse_error);
-    f.title = "Statement does not parse";
+    using Kind = sqlparse::ParseError::Kind;
+    const auto [rule, title] = [&]() -> std::pair<RuleId, std::string_view> {
+        switch (error.kind) {
+        case Kind::function_body:
+            return {RuleId::body_parse_error, "Function body does not parse"};
+        case Kind::unchecked:
+            return {RuleId::not_checked, "Not checked"};
+        case Kind::psql_command:
+            return {RuleId::psql_unknown_command, "Unknown psql meta-command"};
+        case Kind::statement:
+            break;
+        }
+        return {RuleId::parse_error, "Statement does not parse"};
+    }();
+    Finding f(rule);
+    f.title = std::string(title);
     f.message = error.message.empty() ? std::string("the statement could not be parsed")
                                       : error.message;
     f.subject = error.message;
@@ -57,7 +72,16 @@ void lint_text(std::string_view file_name, std::string_view text, const Schema* 
     options.fingerprint = false;
     options.threading = threading;
     sqlparse::parse_script(text, options, [&](sqlparse::ParsedStatement&& entry) {
-        ++stats.statements;
+        if (entry.error && (entry.error->kind == sqlparse::ParseError::Kind::psql_command ||
+                            entry.error->kind == sqlparse::ParseError::Kind::unchecked)) {
+            found.push_back(parse_error_finding(*entry.error));
+            return;
+        }
+        if (entry.statement && entry.statement->origin != sqlparse::StatementOrigin::script) {
+            ++stats.body_statements;
+        } else if (!entry.error || entry.error->kind == sqlparse::ParseError::Kind::statement) {
+            ++stats.statements;
+        }
         if (entry.error || !entry.statement) {
             ++stats.parse_errors;
             if (entry.error) {
@@ -69,6 +93,13 @@ void lint_text(std::string_view file_name, std::string_view text, const Schema* 
         const std::size_t first = found.size();
         for (const Rule& rule : lint_rules()) {
             rule.check(statement, context, found);
+        }
+        if (statement.origin == sqlparse::StatementOrigin::quoted_function_body) {
+            // The source text of a '...' body has its quotes doubled: a rewrite spliced from
+            // it is neither the body's text nor standalone SQL.
+            for (std::size_t i = first; i < found.size(); ++i) {
+                found[i].suggestion.rewritten_query.clear();
+            }
         }
         if (found.size() > first) {
             const std::string key = statement_key(

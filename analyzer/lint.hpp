@@ -12,8 +12,9 @@
 namespace dbadvise::analyzer {
 
 struct LintStats {
-    std::int64_t statements = 0;
-    std::int64_t parse_errors = 0;
+    std::int64_t statements = 0;      // statements of the scripts
+    std::int64_t parse_errors = 0;    // statements and function bodies that do not parse
+    std::int64_t body_statements = 0; // statements inside function bodies, also checked
 };
 
 /// Parses `text` (the contents of `file_name`), runs all lint rules on each statement and

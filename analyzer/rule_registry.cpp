@@ -79,6 +79,17 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
                   "reading at one; the file is skipped so that a wrong path or a compressed "
                   "dump is noticed.",
      .help = "Check the path, or decompress the file first."},
+    {.rule = RuleId::body_parse_error,
+     .id = "body-parse-error",
+     .category = C::input,
+     .severity = S::error,
+     .lint = k_error,
+     .title = "A function body (PL/pgSQL, or SQL in a string) the PostgreSQL 15 parsers reject",
+     .rationale = "CREATE FUNCTION checks the body when it runs (check_function_bodies is on by "
+                  "default), so the script would fail there; the body is reported with the "
+                  "parser's message at its location in the file, and the rest of the file is "
+                  "still checked.",
+     .help = "Fix the syntax at the reported position inside the body."},
     {.rule = RuleId::cacheable_result,
      .id = "cacheable-result",
      .category = C::application,
@@ -391,6 +402,19 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
                   "expression is computed for every row unless it is indexed or rewritten.",
      .help = "Rewrite the condition so the column stands alone (a range instead of a cast to "
              "date), or create an index on the expression."},
+    {.rule = RuleId::not_checked,
+     .id = "not-checked",
+     .category = C::input,
+     .severity = S::info,
+     .lint = k_info,
+     .title = "SQL lint cannot check, though PostgreSQL may accept it",
+     .rationale = "A statement built from psql variables that hold SQL (`:query;`, `EXPLAIN :q`) "
+                  "does not parse with a placeholder in their place; libpg_query's PL/pgSQL "
+                  "parser compiles without a database, so it stops at what needs the catalog "
+                  "(cursors, fields of row and record variables, RETURNS TABLE columns, ALIAS FOR "
+                  "$n). Such SQL is not checked, and this says so instead of staying silent.",
+     .help = "Nothing to fix in the SQL. To have the statement checked, write it out in the file "
+             "rather than in a variable, or lint the body's statements on their own."},
     {.rule = RuleId::not_in_subquery,
      .id = "not-in-subquery",
      .category = C::rewrite,
@@ -460,6 +484,16 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
      .help = "Use server-side prepared statements or the driver's statement cache for the "
              "statement (PgJDBC prepareThreshold, psycopg prepare_threshold).",
      .severity_note = "warning when planning is half the statement's time or more"},
+    {.rule = RuleId::psql_unknown_command,
+     .id = "psql-unknown-command",
+     .category = C::input,
+     .severity = S::warning,
+     .lint = k_warning,
+     .title = "A backslash command psql does not know",
+     .rationale = "psql answers `invalid command` and skips the rest of the line (and stops there "
+                  "with ON_ERROR_STOP); usually a typo such as \\gst for \\gset. The rest of "
+                  "the file is still checked.",
+     .help = "Correct the command's name; `psql -c '\\?'` lists the commands psql knows."},
     {.rule = RuleId::redundant_index,
      .id = "redundant-index",
      .category = C::index,

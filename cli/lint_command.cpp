@@ -74,12 +74,15 @@ analyzer::Schema load_schema(const LintOptions& options, Io& io, reports::Report
                            k_exit_runtime);
         }
         const std::string_view sql = strip_bom(*text);
-        const std::vector<sqlparse::ParsedStatement> statements = sqlparse::parse_script(sql);
+        sqlparse::ParseOptions parse_options;
+        parse_options.function_bodies = false; // the tables are what --schema is for
+        const std::vector<sqlparse::ParsedStatement> statements =
+            sqlparse::parse_script(sql, parse_options);
         schema.add_statements(statements);
         int failed = 0;
         const sqlparse::ParseError* first = nullptr;
         for (const sqlparse::ParsedStatement& s : statements) {
-            if (s.error) {
+            if (s.error && s.error->kind != sqlparse::ParseError::Kind::psql_command) {
                 ++failed;
                 first = first ? first : &*s.error;
             }
@@ -151,6 +154,7 @@ int run_lint(const LintOptions& options, Io& io) {
     analyzer::sort_by_location(findings);
     report.stats = {{"files", files_read},
                     {"statements", stats.statements},
+                    {"function_body_statements", stats.body_statements},
                     {"parse_errors", stats.parse_errors}};
     return output.finish(report, Outcome{unreadable, {}});
 }

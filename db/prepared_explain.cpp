@@ -36,15 +36,19 @@ std::string_view options_of(ExplainMode mode) {
 // Sets dbadvise.p1, dbadvise.p2, ... to the values (with a 'v' prefix, so that NULL, an unset
 // setting and the empty string stay apart) and dbadvise.args to the argument list that reads
 // them back, cast to the parameter types of the prepared statement:
-// `(CAST(substr(NULLIF(current_setting('dbadvise.p1', true), ''), 2) AS date), ...)`.
+// `(CAST(substr(NULLIF(current_setting('dbadvise.p1', true), ''), 2) AS date), ...)`. A
+// parameter of a pseudo-type (`CASE ... THEN a.attmissingval ELSE $5 END`: the server infers
+// anyarray) can take no value from text, so it gets NULL, which the server coerces to it.
 constexpr std::string_view k_set_values =
-    "SELECT pg_catalog.set_config('dbadvise.args', coalesce('(' || pg_catalog.string_agg(pg_catalog.format("
+    "SELECT pg_catalog.set_config('dbadvise.args', coalesce('(' || pg_catalog.string_agg("
+    "CASE WHEN ty.typtype = 'p' THEN 'NULL' ELSE pg_catalog.format("
     "'CAST(pg_catalog.substr(NULLIF(pg_catalog.current_setting(%L, true), ''''), 2) AS %s)', "
-    "'dbadvise.p' || u.n, u.t), ', ' ORDER BY u.n) FILTER (WHERE u.n IS NOT NULL) || ')', ''), true), "
+    "'dbadvise.p' || u.n, u.t) END, ', ' ORDER BY u.n) FILTER (WHERE u.n IS NOT NULL) || ')', ''), true), "
     "(SELECT count(pg_catalog.set_config('dbadvise.p' || v.n, v.v, true)) "
     "FROM unnest($1::pg_catalog.text[]) WITH ORDINALITY AS v(v, n) WHERE v.v IS NOT NULL) "
     "FROM pg_catalog.pg_prepared_statements p "
-    "LEFT JOIN LATERAL unnest(p.parameter_types::pg_catalog.text[]) WITH ORDINALITY AS u(t, n) ON true "
+    "LEFT JOIN LATERAL unnest(p.parameter_types::pg_catalog.text[], p.parameter_types::pg_catalog.oid[]) "
+    "WITH ORDINALITY AS u(t, oid, n) ON true LEFT JOIN pg_catalog.pg_type ty ON ty.oid = u.oid "
     "WHERE p.name = $2";
 
 } // namespace

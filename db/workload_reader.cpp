@@ -1,6 +1,7 @@
 #include "db/workload_reader.hpp"
 
 #include "db/activity_reader.hpp"
+#include "sqlparse/lexer.hpp"
 #include "sqlparse/parser.hpp"
 
 #include <fmt/format.h>
@@ -575,39 +576,14 @@ std::vector<std::string> parse_array_literal(std::string_view literal) {
 
 std::vector<std::string> identifiers_in(std::string_view sql) {
     std::set<std::string> found;
-    std::size_t i = 0;
-    const auto word_char = [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '$' || c >= 0x80; };
-    while (i < sql.size()) {
-        const unsigned char c = static_cast<unsigned char>(sql[i]);
-        if (c == '\'') { // string literal: skip
-            for (++i; i < sql.size(); ++i) {
-                if (sql[i] == '\'' && !(i + 1 < sql.size() && sql[i + 1] == '\'')) break;
-                if (sql[i] == '\'') ++i;
-            }
-            ++i;
-        } else if (c == '"') {
-            std::string name;
-            for (++i; i < sql.size(); ++i) {
-                if (sql[i] == '"') {
-                    if (i + 1 < sql.size() && sql[i + 1] == '"') {
-                        name += '"';
-                        ++i;
-                        continue;
-                    }
-                    break;
-                }
-                name += static_cast<char>(std::tolower(static_cast<unsigned char>(sql[i])));
-            }
-            ++i;
-            if (!name.empty()) found.insert(std::move(name));
-        } else if (std::isalpha(c) || c == '_' || c >= 0x80) {
-            std::string name;
-            while (i < sql.size() && word_char(static_cast<unsigned char>(sql[i])))
-                name += static_cast<char>(std::tolower(static_cast<unsigned char>(sql[i++])));
-            found.insert(std::move(name));
-        } else {
-            ++i;
-        }
+    const std::vector<sqlparse::Token> tokens = sqlparse::lex(sql);
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        if (!sqlparse::is_name_kind(tokens[i].kind)) continue;
+        std::string name = sqlparse::identifier_value(sql, tokens[i], sqlparse::unicode_escape(sql, tokens, i));
+        std::ranges::transform(name, name.begin(), [](unsigned char c) {
+            return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+        });
+        if (!name.empty()) found.insert(std::move(name));
     }
     return {found.begin(), found.end()};
 }

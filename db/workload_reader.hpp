@@ -41,8 +41,8 @@ std::expected<std::string, std::string> statements_sql(std::string_view schema,
 /// NULL elements become "NULL", nested arrays stay as their text. Never throws.
 std::vector<std::string> parse_array_literal(std::string_view literal);
 
-/// Lower-cased identifiers (bare words and "quoted" names) that occur in `sql`, sorted and
-/// unique: what the reader uses to decide which tables a workload touches.
+/// Lower-cased identifiers (bare words and "quoted" names, by sqlparse's lexer) that occur in
+/// `sql`, sorted and unique: what the reader uses to decide which tables a workload touches.
 std::vector<std::string> identifiers_in(std::string_view sql);
 
 /// True when `text` is as long as track_activity_query_size allows (`limit_bytes` - 1), so

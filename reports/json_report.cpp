@@ -4,8 +4,10 @@
 #include "reports/format_number.hpp"
 #include "reports/json_writer.hpp"
 #include "reports/report.hpp"
+#include "util/utf8.hpp"
 
 #include <cmath>
+#include <cstdint>
 
 namespace dbadvise::reports {
 
@@ -17,6 +19,38 @@ constexpr int k_schema_version = 1;
 // which the schema allows wherever a measured value appears.
 void number(JsonWriter& out, double value) {
     out.number(std::isfinite(value) ? round3(value) : value);
+}
+
+std::string base64(std::string_view bytes) {
+    static constexpr char k_digits[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((bytes.size() + 2) / 3 * 4);
+    for (std::size_t i = 0; i < bytes.size(); i += 3) {
+        std::uint32_t group = static_cast<unsigned char>(bytes[i]) << 16;
+        if (i + 1 < bytes.size()) {
+            group |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+        }
+        if (i + 2 < bytes.size()) {
+            group |= static_cast<unsigned char>(bytes[i + 2]);
+        }
+        out += k_digits[(group >> 18) & 63];
+        out += k_digits[(group >> 12) & 63];
+        out += i + 1 < bytes.size() ? k_digits[(group >> 6) & 63] : '=';
+        out += i + 2 < bytes.size() ? k_digits[group & 63] : '=';
+    }
+    return out;
+}
+
+// SQL to run. JSON strings are UTF-8, and the writer turns other bytes into U+FFFD; in a
+// suggestion that would change a literal copied from the input ('caf\xe9' in a LATIN1 file)
+// and so what the SQL does. Such SQL is given byte for byte, in base64, as `<key>_base64`.
+void sql_member(JsonWriter& out, std::string_view key, const std::string& sql) {
+    if (!util::first_invalid_utf8(sql)) {
+        out.member(key, sql);
+        return;
+    }
+    out.member(std::string(key) + "_base64", base64(sql));
 }
 
 void evidence_object(JsonWriter& out, const analyzer::Evidence& evidence) {
@@ -90,10 +124,10 @@ void finding_object(JsonWriter& out, const analyzer::Finding& f) {
         out.key("suggestion");
         out.begin_object();
         if (!f.suggestion.sql.empty()) {
-            out.member("sql", f.suggestion.sql);
+            sql_member(out, "sql", f.suggestion.sql);
         }
         if (!f.suggestion.rewritten_query.empty()) {
-            out.member("rewritten_query", f.suggestion.rewritten_query);
+            sql_member(out, "rewritten_query", f.suggestion.rewritten_query);
         }
         out.end_object();
     }

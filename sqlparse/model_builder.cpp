@@ -1,11 +1,12 @@
 #include "sqlparse/model_builder_internal.hpp"
 
-#include "sqlparse/sql_scanner_internal.hpp"
+#include "sqlparse/lexer.hpp"
 
 #include <algorithm>
 #include <charconv>
 #include <climits>
 #include <memory>
+#include <optional>
 #include <span>
 
 namespace dbadvise::sqlparse::detail {
@@ -22,6 +23,49 @@ std::string lower_ascii(std::string_view s) {
         }
     }
     return out;
+}
+
+// A PRIMARY KEY or UNIQUE constraint's columns (`column` for a column constraint, which
+// lists none); nullopt for other constraints.
+std::optional<KeyDefinition> key_constraint(JsonRef constraint, std::string_view column) {
+    const std::string_view contype = constraint["contype"].str();
+    if (contype != "CONSTR_PRIMARY" && contype != "CONSTR_UNIQUE") {
+        return std::nullopt;
+    }
+    KeyDefinition key;
+    key.primary = contype == "CONSTR_PRIMARY";
+    for (JsonRef name : JsonChildren(constraint["keys"])) {
+        key.columns.emplace_back(name["String"]["sval"].str());
+    }
+    if (key.columns.empty() && !column.empty()) {
+        key.columns.emplace_back(column);
+    }
+    if (key.columns.empty()) {
+        return std::nullopt; // PRIMARY KEY USING INDEX name: the columns are the index's
+    }
+    return key;
+}
+
+// The token kind of a punctuation character the builder looks for.
+constexpr TokenKind punct_kind(char c) {
+    switch (c) {
+    case '(':
+        return TokenKind::open_paren;
+    case ')':
+        return TokenKind::close_paren;
+    case '[':
+        return TokenKind::open_bracket;
+    case ']':
+        return TokenKind::close_bracket;
+    case ',':
+        return TokenKind::comma;
+    case '.':
+        return TokenKind::dot;
+    case ';':
+        return TokenKind::semicolon;
+    default:
+        return TokenKind::colon;
+    }
 }
 
 // A libpg_query node is `{"TypeName": {...}}`: one member whose key is the node type.
@@ -135,13 +179,10 @@ private:
     [[gnu::always_inline]] const Token& tok(int index) { return m_tokens[static_cast<std::size_t>(index)]; }
     [[gnu::always_inline]] int token_count() { return static_cast<int>(tokens().size()); }
     [[gnu::always_inline]] bool is_punct(int index, char c) {
-        return index >= 0 && index < token_count() && tok(index).kind == TokenKind::punct &&
-               tok(index).end - tok(index).begin == 1 &&
-               m_text[static_cast<std::size_t>(tok(index).begin)] == c;
+        return index >= 0 && index < token_count() && tok(index).kind == punct_kind(c);
     }
     [[gnu::always_inline]] bool is_word(int index, std::string_view word) {
-        return index >= 0 && index < token_count() && tok(index).kind == TokenKind::word &&
-               token_is(m_text, tok(index), word);
+        return index >= 0 && index < token_count() && token_is(m_text, tok(index), word);
     }
     [[gnu::always_inline]] bool is_opener(int i) { return is_punct(i, '(') || is_punct(i, '[') || is_word(i, "case"); }
     [[gnu::always_inline]] bool is_closer(int i) { return is_punct(i, ')') || is_punct(i, ']') || is_word(i, "end"); }
@@ -166,7 +207,7 @@ private:
     }
     int after_dotted_name(int i) {
         while (is_punct(i + 1, '.') && i + 2 < token_count() &&
-               (tok(i + 2).kind == TokenKind::word || tok(i + 2).kind == TokenKind::quoted_identifier ||
+               (is_name_kind(tok(i + 2).kind) ||
                 (tok(i + 2).kind == TokenKind::op && m_text[static_cast<std::size_t>(tok(i + 2).begin)] == '*'))) {
             i += 2;
         }
@@ -590,8 +631,12 @@ ColumnSide Builder::column_side(JsonRef node) {
         side.wrap = WrapKind::cast;
         side.wrapper = type_text(body["typeName"]);
     } else if (type == "A_Expr" && body["kind"].str() == "AEXPR_OP" && body["lexpr"] && body["rexpr"]) {
-        side.wrap = WrapKind::arithmetic;
-        side.wrapper = std::string(last_name(body["name"]));
+        // The operator's name from the tree (OPERATOR(pg_catalog.+) is +): only the
+        // arithmetic ones can be moved to the other side of a comparison.
+        const std::string_view op = last_name(body["name"]);
+        const bool arithmetic = op == "+" || op == "-" || op == "*" || op == "/" || op == "%" || op == "^";
+        side.wrap = arithmetic ? WrapKind::arithmetic : WrapKind::operator_;
+        side.wrapper = std::string(op);
     } else if (type == "CollateClause") {
         side.wrap = WrapKind::collate;
         side.wrapper = std::string(last_name(body["collname"]));
@@ -1223,22 +1268,26 @@ void Builder::set_limit(JsonRef node, Query& q, bool is_offset) {
     }
     std::optional<std::int64_t> constant;
     bool parameter = false;
+    int number = 0;
     if (type == "A_Const") {
         std::string text = slice(extent(value));
         std::erase_if(text, [](char c) { return c == '_' || c == ' ' || c == '+'; });
         constant = parse_int(text);
     } else if (type == "ParamRef") {
         parameter = true;
+        number = static_cast<int>(value.body()["number"].integer(0));
     }
     if (is_offset) {
         q.has_offset = true;
         q.offset_value = constant;
         q.offset_is_parameter = parameter;
+        q.offset_parameter = number;
         q.offset_offset = span.begin;
     } else {
         q.has_limit = true;
         q.limit_value = constant;
         q.limit_is_parameter = parameter;
+        q.limit_parameter = number;
     }
 }
 
@@ -1631,11 +1680,11 @@ Statement Builder::build(JsonRef stmt) {
         std::vector<std::string> primary_key;
         for (JsonRef element : JsonChildren(body["tableElts"])) {
             if (element.node_type() == "Constraint") {
-                const JsonRef c = element.body();
-                if (c["contype"].str() == "CONSTR_PRIMARY") {
-                    for (JsonRef key : JsonChildren(c["keys"])) {
-                        primary_key.emplace_back(key["String"]["sval"].str());
+                if (std::optional<KeyDefinition> key = key_constraint(element.body(), {})) {
+                    if (key->primary) {
+                        primary_key = key->columns;
                     }
+                    s.keys.push_back(std::move(*key));
                 }
                 continue;
             }
@@ -1652,6 +1701,9 @@ Statement Builder::build(JsonRef stmt) {
                 if (contype == "CONSTR_NOTNULL" || contype == "CONSTR_PRIMARY") {
                     column.not_null = true;
                 }
+                if (std::optional<KeyDefinition> key = key_constraint(constraint.body(), column.name)) {
+                    s.keys.push_back(std::move(*key));
+                }
             }
             s.columns.push_back(std::move(column));
         }
@@ -1667,18 +1719,33 @@ Statement Builder::build(JsonRef stmt) {
         index.schema = std::string(body["relation"]["schemaname"].str());
         index.table = std::string(body["relation"]["relname"].str());
         index.unique = body["unique"].boolean();
+        index.partial = body["whereClause"].valid();
         index.method = body["accessMethod"] ? std::string(body["accessMethod"].str()) : "btree";
         for (JsonRef param : JsonChildren(body["indexParams"])) {
             const JsonRef elem = param.body();
             if (elem["name"]) {
                 index.columns.emplace_back(elem["name"].str());
             } else {
+                index.expressions = true;
                 index.columns.push_back(slice(extent(elem["expr"])));
             }
         }
         s.table_schema = index.schema;
         s.table_name = index.table;
         s.index = std::move(index);
+    } else if (type == "AlterTableStmt") {
+        // pg_dump adds primary keys and unique constraints after the data, this way.
+        s.kind = StatementKind::utility;
+        s.table_schema = std::string(body["relation"]["schemaname"].str());
+        s.table_name = std::string(body["relation"]["relname"].str());
+        for (JsonRef command : JsonChildren(body["cmds"])) {
+            const JsonRef cmd = command.body();
+            if (cmd["subtype"].str() == "AT_AddConstraint") {
+                if (std::optional<KeyDefinition> key = key_constraint(cmd["def"].body(), {})) {
+                    s.keys.push_back(std::move(*key));
+                }
+            }
+        }
     } else {
         s.kind = StatementKind::utility;
     }

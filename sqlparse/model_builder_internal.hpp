@@ -4,7 +4,7 @@
 
 #include "sqlparse/json_tree_internal.hpp"
 #include "sqlparse/query_model.hpp"
-#include "sqlparse/sql_scanner_internal.hpp"
+#include "sqlparse/lexer.hpp"
 
 #include <climits>
 #include <span>

@@ -1,8 +1,10 @@
 #include "sqlparse/parser.hpp"
 
 #include "sqlparse/json_tree_internal.hpp"
+#include "sqlparse/function_body_internal.hpp"
+#include "sqlparse/lexer.hpp"
 #include "sqlparse/model_builder_internal.hpp"
-#include "sqlparse/sql_scanner_internal.hpp"
+#include "sqlparse/script_reader.hpp"
 
 #include <pg_query.h>
 
@@ -21,8 +23,6 @@ namespace dbadvise::sqlparse {
 
 namespace {
 
-using detail::Piece;
-using detail::Token;
 
 // libpg_query returns its results by value with heap-owned members; each is released by its
 // own pg_query_free_* function. These owners make that release automatic.
@@ -71,16 +71,14 @@ constexpr int k_max_operator_chain = 10000;
 int overlong_operator_chain(std::string_view text, std::span<const Token> tokens) {
     int run = 0;
     for (const Token& token : tokens) {
-        if (token.kind == detail::TokenKind::op) {
+        if (token.kind == TokenKind::op) {
             if (++run > k_max_operator_chain) {
                 return token.begin;
             }
-        } else if (token.kind == detail::TokenKind::punct) {
-            if (text[static_cast<std::size_t>(token.begin)] == ',') {
-                run = 0;
-            }
-        } else if (token.kind == detail::TokenKind::word && token.end - token.begin <= 3 &&
-                   (detail::token_is(text, token, "and") || detail::token_is(text, token, "or"))) {
+        } else if (token.kind == TokenKind::comma) {
+            run = 0;
+        } else if (token.kind == TokenKind::identifier && token.end - token.begin <= 3 &&
+                   (token_is(text, token, "and") || token_is(text, token, "or"))) {
             run = 0;
         }
     }
@@ -98,7 +96,7 @@ int byte_offset_of_cursor(std::string_view parsed, int cursorpos) {
     int offset = 0;
     const int size = static_cast<int>(parsed.size());
     for (int chars = 1; chars < cursorpos && offset < size; ++chars) {
-        offset += detail::utf8_char_length(static_cast<unsigned char>(parsed[static_cast<std::size_t>(offset)]));
+        offset += utf8_char_length(static_cast<unsigned char>(parsed[static_cast<std::size_t>(offset)]));
     }
     return std::min(offset, size);
 }
@@ -121,14 +119,14 @@ std::string token_fingerprint(std::string_view text, std::span<const Token> toke
         hash *= 1099511628211ULL;
     };
     for (const Token& token : tokens) {
-        if (token.kind == detail::TokenKind::string || token.kind == detail::TokenKind::number ||
-            token.kind == detail::TokenKind::parameter) {
+        if (is_literal_kind(token.kind) || token.kind == TokenKind::parameter ||
+            token.kind == TokenKind::psql_variable) {
             mix('?');
         } else {
             mix(static_cast<unsigned char>(token.kind));
             for (int i = token.begin; i < token.end; ++i) {
                 auto c = static_cast<unsigned char>(text[static_cast<std::size_t>(i)]);
-                if (token.kind == detail::TokenKind::word && c >= 'A' && c <= 'Z') {
+                if (token.kind == TokenKind::identifier && c >= 'A' && c <= 'Z') {
                     c = static_cast<unsigned char>(c - 'A' + 'a');
                 }
                 mix(c);
@@ -211,6 +209,28 @@ public:
 private:
     // --- stage 1: lexing and libpg_query ------------------------------------------------
 
+    // A statement on its way into a batch: its text, its tokens in Batch::tokens and what
+    // must change in its text before libpg_query sees it.
+    struct Piece {
+        int begin = 0;
+        int end = 0;             // the terminator (`;`, `\g`, ...) is not included
+        int next = 0;            // after the terminator
+        std::uint32_t tokens_begin = 0;
+        std::uint32_t tokens_end = 0;
+        std::uint32_t edits_begin = 0; // into m_edits
+        std::uint32_t edits_end = 0;
+        bool variables = false;
+    };
+
+    // A change to a statement's text before libpg_query reads it: a meta-command inside the
+    // statement is blanked; a CREATE EXTENSION placeholder (@extschema@) becomes a name of
+    // the same size (_extschema_).
+    struct TextEdit {
+        int begin = 0;
+        int end = 0;
+        bool name = false;
+    };
+
     // Calls `ready` with each prepared batch, in order; `acquire` gives the batch to fill
     // next (empty).
     template <class Acquire, class Ready>
@@ -218,10 +238,14 @@ private:
         Batch* batch = acquire();
         std::vector<Piece> pending;
         int pending_bytes = 0;
-        const auto hand_over = [&] {
+        const auto flush = [&] {
             parse_pieces(*batch, pending);
             pending.clear();
+            m_edits.clear();
             pending_bytes = 0;
+        };
+        const auto hand_over = [&] {
+            flush();
             if (!batch->units.empty()) {
                 ready(*batch);
                 batch = acquire();
@@ -229,39 +253,83 @@ private:
                 batch->tokens.clear();
             }
         };
+        // An error or notice that is not a statement of the batch: parse what is pending, then
+        // hand it over on its own so that the sink sees everything in source order.
+        const auto emit_alone = [&](Unit unit) {
+            flush();
+            batch->units.push_back(std::move(unit));
+            ready(*batch);
+            batch = acquire();
+        };
         const int size = static_cast<int>(m_text.size());
         // A UTF-8 byte order mark (files saved by some Windows editors) is not SQL; PostgreSQL
         // would read it as part of the first keyword.
         int pos = m_text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
+        ScriptReader reader(ScriptOptions{m_options.psql});
         while (pos < size) {
-            const std::size_t tokens_before = batch->tokens.size();
-            const Piece piece = detail::next_piece(m_text, pos, &batch->tokens);
-            pos = piece.end < size ? piece.end + 1 : size;
-            if (!piece.has_tokens && piece.nul_offset < 0) {
+            const std::size_t first_token = batch->tokens.size();
+            std::optional<ScriptItem> item = reader.next(m_text, pos, true, &batch->tokens);
+            if (!item) {
+                break;
+            }
+            pos = item->next;
+            if (item->kind == ScriptItem::Kind::meta_command) {
+                if (!item->command.known) {
+                    emit_alone(unknown_command(item->command));
+                }
                 continue;
             }
+            if (item->kind != ScriptItem::Kind::statement) {
+                continue;
+            }
+            std::size_t tokens_before = first_token;
+            if (std::any_of(item->holes.begin(), item->holes.end(),
+                            [](const MetaCommand& hole) { return !hole.known; })) {
+                // The notices come first; the statement goes into the batch after them.
+                std::vector<Token> own(batch->tokens.begin() + static_cast<std::ptrdiff_t>(first_token),
+                                       batch->tokens.end());
+                batch->tokens.resize(first_token);
+                for (const MetaCommand& hole : item->holes) {
+                    if (!hole.known) {
+                        emit_alone(unknown_command(hole));
+                    }
+                }
+                tokens_before = batch->tokens.size();
+                batch->tokens.insert(batch->tokens.end(), own.begin(), own.end());
+            }
+            const std::span<const Token> own =
+                std::span<const Token>(batch->tokens).subspan(tokens_before);
             int bad_offset = -1;
             std::string message;
-            if (piece.nul_offset >= 0) {
+            if (item->nul_offset >= 0) {
                 // libpg_query reads C strings: a NUL would silently cut the statement short.
-                bad_offset = piece.nul_offset;
+                bad_offset = item->nul_offset;
                 message = std::string(k_nul_message);
-            } else if (const int overlong = overlong_operator_chain(
-                           m_text, std::span<const Token>(batch->tokens).subspan(tokens_before));
-                       overlong >= 0) {
+            } else if (const int overlong = overlong_operator_chain(m_text, own); overlong >= 0) {
                 bad_offset = overlong;
                 message = overlong_message();
             }
             if (bad_offset >= 0) {
+                const Span span{own.front().begin, own.back().end};
                 batch->tokens.resize(tokens_before);
-                parse_pieces(*batch, pending);
-                pending.clear();
-                pending_bytes = 0;
-                batch->units.push_back(piece_error(piece, std::move(message), bad_offset));
-                ready(*batch);
-                batch = acquire();
+                emit_alone(error_unit(ParseError{std::move(message), bad_offset, span}));
                 continue;
             }
+            Piece piece;
+            piece.begin = item->begin;
+            piece.end = item->end;
+            piece.next = item->next;
+            piece.tokens_begin = static_cast<std::uint32_t>(tokens_before);
+            piece.tokens_end = static_cast<std::uint32_t>(batch->tokens.size());
+            piece.variables = item->variables;
+            piece.edits_begin = static_cast<std::uint32_t>(m_edits.size());
+            for (const MetaCommand& hole : item->holes) {
+                m_edits.push_back({hole.begin, std::max(hole.end, hole.name_end), false});
+            }
+            for (const Span placeholder : item->placeholders) {
+                m_edits.push_back({placeholder.begin, placeholder.end, true});
+            }
+            piece.edits_end = static_cast<std::uint32_t>(m_edits.size());
             pending.push_back(piece);
             pending_bytes += piece.end - piece.begin;
             if (pending.size() >= k_batch_statements || pending_bytes >= k_batch_bytes) {
@@ -271,9 +339,37 @@ private:
         hand_over();
     }
 
+    Unit unknown_command(const MetaCommand& command) const {
+        const std::string_view name = meta_command_name(m_text, command);
+        ParseError error;
+        error.kind = ParseError::Kind::psql_command;
+        error.message = "invalid command \\" + std::string(name) +
+                        ": psql does not know this meta-command and skips the rest of its line";
+        error.offset = command.begin;
+        error.statement_span = {command.begin, command.end};
+        return error_unit(std::move(error));
+    }
+
+    // A statement with psql variables that parses with neither kind of placeholder: the
+    // variables stand for SQL lint cannot see (`\set q 'SELECT ...'` then `:q;`), so it is
+    // not checked rather than called wrong.
+    ParseError unchecked_variables(const Batch& batch, const Piece& piece, ParseError error) const {
+        std::string names;
+        for (std::uint32_t t = piece.tokens_begin; t < piece.tokens_end; ++t) {
+            const Token& token = batch.tokens[t];
+            if (token.kind == TokenKind::psql_variable && names.size() < 60) {
+                names += (names.empty() ? "" : ", ") + std::string(token_text(m_text, token));
+            }
+        }
+        error.kind = ParseError::Kind::unchecked;
+        error.message = "the statement was not checked: it takes SQL from psql variables (" + names +
+                        ") whose value lint does not know, and with placeholders in their place "
+                        "it does not parse: " + error.message;
+        return error;
+    }
+
     Span trimmed(int begin, int end) const {
-        std::vector<Token> tokens;
-        detail::tokenize(m_text, begin, end, tokens);
+        const std::vector<Token> tokens = lex(m_text, begin, end);
         if (tokens.empty()) {
             return {begin, begin};
         }
@@ -287,15 +383,55 @@ private:
         return unit;
     }
 
-    Unit piece_error(const Piece& piece, std::string message, int offset) const {
-        ParseError error;
-        error.message = std::move(message);
-        error.offset = offset;
-        error.statement_span = trimmed(piece.begin, piece.end);
-        if (!error.statement_span.valid() || error.statement_span.begin == error.statement_span.end) {
-            error.statement_span = {piece.begin, piece.end};
+    // The text libpg_query parses for pieces [first, last] of `batch`: the script's text with
+    // psql variables replaced by placeholders of the same size, meta-commands inside a
+    // statement blanked, and whatever lies between two statements that is not SQL
+    // (meta-commands, COPY data) blanked, so that offsets stay those of the script.
+    void fill_buffer(const Batch& batch, const Piece* first, const Piece* last, bool numbers) {
+        const int base = first->begin;
+        m_buffer.assign(m_text.substr(static_cast<std::size_t>(base),
+                                      static_cast<std::size_t>(last->end - base)));
+        const auto blank = [&](int begin, int end) {
+            for (int i = begin; i < end; ++i) {
+                char& c = m_buffer[static_cast<std::size_t>(i - base)];
+                if (c != '\n') {
+                    c = ' ';
+                }
+            }
+        };
+        for (const Piece* piece = first; piece <= last; ++piece) {
+            if (piece->variables) {
+                for (std::uint32_t t = piece->tokens_begin; t < piece->tokens_end; ++t) {
+                    const Token& token = batch.tokens[t];
+                    if (token.kind == TokenKind::psql_variable) {
+                        write_variable_placeholder(token_text(m_text, token),
+                                                   m_buffer.data() + (token.begin - base), numbers);
+                    }
+                }
+            }
+            for (std::uint32_t e = piece->edits_begin; e < piece->edits_end; ++e) {
+                const TextEdit& edit = m_edits[e];
+                if (!edit.name) {
+                    blank(edit.begin, edit.end);
+                    continue;
+                }
+                for (int i = edit.begin; i < edit.end; ++i) {
+                    char& c = m_buffer[static_cast<std::size_t>(i - base)];
+                    if (c == '@' || c == ':') {
+                        c = '_';
+                    }
+                }
+            }
+            if (piece != last) {
+                const Piece* following = piece + 1;
+                const bool plain_gap = following->begin == piece->next &&
+                                       m_text[static_cast<std::size_t>(piece->end)] == ';';
+                if (!plain_gap) {
+                    blank(piece->end, following->begin);
+                    m_buffer[static_cast<std::size_t>(piece->end - base)] = ';';
+                }
+            }
         }
-        return error_unit(std::move(error));
     }
 
     // Parses the pending pieces in one call; when one of them is wrong, each alone, so that
@@ -304,24 +440,37 @@ private:
         if (pieces.empty()) {
             return;
         }
-        if (!parse_range(batch, pieces.front().begin, pieces.back().end, pieces.size() == 1)) {
+        if (!parse_range(batch, &pieces.front(), &pieces.back(), pieces.size() == 1)) {
             for (const Piece& piece : pieces) {
-                parse_range(batch, piece.begin, piece.end, true);
+                parse_range(batch, &piece, &piece, true);
             }
         }
     }
 
-    // Parses text[begin, end) into a new unit of `batch`. On a parse error adds the error
+    // Parses pieces [first, last] into a new unit of `batch`. On a parse error adds the error
     // only when `report_errors`, else returns false having added nothing.
-    bool parse_range(Batch& batch, int begin, int end, bool report_errors) {
-        m_buffer.assign(m_text.substr(static_cast<std::size_t>(begin), static_cast<std::size_t>(end - begin)));
+    bool parse_range(Batch& batch, const Piece* first, const Piece* last, bool report_errors) {
+        const int begin = first->begin;
+        const int end = last->end;
+        fill_buffer(batch, first, last, false);
         ParseResultPtr result = pg_parse(m_buffer);
         if (result->error != nullptr) {
             if (!report_errors) {
                 return false;
             }
-            batch.units.push_back(error_unit(make_error(*result->error, m_buffer, begin, trimmed(begin, end))));
-            return true;
+            ParseError error = make_error(*result->error, m_buffer, begin, trimmed(begin, end));
+            if (first == last && first->variables) {
+                // A variable may stand for a number where no name can go (`LARGE OBJECT :oid`).
+                fill_buffer(batch, first, last, true);
+                result = pg_parse(m_buffer);
+                if (result->error != nullptr) {
+                    batch.units.push_back(error_unit(unchecked_variables(batch, *first, std::move(error))));
+                    return true;
+                }
+            } else {
+                batch.units.push_back(error_unit(std::move(error)));
+                return true;
+            }
         }
         Unit unit;
         unit.begin = begin;
@@ -404,19 +553,152 @@ private:
         const std::span<const Token> tokens = tokens_in(batch.tokens, location, stop);
         const Span span = tokens.empty() ? Span{location, location}
                                          : Span{tokens.front().begin, tokens.back().end};
+        const detail::JsonRef stmt = raw["stmt"];
+        emit_model(stmt, unit.begin, span, tokens, m_extents, StatementOrigin::script);
+        const std::string_view type = stmt.node_type();
+        if (m_options.function_bodies && (type == "CreateFunctionStmt" || type == "DoStmt")) {
+            emit_function_body(stmt, unit.begin, span, tokens);
+        }
+    }
+
+    // Builds the model of `stmt` (locations relative to `base`) and hands it to the sink.
+    void emit_model(detail::JsonRef stmt, int base, Span span, std::span<const Token> tokens,
+                    std::span<detail::SubtreeExtent> extents, StatementOrigin origin) {
         ParsedStatement parsed;
-        parsed.statement = detail::build_statement(raw["stmt"], m_text, unit.begin, span, tokens, m_extents);
+        parsed.statement = detail::build_statement(stmt, m_text, base, span, tokens, extents);
+        parsed.statement->origin = origin;
         if (m_options.fingerprint && !m_options.libpg_query_fingerprint) {
             parsed.statement->fingerprint = token_fingerprint(m_text, tokens);
         } else if (m_options.fingerprint) {
-            const std::string sql(m_text.substr(static_cast<std::size_t>(span.begin),
-                                                static_cast<std::size_t>(span.end - span.begin)));
+            const std::string sql = parse_text_of(span, tokens);
             const FingerprintResultPtr fp(new PgQueryFingerprintResult(pg_query_fingerprint(sql.c_str())));
             if (fp->error == nullptr && fp->fingerprint_str != nullptr) {
                 parsed.statement->fingerprint = fp->fingerprint_str;
             }
         }
         m_sink(std::move(parsed));
+    }
+
+    // The text libpg_query parsed for the statement at `span`, rebuilt from the script and
+    // the statement's tokens: psql variables and CREATE EXTENSION placeholders replaced as
+    // fill_buffer does, meta-commands between the tokens blanked.
+    std::string parse_text_of(Span span, std::span<const Token> tokens) const {
+        std::string out(m_text.substr(static_cast<std::size_t>(span.begin),
+                                      static_cast<std::size_t>(span.end - span.begin)));
+        int previous_end = span.begin;
+        for (const Token& token : tokens) {
+            if (token.begin > previous_end &&
+                m_text.substr(static_cast<std::size_t>(previous_end),
+                              static_cast<std::size_t>(token.begin - previous_end))
+                        .find('\\') != std::string_view::npos) {
+                for (int i = previous_end; i < token.begin; ++i) {
+                    char& c = out[static_cast<std::size_t>(i - span.begin)];
+                    c = c == '\n' ? c : ' ';
+                }
+            }
+            previous_end = token.end;
+            char* at = out.data() + (token.begin - span.begin);
+            if (token.kind == TokenKind::psql_variable) {
+                write_variable_placeholder(token_text(m_text, token), at, false);
+            } else if (token.kind == TokenKind::identifier && *at == '@') {
+                std::replace_if(at, at + token.size(), [](char c) { return c == '@' || c == ':'; }, '_');
+            }
+        }
+        return out;
+    }
+
+    // --- function bodies -----------------------------------------------------------------
+
+    // The statements a CREATE FUNCTION / PROCEDURE or DO statement's body runs, each handed to
+    // the sink after the statement itself (see function_body_internal.hpp).
+    void emit_function_body(detail::JsonRef stmt, int base, Span span,
+                            std::span<const Token> tokens) {
+        const detail::JsonRef atomic = stmt.body()["sql_body"]["List"]["items"].first_child()["List"]["items"];
+        if (atomic.valid()) {
+            emit_atomic_body(atomic, base, tokens);
+            return;
+        }
+        const std::string parse_text = parse_text_of(span, tokens);
+        detail::FunctionBody body = detail::function_body(stmt, m_text, base, span, tokens, parse_text);
+        if (body.error) {
+            ParsedStatement parsed;
+            parsed.error = std::move(body.error);
+            m_sink(std::move(parsed));
+            return;
+        }
+        const StatementOrigin origin =
+            body.quoted ? StatementOrigin::quoted_function_body : StatementOrigin::function_body;
+        for (const detail::BodySql& sql : body.sql) {
+            emit_body_sql(sql, origin);
+        }
+    }
+
+    // BEGIN ATOMIC ... END: libpg_query parsed the statements with the function; their text
+    // is cut at the body's top-level semicolons.
+    void emit_atomic_body(detail::JsonRef statements, int base, std::span<const Token> tokens) {
+        std::size_t first = 0;
+        while (first + 1 < tokens.size() && !(tokens[first].depth == 0 &&
+                                              token_is(m_text, tokens[first], "begin") &&
+                                              token_is(m_text, tokens[first + 1], "atomic"))) {
+            ++first;
+        }
+        if (first + 2 >= tokens.size() || !token_is(m_text, tokens.back(), "end")) {
+            return;
+        }
+        std::vector<std::span<const Token>> parts;
+        std::size_t start = first + 2;
+        for (std::size_t i = start; i < tokens.size(); ++i) {
+            const bool last = i + 1 == tokens.size();
+            if (tokens[i].kind == TokenKind::semicolon || last) {
+                if (i > start) {
+                    parts.push_back(tokens.subspan(start, i - start));
+                }
+                start = i + 1;
+            }
+        }
+        if (parts.size() != statements.size()) {
+            return; // the text and the tree disagree: better no model than a wrong one
+        }
+        std::size_t k = 0;
+        for (detail::JsonRef statement : detail::JsonChildren(statements)) {
+            const std::span<const Token> part = parts[k++];
+            emit_model(statement, base, {part.front().begin, part.back().end}, part, m_extents,
+                       StatementOrigin::function_body);
+        }
+    }
+
+    // Parses SQL found in a function body and hands its statements (or its error) to the sink.
+    void emit_body_sql(const detail::BodySql& sql, StatementOrigin origin) {
+        const Span whole{sql.begin, sql.begin + static_cast<int>(sql.parse_text.size())};
+        const ParseResultPtr result = pg_parse(sql.parse_text);
+        if (result->error != nullptr) {
+            ParsedStatement parsed;
+            parsed.error = make_error(*result->error, sql.parse_text, sql.begin, whole);
+            parsed.error->kind = ParseError::Kind::function_body;
+            m_sink(std::move(parsed));
+            return;
+        }
+        if (result->parse_tree == nullptr || !m_body_document.parse(result->parse_tree)) {
+            return;
+        }
+        m_body_tokens.clear();
+        lex(sql.parse_text, 0, static_cast<int>(sql.parse_text.size()), m_body_tokens);
+        for (Token& token : m_body_tokens) {
+            token.begin += sql.begin;
+            token.end += sql.begin;
+        }
+        m_body_extents.assign(m_body_document.node_count(), detail::SubtreeExtent{});
+        for (detail::JsonRef raw : detail::JsonChildren(m_body_document.root()["stmts"])) {
+            const int location = sql.begin + static_cast<int>(raw["stmt_location"].integer(0));
+            const std::int64_t length = raw["stmt_len"].integer(0);
+            const int stop = length > 0 ? std::min(whole.end, location + static_cast<int>(length)) : whole.end;
+            const std::span<const Token> tokens = tokens_in(m_body_tokens, location, stop);
+            if (tokens.empty()) {
+                continue;
+            }
+            emit_model(raw["stmt"], sql.begin, {tokens.front().begin, tokens.back().end}, tokens,
+                       m_body_extents, origin);
+        }
     }
 
     // --- the two stages on two threads ---------------------------------------------------
@@ -515,8 +797,12 @@ private:
     const ParseOptions& m_options;
     const std::function<void(ParsedStatement&&)>& m_sink;
     std::string m_buffer;                          // stage 1: the text handed to libpg_query
+    std::vector<TextEdit> m_edits;                 // stage 1: edits of the pending pieces
     detail::JsonDocument m_document;               // stage 2: the current unit's JSON tree
     std::vector<detail::SubtreeExtent> m_extents;  // stage 2: per node of m_document
+    detail::JsonDocument m_body_document;          // stage 2: a function body's JSON tree
+    std::vector<detail::SubtreeExtent> m_body_extents;
+    std::vector<Token> m_body_tokens;
 };
 
 // Copies `sql` for libpg_query, which needs a C string; an embedded NUL is an error.
@@ -526,8 +812,7 @@ std::expected<std::string, ParseError> c_string(std::string_view sql) {
         return std::unexpected(ParseError{std::string(k_nul_message), static_cast<int>(nul),
                                           {0, static_cast<int>(sql.size())}});
     }
-    std::vector<Token> tokens;
-    detail::tokenize(sql, 0, static_cast<int>(sql.size()), tokens);
+    const std::vector<Token> tokens = lex(sql);
     if (const int overlong = overlong_operator_chain(sql, tokens); overlong >= 0) {
         return std::unexpected(ParseError{overlong_message(), overlong, {0, static_cast<int>(sql.size())}});
     }
@@ -553,7 +838,10 @@ std::vector<ParsedStatement> parse_script(std::string_view text) {
 
 ParsedStatement parse_statement(std::string_view text) {
     std::optional<ParsedStatement> first;
-    parse_script(text, ParseOptions{}, [&first](ParsedStatement&& s) {
+    ParseOptions options;
+    options.psql = false;
+    options.function_bodies = false;
+    parse_script(text, options, [&first](ParsedStatement&& s) {
         if (!first) {
             first = std::move(s);
         }

@@ -28,6 +28,16 @@ struct ParseOptions {
     /// The sink is always called on the calling thread, in source order, whichever is chosen.
     enum class Threading { automatic, never, always };
     Threading threading = Threading::automatic;
+    /// Read the text as psql reads a script: meta-commands (`\set`, `\echo`, `\gset`, ...)
+    /// are not SQL, `\quit` ends the script, `COPY ... FROM STDIN` data is skipped, and psql
+    /// variables (`:name`, `:'name'`, `:"name"`) parse as placeholders of their kind. Off
+    /// for plain SQL, where a backslash is a syntax error.
+    bool psql = true;
+    /// Also parse the statements function bodies run (CREATE FUNCTION / PROCEDURE, DO):
+    /// PL/pgSQL through libpg_query's PL/pgSQL parser, SQL bodies as SQL. They follow their
+    /// CREATE or DO statement, with Statement::origin saying where they come from, and
+    /// locations in the script; a body that does not parse is an error of kind function_body.
+    bool function_bodies = true;
 };
 
 /// Splits `text` into statements (comments and strings respected) and parses each one.

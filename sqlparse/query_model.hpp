@@ -86,8 +86,10 @@ struct Operand {
     int offset = -1;
 };
 
-/// How a column in a predicate is wrapped, which makes a plain index on it unusable.
-enum class WrapKind { none, function, cast, arithmetic, collate };
+/// How a column in a predicate is wrapped, which makes a plain index on it unusable. From the
+/// parse tree: `arithmetic` for + - * / % ^, `operator_` for every other operator (`->>`,
+/// `#>>`, `||`, ...), with Predicate::wrapper naming it.
+enum class WrapKind { none, function, cast, arithmetic, operator_, collate };
 
 /// One comparison of a column against something: `customer_id = $1`, `lower(email) = 'x'`,
 /// `created_at > now() - $1`, `name LIKE '%x'`, `deleted_at IS NULL`, `id IN (1,2,3)`.
@@ -235,9 +237,11 @@ struct Query {
     bool has_limit = false;
     std::optional<std::int64_t> limit_value; // constant LIMIT
     bool limit_is_parameter = false;
+    int limit_parameter = 0;          // n of `LIMIT $n`
     bool has_offset = false;
     std::optional<std::int64_t> offset_value; // constant OFFSET
     bool offset_is_parameter = false;
+    int offset_parameter = 0;         // n of `OFFSET $n`
     int offset_offset = -1;           // location of the OFFSET expression
     int where_offset = -1;            // location of the WHERE expression
     bool has_aggregate = false;
@@ -259,12 +263,28 @@ struct IndexDefinition {
     std::string table;
     std::vector<std::string> columns; // key expressions' text, in order
     bool unique = false;
+    bool expressions = false; // some key is an expression, not a column
+    bool partial = false;     // WHERE predicate
     std::string method; // btree, gin, ...
+};
+
+/// A PRIMARY KEY or UNIQUE constraint: the columns whose values identify a row.
+struct KeyDefinition {
+    std::vector<std::string> columns;
+    bool primary = false; // PRIMARY KEY: its columns are NOT NULL too
+};
+
+/// Where a statement sits in the script.
+enum class StatementOrigin : std::uint8_t {
+    script,               // a statement of the script itself
+    function_body,        // run by a function or DO block: in a $$...$$ body, or BEGIN ATOMIC
+    quoted_function_body, // in a '...' body: its source text has every quote doubled
 };
 
 /// One statement of a script: its kind, where it sits in the source, and its query model.
 struct Statement {
     StatementKind kind = StatementKind::utility;
+    StatementOrigin origin = StatementOrigin::script;
     std::string node_type;   // libpg_query's node name ("SelectStmt", "VariableSetStmt", ...)
     Span span;               // the statement's text in the source, without the trailing `;`
     Query query;             // the top query level (empty for utility statements)
@@ -276,14 +296,24 @@ struct Statement {
     std::string table_schema;
     std::string table_name;
     std::vector<ColumnDefinition> columns;
+    /// PRIMARY KEY and UNIQUE constraints of CREATE TABLE, and of ALTER TABLE ... ADD
+    /// CONSTRAINT (node_type AlterTableStmt, table_schema and table_name set).
+    std::vector<KeyDefinition> keys;
     std::optional<IndexDefinition> index;
 };
 
 /// A statement the parser rejected: the parser's message and where it points.
 struct ParseError {
+    enum class Kind : std::uint8_t {
+        statement,     // the SQL parser rejected a statement
+        function_body, // a function body (PL/pgSQL, or SQL in a string) does not parse
+        unchecked,     // cannot be checked: SQL from psql variables, PL/pgSQL libpg_query cannot read
+        psql_command,  // a psql meta-command psql does not know (it skips the line)
+    };
     std::string message; // libpg_query's message, e.g. `syntax error at or near "FORM"`
     int offset = -1;     // byte offset of the error in the source text
     Span statement_span; // the statement that failed
+    Kind kind = Kind::statement;
 };
 
 /// A whole script after parsing: each statement in source order, parsed or failed.

@@ -8,7 +8,8 @@ set(dbadvise_cli_cases
     missing_file_exits_3 missing_file_others_still_checked directory_exits_3
     unreadable_file_exits_3 stdin_dash mixed_good_and_unparsable binary_garbage non_utf8_bytes
     empty_file ten_megabyte_statement ten_megabyte_string_literal unterminated_string
-    unterminated_comment plpgsql_do_block newer_than_pg15_syntax output_file
+    unterminated_comment plpgsql_do_block psql_meta_commands_do_not_hide_statements
+    extension_scripts_parse newer_than_pg15_syntax output_file
     output_checked_before_work output_refuses_inputs output_replaced_atomically
     files_from_and_missing_ok readme_ci_recipe color_only_on_terminal
     rules_catalogue_matches_schema)

@@ -137,6 +137,16 @@ private:
 /// Canonical key of an index for caches and comparisons.
 std::string canonical(const IndexSpec& spec);
 
+/// What a key of IndexSpec::keys (as create_sql writes it) stands for: the column name
+/// (`"Order Date" DESC` -> `Order Date`), or for an expression key (`(lower(email))`) the
+/// expression's text, `lower(email)`. `expression` tells which.
+std::string key_target(std::string_view key, bool* expression = nullptr);
+
+/// An index key or predicate as a comparable string, the same for what the advisor writes
+/// and what pg_get_indexdef prints: lower case, without casts (`::text`), parentheses,
+/// quotes or white space.
+std::string normalized_key(std::string_view text);
+
 /// Resolves `schema.name` of a relation through the search path; null when unknown.
 const CatalogTable* resolve_table(const Workload& workload, const std::string& schema,
                                   const std::string& name);

@@ -4,6 +4,8 @@
 // partial indexes for rare IS NULL predicates. Candidates an existing index already serves
 // (same leading keys, method and predicate) and candidates on tiny tables are dropped.
 #include "analyzer/advisor/advisor.hpp"
+#include "analyzer/text.hpp"
+#include "sqlparse/lexer.hpp"
 
 #include <fmt/format.h>
 
@@ -23,27 +25,6 @@ constexpr std::int64_t k_tiny_pages = 10;
 constexpr std::size_t k_max_include = 3;
 // A partial index on `col IS NULL` pays when few rows are NULL.
 constexpr double k_rare_null_frac = 0.2;
-
-std::string normalized_key(std::string_view text) {
-    std::string out;
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const char c = text[i];
-        if (c == ':' && i + 1 < text.size() && text[i + 1] == ':') {
-            // Drop a cast `::text` / `::character varying`: pg_get_indexdef adds them.
-            i += 2;
-            while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == ' ' || text[i] == '_')) {
-                ++i;
-            }
-            continue;
-        }
-        if (c != ' ' && c != '(' && c != ')' && c != '"') {
-            out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        }
-        ++i;
-    }
-    return out;
-}
 
 struct Key {
     std::string column; // unquoted column, or expression text
@@ -90,24 +71,9 @@ int column_width(const Workload& workload, const CatalogTable& table, const std:
 // The column name inside an index key as create_sql writes it: `"Order Date" DESC` ->
 // `Order Date`, `(lower(email))` -> empty (an expression).
 std::string key_column(std::string_view key) {
-    std::string text(key);
-    if (text.ends_with(" DESC")) {
-        text.resize(text.size() - 5);
-    }
-    if (text.starts_with("(")) {
-        return {};
-    }
-    if (text.size() >= 2 && text.front() == '"' && text.back() == '"') {
-        std::string out;
-        for (std::size_t i = 1; i + 1 < text.size(); ++i) {
-            out += text[i];
-            if (text[i] == '"') {
-                ++i;
-            }
-        }
-        return out;
-    }
-    return text;
+    bool expression = false;
+    std::string target = key_target(key, &expression);
+    return expression ? std::string() : target;
 }
 
 double null_fraction(const Workload& workload, const CatalogTable& table, const std::string& column) {
@@ -183,6 +149,69 @@ bool contains_column(const std::vector<Key>& keys, const std::string& column) {
 }
 
 } // namespace
+
+std::string key_target(std::string_view key, bool* expression) {
+    std::vector<sqlparse::Token> tokens = sqlparse::lex(key);
+    if (!tokens.empty() && sqlparse::token_is(key, tokens.back(), "desc")) {
+        tokens.pop_back();
+    }
+    if (expression != nullptr) {
+        *expression = false;
+    }
+    if (tokens.empty()) {
+        return {};
+    }
+    if (tokens.size() == 1 && sqlparse::is_name_kind(tokens[0].kind)) {
+        return sqlparse::identifier_value(key, tokens[0]);
+    }
+    const bool wrapped = tokens.front().kind == sqlparse::TokenKind::open_paren &&
+                         tokens.back().kind == sqlparse::TokenKind::close_paren &&
+                         tokens.back().depth == 0 &&
+                         std::none_of(tokens.begin() + 1, tokens.end() - 1,
+                                      [](const sqlparse::Token& t) { return t.depth == 0; });
+    if (expression != nullptr) {
+        *expression = true;
+    }
+    const int begin = wrapped ? tokens.front().end : tokens.front().begin;
+    const int end = wrapped ? tokens.back().begin : tokens.back().end;
+    return std::string(trim(key.substr(static_cast<std::size_t>(begin),
+                                       static_cast<std::size_t>(end - begin))));
+}
+
+std::string normalized_key(std::string_view text) {
+    const std::vector<sqlparse::Token> tokens = sqlparse::lex(text);
+    std::string out;
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        const sqlparse::Token& t = tokens[i];
+        if (t.kind == sqlparse::TokenKind::typecast) {
+            // The type: words and dots (`character varying`, `pg_catalog.text`), then a
+            // modifier in parentheses.
+            while (i + 1 < tokens.size() && (tokens[i + 1].kind == sqlparse::TokenKind::identifier ||
+                                             tokens[i + 1].kind == sqlparse::TokenKind::dot)) {
+                ++i;
+            }
+            if (i + 1 < tokens.size() && tokens[i + 1].kind == sqlparse::TokenKind::open_paren) {
+                const int depth = tokens[i + 1].depth;
+                ++i;
+                while (i + 1 < tokens.size() && !(tokens[i].kind == sqlparse::TokenKind::close_paren &&
+                                                  tokens[i].depth == depth)) {
+                    ++i;
+                }
+            }
+            continue;
+        }
+        if (t.kind == sqlparse::TokenKind::open_paren || t.kind == sqlparse::TokenKind::close_paren) {
+            continue;
+        }
+        std::string part = sqlparse::is_name_kind(t.kind) ? sqlparse::identifier_value(text, t)
+                                                          : std::string(sqlparse::token_text(text, t));
+        for (char& c : part) {
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+        out += part;
+    }
+    return out;
+}
 
 std::int64_t estimate_index_bytes(const Workload& workload, const CatalogTable& table, const IndexSpec& spec) {
     int data = 0;

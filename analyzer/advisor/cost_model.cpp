@@ -33,19 +33,6 @@ constexpr double k_range_selectivity = 0.01;
 // LIMIT values are parameters in normalized text; a page of results is the usual size.
 constexpr double k_assumed_limit = 10;
 
-std::string unquoted_key(std::string key) {
-    if (key.ends_with(" DESC")) {
-        key.resize(key.size() - 5);
-    }
-    if (key.size() >= 2 && key.front() == '"' && key.back() == '"') {
-        key = key.substr(1, key.size() - 2);
-    }
-    if (key.size() >= 2 && key.front() == '(' && key.back() == ')') {
-        key = key.substr(1, key.size() - 2);
-    }
-    return key;
-}
-
 template <typename T>
 bool contains(const std::vector<T>& list, const T& value) {
     return std::find(list.begin(), list.end(), value) != list.end();
@@ -121,7 +108,7 @@ std::expected<Costing, CostError> SelectivityCostModel::cost(const StatementSetu
             double selectivity = 1.0;
             int matched = 0;
             for (const std::string& raw : spec.keys) {
-                const std::string key = unquoted_key(raw);
+                const std::string key = key_target(raw);
                 if (contains(use.equality, key) || contains(use.join, key)) {
                     selectivity *= equality_selectivity(m_workload, table, key);
                     ++matched;
@@ -141,7 +128,7 @@ std::expected<Costing, CostError> SelectivityCostModel::cost(const StatementSetu
             double fetched = selectivity * rows;
             const bool serves_order = !use.order.empty() && use.has_limit &&
                                       spec.keys.size() > static_cast<std::size_t>(matched) &&
-                                      unquoted_key(spec.keys[static_cast<std::size_t>(matched)]) == use.order.front().first;
+                                      key_target(spec.keys[static_cast<std::size_t>(matched)]) == use.order.front().first;
             if (matched == 0 && !serves_order) {
                 continue;
             }
@@ -167,7 +154,7 @@ std::expected<Costing, CostError> SelectivityCostModel::cost(const StatementSetu
             double correlation = 0;
             for (const ColumnStats& stats : m_workload.column_stats) {
                 if (stats.schema == table.schema && stats.table == table.name &&
-                    stats.column == unquoted_key(spec.keys.front()) && stats.correlation) {
+                    stats.column == key_target(spec.keys.front()) && stats.correlation) {
                     correlation = *stats.correlation;
                 }
             }

@@ -2,6 +2,8 @@
 // filters, joins and sorts on, and what each $n parameter meets, so that custom plans can be
 // given representative values. Everything comes from the query model and the catalog.
 #include "analyzer/advisor/advisor.hpp"
+#include "analyzer/sql_text.hpp"
+#include "sqlparse/lexer.hpp"
 #include "sqlparse/typed_literals.hpp"
 
 #include <fmt/format.h>
@@ -48,54 +50,11 @@ const ColumnStats* find_stats(const Workload& workload, const CatalogTable& tabl
     return nullptr;
 }
 
-// Every $n in an operand's text: `lower($1 || $2)`, `($3, $4, $5)`.
-std::vector<int> parameter_numbers(std::string_view text) {
-    std::vector<int> out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] != '$' || i + 1 >= text.size() || !std::isdigit(static_cast<unsigned char>(text[i + 1]))) {
-            continue;
-        }
-        int n = 0;
-        std::size_t j = i + 1;
-        while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) {
-            n = n * 10 + (text[j] - '0');
-            ++j;
-        }
-        out.push_back(n);
-        i = j - 1;
-    }
-    return out;
-}
-
 // `to_timestamp($1)` -> "to_timestamp"; empty when the operand is not one function of one
 // parameter.
 std::string single_parameter_wrapper(std::string_view text) {
-    static const std::regex k_wrapper(R"(^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\(\s*\$\d+\s*\)\s*$)");
-    std::match_results<std::string_view::const_iterator> match;
-    if (std::regex_match(text.begin(), text.end(), match, k_wrapper)) {
-        return lower(match[1].str());
-    }
-    return {};
-}
-
-// Removes `qualifier.` before column names in an expression copied from the statement, since
-// CREATE INDEX takes bare column names: `lower(c.email)` -> `lower(email)`.
-std::string strip_qualifier(const std::string& text, const std::string& qualifier) {
-    if (qualifier.empty()) {
-        return text;
-    }
-    std::string out;
-    const std::string needle = qualifier + ".";
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const bool boundary = i == 0 || !(std::isalnum(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '_');
-        if (boundary && text.compare(i, needle.size(), needle) == 0) {
-            i += needle.size();
-            continue;
-        }
-        out += text[i++];
-    }
-    return out;
+    const std::optional<ParameterCall> call = single_parameter_call(text);
+    return call ? call->function : std::string();
 }
 
 template <typename T>
@@ -287,20 +246,22 @@ void walk(LevelContext& context, const Query& query) {
     }
 }
 
-// LIMIT $n / OFFSET $n: the model records that they are parameters, the text says which.
-void note_limit_parameters(StatementSetup& setup, const std::string& text) {
-    static const std::regex k_limit(R"(\b(limit|offset)\s+\$(\d+))", std::regex::icase);
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), k_limit); it != std::sregex_iterator(); ++it) {
-        const int n = std::stoi((*it)[2].str());
-        if (n < 1 || n > 10000) {
+// LIMIT $n / OFFSET $n, at any query level.
+void note_limit_parameters(StatementSetup& setup, const Query& query) {
+    for (const auto& [number, is_limit] : {std::pair{query.limit_parameter, true},
+                                           std::pair{query.offset_parameter, false}}) {
+        if (number < 1 || number > 10000) {
             continue;
         }
-        if (static_cast<int>(setup.parameters.size()) < n) {
-            setup.parameters.resize(static_cast<std::size_t>(n));
+        if (static_cast<int>(setup.parameters.size()) < number) {
+            setup.parameters.resize(static_cast<std::size_t>(number));
         }
-        ParameterUse& use = setup.parameters[static_cast<std::size_t>(n - 1)];
+        ParameterUse& use = setup.parameters[static_cast<std::size_t>(number - 1)];
         use = ParameterUse{};
-        (lower((*it)[1].str()) == "limit" ? use.in_limit : use.in_offset) = true;
+        (is_limit ? use.in_limit : use.in_offset) = true;
+    }
+    for (const Query& sub : query.subqueries) {
+        note_limit_parameters(setup, sub);
     }
 }
 
@@ -449,7 +410,7 @@ StatementSetup setup_statement(const Workload& workload, const ParsedWorkloadSta
     }
     LevelContext context{workload, setup};
     walk(context, parsed.query);
-    note_limit_parameters(setup, text);
+    note_limit_parameters(setup, parsed.query);
     if (static_cast<int>(setup.parameters.size()) < setup.parameter_count) {
         setup.parameters.resize(static_cast<std::size_t>(setup.parameter_count));
     }

@@ -5,6 +5,7 @@
 
 #include "analyzer/analyze.hpp"
 #include "analyzer/finding.hpp"
+#include "analyzer/sql_text.hpp"
 #include "analyzer/rule_registry.hpp"
 #include "analyzer/text.hpp"
 #include "analyzer/workload.hpp"
@@ -99,10 +100,6 @@ std::string work_mem_value(double bytes);
 
 /// schema.table with identifiers double-quoted when PostgreSQL needs it.
 std::string qualified_name(std::string_view schema, std::string_view name);
-
-/// True when `text` mentions `name` as a whole identifier (case-insensitive, or exactly when
-/// double-quoted in the text).
-bool mentions_identifier(std::string_view text, std::string_view name);
 
 /// Measured time (ms) of the workload statements that mention `table`: the weight that
 /// ranks a table's findings among statement findings.

@@ -143,92 +143,11 @@ std::string work_mem_value(double bytes) {
     return fmt::format("{}MB", megabytes);
 }
 
-namespace {
-
-bool identifier_char(char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return std::isalnum(u) || c == '_' || c == '$' || u >= 0x80;
-}
-
-} // namespace
-
 std::string qualified_name(std::string_view schema, std::string_view name) {
     if (schema.empty()) {
         return quote_identifier(name);
     }
     return quote_identifier(schema) + "." + quote_identifier(name);
-}
-
-bool mentions_identifier(std::string_view text, std::string_view name) {
-    if (name.empty()) {
-        return false;
-    }
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const char c = text[i];
-        if (c == '"') {
-            // A quoted identifier keeps its case; "" inside stands for one quote.
-            std::string word;
-            std::size_t j = i + 1;
-            while (j < text.size()) {
-                if (text[j] == '"') {
-                    if (j + 1 < text.size() && text[j + 1] == '"') {
-                        word += '"';
-                        j += 2;
-                        continue;
-                    }
-                    break;
-                }
-                word += text[j++];
-            }
-            if (word == name) {
-                return true;
-            }
-            i = j + 1;
-            continue;
-        }
-        if (c == '\'') {
-            // Skip string literals: a table name inside one is not a reference.
-            std::size_t j = i + 1;
-            while (j < text.size()) {
-                if (text[j] == '\'') {
-                    if (j + 1 < text.size() && text[j + 1] == '\'') {
-                        j += 2;
-                        continue;
-                    }
-                    break;
-                }
-                ++j;
-            }
-            i = j + 1;
-            continue;
-        }
-        if (identifier_char(c) && !std::isdigit(static_cast<unsigned char>(c))) {
-            std::size_t j = i;
-            while (j < text.size() && identifier_char(text[j])) {
-                ++j;
-            }
-            // Unquoted identifiers fold to lower case, so only a lower-case name can match.
-            const std::string_view word = text.substr(i, j - i);
-            if (word.size() == name.size() &&
-                std::equal(word.begin(), word.end(), name.begin(), [](char a, char b) {
-                    return std::tolower(static_cast<unsigned char>(a)) == b;
-                })) {
-                return true;
-            }
-            i = j;
-            continue;
-        }
-        if (identifier_char(c)) {
-            // A number: skip it whole so "1orders" never matches.
-            while (i < text.size() && identifier_char(text[i])) {
-                ++i;
-            }
-            continue;
-        }
-        ++i;
-    }
-    return false;
 }
 
 double table_time_weight(const Workload& workload, const CatalogTable& table) {

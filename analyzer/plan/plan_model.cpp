@@ -1,5 +1,7 @@
 #include "analyzer/plan/plan_model.hpp"
 
+#include "analyzer/plan/pasted_plan.hpp"
+
 #include "analyzer/text.hpp"
 
 #include <algorithm>
@@ -237,73 +239,6 @@ void compute_derived(Plan& plan) {
     }
 }
 
-namespace {
-
-
-bool is_dashes(std::string_view line) {
-    line = trim(line);
-    return !line.empty() && line.find_first_not_of("-+") == std::string_view::npos;
-}
-
-bool is_row_count_footer(std::string_view line) {
-    line = trim(line);
-    return line.size() > 2 && line.front() == '(' && line.back() == ')' &&
-           (line.ends_with(" rows)") || line.ends_with(" row)"));
-}
-
-// psql's aligned output of EXPLAIN (FORMAT JSON): a "QUERY PLAN" header and dashes, the
-// document indented by one space with " +" closing every line but the last, and a
-// "(1 row)" footer. Returns the bare document with the same line numbering (header lines
-// left empty), or nullopt when `text` is not shaped like that.
-std::optional<std::string> unwrap_psql_json(std::string_view text) {
-    std::vector<std::string_view> lines;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        const std::size_t end = text.find('\n', start);
-        lines.push_back(
-            text.substr(start, end == std::string_view::npos ? text.size() - start : end - start));
-        if (end == std::string_view::npos) {
-            break;
-        }
-        start = end + 1;
-    }
-    std::size_t header = 0;
-    while (header < lines.size() && trim(lines[header]).empty()) {
-        ++header;
-    }
-    if (header + 2 >= lines.size() || trim(lines[header]) != "QUERY PLAN" ||
-        !is_dashes(lines[header + 1])) {
-        return std::nullopt;
-    }
-    const std::string_view first = trim(lines[header + 2]);
-    if (first.empty() || (first.front() != '[' && first.front() != '{')) {
-        return std::nullopt;
-    }
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < lines.size(); ++i) {
-        std::string_view line = lines[i];
-        if (i > header + 1 && !is_row_count_footer(line)) {
-            if (!line.empty() && line.front() == ' ') {
-                line.remove_prefix(1);
-            }
-            while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) {
-                line.remove_suffix(1);
-            }
-            if (line.ends_with(" +") || line == "+") {
-                line.remove_suffix(1);
-            }
-            out += line;
-        }
-        if (i + 1 < lines.size()) {
-            out += '\n';
-        }
-    }
-    return out;
-}
-
-} // namespace
-
 std::expected<Plan, PlanError> parse_plan(std::string_view text) {
     std::string_view body = text;
     if (body.starts_with("\xEF\xBB\xBF")) {
@@ -314,17 +249,36 @@ std::expected<Plan, PlanError> parse_plan(std::string_view text) {
         return std::unexpected(
             PlanError{"empty input: expected an EXPLAIN plan in JSON or text format", 0, 0});
     }
-    if (trimmed.front() == '[' || trimmed.front() == '{') {
-        return parse_json_plan(body);
-    }
-    if (std::optional<std::string> unwrapped = unwrap_psql_json(body)) {
-        auto plan = parse_json_plan(*unwrapped);
-        if (!plan && plan.error().line > 0) {
-            ++plan.error().column; // the space psql put before every line
+    const std::optional<PastedPlan> pasted = unwrap_pasted_plan(body);
+    if (!pasted) {
+        if (trimmed.front() == '[' || trimmed.front() == '{') {
+            return parse_json_plan(body);
         }
+        return parse_text_plan(body);
+    }
+    // Parse what EXPLAIN printed, then point at the input's lines again.
+    const std::string_view inner = trim(pasted->text);
+    auto plan = !inner.empty() && (inner.front() == '[' || inner.front() == '{')
+                    ? parse_json_plan(pasted->text)
+                    : parse_text_plan(pasted->text);
+    const auto source_line = [&](int line) {
+        return line >= 1 && static_cast<std::size_t>(line) <= pasted->source_lines.size()
+                   ? pasted->source_lines[static_cast<std::size_t>(line - 1)]
+                   : line;
+    };
+    if (!plan) {
+        PlanError& error = plan.error();
+        if (error.line >= 1 && static_cast<std::size_t>(error.line) <= pasted->source_columns.size() &&
+            error.column > 0) {
+            error.column += pasted->source_columns[static_cast<std::size_t>(error.line - 1)];
+        }
+        error.line = source_line(error.line);
         return plan;
     }
-    return parse_text_plan(body);
+    for (PlanNode& node : plan->nodes) {
+        node.line = source_line(node.line);
+    }
+    return plan;
 }
 
 } // namespace dbadvise::analyzer::plan

@@ -1,10 +1,10 @@
 #include "analyzer/plan/plan_rule.hpp"
 
 #include "analyzer/plan/rules/plan_rules_list.hpp"
+#include "sqlparse/lexer.hpp"
 #include "sqlparse/parser.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <fmt/format.h>
 
@@ -52,28 +52,36 @@ namespace {
 // EXPLAIN prints subplan results as "(SubPlan 1)", "(hashed SubPlan 1)" and, from 16 on,
 // "(InitPlan 1).col1"; none of them is SQL. Replace each with NULL so the rest parses.
 std::string neutralise_subplans(std::string_view condition) {
-    std::string text(condition);
-    for (const std::string_view marker : {"SubPlan ", "InitPlan "}) {
-        std::size_t at = 0;
-        while ((at = text.find(marker, at)) != std::string::npos) {
-            const std::size_t open = text.rfind('(', at);
-            const std::size_t close = text.find(')', at);
-            if (open == std::string::npos || close == std::string::npos) {
-                break;
-            }
-            std::size_t end = close + 1;
-            if (text.compare(end, 4, ".col") == 0) {
-                end += 4;
-                while (end < text.size() &&
-                       std::isdigit(static_cast<unsigned char>(text[end])) != 0) {
-                    ++end;
-                }
-            }
-            text.replace(open, end - open, "NULL");
-            at = open + 4;
+    const std::vector<sqlparse::Token> tokens = sqlparse::lex(condition);
+    std::string out;
+    std::size_t copied = 0;
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        if (tokens[i].kind != sqlparse::TokenKind::open_paren) {
+            continue;
         }
+        std::size_t k = i + 1;
+        if (k < tokens.size() && sqlparse::token_is(condition, tokens[k], "hashed")) {
+            ++k;
+        }
+        if (k + 2 >= tokens.size() ||
+            !(sqlparse::token_is(condition, tokens[k], "subplan") ||
+              sqlparse::token_is(condition, tokens[k], "initplan")) ||
+            tokens[k + 1].kind != sqlparse::TokenKind::integer ||
+            tokens[k + 2].kind != sqlparse::TokenKind::close_paren) {
+            continue;
+        }
+        std::size_t last = k + 2;
+        if (last + 2 < tokens.size() && tokens[last + 1].kind == sqlparse::TokenKind::dot &&
+            sqlparse::token_text(condition, tokens[last + 2]).starts_with("col")) {
+            last += 2; // (InitPlan 1).col1
+        }
+        out.append(condition.substr(copied, static_cast<std::size_t>(tokens[i].begin) - copied));
+        out += "NULL";
+        copied = static_cast<std::size_t>(tokens[last].end);
+        i = last;
     }
-    return text;
+    out.append(condition.substr(copied));
+    return out;
 }
 
 ColumnUse use_of(std::string_view op) {

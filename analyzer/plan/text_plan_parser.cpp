@@ -5,6 +5,7 @@
 #include "analyzer/plan/plan_model.hpp"
 
 #include "analyzer/text.hpp"
+#include "sqlparse/lexer.hpp"
 
 #include <array>
 #include <cctype>
@@ -57,54 +58,36 @@ std::optional<double> number_after(std::string_view text, std::string_view key) 
     return leading_number(text.substr(at + key.size()));
 }
 
-std::string unquote(std::string_view name) {
-    if (name.size() >= 2 && name.front() == '"' && name.back() == '"') {
-        std::string out;
-        for (std::size_t i = 1; i + 1 < name.size(); ++i) {
-            out += name[i];
-            if (name[i] == '"' && i + 2 < name.size() && name[i + 1] == '"') {
-                ++i;
-            }
-        }
-        return out;
-    }
-    return std::string(name);
-}
-
-// Splits "public.orders o" into identifiers separated by spaces, keeping quoted names whole.
-std::vector<std::string_view> split_words(std::string_view text) {
-    std::vector<std::string_view> words;
+// What a node line names after "on": "public.orders o" -> schema public, name orders, alias
+// o; names as EXPLAIN prints them (quoted when they need it), read by sqlparse's lexer.
+struct Target {
+    std::string schema;
+    std::string name;
+    std::string alias;
+};
+Target read_target(std::string_view text) {
+    const std::vector<sqlparse::Token> tokens = sqlparse::lex(text);
+    Target target;
     std::size_t i = 0;
-    while (i < text.size()) {
-        while (i < text.size() && text[i] == ' ') {
+    std::vector<std::string> parts;
+    while (i < tokens.size() && sqlparse::is_name_kind(tokens[i].kind)) {
+        parts.push_back(sqlparse::identifier_value(text, tokens[i++]));
+        if (i < tokens.size() && tokens[i].kind == sqlparse::TokenKind::dot) {
             ++i;
-        }
-        const std::size_t start = i;
-        bool quoted = false;
-        while (i < text.size() && (quoted || text[i] != ' ')) {
-            if (text[i] == '"') {
-                quoted = !quoted;
-            }
-            ++i;
-        }
-        if (i > start) {
-            words.push_back(text.substr(start, i - start));
+        } else {
+            break;
         }
     }
-    return words;
-}
-
-// "public.orders" -> schema "public", name "orders", honouring quotes.
-std::pair<std::string, std::string> split_qualified(std::string_view name) {
-    bool quoted = false;
-    for (std::size_t i = 0; i < name.size(); ++i) {
-        if (name[i] == '"') {
-            quoted = !quoted;
-        } else if (name[i] == '.' && !quoted) {
-            return {unquote(name.substr(0, i)), unquote(name.substr(i + 1))};
+    if (!parts.empty()) {
+        target.name = parts.back();
+        if (parts.size() > 1) {
+            target.schema = parts[parts.size() - 2];
         }
     }
-    return {std::string(), unquote(name)};
+    if (i < tokens.size() && sqlparse::is_name_kind(tokens[i].kind)) {
+        target.alias = sqlparse::identifier_value(text, tokens[i]);
+    }
+    return target;
 }
 
 constexpr std::array<std::pair<std::string_view, std::string_view>, 7> k_join_types = {{
@@ -241,7 +224,7 @@ void parse_description(std::string_view text, PlanNode& node) {
         }
         node.node_type = std::string(type);
         const std::size_t on_at = rest.find(" on ");
-        node.index_name = unquote(rest.substr(0, on_at));
+        node.index_name = read_target(rest.substr(0, on_at)).name;
         if (on_at == std::string_view::npos) {
             return;
         }
@@ -258,26 +241,25 @@ void parse_description(std::string_view text, PlanNode& node) {
             node.node_type = "ModifyTable";
         }
     }
-    const std::vector<std::string_view> words = split_words(target);
-    if (words.empty()) {
+    Target named = read_target(target);
+    if (named.name.empty()) {
         return;
     }
-    auto [schema, name] = split_qualified(words[0]);
     if (node.node_type == "Bitmap Index Scan") {
-        node.index_name = std::move(name);
+        node.index_name = std::move(named.name);
         return;
     }
     if (node.node_type == "CTE Scan") {
-        node.cte_name = std::move(name);
+        node.cte_name = std::move(named.name);
     } else if (node.node_type == "Function Scan") {
-        node.function_name = std::move(name);
-        node.schema = std::move(schema);
+        node.function_name = std::move(named.name);
+        node.schema = std::move(named.schema);
     } else {
-        node.relation = std::move(name);
-        node.schema = std::move(schema);
+        node.relation = std::move(named.name);
+        node.schema = std::move(named.schema);
     }
-    if (words.size() > 1) {
-        node.alias = unquote(words[1]);
+    if (!named.alias.empty()) {
+        node.alias = std::move(named.alias);
     } else if (!node.relation.empty()) {
         node.alias = node.relation;
     }

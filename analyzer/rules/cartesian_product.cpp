@@ -62,7 +62,7 @@ std::vector<int> relations_in_text(const Query& q, std::string_view text) {
     std::vector<int> found;
     const std::vector<Token> tokens = tokenize(text, 0, static_cast<int>(text.size()));
     for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
-        if (tokens[i].kind != Token::Kind::word ||
+        if (tokens[i].kind != TokenKind::identifier ||
             slice(text, tokens[i + 1].begin, tokens[i + 1].end) != ".") {
             continue;
         }

@@ -11,13 +11,21 @@
 // A constant OFFSET >= 1000 is a warning. `OFFSET $n` (pg_stat_statements text, prepared
 // statements) is an info: the value is unknown, but parameterised offsets are how deep
 // paging happens.
-// The rewrite is mechanical when the ORDER BY keys are plain columns sorted in one direction;
-// it needs them to identify a row (end with a unique key) and to be NOT NULL.
+// The rewrite is mechanical when the ORDER BY keys are plain columns of one table, sorted in
+// one direction, and only correct when they identify a row and are NOT NULL: rows that tie
+// on the keys would be skipped or repeated between pages, and a row comparison never matches
+// a NULL. So it is given only when the table's definition (--schema, or the catalog in
+// analyze) shows NOT NULL keys covering a unique key; when they do not, the table's primary
+// key (or another unique NOT NULL key) is added as the last ORDER BY key; without a
+// definition no rewrite is given and the message says what the keys need.
 // Known false positives: OFFSET on small, bounded results (a pick list); batch jobs that read
 // everything anyway.
 #include "analyzer/rules/rules.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 
 namespace dbadvise::analyzer::rules {
 
@@ -28,9 +36,75 @@ using sqlparse::SortKey;
 
 constexpr std::int64_t k_deep_offset = 1000;
 
-// The top-level SELECT with OFFSET replaced by a keyset condition on the ORDER BY keys.
-std::expected<std::string, std::string> rewrite(const sqlparse::Statement& statement,
-                                                std::string_view source) {
+// What the rewrite found: the statement, and the key columns it added to ORDER BY.
+struct Keyset {
+    std::string sql;
+    std::vector<std::string> added;
+};
+
+// The ORDER BY key columns of `q` (plain columns of its one table) that identify a row, by
+// the table's definition: all NOT NULL, and a unique key among them. When they do not, the
+// table's row key (its primary key, usually) columns missing from them are returned to be
+// added; a failure says why no key set that identifies a row is known.
+std::expected<std::vector<std::string>, std::string> missing_row_key(const Query& q,
+                                                                     const Schema* schema) {
+    if (q.relations.size() != 1 || !is_base_table(q.relations.front())) {
+        return std::unexpected("the query reads several tables (or no table), and keyset "
+                               "pagination needs ORDER BY keys that identify a row of the "
+                               "result");
+    }
+    const sqlparse::Relation& relation = q.relations.front();
+    const TableInfo* table = schema != nullptr ? schema->find(relation.schema, relation.name)
+                                               : nullptr;
+    if (table == nullptr) {
+        return std::unexpected(fmt::format(
+            "keyset pagination needs ORDER BY keys that identify a row, and lint does not know "
+            "the keys of {}: pass its CREATE TABLE with --schema, or end ORDER BY with a "
+            "unique NOT NULL column such as the primary key",
+            relation_text(relation)));
+    }
+    std::vector<std::string> keys;
+    for (const SortKey& key : q.order_by) {
+        const sqlparse::ColumnDefinition* column = table->column(key.column->name);
+        if (column == nullptr) {
+            return std::unexpected(fmt::format("{} is not a column of {} as --schema defines it",
+                                               key.column->name, relation_text(relation)));
+        }
+        if (!column->not_null) {
+            return std::unexpected(fmt::format(
+                "{} may be NULL, and a row comparison never matches a NULL key (those rows "
+                "would be skipped); page on NOT NULL columns, or handle the NULLs apart",
+                key.column->name));
+        }
+        keys.push_back(key.column->name);
+    }
+    for (const std::vector<std::string>& unique : table->unique_keys) {
+        if (std::all_of(unique.begin(), unique.end(), [&](const std::string& name) {
+                return std::find(keys.begin(), keys.end(), name) != keys.end();
+            })) {
+            return std::vector<std::string>{};
+        }
+    }
+    const std::vector<std::string>* row_key = table->row_key();
+    if (row_key == nullptr) {
+        return std::unexpected(fmt::format(
+            "the ORDER BY keys ({}) do not identify a row of {}, and it has no unique NOT NULL "
+            "column to add: add one (a primary key) and end ORDER BY with it",
+            fmt::join(keys, ", "), relation_text(relation)));
+    }
+    std::vector<std::string> missing;
+    for (const std::string& name : *row_key) {
+        if (std::find(keys.begin(), keys.end(), name) == keys.end()) {
+            missing.push_back(name);
+        }
+    }
+    return missing;
+}
+
+// The top-level SELECT with OFFSET replaced by a keyset condition on ORDER BY keys that
+// identify a row: the query's own, or those with the table's row key added.
+std::expected<Keyset, std::string> rewrite(const sqlparse::Statement& statement,
+                                           std::string_view source, const Schema* schema) {
     const Query& q = statement.query;
     const Clauses c = find_clauses(source, statement.span);
     if (statement.kind != sqlparse::StatementKind::select || c.order_by < 0 || c.offset < 0 ||
@@ -61,16 +135,29 @@ std::expected<std::string, std::string> rewrite(const sqlparse::Statement& state
         }
         keys.push_back(key.text.empty() ? column_text(*key.column) : std::string(trim(key.text)));
     }
+    const auto missing = missing_row_key(q, schema);
+    if (!missing) {
+        return std::unexpected(missing.error());
+    }
+    // Added keys are qualified as the query's keys are.
+    const std::string& qualifier = q.order_by.front().column->qualifier;
+    std::string added_keys;
+    for (const std::string& name : *missing) {
+        const std::string key = qualifier.empty() ? quote_identifier(name)
+                                                  : quote_identifier(qualifier) + "." + quote_identifier(name);
+        keys.push_back(key);
+        added_keys += ", " + key + (descending ? " DESC" : "");
+    }
 
     // New parameters for the last row's keys. An `OFFSET $k` disappears, so $k is reused
     // first: a prepared statement must not leave a parameter number unused.
     const std::vector<Token> offset_tokens = tokenize(source, c.offset, c.clause_end(c.offset));
     int reused = 0;
-    if (offset_tokens.size() >= 2 && offset_tokens[1].kind == Token::Kind::parameter) {
+    if (offset_tokens.size() >= 2 && offset_tokens[1].kind == TokenKind::parameter) {
         const std::string_view written = slice(source, offset_tokens[1].begin, offset_tokens[1].end);
         int uses = 0;
         for (const Token& t : tokenize(source, statement.span.begin, statement.span.end)) {
-            uses += t.kind == Token::Kind::parameter && slice(source, t.begin, t.end) == written;
+            uses += t.kind == TokenKind::parameter && slice(source, t.begin, t.end) == written;
         }
         reused = uses == 1 ? max_parameter(written) : 0;
     }
@@ -110,11 +197,18 @@ std::expected<std::string, std::string> rewrite(const sqlparse::Statement& state
         return std::unexpected("the OFFSET clause was not located");
     }
     splice.replace(before.back().end, offset_clause.back().end, "");
+    if (!added_keys.empty()) {
+        const std::vector<Token> order_by = tokenize(source, c.order_by, c.clause_end(c.order_by));
+        if (order_by.size() < 3) {
+            return std::unexpected("the ORDER BY clause was not located");
+        }
+        splice.insert(order_by.back().end, added_keys);
+    }
     auto rewritten = splice.apply(source, statement.span);
     if (!rewritten) {
         return std::unexpected("the statement's text was not located");
     }
-    return std::move(*rewritten);
+    return Keyset{std::move(*rewritten), *missing};
 }
 
 void check(const sqlparse::Statement& statement, const RuleContext& context,
@@ -134,16 +228,27 @@ void check(const sqlparse::Statement& statement, const RuleContext& context,
         if (keys.empty()) {
             keys = "k1, k2";
         }
-        std::expected<std::string, std::string> rewritten =
-            &q == &statement.query ? rewrite(statement, context.source)
+        std::string f_added_keys;
+        std::expected<Keyset, std::string> rewritten =
+            &q == &statement.query ? rewrite(statement, context.source, context.schema)
                                    : std::unexpected(std::string("the OFFSET is in a subquery"));
         const std::string amount = deep ? fmt::format("OFFSET {}", *q.offset_value)
                                         : std::string("a parameterised OFFSET");
-        std::string how =
-            rewritten ? std::string("The suggested statement takes the last row's keys as new "
-                                    "parameters; the ORDER BY keys must identify a row (end "
-                                    "with a unique column) and be NOT NULL.")
-                      : fmt::format("No rewrite is given because {}.", rewritten.error());
+        std::string how;
+        if (!rewritten) {
+            how = fmt::format("No rewrite is given because {}.", rewritten.error());
+        } else if (rewritten->added.empty()) {
+            how = "The ORDER BY keys identify a row (a unique key, NOT NULL), so no row is skipped "
+                  "or repeated between pages; the suggested statement takes the last row's keys "
+                  "as new parameters.";
+        } else {
+            how = fmt::format("The ORDER BY keys alone do not identify a row: rows that tie on "
+                              "them would be skipped or repeated between pages. The suggested "
+                              "statement adds {} (the table's unique key) as the last ORDER BY key "
+                              "and takes the last row's keys as new parameters.",
+                              fmt::join(rewritten->added, ", "));
+            f_added_keys = fmt::format("{}", fmt::join(rewritten->added, ", "));
+        }
         Finding f = make_finding(
             RuleId::deep_offset, q.offset_offset,
             deep ? fmt::format("OFFSET {} reads and discards {} rows", *q.offset_value,
@@ -165,7 +270,10 @@ void check(const sqlparse::Statement& statement, const RuleContext& context,
             f.evidence.emplace_back("limit", *q.limit_value);
         }
         if (rewritten) {
-            f.suggestion.rewritten_query = std::move(*rewritten);
+            f.suggestion.rewritten_query = std::move(rewritten->sql);
+        }
+        if (!f_added_keys.empty()) {
+            f.evidence.emplace_back("added_keys", f_added_keys);
         }
         out.push_back(std::move(f));
     });

@@ -48,13 +48,12 @@ std::string_view element_type(const sqlparse::Query& q, const Predicate& p,
         bool others = false;
         bool fraction = false;
         for (const Token& token : tokenize(text, 0, static_cast<int>(text.size()))) {
-            if (token.kind == Token::Kind::number) {
+            if (is_number(token)) {
                 numbers = true;
                 fraction = fraction || slice(text, token.begin, token.end).find_first_of(".eE") !=
                                            std::string_view::npos;
-            } else if (token.kind != Token::Kind::comma && token.kind != Token::Kind::open &&
-                       token.kind != Token::Kind::close &&
-                       !(token.kind == Token::Kind::op && slice(text, token.begin, token.end) == "-")) {
+            } else if (token.kind != TokenKind::comma && !is_open(token) && !is_close(token) &&
+                       !(token.kind == TokenKind::op && slice(text, token.begin, token.end) == "-")) {
                 others = true;
             }
         }
@@ -109,7 +108,7 @@ void check(const sqlparse::Statement& statement, const RuleContext& context,
             bool parameters = false;
             for (const Token& t : tokenize(p.operand.text, 0,
                                            static_cast<int>(p.operand.text.size()))) {
-                parameters = parameters || t.kind == Token::Kind::parameter;
+                parameters = parameters || t.kind == TokenKind::parameter;
             }
             if (p.span.valid() && !parameters) {
                 Splice splice;

@@ -1,5 +1,6 @@
-// non-sargable-predicate: a function, cast or arithmetic applied to a column in WHERE or
-// JOIN ... ON, such as `lower(email) = $1`, `created_at::date = $1`, `price * 2 > 100`.
+// non-sargable-predicate: a function, cast, arithmetic or other operator applied to a column
+// in WHERE or JOIN ... ON, such as `lower(email) = $1`, `created_at::date = $1`,
+// `price * 2 > 100`, `payload->>'kind' = $1`.
 //
 // Rationale: an index on a column serves conditions on the column itself. Wrapped in an
 // expression, the column can only be matched by computing the expression for every row.
@@ -9,6 +10,9 @@
 // range on the bare column, `created_at >= $1::date AND created_at < $1::date + 1`, which a
 // plain index on created_at serves (and the cast of timestamptz to date is not immutable, so
 // it cannot be indexed anyway). Arithmetic moves to the constant side: `price > 100 / 2`.
+// Other operators (`->>`, `||`, ...) cannot move: an expression index on the fixed expression
+// serves them, and none serves `payload->>$1`, whose key changes with the parameter. Which
+// is which comes from the parse tree's operator name.
 // Severity warning: turns an index lookup into a full scan.
 // Known false positives: an expression index already exists (lint does not see indexes);
 // conditions on tiny tables; selective conditions on other columns that already narrow the
@@ -89,7 +93,7 @@ std::optional<std::string> date_range(const Predicate& p) {
 void check_predicate(const sqlparse::Statement& statement, const RuleContext& context,
                      const sqlparse::Query& q, const Predicate& p, std::vector<Finding>& out) {
     if (p.wrap != WrapKind::function && p.wrap != WrapKind::cast &&
-        p.wrap != WrapKind::arithmetic) {
+        p.wrap != WrapKind::arithmetic && p.wrap != WrapKind::operator_) {
         return;
     }
     if (!is_index_operator(p.op) || p.column.name.empty()) {
@@ -98,10 +102,18 @@ void check_predicate(const sqlparse::Statement& statement, const RuleContext& co
     // `lower(name) LIKE '%x'` cannot use an index even unwrapped: leading-wildcard-like
     // reports it with the trigram index that does help.
     if (p.op == "LIKE" && p.operand.kind == sqlparse::OperandKind::constant) {
-        const std::string_view pattern = trim(p.operand.text);
-        if (pattern.starts_with("'%") || pattern.starts_with("'_") ||
-            pattern.starts_with("%") || pattern.starts_with("_")) {
-            return;
+        // The pattern's first character, in whichever quoting it is written ('%x', E'%x',
+        // $$%x$$).
+        const std::string_view text = p.operand.text;
+        const std::vector<Token> tokens = tokenize(text, 0, static_cast<int>(text.size()));
+        if (tokens.size() == 1 && sqlparse::is_string_kind(tokens[0].kind)) {
+            const std::string_view literal = sqlparse::token_text(text, tokens[0]);
+            const std::size_t open = tokens[0].kind == TokenKind::dollar_string
+                                         ? literal.find('$', 1) + 1
+                                         : literal.find('\'') + 1;
+            if (open < literal.size() && (literal[open] == '%' || literal[open] == '_')) {
+                return;
+            }
         }
     }
     const sqlparse::Relation* rel = relation_of(q, p.column);
@@ -165,6 +177,28 @@ void check_predicate(const sqlparse::Statement& statement, const RuleContext& co
                               "$1::<column type>`), so that a plain index on {} serves it.",
                               column, p.op, column);
             break;
+        case WrapKind::operator_:
+            if (!parameter_numbers(wrapped).empty()) {
+                // payload->>$1: the expression changes with the parameter.
+                how = fmt::format("An expression index serves one fixed expression, and `{}` "
+                                  "changes with its parameter: index the expression with a "
+                                  "constant operand instead (`{}{}'key'`, one index per key), or "
+                                  "compare {} itself.",
+                                  wrapped, column, p.wrapper, column);
+            } else if (rel != nullptr && is_base_table(*rel)) {
+                const std::string expression = strip_qualifier(wrapped, p.column.qualifier);
+                sql = fmt::format("CREATE INDEX CONCURRENTLY {}_{}_idx ON {} (({}));",
+                                  index_name_part(rel->name), index_name_part(expression),
+                                  relation_text(*rel), expression);
+                how = fmt::format("Create an expression index on `{}` (its operator must be "
+                                  "IMMUTABLE): see the suggested SQL.",
+                                  expression);
+            } else {
+                how = fmt::format("Create an expression index on `{}` (its operator must be "
+                                  "IMMUTABLE).",
+                                  wrapped);
+            }
+            break;
         default:
             how = fmt::format("Move the arithmetic to the other side of the comparison (`{} {} "
                               "<value rearranged>`), so that a plain index on {} serves it.",
@@ -172,9 +206,11 @@ void check_predicate(const sqlparse::Statement& statement, const RuleContext& co
             break;
         }
     }
-    const std::string_view kind = p.wrap == WrapKind::function ? "a function call"
-                                  : p.wrap == WrapKind::cast   ? "a cast"
-                                                               : "arithmetic";
+    const std::string kind = p.wrap == WrapKind::function ? std::string("a function call")
+                             : p.wrap == WrapKind::cast   ? std::string("a cast")
+                             : p.wrap == WrapKind::operator_
+                                 ? fmt::format("the operator {}", p.wrapper)
+                                 : std::string("arithmetic");
     Finding f = make_finding(
         RuleId::non_sargable_predicate, p.span.valid() ? p.span.begin : p.offset,
         fmt::format("`{}` hides {} from its index", wrapped, column),

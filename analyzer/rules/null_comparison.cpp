@@ -28,8 +28,8 @@ std::optional<std::string> rewrite_predicate(std::string_view source, sqlparse::
                                              bool negate) {
     std::vector<Token> tokens = tokenize(source, span.begin, span.end);
     // A parenthesised predicate `(x = NULL)`: look inside the parentheses.
-    while (tokens.size() >= 2 && tokens.front().kind == Token::Kind::open &&
-           tokens.back().kind == Token::Kind::close && tokens.back().depth == 0) {
+    while (tokens.size() >= 2 && is_open(tokens.front()) && is_close(tokens.back()) &&
+           tokens.back().depth == 0) {
         bool wraps_all = true;
         for (std::size_t i = 1; i + 1 < tokens.size(); ++i) {
             if (tokens[i].depth == 0) {

@@ -35,7 +35,7 @@ bool or_siblings(std::string_view source, const Predicate& a, const Predicate& b
     for (const Token& t : tokenize(source, a.span.end, b.span.begin)) {
         if (is_word(source, t, "OR")) {
             ++ors;
-        } else if (t.kind != Token::Kind::open && t.kind != Token::Kind::close) {
+        } else if (!is_open(t) && !is_close(t)) {
             return false;
         }
     }

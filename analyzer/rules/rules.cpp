@@ -1,5 +1,5 @@
-// Helpers shared by the lint rules: relation lookup, identifier quoting, a small SQL tokenizer
-// and the splicer that builds rewritten statements from the original text.
+// Helpers shared by the lint rules: relation lookup, identifier quoting, clause finding on
+// sqlparse's tokens and the splicer that builds rewritten statements from the original text.
 //
 // Why a tokenizer next to a real parser: the query model records where nodes are, but
 // libpg_query's locations point at operators and keywords (an AND expression is located at
@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 
 namespace dbadvise::analyzer::rules {
 
@@ -67,23 +66,14 @@ bool is_base_table(const Relation& relation) {
 
 namespace {
 
-// ASCII classes, as PostgreSQL's lexer uses them (bytes >= 0x80 are identifier characters
-// there, handled by the callers). Inline and locale-free: the tokenizer runs over every
-// statement several times, and the <cctype> functions are calls into libc.
-constexpr bool ascii_space(unsigned char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-constexpr bool ascii_digit(unsigned char c) { return c >= '0' && c <= '9'; }
-constexpr bool ascii_lower(unsigned char c) { return c >= 'a' && c <= 'z'; }
-constexpr bool ascii_alpha(unsigned char c) { return ascii_lower(c) || (c >= 'A' && c <= 'Z'); }
-constexpr bool ascii_alnum(unsigned char c) { return ascii_alpha(c) || ascii_digit(c); }
 constexpr unsigned char ascii_fold(unsigned char c) {
     return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c - 'A' + 'a') : c;
 }
-
-
-bool is_ident_start(unsigned char c) { return ascii_alpha(c) || c == '_' || c >= 0x80; }
-bool is_ident_char(unsigned char c) {
+constexpr bool ascii_alnum(unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+// PostgreSQL's identifier characters (bytes >= 0x80 included).
+constexpr bool is_ident_char(unsigned char c) {
     return ascii_alnum(c) || c == '_' || c == '$' || c >= 0x80;
 }
 
@@ -130,199 +120,16 @@ std::string index_name_part(std::string_view text) {
 std::vector<Token> tokenize(std::string_view source, int begin, int end,
                             std::size_t max_tokens) {
     std::vector<Token> tokens;
-    const int size = static_cast<int>(source.size());
-    end = std::min(end, size);
+    end = std::min(end, static_cast<int>(source.size()));
     if (begin < 0 || begin >= end) {
         return tokens;
     }
-    auto at = [&](int i) -> unsigned char {
-        return i < end ? static_cast<unsigned char>(source[static_cast<std::size_t>(i)]) : 0;
-    };
-    int depth = 0;
-    int i = begin;
-    // Moves i past the closing `quote`: a doubled quote stands for itself and, with
-    // `escapes` (E'...'), a backslash escapes the next byte. False when the text ends first.
-    auto skip_to_closing = [&](unsigned char quote, bool escapes) {
-        while (i < end) {
-            if (escapes && at(i) == '\\') {
-                i += 2;
-                continue;
-            }
-            if (at(i) == quote) {
-                if (at(i + 1) == quote) {
-                    i += 2;
-                    continue;
-                }
-                ++i;
-                return true;
-            }
-            ++i;
-        }
-        return false;
-    };
-    while (i < end && tokens.size() < max_tokens) {
-        const unsigned char c = at(i);
-        if (ascii_space(c)) {
-            ++i;
-            continue;
-        }
-        if (c == '-' && at(i + 1) == '-') {
-            while (i < end && at(i) != '\n') {
-                ++i;
-            }
-            continue;
-        }
-        if (c == '/' && at(i + 1) == '*') {
-            // Block comments nest in PostgreSQL.
-            int nesting = 1;
-            i += 2;
-            while (i < end && nesting > 0) {
-                if (at(i) == '/' && at(i + 1) == '*') {
-                    ++nesting;
-                    i += 2;
-                } else if (at(i) == '*' && at(i + 1) == '/') {
-                    --nesting;
-                    i += 2;
-                } else {
-                    ++i;
-                }
-            }
-            if (nesting > 0) {
-                return tokens;
-            }
-            continue;
-        }
-        Token token;
-        token.begin = i;
-        if (c == '\'' || ((c == 'E' || c == 'e') && at(i + 1) == '\'')) {
-            const bool escapes = c != '\'';
-            i += escapes ? 2 : 1;
-            if (!skip_to_closing('\'', escapes)) {
-                return tokens;
-            }
-            token.kind = Token::Kind::string;
-        } else if (c == '"') {
-            ++i;
-            if (!skip_to_closing('"', false)) {
-                return tokens;
-            }
-            token.kind = Token::Kind::quoted_identifier;
-        } else if (c == '$' && ascii_digit(at(i + 1))) {
-            ++i;
-            while (ascii_digit(at(i))) {
-                ++i;
-            }
-            token.kind = Token::Kind::parameter;
-        } else if (c == '$' && (at(i + 1) == '$' || is_ident_start(at(i + 1)))) {
-            // Dollar quoting: $tag$ ... $tag$.
-            int j = i + 1;
-            while (j < end && at(j) != '$' && is_ident_char(at(j))) {
-                ++j;
-            }
-            if (at(j) != '$') {
-                token.kind = Token::Kind::op;
-                i = j;
-            } else {
-                const std::string_view tag = slice(source, i, j + 1);
-                const std::size_t close = source.find(tag, static_cast<std::size_t>(j + 1));
-                if (close == std::string_view::npos || static_cast<int>(close) >= end) {
-                    return tokens;
-                }
-                i = static_cast<int>(close + tag.size());
-                token.kind = Token::Kind::string;
-            }
-        } else if (is_ident_start(c)) {
-            while (i < end && is_ident_char(at(i))) {
-                ++i;
-            }
-            token.kind = Token::Kind::word;
-        } else if (ascii_digit(c) || (c == '.' && ascii_digit(at(i + 1)))) {
-            while (i < end && (ascii_alnum(at(i)) || at(i) == '.' || at(i) == '_')) {
-                ++i;
-            }
-            token.kind = Token::Kind::number;
-        } else if (c == '(' || c == '[') {
-            ++i;
-            token.kind = Token::Kind::open;
-            token.depth = depth++;
-            token.end = i;
-            tokens.push_back(token);
-            continue;
-        } else if (c == ')' || c == ']') {
-            ++i;
-            token.kind = Token::Kind::close;
-            token.depth = --depth;
-            token.end = i;
-            tokens.push_back(token);
-            continue;
-        } else if (c == ',') {
-            ++i;
-            token.kind = Token::Kind::comma;
-        } else if (c == ';') {
-            ++i;
-            token.kind = Token::Kind::semicolon;
-        } else {
-            // Operators: a run of operator characters, `::` and `.` included.
-            constexpr std::string_view k_op_chars = "+-*/<>=~!@#%^&|`?.:";
-            ++i;
-            if (c != '.' && c != '*') {
-                while (i < end && k_op_chars.find(static_cast<char>(at(i))) != std::string_view::npos &&
-                       !(at(i) == '-' && at(i + 1) == '-') && !(at(i) == '/' && at(i + 1) == '*') &&
-                       at(i) != '.' ) {
-                    ++i;
-                }
-            }
-            token.kind = Token::Kind::op;
-        }
-        token.end = i;
-        token.depth = depth;
+    sqlparse::Lexer lexer(source, begin, end);
+    Token token;
+    while (tokens.size() < max_tokens && lexer.next(token)) {
         tokens.push_back(token);
     }
     return tokens;
-}
-
-bool is_word(std::string_view source, const Token& token, std::string_view keyword) {
-    return token.kind == Token::Kind::word &&
-           iequals(slice(source, token.begin, token.end), keyword);
-}
-
-// `text` without `qualifier.` prefixes: index expressions name columns bare.
-std::string strip_qualifier(std::string_view text, std::string_view qualifier) {
-    if (qualifier.empty()) {
-        return std::string(text);
-    }
-    const std::vector<Token> tokens = tokenize(text, 0, static_cast<int>(text.size()));
-    std::string out;
-    int pos = 0;
-    for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
-        std::string_view word = slice(text, tokens[i].begin, tokens[i].end);
-        if (tokens[i].kind == Token::Kind::quoted_identifier && word.size() >= 2) {
-            word = word.substr(1, word.size() - 2);
-        }
-        const bool is_name = tokens[i].kind == Token::Kind::word ||
-                             tokens[i].kind == Token::Kind::quoted_identifier;
-        if (is_name && word == qualifier && slice(text, tokens[i + 1].begin, tokens[i + 1].end) == "." &&
-            (i == 0 || slice(text, tokens[i - 1].begin, tokens[i - 1].end) != ".")) {
-            out += slice(text, pos, tokens[i].begin);
-            pos = tokens[i + 1].end;
-        }
-    }
-    out += slice(text, pos, static_cast<int>(text.size()));
-    return out;
-}
-
-int max_parameter(std::string_view text) {
-    int highest = 0;
-    for (const Token& t : tokenize(text, 0, static_cast<int>(text.size()))) {
-        if (t.kind == Token::Kind::parameter) {
-            int n = 0;
-            for (int i = t.begin + 1; i < t.end && n < 100000; ++i) {
-                n = n * 10 + (text[static_cast<std::size_t>(i)] - '0');
-            }
-            highest = std::max(highest, n);
-        }
-    }
-    return highest;
 }
 
 int Clauses::clause_end(int start) const {
@@ -353,7 +160,7 @@ Clauses find_clauses(std::string_view source, Span span) {
     };
     for (std::size_t i = 0; i < tokens.size(); ++i) {
         const Token& t = tokens[i];
-        if (t.depth != 0 || t.kind != Token::Kind::word) {
+        if (t.depth != 0 || t.kind != TokenKind::identifier) {
             continue;
         }
         // Past a set operation the keywords belong to the next branch or to the whole
@@ -370,7 +177,7 @@ Clauses find_clauses(std::string_view source, Span span) {
                 if (clauses.distinct && j < tokens.size() && is_word(source, tokens[j], "ON")) {
                     // DISTINCT ON (...): the list starts after the parenthesised keys.
                     ++j;
-                    while (j < tokens.size() && !(tokens[j].kind == Token::Kind::close &&
+                    while (j < tokens.size() && !(is_close(tokens[j]) &&
                                                   tokens[j].depth == 0)) {
                         ++j;
                     }
@@ -434,7 +241,7 @@ std::vector<Span> split_top_level(std::string_view source, int begin, int end) {
     int part_begin = -1;
     int part_end = -1;
     for (const Token& t : tokens) {
-        if (t.kind == Token::Kind::comma && t.depth == 0) {
+        if (t.kind == TokenKind::comma && t.depth == 0) {
             if (part_begin >= 0) {
                 parts.push_back({part_begin, part_end});
             }
@@ -513,9 +320,8 @@ namespace {
 // True when `text` is a single parameter or literal token: safe to move into a subquery.
 bool is_single_value(std::string_view text) {
     const std::vector<Token> tokens = tokenize(text, 0, static_cast<int>(text.size()));
-    return tokens.size() == 1 && (tokens[0].kind == Token::Kind::parameter ||
-                                  tokens[0].kind == Token::Kind::number ||
-                                  tokens[0].kind == Token::Kind::string);
+    return tokens.size() == 1 && (tokens[0].kind == TokenKind::parameter ||
+                                  sqlparse::is_literal_kind(tokens[0].kind));
 }
 
 } // namespace
@@ -565,7 +371,7 @@ std::expected<std::string, std::string> rewrite_as_exists(const sqlparse::Statem
     const std::vector<Token> inner_tokens = tokenize(inner, 0, static_cast<int>(inner.size()));
     const bool plain_column =
         inner_tokens.size() == 1 ||
-        (inner_tokens.size() == 3 && slice(inner, inner_tokens[1].begin, inner_tokens[1].end) == ".");
+        (inner_tokens.size() == 3 && inner_tokens[1].kind == TokenKind::dot);
     if (inner_tokens.empty()) {
         return std::unexpected("the subquery's column was not located");
     }
@@ -606,7 +412,7 @@ std::expected<std::string, std::string> rewrite_as_exists(const sqlparse::Statem
 
     // The sublink's text must be `<test> [NOT] IN (<subquery>)` for a clean replacement.
     const std::vector<Token> link_tokens = tokenize(source, link.span.begin, link.span.end);
-    if (link_tokens.empty() || link_tokens.back().kind != Token::Kind::close ||
+    if (link_tokens.empty() || !is_close(link_tokens.back()) ||
         link.subquery_span.begin < 0) {
         return std::unexpected("the IN expression's text was not located");
     }

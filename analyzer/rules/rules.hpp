@@ -1,11 +1,13 @@
 // Private to analyzer/: one factory per lint rule (each defined in analyzer/rules/<id>.cpp) and
 // the helpers the rules share. The helpers look at the statement's source text as well as the
 // query model: rewrites are built by splicing the original text, so they need exact clause
-// boundaries (where WHERE ends, where ORDER BY starts), which a small SQL tokenizer provides.
+// boundaries (where WHERE ends, where ORDER BY starts), which sqlparse's lexer provides.
 #pragma once
 
-#include "analyzer/text.hpp"
 #include "analyzer/rule.hpp"
+#include "analyzer/sql_text.hpp"
+#include "analyzer/text.hpp"
+#include "sqlparse/lexer.hpp"
 #include "sqlparse/query_model.hpp"
 
 #include <expected>
@@ -69,35 +71,34 @@ std::string_view slice(std::string_view source, sqlparse::Span span);
 
 bool iequals(std::string_view a, std::string_view b);
 
-/// Highest `$n` parameter number in `text` (0 when none); strings and comments are skipped.
-int max_parameter(std::string_view text);
-
-/// `text` with the `qualifier.` prefixes of column references removed: index expressions
-/// name columns bare (`lower(u.email)` -> `lower(email)`).
-std::string strip_qualifier(std::string_view text, std::string_view qualifier);
-
 /// A name usable in an index name: lower case letters, digits and `_` only.
 std::string index_name_part(std::string_view text);
 
 // --- Tokens and clauses -------------------------------------------------------------------
 
-struct Token {
-    enum class Kind { word, quoted_identifier, string, number, parameter, op, open, close, comma,
-                      semicolon };
-    Kind kind = Kind::word;
-    int begin = 0;
-    int end = 0;
-    int depth = 0; // parenthesis depth relative to the start of the tokenized range
-};
+using sqlparse::Token;
+using sqlparse::TokenKind;
 
-/// Tokens of `source[begin, end)` with absolute offsets; comments and white space dropped.
-/// Unterminated strings or comments end the token list; never throws. Stops after
-/// `max_tokens` tokens (a clause keyword needs only a few, and the text may be a whole file).
+/// Tokens of `source[begin, end)` with absolute offsets, from sqlparse's lexer; comments and
+/// white space dropped, depth relative to `begin`. Never throws. Stops after `max_tokens`
+/// tokens (a clause keyword needs only a few, and the text may be a whole file).
 std::vector<Token> tokenize(std::string_view source, int begin, int end,
                             std::size_t max_tokens = static_cast<std::size_t>(-1));
 
 /// True when `token` is the word `keyword` (case-insensitive).
-bool is_word(std::string_view source, const Token& token, std::string_view keyword);
+inline bool is_word(std::string_view source, const Token& token, std::string_view keyword) {
+    return sqlparse::token_is(source, token, keyword);
+}
+/// `(` or `[`; `)` or `]`.
+inline bool is_open(const Token& token) {
+    return token.kind == TokenKind::open_paren || token.kind == TokenKind::open_bracket;
+}
+inline bool is_close(const Token& token) {
+    return token.kind == TokenKind::close_paren || token.kind == TokenKind::close_bracket;
+}
+inline bool is_number(const Token& token) {
+    return token.kind == TokenKind::integer || token.kind == TokenKind::numeric;
+}
 
 /// Where the clauses of one query level start in its text, found at parenthesis depth 0:
 /// offsets of the clause keywords (ORDER of ORDER BY), -1 when absent. Used to splice

@@ -49,7 +49,7 @@ bool refers_to(const Query& level, std::vector<std::string> scope,
     auto in_text = [&](std::string_view text) {
         const std::vector<Token> tokens = tokenize(text, 0, static_cast<int>(text.size()));
         for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
-            if (tokens[i].kind == Token::Kind::word &&
+            if (tokens[i].kind == TokenKind::identifier &&
                 slice(text, tokens[i + 1].begin, tokens[i + 1].end) == "." &&
                 outer_ref(slice(text, tokens[i].begin, tokens[i].end))) {
                 return true;

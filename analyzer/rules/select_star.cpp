@@ -68,7 +68,7 @@ std::optional<std::string> rewrite(const sqlparse::Statement& statement,
     // Functions, subqueries or USING/NATURAL joins in FROM change what `*` stands for.
     const int from_end = c.clause_end(c.from);
     for (const Token& t : tokenize(context.source, c.from, from_end)) {
-        if (t.kind == Token::Kind::open || is_word(context.source, t, "USING") ||
+        if (is_open(t) || is_word(context.source, t, "USING") ||
             is_word(context.source, t, "NATURAL")) {
             return std::nullopt;
         }
@@ -78,18 +78,14 @@ std::optional<std::string> rewrite(const sqlparse::Statement& statement,
     for (const sqlparse::Span item : split_top_level(context.source, c.select_list, c.from)) {
         const std::vector<Token> tokens = tokenize(context.source, item.begin, item.end);
         const bool star_only = tokens.size() == 1 && slice(context.source, item) == "*";
-        const bool qualified_star = tokens.size() == 3 &&
-                                    slice(context.source, tokens[1].begin, tokens[1].end) == "." &&
+        const bool qualified_star = tokens.size() == 3 && tokens[1].kind == TokenKind::dot &&
                                     slice(context.source, tokens[2].begin, tokens[2].end) == "*";
         if (!star_only && !qualified_star) {
             continue;
         }
         std::string qualifier;
         if (qualified_star) {
-            qualifier = std::string(slice(context.source, tokens[0].begin, tokens[0].end));
-            if (tokens[0].kind == Token::Kind::quoted_identifier && qualifier.size() >= 2) {
-                qualifier = qualifier.substr(1, qualifier.size() - 2);
-            }
+            qualifier = sqlparse::identifier_value(context.source, tokens[0]);
         }
         std::optional<std::string> list = expand(q, *context.schema, qualifier, column_count);
         if (!list) {

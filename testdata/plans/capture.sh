@@ -8,7 +8,7 @@
 # only, and is stopped and removed at the end. Run as root (the server runs as `postgres`
 # through runuser) or as an ordinary user.
 #
-# Usage: testdata/plans/capture.sh [case...]     (default: every case)
+# Usage: testdata/plans/capture.sh [case...]     (default: every case; `pasted` makes pasted/)
 # Environment: PG_BIN (default: /usr/lib/postgresql/15/bin), PG_PORT (default: 54329).
 set -eu
 
@@ -61,10 +61,66 @@ psql_run -c "CREATE EXTENSION pg_prewarm" -c "SELECT pg_prewarm(c.oid) FROM pg_c
     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i') AND c.relname NOT LIKE 'big%'" \
     >/dev/null
 
+# Plans as people paste them (the case `pasted`, files in pasted/): one EXPLAIN in text format
+# and one in JSON are run once and their rows kept in a table; psql then prints those same
+# rows in every layout a user copies from a terminal (aligned, wrapped, expanded, borders 0
+# and 2, Unicode lines, CSV), plus the quoted rows that pgAdmin's and DBeaver's "copy with
+# headers" give (each row in double quotes, quotes doubled inside). bare.txt and bare.json are
+# the plans as EXPLAIN printed them (psql -A -t), which every other form must parse to.
+capture_pasted() {
+    out="$here/pasted"
+    mkdir -p "$out"
+    query="SELECT c.region_code, count(*) AS orders FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.status <> ''écarté'' AND o.city LIKE ''city1%'' GROUP BY c.region_code ORDER BY 2 DESC LIMIT 5"
+    psql_run >/dev/null <<SQL
+CREATE FUNCTION pg_temp.plan_rows(query text) RETURNS SETOF text LANGUAGE plpgsql AS \$\$
+DECLARE line text;
+BEGIN
+    FOR line IN EXECUTE query LOOP RETURN NEXT line; END LOOP;
+END \$\$;
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS pasted_plans;
+CREATE TABLE pasted_plans (format text, n bigint, "QUERY PLAN" text);
+INSERT INTO pasted_plans SELECT 'text', n, line
+FROM pg_temp.plan_rows('EXPLAIN (ANALYZE, BUFFERS) $query') WITH ORDINALITY AS p(line, n);
+INSERT INTO pasted_plans SELECT 'json', n, line
+FROM pg_temp.plan_rows('EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) $query') WITH ORDINALITY AS p(line, n);
+SQL
+    for format in text json; do
+        select="SELECT \"QUERY PLAN\" FROM pasted_plans WHERE format = '$format' ORDER BY n"
+        ext=$([ $format = json ] && echo json || echo txt)
+        psql_run -A -t -c "$select" >"$out/bare.$ext"
+        psql_run -c "$select" >"$out/${format}_aligned.txt"
+        psql_run -c '\pset border 0' -c "$select" >"$out/${format}_border0.txt"
+        psql_run -c '\pset border 2' -c "$select" >"$out/${format}_border2.txt"
+        psql_run -c '\pset format wrapped' -c '\pset columns 44' -c "$select" >"$out/${format}_wrapped.txt"
+        psql_run -c '\pset format wrapped' -c '\pset columns 44' -c '\pset border 0' -c "$select" \
+            >"$out/${format}_wrapped_border0.txt"
+        psql_run -c '\x' -c "$select" >"$out/${format}_expanded.txt"
+        psql_run -c '\x' -c '\pset format wrapped' -c '\pset columns 44' -c "$select" \
+            >"$out/${format}_expanded_wrapped.txt"
+        psql_run -c '\x' -c '\pset border 2' -c "$select" >"$out/${format}_expanded_border2.txt"
+        psql_run -c '\pset linestyle unicode' -c '\pset format wrapped' -c '\pset columns 44' \
+            -c "$select" >"$out/${format}_unicode_wrapped.txt"
+        psql_run -c '\pset linestyle unicode' -c '\pset border 2' -c "$select" \
+            >"$out/${format}_unicode_border2.txt"
+        psql_run -c '\x' -c '\pset linestyle unicode' -c "$select" >"$out/${format}_unicode_expanded.txt"
+        psql_run --csv -c "$select" >"$out/${format}_csv.txt"
+        { echo '"QUERY PLAN"'
+          psql_run -A -t -c "SELECT '\"' || replace(\"QUERY PLAN\", '\"', '\"\"') || '\"' FROM pasted_plans WHERE format = '$format' ORDER BY n"
+        } >"$out/${format}_quoted_rows.txt"
+    done
+    psql_run -c "DROP TABLE pasted_plans" >/dev/null
+    echo "captured pasted"
+}
+
 if [ $# -eq 0 ]; then
     set -- $(cd "$here" && ls *.sql | sed -e 's/\.sql$//' -e '/^setup$/d')
 fi
 for name in "$@"; do
+    if [ "$name" = pasted ]; then
+        capture_pasted
+        continue
+    fi
     sql="$here/$name.sql"
     if grep -q 'FORMAT JSON' "$sql"; then
         psql_run -A -t -f - <"$sql" >"$here/$name.json"

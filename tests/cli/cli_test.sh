@@ -203,6 +203,30 @@ SQL
     run_dbadvise 0 lint --fail-on error --format json do.sql
     json_check 'doc["stats"]["parse_errors"] == 0 and doc["stats"]["statements"] == 2'
     ;;
+psql_meta_commands_do_not_hide_statements)
+    # The statement after a meta-command is checked; \gset ends the one before it.
+    cat >script.sql <<'SQL'
+\set ON_ERROR_STOP on
+DELETE FROM orders;
+\echo 'clearing sessions'
+DELETE FROM sessions;
+SELECT id FROM orders WHERE id = :id \gset
+UPDATE customers SET name = 'x';
+SQL
+    run_dbadvise 1 lint --fail-on error --format json script.sql
+    json_check '[f["location"]["line"] for f in findings if f["rule"] == "unfiltered-write"] == [2, 4, 6] and doc["stats"]["parse_errors"] == 0 and doc["stats"]["statements"] == 4'
+    ;;
+extension_scripts_parse)
+    # Every extension script PostgreSQL ships parses: `\echo ... \quit` guards and
+    # @extowner@ placeholders are read as CREATE EXTENSION reads them.
+    dir=/usr/share/postgresql/15/extension
+    if ! compgen -G "$dir/*.sql" >/dev/null; then
+        echo "SKIP: no PostgreSQL 15 extension scripts in $dir" >&2
+        exit 77
+    fi
+    run_dbadvise 0 lint --format json "$dir"/*.sql
+    json_check '[f for f in findings if f["category"] == "input" and f["severity"] == "error"] == [] and doc["stats"]["files"] > 100 and doc["stats"]["statements"] > 1000'
+    ;;
 newer_than_pg15_syntax)
     cat >pg16.sql <<'SQL'
 SELECT id FROM docs WHERE body IS JSON;

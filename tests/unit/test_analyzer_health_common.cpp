@@ -50,16 +50,6 @@ TEST_CASE("quote_identifier") {
     CHECK(health::qualified_name("sales", "user") == "sales.\"user\"");
 }
 
-TEST_CASE("mentions_identifier") {
-    CHECK(health::mentions_identifier("SELECT * FROM orders WHERE id = $1", "orders"));
-    CHECK(health::mentions_identifier("select * from public.ORDERS", "orders"));
-    CHECK(health::mentions_identifier("SELECT * FROM \"Orders\"", "Orders"));
-    CHECK_FALSE(health::mentions_identifier("SELECT * FROM Orders", "Orders"));
-    CHECK_FALSE(health::mentions_identifier("SELECT * FROM order_items", "orders"));
-    CHECK_FALSE(health::mentions_identifier("SELECT * FROM t WHERE s = 'orders'", "orders"));
-    CHECK_FALSE(health::mentions_identifier("SELECT * FROM myorders", "orders"));
-}
-
 TEST_CASE("recommendation_for") {
     analyzer::WorkloadStatement statement;
     statement.queryid = "-42";

@@ -1,5 +1,6 @@
 // The index advisor against a fake planner: candidates, what-if selection, pruning, failures
 // and the fallback without HypoPG.
+#include "analyzer/advisor/advisor.hpp"
 #include "analyzer/index_advisor.hpp"
 
 #include <doctest/doctest.h>
@@ -269,4 +270,22 @@ TEST_CASE("advise_indexes") {
 TEST_CASE("hypopg_instructions") {
     CHECK(hypopg_instructions(160002).find("postgresql-16-hypopg") != std::string::npos);
     CHECK(hypopg_instructions(0).find("postgresql-15-hypopg") != std::string::npos);
+}
+
+TEST_CASE("key_target and normalized_key") {
+    using dbadvise::analyzer::advisor::key_target;
+    using dbadvise::analyzer::advisor::normalized_key;
+    bool expression = true;
+    CHECK(key_target("\"Order Date\" DESC", &expression) == "Order Date");
+    CHECK_FALSE(expression);
+    CHECK(key_target("email") == "email");
+    CHECK(key_target("(lower(email))", &expression) == "lower(email)");
+    CHECK(expression);
+    CHECK(key_target("(a) + (b)", &expression) == "(a) + (b)");
+    // pg_get_indexdef's casts, parentheses and quotes do not count.
+    CHECK(normalized_key("lower((email)::text)") == normalized_key("lower(email)"));
+    CHECK(normalized_key("(status)::character varying(20)") == normalized_key("status"));
+    CHECK(normalized_key("\"Status\"") == "status");
+    CHECK(normalized_key("lower(email)") != normalized_key("upper(email)"));
+    CHECK(normalized_key("(a = '::x')") == normalized_key("a = '::x'"));
 }

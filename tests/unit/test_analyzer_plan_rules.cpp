@@ -292,6 +292,12 @@ TEST_CASE("condition_columns") {
             CHECK(column.in_or);
         }
     }
+    SUBCASE("PostgreSQL 16's (InitPlan 1).col1 parses as a value") {
+        const auto columns = condition_columns("(t.created_at > (InitPlan 1).col1)");
+        REQUIRE(columns.size() == 1);
+        CHECK(columns[0].name == "created_at");
+        CHECK(columns[0].use == ColumnUse::range);
+    }
     SUBCASE("text that is not SQL") {
         CHECK(condition_columns("(((").empty());
         CHECK(condition_columns("").empty());

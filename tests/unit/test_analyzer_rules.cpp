@@ -236,10 +236,16 @@ TEST_CASE("rule select-star") {
 }
 
 TEST_CASE("rule deep-offset") {
+    const analyzer::Schema schema = test::schema_of(
+        "CREATE TABLE posts (id bigint PRIMARY KEY, author_id int, editor_id int, title text, "
+        "created_at timestamptz NOT NULL, score int NOT NULL, subtitle text);\n"
+        "CREATE TABLE tags (name text NOT NULL, post_id bigint NOT NULL, note text);\n"
+        "CREATE UNIQUE INDEX tags_name_post ON tags (name, post_id);\n"
+        "CREATE TABLE logs (at timestamptz NOT NULL, message text);");
     SUBCASE("constant OFFSET, DESC keys: keyset rewrite with <") {
         const std::string sql = "SELECT id, title FROM posts WHERE author_id = 7\nORDER BY "
                                 "created_at DESC, id DESC\nLIMIT 20 OFFSET 10000";
-        const auto found = run_rule("deep-offset", sql);
+        const auto found = run_rule("deep-offset", sql, &schema);
         REQUIRE(found.size() == 1);
         CHECK(found[0].severity == analyzer::Severity::warning);
         CHECK(found[0].location->offset == offset_of(sql, "10000"));
@@ -250,10 +256,11 @@ TEST_CASE("rule deep-offset") {
               "SELECT id, title FROM posts WHERE author_id = 7 AND (created_at, id) < ($1, "
               "$2)\nORDER BY created_at DESC, id DESC\nLIMIT 20");
         CHECK(sqlparse::parses(found[0].suggestion.rewritten_query));
+        CHECK(contains(found[0].message, "identify a row"));
     }
     SUBCASE("no WHERE, one key, OFFSET before LIMIT") {
         const std::string sql = "SELECT id FROM posts ORDER BY id OFFSET 5000 LIMIT 50";
-        const auto found = run_rule("deep-offset", sql);
+        const auto found = run_rule("deep-offset", sql, &schema);
         REQUIRE(found.size() == 1);
         CHECK(found[0].suggestion.rewritten_query ==
               "SELECT id FROM posts WHERE id > $1 ORDER BY id LIMIT 50");
@@ -262,7 +269,7 @@ TEST_CASE("rule deep-offset") {
     SUBCASE("OFFSET $n from pg_stat_statements: info, new parameters numbered after the rest") {
         const std::string sql = "SELECT id FROM posts WHERE author_id = $1 OR editor_id = $1 "
                                 "ORDER BY id LIMIT $2 OFFSET $3";
-        const auto found = run_rule("deep-offset", sql);
+        const auto found = run_rule("deep-offset", sql, &schema);
         REQUIRE(found.size() == 1);
         CHECK(found[0].severity == analyzer::Severity::info);
         CHECK(found[0].suggestion.rewritten_query ==
@@ -273,16 +280,66 @@ TEST_CASE("rule deep-offset") {
     SUBCASE("OFFSET $n's number is reused first, so no parameter number is left unused") {
         const std::string sql = "SELECT id FROM posts WHERE author_id = $1 ORDER BY created_at, "
                                 "id LIMIT $2 OFFSET $3";
-        const auto found = run_rule("deep-offset", sql);
+        const auto found = run_rule("deep-offset", sql, &schema);
         REQUIRE(found.size() == 1);
         CHECK(found[0].suggestion.rewritten_query ==
               "SELECT id FROM posts WHERE author_id = $1 AND (created_at, id) > ($3, $4) ORDER "
               "BY created_at, id LIMIT $2");
         CHECK(sqlparse::parses(found[0].suggestion.rewritten_query));
     }
+    SUBCASE("keys that do not identify a row get the primary key added, in ORDER BY too") {
+        const std::string sql = "SELECT p.id FROM posts p ORDER BY p.score DESC LIMIT 10 OFFSET 2000";
+        const auto found = run_rule("deep-offset", sql, &schema);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].suggestion.rewritten_query ==
+              "SELECT p.id FROM posts p WHERE (p.score, p.id) < ($1, $2) ORDER BY p.score DESC, "
+              "p.id DESC LIMIT 10");
+        CHECK(sqlparse::parses(found[0].suggestion.rewritten_query));
+        CHECK(contains(found[0].message, "adds id (the table's unique key)"));
+    }
+    SUBCASE("a unique index over the keys identifies a row; part of it gets the rest added") {
+        auto found = run_rule(
+            "deep-offset", "SELECT note FROM tags ORDER BY name, post_id LIMIT 10 OFFSET 2000", &schema);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].suggestion.rewritten_query ==
+              "SELECT note FROM tags WHERE (name, post_id) > ($1, $2) ORDER BY name, post_id LIMIT 10");
+        found = run_rule("deep-offset", "SELECT note FROM tags ORDER BY name LIMIT 20 OFFSET 5000",
+                         &schema);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].suggestion.rewritten_query ==
+              "SELECT note FROM tags WHERE (name, post_id) > ($1, $2) ORDER BY name, post_id LIMIT 20");
+    }
+    SUBCASE("no rewrite, with the reason, when no key set identifying a row is known") {
+        // Without the table's definition: which unique column to end ORDER BY with.
+        auto found = run_rule("deep-offset", "SELECT id FROM posts ORDER BY id LIMIT 20 OFFSET 5000");
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].suggestion.rewritten_query.empty());
+        CHECK(contains(found[0].message, "lint does not know the keys of posts: pass its CREATE "
+                                         "TABLE with --schema"));
+        // A nullable key: a row comparison would skip its NULL rows.
+        found = run_rule("deep-offset", "SELECT id FROM posts ORDER BY subtitle LIMIT 20 OFFSET 5000",
+                         &schema);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].suggestion.rewritten_query.empty());
+        CHECK(contains(found[0].message, "subtitle may be NULL"));
+        // A table without a unique NOT NULL key: say what to add.
+        found = run_rule("deep-offset", "SELECT message FROM logs ORDER BY at LIMIT 20 OFFSET 5000",
+                         &schema);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].suggestion.rewritten_query.empty());
+        CHECK(contains(found[0].message, "do not identify a row of logs, and it has no unique NOT "
+                                         "NULL column to add: add one (a primary key)"));
+        // Joins: rows of the result are not identified by one table's key.
+        found = run_rule("deep-offset", "SELECT p.id FROM posts p JOIN tags t ON t.post_id = p.id "
+                                        "ORDER BY p.id LIMIT 20 OFFSET 5000",
+                         &schema);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].suggestion.rewritten_query.empty());
+        CHECK(contains(found[0].message, "several tables"));
+    }
     SUBCASE("mixed directions: reported without a row-comparison rewrite") {
         const auto found = run_rule(
-            "deep-offset", "SELECT id FROM posts ORDER BY score DESC, id LIMIT 10 OFFSET 2000");
+            "deep-offset", "SELECT id FROM posts ORDER BY score DESC, id LIMIT 10 OFFSET 2000", &schema);
         REQUIRE(found.size() == 1);
         CHECK(found[0].suggestion.rewritten_query.empty());
         CHECK(contains(found[0].message, "mix directions"));
@@ -348,6 +405,33 @@ TEST_CASE("rule non-sargable-predicate") {
         CHECK(found[0].suggestion.sql ==
               "CREATE INDEX CONCURRENTLY users_lower_email_idx ON users ((lower(email)));");
         CHECK(sqlparse::parses(found[0].suggestion.sql));
+    }
+    SUBCASE("a leading-wildcard LIKE is left to leading-wildcard-like, in every quoting") {
+        for (const char* pattern : {"'%x'", "E'%x'", "$$%x$$", "$p$_x$p$"}) {
+            CAPTURE(pattern);
+            CHECK(run_rule("non-sargable-predicate",
+                           std::string("SELECT id FROM t WHERE lower(name) LIKE ") + pattern)
+                      .empty());
+        }
+        CHECK(run_rule("non-sargable-predicate", "SELECT id FROM t WHERE lower(name) LIKE E'x%'")
+                  .size() == 1);
+    }
+    SUBCASE("operators are told apart by the parse tree: ->> is no arithmetic") {
+        auto found = run_rule("non-sargable-predicate", "SELECT id FROM events WHERE payload->>$1 = 'x'");
+        REQUIRE(found.size() == 1);
+        CHECK(contains(found[0].message, "applies the operator ->> to payload"));
+        CHECK_FALSE(contains(found[0].message, "arithmetic"));
+        CHECK(found[0].suggestion.sql.empty()); // the key changes with $1: no one index fits
+        found = run_rule("non-sargable-predicate",
+                         "SELECT id FROM events e WHERE e.payload ->> 'kind' = $1");
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].suggestion.sql ==
+              "CREATE INDEX CONCURRENTLY events_payload_kind_idx ON events ((payload ->> 'kind'));");
+        CHECK(sqlparse::parses(found[0].suggestion.sql));
+        found = run_rule("non-sargable-predicate",
+                         "SELECT id FROM events WHERE amount OPERATOR(pg_catalog.*) 2 > 10");
+        REQUIRE(found.size() == 1);
+        CHECK(contains(found[0].message, "applies arithmetic to amount"));
     }
     SUBCASE("cast to date: range rewrite on the bare column") {
         const std::string sql = "SELECT id FROM orders WHERE created_at::date = $1 AND total > 5";

@@ -158,6 +158,20 @@ TEST_CASE("render_json") {
         CHECK(doc["findings"][0]["message"] == "bad \xEF\xBF\xBD byte");
     }
 
+    SUBCASE("SQL that is not UTF-8 is given byte for byte, in base64") {
+        reports::Report report;
+        Finding f = not_in_finding();
+        f.suggestion.sql = "CREATE INDEX ON t (a);";
+        f.suggestion.rewritten_query = "SELECT 1 WHERE name = 'caf\xe9'";
+        report.findings = {f};
+        const json doc = json::parse(reports::render_json(report));
+        const json& suggestion = doc["findings"][0]["suggestion"];
+        CHECK(suggestion["sql"] == "CREATE INDEX ON t (a);");
+        CHECK_FALSE(suggestion.contains("rewritten_query"));
+        // base64 of the statement's bytes, 0xE9 included.
+        CHECK(suggestion["rewritten_query_base64"] == "U0VMRUNUIDEgV0hFUkUgbmFtZSA9ICdjYWbpJw==");
+    }
+
     SUBCASE("keeps the findings' order and ends with a newline") {
         reports::Report report;
         Finding a = not_in_finding();

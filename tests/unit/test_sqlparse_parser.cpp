@@ -148,7 +148,9 @@ TEST_CASE("parse_script") {
     }
     SUBCASE("a DO block is one utility statement; its inner semicolons do not split") {
         const std::string sql = "DO $$ BEGIN PERFORM 1; RAISE NOTICE 'x;'; END $$;\nSELECT 1";
-        const auto result = parse_script(sql);
+        ParseOptions options;
+        options.function_bodies = false;
+        const auto result = parse_script(sql, options);
         REQUIRE(result.size() == 2);
         CHECK(result[0].statement->kind == StatementKind::utility);
         CHECK(result[0].statement->node_type == "DoStmt");
@@ -244,6 +246,207 @@ TEST_CASE("parse_script") {
         CHECK(result[1].statement->fingerprint == *expected);
         result = parse_script(sql, ParseOptions{.fingerprint = false});
         CHECK(result[0].statement->fingerprint.empty());
+    }
+}
+
+TEST_CASE("parse_script reads psql scripts") {
+    SUBCASE("meta-commands are not SQL and do not swallow the next statement") {
+        const std::string sql = "\\set ON_ERROR_STOP on\n\\echo deleting\nDELETE FROM orders;\n"
+                                "\\restrict Abc\nSELECT 1;";
+        const auto result = parse_script(sql);
+        REQUIRE(result.size() == 2);
+        REQUIRE(result[0].statement);
+        CHECK(result[0].statement->kind == StatementKind::delete_);
+        CHECK(text_of(sql, result[0].statement->span) == "DELETE FROM orders");
+        REQUIRE(result[1].statement);
+        CHECK(text_of(sql, result[1].statement->span) == "SELECT 1");
+    }
+    SUBCASE("variables parse as placeholders of their kind and keep their locations") {
+        const std::string sql = "SELECT :\"col\" FROM t WHERE id = :id AND name = :'name' LIMIT :n;";
+        const auto result = parse_script(sql);
+        REQUIRE(result.size() == 1);
+        REQUIRE(result[0].statement);
+        const Query& q = result[0].statement->query;
+        REQUIRE(q.predicates.size() == 2);
+        CHECK(q.predicates[0].operand.text == ":id");
+        CHECK(q.predicates[0].operand.offset == offset_of(sql, ":id"));
+        CHECK(q.predicates[1].operand.text == ":'name'");
+        CHECK(q.predicates[1].operand.kind == OperandKind::constant);
+        CHECK(q.predicates[1].operand.offset == offset_of(sql, ":'name'"));
+        REQUIRE(q.targets.size() == 1);
+        CHECK(q.targets[0].text == ":\"col\"");
+        CHECK(text_of(sql, result[0].statement->span) == std::string_view(sql).substr(0, sql.size() - 1));
+    }
+    SUBCASE("without psql, a variable is a syntax error") {
+        ParseOptions options;
+        options.psql = false;
+        const auto result = parse_script("SELECT :v", options);
+        REQUIRE(result.size() == 1);
+        CHECK(result[0].error);
+    }
+    SUBCASE("a meta-command inside a statement is blanked, and \\gset ends one") {
+        const std::string sql = "SELECT 1,\n\\echo inside\n2 AS b \\gset\nSELECT :b";
+        const auto result = parse_script(sql);
+        REQUIRE(result.size() == 2);
+        REQUIRE(result[0].statement);
+        CHECK(result[0].statement->query.targets.size() == 2);
+        REQUIRE(result[1].statement);
+        CHECK(text_of(sql, result[1].statement->span) == "SELECT :b");
+    }
+    SUBCASE("batches keep their offsets across meta-commands and COPY data") {
+        std::string sql;
+        for (int i = 0; i < 40; ++i) {
+            sql += "SELECT " + std::to_string(i) + ";\n\\echo " + std::to_string(i) + "\n";
+            if (i == 20) {
+                sql += "COPY t FROM stdin;\nx;y'\n\\.\n";
+            }
+        }
+        const auto result = parse_script(sql);
+        REQUIRE(result.size() == 41);
+        int select = 0;
+        for (const ParsedStatement& s : result) {
+            REQUIRE(s.statement);
+            if (s.statement->kind == StatementKind::select) {
+                const std::string expected = "SELECT " + std::to_string(select++);
+                CHECK(text_of(sql, s.statement->span) == expected);
+            }
+        }
+    }
+    SUBCASE("an unknown meta-command is reported, the rest still parses") {
+        const std::string sql = "\\gst\nSELECT 1;";
+        const auto result = parse_script(sql);
+        REQUIRE(result.size() == 2);
+        REQUIRE(result[0].error);
+        CHECK(result[0].error->kind == ParseError::Kind::psql_command);
+        CHECK(result[0].error->offset == 0);
+        CHECK(result[0].error->message.starts_with("invalid command \\gst"));
+        CHECK(result[1].statement);
+    }
+    SUBCASE("\\quit ends the script") {
+        const auto result = parse_script("SELECT 1;\n\\q\nSELECT broken(;");
+        REQUIRE(result.size() == 1);
+        CHECK(result[0].statement);
+    }
+    SUBCASE("a BEGIN ATOMIC body straddling a batch stays one statement") {
+        std::string sql;
+        for (int i = 0; i < 30; ++i) {
+            sql += "SELECT " + std::to_string(i) + ";\n";
+        }
+        sql += "CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  SELECT a + 1;\n"
+               "  SELECT CASE WHEN a > 0 THEN 1 END;\n  SELECT 3;\nEND;\nSELECT 'after';";
+        ParseOptions options;
+        options.function_bodies = false;
+        const auto result = parse_script(sql, options);
+        REQUIRE(result.size() == 32);
+        for (const ParsedStatement& s : result) {
+            CHECK_FALSE(s.error);
+        }
+        CHECK(result[30].statement->node_type == "CreateFunctionStmt");
+    }
+    SUBCASE("CREATE EXTENSION placeholders parse") {
+        const auto result = parse_script("ALTER LANGUAGE plpgsql OWNER TO @extowner@;\n"
+                                         "CREATE FUNCTION @extschema@.f() RETURNS int LANGUAGE sql AS 'SELECT 1';");
+        REQUIRE(result.size() == 3); // the function's body statement last
+        CHECK_FALSE(result[0].error);
+        CHECK_FALSE(result[1].error);
+    }
+}
+
+TEST_CASE("parse_script reads function bodies") {
+    // The statements of a body, after the CREATE or DO statement itself.
+    const auto body_statements = [](std::string_view sql) {
+        std::vector<ParsedStatement> out;
+        for (ParsedStatement& s : parse_script(sql)) {
+            if (s.error || s.statement->origin != StatementOrigin::script) {
+                out.push_back(std::move(s));
+            }
+        }
+        return out;
+    };
+    SUBCASE("PL/pgSQL statements, with locations in the file") {
+        const std::string sql =
+            "CREATE FUNCTION purge(p_days int) RETURNS SETOF int LANGUAGE plpgsql AS $fn$\n"
+            "DECLARE\n    n bigint;\n    r record;\n    c CURSOR FOR SELECT id FROM keep;\nBEGIN\n"
+            "    SELECT count(*) INTO n FROM events WHERE age > p_days;\n"
+            "    PERFORM pg_notify('purge', n::text);\n"
+            "    DELETE FROM events;\n"
+            "    FOR r IN SELECT id FROM sessions LOOP NULL; END LOOP;\n"
+            "    RETURN QUERY SELECT 1;\n"
+            "EXCEPTION WHEN others THEN UPDATE log SET failed = true;\nEND\n$fn$;";
+        const auto result = body_statements(sql);
+        REQUIRE(result.size() == 7);
+        const std::vector<std::string_view> starts = {
+            "SELECT id FROM keep",     "SELECT count(*) INTO n", "PERFORM pg_notify",
+            "DELETE FROM events",      "SELECT id FROM sessions", "SELECT 1",
+            "UPDATE log SET failed"};
+        for (std::size_t i = 0; i < starts.size(); ++i) {
+            CAPTURE(i);
+            REQUIRE(result[i].statement);
+            CHECK(result[i].statement->origin == StatementOrigin::function_body);
+            CHECK(result[i].statement->span.begin == offset_of(sql, starts[i]));
+        }
+        // INTO n is blanked for the parser, kept in the source span.
+        CHECK(text_of(sql, result[1].statement->span) ==
+              "SELECT count(*) INTO n FROM events WHERE age > p_days");
+        CHECK(result[1].statement->query.predicates.size() == 1);
+        CHECK(result[2].statement->kind == StatementKind::select); // PERFORM is a SELECT
+        CHECK(result[3].statement->kind == StatementKind::delete_);
+        CHECK(result[3].statement->query.relations.front().name == "events");
+    }
+    SUBCASE("DO blocks") {
+        const auto result = body_statements("DO $$ BEGIN UPDATE accounts SET balance = 0; END $$;");
+        REQUIRE(result.size() == 1);
+        CHECK(result[0].statement->kind == StatementKind::update);
+    }
+    SUBCASE("SQL bodies: dollar-quoted, single-quoted, RETURN and BEGIN ATOMIC") {
+        const std::string sql =
+            "CREATE FUNCTION a() RETURNS int LANGUAGE sql AS $$ SELECT 1; DELETE FROM t $$;\n"
+            "CREATE FUNCTION b() RETURNS int LANGUAGE sql AS 'SELECT id FROM t WHERE name = ''x''';\n"
+            "CREATE FUNCTION c(x int) RETURNS int LANGUAGE sql RETURN (SELECT x + 1);\n"
+            "CREATE PROCEDURE d() LANGUAGE sql BEGIN ATOMIC INSERT INTO t VALUES (1); DELETE FROM u; END;";
+        const auto result = body_statements(sql);
+        REQUIRE(result.size() == 6);
+        CHECK(result[0].statement->span.begin == offset_of(sql, "SELECT 1"));
+        CHECK(result[1].statement->kind == StatementKind::delete_);
+        CHECK(result[2].statement->origin == StatementOrigin::quoted_function_body);
+        REQUIRE(result[2].statement->query.predicates.size() == 1);
+        // '' stood for one quote: the parser saw the literal 'x'.
+        CHECK(result[2].statement->query.predicates[0].operand.type_name == "string");
+        CHECK(result[3].statement->span.begin == offset_of(sql, "RETURN (SELECT"));
+        CHECK(result[4].statement->kind == StatementKind::insert);
+        CHECK(text_of(sql, result[5].statement->span) == "DELETE FROM u");
+    }
+    SUBCASE("a body that does not parse is an error at its place; the rest goes on") {
+        const std::string sql = "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$\nBEGIN\n"
+                                "  SELEC 1;\nEND $$;\n"
+                                "CREATE FUNCTION g() RETURNS int LANGUAGE sql AS $$ SELECT FROM WHERE $$;\n"
+                                "SELECT 1;";
+        const auto result = parse_script(sql);
+        REQUIRE(result.size() == 5);
+        REQUIRE(result[1].error);
+        CHECK(result[1].error->kind == ParseError::Kind::function_body);
+        CHECK(result[1].error->message == "PL/pgSQL: syntax error at or near \"SELEC\"");
+        CHECK(result[1].error->offset == offset_of(sql, "SELEC"));
+        REQUIRE(result[3].error);
+        CHECK(result[3].error->kind == ParseError::Kind::function_body);
+        CHECK(result[3].error->offset == offset_of(sql, "WHERE"));
+        CHECK(result[4].statement);
+    }
+    SUBCASE("what libpg_query's PL/pgSQL parser cannot know is not a body error") {
+        // It compiles without a catalog: no variable has a type, so a cursor is no cursor.
+        const std::string sql = "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$\n"
+                                "DECLARE c refcursor;\nBEGIN\n  OPEN c FOR SELECT 1;\n  RETURN 1;\nEND $$;";
+        const auto result = parse_script(sql);
+        REQUIRE(result.size() == 2);
+        REQUIRE(result[1].error);
+        CHECK(result[1].error->kind == ParseError::Kind::unchecked);
+        CHECK(result[1].error->message.find("must be of type cursor") != std::string::npos);
+    }
+    SUBCASE("other languages and C functions are left alone") {
+        const auto result = body_statements(
+            "CREATE FUNCTION f() RETURNS int LANGUAGE plperl AS $$ return 1; $$;\n"
+            "CREATE FUNCTION g() RETURNS int LANGUAGE c AS 'lib', 'sym';");
+        CHECK(result.empty());
     }
 }
 

@@ -1,0 +1,515 @@
+// How psql lays out a one-column result (src/fe_utils/print.c), as far as a pasted plan needs:
+//
+//   aligned, border 1 (the default)        expanded (\x)
+//                 QUERY PLAN               -[ RECORD 1 ]-------------
+//   ---------------------------------      QUERY PLAN | [           +
+//    [                               +                |   {         +
+//      "Plan": {                     +     ...
+//    Seq Scan on t  (cost=...) (actu.      wrapped (\pset format wrapped): a line cut at
+//   .al time=...)                          the width ends with `.` and its rest starts
+//   (1 row)                                with `.` in the margin.
+//
+// Every line of a cell is padded to the column's width when a mark follows it: `+` when the
+// value goes on on the next line (the longest line gets its `+` right after its last
+// character, with no space), `.` when psql wrapped the line. Unicode line style uses `↵` and
+// `…`, and box-drawing characters for the borders; border 0 has no margin, border 2 frames
+// every line with `|`. Widths are display columns (a CJK character takes two).
+#include "analyzer/plan/pasted_plan.hpp"
+
+#include "analyzer/text.hpp"
+
+#include <algorithm>
+#include <cstdint>
+
+namespace dbadvise::analyzer::plan {
+
+namespace {
+
+struct InputLine {
+    std::string_view text;
+    int number = 0; // 1-based
+};
+
+std::vector<InputLine> split_lines(std::string_view input) {
+    std::vector<InputLine> lines;
+    std::size_t start = 0;
+    int number = 0;
+    while (start <= input.size()) {
+        std::size_t end = input.find('\n', start);
+        if (end == std::string_view::npos) {
+            end = input.size();
+        }
+        std::string_view line = input.substr(start, end - start);
+        if (line.ends_with('\r')) {
+            line.remove_suffix(1);
+        }
+        lines.push_back({line, ++number});
+        if (end == input.size()) {
+            break;
+        }
+        start = end + 1;
+    }
+    return lines;
+}
+
+// One UTF-8 character: its code point (U+FFFD for a bad byte) and its size in bytes.
+std::uint32_t decode(std::string_view text, std::size_t at, std::size_t& size) {
+    const auto byte = static_cast<unsigned char>(text[at]);
+    std::size_t n = byte < 0x80 ? 1 : (byte & 0xE0) == 0xC0 ? 2 : (byte & 0xF0) == 0xE0 ? 3
+                                  : (byte & 0xF8) == 0xF0 ? 4 : 1;
+    if (at + n > text.size()) {
+        n = 1;
+    }
+    std::uint32_t code = n == 1 ? byte : byte & (0x7F >> n);
+    for (std::size_t i = 1; i < n; ++i) {
+        const auto next = static_cast<unsigned char>(text[at + i]);
+        if ((next & 0xC0) != 0x80) {
+            size = 1;
+            return 0xFFFD;
+        }
+        code = (code << 6) | (next & 0x3F);
+    }
+    size = n;
+    return n == 1 && byte >= 0x80 ? 0xFFFD : code;
+}
+
+// Display columns of a character, as psql counts them (pg_wcwidth): combining marks none,
+// East Asian wide and full-width characters two.
+int char_width(std::uint32_t c) {
+    if (c < 0x300) {
+        return c < 0x20 ? 0 : 1;
+    }
+    if ((c >= 0x300 && c <= 0x36F) || (c >= 0x200B && c <= 0x200F) || (c >= 0xFE20 && c <= 0xFE2F)) {
+        return 0;
+    }
+    if ((c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0xA4CF && c != 0x303F) ||
+        (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) ||
+        (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF60) ||
+        (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x1F300 && c <= 0x1FAFF) ||
+        (c >= 0x20000 && c <= 0x3FFFD)) {
+        return 2;
+    }
+    return 1;
+}
+
+int display_width(std::string_view text) {
+    int width = 0;
+    for (std::size_t i = 0; i < text.size();) {
+        std::size_t size = 1;
+        width += char_width(decode(text, i, size));
+        i += size;
+    }
+    return width;
+}
+
+// The last character of `text`: its code point, and where it starts.
+std::uint32_t last_char(std::string_view text, std::size_t& start) {
+    start = text.size();
+    if (text.empty()) {
+        return 0;
+    }
+    start = text.size() - 1;
+    while (start > 0 && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80) {
+        --start;
+    }
+    std::size_t size = 1;
+    return decode(text, start, size);
+}
+
+constexpr std::uint32_t k_newline_ascii = '+';
+constexpr std::uint32_t k_newline_unicode = 0x21B5; // ↵
+constexpr std::uint32_t k_wrap_ascii = '.';
+constexpr std::uint32_t k_wrap_unicode = 0x2026; // …
+
+bool is_border(std::uint32_t c) {
+    return c == '|' || c == 0x2502 /* │ */ || c == 0x2551 /* ║ */;
+}
+
+// A line made of table rules only: `-----`, `+----+`, `├───┤`, `└───┘`, `═══`.
+bool is_rule(std::string_view line) {
+    if (line.empty()) {
+        return false;
+    }
+    bool dash = false;
+    for (std::size_t i = 0; i < line.size();) {
+        std::size_t size = 1;
+        const std::uint32_t c = decode(line, i, size);
+        i += size;
+        if (c == '-' || c == 0x2500 || c == 0x2550) {
+            dash = true;
+        } else if (!(c == '+' || (c >= 0x2500 && c <= 0x257F))) {
+            return false;
+        }
+    }
+    return dash;
+}
+
+bool is_footer(std::string_view line) {
+    line = trim(line);
+    return line.size() > 2 && line.front() == '(' &&
+           (line.ends_with(" rows)") || line.ends_with(" row)"));
+}
+
+// psql's messages when a \pset or \x is run from the script, and \timing's.
+bool is_notice(std::string_view line) {
+    for (const std::string_view start :
+         {"Output format is ", "Target width is ", "Expanded display is ", "Line style is ",
+          "Border style is ", "Pager usage is ", "Timing is ", "Time: ", "Null display is ",
+          "Tuples only is ", "Title is ", "Default footer is ", "Unicode border line style is ",
+          "Unicode column line style is ", "Unicode header line style is "}) {
+        if (line.starts_with(start)) {
+            return true;
+        }
+    }
+    // Command tags of the statements around the EXPLAIN: SET, BEGIN, ROLLBACK, ...
+    return line == "SET" || line == "BEGIN" || line == "ROLLBACK" || line == "COMMIT";
+}
+
+// The header of an aligned table: `QUERY PLAN`, centred, possibly between borders.
+bool is_header(std::string_view line) {
+    std::string_view text = trim(line);
+    for (const std::string_view border : {std::string_view("|"), std::string_view("\u2502"),
+                                          std::string_view("\u2551")}) {
+        if (text.starts_with(border) && text.ends_with(border) && text.size() > 2 * border.size()) {
+            text = trim(text.substr(border.size(), text.size() - 2 * border.size()));
+        }
+    }
+    return text == "QUERY PLAN";
+}
+
+// `-[ RECORD 1 ]----`, `─[ RECORD 1 ]───`, `+-[ RECORD 1 ]---+`, `┌─[ RECORD 1 ]───┐`.
+bool is_record_header(std::string_view line) {
+    const std::size_t at = line.find("[ RECORD ");
+    return at != std::string_view::npos && at <= 6;
+}
+
+class Unwrapper {
+public:
+    explicit Unwrapper(std::vector<InputLine> lines) : m_lines(std::move(lines)) {}
+
+    std::optional<PastedPlan> run() {
+        std::size_t i = 0;
+        bool found = false;
+        while (i < m_lines.size()) {
+            const std::string_view line = m_lines[i].text;
+            if (trim(line).empty() || is_notice(line) || is_footer(line)) {
+                ++i;
+                continue;
+            }
+            std::size_t next = i;
+            if (is_record_header(line)) {
+                next = expanded(i);
+                m_out.layout = m_out.layout.empty() ? "expanded" : m_out.layout;
+            } else if (is_header(line) || (is_rule(line) && i + 1 < m_lines.size() &&
+                                           is_header(m_lines[i + 1].text))) {
+                next = aligned(i);
+            }
+            if (next == i && !found) {
+                // psql --csv: a bare header, then rows; pgAdmin and DBeaver: quoted rows.
+                const std::string_view head = trim(line);
+                if (head == "QUERY PLAN" || head == "\"QUERY PLAN\"") {
+                    next = csv(i + 1);
+                } else if (starts_quoted_rows(i)) {
+                    next = csv(i);
+                }
+                if (next != i) {
+                    m_out.layout = "csv";
+                }
+            }
+            if (next == i) {
+                // Not a table: when nothing was found yet, the input is no pasted table.
+                if (!found) {
+                    return std::nullopt;
+                }
+                ++i;
+                continue;
+            }
+            found = true;
+            i = next;
+        }
+        if (!found || m_out.text.empty()) {
+            return std::nullopt;
+        }
+        return std::move(m_out);
+    }
+
+private:
+    // One result row: a value whose text may hold newlines, with the input line and column
+    // where each of its lines starts.
+    struct Cell {
+        std::string text;
+        std::vector<int> lines;
+        std::vector<int> columns; // bytes before the line's first byte in its input line
+
+        void start_line(int line, int column) {
+            if (!lines.empty()) {
+                text += '\n';
+            }
+            lines.push_back(line);
+            columns.push_back(column);
+        }
+    };
+
+    void emit(const Cell& cell) {
+        if (!m_out.text.empty()) {
+            m_out.text += '\n';
+        }
+        m_out.text += cell.text;
+        m_out.source_lines.insert(m_out.source_lines.end(), cell.lines.begin(), cell.lines.end());
+        m_out.source_columns.insert(m_out.source_columns.end(), cell.columns.begin(),
+                                    cell.columns.end());
+    }
+
+    // One physical line of a cell: the content between the left part (`left` display
+    // columns: borders and label, then one margin column unless `margin` is false) and an
+    // end mark in display column `mark_column` (or just before a right border).
+    struct Piece {
+        std::string_view content;
+        int column = 0;          // bytes before the content
+        bool continued = false;  // wrapped from the line before (a wrap mark in the margin)
+        bool newline = false;    // the value goes on on the next line
+        bool wrapped = false;    // the line was cut; its rest is on the next line
+    };
+    static Piece piece(std::string_view line, int left, bool margin, bool right_border,
+                       int mark_column) {
+        Piece p;
+        std::size_t at = 0;
+        int columns = 0;
+        while (at < line.size() && columns < left) {
+            std::size_t size = 1;
+            columns += char_width(decode(line, at, size));
+            at += size;
+        }
+        if (margin && at < line.size()) {
+            std::size_t size = 1;
+            const std::uint32_t c = decode(line, at, size);
+            p.continued = c == k_wrap_ascii || c == k_wrap_unicode;
+            at += size;
+        }
+        std::string_view rest = line.substr(std::min(at, line.size()));
+        std::size_t last = 0;
+        if (right_border) {
+            if (is_border(last_char(rest, last))) {
+                rest = rest.substr(0, last);
+            }
+            // The column before the border holds a mark or padding.
+            const std::uint32_t c = last_char(rest, last);
+            if (c != ' ' && !rest.empty()) {
+                p.newline = c == k_newline_ascii || c == k_newline_unicode;
+                p.wrapped = c == k_wrap_ascii || c == k_wrap_unicode;
+                if (p.newline || p.wrapped) {
+                    rest = rest.substr(0, last);
+                }
+            }
+        } else {
+            const std::uint32_t c = last_char(rest, last);
+            const bool newline = c == k_newline_ascii || c == k_newline_unicode;
+            if (mark_column > 0 && display_width(line) == mark_column + 1) {
+                p.newline = newline;
+                p.wrapped = c == k_wrap_ascii || c == k_wrap_unicode;
+            } else {
+                // Off the column (the padding trimmed by an editor): ` +` still marks a value
+                // that goes on, as no plan line ends so.
+                p.newline = newline && last > 0 && rest[last - 1] == ' ';
+            }
+            if (p.newline || p.wrapped) {
+                rest = rest.substr(0, last);
+            }
+        }
+        // Padding before a `+` mark or a border; a wrapped line has none (its spaces are
+        // the value's, cut at the width).
+        while (!p.wrapped && !rest.empty() && rest.back() == ' ') {
+            rest.remove_suffix(1);
+        }
+        p.content = rest;
+        p.column = static_cast<int>(at);
+        return p;
+    }
+
+    // Lines [first, end) of one column, joined into cells by their marks.
+    void cells(std::size_t first, std::size_t end, int left, bool margin, bool right_border,
+               int mark_column) {
+        Cell cell;
+        bool open = false;
+        bool wrapped = false;
+        for (std::size_t i = first; i < end; ++i) {
+            const Piece p = piece(m_lines[i].text, left, margin, right_border, mark_column);
+            if (!open) {
+                cell = Cell{};
+            }
+            if (!open || !wrapped) {
+                cell.start_line(m_lines[i].number, p.column);
+            }
+            cell.text += p.content;
+            if (p.wrapped) {
+                m_out.layout = "wrapped";
+            }
+            open = p.newline || p.wrapped;
+            wrapped = p.wrapped;
+            if (!open) {
+                emit(cell);
+            }
+        }
+        if (open) {
+            emit(cell);
+        }
+    }
+
+    // An aligned table starting at `at` (its header, or a top rule above it). Returns the
+    // index after it.
+    std::size_t aligned(std::size_t at) {
+        std::size_t header = is_header(m_lines[at].text) ? at : at + 1;
+        const std::size_t rule = header + 1;
+        if (rule >= m_lines.size() || !is_rule(m_lines[rule].text)) {
+            return at;
+        }
+        if (m_out.layout.empty()) {
+            m_out.layout = "aligned";
+        }
+        // Border 2 frames the header too: `|  QUERY PLAN  |`.
+        const std::string_view head = trim(m_lines[header].text);
+        const bool framed = head.starts_with("|") || head.starts_with("\u2502");
+        std::size_t end = rule + 1;
+        while (end < m_lines.size() && !is_footer(m_lines[end].text) &&
+               !(is_rule(m_lines[end].text) && framed) && !trim(m_lines[end].text).empty() &&
+               !is_header(m_lines[end].text)) {
+            ++end;
+        }
+        const int width = display_width(m_lines[rule].text);
+        if (framed) {
+            cells(rule + 1, end, 1, true, true, 0);
+        } else {
+            // Border 1 has a margin column before the values; border 0 none. A plan's first
+            // row starts with a node name or `[`, never a space.
+            const bool margin = rule + 1 < end && !m_lines[rule + 1].text.empty() &&
+                                m_lines[rule + 1].text.front() == ' ';
+            cells(rule + 1, end, 0, margin, false, margin ? width - 1 : width);
+        }
+        if (end < m_lines.size() && is_rule(m_lines[end].text)) {
+            ++end; // the bottom rule of border 2
+        }
+        if (end < m_lines.size() && is_footer(m_lines[end].text)) {
+            ++end;
+        }
+        return end;
+    }
+
+    // Expanded records from `at` (a record header). Returns the index after them.
+    std::size_t expanded(std::size_t at) {
+        std::size_t i = at;
+        while (i < m_lines.size() && is_record_header(m_lines[i].text)) {
+            const bool framed = !m_lines[i].text.starts_with("-") &&
+                                !m_lines[i].text.starts_with("\u2500");
+            std::size_t end = i + 1;
+            while (end < m_lines.size() && !is_record_header(m_lines[end].text) &&
+                   !is_rule(m_lines[end].text) && !trim(m_lines[end].text).empty() &&
+                   !is_footer(m_lines[end].text)) {
+                ++end;
+            }
+            if (end > i + 1) {
+                // The value starts after the first `|` that follows the label.
+                const std::string_view first = m_lines[i + 1].text;
+                std::size_t bar = framed ? 1 : 0;
+                int left = 0;
+                for (std::size_t k = 0; k < first.size();) {
+                    std::size_t size = 1;
+                    const std::uint32_t c = decode(first, k, size);
+                    left += char_width(c);
+                    k += size;
+                    if (is_border(c) && bar-- == 0) {
+                        break;
+                    }
+                }
+                // Marks sit in the widest lines' last column, once a value spans lines.
+                int widest = 0;
+                for (std::size_t k = i + 1; k < end; ++k) {
+                    widest = std::max(widest, display_width(m_lines[k].text));
+                }
+                cells(i + 1, end, left, true, framed, end - i > 2 ? widest - 1 : 0);
+            }
+            i = end;
+            if (i < m_lines.size() && is_rule(m_lines[i].text)) {
+                ++i;
+            }
+        }
+        if (i < m_lines.size() && is_footer(m_lines[i].text)) {
+            ++i;
+        }
+        return i;
+    }
+
+    // Rows copied from pgAdmin or DBeaver, or psql --csv: every non-empty line a quoted row.
+    bool starts_quoted_rows(std::size_t at) const {
+        for (std::size_t i = at; i < m_lines.size(); ++i) {
+            const std::string_view line = trim(m_lines[i].text);
+            if (!line.empty()) {
+                return line.front() == '"' && line.size() > 1;
+            }
+        }
+        return false;
+    }
+
+    // One column of CSV from `at`: a quoted field may span lines and doubles its quotes.
+    std::size_t csv(std::size_t at) {
+        std::size_t i = at;
+        while (i < m_lines.size()) {
+            const std::string_view line = m_lines[i].text;
+            if (trim(line).empty()) {
+                ++i;
+                continue;
+            }
+            const std::size_t indent = line.find_first_not_of(" \t");
+            Cell cell;
+            if (line[indent] != '"') {
+                cell.start_line(m_lines[i].number, 0);
+                cell.text += line;
+                emit(cell);
+                ++i;
+                continue;
+            }
+            cell.start_line(m_lines[i].number, static_cast<int>(indent) + 1);
+            std::size_t k = indent + 1;
+            bool closed = false;
+            while (!closed && i < m_lines.size()) {
+                const std::string_view text = m_lines[i].text;
+                while (k < text.size()) {
+                    if (text[k] == '"') {
+                        if (k + 1 < text.size() && text[k + 1] == '"') {
+                            cell.text += '"';
+                            k += 2;
+                            continue;
+                        }
+                        closed = true;
+                        break;
+                    }
+                    cell.text += text[k++];
+                }
+                ++i;
+                if (!closed && i < m_lines.size()) {
+                    cell.start_line(m_lines[i].number, 0);
+                    k = 0;
+                }
+            }
+            emit(cell);
+        }
+        return i;
+    }
+
+    std::vector<InputLine> m_lines;
+    PastedPlan m_out;
+};
+
+} // namespace
+
+std::optional<PastedPlan> unwrap_pasted_plan(std::string_view input) {
+    if (input.starts_with("\xEF\xBB\xBF")) {
+        input.remove_prefix(3);
+    }
+    const std::string_view first = trim(input);
+    if (first.empty() || first.front() == '[' || first.front() == '{') {
+        return std::nullopt; // EXPLAIN (FORMAT JSON) as it is
+    }
+    return Unwrapper(split_lines(input)).run();
+}
+
+} // namespace dbadvise::analyzer::plan

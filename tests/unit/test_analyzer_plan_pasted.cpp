@@ -1,0 +1,150 @@
+// Plans as people paste them: every layout psql prints, and the quoted rows pgAdmin and
+// DBeaver copy, parse to the same plan as EXPLAIN's own output. The captures in
+// testdata/plans/pasted come from one EXPLAIN run on the real server, printed by psql in
+// each layout (testdata/plans/capture.sh pasted).
+#include "analyzer/plan/pasted_plan.hpp"
+#include "analyzer/plan/plan_model.hpp"
+#include "plan_test_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+using namespace dbadvise;
+using namespace dbadvise::analyzer::plan;
+
+namespace {
+
+Plan parsed(const std::string& text) {
+    auto plan = parse_plan(text);
+    if (!plan) {
+        FAIL("parse_plan failed: " << plan.error().message << " at " << plan.error().line << ":"
+                                   << plan.error().column);
+    }
+    return std::move(*plan);
+}
+
+// The lines of `text`, 1-based.
+std::string line_of(const std::string& text, int line) {
+    std::size_t start = 0;
+    for (int l = 1; l < line; ++l) {
+        start = text.find('\n', start);
+        if (start == std::string::npos) {
+            return {};
+        }
+        ++start;
+    }
+    return text.substr(start, text.find('\n', start) - start);
+}
+
+void check_same_plan(const Plan& expected, const Plan& actual) {
+    REQUIRE(actual.nodes.size() == expected.nodes.size());
+    CHECK(actual.format == expected.format);
+    CHECK(actual.statements.size() == expected.statements.size());
+    CHECK(actual.total_ms() == expected.total_ms());
+    for (std::size_t i = 0; i < expected.nodes.size(); ++i) {
+        CAPTURE(i);
+        const PlanNode& e = expected.nodes[i];
+        const PlanNode& a = actual.nodes[i];
+        CHECK(a.node_type == e.node_type);
+        CHECK(a.path == e.path);
+        CHECK(a.relation == e.relation);
+        CHECK(a.alias == e.alias);
+        CHECK(a.total_cost == e.total_cost);
+        CHECK(a.actual_total_ms == e.actual_total_ms);
+        CHECK(a.actual_rows == e.actual_rows);
+        CHECK(a.buffers.shared.hit == e.buffers.shared.hit);
+        CHECK(a.filter == e.filter);
+        CHECK(a.hash_cond == e.hash_cond);
+        CHECK(a.sort_key == e.sort_key);
+        CHECK(a.rows_removed_by_filter == e.rows_removed_by_filter);
+    }
+}
+
+} // namespace
+
+TEST_CASE("pasted plans parse like EXPLAIN's own output") {
+    const std::string bare_text = test::read_plan_file("pasted/bare.txt");
+    const std::string bare_json = test::read_plan_file("pasted/bare.json");
+    const Plan text_plan = parsed(bare_text);
+    const Plan json_plan = parsed(bare_json);
+    REQUIRE(text_plan.nodes.size() >= 8);
+    // The filter holds a non-ASCII literal: widths are counted in characters.
+    bool accent = false;
+    for (const PlanNode& node : text_plan.nodes) {
+        accent = accent || node.filter.find("\xC3\xA9" "cart\xC3\xA9") != std::string::npos;
+    }
+    CHECK(accent);
+
+    int forms = 0;
+    for (const auto& entry :
+         std::filesystem::directory_iterator(std::string(DBADVISE_SOURCE_DIR) + "/testdata/plans/pasted")) {
+        const std::string name = entry.path().filename().string();
+        if (name.starts_with("bare.")) {
+            continue;
+        }
+        CAPTURE(name);
+        const std::string input = test::read_plan_file("pasted/" + name);
+        const bool json = name.starts_with("json_");
+        const Plan plan = parsed(input);
+        check_same_plan(json ? json_plan : text_plan, plan);
+        // Nodes point at the pasted file's lines (a line psql wrapped is pointed at where it
+        // starts, which may hold only its indentation).
+        for (const PlanNode& node : plan.nodes) {
+            CAPTURE(node.path);
+            const std::string line = line_of(input, node.line);
+            if (name.find("wrapped") != std::string::npos) {
+                CHECK_FALSE(line.empty());
+            } else if (json) {
+                CHECK(line.find('{') != std::string::npos);
+            } else {
+                CHECK(line.find(node.node_type == "Aggregate" ? "Aggregate" : node.node_type.substr(0, 4)) !=
+                      std::string::npos);
+            }
+        }
+        ++forms;
+    }
+    CHECK(forms >= 26);
+}
+
+TEST_CASE("unwrap_pasted_plan") {
+    SUBCASE("the + after the longest line has no space before it") {
+        const std::string text = "   QUERY PLAN  \n---------------\n [            +\n   \"a\": 12345,+\n ]\n(1 row)\n";
+        const auto pasted = unwrap_pasted_plan(text);
+        REQUIRE(pasted);
+        CHECK(pasted->text == "[\n  \"a\": 12345,\n]");
+        CHECK(pasted->source_lines == std::vector<int>{3, 4, 5});
+        CHECK(pasted->source_columns == std::vector<int>{1, 1, 1});
+        CHECK(pasted->layout == "aligned");
+    }
+    SUBCASE("wrapped lines join without a newline, their spaces kept") {
+        const std::string text = "Output format is wrapped.\n QUERY PLAN \n------------\n"
+                                 " Seq Scan o.\n.n t\n   Filter: x\n(2 rows)\n";
+        const auto pasted = unwrap_pasted_plan(text);
+        REQUIRE(pasted);
+        CHECK(pasted->text == "Seq Scan on t\n  Filter: x");
+        CHECK(pasted->source_lines == std::vector<int>{4, 6});
+        CHECK(pasted->layout == "wrapped");
+    }
+    SUBCASE("wide characters take two columns") {
+        // 日本 is four columns wide: the line with it and the mark is as wide as the rule.
+        const std::string text = " QUERY PLAN \n-----------\n \xE6\x97\xA5\xE6\x9C\xAC\"x\"  +\n ]\n";
+        const auto pasted = unwrap_pasted_plan(text);
+        REQUIRE(pasted);
+        CHECK(pasted->text == "\xE6\x97\xA5\xE6\x9C\xAC\"x\"\n]");
+    }
+    SUBCASE("a plan as EXPLAIN prints it is left alone") {
+        CHECK_FALSE(unwrap_pasted_plan("Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)\n"));
+        CHECK_FALSE(unwrap_pasted_plan("[{\"Plan\": {}}]"));
+        CHECK_FALSE(unwrap_pasted_plan(""));
+    }
+    SUBCASE("pgAdmin's copy: quoted rows, quotes doubled inside") {
+        const auto pasted = unwrap_pasted_plan("\"QUERY PLAN\"\n\"Seq Scan on \"\"T\"\"\"\n\"  Filter: (a = 'x')\"\n");
+        REQUIRE(pasted);
+        CHECK(pasted->text == "Seq Scan on \"T\"\n  Filter: (a = 'x')");
+        CHECK(pasted->source_lines == std::vector<int>{2, 3});
+        CHECK(pasted->layout == "csv");
+    }
+}

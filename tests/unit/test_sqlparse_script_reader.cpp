@@ -1,0 +1,236 @@
+#include "sqlparse/script_reader.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+using namespace dbadvise;
+using sqlparse::ScriptItem;
+
+namespace doctest {
+template <>
+struct StringMaker<std::vector<std::string>> {
+    static String convert(const std::vector<std::string>& items) {
+        std::string out = "{";
+        for (const std::string& item : items) {
+            out += (out.size() > 1 ? " | " : "") + item;
+        }
+        return (out + "}").c_str();
+    }
+};
+} // namespace doctest
+
+namespace {
+
+// One item as text: "sql:SELECT 1", "meta:\set x 1", "copy", "meta:\q (quit)".
+std::string describe(std::string_view text, const ScriptItem& item) {
+    const auto slice = [&](int begin, int end) {
+        return std::string(text.substr(static_cast<std::size_t>(begin),
+                                       static_cast<std::size_t>(end - begin)));
+    };
+    switch (item.kind) {
+    case ScriptItem::Kind::statement: {
+        std::string out = "sql:" + slice(item.begin, item.end);
+        // Leading white space and comments belong to the statement's range; show the SQL.
+        const std::size_t start = out.find_first_not_of(" \n\t", 4);
+        out.erase(4, start - 4);
+        while (out.ends_with(' ') || out.ends_with('\n')) {
+            out.pop_back();
+        }
+        for (const sqlparse::MetaCommand& hole : item.holes) {
+            out += " [hole " + slice(hole.begin, hole.end) + "]";
+        }
+        return out;
+    }
+    case ScriptItem::Kind::meta_command:
+        return "meta:" + slice(item.command.begin, item.command.end) +
+               (item.command.known ? "" : " (unknown)") + (item.quit ? " (quit)" : "");
+    case ScriptItem::Kind::copy_data:
+        return "copy";
+    }
+    return "?";
+}
+
+std::vector<std::string> items(std::string_view text, sqlparse::ScriptOptions options = {}) {
+    sqlparse::ScriptReader reader(options);
+    std::vector<std::string> out;
+    int pos = 0;
+    while (std::optional<ScriptItem> item = reader.next(text, pos, true, nullptr)) {
+        REQUIRE(item->next > pos);
+        pos = item->next;
+        out.push_back(describe(text, *item));
+    }
+    return out;
+}
+
+using V = std::vector<std::string>;
+
+} // namespace
+
+TEST_CASE("ScriptReader") {
+    SUBCASE("semicolons end statements outside parentheses, like psql") {
+        CHECK(items("SELECT 1; SELECT (2;\n3);\n-- done\n") == V{"sql:SELECT 1", "sql:SELECT (2;\n3)"});
+        CHECK(items("CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); "
+                    "DELETE FROM b); SELECT 1") ==
+              V{"sql:CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); "
+                "DELETE FROM b)",
+                "sql:SELECT 1"});
+        CHECK(items(";;  ;\n") == V{});
+        CHECK(items("SELECT ';', \"a;b\", $$;$$, E'\\';' -- ;\n/* ; */;") ==
+              V{"sql:SELECT ';', \"a;b\", $$;$$, E'\\';' -- ;\n/* ; */"});
+    }
+    SUBCASE("BEGIN ATOMIC bodies of CREATE FUNCTION and PROCEDURE stay one statement") {
+        const std::string body = "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql\n"
+                                 "BEGIN ATOMIC\n  SELECT 1;\n  SELECT CASE WHEN true THEN 1 END;\nEND";
+        CHECK(items(body + ";\nSELECT 2;") == V{"sql:" + body, "sql:SELECT 2"});
+        CHECK(items("CREATE PROCEDURE p() BEGIN ATOMIC DELETE FROM t; END; BEGIN; COMMIT;") ==
+              V{"sql:CREATE PROCEDURE p() BEGIN ATOMIC DELETE FROM t; END", "sql:BEGIN",
+                "sql:COMMIT"});
+        // BEGIN outside a routine is a transaction.
+        CHECK(items("BEGIN; SELECT 1; END;") == V{"sql:BEGIN", "sql:SELECT 1", "sql:END"});
+    }
+    SUBCASE("meta-commands end at the end of their line and are not SQL") {
+        CHECK(items("\\set ON_ERROR_STOP on\nDELETE FROM t;\n\\echo done; really\nSELECT 1;") ==
+              V{"meta:\\set ON_ERROR_STOP on", "sql:DELETE FROM t", "meta:\\echo done; really",
+                "sql:SELECT 1"});
+        // `\\` ends the arguments and SQL goes on on the same line.
+        CHECK(items("\\echo a \\\\ SELECT 1;") == V{"meta:\\echo a", "sql:SELECT 1"});
+        // An unquoted backslash starts the next command; a quoted one does not.
+        CHECK(items("\\echo 'a \\ b' \\echo c\n") == V{"meta:\\echo 'a \\ b'", "meta:\\echo c"});
+        // Whole-line commands keep their backslashes.
+        CHECK(items("\\copy t to 'C:\\out.csv' csv\nSELECT 1;") ==
+              V{"meta:\\copy t to 'C:\\out.csv' csv", "sql:SELECT 1"});
+        CHECK(items("\\restrict Abc123\nCREATE TABLE t (a int);\n\\unrestrict Abc123\n") ==
+              V{"meta:\\restrict Abc123", "sql:CREATE TABLE t (a int)", "meta:\\unrestrict Abc123"});
+    }
+    SUBCASE("\\g and friends end the statement typed so far") {
+        CHECK(items("SELECT 1 AS a \\gset\nSELECT :a;") ==
+              V{"sql:SELECT 1 AS a", "meta:\\gset", "sql:SELECT :a"});
+        CHECK(items("SELECT 1\n\\gx\nSELECT 2 \\g out.txt\n") ==
+              V{"sql:SELECT 1", "meta:\\gx", "sql:SELECT 2", "meta:\\g out.txt"});
+        CHECK(items("SELECT format('SELECT %s', 1) \\gexec") ==
+              V{"sql:SELECT format('SELECT %s', 1)", "meta:\\gexec"});
+    }
+    SUBCASE("other commands inside a statement leave it open; \\r discards it") {
+        CHECK(items("SELECT 1\n\\echo hi\n, 2;") == V{"sql:SELECT 1\n\\echo hi\n, 2 [hole \\echo hi]"});
+        CHECK(items("SELECT oops\n\\r\nSELECT 2;") == V{"sql:SELECT 2"});
+    }
+    SUBCASE("\\; is a semicolon psql passes on: two statements for the server") {
+        CHECK(items("SELECT 1 \\; SELECT 2;") == V{"sql:SELECT 1", "sql:SELECT 2"});
+        CHECK(items("SELECT a[1\\:2];").size() == 1);
+    }
+    SUBCASE("\\quit ends the script, except in an extension script's guard line") {
+        CHECK(items("SELECT 1;\n\\q\nSELECT broken(;") == V{"sql:SELECT 1", "meta:\\q (quit)"});
+        CHECK(items("SELECT 1\n\\quit\n") == V{"meta:\\quit (quit)"});
+        CHECK(items("\\echo Use \"CREATE EXTENSION x\" to load this file. \\quit\nSELECT 1;") ==
+              V{"meta:\\echo Use \"CREATE EXTENSION x\" to load this file.", "meta:\\quit",
+                "sql:SELECT 1"});
+    }
+    SUBCASE("COPY FROM STDIN data is skipped up to \\.") {
+        CHECK(items("COPY t (a, b) FROM stdin;\n1\tit's; DROP TABLE x;\n2\t\\N\n\\.\nSELECT 1;") ==
+              V{"sql:COPY t (a, b) FROM stdin", "copy", "sql:SELECT 1"});
+        CHECK(items("\\copy t from stdin with csv\n\"a\";b\n\\.\nSELECT 1;") ==
+              V{"meta:\\copy t from stdin with csv", "copy", "sql:SELECT 1"});
+        CHECK(items("\\copy t from 'data.csv'\nSELECT 1;") ==
+              V{"meta:\\copy t from 'data.csv'", "sql:SELECT 1"});
+        CHECK(items("COPY t TO stdout;\nSELECT 1;") == V{"sql:COPY t TO stdout", "sql:SELECT 1"});
+        // Several COPYs sent from one line read one block each, after that line.
+        CHECK(items("select 0\\; copy a from stdin\\; copy b from stdin\\; select 1; -- 0 1\n"
+                    "1\n\\.\n2\n\\.\nselect 2;") ==
+              V{"sql:select 0", "sql:copy a from stdin", "sql:copy b from stdin", "sql:select 1",
+                "copy", "sql:select 2"});
+        CHECK(items("COPY a FROM stdin; SELECT 'same line';\n1\n\\.\nSELECT 2;") ==
+              V{"sql:COPY a FROM stdin", "sql:SELECT 'same line'", "copy", "sql:SELECT 2"});
+        // Data without its end marker runs to the end of the file.
+        CHECK(items("COPY t FROM STDIN;\n1\n2\n") == V{"sql:COPY t FROM STDIN", "copy"});
+    }
+    SUBCASE("unknown commands are reported and their line skipped") {
+        CHECK(items("\\gst x \\echo y\nSELECT 1;") == V{"meta:\\gst x \\echo y (unknown)", "sql:SELECT 1"});
+        CHECK(items("\\dt+ public.*\n\\lo_import 'f'\n\\dconfig\n") ==
+              V{"meta:\\dt+ public.*", "meta:\\lo_import 'f'", "meta:\\dconfig"});
+    }
+    SUBCASE("psql variables are marked on the statement") {
+        sqlparse::ScriptReader reader;
+        const std::string text = "SELECT * FROM t WHERE a = :v AND b = :'s';";
+        const auto item = reader.next(text, 0, true, nullptr);
+        REQUIRE(item);
+        CHECK(item->variables);
+    }
+    SUBCASE("SET standard_conforming_strings = off changes how quotes are read") {
+        CHECK(items("SET standard_conforming_strings = off;\nSELECT 'a\\'; b';\n"
+                    "SET standard_conforming_strings TO 'on';\nSELECT 'c\\';") ==
+              V{"sql:SET standard_conforming_strings = off", "sql:SELECT 'a\\'; b'",
+                "sql:SET standard_conforming_strings TO 'on'", "sql:SELECT 'c\\'"});
+    }
+    SUBCASE("plain SQL: no meta-commands, no variables") {
+        sqlparse::ScriptReader reader(sqlparse::ScriptOptions{false});
+        const std::string text = "SELECT 1 \\g x; SELECT :v;";
+        const auto item = reader.next(text, 0, true, nullptr);
+        REQUIRE(item);
+        CHECK(item->end == 13);
+        CHECK_FALSE(item->variables);
+    }
+    SUBCASE("CREATE EXTENSION placeholders are one name") {
+        sqlparse::ScriptReader reader;
+        const std::string text = "ALTER LANGUAGE plpgsql OWNER TO @extowner@; "
+                                 "CREATE FUNCTION @extschema:other@.f() RETURNS int;";
+        std::vector<sqlparse::Token> tokens;
+        const auto first = reader.next(text, 0, true, &tokens);
+        REQUIRE(first);
+        REQUIRE(first->placeholders.size() == 1);
+        CHECK(first->placeholders[0].begin == 32);
+        CHECK(first->placeholders[0].end == 42);
+        CHECK(sqlparse::token_text(text, tokens.back()) == "@extowner@");
+        const auto second = reader.next(text, first->next, true, &tokens);
+        REQUIRE(second);
+        REQUIRE(second->placeholders.size() == 1);
+        CHECK(text.substr(static_cast<std::size_t>(second->placeholders[0].begin),
+                          static_cast<std::size_t>(second->placeholders[0].end -
+                                                   second->placeholders[0].begin)) ==
+              "@extschema:other@");
+    }
+}
+
+TEST_CASE("ScriptReader reads a growing buffer as it reads the whole text") {
+    // What a reader that gets the script in chunks sees: at every cut, the items it may
+    // hand out are those of the whole text, and it hands out nothing that could still grow.
+    const std::string text =
+        "\\set x 1\nSELECT 'a;b' AS s, $$;$$ \\gset\nCOPY t FROM stdin;\n1;2\n\\.\n"
+        "CREATE FUNCTION f() BEGIN ATOMIC SELECT 1; END;\n/* c */ SELECT :x;\n\\echo end\nSELECT 2";
+    std::vector<ScriptItem> whole;
+    {
+        sqlparse::ScriptReader reader;
+        int pos = 0;
+        while (auto item = reader.next(text, pos, true, nullptr)) {
+            pos = item->next;
+            whole.push_back(*item);
+        }
+    }
+    REQUIRE(whole.size() == 9);
+    for (std::size_t cut = 0; cut <= text.size(); ++cut) {
+        CAPTURE(cut);
+        sqlparse::ScriptReader reader;
+        const std::string_view prefix = std::string_view(text).substr(0, cut);
+        int pos = 0;
+        std::size_t index = 0;
+        while (auto item = reader.next(prefix, pos, false, nullptr)) {
+            REQUIRE(index < whole.size());
+            CHECK(item->kind == whole[index].kind);
+            CHECK(item->begin == whole[index].begin);
+            CHECK(item->end == whole[index].end);
+            CHECK(item->next == whole[index].next);
+            pos = item->next;
+            ++index;
+        }
+        // Then the rest, read with the whole text, continues where the prefix stopped.
+        while (auto item = reader.next(text, pos, true, nullptr)) {
+            REQUIRE(index < whole.size());
+            CHECK(item->begin == whole[index].begin);
+            CHECK(item->end == whole[index].end);
+            pos = item->next;
+            ++index;
+        }
+        CHECK(index == whole.size());
+    }
+}
