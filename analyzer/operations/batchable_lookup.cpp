@@ -12,6 +12,7 @@
 // Known false positives: lookups that really are independent (one per web request) cannot be
 // batched; a cache (cacheable-result) may serve them instead.
 #include "analyzer/operations/checks.hpp"
+#include "analyzer/health/checks.hpp"
 #include "analyzer/rules/rules.hpp"
 #include "analyzer/text.hpp"
 
@@ -61,8 +62,7 @@ void check_batchable_lookup(const Statements& statements, std::vector<Finding>& 
         const double network_ms = static_cast<double>(statement.calls) * k_round_trip_ms;
         Finding finding(RuleId::batchable_lookup);
         finding.subject = statement.queryid;
-        finding.query = QueryRef{statement.queryid, statement.text, statement.calls, statement.total_ms,
-                                 statement.mean_ms};
+        finding.query = health::query_ref(statement);
         finding.title = fmt::format("{} lookups of about one row by {}: fetch them in one statement with = ANY",
                                     statement.calls, column);
         const std::string replacement = fmt::format("{} = ANY(${})", column, key->operand.param_number);

@@ -13,6 +13,7 @@
 // Known false positives: results that must be exact at once (balances, stock levels) even when
 // rarely written; statements whose parameters differ on every call (a cache would rarely hit).
 #include "analyzer/operations/checks.hpp"
+#include "analyzer/health/checks.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -104,8 +105,7 @@ void check_cacheable_result(const Workload& workload, const Statements& statemen
         for (const std::string& name : names) tables += (tables.empty() ? "" : ", ") + name;
         Finding finding(RuleId::cacheable_result);
         finding.subject = statement.queryid;
-        finding.query = QueryRef{statement.queryid, statement.text, statement.calls, statement.total_ms,
-                                 statement.mean_ms};
+        finding.query = health::query_ref(statement);
         finding.title = fmt::format("{:.1f} calls/s read {} that {} rarely written: cache the result for {}",
                                     call_rate, tables, names.size() == 1 ? "is" : "are", format_seconds(ttl));
         const bool has_parameters = statement.text.find('$') != std::string::npos;

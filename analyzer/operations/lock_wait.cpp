@@ -11,6 +11,7 @@
 // at the moment of the run are reported.
 // Known false positives: a short wait that happened to be in progress when dbadvise looked.
 #include "analyzer/operations/checks.hpp"
+#include "analyzer/health/checks.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -85,14 +86,12 @@ void check_lock_wait(const Workload& workload, std::vector<Finding>& out) {
                     : std::string());
         if (blocker != nullptr) {
             if (const WorkloadStatement* statement = statement_by_queryid(workload, blocker->queryid))
-                finding.query = QueryRef{statement->queryid, statement->text, statement->calls, statement->total_ms,
-                                         statement->mean_ms};
+                finding.query = health::query_ref(*statement);
         }
         if (!finding.query) {
             for (const ClientSession* waiter : waiters) {
                 if (const WorkloadStatement* statement = statement_by_queryid(workload, waiter->queryid)) {
-                    finding.query = QueryRef{statement->queryid, statement->text, statement->calls,
-                                             statement->total_ms, statement->mean_ms};
+                    finding.query = health::query_ref(*statement);
                     break;
                 }
             }

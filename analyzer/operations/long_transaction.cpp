@@ -11,6 +11,7 @@
 // Known false positives: a long report or migration that was meant to run long (then run it on
 // a replica, or in smaller steps). Sessions idle in a transaction are idle-in-transaction's.
 #include "analyzer/operations/checks.hpp"
+#include "analyzer/health/checks.hpp"
 
 #include <fmt/format.h>
 
@@ -42,8 +43,7 @@ void check_long_transaction(const Workload& workload, std::vector<Finding>& out)
             format_seconds(age_s),
             session.xmin_age ? fmt::format(" and its snapshot is {} transactions old", xmin_age) : std::string());
         if (statement != nullptr)
-            finding.query = QueryRef{statement->queryid, statement->text, statement->calls, statement->total_ms,
-                                     statement->mean_ms};
+            finding.query = health::query_ref(*statement);
         finding.suggestion.sql = fmt::format(
             "SELECT pid, usename, application_name, state, xact_start, query FROM pg_stat_activity WHERE pid = {};",
             session.pid);

@@ -11,6 +11,7 @@
 // Known false positives: statements whose custom plans are worth it (parameter-sensitive
 // ones), where plan_cache_mode = force_custom_plan is intended.
 #include "analyzer/operations/checks.hpp"
+#include "analyzer/health/checks.hpp"
 
 #include <fmt/format.h>
 
@@ -27,8 +28,7 @@ void check_planning_time(const Workload& workload, std::vector<Finding>& out) {
         Finding finding(RuleId::planning_time);
         finding.severity = share >= k_planning_warning_share ? Severity::warning : Severity::info;
         finding.subject = statement.queryid;
-        finding.query = QueryRef{statement.queryid, statement.text, statement.calls, statement.total_ms,
-                                 statement.mean_ms};
+        finding.query = health::query_ref(statement);
         finding.title = fmt::format("Planning is {:.0f}% of this statement's time ({:.3f} ms per plan, {} plans for "
                                     "{} calls): prepare it once and reuse it",
                                     share * 100, mean_plan_ms, statement.plans, statement.calls);

@@ -9,6 +9,7 @@
 // Known false positives: inserts that arrive one at a time (one per web request) cannot be
 // batched without a queue.
 #include "analyzer/operations/checks.hpp"
+#include "analyzer/health/checks.hpp"
 
 #include <fmt/format.h>
 
@@ -31,8 +32,7 @@ void check_single_row_insert(const Statements& statements, std::vector<Finding>&
         const double network_ms = static_cast<double>(statement.calls) * k_round_trip_ms;
         Finding finding(RuleId::single_row_insert);
         finding.subject = statement.queryid;
-        finding.query = QueryRef{statement.queryid, statement.text, statement.calls, statement.total_ms,
-                                 statement.mean_ms};
+        finding.query = health::query_ref(statement);
         finding.title = fmt::format("{} single-row INSERTs into {}: insert many rows per statement", statement.calls,
                                     table);
         finding.message = fmt::format(

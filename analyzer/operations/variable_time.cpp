@@ -11,6 +11,7 @@
 // Known false positives: statements that wait for locks or I/O now and then (the spread is not
 // the plan's); a statement whose work is meant to vary (reports over different periods).
 #include "analyzer/operations/checks.hpp"
+#include "analyzer/health/checks.hpp"
 
 #include <fmt/format.h>
 
@@ -26,8 +27,7 @@ void check_variable_time(const Workload& workload, std::vector<Finding>& out) {
         Finding finding(RuleId::variable_time);
         finding.severity = spread >= k_variable_warning_stddev_share ? Severity::warning : Severity::info;
         finding.subject = statement.queryid;
-        finding.query = QueryRef{statement.queryid, statement.text, statement.calls, statement.total_ms,
-                                 statement.mean_ms};
+        finding.query = health::query_ref(statement);
         finding.title = fmt::format("Execution time varies widely: mean {:.2f} ms, standard deviation {:.2f} ms, "
                                     "max {:.2f} ms",
                                     statement.mean_ms, statement.stddev_ms, statement.max_ms);
