@@ -106,7 +106,8 @@ std::expected<void, DbError> read_statements_window(Connection& connection, int 
     auto where = connection.query(
         "SELECT quote_ident(n.nspname) AS schema FROM pg_catalog.pg_extension e "
         "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace "
-        "WHERE e.extname = 'pg_stat_statements' AND e.extversion::text >= '1.9'",
+        "WHERE e.extname = 'pg_stat_statements' "
+        "AND to_regclass(quote_ident(n.nspname) || '.pg_stat_statements_info') IS NOT NULL",
         {}, "reading pg_extension");
     if (!where) return std::unexpected(where.error());
     if (where->rows() == 0) return {};

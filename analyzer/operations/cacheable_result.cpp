@@ -112,12 +112,14 @@ void check_cacheable_result(const Workload& workload, const Statements& statemen
         finding.message = fmt::format(
             "This statement ran {} times ({:.1f} per second) while {} {} written {:.4f} rows per second "
             "(rows modified since the last ANALYZE): its result changes far less often than it is asked for. "
-            "Cache it in the application (or a shared cache) keyed by {}, with a TTL of {} (half the mean "
-            "interval between writes{}), or invalidate the entry when the application writes {}.{} At stake: "
+            "Cache it in the application (or a shared cache) keyed by {}, with a TTL of {} ({}), or "
+            "invalidate the entry when the application writes {}.{} At stake: "
             "{:.0f} ms of server time and {} round trips.",
             statement.calls, call_rate, tables, names.size() == 1 ? "was" : "were", writes,
             has_parameters ? "the statement's parameters" : "the statement",
-            format_seconds(ttl), writes > 0 ? "" : fmt::format(", capped at {}", format_seconds(k_cache_max_ttl_s)),
+            format_seconds(ttl),
+            writes > 0 ? std::string("half the mean interval between writes, within 1 s and 1 h")
+                       : std::string("no write since the last ANALYZE: the longest TTL suggested"),
             names.size() == 1 ? "the table" : "these tables",
             has_parameters || !parsed.query.has_aggregate
                 ? std::string()
