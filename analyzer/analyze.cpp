@@ -6,6 +6,7 @@
 #include "analyzer/existing_indexes.hpp"
 #include "analyzer/health.hpp"
 #include "analyzer/index_advisor.hpp"
+#include "analyzer/operations.hpp"
 #include "analyzer/rule.hpp"
 #include "analyzer/rule_registry.hpp"
 #include "analyzer/schema.hpp"
@@ -274,6 +275,10 @@ AnalyzeResult analyze(const Workload& workload, Planner* planner, const AnalyzeO
     for (ReportSection& section : advice.sections) result.sections.push_back(std::move(section));
     for (std::string& note : advice.notes) result.notes.push_back(std::move(note));
     result.partial = advice.partial;
+
+    OperationsResult operations = check_operations(workload, parsed);
+    append(result.findings, std::move(operations.findings));
+    for (std::string& note : operations.notes) result.notes.push_back(std::move(note));
 
     append(result.findings, check_existing_indexes(workload));
     HealthResult health = check_health(workload, recommendations);

@@ -27,6 +27,9 @@ std::string_view to_string(Category category) {
     case Category::cache: return "cache";
     case Category::schema: return "schema";
     case Category::config: return "config";
+    case Category::application: return "application";
+    case Category::connections: return "connections";
+    case Category::maintenance: return "maintenance";
     case Category::input: return "input";
     }
     return "input";

@@ -15,7 +15,9 @@
 namespace dbadvise::analyzer {
 
 enum class Severity { info, warning, error };
-enum class Category { index, rewrite, plan, cache, schema, config, input };
+// application: changes to how the application talks to the database (batching, caching);
+// connections: sessions, transactions and locks; maintenance: vacuum, freezing, key ranges.
+enum class Category { index, rewrite, plan, cache, schema, config, application, connections, maintenance, input };
 
 std::string_view to_string(Severity severity);
 std::string_view to_string(Category category);

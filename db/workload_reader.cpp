@@ -1,5 +1,6 @@
 #include "db/workload_reader.hpp"
 
+#include "db/activity_reader.hpp"
 #include "analyzer/statement_columns.hpp"
 #include "sqlparse/lexer.hpp"
 #include "sqlparse/parser.hpp"
@@ -21,11 +22,14 @@ using analyzer::Workload;
 // The settings analyze reports on or plans with. Custom ones (pg_stat_statements.*) only
 // show in pg_settings when their library is loaded.
 const std::vector<std::string> k_settings = {
-    "block_size", "compute_query_id", "default_statistics_target", "effective_cache_size",
-    "effective_io_concurrency", "jit", "maintenance_work_mem", "max_parallel_workers",
-    "max_parallel_workers_per_gather", "max_worker_processes", "pg_stat_statements.max",
-    "pg_stat_statements.track", "plan_cache_mode", "random_page_cost", "seq_page_cost",
-    "shared_buffers", "track_activity_query_size", "track_io_timing", "work_mem",
+    "autovacuum", "autovacuum_freeze_max_age", "block_size", "compute_query_id",
+    "default_statistics_target", "effective_cache_size", "effective_io_concurrency",
+    "idle_in_transaction_session_timeout", "jit", "maintenance_work_mem", "max_connections",
+    "max_parallel_workers", "max_parallel_workers_per_gather", "max_worker_processes",
+    "pg_stat_statements.max", "pg_stat_statements.track", "pg_stat_statements.track_planning",
+    "plan_cache_mode", "random_page_cost", "reserved_connections", "seq_page_cost",
+    "shared_buffers", "superuser_reserved_connections", "track_activity_query_size",
+    "track_io_timing", "work_mem",
 };
 
 std::string text_array(const std::vector<std::string>& values) {
@@ -300,6 +304,7 @@ std::expected<std::string, DbError> read_tables(Connection& connection, Workload
             "s.seq_scan, s.seq_tup_read, s.idx_scan, s.n_tup_ins, s.n_tup_upd, s.n_tup_del, "
             "s.n_live_tup, s.n_dead_tup, s.n_mod_since_analyze, "
             "(s.last_analyze IS NOT NULL OR s.last_autoanalyze IS NOT NULL) AS ever_analyzed, "
+            "extract(epoch FROM now() - greatest(s.last_analyze, s.last_autoanalyze))::float8 AS analyzed_age_s, "
             "io.heap_blks_read, io.heap_blks_hit, io.idx_blks_read, io.idx_blks_hit "
             "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid "
@@ -331,6 +336,8 @@ std::expected<std::string, DbError> read_tables(Connection& connection, Workload
         table.n_dead_tup = tables->int64(row, "n_dead_tup");
         table.n_mod_since_analyze = tables->int64(row, "n_mod_since_analyze");
         table.ever_analyzed = tables->boolean(row, "ever_analyzed");
+        if (!tables->is_null(row, tables->column("analyzed_age_s")))
+            table.analyzed_age_s = tables->number(row, "analyzed_age_s");
         table.heap_blks_read = tables->int64(row, "heap_blks_read");
         table.heap_blks_hit = tables->int64(row, "heap_blks_hit");
         table.idx_blks_read = tables->int64(row, "idx_blks_read");
@@ -724,6 +731,10 @@ std::expected<analyzer::Workload, DbError> read_workload(Connection& connection,
     if (auto done = read_column_stats(connection, options, workload); !done)
         return std::unexpected(done.error());
     workload.capture.values_omitted = !options.include_values;
+    say("reading sessions, locks and maintenance counters");
+    auto activity = read_server_activity(connection, workload.server_version_num);
+    if (!activity) return std::unexpected(activity.error());
+    workload.activity = std::move(*activity);
     if (auto done = connection.execute("COMMIT", "ending the read-only transaction"); !done)
         return std::unexpected(done.error());
     return workload;

@@ -31,6 +31,9 @@ Group group_of(const Finding& f) {
     case Category::cache:
     case Category::schema:
     case Category::config: return Group::health;
+    case Category::application:
+    case Category::connections:
+    case Category::maintenance: return Group::operations;
     case Category::input: return Group::input;
     }
     return Group::input;
@@ -45,6 +48,9 @@ std::optional<Group> group_of(const Section& section) {
     case Category::cache:
     case Category::schema:
     case Category::config: return Group::health;
+    case Category::application:
+    case Category::connections:
+    case Category::maintenance: return Group::operations;
     case Category::input: return Group::input;
     }
     return std::nullopt;
@@ -235,6 +241,7 @@ std::string_view group_heading(Group group) {
     case Group::rewrites: return "Query rewrites";
     case Group::existing_indexes: return "Existing indexes";
     case Group::plans: return "Plans and statistics";
+    case Group::operations: return "Application, connections and maintenance";
     case Group::health: return "Cache and health";
     case Group::input: return "Statements not analyzed";
     }
@@ -273,7 +280,7 @@ Outline make_outline(const Report& report, bool include_baseline) {
     };
     if (outline.database) {
         for (Group g : {Group::create_indexes, Group::rewrites, Group::existing_indexes,
-                        Group::plans, Group::health, Group::input}) {
+                        Group::plans, Group::operations, Group::health, Group::input}) {
             group_for(std::string(group_heading(g)), g);
         }
     }

@@ -17,7 +17,7 @@
 namespace dbadvise::reports {
 
 /// analyze's groups, in report order.
-enum class Group { create_indexes, rewrites, existing_indexes, plans, health, input };
+enum class Group { create_indexes, rewrites, existing_indexes, plans, operations, health, input };
 
 /// "Indexes to create", "Query rewrites", ...
 std::string_view group_heading(Group group);
