@@ -9,6 +9,7 @@
 #include "analyzer/rule.hpp"
 #include "analyzer/rule_registry.hpp"
 #include "analyzer/schema.hpp"
+#include "analyzer/statement_columns.hpp"
 #include "sqlparse/parser.hpp"
 #include "sqlparse/source_text.hpp"
 
@@ -52,12 +53,6 @@ Schema schema_from_catalog(const Workload& workload) {
         schema.add_table(std::move(info));
     }
     return schema;
-}
-
-std::int64_t track_size(const Workload& workload) {
-    if (const Setting* setting = workload.find_setting("track_activity_query_size"))
-        return std::strtoll(setting->setting.c_str(), nullptr, 10);
-    return 1024;
 }
 
 // A statement whose text does not parse is reported and left out of the analysis. When
@@ -156,7 +151,7 @@ void lint_statement(const ParsedWorkloadStatement& statement, const Schema& sche
 AnalyzeResult analyze(const Workload& workload, Planner* planner, const AnalyzeOptions& options) {
     AnalyzeResult result;
     const Schema schema = schema_from_catalog(workload);
-    const std::int64_t limit = track_size(workload);
+    const std::int64_t limit = track_activity_query_size(workload);
 
     std::vector<ParsedWorkloadStatement> parsed;
     std::int64_t utility = 0;

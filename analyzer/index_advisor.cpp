@@ -72,7 +72,12 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
     AdvisorResult result;
     const bool what_if = planner && planner->supports_hypothetical() && options.hypopg != HypoMode::off;
     if (!what_if) {
-        if (options.hypopg == HypoMode::off) {
+        if (planner == nullptr) {
+            result.notes.push_back(
+                "No database server to verify with (an offline analysis): index recommendations "
+                "come from a selectivity model over pg_stats and are unverified; to verify them, "
+                "analyze with --dsn of a server with the same schema and HypoPG");
+        } else if (options.hypopg == HypoMode::off) {
             result.notes.push_back("--hypopg off: index recommendations come from a selectivity model over "
                                    "pg_stats and are unverified");
         } else {

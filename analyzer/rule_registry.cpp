@@ -605,6 +605,44 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
                   "reset and only on this server, so check replicas and rare jobs first.",
      .help = "If no replica and no rare job uses it, drop it with DROP INDEX CONCURRENTLY (the "
              "finding's SQL)."},
+    {.rule = RuleId::window_statements_evicted,
+     .id = "window-statements-evicted",
+     .category = C::input,
+     .severity = S::warning,
+     .analyze = k_warning,
+     .title = "pg_stat_statements evicted entries during the window (analyze --since)",
+     .rationale = "When pg_stat_statements is full (pg_stat_statements.max) it drops its least "
+                  "used entries; pg_stat_statements_info.dealloc counts them (14+). What an "
+                  "evicted statement ran before it went is lost, and one that comes back counts "
+                  "from zero, so the window under-counts them.",
+     .help = "Raise pg_stat_statements.max (a restart is needed) so that the workload fits; the "
+             "finding's SQL doubles it."},
+    {.rule = RuleId::window_statements_reset,
+     .id = "window-statements-reset",
+     .category = C::input,
+     .severity = S::warning,
+     .analyze = k_warning,
+     .title = "Statements reset or re-entered pg_stat_statements during the window (analyze "
+              "--since)",
+     .rationale = "A statement whose counters went down between the two captures, or whose "
+                  "stats_since (17+) is after the earlier one, was reset with "
+                  "pg_stat_statements_reset() or evicted and created again. Its later counters "
+                  "are all that is known of the window: it counts whole, and may rank lower "
+                  "than it should.",
+     .help = "Take the start of the window after the reset, or leave pg_stat_statements alone "
+             "between the captures."},
+    {.rule = RuleId::window_statistics_reset,
+     .id = "window-statistics-reset",
+     .category = C::input,
+     .severity = S::info,
+     .analyze = k_info,
+     .title = "Table and index statistics were reset during the window (analyze --since)",
+     .rationale = "pg_stat_database.stats_reset after the earlier capture, or counters of a "
+                  "table that went down (pg_stat_reset_single_table_counters(), a crash): those "
+                  "counters restarted from zero, so the cache and table figures cover only the "
+                  "time since the reset.",
+     .help = "Read the cache and table figures as covering the time since the reset; the "
+             "statements' figures are not affected."},
     {.rule = RuleId::workers_not_launched,
      .id = "workers-not-launched",
      .category = C::plan,

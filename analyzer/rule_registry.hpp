@@ -77,6 +77,9 @@ enum class RuleId : std::uint16_t {
     unindexed_foreign_key,
     union_vs_union_all,
     unused_index,
+    window_statements_evicted,
+    window_statements_reset,
+    window_statistics_reset,
     workers_not_launched,
 };
 

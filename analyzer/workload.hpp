@@ -1,14 +1,31 @@
 // What `analyze` knows about a database: the workload from pg_stat_statements, the catalog,
-// column statistics, activity counters and settings. Plain data, filled by db/ from a live
-// server (or by tests from fixtures); the analyzer never talks to a server itself.
+// column statistics, activity counters and settings, and when and where it was captured.
+// Plain data, filled by a workload source (analyzer/workload_source.hpp): db/ from a live
+// server, a snapshot file, the window between two captures; the analyzer never talks to a
+// server or reads a file itself.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 namespace dbadvise::analyzer {
+
+/// A pg_stat_statements column as the server declares it: name and format_type() text
+/// ("bigint", "double precision", "numeric", "text", "oid", "boolean",
+/// "timestamp with time zone"). Columns differ by server version (docs/snapshot.md).
+struct StatementColumn {
+    std::string name;
+    std::string type;
+    bool operator==(const StatementColumn&) const = default;
+};
+
+/// One value of a pg_stat_statements row: NULL, boolean, integer (int2/int4/int8/oid),
+/// number (float4/float8/numeric) or text (everything else, as the server prints it).
+using StatValue = std::variant<std::monostate, bool, std::int64_t, double, std::string>;
 
 /// One pg_stat_statements entry of the current database.
 struct WorkloadStatement {
@@ -24,6 +41,10 @@ struct WorkloadStatement {
     std::int64_t temp_blks_written = 0;
     bool toplevel = true;
     bool truncated = false;     // text cut at track_activity_query_size
+    std::int64_t userid = 0;    // role that ran it: with queryid and toplevel, the entry's key
+    /// Every column of the pg_stat_statements row, parallel to Workload::statement_columns
+    /// (the typed members above are read from them); empty when the source has no row.
+    std::vector<StatValue> values;
 };
 
 struct CatalogColumn {
@@ -105,6 +126,11 @@ struct ColumnStats {
     std::vector<std::string> histogram_bounds;
     std::optional<double> correlation;
     int avg_width = 0;          // pg_stats.avg_width in bytes; 0 when unknown
+    /// Number of histogram bounds, also when the values were left out (--no-values).
+    int histogram_count = 0;
+    /// most_common_vals and histogram_bounds were left out (snapshot --no-values);
+    /// most_common_freqs and the counts are kept.
+    bool values_omitted = false;
 };
 
 /// A lock another session holds or waits for that conflicts with the ACCESS SHARE lock that
@@ -135,11 +161,29 @@ struct DatabaseStats {
     std::int64_t temp_bytes = 0;
 };
 
+/// When and where a workload was captured: what the window between two captures checks
+/// (analyzer/window.hpp). Timestamps are the server's clock in UTC, ISO 8601
+/// ("2025-01-02 03:04:05.678901+00"); empty when unknown.
+struct CaptureInfo {
+    std::string captured_at;       // now() of the reading transaction
+    std::string system_identifier; // pg_control_system(); empty when the role may not read it
+    std::string server_started_at; // pg_postmaster_start_time()
+    std::int64_t database_oid = 0;
+    std::string database_stats_reset; // pg_stat_database.stats_reset; empty: never reset
+    std::string statements_version;   // pg_stat_statements' extversion, "1.10"
+    /// pg_stat_statements_info (14+): entries evicted since the last reset, and that reset.
+    std::optional<std::int64_t> statements_dealloc;
+    std::string statements_reset;
+    std::int64_t statement_limit = 0; // at most this many statements were read (0: all)
+    bool values_omitted = false;      // pg_stats values left out (snapshot --no-values)
+};
+
 struct Workload {
     int server_version_num = 0;    // 150004
     std::string server_version;    // "15.4"
     std::string database;
     std::vector<std::string> search_path;
+    std::vector<StatementColumn> statement_columns; // of pg_stat_statements, server order
     std::vector<WorkloadStatement> statements; // ordered by total_ms descending
     std::vector<CatalogTable> tables;
     std::vector<CatalogIndex> indexes;
@@ -148,6 +192,7 @@ struct Workload {
     std::vector<Setting> settings;
     DatabaseStats database_stats;
     bool hypopg_available = false;
+    CaptureInfo capture;
     std::vector<RelationLock> locks; // conflicting locks of other sessions when the catalog was read
 
     const CatalogTable* find_table(std::string_view schema, std::string_view name) const;

@@ -1,25 +1,30 @@
-// `dbadvise analyze`: connects, reads the workload, analyzes it and renders the report.
-#include "cli/command.hpp"
-#include "cli/output.hpp"
-#include "cli/run.hpp"
-
+// `dbadvise analyze`: picks the workload source (live server, --snapshot, --since window),
+// the planner (a live server, when there is one), analyzes and renders the report.
 #include "analyzer/analyze.hpp"
 #include "analyzer/health.hpp"
+#include "cli/command.hpp"
+#include "cli/input.hpp"
+#include "cli/output.hpp"
+#include "cli/run.hpp"
+#include "cli/session.hpp"
 #include "db/connection.hpp"
 #include "db/live_planner.hpp"
 #include "db/plan_capture.hpp"
 #include "db/plan_safety.hpp"
 #include "db/workload_reader.hpp"
 #include "reports/report.hpp"
+#include "sources/live_source.hpp"
+#include "sources/snapshot_source.hpp"
+#include "sources/window_source.hpp"
 
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <chrono>
+#include <fmt/format.h>
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <vector>
 
 namespace dbadvise::cli {
 
@@ -27,6 +32,8 @@ namespace {
 
 struct AnalyzeArguments {
     std::string dsn;
+    std::string snapshot;
+    std::string since;
     int top = 50;
     std::int64_t min_calls = 1;
     double min_mean_ms = 0;
@@ -41,68 +48,176 @@ struct AnalyzeArguments {
     OutputOptions output;
 };
 
-// The client waits this much longer than the server's statement_timeout for a reply, so that
-// the server's own cancel normally comes first (db/connection.hpp).
-constexpr int k_reply_margin_ms = 2000;
-
 analyzer::HypoMode hypo_mode(const std::string& text) {
     if (text == "require") return analyzer::HypoMode::require;
     if (text == "off") return analyzer::HypoMode::off;
     return analyzer::HypoMode::automatic;
 }
 
+// Combinations of options that cannot work, found before anything is read: exit 2.
+void check_usage(const AnalyzeArguments& args) {
+    const auto usage = [](std::string message) {
+        throw RunError(std::move(message), k_exit_usage);
+    };
+    const bool server = args.snapshot.empty() || !args.dsn.empty();
+    if (!args.since.empty() && args.since == args.snapshot)
+        usage(fmt::format("--since and --snapshot name the same file '{}': a window needs an "
+                          "earlier and a later capture",
+                          args.since));
+    if (!server && args.analyze_plans)
+        usage("--analyze-plans runs statements on a server: with --snapshot, give --dsn of a "
+              "server with the same schema and data");
+    if (!server && args.hypopg == "require")
+        usage("--hypopg require needs a server to verify on: with --snapshot, give --dsn of a "
+              "server with the same schema and the hypopg extension");
+}
+
+// The snapshot file's source. The file is read here, before anything connects, so that a
+// missing file fails fast (exit 3).
+std::unique_ptr<analyzer::WorkloadSource> snapshot_source(Io& io, const std::string& path) {
+    auto bytes = read_input(path, io.in);
+    if (!bytes)
+        throw RunError(bytes.error(), k_exit_runtime);
+    return std::make_unique<sources::SnapshotSource>(path, std::move(*bytes), DBADVISE_VERSION);
+}
+
+int exit_code(const analyzer::SourceError& error) {
+    return error.kind == analyzer::SourceError::Kind::usage ? k_exit_usage : k_exit_runtime;
+}
+
+// The report's account of where the workload came from and which server checked it.
+void describe_source(reports::Report& report, const analyzer::Capture& capture,
+                     const std::optional<sources::ServerIdentity>& planner_server,
+                     const std::string& source_text, bool verifies_a_snapshot) {
+    const analyzer::Workload& workload = capture.workload;
+    reports::Source& source = report.source;
+    source.kind = capture.description.kind;
+    source.files = capture.description.files;
+    source.server_version = workload.server_version;
+    source.database = workload.database;
+    source.captured_at = workload.capture.captured_at;
+    source.window_start = capture.description.window_start;
+    source.window_end = capture.description.window_end;
+    if (planner_server) {
+        source.planner =
+            reports::PlannerSource{planner_server->description, planner_server->database,
+                                   planner_server->server_version, planner_server->hypopg};
+    }
+    // Where the workload came from, when not from the server the report is about; a window
+    // says so in its own note.
+    std::string note;
+    if (capture.description.kind == "snapshot") {
+        note = fmt::format("Workload, weights and statistics from {}: database \"{}\", PostgreSQL "
+                           "{}, captured {}.",
+                           source_text, workload.database, workload.server_version,
+                           workload.capture.captured_at);
+    }
+    if (planner_server && verifies_a_snapshot) {
+        if (!note.empty())
+            note += ' ';
+        note +=
+            fmt::format("What-if checks (index costs{}, statements that no longer plan) ran on {}, "
+                        "PostgreSQL {}: its schema and data should match the workload's.",
+                        planner_server->hypopg ? " with HypoPG" : "", planner_server->description,
+                        planner_server->server_version);
+        if (planner_server->server_version_num / 10000 != workload.server_version_num / 10000) {
+            note += fmt::format(" Its major version differs from the workload's ({} against {}): "
+                                "plans may differ.",
+                                planner_server->server_version, workload.server_version);
+        }
+    }
+    if (!note.empty())
+        report.notes.push_back(std::move(note));
+}
+
 int run_analyze(Io& io, const AnalyzeArguments& args) {
     // Elapsed time is the CLI's business: the analyzer has no clock.
     const auto started = std::chrono::steady_clock::now();
-    // -o is checked before connecting: a report path that cannot work fails at once.
-    Output output = Output::open(io, args.output, {});
     const auto progress = [&io](std::string_view step) { io.err << progress_line(step); };
+    check_usage(args);
+    // -o is checked before any work, and may not name a snapshot this run reads.
+    std::vector<std::string> inputs;
+    for (const std::string* file : {&args.snapshot, &args.since}) {
+        if (!file->empty()) inputs.push_back(*file);
+    }
+    Output output = Output::open(io, args.output, inputs);
 
-    progress("connecting");
+    // Files first: a bad path fails before any connection is made.
+    std::unique_ptr<analyzer::WorkloadSource> current;
+    std::string current_name = "the live server";
+    if (!args.snapshot.empty()) {
+        current = snapshot_source(io, args.snapshot);
+        current_name = "--snapshot " + args.snapshot;
+    }
+    std::unique_ptr<analyzer::WorkloadSource> earlier;
+    if (!args.since.empty())
+        earlier = snapshot_source(io, args.since);
+
     const int timeout_ms = static_cast<int>(args.timeout_s * 1000.0);
-    db::SessionOptions session;
-    session.statement_timeout_ms = timeout_ms;
-    session.reply_deadline_ms = timeout_ms + k_reply_margin_ms;
-    session.connect_timeout_s = std::clamp(static_cast<int>(args.timeout_s), 2, 10);
-    auto connection = db::Connection::open(args.dsn, session);
-    if (!connection) throw RunError(connection.error().message, k_exit_runtime);
-    progress(fmt::format("connected to {}", connection->describe()));
-    if (!connection->untracked())
-        progress("the role may not set pg_stat_statements.track: dbadvise's statements are recorded "
-                 "in pg_stat_statements, normalized (no values) and marked /* dbadvise */");
+    // A server: the workload's (no --snapshot) or the one that verifies a snapshot (--dsn).
+    std::optional<db::Connection> connection;
+    std::optional<sources::ServerIdentity> server;
+    if (args.snapshot.empty() || !args.dsn.empty()) {
+        connection.emplace(connect(args.dsn, args.timeout_s, progress));
+        if (!current)
+            current = std::make_unique<sources::LiveSource>(*connection, progress);
+    }
+    std::unique_ptr<analyzer::WorkloadSource> source = std::move(current);
+    if (earlier) {
+        source = std::make_unique<sources::WindowSource>(
+            std::move(earlier), "--since " + args.since, std::move(source), current_name);
+    }
+    const std::string source_text = source->describe();
 
-    db::ReadOptions read;
-    read.top = args.top;
-    read.min_calls = args.min_calls;
-    read.min_mean_ms = args.min_mean_ms;
-    auto workload = db::read_workload(*connection, read, progress);
-    if (!workload) throw RunError(workload.error().message, k_exit_runtime);
+    const analyzer::StatementFilter filter{args.top, args.min_calls, args.min_mean_ms};
+    auto capture = source->capture(filter);
+    if (!capture)
+        throw RunError(capture.error().message, exit_code(capture.error()));
+    const analyzer::Workload& workload = capture->workload;
 
     analyzer::AnalyzeOptions options;
     options.max_indexes = args.max_indexes;
     options.budget_mb = args.budget_mb;
     options.hypopg = hypo_mode(args.hypopg);
-    if (options.hypopg == analyzer::HypoMode::require && !workload->hypopg_available) {
-        throw RunError(fmt::format("--hypopg require: the hypopg extension is not installed in "
-                                   "database \"{}\": install the server package (Debian: "
-                                   "postgresql-{}-hypopg) and run `CREATE EXTENSION hypopg;` in "
-                                   "the database, or use --hypopg auto|off",
-                                   workload->database, workload->server_version_num / 10000),
-                       k_exit_runtime);
-    }
 
-    progress(fmt::format("analyzing {} statements", workload->statements.size()));
     // The planner shares the read-only session; the advisor decides from --hypopg and
     // supports_hypothetical() whether to cost with hypothetical indexes.
-    db::LivePlannerOptions planning;
-    planning.statement_timeout_ms = std::min(planning.statement_timeout_ms, timeout_ms);
-    db::LivePlanner planner(*connection, planning);
-    analyzer::AnalyzeResult result = analyzer::analyze(*workload, &planner, options);
-    if (args.analyze_plans && !result.partial) {
+    std::optional<db::LivePlanner> planner;
+    if (connection) {
+        auto identity = sources::identify_server(*connection);
+        if (!identity)
+            throw RunError(identity.error(), k_exit_runtime);
+        server = std::move(*identity);
+        if (!args.snapshot.empty()) {
+            // The snapshot's workload is planned here: this server's locks keep planning away
+            // from tables another session locks, as for a live workload (docs/analyze.md).
+            auto locks = db::read_table_locks(*connection, capture->workload);
+            if (!locks) throw RunError(locks.error().message, k_exit_runtime);
+            capture->workload.locks = std::move(*locks);
+        }
+        db::LivePlannerOptions planning;
+        planning.statement_timeout_ms = std::min(planning.statement_timeout_ms, timeout_ms);
+        planner.emplace(*connection, planning);
+        if (options.hypopg == analyzer::HypoMode::require && !planner->supports_hypothetical()) {
+            throw RunError(
+                fmt::format("--hypopg require: the hypopg extension is not installed in "
+                            "database \"{}\": install the server package (Debian: "
+                            "postgresql-{}-hypopg) and run `CREATE EXTENSION hypopg;` in "
+                            "the database, or use --hypopg auto|off",
+                            server->database, server->server_version_num / 10000),
+                k_exit_runtime);
+        }
+    }
+
+    progress(fmt::format("analyzing {} statements", workload.statements.size()));
+    analyzer::AnalyzeResult result =
+        analyzer::analyze(workload, planner ? &*planner : nullptr, options);
+    if (args.analyze_plans && connection && !result.partial) {
         // Executes the top SELECTs proven free of side effects under EXPLAIN ANALYZE, each in a
         // rolled-back read-only transaction (db/plan_capture.cpp), and feeds the plans through
-        // the plan rules; the statements passed over become findings with the reason.
-        const std::vector<analyzer::PlanCandidate> candidates = analyzer::plan_candidates(*workload);
+        // the plan rules; the statements passed over become findings with the reason. With
+        // --snapshot they run on the --dsn server, whose functions the safety check reads.
+        const std::vector<analyzer::PlanCandidate> candidates = analyzer::plan_candidates(workload);
         progress(fmt::format("--analyze-plans: checking {} SELECT statements for side effects",
                              candidates.size()));
         auto catalog = db::read_safety_catalog(*connection, analyzer::plan_questions(candidates));
@@ -113,16 +228,16 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
             result.notes.push_back(catalog.error().message);
         } else {
             const analyzer::PlanSelection selection = analyzer::choose_plan_targets(
-                *workload, candidates, *catalog, static_cast<std::size_t>(args.plan_statements));
+                workload, candidates, *catalog, static_cast<std::size_t>(args.plan_statements));
             progress(fmt::format("--analyze-plans: EXPLAIN ANALYZE of {} SELECT statements ({} passed over)",
                                  selection.targets.size(), selection.skipped.size()));
-            db::PlanCaptureOptions capture;
-            capture.statement_timeout_ms =
+            db::PlanCaptureOptions capture_options;
+            capture_options.statement_timeout_ms =
                 std::min(static_cast<int>(args.plan_timeout_s * 1000.0), timeout_ms);
-            capture.budget_ms = static_cast<int>(args.plan_budget_s * 1000.0);
+            capture_options.budget_ms = static_cast<int>(args.plan_budget_s * 1000.0);
             const std::vector<analyzer::CapturedPlan> captured =
-                db::capture_plans(*connection, selection.targets, capture);
-            analyzer::HealthResult plans = analyzer::check_captured_plans(*workload, selection, captured);
+                db::capture_plans(*connection, selection.targets, capture_options);
+            analyzer::HealthResult plans = analyzer::check_captured_plans(workload, selection, captured);
             for (analyzer::Finding& finding : plans.findings)
                 result.findings.push_back(std::move(finding));
             for (analyzer::ReportSection& section : plans.sections)
@@ -133,15 +248,27 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
                     break;
                 }
             }
-            analyzer::sort_by_rank(result.findings);
         }
     }
+    for (analyzer::Finding& finding : capture->findings)
+        result.findings.push_back(std::move(finding));
+    analyzer::sort_by_rank(result.findings);
 
     reports::Report report;
-    report.source.kind = "database";
-    report.source.server_version = workload->server_version;
-    report.source.database = workload->database;
+    describe_source(report, *capture, server, source_text, !args.snapshot.empty());
+    for (std::string& note : capture->notes)
+        report.notes.push_back(std::move(note));
+    if (workload.statements.empty()) {
+        report.notes.push_back(fmt::format(
+            "No statement to analyze: {} holds none of database \"{}\"{}. The existing-index "
+            "and health checks ran; run the workload (or lower --min-calls/--min-mean-ms) and "
+            "capture again.",
+            source_text, workload.database,
+            capture->description.kind == "window" ? " that ran in the window" : ""));
+    }
     report.stats = result.stats;
+    for (auto& stat : capture->stats)
+        report.stats.push_back(std::move(stat));
     const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
     report.stats.emplace_back("elapsed_ms", static_cast<std::int64_t>(elapsed.count()));
@@ -149,7 +276,8 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
     for (analyzer::ReportSection& section : result.sections)
         report.sections.push_back({std::move(section.title), std::move(section.lines)});
     report.partial = result.partial;
-    report.notes = std::move(result.notes);
+    for (std::string& note : result.notes)
+        report.notes.push_back(std::move(note));
 
     Outcome outcome;
     if (report.partial) {
@@ -168,9 +296,18 @@ Action configure_analyze(CLI::App& subcommand) {
     const CLI::Validator positive = CLI::PositiveNumber.description("");
     const CLI::Validator non_negative = CLI::NonNegativeNumber.description("");
     subcommand.add_option("--dsn", args->dsn,
-                          "A libpq connection string or URI; without it the PG* environment "
-                          "variables and ~/.pgpass apply, as in psql")
+                          "A libpq connection string or URI of the server to analyze, or with "
+                          "--snapshot of the server that verifies the recommendations; without it "
+                          "the PG* environment variables and ~/.pgpass apply, as in psql")
         ->type_name("DSN");
+    subcommand.add_option("--snapshot", args->snapshot,
+                          "Analyze a snapshot taken by dbadvise snapshot (JSON or gzip; - reads "
+                          "standard input) instead of a live server")
+        ->type_name("FILE");
+    subcommand.add_option("--since", args->since,
+                          "Analyze only what ran after this earlier snapshot: up to now on the "
+                          "live server, or up to --snapshot")
+        ->type_name("FILE");
     subcommand.add_option("--top", args->top, "Analyze the N statements with the most total time")
         ->type_name("N")
         ->check(positive)
@@ -198,12 +335,7 @@ Action configure_analyze(CLI::App& subcommand) {
         ->type_name("MB")
         ->check(non_negative)
         ->capture_default_str();
-    subcommand.add_option("--timeout", args->timeout_s,
-                          "The server's statement_timeout for every statement dbadvise sends, in "
-                          "seconds; a reply 2 s later than that is cancelled and the run ends (exit 3)")
-        ->type_name("SECONDS")
-        ->check(CLI::Range(0.1, 3600.0).description(""))
-        ->capture_default_str();
+    add_timeout_option(subcommand, args->timeout_s);
     subcommand.add_flag("--analyze-plans", args->analyze_plans,
                         "Run EXPLAIN (ANALYZE, BUFFERS) of the top SELECT statements proven free "
                         "of side effects, in a rolled-back read-only transaction, and report what "

@@ -59,5 +59,6 @@ Action configure_lint(CLI::App& subcommand);
 Action configure_rules(CLI::App& subcommand);
 Action configure_analyze(CLI::App& subcommand);
 Action configure_explain(CLI::App& subcommand);
+Action configure_snapshot(CLI::App& subcommand);
 
 } // namespace dbadvise::cli

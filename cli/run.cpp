@@ -22,8 +22,14 @@ std::string progress_line(std::string_view what) {
 
 std::span<const Command> commands() {
     static const Command k_commands[] = {
-        {"analyze", "Analyze a live database's workload: indexes, rewrites, health",
+        {"analyze",
+         "Analyze a database's workload (live, a snapshot, or a window between two "
+         "captures): indexes, rewrites, health",
          configure_analyze},
+        {"snapshot",
+         "Capture what analyze reads from a live server into a file, for later or "
+         "elsewhere",
+         configure_snapshot},
         {"lint", "Check SQL files for anti-patterns and suggest rewrites (no database)",
          configure_lint},
         {"explain", "Analyze a saved EXPLAIN plan (JSON or text)", configure_explain},

@@ -1,5 +1,6 @@
 #include "db/workload_reader.hpp"
 
+#include "analyzer/statement_columns.hpp"
 #include "sqlparse/lexer.hpp"
 #include "sqlparse/parser.hpp"
 
@@ -64,13 +65,15 @@ std::expected<Result, DbError> run(Connection& connection, std::string_view sql,
 
 struct StatementsSource {
     std::string schema;   // quoted schema of the extension
+    std::string version;  // extversion
+    std::vector<analyzer::StatementColumn> columns; // of the view, in order
     std::string sql;
 };
 
 std::expected<StatementsSource, DbError> locate_pg_stat_statements(Connection& connection,
                                                                    const std::string& database) {
     auto ext = run(connection,
-                   "SELECT quote_ident(n.nspname) AS schema FROM pg_extension e "
+                   "SELECT quote_ident(n.nspname) AS schema, e.extversion FROM pg_extension e "
                    "JOIN pg_namespace n ON n.oid = e.extnamespace "
                    "WHERE e.extname = 'pg_stat_statements'",
                    {}, "pg_extension");
@@ -84,16 +87,22 @@ std::expected<StatementsSource, DbError> locate_pg_stat_statements(Connection& c
                         database),
             {}});
     }
-    StatementsSource source{std::string(ext->text(0, "schema")), {}};
+    StatementsSource source{
+        std::string(ext->text(0, "schema")), std::string(ext->text(0, "extversion")), {}, {}};
+    // Every column the installed version has, with its type: snapshots keep them all.
     auto columns = run(connection,
-                       fmt::format("SELECT attname FROM pg_attribute WHERE attrelid = "
+                       fmt::format("SELECT attname, format_type(atttypid, atttypmod) AS type "
+                                   "FROM pg_attribute WHERE attrelid = "
                                    "'{}.pg_stat_statements'::regclass AND attnum > 0 AND NOT "
-                                   "attisdropped",
+                                   "attisdropped ORDER BY attnum",
                                    source.schema),
                        {}, "the columns of pg_stat_statements");
     if (!columns) return std::unexpected(columns.error());
     std::vector<std::string> names;
-    for (int row = 0; row < columns->rows(); ++row) names.emplace_back(columns->text(row, 0));
+    for (int row = 0; row < columns->rows(); ++row) {
+        names.emplace_back(columns->text(row, "attname"));
+        source.columns.push_back({names.back(), std::string(columns->text(row, "type"))});
+    }
     auto sql = statements_sql(source.schema, names);
     if (!sql) return std::unexpected(DbError{DbError::Kind::query, sql.error(), {}});
     source.sql = *sql;
@@ -116,6 +125,34 @@ DbError explain_statements_error(DbError error) {
         error.message += "; grant the role pg_read_all_stats (GRANT pg_read_all_stats TO <role>;)";
     }
     return error;
+}
+
+// pg_stat_statements_info (14+): how many entries were evicted since the last reset of all
+// entries, and when that was. A window between two captures checks both.
+std::expected<void, DbError> read_statements_info(Connection& connection, const std::string& schema,
+                                                  Workload& workload) {
+    auto exists =
+        run(connection,
+            fmt::format("SELECT to_regclass('{}.pg_stat_statements_info') IS NOT NULL AS present",
+                        schema),
+            {}, "pg_stat_statements_info");
+    if (!exists)
+        return std::unexpected(exists.error());
+    if (!exists->boolean(0, "present"))
+        return {};
+    auto info =
+        run(connection,
+            fmt::format(
+                "SELECT dealloc, stats_reset::text AS stats_reset FROM {}.pg_stat_statements_info",
+                schema),
+            {}, "pg_stat_statements_info");
+    if (!info)
+        return std::unexpected(explain_statements_error(info.error()));
+    if (info->rows() == 1) {
+        workload.capture.statements_dealloc = info->int64(0, "dealloc");
+        workload.capture.statements_reset = std::string(info->text(0, "stats_reset"));
+    }
+    return {};
 }
 
 std::expected<void, DbError> read_statements(Connection& connection, const ReadOptions& options,
@@ -146,32 +183,60 @@ std::expected<void, DbError> read_statements(Connection& connection, const ReadO
             "42501"});
     }
 
+    // top <= 0 reads every statement (LIMIT NULL).
+    const Param limit = options.top > 0 ? Param(std::to_string(options.top)) : Param();
     auto rows = run(connection, source->sql,
                     {std::to_string(options.min_calls), fmt::format("{}", options.min_mean_ms),
-                     std::to_string(options.top), std::string(k_statement_marker)},
+                     limit, std::string(k_statement_marker)},
                     "pg_stat_statements");
     if (!rows) return std::unexpected(explain_statements_error(rows.error()));
-    std::int64_t limit = 1024;
-    if (const auto* setting = workload.find_setting("track_activity_query_size"))
-        limit = std::strtoll(setting->setting.c_str(), nullptr, 10);
+    workload.statement_columns = source->columns;
+    workload.capture.statements_version = source->version;
+    workload.capture.statement_limit = options.top > 0 ? options.top : 0;
+    std::vector<int> positions;
+    for (const analyzer::StatementColumn& column : source->columns)
+        positions.push_back(rows->column(column.name));
     for (int row = 0; row < rows->rows(); ++row) {
         analyzer::WorkloadStatement statement;
-        statement.queryid = std::string(rows->text(row, "queryid"));
-        statement.text = std::string(rows->text(row, "query"));
-        statement.calls = rows->int64(row, "calls");
-        statement.total_ms = rows->number(row, "total_ms");
-        statement.mean_ms = rows->number(row, "mean_ms");
-        statement.rows = rows->int64(row, "rows");
-        statement.shared_blks_hit = rows->int64(row, "shared_blks_hit");
-        statement.shared_blks_read = rows->int64(row, "shared_blks_read");
-        statement.temp_blks_read = rows->int64(row, "temp_blks_read");
-        statement.temp_blks_written = rows->int64(row, "temp_blks_written");
-        statement.toplevel = rows->boolean(row, "toplevel");
-        // Only text that reaches the limit and does not parse was cut; a long statement that
-        // parses is whole.
-        statement.truncated =
-            looks_truncated(statement.text, limit) && !sqlparse::parses(statement.text);
+        statement.values.reserve(positions.size());
+        for (std::size_t c = 0; c < positions.size(); ++c) {
+            const int at = positions[c];
+            if (at < 0 || rows->is_null(row, at))
+                statement.values.emplace_back();
+            else
+                statement.values.push_back(
+                    analyzer::stat_value_from_text(source->columns[c].type, rows->text(row, at)));
+        }
+        analyzer::fill_statement(statement, source->columns);
         workload.statements.push_back(std::move(statement));
+    }
+    analyzer::mark_truncated_statements(workload);
+    return read_statements_info(connection, source->schema, workload);
+}
+
+// When and where this capture was taken, so that two captures can be subtracted (a window):
+// the transaction's start on the server's clock, the cluster's system identifier (only for
+// roles allowed to call pg_control_system()), the postmaster's start, the database's oid and
+// the last reset of its statistics. Timestamps print in UTC (SET LOCAL TimeZone in the
+// reading transaction), comparable across captures.
+std::expected<void, DbError> read_capture_info(Connection& connection, Workload& workload) {
+    auto info = run(
+        connection,
+        "SELECT now()::text AS captured_at, "
+        "CASE WHEN has_function_privilege('pg_control_system()', 'EXECUTE') "
+        "THEN (SELECT system_identifier::text FROM pg_control_system()) END AS system_identifier, "
+        "pg_postmaster_start_time()::text AS started_at, d.oid AS database_oid, "
+        "(SELECT stats_reset::text FROM pg_stat_database WHERE datid = d.oid) AS stats_reset "
+        "FROM pg_database d WHERE d.datname = current_database()",
+        {}, "the capture time and server identity");
+    if (!info)
+        return std::unexpected(info.error());
+    if (info->rows() == 1) {
+        workload.capture.captured_at = std::string(info->text(0, "captured_at"));
+        workload.capture.system_identifier = std::string(info->text(0, "system_identifier"));
+        workload.capture.server_started_at = std::string(info->text(0, "started_at"));
+        workload.capture.database_oid = info->int64(0, "database_oid");
+        workload.capture.database_stats_reset = std::string(info->text(0, "stats_reset"));
     }
     return {};
 }
@@ -431,7 +496,8 @@ std::expected<void, DbError> read_indexes(Connection& connection, const std::str
     return {};
 }
 
-std::expected<void, DbError> read_column_stats(Connection& connection, Workload& workload) {
+std::expected<void, DbError> read_column_stats(Connection& connection, const ReadOptions& options,
+                                               Workload& workload) {
     std::set<std::string> words;
     for (const auto& statement : workload.statements) {
         for (std::string& word : identifiers_in(statement.text)) words.insert(std::move(word));
@@ -448,14 +514,22 @@ std::expected<void, DbError> read_column_stats(Connection& connection, Workload&
         }
     }
     if (names.empty()) return {};
-    auto stats = run(connection,
-                     "SELECT s.schemaname, s.tablename, s.attname, s.null_frac, s.n_distinct, "
-                     "s.most_common_vals::text AS mcv, s.most_common_freqs::text AS mcf, "
-                     "s.histogram_bounds::text AS histogram, s.correlation "
-                     "FROM pg_stats s JOIN unnest($1::text[], $2::text[]) AS w(schema, name) "
-                     "ON w.schema = s.schemaname AND w.name = s.tablename "
-                     "ORDER BY s.schemaname, s.tablename, s.attname, s.inherited",
-                     {text_array(schemas), text_array(names)}, "pg_stats");
+    // --no-values: the values themselves never leave the server, only their counts.
+    const std::string values =
+        options.include_values
+            ? "s.most_common_vals::text AS mcv, s.histogram_bounds::text AS histogram"
+            : "NULL::text AS mcv, NULL::text AS histogram";
+    auto stats =
+        run(connection,
+            fmt::format("SELECT s.schemaname, s.tablename, s.attname, s.null_frac, s.n_distinct, "
+                        "s.avg_width, s.most_common_freqs::text AS mcf, {}, "
+                        "coalesce(array_length(s.histogram_bounds, 1), 0) AS histogram_count, "
+                        "s.correlation "
+                        "FROM pg_stats s JOIN unnest($1::text[], $2::text[]) AS w(schema, name) "
+                        "ON w.schema = s.schemaname AND w.name = s.tablename "
+                        "ORDER BY s.schemaname, s.tablename, s.attname, s.inherited",
+                        values),
+            {text_array(schemas), text_array(names)}, "pg_stats");
     if (!stats) return std::unexpected(stats.error());
     for (int row = 0; row < stats->rows(); ++row) {
         analyzer::ColumnStats column;
@@ -469,9 +543,12 @@ std::expected<void, DbError> read_column_stats(Connection& connection, Workload&
             continue;
         column.null_frac = stats->number(row, "null_frac");
         column.n_distinct = stats->number(row, "n_distinct");
+        column.avg_width = static_cast<int>(stats->int64(row, "avg_width"));
         column.most_common_vals = parse_array_literal(stats->text(row, "mcv"));
         column.most_common_freqs = numbers(parse_array_literal(stats->text(row, "mcf")));
         column.histogram_bounds = parse_array_literal(stats->text(row, "histogram"));
+        column.histogram_count = static_cast<int>(stats->int64(row, "histogram_count"));
+        column.values_omitted = !options.include_values;
         if (!stats->is_null(row, stats->column("correlation")))
             column.correlation = stats->number(row, "correlation");
         workload.column_stats.push_back(std::move(column));
@@ -483,34 +560,32 @@ std::expected<void, DbError> read_column_stats(Connection& connection, Workload&
 
 std::expected<std::string, std::string> statements_sql(std::string_view schema,
                                                        const std::vector<std::string>& columns) {
+    std::vector<analyzer::StatementColumn> typed;
+    for (const std::string& name : columns)
+        typed.push_back({name, ""});
+    if (auto checked = analyzer::check_statement_columns(typed); !checked) {
+        return std::unexpected(checked.error() +
+                               ": this version of the extension is not supported (update it "
+                               "with ALTER EXTENSION pg_stat_statements UPDATE)");
+    }
     const auto has = [&](std::string_view name) {
         return std::ranges::find(columns, name) != columns.end();
     };
     // 13 renamed total_time/mean_time to total_exec_time/mean_exec_time (planning got its own).
     const std::string total = has("total_exec_time") ? "total_exec_time" : "total_time";
     const std::string mean = has("mean_exec_time") ? "mean_exec_time" : "mean_time";
-    for (const std::string& required :
-         {std::string("queryid"), std::string("query"), std::string("calls"), std::string("rows"),
-          total, mean, std::string("shared_blks_hit"), std::string("shared_blks_read"),
-          std::string("temp_blks_read"), std::string("temp_blks_written")}) {
-        if (!has(required)) {
-            return std::unexpected(fmt::format(
-                "pg_stat_statements has no column {}: this version of the extension is not "
-                "supported (update it with ALTER EXTENSION pg_stat_statements UPDATE)",
-                required));
-        }
-    }
     // 14 split statements run inside functions (toplevel = false) from top-level ones.
-    const std::string toplevel = has("toplevel") ? "s.toplevel" : "true";
+    const std::string toplevel = has("toplevel") ? ", s.toplevel DESC" : "";
+    // Every column (s.*): a snapshot keeps them all, whatever the version.
+    const std::string mean_filter = has(mean) ? fmt::format("s.{} >= $2::float8", mean)
+                                              : fmt::format("s.{} >= $2::float8 * s.calls", total);
     return fmt::format(
-        "SELECT s.queryid::text AS queryid, s.query, s.calls, s.{0} AS total_ms, s.{1} AS mean_ms, "
-        "s.rows, s.shared_blks_hit, s.shared_blks_read, s.temp_blks_read, s.temp_blks_written, "
-        "{2} AS toplevel FROM {3}.pg_stat_statements s "
+        "SELECT s.* FROM {0}.pg_stat_statements s "
         "WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-        "AND s.calls >= $1::bigint AND s.{1} >= $2::float8 AND s.query IS NOT NULL "
+        "AND s.calls >= $1::bigint AND {1} AND s.query IS NOT NULL "
         "AND s.query <> '<insufficient privilege>' AND left(s.query, length($4)) <> $4 "
-        "ORDER BY s.{0} DESC, s.queryid, {2} DESC LIMIT $3::bigint",
-        total, mean, toplevel, schema);
+        "ORDER BY s.{2} DESC, s.queryid, s.userid{3} LIMIT $3::bigint",
+        schema, mean_filter, total, toplevel);
 }
 
 std::vector<std::string> parse_array_literal(std::string_view literal) {
@@ -568,8 +643,26 @@ std::vector<std::string> identifiers_in(std::string_view sql) {
     return {found.begin(), found.end()};
 }
 
-bool looks_truncated(std::string_view text, std::int64_t limit_bytes) {
-    return limit_bytes > 1 && static_cast<std::int64_t>(text.size()) >= limit_bytes - 1;
+std::expected<std::vector<analyzer::RelationLock>, DbError> read_table_locks(Connection& connection,
+                                                                           const analyzer::Workload& workload) {
+    std::vector<Param> schemas;
+    std::vector<Param> names;
+    for (const analyzer::CatalogTable& table : workload.tables) {
+        schemas.emplace_back(table.schema);
+        names.emplace_back(table.name);
+    }
+    // Names to oids without a lock (a catalog join opens no user table).
+    auto oids = run(connection,
+                    "SELECT coalesce(array_agg(c.oid), '{}') AS oids "
+                    "FROM unnest($1::pg_catalog.text[], $2::pg_catalog.text[]) AS t(schema_name, table_name) "
+                    "JOIN pg_catalog.pg_namespace n ON n.nspname = t.schema_name "
+                    "JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = t.table_name",
+                    {array_literal(schemas), array_literal(names)}, "pg_class");
+    if (!oids) return std::unexpected(oids.error());
+    analyzer::Workload found;
+    if (auto locked = read_locks(connection, std::string(oids->text(0, "oids")), found); !locked)
+        return std::unexpected(locked.error());
+    return std::move(found.locks);
 }
 
 std::expected<analyzer::Workload, DbError> read_workload(Connection& connection,
@@ -584,7 +677,15 @@ std::expected<analyzer::Workload, DbError> read_workload(Connection& connection,
                                         "starting a read-only transaction");
         !begun)
         return std::unexpected(begun.error());
+    // Timestamps in UTC and ISO format whatever the role's defaults, for this transaction only.
+    if (auto set = connection.execute("SET LOCAL TimeZone = 'UTC'", "setting the time zone"); !set)
+        return std::unexpected(set.error());
+    if (auto set = connection.execute("SET LOCAL DateStyle = 'ISO, YMD'", "setting the date style");
+        !set)
+        return std::unexpected(set.error());
     say("reading server settings");
+    if (auto done = read_capture_info(connection, workload); !done)
+        return std::unexpected(done.error());
     if (auto done = read_server(connection, workload); !done) return std::unexpected(done.error());
     say("reading pg_stat_statements");
     if (auto done = read_statements(connection, options, workload); !done)
@@ -609,8 +710,9 @@ std::expected<analyzer::Workload, DbError> read_workload(Connection& connection,
             return std::unexpected(undone.error());
     }
     say("reading pg_stats");
-    if (auto done = read_column_stats(connection, workload); !done)
+    if (auto done = read_column_stats(connection, options, workload); !done)
         return std::unexpected(done.error());
+    workload.capture.values_omitted = !options.include_values;
     if (auto done = connection.execute("COMMIT", "ending the read-only transaction"); !done)
         return std::unexpected(done.error());
     return workload;

@@ -16,24 +16,36 @@
 namespace dbadvise::db {
 
 struct ReadOptions {
-    int top = 50;                 // statements with the most total time
+    int top = 50; // statements with the most total time; 0: every statement
     std::int64_t min_calls = 1;
     double min_mean_ms = 0;
+    /// Read the data values of pg_stats (most common values, histogram bounds); without them
+    /// only their frequencies and counts are read (snapshot --no-values).
+    bool include_values = true;
 };
 
 using Progress = std::function<void(std::string_view)>;
 
-/// Reads the workload of the connection's database. Fails (kind and fix in the message) when
+/// Reads the workload of the connection's database, and when and where it was captured
+/// (Workload::capture: the server's clock, system identifier, pg_stat_statements_info, ...),
+/// with every column of pg_stat_statements. Fails (kind and fix in the message) when
 /// pg_stat_statements is not created in the database or not preloaded, when the role cannot
 /// read other users' statements, or when the connection is lost.
 std::expected<analyzer::Workload, DbError> read_workload(Connection& connection,
                                                          const ReadOptions& options,
                                                          const Progress& progress = {});
 
-/// The SELECT over pg_stat_statements (in `schema`, already quoted) for the columns the
-/// installed version has: total_exec_time/mean_exec_time (13+) or total_time/mean_time,
-/// toplevel (14+). Parameters: $1 min calls, $2 min mean ms, $3 limit, $4 marker prefix.
-/// Fails with a message naming the missing column when `columns` lacks a required one.
+/// Other sessions' ACCESS EXCLUSIVE locks, granted or awaited, on the tables of `workload`
+/// (by schema and name), their indexes and partitions, as read_workload finds them: for a
+/// workload read elsewhere (a snapshot) whose statements are planned on this connection.
+std::expected<std::vector<analyzer::RelationLock>, DbError> read_table_locks(Connection& connection,
+                                                                           const analyzer::Workload& workload);
+
+/// The SELECT of every column (s.*) of pg_stat_statements (in `schema`, already quoted) of
+/// the current database, ordered by total_exec_time (13+) or total_time, then queryid, userid
+/// and toplevel (14+). Parameters: $1 min calls, $2 min mean ms, $3 limit (NULL: all),
+/// $4 marker prefix. Fails with a message naming the missing column when `columns` lacks one
+/// analyze needs (analyzer::check_statement_columns).
 std::expected<std::string, std::string> statements_sql(std::string_view schema,
                                                        const std::vector<std::string>& columns);
 
@@ -44,10 +56,5 @@ std::vector<std::string> parse_array_literal(std::string_view literal);
 /// Lower-cased identifiers (bare words and "quoted" names, by sqlparse's lexer) that occur in
 /// `sql`, sorted and unique: what the reader uses to decide which tables a workload touches.
 std::vector<std::string> identifiers_in(std::string_view sql);
-
-/// True when `text` is as long as track_activity_query_size allows (`limit_bytes` - 1), so
-/// it may have been cut. The reader marks a statement truncated when this holds and the text
-/// does not parse.
-bool looks_truncated(std::string_view text, std::int64_t limit_bytes);
 
 } // namespace dbadvise::db

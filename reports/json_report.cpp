@@ -173,6 +173,25 @@ void source_object(JsonWriter& out, const Source& source) {
     if (!source.database.empty()) {
         out.member("database", source.database);
     }
+    if (!source.captured_at.empty()) {
+        out.member("captured_at", source.captured_at);
+    }
+    if (!source.window_start.empty() || !source.window_end.empty()) {
+        out.key("window");
+        out.begin_object();
+        out.member("start", source.window_start);
+        out.member("end", source.window_end);
+        out.end_object();
+    }
+    if (source.planner) {
+        out.key("planner");
+        out.begin_object();
+        out.member("server", source.planner->server);
+        out.member("database", source.planner->database);
+        out.member("server_version", source.planner->server_version);
+        out.member("hypopg", source.planner->hypopg);
+        out.end_object();
+    }
     out.end_object();
 }
 

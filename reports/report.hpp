@@ -6,6 +6,7 @@
 #include "analyzer/rule_registry.hpp"
 
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -14,11 +15,23 @@
 
 namespace dbadvise::reports {
 
+/// The server that ran analyze's what-if checks (hypothetical indexes, plans).
+struct PlannerSource {
+    std::string server; // `database "shop" on host:5432 as advisor`
+    std::string database;
+    std::string server_version;
+    bool hypopg = false;
+};
+
 struct Source {
-    std::string kind;                 // "sql", "database" or "plan"
-    std::vector<std::string> files;   // inputs (sql, plan)
-    std::string server_version;       // database
-    std::string database;             // database
+    std::string kind;                     // "sql", "plan", "database", "snapshot" or "window"
+    std::vector<std::string> files;       // inputs (sql, plan, snapshot files)
+    std::string server_version;           // analyze: of the workload's server
+    std::string database;                 // analyze: the workload's database
+    std::string captured_at;              // analyze: when the workload was read (server clock)
+    std::string window_start;             // window: the earlier capture's time
+    std::string window_end;               // window: the later capture's time
+    std::optional<PlannerSource> planner; // analyze: the server that verified, if any
 };
 
 /// A plan node among the hottest of `dbadvise explain`.

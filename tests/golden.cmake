@@ -10,3 +10,15 @@ foreach(input IN LISTS dbadvise_golden_inputs)
                    ${PROJECT_SOURCE_DIR}/testdata/golden ${name})
   set_tests_properties(golden.${name} PROPERTIES LABELS golden)
 endforeach()
+
+# analyze on snapshots (no database): every testdata/snapshots/golden/NAME.args holds the
+# arguments of `dbadvise analyze`, diffed with NAME.txt and NAME.json next to it.
+file(GLOB dbadvise_analyze_golden_cases CONFIGURE_DEPENDS
+     ${PROJECT_SOURCE_DIR}/testdata/snapshots/golden/*.args)
+foreach(case IN LISTS dbadvise_analyze_golden_cases)
+  get_filename_component(name ${case} NAME_WE)
+  add_test(NAME golden.analyze.${name}
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/golden/analyze_golden.sh $<TARGET_FILE:dbadvise>
+                   ${PROJECT_SOURCE_DIR}/testdata/snapshots ${name})
+  set_tests_properties(golden.analyze.${name} PROPERTIES LABELS golden)
+endforeach()

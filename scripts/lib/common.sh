@@ -10,7 +10,7 @@ dbadvise_packages=(
     libpg-query-dev libpq-dev libcli11-dev libfmt-dev nlohmann-json3-dev doctest-dev
     libprotobuf-c-dev
     postgresql-15 postgresql-contrib postgresql-15-hypopg
-    python3 python3-jsonschema
+    python3 python3-jsonschema zlib1g-dev
 )
 
 log() {

@@ -10,7 +10,8 @@
 #
 # lint runs on every SQL file under testdata/ (alone, and the golden and lint cases with their
 # schema), on inputs that trip each input check, and on files that do not parse; explain on
-# every plan under testdata/plans (JSON and text). analyze runs on the shop workload (with and
+# every plan under testdata/plans (JSON and text); analyze on the snapshots of
+# testdata/snapshots/golden/*.args. analyze runs on the shop workload (with and
 # without HypoPG, with --analyze-plans), on the faults database (quoted names, partitions,
 # dropped tables) and on the database without HypoPG. A report the registry must reject is
 # checked too, so the check is known to bite. The rules no run reported are listed.
@@ -71,6 +72,14 @@ else
     while IFS= read -r -d '' plan; do
         run explain "$plan"
     done < <(find "$source_dir/testdata/plans" \( -name '*.json' -o -name '*.txt' \) -print0 | sort -z)
+    # analyze with no database, on the snapshots of the golden cases (windows included).
+    for args_file in "$source_dir"/testdata/snapshots/golden/*.args; do
+        read -r -a args <"$args_file"
+        for i in "${!args[@]}"; do
+            [[ ${args[i]} == -* ]] || args[i]=$source_dir/testdata/snapshots/${args[i]}
+        done
+        run analyze "${args[@]}"
+    done
 fi
 
 # A report the check must reject: an unknown rule, a known one at a severity its command never

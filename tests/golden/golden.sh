@@ -8,6 +8,7 @@ set -uo pipefail
 dbadvise=$1
 golden_dir=$2
 name=$3
+source "$(dirname "${BASH_SOURCE[0]}")/compare.sh"
 cd "$golden_dir" || exit 1
 
 args=()
@@ -26,19 +27,7 @@ for format in text json; do
         rm -f "$actual"
         exit 1
     fi
-    if [[ ${DBADVISE_UPDATE_GOLDEN:-} == 1 ]]; then
-        if ! cmp -s "$actual" "$expected"; then
-            cp "$actual" "$expected"
-            echo "updated $golden_dir/$expected"
-        fi
-    elif [[ ! -f $expected ]]; then
-        echo "FAIL: $expected is missing; create it with DBADVISE_UPDATE_GOLDEN=1" >&2
-        status=1
-    elif ! diff -u "$expected" "$actual" >&2; then
-        echo "FAIL: $name.sql ($format) differs from $expected (above: expected vs actual);" \
-            "if the change is intended, rerun with DBADVISE_UPDATE_GOLDEN=1" >&2
-        status=1
-    fi
+    golden_compare "$actual" "$expected" "$name.sql ($format)" || status=1
     rm -f "$actual"
 done
 exit $status

@@ -1,0 +1,854 @@
+// Snapshot JSON: written by hand, one statement row or catalog object per line so that a
+// snapshot reads and diffs well; read with nlohmann's DOM parser, each member checked for
+// its type and reported by its JSON pointer when it is wrong.
+#include "analyzer/snapshot_json.hpp"
+
+#include "analyzer/statement_columns.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <fmt/format.h>
+#include <iterator>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <type_traits>
+#include <variant>
+
+namespace dbadvise::analyzer {
+
+namespace {
+
+using nlohmann::json;
+
+// --- Writing ------------------------------------------------------------------------------
+
+class Out {
+public:
+    void raw(std::string_view text) { m_text.append(text); }
+    void string(std::string_view text) {
+        // nlohmann escapes control characters and quotes; bytes that are not UTF-8 become
+        // U+FFFD instead of failing the whole snapshot.
+        m_text.append(json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace));
+    }
+    void integer(std::int64_t value) { fmt::format_to(std::back_inserter(m_text), "{}", value); }
+    void number(double value) {
+        if (std::isfinite(value))
+            fmt::format_to(std::back_inserter(m_text), "{}", value);
+        else
+            m_text.append("null");
+    }
+    void boolean(bool value) { m_text.append(value ? "true" : "false"); }
+    void key(std::string_view name) {
+        string(name);
+        m_text.append(": ");
+    }
+    void value(const StatValue& value) {
+        if (const auto* b = std::get_if<bool>(&value))
+            boolean(*b);
+        else if (const auto* i = std::get_if<std::int64_t>(&value))
+            integer(*i);
+        else if (const auto* d = std::get_if<double>(&value))
+            number(*d);
+        else if (const auto* s = std::get_if<std::string>(&value))
+            string(*s);
+        else
+            raw("null");
+    }
+    void strings(const std::vector<std::string>& values) {
+        raw("[");
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            if (i > 0)
+                raw(", ");
+            string(values[i]);
+        }
+        raw("]");
+    }
+    void numbers(const std::vector<double>& values) {
+        raw("[");
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            if (i > 0)
+                raw(", ");
+            number(values[i]);
+        }
+        raw("]");
+    }
+    std::string take() { return std::move(m_text); }
+
+private:
+    std::string m_text;
+};
+
+// A one-line object: {"a": 1, "b": "x"}.
+class Line {
+public:
+    explicit Line(Out& out) : m_out(out) { m_out.raw("{"); }
+    ~Line() { m_out.raw("}"); }
+    Line(const Line&) = delete;
+    Line& operator=(const Line&) = delete;
+    Out& member(std::string_view name) {
+        if (!m_first)
+            m_out.raw(", ");
+        m_first = false;
+        m_out.key(name);
+        return m_out;
+    }
+
+private:
+    Out& m_out;
+    bool m_first = true;
+};
+
+// A member of a catalog struct as a JSON member of the same name: the writer and the reader
+// share these tables, so a member is always read under the name it was written with.
+template <typename T> struct Field {
+    std::string_view name;
+    std::variant<std::string T::*, std::int64_t T::*, bool T::*, double T::*,
+                 std::vector<std::string> T::*>
+        member;
+    bool required = false;
+};
+
+template <typename T, std::size_t N>
+void write_fields(Line& line, const T& object, const Field<T> (&fields)[N]) {
+    for (const Field<T>& field : fields) {
+        Out& out = line.member(field.name);
+        std::visit(
+            [&](auto member) {
+                using Value = std::remove_cvref_t<decltype(object.*member)>;
+                if constexpr (std::is_same_v<Value, std::string>)
+                    out.string(object.*member);
+                else if constexpr (std::is_same_v<Value, std::int64_t>)
+                    out.integer(object.*member);
+                else if constexpr (std::is_same_v<Value, bool>)
+                    out.boolean(object.*member);
+                else if constexpr (std::is_same_v<Value, double>)
+                    out.number(object.*member);
+                else
+                    out.strings(object.*member);
+            },
+            field.member);
+    }
+}
+
+const Field<CatalogTable> k_table_names[] = {{"schema", &CatalogTable::schema, true},
+                                             {"name", &CatalogTable::name, true}};
+const Field<CatalogTable> k_table_fields[] = {
+    {"temporary", &CatalogTable::temporary},
+    {"is_partition", &CatalogTable::is_partition},
+    {"reltuples", &CatalogTable::reltuples},
+    {"relpages", &CatalogTable::relpages},
+    {"size_bytes", &CatalogTable::size_bytes},
+    {"seq_scan", &CatalogTable::seq_scan},
+    {"seq_tup_read", &CatalogTable::seq_tup_read},
+    {"idx_scan", &CatalogTable::idx_scan},
+    {"n_tup_ins", &CatalogTable::n_tup_ins},
+    {"n_tup_upd", &CatalogTable::n_tup_upd},
+    {"n_tup_del", &CatalogTable::n_tup_del},
+    {"n_live_tup", &CatalogTable::n_live_tup},
+    {"n_dead_tup", &CatalogTable::n_dead_tup},
+    {"n_mod_since_analyze", &CatalogTable::n_mod_since_analyze},
+    {"ever_analyzed", &CatalogTable::ever_analyzed},
+    {"heap_blks_read", &CatalogTable::heap_blks_read},
+    {"heap_blks_hit", &CatalogTable::heap_blks_hit},
+    {"idx_blks_read", &CatalogTable::idx_blks_read},
+    {"idx_blks_hit", &CatalogTable::idx_blks_hit}};
+const Field<CatalogIndex> k_index_names[] = {{"schema", &CatalogIndex::schema, true},
+                                             {"name", &CatalogIndex::name, true},
+                                             {"table_schema", &CatalogIndex::table_schema, true},
+                                             {"table", &CatalogIndex::table, true},
+                                             {"keys", &CatalogIndex::keys}};
+const Field<CatalogIndex> k_index_fields[] = {{"include", &CatalogIndex::include},
+                                              {"predicate", &CatalogIndex::predicate},
+                                              {"method", &CatalogIndex::method},
+                                              {"definition", &CatalogIndex::definition},
+                                              {"unique", &CatalogIndex::unique},
+                                              {"primary", &CatalogIndex::primary},
+                                              {"is_constraint", &CatalogIndex::is_constraint},
+                                              {"valid", &CatalogIndex::valid},
+                                              {"partitioned", &CatalogIndex::partitioned},
+                                              {"size_bytes", &CatalogIndex::size_bytes},
+                                              {"idx_scan", &CatalogIndex::idx_scan},
+                                              {"idx_blks_hit", &CatalogIndex::idx_blks_hit},
+                                              {"idx_blks_read", &CatalogIndex::idx_blks_read}};
+const Field<ForeignKey> k_foreign_key_fields[] = {
+    {"name", &ForeignKey::name, true},
+    {"table_schema", &ForeignKey::table_schema, true},
+    {"table", &ForeignKey::table, true},
+    {"columns", &ForeignKey::columns},
+    {"referenced_schema", &ForeignKey::referenced_schema},
+    {"referenced_table", &ForeignKey::referenced_table},
+    {"referenced_columns", &ForeignKey::referenced_columns}};
+const Field<DatabaseStats> k_database_fields[] = {{"blks_hit", &DatabaseStats::blks_hit},
+                                                  {"blks_read", &DatabaseStats::blks_read},
+                                                  {"size_bytes", &DatabaseStats::size_bytes},
+                                                  {"temp_files", &DatabaseStats::temp_files},
+                                                  {"temp_bytes", &DatabaseStats::temp_bytes}};
+
+// The typed members as pg_stat_statements columns, for statements that come without their
+// row (built by hand, or by a source that has no pg_stat_statements).
+std::vector<StatementColumn> typed_columns() {
+    return {{"userid", "oid"},
+            {"toplevel", "boolean"},
+            {"queryid", "bigint"},
+            {"query", "text"},
+            {"calls", "bigint"},
+            {"total_exec_time", "double precision"},
+            {"mean_exec_time", "double precision"},
+            {"rows", "bigint"},
+            {"shared_blks_hit", "bigint"},
+            {"shared_blks_read", "bigint"},
+            {"temp_blks_read", "bigint"},
+            {"temp_blks_written", "bigint"}};
+}
+
+std::vector<StatValue> typed_values(const WorkloadStatement& s) {
+    StatValue queryid = s.queryid;
+    std::int64_t number = 0;
+    if (!s.queryid.empty() &&
+        std::from_chars(s.queryid.data(), s.queryid.data() + s.queryid.size(), number).ptr ==
+            s.queryid.data() + s.queryid.size())
+        queryid = number;
+    return {s.userid,          s.toplevel,         queryid,          s.text,
+            s.calls,           s.total_ms,         s.mean_ms,        s.rows,
+            s.shared_blks_hit, s.shared_blks_read, s.temp_blks_read, s.temp_blks_written};
+}
+
+void write_server(Out& out, const Workload& w) {
+    out.raw("  \"server\": {\n    \"version\": ");
+    out.string(w.server_version);
+    out.raw(",\n    \"version_num\": ");
+    out.integer(w.server_version_num);
+    out.raw(",\n    \"system_identifier\": ");
+    out.string(w.capture.system_identifier);
+    out.raw(",\n    \"started_at\": ");
+    out.string(w.capture.server_started_at);
+    out.raw(",\n    \"database\": ");
+    out.string(w.database);
+    out.raw(",\n    \"database_oid\": ");
+    out.integer(w.capture.database_oid);
+    out.raw(",\n    \"search_path\": ");
+    out.strings(w.search_path);
+    out.raw(",\n    \"hypopg_available\": ");
+    out.boolean(w.hypopg_available);
+    out.raw(",\n    \"settings\": [");
+    for (std::size_t i = 0; i < w.settings.size(); ++i) {
+        const Setting& setting = w.settings[i];
+        out.raw(i > 0 ? ",\n      " : "\n      ");
+        Line line(out);
+        line.member("name").string(setting.name);
+        line.member("value").string(setting.value);
+        line.member("unit").string(setting.unit);
+        line.member("setting").string(setting.setting);
+    }
+    out.raw(w.settings.empty() ? "]\n  },\n" : "\n    ]\n  },\n");
+}
+
+void write_database_stats(Out& out, const Workload& w) {
+    out.raw("  \"database_stats\": ");
+    {
+        Line line(out);
+        write_fields(line, w.database_stats, k_database_fields);
+        line.member("stats_reset").string(w.capture.database_stats_reset);
+    }
+    out.raw(",\n");
+}
+
+void write_statements(Out& out, const Workload& w) {
+    const bool generic = !w.statement_columns.empty();
+    const std::vector<StatementColumn> columns = generic ? w.statement_columns : typed_columns();
+    out.raw("  \"pg_stat_statements\": {\n    \"version\": ");
+    out.string(w.capture.statements_version);
+    out.raw(",\n    \"info\": ");
+    if (w.capture.statements_dealloc) {
+        Line line(out);
+        line.member("dealloc").integer(*w.capture.statements_dealloc);
+        line.member("stats_reset").string(w.capture.statements_reset);
+    } else {
+        out.raw("null");
+    }
+    out.raw(",\n    \"columns\": [");
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+        out.raw(i > 0 ? ",\n      " : "\n      ");
+        Line line(out);
+        line.member("name").string(columns[i].name);
+        line.member("type").string(columns[i].type);
+    }
+    out.raw(columns.empty() ? "],\n" : "\n    ],\n");
+    out.raw("    \"rows\": [");
+    for (std::size_t r = 0; r < w.statements.size(); ++r) {
+        const WorkloadStatement& statement = w.statements[r];
+        std::vector<StatValue> typed;
+        const std::vector<StatValue>* values = &statement.values;
+        if (!generic || statement.values.size() != columns.size()) {
+            typed = typed_values(statement);
+            values = &typed;
+        }
+        out.raw(r > 0 ? ",\n      [" : "\n      [");
+        for (std::size_t c = 0; c < values->size(); ++c) {
+            if (c > 0)
+                out.raw(", ");
+            out.value((*values)[c]);
+        }
+        out.raw("]");
+    }
+    out.raw(w.statements.empty() ? "]\n  },\n" : "\n    ]\n  },\n");
+}
+
+void write_tables(Out& out, const Workload& w) {
+    out.raw("  \"tables\": [");
+    for (std::size_t i = 0; i < w.tables.size(); ++i) {
+        const CatalogTable& t = w.tables[i];
+        out.raw(i > 0 ? ",\n    " : "\n    ");
+        Line line(out);
+        write_fields(line, t, k_table_names);
+        line.member("kind").string(std::string(1, t.kind));
+        Out& columns = line.member("columns");
+        columns.raw("[");
+        for (std::size_t c = 0; c < t.columns.size(); ++c) {
+            if (c > 0)
+                columns.raw(", ");
+            Line column(columns);
+            column.member("name").string(t.columns[c].name);
+            column.member("type").string(t.columns[c].type_name);
+            column.member("attnum").integer(t.columns[c].attnum);
+            column.member("not_null").boolean(t.columns[c].not_null);
+        }
+        columns.raw("]");
+        write_fields(line, t, k_table_fields);
+    }
+    out.raw(w.tables.empty() ? "],\n" : "\n  ],\n");
+}
+
+void write_indexes(Out& out, const Workload& w) {
+    out.raw("  \"indexes\": [");
+    for (std::size_t i = 0; i < w.indexes.size(); ++i) {
+        const CatalogIndex& x = w.indexes[i];
+        out.raw(i > 0 ? ",\n    " : "\n    ");
+        Line line(out);
+        write_fields(line, x, k_index_names);
+        Out& descending = line.member("descending");
+        descending.raw("[");
+        for (std::size_t k = 0; k < x.descending.size(); ++k) {
+            if (k > 0)
+                descending.raw(", ");
+            descending.boolean(x.descending[k]);
+        }
+        descending.raw("]");
+        write_fields(line, x, k_index_fields);
+    }
+    out.raw(w.indexes.empty() ? "],\n" : "\n  ],\n");
+}
+
+void write_foreign_keys(Out& out, const Workload& w) {
+    out.raw("  \"foreign_keys\": [");
+    for (std::size_t i = 0; i < w.foreign_keys.size(); ++i) {
+        out.raw(i > 0 ? ",\n    " : "\n    ");
+        Line line(out);
+        write_fields(line, w.foreign_keys[i], k_foreign_key_fields);
+    }
+    out.raw(w.foreign_keys.empty() ? "],\n" : "\n  ],\n");
+}
+
+void write_column_stats(Out& out, const Workload& w) {
+    out.raw("  \"column_stats\": [");
+    for (std::size_t i = 0; i < w.column_stats.size(); ++i) {
+        const ColumnStats& s = w.column_stats[i];
+        out.raw(i > 0 ? ",\n    " : "\n    ");
+        Line line(out);
+        line.member("schema").string(s.schema);
+        line.member("table").string(s.table);
+        line.member("column").string(s.column);
+        line.member("null_frac").number(s.null_frac);
+        line.member("n_distinct").number(s.n_distinct);
+        line.member("avg_width").integer(s.avg_width);
+        if (s.correlation)
+            line.member("correlation").number(*s.correlation);
+        else
+            line.member("correlation").raw("null");
+        line.member("most_common_freqs").numbers(s.most_common_freqs);
+        line.member("histogram_count").integer(s.histogram_count);
+        // With --no-values the members are absent, not empty: nothing was left to show.
+        if (!s.values_omitted) {
+            line.member("most_common_vals").strings(s.most_common_vals);
+            line.member("histogram_bounds").strings(s.histogram_bounds);
+        }
+    }
+    out.raw(w.column_stats.empty() ? "]\n" : "\n  ]\n");
+}
+
+// --- Reading ------------------------------------------------------------------------------
+
+// Thrown inside read_snapshot only, caught at its end and turned into a SnapshotError.
+struct Invalid {
+    std::string message;
+};
+
+std::string_view json_type(const json& value) {
+    switch (value.type()) {
+    case json::value_t::null:
+        return "null";
+    case json::value_t::boolean:
+        return "a boolean";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+        return "an integer";
+    case json::value_t::number_float:
+        return "a number";
+    case json::value_t::string:
+        return "a string";
+    case json::value_t::array:
+        return "an array";
+    case json::value_t::object:
+        return "an object";
+    default:
+        return "something else";
+    }
+}
+
+// The JSON pointer of a member, for messages: /tables/3/name.
+std::string child(const std::string& path, std::string_view key) {
+    std::string out = path + "/";
+    for (const char c : key) {
+        if (c == '~')
+            out += "~0";
+        else if (c == '/')
+            out += "~1";
+        else
+            out += c;
+    }
+    return out;
+}
+std::string child(const std::string& path, std::size_t index) {
+    return path + "/" + std::to_string(index);
+}
+
+[[noreturn]] void wrong(const std::string& path, std::string_view expected, const json& value) {
+    throw Invalid{fmt::format("{}: expected {}, got {}", path.empty() ? "/" : path, expected,
+                              json_type(value))};
+}
+
+// A JSON object and its path; member getters check types and give defaults for missing or
+// null members unless the member is required.
+class Object {
+public:
+    Object(const json& value, std::string path) : m_value(value), m_path(std::move(path)) {
+        if (!m_value.is_object())
+            wrong(m_path, "an object", m_value);
+    }
+
+    const json* find(std::string_view key) const {
+        const auto it = m_value.find(std::string(key));
+        return it == m_value.end() || it->is_null() ? nullptr : &*it;
+    }
+    const json& require(std::string_view key) const {
+        const json* found = find(key);
+        if (found == nullptr)
+            throw Invalid{
+                fmt::format("{}: missing member \"{}\"", m_path.empty() ? "/" : m_path, key)};
+        return *found;
+    }
+    std::string path(std::string_view key) const { return child(m_path, key); }
+
+    std::string text(std::string_view key, bool required = false) const {
+        const json* v = required ? &require(key) : find(key);
+        if (v == nullptr)
+            return {};
+        if (!v->is_string())
+            wrong(path(key), "a string", *v);
+        return v->get<std::string>();
+    }
+    std::int64_t integer(std::string_view key, bool required = false) const {
+        const json* v = required ? &require(key) : find(key);
+        if (v == nullptr)
+            return 0;
+        return integer_value(*v, path(key));
+    }
+    double number(std::string_view key, bool required = false) const {
+        const json* v = required ? &require(key) : find(key);
+        if (v == nullptr)
+            return 0;
+        if (!v->is_number())
+            wrong(path(key), "a number", *v);
+        return v->get<double>();
+    }
+    std::optional<double> optional_number(std::string_view key) const {
+        const json* v = find(key);
+        if (v == nullptr)
+            return std::nullopt;
+        if (!v->is_number())
+            wrong(path(key), "a number", *v);
+        return v->get<double>();
+    }
+    bool boolean(std::string_view key, bool fallback = false) const {
+        const json* v = find(key);
+        if (v == nullptr)
+            return fallback;
+        if (!v->is_boolean())
+            wrong(path(key), "a boolean", *v);
+        return v->get<bool>();
+    }
+    std::vector<std::string> strings(std::string_view key) const {
+        std::vector<std::string> out;
+        for_each(key, [&](const json& item, const std::string& at) {
+            if (!item.is_string())
+                wrong(at, "a string", item);
+            out.push_back(item.get<std::string>());
+        });
+        return out;
+    }
+    std::vector<double> numbers(std::string_view key) const {
+        std::vector<double> out;
+        for_each(key, [&](const json& item, const std::string& at) {
+            if (!item.is_number())
+                wrong(at, "a number", item);
+            out.push_back(item.get<double>());
+        });
+        return out;
+    }
+    template <typename F>
+    void for_each(std::string_view key, F&& each, bool required = false) const {
+        const json* v = required ? &require(key) : find(key);
+        if (v == nullptr)
+            return;
+        if (!v->is_array())
+            wrong(path(key), "an array", *v);
+        const std::string base = path(key);
+        for (std::size_t i = 0; i < v->size(); ++i)
+            each((*v)[i], child(base, i));
+    }
+
+    static std::int64_t integer_value(const json& v, const std::string& at) {
+        // is_number_integer() holds for unsigned numbers too: look at those first.
+        if (v.is_number_unsigned()) {
+            const auto u = v.get<std::uint64_t>();
+            if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+                throw Invalid{fmt::format("{}: integer {} is out of range", at, u)};
+            return static_cast<std::int64_t>(u);
+        }
+        if (v.is_number_integer())
+            return v.get<std::int64_t>();
+        wrong(at, "an integer", v);
+    }
+
+private:
+    const json& m_value;
+    std::string m_path;
+};
+
+// Reads the members of `fields` that are present; the others keep the struct's defaults.
+template <typename T, std::size_t N>
+void read_fields(const Object& object, T& out, const Field<T> (&fields)[N]) {
+    for (const Field<T>& field : fields) {
+        if (!field.required && object.find(field.name) == nullptr)
+            continue;
+        std::visit(
+            [&](auto member) {
+                using Value = std::remove_cvref_t<decltype(out.*member)>;
+                if constexpr (std::is_same_v<Value, std::string>)
+                    out.*member = object.text(field.name, field.required);
+                else if constexpr (std::is_same_v<Value, std::int64_t>)
+                    out.*member = object.integer(field.name, field.required);
+                else if constexpr (std::is_same_v<Value, bool>)
+                    out.*member = object.boolean(field.name);
+                else if constexpr (std::is_same_v<Value, double>)
+                    out.*member = object.number(field.name, field.required);
+                else
+                    out.*member = object.strings(field.name);
+            },
+            field.member);
+    }
+}
+
+StatValue row_value(const json& v, const StatementColumn& column, const std::string& at) {
+    if (v.is_null())
+        return std::monostate{};
+    switch (value_kind(column.type)) {
+    case ValueKind::boolean:
+        if (!v.is_boolean())
+            wrong(at, fmt::format("a boolean ({} is {})", column.name, column.type), v);
+        return v.get<bool>();
+    case ValueKind::integer:
+        if (v.is_number_integer() || v.is_number_unsigned())
+            return Object::integer_value(v, at);
+        // A consumer may have written a 64-bit queryid as text to keep it exact.
+        if (v.is_string()) {
+            StatValue parsed = stat_value_from_text(column.type, v.get<std::string>());
+            if (std::holds_alternative<std::int64_t>(parsed))
+                return parsed;
+        }
+        wrong(at, fmt::format("an integer ({} is {})", column.name, column.type), v);
+    case ValueKind::number:
+        if (v.is_number())
+            return v.get<double>();
+        if (v.is_string())
+            return v.get<std::string>(); // NaN, Infinity
+        wrong(at, fmt::format("a number ({} is {})", column.name, column.type), v);
+    case ValueKind::text:
+        break;
+    }
+    // Types dbadvise does not know: keep whatever scalar the snapshot holds.
+    if (v.is_string())
+        return v.get<std::string>();
+    if (v.is_boolean())
+        return v.get<bool>();
+    if (v.is_number_integer() || v.is_number_unsigned())
+        return Object::integer_value(v, at);
+    if (v.is_number_float())
+        return v.get<double>();
+    wrong(at, fmt::format("a string ({} is {})", column.name, column.type), v);
+}
+
+void read_statements(const Object& root, Workload& w) {
+    const Object pgss(root.require("pg_stat_statements"), root.path("pg_stat_statements"));
+    w.capture.statements_version = pgss.text("version");
+    if (const json* info = pgss.find("info")) {
+        const Object object(*info, pgss.path("info"));
+        w.capture.statements_dealloc = object.integer("dealloc", true);
+        w.capture.statements_reset = object.text("stats_reset");
+    }
+    pgss.for_each(
+        "columns",
+        [&](const json& item, const std::string& at) {
+            const Object column(item, at);
+            StatementColumn parsed{column.text("name", true), column.text("type", true)};
+            if (column_index(w.statement_columns, parsed.name) >= 0)
+                throw Invalid{fmt::format("{}: column \"{}\" appears twice", at, parsed.name)};
+            w.statement_columns.push_back(std::move(parsed));
+        },
+        true);
+    if (auto checked = check_statement_columns(w.statement_columns); !checked) {
+        throw Invalid{fmt::format("{}: {} (needed: queryid, query, calls, rows and "
+                                  "total_exec_time or total_time)",
+                                  pgss.path("columns"), checked.error())};
+    }
+    const std::vector<StatementColumn>& columns = w.statement_columns;
+    pgss.for_each(
+        "rows",
+        [&](const json& row, const std::string& at) {
+            if (!row.is_array())
+                wrong(at, "an array of column values", row);
+            if (row.size() != columns.size())
+                throw Invalid{
+                    fmt::format("{}: {} values for {} columns", at, row.size(), columns.size())};
+            WorkloadStatement statement;
+            statement.values.reserve(columns.size());
+            for (std::size_t c = 0; c < columns.size(); ++c)
+                statement.values.push_back(row_value(row[c], columns[c], child(at, c)));
+            fill_statement(statement, columns);
+            w.statements.push_back(std::move(statement));
+        },
+        true);
+}
+
+void read_server(const Object& root, Workload& w) {
+    const Object server(root.require("server"), root.path("server"));
+    w.server_version = server.text("version");
+    const std::int64_t version_num = server.integer("version_num", true);
+    if (version_num < 0 || version_num > std::numeric_limits<int>::max())
+        throw Invalid{fmt::format("{}: {} is not a server_version_num", server.path("version_num"),
+                                  version_num)};
+    w.server_version_num = static_cast<int>(version_num);
+    w.capture.system_identifier = server.text("system_identifier");
+    w.capture.server_started_at = server.text("started_at");
+    w.database = server.text("database", true);
+    w.capture.database_oid = server.integer("database_oid");
+    w.search_path = server.strings("search_path");
+    w.hypopg_available = server.boolean("hypopg_available");
+    server.for_each("settings", [&](const json& item, const std::string& at) {
+        const Object setting(item, at);
+        w.settings.push_back({setting.text("name", true), setting.text("value"),
+                              setting.text("unit"), setting.text("setting")});
+    });
+    if (const json* stats = root.find("database_stats")) {
+        const Object db(*stats, root.path("database_stats"));
+        read_fields(db, w.database_stats, k_database_fields);
+        w.capture.database_stats_reset = db.text("stats_reset");
+    }
+}
+
+void read_catalog(const Object& root, Workload& w) {
+    root.for_each("tables", [&](const json& item, const std::string& at) {
+        const Object t(item, at);
+        CatalogTable table;
+        read_fields(t, table, k_table_names);
+        read_fields(t, table, k_table_fields);
+        const std::string kind = t.text("kind");
+        if (kind.size() > 1)
+            throw Invalid{fmt::format("{}: expected one relkind letter", t.path("kind"))};
+        table.kind = kind.empty() ? 'r' : kind.front();
+        t.for_each("columns", [&](const json& c, const std::string& column_at) {
+            const Object column(c, column_at);
+            const std::int64_t attnum = column.integer("attnum");
+            if (attnum < std::numeric_limits<int>::min() ||
+                attnum > std::numeric_limits<int>::max())
+                throw Invalid{
+                    fmt::format("{}: attnum {} is out of range", column.path("attnum"), attnum)};
+            table.columns.push_back({column.text("name", true), column.text("type"),
+                                     static_cast<int>(attnum), column.boolean("not_null")});
+        });
+        w.tables.push_back(std::move(table));
+    });
+    root.for_each("indexes", [&](const json& item, const std::string& at) {
+        const Object x(item, at);
+        CatalogIndex index;
+        read_fields(x, index, k_index_names);
+        read_fields(x, index, k_index_fields);
+        x.for_each("descending", [&](const json& d, const std::string& d_at) {
+            if (!d.is_boolean())
+                wrong(d_at, "a boolean", d);
+            index.descending.push_back(d.get<bool>());
+        });
+        // The analyzer reads one direction per key.
+        if (index.descending.size() != index.keys.size())
+            index.descending.resize(index.keys.size(), false);
+        if (index.method.empty())
+            index.method = "btree";
+        w.indexes.push_back(std::move(index));
+    });
+    root.for_each("foreign_keys", [&](const json& item, const std::string& at) {
+        ForeignKey key;
+        read_fields(Object(item, at), key, k_foreign_key_fields);
+        w.foreign_keys.push_back(std::move(key));
+    });
+    root.for_each("column_stats", [&](const json& item, const std::string& at) {
+        const Object s(item, at);
+        ColumnStats stats;
+        stats.schema = s.text("schema", true);
+        stats.table = s.text("table", true);
+        stats.column = s.text("column", true);
+        stats.null_frac = s.number("null_frac");
+        stats.n_distinct = s.number("n_distinct");
+        const std::int64_t width = s.integer("avg_width");
+        stats.avg_width =
+            width > 0 && width <= std::numeric_limits<int>::max() ? static_cast<int>(width) : 0;
+        stats.correlation = s.optional_number("correlation");
+        stats.most_common_freqs = s.numbers("most_common_freqs");
+        stats.most_common_vals = s.strings("most_common_vals");
+        stats.histogram_bounds = s.strings("histogram_bounds");
+        const std::int64_t count = s.integer("histogram_count");
+        stats.histogram_count = count > 0 && count <= std::numeric_limits<int>::max()
+                                    ? static_cast<int>(count)
+                                    : static_cast<int>(stats.histogram_bounds.size());
+        stats.values_omitted =
+            s.find("most_common_vals") == nullptr && s.find("histogram_bounds") == nullptr;
+        // The selectivity model pairs values with frequencies: a list of values that does
+        // not match its frequencies is not used.
+        if (!stats.most_common_vals.empty() &&
+            stats.most_common_vals.size() != stats.most_common_freqs.size())
+            throw Invalid{fmt::format("{}: {} most_common_vals for {} most_common_freqs", at,
+                                      stats.most_common_vals.size(),
+                                      stats.most_common_freqs.size())};
+        w.column_stats.push_back(std::move(stats));
+    });
+}
+
+// 1-based line and column of byte `offset` in `text`.
+std::pair<int, int> line_column(std::string_view text, std::size_t offset) {
+    offset = std::min(offset, text.size());
+    int line = 1;
+    std::size_t line_start = 0;
+    for (std::size_t i = 0; i < offset; ++i) {
+        if (text[i] == '\n') {
+            ++line;
+            line_start = i + 1;
+        }
+    }
+    return {line, static_cast<int>(offset - line_start) + 1};
+}
+
+Workload read_document(const json& document, std::string_view tool_version) {
+    if (!document.is_object())
+        wrong("", "an object (a dbadvise snapshot)", document);
+    const Object root(document, "");
+    const json* version = root.find("snapshot_version");
+    if (version == nullptr) {
+        if (root.find("schema_version") != nullptr && root.find("findings") != nullptr)
+            throw Invalid{
+                "a dbadvise report, not a snapshot: take one with `dbadvise snapshot -o FILE`"};
+        throw Invalid{"not a dbadvise snapshot: no \"snapshot_version\" member"};
+    }
+    if (!version->is_number_integer() && !version->is_number_unsigned())
+        wrong("/snapshot_version", "an integer", *version);
+    const std::int64_t format = Object::integer_value(*version, "/snapshot_version");
+    std::string writer = "an unknown version of dbadvise";
+    if (const json* tool = root.find("tool"); tool != nullptr && tool->is_object()) {
+        const auto it = tool->find("version");
+        if (it != tool->end() && it->is_string())
+            writer = "dbadvise " + it->get<std::string>();
+    }
+    if (format > k_snapshot_version) {
+        throw Invalid{fmt::format(
+            "written by {} in snapshot format {}; this dbadvise {} reads snapshot format {} "
+            "and older: upgrade dbadvise to read it",
+            writer, format, tool_version, k_snapshot_version)};
+    }
+    if (format < 1)
+        throw Invalid{fmt::format("/snapshot_version: {} is not a snapshot format", format)};
+
+    Workload w;
+    w.capture.captured_at = root.text("captured_at", true);
+    w.capture.values_omitted = root.boolean("values_omitted");
+    w.capture.statement_limit = root.integer("statement_limit");
+    read_server(root, w);
+    read_statements(root, w);
+    read_catalog(root, w);
+    mark_truncated_statements(w);
+    return w;
+}
+
+} // namespace
+
+std::string write_snapshot(const Workload& workload, std::string_view tool_version) {
+    Out out;
+    out.raw("{\n  \"snapshot_version\": ");
+    out.integer(k_snapshot_version);
+    out.raw(",\n  \"tool\": {\"name\": \"dbadvise\", \"version\": ");
+    out.string(tool_version);
+    out.raw("},\n  \"captured_at\": ");
+    out.string(workload.capture.captured_at);
+    out.raw(",\n  \"values_omitted\": ");
+    out.boolean(workload.capture.values_omitted);
+    out.raw(",\n  \"statement_limit\": ");
+    out.integer(workload.capture.statement_limit);
+    out.raw(",\n");
+    write_server(out, workload);
+    write_database_stats(out, workload);
+    write_statements(out, workload);
+    write_tables(out, workload);
+    write_indexes(out, workload);
+    write_foreign_keys(out, workload);
+    write_column_stats(out, workload);
+    out.raw("}\n");
+    return out.take();
+}
+
+std::expected<Workload, SnapshotError> read_snapshot(std::string_view text,
+                                                     std::string_view tool_version) {
+    json document;
+    try {
+        document = json::parse(text.begin(), text.end());
+    } catch (const json::parse_error& e) {
+        std::string_view what = e.what();
+        // "[json.exception.parse_error.101] parse error at line 3, column 7: syntax error
+        // ...": the position is computed here from the byte offset; keep the explanation.
+        if (const std::size_t at = what.find(": "); at != std::string_view::npos)
+            what.remove_prefix(at + 2);
+        // nlohmann counts the byte it stopped at, 1-based.
+        const auto [line, column] = line_column(text, e.byte > 0 ? e.byte - 1 : 0);
+        return std::unexpected(SnapshotError{fmt::format("invalid JSON: {}", what), line, column});
+    } catch (const json::exception& e) {
+        return std::unexpected(SnapshotError{fmt::format("invalid JSON: {}", e.what()), 0, 0});
+    }
+    try {
+        return read_document(document, tool_version);
+    } catch (const Invalid& invalid) {
+        return std::unexpected(SnapshotError{invalid.message, 0, 0});
+    } catch (const json::exception& e) {
+        // Every access is type-checked first; this is a safety net, never expected.
+        return std::unexpected(
+            SnapshotError{fmt::format("unreadable snapshot: {}", e.what()), 0, 0});
+    }
+}
+
+} // namespace dbadvise::analyzer

@@ -1,0 +1,280 @@
+#include "analyzer/snapshot_json.hpp"
+
+#include <algorithm>
+#include <doctest/doctest.h>
+#include <string>
+
+using namespace dbadvise::analyzer;
+
+namespace {
+
+Workload sample_workload() {
+    Workload w;
+    w.server_version = "15.4";
+    w.server_version_num = 150004;
+    w.database = "shop";
+    w.search_path = {"public"};
+    w.hypopg_available = true;
+    w.settings = {{"work_mem", "4MB", "kB", "4096"},
+                  {"track_activity_query_size", "1kB", "B", "1024"}};
+    w.database_stats = {100, 20, 8192000, 1, 4096};
+    w.capture.captured_at = "2025-03-01 12:00:00.5+00";
+    w.capture.system_identifier = "7312345678901234567";
+    w.capture.server_started_at = "2025-02-28 08:00:00+00";
+    w.capture.database_oid = 16384;
+    w.capture.statements_version = "1.10";
+    w.capture.statements_dealloc = 3;
+    w.capture.statements_reset = "2025-02-28 08:00:01+00";
+    // Two known columns, one this dbadvise never heard of, a timestamp.
+    w.statement_columns = {{"userid", "oid"},
+                           {"toplevel", "boolean"},
+                           {"queryid", "bigint"},
+                           {"query", "text"},
+                           {"calls", "bigint"},
+                           {"total_exec_time", "double precision"},
+                           {"mean_exec_time", "double precision"},
+                           {"rows", "bigint"},
+                           {"wal_bytes", "numeric"},
+                           {"future_counter", "bigint"},
+                           {"stats_since", "timestamp with time zone"}};
+    WorkloadStatement s;
+    s.values = {std::int64_t{10},
+                true,
+                std::int64_t{-9123456789012345678},
+                std::string("SELECT \"x\"\n FROM t WHERE id = $1 -- caf\xc3\xa9"),
+                std::int64_t{3},
+                1.5,
+                0.5,
+                std::int64_t{3},
+                1234.0,
+                std::int64_t{7},
+                std::string("2025-02-28 09:00:00+00")};
+    w.statements.push_back(s);
+    CatalogTable t;
+    t.schema = "public";
+    t.name = "t";
+    t.reltuples = 1000;
+    t.relpages = 10;
+    t.size_bytes = 81920;
+    t.columns = {{"id", "bigint", 1, true}, {"Name", "text", 2, false}};
+    t.seq_scan = 4;
+    t.heap_blks_hit = 99;
+    t.ever_analyzed = true;
+    w.tables.push_back(t);
+    CatalogIndex i;
+    i.schema = "public";
+    i.name = "t_pkey";
+    i.table_schema = "public";
+    i.table = "t";
+    i.keys = {"id"};
+    i.descending = {false};
+    i.method = "btree";
+    i.definition = "CREATE UNIQUE INDEX t_pkey ON public.t USING btree (id)";
+    i.unique = i.primary = i.is_constraint = true;
+    i.size_bytes = 16384;
+    i.idx_scan = 12;
+    w.indexes.push_back(i);
+    w.foreign_keys.push_back({"t_fk", "public", "t", {"id"}, "public", "u", {"id"}});
+    ColumnStats c;
+    c.schema = "public";
+    c.table = "t";
+    c.column = "Name";
+    c.null_frac = 0.25;
+    c.n_distinct = -0.5;
+    c.avg_width = 12;
+    c.correlation = 0.75;
+    c.most_common_vals = {"a", "b,c"};
+    c.most_common_freqs = {0.5, 0.25};
+    c.histogram_bounds = {"d", "e", "f"};
+    c.histogram_count = 3;
+    w.column_stats.push_back(c);
+    return w;
+}
+
+std::string error_of(std::string_view json) {
+    const auto read = read_snapshot(json, "0.1.0");
+    REQUIRE_FALSE(read.has_value());
+    if (read.error().line > 0)
+        return std::to_string(read.error().line) + ":" + std::to_string(read.error().column) +
+               ": " + read.error().message;
+    return read.error().message;
+}
+
+// A minimal valid snapshot with `rows` as its pg_stat_statements rows.
+std::string minimal(std::string_view columns, std::string_view rows, std::string_view extra = "") {
+    return std::string(R"({"snapshot_version": 1, "captured_at": "2025-03-01 12:00:00+00",)") +
+           R"( "server": {"version_num": 150004, "database": "shop"},)" + std::string(extra) +
+           R"( "pg_stat_statements": {"columns": )" + std::string(columns) + R"(, "rows": )" +
+           std::string(rows) + "}}";
+}
+
+constexpr std::string_view k_columns =
+    R"([{"name": "queryid", "type": "bigint"}, {"name": "query", "type": "text"},)"
+    R"( {"name": "calls", "type": "bigint"}, {"name": "total_exec_time", "type": "double precision"},)"
+    R"( {"name": "rows", "type": "bigint"}])";
+
+} // namespace
+
+TEST_CASE("write_snapshot and read_snapshot") {
+    SUBCASE("a round trip keeps everything, unknown columns included, and the same bytes") {
+        const Workload original = sample_workload();
+        const std::string text = write_snapshot(original, "0.1.0");
+        const auto read = read_snapshot(text, "0.1.0");
+        REQUIRE(read.has_value());
+        const Workload& w = *read;
+        CHECK(w.server_version == "15.4");
+        CHECK(w.server_version_num == 150004);
+        CHECK(w.database == "shop");
+        CHECK(w.hypopg_available);
+        CHECK(w.search_path == original.search_path);
+        CHECK(w.settings.size() == 2);
+        CHECK(w.settings[0].setting == "4096");
+        CHECK(w.database_stats.temp_bytes == 4096);
+        CHECK(w.capture.captured_at == original.capture.captured_at);
+        CHECK(w.capture.system_identifier == "7312345678901234567");
+        CHECK(w.capture.database_oid == 16384);
+        CHECK(w.capture.statements_dealloc == 3);
+        CHECK(w.capture.statements_reset == original.capture.statements_reset);
+        CHECK(w.statement_columns == original.statement_columns);
+        REQUIRE(w.statements.size() == 1);
+        CHECK(w.statements[0].values == original.statements[0].values);
+        CHECK(w.statements[0].queryid == "-9123456789012345678");
+        CHECK(w.statements[0].calls == 3);
+        CHECK(w.statements[0].total_ms == 1.5);
+        REQUIRE(w.tables.size() == 1);
+        CHECK(w.tables[0].columns.size() == 2);
+        CHECK(w.tables[0].columns[1].name == "Name");
+        CHECK(w.tables[0].heap_blks_hit == 99);
+        REQUIRE(w.indexes.size() == 1);
+        CHECK(w.indexes[0].primary);
+        CHECK(w.indexes[0].idx_scan == 12);
+        REQUIRE(w.foreign_keys.size() == 1);
+        CHECK(w.foreign_keys[0].referenced_table == "u");
+        REQUIRE(w.column_stats.size() == 1);
+        CHECK(w.column_stats[0].most_common_vals == original.column_stats[0].most_common_vals);
+        CHECK(w.column_stats[0].most_common_freqs == original.column_stats[0].most_common_freqs);
+        CHECK(w.column_stats[0].correlation == 0.75);
+        CHECK_FALSE(w.column_stats[0].values_omitted);
+        CHECK(write_snapshot(w, "0.1.0") == text);
+    }
+    SUBCASE("--no-values: the values are absent, frequencies and counts stay") {
+        Workload original = sample_workload();
+        original.capture.values_omitted = true;
+        ColumnStats& stats = original.column_stats[0];
+        stats.values_omitted = true;
+        stats.most_common_vals.clear();
+        stats.histogram_bounds.clear();
+        const std::string text = write_snapshot(original, "0.1.0");
+        CHECK(text.find("most_common_vals") == std::string::npos);
+        CHECK(text.find("histogram_bounds") == std::string::npos);
+        const auto read = read_snapshot(text, "0.1.0");
+        REQUIRE(read.has_value());
+        CHECK(read->capture.values_omitted);
+        CHECK(read->column_stats[0].values_omitted);
+        CHECK(read->column_stats[0].histogram_count == 3);
+        CHECK(read->column_stats[0].most_common_freqs.size() == 2);
+    }
+    SUBCASE("statements without their row are written from their typed members") {
+        Workload original = sample_workload();
+        original.statement_columns.clear();
+        WorkloadStatement s;
+        s.queryid = "77";
+        s.text = "SELECT 1";
+        s.calls = 2;
+        s.total_ms = 4;
+        s.mean_ms = 2;
+        original.statements = {s};
+        const auto read = read_snapshot(write_snapshot(original, "0.1.0"), "0.1.0");
+        REQUIRE(read.has_value());
+        REQUIRE(read->statements.size() == 1);
+        CHECK(read->statements[0].queryid == "77");
+        CHECK(read->statements[0].total_ms == 4);
+    }
+    SUBCASE("a minimal snapshot; a 64-bit queryid written as text; members this version does not "
+            "know") {
+        const auto read =
+            read_snapshot(minimal(k_columns, R"([["-9123456789012345678", "SELECT 1", 2, 3.5, 2]])",
+                                  R"( "written_by_a_later_release": {"x": 1},)"),
+                          "0.1.0");
+        REQUIRE(read.has_value());
+        CHECK(read->statements[0].queryid == "-9123456789012345678");
+        CHECK(read->statements[0].mean_ms == 1.75);
+        CHECK(read->tables.empty());
+    }
+}
+
+TEST_CASE("read_snapshot: bad input") {
+    SUBCASE("truncated: the JSON error and where") {
+        const std::string text = write_snapshot(sample_workload(), "0.1.0");
+        // Cut inside the first table: the error is at the end of the text.
+        constexpr std::string_view k_cut_after = "\"tables\": [\n    {";
+        const std::string cut = text.substr(0, text.find(k_cut_after) + k_cut_after.size());
+        const auto lines = std::count(cut.begin(), cut.end(), '\n');
+        const auto last_line = cut.size() - cut.rfind('\n') - 1;
+        const auto read = read_snapshot(cut, "0.1.0");
+        REQUIRE_FALSE(read.has_value());
+        CHECK(read.error().line == lines + 1);
+        CHECK(read.error().column == static_cast<int>(last_line) + 1);
+        CHECK(read.error().message ==
+              "invalid JSON: syntax error while parsing object key - unexpected end of input; "
+              "expected string literal");
+    }
+    SUBCASE("not JSON at all") {
+        CHECK(error_of("SELECT 1;") == "1:1: invalid JSON: syntax error while parsing value - "
+                                       "invalid literal; last read: 'S'");
+    }
+    SUBCASE("JSON that is not a snapshot") {
+        CHECK(error_of("[1, 2]") == "/: expected an object (a dbadvise snapshot), got an array");
+        CHECK(error_of(R"({"a": 1})") == "not a dbadvise snapshot: no \"snapshot_version\" member");
+        CHECK(error_of(R"({"schema_version": 1, "findings": []})") ==
+              "a dbadvise report, not a snapshot: take one with `dbadvise snapshot -o FILE`");
+    }
+    SUBCASE("from a newer dbadvise: both versions named") {
+        CHECK(error_of(
+                  R"({"snapshot_version": 2, "tool": {"name": "dbadvise", "version": "0.4.0"}})") ==
+              "written by dbadvise 0.4.0 in snapshot format 2; this dbadvise 0.1.0 reads snapshot "
+              "format 1 and older: upgrade dbadvise to read it");
+        CHECK(error_of(R"({"snapshot_version": 0})") ==
+              "/snapshot_version: 0 is not a snapshot format");
+        CHECK(error_of(R"({"snapshot_version": "1"})") ==
+              "/snapshot_version: expected an integer, got a string");
+    }
+    SUBCASE("required members") {
+        CHECK(error_of(R"({"snapshot_version": 1})") == "/: missing member \"captured_at\"");
+        CHECK(error_of(
+                  R"({"snapshot_version": 1, "captured_at": "x", "server": {"database": "d"}})") ==
+              "/server: missing member \"version_num\"");
+    }
+    SUBCASE("a member of the wrong type, named by its JSON pointer") {
+        CHECK(error_of(
+                  minimal(k_columns, "[]", R"( "tables": [{"schema": "public", "name": 12}],)")) ==
+              "/tables/0/name: expected a string, got an integer");
+        CHECK(error_of(minimal(k_columns, R"([[1, "SELECT 1", "many", 1.0, 1]])")) ==
+              "/pg_stat_statements/rows/0/2: expected an integer (calls is bigint), got a string");
+        CHECK(error_of(minimal(k_columns, R"([[1, "SELECT 1", 1.5, 1.0, 1]])")) ==
+              "/pg_stat_statements/rows/0/2: expected an integer (calls is bigint), got a number");
+        CHECK(error_of(minimal(k_columns, R"([[1, "SELECT 1", 18446744073709551615, 1.0, 1]])")) ==
+              "/pg_stat_statements/rows/0/2: integer 18446744073709551615 is out of range");
+    }
+    SUBCASE("rows that do not match their columns") {
+        CHECK(error_of(minimal(k_columns, R"([[1, "SELECT 1", 1]])")) ==
+              "/pg_stat_statements/rows/0: 3 values for 5 columns");
+        CHECK(error_of(minimal(k_columns, R"([{"queryid": 1}])")) ==
+              "/pg_stat_statements/rows/0: expected an array of column values, got an object");
+    }
+    SUBCASE("columns analyze needs, or twice the same") {
+        CHECK(error_of(minimal(R"([{"name": "queryid", "type": "bigint"}])", "[]")) ==
+              "/pg_stat_statements/columns: pg_stat_statements has no column query (needed: "
+              "queryid, query, calls, rows and total_exec_time or total_time)");
+        CHECK(error_of(minimal(
+                  R"([{"name": "query", "type": "text"}, {"name": "query", "type": "text"}])",
+                  "[]")) == "/pg_stat_statements/columns/1: column \"query\" appears twice");
+    }
+    SUBCASE("most common values that do not match their frequencies") {
+        CHECK(error_of(
+                  minimal(k_columns, "[]",
+                          R"( "column_stats": [{"schema": "s", "table": "t", "column": "c",)"
+                          R"( "most_common_vals": ["a"], "most_common_freqs": [0.5, 0.5]}],)")) ==
+              "/column_stats/0: 1 most_common_vals for 2 most_common_freqs");
+    }
+}

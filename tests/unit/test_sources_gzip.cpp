@@ -1,0 +1,69 @@
+#include "sources/gzip.hpp"
+
+#include <doctest/doctest.h>
+#include <string>
+
+using namespace dbadvise::sources;
+
+namespace {
+
+std::string sample(std::size_t size) {
+    std::string text;
+    for (std::size_t i = 0; text.size() < size; ++i)
+        text += "row " + std::to_string(i * 7919 % 1000) + ",";
+    text.resize(size);
+    return text;
+}
+
+} // namespace
+
+TEST_CASE("gzip_compress and gzip_decompress") {
+    SUBCASE("round trips, empty and larger than one chunk") {
+        for (const std::size_t size : {std::size_t{0}, std::size_t{10}, std::size_t{3} << 20}) {
+            const std::string text = sample(size);
+            const std::string packed = gzip_compress(text);
+            CHECK(is_gzip(packed));
+            const auto unpacked = gzip_decompress(packed);
+            REQUIRE(unpacked.has_value());
+            CHECK(*unpacked == text);
+        }
+        CHECK(gzip_compress(sample(1 << 20)).size() < (1 << 18));
+    }
+    SUBCASE("concatenated members, as gzip -d reads them") {
+        const auto unpacked = gzip_decompress(gzip_compress("abc") + gzip_compress("def"));
+        REQUIRE(unpacked.has_value());
+        CHECK(*unpacked == "abcdef");
+    }
+    SUBCASE("truncated") {
+        const std::string packed = gzip_compress(sample(100000));
+        const auto unpacked =
+            gzip_decompress(std::string_view(packed).substr(0, packed.size() / 2));
+        REQUIRE_FALSE(unpacked.has_value());
+        CHECK(unpacked.error() ==
+              "truncated gzip data: the file ends before the compressed stream does");
+    }
+    SUBCASE("corrupt") {
+        std::string packed = gzip_compress(sample(100000));
+        for (std::size_t i = 20; i < 60; ++i)
+            packed[i] = static_cast<char>(packed[i] ^ 0x5a);
+        const auto unpacked = gzip_decompress(packed);
+        REQUIRE_FALSE(unpacked.has_value());
+        CHECK(unpacked.error().starts_with("invalid gzip data: "));
+    }
+    SUBCASE("trailing garbage") {
+        const auto unpacked = gzip_decompress(gzip_compress("abc") + "xyz");
+        REQUIRE_FALSE(unpacked.has_value());
+        CHECK(unpacked.error() ==
+              "invalid gzip data: unexpected bytes after the compressed stream");
+    }
+    SUBCASE("more output than the limit") {
+        const auto unpacked = gzip_decompress(gzip_compress(std::string(5000, 'x')), 1000);
+        REQUIRE_FALSE(unpacked.has_value());
+        CHECK(unpacked.error() == "more than 1000 bytes decompressed: not a snapshot");
+    }
+    SUBCASE("is_gzip looks at the magic bytes only") {
+        CHECK_FALSE(is_gzip("{\"snapshot_version\": 1}"));
+        CHECK_FALSE(is_gzip("\x1f"));
+        CHECK(is_gzip("\x1f\x8b"));
+    }
+}

@@ -1,0 +1,148 @@
+#include "analyzer/snapshot_json.hpp"
+#include "sources/gzip.hpp"
+#include "sources/snapshot_source.hpp"
+
+#include <doctest/doctest.h>
+#include <string>
+
+using namespace dbadvise;
+
+namespace {
+
+std::string snapshot_with(int statements) {
+    analyzer::Workload w;
+    w.database = "shop";
+    w.server_version = "15.4";
+    w.server_version_num = 150004;
+    w.capture.captured_at = "2025-03-01 12:00:00+00";
+    for (int i = 0; i < statements; ++i) {
+        analyzer::WorkloadStatement s;
+        s.queryid = std::to_string(i + 1);
+        s.text = "SELECT " + std::to_string(i);
+        s.calls = 10 * (i + 1);
+        s.total_ms = 100.0 * (i + 1);
+        s.mean_ms = 10;
+        w.statements.push_back(s);
+    }
+    return analyzer::write_snapshot(w, "0.1.0");
+}
+
+} // namespace
+
+TEST_CASE("parse_snapshot") {
+    SUBCASE("plain or gzip, whatever the name") {
+        const std::string text = snapshot_with(2);
+        CHECK(sources::parse_snapshot(text, "a.json.gz", "0.1.0").has_value());
+        const auto packed =
+            sources::parse_snapshot(sources::gzip_compress(text), "a.json", "0.1.0");
+        REQUIRE(packed.has_value());
+        CHECK(packed->statements.size() == 2);
+    }
+    SUBCASE("errors name the file, and say when a position is in the decompressed document") {
+        CHECK(sources::parse_snapshot("{\"snapshot_version\": 1,", "a.json", "0.1.0").error() ==
+              "a.json:1:24: invalid JSON: syntax error while parsing object key - unexpected end "
+              "of input; expected string literal");
+        CHECK(
+            sources::parse_snapshot(sources::gzip_compress("{\"snapshot_version\": 1,"),
+                                    "a.json.gz", "0.1.0")
+                .error() ==
+            "a.json.gz:1:24: invalid JSON: syntax error while parsing object key - unexpected end "
+            "of input; expected string literal (line and column of the decompressed document)");
+        const std::string packed = sources::gzip_compress(snapshot_with(50));
+        CHECK(sources::parse_snapshot(std::string_view(packed).substr(0, packed.size() - 20),
+                                      "a.json.gz", "0.1.0")
+                  .error() ==
+              "a.json.gz: truncated gzip data: the file ends before the compressed stream does");
+        CHECK(sources::parse_snapshot(" \n", "empty.json", "0.1.0").error() ==
+              "empty.json: empty file: expected a snapshot (dbadvise snapshot -o FILE)");
+    }
+}
+
+TEST_CASE("SnapshotSource") {
+    sources::SnapshotSource source("shop.json", snapshot_with(5), "0.1.0");
+    CHECK(source.describe() == "snapshot shop.json");
+    const auto capture = source.capture({2, 20, 0});
+    REQUIRE(capture.has_value());
+    CHECK(capture->description.kind == "snapshot");
+    CHECK(capture->description.files == std::vector<std::string>{"shop.json"});
+    REQUIRE(capture->workload.statements.size() == 2);
+    CHECK(capture->workload.statements[0].queryid == "5");
+    CHECK(capture->workload.statements[1].queryid == "4");
+}
+
+TEST_CASE("select_statements") {
+    analyzer::Workload w;
+    const auto add = [&](std::string id, std::int64_t calls, double total,
+                         std::int64_t userid = 1) {
+        analyzer::WorkloadStatement s;
+        s.queryid = std::move(id);
+        s.calls = calls;
+        s.total_ms = total;
+        s.mean_ms = calls > 0 ? total / static_cast<double>(calls) : 0;
+        s.userid = userid;
+        w.statements.push_back(s);
+    };
+    add("10", 5, 50);
+    add("-3", 1, 50);
+    add("9", 100, 10);
+    add("10", 5, 50, 0);
+    SUBCASE("order: total time, then queryid as a number, then userid") {
+        analyzer::select_statements(w, {});
+        CHECK(w.statements[0].queryid == "-3");
+        CHECK(w.statements[1].queryid == "10");
+        CHECK(w.statements[1].userid == 0);
+        CHECK(w.statements[3].queryid == "9");
+    }
+    SUBCASE("filters, then top") {
+        analyzer::select_statements(w, {1, 2, 5});
+        REQUIRE(w.statements.size() == 1);
+        CHECK(w.statements[0].queryid == "10");
+    }
+}
+
+TEST_CASE("parse_snapshot: damaged input is an error, never a crash") {
+    // Deterministic damage to a valid snapshot, plain and gzip: truncation, flipped bytes,
+    // bytes removed and inserted. Every outcome is a Workload or a message naming the file.
+    const std::string valid = snapshot_with(3);
+    const std::string packed = sources::gzip_compress(valid);
+    std::uint64_t state = 0x9e3779b97f4a7c15ULL;
+    const auto next = [&] {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        return state;
+    };
+    int errors = 0;
+    for (int round = 0; round < 3000; ++round) {
+        std::string bytes = round % 3 == 0 ? packed : valid;
+        switch (next() % 4) {
+        case 0:
+            bytes.resize(next() % bytes.size());
+            break;
+        case 1:
+            for (int i = 0; i < 4; ++i)
+                bytes[next() % bytes.size()] = static_cast<char>(next());
+            break;
+        case 2:
+            bytes.erase(next() % bytes.size(), 1 + next() % 16);
+            break;
+        default:
+            bytes.insert(next() % bytes.size(),
+                         std::string(1 + next() % 8, static_cast<char>(next())));
+            break;
+        }
+        const auto parsed = sources::parse_snapshot(bytes, "damaged.json", "0.1.0");
+        if (!parsed) {
+            ++errors;
+            CHECK(parsed.error().starts_with("damaged.json"));
+        }
+    }
+    CHECK(errors > 1000);
+}
+
+TEST_CASE("parse_snapshot: deeply nested JSON") {
+    const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+    const auto parsed = sources::parse_snapshot(deep, "deep.json", "0.1.0");
+    REQUIRE_FALSE(parsed.has_value());
+    CHECK(parsed.error() == "deep.json: /: expected an object (a dbadvise snapshot), got an array");
+}
