@@ -2,8 +2,8 @@
 # Peak memory of `dbadvise lint` on large inputs, generated at run time in a scratch directory:
 #   bench/lint_memory.sh BUILD_DIR [SCRIPT_MB]
 # 1. one statement with an IN list of 2,000,000 values (16 MB), followed by a small one;
-# 2. a script of SCRIPT_MB megabytes (default 1024) of varied short statements, about one in
-#    ten with a finding.
+# 2. a script of SCRIPT_MB megabytes (default 1024) of ten kinds of short statements, with five
+#    findings per ten statements (findings are kept until the report is written).
 # Prints each input's size, the wall time, the peak RSS (GNU time's %M) and its ratio to the
 # input size, and the finding counts.
 set -euo pipefail
