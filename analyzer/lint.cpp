@@ -22,6 +22,8 @@ Finding parse_error_finding(const sqlparse::ParseError& error) {
             return {RuleId::not_checked, "Not checked"};
         case Kind::psql_command:
             return {RuleId::psql_unknown_command, "Unknown psql meta-command"};
+        case Kind::too_large:
+            return {RuleId::statement_too_large, "Statement too large to check"};
         case Kind::statement:
             break;
         }
@@ -56,6 +58,11 @@ void lint_text(std::string_view file_name, std::string_view text, const Schema* 
     sqlparse::parse_script(text, options, [&](sqlparse::ParsedStatement&& entry) {
         if (entry.error && (entry.error->kind == sqlparse::ParseError::Kind::psql_command ||
                             entry.error->kind == sqlparse::ParseError::Kind::unchecked)) {
+            found.push_back(parse_error_finding(*entry.error));
+            return;
+        }
+        if (entry.error && entry.error->kind == sqlparse::ParseError::Kind::too_large) {
+            ++stats.statements; // a statement, just not one lint reads
             found.push_back(parse_error_finding(*entry.error));
             return;
         }

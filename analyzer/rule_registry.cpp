@@ -636,6 +636,18 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
                   "session or role.",
      .help = "Set work_mem to the finding's value for the statement's session or role, not "
              "globally."},
+    {.rule = RuleId::statement_too_large,
+     .id = "statement-too-large",
+     .category = C::input,
+     .severity = S::warning,
+     .lint = k_warning,
+     .title = "A statement longer than 1 MiB is not checked",
+     .rationale = "Parsing a statement takes some 50 times its size in memory (PostgreSQL's "
+                  "parse tree, libpg_query's JSON, the query model): an IN list of 2 million "
+                  "values, 16 MB of SQL, would need 800 MB. Lint skips statements over 1 MiB "
+                  "so memory stays bounded, says so here, and checks the rest of the file.",
+     .help = "Load large data with COPY, and pass long value lists as an array parameter "
+             "(`= ANY($1)`) or through a temporary table rather than as SQL text."},
     {.rule = RuleId::table_locked,
      .id = "table-locked",
      .category = C::input,

@@ -79,6 +79,7 @@ enum class RuleId : std::uint16_t {
     statement_low_hit_ratio,
     statement_not_planned,
     statement_temp_spill,
+    statement_too_large,
     table_locked,
     table_low_hit_ratio,
     track_io_timing_off,

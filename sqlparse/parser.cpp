@@ -8,6 +8,8 @@
 
 #include <pg_query.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
@@ -88,6 +90,12 @@ int overlong_operator_chain(std::string_view text, std::span<const Token> tokens
 std::string overlong_message() {
     return "expression too deeply nested: more than " + std::to_string(k_max_operator_chain) +
            " chained operators";
+}
+
+std::string too_large_message(std::size_t size, std::size_t limit) {
+    const auto mib = [](std::size_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); };
+    return fmt::format("statement of {:.1f} MiB not checked: longer than the {:.1f} MiB limit",
+                       mib(size), mib(limit));
 }
 
 // libpg_query reports the error position as a 1-based count of characters (PostgreSQL's
@@ -309,10 +317,20 @@ private:
                 bad_offset = overlong;
                 message = overlong_message();
             }
+            ParseError::Kind kind = ParseError::Kind::statement;
+            if (m_options.max_statement_bytes > 0 &&
+                static_cast<std::size_t>(item->end - item->begin) > m_options.max_statement_bytes) {
+                bad_offset = own.front().begin;
+                message = too_large_message(static_cast<std::size_t>(item->end - item->begin),
+                                            m_options.max_statement_bytes);
+                kind = ParseError::Kind::too_large;
+            }
             if (bad_offset >= 0) {
                 const Span span{own.front().begin, own.back().end};
                 batch->tokens.resize(tokens_before);
-                emit_alone(error_unit(ParseError{std::move(message), bad_offset, span}));
+                ParseError error{std::move(message), bad_offset, span};
+                error.kind = kind;
+                emit_alone(error_unit(std::move(error)));
                 continue;
             }
             Piece piece;

@@ -4,6 +4,7 @@
 
 #include "sqlparse/query_model.hpp"
 
+#include <cstddef>
 #include <expected>
 #include <functional>
 #include <string>
@@ -38,6 +39,13 @@ struct ParseOptions {
     /// CREATE or DO statement, with Statement::origin saying where they come from, and
     /// locations in the script; a body that does not parse is an error of kind function_body.
     bool function_bodies = true;
+    /// Statements longer than this many bytes are not given to libpg_query: an error of kind
+    /// too_large takes their place and the rest of the script is still parsed. libpg_query's
+    /// tree and JSON and the query model take some 50 times a statement's size (an IN list
+    /// of 2 million values, 16 MB, needed 800 MB), so this bounds memory by the limit, not by
+    /// the largest statement. 0: no limit.
+    std::size_t max_statement_bytes = k_default_max_statement_bytes;
+    static constexpr std::size_t k_default_max_statement_bytes = std::size_t{1} << 20;
 };
 
 /// Splits `text` into statements (comments and strings respected) and parses each one.

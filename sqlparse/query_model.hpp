@@ -314,6 +314,7 @@ struct ParseError {
         function_body, // a function body (PL/pgSQL, or SQL in a string) does not parse
         unchecked,     // cannot be checked: SQL from psql variables, PL/pgSQL libpg_query cannot read
         psql_command,  // a psql meta-command psql does not know (it skips the line)
+        too_large,     // longer than ParseOptions::max_statement_bytes: not parsed
     };
     std::string message; // libpg_query's message, e.g. `syntax error at or near "FORM"`
     int offset = -1;     // byte offset of the error in the source text
