@@ -75,6 +75,7 @@ enum class RuleId : std::uint16_t {
     unfiltered_write,
     unindexed_foreign_key,
     union_vs_union_all,
+    unreadable_line,
     unused_index,
     window_statements_evicted,
     window_statements_reset,
