@@ -139,6 +139,8 @@ public:
     void add(Kind kind, std::string_view sql, double total_ms, std::int64_t calls, int line,
              const sqlparse::SourceText* source = nullptr, int offset = 0) {
         sql = trim(sql);
+        // pg_stat_statements keeps no terminating semicolon: neither do the statements here.
+        while (sql.ends_with(';')) sql = trim(sql.substr(0, sql.size() - 1));
         if (sql.empty()) return;
         Groups& groups = m_groups[static_cast<std::size_t>(kind)];
         std::string token = sqlparse::token_fingerprint(sql);

@@ -18,7 +18,7 @@ state="$work/cluster.state"
 cluster=("$source_dir/tests/pg/cluster" --state "$state")
 cleanup() {
     "${cluster[@]}" stop >/dev/null 2>&1
-    rm -rf "$work"
+    [[ -n "${DBADVISE_KEEP_WORK:-}" ]] && echo "kept $work" >&2 || rm -rf "$work"
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -110,16 +110,16 @@ unread = [f for f in report["findings"] if f["rule"] in ("unreadable-line", "par
 if unread:
     fail(f"lines not read: {unread[0]}")
 if phase == "durations":
-    # 2 + 1 + 1 psql statements, 5 pgbench executions (each logged once, on execute)
-    if stats.get("queries_executions") != 9:
-        fail(f"{stats.get('queries_executions')} executions, expected 9")
+    # the SET itself, 2 + 1 + 1 psql statements, 5 pgbench executions (each counted once, on
+    # execute: its parse and bind lines are not executions)
+    if stats.get("queries_executions") != 10:
+        fail(f"{stats.get('queries_executions')} executions, expected 10")
     # count by customer_id: 2 literal runs and 5 pgbench runs group into one statement
-    if stats.get("queries_statements") != 3:
-        fail(f"{stats.get('queries_statements')} statements, expected 3")
+    if stats.get("queries_statements") != 4:
+        fail(f"{stats.get('queries_statements')} statements, expected 4")
     missing = [f for f in report["findings"] if f["rule"] == "missing-index"]
     if not any("customer_id" in (f.get("suggestion", {}).get("sql") or "") for f in missing):
         fail("no index on orders (customer_id) recommended: " + json.dumps(missing)[:400])
-    grouped = [f for f in missing if (f.get("query") or {}).get("calls", 0) >= 7]
 else:
     if stats.get("queries_executions") != 2:
         fail(f"{stats.get('queries_executions')} plans, expected 2")

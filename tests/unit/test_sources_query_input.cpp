@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <sstream>
 #include <string>
 
@@ -234,4 +235,41 @@ TEST_CASE("unknown log format and findings capped") {
     CHECK(std::ranges::any_of(capped->notes, [](const std::string& note) {
         return note.find("490 more bad lines") != std::string::npos;
     }));
+}
+
+// Logs captured from PostgreSQL 15 by tests/queries/live.sh (log_min_duration_statement = 0
+// through psql and pgbench -M extended, then auto_explain in text and JSON), one file per
+// format: every format reads to the same workload.
+TEST_CASE("logs captured from a real server read alike in every format") {
+    const std::string dir = std::string(DBADVISE_SOURCE_DIR) + "/testdata/queries/captured/";
+    for (const char* name : {"durations.log", "durations.csv", "durations.json"}) {
+        CAPTURE(name);
+        std::ifstream in(dir + name, std::ios::binary);
+        REQUIRE(in.is_open());
+        sources::QueryInputOptions options;
+        options.name = name;
+        const auto input = sources::read_query_input(in, options);
+        REQUIRE(input.has_value());
+        CHECK(input->findings.empty());
+        CHECK(input->statements.size() == 4);
+        CHECK(stat(*input, "queries_executions") == 10);
+        const auto* count = find(*input, "SELECT count(*) FROM orders WHERE customer_id = $1");
+        REQUIRE(count != nullptr);
+        CHECK(count->calls == 7); // 2 with literals (psql), 5 executes with $1 (pgbench)
+        CHECK(find(*input, "SELECT id, status\n  FROM orders\n WHERE customer_id = $1 AND note = $2") != nullptr);
+    }
+    for (const char* name : {"plans.log", "plans.csv", "plans.json"}) {
+        CAPTURE(name);
+        std::ifstream in(dir + name, std::ios::binary);
+        REQUIRE(in.is_open());
+        sources::QueryInputOptions options;
+        options.name = name;
+        const auto input = sources::read_query_input(in, options);
+        REQUIRE(input.has_value());
+        CHECK(input->findings.empty());
+        REQUIRE(input->statements.size() == 1);
+        CHECK(input->statements[0].text == "SELECT count(*) FROM orders WHERE status = $1");
+        CHECK(input->statements[0].calls == 2);
+        CHECK(input->statements[0].total_ms > 0);
+    }
 }
