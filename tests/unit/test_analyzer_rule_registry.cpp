@@ -34,7 +34,9 @@ SeveritySet all_severities(const RuleInfo& rule) {
 
 TEST_CASE("rule_registry: every row is complete and consistent") {
     const auto rules = rule_registry();
-    REQUIRE(rules.size() == 54);
+    // That every RuleId has its row is a static_assert in rule_registry.cpp; a count here
+    // would only break on every new rule.
+    REQUIRE_FALSE(rules.empty());
     for (std::size_t i = 0; i < rules.size(); ++i) {
         const RuleInfo& rule = rules[i];
         CAPTURE(rule.id);
