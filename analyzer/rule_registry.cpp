@@ -720,6 +720,19 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
      .rationale = "UNION sorts or hashes the whole result to remove duplicates; UNION ALL skips "
                   "that when the branches are disjoint or duplicates are harmless.",
      .help = "Write UNION ALL when the branches cannot overlap or duplicates do not matter."},
+    {.rule = RuleId::unreadable_line,
+     .id = "unreadable-line",
+     .category = C::input,
+     .severity = S::warning,
+     .analyze = k_warning,
+     .title = "A line of a query file or server log that cannot be read",
+     .rationale = "analyze --queries reads server logs line by line: a line cut in the middle, "
+                  "another program's output in the log, a record in another format or a "
+                  "weight comment it cannot read is skipped, and the rest of the file is "
+                  "read. The workload is then missing what that line held.",
+     .help = "Check the line at the reported position; give --queries-format when the format "
+             "is not detected, and keep lc_messages = 'C' on the server so that log messages "
+             "are in English."},
     {.rule = RuleId::unused_index,
      .id = "unused-index",
      .category = C::index,

@@ -87,6 +87,7 @@ enum class RuleId : std::uint16_t {
     unfiltered_write,
     unindexed_foreign_key,
     union_vs_union_all,
+    unreadable_line,
     unused_index,
     variable_time,
     window_statements_evicted,

@@ -705,9 +705,13 @@ std::expected<analyzer::Workload, DbError> read_workload(Connection& connection,
     if (auto done = read_capture_info(connection, workload); !done)
         return std::unexpected(done.error());
     if (auto done = read_server(connection, workload); !done) return std::unexpected(done.error());
-    say("reading pg_stat_statements");
-    if (auto done = read_statements(connection, options, workload); !done)
-        return std::unexpected(done.error());
+    if (options.statements != nullptr) {
+        workload.statements = *options.statements;
+    } else {
+        say("reading pg_stat_statements");
+        if (auto done = read_statements(connection, options, workload); !done)
+            return std::unexpected(done.error());
+    }
     say("reading the catalog");
     auto oids = read_tables(connection, workload);
     if (!oids) return std::unexpected(oids.error());

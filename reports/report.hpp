@@ -25,7 +25,7 @@ struct PlannerSource {
 };
 
 struct Source {
-    std::string kind;                     // "sql", "plan", "database", "snapshot" or "window"
+    std::string kind;                     // "sql", "plan", "database", "snapshot", "window" or "queries"
     std::vector<std::string> files;       // inputs (sql, plan, snapshot files)
     std::string server_version;           // analyze: of the workload's server
     std::string database;                 // analyze: the workload's database

@@ -906,6 +906,11 @@ bool parses(std::string_view sql) {
     return std::string_view(result->parse_tree).find("\"stmt\"") != std::string_view::npos;
 }
 
+std::string token_fingerprint(std::string_view sql) {
+    const std::vector<Token> tokens = lex(sql);
+    return token_fingerprint(sql, tokens);
+}
+
 std::expected<std::string, ParseError> normalize(std::string_view sql) {
     const auto copy = c_string(sql);
     if (!copy) {

@@ -72,6 +72,12 @@ bool parses(std::string_view sql);
 /// libpg_query's normalization: constants replaced by $n. Error on a syntax error.
 std::expected<std::string, ParseError> normalize(std::string_view sql);
 
+/// The token fingerprint parse_script puts in Statement::fingerprint, for one statement's
+/// text: 16 hex digits, equal for texts that differ only in literal values, parameter
+/// numbers, comments, whitespace or keyword case. Lexer only (no parse): cheap enough to run
+/// on every line of a server log. Never fails.
+std::string token_fingerprint(std::string_view sql);
+
 /// libpg_query's fingerprint as 16 hex digits: equal for statements that differ only in
 /// constants and formatting. Error on a syntax error.
 std::expected<std::string, ParseError> fingerprint(std::string_view sql);
