@@ -156,6 +156,7 @@ private:
     bool m_untracked = false;
     bool m_nested_tracking = false;
     bool m_gave_up = false;
+    std::string m_gave_up_reason; // why, repeated by every later call's error
     std::string m_description; // describe(), kept for messages after giving up
 };
 
