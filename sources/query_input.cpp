@@ -164,7 +164,10 @@ public:
                 parse_error(at_line, column, normalized.error().message, sql);
                 return;
             }
-            const std::string fingerprint = sqlparse::fingerprint(sql).value_or(token);
+            // Grouped as pg_stat_statements groups: by the normalized text's tokens (not
+            // libpg_query's fingerprint, which drops digits at the end of table names and
+            // would merge orders_1 with orders_2).
+            const std::string fingerprint = sqlparse::token_fingerprint(*normalized);
             auto group = groups.by_fingerprint.find(fingerprint);
             std::size_t index = 0;
             if (group == groups.by_fingerprint.end()) {

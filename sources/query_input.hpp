@@ -44,7 +44,7 @@ struct QueryInputOptions {
 
 struct QueryInput {
     QueryFormat format = QueryFormat::sql; // the format read (detected or given)
-    /// Grouped by fingerprint; queryid is libpg_query's fingerprint, text the normalized
+    /// Grouped by fingerprint; queryid is the normalized text's token fingerprint, text the normalized
     /// statement; calls, total_ms and mean_ms the sums of the group. Unordered.
     std::vector<analyzer::WorkloadStatement> statements;
     /// Bad input, category input: lines that are not log records, records cut short,
