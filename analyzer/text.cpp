@@ -74,13 +74,29 @@ std::string unicode_escaped_identifier(std::string_view name) {
     return out;
 }
 
+// A code point a terminal obeys (C0, DEL, C1, bidirectional overrides). Bytes that are not
+// UTF-8 do not count: quoting keeps them as written (a server in another encoding).
+bool has_terminal_control(std::string_view name) {
+    std::size_t i = 0;
+    while (i < name.size()) {
+        const std::optional<util::CodePoint> point = util::decode_utf8(name.substr(i));
+        if (!point) {
+            ++i;
+            continue;
+        }
+        if (util::terminal_unsafe(point->value)) return true;
+        i += point->length;
+    }
+    return false;
+}
+
 } // namespace
 
 std::string quote_identifier(std::string_view name) {
     if (is_plain_identifier(name)) {
         return std::string(name);
     }
-    if (util::needs_terminal_escaping(name)) {
+    if (has_terminal_control(name)) {
         return unicode_escaped_identifier(name);
     }
     std::string out = "\"";

@@ -89,13 +89,26 @@ void database_header(const Report& report, Outline& outline) {
     for (const analyzer::StatementSummary& s : report.statements) calls += s.query.calls;
     std::string statements = count_of(report, "statements", "statement", "statements");
     if (statements.empty()) statements = plural(report.statements.size(), "statement", "statements");
-    std::string workload = "workload: " + statements + " from pg_stat_statements";
+    // --queries reads a file or a log; every other source reads pg_stat_statements.
+    const bool from_file = source.kind == "queries";
+    std::string origin = "pg_stat_statements";
+    if (from_file) {
+        origin.clear();
+        for (const std::string& file : source.files) origin += (origin.empty() ? "" : ", ") + file;
+        if (origin.empty()) origin = "the queries given";
+    }
+    std::string workload = "workload: " + statements + " from " + origin;
     if (!report.statements.empty()) {
         workload += fmt::format(", {} calls, {} of execution time", calls,
                                 format_duration(report.workload_total_ms));
     }
     outline.facts.push_back(workload);
-    outline.facts.push_back(
+    if (from_file) {
+        outline.facts.push_back("covers: the executions the file records");
+    } else if (!source.window_start.empty() || !source.window_end.empty()) {
+        outline.facts.push_back(fmt::format("covers: from {} to {} (the window between the captures)",
+                                            source.window_start, source.window_end));
+    } else outline.facts.push_back(
         source.stats_reset.empty()
             ? std::string("covers: the time since pg_stat_statements was last reset (when is "
                           "unknown: pg_stat_statements_info needs PostgreSQL 14)")

