@@ -63,10 +63,20 @@ VACUUM (ANALYZE) public.events_2025d;
 
 -- ==== Query rewrites (for the application; commented out) ====
 
+-- warning: 90000 lookups of about one row by id: fetch them in one statement with = ANY [batchable-lookup]
+--   statement 303 (90000 calls, 900 ms in total): SELECT * FROM customers WHERE id = $1
+--   not run: a rewrite of the application's query, not a change to the database
+--   SELECT * FROM customers WHERE id = ANY($1)
+
 -- info: SELECT * returns every column [select-star]
 --   statement -101 (3000 calls, 9.0 s in total): SELECT * FROM orders WHERE customer_id = $1
 --   not run: a rewrite of the application's query, not a change to the database
 --   SELECT id, customer_id, status, total FROM orders WHERE customer_id = $1
+
+-- warning: 20000 lookups of about one row by email: fetch them in one statement with = ANY [batchable-lookup]
+--   statement 304 (20000 calls, 600 ms in total): SELECT * FROM customers WHERE email = $1
+--   not run: a rewrite of the application's query, not a change to the database
+--   SELECT * FROM customers WHERE email = ANY($1)
 
 -- warning: `customer_id NOT IN (SELECT ...)`: use NOT EXISTS [not-in-subquery]
 --   statement 202 (40 calls, 2.4 s in total): SELECT id FROM orders WHERE customer_id NOT IN (SELECT id FROM customers WHERE email LIKE $1)
@@ -93,4 +103,9 @@ VACUUM (ANALYZE) public.events_2025d;
 --   not run: a rewrite of the application's query, not a change to the database
 --   SELECT id, email, name FROM customers ORDER BY id DESC LIMIT $1
 
--- 17 changes.
+-- warning: 1000 lookups of about one row by id: fetch them in one statement with = ANY [batchable-lookup]
+--   statement 307 (1000 calls, 50.0 ms in total): SELECT status FROM orders WHERE id = $1 /* <script>alert(1)</script> | `tick` **bold** */
+--   not run: a rewrite of the application's query, not a change to the database
+--   SELECT status FROM orders WHERE id = ANY($1)
+
+-- 20 changes.
