@@ -61,7 +61,6 @@ void check_batchable_lookup(const Statements& statements, std::vector<Finding>& 
             key->column.qualifier.empty() ? key->column.name : key->column.qualifier + "." + key->column.name;
         const double network_ms = static_cast<double>(statement.calls) * k_round_trip_ms;
         Finding finding(RuleId::batchable_lookup);
-        finding.subject = statement.queryid;
         finding.query = health::query_ref(statement);
         finding.title = fmt::format("{} lookups of about one row by {}: fetch them in one statement with = ANY",
                                     statement.calls, column);

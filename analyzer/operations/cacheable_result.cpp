@@ -104,7 +104,6 @@ void check_cacheable_result(const Workload& workload, const Statements& statemen
         std::string tables;
         for (const std::string& name : names) tables += (tables.empty() ? "" : ", ") + name;
         Finding finding(RuleId::cacheable_result);
-        finding.subject = statement.queryid;
         finding.query = health::query_ref(statement);
         finding.title = fmt::format("{:.1f} calls/s read {} that {} rarely written: cache the result for {}",
                                     call_rate, tables, names.size() == 1 ? "is" : "are", format_seconds(ttl));

@@ -27,7 +27,6 @@ void check_planning_time(const Workload& workload, std::vector<Finding>& out) {
         const double mean_plan_ms = statement.total_plan_ms / static_cast<double>(statement.plans);
         Finding finding(RuleId::planning_time);
         finding.severity = share >= k_planning_warning_share ? Severity::warning : Severity::info;
-        finding.subject = statement.queryid;
         finding.query = health::query_ref(statement);
         finding.title = fmt::format("Planning is {:.0f}% of this statement's time ({:.3f} ms per plan, {} plans for "
                                     "{} calls): prepare it once and reuse it",

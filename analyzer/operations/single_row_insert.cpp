@@ -31,7 +31,6 @@ void check_single_row_insert(const Statements& statements, std::vector<Finding>&
                                                    parsed.query.relations.front().name);
         const double network_ms = static_cast<double>(statement.calls) * k_round_trip_ms;
         Finding finding(RuleId::single_row_insert);
-        finding.subject = statement.queryid;
         finding.query = health::query_ref(statement);
         finding.title = fmt::format("{} single-row INSERTs into {}: insert many rows per statement", statement.calls,
                                     table);

@@ -26,7 +26,6 @@ void check_variable_time(const Workload& workload, std::vector<Finding>& out) {
         const double spread = statement.stddev_ms / statement.mean_ms;
         Finding finding(RuleId::variable_time);
         finding.severity = spread >= k_variable_warning_stddev_share ? Severity::warning : Severity::info;
-        finding.subject = statement.queryid;
         finding.query = health::query_ref(statement);
         finding.title = fmt::format("Execution time varies widely: mean {:.2f} ms, standard deviation {:.2f} ms, "
                                     "max {:.2f} ms",
