@@ -6,6 +6,7 @@
 #include "analyzer/existing_indexes.hpp"
 #include "analyzer/health.hpp"
 #include "analyzer/index_advisor.hpp"
+#include "analyzer/operations.hpp"
 #include "analyzer/rule.hpp"
 #include "analyzer/rule_registry.hpp"
 #include "analyzer/schema.hpp"
@@ -15,8 +16,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 namespace dbadvise::analyzer {
 
@@ -63,7 +66,6 @@ Finding unparsable(const WorkloadStatement& statement, const sqlparse::ParseErro
     // The server ran the statement: only its recorded text cannot be analyzed (an error in
     // lint, where the file itself would fail).
     finding.severity = Severity::warning;
-    finding.subject = statement.queryid;
     finding.query = query_ref(statement);
     finding.rank = statement.total_ms;
     finding.location = Location{};
@@ -106,6 +108,7 @@ Finding table_locked(const RelationLock& lock, int statements, double total_ms) 
     Finding finding(RuleId::table_locked);
     const std::string table = lock.schema + "." + lock.table;
     finding.subject = table;
+    finding.object = ObjectRef{"table", lock.schema, lock.table, {}, {}};
     finding.title = fmt::format("Table {} is locked by session {} ({}{})", table, lock.pid, lock.mode,
                                 lock.granted ? "" : ", waiting");
     finding.message = fmt::format(
@@ -146,7 +149,78 @@ void lint_statement(const ParsedWorkloadStatement& statement, const Schema& sche
     }
 }
 
+// The overview of buffer hits: the database, then the tables and the indexes with the most
+// reads (the ones a hit-ratio chart should show).
+std::vector<CacheCounters> cache_counters(const Workload& workload) {
+    constexpr std::size_t k_listed = 10;
+    std::vector<CacheCounters> out;
+    const DatabaseStats& db = workload.database_stats;
+    if (db.blks_hit + db.blks_read > 0)
+        out.push_back({"database", workload.database, db.blks_hit, db.blks_read});
+    std::vector<CacheCounters> tables;
+    for (const CatalogTable& table : workload.tables) {
+        if (table.heap_blks_hit + table.heap_blks_read > 0)
+            tables.push_back({"table", table.schema + "." + table.name, table.heap_blks_hit,
+                              table.heap_blks_read});
+    }
+    std::vector<CacheCounters> indexes;
+    for (const CatalogIndex& index : workload.indexes) {
+        if (index.idx_blks_hit + index.idx_blks_read > 0)
+            indexes.push_back({"index", index.schema + "." + index.name, index.idx_blks_hit,
+                               index.idx_blks_read});
+    }
+    for (std::vector<CacheCounters>* list : {&tables, &indexes}) {
+        std::stable_sort(list->begin(), list->end(), [](const CacheCounters& a, const CacheCounters& b) {
+            return a.reads != b.reads ? a.reads > b.reads : a.name < b.name;
+        });
+        if (list->size() > k_listed) list->resize(k_listed);
+        out.insert(out.end(), list->begin(), list->end());
+    }
+    return out;
+}
+
 } // namespace
+
+std::string statement_fingerprint(std::string_view text) {
+    const sqlparse::ParsedStatement parsed = sqlparse::parse_statement(text);
+    if (parsed.statement && !parsed.statement->fingerprint.empty())
+        return parsed.statement->fingerprint;
+    // Text that does not parse (cut at track_activity_query_size, say): FNV-1a of the text
+    // with runs of white space as one space.
+    std::uint64_t hash = 0xcbf29ce484222325ULL;
+    bool space = false;
+    for (const char c : text) {
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+            space = true;
+            continue;
+        }
+        if (space) {
+            hash = (hash ^ ' ') * 0x100000001b3ULL;
+            space = false;
+        }
+        hash = (hash ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+    }
+    return fmt::format("{:016x}", hash);
+}
+
+void complete_findings(const Workload& workload, std::vector<Finding>& findings) {
+    std::unordered_map<std::string, std::string> by_text;
+    for (Finding& finding : findings) {
+        if (finding.query && finding.fingerprint.empty()) {
+            auto [it, inserted] = by_text.try_emplace(finding.query->text);
+            if (inserted) it->second = statement_fingerprint(finding.query->text);
+            finding.fingerprint = it->second;
+        }
+        if (finding.object && finding.object->partition_of.empty()) {
+            ObjectRef& object = *finding.object;
+            const std::string& table = object.table.empty() ? object.name : object.table;
+            if (object.kind == "table" || object.kind == "index" || object.kind == "foreign key") {
+                if (const CatalogTable* found = workload.find_table(object.schema, table))
+                    object.partition_of = found->partition_root;
+            }
+        }
+    }
+}
 
 AnalyzeResult analyze(const Workload& workload, Planner* planner, const AnalyzeOptions& options) {
     AnalyzeResult result;
@@ -212,12 +286,24 @@ AnalyzeResult analyze(const Workload& workload, Planner* planner, const AnalyzeO
     }
     result.index_candidates = advice.candidate_list;
     result.index_selection_stopped_by = advice.stopped_by;
+
+    OperationsResult operations = check_operations(workload, parsed);
+    append(result.findings, std::move(operations.findings));
+    for (std::string& note : operations.notes) result.notes.push_back(std::move(note));
+
     append(result.findings, check_existing_indexes(workload, advice.recommended));
     HealthResult health = check_health(workload, recommendations, not_analyzed);
     append(result.findings, std::move(health.findings));
     for (ReportSection& section : health.sections) result.sections.push_back(std::move(section));
 
+    complete_findings(workload, result.findings);
     sort_by_rank(result.findings);
+    for (const WorkloadStatement& statement : workload.statements) {
+        result.workload_total_ms += statement.total_ms;
+        result.statements.push_back({query_ref(statement), statement.rows,
+                                     statement.shared_blks_hit, statement.shared_blks_read});
+    }
+    result.cache = cache_counters(workload);
     result.stats.emplace_back("statements", static_cast<std::int64_t>(workload.statements.size()));
     result.stats.emplace_back("statements_analyzed", static_cast<std::int64_t>(parsed.size()));
     result.stats.emplace_back("utility_statements", utility);

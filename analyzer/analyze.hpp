@@ -3,11 +3,14 @@
 #pragma once
 
 #include "analyzer/finding.hpp"
+#include "analyzer/overview.hpp"
 #include "analyzer/planner.hpp"
 #include "analyzer/workload.hpp"
 #include "sqlparse/query_model.hpp"
 
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,12 +41,18 @@ struct AnalyzeOptions {
     /// Called as the advisor works through the statements (phase, done, total); may be empty.
     /// The analyzer does no I/O itself: the CLI shows it on a terminal.
     std::function<void(std::string_view phase, std::size_t done, std::size_t total)> progress;
+    /// Statements not to plan, by queryid, with the reason: planning them would run a function
+    /// declared IMMUTABLE or STABLE that has side effects (judge_statement, SafetyUse::plan).
+    std::map<std::string, std::string> unsafe_to_plan;
 };
 
 /// A text block for the report (index summary, cache health, ...).
 struct ReportSection {
     std::string title;
     std::vector<std::string> lines;
+    /// The findings it belongs with: reports show it in their group (index: the indexes to
+    /// create; cache: health; plan: plans). Unset: after the groups.
+    std::optional<Category> category{};
 };
 
 /// One candidate index the advisor considered, and what became of it.
@@ -65,7 +74,22 @@ struct AnalyzeResult {
     bool partial = false;           // planning stopped early (connection lost)
     std::vector<IndexCandidate> index_candidates; // every candidate, recommended first
     std::string index_selection_stopped_by;       // what ended the selection, in words
+    std::vector<StatementSummary> statements; // the workload's statements, by total time
+    double workload_total_ms = 0;             // their total execution time
+    std::vector<CacheCounters> cache;         // database, then the tables and indexes with
+                                              // the most reads (at most 10 each)
 };
+
+/// The fingerprint that identifies a workload statement in finding ids: sqlparse's token
+/// fingerprint of its text (constants, comments and formatting ignored), or, for text that
+/// does not parse, a hash of the text with white space collapsed. Never the queryid, which
+/// differs between servers and after a table is re-created.
+std::string statement_fingerprint(std::string_view text);
+
+/// Sets Finding::fingerprint from the statement of every finding that has a query and no
+/// fingerprint yet, and ObjectRef::partition_of from `workload`'s catalog for findings about
+/// a partition, its indexes or keys.
+void complete_findings(const Workload& workload, std::vector<Finding>& findings);
 
 /// Parses each workload statement, runs the lint rules on it (ranked by its total time), the
 /// index advisor (through `planner`, null when what-if costing is off), the existing-index

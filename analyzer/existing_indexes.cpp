@@ -94,6 +94,7 @@ Finding index_finding(RuleId rule, const CatalogIndex& index, std::string title,
     finding.title = std::move(title);
     finding.message = std::move(message);
     finding.subject = index.schema + "." + index.name;
+    finding.object = ObjectRef{"index", index.schema, index.name, index.table, {}};
     finding.evidence.emplace_back("index", index.schema + "." + index.name);
     finding.evidence.emplace_back("table", index.table_schema + "." + index.table);
     finding.evidence.emplace_back("definition", index.definition);
@@ -264,6 +265,7 @@ std::vector<Finding> check_existing_indexes(const Workload& workload, const std:
             "{}, and joins along the key cannot use an index.",
             key.table, columns, key.referenced_table, key.table, key.name);
         finding.subject = key.table_schema + "." + key.table + "(" + columns + ")";
+        finding.object = ObjectRef{"foreign key", key.table_schema, key.name, key.table, {}};
         finding.evidence.emplace_back("constraint", key.name);
         finding.evidence.emplace_back("table", key.table_schema + "." + key.table);
         finding.evidence.emplace_back("columns", columns);

@@ -3,8 +3,10 @@
 #include "analyzer/rule_registry.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <fmt/format.h>
 #include <tuple>
+#include <unordered_map>
 
 namespace dbadvise::analyzer {
 
@@ -25,6 +27,9 @@ std::string_view to_string(Category category) {
     case Category::cache: return "cache";
     case Category::schema: return "schema";
     case Category::config: return "config";
+    case Category::application: return "application";
+    case Category::connections: return "connections";
+    case Category::maintenance: return "maintenance";
     case Category::input: return "input";
     }
     return "input";
@@ -53,6 +58,10 @@ std::uint64_t fnv1a(std::uint64_t hash, std::string_view text) {
 
 } // namespace
 
+std::string ObjectRef::qualified_name() const {
+    return schema.empty() ? name : schema + "." + name;
+}
+
 Finding::Finding(RuleId which) : rule(which), severity(rule_info(which).severity) {}
 
 std::string_view Finding::rule_id() const {
@@ -63,13 +72,48 @@ Category Finding::category() const {
     return rule_info(rule).category;
 }
 
+namespace {
+
+// "./a.sql", "a.sql" and "dir/../a.sql" name the same file in a baseline. Lexical only: the
+// analyzer does no I/O, and a path must give the same id on another machine.
+std::string normalized_file(std::string_view file) {
+    if (file.empty() || file == "-") {
+        return std::string(file);
+    }
+    std::string normal = std::filesystem::path(file).lexically_normal().generic_string();
+    if (normal.size() > 1 && normal.back() == '/') {
+        normal.pop_back();
+    }
+    return normal;
+}
+
+} // namespace
+
 std::string Finding::id() const {
     std::uint64_t hash = 0xcbf29ce484222325ULL;
     hash = fnv1a(hash, rule_id());
-    hash = fnv1a(hash, location ? location->file : std::string_view{});
+    hash = fnv1a(hash, location ? normalized_file(location->file) : std::string());
     hash = fnv1a(hash, subject);
-    hash = fnv1a(hash, query ? std::string_view(query->queryid) : std::string_view{});
+    hash = fnv1a(hash, fingerprint);
     return fmt::format("{:016x}", hash);
+}
+
+std::vector<std::string> finding_ids(const std::vector<Finding>& findings) {
+    std::vector<std::string> ids;
+    ids.reserve(findings.size());
+    std::unordered_map<std::string, int> seen;
+    for (const Finding& f : findings) {
+        std::string id = f.id();
+        const int n = ++seen[id];
+        if (n > 1) {
+            std::uint64_t hash = 0xcbf29ce484222325ULL;
+            hash = fnv1a(hash, id);
+            hash = fnv1a(hash, fmt::format("{}", n));
+            id = fmt::format("{:016x}", hash);
+        }
+        ids.push_back(std::move(id));
+    }
+    return ids;
 }
 
 namespace {

@@ -15,7 +15,9 @@
 namespace dbadvise::analyzer {
 
 enum class Severity { info, warning, error };
-enum class Category { index, rewrite, plan, cache, schema, config, input };
+// application: changes to how the application talks to the database (batching, caching);
+// connections: sessions, transactions and locks; maintenance: vacuum, freezing, key ranges.
+enum class Category { index, rewrite, plan, cache, schema, config, application, connections, maintenance, input };
 
 std::string_view to_string(Severity severity);
 std::string_view to_string(Category category);
@@ -48,6 +50,19 @@ struct QueryRef {
 using EvidenceValue = std::variant<std::int64_t, double, std::string, bool>;
 using Evidence = std::vector<std::pair<std::string, EvidenceValue>>;
 
+/// The database object a finding is about (analyze): SARIF's logical location, and how
+/// reports group findings about the partitions of one table.
+struct ObjectRef {
+    std::string kind;         // "table", "index", "foreign key", "database", "setting"
+    std::string schema;       // empty for a database or a setting
+    std::string name;         // unquoted: the table, index, constraint, database or setting
+    std::string table;        // index and foreign key: their table (same schema)
+    std::string partition_of; // a table, index or key of a partition: the partitioned table at
+                              // the root of its tree, "schema.table"; empty otherwise
+    /// "schema.name", or the name alone when there is no schema.
+    std::string qualified_name() const;
+};
+
 struct Suggestion {
     std::string sql;             // statement to run: CREATE INDEX ..., ANALYZE ..., SET ...
     std::string rewritten_query; // the statement rewritten, when the fix is mechanical
@@ -74,16 +89,33 @@ struct Finding {
     Evidence evidence;
     Suggestion suggestion;
     Impact impact;
+    std::optional<ObjectRef> object; // the table, index, ... (analyze); empty when none
+    /// The statement's fingerprint (sqlparse: equal for statements that differ only in
+    /// constants, comments and formatting); empty when the finding is not about a statement.
+    /// In a function body, the enclosing CREATE FUNCTION / DO statement's fingerprint (body
+    /// left out), '/', then the statement's: the same statement in two functions differs.
+    std::string fingerprint;
     double rank = 0;       // ordering weight (measured ms, exclusive plan time); higher first
+    bool baseline = false; // also in the --baseline file: reported, never fails --fail-on
 
     /// The rule's id: "not-in-subquery".
     std::string_view rule_id() const;
     /// The rule's category: every finding of a rule has the same.
     Category category() const;
 
-    /// Stable id: hex FNV-1a of rule, file, subject and statement text; equal across runs.
+    /// Stable id: 16 hex digits of an FNV-1a hash of the rule, the file (lexically
+    /// normalized: "./a.sql" and "a.sql" agree), the subject and the statement's fingerprint.
+    /// It never includes a line number, a measured value or a queryid, so it survives a
+    /// statement moving in its file, formatting changes, other statements being added, and a
+    /// workload measured on another server. Two findings can share it (the same rule on the
+    /// same subject in statements that differ only in constants): finding_ids() tells them
+    /// apart.
     std::string id() const;
 };
+
+/// The ids of `findings`, in order: Finding::id(), except that the n-th finding (n >= 2)
+/// with an id already used gets that id hashed with n. Reports and baselines use these.
+std::vector<std::string> finding_ids(const std::vector<Finding>& findings);
 
 /// Orders findings deterministically: by file, line, column, then rule and subject.
 void sort_by_location(std::vector<Finding>& findings);

@@ -57,7 +57,7 @@ QueryRef query_ref(const WorkloadStatement& source) {
 struct Unplanned {
     const WorkloadStatement* source = nullptr;
     std::string message;             // the server's message (or dbadvise's, for cut text)
-    std::string cause;               // parameter-types | missing-object | truncated | locked-table | server-error
+    std::string cause;               // parameter-types | missing-object | truncated | locked-table | side-effects | server-error
     std::string sqlstate;
     int attempts = 0;
 };
@@ -78,6 +78,12 @@ std::string unplanned_message(const Unplanned& u) {
     }
     if (u.cause == "truncated") {
         return u.message;
+    }
+    if (u.cause == "side-effects") {
+        return fmt::format("dbadvise did not plan this statement: the planner runs the immutable and stable "
+                           "functions it can evaluate early, and {}. The index advisor left it out; a function "
+                           "with side effects must be declared VOLATILE.",
+                           u.message);
     }
     if (u.cause == "locked-table") {
         return fmt::format("The statement was not planned: {}. Run dbadvise again when the lock is released.",
@@ -123,6 +129,9 @@ std::string none_line(const AdvisorResult& result, std::size_t candidates, const
                 reasons[outcome.reason.substr(0, outcome.reason.find(" ("))] += 1;
             }
             planned += outcome.status != StatementOutcome::Status::not_planned ? 1 : 0;
+        }
+        if (result.outcomes.empty()) {
+            return "none: no statement to index (no SELECT, UPDATE or DELETE in the workload)";
         }
         if (planned == 0) {
             return "none: no statement could be planned, so no candidate index was generated";
@@ -196,6 +205,11 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
                                 "The statement text was cut at track_activity_query_size, so it cannot be planned; "
                                 "raise track_activity_query_size to see whole statements.",
                                 "truncated", "", 0});
+            continue;
+        }
+        if (const auto unsafe = options.unsafe_to_plan.find(statement.source->queryid);
+            planner && unsafe != options.unsafe_to_plan.end()) {
+            failures.push_back({statement.source, unsafe->second, "side-effects", "", 0});
             continue;
         }
         if (options.progress) {
@@ -306,9 +320,8 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
         Finding finding(RuleId::statement_not_planned);
         finding.title = "Statement could not be planned";
         finding.message = unplanned_message(failure);
-        finding.subject = source->queryid;
         finding.query = query_ref(*source);
-        finding.evidence.emplace_back("server_message", failure.message);
+        finding.evidence.emplace_back(failure.cause == "side-effects" ? "reason" : "server_message", failure.message);
         finding.evidence.emplace_back("cause", failure.cause);
         if (!failure.sqlstate.empty()) {
             finding.evidence.emplace_back("sqlstate", failure.sqlstate);
@@ -330,6 +343,7 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
     });
 
     ReportSection section;
+    section.category = Category::index;
     section.title = result.verified ? "Recommended indexes (verified with HypoPG)"
                                     : "Recommended indexes (unverified: selectivity model)";
     int position = 0;

@@ -6,9 +6,6 @@
 #include "sqlparse/parser.hpp"
 #include "sqlparse/source_text.hpp"
 
-#include <fmt/format.h>
-
-#include <cctype>
 #include <utility>
 
 namespace dbadvise::analyzer {
@@ -25,6 +22,8 @@ Finding parse_error_finding(const sqlparse::ParseError& error) {
             return {RuleId::not_checked, "Not checked"};
         case Kind::psql_command:
             return {RuleId::psql_unknown_command, "Unknown psql meta-command"};
+        case Kind::too_large:
+            return {RuleId::statement_too_large, "Statement too large to check"};
         case Kind::statement:
             break;
         }
@@ -35,30 +34,10 @@ Finding parse_error_finding(const sqlparse::ParseError& error) {
     f.message = error.message.empty() ? std::string("the statement could not be parsed")
                                       : error.message;
     f.subject = error.message;
+    f.fingerprint = error.enclosing_fingerprint; // set for a function body's errors
     f.location = Location{};
     f.location->offset = error.offset >= 0 ? error.offset : error.statement_span.begin;
     return f;
-}
-
-// A short hash of the statement's text with white space collapsed: it tells apart findings of
-// the same rule on the same subject in different statements of a file, and unlike a line
-// number it survives edits elsewhere in the file and reformatting. (libpg_query's fingerprint
-// would ignore constants too, but costs a second parse of every statement.)
-std::string statement_key(std::string_view text) {
-    std::uint32_t hash = 2166136261U;
-    bool space = false;
-    for (const char c : text) {
-        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
-            space = true;
-            continue;
-        }
-        if (space) {
-            hash = (hash ^ ' ') * 16777619U;
-            space = false;
-        }
-        hash = (hash ^ static_cast<unsigned char>(c)) * 16777619U;
-    }
-    return fmt::format("{:08x}", hash);
 }
 
 } // namespace
@@ -69,11 +48,21 @@ void lint_text(std::string_view file_name, std::string_view text, const Schema* 
     const RuleContext context{text, schema};
     std::vector<Finding> found;
     sqlparse::ParseOptions options;
-    options.fingerprint = false;
+    // The token fingerprint (whitespace, comments, keyword case and constants ignored) goes
+    // into each finding's id: it tells apart findings of the same rule on the same subject in
+    // different statements of a file, and unlike a line number it survives edits elsewhere in
+    // the file and reformatting.
+    options.fingerprint = true;
+    options.libpg_query_fingerprint = false;
     options.threading = threading;
     sqlparse::parse_script(text, options, [&](sqlparse::ParsedStatement&& entry) {
         if (entry.error && (entry.error->kind == sqlparse::ParseError::Kind::psql_command ||
                             entry.error->kind == sqlparse::ParseError::Kind::unchecked)) {
+            found.push_back(parse_error_finding(*entry.error));
+            return;
+        }
+        if (entry.error && entry.error->kind == sqlparse::ParseError::Kind::too_large) {
+            ++stats.statements; // a statement, just not one lint reads
             found.push_back(parse_error_finding(*entry.error));
             return;
         }
@@ -101,14 +90,12 @@ void lint_text(std::string_view file_name, std::string_view text, const Schema* 
                 found[i].suggestion.rewritten_query.clear();
             }
         }
-        if (found.size() > first) {
-            const std::string key = statement_key(
-                text.substr(static_cast<std::size_t>(std::max(statement.span.begin, 0)),
-                            static_cast<std::size_t>(std::max(
-                                statement.span.end - statement.span.begin, 0))));
-            for (std::size_t i = first; i < found.size(); ++i) {
-                found[i].subject = fmt::format("{} @{}", found[i].subject, key);
-            }
+        const std::string fingerprint =
+            statement.enclosing_fingerprint.empty()
+                ? statement.fingerprint
+                : statement.enclosing_fingerprint + "/" + statement.fingerprint;
+        for (std::size_t i = first; i < found.size(); ++i) {
+            found[i].fingerprint = fingerprint;
         }
     });
     const sqlparse::SourceText source(text);

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <set>
 #include <utility>
 
 namespace dbadvise::analyzer {
@@ -104,7 +105,50 @@ std::string_view volatility_word(char v) {
 
 class Judge {
 public:
-    explicit Judge(const SafetyCatalog& catalog) : m_catalog(catalog) {}
+    Judge(const SafetyCatalog& catalog, SafetyUse use) : m_catalog(catalog), m_use(use) {}
+
+    // Why reaching `oid` from the statement itself (not from inside a function) is unsafe. For
+    // planning, a volatile function, an aggregate or a window function is never run.
+    std::optional<std::string> reached(Oid oid) {
+        if (m_use == SafetyUse::plan) {
+            const auto it = m_catalog.functions.find(oid);
+            if (it != m_catalog.functions.end() &&
+                (it->second.volatility == 'v' || it->second.kind == 'a' || it->second.kind == 'w')) {
+                return std::nullopt;
+            }
+        }
+        return function(oid);
+    }
+
+    // Why reading relation `oid` from the statement itself is unsafe. For planning, a view's
+    // functions count as the statement's own (the planner inlines the view), and a foreign
+    // table is only asked for estimates.
+    std::optional<std::string> reached_relation(Oid oid) {
+        if (m_use == SafetyUse::execute) {
+            return relation(oid);
+        }
+        if (!m_planned_relations.insert(oid).second) {
+            return std::nullopt;
+        }
+        const auto it = m_catalog.relations.find(oid);
+        if (it == m_catalog.relations.end()) {
+            return fmt::format("relation oid {}, which the catalog lookup did not return", oid);
+        }
+        const SafetyCatalog::Relation& r = it->second;
+        const std::string name = r.schema + "." + r.name;
+        for (const Oid call : r.calls) {
+            if (auto inner = reached(call)) {
+                return fmt::format("{} {}, whose {} calls {}", r.kind == 'v' ? "view" : "table", name,
+                                   r.kind == 'v' ? "definition" : "row-level security policy", *inner);
+            }
+        }
+        for (const Oid read : r.reads) {
+            if (auto inner = reached_relation(read)) {
+                return fmt::format("{} {}, which reads {}", r.kind == 'v' ? "view" : "table", name, *inner);
+            }
+        }
+        return std::nullopt;
+    }
 
     // Why calling `oid` is unsafe (following what it calls and reads); nullopt when safe.
     std::optional<std::string> function(Oid oid, int depth = 0) {
@@ -193,14 +237,16 @@ private:
             if (std::find(k_checked.begin(), k_checked.end(), f.language) == k_checked.end()) {
                 return fmt::format("{}, a {} function whose body dbadvise cannot check", display(f), f.language);
             }
-            if (f.dynamic_sql) {
-                return fmt::format("{}, which runs dynamic SQL (EXECUTE)", display(f));
+            if (!f.unchecked_body.empty()) {
+                return fmt::format("{}, which {}", display(f), f.unchecked_body);
             }
         }
         return std::nullopt;
     }
 
     const SafetyCatalog& m_catalog;
+    SafetyUse m_use;
+    std::set<Oid> m_planned_relations;
     std::map<Oid, std::optional<std::string>> m_functions;
     std::map<Oid, std::optional<std::string>> m_relations;
 };
@@ -238,80 +284,83 @@ void add_questions(const sqlparse::CallInventory& inventory, SafetyQuestions& qu
     for (const auto& a : inventory.attributes) questions.attributes.insert(a);
 }
 
-SafetyVerdict judge_statement(const sqlparse::CallInventory& inventory, const SafetyCatalog& catalog) {
+SafetyVerdict judge_statement(const sqlparse::CallInventory& inventory, const SafetyCatalog& catalog, SafetyUse use) {
     const auto unsafe = [](std::string reason) { return SafetyVerdict{false, std::move(reason)}; };
+    const bool execute = use == SafetyUse::execute;
     if (!inventory.parsed) {
         return unsafe("it does not parse: " + inventory.error);
     }
     if (inventory.statements != 1) {
         return unsafe(fmt::format("the text holds {} statements", inventory.statements));
     }
-    if (inventory.statement_type != "SelectStmt") {
-        return unsafe("it is not a SELECT");
+    if (execute) {
+        if (inventory.statement_type != "SelectStmt") {
+            return unsafe("it is not a SELECT");
+        }
+        if (inventory.data_modifying) {
+            return unsafe("it modifies data (INSERT, UPDATE, DELETE or MERGE in a WITH query)");
+        }
+        if (inventory.row_locks) {
+            return unsafe("it takes row locks (FOR UPDATE/SHARE), which would block other sessions");
+        }
+        if (inventory.select_into) {
+            return unsafe("it creates a table (SELECT INTO)");
+        }
+        if (!inventory.unknown_nodes.empty()) {
+            return unsafe(fmt::format("it uses {}, which dbadvise does not check", *inventory.unknown_nodes.begin()));
+        }
+        if (!catalog.complete) {
+            return unsafe("the catalog lookup stopped at its size limit before it covered this statement");
+        }
     }
-    if (inventory.data_modifying) {
-        return unsafe("it modifies data (INSERT, UPDATE, DELETE or MERGE in a WITH query)");
-    }
-    if (inventory.row_locks) {
-        return unsafe("it takes row locks (FOR UPDATE/SHARE), which would block other sessions");
-    }
-    if (inventory.select_into) {
-        return unsafe("it creates a table (SELECT INTO)");
-    }
-    if (!inventory.unknown_nodes.empty()) {
-        return unsafe(fmt::format("it uses {}, which dbadvise does not check", *inventory.unknown_nodes.begin()));
-    }
-    if (!catalog.complete) {
-        return unsafe("the catalog lookup stopped at its size limit before it covered this statement");
-    }
-    Judge judge(catalog);
-    for (const Oid oid : catalog.implicit_functions) {
-        if (auto why = judge.function(oid)) {
-            return unsafe(fmt::format("the database has an implicit cast or operator class that calls {}", *why));
+    Judge judge(catalog, use);
+    for (const SafetyCatalog::Implicit& implicit : catalog.implicit_functions) {
+        if (auto why = judge.reached(implicit.oid)) {
+            return unsafe(fmt::format("it may run {} without naming it, which calls {}", implicit.what, *why));
         }
     }
     for (const sqlparse::QualifiedName& name : inventory.functions) {
-        if (auto denied = denied_function(name.name)) {
+        if (auto denied = denied_function(name.name); denied && execute) {
             return unsafe(fmt::format("it calls {}(), which {}", name.text(), *denied));
         }
         const std::vector<Oid> found = candidates(catalog.functions_by_name, name);
-        if (found.empty()) {
+        if (found.empty() && execute) {
             return unsafe(fmt::format("it calls {}(), which is not in the catalog", name.text()));
         }
         for (const Oid oid : found) {
-            if (auto why = judge.function(oid)) {
+            if (auto why = judge.reached(oid)) {
                 return unsafe(fmt::format("it calls {}(): {}", name.text(), *why));
             }
         }
     }
     for (const sqlparse::QualifiedName& name : inventory.operators) {
         const std::vector<Oid> found = candidates(catalog.operators, name);
-        if (found.empty()) {
+        if (found.empty() && execute) {
             return unsafe(fmt::format("it uses operator {}, which is not in the catalog", name.text()));
         }
         for (const Oid oid : found) {
-            if (auto why = judge.function(oid)) {
+            if (auto why = judge.reached(oid)) {
                 return unsafe(fmt::format("it uses operator {}, implemented by {}", name.text(), *why));
             }
         }
     }
     for (const sqlparse::QualifiedName& name : inventory.types) {
-        if (!catalog.types.contains(name.name)) {
+        if (!catalog.types.contains(name.name) && execute) {
             return unsafe(fmt::format("it casts to type {}, which is not in the catalog", name.text()));
         }
         for (const Oid oid : candidates(catalog.types, name)) {
-            if (auto why = judge.function(oid)) {
+            if (auto why = judge.reached(oid)) {
                 return unsafe(fmt::format("it casts to {}, which runs {}", name.text(), *why));
             }
         }
     }
     for (const sqlparse::QualifiedName& name : inventory.relations) {
         const std::vector<Oid> found = candidates(catalog.relations_by_name, name);
-        if (found.empty()) {
+        if (found.empty() && execute) {
             return unsafe(fmt::format("it reads {}, which is not in the catalog", name.text()));
         }
         for (const Oid oid : found) {
-            if (auto why = judge.relation(oid)) {
+            if (auto why = judge.reached_relation(oid)) {
                 return unsafe(fmt::format("it reads {}", *why));
             }
         }
@@ -319,13 +368,36 @@ SafetyVerdict judge_statement(const sqlparse::CallInventory& inventory, const Sa
     for (const std::string& name : inventory.attributes) {
         if (const auto it = catalog.attribute_functions.find(name); it != catalog.attribute_functions.end()) {
             for (const SafetyCatalog::Named& named : it->second) {
-                if (auto why = judge.function(named.oid)) {
+                if (auto why = judge.reached(named.oid)) {
                     return unsafe(fmt::format("`.{}` may call {} (attribute notation)", name, *why));
                 }
             }
         }
     }
     return SafetyVerdict{true, {}};
+}
+
+SafetyQuestions planning_questions(const Workload& workload) {
+    SafetyQuestions questions;
+    for (const WorkloadStatement& statement : workload.statements) {
+        add_questions(sqlparse::call_inventory(statement.text), questions);
+    }
+    return questions;
+}
+
+std::map<std::string, std::string> unsafe_to_plan(const Workload& workload, const SafetyCatalog& catalog) {
+    std::map<std::string, std::string> out;
+    for (const WorkloadStatement& statement : workload.statements) {
+        const sqlparse::CallInventory inventory = sqlparse::call_inventory(statement.text);
+        // A text that does not parse is not planned anyway; the lint rules report it.
+        if (!inventory.parsed) {
+            continue;
+        }
+        if (SafetyVerdict verdict = judge_statement(inventory, catalog, SafetyUse::plan); !verdict.safe) {
+            out.emplace(statement.queryid, std::move(verdict.reason));
+        }
+    }
+    return out;
 }
 
 } // namespace dbadvise::analyzer

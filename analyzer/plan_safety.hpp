@@ -57,7 +57,9 @@ struct SafetyCatalog {
         char kind = 'f';       // prokind: f, a, w, p
         std::string language;  // internal, c, sql, plpgsql, ...
         bool builtin = false;  // created by initdb (oid below 16384)
-        bool dynamic_sql = false; // a PL/pgSQL body that runs EXECUTE
+        /// Why the body cannot be checked by the names it holds: it runs dynamic SQL (EXECUTE)
+        /// or writes names with Unicode escapes. Empty when it can.
+        std::string unchecked_body;
         std::vector<Oid> calls;   // functions it calls: support functions, body references
         std::vector<Oid> reads;   // relations its body reads
     };
@@ -80,9 +82,16 @@ struct SafetyCatalog {
     std::map<std::string, std::vector<Named>> types;              // type name -> functions a cast to it runs
     std::map<std::string, std::vector<Named>> relations_by_name;  // every schema
     std::map<std::string, std::vector<Named>> attribute_functions; // f(composite) by name
-    /// Functions that run implicitly wherever their types meet (implicit and assignment casts,
-    /// operator class support): user-defined ones that are not safe make every statement unsafe.
-    std::vector<Oid> implicit_functions;
+    /// A function that can run without a statement or function body naming it: a domain's
+    /// CHECK constraint (a cast, a parameter or variable of the domain type, a composite
+    /// column), a user-defined cast or operator (inside function bodies, which are checked by
+    /// the names they hold), an operator class's support function, a user type's input
+    /// function. One that is not safe makes every statement unsafe.
+    struct Implicit {
+        std::string what; // "the CHECK constraint of domain public.d", "operator public.===", ...
+        Oid oid = 0;
+    };
+    std::vector<Implicit> implicit_functions;
     bool complete = true; // false when the lookup stopped at its size limit
 };
 
@@ -91,8 +100,28 @@ struct SafetyVerdict {
     std::string reason; // when unsafe: what was found, e.g. "calls pg_terminate_backend(), which signals other sessions"
 };
 
+/// What a statement is judged for.
+enum class SafetyUse {
+    /// EXPLAIN ANALYZE executes it (--analyze-plans): everything it reaches must be harmless.
+    execute,
+    /// EXPLAIN plans it, and the planner runs the immutable and stable functions it can fold
+    /// (calls with constant arguments, also inside views and inlined SQL functions, and stable
+    /// ones to estimate selectivity), never a volatile one: every immutable or stable function
+    /// it reaches must be harmless, with everything that function calls. The statement may be
+    /// of any kind, but must be one statement.
+    plan,
+};
+
 /// Judges one statement. Pure.
-SafetyVerdict judge_statement(const sqlparse::CallInventory& inventory, const SafetyCatalog& catalog);
+SafetyVerdict judge_statement(const sqlparse::CallInventory& inventory, const SafetyCatalog& catalog,
+                              SafetyUse use = SafetyUse::execute);
+
+/// What judging every statement of `workload` for planning needs looked up.
+SafetyQuestions planning_questions(const Workload& workload);
+
+/// The statements of `workload` that planning would make run something harmful (a function
+/// declared IMMUTABLE or STABLE with side effects), by queryid, with the reason. Pure.
+std::map<std::string, std::string> unsafe_to_plan(const Workload& workload, const SafetyCatalog& catalog);
 
 /// Why `name` is refused whatever its declared volatility (admin, signalling, dblink,
 /// sequence, advisory lock, large object, file, SQL-executing functions, ...); nullopt when it

@@ -19,6 +19,7 @@ constexpr SeveritySet k_info{S::info};
 constexpr SeveritySet k_warning{S::warning};
 constexpr SeveritySet k_error{S::error};
 constexpr SeveritySet k_info_or_warning{S::info, S::warning};
+constexpr SeveritySet k_warning_or_error{S::warning, S::error};
 
 constexpr std::array k_rules = std::to_array<RuleInfo>({
     {.rule = RuleId::analyze_plans_failed,
@@ -56,6 +57,18 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
      .help = "The finding names the function, view, operator or clause. If the statement is "
              "harmless after all, EXPLAIN (ANALYZE, BUFFERS) it by hand and feed the plan to "
              "dbadvise explain."},
+    {.rule = RuleId::batchable_lookup,
+     .id = "batchable-lookup",
+     .category = C::application,
+     .severity = S::warning,
+     .analyze = k_warning,
+     .title = "A sub-millisecond lookup of one row by key called thousands of times (N+1): fetch "
+              "the keys of a request in one statement with = ANY($1)",
+     .rationale = "Each call pays a network round trip and the per-statement overhead, which for a "
+                  "sub-millisecond lookup cost as much as the lookup; one statement with an array "
+                  "of keys uses the same index in one round trip.",
+     .help = "Collect the keys of one request and run the finding's rewritten statement once with "
+             "an array of them; add the key to the select list to match rows to keys."},
     {.rule = RuleId::binary_input,
      .id = "binary-input",
      .category = C::input,
@@ -77,6 +90,17 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
                   "parser's message at its location in the file, and the rest of the file is "
                   "still checked.",
      .help = "Fix the syntax at the reported position inside the body."},
+    {.rule = RuleId::cacheable_result,
+     .id = "cacheable-result",
+     .category = C::application,
+     .severity = S::info,
+     .analyze = k_info,
+     .title = "A frequent SELECT on tables that are rarely written: cache its result with a TTL",
+     .rationale = "A result that changes far less often than it is asked for is recomputed for "
+                  "nothing; an application cache answers the repeats without a round trip.",
+     .help = "Cache the result keyed by the statement's parameters with the finding's TTL (half "
+             "the mean interval between writes to its tables), or invalidate it on write; for a "
+             "parameterless aggregate a materialized view refreshed at that interval also serves."},
     {.rule = RuleId::cartesian_product,
      .id = "cartesian-product",
      .category = C::rewrite,
@@ -89,6 +113,28 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
                   "was forgotten.",
      .help = "Add the missing join condition, or write CROSS JOIN when the product is "
              "intended."},
+    {.rule = RuleId::connection_churn,
+     .id = "connection-churn",
+     .category = C::connections,
+     .severity = S::warning,
+     .analyze = k_info_or_warning,
+     .title = "Many short sessions: the application connects per request instead of using a pool",
+     .rationale = "Every new session forks a backend, authenticates and warms its caches, which "
+                  "costs milliseconds of server time and adds that latency to each request.",
+     .help = "Keep connections open in the driver's pool, or put PgBouncer in transaction mode "
+             "between the application and the server, with the finding's pool size.",
+     .severity_note = "info when fewer than one new session a second arrives on average"},
+    {.rule = RuleId::connections_near_limit,
+     .id = "connections-near-limit",
+     .category = C::connections,
+     .severity = S::warning,
+     .analyze = k_warning_or_error,
+     .title = "Client sessions fill most of the connection slots (max_connections)",
+     .rationale = "At the limit new connections fail with \"too many clients\"; before it, many "
+                  "mostly idle backends cost memory and slow snapshots.",
+     .help = "Put a transaction-mode pooler (PgBouncer) in front, sized by the measured active "
+             "concurrency (the finding's pool size) and within 2-4 times the CPU cores.",
+     .severity_note = "error from 95% of the slots"},
     {.rule = RuleId::count_for_existence,
      .id = "count-for-existence",
      .category = C::rewrite,
@@ -156,6 +202,17 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
                   "through temporary files; with enough memory it runs in one pass.",
      .help = "Set work_mem to the finding's value for this statement's session or role, not "
              "globally."},
+    {.rule = RuleId::idle_in_transaction,
+     .id = "idle-in-transaction",
+     .category = C::connections,
+     .severity = S::warning,
+     .analyze = k_info_or_warning,
+     .title = "A session idle inside an open transaction",
+     .rationale = "It keeps every lock it took, so writers of the same rows and DDL wait behind "
+                  "it, and its snapshot can keep vacuum from removing dead rows.",
+     .help = "Commit or roll back as soon as the work is done; set "
+             "idle_in_transaction_session_timeout for the application's role (the finding's SQL).",
+     .severity_note = "info while idle for less than a minute and holding no snapshot"},
     {.rule = RuleId::in_subquery,
      .id = "in-subquery",
      .category = C::rewrite,
@@ -229,6 +286,16 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
                   "row is scanned; a pg_trgm GIN index serves such searches.",
      .help = "CREATE EXTENSION pg_trgm and create a GIN index with gin_trgm_ops on the column "
              "(the finding's SQL)."},
+    {.rule = RuleId::lock_wait,
+     .id = "lock-wait",
+     .category = C::connections,
+     .severity = S::warning,
+     .analyze = k_warning,
+     .title = "Sessions waiting for a lock, with the session at the head of the chain",
+     .rationale = "A lock wait is time a statement does nothing; one session holding a lock (or a "
+                  "migration queued for ACCESS EXCLUSIVE) can stall everything behind it.",
+     .help = "Look at what the blocking session runs (the finding's SQL); commit sooner, lock rows "
+             "in a consistent order, and run DDL with a short lock_timeout."},
     {.rule = RuleId::long_in_list,
      .id = "long-in-list",
      .category = C::rewrite,
@@ -239,6 +306,17 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
      .rationale = "Literal lists make a new statement per length (parsed, planned and tracked "
                   "separately); one array parameter gives one reusable statement.",
      .help = "Bind one array parameter: col = ANY($1::type[]) (NOT IN becomes <> ALL)."},
+    {.rule = RuleId::long_transaction,
+     .id = "long-transaction",
+     .category = C::connections,
+     .severity = S::warning,
+     .analyze = k_warning,
+     .title = "A transaction open for a minute or more, or holding the xmin horizon 100,000 "
+              "transactions back",
+     .rationale = "While it runs vacuum cannot remove rows deleted or updated since its snapshot, "
+                  "in any table, nor freeze past it: tables and indexes bloat.",
+     .help = "Split long work into shorter transactions, run long reports on a replica, and bound "
+             "them with statement_timeout."},
     {.rule = RuleId::lossy_bitmap,
      .id = "lossy-bitmap",
      .category = C::plan,
@@ -395,6 +473,17 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
              "track_activity_query_size when the finding says the text looks truncated.",
      .severity_note = "warning in analyze: the statement ran on the server, only its recorded "
                       "text cannot be analyzed"},
+    {.rule = RuleId::planning_time,
+     .id = "planning-time",
+     .category = C::plan,
+     .severity = S::info,
+     .analyze = k_info_or_warning,
+     .title = "Planning takes a large share of a statement's time: prepare it once and reuse it",
+     .rationale = "A statement planned on every call pays the planner each time; a prepared "
+                  "statement reused across calls switches to a cached generic plan.",
+     .help = "Use server-side prepared statements or the driver's statement cache for the "
+             "statement (PgJDBC prepareThreshold, psycopg prepare_threshold).",
+     .severity_note = "warning when planning is half the statement's time or more"},
     {.rule = RuleId::psql_unknown_command,
      .id = "psql-unknown-command",
      .category = C::input,
@@ -459,6 +548,17 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
                   "rows, an index on the filtered columns reads only the rows the query needs.",
      .help = "Create an index on the filtered columns (the finding's SQL), equality columns "
              "first."},
+    {.rule = RuleId::sequence_near_max,
+     .id = "sequence-near-max",
+     .category = C::maintenance,
+     .severity = S::warning,
+     .analyze = k_warning_or_error,
+     .title = "A sequence has used most of its range, or of its integer column's",
+     .rationale = "When it runs out every INSERT that takes a value from it fails; widening an "
+                  "integer column rewrites the table, which takes long on a big one.",
+     .help = "Widen the column and the sequence to bigint (the finding's SQL) before it runs out; "
+             "on a large table plan the rewrite.",
+     .severity_note = "error from 90% of the range"},
     {.rule = RuleId::shared_buffers_below_working_set,
      .id = "shared-buffers-below-working-set",
      .category = C::config,
@@ -469,6 +569,17 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
                   "again.",
      .help = "Raise shared_buffers (a restart is needed) if the server has the memory, or make "
              "the statements read less."},
+    {.rule = RuleId::single_row_insert,
+     .id = "single-row-insert",
+     .category = C::application,
+     .severity = S::warning,
+     .analyze = k_warning,
+     .title = "An INSERT of one row per statement called thousands of times: insert many rows per "
+              "statement, or COPY",
+     .rationale = "Each statement pays a round trip, parse and executor start-up and, in "
+                  "autocommit, a commit; a multi-row INSERT or COPY pays them once per batch.",
+     .help = "Insert a batch of rows with one INSERT ... SELECT FROM unnest($1::type[], ...) or "
+             "VALUES list, or COPY, in one transaction."},
     {.rule = RuleId::sort_spill,
      .id = "sort-spill",
      .category = C::plan,
@@ -505,12 +616,16 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
      .category = C::input,
      .severity = S::warning,
      .analyze = k_warning,
-     .title = "A workload statement the server could not plan",
+     .title = "A workload statement the server could not plan, or dbadvise would not",
      .rationale = "The index advisor leaves it out; the server's message says why (a table "
                   "dropped since the statement ran, another session's temporary table, a "
-                  "parameter it could not type).",
+                  "parameter it could not type). dbadvise also does not plan a statement "
+                  "whose planning could run a function with side effects: the planner "
+                  "evaluates immutable and stable functions with constant arguments, "
+                  "trusting their declared volatility.",
      .help = "If the statement is obsolete, reset its pg_stat_statements entry; otherwise "
-             "read the server's message."},
+             "read the server's message. When dbadvise did not plan it, the message names "
+             "the function: declare it VOLATILE if it has side effects."},
     {.rule = RuleId::statement_temp_spill,
      .id = "statement-temp-spill",
      .category = C::cache,
@@ -521,6 +636,18 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
                   "session or role.",
      .help = "Set work_mem to the finding's value for the statement's session or role, not "
              "globally."},
+    {.rule = RuleId::statement_too_large,
+     .id = "statement-too-large",
+     .category = C::input,
+     .severity = S::warning,
+     .lint = k_warning,
+     .title = "A statement longer than 1 MiB is not checked",
+     .rationale = "Parsing a statement takes some 50 times its size in memory (PostgreSQL's "
+                  "parse tree, libpg_query's JSON, the query model): an IN list of 2 million "
+                  "values, 16 MB of SQL, would need 800 MB. Lint skips statements over 1 MiB "
+                  "so memory stays bounded, says so here, and checks the rest of the file.",
+     .help = "Load large data with COPY, and pass long value lists as an array parameter "
+             "(`= ANY($1)`) or through a temporary table rather than as SQL text."},
     {.rule = RuleId::table_locked,
      .id = "table-locked",
      .category = C::input,
@@ -552,6 +679,16 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
                   "reads.",
      .help = "ALTER SYSTEM SET track_io_timing = on; SELECT pg_reload_conf(); "
              "(pg_test_timing shows what timing costs on the machine)."},
+    {.rule = RuleId::track_planning_off,
+     .id = "track-planning-off",
+     .category = C::config,
+     .severity = S::info,
+     .analyze = k_info,
+     .title = "pg_stat_statements.track_planning is off while short statements run thousands of "
+              "times",
+     .rationale = "Without it planning time per statement is invisible, so statements that should "
+                  "be prepared once cannot be found.",
+     .help = "ALTER SYSTEM SET pg_stat_statements.track_planning = on; SELECT pg_reload_conf();"},
     {.rule = RuleId::unfiltered_write,
      .id = "unfiltered-write",
      .category = C::rewrite,
@@ -583,6 +720,19 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
      .rationale = "UNION sorts or hashes the whole result to remove duplicates; UNION ALL skips "
                   "that when the branches are disjoint or duplicates are harmless.",
      .help = "Write UNION ALL when the branches cannot overlap or duplicates do not matter."},
+    {.rule = RuleId::unreadable_line,
+     .id = "unreadable-line",
+     .category = C::input,
+     .severity = S::warning,
+     .analyze = k_warning,
+     .title = "A line of a query file or server log that cannot be read",
+     .rationale = "analyze --queries reads server logs line by line: a line cut in the middle, "
+                  "another program's output in the log, a record in another format or a "
+                  "weight comment it cannot read is skipped, and the rest of the file is "
+                  "read. The workload is then missing what that line held.",
+     .help = "Check the line at the reported position; give --queries-format when the format "
+             "is not detected, and keep lc_messages = 'C' on the server so that log messages "
+             "are in English."},
     {.rule = RuleId::unused_index,
      .id = "unused-index",
      .category = C::index,
@@ -593,6 +743,18 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
                   "reset and only on this server, so check replicas and rare jobs first.",
      .help = "If no replica and no rare job uses it, drop it with DROP INDEX CONCURRENTLY (the "
              "finding's SQL)."},
+    {.rule = RuleId::variable_time,
+     .id = "variable-time",
+     .category = C::plan,
+     .severity = S::warning,
+     .analyze = k_info_or_warning,
+     .title = "A slow statement whose execution time varies widely (standard deviation above half "
+              "the mean)",
+     .rationale = "The mean hides the slow calls; the spread usually comes from parameter values "
+                  "that need different plans, or a cached plan that fits only some of them.",
+     .help = "EXPLAIN (ANALYZE) it with a frequent and a rare value; improve the skewed column's "
+             "statistics, index the filter, or use plan_cache_mode = force_custom_plan for it.",
+     .severity_note = "info while the standard deviation is under twice the mean"},
     {.rule = RuleId::window_statements_evicted,
      .id = "window-statements-evicted",
      .category = C::input,
@@ -643,6 +805,18 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
                   "leader runs the plan alone, often slower than a serial plan.",
      .help = "Raise max_parallel_workers (and max_worker_processes, which needs a restart), or "
              "lower max_parallel_workers_per_gather so that concurrent queries share the pool."},
+    {.rule = RuleId::xid_wraparound,
+     .id = "xid-wraparound",
+     .category = C::maintenance,
+     .severity = S::warning,
+     .analyze = k_warning_or_error,
+     .title = "A table or database whose transaction ID age is past autovacuum_freeze_max_age",
+     .rationale = "Rows must be frozen before their transaction IDs are 2^31 transactions old or "
+                  "the server stops accepting writes; past autovacuum_freeze_max_age autovacuum has "
+                  "not kept up or cannot freeze.",
+     .help = "VACUUM (FREEZE) the table (the finding's SQL) and end what holds the horizon back: "
+             "old transactions, prepared transactions, stale replication slots.",
+     .severity_note = "error from an age of 2^30 (half the IDs before wraparound)"},
 });
 
 // The table must follow RuleId (rule_info() indexes it) and id order (find_rule() searches
@@ -656,7 +830,7 @@ consteval bool follows_rule_ids() {
             return false;
         }
     }
-    return k_rules.back().rule == RuleId::workers_not_launched;
+    return k_rules.back().rule == RuleId::xid_wraparound;
 }
 static_assert(follows_rule_ids(), "rule registry rows must follow RuleId, in id order");
 

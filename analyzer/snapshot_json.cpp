@@ -136,6 +136,9 @@ const Field<CatalogTable> k_table_names[] = {{"schema", &CatalogTable::schema, t
 const Field<CatalogTable> k_table_fields[] = {
     {"temporary", &CatalogTable::temporary},
     {"is_partition", &CatalogTable::is_partition},
+    {"parent_schema", &CatalogTable::parent_schema},
+    {"parent_name", &CatalogTable::parent_name},
+    {"partition_root", &CatalogTable::partition_root},
     {"reltuples", &CatalogTable::reltuples},
     {"relpages", &CatalogTable::relpages},
     {"size_bytes", &CatalogTable::size_bytes},
@@ -316,6 +319,8 @@ void write_tables(Out& out, const Workload& w) {
         }
         columns.raw("]");
         write_fields(line, t, k_table_fields);
+        if (t.analyzed_age_s)
+            line.member("analyzed_age_s").number(*t.analyzed_age_s);
     }
     out.raw(w.tables.empty() ? "],\n" : "\n  ],\n");
 }
@@ -348,6 +353,20 @@ void write_foreign_keys(Out& out, const Workload& w) {
         write_fields(line, w.foreign_keys[i], k_foreign_key_fields);
     }
     out.raw(w.foreign_keys.empty() ? "],\n" : "\n  ],\n");
+}
+
+const Field<CatalogView> k_view_fields[] = {{"schema", &CatalogView::schema, true},
+                                            {"name", &CatalogView::name, true},
+                                            {"definition", &CatalogView::definition, true}};
+
+void write_views(Out& out, const Workload& w) {
+    out.raw("  \"views\": [");
+    for (std::size_t i = 0; i < w.views.size(); ++i) {
+        out.raw(i > 0 ? ",\n    " : "\n    ");
+        Line line(out);
+        write_fields(line, w.views[i], k_view_fields);
+    }
+    out.raw(w.views.empty() ? "],\n" : "\n  ],\n");
 }
 
 void write_column_stats(Out& out, const Workload& w) {
@@ -677,6 +696,7 @@ void read_catalog(const Object& root, Workload& w) {
         if (kind.size() > 1)
             throw Invalid{fmt::format("{}: expected one relkind letter", t.path("kind"))};
         table.kind = kind.empty() ? 'r' : kind.front();
+        table.analyzed_age_s = t.optional_number("analyzed_age_s");
         t.for_each("columns", [&](const json& c, const std::string& column_at) {
             const Object column(c, column_at);
             const std::int64_t attnum = column.integer("attnum");
@@ -710,6 +730,11 @@ void read_catalog(const Object& root, Workload& w) {
         ForeignKey key;
         read_fields(Object(item, at), key, k_foreign_key_fields);
         w.foreign_keys.push_back(std::move(key));
+    });
+    root.for_each("views", [&](const json& item, const std::string& at) {
+        CatalogView view;
+        read_fields(Object(item, at), view, k_view_fields);
+        w.views.push_back(std::move(view));
     });
     root.for_each("column_stats", [&](const json& item, const std::string& at) {
         const Object s(item, at);
@@ -818,6 +843,7 @@ std::string write_snapshot(const Workload& workload, std::string_view tool_versi
     write_tables(out, workload);
     write_indexes(out, workload);
     write_foreign_keys(out, workload);
+    write_views(out, workload);
     write_column_stats(out, workload);
     out.raw("}\n");
     return out.take();

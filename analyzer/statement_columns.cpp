@@ -148,6 +148,12 @@ void fill_statement(WorkloadStatement& statement, const std::vector<StatementCol
     statement.temp_blks_read = integer_of(get("temp_blks_read"));
     statement.temp_blks_written = integer_of(get("temp_blks_written"));
     statement.userid = integer_of(get("userid"));
+    // The spread (12: stddev_time/max_time) and, 13+, the planning counters (zero unless
+    // pg_stat_statements.track_planning is on).
+    statement.stddev_ms = number_of(get(renamed ? "stddev_exec_time" : "stddev_time")).value_or(0);
+    statement.max_ms = number_of(get(renamed ? "max_exec_time" : "max_time")).value_or(0);
+    statement.total_plan_ms = number_of(get("total_plan_time")).value_or(0);
+    statement.plans = integer_of(get("plans"));
     // Before 14 every entry is a top-level statement: there is no toplevel column.
     statement.toplevel = true;
     if (const StatValue* toplevel = get("toplevel")) {

@@ -1,7 +1,14 @@
 #include "analyzer/text.hpp"
 
+#include "util/terminal.hpp"
+#include "util/utf8.hpp"
+
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
+#include <cstdint>
+#include <optional>
 
 namespace dbadvise::analyzer {
 
@@ -39,11 +46,58 @@ bool is_plain_identifier(std::string_view name) {
     return !std::binary_search(k_reserved.begin(), k_reserved.end(), name);
 }
 
+// U&"...": PostgreSQL's Unicode escapes (\XXXX, \+XXXXXX) for the code points a terminal
+// obeys, a backslash doubled, a quote doubled; everything else as it is.
+std::string unicode_escaped_identifier(std::string_view name) {
+    std::string out = "U&\"";
+    std::size_t i = 0;
+    while (i < name.size()) {
+        const std::optional<util::CodePoint> point = util::decode_utf8(name.substr(i));
+        if (!point) {
+            // Not UTF-8 (a server in another encoding): the byte as it is, as plain quoting does.
+            out += name[i++];
+            continue;
+        }
+        if (util::terminal_unsafe(point->value)) {
+            out += point->value <= 0xFFFF ? fmt::format("\\{:04X}", static_cast<std::uint32_t>(point->value))
+                                          : fmt::format("\\+{:06X}", static_cast<std::uint32_t>(point->value));
+        } else if (point->value == '\\') {
+            out += "\\\\";
+        } else if (point->value == '"') {
+            out += "\"\"";
+        } else {
+            out.append(name.substr(i, point->length));
+        }
+        i += point->length;
+    }
+    out += '"';
+    return out;
+}
+
+// A code point a terminal obeys (C0, DEL, C1, bidirectional overrides). Bytes that are not
+// UTF-8 do not count: quoting keeps them as written (a server in another encoding).
+bool has_terminal_control(std::string_view name) {
+    std::size_t i = 0;
+    while (i < name.size()) {
+        const std::optional<util::CodePoint> point = util::decode_utf8(name.substr(i));
+        if (!point) {
+            ++i;
+            continue;
+        }
+        if (util::terminal_unsafe(point->value)) return true;
+        i += point->length;
+    }
+    return false;
+}
+
 } // namespace
 
 std::string quote_identifier(std::string_view name) {
     if (is_plain_identifier(name)) {
         return std::string(name);
+    }
+    if (has_terminal_control(name)) {
+        return unicode_escaped_identifier(name);
     }
     std::string out = "\"";
     for (const char c : name) {

@@ -9,7 +9,11 @@
 namespace dbadvise::analyzer {
 
 /// `name` as a PostgreSQL identifier: unchanged when it is a lower-case plain name that is not
-/// a reserved keyword, else in double quotes with embedded quotes doubled.
+/// a reserved keyword, else in double quotes with embedded quotes doubled. A name holding a
+/// character a terminal obeys or that reorders text (util::terminal_unsafe: ESC, a line break,
+/// a bidirectional override) is written as a Unicode-escaped identifier, U&"evil\001b[2J", so
+/// that the SQL dbadvise prints names the same object, stays on one line and can be shown in a
+/// terminal, Markdown or HTML without changing.
 std::string quote_identifier(std::string_view name);
 
 /// `text` without ASCII white space at either end.

@@ -41,6 +41,10 @@ struct WorkloadStatement {
     std::int64_t temp_blks_written = 0;
     bool toplevel = true;
     bool truncated = false;     // text cut at track_activity_query_size
+    double stddev_ms = 0;       // stddev_exec_time (stddev_time before 13)
+    double max_ms = 0;          // max_exec_time (max_time before 13)
+    double total_plan_ms = 0;   // total_plan_time (13+; 0 unless track_planning is on)
+    std::int64_t plans = 0;     // times planned (13+; 0 unless track_planning is on)
     std::int64_t userid = 0;    // role that ran it: with queryid and toplevel, the entry's key
     /// Every column of the pg_stat_statements row, parallel to Workload::statement_columns
     /// (the typed members above are read from them); empty when the source has no row.
@@ -84,6 +88,8 @@ struct CatalogTable {
     bool is_partition = false;  // a partition of a partitioned table
     std::string parent_schema;  // is_partition: the partitioned table it belongs to
     std::string parent_name;
+    std::string partition_root; // a partition: the partitioned table at the root of its tree,
+                                // "schema.table"; empty otherwise
     double reltuples = 0;       // planner's row estimate (-1 never analyzed on 14+)
     std::int64_t relpages = 0;
     std::int64_t size_bytes = 0; // heap only
@@ -99,6 +105,8 @@ struct CatalogTable {
     std::int64_t n_dead_tup = 0;
     std::int64_t n_mod_since_analyze = 0;
     bool ever_analyzed = false;  // last_analyze or last_autoanalyze set
+    /// Seconds since the last ANALYZE or autoanalyze: the window n_mod_since_analyze counts in.
+    std::optional<double> analyzed_age_s;
     // pg_statio_user_tables
     std::int64_t heap_blks_read = 0;
     std::int64_t heap_blks_hit = 0;
@@ -171,6 +179,75 @@ struct DatabaseStats {
     std::int64_t temp_bytes = 0;
 };
 
+/// A client session of the server (pg_stat_activity, backend_type 'client backend'), any
+/// database; dbadvise's own session is left out. No query text: it would carry values.
+struct ClientSession {
+    int pid = 0;
+    std::string database;
+    std::string user;
+    std::string application;
+    std::string state;          // active, idle, idle in transaction, ... ("" when unknown)
+    double backend_age_s = 0;   // since the session connected
+    std::optional<double> xact_age_s;  // since its transaction began; none outside one
+    std::optional<double> state_age_s; // since its state last changed
+    std::optional<std::int64_t> xmin_age; // age(backend_xmin): xids it holds back vacuum by
+    std::string wait_event_type; // "Lock", "LWLock", "Client", ...; "" when not waiting
+    std::string wait_event;
+    std::vector<int> blocked_by; // pg_blocking_pids(): the sessions it waits for
+    std::string queryid;         // pg_stat_activity.query_id (14+); "" when unknown
+};
+
+/// pg_stat_database's session counters of the current database (PostgreSQL 14+).
+struct SessionCounters {
+    std::int64_t sessions = 0;      // sessions established since the statistics were reset
+    double session_time_ms = 0;
+    double active_time_ms = 0;      // time spent running statements
+    double idle_in_transaction_time_ms = 0;
+    std::int64_t abandoned = 0;     // ended by the client disconnecting without a goodbye
+    std::int64_t fatal = 0;
+    std::int64_t killed = 0;
+};
+
+/// How far a database's or a table's oldest unfrozen transaction ID is behind (age of
+/// datfrozenxid / relfrozenxid), and the age at which autovacuum forces a freeze.
+struct FreezeAge {
+    std::string schema; // empty for a database
+    std::string name;
+    std::int64_t age = 0;
+    std::int64_t freeze_max_age = 0; // the table's autovacuum_freeze_max_age, else the server's
+    std::int64_t size_bytes = 0;     // tables: heap pages x block size
+};
+
+/// A sequence and how much of its range is used (pg_sequences, pg_depend for its column).
+struct SequenceUse {
+    std::string schema;
+    std::string name;
+    std::string data_type;              // smallint, integer, bigint
+    std::optional<std::int64_t> last_value; // none when never used or not readable by the role
+    std::int64_t min_value = 1;
+    std::int64_t max_value = 0;
+    std::int64_t increment = 1;
+    std::string column;      // the owning column as schema.table.column; empty when not owned
+    std::string column_type; // its type: "integer" caps a bigint sequence at 2^31 - 1
+};
+
+/// What the server shows about sessions, transactions, locks and maintenance: the checks of
+/// analyzer/operations.hpp read it. Read by db/activity_reader.hpp in the same read-only
+/// transaction as the rest of the workload.
+struct ServerActivity {
+    std::vector<ClientSession> sessions;       // client backends of every database
+    std::optional<SessionCounters> session_counters; // 14+
+    /// Seconds the current database's statistics cover (now - stats_reset, else the server's
+    /// start): the window of pg_stat_database and pg_stat_user_tables counters.
+    double stats_window_s = 0;
+    /// Seconds pg_stat_statements' counters cover (pg_stat_statements_info, 14+).
+    std::optional<double> statements_window_s;
+    std::vector<FreezeAge> databases;          // every database that allows connections
+    std::vector<FreezeAge> tables;             // the current database's oldest tables
+    std::vector<SequenceUse> sequences;        // the current database's sequences
+    std::vector<std::string> unavailable;      // what could not be read, and why
+};
+
 /// When and where a workload was captured: what the window between two captures checks
 /// (analyzer/window.hpp). Timestamps are the server's clock in UTC, ISO 8601
 /// ("2025-01-02 03:04:05.678901+00"); empty when unknown.
@@ -205,6 +282,9 @@ struct Workload {
     bool hypopg_available = false;
     CaptureInfo capture;
     std::vector<RelationLock> locks; // conflicting locks of other sessions when the catalog was read
+    /// Sessions, transactions, locks and maintenance; none when the source did not read them
+    /// (the checks that need it then stay silent rather than call the server healthy).
+    std::optional<ServerActivity> activity;
 
     const CatalogTable* find_table(std::string_view schema, std::string_view name) const;
     const ColumnStats* find_stats(std::string_view schema, std::string_view table,

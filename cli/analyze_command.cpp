@@ -2,6 +2,7 @@
 // the planner (a live server, when there is one), analyzes and renders the report.
 #include "analyzer/analyze.hpp"
 #include "analyzer/health.hpp"
+#include "cli/analyze_report.hpp"
 #include "cli/command.hpp"
 #include "cli/input.hpp"
 #include "cli/output.hpp"
@@ -14,6 +15,7 @@
 #include "db/workload_reader.hpp"
 #include "reports/report.hpp"
 #include "sources/live_source.hpp"
+#include "sources/queries_source.hpp"
 #include "sources/snapshot_source.hpp"
 #include "sources/window_source.hpp"
 
@@ -34,6 +36,8 @@ struct AnalyzeArguments {
     std::string dsn;
     std::string snapshot;
     std::string since;
+    std::string queries;
+    std::string queries_format = "auto";
     int top = 50;
     std::int64_t min_calls = 1;
     double min_mean_ms = 0;
@@ -41,7 +45,6 @@ struct AnalyzeArguments {
     int max_indexes = 10;
     double budget_mb = 0;
     bool analyze_plans = false;
-    bool verbose = false;
     int plan_statements = 5;
     double plan_timeout_s = 5;
     double plan_budget_s = 30;
@@ -65,6 +68,15 @@ void check_usage(const AnalyzeArguments& args) {
         usage(fmt::format("--since and --snapshot name the same file '{}': a window needs an "
                           "earlier and a later capture",
                           args.since));
+    if (!args.queries.empty() && !args.since.empty())
+        usage("--queries and --since cannot be combined: a query file or log is its own "
+              "workload, with no counters to subtract");
+    if (!args.queries.empty() && args.queries == args.snapshot)
+        usage(fmt::format("--queries and --snapshot name the same file '{}': --snapshot gives "
+                          "the catalog the queries are checked against",
+                          args.queries));
+    if (args.queries == "-" && (args.snapshot == "-" || args.since == "-"))
+        usage("only one input can be read from standard input (-)");
     if (!server && args.analyze_plans)
         usage("--analyze-plans runs statements on a server: with --snapshot, give --dsn of a "
               "server with the same schema and data");
@@ -97,6 +109,7 @@ void describe_source(reports::Report& report, const analyzer::Capture& capture,
     source.server_version = workload.server_version;
     source.database = workload.database;
     source.captured_at = workload.capture.captured_at;
+    source.stats_reset = workload.capture.statements_reset;
     source.window_start = capture.description.window_start;
     source.window_end = capture.description.window_end;
     if (planner_server) {
@@ -107,7 +120,12 @@ void describe_source(reports::Report& report, const analyzer::Capture& capture,
     // Where the workload came from, when not from the server the report is about; a window
     // says so in its own note.
     std::string note;
-    if (capture.description.kind == "snapshot") {
+    if (capture.description.kind == "queries") {
+        note = fmt::format("Workload and weights from {}: the statements normalized and grouped "
+                           "by fingerprint; no pg_stat_statements counters (rows, buffers) "
+                           "behind them.",
+                           source_text);
+    } else if (capture.description.kind == "snapshot") {
         note = fmt::format("Workload, weights and statistics from {}: database \"{}\", PostgreSQL "
                            "{}, captured {}.",
                            source_text, workload.database, workload.server_version,
@@ -138,7 +156,7 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
     check_usage(args);
     // -o is checked before any work, and may not name a snapshot this run reads.
     std::vector<std::string> inputs;
-    for (const std::string* file : {&args.snapshot, &args.since}) {
+    for (const std::string* file : {&args.snapshot, &args.since, &args.queries}) {
         if (!file->empty()) inputs.push_back(*file);
     }
     Output output = Output::open(io, args.output, inputs);
@@ -153,6 +171,20 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
     std::unique_ptr<analyzer::WorkloadSource> earlier;
     if (!args.since.empty())
         earlier = snapshot_source(io, args.since);
+    std::unique_ptr<std::istream> queries;
+    sources::QueryInputOptions query_options;
+    if (!args.queries.empty()) {
+        auto stream = open_input_stream(args.queries, io.in);
+        if (!stream) throw RunError(stream.error(), k_exit_runtime);
+        queries = std::move(*stream);
+        query_options.name = args.queries;
+        query_options.format = *sources::parse_query_format(args.queries_format);
+        // With --snapshot, the snapshot gives the catalog and statistics and the file the
+        // statements; without, the server does (read below, once connected).
+        if (current)
+            current = std::make_unique<sources::QueriesSource>(std::move(queries), query_options,
+                                                               std::move(current));
+    }
 
     const int timeout_ms = static_cast<int>(args.timeout_s * 1000.0);
     // A server: the workload's (no --snapshot) or the one that verifies a snapshot (--dsn).
@@ -160,8 +192,12 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
     std::optional<sources::ServerIdentity> server;
     if (args.snapshot.empty() || !args.dsn.empty()) {
         connection.emplace(connect(args.dsn, args.timeout_s, progress));
-        if (!current)
+        if (!current && queries) {
+            current = std::make_unique<sources::QueriesSource>(std::move(queries), query_options,
+                                                               *connection, progress);
+        } else if (!current) {
             current = std::make_unique<sources::LiveSource>(*connection, progress);
+        }
     }
     std::unique_ptr<analyzer::WorkloadSource> source = std::move(current);
     if (earlier) {
@@ -224,6 +260,21 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
         }
     }
 
+    if (connection) {
+        // The planner runs the immutable and stable functions it can evaluate early: statements
+        // that would make it run one with side effects are not planned. With --snapshot the
+        // functions are the --dsn server's, which plans the statements.
+        progress(fmt::format("checking {} statements for functions the planner would run",
+                             workload.statements.size()));
+        auto planning_catalog =
+            db::read_safety_catalog(*connection, analyzer::planning_questions(workload));
+        if (planning_catalog) {
+            options.unsafe_to_plan = analyzer::unsafe_to_plan(workload, *planning_catalog);
+        } else if (planning_catalog.error().kind != db::DbError::Kind::connection_lost) {
+            throw RunError(planning_catalog.error().message, k_exit_runtime);
+        } // else the planner's first call fails at once and the report is marked partial
+    }
+
     progress(fmt::format("analyzing {} statements", workload.statements.size()));
     analyzer::AnalyzeResult result =
         analyzer::analyze(workload, planner ? &*planner : nullptr, options);
@@ -276,7 +327,13 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
     describe_source(report, *capture, server, source_text, !args.snapshot.empty());
     for (std::string& note : capture->notes)
         report.notes.push_back(std::move(note));
-    if (workload.statements.empty()) {
+    if (workload.statements.empty() && capture->description.kind == "queries") {
+        report.notes.push_back(fmt::format(
+            "No statement to analyze: {} holds none that parses (or none with a duration: "
+            "set log_min_duration_statement, see docs/workloads.md). The existing-index and "
+            "health checks ran.",
+            args.queries));
+    } else if (workload.statements.empty()) {
         report.notes.push_back(fmt::format(
             "No statement to analyze: {} holds none of database \"{}\"{}. The existing-index "
             "and health checks ran; run the workload (or lower --min-calls/--min-mean-ms) and "
@@ -284,26 +341,12 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
             source_text, workload.database,
             capture->description.kind == "window" ? " that ran in the window" : ""));
     }
-    report.stats = result.stats;
+    add_analysis(report, std::move(result));
     for (auto& stat : capture->stats)
         report.stats.push_back(std::move(stat));
     const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
     report.stats.emplace_back("elapsed_ms", static_cast<std::int64_t>(elapsed.count()));
-    report.findings = std::move(result.findings);
-    for (analyzer::ReportSection& section : result.sections)
-        report.sections.push_back({std::move(section.title), std::move(section.lines)});
-    report.partial = result.partial;
-    for (std::string& note : result.notes)
-        report.notes.push_back(std::move(note));
-    report.index_selection.present = true;
-    report.index_selection.list_in_text = args.verbose;
-    report.index_selection.stopped_by = result.index_selection_stopped_by;
-    for (const analyzer::IndexCandidate& candidate : result.index_candidates) {
-        report.index_selection.candidates.push_back({candidate.index, candidate.kind, candidate.recommended, candidate.reason,
-                                                     candidate.statements, candidate.estimated_size_bytes,
-                                                     candidate.benefit_ms});
-    }
 
     Outcome outcome;
     if (report.partial) {
@@ -314,6 +357,26 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
 }
 
 } // namespace
+
+void add_analysis(reports::Report& report, analyzer::AnalyzeResult&& result) {
+    report.stats = std::move(result.stats);
+    report.findings = std::move(result.findings);
+    for (analyzer::ReportSection& section : result.sections)
+        report.sections.push_back(
+            {std::move(section.title), std::move(section.lines), section.category});
+    report.partial = result.partial;
+    for (std::string& note : result.notes) report.notes.push_back(std::move(note));
+    report.statements = std::move(result.statements);
+    report.workload_total_ms = result.workload_total_ms;
+    report.cache = std::move(result.cache);
+    report.index_selection.present = true;
+    report.index_selection.stopped_by = std::move(result.index_selection_stopped_by);
+    for (const analyzer::IndexCandidate& candidate : result.index_candidates) {
+        report.index_selection.candidates.push_back({candidate.index, candidate.kind, candidate.recommended,
+                                                     candidate.reason, candidate.statements,
+                                                     candidate.estimated_size_bytes, candidate.benefit_ms});
+    }
+}
 
 Action configure_analyze(CLI::App& subcommand) {
     auto args = std::make_shared<AnalyzeArguments>();
@@ -334,6 +397,17 @@ Action configure_analyze(CLI::App& subcommand) {
                           "Analyze only what ran after this earlier snapshot: up to now on the "
                           "live server, or up to --snapshot")
         ->type_name("FILE");
+    subcommand.add_option("--queries", args->queries,
+                          "Take the workload from a file of SQL queries or a PostgreSQL server log "
+                          "(stderr, csvlog, jsonlog; - reads standard input), checked against the "
+                          "--dsn server's catalog, or --snapshot's")
+        ->type_name("FILE");
+    subcommand.add_option("--queries-format", args->queries_format,
+                          "The format of --queries: auto (detected from the first line), sql, "
+                          "stderr, csvlog, jsonlog")
+        ->type_name("FORMAT")
+        ->check(CLI::IsMember({"auto", "sql", "stderr", "csvlog", "jsonlog"}))
+        ->capture_default_str();
     subcommand.add_option("--top", args->top, "Analyze the N statements with the most total time")
         ->type_name("N")
         ->check(positive)
@@ -361,9 +435,6 @@ Action configure_analyze(CLI::App& subcommand) {
         ->type_name("MB")
         ->check(non_negative)
         ->capture_default_str();
-    subcommand.add_flag("-v,--verbose", args->verbose,
-                        "Also list every index candidate considered and why it was left out (JSON always "
-                        "has them)");
     add_timeout_option(subcommand, args->timeout_s);
     subcommand.add_flag("--analyze-plans", args->analyze_plans,
                         "Run EXPLAIN (ANALYZE, BUFFERS) of the top SELECT statements proven free "

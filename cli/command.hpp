@@ -23,6 +23,8 @@ struct Io {
     std::ostream& err;
     bool out_is_terminal = false;
     bool no_color = false; // NO_COLOR set
+    int out_columns = 0;   // the terminal's width when `out` is one and it is known, else 0
+    int columns_env = 0;   // COLUMNS when set to a positive number, else 0
     int in_fd = -1;        // the file descriptor behind `in` when it is the process's standard
                            // input (for -o's check against inputs), else -1
     bool err_is_terminal = false; // progress lines go to stderr only then

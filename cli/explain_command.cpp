@@ -100,7 +100,8 @@ Action configure_explain(CLI::App& subcommand) {
         if (!analysis) {
             throw RunError(error_text(options->file, analysis.error()), k_exit_runtime);
         }
-        return output.finish(make_report(options->file, *analysis));
+        reports::Report report = make_report(options->file, *analysis);
+        return output.finish(report);
     };
 }
 

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <fstream>
 #include <istream>
 #include <iterator>
 #include <sys/stat.h>
@@ -54,6 +55,17 @@ analyzer::Finding located_finding(analyzer::RuleId rule, std::string_view file,
 }
 
 } // namespace
+
+std::expected<std::unique_ptr<std::istream>, std::string> open_input_stream(const std::string& path,
+                                                                           std::istream& in) {
+    if (path == "-") return std::make_unique<std::istream>(in.rdbuf());
+    struct stat info {};
+    if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode))
+        return std::unexpected(cannot_read(path, EISDIR));
+    auto file = std::make_unique<std::ifstream>(path, std::ios::binary);
+    if (!file->is_open()) return std::unexpected(cannot_read(path, errno != 0 ? errno : EIO));
+    return file;
+}
 
 std::expected<std::string, std::string> read_input(const std::string& path, std::istream& in) {
     if (path == "-") {

@@ -6,8 +6,9 @@
 #include "analyzer/finding.hpp"
 
 #include <expected>
-#include <iosfwd>
+#include <istream>
 #include <optional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,11 @@ namespace dbadvise::cli {
 /// `cannot read '<path>': <reason>` (reason from the system: "No such file or directory",
 /// "Is a directory", "Permission denied", ...).
 std::expected<std::string, std::string> read_input(const std::string& path, std::istream& in);
+
+/// A stream that reads `path` ("-": `in`, not owned) as it goes, for inputs too large to hold
+/// (server logs). Fails as read_input does when the file cannot be opened or is a directory.
+std::expected<std::unique_ptr<std::istream>, std::string> open_input_stream(const std::string& path,
+                                                                           std::istream& in);
 
 /// The file names listed in `path` ("-": `in`), for --files-from: NUL-terminated when the list
 /// holds a NUL byte (`git diff -z`, `find -print0`), otherwise one per line (a trailing CR is

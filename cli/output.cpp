@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <ostream>
 #include <utility>
 
@@ -72,6 +73,25 @@ void add_output_options(CLI::App& app, OutputOptions& options, Document document
         ->check([](const std::string& value) {
             return value.empty() ? std::string("FILE is empty") : std::string();
         });
+    if (document == Document::report) {
+        app.add_flag("--verbose", options.verbose,
+                     "Text: list every finding of a group shown as one, and the findings in the "
+                     "baseline");
+        app.add_option("--baseline", options.baseline_file,
+                       "Findings listed in FILE (a --write-baseline file or a JSON report) are "
+                       "marked and never fail --fail-on")
+            ->type_name("FILE");
+        app.add_option("--write-baseline", options.write_baseline_file,
+                       "Write this run's findings to FILE as a baseline")
+            ->type_name("FILE");
+    }
+}
+
+int text_width(const Io& io, const OutputOptions& options) {
+    if (to_standard_output(options) && io.out_is_terminal && io.out_columns > 0) {
+        return std::max(io.out_columns, 40);
+    }
+    return io.columns_env > 0 ? std::clamp(io.columns_env, 80, 120) : 100;
 }
 
 bool use_color(const Io& io, const OutputOptions& options) {
@@ -84,19 +104,45 @@ int findings_exit_code(const std::vector<analyzer::Finding>& findings,
     if (!fail_on) {
         return k_exit_ok;
     }
-    const std::optional<analyzer::Severity> worst = analyzer::max_severity(findings);
-    return worst && *worst >= *fail_on ? k_exit_findings : k_exit_ok;
+    for (const analyzer::Finding& f : findings) {
+        if (!f.baseline && f.severity >= *fail_on) {
+            return k_exit_findings;
+        }
+    }
+    return k_exit_ok;
 }
 
 Output Output::open(Io& io, const OutputOptions& options, std::span<const std::string> inputs) {
-    if (to_standard_output(options)) {
-        return Output(io, options, std::nullopt);
+    std::vector<std::string> all(inputs.begin(), inputs.end());
+    if (!options.baseline_file.empty()) {
+        all.push_back(options.baseline_file);
     }
-    return Output(io, options, OutputFile::check(options.output_file, inputs, io.in_fd));
+    std::optional<OutputFile> file;
+    if (!to_standard_output(options)) {
+        file = OutputFile::check(options.output_file, all, io.in_fd);
+    }
+    std::optional<OutputFile> write_baseline;
+    if (!options.write_baseline_file.empty()) {
+        if (!to_standard_output(options) &&
+            options.write_baseline_file == options.output_file) {
+            throw RunError(fmt::format("--write-baseline and -o name the same file '{}'",
+                                       options.output_file),
+                           k_exit_usage);
+        }
+        // The baseline may be updated in place: it is read whole before it is replaced.
+        write_baseline = OutputFile::check(options.write_baseline_file, inputs, io.in_fd);
+    }
+    Output output(io, options, std::move(file));
+    output.m_write_baseline = std::move(write_baseline);
+    if (!options.baseline_file.empty()) {
+        output.m_baseline = Baseline::load(options.baseline_file);
+    }
+    return output;
 }
 
 reports::RenderOptions Output::render_options() const {
-    return reports::RenderOptions{use_color(m_io, m_options)};
+    return reports::RenderOptions{use_color(m_io, m_options), text_width(m_io, m_options),
+                                  m_options.verbose};
 }
 
 void Output::write(const std::function<void(const reports::Sink&)>& render) {
@@ -115,7 +161,19 @@ void Output::write(const std::function<void(const reports::Sink&)>& render) {
     }
 }
 
-int Output::finish(const reports::Report& report, const Outcome& outcome) {
+int Output::finish(reports::Report& report, const Outcome& outcome) {
+    if (m_baseline) {
+        m_baseline->apply(report);
+    }
+    if (m_write_baseline) {
+        if (outcome.incomplete) {
+            m_io.err << "dbadvise: warning: --write-baseline " << m_write_baseline->path()
+                     << " not written: the run is incomplete\n";
+        } else {
+            const std::string text = render_baseline(report);
+            m_write_baseline->write([&](const reports::Sink& sink) { sink(text); });
+        }
+    }
     const reports::FormatInfo& format = reports::format_info(m_options.format);
     const reports::RenderOptions options = render_options();
     write([&](const reports::Sink& sink) { format.render_report(report, options, sink); });

@@ -17,6 +17,7 @@
 
 #include "analyzer/finding.hpp"
 #include "analyzer/rule_registry.hpp"
+#include "cli/baseline.hpp"
 #include "cli/command.hpp"
 #include "cli/output_file.hpp"
 #include "reports/format.hpp"
@@ -42,10 +43,14 @@ struct OutputOptions {
     reports::Format format = reports::Format::text;
     std::optional<analyzer::Severity> fail_on; // unset: findings never change the exit code
     std::string output_file;                   // empty or "-": standard output
+    bool verbose = false;                      // text: every finding of a collapsed group
+    std::string baseline_file;                 // --baseline: accepted findings; empty: none
+    std::string write_baseline_file;           // --write-baseline: empty: none
 };
 
 /// Adds `--format FORMAT` (the formats that render `document`), `-o,--output FILE` and, for
-/// reports, `--fail-on LEVEL` to `app`. Values are checked by CLI11 (a bad value is a usage
+/// reports, `--fail-on LEVEL`, `--verbose`, `--baseline FILE` and `--write-baseline FILE` to
+/// `app`. Values are checked by CLI11 (a bad value is a usage
 /// error, exit 2) and stored in `options`, which must outlive parsing (keep it in a shared_ptr
 /// captured by the action).
 void add_output_options(CLI::App& app, OutputOptions& options, Document document = Document::report);
@@ -54,8 +59,12 @@ void add_output_options(CLI::App& app, OutputOptions& options, Document document
 /// that is a terminal, and NO_COLOR is unset or empty.
 bool use_color(const Io& io, const OutputOptions& options);
 
-/// k_exit_findings (1) when `fail_on` is set and some finding's severity is at or above it,
-/// otherwise k_exit_ok (0).
+/// The width text output wraps at: the terminal's when standard output is one and its width
+/// is known, otherwise COLUMNS clamped to 80..120, otherwise 100.
+int text_width(const Io& io, const OutputOptions& options);
+
+/// k_exit_findings (1) when `fail_on` is set and some finding not in the baseline has a
+/// severity at or above it, otherwise k_exit_ok (0).
 int findings_exit_code(const std::vector<analyzer::Finding>& findings,
                        std::optional<analyzer::Severity> fail_on);
 
@@ -71,15 +80,17 @@ struct Outcome {
 /// Where a command's output goes: standard output or the -o file, checked before any work.
 class Output {
 public:
-    /// Checks -o (see OutputFile::check) against `inputs`, the files the command will read
-    /// ("-" for standard input). Throws RunError: exit 2 when -o names an input, exit 3 when it
-    /// cannot be written.
+    /// Checks -o and --write-baseline (see OutputFile::check) against `inputs`, the files the
+    /// command will read ("-" for standard input), and reads --baseline. Throws RunError: exit
+    /// 2 when an output names an input (--write-baseline may name the --baseline file, to
+    /// update it), exit 3 when it cannot be written or the baseline cannot be read.
     static Output open(Io& io, const OutputOptions& options, std::span<const std::string> inputs);
 
-    /// Renders `report` in the chosen format, writes it, and returns the exit code: 3 when
-    /// `outcome` is incomplete, else findings_exit_code. Throws RunError (exit 3) when the
-    /// output cannot be written.
-    int finish(const reports::Report& report, const Outcome& outcome = {});
+    /// Marks the findings the baseline lists, writes --write-baseline (not for an incomplete
+    /// run: its findings are not all there), renders `report` in the chosen format, writes it,
+    /// and returns the exit code: 3 when `outcome` is incomplete, else findings_exit_code.
+    /// Throws RunError (exit 3) when an output cannot be written.
+    int finish(reports::Report& report, const Outcome& outcome = {});
 
     /// Renders the rule catalogue and writes it; returns 0. Throws as finish() does.
     int finish(std::span<const analyzer::RuleInfo> rules);
@@ -94,6 +105,8 @@ private:
     Io& m_io;
     OutputOptions m_options;
     std::optional<OutputFile> m_file; // empty: standard output
+    std::optional<Baseline> m_baseline;
+    std::optional<OutputFile> m_write_baseline;
 };
 
 } // namespace dbadvise::cli

@@ -8,9 +8,34 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 namespace dbadvise::cli {
+
+namespace {
+
+// The terminal's width (TIOCGWINSZ on standard output), 0 when unknown.
+int terminal_columns() {
+    winsize size{};
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) {
+        return size.ws_col;
+    }
+    return 0;
+}
+
+// COLUMNS, as shells export it; 0 when unset or not a positive number.
+int columns_variable() {
+    const char* text = std::getenv("COLUMNS");
+    if (text == nullptr) {
+        return 0;
+    }
+    char* end = nullptr;
+    const long value = std::strtol(text, &end, 10);
+    return end != text && *end == '\0' && value > 0 && value < 10000 ? static_cast<int>(value) : 0;
+}
+
+} // namespace
 
 std::string error_line(std::string_view what) {
     return "dbadvise: error: " + util::terminal_safe(what, {.keep_newline = true, .keep_tab = true}) + "\n";
@@ -66,8 +91,14 @@ int run(int argc, const char* const* argv, std::istream& in, std::ostream& out,
         err << error_line(e.what()) << "Run '" << usage << " --help' for usage.\n";
         return k_exit_usage;
     }
-    Io io{in, out, err, out.rdbuf() == std::cout.rdbuf() && isatty(STDOUT_FILENO) != 0,
+    const bool terminal = out.rdbuf() == std::cout.rdbuf() && isatty(STDOUT_FILENO) != 0;
+    Io io{in,
+          out,
+          err,
+          terminal,
           std::getenv("NO_COLOR") != nullptr && *std::getenv("NO_COLOR") != '\0',
+          terminal ? terminal_columns() : 0,
+          columns_variable(),
           in.rdbuf() == std::cin.rdbuf() ? STDIN_FILENO : -1,
           err.rdbuf() == std::cerr.rdbuf() && isatty(STDERR_FILENO) != 0};
     try {

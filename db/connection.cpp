@@ -310,6 +310,9 @@ DbError Connection::error_from(std::string_view what, pg_result* result) const {
 }
 
 DbError Connection::lost(std::string_view what, std::string reason) {
+    // The first reason stays: a later call (which may be the only one whose error reaches the
+    // report, when the one that gave up was a clean-up whose error is ignored) repeats it.
+    if (!m_gave_up) m_gave_up_reason = reason;
     m_gave_up = true;
     m_conn.reset();
     DbError error;
@@ -360,7 +363,10 @@ template <typename Send>
 std::expected<Result, DbError> Connection::round_trip(Send&& send, std::string_view what) {
     if (!alive()) {
         if (m_gave_up || !m_conn)
-            return std::unexpected(lost(what, "the connection was given up earlier"));
+            return std::unexpected(lost(
+                what, m_gave_up_reason.empty()
+                          ? std::string("the connection was given up earlier")
+                          : fmt::format("the connection was given up earlier: {}", m_gave_up_reason)));
         return std::unexpected(error_from(what, nullptr));
     }
     PGconn* conn = m_conn.get();

@@ -159,8 +159,17 @@ private:
     bool m_untracked = false;
     bool m_nested_tracking = false;
     bool m_gave_up = false;
+    std::string m_gave_up_reason; // why, repeated by every later call's error
     std::string m_description; // describe(), kept for messages after giving up
 };
+
+/// Run first in each transaction that reads the catalog: dbadvise's own statements then resolve
+/// functions and operators in pg_catalog alone, so that an overload someone planted in a schema
+/// of the search path that matches their argument types better than the built-in (unnest(text[])
+/// in public, an `oid = regclass` operator) is never called with dbadvise's privileges. The
+/// planner's transactions keep the session's search_path, which the workload's statements need;
+/// their own statements name pg_catalog explicitly.
+inline constexpr std::string_view k_catalog_search_path = "SET LOCAL search_path = pg_catalog, pg_temp";
 
 /// Joins statements for Connection::execute: pg_stat_statements records each statement of a
 /// multi-statement string separately, and this repeats the marker before each.

@@ -110,15 +110,26 @@ LivePlanner::LivePlanner(Connection& connection, LivePlannerOptions options)
         return;
     }
     m_server_version = m_connection.server_version_num();
+    // HypoPG's functions are called by their schema: the session keeps its search_path for the
+    // workload's statements, where a function of the same name could stand in front of them.
     const auto result = m_connection.query(
-        "SELECT 1 FROM pg_catalog.pg_extension WHERE extname = $1", {"hypopg"}, "looking for hypopg");
+        "SELECT pg_catalog.quote_ident(n.nspname) FROM pg_catalog.pg_extension e "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = $1::pg_catalog.name",
+        {"hypopg"}, "looking for hypopg");
     m_hypopg = result && result->rows() == 1;
+    if (m_hypopg) {
+        m_hypopg_schema = std::string(result->text(0, 0));
+    }
+}
+
+std::string LivePlanner::hypopg_reset_sql() const {
+    return fmt::format("SELECT {}.hypopg_reset()", m_hypopg_schema);
 }
 
 LivePlanner::~LivePlanner() {
     // Leave a borrowed session as we found it: no hypothetical index stays visible.
     if (!m_visible.empty() && m_connection.alive()) {
-        (void)m_connection.query("SELECT hypopg_reset()", {}, "removing hypothetical indexes");
+        (void)m_connection.query(hypopg_reset_sql(), {}, "removing hypothetical indexes");
     }
 }
 
@@ -162,7 +173,7 @@ LivePlanner::show_hypothetical(const std::vector<IndexSpec>& indexes) {
         m_visible.clear();
         m_visible_oids.clear();
         m_visible_sizes.clear();
-        if (auto reset = m_connection.query("SELECT hypopg_reset()", {}, "hypopg_reset()"); !reset) {
+        if (auto reset = m_connection.query(hypopg_reset_sql(), {}, "hypopg_reset()"); !reset) {
             PlannerError error = planner_error(reset.error());
             error.message = "hypopg_reset(): " + error.message;
             return std::unexpected(error);
@@ -174,14 +185,15 @@ LivePlanner::show_hypothetical(const std::vector<IndexSpec>& indexes) {
         // The definition travels as a parameter: pg_stat_statements records the statement once.
         const std::string definition = "CREATE INDEX " + index.on_clause();
         auto created = m_connection.query(
-            "SELECT indexrelid, hypopg_relation_size(indexrelid) FROM hypopg_create_index($1)",
+            fmt::format("SELECT indexrelid, {0}.hypopg_relation_size(indexrelid) FROM {0}.hypopg_create_index($1)",
+                        m_hypopg_schema),
             {definition}, "creating a hypothetical index");
         if (!created || created->rows() != 1) {
             PlannerError error = created ? PlannerError{"no index was created", false} : planner_error(created.error());
             error.message = fmt::format("hypothetical index `{}`: {}", definition, error.message);
             error.rejected_index = static_cast<int>(oids.size());
             if (!error.fatal) {
-                (void)m_connection.query("SELECT hypopg_reset()", {}, "hypopg_reset()");
+                (void)m_connection.query(hypopg_reset_sql(), {}, "hypopg_reset()");
             }
             return std::unexpected(error);
         }
@@ -222,8 +234,8 @@ LivePlanner::describe(const std::string& sql, const std::vector<std::string>& ex
         return std::unexpected(error);
     }
     auto types = m_connection.query("SELECT u.t::pg_catalog.text FROM pg_catalog.pg_prepared_statements p, "
-                                    "unnest(p.parameter_types) WITH ORDINALITY AS u(t, n) "
-                                    "WHERE p.name = $1 ORDER BY u.n",
+                                    "pg_catalog.unnest(p.parameter_types) WITH ORDINALITY AS u(t, n) "
+                                    "WHERE p.name = $1::pg_catalog.text ORDER BY u.n",
                                     {std::string(k_describe_name)}, "reading parameter types");
     end_transaction(true, k_describe_name);
     if (!types) {

@@ -46,6 +46,7 @@ private:
     LivePlannerOptions m_options;
     int m_server_version = 0;
     bool m_hypopg = false;
+    std::string m_hypopg_schema; // quoted, for calling HypoPG's functions by their schema
     int m_planner_calls = 0;
     int m_describe_calls = 0;
     int m_hypothetical_created = 0;
@@ -59,6 +60,7 @@ private:
     show_hypothetical(const std::vector<analyzer::IndexSpec>& indexes);
     analyzer::PlannerError planner_error(const DbError& error) const;
     void end_transaction(bool prepared, std::string_view name);
+    std::string hypopg_reset_sql() const;
 };
 
 } // namespace dbadvise::db

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <map>
 #include <set>
@@ -43,13 +44,12 @@ std::vector<Oid> oid_list(std::string_view literal) {
     return out;
 }
 
-// PL/pgSQL's EXECUTE (and SQL's, which runs a prepared statement) runs a string dbadvise
-// cannot see.
-bool runs_dynamic_sql(const std::vector<std::string>& words) {
-    for (const std::string& word : words) {
-        if (word == "execute") return true;
-    }
-    return false;
+// Why a body cannot be judged by the names it holds; empty when it can. PL/pgSQL's EXECUTE
+// (and SQL's, which runs a prepared statement) runs a string dbadvise cannot see.
+std::string unchecked_body(const BodyNames& body) {
+    if (body.names.contains("execute")) return "runs dynamic SQL (EXECUTE)";
+    if (body.unicode_escapes) return "writes names with Unicode escapes (U&\"...\"), which dbadvise does not decode";
+    return {};
 }
 
 class Reader {
@@ -86,17 +86,35 @@ public:
                               questions.relations, m_catalog.relations_by_name, true, "relations by name");
             !done)
             return done;
-        // Functions that run wherever their types meet, without being named: implicit and
-        // assignment casts and operator class support functions defined by users.
-        auto rows = query("SELECT c.castfunc::pg_catalog.oid FROM pg_catalog.pg_cast c "
-                          "WHERE c.castcontext IN ('a', 'i') AND c.castfunc::pg_catalog.oid >= $1::pg_catalog.oid "
-                          "UNION SELECT a.amproc::pg_catalog.oid FROM pg_catalog.pg_amproc a "
-                          "WHERE a.amproc::pg_catalog.oid >= $1::pg_catalog.oid",
-                          {std::to_string(k_first_normal_oid)}, "implicit casts and operator classes");
+        // Functions that run without being named where the statement names them (see
+        // SafetyCatalog::Implicit): every function a domain's constraints call (built-in ones
+        // too), and the user-defined functions behind casts, operators, operator classes and
+        // type input.
+        auto rows = query(
+            "SELECT 'the CHECK constraint of domain ' || k.contypid::pg_catalog.regtype::pg_catalog.text, "
+            "CASE WHEN d.refclassid = 'pg_catalog.pg_operator'::pg_catalog.regclass THEN o.oprcode::pg_catalog.oid "
+            "ELSE d.refobjid END "
+            "FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_depend d "
+            "ON d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND d.objid = k.oid "
+            "AND d.refclassid IN ('pg_catalog.pg_proc'::pg_catalog.regclass, "
+            "'pg_catalog.pg_operator'::pg_catalog.regclass) "
+            "LEFT JOIN pg_catalog.pg_operator o ON o.oid = d.refobjid WHERE k.contypid <> 0 "
+            "UNION SELECT 'the cast from ' || c.castsource::pg_catalog.regtype::pg_catalog.text || ' to ' || "
+            "c.casttarget::pg_catalog.regtype::pg_catalog.text, c.castfunc::pg_catalog.oid FROM pg_catalog.pg_cast c "
+            "WHERE c.castfunc::pg_catalog.oid >= $1::pg_catalog.oid "
+            "UNION SELECT 'operator ' || o.oid::pg_catalog.regoperator::pg_catalog.text, o.oprcode::pg_catalog.oid "
+            "FROM pg_catalog.pg_operator o WHERE o.oprcode::pg_catalog.oid >= $1::pg_catalog.oid "
+            "UNION SELECT 'the operator class support function ' || a.amproc::pg_catalog.text, "
+            "a.amproc::pg_catalog.oid FROM pg_catalog.pg_amproc a WHERE a.amproc::pg_catalog.oid >= $1::pg_catalog.oid "
+            "UNION SELECT 'the input function of type ' || t.oid::pg_catalog.regtype::pg_catalog.text, f.f "
+            "FROM pg_catalog.pg_type t, LATERAL (VALUES (t.typinput::pg_catalog.oid), (t.typreceive::pg_catalog.oid)) "
+            "AS f(f) WHERE f.f >= $1::pg_catalog.oid",
+            {std::to_string(k_first_normal_oid)}, "domain constraints, casts, operators and operator classes");
         if (!rows) return std::unexpected(rows.error());
         for (int row = 0; row < rows->rows(); ++row) {
-            const Oid oid = oid_of(rows->text(row, 0));
-            m_catalog.implicit_functions.push_back(oid);
+            const Oid oid = oid_of(rows->text(row, 1));
+            if (oid == 0) continue;
+            m_catalog.implicit_functions.push_back({std::string(rows->text(row, 0)), oid});
             want_function(oid);
         }
         return {};
@@ -124,7 +142,7 @@ public:
 private:
     std::expected<Result, DbError> query(std::string_view sql, const std::vector<Param>& params,
                                          std::string_view what) {
-        return m_connection.query(sql, params, fmt::format("reading {} for --analyze-plans", what));
+        return m_connection.query(sql, params, fmt::format("reading {} for the side-effect check", what));
     }
 
     // Runs `sql` (rows: oid, schema, name; $1: `names`) and files each row under its name in
@@ -235,12 +253,13 @@ private:
                 want_function(support);
             }
             if (!rows->is_null(row, rows->column("body"))) {
-                // What a SQL or PL/pgSQL body calls, by name: every identifier of it that names
-                // a function anywhere counts (over-approximated: a column named like a function
-                // counts too).
-                const std::vector<std::string> words = identifiers_in(rows->text(row, "body"));
-                f.dynamic_sql = runs_dynamic_sql(words);
-                for (const std::string& word : words) {
+                // What a SQL or PL/pgSQL body calls and reads, by name: every name in it that
+                // names a function or a relation anywhere counts (over-approximated: a column
+                // named like a function counts too). Operators, casts and domains it may use
+                // are in SafetyCatalog::implicit_functions.
+                BodyNames body = names_in_body(rows->text(row, "body"));
+                f.unchecked_body = unchecked_body(body);
+                for (const std::string& word : body.names) {
                     body_words.insert(word);
                     word_users[word].push_back(oid);
                 }
@@ -282,6 +301,19 @@ private:
                         m_catalog.functions[user].calls.push_back(oid);
                         want_function(oid);
                     }
+                }
+            }
+            // Relations it may read: a view calls what its definition calls, a table's
+            // row-level security policies what they call, a foreign table another server.
+            auto relations = query("SELECT c.oid, c.relname FROM pg_catalog.pg_class c "
+                                   "WHERE c.relname = ANY($1::pg_catalog.text[]) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
+                                   {text_array(body_words)}, "relations named in function bodies");
+            if (!relations) return std::unexpected(relations.error());
+            for (int row = 0; row < relations->rows(); ++row) {
+                const Oid oid = oid_of(relations->text(row, 0));
+                for (const Oid user : word_users[std::string(relations->text(row, 1))]) {
+                    m_catalog.functions[user].reads.push_back(oid);
+                    want_relation(oid);
                 }
             }
         }
@@ -342,10 +374,48 @@ private:
 
 } // namespace
 
+BodyNames names_in_body(std::string_view body) {
+    BodyNames out;
+    const auto word_start = [](unsigned char c) { return std::isalpha(c) || c == '_' || c >= 0x80; };
+    const auto word_char = [&](unsigned char c) { return word_start(c) || std::isdigit(c) || c == '$'; };
+    for (std::size_t i = 0; i < body.size();) {
+        const auto c = static_cast<unsigned char>(body[i]);
+        if (c == '"') {
+            // The quoted name as written; the scan goes on inside it, so that a quote that is
+            // really inside a string or comment hides nothing.
+            std::string name;
+            for (std::size_t j = i + 1; j < body.size(); ++j) {
+                if (body[j] == '"') {
+                    if (j + 1 < body.size() && body[j + 1] == '"') {
+                        name += '"';
+                        ++j;
+                        continue;
+                    }
+                    break;
+                }
+                name += body[j];
+            }
+            if (!name.empty()) out.names.insert(std::move(name));
+            if (i >= 2 && body[i - 1] == '&' && (body[i - 2] == 'u' || body[i - 2] == 'U')) out.unicode_escapes = true;
+            ++i;
+        } else if (word_start(c)) {
+            std::string word;
+            while (i < body.size() && word_char(static_cast<unsigned char>(body[i]))) {
+                word += static_cast<char>(std::tolower(static_cast<unsigned char>(body[i++])));
+            }
+            out.names.insert(std::move(word));
+        } else {
+            ++i;
+        }
+    }
+    return out;
+}
+
 std::expected<analyzer::SafetyCatalog, DbError> read_safety_catalog(Connection& connection,
                                                                     const analyzer::SafetyQuestions& questions) {
     analyzer::SafetyCatalog catalog;
-    if (auto begun = connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+    if (auto begun = connection.execute(fmt::format("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY{}{}",
+                                                    k_next_statement, k_catalog_search_path),
                                         "starting a read-only transaction");
         !begun)
         return std::unexpected(begun.error());

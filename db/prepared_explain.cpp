@@ -38,18 +38,22 @@ std::string_view options_of(ExplainMode mode) {
 // them back, cast to the parameter types of the prepared statement:
 // `(CAST(substr(NULLIF(current_setting('dbadvise.p1', true), ''), 2) AS date), ...)`. A
 // parameter of a pseudo-type (`CASE ... THEN a.attmissingval ELSE $5 END`: the server infers
-// anyarray) can take no value from text, so it gets NULL, which the server coerces to it.
+// anyarray) can take no value from text, so it gets NULL, which the server coerces to it. It
+// runs with the session's search_path (the prepared statement needs it), so every function
+// it calls is qualified and every operator has an exact match in pg_catalog (text || text):
+// an overload planted in a schema of the search path cannot match better.
 constexpr std::string_view k_set_values =
     "SELECT pg_catalog.set_config('dbadvise.args', coalesce('(' || pg_catalog.string_agg("
     "CASE WHEN ty.typtype = 'p' THEN 'NULL' ELSE pg_catalog.format("
     "'CAST(pg_catalog.substr(NULLIF(pg_catalog.current_setting(%L, true), ''''), 2) AS %s)', "
-    "'dbadvise.p' || u.n, u.t) END, ', ' ORDER BY u.n) FILTER (WHERE u.n IS NOT NULL) || ')', ''), true), "
-    "(SELECT count(pg_catalog.set_config('dbadvise.p' || v.n, v.v, true)) "
-    "FROM unnest($1::pg_catalog.text[]) WITH ORDINALITY AS v(v, n) WHERE v.v IS NOT NULL) "
+    "'dbadvise.p' || u.n::pg_catalog.text, u.t) END, ', ' ORDER BY u.n) FILTER (WHERE u.n IS NOT NULL) || ')', ''), "
+    "true), (SELECT pg_catalog.count(pg_catalog.set_config('dbadvise.p' || v.n::pg_catalog.text, v.v, true)) "
+    "FROM pg_catalog.unnest($1::pg_catalog.text[]) WITH ORDINALITY AS v(v, n) WHERE v.v IS NOT NULL) "
     "FROM pg_catalog.pg_prepared_statements p "
-    "LEFT JOIN LATERAL unnest(p.parameter_types::pg_catalog.text[], p.parameter_types::pg_catalog.oid[]) "
+    "LEFT JOIN LATERAL ROWS FROM (pg_catalog.unnest(p.parameter_types::pg_catalog.text[]), "
+    "pg_catalog.unnest(p.parameter_types::pg_catalog.oid[])) "
     "WITH ORDINALITY AS u(t, oid, n) ON true LEFT JOIN pg_catalog.pg_type ty ON ty.oid = u.oid "
-    "WHERE p.name = $2";
+    "WHERE p.name = $2::pg_catalog.text";
 
 } // namespace
 

@@ -1,5 +1,6 @@
 #include "db/workload_reader.hpp"
 
+#include "db/activity_reader.hpp"
 #include "analyzer/statement_columns.hpp"
 #include "sqlparse/lexer.hpp"
 #include "sqlparse/parser.hpp"
@@ -21,11 +22,14 @@ using analyzer::Workload;
 // The settings analyze reports on or plans with. Custom ones (pg_stat_statements.*) only
 // show in pg_settings when their library is loaded.
 const std::vector<std::string> k_settings = {
-    "block_size", "compute_query_id", "default_statistics_target", "effective_cache_size",
-    "effective_io_concurrency", "jit", "maintenance_work_mem", "max_parallel_workers",
-    "max_parallel_workers_per_gather", "max_worker_processes", "pg_stat_statements.max",
-    "pg_stat_statements.track", "plan_cache_mode", "random_page_cost", "seq_page_cost",
-    "shared_buffers", "track_activity_query_size", "track_io_timing", "work_mem",
+    "autovacuum", "autovacuum_freeze_max_age", "block_size", "compute_query_id",
+    "default_statistics_target", "effective_cache_size", "effective_io_concurrency",
+    "idle_in_transaction_session_timeout", "jit", "maintenance_work_mem", "max_connections",
+    "max_parallel_workers", "max_parallel_workers_per_gather", "max_worker_processes",
+    "pg_stat_statements.max", "pg_stat_statements.track", "pg_stat_statements.track_planning",
+    "plan_cache_mode", "random_page_cost", "reserved_connections", "seq_page_cost",
+    "shared_buffers", "superuser_reserved_connections", "track_activity_query_size",
+    "track_io_timing", "work_mem",
 };
 
 std::string text_array(const std::vector<std::string>& values) {
@@ -246,7 +250,6 @@ std::expected<void, DbError> read_server(Connection& connection, Workload& workl
                       "SELECT current_database() AS database, "
                       "current_setting('server_version') AS server_version, "
                       "current_setting('server_version_num') AS server_version_num, "
-                      "array_to_json(current_schemas(false)) AS search_path, "
                       "EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'hypopg') AS hypopg, "
                       "pg_database_size(current_database()) AS size_bytes, "
                       "d.blks_hit, d.blks_read, d.temp_files, d.temp_bytes "
@@ -257,7 +260,6 @@ std::expected<void, DbError> read_server(Connection& connection, Workload& workl
         workload.database = std::string(server->text(0, "database"));
         workload.server_version = std::string(server->text(0, "server_version"));
         workload.server_version_num = static_cast<int>(server->int64(0, "server_version_num"));
-        workload.search_path = json_strings(server->text(0, "search_path"));
         workload.hypopg_available = server->boolean(0, "hypopg");
         workload.database_stats.size_bytes = server->int64(0, "size_bytes");
         workload.database_stats.blks_hit = server->int64(0, "blks_hit");
@@ -292,11 +294,17 @@ std::expected<std::string, DbError> read_tables(Connection& connection, Workload
         connection,
         fmt::format(
             "SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind, "
-            "c.relpersistence = 't' AS temporary, c.relispartition AS is_partition, c.reltuples, "
+            "c.relpersistence = 't' AS temporary, c.relispartition AS is_partition, "
+            // The root of a partition's tree (pg_partition_root reads pg_inherits, no lock on
+            // the user's tables): reports group findings about partitions of one table.
+            "CASE WHEN c.relispartition THEN (SELECT rn.nspname || '.' || rc.relname FROM pg_class rc "
+            "JOIN pg_namespace rn ON rn.oid = rc.relnamespace WHERE rc.oid = pg_partition_root(c.oid)) "
+            "END AS partition_root, c.reltuples, "
             "c.relpages, greatest(c.relpages, 0)::bigint * current_setting('block_size')::bigint AS size_bytes, "
             "s.seq_scan, s.seq_tup_read, s.idx_scan, s.n_tup_ins, s.n_tup_upd, s.n_tup_del, "
             "s.n_live_tup, s.n_dead_tup, s.n_mod_since_analyze, "
             "(s.last_analyze IS NOT NULL OR s.last_autoanalyze IS NOT NULL) AS ever_analyzed, "
+            "extract(epoch FROM now() - greatest(s.last_analyze, s.last_autoanalyze))::float8 AS analyzed_age_s, "
             "io.heap_blks_read, io.heap_blks_hit, io.idx_blks_read, io.idx_blks_hit, "
             "coalesce(pn.nspname, '') AS parent_schema, coalesce(p.relname, '') AS parent_name "
             "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -319,6 +327,7 @@ std::expected<std::string, DbError> read_tables(Connection& connection, Workload
         table.is_partition = tables->boolean(row, "is_partition");
         table.parent_schema = std::string(tables->text(row, "parent_schema"));
         table.parent_name = std::string(tables->text(row, "parent_name"));
+        table.partition_root = std::string(tables->text(row, "partition_root"));
         table.reltuples = tables->number(row, "reltuples");
         table.relpages = tables->int64(row, "relpages");
         table.size_bytes = tables->int64(row, "size_bytes");
@@ -332,6 +341,8 @@ std::expected<std::string, DbError> read_tables(Connection& connection, Workload
         table.n_dead_tup = tables->int64(row, "n_dead_tup");
         table.n_mod_since_analyze = tables->int64(row, "n_mod_since_analyze");
         table.ever_analyzed = tables->boolean(row, "ever_analyzed");
+        if (!tables->is_null(row, tables->column("analyzed_age_s")))
+            table.analyzed_age_s = tables->number(row, "analyzed_age_s");
         table.heap_blks_read = tables->int64(row, "heap_blks_read");
         table.heap_blks_hit = tables->int64(row, "heap_blks_hit");
         table.idx_blks_read = tables->int64(row, "idx_blks_read");
@@ -721,6 +732,13 @@ std::expected<analyzer::Workload, DbError> read_workload(Connection& connection,
                                         "starting a read-only transaction");
         !begun)
         return std::unexpected(begun.error());
+    // The schemas the workload's statements see, read before the catalog-only search_path.
+    auto path = connection.query("SELECT pg_catalog.array_to_json(pg_catalog.current_schemas(false))", {},
+                                 "reading the search_path");
+    if (!path) return std::unexpected(path.error());
+    if (path->rows() == 1) workload.search_path = json_strings(path->text(0, 0));
+    if (auto done = connection.execute(k_catalog_search_path, "setting the search_path"); !done)
+        return std::unexpected(done.error());
     // Timestamps in UTC and ISO format whatever the role's defaults, for this transaction only.
     if (auto set = connection.execute("SET LOCAL TimeZone = 'UTC'", "setting the time zone"); !set)
         return std::unexpected(set.error());
@@ -731,9 +749,13 @@ std::expected<analyzer::Workload, DbError> read_workload(Connection& connection,
     if (auto done = read_capture_info(connection, workload); !done)
         return std::unexpected(done.error());
     if (auto done = read_server(connection, workload); !done) return std::unexpected(done.error());
-    say("reading pg_stat_statements");
-    if (auto done = read_statements(connection, options, workload); !done)
-        return std::unexpected(done.error());
+    if (options.statements != nullptr) {
+        workload.statements = *options.statements;
+    } else {
+        say("reading pg_stat_statements");
+        if (auto done = read_statements(connection, options, workload); !done)
+            return std::unexpected(done.error());
+    }
     say("reading the catalog");
     auto oids = read_tables(connection, workload);
     if (!oids) return std::unexpected(oids.error());
@@ -758,6 +780,10 @@ std::expected<analyzer::Workload, DbError> read_workload(Connection& connection,
     if (auto done = read_column_stats(connection, options, workload); !done)
         return std::unexpected(done.error());
     workload.capture.values_omitted = !options.include_values;
+    say("reading sessions, locks and maintenance counters");
+    auto activity = read_server_activity(connection, workload.server_version_num);
+    if (!activity) return std::unexpected(activity.error());
+    workload.activity = std::move(*activity);
     if (auto done = connection.execute("COMMIT", "ending the read-only transaction"); !done)
         return std::unexpected(done.error());
     return workload;

@@ -22,6 +22,10 @@ struct ReadOptions {
     /// Read the data values of pg_stats (most common values, histogram bounds); without them
     /// only their frequencies and counts are read (snapshot --no-values).
     bool include_values = true;
+    /// The workload's statements when they come from elsewhere (analyze --queries: a query
+    /// file or a server log): pg_stat_statements is not read (it need not be installed), and
+    /// the catalog and pg_stats are read for these statements instead.
+    const std::vector<analyzer::WorkloadStatement>* statements = nullptr;
 };
 
 using Progress = std::function<void(std::string_view)>;

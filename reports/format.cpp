@@ -8,11 +8,27 @@ namespace dbadvise::reports {
 namespace {
 
 void text_report(const Report& report, const RenderOptions& options, const Sink& sink) {
-    sink(render_text(report, TextOptions{options.color}));
+    sink(render_text(report, TextOptions{options.color, options.width, options.verbose}));
 }
 
 void json_report(const Report& report, const RenderOptions&, const Sink& sink) {
     render_json(report, sink);
+}
+
+void sql_report(const Report& report, const RenderOptions&, const Sink& sink) {
+    render_sql(report, sink);
+}
+
+void markdown_report(const Report& report, const RenderOptions&, const Sink& sink) {
+    sink(render_markdown(report));
+}
+
+void html_report(const Report& report, const RenderOptions&, const Sink& sink) {
+    sink(render_html(report));
+}
+
+void sarif_report(const Report& report, const RenderOptions&, const Sink& sink) {
+    render_sarif(report, sink);
 }
 
 void text_rules(std::span<const analyzer::RuleInfo> rules, const RenderOptions&,
@@ -28,6 +44,11 @@ void json_rules(std::span<const analyzer::RuleInfo> rules, const RenderOptions&,
 constexpr std::array k_formats = std::to_array<FormatInfo>({
     {Format::text, "text", "for people", true, text_report, text_rules},
     {Format::json, "json", "for programs, schema_version 1", false, json_report, json_rules},
+    {Format::sql, "sql", "the suggested changes as a psql script", false, sql_report, nullptr},
+    {Format::markdown, "markdown", "for a pull request or CI job summary", false, markdown_report,
+     nullptr},
+    {Format::html, "html", "one self-contained page with charts", false, html_report, nullptr},
+    {Format::sarif, "sarif", "SARIF 2.1.0 for code scanning", false, sarif_report, nullptr},
 });
 
 } // namespace

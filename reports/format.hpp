@@ -13,13 +13,15 @@
 
 namespace dbadvise::reports {
 
-enum class Format { text, json };
+enum class Format { text, json, sql, markdown, html, sarif };
 
 /// Receives the rendered output in pieces, in order.
 using Sink = std::function<void(std::string_view)>;
 
 struct RenderOptions {
-    bool color = false; // ANSI colour; only for formats whose row allows it
+    bool color = false;   // ANSI colour; only for formats whose row allows it
+    int width = 100;      // text: the terminal's width, or 80-120 columns when not a terminal
+    bool verbose = false; // text: every finding of a collapsed group, and baseline findings
 };
 
 struct FormatInfo {

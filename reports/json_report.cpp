@@ -90,9 +90,9 @@ void location_object(JsonWriter& out, const analyzer::Location& loc) {
     out.end_object();
 }
 
-void finding_object(JsonWriter& out, const analyzer::Finding& f) {
+void finding_object(JsonWriter& out, const analyzer::Finding& f, const std::string& id) {
     out.begin_object();
-    out.member("id", f.id());
+    out.member("id", id);
     out.member("rule", f.rule_id());
     out.member("category", analyzer::to_string(f.category()));
     out.member("severity", analyzer::to_string(f.severity));
@@ -131,6 +131,17 @@ void finding_object(JsonWriter& out, const analyzer::Finding& f) {
         }
         out.end_object();
     }
+    if (f.object) {
+        const analyzer::ObjectRef& o = *f.object;
+        out.key("object");
+        out.begin_object();
+        out.member("kind", o.kind);
+        if (!o.schema.empty()) out.member("schema", o.schema);
+        out.member("name", o.name);
+        if (!o.table.empty()) out.member("table", o.table);
+        if (!o.partition_of.empty()) out.member("partition_of", o.partition_of);
+        out.end_object();
+    }
     const analyzer::Impact& impact = f.impact;
     if (impact.cost_before || impact.cost_after || impact.estimated_ms_saved_per_call) {
         out.key("impact");
@@ -148,6 +159,9 @@ void finding_object(JsonWriter& out, const analyzer::Finding& f) {
             number(out, *impact.estimated_ms_saved_per_call);
         }
         out.end_object();
+    }
+    if (f.baseline) {
+        out.member("baseline", true);
     }
     out.end_object();
 }
@@ -192,6 +206,9 @@ void source_object(JsonWriter& out, const Source& source) {
         out.member("hypopg", source.planner->hypopg);
         out.end_object();
     }
+    if (!source.stats_reset.empty()) {
+        out.member("stats_reset", source.stats_reset);
+    }
     out.end_object();
 }
 
@@ -212,8 +229,9 @@ void render_json(const Report& report, const std::function<void(std::string_view
     evidence_object(out, report.stats);
     out.key("findings");
     out.begin_array();
-    for (const analyzer::Finding& f : report.findings) {
-        finding_object(out, f);
+    const std::vector<std::string> ids = analyzer::finding_ids(report.findings);
+    for (std::size_t i = 0; i < report.findings.size(); ++i) {
+        finding_object(out, report.findings[i], ids[i]);
     }
     out.end_array();
     if (!report.hot_nodes.empty()) {
@@ -242,6 +260,9 @@ void render_json(const Report& report, const std::function<void(std::string_view
             out.member("title", section.title);
             out.key("lines");
             string_array(out, section.lines);
+            if (section.category) {
+                out.member("category", analyzer::to_string(*section.category));
+            }
             out.end_object();
         }
         out.end_array();
@@ -269,6 +290,53 @@ void render_json(const Report& report, const std::function<void(std::string_view
     }
     if (report.partial) {
         out.member("partial", true);
+    }
+    if (!report.statements.empty()) {
+        out.key("workload");
+        out.begin_object();
+        out.key("total_ms");
+        number(out, report.workload_total_ms);
+        out.key("statements");
+        out.begin_array();
+        for (const analyzer::StatementSummary& s : report.statements) {
+            out.begin_object();
+            if (!s.query.queryid.empty()) {
+                out.member("queryid", s.query.queryid);
+            }
+            out.member("text", s.query.text);
+            out.member("calls", s.query.calls);
+            out.key("total_ms");
+            number(out, s.query.total_ms);
+            out.key("mean_ms");
+            number(out, s.query.mean_ms);
+            out.member("rows", s.rows);
+            out.member("shared_blks_hit", s.shared_blks_hit);
+            out.member("shared_blks_read", s.shared_blks_read);
+            out.end_object();
+        }
+        out.end_array();
+        out.end_object();
+    }
+    if (!report.cache.empty()) {
+        out.key("cache");
+        out.begin_array();
+        for (const analyzer::CacheCounters& c : report.cache) {
+            out.begin_object();
+            out.member("scope", c.scope);
+            out.member("name", c.name);
+            out.member("hits", c.hits);
+            out.member("reads", c.reads);
+            out.end_object();
+        }
+        out.end_array();
+    }
+    if (report.baseline) {
+        out.key("baseline");
+        out.begin_object();
+        out.member("file", report.baseline->file);
+        out.member("entries", report.baseline->entries);
+        out.member("matched", report.baseline->matched);
+        out.end_object();
     }
     if (!report.notes.empty()) {
         out.key("notes");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "analyzer/finding.hpp"
+#include "analyzer/overview.hpp"
 #include "analyzer/rule_registry.hpp"
 
 #include <functional>
@@ -24,7 +25,7 @@ struct PlannerSource {
 };
 
 struct Source {
-    std::string kind;                     // "sql", "plan", "database", "snapshot" or "window"
+    std::string kind;                     // "sql", "plan", "database", "snapshot", "window" or "queries"
     std::vector<std::string> files;       // inputs (sql, plan, snapshot files)
     std::string server_version;           // analyze: of the workload's server
     std::string database;                 // analyze: the workload's database
@@ -32,6 +33,8 @@ struct Source {
     std::string window_start;             // window: the earlier capture's time
     std::string window_end;               // window: the later capture's time
     std::optional<PlannerSource> planner; // analyze: the server that verified, if any
+    std::string stats_reset; // analyze: when pg_stat_statements was last reset (its counters
+                             // cover the time since); empty when unknown
 };
 
 /// A plan node among the hottest of `dbadvise explain`.
@@ -48,6 +51,14 @@ struct HotNode {
 struct Section {
     std::string title;
     std::vector<std::string> lines;
+    std::optional<analyzer::Category> category{}; // shown with the findings of this category
+};
+
+/// The --baseline file a run was compared with.
+struct BaselineInfo {
+    std::string file;
+    std::int64_t entries = 0; // findings the file lists
+    std::int64_t matched = 0; // of this run's findings, those it lists (Finding::baseline)
 };
 
 /// One candidate index `analyze` considered, and what became of it.
@@ -66,7 +77,6 @@ struct IndexSelection {
     std::string stopped_by;
     std::vector<IndexCandidate> candidates;
     bool present = false;            // false for lint and explain reports
-    bool list_in_text = false;       // the text report lists the candidates too (--verbose)
 };
 
 struct Report {
@@ -78,10 +88,17 @@ struct Report {
     bool partial = false;                     // the run stopped early (analyze)
     std::vector<std::string> notes;           // run-level remarks (HypoPG missing, ...)
     IndexSelection index_selection;           // analyze only
+    // analyze's overview: where the time went and how well the cache serves it.
+    std::vector<analyzer::StatementSummary> statements; // by total time, descending
+    double workload_total_ms = 0;
+    std::vector<analyzer::CacheCounters> cache;
+    std::optional<BaselineInfo> baseline;     // --baseline was given
 };
 
 struct TextOptions {
     bool color = false;
+    int width = 100;      // wrap prose at this many columns (SQL is never wrapped)
+    bool verbose = false; // list every finding of a collapsed group, and baseline findings
 };
 
 /// Text for a person at a terminal: findings grouped and located, suggestions inline.
@@ -93,6 +110,27 @@ std::string render_json(const Report& report);
 /// The same JSON, handed to `write` in pieces of about 64 kB as it is written, so that a
 /// report of many findings is never held whole in memory.
 void render_json(const Report& report, const std::function<void(std::string_view)>& write);
+
+/// `--format sql`: every suggested change as a script to review and run with psql
+/// (analyzer/change_script.hpp decides the order), each with a comment saying why and what it
+/// saves; settings, checks and rewrites commented out. Handed to `write` in pieces.
+void render_sql(const Report& report, const std::function<void(std::string_view)>& write);
+
+/// `--format markdown`: GitHub-flavoured Markdown for a pull-request comment or a CI job
+/// summary: a summary table, then a section per group with each finding's details collapsed
+/// (<details>). Text from the database or input files is escaped.
+std::string render_markdown(const Report& report);
+
+/// `--format html`: one self-contained page (inline CSS, script and SVG charts; no network
+/// access, enforced by its Content-Security-Policy) with the summary, sortable tables and the
+/// findings.
+std::string render_html(const Report& report);
+
+/// `--format sarif`: SARIF 2.1.0 with the registry's rules (help text, helpUri to
+/// docs/rules.md), physical locations for SQL and plan files, logical locations for database
+/// objects and statements, and the finding ids as partialFingerprints. Handed to `write` in
+/// pieces.
+void render_sarif(const Report& report, const std::function<void(std::string_view)>& write);
 
 /// The rule catalogue for people: per rule its id, category, default severity and title, then
 /// the rationale, what to do, how the severity varies and the commands that report it.

@@ -8,6 +8,8 @@
 
 #include <pg_query.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
@@ -88,6 +90,12 @@ int overlong_operator_chain(std::string_view text, std::span<const Token> tokens
 std::string overlong_message() {
     return "expression too deeply nested: more than " + std::to_string(k_max_operator_chain) +
            " chained operators";
+}
+
+std::string too_large_message(std::size_t size, std::size_t limit) {
+    const auto mib = [](std::size_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); };
+    return fmt::format("statement of {:.1f} MiB not checked: longer than the {:.1f} MiB limit",
+                       mib(size), mib(limit));
 }
 
 // libpg_query reports the error position as a 1-based count of characters (PostgreSQL's
@@ -309,10 +317,20 @@ private:
                 bad_offset = overlong;
                 message = overlong_message();
             }
+            ParseError::Kind kind = ParseError::Kind::statement;
+            if (m_options.max_statement_bytes > 0 &&
+                static_cast<std::size_t>(item->end - item->begin) > m_options.max_statement_bytes) {
+                bad_offset = own.front().begin;
+                message = too_large_message(static_cast<std::size_t>(item->end - item->begin),
+                                            m_options.max_statement_bytes);
+                kind = ParseError::Kind::too_large;
+            }
             if (bad_offset >= 0) {
                 const Span span{own.front().begin, own.back().end};
                 batch->tokens.resize(tokens_before);
-                emit_alone(error_unit(ParseError{std::move(message), bad_offset, span}));
+                ParseError error{std::move(message), bad_offset, span};
+                error.kind = kind;
+                emit_alone(error_unit(std::move(error)));
                 continue;
             }
             Piece piece;
@@ -554,7 +572,7 @@ private:
         const Span span = tokens.empty() ? Span{location, location}
                                          : Span{tokens.front().begin, tokens.back().end};
         const detail::JsonRef stmt = raw["stmt"];
-        emit_model(stmt, unit.begin, span, tokens, m_extents, StatementOrigin::script);
+        emit_model(stmt, unit.begin, span, tokens, m_extents, StatementOrigin::script, {});
         const std::string_view type = stmt.node_type();
         if (m_options.function_bodies && (type == "CreateFunctionStmt" || type == "DoStmt")) {
             emit_function_body(stmt, unit.begin, span, tokens);
@@ -562,11 +580,15 @@ private:
     }
 
     // Builds the model of `stmt` (locations relative to `base`) and hands it to the sink.
+    // `enclosing`: for a statement in a function body, the fingerprint of the statement whose
+    // body it is (see Statement::enclosing_fingerprint).
     void emit_model(detail::JsonRef stmt, int base, Span span, std::span<const Token> tokens,
-                    std::span<detail::SubtreeExtent> extents, StatementOrigin origin) {
+                    std::span<detail::SubtreeExtent> extents, StatementOrigin origin,
+                    std::string_view enclosing) {
         ParsedStatement parsed;
         parsed.statement = detail::build_statement(stmt, m_text, base, span, tokens, extents);
         parsed.statement->origin = origin;
+        parsed.statement->enclosing_fingerprint = std::string(enclosing);
         if (m_options.fingerprint && !m_options.libpg_query_fingerprint) {
             parsed.statement->fingerprint = token_fingerprint(m_text, tokens);
         } else if (m_options.fingerprint) {
@@ -613,9 +635,16 @@ private:
     // the sink after the statement itself (see function_body_internal.hpp).
     void emit_function_body(detail::JsonRef stmt, int base, Span span,
                             std::span<const Token> tokens) {
+        // The function's or DO block's statement without its body: a string body is one
+        // literal, which the fingerprint leaves out anyway; a BEGIN ATOMIC body is cut off.
+        // Edits inside the body leave it alone, and the same statement in two functions
+        // gets two fingerprints.
+        const std::string enclosing =
+            m_options.fingerprint ? token_fingerprint(m_text, tokens.first(atomic_body_start(tokens)))
+                                  : std::string();
         const detail::JsonRef atomic = stmt.body()["sql_body"]["List"]["items"].first_child()["List"]["items"];
         if (atomic.valid()) {
-            emit_atomic_body(atomic, base, tokens);
+            emit_atomic_body(atomic, base, tokens, enclosing);
             return;
         }
         const std::string parse_text = parse_text_of(span, tokens);
@@ -623,25 +652,34 @@ private:
         if (body.error) {
             ParsedStatement parsed;
             parsed.error = std::move(body.error);
+            parsed.error->enclosing_fingerprint = enclosing;
             m_sink(std::move(parsed));
             return;
         }
         const StatementOrigin origin =
             body.quoted ? StatementOrigin::quoted_function_body : StatementOrigin::function_body;
         for (const detail::BodySql& sql : body.sql) {
-            emit_body_sql(sql, origin);
+            emit_body_sql(sql, origin, enclosing);
         }
+    }
+
+    // The index of the top-level BEGIN of `BEGIN ATOMIC` in a CREATE FUNCTION statement's
+    // tokens, or tokens.size() when there is none.
+    std::size_t atomic_body_start(std::span<const Token> tokens) const {
+        for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
+            if (tokens[i].depth == 0 && token_is(m_text, tokens[i], "begin") &&
+                token_is(m_text, tokens[i + 1], "atomic")) {
+                return i;
+            }
+        }
+        return tokens.size();
     }
 
     // BEGIN ATOMIC ... END: libpg_query parsed the statements with the function; their text
     // is cut at the body's top-level semicolons.
-    void emit_atomic_body(detail::JsonRef statements, int base, std::span<const Token> tokens) {
-        std::size_t first = 0;
-        while (first + 1 < tokens.size() && !(tokens[first].depth == 0 &&
-                                              token_is(m_text, tokens[first], "begin") &&
-                                              token_is(m_text, tokens[first + 1], "atomic"))) {
-            ++first;
-        }
+    void emit_atomic_body(detail::JsonRef statements, int base, std::span<const Token> tokens,
+                          std::string_view enclosing) {
+        const std::size_t first = atomic_body_start(tokens);
         if (first + 2 >= tokens.size() || !token_is(m_text, tokens.back(), "end")) {
             return;
         }
@@ -663,18 +701,19 @@ private:
         for (detail::JsonRef statement : detail::JsonChildren(statements)) {
             const std::span<const Token> part = parts[k++];
             emit_model(statement, base, {part.front().begin, part.back().end}, part, m_extents,
-                       StatementOrigin::function_body);
+                       StatementOrigin::function_body, enclosing);
         }
     }
 
     // Parses SQL found in a function body and hands its statements (or its error) to the sink.
-    void emit_body_sql(const detail::BodySql& sql, StatementOrigin origin) {
+    void emit_body_sql(const detail::BodySql& sql, StatementOrigin origin, std::string_view enclosing) {
         const Span whole{sql.begin, sql.begin + static_cast<int>(sql.parse_text.size())};
         const ParseResultPtr result = pg_parse(sql.parse_text);
         if (result->error != nullptr) {
             ParsedStatement parsed;
             parsed.error = make_error(*result->error, sql.parse_text, sql.begin, whole);
             parsed.error->kind = ParseError::Kind::function_body;
+            parsed.error->enclosing_fingerprint = std::string(enclosing);
             m_sink(std::move(parsed));
             return;
         }
@@ -697,7 +736,7 @@ private:
                 continue;
             }
             emit_model(raw["stmt"], sql.begin, {tokens.front().begin, tokens.back().end}, tokens,
-                       m_body_extents, origin);
+                       m_body_extents, origin, enclosing);
         }
     }
 
@@ -865,6 +904,11 @@ bool parses(std::string_view sql) {
     }
     // An empty or comment-only text parses to no statement: not a usable rewrite.
     return std::string_view(result->parse_tree).find("\"stmt\"") != std::string_view::npos;
+}
+
+std::string token_fingerprint(std::string_view sql) {
+    const std::vector<Token> tokens = lex(sql);
+    return token_fingerprint(sql, tokens);
 }
 
 std::expected<std::string, ParseError> normalize(std::string_view sql) {

@@ -4,6 +4,7 @@
 
 #include "sqlparse/query_model.hpp"
 
+#include <cstddef>
 #include <expected>
 #include <functional>
 #include <string>
@@ -38,6 +39,13 @@ struct ParseOptions {
     /// CREATE or DO statement, with Statement::origin saying where they come from, and
     /// locations in the script; a body that does not parse is an error of kind function_body.
     bool function_bodies = true;
+    /// Statements longer than this many bytes are not given to libpg_query: an error of kind
+    /// too_large takes their place and the rest of the script is still parsed. libpg_query's
+    /// tree and JSON and the query model take some 50 times a statement's size (an IN list
+    /// of 2 million values, 16 MB, needed 800 MB), so this bounds memory by the limit, not by
+    /// the largest statement. 0: no limit.
+    std::size_t max_statement_bytes = k_default_max_statement_bytes;
+    static constexpr std::size_t k_default_max_statement_bytes = std::size_t{1} << 20;
 };
 
 /// Splits `text` into statements (comments and strings respected) and parses each one.
@@ -63,6 +71,12 @@ bool parses(std::string_view sql);
 
 /// libpg_query's normalization: constants replaced by $n. Error on a syntax error.
 std::expected<std::string, ParseError> normalize(std::string_view sql);
+
+/// The token fingerprint parse_script puts in Statement::fingerprint, for one statement's
+/// text: 16 hex digits, equal for texts that differ only in literal values, parameter
+/// numbers, comments, whitespace or keyword case. Lexer only (no parse): cheap enough to run
+/// on every line of a server log. Never fails.
+std::string token_fingerprint(std::string_view sql);
 
 /// libpg_query's fingerprint as 16 hex digits: equal for statements that differ only in
 /// constants and formatting. Error on a syntax error.

@@ -299,6 +299,11 @@ struct Statement {
     /// how it is computed is chosen by ParseOptions (by default from tokens, not
     /// libpg_query's value, which costs a second parse).
     std::string fingerprint;
+    /// For a statement in a function body: the token fingerprint of the CREATE FUNCTION /
+    /// PROCEDURE or DO statement whose body it is, the body left out. With `fingerprint` it
+    /// tells the same statement in two functions apart, and it survives edits elsewhere in
+    /// the body. Empty for the script's own statements and without ParseOptions::fingerprint.
+    std::string enclosing_fingerprint;
     // CREATE TABLE / CREATE INDEX, for --schema.
     std::string table_schema;
     std::string table_name;
@@ -316,11 +321,14 @@ struct ParseError {
         function_body, // a function body (PL/pgSQL, or SQL in a string) does not parse
         unchecked,     // cannot be checked: SQL from psql variables, PL/pgSQL libpg_query cannot read
         psql_command,  // a psql meta-command psql does not know (it skips the line)
+        too_large,     // longer than ParseOptions::max_statement_bytes: not parsed
     };
     std::string message; // libpg_query's message, e.g. `syntax error at or near "FORM"`
     int offset = -1;     // byte offset of the error in the source text
     Span statement_span; // the statement that failed
     Kind kind = Kind::statement;
+    /// A function body's error: Statement::enclosing_fingerprint of the body's statements.
+    std::string enclosing_fingerprint{};
 };
 
 /// A whole script after parsing: each statement in source order, parsed or failed.

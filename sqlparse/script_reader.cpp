@@ -74,10 +74,20 @@ int line_start(std::string_view text, int at) {
 }
 
 // True when the whole-line arguments of `\copy` read the data from the script itself.
+// The file name of a COPY or \copy that means "the client" (PostgreSQL's grammar and psql's
+// \copy both take STDOUT as STDIN's synonym after FROM): its data follows in the script.
+bool client_data_file(std::string_view text, const Token& token) {
+    return token_is(text, token, "stdin") || token_is(text, token, "stdout");
+}
+
 bool copy_from_inline_stdin(std::string_view arguments) {
     const std::vector<Token> tokens = lex(arguments);
+    // \copy (query) only copies out: a query cannot be the target of FROM.
+    if (!tokens.empty() && tokens.front().kind == TokenKind::open_paren) {
+        return false;
+    }
     for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
-        if (token_is(arguments, tokens[i], "from") && token_is(arguments, tokens[i + 1], "stdin")) {
+        if (token_is(arguments, tokens[i], "from") && client_data_file(arguments, tokens[i + 1])) {
             return true;
         }
     }
@@ -86,12 +96,14 @@ bool copy_from_inline_stdin(std::string_view arguments) {
 
 // COPY ... FROM STDIN: the data follows in the script.
 bool copy_from_stdin(std::string_view text, std::span<const Token> tokens) {
-    if (tokens.empty() || !token_is(text, tokens.front(), "copy")) {
+    // COPY (query) FROM is a syntax error: the server refuses it and psql reads no data.
+    if (tokens.size() < 2 || !token_is(text, tokens.front(), "copy") ||
+        tokens[1].kind == TokenKind::open_paren) {
         return false;
     }
     for (std::size_t i = 1; i + 1 < tokens.size(); ++i) {
         if (tokens[i].depth == 0 && token_is(text, tokens[i], "from") &&
-            token_is(text, tokens[i + 1], "stdin")) {
+            client_data_file(text, tokens[i + 1])) {
             return true;
         }
     }

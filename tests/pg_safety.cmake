@@ -59,3 +59,14 @@ dbadvise_safety_test(pg_analyze_backend_stopped ${DBADVISE_PG_DIR}/backend_stopp
 # Escape sequences planted in a pg_stat_statements entry and in a table name: escaped in the
 # text report, exact in JSON.
 dbadvise_safety_test(pg_analyze_terminal_safety ${DBADVISE_PG_DIR}/terminal_safety ${dbadvise_bin})
+
+# Side effects hidden from a check by names: domain CHECK constraints (through a view's cast, a
+# parameter type, a PL/pgSQL variable, a composite column), a user operator and an explicit
+# cast inside a function body, calls a naive scan of a body misses (after an apostrophe in a
+# comment, after E'\'', quoted and U&-escaped names), a view read by a body, and an IMMUTABLE
+# function the planner itself would run while folding constants.
+dbadvise_safety_test(pg_analyze_hidden_calls ${DBADVISE_PG_DIR}/hidden_calls ${dbadvise_bin})
+
+# Functions and operators planted in a schema of the search path that match dbadvise's own
+# statements better than the built-ins (CVE-2018-1058's trap) are never called.
+dbadvise_safety_test(pg_analyze_search_path_shadowing ${DBADVISE_PG_DIR}/search_path_shadowing ${dbadvise_bin})

@@ -64,6 +64,10 @@ template <typename F> void scan(std::string_view text, const TerminalSafeOptions
 
 } // namespace
 
+bool terminal_unsafe(char32_t code_point) {
+    return code_point < 0x20 || code_point == 0x7F || unsafe_code_point(code_point);
+}
+
 bool needs_terminal_escaping(std::string_view text, TerminalSafeOptions options) {
     bool found = false;
     scan(text, options, [&](std::size_t, std::size_t, long kind) {

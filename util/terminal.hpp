@@ -26,6 +26,10 @@ struct TerminalSafeOptions {
 /// escaping.
 std::string terminal_safe(std::string_view text, TerminalSafeOptions options = {});
 
+/// True for a code point terminal_safe escapes: C0 controls, DEL, C1 controls and the
+/// bidirectional and separator code points listed above.
+bool terminal_unsafe(char32_t code_point);
+
 /// True when terminal_safe would change `text`.
 bool needs_terminal_escaping(std::string_view text, TerminalSafeOptions options = {});
 

@@ -168,6 +168,7 @@ void statement_lines(const Context& context, std::vector<std::string>& lines) {
 ReportSection cache_section(const Context& context) {
     ReportSection section;
     section.title = "Cache and health";
+    section.category = Category::cache;
     database_lines(context, section.lines);
     table_lines(context, section.lines);
     index_lines(context, section.lines);

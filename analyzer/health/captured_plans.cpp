@@ -36,11 +36,12 @@ const PlanTarget* target_by_id(const std::vector<PlanTarget>& targets, const std
 Finding failure(const WorkloadStatement* statement, const std::string& queryid,
                 const std::string& what) {
     Finding finding(RuleId::analyze_plans_failed);
-    finding.subject = queryid;
     finding.title = fmt::format("EXPLAIN ANALYZE of statement {} gave no plan", queryid);
     finding.message = what;
     if (statement != nullptr) {
         finding.query = health::query_ref(*statement);
+    } else {
+        finding.subject = queryid; // no text to fingerprint
     }
     return finding;
 }
@@ -50,7 +51,7 @@ Finding failure(const WorkloadStatement* statement, const std::string& queryid,
 Finding skipped(const WorkloadStatement* statement, const std::string& queryid, const std::string& reason,
                 bool unsafe) {
     Finding finding(unsafe ? RuleId::analyze_plans_unsafe : RuleId::analyze_plans_skipped);
-    finding.subject = queryid;
+    // The id takes the statement's fingerprint (complete_findings), never the queryid.
     finding.title = unsafe ? fmt::format("Statement {} not run under EXPLAIN ANALYZE: it may have side effects", queryid)
                            : fmt::format("Statement {} not run under EXPLAIN ANALYZE", queryid);
     finding.message = unsafe ? fmt::format("--analyze-plans executes only statements proven free of side effects, and "
@@ -62,6 +63,8 @@ Finding skipped(const WorkloadStatement* statement, const std::string& queryid, 
     if (statement != nullptr) {
         finding.query = health::query_ref(*statement);
         finding.rank = 0;
+    } else {
+        finding.subject = queryid; // no text to fingerprint
     }
     return finding;
 }
@@ -86,6 +89,7 @@ HealthResult check_captured_plans(const Workload& workload, const PlanSelection&
     HealthResult result;
     ReportSection section;
     section.title = "Plans (EXPLAIN ANALYZE)";
+    section.category = Category::plan;
     const std::vector<PlanTarget>& targets = selection.targets;
     for (const PlanSkip& skip : selection.skipped) {
         const WorkloadStatement* statement = statement_by_id(workload, skip.queryid);
@@ -156,12 +160,13 @@ HealthResult check_captured_plans(const Workload& workload, const PlanSelection&
                 finding.location->offset = -1;
                 finding.location->file.clear();
             }
-            finding.subject = captured.queryid + ":" + finding.subject;
+            // finding.subject stays the node path; the statement's fingerprint completes the id.
             finding.evidence.emplace_back("node_exclusive_ms", node_ms);
             finding.evidence.emplace_back("share_of_statement_time", share);
             result.findings.push_back(std::move(finding));
         }
     }
+    complete_findings(workload, result.findings);
     sort_by_rank(result.findings);
     result.sections.push_back(std::move(section));
     return result;

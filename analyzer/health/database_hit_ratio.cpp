@@ -28,6 +28,7 @@ void check_database_hit_ratio(const Context& context, std::vector<Finding>& out)
     Finding finding(RuleId::database_low_hit_ratio);
     finding.severity = (*ratio < k_warning_hit_ratio && !fits) ? Severity::warning : Severity::info;
     finding.subject = context.workload.database.empty() ? "database" : context.workload.database;
+    finding.object = ObjectRef{"database", {}, finding.subject, {}, {}};
     finding.title = fmt::format("Database buffer hit ratio is {} ({} blocks read)",
                                 format_percent(*ratio), stats.blks_read);
     std::string message = fmt::format(

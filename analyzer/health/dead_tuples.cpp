@@ -32,6 +32,7 @@ void check_dead_tuples(const Context& context, std::vector<Finding>& out) {
         finding.severity =
             table.n_dead_tup >= table.n_live_tup ? Severity::warning : Severity::info;
         finding.subject = name;
+        finding.object = ObjectRef{"table", table.schema, table.name, {}, {}};
         finding.title = fmt::format("Table {} has {} dead tuples for {} live ones", name,
                                     table.n_dead_tup, table.n_live_tup);
         finding.message = fmt::format(

@@ -77,6 +77,7 @@ void check_shared_buffers(const Context& context, std::vector<Finding>& out) {
 
     Finding finding(RuleId::shared_buffers_below_working_set);
     finding.subject = "shared_buffers";
+    finding.object = ObjectRef{"setting", {}, "shared_buffers", {}, {}};
     finding.title = fmt::format("shared_buffers ({}) is smaller than the hot tables and their "
                                 "indexes ({})",
                                 format_bytes(static_cast<double>(*shared_buffers)),

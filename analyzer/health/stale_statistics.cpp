@@ -29,6 +29,7 @@ void check_stale_statistics(const Context& context, std::vector<Finding>& out) {
             }
             Finding finding(RuleId::never_analyzed);
             finding.subject = name;
+        finding.object = ObjectRef{"table", table.schema, table.name, {}, {}};
             finding.title = fmt::format("Table {} ({} rows) has never been analyzed", name, rows);
             finding.message = fmt::format(
                 "Neither ANALYZE nor autovacuum has gathered statistics on {}, so the planner "
@@ -55,6 +56,7 @@ void check_stale_statistics(const Context& context, std::vector<Finding>& out) {
                      : 0.0;
         Finding finding(RuleId::stale_statistics);
         finding.subject = name;
+        finding.object = ObjectRef{"table", table.schema, table.name, {}, {}};
         finding.title = fmt::format("Table {}: {} rows modified since the last ANALYZE ({} of "
                                     "its rows)",
                                     name, table.n_mod_since_analyze, format_percent(share));

@@ -33,8 +33,8 @@ void check_statement_hit_ratio(const Context& context, std::vector<Finding>& out
 
         Finding finding(RuleId::statement_low_hit_ratio);
         finding.severity = *ratio < k_warning_hit_ratio ? Severity::warning : Severity::info;
-        finding.subject =
-            statement.queryid.empty() ? excerpt(statement.text, 60) : statement.queryid;
+        // The id takes the statement's fingerprint (analyze.hpp): a queryid differs between
+        // servers.
         finding.query = query_ref(statement);
         finding.title =
             fmt::format("Statement reads {:.1f} blocks ({}) per call; hit ratio {}", reads_per_call,

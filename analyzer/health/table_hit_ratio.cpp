@@ -48,6 +48,7 @@ void check_table_hit_ratio(const Context& context, std::vector<Finding>& out) {
         // Always info: the statement findings carry the fix; the table view is context.
         Finding finding(RuleId::table_low_hit_ratio);
         finding.subject = name;
+        finding.object = ObjectRef{"table", table->schema, table->name, {}, {}};
         const std::int64_t reads = table->heap_blks_read + table->idx_blks_read;
         finding.title = fmt::format(
             "Table {}: {} blocks read, heap hit ratio {}, index hit ratio {}", name, reads,

@@ -35,8 +35,8 @@ void check_temp_spill(const Context& context, std::vector<Finding>& out) {
         const std::string value = work_mem_value(wanted);
 
         Finding finding(RuleId::statement_temp_spill);
-        finding.subject =
-            statement.queryid.empty() ? excerpt(statement.text, 60) : statement.queryid;
+        // The id takes the statement's fingerprint (analyze.hpp): a queryid differs between
+        // servers.
         finding.query = query_ref(statement);
         finding.title = fmt::format("Statement spills {} per call to temporary files",
                                     format_bytes(spill_per_call));

@@ -22,6 +22,7 @@ void check_track_io_timing(const Context& context, std::vector<Finding>& out) {
     }
     Finding finding(RuleId::track_io_timing_off);
     finding.subject = "track_io_timing";
+    finding.object = ObjectRef{"setting", {}, "track_io_timing", {}, {}};
     finding.title = "track_io_timing is off: read times are not measured";
     finding.message =
         "Block reads are counted but not timed, so pg_stat_statements and EXPLAIN (ANALYZE, "

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Validates real `dbadvise lint --format json` output against docs/report.schema.json: for every
-# SQL file under testdata/, for bad inputs, and for a run with an unreadable file. A broken
+# Validates real `dbadvise lint --format json` and `dbadvise explain --format json` output
+# against docs/report.schema.json: lint on every SQL file under testdata/, on bad inputs and
+# with an unreadable file; explain on every captured plan; and a run with --baseline. A broken
 # report must be rejected too, so the check is known to bite.
 #   json_schema.sh DBADVISE SOURCE_DIR
 set -uo pipefail
@@ -45,6 +46,15 @@ printf "SELECT 'caf\xe9';\n" >"$work/latin1.sql"
 : >"$work/empty.sql"
 report "$work/mixed.sql" "$work/binary.sql" "$work/latin1.sql" "$work/empty.sql" "$work/missing.sql"
 
+while IFS= read -r -d '' plan; do
+    n=$((n + 1))
+    "$dbadvise" explain --format json "$plan" >"$work/report$n.json" 2>/dev/null
+    reports+=("$work/report$n.json")
+done < <(find "$source_dir/testdata/plans" -maxdepth 1 \( -name '*.json' -o -name '*_text.txt' \) -print0 2>/dev/null | sort -z)
+# A run compared with a baseline: "baseline" members on the report and its findings.
+report "$work/mixed.sql" --write-baseline "$work/baseline.json"
+report "$work/mixed.sql" --baseline "$work/baseline.json"
+
 # A report the schema must reject: a finding with an unknown severity and no findings key.
 printf '{"schema_version": 1, "tool": {"name": "dbadvise", "version": "0.1.0"}, "source": {"kind": "sql"}, "stats": {}, "findings": [{"id": "0123456789abcdef", "rule": "x", "category": "rewrite", "severity": "fatal", "title": "t", "message": "m"}]}\n' >"$work/broken.json"
 
@@ -79,4 +89,20 @@ if failed:
 if findings == 0:
     sys.exit("FAIL: the reports hold no findings; nothing was validated")
 print(f"{len(sys.argv) - 3} reports with {findings} findings match the schema")
+PY
+status=$?
+((status == 0)) || exit $status
+
+# The baseline file --write-baseline wrote, against docs/baseline.schema.json.
+"$python" - "$source_dir/docs/baseline.schema.json" "$work/baseline.json" <<'PY'
+import json, sys
+import jsonschema
+schema = json.load(open(sys.argv[1], encoding="utf-8"))
+validator_class = jsonschema.validators.validator_for(schema)
+validator_class.check_schema(schema)
+doc = json.load(open(sys.argv[2], encoding="utf-8"))
+errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator_class(schema).iter_errors(doc)]
+if errors or not doc["findings"]:
+    sys.exit("FAIL: the baseline file: " + ("; ".join(errors) or "no findings"))
+print(f"the baseline file with {len(doc['findings'])} findings matches docs/baseline.schema.json")
 PY

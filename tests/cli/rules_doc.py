@@ -21,6 +21,9 @@ CATEGORY_TITLES = [
     ("cache", "Cache (analyze)"),
     ("schema", "Schema maintenance (analyze)"),
     ("config", "Configuration (analyze)"),
+    ("application", "Application: batching and caching (analyze)"),
+    ("connections", "Connections, transactions and locks (analyze)"),
+    ("maintenance", "Maintenance: freezing and key ranges (analyze)"),
     ("input", "Input"),
 ]
 

@@ -19,7 +19,7 @@ for format in text json; do
     extension=$([[ $format == text ]] && echo txt || echo json)
     expected=$name.$extension
     actual=$(mktemp)
-    "$dbadvise" lint --format "$format" "${args[@]}" "$name.sql" >"$actual" 2>&1
+    COLUMNS=100 "$dbadvise" lint --format "$format" "${args[@]}" "$name.sql" >"$actual" 2>&1
     code=$?
     if ((code != 0)); then
         echo "FAIL: dbadvise lint on $name.sql exited with $code" >&2

@@ -62,7 +62,9 @@ TEST_CASE("check_captured_plans") {
             // The node's share of the measured statement time.
             CHECK(finding.rank >= 0);
             CHECK(finding.rank <= 8608.0);
-            CHECK(finding.subject.starts_with(std::string(k_queryid) + ":"));
+            // The id takes the node path and the statement's fingerprint, not the queryid.
+            CHECK(finding.subject.starts_with("Plan"));
+            CHECK(finding.fingerprint.size() == 16);
             if (finding.location) {
                 CHECK(finding.location->line == 0);
                 CHECK(finding.location->file.empty());
@@ -121,7 +123,9 @@ TEST_CASE("check_captured_plans") {
         REQUIRE(result.findings.size() == 3);
         const auto find = [&](const std::string& rule, const std::string& id) {
             return std::find_if(result.findings.begin(), result.findings.end(), [&](const Finding& f) {
-                return f.rule_id() == rule && f.subject == id;
+                // The statement's queryid; subject only when the statement is unknown (the
+                // finding's id comes from the statement's fingerprint, never the queryid).
+                return f.rule_id() == rule && (f.query ? f.query->queryid : f.subject) == id;
             });
         };
         const auto unsafe = find("analyze-plans-unsafe", "5");

@@ -48,6 +48,12 @@ TEST_CASE("quote_identifier") {
     CHECK(analyzer::quote_identifier("Orders") == "\"Orders\"");
     CHECK(analyzer::quote_identifier("a\"b") == "\"a\"\"b\"");
     CHECK(health::qualified_name("sales", "user") == "sales.\"user\"");
+    SUBCASE("names a terminal would obey are Unicode-escaped") {
+        CHECK(analyzer::quote_identifier("evil\x1b[2J\u202e") == "U&\"evil\\001B[2J\\202E\"");
+        CHECK(analyzer::quote_identifier("two\nlines \"q\" a\\b") ==
+              "U&\"two\\000Alines \"\"q\"\" a\\\\b\"");
+        CHECK(analyzer::quote_identifier("caf\u00e9 \\") == "\"caf\u00e9 \\\"");
+    }
 }
 
 TEST_CASE("recommendation_for") {

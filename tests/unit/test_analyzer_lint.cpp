@@ -120,6 +120,26 @@ TEST_CASE("lint_text") {
         analyzer::lint_text("test.sql", text, nullptr, again, stats);
         CHECK(again[0].id() == found[0].id());
     }
+    SUBCASE("a statement over the size limit is reported, not parsed, and the rest checked") {
+        // An IN list of 200,000 values, 1.6 MB: over the 1 MiB limit.
+        std::string text = "SELECT 1;\nSELECT id FROM t WHERE id IN (1";
+        for (int i = 0; i < 200000; ++i) {
+            text += ",1234567";
+        }
+        text += ");\nDELETE FROM sessions;\n";
+        const auto found = lint(text, nullptr, stats);
+        CHECK(stats.statements == 3);
+        CHECK(stats.parse_errors == 0);
+        REQUIRE(found.size() == 2);
+        CHECK(found[0].rule_id() == "statement-too-large");
+        CHECK(found[0].category() == analyzer::Category::input);
+        CHECK(found[0].severity == analyzer::Severity::warning);
+        CHECK(found[0].message == "statement of 1.5 MiB not checked: longer than the 1.0 MiB limit");
+        CHECK(found[0].location->line == 2);
+        CHECK(found[0].location->column == 1);
+        CHECK(found[1].rule_id() == "unfiltered-write");
+        CHECK(found[1].location->line == 3);
+    }
     SUBCASE("an empty text has no statements and no findings") {
         CHECK(lint("", nullptr, stats).empty());
         CHECK(lint("-- only a comment\n", nullptr, stats).empty());

@@ -8,11 +8,16 @@ using namespace dbadvise;
 namespace {
 
 // Judges `sql` against `fake`, where every name not set up otherwise is a harmless built-in.
-analyzer::SafetyVerdict judge(const std::string& sql, test::FakeSafetyCatalog fake = {}) {
+analyzer::SafetyVerdict judge(const std::string& sql, test::FakeSafetyCatalog fake = {},
+                              analyzer::SafetyUse use = analyzer::SafetyUse::execute) {
     const sqlparse::CallInventory inventory = sqlparse::call_inventory(sql);
     analyzer::SafetyQuestions questions;
     analyzer::add_questions(inventory, questions);
-    return analyzer::judge_statement(inventory, fake.answer(questions));
+    return analyzer::judge_statement(inventory, fake.answer(questions), use);
+}
+
+analyzer::SafetyVerdict judge_planning(const std::string& sql, test::FakeSafetyCatalog fake = {}) {
+    return judge(sql, std::move(fake), analyzer::SafetyUse::plan);
 }
 
 } // namespace
@@ -59,7 +64,7 @@ TEST_CASE("judge_statement") {
     SUBCASE("dynamic SQL and languages that cannot be checked") {
         test::FakeSafetyCatalog fake;
         const auto dynamic = fake.function("public", "dyn", 's', "plpgsql", false);
-        fake.catalog.functions[dynamic].dynamic_sql = true;
+        fake.catalog.functions[dynamic].unchecked_body = "runs dynamic SQL (EXECUTE)";
         CHECK(judge("SELECT dyn()", fake).reason == "it calls dyn(): public.dyn(), which runs dynamic SQL (EXECUTE)");
         test::FakeSafetyCatalog python;
         python.function("public", "py", 'i', "plpython3u", false);
@@ -113,9 +118,10 @@ TEST_CASE("judge_statement") {
               "it casts to mytype, which runs public.mytype_in(), which is volatile");
         test::FakeSafetyCatalog implicit;
         const auto conversion = implicit.function("public", "to_money", 'v', "plpgsql", false);
-        implicit.catalog.implicit_functions = {conversion};
+        implicit.catalog.implicit_functions = {{"the cast from integer to money", conversion}};
         CHECK(judge("SELECT 1", implicit).reason ==
-              "the database has an implicit cast or operator class that calls public.to_money(), which is volatile");
+              "it may run the cast from integer to money without naming it, which calls public.to_money(), which is "
+              "volatile");
     }
     SUBCASE("attribute notation: t.f may call f(t)") {
         test::FakeSafetyCatalog fake;
@@ -143,5 +149,41 @@ TEST_CASE("judge_statement") {
         cut.complete = false;
         CHECK(analyzer::judge_statement(sqlparse::call_inventory("SELECT 1"), cut).reason ==
               "the catalog lookup stopped at its size limit before it covered this statement");
+    }
+}
+
+TEST_CASE("judge_statement for planning: only what the planner may evaluate counts") {
+    SUBCASE("volatile functions, the deny list's volatile ones and aggregates are never run by the planner") {
+        test::FakeSafetyCatalog fake;
+        fake.function("public", "bump", 'v', "plpgsql", false);
+        fake.function("pg_catalog", "pg_terminate_backend", 'v');
+        CHECK(judge_planning("UPDATE t SET n = bump() WHERE id = $1", fake).safe);
+        CHECK(judge_planning("SELECT pg_terminate_backend(pid) FROM pg_stat_activity FOR UPDATE", fake).safe);
+    }
+    SUBCASE("an IMMUTABLE function that calls a volatile one is unsafe, in views too") {
+        test::FakeSafetyCatalog fake;
+        const auto evil = fake.function("public", "evil", 'v', "plpgsql", false);
+        const auto folded = fake.function("public", "folded", 'i', "plpgsql", false);
+        fake.catalog.functions[folded].calls = {evil};
+        CHECK(judge_planning("SELECT * FROM t WHERE id = folded(pi()::int)", fake).reason ==
+              "it calls folded(): public.folded() calls public.evil(), which is volatile");
+        const auto view = fake.relation("public", "v", 'v');
+        fake.catalog.relations[view].calls = {folded};
+        CHECK(judge_planning("DELETE FROM t WHERE id IN (SELECT id FROM v)", fake).reason ==
+              "it reads view public.v, whose definition calls public.folded() calls public.evil(), which is volatile");
+    }
+    SUBCASE("a STABLE built-in on the deny list is unsafe: the planner evaluates stable functions to estimate") {
+        test::FakeSafetyCatalog fake;
+        fake.function("pg_catalog", "txid_current", 's');
+        CHECK(judge_planning("SELECT * FROM t WHERE x = txid_current()", fake).reason ==
+              "it calls txid_current(): pg_catalog.txid_current(), which assigns a transaction id");
+    }
+    SUBCASE("more than one statement is never planned") {
+        CHECK(judge_planning("SELECT 1; SELECT 2").reason == "the text holds 2 statements");
+    }
+    SUBCASE("a name the catalog does not know is left to the server") {
+        test::FakeSafetyCatalog fake;
+        fake.catalog.functions_by_name["gone"] = {};
+        CHECK(judge_planning("SELECT gone()", fake).safe);
     }
 }

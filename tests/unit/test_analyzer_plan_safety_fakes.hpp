@@ -42,7 +42,7 @@ public:
         for (const std::string& name : questions.operators) {
             if (!catalog.operators.contains(name)) {
                 const analyzer::Oid oid = m_next++;
-                catalog.functions[oid] = {"pg_catalog", "op_" + name, 'i', 'f', "internal", true, false, {}, {}};
+                catalog.functions[oid] = {"pg_catalog", "op_" + name, 'i', 'f', "internal", true, {}, {}, {}};
                 catalog.operators[name].push_back({"pg_catalog", oid});
             }
         }

@@ -85,7 +85,7 @@ TEST_CASE("run: global options and usage errors") {
     SUBCASE("a bad --format value is a usage error") {
         const Result r = run({"lint", "--format", "xml", "-"});
         CHECK(r.code == 2);
-        CHECK(r.err == "dbadvise: error: --format: xml not in {text,json}\n"
+        CHECK(r.err == "dbadvise: error: --format: xml not in {text,json,sql,markdown,html,sarif}\n"
                        "Run 'dbadvise lint --help' for usage.\n");
     }
     SUBCASE("a bad --fail-on value is a usage error") {

@@ -1,3 +1,4 @@
+#include "db/plan_safety.hpp"
 #include "db/workload_reader.hpp"
 
 #include <doctest/doctest.h>
@@ -75,5 +76,29 @@ TEST_CASE("identifiers_in") {
     SUBCASE("string literals are skipped, doubled quotes handled") {
         const auto words = identifiers_in(R"(SELECT 'it''s customers' AS "a""b")");
         CHECK(words == std::vector<std::string>{"a\"b", "as", "select"});
+    }
+}
+
+TEST_CASE("names_in_body: nothing in a function body hides a name") {
+    SUBCASE("words in comments and strings count, so an apostrophe in a comment hides nothing") {
+        const auto body = names_in_body("BEGIN\n -- it's a lookup\n PERFORM evil();\n -- that's all\n RETURN 1; END");
+        CHECK(body.names.contains("evil"));
+        CHECK(body.names.contains("perform"));
+        CHECK_FALSE(body.unicode_escapes);
+    }
+    SUBCASE("an E'\\'' string does not swallow what follows") {
+        CHECK(names_in_body(R"(SELECT E'\'' IS NOT NULL AND evil('x') AND '' = '')").names.contains("evil"));
+    }
+    SUBCASE("quoted names keep their case, bare words are folded") {
+        const auto body = names_in_body(R"(SELECT "Hidden"(), "a""b", Lower(x))");
+        CHECK(body.names.contains("Hidden"));
+        CHECK(body.names.contains("a\"b"));
+        CHECK(body.names.contains("lower"));
+        CHECK_FALSE(body.names.contains("Lower"));
+    }
+    SUBCASE("U& names are flagged: the scan does not decode their escapes") {
+        CHECK(names_in_body(R"(SELECT U&"\0048idden"())").unicode_escapes);
+        CHECK(names_in_body(R"(SELECT u&"x")").unicode_escapes);
+        CHECK_FALSE(names_in_body(R"(SELECT a & "x")").unicode_escapes);
     }
 }

@@ -43,6 +43,9 @@ reports::Report two_files() {
 TEST_CASE("render_text") {
     SUBCASE("groups findings by file, locates them and indents suggestions") {
         const std::string expected =
+            "dbadvise lint: 2 files\n"
+            "  checked: 7 statements\n"
+            "\n"
             "a.sql: 2 findings\n"
             "\n"
             "a.sql:3:17: warning: NOT IN over a subquery [not-in-subquery]\n"
@@ -89,6 +92,7 @@ TEST_CASE("render_text") {
 
     SUBCASE("groups in the order of their first finding, report order inside a group") {
         reports::Report report;
+        report.source.kind = "sql";
         report.findings = {located(RuleId::in_subquery, Severity::warning, "b.sql", 1, 1, "one", ""),
                            located(RuleId::missing_limit, Severity::warning, "a.sql", 1, 1, "two", ""),
                            located(RuleId::select_star, Severity::warning, "b.sql", 2, 1, "three", "")};
@@ -103,8 +107,9 @@ TEST_CASE("render_text") {
         CHECK(a_group < text.find("[missing-limit]"));
     }
 
-    SUBCASE("findings without a file group by what to do, most valuable group first") {
+    SUBCASE("analyze findings group by what to do, in a fixed order") {
         reports::Report report;
+        report.source.kind = "database";
         Finding first_rewrite(RuleId::in_subquery);
         first_rewrite.severity = Severity::warning;
         first_rewrite.title = "a";
@@ -114,15 +119,20 @@ TEST_CASE("render_text") {
         second_rewrite.rule = RuleId::select_star;
         report.findings = {first_rewrite, index, second_rewrite};
         const std::string text = reports::render_text(report, {});
-        CHECK(text.starts_with("Query rewrites: 2 findings\n\nwarning: a [in-subquery]\n\n"
-                               "warning: a [select-star]\n\nIndexes: 1 finding\n\n"
-                               "warning: a [missing-index]\n"));
+        const auto create = text.find("\nIndexes to create: 1 finding\n\nwarning: a [missing-index]\n");
+        const auto rewrites = text.find("\nQuery rewrites: 2 findings\n\nwarning: a [in-subquery]\n\n"
+                                        "warning: a [select-star]\n");
+        REQUIRE(create != std::string::npos);
+        REQUIRE(rewrites != std::string::npos);
+        CHECK(create < rewrites);
     }
 
     SUBCASE("an empty report says so") {
         reports::Report report;
         report.stats = {{"statements", std::int64_t{4}}};
-        CHECK(reports::render_text(report, {}) == "summary: no findings; statements=4\n");
+        report.source.kind = "sql";
+        CHECK(reports::render_text(report, {}) ==
+              "dbadvise lint: 0 files\n  checked: 4 statements\n\nsummary: no findings; statements=4\n");
     }
 
     SUBCASE("analyze findings: query, evidence, impact, node, sections, notes, partial") {
@@ -147,30 +157,40 @@ TEST_CASE("render_text") {
         report.sections = {{"Cache", {"hit ratio 99.1%", "tables: 3"}}};
         report.notes = {"HypoPG is not installed: indexes are unverified."};
         report.partial = true;
+        report.source.kind = "database";
+        report.source.database = "shop";
+        report.source.server_version = "15.4";
+        report.statements = {{*f.query, 10, 0, 0}};
+        report.workload_total_ms = 1234.5678;
         const std::string expected =
-            "Indexes: 1 finding\n"
+            "dbadvise analyze: database \"shop\", PostgreSQL 15.4\n"
+            "  workload: 1 statement from pg_stat_statements, 10 calls, 1.2 s of execution time\n"
+            "  covers: the time since pg_stat_statements was last reset (when is unknown: pg_stat_statements_info\n"
+            "      needs PostgreSQL 14)\n"
+            "  partial: the run stopped early; this report covers only what was analyzed\n"
+            "\n"
+            "hottest plan nodes (exclusive time):\n"
+            "    81.2%      12.500 ms  Seq Scan on orders  (Plan/Plans[0])\n"
+            "\n"
+            "Indexes to create: 1 finding\n"
             "\n"
             "warning: Index orders (customer_id) [missing-index]\n"
-            "    query -42 (10 calls, 1234.568 ms total, 123.457 ms mean): SELECT * FROM orders "
-            "WHERE customer_id = $1\n"
+            "    query -42 (10 calls, 1234.568 ms total, 123.457 ms mean): SELECT * FROM orders WHERE customer_id\n"
+            "        = $1\n"
             "    Saves most of the time.\n"
             "    evidence: rows=100, ratio=0.123, verified=true, method=hypopg\n"
             "    impact: cost 1000 -> 8.25, saves about 12.346 ms per call\n"
             "    suggested SQL:\n"
             "        CREATE INDEX CONCURRENTLY orders_customer_id_idx ON orders (customer_id);\n"
             "\n"
-            "Plans: 1 finding\n"
+            "Plans and statistics: 1 finding\n"
             "\n"
             "Plan/Plans[0]: info: Seq scan discards rows [seq-scan-filter]\n"
-            "\n"
-            "hottest plan nodes (exclusive time):\n"
-            "    81.2%      12.500 ms  Seq Scan on orders  (Plan/Plans[0])\n"
             "\n"
             "Cache\n"
             "  hit ratio 99.1%\n"
             "  tables: 3\n"
             "\n"
-            "partial: the run stopped early; this report covers only what was analyzed\n"
             "note: HypoPG is not installed: indexes are unverified.\n"
             "\n"
             "summary: 2 findings (0 errors, 1 warning, 1 info)\n";

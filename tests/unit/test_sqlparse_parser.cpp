@@ -173,13 +173,14 @@ TEST_CASE("parse_script") {
         CHECK(result[0].statement->query.targets.size() == 4);
         CHECK(text_of(sql, result[1].statement->span) == "SELECT 2");
     }
-    SUBCASE("a 10 MB statement parses") {
+    SUBCASE("a 10 MB statement parses without the size limit") {
         std::string sql = "SELECT * FROM t WHERE id IN (";
         while (sql.size() < 10 * 1024 * 1024) {
             sql += "123456789,";
         }
         sql += "0)";
-        const auto result = parse_script(sql, ParseOptions{.fingerprint = false});
+        const auto result =
+            parse_script(sql, ParseOptions{.fingerprint = false, .max_statement_bytes = 0});
         REQUIRE(result.size() == 1);
         REQUIRE(result[0].statement.has_value());
         const auto& predicates = result[0].statement->query.predicates;
@@ -321,6 +322,21 @@ TEST_CASE("parse_script reads psql scripts") {
         CHECK(result[0].error->offset == 0);
         CHECK(result[0].error->message.starts_with("invalid command \\gst"));
         CHECK(result[1].statement);
+    }
+    SUBCASE("a statement over max_statement_bytes is an error of kind too_large") {
+        const std::string sql = "SELECT 1;\nSELECT 'abcdefghijklmnopqrstuvwxyz';\nSELECT 3;";
+        ParseOptions options;
+        options.max_statement_bytes = 20;
+        const auto result = parse_script(sql, options);
+        REQUIRE(result.size() == 3);
+        CHECK(result[0].statement);
+        REQUIRE(result[1].error);
+        CHECK(result[1].error->kind == ParseError::Kind::too_large);
+        CHECK(result[1].error->offset == 10);
+        CHECK(text_of(sql, result[1].error->statement_span) == "SELECT 'abcdefghijklmnopqrstuvwxyz'");
+        CHECK(result[2].statement);
+        options.max_statement_bytes = 0; // no limit
+        CHECK(parse_script(sql, options)[1].statement);
     }
     SUBCASE("\\quit ends the script") {
         const auto result = parse_script("SELECT 1;\n\\q\nSELECT broken(;");

@@ -142,6 +142,17 @@ TEST_CASE("ScriptReader") {
                 "copy", "sql:select 2"});
         CHECK(items("COPY a FROM stdin; SELECT 'same line';\n1\n\\.\nSELECT 2;") ==
               V{"sql:COPY a FROM stdin", "sql:SELECT 'same line'", "copy", "sql:SELECT 2"});
+        // FROM STDOUT is FROM STDIN to the server and to \copy (PostgreSQL's insert.sql).
+        CHECK(items("copy t from stdout;\n1\tbaz\n\\.\nselect 1;") ==
+              V{"sql:copy t from stdout", "copy", "sql:select 1"});
+        CHECK(items("\\copy t from stdout\n1\n\\.\nselect 1;") ==
+              V{"meta:\\copy t from stdout", "copy", "sql:select 1"});
+        // COPY (query) FROM STDIN is a syntax error: the server refuses it, psql reads no data
+        // and the next lines are SQL (PostgreSQL's copyselect.sql).
+        CHECK(items("copy (select * from t) from stdin;\nselect 1;\n") ==
+              V{"sql:copy (select * from t) from stdin", "sql:select 1"});
+        CHECK(items("\\copy (select 1) from stdin\nselect 1;\n") ==
+              V{"meta:\\copy (select 1) from stdin", "sql:select 1"});
         // Data without its end marker runs to the end of the file.
         CHECK(items("COPY t FROM STDIN;\n1\n2\n") == V{"sql:COPY t FROM STDIN", "copy"});
     }

@@ -1,0 +1,133 @@
+// The individual checks behind check_operations() (analyzer/operations.hpp), one rule per
+// file, their thresholds and the helpers they share. Internal to the analyzer. Every threshold
+// is listed with its reason in docs/checks.md; keep the two in step.
+#pragma once
+
+#include "analyzer/operations.hpp"
+#include "analyzer/rule_registry.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dbadvise::analyzer::operations {
+
+// --- Batching (batchable-lookup, single-row-insert) ---------------------------------------
+
+/// Calls below which a statement's round trips are not worth restructuring code for.
+inline constexpr std::int64_t k_batch_min_calls = 1'000;
+/// Rows per call at or below which a SELECT is a lookup of one row ("about one").
+inline constexpr double k_batch_max_rows_per_call = 1.5;
+/// Mean execution time at or below which per-call overhead (round trip, parse, plan, executor
+/// start-up) is a large share of a call; slower statements are not dominated by it.
+inline constexpr double k_batch_max_mean_ms = 1.0;
+/// The network round trip the server cannot measure, assumed per call to rank the findings:
+/// 0.2 ms is a round trip within one data centre; across zones it is several times that.
+inline constexpr double k_round_trip_ms = 0.2;
+/// Rows per call at or below which an INSERT writes one row per statement.
+inline constexpr double k_insert_max_rows_per_call = 1.0;
+
+// --- Result caching (cacheable-result) ----------------------------------------------------
+
+/// Calls below which caching a result saves too little to be worth a cache.
+inline constexpr std::int64_t k_cache_min_calls = 500;
+/// The tables a statement reads are "rarely written" when they are written at most this many
+/// times per execution of the statement (one write per 100 reads): most cached reads hit.
+inline constexpr double k_cache_max_writes_per_call = 0.01;
+/// The suggested TTL: half the mean interval between writes, within these bounds.
+inline constexpr double k_cache_min_ttl_s = 1;
+inline constexpr double k_cache_max_ttl_s = 3'600;
+
+// --- Connections (connections-near-limit, connection-churn) -------------------------------
+
+/// Share of the connection slots (max_connections minus the reserved ones) in use at which a
+/// burst of new sessions starts to fail with "too many clients".
+inline constexpr double k_connections_warning_share = 0.8;
+inline constexpr double k_connections_error_share = 0.95;
+/// Connection churn: at least this many sessions since the statistics were reset, lasting
+/// this long on average or less: the application connects per request.
+inline constexpr std::int64_t k_churn_min_sessions = 1'000;
+inline constexpr double k_churn_max_mean_session_ms = 1'000;
+/// New sessions per second from which churn is a warning (below: information).
+inline constexpr double k_churn_warning_rate = 1.0;
+/// Server and client time one new session costs (fork, authentication, catalog caches), a
+/// conservative figure for a local socket without TLS; it ranks the finding.
+inline constexpr double k_connect_cost_ms = 2.0;
+
+// --- Transactions and locks (idle-in-transaction, long-transaction, lock-wait) -------------
+
+/// A session idle inside a transaction for this long holds its locks and snapshot for nothing.
+inline constexpr double k_idle_in_transaction_s = 5;
+inline constexpr double k_idle_in_transaction_warning_s = 60;
+/// The idle_in_transaction_session_timeout suggested: a minute ends forgotten transactions and
+/// leaves the seconds a legitimate step between two statements takes alone.
+inline constexpr int k_idle_in_transaction_timeout_s = 60;
+/// A transaction open this long, or holding the xmin horizon back by this many transaction
+/// IDs, keeps vacuum from removing the rows deleted or updated since.
+inline constexpr double k_long_transaction_s = 60;
+inline constexpr std::int64_t k_long_transaction_xmin_age = 100'000;
+
+// --- Maintenance (xid-wraparound, sequence-near-max) --------------------------------------
+
+/// Transaction ID age from which wraparound is an error: half of the 2^31 IDs usable before
+/// the server stops assigning them.
+inline constexpr std::int64_t k_wraparound_error_age = std::int64_t{1} << 30;
+/// Share of a sequence's (or its column's) range used from which it is reported.
+inline constexpr double k_sequence_warning_share = 0.75;
+inline constexpr double k_sequence_error_share = 0.9;
+
+// --- Planning and variable time (planning-time, track-planning-off, variable-time) ---------
+
+/// Planning's share of a statement's time (planning + execution) from which preparing it pays.
+inline constexpr double k_planning_min_share = 0.3;
+inline constexpr double k_planning_warning_share = 0.5;
+/// Calls and total planning time below which it is noise.
+inline constexpr std::int64_t k_planning_min_calls = 100;
+inline constexpr double k_planning_min_total_ms = 100;
+/// Variable time: a "slow" statement (mean at least this) whose standard deviation exceeds
+/// this share of its mean, called often enough for the spread to mean something, with enough
+/// total time to matter.
+inline constexpr double k_variable_min_mean_ms = 1.0;
+inline constexpr double k_variable_stddev_share = 0.5;
+inline constexpr double k_variable_warning_stddev_share = 2.0;
+inline constexpr std::int64_t k_variable_min_calls = 20;
+inline constexpr double k_variable_min_total_ms = 1'000;
+
+// --- The checks: each appends its findings to `out` -----------------------------------------
+
+using Statements = std::vector<ParsedWorkloadStatement>;
+
+void check_batchable_lookup(const Statements& statements, std::vector<Finding>& out);
+void check_single_row_insert(const Statements& statements, std::vector<Finding>& out);
+void check_cacheable_result(const Workload& workload, const Statements& statements, std::vector<Finding>& out);
+void check_connections_near_limit(const Workload& workload, std::vector<Finding>& out);
+void check_connection_churn(const Workload& workload, std::vector<Finding>& out);
+void check_idle_in_transaction(const Workload& workload, std::vector<Finding>& out);
+void check_long_transaction(const Workload& workload, std::vector<Finding>& out);
+void check_lock_wait(const Workload& workload, std::vector<Finding>& out);
+void check_xid_wraparound(const Workload& workload, std::vector<Finding>& out);
+void check_sequence_near_max(const Workload& workload, std::vector<Finding>& out);
+void check_planning_time(const Workload& workload, std::vector<Finding>& out);
+void check_track_planning_off(const Workload& workload, std::vector<Finding>& out);
+void check_variable_time(const Workload& workload, std::vector<Finding>& out);
+
+// --- Shared helpers (common.cpp) ------------------------------------------------------------
+
+/// rows / calls; 0 when there were no calls.
+double rows_per_call(const WorkloadStatement& statement);
+/// The setting as an integer; nullopt when absent or not a number.
+std::optional<std::int64_t> setting_int(const Workload& workload, std::string_view name);
+/// The workload statement with this query id; nullptr when none (or the id is empty).
+const WorkloadStatement* statement_by_queryid(const Workload& workload, std::string_view queryid);
+/// "pid 123 (user app, database shop)": how a session is named in messages.
+std::string describe_session(const ClientSession& session);
+/// "12.3 s", "4.0 min", "2.5 h".
+std::string format_seconds(double seconds);
+/// A pool size for a transaction-mode pooler from the measured active concurrency: twice the
+/// mean number of active sessions (pg_stat_database active_time over its window, 14+), at
+/// least the sessions active now, at least 2.
+int pool_size(const ServerActivity& activity);
+
+} // namespace dbadvise::analyzer::operations

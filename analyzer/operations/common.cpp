@@ -1,0 +1,55 @@
+// Helpers shared by the checks of analyzer/operations/.
+#include "analyzer/operations/checks.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <fmt/format.h>
+
+namespace dbadvise::analyzer::operations {
+
+double rows_per_call(const WorkloadStatement& statement) {
+    return statement.calls > 0 ? static_cast<double>(statement.rows) / static_cast<double>(statement.calls) : 0.0;
+}
+
+std::optional<std::int64_t> setting_int(const Workload& workload, std::string_view name) {
+    const Setting* setting = workload.find_setting(name);
+    if (setting == nullptr) return std::nullopt;
+    const std::string& text = setting->setting.empty() ? setting->value : setting->setting;
+    std::int64_t value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+    return value;
+}
+
+const WorkloadStatement* statement_by_queryid(const Workload& workload, std::string_view queryid) {
+    if (queryid.empty()) return nullptr;
+    for (const WorkloadStatement& statement : workload.statements)
+        if (statement.queryid == queryid) return &statement;
+    return nullptr;
+}
+
+std::string describe_session(const ClientSession& session) {
+    std::string who = session.user.empty() ? std::string("unknown user") : session.user;
+    if (!session.application.empty()) who += ", application " + session.application;
+    if (!session.database.empty()) who += ", database " + session.database;
+    return fmt::format("pid {} ({})", session.pid, who);
+}
+
+std::string format_seconds(double seconds) {
+    if (seconds < 120) return fmt::format("{:.1f} s", seconds);
+    if (seconds < 7'200) return fmt::format("{:.1f} min", seconds / 60);
+    if (seconds < 172'800) return fmt::format("{:.1f} h", seconds / 3'600);
+    return fmt::format("{:.1f} days", seconds / 86'400);
+}
+
+int pool_size(const ServerActivity& activity) {
+    double mean_active = 0;
+    if (activity.session_counters && activity.stats_window_s > 0)
+        mean_active = activity.session_counters->active_time_ms / (activity.stats_window_s * 1'000.0);
+    const auto active_now = std::ranges::count(activity.sessions, std::string("active"), &ClientSession::state);
+    const double size = std::max({2.0, std::ceil(2 * mean_active), static_cast<double>(active_now)});
+    return static_cast<int>(size);
+}
+
+} // namespace dbadvise::analyzer::operations

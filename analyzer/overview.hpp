@@ -1,0 +1,29 @@
+// What a report's overview shows besides findings: where the workload's time went and how
+// well the cache serves it. Plain data that analyze fills from the Workload and the reports
+// chart (the HTML report's share of time by statement and its hit ratios).
+#pragma once
+
+#include "analyzer/finding.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace dbadvise::analyzer {
+
+/// A workload statement as the report's overview shows it.
+struct StatementSummary {
+    QueryRef query;
+    std::int64_t rows = 0;
+    std::int64_t shared_blks_hit = 0;
+    std::int64_t shared_blks_read = 0;
+};
+
+/// Buffer hits and reads of one scope, for the report's hit-ratio overview.
+struct CacheCounters {
+    std::string scope; // "database", "table" or "index"
+    std::string name;  // the database, or "schema.table" / "schema.index"
+    std::int64_t hits = 0;
+    std::int64_t reads = 0;
+};
+
+} // namespace dbadvise::analyzer

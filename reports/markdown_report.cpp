@@ -1,0 +1,276 @@
+// `--format markdown`: GitHub-flavoured Markdown for a pull-request comment or a CI job
+// summary ($GITHUB_STEP_SUMMARY). The outline of the text report (reports/outline.hpp): a
+// heading and facts, a summary table, the few things to do first, then one section per group
+// with each finding's details collapsed in <details>, so that a long report stays short on the
+// page. Findings in the baseline go in one collapsed list at the end.
+//
+// Escaping: text from the database or input files (query texts, identifiers, messages) is
+// shown with visible escapes for controls and bidirectional overrides (util/terminal.hpp), then
+// backslash-escaped wherever Markdown would read it (`|`, backticks, `*`, `_`, `[`, `<`, `&`
+// and the rest stay literal, and table cells stay cells); inside HTML
+// elements (<summary>) it is HTML-escaped; SQL goes in fenced code blocks whose fence is
+// longer than any run of backticks in the SQL.
+#include "reports/format_number.hpp"
+#include "reports/outline.hpp"
+#include "reports/report.hpp"
+#include "util/terminal.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace dbadvise::reports {
+
+namespace {
+
+using analyzer::Finding;
+using analyzer::Severity;
+
+// Text on one line with every character a terminal or a renderer would obey shown as a visible
+// escape (util/terminal.hpp: C0 and C1 controls, bidirectional overrides, malformed UTF-8):
+// line breaks and tabs become spaces first.
+std::string visible_line(std::string_view text) {
+    std::string flat(text);
+    std::replace_if(flat.begin(), flat.end(), [](char c) { return c == '\n' || c == '\r' || c == '\t'; }, ' ');
+    return util::terminal_safe(flat);
+}
+
+// Markdown text on one line (visible_line), with the characters that start Markdown or HTML
+// syntax inside a line (emphasis, code, links, images, tables, HTML, entities, strikethrough,
+// headings) backslash-escaped, as is a leading character that would start a list or a block
+// quote.
+std::string md(std::string_view text) {
+    static constexpr std::string_view k_special = "\\`*_[]<>|#!~&";
+    const std::string line = visible_line(text);
+    std::string out;
+    out.reserve(line.size() + line.size() / 8);
+    for (const char c : line) {
+        if (k_special.find(c) != std::string_view::npos ||
+            (out.empty() && (c == '-' || c == '+' || c == '=' || c == '>')) ||
+            ((c == '.' || c == ')') && !out.empty() &&
+             out.find_first_not_of("0123456789") == std::string::npos)) {
+            // The last case: "1." or "2)" at the start would begin an ordered list.
+            out.push_back('\\');
+            out.push_back(c);
+        } else {
+            out.push_back(c);
+        }
+    }
+    return out;
+}
+
+// Text inside an HTML element (visible_line): entities for the characters HTML reads.
+std::string html(std::string_view text) {
+    const std::string line = visible_line(text);
+    std::string out;
+    out.reserve(line.size());
+    for (const char c : line) {
+        switch (c) {
+        case '&': out += "&amp;"; break;
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '"': out += "&quot;"; break;
+        default: out.push_back(c);
+        }
+    }
+    return out;
+}
+
+// A fenced code block that no backtick run in `code` can close.
+void code_block(std::string& out, std::string_view code, std::string_view language) {
+    std::size_t longest = 0;
+    std::size_t run = 0;
+    for (const char c : code) {
+        run = c == '`' ? run + 1 : 0;
+        longest = std::max(longest, run);
+    }
+    const std::string fence(std::max<std::size_t>(3, longest + 1), '`');
+    out += fence;
+    out += language;
+    out += '\n';
+    // Line breaks and tabs keep the layout; carriage returns go; other controls are escaped.
+    std::string text(code);
+    std::erase(text, '\r');
+    text = util::terminal_safe(text, {.keep_newline = true, .keep_tab = true});
+    out += text;
+    if (!text.empty() && text.back() != '\n') out += '\n';
+    out += fence;
+    out += "\n\n";
+}
+
+std::string_view severity_label(Severity severity) {
+    switch (severity) {
+    case Severity::error: return "error";
+    case Severity::warning: return "warning";
+    case Severity::info: return "info";
+    }
+    return "info";
+}
+
+std::string location_text(const Finding& f) {
+    if (!f.location) return {};
+    std::string text = f.location->file;
+    if (!text.empty() && f.location->line > 0) {
+        text += fmt::format(":{}", f.location->line);
+        if (f.location->column > 0) text += fmt::format(":{}", f.location->column);
+    }
+    if (!f.location->node.empty()) text += (text.empty() ? "" : " ") + f.location->node;
+    return text;
+}
+
+std::string value_text(const analyzer::EvidenceValue& value) {
+    struct Visitor {
+        std::string operator()(std::int64_t v) const { return fmt::format("{}", v); }
+        std::string operator()(double v) const { return format_number(v); }
+        std::string operator()(const std::string& v) const { return v; }
+        std::string operator()(bool v) const { return v ? "true" : "false"; }
+    };
+    return std::visit(Visitor{}, value);
+}
+
+void finding_body(std::string& out, const Finding& f) {
+    if (const std::string at = location_text(f); !at.empty()) out += "**Where:** " + md(at) + "  \n";
+    if (f.query) {
+        const analyzer::QueryRef& q = *f.query;
+        out += "**Statement**";
+        if (!q.queryid.empty()) out += " " + md(q.queryid);
+        if (q.calls > 0) {
+            out += fmt::format(": {} calls, {} in total, {} per call", q.calls, md(format_duration(q.total_ms)),
+                               md(format_duration(q.mean_ms)));
+        }
+        out += "\n\n";
+        code_block(out, q.text, "sql");
+    }
+    if (!f.message.empty()) out += md(f.message) + "\n\n";
+    if (!f.evidence.empty()) {
+        out += "| Evidence | Value |\n| --- | --- |\n";
+        for (const auto& [key, value] : f.evidence) {
+            out += "| " + md(key) + " | " + md(value_text(value)) + " |\n";
+        }
+        out += "\n";
+    }
+    if (f.impact.cost_before && f.impact.cost_after) {
+        out += fmt::format("**Planner cost:** {} → {}", md(format_number(*f.impact.cost_before)),
+                           md(format_number(*f.impact.cost_after)));
+        if (f.impact.estimated_ms_saved_per_call) {
+            out += fmt::format(", saves about {} ms per call", md(format_number(*f.impact.estimated_ms_saved_per_call)));
+        }
+        out += "\n\n";
+    }
+    if (!f.suggestion.rewritten_query.empty()) {
+        out += "**Rewritten query:**\n\n";
+        code_block(out, f.suggestion.rewritten_query, "sql");
+    }
+    if (!f.suggestion.sql.empty()) {
+        out += "**Suggested SQL:**\n\n";
+        code_block(out, f.suggestion.sql, "sql");
+    }
+}
+
+void details(std::string& out, const Finding& f, std::string_view title) {
+    out += fmt::format("<details><summary><b>{}</b> {} <code>{}</code>{}</summary>\n\n",
+                       severity_label(f.severity), html(title), f.rule_id(),
+                       f.baseline ? " (baseline)" : "");
+    finding_body(out, f);
+    out += "</details>\n\n";
+}
+
+void entry(std::string& out, const Entry& e) {
+    if (!e.collapsed()) {
+        details(out, e.first(), e.first().title);
+        return;
+    }
+    out += fmt::format("<details><summary><b>{}</b> {} <code>{}</code></summary>\n\n",
+                       severity_label(e.first().severity), html(e.title()), e.first().rule_id());
+    for (const Finding* f : e.findings) details(out, *f, f->title);
+    out += "</details>\n\n";
+}
+
+std::string time_cell(const Action& action, bool database) {
+    if (action.saves_ms) return "saves ~" + format_duration(*action.saves_ms);
+    if (action.at_stake_ms > 0) {
+        return format_duration(action.at_stake_ms) + (database ? " of statement time" : " of plan time");
+    }
+    return {};
+}
+
+} // namespace
+
+std::string render_markdown(const Report& report) {
+    const Outline outline = make_outline(report, false);
+    std::string out;
+    out += "## " + md(outline.heading) + "\n\n";
+    if (report.partial) {
+        out += "> **Partial:** the run stopped early; this report covers only what was analyzed.\n\n";
+    }
+    for (const std::string& fact : outline.facts) out += "- " + md(fact) + "\n";
+    out += "\n";
+
+    const auto count = [&](Severity s) { return outline.by_severity[static_cast<std::size_t>(s)]; };
+    out += "| Findings | Errors | Warnings | Info |\n| --- | ---: | ---: | ---: |\n";
+    if (outline.groups.empty()) {
+        out += "| none | 0 | 0 | 0 |\n";
+    }
+    for (const GroupView& group : outline.groups) {
+        std::array<std::size_t, 3> n{};
+        for (const Entry& e : group.entries) {
+            for (const Finding* f : e.findings) ++n[static_cast<std::size_t>(f->severity)];
+        }
+        out += fmt::format("| {} | {} | {} | {} |\n", md(group.heading), n[2], n[1], n[0]);
+    }
+    if (outline.groups.size() > 1) {
+        out += fmt::format("| **Total** | **{}** | **{}** | **{}** |\n", count(Severity::error),
+                           count(Severity::warning), count(Severity::info));
+    }
+    out += "\n";
+    if (report.baseline) {
+        out += fmt::format("{} of these findings are in the baseline {} and never fail `--fail-on`.\n\n",
+                           outline.baseline, md(report.baseline->file));
+    }
+
+    if (!outline.actions.empty()) {
+        out += "### Do first\n\n| # | What | Time |\n| ---: | --- | --- |\n";
+        int n = 0;
+        for (const Action& action : outline.actions) {
+            out += fmt::format("| {} | {} | {} |\n", ++n, md(action.what), md(time_cell(action, outline.database)));
+        }
+        out += "\n";
+    }
+    if (!report.hot_nodes.empty()) {
+        out += "### Hottest plan nodes\n\n| Share | Exclusive time | Node | Path |\n| ---: | ---: | --- | --- |\n";
+        for (const HotNode& node : report.hot_nodes) {
+            out += fmt::format("| {}% | {} ms | {}{} | {} |\n", format_fixed(node.share * 100, 1),
+                               format_fixed(node.exclusive_ms, 3), md(node.node_type),
+                               node.relation.empty() ? "" : " on " + md(node.relation), md(node.path));
+        }
+        out += "\n";
+    }
+    for (const GroupView& group : outline.groups) {
+        out += fmt::format("### {} ({})\n\n", md(group.heading), group.findings);
+        for (const Section* section : group.sections) {
+            if (section->title != group.heading) out += "**" + md(section->title) + "**\n\n";
+            for (const std::string& line : section->lines) out += "- " + md(line) + "\n";
+            out += "\n";
+        }
+        for (const Entry& e : group.entries) entry(out, e);
+    }
+    if (outline.baseline > 0) {
+        out += fmt::format("<details><summary>In the baseline ({})</summary>\n\n", outline.baseline);
+        for (const Finding& f : report.findings) {
+            if (f.baseline) {
+                out += "- " + md(analyzer::to_string(f.severity)) + " " + md(f.title) + " `" +
+                       std::string(f.rule_id()) + "`\n";
+            }
+        }
+        out += "\n</details>\n\n";
+    }
+    if (!report.notes.empty()) {
+        out += "### Notes\n\n";
+        for (const std::string& note : report.notes) out += "- " + md(note) + "\n";
+        out += "\n";
+    }
+    out += fmt::format("<sub>dbadvise {}</sub>\n", DBADVISE_VERSION);
+    return out;
+}
+
+} // namespace dbadvise::reports

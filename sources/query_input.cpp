@@ -1,0 +1,700 @@
+#include "sources/query_input.hpp"
+
+#include "analyzer/rule_registry.hpp"
+#include "sqlparse/lexer.hpp"
+#include "sqlparse/parser.hpp"
+#include "sqlparse/source_text.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <charconv>
+#include <iterator>
+#include <cctype>
+#include <cmath>
+#include <unordered_map>
+
+namespace dbadvise::sources {
+
+namespace {
+
+using analyzer::Finding;
+using analyzer::RuleId;
+
+constexpr std::array<std::string_view, 17> k_severities = {
+    "LOG",    "DETAIL", "HINT",   "CONTEXT", "STATEMENT", "ERROR",  "WARNING", "NOTICE", "INFO",
+    "FATAL",  "PANIC",  "DEBUG",  "DEBUG1",  "DEBUG2",    "DEBUG3", "DEBUG4",  "DEBUG5"};
+
+bool is_severity(std::string_view word) {
+    for (std::string_view known : k_severities) {
+        if (word == known) return true;
+    }
+    // LOCATION and QUERY lines belong to the record before (log_error_verbosity = verbose).
+    return word == "LOCATION" || word == "QUERY";
+}
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_upper_or_digit(char c) { return (c >= 'A' && c <= 'Z') || is_digit(c); }
+
+// Where a stderr record's severity marker ("LOG:  ") starts and where its message starts,
+// after whatever log_line_prefix the server writes; nullopt when the line has none.
+struct Marker {
+    std::string_view severity;
+    std::size_t message = 0;
+};
+
+std::optional<Marker> find_marker(std::string_view line) {
+    for (std::size_t at = line.find(":  "); at != std::string_view::npos; at = line.find(":  ", at + 1)) {
+        std::size_t begin = at;
+        while (begin > 0 && is_upper_or_digit(line[begin - 1])) --begin;
+        if (begin == at) continue;
+        if (begin > 0 && (std::isalnum(static_cast<unsigned char>(line[begin - 1])) != 0 || line[begin - 1] == '_'))
+            continue;
+        const std::string_view word = line.substr(begin, at - begin);
+        if (is_severity(word)) return Marker{word, at + 3};
+    }
+    return std::nullopt;
+}
+
+bool starts_with_timestamp(std::string_view line) {
+    // 2024-01-02 03:04:05 (and .123, a zone, an epoch in %n form is not detected)
+    if (line.size() < 19) return false;
+    for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18}) {
+        if (!is_digit(line[i])) return false;
+    }
+    return line[4] == '-' && line[7] == '-' && line[10] == ' ' && line[13] == ':' && line[16] == ':';
+}
+
+// No SQL statement starts with a digit, and none with a syslog date ("Mar  1 12:00:00").
+bool looks_like_log(std::string_view line) {
+    if (!line.empty() && is_digit(line.front())) return true;
+    return line.size() >= 16 && std::isupper(static_cast<unsigned char>(line[0])) != 0 &&
+           std::islower(static_cast<unsigned char>(line[1])) != 0 &&
+           std::islower(static_cast<unsigned char>(line[2])) != 0 && line[3] == ' ' &&
+           is_digit(line[5]) && line[6] == ' ' && is_digit(line[7]) && line[9] == ':' && line[12] == ':';
+}
+
+std::string_view trim(std::string_view text) {
+    const std::size_t begin = text.find_first_not_of(" \t\r\n");
+    if (begin == std::string_view::npos) return {};
+    const std::size_t end = text.find_last_not_of(" \t\r\n");
+    return text.substr(begin, end - begin + 1);
+}
+
+std::optional<double> parse_number(std::string_view text) {
+    double value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(value) || value < 0)
+        return std::nullopt;
+    return value;
+}
+
+// Where a statement came from: what it is grouped in. A log that has both
+// log_min_duration_statement lines and auto_explain plans (or log_statement lines without a
+// duration) would count each execution twice; the first kind present wins (reader's notes).
+enum class Kind { timed_statement, plan, untimed_statement };
+constexpr std::size_t k_kinds = 3;
+
+class Reader {
+public:
+    explicit Reader(const QueryInputOptions& options) : m_options(options) {}
+
+    // --- findings ---
+    void unreadable(int line, std::string title, std::string message) {
+        ++m_unreadable;
+        if (m_result.findings.size() >= m_options.max_findings) {
+            ++m_findings_dropped;
+            return;
+        }
+        Finding finding(RuleId::unreadable_line);
+        finding.title = std::move(title);
+        finding.message = std::move(message);
+        finding.subject = fmt::format("{}:{}", m_options.name, line);
+        finding.location = analyzer::Location{m_options.name, line, 0, -1, {}};
+        m_result.findings.push_back(std::move(finding));
+    }
+
+    void parse_error(int line, int column, const std::string& message, std::string_view sql) {
+        ++m_parse_errors;
+        if (m_result.findings.size() >= m_options.max_findings) {
+            ++m_findings_dropped;
+            return;
+        }
+        Finding finding(RuleId::parse_error);
+        finding.severity = analyzer::Severity::warning;
+        finding.title = fmt::format("Statement does not parse: {}", message);
+        finding.message = fmt::format(
+            "This statement is left out of the workload. In a log the text may be cut (a line "
+            "cut in the middle) or use syntax newer than the parser: {}",
+            sql.substr(0, 200));
+        finding.subject = fmt::format("{}:{}", m_options.name, line);
+        finding.location = analyzer::Location{m_options.name, line, column, -1, {}};
+        m_result.findings.push_back(std::move(finding));
+    }
+
+    // --- statements ---
+    // One execution (or `calls` of them) of `sql` taking `ms` in all; `line` for messages,
+    // `column_base` when the statement's own columns are known (SQL files).
+    void add(Kind kind, std::string_view sql, double total_ms, std::int64_t calls, int line,
+             const sqlparse::SourceText* source = nullptr, int offset = 0) {
+        sql = trim(sql);
+        // pg_stat_statements keeps no terminating semicolon: neither do the statements here.
+        while (sql.ends_with(';')) sql = trim(sql.substr(0, sql.size() - 1));
+        if (sql.empty()) return;
+        Groups& groups = m_groups[static_cast<std::size_t>(kind)];
+        std::string token = sqlparse::token_fingerprint(sql);
+        auto known = groups.by_token.find(token);
+        if (known == groups.by_token.end()) {
+            // The same shape failed before: libpg_query would fail again.
+            if (auto failed = m_failed_tokens.find(token); failed != m_failed_tokens.end()) {
+                parse_error(line, 0, failed->second, sql);
+                return;
+            }
+            auto normalized = sqlparse::normalize(sql);
+            if (!normalized) {
+                int column = 0;
+                int at_line = line;
+                if (source != nullptr && normalized.error().offset >= 0) {
+                    const auto where = source->locate(offset + normalized.error().offset);
+                    at_line = where.line;
+                    column = where.column;
+                }
+                m_failed_tokens.emplace(token, normalized.error().message);
+                parse_error(at_line, column, normalized.error().message, sql);
+                return;
+            }
+            // Grouped as pg_stat_statements groups: by the normalized text's tokens (not
+            // libpg_query's fingerprint, which drops digits at the end of table names and
+            // would merge orders_1 with orders_2).
+            const std::string fingerprint = sqlparse::token_fingerprint(*normalized);
+            auto group = groups.by_fingerprint.find(fingerprint);
+            std::size_t index = 0;
+            if (group == groups.by_fingerprint.end()) {
+                index = groups.statements.size();
+                analyzer::WorkloadStatement statement;
+                statement.queryid = fingerprint;
+                statement.text = std::move(*normalized);
+                groups.statements.push_back(std::move(statement));
+                groups.by_fingerprint.emplace(fingerprint, index);
+            } else {
+                index = group->second;
+            }
+            known = groups.by_token.emplace(std::move(token), index).first;
+        }
+        analyzer::WorkloadStatement& statement = groups.statements[known->second];
+        m_executions[static_cast<std::size_t>(kind)] += calls;
+        statement.calls += calls;
+        statement.total_ms += total_ms;
+    }
+
+    // --- log messages (every format) ---
+    void message(std::string_view severity, std::string_view text, int line) {
+        ++m_records;
+        if (severity != "LOG") return; // DETAIL: parameters, ERROR, STATEMENT, ...
+        if (text.starts_with("duration: ")) {
+            duration_message(text, line);
+        } else if (text.starts_with("statement: ")) {
+            add(Kind::untimed_statement, text.substr(11), 0, 1, line);
+        } else if (auto sql = after_named_step(text, "execute ")) {
+            add(Kind::untimed_statement, *sql, 0, 1, line);
+        }
+    }
+
+    // `execute <name>: SQL` (also `execute S_1/C_2:` of a portal): the SQL after the name.
+    static std::optional<std::string_view> after_named_step(std::string_view text, std::string_view step) {
+        if (!text.starts_with(step)) return std::nullopt;
+        const std::size_t colon = text.find(": ", step.size());
+        if (colon == std::string_view::npos) return std::nullopt;
+        return text.substr(colon + 2);
+    }
+
+    void duration_message(std::string_view text, int line) {
+        std::string_view rest = text.substr(10);
+        const std::size_t unit = rest.find(" ms");
+        const std::optional<double> ms =
+            unit == std::string_view::npos ? std::nullopt : parse_number(rest.substr(0, unit));
+        if (!ms) {
+            unreadable(line, "A duration line that cannot be read (cut in the middle?)",
+                       fmt::format("Expected `duration: <number> ms`, found `{}`; the line is "
+                                   "skipped and the rest of the log is read.",
+                                   text.substr(0, 80)));
+            return;
+        }
+        rest = rest.substr(unit + 3);
+        if (rest.empty()) {
+            ++m_duration_only; // log_duration without the statement: nothing to group
+            return;
+        }
+        if (!rest.starts_with("  ")) {
+            unreadable(line, "A duration line that cannot be read (cut in the middle?)",
+                       fmt::format("Expected two spaces and `statement:`, `execute <name>:` or "
+                                   "`plan:` after the duration, found `{}`.",
+                                   rest.substr(0, 80)));
+            return;
+        }
+        rest = rest.substr(2);
+        if (rest.starts_with("statement: ")) {
+            add(Kind::timed_statement, rest.substr(11), *ms, 1, line);
+        } else if (auto sql = after_named_step(rest, "execute ")) {
+            add(Kind::timed_statement, *sql, *ms, 1, line);
+        } else if (rest.starts_with("parse ") || rest.starts_with("bind ")) {
+            // Extended protocol steps: the execute line carries the statement.
+        } else if (rest.starts_with("plan:")) {
+            plan(rest.substr(5), *ms, line);
+        } else {
+            unreadable(line, "A duration line with an unknown statement kind",
+                       fmt::format("Expected `statement:`, `execute <name>:` or `plan:` after the "
+                                   "duration, found `{}`.",
+                                   rest.substr(0, 80)));
+        }
+    }
+
+    // auto_explain: `plan:` then the plan in JSON (auto_explain.log_format = json) or text,
+    // whose `Query Text:` is the statement.
+    void plan(std::string_view body, double ms, int line) {
+        body = trim(body);
+        if (body.starts_with("{")) {
+            const nlohmann::json document = nlohmann::json::parse(body, nullptr, false);
+            if (document.is_discarded() || !document.is_object() || !document.contains("Query Text") ||
+                !document["Query Text"].is_string()) {
+                unreadable(line, "An auto_explain JSON plan that cannot be read (cut in the middle?)",
+                           "Expected a JSON object with \"Query Text\" after `plan:`; the plan is "
+                           "skipped.");
+                return;
+            }
+            add(Kind::plan, document["Query Text"].get<std::string>(), ms, 1, line);
+            return;
+        }
+        // Text format: "Query Text: <statement, possibly over several lines>", then
+        // "Query Parameters: ..." (16+) or the plan's first node.
+        const std::size_t start = body.find("Query Text: ");
+        if (start == std::string_view::npos) {
+            unreadable(line, "An auto_explain plan without its Query Text",
+                       "auto_explain prints `Query Text:` before the plan (text and JSON formats); "
+                       "the plan is skipped.");
+            return;
+        }
+        std::string_view rest = body.substr(start + 12);
+        std::size_t end = 0;
+        bool first = true;
+        while (end < rest.size()) {
+            const std::size_t newline = rest.find('\n', end);
+            const std::size_t line_end = newline == std::string_view::npos ? rest.size() : newline;
+            const std::string_view text_line = rest.substr(end, line_end - end);
+            if (!first && (text_line.starts_with("Query Parameters: ") || looks_like_plan_node(text_line)))
+                break;
+            first = false;
+            end = newline == std::string_view::npos ? rest.size() : newline + 1;
+        }
+        add(Kind::plan, rest.substr(0, end), ms, 1, line);
+    }
+
+    static bool looks_like_plan_node(std::string_view line) {
+        if (line.find("  (cost=") != std::string_view::npos || line.find("  (actual ") != std::string_view::npos ||
+            line.find(" (never executed)") != std::string_view::npos)
+            return true;
+        static constexpr std::array<std::string_view, 40> k_nodes = {
+            "Seq Scan", "Index Scan", "Index Only Scan", "Bitmap Heap Scan", "Bitmap Index Scan",
+            "Nested Loop", "Hash Join", "Merge Join", "Hash", "Sort", "Incremental Sort",
+            "Aggregate", "HashAggregate", "GroupAggregate", "MixedAggregate", "Limit", "Result",
+            "Append", "Merge Append", "Gather", "Gather Merge", "Unique", "Materialize", "Memoize",
+            "Subquery Scan", "CTE Scan", "Function Scan", "Values Scan", "WindowAgg", "Insert on",
+            "Update on", "Delete on", "Merge on", "LockRows", "SetOp", "ProjectSet", "Finalize",
+            "Partial", "Parallel", "Custom Scan"};
+        for (std::string_view node : k_nodes) {
+            if (line.starts_with(node)) return true;
+        }
+        return false;
+    }
+
+    // --- formats ---
+    void stderr_line(std::string_view line, int number) {
+        if (line.starts_with("\t")) {
+            if (!m_pending) {
+                unreadable(number, "A continuation line with no log record before it",
+                           "Lines that start with a tab continue the record above; this one has "
+                           "none (the log starts in the middle of a record?). Skipped.");
+                return;
+            }
+            if (m_pending_text.size() + line.size() > m_options.max_record_bytes) {
+                if (!m_pending_too_long)
+                    unreadable(m_pending_line, "A log record too long to read",
+                               fmt::format("The record is longer than {} bytes; it is skipped.",
+                                           m_options.max_record_bytes));
+                m_pending_too_long = true;
+                return;
+            }
+            m_pending_text += '\n';
+            m_pending_text.append(line.substr(1));
+            return;
+        }
+        if (trim(line).empty()) return;
+        const std::optional<Marker> marker = find_marker(line);
+        flush_stderr();
+        if (!marker) {
+            unreadable(number, "A line that is not a log record",
+                       fmt::format("No severity marker (`LOG:  `, `ERROR:  `, `DETAIL:  `, ...) "
+                                   "after the log_line_prefix: `{}`. A line cut in the middle, "
+                                   "another program's output, or lc_messages other than English. "
+                                   "Skipped.",
+                                   line.substr(0, 80)));
+            return;
+        }
+        m_pending = true;
+        m_pending_too_long = false;
+        m_pending_line = number;
+        m_pending_severity.assign(marker->severity);
+        m_pending_text.assign(line.substr(marker->message));
+    }
+
+    void flush_stderr() {
+        if (!m_pending) return;
+        m_pending = false;
+        if (!m_pending_too_long) message(m_pending_severity, m_pending_text, m_pending_line);
+        m_pending_text.clear();
+    }
+
+    // csvlog: one record per CSV row; quoted fields may hold newlines, so a record may span
+    // several lines. Columns (PostgreSQL 12-17): 11 error_severity, 13 message, 14 detail.
+    void csv_line(std::string_view line, int number) {
+        if (m_csv_record.empty()) {
+            if (trim(line).empty()) return;
+            m_csv_line = number;
+            m_csv_quotes = 0;
+        } else {
+            m_csv_record += '\n';
+        }
+        if (m_csv_record.size() + line.size() > m_options.max_record_bytes) {
+            unreadable(m_csv_line, "A csvlog record too long to read",
+                       fmt::format("The record is longer than {} bytes (or a quote is missing "
+                                   "and it never ends); it is skipped up to this line.",
+                                   m_options.max_record_bytes));
+            m_csv_record.clear();
+            return;
+        }
+        m_csv_record.append(line);
+        for (char c : line) {
+            if (c == '"') ++m_csv_quotes;
+        }
+        if (m_csv_quotes % 2 != 0) return; // inside a quoted field: the record goes on
+        csv_record();
+        m_csv_record.clear();
+    }
+
+    void csv_record() {
+        std::vector<std::string> fields;
+        std::string field;
+        bool quoted = false;
+        for (std::size_t i = 0; i < m_csv_record.size(); ++i) {
+            const char c = m_csv_record[i];
+            if (quoted) {
+                if (c == '"') {
+                    if (i + 1 < m_csv_record.size() && m_csv_record[i + 1] == '"') {
+                        field += '"';
+                        ++i;
+                    } else {
+                        quoted = false;
+                    }
+                } else {
+                    field += c;
+                }
+            } else if (c == '"') {
+                quoted = true;
+            } else if (c == ',') {
+                fields.push_back(std::move(field));
+                field.clear();
+            } else {
+                field += c;
+            }
+        }
+        fields.push_back(std::move(field));
+        if (fields.size() < 15 || !starts_with_timestamp(fields[0])) {
+            unreadable(m_csv_line, "A line that is not a csvlog record",
+                       fmt::format("A csvlog record starts with a timestamp and has at least 23 "
+                                   "fields; this one has {}{}. A record cut in the middle? Skipped.",
+                                   fields.size(),
+                                   starts_with_timestamp(fields[0]) ? "" : " and no timestamp"));
+            return;
+        }
+        message(fields[11], fields[13], m_csv_line);
+    }
+
+    void csv_end() {
+        if (m_csv_record.empty()) return;
+        unreadable(m_csv_line, "A csvlog record cut at the end of the file",
+                   "The file ends inside a quoted field of this record (the log was copied while "
+                   "the server wrote it?). Skipped.");
+        m_csv_record.clear();
+    }
+
+    // jsonlog (15+): one JSON object per line.
+    void json_line(std::string_view line, int number) {
+        if (trim(line).empty()) return;
+        const nlohmann::json record = nlohmann::json::parse(line, nullptr, false);
+        if (record.is_discarded() || !record.is_object()) {
+            unreadable(number, "A line that is not a jsonlog record",
+                       "jsonlog writes one JSON object per line; this line is not one (cut in the "
+                       "middle?). Skipped.");
+            return;
+        }
+        const auto severity = record.find("error_severity");
+        const auto text = record.find("message");
+        if (severity == record.end() || !severity->is_string() || text == record.end() || !text->is_string()) {
+            unreadable(number, "A jsonlog record without error_severity or message",
+                       "Skipped: a jsonlog record names its severity and message.");
+            return;
+        }
+        message(severity->get_ref<const std::string&>(), text->get_ref<const std::string&>(), number);
+    }
+
+    // --- SQL files ---
+    // One statement per query, separated by semicolons; `-- calls: N` and `-- ms: X` comments
+    // (also `-- weight: N`, on one line: `-- calls: 120, ms: 4.5`) weigh the statement after them.
+    void sql_text(const std::string& text) {
+        const sqlparse::SourceText source(text);
+        sqlparse::ParseOptions options;
+        options.psql = false;
+        options.function_bodies = false;
+        options.fingerprint = false;
+        int previous_end = 0;
+        sqlparse::parse_script(text, options, [&](sqlparse::ParsedStatement&& parsed) {
+            const sqlparse::Span span = parsed.statement ? parsed.statement->span : parsed.error->statement_span;
+            if (!span.valid()) return;
+            const auto where = source.locate(span.begin);
+            Weight weight = weight_before(text, previous_end, span.begin, where.line);
+            previous_end = span.end;
+            if (parsed.error) {
+                const auto at = source.locate(parsed.error->offset >= 0 ? parsed.error->offset : span.begin);
+                parse_error(at.line, at.column, parsed.error->message,
+                            std::string_view(text).substr(static_cast<std::size_t>(span.begin),
+                                                          static_cast<std::size_t>(span.end - span.begin)));
+                return;
+            }
+            const std::string_view sql = std::string_view(text).substr(
+                static_cast<std::size_t>(span.begin), static_cast<std::size_t>(span.end - span.begin));
+            const std::int64_t calls = weight.calls.value_or(1);
+            if (!weight.mean_ms) ++m_untimed_sql;
+            add(Kind::timed_statement, sql, static_cast<double>(calls) * weight.mean_ms.value_or(1.0), calls,
+                where.line, &source, span.begin);
+        });
+    }
+
+    struct Weight {
+        std::optional<std::int64_t> calls;
+        std::optional<double> mean_ms;
+    };
+
+    // The `-- key: value` comments between the previous statement and this one.
+    Weight weight_before(std::string_view text, int from, int to, int statement_line) {
+        Weight weight;
+        const std::string_view between = text.substr(static_cast<std::size_t>(from), static_cast<std::size_t>(to - from));
+        const std::vector<sqlparse::Token> tokens = sqlparse::lex(between, sqlparse::LexOptions{.comments = true});
+        for (const sqlparse::Token& token : tokens) {
+            if (token.kind != sqlparse::TokenKind::line_comment) continue;
+            std::string_view comment = trim(sqlparse::token_text(between, token).substr(2));
+            if (!(comment.starts_with("calls:") || comment.starts_with("weight:") || comment.starts_with("ms:")))
+                continue;
+            std::size_t at = 0;
+            while (at < comment.size()) {
+                std::size_t comma = comment.find(',', at);
+                if (comma == std::string_view::npos) comma = comment.size();
+                const std::string_view pair = trim(comment.substr(at, comma - at));
+                at = comma + 1;
+                const std::size_t colon = pair.find(':');
+                const std::string_view key = colon == std::string_view::npos ? pair : trim(pair.substr(0, colon));
+                const std::string_view value = colon == std::string_view::npos ? std::string_view{} : trim(pair.substr(colon + 1));
+                const std::optional<double> number = parse_number(value);
+                const bool count = key == "calls" || key == "weight";
+                if (!number || (key != "ms" && !count) || (count && (*number < 1 || *number != std::floor(*number)))) {
+                    unreadable(statement_line, "A weight comment that cannot be read",
+                               fmt::format("Expected `-- calls: N, ms: X` (N a whole number of "
+                                           "executions, X the mean milliseconds of one), found "
+                                           "`{}`; the statement counts as one call of 1 ms.",
+                                           pair));
+                    continue;
+                }
+                if (count)
+                    weight.calls = static_cast<std::int64_t>(*number);
+                else
+                    weight.mean_ms = *number;
+            }
+        }
+        return weight;
+    }
+
+    QueryInput finish(QueryFormat format, int lines) {
+        flush_stderr();
+        csv_end();
+        m_result.format = format;
+        std::size_t chosen = k_kinds;
+        for (std::size_t kind = 0; kind < k_kinds; ++kind) {
+            if (!m_groups[kind].statements.empty() || m_executions[kind] > 0) {
+                chosen = kind;
+                break;
+            }
+        }
+        static constexpr std::array<std::string_view, k_kinds> k_names = {
+            "duration lines (log_min_duration_statement)", "auto_explain plans",
+            "statement lines without a duration (log_statement)"};
+        if (chosen < k_kinds) {
+            for (std::size_t kind = chosen + 1; kind < k_kinds; ++kind) {
+                if (m_executions[kind] == 0) continue;
+                m_result.notes.push_back(fmt::format(
+                    "{}: the workload is read from its {}; {} {} were left out so that no "
+                    "execution counts twice.",
+                    m_options.name, k_names[chosen], m_executions[kind], k_names[kind]));
+            }
+            for (analyzer::WorkloadStatement& statement : m_groups[chosen].statements) {
+                statement.mean_ms = statement.calls > 0 ? statement.total_ms / static_cast<double>(statement.calls) : 0;
+                m_result.statements.push_back(std::move(statement));
+            }
+        }
+        if (format == QueryFormat::sql && m_untimed_sql > 0) {
+            m_result.notes.push_back(fmt::format(
+                "{}: {} statement{} had no `-- ms:` comment: each call of {} counts as 1 ms.",
+                m_options.name, m_untimed_sql, m_untimed_sql == 1 ? "" : "s",
+                m_untimed_sql == 1 ? "it" : "them"));
+        }
+        if (m_duration_only > 0 && m_result.statements.empty()) {
+            m_result.notes.push_back(fmt::format(
+                "{}: {} duration lines without their statement (log_duration = on): set "
+                "log_min_duration_statement (0 logs every statement with its duration) instead.",
+                m_options.name, m_duration_only));
+        }
+        if (m_findings_dropped > 0) {
+            m_result.notes.push_back(fmt::format("{}: {} more bad lines or statements were not "
+                                                 "reported one by one.",
+                                                 m_options.name, m_findings_dropped));
+        }
+        analyzer::Evidence& stats = m_result.stats;
+        stats.emplace_back("queries_format", std::string(to_string(format)));
+        stats.emplace_back("queries_lines", static_cast<std::int64_t>(lines));
+        if (format != QueryFormat::sql) stats.emplace_back("queries_log_records", m_records);
+        stats.emplace_back("queries_executions",
+                           chosen < k_kinds ? m_executions[chosen] : std::int64_t{0});
+        stats.emplace_back("queries_statements", static_cast<std::int64_t>(m_result.statements.size()));
+        stats.emplace_back("queries_unreadable_lines", m_unreadable);
+        stats.emplace_back("queries_parse_errors", m_parse_errors);
+        return std::move(m_result);
+    }
+
+private:
+    struct Groups {
+        std::vector<analyzer::WorkloadStatement> statements;
+        std::unordered_map<std::string, std::size_t> by_token;
+        std::unordered_map<std::string, std::size_t> by_fingerprint;
+    };
+
+    const QueryInputOptions& m_options;
+    QueryInput m_result;
+    std::array<Groups, k_kinds> m_groups;
+    std::array<std::int64_t, k_kinds> m_executions{};
+    std::unordered_map<std::string, std::string> m_failed_tokens;
+    std::int64_t m_records = 0;
+    std::int64_t m_unreadable = 0;
+    std::int64_t m_parse_errors = 0;
+    std::int64_t m_findings_dropped = 0;
+    std::int64_t m_duration_only = 0;
+    std::int64_t m_untimed_sql = 0;
+    // stderr: the record being read (its continuation lines follow it)
+    bool m_pending = false;
+    bool m_pending_too_long = false;
+    int m_pending_line = 0;
+    std::string m_pending_severity;
+    std::string m_pending_text;
+    // csvlog: the record being read (a quoted field may span lines)
+    std::string m_csv_record;
+    int m_csv_line = 0;
+    std::size_t m_csv_quotes = 0;
+};
+
+} // namespace
+
+std::optional<QueryFormat> parse_query_format(std::string_view name) {
+    if (name == "auto") return QueryFormat::automatic;
+    if (name == "sql") return QueryFormat::sql;
+    if (name == "stderr") return QueryFormat::stderr_log;
+    if (name == "csvlog") return QueryFormat::csvlog;
+    if (name == "jsonlog") return QueryFormat::jsonlog;
+    return std::nullopt;
+}
+
+std::string_view to_string(QueryFormat format) {
+    switch (format) {
+    case QueryFormat::automatic: return "auto";
+    case QueryFormat::sql: return "sql";
+    case QueryFormat::stderr_log: return "stderr";
+    case QueryFormat::csvlog: return "csvlog";
+    case QueryFormat::jsonlog: return "jsonlog";
+    }
+    return "auto";
+}
+
+QueryFormat detect_query_format(std::string_view first_line) {
+    const std::string_view line = trim(first_line);
+    if (line.starts_with("{")) return QueryFormat::jsonlog;
+    if (starts_with_timestamp(line)) {
+        const std::size_t comma = line.find(',');
+        const std::size_t space = line.find(' ', 19);
+        if (comma != std::string_view::npos && (space == std::string_view::npos || comma < line.find(' ', space + 1)))
+            return QueryFormat::csvlog;
+    }
+    if (find_marker(line)) return QueryFormat::stderr_log;
+    return QueryFormat::sql;
+}
+
+std::expected<QueryInput, std::string> read_query_input(std::istream& in, const QueryInputOptions& options) {
+    Reader reader(options);
+    std::string line;
+    int number = 0;
+    QueryFormat format = options.format;
+    // The first non-blank line decides the format (unless given).
+    std::string head;
+    while (std::getline(in, line)) {
+        ++number;
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        head += line;
+        head += '\n';
+        if (!trim(line).empty()) break;
+    }
+    if (in.bad()) return std::unexpected(fmt::format("{}: cannot read: I/O error", options.name));
+    if (format == QueryFormat::automatic) {
+        format = detect_query_format(line);
+        if (format == QueryFormat::sql && looks_like_log(trim(line))) {
+            return std::unexpected(fmt::format(
+                "{}:{}: unknown log format: the line starts like a log line (a date or time) but "
+                "has no severity marker (`LOG:  `) nor csvlog's commas; dbadvise reads stderr "
+                "(any log_line_prefix, messages in English), csvlog and jsonlog logs: give "
+                "--queries-format, or set lc_messages = 'C' on the server",
+                options.name, number));
+        }
+    }
+    if (format == QueryFormat::sql) {
+        // A SQL file is read whole (statements span lines freely); logs stream.
+        std::string text = std::move(head);
+        text.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        if (in.bad()) return std::unexpected(fmt::format("{}: cannot read: I/O error", options.name));
+        int lines = 0;
+        for (char c : text) lines += c == '\n' ? 1 : 0;
+        reader.sql_text(text);
+        return reader.finish(format, lines + (text.empty() || text.back() == '\n' ? 0 : 1));
+    }
+    const auto feed = [&](std::string_view text, int at) {
+        switch (format) {
+        case QueryFormat::stderr_log: reader.stderr_line(text, at); break;
+        case QueryFormat::csvlog: reader.csv_line(text, at); break;
+        default: reader.json_line(text, at); break;
+        }
+    };
+    if (number > 0) feed(line, number);
+    while (std::getline(in, line)) {
+        ++number;
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        feed(line, number);
+    }
+    if (in.bad()) return std::unexpected(fmt::format("{}:{}: cannot read: I/O error", options.name, number));
+    return reader.finish(format, number);
+}
+
+} // namespace dbadvise::sources

@@ -1,0 +1,63 @@
+// Workload statements from text: a file of SQL queries with literal values, or a PostgreSQL
+// server log (stderr, csvlog, jsonlog) with `duration: ... statement:` / `execute` lines and
+// auto_explain plans. Statements are grouped by fingerprint and normalized (constants to $n,
+// by libpg_query) into WorkloadStatements like pg_stat_statements' entries, with the logged
+// durations (or the file's `-- calls:` / `-- ms:` annotations) as weights. Reads a stream
+// line by line: memory grows with the number of distinct statements, not with the input.
+// Pure: the stream is opened by the CLI. docs/workloads.md describes the formats.
+#pragma once
+
+#include "analyzer/finding.hpp"
+#include "analyzer/workload.hpp"
+
+#include <cstdint>
+#include <expected>
+#include <istream>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dbadvise::sources {
+
+enum class QueryFormat { automatic, sql, stderr_log, csvlog, jsonlog };
+
+/// "auto", "sql", "stderr", "csvlog", "jsonlog"; nullopt for anything else.
+std::optional<QueryFormat> parse_query_format(std::string_view name);
+std::string_view to_string(QueryFormat format);
+
+/// The format of an input from its first non-blank line: a JSON object is jsonlog, a line
+/// that starts with a timestamp and a comma is csvlog, a line with a severity marker
+/// (`LOG:  `, `ERROR:  `, ...) after any log_line_prefix is stderr, anything else SQL.
+QueryFormat detect_query_format(std::string_view first_line);
+
+struct QueryInputOptions {
+    std::string name; // the file as the user gave it ("-" for standard input), for messages
+    QueryFormat format = QueryFormat::automatic;
+    /// Findings for bad lines beyond this many are only counted (stats), so that a log full
+    /// of garbage cannot fill memory with findings.
+    std::size_t max_findings = 100;
+    /// A record (a CSV record, a JSON line, a stderr message with its continuation lines)
+    /// longer than this is reported and skipped.
+    std::size_t max_record_bytes = std::size_t{64} << 20;
+};
+
+struct QueryInput {
+    QueryFormat format = QueryFormat::sql; // the format read (detected or given)
+    /// Grouped by fingerprint; queryid is the normalized text's token fingerprint, text the normalized
+    /// statement; calls, total_ms and mean_ms the sums of the group. Unordered.
+    std::vector<analyzer::WorkloadStatement> statements;
+    /// Bad input, category input: lines that are not log records, records cut short,
+    /// statements that do not parse (parse-error), each at file:line.
+    std::vector<analyzer::Finding> findings;
+    std::vector<std::string> notes;
+    analyzer::Evidence stats; // "queries_lines": N, "queries_executions": N, ...
+};
+
+/// Reads `in` to its end. Fails only when the input cannot be read at all (an I/O error, or
+/// a format named by --queries-format that the first record is plainly not); every bad line
+/// or statement is a finding and the rest is read.
+std::expected<QueryInput, std::string> read_query_input(std::istream& in,
+                                                        const QueryInputOptions& options);
+
+} // namespace dbadvise::sources

@@ -1,0 +1,83 @@
+# Integration tests of the checks beyond indexes (docs/checks.md) on the throwaway server of
+# pg.cmake (this file sorts after it). The fixture `pg_beyond` creates the databases `beyond`
+# (each check's condition planted: testdata/workloads/beyond/setup) and `calm` (a healthy
+# workload); each test checks the JSON report with tests/health/check_report.py.
+
+if(NOT COMMAND dbadvise_pg_test)
+  return()
+endif()
+set(dbadvise_bin $<TARGET_FILE:dbadvise>)
+set(check ${PROJECT_SOURCE_DIR}/tests/health/check_report.py)
+
+add_test(NAME pg_beyond_setup COMMAND ${DBADVISE_PG_DIR}/beyond_setup)
+set_tests_properties(pg_beyond_setup PROPERTIES FIXTURES_SETUP pg_beyond FIXTURES_REQUIRED pg_shop
+                     SKIP_RETURN_CODE 77 TIMEOUT 300 ENVIRONMENT "DBADVISE_PG_STATE=${DBADVISE_PG_STATE}")
+function(dbadvise_beyond_test name)
+  dbadvise_pg_test(${name} ${ARGN})
+  set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED "pg_shop;pg_beyond")
+endfunction()
+# analyze --format json on database DB, checked by check_report.py with the remaining arguments.
+function(dbadvise_beyond_report name db)
+  list(JOIN ARGN " " checks)
+  dbadvise_beyond_test(${name} ${DBADVISE_PG_EXPECT} --stdout "^ok: " --
+    sh -c "${dbadvise_bin} analyze --dsn '@DSN:${db}@' --format json | python3 ${check} ${checks}")
+endfunction()
+
+# Batching: the N+1 loop of one-row lookups and the single-row INSERT loop; the range read of
+# 21 rows per call and the statements inside functions are no N+1.
+dbadvise_beyond_report(pg_beyond_batching beyond
+  "--finding 'rule=batchable-lookup&category=application&query.text~FROM lookup WHERE id = [$]1&evidence.round_trips=2000&suggestion.rewritten_query~id = ANY[(][$]1[)]'"
+  "--finding 'rule=single-row-insert&query.text~^INSERT INTO events&evidence.round_trips=2000'"
+  "--no-finding 'rule=batchable-lookup&query.text~BETWEEN'"
+  "--no-finding 'rule=batchable-lookup&query.text~FROM skew'")
+
+# Caching: the config table read whole and the lookups of a table nobody writes; never the
+# reads of events, which is written 2,000 times.
+dbadvise_beyond_report(pg_beyond_caching beyond
+  "--finding 'rule=cacheable-result&category=application&query.text~FROM config&evidence.writes_per_s=0.0&evidence.ttl_s=3600.0'"
+  "--finding 'rule=cacheable-result&query.text~FROM lookup WHERE id'"
+  "--no-finding 'rule=cacheable-result&query.text~events'")
+
+# Planning: the 8-way join planned on every call (track_planning is on for `beyond`); the
+# setting's own finding only where it is off (the shop database).
+dbadvise_beyond_report(pg_beyond_planning beyond
+  "--finding 'rule=planning-time&category=plan&query.text~FROM j1 JOIN j2'"
+  "--no-finding 'rule=track-planning-off'"
+  "--no-finding 'rule=planning-time&query.text~FROM lookup'")
+dbadvise_pg_test(pg_beyond_track_planning_off ${DBADVISE_PG_EXPECT} --stdout "^ok: " --
+  sh -c "${dbadvise_bin} analyze --dsn '@DSN@' --format json | python3 ${check} --finding 'rule=track-planning-off&category=config&evidence.track_planning=off' --no-finding 'rule=planning-time'")
+
+# Variable time: counts of a skewed column, alternating a value in 90% of the rows and a rare one.
+dbadvise_beyond_report(pg_beyond_variable_time beyond
+  "--finding 'rule=variable-time&category=plan&query.text~FROM skew WHERE k = [$]1'"
+  "--no-finding 'rule=variable-time&query.text~FROM lookup'")
+
+# Maintenance: the integer serial at 2,100,000,000 of 2,147,483,647; the other sequences
+# (events_id_seq at 2,000) are not reported.
+dbadvise_beyond_report(pg_beyond_sequence_near_max beyond
+  "--finding 'rule=sequence-near-max&category=maintenance&severity=error&evidence.sequence=public.items_id_seq&evidence.values_left=47483647&suggestion.sql~ALTER TABLE public.items ALTER COLUMN id TYPE bigint'"
+  "--no-finding 'rule=sequence-near-max&evidence.sequence~events'")
+
+# Sessions: idle in transaction, a lock wait and its chain, a snapshot holding the horizon and
+# a table past its freeze age because of it. Then connections near the limit and churn; this
+# one holds most connection slots, so it runs alone.
+dbadvise_beyond_test(pg_beyond_sessions ${DBADVISE_PG_DIR}/beyond_sessions ${dbadvise_bin})
+dbadvise_beyond_test(pg_beyond_connections ${DBADVISE_PG_DIR}/beyond_connections ${dbadvise_bin})
+set_tests_properties(pg_beyond_connections PROPERTIES RUN_SERIAL TRUE)
+
+# A healthy database stays quiet: no finding of any of these rules (and the report is not
+# empty: its cache section is there).
+dbadvise_beyond_report(pg_beyond_quiet_when_healthy calm
+  "--section 'Cache and health'"
+  "--no-finding 'rule=batchable-lookup'" "--no-finding 'rule=single-row-insert'"
+  "--no-finding 'rule=cacheable-result'" "--no-finding 'rule=connections-near-limit'"
+  "--no-finding 'rule=connection-churn'" "--no-finding 'rule=idle-in-transaction'"
+  "--no-finding 'rule=long-transaction'" "--no-finding 'rule=lock-wait'"
+  "--no-finding 'rule=xid-wraparound'" "--no-finding 'rule=sequence-near-max'"
+  "--no-finding 'rule=planning-time'" "--no-finding 'rule=track-planning-off'"
+  "--no-finding 'rule=variable-time'")
+set_tests_properties(pg_beyond_quiet_when_healthy PROPERTIES DEPENDS "pg_beyond_sessions;pg_beyond_connections")
+
+# The shop demo shows the batching, caching and connection findings on its workload.
+dbadvise_pg_test(pg_beyond_shop_demo ${DBADVISE_PG_EXPECT} --stdout "^ok: " --
+  sh -c "${dbadvise_bin} analyze --dsn '@DSN@' --format json | python3 ${check} --finding 'rule=batchable-lookup&query.text~FROM customers WHERE id = [$]1' --finding 'rule=cacheable-result&query.text~FROM countries' --finding 'rule=connection-churn' --no-finding 'rule=cacheable-result&query.text~FROM orders'")

@@ -1,0 +1,558 @@
+// Unit tests of the checks beyond indexes (analyzer/operations/): each on constructed
+// workloads, silent on a healthy one, and at the edges of its thresholds.
+#include "analyzer/operations.hpp"
+#include "analyzer/operations/checks.hpp"
+#include "analyzer/rule_registry.hpp"
+#include "sqlparse/parser.hpp"
+
+#include <doctest/doctest.h>
+
+#include <limits>
+#include <memory>
+#include <string>
+
+using namespace dbadvise;
+using namespace dbadvise::analyzer;
+namespace ops = dbadvise::analyzer::operations;
+
+namespace {
+
+WorkloadStatement statement(std::string queryid, std::string text, std::int64_t calls, double mean_ms,
+                            std::int64_t rows) {
+    WorkloadStatement s;
+    s.queryid = std::move(queryid);
+    s.text = std::move(text);
+    s.calls = calls;
+    s.mean_ms = mean_ms;
+    s.total_ms = mean_ms * static_cast<double>(calls);
+    s.rows = rows;
+    return s;
+}
+
+CatalogTable table(std::string name, std::int64_t mod_since_analyze, double analyzed_age_s) {
+    CatalogTable t;
+    t.schema = "public";
+    t.name = std::move(name);
+    t.n_live_tup = 100'000;
+    t.ever_analyzed = true;
+    t.n_mod_since_analyze = mod_since_analyze;
+    t.analyzed_age_s = analyzed_age_s;
+    return t;
+}
+
+ClientSession session(int pid, std::string state) {
+    ClientSession s;
+    s.pid = pid;
+    s.database = "shop";
+    s.user = "app";
+    s.application = "web";
+    s.state = std::move(state);
+    s.backend_age_s = 3'600;
+    s.state_age_s = 0.5;
+    return s;
+}
+
+// A server in good shape for every check: a pool of mostly idle long-lived sessions well under
+// max_connections, short transactions, young freeze ages, sequences far from their maximum,
+// track_planning on without planning-heavy statements, statements with steady times.
+Workload healthy() {
+    Workload w;
+    w.server_version_num = 150004;
+    w.database = "shop";
+    w.search_path = {"public"};
+    w.settings = {{"max_connections", "100", "", "100"},
+                  {"superuser_reserved_connections", "3", "", "3"},
+                  {"idle_in_transaction_session_timeout", "0", "ms", "0"},
+                  {"pg_stat_statements.track_planning", "on", "", "on"}};
+    w.tables = {table("orders", 50'000, 600), table("customers", 40, 3'600)};
+    // A lookup by key called fewer times than batching needs.
+    WorkloadStatement lookup = statement("1", "SELECT id, total FROM orders WHERE id = $1", 900, 0.05, 900);
+    lookup.plans = 50;
+    lookup.total_plan_ms = 5;
+    lookup.stddev_ms = 0.01;
+    lookup.max_ms = 0.2;
+    WorkloadStatement report = statement("2", "SELECT status, count(*) FROM orders GROUP BY status", 40, 120, 200);
+    report.stddev_ms = 20;
+    report.max_ms = 180;
+    w.statements = {lookup, report};
+    ServerActivity a;
+    for (int pid = 100; pid < 120; ++pid) a.sessions.push_back(session(pid, pid < 103 ? "active" : "idle"));
+    a.session_counters = SessionCounters{200, 200 * 3'600'000.0, 3'600'000.0, 1'000.0, 0, 0, 0};
+    a.stats_window_s = 36'000;
+    a.statements_window_s = 36'000;
+    a.databases = {{"", "shop", 5'000'000, 200'000'000, 0}, {"", "postgres", 5'000'000, 200'000'000, 0}};
+    a.tables = {{"public", "orders", 4'000'000, 200'000'000, 80'000'000}};
+    a.sequences = {{"public", "orders_id_seq", "bigint", 1'000'000, 1, std::numeric_limits<std::int64_t>::max(), 1,
+                    "public.orders.id", "bigint"}};
+    w.activity = a;
+    return w;
+}
+
+// The workload's statements parsed, as analyze() hands them over (pointers into `w`).
+std::vector<ParsedWorkloadStatement> parse(const Workload& w) {
+    std::vector<ParsedWorkloadStatement> out;
+    for (const WorkloadStatement& s : w.statements) {
+        ParsedWorkloadStatement entry{&s, sqlparse::parse_statement(s.text)};
+        if (entry.parsed.statement && entry.parsed.statement->kind != sqlparse::StatementKind::utility)
+            out.push_back(std::move(entry));
+    }
+    return out;
+}
+
+std::vector<Finding> run(const Workload& w) {
+    return check_operations(w, parse(w)).findings;
+}
+
+std::vector<Finding> of_rule(const std::vector<Finding>& findings, RuleId rule) {
+    std::vector<Finding> out;
+    for (const Finding& f : findings)
+        if (f.rule == rule) out.push_back(f);
+    return out;
+}
+
+const EvidenceValue* evidence(const Finding& finding, std::string_view key) {
+    for (const auto& [name, value] : finding.evidence)
+        if (name == key) return &value;
+    return nullptr;
+}
+
+bool contains(std::string_view text, std::string_view part) {
+    return text.find(part) != std::string_view::npos;
+}
+
+} // namespace
+
+TEST_CASE("check_operations on a healthy server") {
+    const Workload w = healthy();
+    const OperationsResult result = check_operations(w, parse(w));
+    CHECK(result.findings.empty());
+    CHECK(result.notes.empty());
+}
+
+TEST_CASE("check_operations without server activity") {
+    // A source that did not read the activity: the checks that need it stay silent rather
+    // than call the server healthy, and the statement checks still run.
+    Workload w = healthy();
+    w.activity.reset();
+    w.statements.push_back(statement("9", "SELECT name FROM customers WHERE id = $1", 5'000, 0.02, 5'000));
+    const auto findings = run(w);
+    REQUIRE(findings.size() == 1);
+    CHECK(findings[0].rule == RuleId::batchable_lookup);
+}
+
+TEST_CASE("batchable-lookup") {
+    Workload w = healthy();
+    w.statements = {statement("7", "SELECT name, email FROM customers WHERE id = $1", 2'000, 0.05, 2'000)};
+
+    SUBCASE("a sub-millisecond lookup of one row by key, called 2,000 times") {
+        const auto found = of_rule(run(w), RuleId::batchable_lookup);
+        REQUIRE(found.size() == 1);
+        const Finding& f = found[0];
+        CHECK(f.category() == Category::application);
+        CHECK(f.severity == Severity::warning);
+        CHECK(f.suggestion.rewritten_query == "SELECT name, email FROM customers WHERE id = ANY($1)");
+        CHECK(contains(f.message, "add id to the select list"));
+        CHECK(std::get<std::int64_t>(*evidence(f, "round_trips")) == 2'000);
+        // Ranked by its measured time plus the round trips the server cannot see.
+        CHECK(f.rank == doctest::Approx(2'000 * 0.05 + 2'000 * ops::k_round_trip_ms));
+        REQUIRE(f.query);
+        CHECK(f.query->queryid == "7");
+    }
+    SUBCASE("the key already in the select list: no advice to add it") {
+        w.statements[0].text = "SELECT id, name FROM customers c WHERE c.id = $1";
+        const auto found = of_rule(run(w), RuleId::batchable_lookup);
+        REQUIRE(found.size() == 1);
+        CHECK_FALSE(contains(found[0].message, "select list"));
+        CHECK(found[0].suggestion.rewritten_query == "SELECT id, name FROM customers c WHERE c.id = ANY($1)");
+    }
+    SUBCASE("thresholds: calls, rows per call, mean time") {
+        w.statements[0].calls = ops::k_batch_min_calls - 1;
+        w.statements[0].rows = w.statements[0].calls;
+        CHECK(of_rule(run(w), RuleId::batchable_lookup).empty());
+        w.statements[0].calls = ops::k_batch_min_calls;
+        CHECK(of_rule(run(w), RuleId::batchable_lookup).size() == 1);
+        w.statements[0].rows = 2 * w.statements[0].calls; // two rows per call: not a one-row lookup
+        CHECK(of_rule(run(w), RuleId::batchable_lookup).empty());
+        w.statements[0].rows = w.statements[0].calls;
+        w.statements[0].mean_ms = 1.5; // slow enough that the round trip does not dominate
+        CHECK(of_rule(run(w), RuleId::batchable_lookup).empty());
+    }
+    SUBCASE("not a keyed lookup: no parameter equality, a LIMIT, an aggregate, a wrapped column") {
+        for (const char* text : {"SELECT name FROM customers WHERE id > $1",
+                                 "SELECT name FROM customers WHERE region = $1 LIMIT 1",
+                                 "SELECT count(*) FROM orders WHERE customer_id = $1",
+                                 "SELECT name FROM customers WHERE lower(email) = $1",
+                                 "SELECT name FROM customers WHERE id = $1 OR email = $2"}) {
+            CAPTURE(text);
+            w.statements[0].text = text;
+            CHECK(of_rule(run(w), RuleId::batchable_lookup).empty());
+        }
+    }
+    SUBCASE("statements run inside functions are not the application's round trips") {
+        w.statements[0].toplevel = false;
+        CHECK(of_rule(run(w), RuleId::batchable_lookup).empty());
+    }
+}
+
+TEST_CASE("single-row-insert") {
+    Workload w = healthy();
+    w.statements = {statement("8", "INSERT INTO events (kind, at) VALUES ($1, $2)", 5'000, 0.08, 5'000)};
+    SUBCASE("one row per call, 5,000 calls") {
+        const auto found = of_rule(run(w), RuleId::single_row_insert);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].category() == Category::application);
+        CHECK(contains(found[0].title, "5000 single-row INSERTs into events"));
+        CHECK(std::get<double>(*evidence(found[0], "rows_per_call")) == doctest::Approx(1.0));
+    }
+    SUBCASE("multi-row inserts and rare inserts are left alone") {
+        w.statements[0].rows = 50'000;
+        CHECK(of_rule(run(w), RuleId::single_row_insert).empty());
+        w.statements[0].rows = w.statements[0].calls = ops::k_batch_min_calls - 1;
+        CHECK(of_rule(run(w), RuleId::single_row_insert).empty());
+    }
+}
+
+TEST_CASE("cacheable-result") {
+    Workload w = healthy();
+    w.tables.push_back(table("countries", 0, 7'200));
+    w.statements = {statement("5", "SELECT id, name FROM countries WHERE code = $1", 3'600, 0.03, 3'600)};
+    w.activity->statements_window_s = 3'600; // one call a second
+
+    SUBCASE("a table not written since its last ANALYZE: cache for the longest TTL") {
+        const auto found = of_rule(run(w), RuleId::cacheable_result);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].category() == Category::application);
+        CHECK(found[0].severity == Severity::info);
+        CHECK(std::get<double>(*evidence(found[0], "ttl_s")) == doctest::Approx(ops::k_cache_max_ttl_s));
+        CHECK(std::get<std::string>(*evidence(found[0], "tables")) == "public.countries");
+        CHECK(contains(found[0].message, "keyed by the statement's parameters"));
+    }
+    SUBCASE("written once per 200 reads: cached, TTL half the interval between writes") {
+        // 1 call/s; 18 writes in the hour since ANALYZE = 0.005 writes/s, one per 200 s.
+        w.tables.back().n_mod_since_analyze = 36;
+        w.tables.back().analyzed_age_s = 7'200;
+        const auto found = of_rule(run(w), RuleId::cacheable_result);
+        REQUIRE(found.size() == 1);
+        CHECK(std::get<double>(*evidence(found[0], "ttl_s")) == doctest::Approx(100.0));
+    }
+    SUBCASE("the edge: more than one write per 100 reads is not cached") {
+        w.tables.back().n_mod_since_analyze = 73; // 0.0101 writes/s against 1 call/s
+        CHECK(of_rule(run(w), RuleId::cacheable_result).empty());
+        w.tables.back().n_mod_since_analyze = 72; // 0.01 exactly
+        CHECK(of_rule(run(w), RuleId::cacheable_result).size() == 1);
+    }
+    SUBCASE("a join with a frequently written table is not cached") {
+        w.statements[0].text = "SELECT c.name FROM countries c JOIN orders o ON o.country_id = c.id WHERE o.id = $1";
+        CHECK(of_rule(run(w), RuleId::cacheable_result).empty());
+    }
+    SUBCASE("unstable results are not cached: now(), FOR UPDATE, a never-analyzed table") {
+        w.statements[0].text = "SELECT id FROM countries WHERE created_at > now() - $1::interval";
+        CHECK(of_rule(run(w), RuleId::cacheable_result).empty());
+        w.statements[0].text = "SELECT id FROM countries WHERE code = $1 FOR UPDATE";
+        CHECK(of_rule(run(w), RuleId::cacheable_result).empty());
+        w.statements[0].text = "SELECT id, name FROM countries WHERE code = $1";
+        w.tables.back().analyzed_age_s.reset();
+        CHECK(of_rule(run(w), RuleId::cacheable_result).empty());
+    }
+    SUBCASE("too few calls") {
+        w.statements[0].calls = ops::k_cache_min_calls - 1;
+        CHECK(of_rule(run(w), RuleId::cacheable_result).empty());
+    }
+}
+
+TEST_CASE("connections-near-limit") {
+    Workload w = healthy();
+    // 97 slots (100 - 3 reserved); dbadvise's own session takes one.
+    auto fill = [&](int sessions) {
+        w.activity->sessions.clear();
+        for (int i = 0; i < sessions; ++i) w.activity->sessions.push_back(session(1'000 + i, i < 4 ? "active" : "idle"));
+    };
+    SUBCASE("just under 80%: silent") {
+        fill(76); // 77 of 97 = 79.4%
+        CHECK(of_rule(run(w), RuleId::connections_near_limit).empty());
+    }
+    SUBCASE("80%: warning with a pool size") {
+        fill(77); // 78 of 97 = 80.4%
+        const auto found = of_rule(run(w), RuleId::connections_near_limit);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].severity == Severity::warning);
+        CHECK(found[0].category() == Category::connections);
+        CHECK(std::get<std::int64_t>(*evidence(found[0], "connection_slots")) == 97);
+        CHECK(std::get<std::string>(*evidence(found[0], "top_application")) == "web");
+        // Mean active sessions 0.1 (1 h of active time in 10 h): the 4 active now decide.
+        CHECK(std::get<std::int64_t>(*evidence(found[0], "pool_size")) == 4);
+        CHECK(contains(found[0].message, "pool_mode = transaction"));
+    }
+    SUBCASE("95%: error") {
+        fill(92); // 93 of 97
+        const auto found = of_rule(run(w), RuleId::connections_near_limit);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].severity == Severity::error);
+    }
+}
+
+TEST_CASE("connection-churn") {
+    Workload w = healthy();
+    auto& counters = *w.activity->session_counters;
+    counters.sessions = 36'000; // one a second over the 10 h window
+    counters.session_time_ms = 36'000 * 40.0;
+    SUBCASE("short sessions at one a second: warning") {
+        const auto found = of_rule(run(w), RuleId::connection_churn);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].severity == Severity::warning);
+        CHECK(std::get<double>(*evidence(found[0], "mean_session_ms")) == doctest::Approx(40.0));
+        CHECK(found[0].rank == doctest::Approx(36'000 * ops::k_connect_cost_ms));
+    }
+    SUBCASE("fewer than one a second: information") {
+        w.activity->stats_window_s = 72'000;
+        const auto found = of_rule(run(w), RuleId::connection_churn);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].severity == Severity::info);
+    }
+    SUBCASE("long sessions or few of them: silent") {
+        counters.session_time_ms = 36'000 * 1'001.0;
+        CHECK(of_rule(run(w), RuleId::connection_churn).empty());
+        counters.session_time_ms = 999 * 40.0;
+        counters.sessions = ops::k_churn_min_sessions - 1;
+        CHECK(of_rule(run(w), RuleId::connection_churn).empty());
+    }
+    SUBCASE("before 14 there are no session counters") {
+        w.activity->session_counters.reset();
+        CHECK(of_rule(run(w), RuleId::connection_churn).empty());
+    }
+}
+
+TEST_CASE("idle-in-transaction and long-transaction") {
+    Workload w = healthy();
+    ClientSession idle = session(200, "idle in transaction");
+    idle.xact_age_s = 30;
+    idle.state_age_s = 20;
+    SUBCASE("idle for 20 s: information, with the timeout to set") {
+        w.activity->sessions.push_back(idle);
+        const auto found = of_rule(run(w), RuleId::idle_in_transaction);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].severity == Severity::info);
+        CHECK(found[0].category() == Category::connections);
+        CHECK(found[0].suggestion.sql == "ALTER ROLE app SET idle_in_transaction_session_timeout = '60s';");
+        CHECK(contains(found[0].message, "is off"));
+        // Reported once, not also as a long transaction.
+        CHECK(of_rule(run(w), RuleId::long_transaction).empty());
+    }
+    SUBCASE("idle under 5 s: silent; a snapshot held makes it a warning") {
+        idle.state_age_s = ops::k_idle_in_transaction_s - 0.1;
+        w.activity->sessions.push_back(idle);
+        CHECK(of_rule(run(w), RuleId::idle_in_transaction).empty());
+        w.activity->sessions.back().state_age_s = ops::k_idle_in_transaction_s;
+        w.activity->sessions.back().xmin_age = 1'000;
+        const auto found = of_rule(run(w), RuleId::idle_in_transaction);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].severity == Severity::warning);
+    }
+    SUBCASE("an active transaction open for a minute") {
+        ClientSession active = session(300, "active");
+        active.xact_age_s = ops::k_long_transaction_s;
+        active.queryid = "2";
+        w.activity->sessions.push_back(active);
+        const auto found = of_rule(run(w), RuleId::long_transaction);
+        REQUIRE(found.size() == 1);
+        REQUIRE(found[0].query);
+        CHECK(found[0].query->queryid == "2"); // tied to the workload statement it runs
+        w.activity->sessions.back().xact_age_s = ops::k_long_transaction_s - 1;
+        CHECK(of_rule(run(w), RuleId::long_transaction).empty());
+    }
+    SUBCASE("a young transaction holding the horizon 100,000 transactions back") {
+        ClientSession holder = session(301, "active");
+        holder.xact_age_s = 3;
+        holder.xmin_age = ops::k_long_transaction_xmin_age;
+        w.activity->sessions.push_back(holder);
+        const auto found = of_rule(run(w), RuleId::long_transaction);
+        REQUIRE(found.size() == 1);
+        CHECK(std::get<std::int64_t>(*evidence(found[0], "xmin_age")) == ops::k_long_transaction_xmin_age);
+        w.activity->sessions.back().xmin_age = ops::k_long_transaction_xmin_age - 1;
+        CHECK(of_rule(run(w), RuleId::long_transaction).empty());
+    }
+}
+
+TEST_CASE("lock-wait") {
+    Workload w = healthy();
+    ClientSession holder = session(400, "idle in transaction");
+    holder.xact_age_s = 3;
+    holder.state_age_s = 2;
+    ClientSession first = session(401, "active");
+    first.wait_event_type = "Lock";
+    first.wait_event = "transactionid";
+    first.blocked_by = {400};
+    first.state_age_s = 1.5;
+    ClientSession second = session(402, "active");
+    second.wait_event_type = "Lock";
+    second.wait_event = "relation";
+    second.blocked_by = {401}; // queued behind the first waiter: the chain's head is 400
+    second.state_age_s = 1.0;
+    w.activity->sessions.insert(w.activity->sessions.end(), {holder, first, second});
+    const auto found = of_rule(run(w), RuleId::lock_wait);
+    REQUIRE(found.size() == 1);
+    CHECK(found[0].category() == Category::connections);
+    CHECK(std::get<std::int64_t>(*evidence(found[0], "blocking_pid")) == 400);
+    CHECK(std::get<std::string>(*evidence(found[0], "waiting_pids")) == "401, 402");
+    CHECK(std::get<std::int64_t>(*evidence(found[0], "waiting_sessions")) == 2);
+    CHECK(std::get<double>(*evidence(found[0], "longest_wait_s")) == doctest::Approx(1.5));
+    CHECK(contains(found[0].message, "which is idle in transaction"));
+
+    SUBCASE("sessions waiting for other things (I/O, the client) are not lock waits") {
+        Workload quiet = healthy();
+        ClientSession io = session(500, "active");
+        io.wait_event_type = "IO";
+        io.wait_event = "DataFileRead";
+        quiet.activity->sessions.push_back(io);
+        CHECK(of_rule(run(quiet), RuleId::lock_wait).empty());
+    }
+}
+
+TEST_CASE("xid-wraparound") {
+    Workload w = healthy();
+    SUBCASE("a table at its own lowered autovacuum_freeze_max_age, held back by a session") {
+        w.activity->tables = {{"public", "orders", 110'000, 100'000, 8'192}};
+        ClientSession holder = session(600, "active");
+        holder.xmin_age = 110'500;
+        w.activity->sessions.push_back(holder);
+        const auto found = of_rule(run(w), RuleId::xid_wraparound);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].severity == Severity::warning);
+        CHECK(found[0].category() == Category::maintenance);
+        CHECK(found[0].suggestion.sql == "VACUUM (FREEZE, VERBOSE) public.orders;");
+        CHECK(std::get<std::int64_t>(*evidence(found[0], "horizon_held_by_pid")) == 600);
+        // The current database is as old as its oldest table: reported once.
+        w.activity->databases[0].age = 110'000;
+        w.activity->databases[0].freeze_max_age = 100'000;
+        CHECK(of_rule(run(w), RuleId::xid_wraparound).size() == 1);
+    }
+    SUBCASE("edges: just below the limit is silent; half the ID space is an error") {
+        w.activity->tables = {{"public", "orders", 199'999'999, 200'000'000, 0}};
+        CHECK(of_rule(run(w), RuleId::xid_wraparound).empty());
+        w.activity->tables[0].age = ops::k_wraparound_error_age;
+        const auto found = of_rule(run(w), RuleId::xid_wraparound);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].severity == Severity::error);
+    }
+    SUBCASE("another database past the limit") {
+        w.activity->databases[1].age = 250'000'000;
+        const auto found = of_rule(run(w), RuleId::xid_wraparound);
+        REQUIRE(found.size() == 1);
+        CHECK(std::get<std::string>(*evidence(found[0], "database")) == "postgres");
+    }
+}
+
+TEST_CASE("sequence-near-max") {
+    Workload w = healthy();
+    SequenceUse serial{"public", "items_id_seq", "integer", 2'100'000'000, 1, 2'147'483'647, 1, "public.items.id",
+                       "integer"};
+    SUBCASE("an integer serial at 97.8%: error, widen column and sequence") {
+        w.activity->sequences = {serial};
+        const auto found = of_rule(run(w), RuleId::sequence_near_max);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].severity == Severity::error);
+        CHECK(found[0].category() == Category::maintenance);
+        CHECK(found[0].suggestion.sql ==
+              "ALTER TABLE public.items ALTER COLUMN id TYPE bigint;\nALTER SEQUENCE public.items_id_seq AS bigint;");
+        CHECK(std::get<std::int64_t>(*evidence(found[0], "values_left")) == 47'483'647);
+    }
+    SUBCASE("a bigint sequence feeding an integer column is limited by the column") {
+        serial.data_type = "bigint";
+        serial.max_value = std::numeric_limits<std::int64_t>::max();
+        serial.last_value = 1'700'000'000; // 79% of the column's range
+        w.activity->sequences = {serial};
+        const auto found = of_rule(run(w), RuleId::sequence_near_max);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].severity == Severity::warning);
+        CHECK(contains(found[0].title, "its column public.items.id (integer)"));
+        CHECK(found[0].suggestion.sql == "ALTER TABLE public.items ALTER COLUMN id TYPE bigint;");
+    }
+    SUBCASE("edges: below 75% silent, unread (no privilege) silent, descending counted from the bottom") {
+        serial.last_value = 1'610'000'000; // 74.97%
+        w.activity->sequences = {serial};
+        CHECK(of_rule(run(w), RuleId::sequence_near_max).empty());
+        serial.last_value.reset();
+        w.activity->sequences = {serial};
+        CHECK(of_rule(run(w), RuleId::sequence_near_max).empty());
+        SequenceUse down{"public", "down_seq", "smallint", -30'000, -32'768, -1, -1, "", ""};
+        w.activity->sequences = {down};
+        const auto found = of_rule(run(w), RuleId::sequence_near_max);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].suggestion.sql == "ALTER SEQUENCE public.down_seq AS bigint;");
+    }
+}
+
+TEST_CASE("planning-time and track-planning-off") {
+    Workload w = healthy();
+    WorkloadStatement join = statement("3", "SELECT * FROM a JOIN b USING (id) JOIN c USING (id) WHERE a.id = $1",
+                                       1'000, 0.1, 1'000);
+    join.plans = 1'000;
+    join.total_plan_ms = 150; // 60% of 250 ms
+    w.statements.push_back(join);
+    SUBCASE("planning is 60% of the time: warning") {
+        const auto found = of_rule(run(w), RuleId::planning_time);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].severity == Severity::warning);
+        CHECK(found[0].category() == Category::plan);
+        CHECK(std::get<double>(*evidence(found[0], "planning_share")) == doctest::Approx(0.6));
+        CHECK(*found[0].impact.estimated_ms_saved_per_call == doctest::Approx(0.15));
+    }
+    SUBCASE("30% is information, 29% silent") {
+        w.statements.back().total_ms = 1'000;
+        w.statements.back().total_plan_ms = 1'000 * 0.3 / 0.7 + 0.01;
+        REQUIRE(of_rule(run(w), RuleId::planning_time).size() == 1);
+        CHECK(of_rule(run(w), RuleId::planning_time)[0].severity == Severity::info);
+        w.statements.back().total_plan_ms = 1'000 * 0.29 / 0.71;
+        CHECK(of_rule(run(w), RuleId::planning_time).empty());
+    }
+    SUBCASE("track_planning off: the setting is reported where short statements run often") {
+        w.settings.back().value = w.settings.back().setting = "off";
+        w.statements.back().plans = 0;
+        w.statements.back().total_plan_ms = 0;
+        CHECK(of_rule(run(w), RuleId::planning_time).empty());
+        const auto found = of_rule(run(w), RuleId::track_planning_off);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].category() == Category::config);
+        CHECK(contains(found[0].suggestion.sql, "pg_stat_statements.track_planning = on"));
+        // No short frequent statement: nothing to gain.
+        w.statements = {w.statements[1]};
+        CHECK(of_rule(run(w), RuleId::track_planning_off).empty());
+    }
+}
+
+TEST_CASE("variable-time") {
+    Workload w = healthy();
+    WorkloadStatement skewed = statement("4", "SELECT count(*) FROM orders WHERE status = $1", 200, 10, 200);
+    skewed.stddev_ms = 10;
+    skewed.max_ms = 40;
+    w.statements.push_back(skewed);
+    SUBCASE("standard deviation equal to the mean: information") {
+        const auto found = of_rule(run(w), RuleId::variable_time);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].severity == Severity::info);
+        CHECK(found[0].category() == Category::plan);
+        CHECK(contains(found[0].message, "plan_cache_mode = force_custom_plan"));
+    }
+    SUBCASE("twice the mean: warning") {
+        w.statements.back().stddev_ms = 20;
+        REQUIRE(of_rule(run(w), RuleId::variable_time).size() == 1);
+        CHECK(of_rule(run(w), RuleId::variable_time)[0].severity == Severity::warning);
+    }
+    SUBCASE("edges: half the mean, fast statements and little total time are silent") {
+        w.statements.back().stddev_ms = 5;
+        CHECK(of_rule(run(w), RuleId::variable_time).empty());
+        w.statements.back().stddev_ms = 10;
+        w.statements.back().mean_ms = 0.9;
+        w.statements.back().total_ms = 180;
+        CHECK(of_rule(run(w), RuleId::variable_time).empty());
+    }
+}
+
+TEST_CASE("check_operations notes the parts it could not read") {
+    Workload w = healthy();
+    w.activity->unavailable = {"sequences: permission denied for sequence s"};
+    const auto result = check_operations(w, parse(w));
+    REQUIRE(result.notes.size() == 1);
+    CHECK(result.notes[0] ==
+          "Could not read sequences: permission denied for sequence s; the checks that need it were skipped.");
+}

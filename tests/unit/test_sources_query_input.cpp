@@ -1,0 +1,275 @@
+#include "analyzer/rule_registry.hpp"
+#include "sources/query_input.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+using namespace dbadvise;
+using sources::QueryFormat;
+
+namespace {
+
+sources::QueryInput read(const std::string& text, QueryFormat format = QueryFormat::automatic) {
+    std::istringstream in(text);
+    sources::QueryInputOptions options;
+    options.name = "app.log";
+    options.format = format;
+    auto result = sources::read_query_input(in, options);
+    REQUIRE_MESSAGE(result.has_value(), (result.has_value() ? "" : result.error()));
+    return std::move(*result);
+}
+
+const analyzer::WorkloadStatement* find(const sources::QueryInput& input, std::string_view text) {
+    for (const auto& statement : input.statements) {
+        if (statement.text == text) return &statement;
+    }
+    return nullptr;
+}
+
+std::int64_t stat(const sources::QueryInput& input, std::string_view name) {
+    for (const auto& [key, value] : input.stats) {
+        if (key == name) return std::get<std::int64_t>(value);
+    }
+    FAIL("no stat ", name);
+    return -1;
+}
+
+bool has_finding(const sources::QueryInput& input, std::string_view rule, int line) {
+    return std::ranges::any_of(input.findings, [&](const analyzer::Finding& finding) {
+        return finding.rule_id() == rule && finding.location && finding.location->line == line &&
+               finding.location->file == "app.log";
+    });
+}
+
+} // namespace
+
+TEST_CASE("detect_query_format") {
+    CHECK(sources::detect_query_format("{\"timestamp\":\"2025-01-01\"}") == QueryFormat::jsonlog);
+    CHECK(sources::detect_query_format(
+              "2025-01-02 03:04:05.678 UTC,\"postgres\",\"shop\",123,\"[local]\",...") ==
+          QueryFormat::csvlog);
+    CHECK(sources::detect_query_format("2025-01-02 03:04:05.678 UTC [123] LOG:  duration: 1 ms") ==
+          QueryFormat::stderr_log);
+    CHECK(sources::detect_query_format("[123] user=app,db=shop LOG:  statement: SELECT 1") ==
+          QueryFormat::stderr_log);
+    CHECK(sources::detect_query_format("SELECT * FROM orders WHERE id = 1;") == QueryFormat::sql);
+    CHECK(sources::detect_query_format("-- calls: 3") == QueryFormat::sql);
+}
+
+TEST_CASE("stderr log: durations, execute, parameters, continuation lines, any prefix") {
+    const std::string log =
+        "2025-01-02 03:04:05.678 UTC [11] LOG:  duration: 2.500 ms  statement: SELECT * FROM orders WHERE customer_id = 42\n"
+        "2025-01-02 03:04:05.679 UTC [11] LOG:  duration: 1.500 ms  statement: select *\n"
+        "\tfrom orders\n"
+        "\twhere customer_id = 7\n"
+        "2025-01-02 03:04:05.680 UTC [12] LOG:  duration: 0.010 ms  parse <unnamed>: SELECT * FROM items WHERE sku = $1\n"
+        "2025-01-02 03:04:05.680 UTC [12] LOG:  duration: 0.020 ms  bind <unnamed>: SELECT * FROM items WHERE sku = $1\n"
+        "2025-01-02 03:04:05.680 UTC [12] DETAIL:  parameters: $1 = 'A-1'\n"
+        "2025-01-02 03:04:05.681 UTC [12] LOG:  duration: 4.000 ms  execute <unnamed>: SELECT * FROM items WHERE sku = $1\n"
+        "2025-01-02 03:04:05.681 UTC [12] DETAIL:  parameters: $1 = 'A-1'\n"
+        "2025-01-02 03:04:05.682 UTC [12] LOG:  duration: 6.000 ms  execute S_1: SELECT * FROM items WHERE sku = $1\n"
+        "2025-01-02 03:04:05.683 UTC [13] ERROR:  relation \"nope\" does not exist at character 15\n"
+        "2025-01-02 03:04:05.683 UTC [13] STATEMENT:  SELECT * FROM nope\n"
+        "2025-01-02 03:04:05.684 UTC [13] LOG:  checkpoint starting: time\n";
+    const sources::QueryInput input = read(log);
+    CHECK(input.format == QueryFormat::stderr_log);
+    REQUIRE(input.statements.size() == 2);
+    const auto* orders = find(input, "SELECT * FROM orders WHERE customer_id = $1");
+    REQUIRE(orders != nullptr);
+    CHECK(orders->calls == 2); // the multi-line one groups with the one-line one
+    CHECK(orders->total_ms == doctest::Approx(4.0));
+    CHECK(orders->mean_ms == doctest::Approx(2.0));
+    CHECK(orders->queryid.size() == 16);
+    const auto* items = find(input, "SELECT * FROM items WHERE sku = $1");
+    REQUIRE(items != nullptr);
+    CHECK(items->calls == 2); // parse and bind steps are not executions
+    CHECK(items->total_ms == doctest::Approx(10.0));
+    CHECK(input.findings.empty());
+    CHECK(stat(input, "queries_executions") == 4);
+    CHECK(stat(input, "queries_lines") == 13);
+}
+
+TEST_CASE("stderr log: bad lines are findings at file:line and the rest is read") {
+    const std::string log =
+        "2025-01-02 03:04:05.678 UTC [11] LOG:  duration: 2.5 ms  statement: SELECT 1\n"
+        "some other program wrote this\n"
+        "2025-01-02 03:04:05.679 UTC [11] LOG:  duration: 2.x ms  statement: SELECT 2\n"
+        "2025-01-02 03:04:05.680 UTC [11] LOG:  duration: 3 ms  statement: SELECT * FROM t WHERE\n"
+        "2025-01-02 03:04:05.681 UTC [11] LOG:  duration: 3 ms  statement: SELECT 3\n"
+        "2025-01-02 03:04:05.682 UTC [11] LO";
+    const sources::QueryInput input = read(log);
+    CHECK(has_finding(input, "unreadable-line", 2));
+    CHECK(has_finding(input, "unreadable-line", 3));
+    CHECK(has_finding(input, "parse-error", 4));
+    CHECK(has_finding(input, "unreadable-line", 6)); // cut in the middle, at the end
+    CHECK(input.findings.size() == 4);
+    REQUIRE(input.statements.size() == 1); // SELECT 1 and SELECT 3 group
+    CHECK(input.statements[0].calls == 2);
+    CHECK(stat(input, "queries_parse_errors") == 1);
+    CHECK(stat(input, "queries_unreadable_lines") == 3);
+}
+
+TEST_CASE("csvlog: quoted fields across lines, doubled quotes, a record cut at the end") {
+    const std::string log =
+        "2025-01-02 03:04:05.678 UTC,\"postgres\",\"shop\",11,\"[local]\",6776a1,1,\"SELECT\",2025-01-02 03:04:00 UTC,3/2,0,LOG,00000,\"duration: 1.250 ms  statement: SELECT name FROM customers\n"
+        "WHERE email = 'a@b.c' AND note = 'say \"\"hi\"\"'\",,,,,,,,,\"psql\",\"client backend\",,0\n"
+        "2025-01-02 03:04:05.679 UTC,\"postgres\",\"shop\",11,\"[local]\",6776a1,2,\"SELECT\",2025-01-02 03:04:00 UTC,3/3,0,LOG,00000,\"duration: 0.750 ms  execute <unnamed>: SELECT name FROM customers WHERE email = $1 AND note = $2\",\"parameters: $1 = 'x', $2 = 'y'\",,,,,,,,\"app\",\"client backend\",,0\n"
+        "2025-01-02 03:04:05.680 UTC,\"postgres\",\"shop\",11,\"[local]\",6776a1,3,\"SELECT\",2025-01-02 03:04:00 UTC,3/4,0,LOG,00000,\"duration: 9 ms  statement: SELECT 'never\n"
+        "closed\n";
+    const sources::QueryInput input = read(log);
+    CHECK(input.format == QueryFormat::csvlog);
+    REQUIRE(input.statements.size() == 1);
+    CHECK(input.statements[0].text == "SELECT name FROM customers\nWHERE email = $1 AND note = $2");
+    CHECK(input.statements[0].calls == 2);
+    CHECK(input.statements[0].total_ms == doctest::Approx(2.0));
+    CHECK(has_finding(input, "unreadable-line", 4));
+    CHECK(input.findings.size() == 1);
+}
+
+TEST_CASE("jsonlog: records, a line cut in the middle, other severities") {
+    const std::string log =
+        R"({"timestamp":"2025-01-02 03:04:05.678 UTC","pid":11,"error_severity":"LOG","message":"duration: 3.000 ms  statement: UPDATE orders SET status = 'x' WHERE id = 5"})" "\n"
+        R"({"timestamp":"2025-01-02 03:04:05.679 UTC","pid":11,"error_severity":"LOG","message":"duration: 5.000 ms  statement: UPDATE orders SET status = 'y' WHERE id = 6"})" "\n"
+        R"({"timestamp":"2025-01-02 03:04:05.680 UTC","pid":11,"error_severity":"ERROR","message":"oops","statement":"SELECT 1"})" "\n"
+        R"({"timestamp":"2025-01-02 03:04:05.681 UTC","pid":11,"error_severity":"LOG","mess)" "\n";
+    const sources::QueryInput input = read(log);
+    CHECK(input.format == QueryFormat::jsonlog);
+    REQUIRE(input.statements.size() == 1);
+    CHECK(input.statements[0].text == "UPDATE orders SET status = $1 WHERE id = $2");
+    CHECK(input.statements[0].calls == 2);
+    CHECK(input.statements[0].total_ms == doctest::Approx(8.0));
+    CHECK(has_finding(input, "unreadable-line", 4));
+}
+
+TEST_CASE("auto_explain plans, text and JSON, weigh by their durations") {
+    const std::string log =
+        "2025-01-02 03:04:05.678 UTC [11] LOG:  duration: 12.000 ms  plan:\n"
+        "\tQuery Text: SELECT *\n"
+        "\t  FROM orders WHERE customer_id = 3\n"
+        "\tSeq Scan on orders  (cost=0.00..35.50 rows=10 width=4) (actual time=0.01..1.0 rows=3 loops=1)\n"
+        "\t  Filter: (customer_id = 3)\n"
+        "2025-01-02 03:04:05.679 UTC [11] LOG:  duration: 8.000 ms  plan:\n"
+        "\t{\n"
+        "\t  \"Query Text\": \"SELECT * FROM orders WHERE customer_id = 9\",\n"
+        "\t  \"Plan\": {\"Node Type\": \"Seq Scan\"}\n"
+        "\t}\n";
+    const sources::QueryInput input = read(log);
+    REQUIRE(input.statements.size() == 1);
+    CHECK(input.statements[0].text == "SELECT *\n  FROM orders WHERE customer_id = $1");
+    CHECK(input.statements[0].calls == 2);
+    CHECK(input.statements[0].total_ms == doctest::Approx(20.0));
+    CHECK(input.findings.empty());
+}
+
+TEST_CASE("a log with both duration lines and plans counts each execution once") {
+    const std::string log =
+        "2025-01-02 03:04:05.678 UTC [11] LOG:  duration: 12.000 ms  plan:\n"
+        "\tQuery Text: SELECT 1\n"
+        "\tResult  (cost=0.00..0.01 rows=1 width=4)\n"
+        "2025-01-02 03:04:05.678 UTC [11] LOG:  duration: 12.100 ms  statement: SELECT 1\n";
+    const sources::QueryInput input = read(log);
+    REQUIRE(input.statements.size() == 1);
+    CHECK(input.statements[0].calls == 1);
+    CHECK(input.statements[0].total_ms == doctest::Approx(12.1));
+    REQUIRE(input.notes.size() == 1);
+    CHECK(input.notes[0].find("1 auto_explain plans were left out") != std::string::npos);
+}
+
+TEST_CASE("log_statement lines without durations count calls when nothing else is there") {
+    const std::string log = "[11] LOG:  statement: SELECT * FROM t WHERE a = 1\n"
+                            "[11] LOG:  statement: SELECT * FROM t WHERE a = 2\n";
+    const sources::QueryInput input = read(log);
+    REQUIRE(input.statements.size() == 1);
+    CHECK(input.statements[0].calls == 2);
+    CHECK(input.statements[0].total_ms == 0);
+}
+
+TEST_CASE("SQL files: one statement per query, weight comments, parse errors at line:column") {
+    const std::string text = "-- calls: 120, ms: 2.5\n"
+                             "SELECT * FROM orders WHERE customer_id = 42;\n"
+                             "SELECT * FROM orders WHERE customer_id = 7;\n"
+                             "-- weight: 3\n"
+                             "UPDATE items SET stock = stock - 1\n"
+                             "  WHERE sku = 'A';\n"
+                             "SELECT * FORM orders;\n"
+                             "-- calls: many\n"
+                             "SELECT 1;\n";
+    const sources::QueryInput input = read(text);
+    CHECK(input.format == QueryFormat::sql);
+    const auto* orders = find(input, "SELECT * FROM orders WHERE customer_id = $1");
+    REQUIRE(orders != nullptr);
+    CHECK(orders->calls == 121);
+    CHECK(orders->total_ms == doctest::Approx(301.0)); // 120 x 2.5 + 1 x 1 (no ms: 1 ms a call)
+    const auto* items = find(input, "UPDATE items SET stock = stock - $1\n  WHERE sku = $2");
+    REQUIRE(items != nullptr);
+    CHECK(items->calls == 3);
+    CHECK(items->total_ms == doctest::Approx(3.0));
+    REQUIRE(has_finding(input, "parse-error", 7));
+    const auto error = std::ranges::find_if(input.findings, [](const auto& f) { return f.rule_id() == "parse-error"; });
+    CHECK(error->location->column == 10);
+    CHECK(has_finding(input, "unreadable-line", 9));
+    CHECK(find(input, "SELECT $1") != nullptr);
+    REQUIRE(!input.notes.empty());
+}
+
+TEST_CASE("unknown log format and findings capped") {
+    std::istringstream in("2025-01-02 03:04:05 some syslog-like line without a marker\n");
+    sources::QueryInputOptions options;
+    options.name = "x.log";
+    const auto result = sources::read_query_input(in, options);
+    REQUIRE(!result.has_value());
+    CHECK(result.error().starts_with("x.log:1: unknown log format"));
+
+    std::string garbage = "[1] LOG:  duration: 1 ms  statement: SELECT 1\n";
+    for (int i = 0; i < 500; ++i) garbage += "garbage line\n";
+    std::istringstream many(garbage);
+    options.max_findings = 10;
+    const auto capped = sources::read_query_input(many, options);
+    REQUIRE(capped.has_value());
+    CHECK(capped->findings.size() == 10);
+    CHECK(stat(*capped, "queries_unreadable_lines") == 500);
+    CHECK(std::ranges::any_of(capped->notes, [](const std::string& note) {
+        return note.find("490 more bad lines") != std::string::npos;
+    }));
+}
+
+// Logs captured from PostgreSQL 15 by tests/queries/live.sh (log_min_duration_statement = 0
+// through psql and pgbench -M extended, then auto_explain in text and JSON), one file per
+// format: every format reads to the same workload.
+TEST_CASE("logs captured from a real server read alike in every format") {
+    const std::string dir = std::string(DBADVISE_SOURCE_DIR) + "/testdata/queries/captured/";
+    for (const char* name : {"durations.log", "durations.csv", "durations.json"}) {
+        CAPTURE(name);
+        std::ifstream in(dir + name, std::ios::binary);
+        REQUIRE(in.is_open());
+        sources::QueryInputOptions options;
+        options.name = name;
+        const auto input = sources::read_query_input(in, options);
+        REQUIRE(input.has_value());
+        CHECK(input->findings.empty());
+        CHECK(input->statements.size() == 4);
+        CHECK(stat(*input, "queries_executions") == 10);
+        const auto* count = find(*input, "SELECT count(*) FROM orders WHERE customer_id = $1");
+        REQUIRE(count != nullptr);
+        CHECK(count->calls == 7); // 2 with literals (psql), 5 executes with $1 (pgbench)
+        CHECK(find(*input, "SELECT id, status\n  FROM orders\n WHERE customer_id = $1 AND note = $2") != nullptr);
+    }
+    for (const char* name : {"plans.log", "plans.csv", "plans.json"}) {
+        CAPTURE(name);
+        std::ifstream in(dir + name, std::ios::binary);
+        REQUIRE(in.is_open());
+        sources::QueryInputOptions options;
+        options.name = name;
+        const auto input = sources::read_query_input(in, options);
+        REQUIRE(input.has_value());
+        CHECK(input->findings.empty());
+        REQUIRE(input->statements.size() == 1);
+        CHECK(input->statements[0].text == "SELECT count(*) FROM orders WHERE status = $1");
+        CHECK(input->statements[0].calls == 2);
+        CHECK(input->statements[0].total_ms > 0);
+    }
+}
