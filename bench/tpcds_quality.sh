@@ -49,7 +49,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "${root}/scripts/lib/common.sh"
 
 usage() {
-    sed -n '4,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '5,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -140,9 +140,12 @@ fi
 # 2. The server and the schema.
 step "starting a throwaway server"
 "${cluster[@]}" start >/dev/null
-admin_dsn="$("${cluster[@]}" env postgres)"
+# The cluster's own database (`shop`, with pg_stat_statements) serves for administration, so
+# that the reset and the count below are recorded there and not in the workload of `tpcds`.
+admin_dsn="$("${cluster[@]}" env shop)"
+admin() { "${psql_bin}" -X -q -At -v ON_ERROR_STOP=1 -d "${admin_dsn}" "$@"; }
 dsn="$("${cluster[@]}" env tpcds)"
-"${psql_bin}" -X -q -v ON_ERROR_STOP=1 -d "${admin_dsn}" -c "CREATE DATABASE tpcds" >/dev/null
+admin -c "CREATE DATABASE tpcds" >/dev/null
 sql() { "${psql_bin}" -X -q -At -v ON_ERROR_STOP=1 -d "${dsn}" "$@"; }
 sql -c "CREATE EXTENSION pg_stat_statements" -c "CREATE EXTENSION hypopg" >/dev/null
 # The cluster is tuned for the small shop tests (work_mem 4MB, effective_cache_size 64MB);
@@ -251,7 +254,7 @@ PY
 mapfile -t statement_files < <(find "${queries}" -maxdepth 1 -name 'q[0-9]*.sql' | sort)
 
 step "running ${#statement_files[@]} statements once, statement_timeout ${timeout}s"
-sql -c "SELECT pg_stat_statements_reset()" >/dev/null
+admin -c "SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = 'tpcds'), 0)" >/dev/null
 : >"${queries}/results.tsv"
 for file in "${statement_files[@]}"; do
     name="$(basename "${file}" .sql)"
@@ -270,9 +273,8 @@ for file in "${statement_files[@]}"; do
 done
 
 # 4. dbadvise, once per --max-indexes value. --top covers every statement pg_stat_statements holds.
-in_pgss="$(sql -c "SELECT count(*) FROM pg_stat_statements
-                   WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-                     AND query NOT LIKE '%pg_stat_statements%' AND query NOT LIKE '/* dbadvise */%'")"
+in_pgss="$(admin -c "SELECT count(*) FROM pg_stat_statements
+                     WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'tpcds')")"
 reports="${work}/reports"
 mkdir -p "${reports}"
 IFS=, read -r -a limits <<<"${max_indexes}"
@@ -290,8 +292,27 @@ for limit in "${limits[@]}"; do
     fi
 done
 
+# The advisor's own view of the same sets, when the build has it: bench/advisor_quality costs
+# the normalized statements pg_stat_statements holds, with the advisor's parameter values.
+quality=""
+for candidate in "${build}/bench/advisor_quality" "${build}/advisor_quality"; do
+    [[ -x "${candidate}" ]] && { quality="${candidate}"; break; }
+done
+if [[ -n "${quality}" ]]; then
+    step "advisor_quality at --max-indexes ${max_indexes}"
+    quality_args=()
+    for limit in "${limits[@]}"; do quality_args+=(--max-indexes "${limit}"); done
+    "${quality}" "${dsn}" "${quality_args[@]}" >"${reports}/advisor_quality.txt" 2>&1 ||
+        echo "advisor_quality failed (exit $?)" >>"${reports}/advisor_quality.txt"
+fi
+
 step "costing the recommended sets with hypothetical indexes"
 python3 "${root}/bench/tpcds_report.py" --psql "${psql_bin}" --dsn "${dsn}" --queries "${queries}" \
     --reports "${reports}" --limits "${max_indexes}" --in-pgss "${in_pgss}" \
     --describe "TPC-DS SF${scale}, seed ${seed}, statement_timeout ${timeout}s, ${keys_description}"
+if [[ -n "${quality}" ]]; then
+    echo
+    echo "== ${quality##*/} (the advisor's own costing of the normalized statements):"
+    cat "${reports}/advisor_quality.txt"
+fi
 step "done"

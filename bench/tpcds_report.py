@@ -103,7 +103,13 @@ def main():
     if unplannable:
         print(f"EXPLAIN failed without hypothetical indexes (left out of the sums): {', '.join(unplannable)}")
 
+    total = sum(baseline.values())
+    heaviest = sorted(baseline.items(), key=lambda item: -item[1])[:8]
+    print("the heaviest statements by estimated cost without new indexes (share of the sum): " +
+          ", ".join(f"{n} {c / total:.1%}{'' if n in completed else ' (not seen)'}" for n, c in heaviest))
+
     rows = []
+    costs_with = {}
     for limit in args.limits.split(","):
         path = os.path.join(args.reports, f"max{limit}.json")
         with open(os.path.join(args.reports, f"max{limit}.run"), encoding="utf-8") as f:
@@ -150,6 +156,7 @@ def main():
                   f"statement(s), cost {impact.get('cost_before', '?')} -> {impact.get('cost_after', '?')}"
                   f"{' (' + ', '.join(flags) + ')' if flags else ''}")
         with_set, refused = explain_costs(args.psql, args.dsn, texts, indexes)
+        costs_with[limit] = with_set
         for on in refused:
             print(f"   HypoPG refused: {on}")
 
@@ -166,6 +173,13 @@ def main():
             print("   statements it makes >5% cheaper: " +
                   ", ".join(f"{n} {r:.2f}" for r, n in improved))
         rows.append((limit, stats, wall_ms, len(recommended), rel_seen, rel_all))
+
+    # Every statement's cost without and with each set, for a closer look.
+    with open(os.path.join(args.reports, "costs.tsv"), "w", encoding="utf-8") as f:
+        f.write("\t".join(["statement", "outcome", "without"] + [f"max{l}" for l in costs_with]) + "\n")
+        for name, outcome, _, _ in results:
+            f.write("\t".join([name, outcome, str(baseline.get(name, ""))] +
+                               [str(c.get(name, "")) for c in costs_with.values()]) + "\n")
 
     print()
     print("== summary (relative cost: planner's total cost with the recommended set as hypothetical "
