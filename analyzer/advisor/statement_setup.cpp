@@ -242,11 +242,50 @@ public:
             add_unique(use_of(b).join, b.column);
             joined[{a.use, b.use}].emplace_back(a.column, b.column);
         };
+        // A column of an enclosing query level, inside a correlated subquery: it names a
+        // relation of an outer level, or (unqualified) none of this level.
+        auto outer_reference = [&](const ColumnRef& ref) {
+            if (ancestors.size() < 2 || source_of(ref).valid()) {
+                return false;
+            }
+            if (ref.qualifier.empty()) {
+                return true;
+            }
+            std::string_view qualifier = ref.qualifier;
+            if (const auto dot = qualifier.rfind('.'); dot != std::string_view::npos) {
+                qualifier = qualifier.substr(dot + 1);
+            }
+            for (std::size_t level = 0; level + 1 < ancestors.size(); ++level) {
+                for (const sqlparse::Relation& relation : ancestors[level]->relations) {
+                    if (relation.ref_name() == qualifier) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        };
+        // `inner.key = outer.key` in a correlated subquery (EXISTS, IN, a scalar subquery) with
+        // one side unqualified, which sqlparse keeps as a predicate rather than a join
+        // condition: the outer value is a parameter of each execution of the subquery, or the
+        // key of the semi join PostgreSQL turns it into, so the inner column is looked up like
+        // a join key.
+        auto correlated = [&](const Predicate& predicate, const ColumnRef& inner_ref, const ColumnRef& outer_ref) {
+            if (predicate.op != "=" || predicate.wrap != sqlparse::WrapKind::none || predicate.negated ||
+                predicate.in_or || !outer_reference(outer_ref)) {
+                return;
+            }
+            if (const Source inner = source_of(inner_ref); inner.valid()) {
+                add_unique(use_of(inner).join, inner.column);
+            }
+        };
         for (const Predicate& predicate : query.predicates) {
             const Source column = predicate.wrap == sqlparse::WrapKind::none
                                       ? source_of(predicate.column)
                                       : Source{source_of(predicate.column).use, {}};
             if (!column.valid() || predicate.negated) {
+                if (predicate.operand.kind == OperandKind::column && predicate.operand.column) {
+                    correlated(predicate, *predicate.operand.column, predicate.column);
+                }
                 continue;
             }
             if (predicate.in_or) {
@@ -264,6 +303,8 @@ public:
                 if (predicate.op == "=" && predicate.wrap == sqlparse::WrapKind::none && other.valid() &&
                     other.use != column.use && use_of(other).table != use.table) {
                     add_join(column, other);
+                } else if (!other.valid()) {
+                    correlated(predicate, predicate.column, *predicate.operand.column);
                 }
                 continue;
             }

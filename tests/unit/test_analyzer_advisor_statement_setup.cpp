@@ -113,6 +113,22 @@ TEST_CASE("setup_statement traces columns to base tables") {
         CHECK(s.list("tickets", &TableUse::join) == List{"account_id"});
         CHECK(s.list("accounts", &TableUse::join) == List{"region"});
     }
+    SUBCASE("a correlated subquery's key is looked up like a join key, on either side of =") {
+        Setup qualified("SELECT id FROM accounts a WHERE EXISTS (SELECT 1 FROM tickets t "
+                        "WHERE a.id = t.account_id AND t.status = $1)");
+        CHECK(qualified.list("tickets", &TableUse::join) == List{"account_id"});
+        CHECK(qualified.list("tickets", &TableUse::equality) == List{"status"});
+        CHECK(qualified.list("accounts", &TableUse::join).empty());
+        Setup unqualified("SELECT region FROM accounts WHERE EXISTS (SELECT 1 FROM tickets "
+                          "WHERE account_id = accounts.id) OR region = $1");
+        CHECK(unqualified.list("tickets", &TableUse::join) == List{"account_id"});
+        Setup scalar("SELECT a.id, (SELECT max(opened_at) FROM tickets WHERE assignee = a.id) FROM accounts a");
+        CHECK(scalar.list("tickets", &TableUse::join) == List{"assignee"});
+    }
+    SUBCASE("a correlated inequality is no lookup key") {
+        Setup s("SELECT id FROM accounts a WHERE EXISTS (SELECT 1 FROM tickets t WHERE t.account_id <> a.id)");
+        CHECK(s.list("tickets", &TableUse::join).empty());
+    }
     SUBCASE("an expression holding a parameter is no key") {
         Setup s("SELECT 1 FROM accounts WHERE substring(region from $1 for $2) = $3 AND lower(accounts.region) = $4");
         CHECK(s.list("accounts", &TableUse::expressions) == List{"lower(region)"});
