@@ -12,6 +12,7 @@
 // notes. All text from the database or input files is HTML-escaped, its control characters and
 // bidirectional overrides shown as visible escapes.
 #include "reports/format_number.hpp"
+#include "reports/html_escape.hpp"
 #include "reports/outline.hpp"
 #include "reports/report.hpp"
 #include "util/terminal.hpp"
@@ -38,19 +39,7 @@ std::string h(std::string_view text) {
     if (util::needs_terminal_escaping(visible, {.keep_newline = true, .keep_tab = true})) {
         visible = util::terminal_safe(visible, {.keep_newline = true, .keep_tab = true});
     }
-    std::string out;
-    out.reserve(visible.size() + 16);
-    for (const char c : visible) {
-        switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#39;"; break;
-        default: out.push_back(c);
-        }
-    }
-    return out;
+    return html_escape(visible);
 }
 
 constexpr std::string_view k_style = R"css(

@@ -17,10 +17,6 @@ constexpr int k_schema_version = 1;
 
 // Measured values keep 3 decimals; NaN and infinity have no JSON spelling and become null,
 // which the schema allows wherever a measured value appears.
-void number(JsonWriter& out, double value) {
-    out.number(std::isfinite(value) ? round3(value) : value);
-}
-
 std::string base64(std::string_view bytes) {
     static constexpr char k_digits[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -51,22 +47,6 @@ void sql_member(JsonWriter& out, std::string_view key, const std::string& sql) {
         return;
     }
     out.member(std::string(key) + "_base64", base64(sql));
-}
-
-void evidence_object(JsonWriter& out, const analyzer::Evidence& evidence) {
-    out.begin_object();
-    for (const auto& [key, value] : evidence) {
-        out.key(key);
-        struct Visitor {
-            JsonWriter& out;
-            void operator()(std::int64_t v) const { out.integer(v); }
-            void operator()(double v) const { number(out, v); }
-            void operator()(const std::string& v) const { out.string(v); }
-            void operator()(bool v) const { out.boolean(v); }
-        };
-        std::visit(Visitor{out}, value);
-    }
-    out.end_object();
 }
 
 void location_object(JsonWriter& out, const analyzer::Location& loc) {
@@ -111,14 +91,14 @@ void finding_object(JsonWriter& out, const analyzer::Finding& f, const std::stri
         out.member("text", q.text);
         out.member("calls", q.calls);
         out.key("total_ms");
-        number(out, q.total_ms);
+        write_rounded(out, q.total_ms);
         out.key("mean_ms");
-        number(out, q.mean_ms);
+        write_rounded(out, q.mean_ms);
         out.end_object();
     }
     if (!f.evidence.empty()) {
         out.key("evidence");
-        evidence_object(out, f.evidence);
+        write_evidence(out, f.evidence);
     }
     if (!f.suggestion.sql.empty() || !f.suggestion.rewritten_query.empty()) {
         out.key("suggestion");
@@ -148,15 +128,15 @@ void finding_object(JsonWriter& out, const analyzer::Finding& f, const std::stri
         out.begin_object();
         if (impact.cost_before) {
             out.key("cost_before");
-            number(out, *impact.cost_before);
+            write_rounded(out, *impact.cost_before);
         }
         if (impact.cost_after) {
             out.key("cost_after");
-            number(out, *impact.cost_after);
+            write_rounded(out, *impact.cost_after);
         }
         if (impact.estimated_ms_saved_per_call) {
             out.key("estimated_ms_saved_per_call");
-            number(out, *impact.estimated_ms_saved_per_call);
+            write_rounded(out, *impact.estimated_ms_saved_per_call);
         }
         out.end_object();
     }
@@ -226,7 +206,7 @@ void render_json(const Report& report, const std::function<void(std::string_view
     out.key("source");
     source_object(out, report.source);
     out.key("stats");
-    evidence_object(out, report.stats);
+    write_evidence(out, report.stats);
     out.key("findings");
     out.begin_array();
     const std::vector<std::string> ids = analyzer::finding_ids(report.findings);
@@ -245,9 +225,9 @@ void render_json(const Report& report, const std::function<void(std::string_view
                 out.member("relation", node.relation);
             }
             out.key("exclusive_ms");
-            number(out, node.exclusive_ms);
+            write_rounded(out, node.exclusive_ms);
             out.key("share");
-            number(out, node.share);
+            write_rounded(out, node.share);
             out.end_object();
         }
         out.end_array();
@@ -282,7 +262,7 @@ void render_json(const Report& report, const std::function<void(std::string_view
             out.member("statements", static_cast<std::int64_t>(candidate.statements));
             out.member("estimated_size_bytes", candidate.estimated_size_bytes);
             out.key("estimated_ms_saved");
-            number(out, candidate.benefit_ms);
+            write_rounded(out, candidate.benefit_ms);
             out.end_object();
         }
         out.end_array();
@@ -295,7 +275,7 @@ void render_json(const Report& report, const std::function<void(std::string_view
         out.key("workload");
         out.begin_object();
         out.key("total_ms");
-        number(out, report.workload_total_ms);
+        write_rounded(out, report.workload_total_ms);
         out.key("statements");
         out.begin_array();
         for (const analyzer::StatementSummary& s : report.statements) {
@@ -306,9 +286,9 @@ void render_json(const Report& report, const std::function<void(std::string_view
             out.member("text", s.query.text);
             out.member("calls", s.query.calls);
             out.key("total_ms");
-            number(out, s.query.total_ms);
+            write_rounded(out, s.query.total_ms);
             out.key("mean_ms");
-            number(out, s.query.mean_ms);
+            write_rounded(out, s.query.mean_ms);
             out.member("rows", s.rows);
             out.member("shared_blks_hit", s.shared_blks_hit);
             out.member("shared_blks_read", s.shared_blks_read);

@@ -1,4 +1,5 @@
 #include "reports/json_writer.hpp"
+#include "reports/format_number.hpp"
 
 #include "util/utf8.hpp"
 
@@ -176,6 +177,26 @@ void JsonWriter::finish() {
     m_buffer.push_back('\n');
     m_sink(m_buffer);
     m_buffer.clear();
+}
+
+void write_rounded(JsonWriter& out, double value) {
+    out.number(std::isfinite(value) ? round3(value) : value);
+}
+
+void write_evidence(JsonWriter& out, const analyzer::Evidence& evidence) {
+    out.begin_object();
+    for (const auto& [key, value] : evidence) {
+        out.key(key);
+        struct Visitor {
+            JsonWriter& out;
+            void operator()(std::int64_t v) const { out.integer(v); }
+            void operator()(double v) const { write_rounded(out, v); }
+            void operator()(const std::string& v) const { out.string(v); }
+            void operator()(bool v) const { out.boolean(v); }
+        };
+        std::visit(Visitor{out}, value);
+    }
+    out.end_object();
 }
 
 } // namespace dbadvise::reports

@@ -9,6 +9,8 @@
 // become U+FFFD, as with nlohmann's error_handler_t::replace.
 #pragma once
 
+#include "analyzer/finding.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -64,5 +66,12 @@ private:
     std::vector<bool> m_empty; // per open container: nothing written into it yet
     bool m_after_key = false;
 };
+
+/// A measured value, rounded to 3 decimals as every report prints them.
+void write_rounded(JsonWriter& out, double value);
+
+/// A finding's evidence (or a run's statistics) as one JSON object, in its order; numbers
+/// rounded as write_rounded does. The JSON report and SARIF's property bags share it.
+void write_evidence(JsonWriter& out, const analyzer::Evidence& evidence);
 
 } // namespace dbadvise::reports

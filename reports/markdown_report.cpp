@@ -11,6 +11,7 @@
 // elements (<summary>) it is HTML-escaped; SQL goes in fenced code blocks whose fence is
 // longer than any run of backticks in the SQL.
 #include "reports/format_number.hpp"
+#include "reports/html_escape.hpp"
 #include "reports/outline.hpp"
 #include "reports/report.hpp"
 #include "util/terminal.hpp"
@@ -59,22 +60,8 @@ std::string md(std::string_view text) {
     return out;
 }
 
-// Text inside an HTML element (visible_line): entities for the characters HTML reads.
-std::string html(std::string_view text) {
-    const std::string line = visible_line(text);
-    std::string out;
-    out.reserve(line.size());
-    for (const char c : line) {
-        switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        default: out.push_back(c);
-        }
-    }
-    return out;
-}
+// Text inside an HTML element (visible_line), with entities for the characters HTML reads.
+std::string html(std::string_view text) { return html_escape(visible_line(text)); }
 
 // A fenced code block that no backtick run in `code` can close.
 void code_block(std::string& out, std::string_view code, std::string_view language) {

@@ -63,26 +63,6 @@ std::string file_uri(std::string_view path) {
     return out;
 }
 
-void number(JsonWriter& out, double value) {
-    out.number(std::isfinite(value) ? round3(value) : value);
-}
-
-void evidence_object(JsonWriter& out, const analyzer::Evidence& evidence) {
-    out.begin_object();
-    for (const auto& [key, value] : evidence) {
-        out.key(key);
-        struct Visitor {
-            JsonWriter& out;
-            void operator()(std::int64_t v) const { out.integer(v); }
-            void operator()(double v) const { number(out, v); }
-            void operator()(const std::string& v) const { out.string(v); }
-            void operator()(bool v) const { out.boolean(v); }
-        };
-        std::visit(Visitor{out}, value);
-    }
-    out.end_object();
-}
-
 void text_message(JsonWriter& out, std::string_view key, std::string_view text) {
     out.key(key);
     out.begin_object();
@@ -218,12 +198,12 @@ void result_object(JsonWriter& out, const Finding& f, const std::string& id, int
         out.member("text", f.query->text);
         out.member("calls", f.query->calls);
         out.key("total_ms");
-        number(out, f.query->total_ms);
+        write_rounded(out, f.query->total_ms);
         out.end_object();
     }
     if (!f.evidence.empty()) {
         out.key("evidence");
-        evidence_object(out, f.evidence);
+        write_evidence(out, f.evidence);
     }
     if (!f.suggestion.sql.empty()) out.member("suggested_sql", f.suggestion.sql);
     if (!f.suggestion.rewritten_query.empty()) out.member("rewritten_query", f.suggestion.rewritten_query);

@@ -237,6 +237,12 @@ TEST_CASE("parse_script") {
         CHECK(result[0].statement->fingerprint == result[1].statement->fingerprint);
         CHECK(result[0].statement->fingerprint != result[2].statement->fingerprint);
     }
+    SUBCASE("token fingerprints are frozen: finding ids and baselines are made of them") {
+        // FNV-1a of the tokens with their frozen kind codes, computed independently of the
+        // lexer; a change here would change every finding id in every user's baseline.
+        CHECK(token_fingerprint("SELECT a FROM t WHERE b = $1 AND c >= 42") == "34277ecce7cccbcf");
+        CHECK(token_fingerprint("select A from T where B = 7 and C >= $2") == "34277ecce7cccbcf");
+    }
     SUBCASE("libpg_query fingerprints on request, none when turned off") {
         const std::string sql = "SELECT a FROM t WHERE b = 1; SELECT a FROM t WHERE b = 2";
         auto result = parse_script(sql, ParseOptions{.libpg_query_fingerprint = true});
