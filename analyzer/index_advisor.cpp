@@ -347,6 +347,24 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
     section.title = result.verified ? "Recommended indexes (verified with HypoPG)"
                                     : "Recommended indexes (unverified: selectivity model)";
     int position = 0;
+    // Relation names are unique per schema across tables, indexes, views and sequences: a
+    // recommended name must not be one already taken (an invalid index left by a failed
+    // CREATE INDEX CONCURRENTLY has the very name dbadvise would choose), nor one given to
+    // another recommendation. PostgreSQL's own choice for a taken name appends a number.
+    std::set<std::pair<std::string, std::string>> taken;
+    for (const CatalogTable& table : workload.tables) taken.emplace(table.schema, table.name);
+    for (const CatalogIndex& existing : workload.indexes) taken.emplace(existing.schema, existing.name);
+    for (const CatalogView& view : workload.views) taken.emplace(view.schema, view.name);
+    const auto unique_name = [&taken](const IndexSpec& spec) {
+        const std::string base = spec.default_name();
+        std::string name = base;
+        for (int n = 1; taken.contains({spec.table_schema, name}); ++n) {
+            const std::string number = std::to_string(n);
+            name = base.substr(0, std::min(base.size(), 63 - number.size())) + number;
+        }
+        taken.emplace(spec.table_schema, name);
+        return name;
+    };
     for (const ChosenIndex& index : chosen) {
         const IndexSpec& spec = index.candidate.spec;
         const std::string key = advisor::canonical(spec);
@@ -356,7 +374,7 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
                 bytes = it->second;
             }
         }
-        const std::string name = spec.default_name();
+        const std::string name = unique_name(spec);
 
         std::vector<const StatementSetup*> helped;
         for (const StatementSetup& setup : setups) {

@@ -315,6 +315,28 @@ TEST_CASE("advise_indexes: one consistent, explained set") {
         CHECK(finding->suggestion.sql.ends_with(";"));
         CHECK(result.stopped_by == "no remaining candidate makes any plan cheaper");
     }
+    SUBCASE("the recommended name is one no relation of the schema has: an invalid index took it") {
+        CatalogIndex invalid;
+        invalid.schema = "public";
+        invalid.name = "orders_customer_id_idx"; // left by a failed CREATE INDEX CONCURRENTLY
+        invalid.table_schema = "public";
+        invalid.table = "orders";
+        invalid.keys = {"customer_id"};
+        invalid.descending = {false};
+        invalid.valid = false;
+        workload.indexes.push_back(invalid);
+        CatalogIndex other = invalid;
+        other.name = "orders_customer_id_idx1";
+        other.keys = {"created_at"};
+        other.valid = true;
+        workload.indexes.push_back(other);
+        FakePlanner planner("customer_id");
+        const AdvisorResult result = advise_indexes(workload, statements, &planner, options);
+        const Finding* finding = find_rule(result, "missing-index");
+        REQUIRE(finding);
+        CHECK(finding->suggestion.sql ==
+              "CREATE INDEX CONCURRENTLY orders_customer_id_idx2 ON public.orders (customer_id);");
+    }
     SUBCASE("a candidate the server refuses is dropped with a note; the statement is still costed") {
         FakePlanner planner("customer_id");
         planner.m_refuse = "customer_id";
