@@ -40,7 +40,9 @@ dbadvise_safety_test(pg_analyze_plans_no_side_effects ${DBADVISE_PG_DIR}/analyze
 # Footprint in pg_stat_statements of one run: none as a superuser; a fixed set of normalized,
 # marked entries without values for a pg_monitor role; the workload's counters unmoved.
 dbadvise_safety_test(pg_analyze_footprint ${DBADVISE_PG_DIR}/footprint ${dbadvise_bin})
-set_tests_properties(pg_analyze_footprint PROPERTIES TIMEOUT 300)
+# It counts pg_stat_statements entries of `many` before and after one run, and
+# pg_analyze_backend_stopped stops a backend of `many`: never both at once under ctest -j.
+set_tests_properties(pg_analyze_footprint PROPERTIES TIMEOUT 300 RESOURCE_LOCK pg_many)
 
 # Nothing is written: every statement dbadvise sent (as a role pg_stat_statements tracks; a
 # superuser's are not recorded at all) is one of the read-only kinds, and there are some.
@@ -55,6 +57,7 @@ dbadvise_safety_test(pg_analyze_locked_table ${DBADVISE_PG_DIR}/locked_table ${d
 # dbadvise's backend stopped with SIGSTOP: the run ends with a partial report and exit 3
 # within --timeout + 6 s.
 dbadvise_safety_test(pg_analyze_backend_stopped ${DBADVISE_PG_DIR}/backend_stopped ${dbadvise_bin})
+set_tests_properties(pg_analyze_backend_stopped PROPERTIES RESOURCE_LOCK pg_many)
 
 # Escape sequences planted in a pg_stat_statements entry and in a table name: escaped in the
 # text report, exact in JSON.
