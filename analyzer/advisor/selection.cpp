@@ -325,7 +325,8 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
         std::size_t candidate = 0;           // the candidate added (the first, for a group)
         std::vector<std::size_t> group;      // a group move adds all of these together
         std::optional<std::size_t> replaces; // position in `chosen` (single moves only)
-        double benefit = 0;
+        double benefit = 0;     // net: what the statements save, less the write cost
+        double maintenance = 0; // the write cost counted against the new index
         double touched = 0;
         std::int64_t delta_bytes = 0;
         std::size_t added() const { return replaces ? 0 : std::max<std::size_t>(1, group.size()); }
@@ -369,6 +370,7 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
         for (const std::size_t c : adds) {
             if (!move.replaces) {
                 move.benefit -= maintenance_ms[candidates[c].table];
+                move.maintenance += maintenance_ms[candidates[c].table];
             }
             move.delta_bytes += candidates[c].estimated_bytes;
         }
@@ -630,14 +632,23 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
             verdict.reason = "covered by recommended " + canonical(candidates[*by].spec);
         } else {
             const Move move = evaluate(c);
-            verdict.benefit_ms = move.benefit;
+            verdict.benefit_ms = std::max(0.0, move.benefit); // never a negative "saving"
             if (enough(move) && !allowed(move)) {
                 verdict.reason = options.max_indexes >= 0 &&
                                          static_cast<int>(chosen.size() + move.added()) > options.max_indexes
                                      ? fmt::format("over --max-indexes {} (would save ~{:.0f} ms)", options.max_indexes, move.benefit)
                                      : fmt::format("over --budget-mb {} (would save ~{:.0f} ms)", options.budget_mb, move.benefit);
             } else {
-                verdict.reason = fmt::format("saves too little: ~{:.0f} ms over the workload", std::max(0.0, move.benefit));
+                const double gross = move.benefit + move.maintenance;
+                verdict.reason =
+                    move.benefit <= 0 && move.maintenance > 0 && gross > 0
+                        ? fmt::format("costs more than it saves: ~{:.0f} ms saved over the workload, ~{:.0f} ms "
+                                      "more spent keeping it up to date on writes",
+                                      gross, move.maintenance)
+                    : move.benefit < 0 && move.maintenance <= 0
+                        ? std::string("makes no plan cheaper: the plans that would use it are estimated costlier "
+                                      "than with the indexes chosen")
+                        : fmt::format("saves too little: ~{:.0f} ms over the workload", std::max(0.0, move.benefit));
             }
         }
         result.verdicts[key] = std::move(verdict);

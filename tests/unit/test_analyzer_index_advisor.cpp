@@ -315,6 +315,21 @@ TEST_CASE("advise_indexes: one consistent, explained set") {
         CHECK(finding->suggestion.sql.ends_with(";"));
         CHECK(result.stopped_by == "no remaining candidate makes any plan cheaper");
     }
+    SUBCASE("an index that costs more on writes than it saves is rejected, saying so, never with a negative saving") {
+        workload.statements.push_back(source("2", "UPDATE orders SET status = $1 WHERE id = $2", 1000, 100.0));
+        statements = {{&workload.statements[0], lookup("customer_id")},
+                      {&workload.statements[1], sp::parse_statement(workload.statements[1].text)}};
+        FakePlanner planner("customer_id");
+        const AdvisorResult result = advise_indexes(workload, statements, &planner, options);
+        CHECK(find_rule(result, "missing-index") == nullptr);
+        const auto it = std::find_if(result.candidate_list.begin(), result.candidate_list.end(),
+                                     [](const IndexCandidate& c) { return c.index == "ON public.orders (customer_id)"; });
+        REQUIRE(it != result.candidate_list.end());
+        CHECK_FALSE(it->recommended);
+        CHECK(it->benefit_ms == 0);
+        CHECK(it->reason == "costs more than it saves: ~4950 ms saved over the workload, ~10000 ms more spent "
+                            "keeping it up to date on writes");
+    }
     SUBCASE("the recommended name is one no relation of the schema has: an invalid index took it") {
         CatalogIndex invalid;
         invalid.schema = "public";
