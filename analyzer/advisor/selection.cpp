@@ -45,6 +45,9 @@ constexpr int k_selection_rounds = 2;
 // At most this many indexes in one group move.
 constexpr std::size_t k_max_group = 3;
 constexpr double k_surprise = 1.1;
+// A btree replaces a BRIN or hash index on its column only when its extra saving per extra
+// byte is at least this share of the smaller index's saving per byte.
+constexpr double k_replace_per_byte = 0.1;
 
 bool uses_column(const TableUse& use, const std::string& column) {
     auto in = [&](const std::vector<std::string>& list) {
@@ -65,12 +68,30 @@ bool relevant(const StatementSetup& statement, const Candidate& candidate) {
 
 // `wide` serves every plan `narrow` serves: same table, method and predicate, and narrow's
 // keys lead wide's (its INCLUDE columns among wide's columns).
+// A btree serves the lookups a hash index and the ranges a BRIN index on its leading column
+// serve: it covers them, and extends them (replaces them when it saves enough more).
+bool btree_over(const IndexSpec& wide, const IndexSpec& narrow) {
+    if (wide.table != narrow.table || wide.table_schema != narrow.table_schema || wide.method != "btree" ||
+        (narrow.method != "hash" && narrow.method != "brin") || wide.predicate != narrow.predicate ||
+        narrow.keys.size() != 1 || wide.keys.empty()) {
+        return false;
+    }
+    std::string lead = wide.keys.front();
+    if (lead.ends_with(" DESC")) {
+        lead.resize(lead.size() - 5);
+    }
+    return lead == narrow.keys.front();
+}
+
 bool covers(const IndexSpec& wide, const IndexSpec& narrow) {
+    if (btree_over(wide, narrow)) {
+        return true;
+    }
     if (wide.table != narrow.table || wide.table_schema != narrow.table_schema || wide.method != narrow.method ||
         wide.predicate != narrow.predicate || wide.keys.size() < narrow.keys.size()) {
         return false;
     }
-    if (wide.method != "btree" && wide.keys != narrow.keys) {
+    if ((wide.method != "btree" && wide.keys != narrow.keys) || wide.opclass != narrow.opclass) {
         return false;
     }
     if (!std::equal(narrow.keys.begin(), narrow.keys.end(), wide.keys.begin())) {
@@ -85,6 +106,9 @@ bool covers(const IndexSpec& wide, const IndexSpec& narrow) {
 // `longer` extends `shorter`: it starts with all of shorter's keys and adds keys, or has the
 // same keys and adds INCLUDE columns.
 bool extends(const IndexSpec& longer, const IndexSpec& shorter) {
+    if (btree_over(longer, shorter)) {
+        return true;
+    }
     if (longer.table != shorter.table || longer.table_schema != shorter.table_schema ||
         longer.method != shorter.method || longer.predicate != shorter.predicate || !shorter.include.empty() ||
         longer == shorter) {
@@ -328,6 +352,9 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
         double benefit = 0;
         double touched = 0;
         std::int64_t delta_bytes = 0;
+        /// A btree replacing a smaller BRIN or hash index on its column: what that index saves
+        /// per byte, which the btree's extra saving per extra byte must reach a share of.
+        double replaced_per_byte = 0;
         std::size_t added() const { return replaces ? 0 : std::max<std::size_t>(1, group.size()); }
     };
     // The benefit of adding `adds` to `chosen` (a single candidate may replace the index it
@@ -360,11 +387,30 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
         }
         std::sort(touched.begin(), touched.end());
         touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+        // A btree replacing a hash or BRIN index on its leading column must improve on it as
+        // much as a new index must improve on none: its saving is measured against the
+        // statements' baseline, so a small gain never buys a much larger index.
+        const bool other_method = move.replaces &&
+                                  candidates[chosen[*move.replaces]].spec.method != candidates[adds.front()].spec.method;
+        std::vector<std::size_t> without;
+        if (other_method) {
+            without = chosen;
+            without.erase(without.begin() + static_cast<std::ptrdiff_t>(*move.replaces));
+        }
+        double replaced_benefit = 0;
         for (const std::size_t i : touched) {
             const State& state = states[i];
             const double now = estimate(i, chosen);
             move.benefit += state.weight * (now - estimate(i, next));
-            move.touched += state.weight * now;
+            move.touched += state.weight * (other_method ? state.baseline.cost : now);
+            if (other_method) {
+                replaced_benefit += state.weight * (estimate(i, without) - now);
+            }
+        }
+        if (other_method) {
+            move.replaced_per_byte =
+                replaced_benefit /
+                static_cast<double>(std::max<std::int64_t>(8192, candidates[chosen[*move.replaces]].estimated_bytes));
         }
         for (const std::size_t c : adds) {
             if (!move.replaces) {
@@ -378,7 +424,17 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
         return move;
     };
     auto evaluate = [&](std::size_t c) { return evaluate_adding({c}); };
+    // PostgreSQL prices a bitmap scan of a BRIN index as if the matching rows were scattered
+    // over the table (the bitmap heap scan's cost ignores the column's correlation), so a
+    // BRIN's verified cost is pessimistic next to a btree's; a btree replacing it (or a hash
+    // index) must also be worth its size: its extra saving per extra byte at least
+    // k_replace_per_byte of what the smaller index saves per byte.
     auto enough = [&](const Move& move) {
+        if (move.replaced_per_byte > 0 &&
+            move.benefit / static_cast<double>(std::max<std::int64_t>(8192, move.delta_bytes)) <
+                k_replace_per_byte * move.replaced_per_byte) {
+            return false;
+        }
         return move.benefit > 0 && move.benefit >= options.min_saving * move.touched &&
                move.benefit >= options.min_workload_share * workload_ms;
     };
