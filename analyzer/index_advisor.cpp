@@ -149,6 +149,30 @@ std::string none_line(const AdvisorResult& result, std::size_t candidates, const
                        options.min_workload_share * 100);
 }
 
+// The SQL that builds `spec` and the evidence every index recommendation has; returns the
+// partitions of a partitioned table (empty for any other table). CREATE INDEX CONCURRENTLY is
+// not allowed on a partitioned table: the parent's index is created ON ONLY (instant), each
+// partition's concurrently, then attached.
+std::vector<const CatalogTable*> suggest_index(const Workload& workload, const CatalogTable& table, const IndexSpec& spec,
+                                               const std::string& name, std::int64_t bytes, Finding& finding) {
+    std::vector<const CatalogTable*> partitions = advisor::partitions_of(workload, table);
+    if (partitions.empty()) {
+        finding.suggestion.sql = spec.create_sql(name);
+    } else {
+        std::vector<IndexPartition> parts;
+        for (const CatalogTable* partition : partitions) {
+            parts.push_back({partition->schema, partition->name, partition->parent_schema, partition->parent_name,
+                             partition->kind == 'p'});
+        }
+        finding.suggestion.sql = index_on_partitioned_sql(spec, name, parts);
+        finding.evidence.emplace_back("partitions", static_cast<std::int64_t>(parts.size()));
+    }
+    finding.evidence.emplace_back("index", spec.on_clause());
+    finding.evidence.emplace_back("estimated_size_bytes", bytes);
+    finding.evidence.emplace_back("estimated_size", human_bytes(bytes));
+    return partitions;
+}
+
 } // namespace
 
 std::string hypopg_instructions(int server_version_num) {
@@ -385,23 +409,8 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
         Finding finding(RuleId::missing_index);
         finding.title = fmt::format("Create index {} {}", quote_identifier(name), spec.on_clause());
         finding.subject = key;
-        const std::vector<const CatalogTable*> partitions = advisor::partitions_of(workload, *index.candidate.table);
-        if (partitions.empty()) {
-            finding.suggestion.sql = spec.create_sql(name);
-        } else {
-            // CREATE INDEX CONCURRENTLY is not allowed on a partitioned table: the parent's index
-            // is created ON ONLY (instant), each partition's concurrently, then attached.
-            std::vector<IndexPartition> parts;
-            for (const CatalogTable* partition : partitions) {
-                parts.push_back({partition->schema, partition->name, partition->parent_schema, partition->parent_name,
-                                 partition->kind == 'p'});
-            }
-            finding.suggestion.sql = index_on_partitioned_sql(spec, name, parts);
-            finding.evidence.emplace_back("partitions", static_cast<std::int64_t>(parts.size()));
-        }
-        finding.evidence.emplace_back("index", spec.on_clause());
-        finding.evidence.emplace_back("estimated_size_bytes", bytes);
-        finding.evidence.emplace_back("estimated_size", human_bytes(bytes));
+        const std::vector<const CatalogTable*> partitions =
+            suggest_index(workload, *index.candidate.table, spec, name, bytes, finding);
         finding.evidence.emplace_back("verified", result.verified);
         finding.evidence.emplace_back("verification", result.verified
                                                           ? std::string("custom plans with HypoPG hypothetical indexes")
@@ -497,21 +506,8 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
         Finding finding(RuleId::missing_index);
         finding.title = fmt::format("Create index {} {}", quote_identifier(name), spec.on_clause());
         finding.subject = advisor::canonical(spec);
-        const std::vector<const CatalogTable*> partitions = advisor::partitions_of(workload, *index.candidate.table);
-        if (partitions.empty()) {
-            finding.suggestion.sql = spec.create_sql(name);
-        } else {
-            std::vector<IndexPartition> parts;
-            for (const CatalogTable* partition : partitions) {
-                parts.push_back({partition->schema, partition->name, partition->parent_schema, partition->parent_name,
-                                 partition->kind == 'p'});
-            }
-            finding.suggestion.sql = index_on_partitioned_sql(spec, name, parts);
-            finding.evidence.emplace_back("partitions", static_cast<std::int64_t>(parts.size()));
-        }
-        finding.evidence.emplace_back("index", spec.on_clause());
-        finding.evidence.emplace_back("estimated_size_bytes", bytes);
-        finding.evidence.emplace_back("estimated_size", human_bytes(bytes));
+        const std::vector<const CatalogTable*> partitions =
+            suggest_index(workload, *index.candidate.table, spec, name, bytes, finding);
         finding.evidence.emplace_back("verified", false);
         finding.evidence.emplace_back("verification",
                                       std::string("estimated from pg_stats and the table's size: HypoPG cannot create "

@@ -1,8 +1,10 @@
 // Candidate indexes from the statements' column uses: equality columns (most selective
 // first), then one range column, or the ORDER BY keys after the equality columns; join keys;
 // expression keys for function-wrapped columns; INCLUDE columns for narrow select lists;
-// partial indexes for rare IS NULL predicates. Candidates an existing index already serves
-// (same leading keys, method and predicate) and candidates on tiny tables are dropped.
+// partial indexes for rare IS NULL predicates; BRIN for ranges on large physically ordered
+// tables, hash for equality lookups on wide keys, GIN for jsonb, arrays, text search and
+// trigram patterns. Candidates an existing index already serves (same leading keys, method
+// and predicate, or a stronger method on the column) and candidates on tiny tables are dropped.
 #include "analyzer/advisor/advisor.hpp"
 #include "analyzer/text.hpp"
 #include "sqlparse/lexer.hpp"

@@ -45,9 +45,6 @@ constexpr int k_selection_rounds = 2;
 // At most this many indexes in one group move.
 constexpr std::size_t k_max_group = 3;
 constexpr double k_surprise = 1.1;
-// A btree replaces a BRIN or hash index on its column only when its extra saving per extra
-// byte is at least this share of the smaller index's saving per byte.
-constexpr double k_replace_per_byte = 0.1;
 
 bool uses_column(const TableUse& use, const std::string& column) {
     auto in = [&](const std::vector<std::string>& list) {
@@ -66,8 +63,6 @@ bool relevant(const StatementSetup& statement, const Candidate& candidate) {
     });
 }
 
-// `wide` serves every plan `narrow` serves: same table, method and predicate, and narrow's
-// keys lead wide's (its INCLUDE columns among wide's columns).
 // A btree serves the lookups a hash index and the ranges a BRIN index on its leading column
 // serve: it covers them, and extends them (replaces them when it saves enough more).
 bool btree_over(const IndexSpec& wide, const IndexSpec& narrow) {
@@ -83,6 +78,8 @@ bool btree_over(const IndexSpec& wide, const IndexSpec& narrow) {
     return lead == narrow.keys.front();
 }
 
+// `wide` serves every plan `narrow` serves: same table, method, operator class and predicate,
+// and narrow's keys lead wide's (its INCLUDE columns among wide's columns); or btree_over.
 bool covers(const IndexSpec& wide, const IndexSpec& narrow) {
     if (btree_over(wide, narrow)) {
         return true;
@@ -352,9 +349,6 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
         double benefit = 0;
         double touched = 0;
         std::int64_t delta_bytes = 0;
-        /// A btree replacing a smaller BRIN or hash index on its column: what that index saves
-        /// per byte, which the btree's extra saving per extra byte must reach a share of.
-        double replaced_per_byte = 0;
         std::size_t added() const { return replaces ? 0 : std::max<std::size_t>(1, group.size()); }
     };
     // The benefit of adding `adds` to `chosen` (a single candidate may replace the index it
@@ -392,25 +386,11 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
         // statements' baseline, so a small gain never buys a much larger index.
         const bool other_method = move.replaces &&
                                   candidates[chosen[*move.replaces]].spec.method != candidates[adds.front()].spec.method;
-        std::vector<std::size_t> without;
-        if (other_method) {
-            without = chosen;
-            without.erase(without.begin() + static_cast<std::ptrdiff_t>(*move.replaces));
-        }
-        double replaced_benefit = 0;
         for (const std::size_t i : touched) {
             const State& state = states[i];
             const double now = estimate(i, chosen);
             move.benefit += state.weight * (now - estimate(i, next));
             move.touched += state.weight * (other_method ? state.baseline.cost : now);
-            if (other_method) {
-                replaced_benefit += state.weight * (estimate(i, without) - now);
-            }
-        }
-        if (other_method) {
-            move.replaced_per_byte =
-                replaced_benefit /
-                static_cast<double>(std::max<std::int64_t>(8192, candidates[chosen[*move.replaces]].estimated_bytes));
         }
         for (const std::size_t c : adds) {
             if (!move.replaces) {
@@ -424,17 +404,7 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
         return move;
     };
     auto evaluate = [&](std::size_t c) { return evaluate_adding({c}); };
-    // PostgreSQL prices a bitmap scan of a BRIN index as if the matching rows were scattered
-    // over the table (the bitmap heap scan's cost ignores the column's correlation), so a
-    // BRIN's verified cost is pessimistic next to a btree's; a btree replacing it (or a hash
-    // index) must also be worth its size: its extra saving per extra byte at least
-    // k_replace_per_byte of what the smaller index saves per byte.
     auto enough = [&](const Move& move) {
-        if (move.replaced_per_byte > 0 &&
-            move.benefit / static_cast<double>(std::max<std::int64_t>(8192, move.delta_bytes)) <
-                k_replace_per_byte * move.replaced_per_byte) {
-            return false;
-        }
         return move.benefit > 0 && move.benefit >= options.min_saving * move.touched &&
                move.benefit >= options.min_workload_share * workload_ms;
     };

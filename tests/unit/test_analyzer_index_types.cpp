@@ -385,7 +385,7 @@ TEST_CASE("index types: selection") {
         CHECK(result.findings.front().suggestion.sql ==
               "CREATE INDEX CONCURRENTLY sessions_token_idx ON public.sessions USING hash (token);");
     }
-    SUBCASE("BRIN over a btree that saves more planner cost but is hundreds of times larger; the btree when the "
+    SUBCASE("BRIN over a btree that saves little more (under min_saving of the baseline); the btree when the "
             "BRIN saves too little") {
         Run run = statements_of(w, {{"SELECT count(*) FROM log WHERE at >= $1 AND at < $2", 50.0}});
         MethodPlanner planner;
@@ -493,4 +493,77 @@ TEST_CASE("index types: a recommended hash index serves a single-column foreign 
     CHECK(served(hash));
     hash.method = "brin";
     CHECK_FALSE(served(hash));
+}
+
+namespace {
+
+// Returns a fixed EXPLAIN (FORMAT JSON) for every plan, as if a hypothetical BRIN index were used.
+class JsonPlanner final : public Planner {
+public:
+    explicit JsonPlanner(std::string json, double total) : m_json(std::move(json)), m_total(total) {}
+    std::expected<std::vector<std::string>, PlannerError> describe(const std::string&,
+                                                                  const std::vector<std::string>&) override {
+        return std::vector<std::string>{};
+    }
+    std::expected<PlanResult, PlannerError> plan(const PlanRequest& request) override {
+        PlanResult result;
+        result.total_cost = request.hypothetical.empty() ? 7802 : m_total;
+        result.full_cost = result.total_cost;
+        if (!request.hypothetical.empty()) {
+            result.plan_json = m_json;
+            result.hypothetical_used = {0};
+        }
+        return result;
+    }
+    int planner_calls() const override { return 0; }
+    int hypothetical_indexes_created() const override { return 0; }
+    bool supports_hypothetical() const override { return true; }
+
+private:
+    std::string m_json;
+    double m_total;
+};
+
+} // namespace
+
+TEST_CASE("index types: a BRIN scan's heap pages are priced in physical order") {
+    // 2,000,000 rows in 20,000 pages (100 a page); the planner prices the heap side of the
+    // bitmap scan over 12,800 rows (one 128-page block range) at 3,935.
+    Workload w = types_workload();
+    w.statements.push_back(source("1", "SELECT count(*) FROM log WHERE at >= $1 AND at < $2", 10, 50));
+    const ParsedWorkloadStatement parsed{&w.statements.front(), sp::parse_statement(w.statements.front().text)};
+    adv::StatementSetup setup = adv::setup_statement(w, parsed, 0);
+    const std::string json = R"([{"Plan": {"Node Type": "Aggregate", "Total Cost": 3945.3, "Plan Rows": 1,
+        "Plans": [{"Node Type": "Bitmap Heap Scan", "Parent Relationship": "Outer", "Relation Name": "log",
+                   "Total Cost": 3944.7, "Plan Rows": 116,
+                   "Plans": [{"Node Type": "Bitmap Index Scan", "Parent Relationship": "Outer",
+                              "Index Name": "<13556>brin_log_at", "Total Cost": 9.0, "Plan Rows": 12800}]}]}}])";
+    IndexSpec brin;
+    brin.table_schema = "public";
+    brin.table = "log";
+    brin.keys = {"at"};
+    brin.method = "brin";
+    JsonPlanner planner(json, 3945.3);
+    adv::PlannerCostModel model(planner, &w);
+    const auto costed = model.cost(setup, {brin});
+    REQUIRE(costed);
+    // In order: 128 pages + 12,800 rows x (cpu_tuple_cost + cpu_operator_cost) = 288, instead
+    // of 3,935.7 for the heap: 3,945.3 - 3,647.7.
+    CHECK(costed->cost == doctest::Approx(3945.3 - (3944.7 - 9.0 - 288.0)));
+    CHECK(costed->planner_cost == doctest::Approx(3945.3));
+
+    SUBCASE("not on the inner side of a nested loop, nor for a btree") {
+        std::string looped = json;
+        looped.replace(looped.find(R"("Node Type": "Aggregate")"), 24, R"("Node Type": "Nested Loop")");
+        looped.replace(looped.find(R"("Parent Relationship": "Outer", "Relation Name")"), 30,
+                       R"("Parent Relationship": "Inner")");
+        JsonPlanner inner(looped, 3945.3);
+        adv::PlannerCostModel inner_model(inner, &w);
+        CHECK(inner_model.cost(setup, {brin})->cost == doctest::Approx(3945.3));
+        std::string btree_json = json;
+        btree_json.replace(btree_json.find("brin_log_at"), 11, "btree_log_at");
+        JsonPlanner btree(btree_json, 3945.3);
+        adv::PlannerCostModel btree_model(btree, &w);
+        CHECK(btree_model.cost(setup, {brin})->cost == doctest::Approx(3945.3));
+    }
 }
