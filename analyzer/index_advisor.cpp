@@ -149,6 +149,20 @@ std::string none_line(const AdvisorResult& result, std::size_t candidates, const
                        options.min_workload_share * 100);
 }
 
+// The statements of `ids`, the most measured time first.
+std::vector<const StatementSetup*> helped_statements(const std::vector<StatementSetup>& setups, const std::set<int>& ids) {
+    std::vector<const StatementSetup*> helped;
+    for (const StatementSetup& setup : setups) {
+        if (ids.contains(setup.id)) {
+            helped.push_back(&setup);
+        }
+    }
+    std::sort(helped.begin(), helped.end(), [](const StatementSetup* a, const StatementSetup* b) {
+        return a->parsed->source->total_ms > b->parsed->source->total_ms;
+    });
+    return helped;
+}
+
 // The SQL that builds `spec` and the evidence every index recommendation has; returns the
 // partitions of a partitioned table (empty for any other table). CREATE INDEX CONCURRENTLY is
 // not allowed on a partitioned table: the parent's index is created ON ONLY (instant), each
@@ -396,15 +410,7 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
         }
         const std::string name = spec.default_name();
 
-        std::vector<const StatementSetup*> helped;
-        for (const StatementSetup& setup : setups) {
-            if (index.helped.contains(setup.id)) {
-                helped.push_back(&setup);
-            }
-        }
-        std::sort(helped.begin(), helped.end(), [](const StatementSetup* a, const StatementSetup* b) {
-            return a->parsed->source->total_ms > b->parsed->source->total_ms;
-        });
+        const std::vector<const StatementSetup*> helped = helped_statements(setups, index.helped);
 
         Finding finding(RuleId::missing_index);
         finding.title = fmt::format("Create index {} {}", quote_identifier(name), spec.on_clause());
@@ -494,15 +500,7 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
         const IndexSpec& spec = index.candidate.spec;
         const std::string name = spec.default_name();
         const std::int64_t bytes = index.candidate.estimated_bytes;
-        std::vector<const StatementSetup*> helped;
-        for (const StatementSetup& setup : setups) {
-            if (index.helped.contains(setup.id)) {
-                helped.push_back(&setup);
-            }
-        }
-        std::sort(helped.begin(), helped.end(), [](const StatementSetup* a, const StatementSetup* b) {
-            return a->parsed->source->total_ms > b->parsed->source->total_ms;
-        });
+        const std::vector<const StatementSetup*> helped = helped_statements(setups, index.helped);
         Finding finding(RuleId::missing_index);
         finding.title = fmt::format("Create index {} {}", quote_identifier(name), spec.on_clause());
         finding.subject = advisor::canonical(spec);
