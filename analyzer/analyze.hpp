@@ -35,8 +35,8 @@ struct AnalyzeOptions {
     /// Planner calls the index advisor spends on one statement (baseline, screening,
     /// verification); the work stays linear in the statements.
     int planner_calls_per_statement = 10;
-    /// Candidate kinds left out ("composite", "join-pair", "include", "partial", "or-arm"), to
-    /// measure what each kind adds (bench/advisor_quality --without).
+    /// Candidate kinds left out ("composite", "join-pair", "include", "partial", "or-arm", "brin",
+    /// "hash", "gin"), to measure what each kind adds (bench/advisor_quality --without).
     std::vector<std::string> without_candidate_kinds;
     /// Called as the advisor works through the statements (phase, done, total); may be empty.
     /// The analyzer does no I/O itself: the CLI shows it on a terminal.
@@ -58,7 +58,7 @@ struct ReportSection {
 /// One candidate index the advisor considered, and what became of it.
 struct IndexCandidate {
     std::string index;                // `ON schema.table (keys) ...`
-    std::string kind;                 // single, composite, join-pair, include, partial, or-arm
+    std::string kind;                 // single, composite, join-pair, include, partial, or-arm, brin, hash, gin
     bool recommended = false;
     std::string reason;               // "recommended", or why it was left out
     int statements = 0;               // statements it was built for

@@ -146,8 +146,13 @@ bool supports_foreign_key(const CatalogIndex& index, const ForeignKey& key) {
 } // namespace
 
 // True when the recommended index `spec` would support the foreign key: a plain btree whose
-// leading keys are the key's columns, in any order (the FK check compares all of them).
+// leading keys are the key's columns, in any order (the FK check compares all of them), or a
+// hash index on the one column of a single-column key (as supports_foreign_key).
 bool recommendation_supports(const IndexSpec& spec, const ForeignKey& key) {
+    if (spec.method == "hash") {
+        return spec.table_schema == key.table_schema && spec.table == key.table && spec.predicate.empty() &&
+               key.columns.size() == 1 && spec.keys.size() == 1 && spec.keys[0] == key.columns[0];
+    }
     if (spec.table_schema != key.table_schema || spec.table != key.table || spec.method != "btree" ||
         !spec.predicate.empty() || spec.keys.size() < key.columns.size()) {
         return false;

@@ -149,6 +149,44 @@ std::string none_line(const AdvisorResult& result, std::size_t candidates, const
                        options.min_workload_share * 100);
 }
 
+// The statements of `ids`, the most measured time first.
+std::vector<const StatementSetup*> helped_statements(const std::vector<StatementSetup>& setups, const std::set<int>& ids) {
+    std::vector<const StatementSetup*> helped;
+    for (const StatementSetup& setup : setups) {
+        if (ids.contains(setup.id)) {
+            helped.push_back(&setup);
+        }
+    }
+    std::sort(helped.begin(), helped.end(), [](const StatementSetup* a, const StatementSetup* b) {
+        return a->parsed->source->total_ms > b->parsed->source->total_ms;
+    });
+    return helped;
+}
+
+// The SQL that builds `spec` and the evidence every index recommendation has; returns the
+// partitions of a partitioned table (empty for any other table). CREATE INDEX CONCURRENTLY is
+// not allowed on a partitioned table: the parent's index is created ON ONLY (instant), each
+// partition's concurrently, then attached.
+std::vector<const CatalogTable*> suggest_index(const Workload& workload, const CatalogTable& table, const IndexSpec& spec,
+                                               const std::string& name, std::int64_t bytes, Finding& finding) {
+    std::vector<const CatalogTable*> partitions = advisor::partitions_of(workload, table);
+    if (partitions.empty()) {
+        finding.suggestion.sql = spec.create_sql(name);
+    } else {
+        std::vector<IndexPartition> parts;
+        for (const CatalogTable* partition : partitions) {
+            parts.push_back({partition->schema, partition->name, partition->parent_schema, partition->parent_name,
+                             partition->kind == 'p'});
+        }
+        finding.suggestion.sql = index_on_partitioned_sql(spec, name, parts);
+        finding.evidence.emplace_back("partitions", static_cast<std::int64_t>(parts.size()));
+    }
+    finding.evidence.emplace_back("index", spec.on_clause());
+    finding.evidence.emplace_back("estimated_size_bytes", bytes);
+    finding.evidence.emplace_back("estimated_size", human_bytes(bytes));
+    return partitions;
+}
+
 } // namespace
 
 std::string hypopg_instructions(int server_version_num) {
@@ -269,10 +307,19 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
     }
     result.verified = model->verified();
 
+    // GIN candidates never reach the planner (HypoPG cannot create them): the verified
+    // selection runs without them, and they are estimated afterwards from pg_stats.
+    std::vector<advisor::Candidate> costable;
+    std::copy_if(candidates.begin(), candidates.end(), std::back_inserter(costable),
+                 [](const advisor::Candidate& c) { return !advisor::unverifiable(c.spec); });
     advisor::SelectionResult selection;
+    advisor::UnverifiedResult unverified;
     if (!result.partial) {
-        selection = advisor::select_indexes(workload, setups, candidates, *model, options);
+        selection = advisor::select_indexes(workload, setups, costable, *model, options);
         result.partial = selection.partial;
+        if (!result.partial) {
+            unverified = advisor::estimate_unverifiable(workload, setups, candidates, selection, options);
+        }
     }
     for (const auto& [id, error] : selection.failures) {
         failures.push_back({statements[static_cast<std::size_t>(id)].source, error.message,
@@ -309,6 +356,11 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
         }
         for (const ChosenIndex& index : selection.chosen) {
             if (index.helped.contains(setup.id)) {
+                outcome = {StatementOutcome::Status::helped, advisor::canonical(index.candidate.spec)};
+            }
+        }
+        for (const advisor::UnverifiedIndex& index : unverified.chosen) {
+            if (index.helped.contains(setup.id) && outcome.status != StatementOutcome::Status::helped) {
                 outcome = {StatementOutcome::Status::helped, advisor::canonical(index.candidate.spec)};
             }
         }
@@ -376,36 +428,13 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
         }
         const std::string name = unique_name(spec);
 
-        std::vector<const StatementSetup*> helped;
-        for (const StatementSetup& setup : setups) {
-            if (index.helped.contains(setup.id)) {
-                helped.push_back(&setup);
-            }
-        }
-        std::sort(helped.begin(), helped.end(), [](const StatementSetup* a, const StatementSetup* b) {
-            return a->parsed->source->total_ms > b->parsed->source->total_ms;
-        });
+        const std::vector<const StatementSetup*> helped = helped_statements(setups, index.helped);
 
         Finding finding(RuleId::missing_index);
         finding.title = fmt::format("Create index {} {}", quote_identifier(name), spec.on_clause());
         finding.subject = key;
-        const std::vector<const CatalogTable*> partitions = advisor::partitions_of(workload, *index.candidate.table);
-        if (partitions.empty()) {
-            finding.suggestion.sql = spec.create_sql(name);
-        } else {
-            // CREATE INDEX CONCURRENTLY is not allowed on a partitioned table: the parent's index
-            // is created ON ONLY (instant), each partition's concurrently, then attached.
-            std::vector<IndexPartition> parts;
-            for (const CatalogTable* partition : partitions) {
-                parts.push_back({partition->schema, partition->name, partition->parent_schema, partition->parent_name,
-                                 partition->kind == 'p'});
-            }
-            finding.suggestion.sql = index_on_partitioned_sql(spec, name, parts);
-            finding.evidence.emplace_back("partitions", static_cast<std::int64_t>(parts.size()));
-        }
-        finding.evidence.emplace_back("index", spec.on_clause());
-        finding.evidence.emplace_back("estimated_size_bytes", bytes);
-        finding.evidence.emplace_back("estimated_size", human_bytes(bytes));
+        const std::vector<const CatalogTable*> partitions =
+            suggest_index(workload, *index.candidate.table, spec, name, bytes, finding);
         finding.evidence.emplace_back("verified", result.verified);
         finding.evidence.emplace_back("verification", result.verified
                                                           ? std::string("custom plans with HypoPG hypothetical indexes")
@@ -479,6 +508,62 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
                                             result.verified ? "" : " (unverified)"));
         result.findings.push_back(std::move(finding));
     }
+    // GIN recommendations, after every verified one: their savings are estimates, so they
+    // never outrank a saving the planner confirmed (their rank stays below the smallest).
+    double lowest_verified = 0;
+    for (const ChosenIndex& index : chosen) {
+        lowest_verified = lowest_verified == 0 ? index.benefit_ms : std::min(lowest_verified, index.benefit_ms);
+    }
+    for (const advisor::UnverifiedIndex& index : unverified.chosen) {
+        const IndexSpec& spec = index.candidate.spec;
+        const std::string name = spec.default_name();
+        const std::int64_t bytes = index.candidate.estimated_bytes;
+        const std::vector<const StatementSetup*> helped = helped_statements(setups, index.helped);
+        Finding finding(RuleId::missing_index);
+        finding.title = fmt::format("Create index {} {}", quote_identifier(name), spec.on_clause());
+        finding.subject = advisor::canonical(spec);
+        const std::vector<const CatalogTable*> partitions =
+            suggest_index(workload, *index.candidate.table, spec, name, bytes, finding);
+        finding.evidence.emplace_back("verified", false);
+        finding.evidence.emplace_back("verification",
+                                      std::string("estimated from pg_stats and the table's size: HypoPG cannot create "
+                                                  "hypothetical GIN indexes, so no plan verified it"));
+        finding.evidence.emplace_back("assumed_selectivity", index.selectivity);
+        finding.evidence.emplace_back("statements_helped", static_cast<std::int64_t>(helped.size()));
+        std::int64_t calls = 0;
+        int n = 0;
+        for (const StatementSetup* setup : helped) {
+            const WorkloadStatement& source = *setup->parsed->source;
+            calls += source.calls;
+            finding.evidence.emplace_back(fmt::format("statement_{}", ++n),
+                                          fmt::format("queryid {}: {} calls, mean {:.3f} ms: {}", source.queryid,
+                                                      source.calls, source.mean_ms, excerpt(source.text, 100)));
+        }
+        if (!helped.empty()) {
+            finding.query = query_ref(*helped.front()->parsed->source);
+        }
+        finding.impact.cost_before = index.cost_before;
+        finding.impact.cost_after = index.cost_after;
+        finding.impact.estimated_ms_saved_per_call = calls > 0 ? index.benefit_ms / static_cast<double>(calls) : 0.0;
+        finding.rank = lowest_verified > 0 ? std::min(index.benefit_ms, lowest_verified * 0.999) : index.benefit_ms;
+        finding.message = fmt::format(
+            "{} statement{} test{} {} with an operator a GIN index serves; estimated saving {:.1f} ms over the "
+            "measured workload. Unverified: HypoPG cannot create hypothetical GIN indexes, so no plan confirmed "
+            "it; the estimate assumes the condition keeps {:.1f}% of the rows, counts half of the difference "
+            "between a sequential scan and a bitmap scan of the index, and is ranked below every verified "
+            "recommendation. Check with EXPLAIN after creating it.",
+            helped.size(), helped.size() == 1 ? "" : "s", helped.size() == 1 ? "s" : "",
+            spec.keys.empty() ? std::string() : spec.keys.front(), index.benefit_ms, index.selectivity * 100);
+        section.lines.push_back(fmt::format("{}. {}  -- {}, saves ~{:.0f} ms (estimated), {} statement{} "
+                                            "(unverified: HypoPG cannot cost GIN)",
+                                            ++position,
+                                            partitions.empty() ? finding.suggestion.sql
+                                                               : finding.suggestion.sql.substr(
+                                                                     0, finding.suggestion.sql.find('\n')),
+                                            human_bytes(bytes), index.benefit_ms, helped.size(),
+                                            helped.size() == 1 ? "" : "s"));
+        result.findings.push_back(std::move(finding));
+    }
     if (section.lines.empty()) {
         section.lines.push_back(none_line(result, candidates.size(), options));
     }
@@ -495,11 +580,17 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
         entry.index = key;
         entry.kind = std::string(advisor::to_string(candidate.kind));
         entry.estimated_size_bytes = candidate.estimated_bytes;
-        if (const auto it = selection.verdicts.find(key); it != selection.verdicts.end()) {
-            entry.recommended = it->second.recommended;
-            entry.reason = it->second.reason;
-            entry.benefit_ms = it->second.benefit_ms;
-            entry.statements = it->second.statements;
+        const advisor::CandidateVerdict* verdict = nullptr;
+        if (const auto it = unverified.verdicts.find(key); it != unverified.verdicts.end()) {
+            verdict = &it->second;
+        } else if (const auto found = selection.verdicts.find(key); found != selection.verdicts.end()) {
+            verdict = &found->second;
+        }
+        if (verdict) {
+            entry.recommended = verdict->recommended;
+            entry.reason = verdict->reason;
+            entry.benefit_ms = verdict->benefit_ms;
+            entry.statements = verdict->statements;
         } else {
             entry.reason = result.partial ? "not costed: planning stopped early" : "not costed";
             entry.statements = static_cast<int>(candidate.statements.size());
@@ -522,6 +613,9 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
                          return a.index < b.index;
                      });
     for (const ChosenIndex& index : selection.chosen) {
+        result.recommended.push_back(index.candidate.spec);
+    }
+    for (const advisor::UnverifiedIndex& index : unverified.chosen) {
         result.recommended.push_back(index.candidate.spec);
     }
     return result;

@@ -47,7 +47,15 @@ std::string IndexSpec::on_clause() const {
         out += " USING ";
         out += method;
     }
-    out += fmt::format(" ({})", fmt::join(keys, ", "));
+    if (opclass.empty()) {
+        out += fmt::format(" ({})", fmt::join(keys, ", "));
+    } else {
+        std::vector<std::string> with_class;
+        for (const std::string& key : keys) {
+            with_class.push_back(key + " " + opclass);
+        }
+        out += fmt::format(" ({})", fmt::join(with_class, ", "));
+    }
     if (!include.empty()) {
         out += fmt::format(" INCLUDE ({})", fmt::join(include, ", "));
     }

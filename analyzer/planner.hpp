@@ -22,6 +22,9 @@ struct IndexSpec {
     std::vector<std::string> include; // INCLUDE columns
     std::string method = "btree";
     std::string predicate;            // partial index WHERE; empty when none
+    /// Operator class written after every key (`jsonb_path_ops`, `gin_trgm_ops`); empty for
+    /// the method's default.
+    std::string opclass;
     /// `CREATE INDEX CONCURRENTLY <name> ON <schema>.<table> USING ... (...) ...;`.
     std::string create_sql(const std::string& index_name) const;
     /// A readable name: <table>_<col>_<col>_idx, at most 63 bytes.

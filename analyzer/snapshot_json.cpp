@@ -234,6 +234,10 @@ void write_server(Out& out, const Workload& w) {
     out.strings(w.search_path);
     out.raw(",\n    \"hypopg_available\": ");
     out.boolean(w.hypopg_available);
+    if (!w.extensions.empty()) {
+        out.raw(",\n    \"extensions\": ");
+        out.strings(w.extensions);
+    }
     out.raw(",\n    \"settings\": [");
     for (std::size_t i = 0; i < w.settings.size(); ++i) {
         const Setting& setting = w.settings[i];
@@ -674,6 +678,7 @@ void read_server(const Object& root, Workload& w) {
     w.capture.database_oid = server.integer("database_oid");
     w.search_path = server.strings("search_path");
     w.hypopg_available = server.boolean("hypopg_available");
+    w.extensions = server.strings("extensions");
     server.for_each("settings", [&](const json& item, const std::string& at) {
         const Object setting(item, at);
         w.settings.push_back({setting.text("name", true), setting.text("value"),

@@ -43,6 +43,10 @@ const Setting* Workload::find_setting(std::string_view name) const {
     return found == settings.end() ? nullptr : &*found;
 }
 
+bool Workload::has_extension(std::string_view name) const {
+    return std::ranges::find(extensions, name) != extensions.end();
+}
+
 const RelationLock* Workload::lock_on(std::string_view schema, std::string_view name) const {
     const auto found = std::ranges::find_if(locks, [&](const RelationLock& lock) {
         return lock.table == name && (schema.empty() || lock.schema == schema);

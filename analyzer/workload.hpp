@@ -280,6 +280,9 @@ struct Workload {
     std::vector<Setting> settings;
     DatabaseStats database_stats;
     bool hypopg_available = false;
+    /// Extensions created in the database (pg_extension.extname, sorted): the index advisor
+    /// proposes trigram GIN indexes only where pg_trgm is.
+    std::vector<std::string> extensions;
     CaptureInfo capture;
     std::vector<RelationLock> locks; // conflicting locks of other sessions when the catalog was read
     /// Sessions, transactions, locks and maintenance; none when the source did not read them
@@ -290,6 +293,7 @@ struct Workload {
     const ColumnStats* find_stats(std::string_view schema, std::string_view table,
                                   std::string_view column) const;
     const Setting* find_setting(std::string_view name) const;
+    bool has_extension(std::string_view name) const;
     /// The first lock of another session on table `schema.name` (any schema when `schema` is
     /// empty: the application's search_path is unknown); null when there is none.
     const RelationLock* lock_on(std::string_view schema, std::string_view name) const;

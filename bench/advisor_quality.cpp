@@ -15,8 +15,10 @@
 //                   / sum of the planner's cost without it
 //
 // (statements whose plan fails are left out of both sums and counted). --without leaves
-// candidate kinds out of the advisor runs (composite, join-pair, include, partial, or-arm), to
-// measure what each kind adds: run once with and once without it. Prints one line per
+// candidate kinds out of the advisor runs (composite, join-pair, include, partial, or-arm, brin,
+// hash, gin), to measure what each kind adds: run once with and once without it. GIN
+// recommendations cannot be shown to HypoPG: the evaluation leaves them out (HypoPG refuses
+// them), so what they would save is not in its figures. Prints one line per
 // set with its size, the relative cost, and for advisor runs the wall time, planner calls and
 // describe calls it took.
 #include "analyzer/advisor/advisor.hpp"

@@ -251,6 +251,8 @@ std::expected<void, DbError> read_server(Connection& connection, Workload& workl
                       "current_setting('server_version') AS server_version, "
                       "current_setting('server_version_num') AS server_version_num, "
                       "EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'hypopg') AS hypopg, "
+                      "(SELECT coalesce(string_agg(extname, ',' ORDER BY extname), '') FROM pg_extension) "
+                      "AS extensions, "
                       "pg_database_size(current_database()) AS size_bytes, "
                       "d.blks_hit, d.blks_read, d.temp_files, d.temp_bytes "
                       "FROM pg_stat_database d WHERE d.datname = current_database()",
@@ -261,6 +263,15 @@ std::expected<void, DbError> read_server(Connection& connection, Workload& workl
         workload.server_version = std::string(server->text(0, "server_version"));
         workload.server_version_num = static_cast<int>(server->int64(0, "server_version_num"));
         workload.hypopg_available = server->boolean(0, "hypopg");
+        // Extension names are identifiers without commas in practice; an empty list is none.
+        const std::string_view names = server->text(0, "extensions");
+        for (std::size_t start = 0; start < names.size();) {
+            const std::size_t comma = std::min(names.find(',', start), names.size());
+            if (comma > start) {
+                workload.extensions.emplace_back(names.substr(start, comma - start));
+            }
+            start = comma + 1;
+        }
         workload.database_stats.size_bytes = server->int64(0, "size_bytes");
         workload.database_stats.blks_hit = server->int64(0, "blks_hit");
         workload.database_stats.blks_read = server->int64(0, "blks_read");

@@ -64,7 +64,7 @@ struct BaselineInfo {
 /// One candidate index `analyze` considered, and what became of it.
 struct IndexCandidate {
     std::string index;               // `ON schema.table (keys) ...`
-    std::string kind;                // single, composite, join-pair, include, partial, or-arm
+    std::string kind;                // single, composite, join-pair, include, partial, or-arm, brin, hash, gin
     bool recommended = false;
     std::string reason;              // "recommended", or why it was left out
     int statements = 0;              // statements it was built for

@@ -90,6 +90,11 @@ const char* commuted(std::string_view op) {
     if (op == ">") return "<";
     if (op == "<=") return ">=";
     if (op == ">=") return "<=";
+    // Containment, overlap and text search commute too (`$1 <@ tags` is `tags @> $1`).
+    if (op == "@>") return "<@";
+    if (op == "<@") return "@>";
+    if (op == "&&") return "&&";
+    if (op == "@@") return "@@";
     return nullptr;
 }
 

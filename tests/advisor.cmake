@@ -18,7 +18,7 @@ function(dbadvise_advisor_tests)
     --stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.orders \\(customer_id, created_at( DESC)?\\)"
     --stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.order_items \\(order_id\\)"
     --stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.customers \\(\\(lower\\(email\\)\\)\\)"
-    --stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.orders \\(created_at[,)]"
+    --stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.orders (USING brin )?\\(created_at[,)]"
     -- ${bench} @DSN@)
 
   # No trap gets an index: primary keys, the tiny countries table, the 90% status predicate,
@@ -38,7 +38,7 @@ function(dbadvise_advisor_tests)
     --stdout "Recommended indexes \\(unverified: selectivity model\\)"
     --stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.order_items \\(order_id\\).*\\(unverified\\)"
     --stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.orders \\(customer_id[,)]"
-    --stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.orders \\(created_at[,)]"
+    --stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.orders (USING brin )?\\(created_at[,)]"
     --stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.customers \\(\\(lower\\(email\\)\\)\\)"
     --stdout "verified: false"
     --stdout "note: --hypopg off: index recommendations come from a selectivity model"
@@ -62,7 +62,7 @@ function(dbadvise_advisor_tests)
     --stdout "Recommended indexes \\(verified with HypoPG\\)"
     --stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.tickets \\(assignee\\)"
     --stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.tickets \\(account_id[,)]"
-    --stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.tickets \\(opened_at[,)]"
+    --stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.tickets (USING brin )?\\(opened_at[,)]"
     --stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.imports \\(batch_id\\)"
     --stdout "ON (ONLY )?public\\.events \\(kind\\)"
     --stdout "ON (ONLY )?public\\.events \\(account_id[,)]"
@@ -95,13 +95,45 @@ function(dbadvise_advisor_tests)
   dbadvise_pg_test(advisor_verbose_lists_candidates ${DBADVISE_PG_EXPECT}
     --stdout "Index candidates considered"
     --stdout "recommended: ON public\\.order_items \\(order_id\\)  -- [a-z-]+: recommended"
-    --stdout "left out: +ON public\\.[a-z_]+ \\(.*\\)  -- (single|composite|join-pair|include|partial|or-arm): "
+    --stdout "left out: +ON public\\.[a-z_]+ \\(.*\\)  -- (single|composite|join-pair|include|partial|or-arm|brin|hash|gin): "
     -- $<TARGET_FILE:dbadvise> analyze --dsn @DSN@ --verbose)
   dbadvise_pg_test(advisor_json_lists_candidates ${DBADVISE_PG_EXPECT}
     --stdout "\"index\": \"ON public\\.order_items \\(order_id\\)\""
     --stdout "\"kind\": \"(composite|join-pair)\""
     --stdout "\"status\": \"rejected\""
     -- $<TARGET_FILE:dbadvise> analyze --dsn @DSN@ --format json)
+
+  # The index-types workload (testdata/workloads/types/README.md): BRIN for a time window of
+  # an append-only table, hash for lookups by a wide token (both verified with HypoPG), GIN
+  # for jsonb containment, array overlap and a trigram pattern (unverified, said so).
+  dbadvise_pg_test(advisor_types_needs ${DBADVISE_PG_EXPECT}
+    --stdout "Recommended indexes \\(verified with HypoPG\\)"
+    --stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.readings USING brin \\(taken_at\\)"
+    --stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.sessions USING hash \\(token\\)"
+    --stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.documents USING gin \\(attrs jsonb_path_ops\\).*\\(unverified: HypoPG cannot cost GIN\\)"
+    --stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.documents USING gin \\(tags\\).*\\(unverified: HypoPG cannot cost GIN\\)"
+    --stdout "CREATE INDEX CONCURRENTLY [a-z_]+ ON public\\.documents USING gin \\(title gin_trgm_ops\\).*\\(unverified"
+    --stdout "statements analyzed: [0-9]+ \\(failed 0\\)"
+    -- ${bench} @DSN:types@)
+
+  # Its traps: no BRIN on a column in random physical order, nothing on the 200-row table, no
+  # btree beside the BRIN or the hash index on the same column.
+  dbadvise_pg_test(advisor_types_traps ${DBADVISE_PG_EXPECT}
+    --stdout "CREATE INDEX CONCURRENTLY"
+    --no-stdout "USING brin \\(reading\\)"
+    --no-stdout "ON public\\.settings"
+    --no-stdout "ON public\\.readings \\(taken_at"
+    --no-stdout "ON public\\.sessions \\(token"
+    --no-stdout "statement-not-planned"
+    -- ${bench} @DSN:types@)
+
+  # The JSON candidate list names the kinds, and the GIN recommendation says it is unverified.
+  dbadvise_pg_test(advisor_types_json ${DBADVISE_PG_EXPECT}
+    --stdout "\"kind\": \"brin\""
+    --stdout "\"kind\": \"hash\""
+    --stdout "\"kind\": \"gin\""
+    --stdout "HypoPG cannot create hypothetical GIN indexes"
+    -- $<TARGET_FILE:dbadvise> analyze --dsn @DSN:types@ --format json)
 
   # The benchmark runs on the shop workload and prints its figures. Speed is judged by
   # reading them (bench/analyze_bench), not asserted here: shared machines are too noisy.

@@ -25,6 +25,16 @@ struct ColumnUse {
     bool descending = false; // order keys
 };
 
+/// A condition a GIN index may serve: a column (or an expression of one) with a containment,
+/// key-existence, overlap, text-search or pattern operator.
+struct GinUse {
+    std::string column;   // unquoted column, or the expression text when `expression`
+    std::string op;       // "@>", "<@", "?", "?|", "?&", "@?", "@@", "&&", "LIKE", "ILIKE"
+    bool expression = false;
+    std::string constant; // the pattern or value when the text kept a constant (`'%ab%'`)
+    bool operator==(const GinUse&) const = default;
+};
+
 /// One table a statement reads, with the columns it filters, joins and sorts on.
 struct TableUse {
     const CatalogTable* table = nullptr;
@@ -40,6 +50,7 @@ struct TableUse {
     std::vector<std::pair<std::string, std::string>> constants;
     std::vector<std::string> expressions;  // `lower(email)` compared with =, qualifier removed
     std::vector<std::string> is_null;      // IS NULL predicates (partial index candidates)
+    std::vector<GinUse> gin;               // conditions a GIN index may serve
     std::vector<std::pair<std::string, bool>> order; // ORDER BY plain columns, descending
     std::vector<std::string> group;
     std::vector<std::string> output;       // plain columns of the select list
@@ -102,7 +113,7 @@ struct StatementSetup {
 };
 
 /// What kind of candidate an index is, for reports and for measuring what each kind adds.
-enum class CandidateKind { single, composite, join_pair, include, partial, or_arm };
+enum class CandidateKind { single, composite, join_pair, include, partial, or_arm, brin, hash, gin };
 std::string_view to_string(CandidateKind kind);
 
 /// A candidate index with the statements it may help.
@@ -293,6 +304,10 @@ struct ChosenIndex {
     std::set<int> helped;           // statements whose final plan uses it
 };
 
+/// True for candidates no planner can cost (HypoPG has no GIN support): they are left out of
+/// select_indexes and estimated by estimate_unverifiable.
+bool unverifiable(const IndexSpec& spec);
+
 /// Why a candidate was or was not recommended.
 struct CandidateVerdict {
     bool recommended = false;
@@ -321,5 +336,32 @@ struct SelectionResult {
 SelectionResult select_indexes(const Workload& workload, const std::vector<StatementSetup>& statements,
                                const std::vector<Candidate>& candidates, CostModel& model,
                                const AnalyzeOptions& options);
+
+/// A GIN recommendation, estimated without the planner.
+struct UnverifiedIndex {
+    Candidate candidate;
+    double benefit_ms = 0;          // conservative estimate over the workload
+    double cost_before = 0;         // summed over the statements it serves (their final costs)
+    double cost_after = 0;
+    double selectivity = 0;         // share of rows the condition is assumed to keep
+    std::set<int> helped;
+};
+
+struct UnverifiedResult {
+    std::vector<UnverifiedIndex> chosen;
+    std::map<std::string, CandidateVerdict> verdicts; // by canonical key
+};
+
+/// Estimates the candidates `unverifiable` marks (GIN) from pg_stats and the table's size: for
+/// each statement one is built for, a sequential scan of its table against a bitmap scan of
+/// the index keeping a conservative share of the rows, with PostgreSQL's default cost
+/// constants; the saving counted is half that difference, at most the statement's cost with
+/// the recommended (verified) indexes, and nothing for a statement whose table a recommended
+/// index already serves. Converted to milliseconds like the selection's benefits, minus
+/// maintenance; kept when it saves as much as a verified index must (min_saving,
+/// min_workload_share) and `--max-indexes` and `--budget-mb` leave room after `selection`.
+UnverifiedResult estimate_unverifiable(const Workload& workload, const std::vector<StatementSetup>& statements,
+                                       const std::vector<Candidate>& candidates, const SelectionResult& selection,
+                                       const AnalyzeOptions& options);
 
 } // namespace dbadvise::analyzer::advisor

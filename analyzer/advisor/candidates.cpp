@@ -1,8 +1,10 @@
 // Candidate indexes from the statements' column uses: equality columns (most selective
 // first), then one range column, or the ORDER BY keys after the equality columns; join keys;
 // expression keys for function-wrapped columns; INCLUDE columns for narrow select lists;
-// partial indexes for rare IS NULL predicates. Candidates an existing index already serves
-// (same leading keys, method and predicate) and candidates on tiny tables are dropped.
+// partial indexes for rare IS NULL predicates; BRIN for ranges on large physically ordered
+// tables, hash for equality lookups on wide keys, GIN for jsonb, arrays, text search and
+// trigram patterns. Candidates an existing index already serves (same leading keys, method
+// and predicate, or a stronger method on the column) and candidates on tiny tables are dropped.
 #include "analyzer/advisor/advisor.hpp"
 #include "analyzer/text.hpp"
 #include "sqlparse/lexer.hpp"
@@ -13,6 +15,7 @@
 #include <cctype>
 #include <cmath>
 #include <optional>
+#include <set>
 
 namespace dbadvise::analyzer::advisor {
 
@@ -28,6 +31,13 @@ constexpr std::size_t k_max_include = 3;
 // constant is this rare.
 constexpr double k_rare_null_frac = 0.2;
 constexpr double k_rare_value_frac = 0.05;
+// BRIN: a range on a table this large (about 16 MB), whose column follows the physical order
+// of the rows this closely (pg_stats.correlation), reads few block ranges for a tiny index.
+constexpr double k_brin_min_pages = 2000;
+constexpr double k_brin_correlation = 0.9;
+// Hash: equality lookups on keys at least this wide (pg_stats.avg_width), where a 4-byte hash
+// code per row makes the index much smaller than a btree holding the keys.
+constexpr int k_hash_min_width = 32;
 
 struct Key {
     std::string column; // unquoted column, or expression text
@@ -69,6 +79,36 @@ int column_width(const Workload& workload, const CatalogTable& table, const std:
         }
     }
     return 24;
+}
+
+// The catalog type of a column without its modifier (`character varying(80)` -> `character
+// varying`); empty when the table has no such column.
+std::string column_type_name(const CatalogTable& table, const std::string& column) {
+    for (const CatalogColumn& c : table.columns) {
+        if (c.name == column) {
+            return c.type_name.substr(0, c.type_name.find('('));
+        }
+    }
+    return {};
+}
+
+double column_correlation(const Workload& workload, const CatalogTable& table, const std::string& column) {
+    const ColumnStats* stats = workload.find_stats(table.schema, table.name, column);
+    return stats && stats->correlation ? *stats->correlation : 0.0;
+}
+
+bool text_like(const std::string& type) {
+    return type == "text" || type == "character varying" || type == "character" || type == "citext" ||
+           type == "name";
+}
+
+// A LIKE pattern a btree can serve as a prefix range (`'abc%'`): a constant that starts with
+// neither `%` nor `_`. A pattern normalization replaced with a parameter may start with either.
+bool anchored_pattern(const std::string& constant) {
+    if (constant.size() < 2 || constant.front() != '\'') {
+        return false;
+    }
+    return constant[1] != '%' && constant[1] != '_';
 }
 
 // The column name inside an index key as create_sql writes it: `"Order Date" DESC` ->
@@ -145,6 +185,20 @@ double null_fraction(const Workload& workload, const CatalogTable& table, const 
 // candidate's keys are a leading prefix of the existing keys (all in the same direction, or
 // all reversed, which a btree scans backwards), its INCLUDE columns among the existing ones.
 bool serves(const CatalogIndex& existing, const IndexSpec& candidate) {
+    if (existing.valid && existing.method != candidate.method) {
+        // A btree serves the equality a hash index and the range a BRIN index on its leading
+        // column would; a GiST index on the column serves what a GIN one would (trigram, text
+        // search), a little slower.
+        const bool stronger = (existing.method == "btree" && (candidate.method == "hash" || candidate.method == "brin")) ||
+                              (existing.method == "gist" && candidate.method == "gin");
+        return stronger && candidate.keys.size() == 1 && !existing.keys.empty() &&
+               normalized_key(existing.predicate) == normalized_key(candidate.predicate) &&
+               normalized_key(existing.keys.front()) == normalized_key(candidate.keys.front());
+    }
+    if (existing.method == "gin" && candidate.method == "gin" && candidate.opclass.empty() &&
+        existing.definition.find("jsonb_path_ops") != std::string::npos) {
+        return false; // jsonb_path_ops has no key-existence operators (?, ?|, ?&)
+    }
     if (!existing.valid || existing.method != candidate.method ||
         normalized_key(existing.predicate) != normalized_key(candidate.predicate) ||
         existing.keys.size() < candidate.keys.size()) {
@@ -270,6 +324,40 @@ std::string normalized_key(std::string_view text) {
 }
 
 std::int64_t estimate_index_bytes(const Workload& workload, const CatalogTable& table, const IndexSpec& spec) {
+    const TableSize size = table_size(workload, table);
+    const double rows = std::max(0.0, size.rows);
+    if (spec.method == "brin") {
+        // One summary tuple (min and max per key) per 128-page block range, the range map and
+        // the metapage.
+        const double ranges = std::ceil(std::max(1.0, size.pages) / 128.0);
+        int width = 0;
+        for (const std::string& key : spec.keys) {
+            const std::string column = key_column(key);
+            width += 2 * (column.empty() ? 24 : column_width(workload, table, column));
+        }
+        const double per_page = std::floor(8000.0 / (16.0 + width));
+        return static_cast<std::int64_t>((std::ceil(ranges / per_page) + std::ceil(ranges / 1300.0) + 1) * 8192.0);
+    }
+    if (spec.method == "hash") {
+        // A 4-byte hash code per row (16-byte tuples and a line pointer), buckets 75% full,
+        // plus the metapage and bitmap pages.
+        const double per_page = std::floor((8192.0 - 24.0 - 16.0) * 0.75 / 20.0);
+        return static_cast<std::int64_t>((std::ceil(rows / per_page) + 2) * 8192.0);
+    }
+    if (spec.method == "gin") {
+        // GIN stores one entry per key, path, element, lexeme or trigram with compressed lists
+        // of row pointers; relative to the indexed data (pg_stats avg_width x rows) its size is
+        // roughly: jsonb_path_ops 0.6, jsonb_ops and arrays 1.0, tsvector 0.6, trigrams 2.0.
+        const std::string column = spec.keys.empty() ? std::string() : key_column(spec.keys.front());
+        const int width = column.empty() ? 64 : column_width(workload, table, column);
+        const double factor = spec.opclass == "jsonb_path_ops" ? 0.6
+                              : spec.opclass == "gin_trgm_ops" ? 2.0
+                              : spec.opclass.empty() && !column.empty() &&
+                                      column_type_name(table, column) == "tsvector"
+                                  ? 0.6
+                                  : 1.0;
+        return static_cast<std::int64_t>(std::max(3.0, std::ceil(rows * width * factor / 8192.0) + 2) * 8192.0);
+    }
     int data = 0;
     for (const std::string& key : spec.keys) {
         const std::string column = key_column(key);
@@ -280,13 +368,13 @@ std::int64_t estimate_index_bytes(const Workload& workload, const CatalogTable& 
     }
     // IndexTupleData (8 bytes) + line pointer (4), data MAXALIGNed to 8; leaf pages 90% full.
     const int tuple = 12 + ((data + 7) / 8) * 8;
-    double rows = std::max(0.0, table_size(workload, table).rows);
+    double entries = rows;
     if (spec.predicate.ends_with(" IS NULL")) {
         const std::string column = key_column(spec.predicate.substr(0, spec.predicate.size() - 8));
-        rows *= null_fraction(workload, table, column);
+        entries *= null_fraction(workload, table, column);
     }
     const double per_page = std::floor((8192.0 - 24.0 - 16.0) * 0.9 / tuple);
-    const double leaf_pages = std::ceil(rows / std::max(1.0, per_page));
+    const double leaf_pages = std::ceil(entries / std::max(1.0, per_page));
     // Inner pages add roughly one per 300 leaf pages, plus the metapage.
     const double pages = leaf_pages + std::ceil(leaf_pages / 300.0) + 1;
     return static_cast<std::int64_t>(pages * 8192.0);
@@ -300,6 +388,9 @@ std::string_view to_string(CandidateKind kind) {
     case CandidateKind::include: return "include";
     case CandidateKind::partial: return "partial";
     case CandidateKind::or_arm: return "or-arm";
+    case CandidateKind::brin: return "brin";
+    case CandidateKind::hash: return "hash";
+    case CandidateKind::gin: return "gin";
     }
     return "single";
 }
@@ -342,6 +433,33 @@ std::vector<Candidate> generate_candidates(const Workload& workload, const std::
         out.push_back(std::move(candidate));
     };
 
+    // Across the workload: columns some statement reads in order (a range, ORDER BY, GROUP BY,
+    // a pattern), which a hash index cannot serve; and jsonb columns tested for keys (`?`),
+    // which jsonb_path_ops cannot serve.
+    std::set<std::pair<const CatalogTable*, std::string>> ordered;
+    std::set<std::pair<const CatalogTable*, std::string>> key_tests;
+    for (const StatementSetup& statement : statements) {
+        for (const TableUse& use : statement.tables) {
+            for (const std::string& column : use.range) {
+                ordered.emplace(use.table, column);
+            }
+            for (const auto& [column, desc] : use.order) {
+                ordered.emplace(use.table, column);
+            }
+            for (const std::string& column : use.group) {
+                ordered.emplace(use.table, column);
+            }
+            for (const GinUse& gin : use.gin) {
+                if (gin.op == "LIKE" || gin.op == "ILIKE") {
+                    ordered.emplace(use.table, gin.column);
+                }
+                if (gin.op == "?" || gin.op == "?|" || gin.op == "?&") {
+                    key_tests.emplace(use.table, gin.column);
+                }
+            }
+        }
+    }
+
     for (const StatementSetup& statement : statements) {
         generated = 0;
         served_by.clear();
@@ -351,7 +469,7 @@ std::vector<Candidate> generate_candidates(const Workload& workload, const std::
             const CatalogTable& table = *use.table;
             const bool has_columns = !use.equality.empty() || !use.range.empty() || !use.join.empty() ||
                                      !use.expressions.empty() || !use.order.empty() || !use.group.empty() ||
-                                     !use.or_equality.empty();
+                                     !use.or_equality.empty() || !use.gin.empty();
             if (!has_columns) {
                 continue;
             }
@@ -533,6 +651,69 @@ std::vector<Candidate> generate_candidates(const Workload& workload, const std::
                 IndexSpec spec = make_spec(table, keys);
                 spec.predicate = quote_identifier(column) + " = " + literal->sql;
                 add(statement, table, std::move(spec), keys.front().column, Kind::partial);
+            }
+
+            // BRIN: a range on a large table whose rows lie in the column's order (an
+            // append-only log by time) reads only the block ranges that can match, from an
+            // index of a few pages.
+            if (size.known && size.pages >= k_brin_min_pages) {
+                for (const std::string& column : use.range) {
+                    if (std::abs(column_correlation(workload, table, column)) < k_brin_correlation) {
+                        continue;
+                    }
+                    IndexSpec spec = make_spec(table, {Key{column, false, false}});
+                    spec.method = "brin";
+                    add(statement, table, std::move(spec), column, Kind::brin);
+                }
+            }
+            // Hash: equality lookups on a wide key no statement reads in order; the index holds a
+            // hash code per row instead of the key.
+            std::vector<std::string> lookups = use.equality;
+            for (const std::string& column : use.join) {
+                if (std::find(lookups.begin(), lookups.end(), column) == lookups.end()) {
+                    lookups.push_back(column);
+                }
+            }
+            for (const std::string& column : lookups) {
+                if (ordered.contains({&table, column}) || column_width(workload, table, column) < k_hash_min_width ||
+                    workload.find_stats(table.schema, table.name, column) == nullptr) {
+                    continue;
+                }
+                IndexSpec spec = make_spec(table, {Key{column, false, false}});
+                spec.method = "hash";
+                add(statement, table, std::move(spec), column, Kind::hash);
+            }
+            // GIN: containment and key tests on jsonb, array containment and overlap, text
+            // search, and (with pg_trgm) patterns no btree serves. HypoPG cannot cost them: they
+            // are estimated (analyzer/advisor/unverified.cpp).
+            for (const GinUse& gin : use.gin) {
+                IndexSpec spec;
+                if (gin.expression) {
+                    spec = make_spec(table, {Key{gin.column, true, false}});
+                } else {
+                    const std::string type = column_type_name(table, gin.column);
+                    const bool jsonb_op = gin.op == "@>" || gin.op == "?" || gin.op == "?|" || gin.op == "?&" ||
+                                          gin.op == "@?" || gin.op == "@@";
+                    const bool array_op = gin.op == "@>" || gin.op == "<@" || gin.op == "&&";
+                    spec = make_spec(table, {Key{gin.column, false, false}});
+                    if (type == "jsonb" && jsonb_op) {
+                        // jsonb_path_ops is smaller and faster for @>, @? and @@, but has no
+                        // key-existence operators.
+                        if (!key_tests.contains({&table, gin.column})) {
+                            spec.opclass = "jsonb_path_ops";
+                        }
+                    } else if (type.ends_with("[]") && array_op) {
+                    } else if (type == "tsvector" && gin.op == "@@") {
+                    } else if (text_like(type) && (gin.op == "LIKE" || gin.op == "ILIKE") &&
+                               workload.has_extension("pg_trgm") &&
+                               !(gin.op == "LIKE" && anchored_pattern(gin.constant))) {
+                        spec.opclass = "gin_trgm_ops";
+                    } else {
+                        continue;
+                    }
+                }
+                spec.method = "gin";
+                add(statement, table, std::move(spec), gin.column, Kind::gin);
             }
         }
         if (no_candidate && generated == 0) {

@@ -63,14 +63,32 @@ bool relevant(const StatementSetup& statement, const Candidate& candidate) {
     });
 }
 
-// `wide` serves every plan `narrow` serves: same table, method and predicate, and narrow's
-// keys lead wide's (its INCLUDE columns among wide's columns).
+// A btree serves the lookups a hash index and the ranges a BRIN index on its leading column
+// serve: it covers them, and extends them (replaces them when it saves enough more).
+bool btree_over(const IndexSpec& wide, const IndexSpec& narrow) {
+    if (wide.table != narrow.table || wide.table_schema != narrow.table_schema || wide.method != "btree" ||
+        (narrow.method != "hash" && narrow.method != "brin") || wide.predicate != narrow.predicate ||
+        narrow.keys.size() != 1 || wide.keys.empty()) {
+        return false;
+    }
+    std::string lead = wide.keys.front();
+    if (lead.ends_with(" DESC")) {
+        lead.resize(lead.size() - 5);
+    }
+    return lead == narrow.keys.front();
+}
+
+// `wide` serves every plan `narrow` serves: same table, method, operator class and predicate,
+// and narrow's keys lead wide's (its INCLUDE columns among wide's columns); or btree_over.
 bool covers(const IndexSpec& wide, const IndexSpec& narrow) {
+    if (btree_over(wide, narrow)) {
+        return true;
+    }
     if (wide.table != narrow.table || wide.table_schema != narrow.table_schema || wide.method != narrow.method ||
         wide.predicate != narrow.predicate || wide.keys.size() < narrow.keys.size()) {
         return false;
     }
-    if (wide.method != "btree" && wide.keys != narrow.keys) {
+    if ((wide.method != "btree" && wide.keys != narrow.keys) || wide.opclass != narrow.opclass) {
         return false;
     }
     if (!std::equal(narrow.keys.begin(), narrow.keys.end(), wide.keys.begin())) {
@@ -85,6 +103,9 @@ bool covers(const IndexSpec& wide, const IndexSpec& narrow) {
 // `longer` extends `shorter`: it starts with all of shorter's keys and adds keys, or has the
 // same keys and adds INCLUDE columns.
 bool extends(const IndexSpec& longer, const IndexSpec& shorter) {
+    if (btree_over(longer, shorter)) {
+        return true;
+    }
     if (longer.table != shorter.table || longer.table_schema != shorter.table_schema ||
         longer.method != shorter.method || longer.predicate != shorter.predicate || !shorter.include.empty() ||
         longer == shorter) {
@@ -361,11 +382,16 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
         }
         std::sort(touched.begin(), touched.end());
         touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+        // A btree replacing a hash or BRIN index on its leading column must improve on it as
+        // much as a new index must improve on none: its saving is measured against the
+        // statements' baseline, so a small gain never buys a much larger index.
+        const bool other_method = move.replaces &&
+                                  candidates[chosen[*move.replaces]].spec.method != candidates[adds.front()].spec.method;
         for (const std::size_t i : touched) {
             const State& state = states[i];
             const double now = estimate(i, chosen);
             move.benefit += state.weight * (now - estimate(i, next));
-            move.touched += state.weight * now;
+            move.touched += state.weight * (other_method ? state.baseline.cost : now);
         }
         for (const std::size_t c : adds) {
             if (!move.replaces) {

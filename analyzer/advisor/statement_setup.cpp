@@ -77,6 +77,13 @@ bool is_range(const std::string& op) {
     return op == "<" || op == "<=" || op == ">" || op == ">=" || op == "BETWEEN";
 }
 
+// Operators a GIN index serves (jsonb, arrays, tsvector; LIKE and ILIKE with pg_trgm): which
+// operator class fits is decided with the column's type (analyzer/advisor/candidates.cpp).
+bool is_gin_operator(const std::string& op) {
+    return op == "@>" || op == "<@" || op == "?" || op == "?|" || op == "?&" || op == "@?" || op == "@@" ||
+           op == "&&" || op == "LIKE" || op == "ILIKE" || op == "~~" || op == "~~*";
+}
+
 // A column of a base table: setup.tables[use] and the column's name there.
 struct Source {
     int use = -1;
@@ -313,6 +320,31 @@ public:
                 use.constants.emplace_back(column.column, predicate.operand.text);
             }
             if (predicate.operand.kind == OperandKind::subquery) {
+                continue;
+            }
+            if (is_gin_operator(predicate.op)) {
+                const std::string op = predicate.op == "~~" ? "LIKE" : predicate.op == "~~*" ? "ILIKE" : predicate.op;
+                if (predicate.wrap == sqlparse::WrapKind::none) {
+                    GinUse gin{column.column, op, false, predicate.operand.kind == OperandKind::constant
+                                                            ? predicate.operand.text
+                                                            : std::string()};
+                    if (std::find(use.gin.begin(), use.gin.end(), gin) == use.gin.end()) {
+                        use.gin.push_back(std::move(gin));
+                    }
+                } else if (predicate.wrap == sqlparse::WrapKind::function && op == "@@" &&
+                           !predicate.wrapped_text.empty()) {
+                    // `to_tsvector('english', body) @@ q`: an expression index, when the expression
+                    // holds no parameter (normalization replaces the configuration's name).
+                    const Source direct = source_of(predicate.column);
+                    if (direct.valid() && direct.column == predicate.column.name) {
+                        if (auto key = sqlparse::index_expression(predicate.wrapped_text)) {
+                            GinUse gin{*key, op, true, {}};
+                            if (std::find(use.gin.begin(), use.gin.end(), gin) == use.gin.end()) {
+                                use.gin.push_back(std::move(gin));
+                            }
+                        }
+                    }
+                }
                 continue;
             }
             if (predicate.wrap == sqlparse::WrapKind::function && is_equality(predicate.op) &&
@@ -584,6 +616,12 @@ void note_parameters(StatementSetup& setup) {
                 use.wrapper = site.peer.wrapper;
                 use.value = use.table ? ParameterUse::Value::column : ParameterUse::Value::none;
             }
+        } else if (site.kind == Kind::arithmetic && site.peer.kind == Peer::column && is_gin_operator(site.op)) {
+            // `attrs @> $1`, `tags && $1`: a condition on the column that no pg_stats value
+            // stands for (a whole stored document is no containment test), and NULL would make
+            // the plan a constant-false filter: the generic plan prices it.
+            use.in_predicate = true;
+            use.op = site.op;
         } else if (site.context.kind == Peer::column) {
             // Part of an expression compared with a column: `col BETWEEN $4 - $5 AND ...`,
             // `created_at > to_timestamp($1)`, `lower(email) = lower($1 || $2)`.
