@@ -159,18 +159,28 @@ ParseError error_from(const PgQueryError* error) {
     return result;
 }
 
-} // namespace
-
-std::expected<std::optional<std::string>, ParseError> rewrite_extract_fields(std::string_view sql,
-                                                                             int server_version_num) {
-    const std::string text(sql);
+// The statement's parse tree as JSON (discarded when libpg_query's JSON does not read), or
+// the parse error.
+std::expected<nlohmann::json, ParseError> parse_tree(const std::string& text) {
     PgQueryParseResult parsed = pg_query_parse(text.c_str());
     const std::unique_ptr<PgQueryParseResult, void (*)(PgQueryParseResult*)> parsed_guard(
         &parsed, [](PgQueryParseResult* r) { pg_query_free_parse_result(*r); });
     if (parsed.error) {
         return std::unexpected(error_from(parsed.error));
     }
-    const nlohmann::json tree = nlohmann::json::parse(parsed.parse_tree, nullptr, false);
+    return nlohmann::json::parse(parsed.parse_tree, nullptr, false);
+}
+
+} // namespace
+
+std::expected<std::optional<std::string>, ParseError> rewrite_extract_fields(std::string_view sql,
+                                                                             int server_version_num) {
+    const std::string text(sql);
+    const auto parsed = parse_tree(text);
+    if (!parsed) {
+        return std::unexpected(parsed.error());
+    }
+    const nlohmann::json& tree = *parsed;
     std::vector<std::pair<int, int>> calls;
     if (!tree.is_discarded()) {
         find_extract_parameters(tree, calls);
@@ -222,13 +232,11 @@ std::expected<std::optional<std::string>, ParseError> rewrite_extract_fields(std
 
 std::expected<std::optional<std::string>, ParseError> rewrite_grouping_parameters(std::string_view sql) {
     const std::string text(sql);
-    PgQueryParseResult parsed = pg_query_parse(text.c_str());
-    const std::unique_ptr<PgQueryParseResult, void (*)(PgQueryParseResult*)> parsed_guard(
-        &parsed, [](PgQueryParseResult* r) { pg_query_free_parse_result(*r); });
-    if (parsed.error) {
-        return std::unexpected(error_from(parsed.error));
+    const auto parsed = parse_tree(text);
+    if (!parsed) {
+        return std::unexpected(parsed.error());
     }
-    const nlohmann::json tree = nlohmann::json::parse(parsed.parse_tree, nullptr, false);
+    const nlohmann::json& tree = *parsed;
     std::vector<std::pair<int, int>> pairs;
     if (!tree.is_discarded()) {
         find_grouping_parameters(tree, pairs);
@@ -287,13 +295,11 @@ std::string repair_normalized(std::string_view sql, int server_version_num) {
 
 std::expected<std::optional<std::string>, ParseError> rewrite_typed_parameters(std::string_view sql) {
     const std::string text(sql);
-    PgQueryParseResult parsed = pg_query_parse(text.c_str());
-    const std::unique_ptr<PgQueryParseResult, void (*)(PgQueryParseResult*)> parsed_guard(
-        &parsed, [](PgQueryParseResult* r) { pg_query_free_parse_result(*r); });
-    if (parsed.error) {
-        return std::unexpected(error_from(parsed.error));
+    const auto parsed = parse_tree(text);
+    if (!parsed) {
+        return std::unexpected(parsed.error());
     }
-    const nlohmann::json tree = nlohmann::json::parse(parsed.parse_tree, nullptr, false);
+    const nlohmann::json& tree = *parsed;
     if (tree.is_discarded() || !has_prefix_typed_parameter(tree)) {
         return std::optional<std::string>{};
     }
