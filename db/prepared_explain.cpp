@@ -1,5 +1,7 @@
 #include "db/prepared_explain.hpp"
 
+#include "sqlparse/lexer.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -57,9 +59,52 @@ constexpr std::string_view k_set_values =
 
 } // namespace
 
+// A parameter type as PREPARE's type list may hold: names, dots, type modifiers and array
+// brackets, nothing else. Types come from the server's format_type(), from dbadvise's own
+// guesses, or from casts in the statement's text (quoted by sqlparse): a string that is not
+// one type would let that text close the list and append SQL of its own.
+bool is_one_type(std::string_view type) {
+    using sqlparse::TokenKind;
+    int depth = 0;
+    // Comments are tokens here (and refused), so the server cannot read around what we saw.
+    for (const sqlparse::Token& token : sqlparse::lex(type, sqlparse::LexOptions{.comments = true})) {
+        switch (token.kind) {
+        case TokenKind::identifier:
+        case TokenKind::dot:
+        case TokenKind::integer:
+        case TokenKind::comma:
+            break;
+        case TokenKind::quoted_identifier:
+            if (token.unterminated()) return false;
+            break;
+        case TokenKind::open_paren:
+        case TokenKind::open_bracket:
+            ++depth;
+            break;
+        case TokenKind::close_paren:
+        case TokenKind::close_bracket:
+            if (--depth < 0) return false;
+            break;
+        default:
+            return false;
+        }
+        if (token.kind == TokenKind::comma && depth == 0) return false;
+    }
+    return depth == 0;
+}
+
 std::expected<void, DbError> prepare_statement(Connection& connection, std::string_view name,
                                                std::string_view sql,
                                                const std::vector<std::string>& types) {
+    for (const std::string& type : types) {
+        if (!type.empty() && !is_one_type(type)) {
+            DbError error;
+            error.message = fmt::format("dbadvise did not prepare the statement: the parameter type {} is "
+                                        "not one type name",
+                                        type);
+            return std::unexpected(error);
+        }
+    }
     std::string text = fmt::format("PREPARE {}", name);
     if (std::any_of(types.begin(), types.end(), [](const std::string& t) { return !t.empty(); })) {
         std::vector<std::string> shown;

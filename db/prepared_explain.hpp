@@ -33,6 +33,11 @@ enum class ExplainMode {
     analyze, // EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON): executes the statement
 };
 
+/// Whether `type` is one type name as PREPARE's type list takes it (names, dots, type
+/// modifiers, array brackets): prepare_statement refuses any other, since the text of a
+/// statement's casts reaches the type list.
+bool is_one_type(std::string_view type);
+
 /// `PREPARE name [(types)] AS sql` (a trailing `;` and white space removed). An empty type is
 /// `unknown`, which PostgreSQL infers from context. Fails with the server's error, whose
 /// position (DbError::position) is a byte offset into `sql`.

@@ -74,16 +74,47 @@ std::string last_name(const json& names) {
     return string_value(names.back());
 }
 
+// One part of a type's name as PREPARE must spell it. The names come from the statement's own
+// text (a cast to a user's type), so anything but a plain lower-case word is double-quoted:
+// `"OrderStatus"` keeps its case, and no name can close the type list and append SQL. A
+// one-part name that is a type keyword (`"char"`, `"int"`) was quoted where it was written
+// (unquoted, the grammar maps those to pg_catalog names), so it is quoted again.
+std::string type_name_part(std::string_view part, bool single) {
+    static constexpr std::array<std::string_view, 20> k_type_keywords = {
+        "bigint", "bit", "boolean", "char", "character", "dec", "decimal", "double", "float", "int",
+        "integer", "interval", "national", "nchar", "numeric", "real", "smallint", "time", "timestamp",
+        "varchar"};
+    const bool plain = !part.empty() && ((part[0] >= 'a' && part[0] <= 'z') || part[0] == '_') &&
+                       std::all_of(part.begin(), part.end(), [](char c) {
+                           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+                       });
+    if (plain && !(single && std::find(k_type_keywords.begin(), k_type_keywords.end(), part) !=
+                                 k_type_keywords.end())) {
+        return std::string(part);
+    }
+    std::string out = "\"";
+    for (const char c : part) {
+        out += c;
+        if (c == '"') {
+            out += '"';
+        }
+    }
+    return out + "\"";
+}
+
 // A TypeName as the server accepts it in PREPARE: `int4`, `timestamptz`, `numeric(10,2)`,
-// `text[]`; the internal names libpg_query records are all valid type names.
+// `text[]`, `"OrderStatus"`; the internal names libpg_query records are valid type names.
 std::string type_text(const json& type_name) {
     std::string out;
-    for (const json& name : member(type_name, "names")) {
+    std::string last;
+    const json& names = member(type_name, "names");
+    for (const json& name : names) {
         const std::string part = string_value(name);
-        if (part == "pg_catalog" && member(type_name, "names").size() > 1) {
+        if (part == "pg_catalog" && names.size() > 1) {
             continue;
         }
-        out += out.empty() ? part : "." + part;
+        out += (out.empty() ? "" : ".") + type_name_part(part, names.size() == 1);
+        last = part;
     }
     const json& mods = member(type_name, "typmods");
     if (mods.is_array() && !mods.empty()) {
@@ -96,7 +127,7 @@ std::string type_text(const json& type_name) {
             }
             list += (list.empty() ? "" : ",") + std::to_string(member(value, "ival").is_number() ? member(value, "ival").get<int>() : 0);
         }
-        if (!list.empty() && out != "interval") {
+        if (!list.empty() && last != "interval") {
             out += "(" + list + ")";
         }
     }

@@ -1,4 +1,5 @@
 #include "db/connection.hpp"
+#include "db/prepared_explain.hpp"
 
 #include <doctest/doctest.h>
 
@@ -35,5 +36,20 @@ TEST_CASE("Connection::open") {
         REQUIRE_FALSE(connection.has_value());
         CHECK(connection.error().message.find("Hunter2") == std::string::npos);
         CHECK(connection.error().message.find("two hexadecimal digits") != std::string::npos);
+    }
+}
+
+TEST_CASE("is_one_type: PREPARE's type list takes one type per entry, never more SQL") {
+    using dbadvise::db::is_one_type;
+    for (const char* type : {"int4", "timestamp with time zone", "character varying(20)", "numeric(10,2)",
+                             "text[]", "\"OrderStatus\"", "public.\"My Type\"[]", "interval second(3)",
+                             "public.\"a)AS SELECT 1;--\""}) {
+        INFO(type);
+        CHECK(is_one_type(type));
+    }
+    for (const char* type : {"int4) AS SELECT 1; DROP TABLE t; SELECT (1", "text, int4", "int4; COMMIT",
+                             "\"unterminated", "numeric(10", "int4 -- comment", "int4 /* x */", "'text'"}) {
+        INFO(type);
+        CHECK_FALSE(is_one_type(type));
     }
 }

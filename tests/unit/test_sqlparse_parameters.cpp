@@ -71,6 +71,18 @@ TEST_CASE("parameter_sites") {
         CHECK(site_of(sites, 9).kind == ParameterSite::Kind::limit);
         CHECK(site_of(sites, 10).kind == ParameterSite::Kind::offset);
     }
+    SUBCASE("cast types are spelled as PREPARE must read them: quoted unless plain") {
+        const auto sites = parameter_sites(
+            "SELECT $1::\"OrderStatus\", $2::\"char\", $3::char(1), $4::varchar(20)[], $5::public.\"a)AS SELECT 1;--\", "
+            "$6::interval, $7::numeric(10,2)");
+        CHECK(site_of(sites, 1).cast_type == "\"OrderStatus\"");
+        CHECK(site_of(sites, 2).cast_type == "\"char\"");
+        CHECK(site_of(sites, 3).cast_type == "bpchar(1)");
+        CHECK(site_of(sites, 4).cast_type == "varchar(20)[]");
+        CHECK(site_of(sites, 5).cast_type == "public.\"a)AS SELECT 1;--\"");
+        CHECK(site_of(sites, 6).cast_type == "interval");
+        CHECK(site_of(sites, 7).cast_type == "numeric(10,2)");
+    }
     SUBCASE("a value compared with a function of a column") {
         const auto sites = parameter_sites("SELECT 1 FROM c WHERE lower(email) = lower($1 || $2)");
         const ParameterSite& one = site_of(sites, 1);
