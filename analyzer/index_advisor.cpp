@@ -516,7 +516,7 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
     }
     for (const advisor::UnverifiedIndex& index : unverified.chosen) {
         const IndexSpec& spec = index.candidate.spec;
-        const std::string name = spec.default_name();
+        const std::string name = unique_name(spec);
         const std::int64_t bytes = index.candidate.estimated_bytes;
         const std::vector<const StatementSetup*> helped = helped_statements(setups, index.helped);
         Finding finding(RuleId::missing_index);
