@@ -337,7 +337,10 @@ public:
                     // holds no parameter (normalization replaces the configuration's name).
                     const Source direct = source_of(predicate.column);
                     if (direct.valid() && direct.column == predicate.column.name) {
-                        if (auto key = sqlparse::index_expression(predicate.wrapped_text)) {
+                        // Only to_tsvector with a constant configuration is IMMUTABLE, as an
+                        // index expression must be; to_tsvector(body) depends on a setting.
+                        const auto key = sqlparse::index_expression(predicate.wrapped_text);
+                        if (key && key->starts_with("to_tsvector('")) {
                             GinUse gin{*key, op, true, {}};
                             if (std::find(use.gin.begin(), use.gin.end(), gin) == use.gin.end()) {
                                 use.gin.push_back(std::move(gin));
@@ -785,31 +788,50 @@ const CatalogTable* resolve_table(const Workload& workload, const std::string& s
     return find("public");
 }
 
-std::vector<const CatalogTable*> partitions_of(const Workload& workload, const CatalogTable& table) {
-    std::vector<const CatalogTable*> out;
-    if (table.kind != 'p') {
-        return out;
+namespace {
+
+// Partition trees are a few levels deep; a snapshot (user input) may describe a cycle.
+constexpr int k_max_partition_depth = 32;
+
+void collect_partitions(const Workload& workload, const CatalogTable& table, int depth,
+                        std::vector<const CatalogTable*>& out) {
+    if (table.kind != 'p' || depth > k_max_partition_depth) {
+        return;
     }
     for (const CatalogTable& partition : workload.tables) {
         if (partition.is_partition && partition.parent_name == table.name && partition.parent_schema == table.schema &&
             &partition != &table) {
             out.push_back(&partition);
-            const std::vector<const CatalogTable*> below = partitions_of(workload, partition);
-            out.insert(out.end(), below.begin(), below.end());
+            collect_partitions(workload, partition, depth + 1, out);
         }
     }
+}
+
+TableSize table_size_at(const Workload& workload, const CatalogTable& table, int depth);
+
+} // namespace
+
+std::vector<const CatalogTable*> partitions_of(const Workload& workload, const CatalogTable& table) {
+    std::vector<const CatalogTable*> out;
+    collect_partitions(workload, table, 0, out);
     return out;
 }
 
 TableSize table_size(const Workload& workload, const CatalogTable& table) {
+    return table_size_at(workload, table, 0);
+}
+
+namespace {
+
+TableSize table_size_at(const Workload& workload, const CatalogTable& table, int depth) {
     constexpr double k_rows_per_page = 80; // a guess for pages -> rows when nothing else tells
     TableSize size;
     if (table.kind == 'p') {
         size.source = "partitions";
         for (const CatalogTable& partition : workload.tables) {
-            if (partition.is_partition && partition.parent_name == table.name &&
+            if (depth < k_max_partition_depth && partition.is_partition && partition.parent_name == table.name &&
                 partition.parent_schema == table.schema && &partition != &table) {
-                const TableSize part = table_size(workload, partition);
+                const TableSize part = table_size_at(workload, partition, depth + 1);
                 size.rows += part.rows;
                 size.pages += part.pages;
                 size.known = size.known || part.known;
@@ -836,6 +858,8 @@ TableSize table_size(const Workload& workload, const CatalogTable& table) {
     }
     return size;
 }
+
+} // namespace
 
 double equality_selectivity(const Workload& workload, const CatalogTable& table, const std::string& column) {
     const ColumnStats* stats = find_stats(workload, table, column);

@@ -242,6 +242,9 @@ TEST_CASE("index types: GIN candidates") {
         CHECK(has(c, "ON public.documents USING gin ((to_tsvector('english'::regconfig, body)))"));
         // Normalization replaced the configuration with a parameter: no index can match it.
         CHECK(candidates_for(w, {"SELECT id FROM documents WHERE to_tsvector($1, body) @@ to_tsquery($2)"}).empty());
+        // One argument: the configuration comes from a setting, so the function is only STABLE
+        // and cannot be an index expression.
+        CHECK(candidates_for(w, {"SELECT id FROM documents WHERE to_tsvector(body) @@ to_tsquery('cat')"}).empty());
     }
     SUBCASE("trigram patterns with pg_trgm") {
         CHECK(has(candidates_for(w, {"SELECT id FROM documents WHERE title ILIKE $1"}),
