@@ -390,7 +390,11 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
         for (const std::size_t i : touched) {
             const State& state = states[i];
             const double now = estimate(i, chosen);
-            move.benefit += state.weight * (now - estimate(i, next));
+            // Adding an index never makes the planner's choice costlier (it keeps the cheaper
+            // plan). An estimate above `now` only means no screened plan covers the new set
+            // while a verified one covers the old: count no saving, never a loss.
+            const double after = move.replaces ? estimate(i, next) : std::min(now, estimate(i, next));
+            move.benefit += state.weight * (now - after);
             move.touched += state.weight * (other_method ? state.baseline.cost : now);
         }
         for (const std::size_t c : adds) {
