@@ -70,6 +70,10 @@ dbadvise_safety_test(pg_analyze_terminal_safety ${DBADVISE_PG_DIR}/terminal_safe
 # function the planner itself would run while folding constants.
 dbadvise_safety_test(pg_analyze_hidden_calls ${DBADVISE_PG_DIR}/hidden_calls ${dbadvise_bin})
 
+# Casts to types whose names hold SQL (and mixed case): dbadvise's own parameter typing sends
+# them to PREPARE quoted, plans the statements, and runs nothing from the names.
+dbadvise_safety_test(pg_analyze_hostile_type_names ${DBADVISE_PG_DIR}/hostile_type_names ${dbadvise_bin})
+
 # Functions and operators planted in a schema of the search path that match dbadvise's own
 # statements better than the built-ins (CVE-2018-1058's trap) are never called.
 dbadvise_safety_test(pg_analyze_search_path_shadowing ${DBADVISE_PG_DIR}/search_path_shadowing ${dbadvise_bin})
