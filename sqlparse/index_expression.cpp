@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <memory>
+#include <set>
+#include <string>
 #include <vector>
 
 namespace dbadvise::sqlparse {
@@ -18,6 +20,7 @@ namespace {
 
 struct Found {
     std::vector<std::pair<int, int>> qualified; // ColumnRef location, number of fields
+    std::set<std::string> qualifiers;           // `a` of a.col, `s.t` of s.t.col (as parsed)
     bool parameter = false;
     bool subquery = false;
     bool column = false;
@@ -37,6 +40,11 @@ void scan(const nlohmann::json& node, Found& found) {
                 if (fields != value.end() && fields->is_array() && fields->size() > 1 && location != value.end() &&
                     location->is_number()) {
                     found.qualified.emplace_back(location->get<int>(), static_cast<int>(fields->size()));
+                    std::string qualifier;
+                    for (std::size_t i = 0; i + 1 < fields->size(); ++i) {
+                        qualifier += (*fields)[i].dump() + ".";
+                    }
+                    found.qualifiers.insert(std::move(qualifier));
                 }
             }
             scan(value, found);
@@ -72,6 +80,11 @@ std::expected<std::string, std::string> index_expression(std::string_view expres
     }
     if (!found.column) {
         return std::unexpected("it uses no column");
+    }
+    // `lower(a.name || b.name)` reads two tables: no index holds it, and with the qualifiers
+    // removed it would read as an expression of one table's columns (`lower(name || name)`).
+    if (found.qualifiers.size() > 1) {
+        return std::unexpected("it reads columns of more than one table");
     }
     std::vector<Token> tokens;
     lex(text, 0, static_cast<int>(text.size()), tokens);

@@ -20,4 +20,11 @@ TEST_CASE("index_expression") {
         CHECK(index_expression("(SELECT max(x) FROM t)").error() == "it holds a subquery");
         CHECK(index_expression("lower(").error() == "it does not parse as an expression");
     }
+    SUBCASE("columns of two tables: no index holds it") {
+        CHECK(index_expression("lower(a.name || b.name)").error() == "it reads columns of more than one table");
+        CHECK(index_expression("coalesce(s.t.x, t.x)").error() == "it reads columns of more than one table");
+        // One table's columns, qualified or not, stay a key.
+        CHECK(index_expression("lower(a.first || a.last)") == "lower(first || last)");
+        CHECK(index_expression("coalesce(a.x, y)") == "coalesce(x, y)");
+    }
 }
