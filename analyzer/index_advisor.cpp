@@ -176,7 +176,16 @@ std::vector<const CatalogTable*> suggest_index(const Workload& workload, const C
         std::vector<IndexPartition> parts;
         for (const CatalogTable* partition : partitions) {
             parts.push_back({partition->schema, partition->name, partition->parent_schema, partition->parent_name,
-                             partition->kind == 'p'});
+                             partition->kind == 'p', partition->kind == 'f'});
+        }
+        std::vector<std::string> foreign;
+        for (const IndexPartition& part : parts) {
+            if (part.foreign) {
+                foreign.push_back(part.schema.empty() ? part.name : part.schema + "." + part.name);
+            }
+        }
+        if (!foreign.empty()) {
+            finding.evidence.emplace_back("foreign_partitions", fmt::format("{}", fmt::join(foreign, ", ")));
         }
         finding.suggestion.sql = index_on_partitioned_sql(spec, name, parts);
         finding.evidence.emplace_back("partitions", static_cast<std::int64_t>(parts.size()));
@@ -185,6 +194,30 @@ std::vector<const CatalogTable*> suggest_index(const Workload& workload, const C
     finding.evidence.emplace_back("estimated_size_bytes", bytes);
     finding.evidence.emplace_back("estimated_size", human_bytes(bytes));
     return partitions;
+}
+
+// The sentence that tells how the index is built on a partitioned table, and what it cannot
+// cover (foreign-table partitions).
+std::string partition_note(const IndexSpec& spec, const std::vector<const CatalogTable*>& partitions) {
+    if (partitions.empty()) {
+        return {};
+    }
+    const auto foreign = static_cast<std::size_t>(std::count_if(
+        partitions.begin(), partitions.end(), [](const CatalogTable* p) { return p->kind == 'f'; }));
+    const std::size_t local = partitions.size() - foreign;
+    std::string note = fmt::format(" {} is partitioned: the index is created on it ON ONLY, built on {} with CREATE "
+                                   "INDEX CONCURRENTLY and attached, so writes are never blocked.",
+                                   spec.table,
+                                   local == 1 ? fmt::format("its one {}partition", foreign > 0 ? "local " : "")
+                                              : fmt::format("each of its {} {}partitions", local, foreign > 0 ? "local " : ""));
+    if (foreign > 0) {
+        note += fmt::format(" {} of its partitions {} foreign table{} (evidence foreign_partitions): PostgreSQL cannot "
+                            "index {} here (create the index on the remote table), and the index on {} stays marked "
+                            "invalid while {} attached; the planner still uses each local partition's index.",
+                            foreign, foreign == 1 ? "is a" : "are", foreign == 1 ? "" : "s",
+                            foreign == 1 ? "it" : "them", spec.table, foreign == 1 ? "it is" : "they are");
+    }
+    return note;
 }
 
 } // namespace
@@ -487,11 +520,7 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
             std::string(result.verified
                             ? "Verified: the planner chose the hypothetical index (HypoPG) in the custom plans."
                             : "Unverified: estimated from pg_stats without HypoPG; check with EXPLAIN after creating it.") +
-                (partitions.empty() ? ""
-                                    : fmt::format(" {} is partitioned: the index is created on it ON ONLY, built on each "
-                                                  "of its {} partitions with CREATE INDEX CONCURRENTLY and attached, so "
-                                                  "writes are never blocked.",
-                                                  spec.table, partitions.size())),
+                partition_note(spec, partitions),
             early_exit ? " The plan relies on early exit: it reads in ORDER BY order and stops at the LIMIT while "
                          "discarding rows, which is slow when matching rows are rarer or later than the planner "
                          "believes; the saving counted assumes it reads the LIMIT's whole input."
@@ -551,9 +580,10 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
             "measured workload. Unverified: HypoPG cannot create hypothetical GIN indexes, so no plan confirmed "
             "it; the estimate assumes the condition keeps {:.1f}% of the rows, counts half of the difference "
             "between a sequential scan and a bitmap scan of the index, and is ranked below every verified "
-            "recommendation. Check with EXPLAIN after creating it.",
+            "recommendation. Check with EXPLAIN after creating it.{}",
             helped.size(), helped.size() == 1 ? "" : "s", helped.size() == 1 ? "s" : "",
-            spec.keys.empty() ? std::string() : spec.keys.front(), index.benefit_ms, index.selectivity * 100);
+            spec.keys.empty() ? std::string() : spec.keys.front(), index.benefit_ms, index.selectivity * 100,
+            partition_note(spec, partitions));
         section.lines.push_back(fmt::format("{}. {}  -- {}, saves ~{:.0f} ms (estimated), {} statement{} "
                                             "(unverified: HypoPG cannot cost GIN)",
                                             ++position,

@@ -110,6 +110,9 @@ std::string index_on_partitioned_sql(const IndexSpec& spec, const std::string& i
     names.emplace_back(table, qualified(spec.table_schema, index_name));
     std::string out = fmt::format("CREATE INDEX {} ON ONLY {}{};", quote_identifier(index_name), table, rest);
     for (const IndexPartition& partition : partitions) {
+        if (partition.foreign) {
+            continue;
+        }
         IndexSpec part = spec;
         part.table_schema = partition.schema;
         part.table = partition.name;

@@ -43,6 +43,7 @@ struct IndexPartition {
     std::string parent_schema; // the table it is a partition of
     std::string parent_name;
     bool partitioned = false;  // itself partitioned (sub-partitions follow in the list)
+    bool foreign = false;      // a foreign table: no index can be built on it here
 };
 
 /// The script that builds `spec` (on a partitioned table) without blocking writes: `CREATE
@@ -50,6 +51,9 @@ struct IndexPartition {
 /// for each partition `CREATE INDEX CONCURRENTLY` (sub-partitioned ones `ON ONLY` in turn) and
 /// `ALTER INDEX <parent index> ATTACH PARTITION <its index>`. One statement a line, each ending
 /// with `;`. `partitions` lists every partition at every level, parents before children.
+/// Foreign-table partitions get no statement: PostgreSQL cannot index them (the index belongs
+/// on the remote table), and the partitioned table's index stays invalid while they are
+/// attached; the caller says so.
 std::string index_on_partitioned_sql(const IndexSpec& spec, const std::string& index_name,
                                      const std::vector<IndexPartition>& partitions);
 

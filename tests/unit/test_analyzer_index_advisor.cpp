@@ -461,7 +461,8 @@ TEST_CASE("index_on_partitioned_sql") {
         spec, "events_kind_idx",
         {{"public", "events_2025", "public", "events", true},
          {"public", "events_2025q1", "public", "events_2025", false},
-         {"archive", "events_old", "public", "events", false}});
+         {"archive", "events_old", "public", "events", false},
+         {"public", "events_remote", "public", "events", false, true}});
     CHECK(sql == "CREATE INDEX events_kind_idx ON ONLY public.events (kind);\n"
                  "CREATE INDEX events_2025_kind_idx ON ONLY public.events_2025 (kind);\n"
                  "ALTER INDEX public.events_kind_idx ATTACH PARTITION public.events_2025_kind_idx;\n"
@@ -469,6 +470,8 @@ TEST_CASE("index_on_partitioned_sql") {
                  "ALTER INDEX public.events_2025_kind_idx ATTACH PARTITION public.events_2025q1_kind_idx;\n"
                  "CREATE INDEX CONCURRENTLY events_old_kind_idx ON archive.events_old (kind);\n"
                  "ALTER INDEX public.events_kind_idx ATTACH PARTITION archive.events_old_kind_idx;");
+    // The foreign-table partition gets no statement: PostgreSQL cannot index it.
+    CHECK(sql.find("events_remote") == std::string::npos);
 }
 
 TEST_CASE("advise_indexes: partitioned tables") {
@@ -503,6 +506,19 @@ TEST_CASE("advise_indexes: partitioned tables") {
         CHECK(finding->suggestion.sql.ends_with(
             "ALTER INDEX public.orders_customer_id_idx ATTACH PARTITION public.orders_2_customer_id_idx;"));
         CHECK(finding->message.find("orders is partitioned") != std::string::npos);
+        CHECK(finding->message.find("foreign") == std::string::npos);
+    }
+    SUBCASE("a foreign-table partition gets no CREATE INDEX, and the finding says why") {
+        workload.tables[2].kind = 'f';
+        FakePlanner planner("customer_id");
+        const AdvisorResult result = advise_indexes(workload, statements, &planner, AnalyzeOptions{});
+        const Finding* finding = find_rule(result, "missing-index");
+        REQUIRE(finding);
+        CHECK(finding->suggestion.sql.find("orders_2") == std::string::npos);
+        CHECK(finding->suggestion.sql.find("ON public.orders_1 (customer_id);\n"
+                                           "ALTER INDEX public.orders_customer_id_idx ATTACH PARTITION") != std::string::npos);
+        CHECK(finding->message.find("1 of its partitions is a foreign table") != std::string::npos);
+        CHECK(finding->message.find("built on its one local partition with") != std::string::npos);
     }
     SUBCASE("when HypoPG refuses the parent, the index is shown on each leaf partition") {
         class LeavesOnly final : public Planner {
