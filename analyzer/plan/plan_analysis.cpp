@@ -104,7 +104,10 @@ void group_partitions(const Plan& plan, std::vector<Finding>& findings) {
         for (const int n : group.nodes) {
             const PlanNode& node = plan.nodes[static_cast<std::size_t>(n)];
             names.push_back(node.schema.empty() ? node.relation : node.schema + "." + node.relation);
-            if (alias_stem(node.alias) != parent || !node.relation.starts_with(parent)) {
+            // The stem is the name the statement gave the table, an alias or its own name: taken
+            // for the table's name only when every partition is named after it (`events` and
+            // events_2024, events_2025), never from a short alias (`e`) that happens to start them.
+            if (alias_stem(node.alias) != parent || !node.relation.starts_with(parent + "_")) {
                 parent.clear();
             }
             if (node.schema != schema) {
@@ -125,7 +128,10 @@ void group_partitions(const Plan& plan, std::vector<Finding>& findings) {
             group.nodes.size(), plan.nodes[static_cast<std::size_t>(first_node.parent)].node_type, listed,
             parent.empty() ? " (its name is not in the plan: create it there with CREATE INDEX ... ON ONLY, then each "
                              "partition's index CONCURRENTLY and ATTACH PARTITION)"
-                           : fmt::format(" {}, built without blocking writes by the suggested statements", parent));
+                           : fmt::format(" {} (the name the plan gives the scans, which every partition's name "
+                                         "starts with: check it is the partitioned table), built without blocking "
+                                         "writes by the suggested statements",
+                                         parent));
         grouped.rank = 0;
         for (const std::size_t f : group.findings) {
             grouped.rank += findings[f].rank;
