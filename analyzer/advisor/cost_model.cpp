@@ -13,6 +13,20 @@ namespace dbadvise::analyzer::advisor {
 
 namespace {
 
+// Whether a failed hypopg_create_index() refused the index itself (an unknown column or
+// operator class, a feature HypoPG lacks: the candidate is dropped for the run), rather than
+// failing for a passing reason (a statement or lock timeout, memory, a cancelled query, a
+// serialization failure: the costing fails and the candidate stays for other statements).
+bool refuses_definition(const PlannerError& error) {
+    if (error.lock_timeout) {
+        return false;
+    }
+    const std::string_view state = error.sqlstate;
+    static constexpr std::string_view k_passing[] = {"08", "25", "40", "53", "55", "57", "58"};
+    return state.size() != 5 || std::none_of(std::begin(k_passing), std::end(k_passing),
+                                             [&](std::string_view c) { return state.starts_with(c); });
+}
+
 std::string cache_key(const StatementSetup& statement, const std::vector<IndexSpec>& config, SetScope scope) {
     std::vector<std::string> keys;
     for (const IndexSpec& spec : config) {
@@ -156,7 +170,12 @@ std::expected<Costing, CostError> PlannerCostModel::cost(const StatementSetup& s
         request.hypothetical = shown;
         auto planned = m_planner.plan(request);
         if (!planned && !planned.error().fatal && planned.error().rejected_index >= 0 &&
-            planned.error().rejected_index < static_cast<int>(shown.size())) {
+            !refuses_definition(planned.error())) {
+            planned = m_planner.plan(request); // a passing failure: once more
+        }
+        if (!planned && !planned.error().fatal && planned.error().rejected_index >= 0 &&
+            planned.error().rejected_index < static_cast<int>(shown.size()) &&
+            refuses_definition(planned.error())) {
             const IndexSpec& refused = config[origin[static_cast<std::size_t>(planned.error().rejected_index)]];
             const std::string table = refused.table_schema + "." + refused.table;
             const CatalogTable* catalog = m_workload ? m_workload->find_table(refused.table_schema, refused.table) : nullptr;

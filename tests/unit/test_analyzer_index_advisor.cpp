@@ -38,8 +38,15 @@ public:
         result.total_cost = 1000;
         result.full_cost = 1000;
         for (std::size_t i = 0; i < request.hypothetical.size(); ++i) {
-            if (!m_refuse.empty() && request.hypothetical[i].keys.front() == m_refuse) {
-                PlannerError error("hypothetical index: functions in index expression must be marked IMMUTABLE", false);
+            if (!m_refuse.empty() && request.hypothetical[i].keys.front() == m_refuse && m_refusals != 0) {
+                if (m_refusals > 0) {
+                    --m_refusals;
+                }
+                PlannerError error(m_refuse_sqlstate.empty()
+                                       ? "hypothetical index: functions in index expression must be marked IMMUTABLE"
+                                       : "hypothetical index: canceling statement due to statement timeout",
+                                   false);
+                error.sqlstate = m_refuse_sqlstate;
                 error.rejected_index = static_cast<int>(i);
                 return std::unexpected(error);
             }
@@ -60,6 +67,8 @@ public:
     int described = 0;
     bool m_hypothetical = true;
     std::string m_refuse;              // a hypothetical index leading with this key is refused
+    std::string m_refuse_sqlstate;     // ... with this SQLSTATE ("" = none, as for HypoPG's own errors)
+    int m_refusals = -1;               // ... this many times (-1: always)
     double m_early_exit_full_cost = 0; // > 0: plans using the index stop early over discarded rows
     std::string m_fail_text;
     std::string m_fail_message;
@@ -364,6 +373,18 @@ TEST_CASE("advise_indexes: one consistent, explained set") {
         CHECK(std::any_of(result.notes.begin(), result.notes.end(), [](const std::string& note) {
             return note.starts_with("candidate index ON public.orders (customer_id) was left out: the server refused it");
         }));
+    }
+    SUBCASE("a passing failure (a statement timeout) does not drop the candidate for the run") {
+        FakePlanner planner("customer_id");
+        planner.m_refuse = "customer_id";
+        planner.m_refuse_sqlstate = "57014";
+        planner.m_refusals = 1;
+        const AdvisorResult result = advise_indexes(workload, statements, &planner, options);
+        REQUIRE(result.candidate_list.size() == 1);
+        CHECK(result.candidate_list[0].reason.find("refused") == std::string::npos);
+        // Tried once more, it was costed and recommended.
+        CHECK(find_rule(result, "missing-index") != nullptr);
+        CHECK(result.statements_failed == 0);
     }
     SUBCASE("a saving that exists only when the plan stops early is not counted") {
         FakePlanner planner("customer_id");
