@@ -45,6 +45,9 @@ constexpr int k_selection_rounds = 2;
 // At most this many indexes in one group move.
 constexpr std::size_t k_max_group = 3;
 constexpr double k_surprise = 1.1;
+// Screening's reduction leaves an index out when the plan without it keeps all but this share
+// of the saving the plan with every candidate showed.
+constexpr double k_reduce_tolerance = 0.05;
 
 bool uses_column(const TableUse& use, const std::string& column) {
     auto in = [&](const std::vector<std::string>& list) {
@@ -239,13 +242,63 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
             continue;
         }
         state.screened.push_back(Screened{all->cost / base, used});
-        // Then single candidates alone, while the statement's planner-call budget allows (the
-        // baseline and the verification take one call per parameter set each): first the
-        // narrower candidates a used one covers, shortest first (the planner prefers the widest
-        // index when all are free, but a narrower one may serve more statements per byte),
-        // then each used one when there are several.
+        // The statement's planner-call budget left (the baseline and the verification take one
+        // call per parameter set each).
         const std::size_t sets = std::max<std::size_t>(1, state.setup->param_sets.size());
-        const int left = budget - 2 * static_cast<int>(sets) - 1;
+        int left = budget - 2 * static_cast<int>(sets) - 1;
+        // Reduction: which of the used indexes the saving needs. Indexes may only help
+        // together (an index under each arm of an OR of EXISTS, one on each side of a join): a
+        // plan with one of them alone saves little, and the greedy selection would never see
+        // the pair. Each used index is left out in turn, those on the smallest tables first
+        // (they matter least); it stays out when the plan without it keeps at least
+        // 1 - k_reduce_tolerance of the saving with all. What the last such plan used is one
+        // more screened configuration, usually much smaller than the first.
+        if (used.size() > 1) {
+            std::vector<std::size_t> order = used;
+            std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+                return candidates[a].estimated_bytes < candidates[b].estimated_bytes;
+            });
+            std::vector<std::size_t> kept = used;
+            double kept_cost = all->cost;
+            const double acceptable = all->cost + k_reduce_tolerance * (base - all->cost);
+            for (const std::size_t u : order) {
+                if (kept.size() < 2 || left < 2) {
+                    break; // one call stays for a single candidate alone
+                }
+                if (std::find(kept.begin(), kept.end(), u) == kept.end()) {
+                    continue; // the plan already did without it
+                }
+                std::vector<IndexSpec> fewer;
+                for (const std::size_t k : kept) {
+                    if (k != u) {
+                        fewer.push_back(candidates[k].spec);
+                    }
+                }
+                --left;
+                auto without = model.cost(*state.setup, fewer, SetScope::first);
+                if (!without) {
+                    if (without.error().fatal) {
+                        fail(state, without.error());
+                        break;
+                    }
+                    continue;
+                }
+                if (without->cost <= acceptable) {
+                    std::erase_if(kept, [&](std::size_t k) { return !without->used.contains(canonical(candidates[k].spec)); });
+                    kept_cost = without->cost;
+                }
+            }
+            if (state.failed) {
+                continue;
+            }
+            if (!kept.empty() && kept.size() < used.size()) {
+                state.screened.push_back(Screened{kept_cost / base, kept});
+            }
+        }
+        // Then single candidates alone, while the budget allows: first the narrower candidates
+        // a used one covers, shortest first (the planner prefers the widest index when all are
+        // free, but a narrower one may serve more statements per byte), then each used one
+        // when there are several.
         std::vector<std::size_t> singles;
         for (const std::size_t u : used) {
             std::vector<std::size_t> narrower;
@@ -271,7 +324,11 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
                 }
             }
         }
-        for (std::size_t k = 0; k < singles.size() && static_cast<int>(k) < left; ++k) {
+        for (std::size_t k = 0; k < singles.size() && left > 0; ++k) {
+            if (state.screened.size() > 1 && state.screened.back().used == std::vector<std::size_t>{singles[k]}) {
+                continue; // the reduction came down to this one
+            }
+            --left;
             auto alone = model.cost(*state.setup, {candidates[singles[k]].spec}, SetScope::first);
             if (!alone) {
                 if (alone.error().fatal) {
@@ -431,10 +488,18 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
         return budget_bytes <= 0 || static_cast<double>(chosen_bytes + move.delta_bytes) <= budget_bytes;
     };
     std::map<std::size_t, std::string> superseded;
-    auto greedy = [&] {
+    // One greedy pass; returns the net saving it estimates for the set it chose. `per_index`
+    // ranks steps by benefit per index added (what counts when --max-indexes binds), else by
+    // benefit per byte (when the size budget binds, or nothing does).
+    auto greedy_pass = [&](bool per_index) {
     chosen.clear();
     chosen_bytes = 0;
     superseded.clear();
+    double total = 0;
+    auto rank = [&](const Move& move) {
+        return per_index ? move.benefit / static_cast<double>(std::max<std::size_t>(1, move.added()))
+                         : move.benefit / static_cast<double>(std::max<std::int64_t>(8192, move.delta_bytes));
+    };
     while (!result.partial) {
         std::optional<Move> best;
         double best_ratio = 0;
@@ -446,16 +511,17 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
             if (!enough(move) || !allowed(move)) {
                 continue;
             }
-            const double ratio = move.benefit / static_cast<double>(std::max<std::int64_t>(8192, move.delta_bytes));
+            const double ratio = rank(move);
             if (!best || ratio > best_ratio) {
                 best = move;
                 best_ratio = ratio;
             }
         }
         // Group moves: indexes a screened plan used together (a BitmapOr over two arms, one
-        // index on each side of a join) may save nothing one by one; they are added together
-        // when none alone would be.
-        for (std::size_t i = 0; i < states.size() && !best; ++i) {
+        // index on each side of a join, one under each arm of an OR of EXISTS) may save little
+        // one by one; they compete as one step with the single candidates, by benefit per byte.
+        std::set<std::vector<std::size_t>> groups_seen; // each distinct group evaluated once a step
+        for (std::size_t i = 0; i < states.size(); ++i) {
             for (const Screened& seen : states[i].screened) {
                 std::vector<std::size_t> group;
                 for (const std::size_t u : seen.used) {
@@ -464,14 +530,15 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
                         group.push_back(u);
                     }
                 }
-                if (group.size() < 2 || group.size() > k_max_group) {
+                std::sort(group.begin(), group.end());
+                if (group.size() < 2 || group.size() > k_max_group || !groups_seen.insert(group).second) {
                     continue;
                 }
                 const Move move = evaluate_adding(group);
                 if (!enough(move) || !allowed(move)) {
                     continue;
                 }
-                const double ratio = move.benefit / static_cast<double>(std::max<std::int64_t>(8192, move.delta_bytes));
+                const double ratio = rank(move);
                 if (!best || ratio > best_ratio) {
                     best = move;
                     best_ratio = ratio;
@@ -491,7 +558,26 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
             chosen.push_back(c);
             chosen_bytes += candidates[c].estimated_bytes;
         }
+        total += best->benefit;
     }
+    return total;
+    };
+    // Both rankings, and the set whose estimated saving is larger: by byte, small indexes with
+    // a fair saving fill the first places, which wastes a short --max-indexes; by index, a
+    // large index with a large saving comes first, which wastes a tight --budget-mb. Both stay
+    // within both limits; no planner call is made. The set ranked by index must save more by
+    // min_saving, as a larger index must to replace a smaller one (a btree over a hash or
+    // BRIN index that serves the same statements).
+    auto greedy = [&] {
+        const double by_byte = greedy_pass(false);
+        const std::vector<std::size_t> by_byte_chosen = chosen;
+        const std::map<std::size_t, std::string> by_byte_superseded = superseded;
+        const std::int64_t by_byte_bytes = chosen_bytes;
+        if (greedy_pass(true) <= by_byte * (1 + options.min_saving)) {
+            chosen = by_byte_chosen;
+            superseded = by_byte_superseded;
+            chosen_bytes = by_byte_bytes;
+        }
     };
     // 4. Verification with every parameter set; drop what no verified plan uses.
     std::map<int, Costing> current;

@@ -468,6 +468,125 @@ TEST_CASE("advise_indexes: indexes that only help together are chosen together")
     CHECK(planner.planner_calls() <= AnalyzeOptions{}.planner_calls_per_statement);
 }
 
+namespace {
+
+// Cheap when every key of `needed` leads a visible hypothetical index; the plan then uses all
+// the visible indexes whose key is in `used_too` as well (as a plan over several tables uses
+// indexes it hardly needs). Per statement: the key sets are looked up by a word of the text.
+class KeysPlanner final : public Planner {
+public:
+    struct Rule {
+        std::string word;                 // the statement's text holds it
+        std::vector<std::string> needed;  // all of them visible: cost 10, else 1000
+        std::vector<std::string> used_too;
+    };
+    explicit KeysPlanner(std::vector<Rule> rules) : m_rules(std::move(rules)) {}
+    std::expected<std::vector<std::string>, PlannerError> describe(const std::string& sql,
+                                                                   const std::vector<std::string>&) override {
+        return std::vector<std::string>(static_cast<std::size_t>(std::count(sql.begin(), sql.end(), '$')), "bigint");
+    }
+    std::expected<PlanResult, PlannerError> plan(const PlanRequest& request) override {
+        ++m_calls;
+        PlanResult result;
+        result.total_cost = result.full_cost = 1000;
+        for (const Rule& rule : m_rules) {
+            if (request.sql.find(rule.word) == std::string::npos) {
+                continue;
+            }
+            auto visible = [&](const std::string& key) {
+                return std::any_of(request.hypothetical.begin(), request.hypothetical.end(),
+                                   [&](const IndexSpec& spec) { return spec.keys.front() == key; });
+            };
+            if (!std::all_of(rule.needed.begin(), rule.needed.end(), visible)) {
+                continue;
+            }
+            result.total_cost = result.full_cost = 10;
+            for (std::size_t i = 0; i < request.hypothetical.size(); ++i) {
+                const std::string& key = request.hypothetical[i].keys.front();
+                const bool wanted = std::find(rule.needed.begin(), rule.needed.end(), key) != rule.needed.end() ||
+                                    std::find(rule.used_too.begin(), rule.used_too.end(), key) != rule.used_too.end();
+                if (wanted && request.hypothetical[i].keys.size() == 1) {
+                    result.hypothetical_used.push_back(static_cast<int>(i));
+                }
+            }
+        }
+        return result;
+    }
+    int planner_calls() const override { return m_calls; }
+    int hypothetical_indexes_created() const override { return 0; }
+    bool supports_hypothetical() const override { return true; }
+
+private:
+    std::vector<Rule> m_rules;
+    int m_calls = 0;
+};
+
+std::vector<std::string> recommended_clauses(const AdvisorResult& result) {
+    std::vector<std::string> out;
+    for (const IndexSpec& spec : result.recommended) {
+        out.push_back(spec.on_clause());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("advise_indexes: a pair that only helps together, among more indexes the plan used") {
+    // The plan with every candidate visible uses five indexes; it is cheap only with both
+    // customer_id and status (an index under each arm of an OR of EXISTS, say). No single
+    // index saves anything, and five are more than one step may add: the screening's
+    // reduction finds the pair, which the selection then adds as one step.
+    Workload workload = shop(1'000'000);
+    workload.tables[0].columns.push_back({"region", "bigint", 4, true});
+    workload.tables[0].columns.push_back({"kind", "bigint", 5, true});
+    workload.tables[0].columns.push_back({"channel", "bigint", 6, true});
+    workload.statements.push_back(source(
+        "1", "SELECT * FROM orders WHERE (customer_id = $1 OR status = $2) AND (region = $3 OR kind = $4 OR channel = $5)",
+        100, 50.0));
+    std::vector<ParsedWorkloadStatement> statements = {
+        {&workload.statements[0], sp::parse_statement(workload.statements[0].text)}};
+    KeysPlanner planner({{"orders", {"customer_id", "status"}, {"region", "kind", "channel"}}});
+    const AdvisorResult result = advise_indexes(workload, statements, &planner, AnalyzeOptions{});
+    CHECK(recommended_clauses(result) == std::vector<std::string>{"ON public.orders (customer_id)", "ON public.orders (status)"});
+    CHECK(planner.planner_calls() <= AnalyzeOptions{}.planner_calls_per_statement);
+}
+
+TEST_CASE("advise_indexes: with --max-indexes binding, the larger saving wins over the better saving per byte") {
+    // orders (1M rows) and a small lookup table: the index on orders saves 5 times more, the
+    // small one more per byte. With room for one index, it is the one on orders.
+    Workload workload = shop(1'000'000);
+    CatalogTable codes;
+    codes.schema = "public";
+    codes.name = "codes";
+    codes.reltuples = 20'000;
+    codes.relpages = 200;
+    codes.columns = {{"code", "bigint", 1, true}, {"label", "text", 2, true}};
+    workload.tables.push_back(codes);
+    workload.statements.push_back(source("1", "SELECT * FROM orders WHERE customer_id = $1", 1000, 100.0));
+    workload.statements.push_back(source("2", "SELECT * FROM codes WHERE code = $1", 1000, 20.0));
+    std::vector<ParsedWorkloadStatement> statements;
+    for (const WorkloadStatement& statement : workload.statements) {
+        statements.push_back({&statement, sp::parse_statement(statement.text)});
+    }
+    KeysPlanner planner({{"orders", {"customer_id"}, {}}, {"codes", {"code"}, {}}});
+    AnalyzeOptions options;
+    SUBCASE("room for both") {
+        const AdvisorResult result = advise_indexes(workload, statements, &planner, options);
+        CHECK(recommended_clauses(result) == std::vector<std::string>{"ON public.codes (code)", "ON public.orders (customer_id)"});
+    }
+    SUBCASE("room for one") {
+        options.max_indexes = 1;
+        const AdvisorResult result = advise_indexes(workload, statements, &planner, options);
+        CHECK(recommended_clauses(result) == std::vector<std::string>{"ON public.orders (customer_id)"});
+    }
+    SUBCASE("a size budget that the orders index does not fit: the small one") {
+        options.budget_mb = 1;
+        const AdvisorResult result = advise_indexes(workload, statements, &planner, options);
+        CHECK(recommended_clauses(result) == std::vector<std::string>{"ON public.codes (code)"});
+    }
+}
+
 TEST_CASE("hypopg_instructions") {
     CHECK(hypopg_instructions(160002).find("postgresql-16-hypopg") != std::string::npos);
     CHECK(hypopg_instructions(0).find("postgresql-15-hypopg") != std::string::npos);
