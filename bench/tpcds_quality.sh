@@ -18,6 +18,9 @@
 #   --work DIR              keep the build, the data, the queries and the reports in DIR (a
 #                           rerun with the same DIR and scale reuses the tools and the data);
 #                           default: a temporary directory removed at the end
+#   --keep                  leave the server running at the end (with --work only), for
+#                           further runs of dbadvise on the same workload; the script prints
+#                           the connection string and the command that stops it
 #
 # Steps:
 # 1. builds dsdgen and dsqgen from the kit's tools/ with gcc (Makefile.suite, OS=LINUX;
@@ -49,7 +52,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "${root}/scripts/lib/common.sh"
 
 usage() {
-    sed -n '5,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '5,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -63,6 +66,7 @@ timeout=30
 max_indexes=5,10,20
 foreign_keys=0
 work=""
+keep=0
 while [[ $# -gt 0 ]]; do
     case "$1" in
     --scale) scale="${2:?--scale needs a value}"; shift 2 ;;
@@ -71,6 +75,7 @@ while [[ $# -gt 0 ]]; do
     --max-indexes) max_indexes="${2:?--max-indexes needs a value}"; shift 2 ;;
     --foreign-keys) foreign_keys=1; shift ;;
     --work) work="${2:?--work needs a directory}"; shift 2 ;;
+    --keep) keep=1; shift ;;
     -h | --help) usage ;;
     *) echo "tpcds_quality: unknown option $1" >&2; usage ;;
     esac
@@ -78,6 +83,7 @@ done
 [[ "${scale}" =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "tpcds_quality: --scale must be a number" >&2; exit 2; }
 [[ "${seed}" =~ ^[0-9]+$ ]] || { echo "tpcds_quality: --seed must be a number" >&2; exit 2; }
 [[ "${timeout}" =~ ^[0-9]+$ && "${timeout}" -gt 0 ]] || { echo "tpcds_quality: --timeout must be a positive number of seconds" >&2; exit 2; }
+[[ ${keep} -eq 0 || -n "${work}" ]] || { echo "tpcds_quality: --keep needs --work (the server lives in it)" >&2; exit 2; }
 [[ "${max_indexes}" =~ ^[0-9]+(,[0-9]+)*$ ]] || { echo "tpcds_quality: --max-indexes must be a list like 5,10,20" >&2; exit 2; }
 dbadvise="${build}/dbadvise"
 [[ -x "${dbadvise}" ]] || { echo "tpcds_quality: ${dbadvise} is not an executable" >&2; exit 2; }
@@ -103,7 +109,9 @@ fi
 state="${work}/cluster.state"
 cluster=("${root}/tests/pg/cluster" --state "${state}")
 cleanup() {
-    if [[ -f "${state}" ]]; then "${cluster[@]}" stop >/dev/null 2>&1 || true; fi
+    if ((keep)) && [[ -f "${state}" ]]; then
+        log "server kept: ${cluster[*]} env tpcds; stop it with: ${cluster[*]} stop"
+    elif [[ -f "${state}" ]]; then "${cluster[@]}" stop >/dev/null 2>&1 || true; fi
     if ((remove_work)); then rm -rf "${work}"; fi
 }
 trap cleanup EXIT
