@@ -7,7 +7,8 @@
 // Escaping: text from the database or input files (query texts, identifiers, messages) is
 // shown with visible escapes for controls and bidirectional overrides (util/terminal.hpp), then
 // backslash-escaped wherever Markdown would read it (`|`, backticks, `*`, `_`, `[`, `<`, `&`
-// and the rest stay literal, and table cells stay cells); inside HTML
+// and the rest stay literal, and table cells stay cells), except that the `code spans` of
+// dbadvise's own prose (messages, notes, section lines) stay code spans; inside HTML
 // elements (<summary>) it is HTML-escaped; SQL goes in fenced code blocks whose fence is
 // longer than any run of backticks in the SQL.
 #include "reports/format_number.hpp"
@@ -56,6 +57,38 @@ std::string md(std::string_view text) {
         } else {
             out.push_back(c);
         }
+    }
+    return out;
+}
+
+// Prose of dbadvise's own (a message, a note, a section line) on one line: its `code spans`
+// (a backtick, text, the next backtick) stay code spans, the rest is md(). A span's text is
+// visible_line's, where Markdown reads nothing; a backtick left without a partner is escaped.
+// Text from the database inside a message can at worst pair two backticks: a code span
+// cannot hold markup, so the rendering changes and nothing is obeyed.
+std::string md_prose(std::string_view text) {
+    const std::string line = visible_line(text);
+    std::string out;
+    std::size_t at = 0;
+    while (at < line.size()) {
+        const std::size_t open = line.find('`', at);
+        const std::size_t close = open == std::string::npos ? std::string::npos : line.find('`', open + 1);
+        if (close == std::string::npos || close == open + 1) {
+            const std::size_t end = close == std::string::npos ? line.size() : close + 1;
+            out += md(std::string_view(line).substr(at, end - at));
+            at = end;
+            continue;
+        }
+        out += md(std::string_view(line).substr(at, open - at));
+        std::string_view code = std::string_view(line).substr(open + 1, close - open - 1);
+        // A span that starts and ends with a space loses one of each; pad so it keeps them.
+        const bool pad = code.front() == ' ' && code.back() == ' ' && code.find_first_not_of(' ') != std::string_view::npos;
+        out += '`';
+        if (pad) out += ' ';
+        out += code;
+        if (pad) out += ' ';
+        out += '`';
+        at = close + 1;
     }
     return out;
 }
@@ -128,7 +161,7 @@ void finding_body(std::string& out, const Finding& f) {
         out += "\n\n";
         code_block(out, q.text, "sql");
     }
-    if (!f.message.empty()) out += md(f.message) + "\n\n";
+    if (!f.message.empty()) out += md_prose(f.message) + "\n\n";
     if (!f.evidence.empty()) {
         out += "| Evidence | Value |\n| --- | --- |\n";
         for (const auto& [key, value] : f.evidence) {
@@ -190,7 +223,7 @@ std::string render_markdown(const Report& report) {
     if (report.partial) {
         out += "> **Partial:** the run stopped early; this report covers only what was analyzed.\n\n";
     }
-    for (const std::string& fact : outline.facts) out += "- " + md(fact) + "\n";
+    for (const std::string& fact : outline.facts) out += "- " + md_prose(fact) + "\n";
     out += "\n";
 
     const auto count = [&](Severity s) { return outline.by_severity[static_cast<std::size_t>(s)]; };
@@ -236,7 +269,7 @@ std::string render_markdown(const Report& report) {
         out += fmt::format("### {} ({})\n\n", md(group.heading), group.findings);
         for (const Section* section : group.sections) {
             if (section->title != group.heading) out += "**" + md(section->title) + "**\n\n";
-            for (const std::string& line : section->lines) out += "- " + md(line) + "\n";
+            for (const std::string& line : section->lines) out += "- " + md_prose(line) + "\n";
             out += "\n";
         }
         for (const Entry& e : group.entries) entry(out, e);
@@ -253,7 +286,7 @@ std::string render_markdown(const Report& report) {
     }
     if (!report.notes.empty()) {
         out += "### Notes\n\n";
-        for (const std::string& note : report.notes) out += "- " + md(note) + "\n";
+        for (const std::string& note : report.notes) out += "- " + md_prose(note) + "\n";
         out += "\n";
     }
     out += fmt::format("<sub>dbadvise {}</sub>\n", DBADVISE_VERSION);
