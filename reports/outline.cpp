@@ -246,6 +246,39 @@ void add_actions(Outline& outline, bool explain) {
     }
 }
 
+// lint has no measured time: its few things to do first are the errors (a DELETE without
+// WHERE, a statement that does not parse), then the warnings that come with a fix, in file
+// order, each named with its file:line:column; only when there are more findings than that.
+void add_lint_actions(Outline& outline) {
+    std::size_t entries = 0;
+    for (const GroupView& group : outline.groups) entries += group.entries.size();
+    if (entries <= k_max_actions) return; // the list itself is short enough to read first
+    std::vector<const Entry*> errors;
+    std::vector<const Entry*> warnings;
+    for (const GroupView& group : outline.groups) {
+        for (const Entry& entry : group.entries) {
+            const Finding& f = entry.first();
+            if (f.severity == analyzer::Severity::error) {
+                errors.push_back(&entry);
+            } else if (f.severity == analyzer::Severity::warning &&
+                       (!f.suggestion.sql.empty() || !f.suggestion.rewritten_query.empty())) {
+                warnings.push_back(&entry);
+            }
+        }
+    }
+    for (const std::vector<const Entry*>* list : {&errors, &warnings}) {
+        for (const Entry* entry : *list) {
+            if (outline.actions.size() >= k_max_actions) return;
+            const Finding& f = entry->first();
+            std::string what = entry->title();
+            if (f.location && !f.location->file.empty() && f.location->line > 0) {
+                what = fmt::format("{}:{}:{}: {}", f.location->file, f.location->line, std::max(1, f.location->column), what);
+            }
+            outline.actions.push_back({entry, std::move(what), std::nullopt, 0});
+        }
+    }
+}
+
 } // namespace
 
 std::string_view group_heading(Group group) {
@@ -344,7 +377,9 @@ Outline make_outline(const Report& report, bool include_baseline) {
             return g.entries.empty() && g.sections.empty();
         });
     }
-    if (report.source.kind != "sql") {
+    if (report.source.kind == "sql") {
+        add_lint_actions(outline);
+    } else {
         add_actions(outline, report.source.kind == "plan");
     }
     return outline;

@@ -377,7 +377,11 @@ void write_header(Writer& w, const Report& report, const Outline& outline) {
 }
 
 void write_actions(Writer& w, const Outline& outline) {
-    w.styled(k_bold, outline.database ? "Do first (most time first)" : "Do first");
+    const bool timed = std::any_of(outline.actions.begin(), outline.actions.end(),
+                                   [](const Action& a) { return a.saves_ms || a.at_stake_ms > 0; });
+    w.styled(k_bold, outline.database ? "Do first (most time first)"
+                     : timed          ? "Do first"
+                                      : "Do first (errors, then warnings with a fix)");
     w.newline();
     int n = 0;
     for (const Action& action : outline.actions) {
