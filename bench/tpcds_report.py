@@ -7,7 +7,13 @@ planner's total cost (EXPLAIN (FORMAT JSON) of the dsqgen text, literals include
 set's indexes created by hypopg_create_index(), divided by the same sum without them; all in
 one session, after hypopg_reset(). Two sums are printed: over the statements that completed
 (the workload pg_stat_statements held, which dbadvise saw) and over every statement the
-server can plan (timed-out ones included, which dbadvise never saw)."""
+server can plan (timed-out ones included, which dbadvise never saw).
+
+The relative estimated time weighs each completed statement by the time it took: the sum of
+its measured milliseconds times its cost ratio (with the set / without), divided by the sum of
+the milliseconds. It is the quantity dbadvise itself minimizes (measured time, scaled by the
+planner's cost ratios), computed independently: a statement the planner overestimates (a high
+cost that ran fast) counts for its real time, not its cost."""
 
 import argparse
 import json
@@ -19,8 +25,12 @@ from collections import Counter
 
 def run_psql(psql, dsn, script):
     """Runs a psql script in one session; returns its standard output."""
+    # The costing is not workload: pg_stat_statements leaves this session out (set at connection,
+    # so that not even a SET is recorded), and a later dbadvise run on the same server
+    # (tpcds_quality.sh --keep) reads the workload alone.
+    env = dict(os.environ, PGOPTIONS=(os.environ.get("PGOPTIONS", "") + " -c pg_stat_statements.track=none").strip())
     result = subprocess.run([psql, "-X", "-q", "-At", "-v", "ON_ERROR_STOP=0", "-d", dsn],
-                            input=script, capture_output=True, text=True, check=False)
+                            input=script, capture_output=True, text=True, check=False, env=env)
     if result.returncode not in (0, 3):
         sys.exit(f"tpcds_report: psql failed: {result.stderr.strip()}")
     return result.stdout, result.stderr
@@ -86,6 +96,7 @@ def main():
              for name, *_ in results}
     outcomes = Counter(outcome for _, outcome, _, _ in results)
     completed = {name: texts[name] for name, outcome, _, _ in results if outcome == "ok"}
+    measured_ms = {name: ms for name, _, ms, _ in results}
 
     print()
     print(f"== {args.describe}")
@@ -118,7 +129,7 @@ def main():
         print(f"-- dbadvise analyze --max-indexes {limit}: exit {status}, {wall_ms / 1000:.1f} s")
         if not os.path.exists(path) or os.path.getsize(path) == 0:
             print("   no report (see the .stderr file next to it)")
-            rows.append((limit, None, wall_ms, None, None, None))
+            rows.append((limit, None, wall_ms, None, None, None, None))
             continue
         with open(path, encoding="utf-8") as f:
             report = json.load(f)
@@ -135,6 +146,12 @@ def main():
         if candidates:
             by_status = Counter(c.get("status") for c in candidates)
             print(f"   candidates: {len(candidates)} ({', '.join(f'{k} {v}' for k, v in sorted(by_status.items()))})")
+            # Per kind (single, composite, join-pair, include, partial, or-arm, ...): how many
+            # were proposed and how many recommended.
+            proposed = Counter(c.get("kind", "?") for c in candidates)
+            chosen = Counter(c.get("kind", "?") for c in candidates if c.get("status") == "recommended")
+            print("   by kind (recommended/proposed): " +
+                  ", ".join(f"{k} {chosen.get(k, 0)}/{v}" for k, v in sorted(proposed.items())))
         for f in not_planned:
             evidence = f.get("evidence", {})
             query = " ".join(f.get("query", {}).get("text", "").split())
@@ -167,12 +184,16 @@ def main():
 
         rel_seen = relative(completed)
         rel_all = relative(texts)
+        timed = [n for n in completed if n in baseline and n in with_set and baseline[n] > 0]
+        time_before = sum(measured_ms[n] for n in timed)
+        rel_time = (sum(measured_ms[n] * with_set[n] / baseline[n] for n in timed) / time_before
+                    if time_before else None)
         improved = sorted(((with_set[n] / baseline[n], n) for n in completed if n in baseline and n in with_set
                            and baseline[n] > 0 and with_set[n] < baseline[n] * 0.95))
         if improved:
             print("   statements it makes >5% cheaper: " +
                   ", ".join(f"{n} {r:.2f}" for r, n in improved))
-        rows.append((limit, stats, wall_ms, len(recommended), rel_seen, rel_all))
+        rows.append((limit, stats, wall_ms, len(recommended), rel_seen, rel_all, rel_time))
 
     # Every statement's cost without and with each set, for a closer look.
     with open(os.path.join(args.reports, "costs.tsv"), "w", encoding="utf-8") as f:
@@ -183,19 +204,21 @@ def main():
 
     print()
     print("== summary (relative cost: planner's total cost with the recommended set as hypothetical "
-          "indexes / without; 'seen': the completed statements, 'all': every statement that plans)")
+          "indexes / without; 'seen': the completed statements, 'all': every statement that plans; "
+          "'time': the completed statements weighted by their measured time)")
     header = ("max-indexes", "in pgss", "planned", "not planned", "recommended", "wall s",
-              "planner calls", "rel. cost seen", "rel. cost all")
+              "planner calls", "rel. cost seen", "rel. cost all", "rel. time")
     table = [header]
-    for limit, stats, wall_ms, count, rel_seen, rel_all in rows:
+    for limit, stats, wall_ms, count, rel_seen, rel_all, rel_time in rows:
         if stats is None:
-            table.append((limit, str(args.in_pgss), "-", "-", "-", f"{wall_ms / 1000:.1f}", "-", "-", "-"))
+            table.append((limit, str(args.in_pgss), "-", "-", "-", f"{wall_ms / 1000:.1f}", "-", "-", "-", "-"))
             continue
         table.append((limit, str(stats.get("statements", "?")), str(stats.get("statements_planned", "?")),
                       str(stats.get("statements_not_planned", "?")), str(count), f"{wall_ms / 1000:.1f}",
                       str(stats.get("planner_calls", "?")),
                       f"{rel_seen:.3f}" if rel_seen is not None else "-",
-                      f"{rel_all:.3f}" if rel_all is not None else "-"))
+                      f"{rel_all:.3f}" if rel_all is not None else "-",
+                      f"{rel_time:.3f}" if rel_time is not None else "-"))
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     for row in table:
         print("  ".join(cell.rjust(width) for cell, width in zip(row, widths)))
