@@ -411,6 +411,25 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
     };
     // The benefit of adding `adds` to `chosen` (a single candidate may replace the index it
     // extends).
+    // Each statement's estimated cost with the indexes chosen so far, computed once per greedy
+    // step (`chosen` only changes between steps) and used while `now_valid`.
+    std::vector<double> now_cost(states.size(), 0.0);
+    bool now_valid = false;
+    // The lowest cost the estimate can give the statement (its cheapest screened configuration,
+    // or a verified cost below it): no move makes it cheaper, which bounds what a move saves.
+    std::vector<double> floor_cost(states.size(), 0.0);
+    auto compute_floors = [&] {
+        for (std::size_t i = 0; i < states.size(); ++i) {
+            double best = 1;
+            for (const Screened& seen : states[i].screened) {
+                best = std::min(best, seen.ratio);
+            }
+            floor_cost[i] = states[i].baseline.cost * best;
+            for (const auto& known : exact[i]) {
+                floor_cost[i] = std::min(floor_cost[i], known.second);
+            }
+        }
+    };
     auto evaluate_adding = [&](const std::vector<std::size_t>& adds) {
         Move move;
         move.candidate = adds.front();
@@ -446,7 +465,7 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
                                   candidates[chosen[*move.replaces]].spec.method != candidates[adds.front()].spec.method;
         for (const std::size_t i : touched) {
             const State& state = states[i];
-            const double now = estimate(i, chosen);
+            const double now = now_valid ? now_cost[i] : estimate(i, chosen);
             // Adding an index never makes the planner's choice costlier (it keeps the cheaper
             // plan). An estimate above `now` only means no screened plan covers the new set
             // while a verified one covers the old: count no saving, never a loss.
@@ -496,11 +515,16 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
     chosen_bytes = 0;
     superseded.clear();
     double total = 0;
+    compute_floors();
     auto rank = [&](const Move& move) {
         return per_index ? move.benefit / static_cast<double>(std::max<std::size_t>(1, move.added()))
                          : move.benefit / static_cast<double>(std::max<std::int64_t>(8192, move.delta_bytes));
     };
     while (!result.partial) {
+        for (std::size_t i = 0; i < states.size(); ++i) {
+            now_cost[i] = states[i].screened.empty() ? states[i].baseline.cost : estimate(i, chosen);
+        }
+        now_valid = true;
         std::optional<Move> best;
         double best_ratio = 0;
         for (std::size_t c = 0; c < candidates.size(); ++c) {
@@ -534,6 +558,28 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
                 if (group.size() < 2 || group.size() > k_max_group || !groups_seen.insert(group).second) {
                     continue;
                 }
+                // What the group could save at most (each statement it touches down to its
+                // cheapest screened cost): evaluated only when that could beat the best step.
+                std::vector<std::size_t> touched;
+                std::int64_t bytes = 0;
+                for (const std::size_t u : group) {
+                    touched.insert(touched.end(), screened_in[u].begin(), screened_in[u].end());
+                    bytes += candidates[u].estimated_bytes;
+                }
+                std::sort(touched.begin(), touched.end());
+                touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+                double bound = 0;
+                for (const std::size_t t : touched) {
+                    bound += states[t].weight * std::max(0.0, now_cost[t] - floor_cost[t]);
+                }
+                Move optimistic;
+                optimistic.group = group;
+                optimistic.benefit = bound;
+                optimistic.delta_bytes = bytes;
+                if (bound <= 0 || bound < options.min_workload_share * workload_ms ||
+                    (best && rank(optimistic) <= best_ratio)) {
+                    continue;
+                }
                 const Move move = evaluate_adding(group);
                 if (!enough(move) || !allowed(move)) {
                     continue;
@@ -560,6 +606,7 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
         }
         total += best->benefit;
     }
+    now_valid = false;
     return total;
     };
     // Both rankings, and the set whose estimated saving is larger: by byte, small indexes with
