@@ -394,7 +394,7 @@ std::string render_html(const Report& report) {
             const Finding& f = action.entry->first();
             out += fmt::format("<tr><td class=\"num\">{}</td><td><a href=\"#f-{}\">{}</a>", ++n, id_of[&f], h(action.what));
             const std::string& sql = !f.suggestion.sql.empty() ? f.suggestion.sql : f.suggestion.rewritten_query;
-            if (!sql.empty() && !action.entry->collapsed()) out += "<pre>" + h(sql) + "</pre>";
+            if (action.show_sql && !sql.empty() && !action.entry->collapsed()) out += "<pre>" + h(sql) + "</pre>";
             out += fmt::format("</td><td class=\"num\">{}</td></tr>", h(time));
         }
         out += "</tbody></table></section>\n";

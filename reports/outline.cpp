@@ -274,7 +274,7 @@ void add_lint_actions(Outline& outline) {
             if (f.location && !f.location->file.empty() && f.location->line > 0) {
                 what = fmt::format("{}:{}:{}: {}", f.location->file, f.location->line, std::max(1, f.location->column), what);
             }
-            outline.actions.push_back({entry, std::move(what), std::nullopt, 0});
+            outline.actions.push_back({entry, std::move(what), std::nullopt, 0, false});
         }
     }
 }

@@ -50,6 +50,7 @@ struct Action {
     std::string what;                 // "Create index x ON public.t (a)", a finding's title
     std::optional<double> saves_ms;   // estimated time saved (index recommendations)
     double at_stake_ms = 0;           // measured time of what it concerns
+    bool show_sql = true;             // lint: no, its finding (with file:line) shows it
 };
 
 struct Outline {

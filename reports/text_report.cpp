@@ -396,7 +396,7 @@ void write_actions(Writer& w, const Outline& outline) {
         const Finding& f = action.entry->first();
         const std::string& sql =
             !f.suggestion.sql.empty() ? f.suggestion.sql : f.suggestion.rewritten_query;
-        if (!sql.empty() && !action.entry->collapsed()) w.block(sql, "     ", k_green);
+        if (action.show_sql && !sql.empty() && !action.entry->collapsed()) w.block(sql, "     ", k_green);
     }
 }
 
