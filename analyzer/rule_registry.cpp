@@ -698,6 +698,18 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
                   "so memory stays bounded, says so here, and checks the rest of the file.",
      .help = "Load large data with COPY, and pass long value lists as an array parameter "
              "(`= ANY($1)`) or through a temporary table rather than as SQL text."},
+    {.rule = RuleId::table_bloat,
+     .id = "table-bloat",
+     .category = C::maintenance,
+     .severity = S::info,
+     .analyze = k_info_or_warning,
+     .title = "A table of 1,000 pages or more, half of it or more empty space by an estimate from "
+              "statistics",
+     .rationale = "VACUUM makes dead rows' space reusable but does not give it back: scans, the cache "
+                  "and backups carry the empty pages until the table is rewritten.",
+     .help = "Measure it (pgstattuple_approx), then rewrite the table: VACUUM FULL at a quiet time "
+             "(it locks the table) or pg_repack online.",
+     .severity_note = "warning when 80% or more of it is empty space"},
     {.rule = RuleId::table_locked,
      .id = "table-locked",
      .category = C::input,

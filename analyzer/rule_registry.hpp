@@ -84,6 +84,7 @@ enum class RuleId : std::uint16_t {
     statement_not_planned,
     statement_temp_spill,
     statement_too_large,
+    table_bloat,
     table_locked,
     table_low_hit_ratio,
     track_io_timing_off,

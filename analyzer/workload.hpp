@@ -280,6 +280,23 @@ struct IntegerKey {
     std::optional<double> analyzed_age_s; // seconds since the statistics were taken
 };
 
+/// What a table's size should be from its statistics (table-bloat): its row count and pages
+/// from pg_class and its columns' average widths and null fractions from pg_stats.
+struct TableFootprint {
+    std::string schema;
+    std::string name;
+    double reltuples = 0;
+    std::int64_t relpages = 0;
+    int block_size = 8'192;
+    int fillfactor = 100;
+    int columns = 0;            // live columns
+    int columns_with_stats = 0; // of them, those pg_stats has a row for
+    double data_width = 0;      // sum over columns of avg_width x (1 - null_frac)
+    int max_padding = 0;        // sum over columns of their type's alignment minus one
+    bool nullable = false;      // some column has nulls: tuples carry a null bitmap
+    std::optional<double> analyzed_age_s; // seconds since the last ANALYZE or VACUUM
+};
+
 /// What the server shows about sessions, transactions, locks and maintenance: the checks of
 /// analyzer/operations.hpp read it. Read by db/activity_reader.hpp in the same read-only
 /// transaction as the rest of the workload.
@@ -302,6 +319,7 @@ struct ServerActivity {
     std::vector<VacuumState> vacuum;
     std::vector<SequenceUse> sequences;        // the current database's sequences
     std::vector<IntegerKey> integer_keys;      // the current database's keys without a sequence
+    std::vector<TableFootprint> footprints;    // the current database's 50 largest tables
     std::vector<std::string> unavailable;      // what could not be read, and why
 };
 

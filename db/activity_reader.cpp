@@ -337,6 +337,50 @@ std::expected<void, DbError> read_integer_keys(Connection& connection, ServerAct
     return {};
 }
 
+// The 50 largest tables (and materialized views) of at least 1,000 pages, with what their size
+// should be: row count, fillfactor, each live column's alignment (pg_type) and, from pg_stats,
+// its average width and null fraction.
+std::expected<void, DbError> read_footprints(Connection& connection, ServerActivity& activity) {
+    auto rows = connection.query(
+        "SELECT n.nspname AS schema, c.relname AS name, c.reltuples::float8 AS reltuples, c.relpages::bigint AS "
+        "relpages, current_setting('block_size')::int AS block_size, coalesce((SELECT o.option_value::int FROM "
+        "pg_catalog.pg_options_to_table(c.reloptions) o WHERE o.option_name = 'fillfactor'), 100) AS fillfactor, "
+        "a.columns, a.max_padding, s.with_stats, s.data_width, s.nullable, "
+        "extract(epoch FROM clock_timestamp() - greatest(st.last_analyze, st.last_autoanalyze, st.last_vacuum, "
+        "st.last_autovacuum))::float8 AS analyzed_age_s "
+        "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "LEFT JOIN pg_catalog.pg_stat_all_tables st ON st.relid = c.oid "
+        "CROSS JOIN LATERAL (SELECT count(*) AS columns, coalesce(sum(CASE t.typalign WHEN 'd' THEN 7 WHEN 'i' "
+        "THEN 3 WHEN 's' THEN 1 ELSE 0 END), 0) AS max_padding FROM pg_catalog.pg_attribute at JOIN "
+        "pg_catalog.pg_type t ON t.oid = at.atttypid WHERE at.attrelid = c.oid AND at.attnum > 0 AND NOT "
+        "at.attisdropped) a "
+        "CROSS JOIN LATERAL (SELECT count(*) AS with_stats, coalesce(sum((1 - ps.null_frac) * ps.avg_width), "
+        "0)::float8 AS data_width, coalesce(bool_or(ps.null_frac > 0), false) AS nullable FROM pg_catalog.pg_stats "
+        "ps WHERE ps.schemaname = n.nspname AND ps.tablename = c.relname AND NOT ps.inherited) s "
+        "WHERE c.relkind IN ('r', 'm') AND c.relpages >= 1000 AND c.reltuples >= 0 "
+        "AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_' "
+        "ORDER BY c.relpages DESC, 1, 2 LIMIT 50",
+        {}, "reading the tables' sizes and column statistics (pg_class, pg_stats)");
+    if (!rows) return std::unexpected(rows.error());
+    for (int row = 0; row < rows->rows(); ++row) {
+        analyzer::TableFootprint table;
+        table.schema = std::string(rows->text(row, "schema"));
+        table.name = std::string(rows->text(row, "name"));
+        table.reltuples = rows->number(row, "reltuples");
+        table.relpages = rows->int64(row, "relpages");
+        table.block_size = static_cast<int>(rows->int64(row, "block_size"));
+        table.fillfactor = static_cast<int>(rows->int64(row, "fillfactor"));
+        table.columns = static_cast<int>(rows->int64(row, "columns"));
+        table.max_padding = static_cast<int>(rows->int64(row, "max_padding"));
+        table.columns_with_stats = static_cast<int>(rows->int64(row, "with_stats"));
+        table.data_width = rows->number(row, "data_width");
+        table.nullable = rows->boolean(row, "nullable");
+        table.analyzed_age_s = optional_number(*rows, row, "analyzed_age_s");
+        activity.footprints.push_back(std::move(table));
+    }
+    return {};
+}
+
 // Runs one part under a savepoint: a failure other than a lost connection is rolled back and
 // recorded, and the caller's transaction goes on.
 std::expected<void, DbError> part(Connection& connection, std::string_view what, ServerActivity& activity,
@@ -383,6 +427,7 @@ std::expected<ServerActivity, DbError> read_server_activity(Connection& connecti
         {"dead tuples against the autovacuum trigger", [&] { return read_vacuum(connection, activity); }},
         {"sequences", [&] { return read_sequences(connection, activity); }},
         {"integer keys", [&] { return read_integer_keys(connection, activity); }},
+        {"table sizes and column statistics", [&] { return read_footprints(connection, activity); }},
     };
     for (const auto& [what, read] : parts) {
         if (auto done = part(connection, what, activity, read); !done) return std::unexpected(done.error());

@@ -78,6 +78,12 @@ dbadvise_beyond_report(pg_beyond_integer_key_near_max beyond
   "--finding 'rule=integer-key-near-max&category=maintenance&severity=warning&evidence.table=public.tickets&evidence.max_value_in_statistics=1900001000&suggestion.sql~ALTER TABLE public.tickets ALTER COLUMN id TYPE bigint'"
   "--no-finding 'rule=integer-key-near-max&evidence.table~items|lookup|events'")
 
+# Bloat: bloated keeps the pages of 300,000 rows for 30,000; skew's fresh 300,000 rows do not
+# look bloated.
+dbadvise_beyond_report(pg_beyond_table_bloat beyond
+  "--finding 'rule=table-bloat&category=maintenance&severity=warning&evidence.table=public.bloated&evidence.wasted_share_low~^0[.][89]'"
+  "--no-finding 'rule=table-bloat&evidence.table~skew|lookup'")
+
 # Sessions: idle in transaction, a lock wait and its chain, a snapshot holding the horizon and
 # a table past its freeze age because of it, a prepared transaction left open, a table past its
 # multixact freeze age. Then connections near the limit and churn; this
@@ -96,7 +102,7 @@ dbadvise_beyond_report(pg_beyond_quiet_when_healthy calm
   "--no-finding 'rule=long-transaction'" "--no-finding 'rule=lock-wait'"
   "--no-finding 'rule=xid-wraparound'" "--no-finding 'rule=multixact-wraparound'"
   "--no-finding 'rule=prepared-transaction-open'" "--no-finding 'rule=autovacuum-lag'"
-  "--no-finding 'rule=integer-key-near-max'"
+  "--no-finding 'rule=integer-key-near-max'" "--no-finding 'rule=table-bloat'"
   "--no-finding 'rule=sequence-near-max'"
   "--no-finding 'rule=planning-time'" "--no-finding 'rule=track-planning-off'"
   "--no-finding 'rule=variable-time'")

@@ -84,6 +84,12 @@ inline constexpr std::int64_t k_wraparound_error_age = std::int64_t{1} << 30;
 /// of an integer key's range (integer-key-near-max).
 inline constexpr double k_sequence_warning_share = 0.75;
 inline constexpr double k_sequence_error_share = 0.9;
+/// table-bloat: wasted space (the estimate's lower bound) from which a table is reported, as a
+/// share of its pages and in pages (1,000 pages = 8 MB: a smaller table costs little to scan);
+/// a warning from 80% (scans read five times the pages they need).
+inline constexpr double k_bloat_min_share = 0.5;
+inline constexpr double k_bloat_min_pages = 1'000;
+inline constexpr double k_bloat_warning_share = 0.8;
 
 // --- Planning and variable time (planning-time, track-planning-off, variable-time) ---------
 
@@ -119,12 +125,25 @@ void check_xid_wraparound(const Workload& workload, std::vector<Finding>& out);
 void check_autovacuum_lag(const Workload& workload, std::vector<Finding>& out);
 void check_multixact_wraparound(const Workload& workload, std::vector<Finding>& out);
 void check_integer_key_near_max(const Workload& workload, std::vector<Finding>& out);
+void check_table_bloat(const Workload& workload, std::vector<Finding>& out);
 void check_sequence_near_max(const Workload& workload, std::vector<Finding>& out);
 void check_planning_time(const Workload& workload, std::vector<Finding>& out);
 void check_track_planning_off(const Workload& workload, std::vector<Finding>& out);
 void check_variable_time(const Workload& workload, std::vector<Finding>& out);
 
 // --- Shared helpers (common.cpp) ------------------------------------------------------------
+
+/// table-bloat's estimate (table_bloat.cpp): row sizes, expected pages and wasted pages, each
+/// as a range from no alignment padding to the most.
+struct BloatEstimate {
+    double row_bytes_low = 0;
+    double row_bytes_high = 0;
+    double expected_pages_low = 0;
+    double expected_pages_high = 0;
+    double wasted_pages_low = 0;  // relpages - expected_pages_high, at least 0
+    double wasted_pages_high = 0; // relpages - expected_pages_low, at least 0
+};
+BloatEstimate estimate_bloat(const TableFootprint& table);
 
 /// rows / calls; 0 when there were no calls.
 double rows_per_call(const WorkloadStatement& statement);

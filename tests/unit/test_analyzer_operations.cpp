@@ -55,6 +55,22 @@ VacuumState vacuum_state(std::string name, double reltuples, std::int64_t live, 
     return v;
 }
 
+// Three columns (int, int, text with a third of it null) of 20 bytes a row on average, as
+// pg_stats shows them for `rows` rows on `pages` pages.
+TableFootprint footprint(std::string name, double rows, std::int64_t pages) {
+    TableFootprint t;
+    t.schema = "public";
+    t.name = std::move(name);
+    t.reltuples = rows;
+    t.relpages = pages;
+    t.columns = t.columns_with_stats = 3;
+    t.data_width = 20.0;
+    t.max_padding = 9;
+    t.nullable = true;
+    t.analyzed_age_s = 600;
+    return t;
+}
+
 ClientSession session(int pid, std::string state) {
     ClientSession s;
     s.pid = pid;
@@ -104,6 +120,8 @@ Workload healthy() {
     // Past its autovacuum trigger (20,050) but not twice it, vacuumed ten minutes ago.
     a.vacuum = {vacuum_state("orders", 100'000, 100'000, 25'000, 600)};
     a.integer_keys = {{"public", "customers", "id", "integer", "customers_pkey", 1'000'000, 1, 3'600}};
+    // 200,000 rows on 1,282 pages: the size a fresh load of them takes (measured on PostgreSQL 15).
+    a.footprints = {footprint("orders", 200'000, 1'282)};
     a.sequences = {{"public", "orders_id_seq", "bigint", 1'000'000, 1, std::numeric_limits<std::int64_t>::max(), 1,
                     "public.orders.id", "bigint"}};
     w.activity = a;
@@ -678,6 +696,49 @@ TEST_CASE("integer-key-near-max") {
         CHECK(found[0].suggestion.sql ==
               "SELECT min(\"Code\") FROM public.codes;\nALTER TABLE public.codes ALTER COLUMN \"Code\" TYPE bigint;");
         CHECK(contains(found[0].title, "statistics of unknown age"));
+    }
+}
+
+TEST_CASE("table-bloat") {
+    Workload w = healthy();
+    SUBCASE("the estimate: rows of 52-60 bytes, 136-157 to a page") {
+        const ops::BloatEstimate fresh = ops::estimate_bloat(footprint("orders", 200'000, 1'282));
+        CHECK(fresh.row_bytes_low == 48);
+        CHECK(fresh.row_bytes_high == 56);
+        CHECK(fresh.expected_pages_low == 1'274);  // 200,000 / 157
+        CHECK(fresh.expected_pages_high == 1'471); // 200,000 / 136
+        CHECK(fresh.wasted_pages_low == 0);
+        CHECK(fresh.wasted_pages_high == 8);
+        // fillfactor 50 halves the rows per page.
+        TableFootprint half = footprint("orders", 200'000, 1'282);
+        half.fillfactor = 50;
+        CHECK(ops::estimate_bloat(half).expected_pages_low == 2'565); // 200,000 / 78
+    }
+    SUBCASE("nine rows in ten deleted, the pages kept: warning") {
+        // Measured: 20,000 rows left on the 1,282 pages of 200,000 after DELETE and VACUUM.
+        w.activity->footprints = {footprint("orders", 20'000, 1'282)};
+        const auto found = of_rule(run(w), RuleId::table_bloat);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].severity == Severity::warning);
+        CHECK(found[0].category() == Category::maintenance);
+        CHECK(found[0].suggestion.sql == "VACUUM (FULL, ANALYZE, VERBOSE) public.orders;");
+        CHECK(std::get<std::int64_t>(*evidence(found[0], "wasted_bytes_low")) == (1'282 - 148) * 8'192);
+        CHECK(std::get<double>(*evidence(found[0], "wasted_share_high")) == doctest::Approx((1'282.0 - 128) / 1'282));
+        CHECK(contains(found[0].title, "an estimated 88-90% is empty space (statistics taken 10.0 min ago)"));
+    }
+    SUBCASE("edges: half the pages and 1,000 of them; a column without statistics") {
+        // 136 rows a page at the most padding: 136,000 rows need at most 1,000 of 2,000 pages.
+        w.activity->footprints = {footprint("orders", 136'000, 2'000)};
+        REQUIRE(of_rule(run(w), RuleId::table_bloat).size() == 1);
+        CHECK(of_rule(run(w), RuleId::table_bloat)[0].severity == Severity::info);
+        w.activity->footprints = {footprint("orders", 136'001, 2'000)};
+        CHECK(of_rule(run(w), RuleId::table_bloat).empty());
+        w.activity->footprints = {footprint("orders", 135'864, 1'998)}; // half, but 999 pages
+        CHECK(of_rule(run(w), RuleId::table_bloat).empty());
+        TableFootprint unknown = footprint("orders", 20'000, 1'282);
+        unknown.columns_with_stats = 2;
+        w.activity->footprints = {unknown};
+        CHECK(of_rule(run(w), RuleId::table_bloat).empty());
     }
 }
 
