@@ -74,7 +74,7 @@ void check_autovacuum_lag(const Workload& workload, std::vector<Finding>& out) {
             "{}. Until a vacuum comes scans read the dead rows' pages, the space is not reused and the table and "
             "its indexes grow.",
             name, table.vacuum_threshold, table.vacuum_scale_factor, table.reltuples, trigger, table.n_dead_tup,
-            table.n_live_tup, last, cause + ".");
+            table.n_live_tup, last, cause);
         finding.evidence.emplace_back("table", name);
         finding.evidence.emplace_back("n_dead_tup", table.n_dead_tup);
         finding.evidence.emplace_back("n_live_tup", table.n_live_tup);

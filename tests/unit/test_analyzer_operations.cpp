@@ -604,6 +604,7 @@ TEST_CASE("autovacuum-lag") {
         CHECK(std::get<double>(*evidence(found[0], "trigger_multiple")) == doctest::Approx(12));
         CHECK(std::get<std::string>(*evidence(found[0], "autovacuum")) == "off (table)");
         CHECK(contains(found[0].message, "50 + 0.2 x 1000 = 250 dead tuples"));
+        CHECK(contains(found[0].message, "loaded and dropped in bulk. Until a vacuum comes"));
     }
     SUBCASE("autovacuum off for the server") {
         w.settings.push_back({"autovacuum", "off", "", "off"});
