@@ -41,14 +41,13 @@ void check_integer_key_near_max(const Workload& workload, std::vector<Finding>& 
         const std::string table = health::qualified_name(key.schema, key.table);
         const std::string column = quote_identifier(key.column);
         const std::string when = key.analyzed_age_s
-                                     ? fmt::format("taken {} ago", format_seconds(*key.analyzed_age_s))
-                                     : std::string("of unknown age");
+                                     ? fmt::format("statistics taken {} ago", format_seconds(*key.analyzed_age_s))
+                                     : std::string("statistics of unknown age");
         Finding finding(RuleId::integer_key_near_max);
         finding.severity = used >= k_sequence_error_share ? Severity::error : Severity::warning;
         finding.subject = table + "." + column;
         finding.object = ObjectRef{"table", key.schema, key.table, {}, {}};
-        finding.title = fmt::format("Key {}.{} ({}) has reached about {:.1f}% of its type's {} (estimated from "
-                                    "statistics {})",
+        finding.title = fmt::format("Key {}.{} ({}) has reached about {:.1f}% of its type's {} (estimated from {})",
                                     table, column, key.type, used * 100, top ? "maximum" : "minimum", when);
         finding.message = fmt::format(
             "The {} key {}.{} (index {}) takes its values from no sequence of its own, so sequence-near-max cannot "
