@@ -132,7 +132,8 @@ struct IdAges {
 // Transaction (or multixact) ID ages: every database that accepts connections, and this
 // database's 20 tables (and materialized views) closest to their forced freeze. A table's own
 // setting (reloptions) can only lower the server's.
-std::expected<void, DbError> read_id_ages(Connection& connection, const IdAges& ids, std::vector<analyzer::FreezeAge>& databases_out,
+std::expected<void, DbError> read_id_ages(Connection& connection, const IdAges& ids,
+                                          std::vector<analyzer::FreezeAge>& databases_out,
                                           std::vector<analyzer::FreezeAge>& tables_out) {
     auto databases = connection.query(
         fmt::format("SELECT datname, {0}({1})::bigint AS age, current_setting('{2}')::bigint AS freeze_max_age "
@@ -154,7 +155,8 @@ std::expected<void, DbError> read_id_ages(Connection& connection, const IdAges& 
                     "WHERE c.relkind IN ('r', 'm') AND c.{1}::text <> '0') t "
                     "ORDER BY t.age::float8 / greatest(t.freeze_max_age, 1) DESC, t.schema, t.name LIMIT 20",
                     ids.age, ids.table, ids.setting),
-        {}, fmt::format("reading the tables' {} ages (pg_class)", ids.age == "age" ? "transaction ID" : "multixact ID"));
+        {},
+        fmt::format("reading the tables' {} ages (pg_class)", ids.age == "age" ? "transaction ID" : "multixact ID"));
     if (!tables) return std::unexpected(tables.error());
     for (int row = 0; row < tables->rows(); ++row) {
         tables_out.push_back({std::string(tables->text(row, "schema")), std::string(tables->text(row, "name")),

@@ -65,7 +65,9 @@ void check_autovacuum_lag(const Workload& workload, std::vector<Finding>& out) {
                     "or cancelled by lock conflicts (log_autovacuum_min_duration = 0 logs each run). Vacuum it now, "
                     "and give it a lower trigger and a higher cost limit of its own";
             finding.suggestion.sql += fmt::format(
-                "\nALTER TABLE {} SET (autovacuum_vacuum_scale_factor = {}, autovacuum_vacuum_cost_limit = 1000);", name,
+                "\nALTER TABLE {} SET (autovacuum_vacuum_scale_factor = {}, "
+                "autovacuum_vacuum_cost_limit = 1000);",
+                name,
                 table.vacuum_scale_factor > 0.05 ? 0.05 : table.vacuum_scale_factor);
             break;
         }
@@ -82,9 +84,10 @@ void check_autovacuum_lag(const Workload& workload, std::vector<Finding>& out) {
         finding.evidence.emplace_back("trigger_multiple", times);
         finding.evidence.emplace_back("autovacuum_vacuum_threshold", table.vacuum_threshold);
         finding.evidence.emplace_back("autovacuum_vacuum_scale_factor", table.vacuum_scale_factor);
-        finding.evidence.emplace_back("autovacuum", std::string(lag == health::VacuumLag::server_disabled ? "off (server)"
-                                                                : lag == health::VacuumLag::table_disabled ? "off (table)"
-                                                                                                          : "on"));
+        const char* autovacuum = lag == health::VacuumLag::server_disabled  ? "off (server)"
+                                 : lag == health::VacuumLag::table_disabled ? "off (table)"
+                                                                            : "on";
+        finding.evidence.emplace_back("autovacuum", std::string(autovacuum));
         if (table.vacuumed_age_s) finding.evidence.emplace_back("last_vacuum_age_s", *table.vacuumed_age_s);
         if (table.autovacuumed_age_s) finding.evidence.emplace_back("last_autovacuum_age_s", *table.autovacuumed_age_s);
         finding.evidence.emplace_back("size_bytes", table.size_bytes);

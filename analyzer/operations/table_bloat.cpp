@@ -91,8 +91,10 @@ void check_table_bloat(const Workload& workload, std::vector<Finding>& out) {
         finding.evidence.emplace_back("reltuples", table.reltuples);
         finding.evidence.emplace_back("expected_pages_low", estimate.expected_pages_low);
         finding.evidence.emplace_back("expected_pages_high", estimate.expected_pages_high);
-        finding.evidence.emplace_back("wasted_bytes_low", static_cast<std::int64_t>(estimate.wasted_pages_low * page_bytes));
-        finding.evidence.emplace_back("wasted_bytes_high", static_cast<std::int64_t>(estimate.wasted_pages_high * page_bytes));
+        finding.evidence.emplace_back("wasted_bytes_low",
+                                      static_cast<std::int64_t>(estimate.wasted_pages_low * page_bytes));
+        finding.evidence.emplace_back("wasted_bytes_high",
+                                      static_cast<std::int64_t>(estimate.wasted_pages_high * page_bytes));
         finding.evidence.emplace_back("wasted_share_low", share_low);
         finding.evidence.emplace_back("wasted_share_high", share_high);
         finding.evidence.emplace_back("fillfactor", static_cast<std::int64_t>(table.fillfactor));
