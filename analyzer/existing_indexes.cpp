@@ -26,6 +26,12 @@ namespace dbadvise::analyzer {
 // it enforces uniqueness; idx_scan in pg_stat_user_indexes counts scans since the statistics
 // were last reset; the referenced side of a foreign key always has a unique index.
 //
+// The cost of an unused or invalid index is put in writes: every row inserted and every update
+// that is not HOT adds an entry to each index of the table, and every deleted row leaves one
+// that vacuum must remove. pg_stat_user_tables counts them since the statistics were reset
+// (n_tup_ins, n_tup_upd - n_tup_hot_upd, n_tup_del); their sum, times an assumed cost per
+// index entry, ranks the finding, so that the index costing the most writes comes first.
+//
 // Known false positives: idx_scan counts only since the last statistics reset, and only on
 // this server (a replica's reads are not counted here); an index used monthly looks unused
 // after a recent reset. A prefix index is smaller, so a few queries may be a little faster
@@ -166,8 +172,36 @@ bool recommendation_supports(const IndexSpec& spec, const ForeignKey& key) {
     return leading == std::set<std::string>(key.columns.begin(), key.columns.end());
 }
 
+namespace {
+
+// The writes `index` had to follow since the statistics were reset, as evidence, in the message
+// and in the rank; `useless` is how many indexes of its table are reported unused or invalid.
+void add_write_cost(Finding& finding, const Workload& workload, const CatalogIndex& index, int useless) {
+    const CatalogTable* table = workload.find_table(index.table_schema, index.table);
+    if (table == nullptr) return;
+    const std::int64_t non_hot = std::max<std::int64_t>(table->n_tup_upd - table->n_tup_hot_upd, 0);
+    const std::int64_t writes = table->n_tup_ins + non_hot + table->n_tup_del;
+    finding.evidence.emplace_back("table_inserts", table->n_tup_ins);
+    finding.evidence.emplace_back("table_non_hot_updates", non_hot);
+    finding.evidence.emplace_back("table_deletes", table->n_tup_del);
+    finding.evidence.emplace_back("index_writes", writes);
+    finding.evidence.emplace_back("unused_or_invalid_on_table", static_cast<std::int64_t>(useless));
+    finding.rank = static_cast<double>(writes) * k_index_entry_write_ms;
+    if (writes == 0) return;
+    finding.message += fmt::format(
+        " Since the statistics were reset {} rows were inserted, {} updated other than HOT and {} deleted on {}: "
+        "{} index entries written or left for vacuum{}.",
+        table->n_tup_ins, non_hot, table->n_tup_del, index.table, writes,
+        useless > 1 ? fmt::format(", {} across the table's {} unused or invalid indexes", writes * useless, useless)
+                    : std::string());
+}
+
+} // namespace
+
 std::vector<Finding> check_existing_indexes(const Workload& workload, const std::vector<IndexSpec>& recommended) {
     std::vector<Finding> findings;
+    // The unused and invalid indexes reported (positions in `findings`), for their write cost.
+    std::vector<std::pair<std::size_t, const CatalogIndex*>> useless;
     const std::vector<CatalogIndex>& indexes = workload.indexes;
     std::set<std::size_t> reported_duplicate;
 
@@ -182,6 +216,7 @@ std::vector<Finding> check_existing_indexes(const Workload& workload, const std:
                             "use it. Drop it and build it again.",
                             index.name));
             finding.suggestion.sql += "\n" + concurrently(index.definition);
+            useless.emplace_back(findings.size(), &index);
             findings.push_back(std::move(finding));
             continue;
         }
@@ -250,8 +285,15 @@ std::vector<Finding> check_existing_indexes(const Workload& workload, const std:
                             "every write maintains it. If no replica and no rare job needs it, "
                             "drop it ({}).",
                             index.name, describe_keys(index), size_text(index.size_bytes)));
+            useless.emplace_back(findings.size(), &index);
             findings.push_back(std::move(finding));
         }
+    }
+    for (const auto& [at, index] : useless) {
+        const auto on_table = std::ranges::count_if(useless, [&](const auto& other) {
+            return other.second->table_schema == index->table_schema && other.second->table == index->table;
+        });
+        add_write_cost(findings[at], workload, *index, static_cast<int>(on_table));
     }
 
     for (const ForeignKey& key : workload.foreign_keys) {

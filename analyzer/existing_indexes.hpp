@@ -10,6 +10,10 @@
 
 namespace dbadvise::analyzer {
 
+/// The time one index entry costs a write (a btree insertion with its WAL record, in cache),
+/// assumed to rank unused and invalid indexes by the writes they follow: 5 microseconds.
+inline constexpr double k_index_entry_write_ms = 0.005;
+
 /// Checks the catalog in `workload`; findings ordered by table, then index name. A foreign key
 /// that an index of `recommended` (the index advisor's set) would serve says so and suggests
 /// no index of its own, so the report never proposes the same index twice.

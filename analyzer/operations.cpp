@@ -21,8 +21,13 @@ OperationsResult check_operations(const Workload& workload,
     check_idle_in_transaction(workload, result.findings);
     check_long_transaction(workload, result.findings);
     check_lock_wait(workload, result.findings);
+    check_prepared_transaction_open(workload, result.findings);
     check_xid_wraparound(workload, result.findings);
+    check_multixact_wraparound(workload, result.findings);
+    check_autovacuum_lag(workload, result.findings);
     check_sequence_near_max(workload, result.findings);
+    check_integer_key_near_max(workload, result.findings);
+    check_table_bloat(workload, result.findings);
     if (workload.activity) {
         for (const std::string& part : workload.activity->unavailable)
             result.notes.push_back("Could not read " + part + "; the checks that need it were skipped.");

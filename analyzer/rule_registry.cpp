@@ -57,6 +57,19 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
      .help = "The finding names the function, view, operator or clause. If the statement is "
              "harmless after all, EXPLAIN (ANALYZE, BUFFERS) it by hand and feed the plan to "
              "dbadvise explain."},
+    {.rule = RuleId::autovacuum_lag,
+     .id = "autovacuum-lag",
+     .category = C::maintenance,
+     .severity = S::warning,
+     .analyze = k_info_or_warning,
+     .title = "Dead tuples at twice a table's own autovacuum trigger, with autovacuum off or no vacuum "
+              "for an hour",
+     .rationale = "Autovacuum should have vacuumed the table at its trigger (threshold + scale factor x "
+                  "rows, the table's own settings first); until it does scans read the dead rows and "
+                  "the table grows.",
+     .help = "VACUUM the table (the finding's SQL); turn autovacuum back on for it, or give it a lower "
+             "trigger and a higher cost limit of its own.",
+     .severity_note = "info while autovacuum is on and the table has fewer dead than live tuples"},
     {.rule = RuleId::batchable_lookup,
      .id = "batchable-lookup",
      .category = C::application,
@@ -245,6 +258,18 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
                   "all-visible; VACUUM sets those bits.",
      .help = "VACUUM the table, and make autovacuum visit it more often (a lower "
              "autovacuum_vacuum_insert_scale_factor for insert-mostly tables)."},
+    {.rule = RuleId::integer_key_near_max,
+     .id = "integer-key-near-max",
+     .category = C::maintenance,
+     .severity = S::warning,
+     .analyze = k_warning_or_error,
+     .title = "A smallint or integer key without a sequence of its own whose values, by the statistics, "
+              "reach most of its type's range",
+     .rationale = "Once a new key passes the type's maximum every INSERT of one fails; sequence-near-max "
+                  "cannot see a key no sequence of its own feeds, and widening the column rewrites the table.",
+     .help = "Check the exact maximum (the finding's first statement) and widen the column, and the "
+             "columns referencing it, to bigint before it runs out.",
+     .severity_note = "error from 90% of the range"},
     {.rule = RuleId::invalid_index,
      .id = "invalid-index",
      .category = C::index,
@@ -371,6 +396,18 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
      .rationale = "Sorting a whole result that the client pages through wastes a sort and the "
                   "transfer; LIMIT enables top-N sorts and index scans that stop early.",
      .help = "Add LIMIT (or FETCH FIRST) with the number of rows the caller shows."},
+    {.rule = RuleId::multixact_wraparound,
+     .id = "multixact-wraparound",
+     .category = C::maintenance,
+     .severity = S::warning,
+     .analyze = k_warning_or_error,
+     .title = "A table or database whose multixact ID age is past autovacuum_multixact_freeze_max_age",
+     .rationale = "Rows locked by several transactions at once (FOR SHARE, foreign key checks) get "
+                  "multixact IDs, which wrap around like transaction IDs: near 2^31 the server "
+                  "refuses new ones; past autovacuum_multixact_freeze_max_age autovacuum has not kept up.",
+     .help = "VACUUM (FREEZE) the table (the finding's SQL) and end the long or prepared "
+             "transactions that keep the oldest multixact from advancing.",
+     .severity_note = "error from an age of 2^30 (half the IDs before wraparound)"},
     {.rule = RuleId::nested_loop_inner_scan,
      .id = "nested-loop-inner-scan",
      .category = C::plan,
@@ -484,6 +521,19 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
      .help = "Use server-side prepared statements or the driver's statement cache for the "
              "statement (PgJDBC prepareThreshold, psycopg prepare_threshold).",
      .severity_note = "warning when planning is half the statement's time or more"},
+    {.rule = RuleId::prepared_transaction_open,
+     .id = "prepared-transaction-open",
+     .category = C::connections,
+     .severity = S::warning,
+     .analyze = k_warning_or_error,
+     .title = "A transaction prepared for two-phase commit and left open for a minute or more, or "
+              "holding the xmin horizon 100,000 transactions back",
+     .rationale = "It has no session, survives restarts and no timeout ends it; until COMMIT or "
+                  "ROLLBACK PREPARED it keeps its locks and vacuum cannot remove or freeze rows past "
+                  "it, in any database.",
+     .help = "Ask the transaction manager that prepared it which outcome it decided; end it from its "
+             "database with COMMIT PREPARED or ROLLBACK PREPARED (the finding's SQL).",
+     .severity_note = "error once it holds the horizon back by autovacuum_freeze_max_age or more"},
     {.rule = RuleId::psql_unknown_command,
      .id = "psql-unknown-command",
      .category = C::input,
@@ -648,6 +698,18 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
                   "so memory stays bounded, says so here, and checks the rest of the file.",
      .help = "Load large data with COPY, and pass long value lists as an array parameter "
              "(`= ANY($1)`) or through a temporary table rather than as SQL text."},
+    {.rule = RuleId::table_bloat,
+     .id = "table-bloat",
+     .category = C::maintenance,
+     .severity = S::info,
+     .analyze = k_info_or_warning,
+     .title = "A table of 1,000 pages or more, half of it or more empty space by an estimate from "
+              "statistics",
+     .rationale = "VACUUM makes dead rows' space reusable but does not give it back: scans, the cache "
+                  "and backups carry the empty pages until the table is rewritten.",
+     .help = "Measure it (pgstattuple_approx), then rewrite the table: VACUUM FULL at a quiet time "
+             "(it locks the table) or pg_repack online.",
+     .severity_note = "warning when 80% or more of it is empty space"},
     {.rule = RuleId::table_locked,
      .id = "table-locked",
      .category = C::input,

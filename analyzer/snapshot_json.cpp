@@ -147,6 +147,7 @@ const Field<CatalogTable> k_table_fields[] = {
     {"idx_scan", &CatalogTable::idx_scan},
     {"n_tup_ins", &CatalogTable::n_tup_ins},
     {"n_tup_upd", &CatalogTable::n_tup_upd},
+    {"n_tup_hot_upd", &CatalogTable::n_tup_hot_upd},
     {"n_tup_del", &CatalogTable::n_tup_del},
     {"n_live_tup", &CatalogTable::n_live_tup},
     {"n_dead_tup", &CatalogTable::n_dead_tup},

@@ -46,10 +46,12 @@ bool is_plain_identifier(std::string_view name) {
     return !std::binary_search(k_reserved.begin(), k_reserved.end(), name);
 }
 
-// U&"...": PostgreSQL's Unicode escapes (\XXXX, \+XXXXXX) for the code points a terminal
-// obeys, a backslash doubled, a quote doubled; everything else as it is.
-std::string unicode_escaped_identifier(std::string_view name) {
-    std::string out = "U&\"";
+// U&"..." (quote '"', an identifier) or U&'...' (quote '\'', a string): PostgreSQL's Unicode
+// escapes (\XXXX, \+XXXXXX) for the code points a terminal obeys, a backslash doubled, the
+// quote doubled; everything else as it is.
+std::string unicode_escaped(std::string_view name, char quote) {
+    std::string out = "U&";
+    out += quote;
     std::size_t i = 0;
     while (i < name.size()) {
         const std::optional<util::CodePoint> point = util::decode_utf8(name.substr(i));
@@ -63,14 +65,15 @@ std::string unicode_escaped_identifier(std::string_view name) {
                                           : fmt::format("\\+{:06X}", static_cast<std::uint32_t>(point->value));
         } else if (point->value == '\\') {
             out += "\\\\";
-        } else if (point->value == '"') {
-            out += "\"\"";
+        } else if (point->value == static_cast<char32_t>(quote)) {
+            out += quote;
+            out += quote;
         } else {
             out.append(name.substr(i, point->length));
         }
         i += point->length;
     }
-    out += '"';
+    out += quote;
     return out;
 }
 
@@ -97,7 +100,7 @@ std::string quote_identifier(std::string_view name) {
         return std::string(name);
     }
     if (has_terminal_control(name)) {
-        return unicode_escaped_identifier(name);
+        return unicode_escaped(name, '"');
     }
     std::string out = "\"";
     for (const char c : name) {
@@ -108,6 +111,16 @@ std::string quote_identifier(std::string_view name) {
     }
     out += '"';
     return out;
+}
+
+std::string quote_literal(std::string_view text) {
+    if (has_terminal_control(text)) return unicode_escaped(text, '\'');
+    std::string out = "'";
+    for (const char c : text) {
+        out += c;
+        if (c == '\'') out += '\'';
+    }
+    return out + "'";
 }
 
 std::string_view trim(std::string_view text) {

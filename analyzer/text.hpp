@@ -16,6 +16,11 @@ namespace dbadvise::analyzer {
 /// terminal, Markdown or HTML without changing.
 std::string quote_identifier(std::string_view name);
 
+/// `text` as an SQL string literal ('...' with embedded quotes doubled; standard conforming
+/// strings). Text holding a character a terminal obeys is written U&'...' escaped, as
+/// quote_identifier does.
+std::string quote_literal(std::string_view text);
+
 /// `text` without ASCII white space at either end.
 std::string_view trim(std::string_view text);
 

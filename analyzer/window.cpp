@@ -172,7 +172,8 @@ bool subtract_fields(T& later, const T& earlier, std::int64_t T::*const (&fields
 
 constexpr std::int64_t CatalogTable::*k_table_counters[] = {
     &CatalogTable::seq_scan,       &CatalogTable::seq_tup_read,  &CatalogTable::idx_scan,
-    &CatalogTable::n_tup_ins,      &CatalogTable::n_tup_upd,     &CatalogTable::n_tup_del,
+    &CatalogTable::n_tup_ins,      &CatalogTable::n_tup_upd,     &CatalogTable::n_tup_hot_upd,
+    &CatalogTable::n_tup_del,
     &CatalogTable::heap_blks_read, &CatalogTable::heap_blks_hit, &CatalogTable::idx_blks_read,
     &CatalogTable::idx_blks_hit};
 // idx_scan stays cumulative: an index unused for an hour may serve the nightly report.

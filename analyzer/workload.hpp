@@ -100,6 +100,7 @@ struct CatalogTable {
     std::int64_t idx_scan = 0;
     std::int64_t n_tup_ins = 0;
     std::int64_t n_tup_upd = 0;
+    std::int64_t n_tup_hot_upd = 0; // updates that touched no index (HOT)
     std::int64_t n_tup_del = 0;
     std::int64_t n_live_tup = 0;
     std::int64_t n_dead_tup = 0;
@@ -209,12 +210,13 @@ struct SessionCounters {
 };
 
 /// How far a database's or a table's oldest unfrozen transaction ID is behind (age of
-/// datfrozenxid / relfrozenxid), and the age at which autovacuum forces a freeze.
+/// datfrozenxid / relfrozenxid), and the age at which autovacuum forces a freeze. Also used
+/// for multixact IDs (mxid_age of datminmxid / relminmxid, autovacuum_multixact_freeze_max_age).
 struct FreezeAge {
     std::string schema; // empty for a database
     std::string name;
     std::int64_t age = 0;
-    std::int64_t freeze_max_age = 0; // the table's autovacuum_freeze_max_age, else the server's
+    std::int64_t freeze_max_age = 0; // the table's autovacuum_(multixact_)freeze_max_age, else the server's
     std::int64_t size_bytes = 0;     // tables: heap pages x block size
 };
 
@@ -231,6 +233,70 @@ struct SequenceUse {
     std::string column_type; // its type: "integer" caps a bigint sequence at 2^31 - 1
 };
 
+/// A transaction prepared for two-phase commit (pg_prepared_xacts), of any database: until
+/// COMMIT PREPARED or ROLLBACK PREPARED it keeps its locks and holds the xmin horizon back,
+/// across restarts, with no session to end.
+struct PreparedTransaction {
+    std::string gid;      // the global identifier given to PREPARE TRANSACTION
+    std::string database;
+    std::string owner;
+    double age_s = 0;     // since it was prepared
+    std::int64_t xid_age = 0; // age(transaction): how far it holds the xmin horizon back
+    std::int64_t locks = 0;   // locks it holds (pg_locks)
+    std::vector<std::string> relations; // relations of the current database it locks, qualified
+};
+
+/// A table whose dead tuples are past its autovacuum trigger (pg_stat_user_tables), with what
+/// sets the trigger: autovacuum_vacuum_threshold + autovacuum_vacuum_scale_factor x reltuples,
+/// the table's own reloptions, else the server's settings.
+struct VacuumState {
+    std::string schema;
+    std::string name;
+    double reltuples = 0;               // pg_class.reltuples, 0 when never counted (-1)
+    std::int64_t n_live_tup = 0;
+    std::int64_t n_dead_tup = 0;
+    std::int64_t vacuum_threshold = 50;  // in effect for the table
+    double vacuum_scale_factor = 0.2;    // in effect for the table
+    bool table_autovacuum = true;        // the table's autovacuum_enabled reloption
+    /// Seconds since the last VACUUM or autovacuum of the table; none when the statistics
+    /// (since their reset) record neither.
+    std::optional<double> vacuumed_age_s;
+    std::optional<double> autovacuumed_age_s; // since the last autovacuum
+    std::int64_t size_bytes = 0;              // heap pages x block size
+};
+
+/// A smallint or integer column that alone is a table's primary or unique key and takes no
+/// value from a sequence it owns (serial) or an identity, so that sequence-near-max does not
+/// see it; its largest and smallest values as the statistics saw them (pg_stats histogram
+/// bounds and most common values), never read from the table.
+struct IntegerKey {
+    std::string schema;
+    std::string table;
+    std::string column;
+    std::string type;  // smallint, integer
+    std::string index; // the unique index (constraint) on it
+    std::optional<std::int64_t> max_value; // none: no statistics (never analyzed, no privilege)
+    std::optional<std::int64_t> min_value;
+    std::optional<double> analyzed_age_s; // seconds since the statistics were taken
+};
+
+/// What a table's size should be from its statistics (table-bloat): its row count and pages
+/// from pg_class and its columns' average widths and null fractions from pg_stats.
+struct TableFootprint {
+    std::string schema;
+    std::string name;
+    double reltuples = 0;
+    std::int64_t relpages = 0;
+    int block_size = 8'192;
+    int fillfactor = 100;
+    int columns = 0;            // live columns
+    int columns_with_stats = 0; // of them, those pg_stats has a row for
+    double data_width = 0;      // sum over columns of avg_width x (1 - null_frac)
+    int max_padding = 0;        // sum over columns of their type's alignment minus one
+    bool nullable = false;      // some column has nulls: tuples carry a null bitmap
+    std::optional<double> analyzed_age_s; // seconds since the last ANALYZE or VACUUM
+};
+
 /// What the server shows about sessions, transactions, locks and maintenance: the checks of
 /// analyzer/operations.hpp read it. Read by db/activity_reader.hpp in the same read-only
 /// transaction as the rest of the workload.
@@ -244,7 +310,16 @@ struct ServerActivity {
     std::optional<double> statements_window_s;
     std::vector<FreezeAge> databases;          // every database that allows connections
     std::vector<FreezeAge> tables;             // the current database's oldest tables
+    /// The same for multixact IDs (mxid_age of datminmxid / relminmxid, against
+    /// autovacuum_multixact_freeze_max_age).
+    std::vector<FreezeAge> multixact_databases;
+    std::vector<FreezeAge> multixact_tables;
+    std::vector<PreparedTransaction> prepared; // pg_prepared_xacts, every database
+    /// The current database's tables furthest past their autovacuum trigger (at most 50).
+    std::vector<VacuumState> vacuum;
     std::vector<SequenceUse> sequences;        // the current database's sequences
+    std::vector<IntegerKey> integer_keys;      // the current database's keys without a sequence
+    std::vector<TableFootprint> footprints;    // the current database's 50 largest tables
     std::vector<std::string> unavailable;      // what could not be read, and why
 };
 

@@ -1,8 +1,9 @@
 // Reads analyzer::ServerActivity from a live server: client sessions and what they wait for,
-// pg_stat_database's session counters (14+), the statistics windows, transaction ID ages of
-// databases and tables, and sequences with their owning columns. Cheap catalog and statistics
-// views only, read-only, inside the caller's read-only transaction; no query text is read (it
-// would carry values). Version-aware: pg_stat_activity.query_id and the session counters on
+// pg_stat_database's session counters (14+), the statistics windows, transaction and
+// multixact ID ages of databases and tables, prepared transactions with their locks, and
+// sequences with their owning columns. Cheap catalog and statistics views only, read-only,
+// inside the caller's read-only transaction; no query text is read (it would carry values).
+// Version-aware: pg_stat_activity.query_id and the session counters on
 // 14+, pg_stat_statements_info on 14+.
 #pragma once
 

@@ -312,7 +312,7 @@ std::expected<std::string, DbError> read_tables(Connection& connection, Workload
             "JOIN pg_namespace rn ON rn.oid = rc.relnamespace WHERE rc.oid = pg_partition_root(c.oid)) "
             "END AS partition_root, c.reltuples, "
             "c.relpages, greatest(c.relpages, 0)::bigint * current_setting('block_size')::bigint AS size_bytes, "
-            "s.seq_scan, s.seq_tup_read, s.idx_scan, s.n_tup_ins, s.n_tup_upd, s.n_tup_del, "
+            "s.seq_scan, s.seq_tup_read, s.idx_scan, s.n_tup_ins, s.n_tup_upd, s.n_tup_hot_upd, s.n_tup_del, "
             "s.n_live_tup, s.n_dead_tup, s.n_mod_since_analyze, "
             "(s.last_analyze IS NOT NULL OR s.last_autoanalyze IS NOT NULL) AS ever_analyzed, "
             "extract(epoch FROM now() - greatest(s.last_analyze, s.last_autoanalyze))::float8 AS analyzed_age_s, "
@@ -347,6 +347,7 @@ std::expected<std::string, DbError> read_tables(Connection& connection, Workload
         table.idx_scan = tables->int64(row, "idx_scan");
         table.n_tup_ins = tables->int64(row, "n_tup_ins");
         table.n_tup_upd = tables->int64(row, "n_tup_upd");
+        table.n_tup_hot_upd = tables->int64(row, "n_tup_hot_upd");
         table.n_tup_del = tables->int64(row, "n_tup_del");
         table.n_live_tup = tables->int64(row, "n_live_tup");
         table.n_dead_tup = tables->int64(row, "n_dead_tup");

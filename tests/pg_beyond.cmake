@@ -58,8 +58,35 @@ dbadvise_beyond_report(pg_beyond_sequence_near_max beyond
   "--finding 'rule=sequence-near-max&category=maintenance&severity=error&evidence.sequence=public.items_id_seq&evidence.values_left=47483647&suggestion.sql~ALTER TABLE public.items ALTER COLUMN id TYPE bigint'"
   "--no-finding 'rule=sequence-near-max&evidence.sequence~events'")
 
+# Autovacuum lag: churned, about 3,000 dead tuples with autovacuum off for it; many-dead-tuples
+# leaves it to autovacuum-lag. Tables past their trigger but not twice it are not reported.
+dbadvise_beyond_report(pg_beyond_autovacuum_lag beyond
+  "--finding 'rule=autovacuum-lag&category=maintenance&severity=warning&evidence.table=public.churned&evidence.autovacuum=off (table)&evidence.autovacuum_trigger=250.0&evidence.n_dead_tup~^[23][0-9]{3}$&suggestion.sql~ALTER TABLE public.churned RESET [(]autovacuum_enabled[)]'"
+  "--no-finding 'rule=many-dead-tuples&subject=public.churned'"
+  "--no-finding 'rule=autovacuum-lag&evidence.table~lookup|events'")
+
+# Index write cost: the unused index and the invalid one on events each followed its 2,000
+# inserts; the primary key is never reported.
+dbadvise_beyond_report(pg_beyond_index_write_cost beyond
+  "--finding 'rule=unused-index&evidence.index=public.events_at_idx&evidence.index_writes=2000&evidence.table_inserts=2000&evidence.unused_or_invalid_on_table=2&message~2000 index entries written'"
+  "--finding 'rule=invalid-index&evidence.index=public.events_kind_key&evidence.index_writes=2000&evidence.unused_or_invalid_on_table=2'"
+  "--no-finding 'rule=unused-index&evidence.index=public.events_pkey'")
+
+# Integer keys: tickets' integer primary key, filled near 1,900,000,000 without a sequence,
+# estimated from its statistics; items' serial is sequence-near-max's, lookup's keys are small.
+dbadvise_beyond_report(pg_beyond_integer_key_near_max beyond
+  "--finding 'rule=integer-key-near-max&category=maintenance&severity=warning&evidence.table=public.tickets&evidence.max_value_in_statistics=1900001000&suggestion.sql~ALTER TABLE public.tickets ALTER COLUMN id TYPE bigint'"
+  "--no-finding 'rule=integer-key-near-max&evidence.table~items|lookup|events'")
+
+# Bloat: bloated keeps the pages of 300,000 rows for 30,000; skew's fresh 300,000 rows do not
+# look bloated.
+dbadvise_beyond_report(pg_beyond_table_bloat beyond
+  "--finding 'rule=table-bloat&category=maintenance&severity=warning&evidence.table=public.bloated&evidence.wasted_share_low~^0[.][89]'"
+  "--no-finding 'rule=table-bloat&evidence.table~skew|lookup'")
+
 # Sessions: idle in transaction, a lock wait and its chain, a snapshot holding the horizon and
-# a table past its freeze age because of it. Then connections near the limit and churn; this
+# a table past its freeze age because of it, a prepared transaction left open, a table past its
+# multixact freeze age. Then connections near the limit and churn; this
 # one holds most connection slots, so it runs alone.
 dbadvise_beyond_test(pg_beyond_sessions ${DBADVISE_PG_DIR}/beyond_sessions ${dbadvise_bin})
 dbadvise_beyond_test(pg_beyond_connections ${DBADVISE_PG_DIR}/beyond_connections ${dbadvise_bin})
@@ -73,7 +100,10 @@ dbadvise_beyond_report(pg_beyond_quiet_when_healthy calm
   "--no-finding 'rule=cacheable-result'" "--no-finding 'rule=connections-near-limit'"
   "--no-finding 'rule=connection-churn'" "--no-finding 'rule=idle-in-transaction'"
   "--no-finding 'rule=long-transaction'" "--no-finding 'rule=lock-wait'"
-  "--no-finding 'rule=xid-wraparound'" "--no-finding 'rule=sequence-near-max'"
+  "--no-finding 'rule=xid-wraparound'" "--no-finding 'rule=multixact-wraparound'"
+  "--no-finding 'rule=prepared-transaction-open'" "--no-finding 'rule=autovacuum-lag'"
+  "--no-finding 'rule=integer-key-near-max'" "--no-finding 'rule=table-bloat'"
+  "--no-finding 'rule=sequence-near-max'"
   "--no-finding 'rule=planning-time'" "--no-finding 'rule=track-planning-off'"
   "--no-finding 'rule=variable-time'")
 set_tests_properties(pg_beyond_quiet_when_healthy PROPERTIES DEPENDS "pg_beyond_sessions;pg_beyond_connections")

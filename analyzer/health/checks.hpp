@@ -48,6 +48,14 @@ inline constexpr std::int64_t k_never_analyzed_min_rows = 1'000;
 /// and above k_min_dead.
 inline constexpr double k_dead_fraction = 0.2;
 inline constexpr std::int64_t k_min_dead = 10'000;
+/// autovacuum-lag (analyzer/operations/autovacuum_lag.cpp; docs/checks.md): dead tuples at
+/// least this many times the table's own autovacuum trigger (at 1x autovacuum starts; at 2x it
+/// fell a whole trigger's worth behind), at least k_lag_min_dead of them (below that the
+/// table is small and cheap to scan), and no vacuum for k_lag_min_s (autovacuum visits each
+/// database every autovacuum_naptime, a minute by default: an hour is sixty missed chances).
+inline constexpr double k_lag_trigger_factor = 2.0;
+inline constexpr std::int64_t k_lag_min_dead = 1'000;
+inline constexpr double k_lag_min_s = 3'600;
 /// The working set: the tables with the most block accesses that together make up this share
 /// of all accesses, at most k_max_listed of them.
 inline constexpr double k_working_set_share = 0.9;
@@ -108,6 +116,21 @@ std::string work_mem_value(double bytes);
 
 /// schema.table with identifiers double-quoted when PostgreSQL needs it.
 std::string qualified_name(std::string_view schema, std::string_view name);
+
+/// Why autovacuum does not keep up with a table's dead tuples, as autovacuum-lag reports it.
+enum class VacuumLag {
+    none,            // within k_lag_trigger_factor of its trigger, too few, or vacuumed lately
+    server_disabled, // the autovacuum setting is off
+    table_disabled,  // the table's autovacuum_enabled reloption is off
+    behind,          // enabled, yet not vacuumed for k_lag_min_s
+};
+VacuumLag vacuum_lag(const Workload& workload, const VacuumState& table);
+/// autovacuum_vacuum_threshold + autovacuum_vacuum_scale_factor x reltuples: the dead tuples
+/// from which autovacuum vacuums the table.
+double vacuum_trigger(const VacuumState& table);
+/// The table's VacuumState when autovacuum-lag reports it (the other dead-tuple checks then
+/// leave it alone); nullptr otherwise.
+const VacuumState* lagging_table(const Workload& workload, std::string_view schema, std::string_view name);
 
 /// Measured time (ms) of the workload statements that mention `table`: the weight that
 /// ranks a table's findings among statement findings.

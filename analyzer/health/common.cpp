@@ -261,4 +261,29 @@ std::int64_t index_bytes(const Workload& workload, const CatalogTable& table) {
     return total;
 }
 
+double vacuum_trigger(const VacuumState& table) {
+    return static_cast<double>(table.vacuum_threshold) + table.vacuum_scale_factor * std::max(table.reltuples, 0.0);
+}
+
+VacuumLag vacuum_lag(const Workload& workload, const VacuumState& table) {
+    if (table.n_dead_tup < k_lag_min_dead ||
+        static_cast<double>(table.n_dead_tup) < k_lag_trigger_factor * vacuum_trigger(table))
+        return VacuumLag::none;
+    if (const Setting* autovacuum = find_setting(workload, "autovacuum");
+        autovacuum && (autovacuum->setting == "off" || autovacuum->value == "off"))
+        return VacuumLag::server_disabled;
+    if (!table.table_autovacuum) return VacuumLag::table_disabled;
+    // Never vacuumed within the statistics window: behind only when that window is long enough.
+    const double since = table.vacuumed_age_s.value_or(workload.activity ? workload.activity->stats_window_s : 0);
+    return since >= k_lag_min_s ? VacuumLag::behind : VacuumLag::none;
+}
+
+const VacuumState* lagging_table(const Workload& workload, std::string_view schema, std::string_view name) {
+    if (!workload.activity) return nullptr;
+    for (const VacuumState& table : workload.activity->vacuum)
+        if (table.schema == schema && table.name == name)
+            return vacuum_lag(workload, table) == VacuumLag::none ? nullptr : &table;
+    return nullptr;
+}
+
 } // namespace dbadvise::analyzer::health

@@ -7,6 +7,7 @@
 #include "analyzer/rule_registry.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,7 +57,7 @@ inline constexpr double k_churn_warning_rate = 1.0;
 /// conservative figure for a local socket without TLS; it ranks the finding.
 inline constexpr double k_connect_cost_ms = 2.0;
 
-// --- Transactions and locks (idle-in-transaction, long-transaction, lock-wait) -------------
+// --- Transactions and locks (idle-in-transaction, long-transaction, lock-wait, prepared) ---
 
 /// A session idle inside a transaction for this long holds its locks and snapshot for nothing.
 inline constexpr double k_idle_in_transaction_s = 5;
@@ -68,15 +69,27 @@ inline constexpr int k_idle_in_transaction_timeout_s = 60;
 /// IDs, keeps vacuum from removing the rows deleted or updated since.
 inline constexpr double k_long_transaction_s = 60;
 inline constexpr std::int64_t k_long_transaction_xmin_age = 100'000;
+/// A prepared transaction (two-phase commit) is resolved by its transaction manager within
+/// milliseconds of PREPARE, seconds when it retries after a failure; one prepared this long
+/// ago (or holding the horizon back by k_long_transaction_xmin_age) has been forgotten.
+inline constexpr double k_prepared_transaction_s = 60;
 
-// --- Maintenance (xid-wraparound, sequence-near-max) --------------------------------------
+// --- Maintenance (xid-wraparound, multixact-wraparound, sequence-near-max) ---------------
+// (autovacuum-lag's thresholds are in analyzer/health/checks.hpp, shared with many-dead-tuples)
 
-/// Transaction ID age from which wraparound is an error: half of the 2^31 IDs usable before
-/// the server stops assigning them.
+/// Transaction (and multixact) ID age from which wraparound is an error: half of the 2^31 IDs
+/// usable before the server stops assigning them.
 inline constexpr std::int64_t k_wraparound_error_age = std::int64_t{1} << 30;
-/// Share of a sequence's (or its column's) range used from which it is reported.
+/// Share of a sequence's (or its column's) range used from which it is reported; also the share
+/// of an integer key's range (integer-key-near-max).
 inline constexpr double k_sequence_warning_share = 0.75;
 inline constexpr double k_sequence_error_share = 0.9;
+/// table-bloat: wasted space (the estimate's lower bound) from which a table is reported, as a
+/// share of its pages and in pages (1,000 pages = 8 MB: a smaller table costs little to scan);
+/// a warning from 80% (scans read five times the pages they need).
+inline constexpr double k_bloat_min_share = 0.5;
+inline constexpr double k_bloat_min_pages = 1'000;
+inline constexpr double k_bloat_warning_share = 0.8;
 
 // --- Planning and variable time (planning-time, track-planning-off, variable-time) ---------
 
@@ -107,13 +120,30 @@ void check_connection_churn(const Workload& workload, std::vector<Finding>& out)
 void check_idle_in_transaction(const Workload& workload, std::vector<Finding>& out);
 void check_long_transaction(const Workload& workload, std::vector<Finding>& out);
 void check_lock_wait(const Workload& workload, std::vector<Finding>& out);
+void check_prepared_transaction_open(const Workload& workload, std::vector<Finding>& out);
 void check_xid_wraparound(const Workload& workload, std::vector<Finding>& out);
+void check_autovacuum_lag(const Workload& workload, std::vector<Finding>& out);
+void check_multixact_wraparound(const Workload& workload, std::vector<Finding>& out);
+void check_integer_key_near_max(const Workload& workload, std::vector<Finding>& out);
+void check_table_bloat(const Workload& workload, std::vector<Finding>& out);
 void check_sequence_near_max(const Workload& workload, std::vector<Finding>& out);
 void check_planning_time(const Workload& workload, std::vector<Finding>& out);
 void check_track_planning_off(const Workload& workload, std::vector<Finding>& out);
 void check_variable_time(const Workload& workload, std::vector<Finding>& out);
 
 // --- Shared helpers (common.cpp) ------------------------------------------------------------
+
+/// table-bloat's estimate (table_bloat.cpp): row sizes, expected pages and wasted pages, each
+/// as a range from no alignment padding to the most.
+struct BloatEstimate {
+    double row_bytes_low = 0;
+    double row_bytes_high = 0;
+    double expected_pages_low = 0;
+    double expected_pages_high = 0;
+    double wasted_pages_low = 0;  // relpages - expected_pages_high, at least 0
+    double wasted_pages_high = 0; // relpages - expected_pages_low, at least 0
+};
+BloatEstimate estimate_bloat(const TableFootprint& table);
 
 /// rows / calls; 0 when there were no calls.
 double rows_per_call(const WorkloadStatement& statement);
@@ -129,5 +159,12 @@ std::string format_seconds(double seconds);
 /// mean number of active sessions (pg_stat_database active_time over its window, 14+), at
 /// least the sessions active now, at least 2.
 int pool_size(const ServerActivity& activity);
+/// The wraparound checks' common part (xid-wraparound, multixact-wraparound): a finding made by
+/// `make` for each table at or past its forced-freeze age (ranked by the time of the
+/// workload's statements on it), and for each database past it, the current database only
+/// when none of its tables was reported (its age is its oldest table's).
+void report_id_ages(const Workload& workload, const std::vector<FreezeAge>& tables,
+                    const std::vector<FreezeAge>& databases,
+                    const std::function<Finding(const FreezeAge&, bool table)>& make, std::vector<Finding>& out);
 
 } // namespace dbadvise::analyzer::operations

@@ -1,5 +1,6 @@
 // Helpers shared by the checks of analyzer/operations/.
 #include "analyzer/operations/checks.hpp"
+#include "analyzer/health/checks.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -50,6 +51,27 @@ int pool_size(const ServerActivity& activity) {
     const auto active_now = std::ranges::count(activity.sessions, std::string("active"), &ClientSession::state);
     const double size = std::max({2.0, std::ceil(2 * mean_active), static_cast<double>(active_now)});
     return static_cast<int>(size);
+}
+
+void report_id_ages(const Workload& workload, const std::vector<FreezeAge>& tables,
+                    const std::vector<FreezeAge>& databases,
+                    const std::function<Finding(const FreezeAge&, bool table)>& make, std::vector<Finding>& out) {
+    bool table_reported = false;
+    for (const FreezeAge& table : tables) {
+        if (table.freeze_max_age <= 0 || table.age < table.freeze_max_age) continue;
+        Finding finding = make(table, true);
+        // A table's writes stop with the rest: rank it by the time of the statements on it.
+        if (const CatalogTable* known = workload.find_table(table.schema, table.name))
+            finding.rank = health::table_time_weight(workload, *known);
+        out.push_back(std::move(finding));
+        table_reported = true;
+    }
+    // The current database's age is its oldest table's, reported above.
+    for (const FreezeAge& database : databases) {
+        if (database.freeze_max_age <= 0 || database.age < database.freeze_max_age) continue;
+        if (database.name == workload.database && table_reported) continue;
+        out.push_back(make(database, false));
+    }
 }
 
 } // namespace dbadvise::analyzer::operations

@@ -13,6 +13,7 @@
 // vacuum it triggered is still running (pg_stat_progress_vacuum shows it).
 #include "analyzer/operations/checks.hpp"
 #include "analyzer/health/checks.hpp"
+#include "analyzer/text.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -31,6 +32,13 @@ const ClientSession* horizon_holder(const ServerActivity& activity, std::int64_t
     return oldest && *oldest->xmin_age >= age ? oldest : nullptr;
 }
 
+const PreparedTransaction* prepared_holder(const ServerActivity& activity, std::int64_t age) {
+    const PreparedTransaction* oldest = nullptr;
+    for (const PreparedTransaction& prepared : activity.prepared)
+        if (!oldest || prepared.xid_age > oldest->xid_age) oldest = &prepared;
+    return oldest && oldest->xid_age >= age ? oldest : nullptr;
+}
+
 Finding wraparound(const FreezeAge& item, bool table, const ServerActivity& activity) {
     const std::string name = table ? health::qualified_name(item.schema, item.name) : item.name;
     Finding finding(RuleId::xid_wraparound);
@@ -41,6 +49,7 @@ Finding wraparound(const FreezeAge& item, bool table, const ServerActivity& acti
                                 "autovacuum_freeze_max_age ({})",
                                 table ? "Table" : "Database", name, item.age, item.freeze_max_age);
     const ClientSession* holder = horizon_holder(activity, item.freeze_max_age);
+    const PreparedTransaction* prepared = holder ? nullptr : prepared_holder(activity, item.freeze_max_age);
     finding.message = fmt::format(
         "{} {} has used {:.1f}% of the 2^31 transaction IDs before wraparound; autovacuum should have frozen it "
         "at {} and has not kept up. When the age nears 2^31 the server stops accepting writes. {}{}",
@@ -53,6 +62,10 @@ Finding wraparound(const FreezeAge& item, bool table, const ServerActivity& acti
         holder ? fmt::format(" Session {} holds the xmin horizon {} transactions back: vacuum cannot freeze past "
                              "it until its transaction ends.",
                              describe_session(*holder), *holder->xmin_age)
+        : prepared ? fmt::format(" Prepared transaction {} (database {}) holds the xmin horizon {} transactions back: "
+                                 "vacuum cannot freeze past it until it is committed or rolled back "
+                                 "(prepared-transaction-open).",
+                                 quote_literal(prepared->gid), prepared->database, prepared->xid_age)
                : std::string(" Old snapshots, prepared transactions (pg_prepared_xacts) and replication slots "
                              "(pg_replication_slots) also keep freezing from advancing."));
     finding.suggestion.sql = table ? fmt::format("VACUUM (FREEZE, VERBOSE) {};", name)
@@ -63,6 +76,7 @@ Finding wraparound(const FreezeAge& item, bool table, const ServerActivity& acti
     finding.evidence.emplace_back("xids_to_wraparound", k_xid_limit - item.age);
     if (table) finding.evidence.emplace_back("size_bytes", item.size_bytes);
     if (holder) finding.evidence.emplace_back("horizon_held_by_pid", static_cast<std::int64_t>(holder->pid));
+    if (prepared) finding.evidence.emplace_back("horizon_held_by_prepared", prepared->gid);
     return finding;
 }
 
@@ -71,22 +85,8 @@ Finding wraparound(const FreezeAge& item, bool table, const ServerActivity& acti
 void check_xid_wraparound(const Workload& workload, std::vector<Finding>& out) {
     if (!workload.activity) return;
     const ServerActivity& activity = *workload.activity;
-    bool table_reported = false;
-    for (const FreezeAge& table : activity.tables) {
-        if (table.freeze_max_age <= 0 || table.age < table.freeze_max_age) continue;
-        Finding finding = wraparound(table, true, activity);
-        // A table's writes stop with the rest: rank it by the time of the statements on it.
-        if (const CatalogTable* known = workload.find_table(table.schema, table.name))
-            finding.rank = health::table_time_weight(workload, *known);
-        out.push_back(std::move(finding));
-        table_reported = true;
-    }
-    // The current database's age is its oldest table's, reported above.
-    for (const FreezeAge& database : activity.databases) {
-        if (database.freeze_max_age <= 0 || database.age < database.freeze_max_age) continue;
-        if (database.name == workload.database && table_reported) continue;
-        out.push_back(wraparound(database, false, activity));
-    }
+    report_id_ages(workload, activity.tables, activity.databases,
+                   [&](const FreezeAge& item, bool table) { return wraparound(item, table, activity); }, out);
 }
 
 } // namespace dbadvise::analyzer::operations

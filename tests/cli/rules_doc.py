@@ -23,7 +23,7 @@ CATEGORY_TITLES = [
     ("config", "Configuration (analyze)"),
     ("application", "Application: batching and caching (analyze)"),
     ("connections", "Connections, transactions and locks (analyze)"),
-    ("maintenance", "Maintenance: freezing and key ranges (analyze)"),
+    ("maintenance", "Maintenance: freezing, key ranges, vacuum and bloat (analyze)"),
     ("input", "Input"),
 ]
 

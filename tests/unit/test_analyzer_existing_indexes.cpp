@@ -45,6 +45,13 @@ std::string evidence_text(const Finding& finding, const std::string& name) {
     return {};
 }
 
+std::int64_t evidence_integer(const Finding& finding, const std::string& name) {
+    for (const auto& [key, value] : finding.evidence) {
+        if (key == name) return std::get<std::int64_t>(value);
+    }
+    return -1;
+}
+
 } // namespace
 
 TEST_CASE("check_existing_indexes") {
@@ -244,5 +251,44 @@ TEST_CASE("check_existing_indexes") {
         CHECK(rules_of(check_existing_indexes(workload)) ==
               std::vector<std::string>{"unused-index public.m_idx", "unused-index public.a_idx",
                                        "unused-index public.z_idx"});
+    }
+
+    SUBCASE("unused and invalid indexes carry the writes they follow, and rank by them") {
+        CatalogTable orders;
+        orders.schema = "public";
+        orders.name = "orders";
+        orders.n_tup_ins = 10'000;
+        orders.n_tup_upd = 5'000;
+        orders.n_tup_hot_upd = 4'000; // 1,000 updates touched the indexes
+        orders.n_tup_del = 500;
+        CatalogTable quiet;
+        quiet.schema = "public";
+        quiet.name = "quiet";
+        workload.tables = {orders, quiet};
+        CatalogIndex invalid = make_index("orders_note_idx", "orders", {"note"}, 0);
+        invalid.valid = false;
+        workload.indexes = {primary_key("orders"), make_index("orders_at_idx", "orders", {"at"}, 0), invalid,
+                            make_index("orders_used_idx", "orders", {"used"}, 9),
+                            make_index("quiet_x_idx", "quiet", {"x"}, 0)};
+        const auto findings = check_existing_indexes(workload);
+        REQUIRE(rules_of(findings) == std::vector<std::string>{"unused-index public.orders_at_idx",
+                                                               "invalid-index public.orders_note_idx",
+                                                               "unused-index public.quiet_x_idx"});
+        for (const Finding* finding : {&findings[0], &findings[1]}) {
+            CHECK(evidence_integer(*finding, "index_writes") == 11'500);
+            CHECK(evidence_integer(*finding, "table_non_hot_updates") == 1'000);
+            CHECK(evidence_integer(*finding, "unused_or_invalid_on_table") == 2);
+            CHECK(finding->rank == doctest::Approx(11'500 * k_index_entry_write_ms));
+            CHECK(finding->message.find("10000 rows were inserted, 1000 updated other than HOT and 500 deleted on "
+                                        "orders: 11500 index entries written or left for vacuum, 23000 across the "
+                                        "table's 2 unused or invalid indexes.") != std::string::npos);
+        }
+        // A table nobody writes: no cost in the message, rank 0.
+        CHECK(evidence_integer(findings[2], "index_writes") == 0);
+        CHECK(findings[2].rank == 0);
+        CHECK(findings[2].message.find("index entries") == std::string::npos);
+        // Updates counted without their HOT share (an older snapshot): never negative.
+        workload.tables[0].n_tup_hot_upd = 6'000;
+        CHECK(evidence_integer(check_existing_indexes(workload)[0], "table_non_hot_updates") == 0);
     }
 }
