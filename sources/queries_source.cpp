@@ -4,12 +4,12 @@
 
 namespace dbadvise::sources {
 
-QueriesSource::QueriesSource(std::unique_ptr<std::istream> input, QueryInputOptions options,
+QueriesSource::QueriesSource(QueryInput input, QueryInputOptions options,
                              db::Connection& connection, db::Progress progress)
     : m_input(std::move(input)), m_options(std::move(options)), m_connection(&connection),
       m_progress(std::move(progress)) {}
 
-QueriesSource::QueriesSource(std::unique_ptr<std::istream> input, QueryInputOptions options,
+QueriesSource::QueriesSource(QueryInput input, QueryInputOptions options,
                              std::unique_ptr<analyzer::WorkloadSource> catalog)
     : m_input(std::move(input)), m_options(std::move(options)), m_catalog(std::move(catalog)) {}
 
@@ -20,12 +20,7 @@ std::string QueriesSource::describe() const {
 
 std::expected<analyzer::Capture, analyzer::SourceError>
 QueriesSource::capture(const analyzer::StatementFilter& filter) {
-    if (m_progress) m_progress(fmt::format("reading {}", m_options.name));
-    auto input = read_query_input(*m_input, m_options);
-    m_input.reset();
-    if (!input)
-        return std::unexpected(analyzer::SourceError{analyzer::SourceError::Kind::unreadable, input.error()});
-
+    QueryInput* input = &m_input;
     analyzer::Capture capture;
     if (m_connection != nullptr) {
         db::ReadOptions read;
