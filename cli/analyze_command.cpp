@@ -519,10 +519,11 @@ Action configure_analyze(CLI::App& subcommand) {
                           "service=NAME per line, # comments) as a fleet, with any --dsn")
         ->type_name("FILE");
     subcommand.add_option("--jobs", args->jobs,
-                          "Analyze at most N databases of a fleet at once (default: the number of "
-                          "databases, at most 4)")
+                          "Analyze at most N databases of a fleet at once (0: as many as there "
+                          "are databases, at most 4)")
         ->type_name("N")
-        ->check(CLI::Range(1, 64).description(""));
+        ->check(CLI::Range(0, 64).description(""))
+        ->capture_default_str();
     subcommand.add_option("--snapshot", args->snapshot,
                           "Analyze a snapshot taken by dbadvise snapshot (JSON or gzip; - reads "
                           "standard input) instead of a live server")

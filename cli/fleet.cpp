@@ -18,10 +18,12 @@ std::string_view trim(std::string_view text) {
     return text;
 }
 
-// db::dsn_secrets speaks of "the --dsn value"; in a fleet file it is the line.
+// db::dsn_secrets speaks of "the --dsn value" or "the --dsn URI"; in a fleet file it is the line.
 std::string about_line(std::string message) {
-    constexpr std::string_view k_option = "the --dsn value";
-    if (message.starts_with(k_option)) message.replace(0, k_option.size(), "the connection string");
+    for (const auto& [option, line] : {std::pair<std::string_view, std::string_view>{"the --dsn value", "the line"},
+                                       {"the --dsn URI", "the line's URI"}}) {
+        if (message.starts_with(option)) return std::string(line) + message.substr(option.size());
+    }
     return message;
 }
 
