@@ -20,11 +20,10 @@ std::string QueriesSource::describe() const {
 
 std::expected<analyzer::Capture, analyzer::SourceError>
 QueriesSource::capture(const analyzer::StatementFilter& filter) {
-    QueryInput* input = &m_input;
     analyzer::Capture capture;
     if (m_connection != nullptr) {
         db::ReadOptions read;
-        read.statements = &input->statements;
+        read.statements = &m_input.statements;
         auto workload = db::read_workload(*m_connection, read, m_progress);
         if (!workload) {
             return std::unexpected(
@@ -35,7 +34,7 @@ QueriesSource::capture(const analyzer::StatementFilter& filter) {
         auto catalog = m_catalog->capture(analyzer::StatementFilter{0, 0, 0});
         if (!catalog) return std::unexpected(catalog.error());
         capture.workload = std::move(catalog->workload);
-        capture.workload.statements = std::move(input->statements);
+        capture.workload.statements = std::move(m_input.statements);
         capture.notes.push_back(fmt::format(
             "Catalog and column statistics from {}; its pg_stats cover the columns its own "
             "workload touched, so other columns are estimated with default selectivities.",
@@ -47,9 +46,9 @@ QueriesSource::capture(const analyzer::StatementFilter& filter) {
     analyzer::select_statements(capture.workload, filter);
     capture.description.kind = "queries";
     capture.description.files.push_back(m_options.name);
-    capture.findings = std::move(input->findings);
-    for (std::string& note : input->notes) capture.notes.push_back(std::move(note));
-    capture.stats = std::move(input->stats);
+    capture.findings = std::move(m_input.findings);
+    for (std::string& note : m_input.notes) capture.notes.push_back(std::move(note));
+    capture.stats = std::move(m_input.stats);
     return capture;
 }
 
