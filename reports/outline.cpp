@@ -146,9 +146,11 @@ void fleet_header(const Report& report, Outline& outline) {
     };
     if (!analyzed.empty()) outline.facts.push_back(fmt::format("analyzed: {}", list(analyzed)));
     if (!failed.empty()) outline.facts.push_back(fmt::format("not analyzed: {}", list(failed)));
-    if (std::string repeated = count_of(report, "findings_in_several_databases", "finding", "findings");
-        !repeated.empty())
-        outline.facts.push_back(repeated + " in several databases, each listed once with its databases");
+    if (const std::optional<double> repeated = stat_number(report, "findings_in_several_databases")) {
+        outline.facts.push_back(*repeated > 0 ? count_of(report, "findings_in_several_databases", "finding", "findings") +
+                                                    " in several databases, each listed once with its databases"
+                                              : std::string("no finding in more than one database"));
+    }
     if (const std::optional<double> elapsed = stat_number(report, "elapsed_ms"))
         outline.facts.push_back("run: in " + format_duration(*elapsed));
 }
