@@ -79,8 +79,6 @@ void check_usage(const AnalyzeArguments& args) {
     if (args.jobs > 0 && !fleet)
         usage("--jobs sets how many databases of a fleet are analyzed at once: give --dsn more "
               "than once, or --fleet");
-    if (!args.fleet.empty() && args.fleet == args.output.output_file)
-        usage(fmt::format("--fleet and -o name the same file '{}'", args.fleet));
     if (!args.since.empty() && args.since == args.snapshot)
         usage(fmt::format("--since and --snapshot name the same file '{}': a window needs an "
                           "earlier and a later capture",
@@ -513,6 +511,7 @@ Action configure_analyze(CLI::App& subcommand) {
                           "more than once: a fleet, one report for all")
         ->type_name("DSN")
         ->expected(1)
+        ->allow_extra_args(false)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     subcommand.add_option("--fleet", args->fleet,
                           "Analyze every database listed in FILE (one libpq connection string or "

@@ -107,8 +107,6 @@ Report merge_fleet(std::vector<FleetDatabase> databases) {
         }
         fleet.sections.push_back({"Database " + database.name, status_lines(database, own), std::nullopt});
         if (!database.report) {
-            fleet.notes.push_back(fmt::format("{} ({}) was not analyzed: {}", database.name,
-                                              database.origin, database.error));
             fleet.partial = true;
             continue;
         }
@@ -121,9 +119,14 @@ Report merge_fleet(std::vector<FleetDatabase> databases) {
     fleet.stats.emplace_back("databases_failed", static_cast<std::int64_t>(failed));
     fleet.stats.emplace_back("findings_in_several_databases", static_cast<std::int64_t>(repeated));
     if (failed > 0) {
-        fleet.notes.insert(fleet.notes.begin(),
-                           fmt::format("{} of {} could not be analyzed: the report covers the others",
-                                       failed, plural(databases.size(), "database", "databases")));
+        // One note naming them; each one's error is in its section (and fleet.databases[]).
+        std::string names;
+        for (const FleetDatabase& database : databases) {
+            if (!database.report) names += (names.empty() ? "" : ", ") + database.name;
+        }
+        fleet.notes.push_back(fmt::format("{} of {} could not be analyzed ({}): their sections say why; "
+                                          "the report covers the others",
+                                          failed, plural(databases.size(), "database", "databases"), names));
     }
     fleet.fleet = std::move(databases);
     return fleet;

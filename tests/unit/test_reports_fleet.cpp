@@ -95,9 +95,9 @@ TEST_CASE("merge_fleet") {
         CHECK(fleet.partial);
         REQUIRE(fleet.findings.size() == 1);
         CHECK(fleet.findings[0].databases == std::vector<std::string>{"a"});
-        REQUIRE(fleet.notes.size() == 2);
-        CHECK(fleet.notes[0] == "1 of 2 databases could not be analyzed: the report covers the others");
-        CHECK(fleet.notes[1] == "h:9/gone (f.txt:2) was not analyzed: cannot connect to ...: refused");
+        REQUIRE(fleet.notes.size() == 1);
+        CHECK(fleet.notes[0] == "1 of 2 databases could not be analyzed (h:9/gone): their sections say why; "
+                                "the report covers the others");
         CHECK(fleet.sections.back().title == "Database h:9/gone");
         CHECK(fleet.sections.back().lines ==
               std::vector<std::string>{"given as f.txt:2", "not analyzed: cannot connect to ...: refused"});
