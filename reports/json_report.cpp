@@ -210,12 +210,11 @@ void fleet_member(JsonWriter& out, const std::vector<FleetDatabase>& databases) 
         out.begin_object();
         out.member("name", database.name);
         if (!database.origin.empty()) out.member("origin", database.origin);
+        out.member("status", database.status());
         if (database.report) {
-            out.member("status", database.report->partial ? "partial" : "analyzed");
             out.key("report");
             report_object(out, *database.report);
         } else {
-            out.member("status", "failed");
             out.member("error", database.error);
         }
         out.end_object();

@@ -106,6 +106,10 @@ struct FleetDatabase {
     std::string origin;           // where it was given: "--dsn 2", "tenants.txt:4"
     std::optional<Report> report; // empty when the analysis failed
     std::string error;            // why it failed (cannot connect, no pg_stat_statements, ...)
+    /// "analyzed", "partial" (its analysis stopped early) or "failed" (no report).
+    std::string_view status() const {
+        return !report ? "failed" : report->partial ? "partial" : "analyzed";
+    }
 };
 
 /// The fleet report of `databases` (analyze of several databases): findings with the same id

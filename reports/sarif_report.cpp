@@ -300,7 +300,7 @@ void render_sarif(const Report& report, const std::function<void(std::string_vie
         for (const FleetDatabase& database : report.fleet) {
             out.begin_object();
             out.member("name", database.name);
-            out.member("status", !database.report ? "failed" : database.report->partial ? "partial" : "analyzed");
+            out.member("status", database.status());
             if (!database.report) out.member("error", database.error);
             out.end_object();
         }
