@@ -97,6 +97,9 @@ struct Finding {
     std::string fingerprint;
     double rank = 0;       // ordering weight (measured ms, exclusive plan time); higher first
     bool baseline = false; // also in the --baseline file: reported, never fails --fail-on
+    /// A fleet report (analyze of several databases): the databases the finding occurs in,
+    /// the one whose figures (query, evidence, impact) it shows first. Empty otherwise.
+    std::vector<std::string> databases;
 
     /// The rule's id: "not-in-subquery".
     std::string_view rule_id() const;

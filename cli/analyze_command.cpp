@@ -4,6 +4,7 @@
 #include "analyzer/health.hpp"
 #include "cli/analyze_report.hpp"
 #include "cli/command.hpp"
+#include "cli/fleet.hpp"
 #include "cli/input.hpp"
 #include "cli/output.hpp"
 #include "cli/run.hpp"
@@ -21,7 +22,12 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
 #include <fmt/format.h>
 #include <memory>
 #include <optional>
@@ -33,7 +39,9 @@ namespace dbadvise::cli {
 namespace {
 
 struct AnalyzeArguments {
-    std::string dsn;
+    std::vector<std::string> dsns; // --dsn, repeatable: several make a fleet
+    std::string fleet;             // --fleet FILE
+    std::size_t jobs = 0;          // --jobs; 0: min(databases, 4)
     std::string snapshot;
     std::string since;
     std::string queries;
@@ -63,7 +71,14 @@ void check_usage(const AnalyzeArguments& args) {
     const auto usage = [](std::string message) {
         throw RunError(std::move(message), k_exit_usage);
     };
-    const bool server = args.snapshot.empty() || !args.dsn.empty();
+    const bool server = args.snapshot.empty() || !args.dsns.empty();
+    const bool fleet = args.dsns.size() > 1 || !args.fleet.empty();
+    if (fleet && (!args.snapshot.empty() || !args.since.empty() || !args.queries.empty()))
+        usage("a fleet (--dsn given more than once, or --fleet) analyzes each database's own "
+              "pg_stat_statements: it cannot be combined with --snapshot, --since or --queries");
+    if (args.jobs > 0 && !fleet)
+        usage("--jobs sets how many databases of a fleet are analyzed at once: give --dsn more "
+              "than once, or --fleet");
     if (!args.since.empty() && args.since == args.snapshot)
         usage(fmt::format("--since and --snapshot name the same file '{}': a window needs an "
                           "earlier and a later capture",
@@ -149,52 +164,65 @@ void describe_source(reports::Report& report, const analyzer::Capture& capture,
         report.notes.push_back(std::move(note));
 }
 
-int run_analyze(Io& io, const AnalyzeArguments& args) {
-    // Elapsed time is the CLI's business: the analyzer has no clock.
-    const auto started = std::chrono::steady_clock::now();
-    const auto progress = [&io](std::string_view step) { io.err << progress_line(step); };
-    check_usage(args);
-    // -o is checked before any work, and may not name a snapshot this run reads.
-    std::vector<std::string> inputs;
-    for (const std::string* file : {&args.snapshot, &args.since, &args.queries}) {
-        if (!file->empty()) inputs.push_back(*file);
-    }
-    Output output = Output::open(io, args.output, inputs);
-
-    // Files first: a bad path fails before any connection is made.
-    std::unique_ptr<analyzer::WorkloadSource> current;
+// What analyze reads from files, read before anything connects: a bad path, a corrupt
+// snapshot or an unreadable query file fails (exit 3) before any connection is made.
+struct Inputs {
+    std::unique_ptr<analyzer::WorkloadSource> current; // --snapshot (with --queries over it)
     std::string current_name = "the live server";
-    if (!args.snapshot.empty()) {
-        current = snapshot_source(io, args.snapshot);
-        current_name = "--snapshot " + args.snapshot;
-    }
-    std::unique_ptr<analyzer::WorkloadSource> earlier;
-    if (!args.since.empty())
-        earlier = snapshot_source(io, args.since);
-    std::unique_ptr<std::istream> queries;
+    std::unique_ptr<analyzer::WorkloadSource> earlier; // --since
+    std::optional<sources::QueryInput> queries;        // --queries without --snapshot
     sources::QueryInputOptions query_options;
+};
+
+Inputs read_inputs(Io& io, const AnalyzeArguments& args,
+                   const std::function<void(std::string_view)>& progress) {
+    Inputs inputs;
+    if (!args.snapshot.empty()) {
+        inputs.current = snapshot_source(io, args.snapshot);
+        inputs.current_name = "--snapshot " + args.snapshot;
+    }
+    if (!args.since.empty())
+        inputs.earlier = snapshot_source(io, args.since);
     if (!args.queries.empty()) {
         auto stream = open_input_stream(args.queries, io.in);
         if (!stream) throw RunError(stream.error(), k_exit_runtime);
-        queries = std::move(*stream);
-        query_options.name = args.queries;
-        query_options.format = *sources::parse_query_format(args.queries_format);
+        inputs.query_options.name = args.queries;
+        inputs.query_options.format = *sources::parse_query_format(args.queries_format);
+        // Read whole here (memory grows with the distinct statements, not the file): a log
+        // in a format other than --queries-format fails, naming the file and line, before
+        // any connection is made.
+        progress(fmt::format("reading {}", args.queries));
+        auto input = sources::read_query_input(**stream, inputs.query_options);
+        if (!input) throw RunError(input.error(), k_exit_runtime);
         // With --snapshot, the snapshot gives the catalog and statistics and the file the
-        // statements; without, the server does (read below, once connected).
-        if (current)
-            current = std::make_unique<sources::QueriesSource>(std::move(queries), query_options,
-                                                               std::move(current));
+        // statements; without, the server does (read once connected).
+        if (inputs.current) {
+            inputs.current = std::make_unique<sources::QueriesSource>(
+                std::move(*input), inputs.query_options, std::move(inputs.current));
+        } else {
+            inputs.queries = std::move(*input);
+        }
     }
+    return inputs;
+}
 
+// The analysis of one database (or snapshot), as the report of a single-database run.
+// Throws RunError when it cannot be done.
+reports::Report analyze_one(Io& io, const AnalyzeArguments& args, const std::string& dsn,
+                            Inputs inputs, const std::function<void(std::string_view)>& progress,
+                            bool show_phases, std::chrono::steady_clock::time_point started) {
+    std::unique_ptr<analyzer::WorkloadSource> current = std::move(inputs.current);
+    const std::string& current_name = inputs.current_name;
+    std::unique_ptr<analyzer::WorkloadSource> earlier = std::move(inputs.earlier);
     const int timeout_ms = static_cast<int>(args.timeout_s * 1000.0);
     // A server: the workload's (no --snapshot) or the one that verifies a snapshot (--dsn).
     std::optional<db::Connection> connection;
     std::optional<sources::ServerIdentity> server;
-    if (args.snapshot.empty() || !args.dsn.empty()) {
-        connection.emplace(connect(args.dsn, args.timeout_s, progress));
-        if (!current && queries) {
-            current = std::make_unique<sources::QueriesSource>(std::move(queries), query_options,
-                                                               *connection, progress);
+    if (args.snapshot.empty() || !args.dsns.empty()) {
+        connection.emplace(connect(dsn, args.timeout_s, progress));
+        if (!current && inputs.queries) {
+            current = std::make_unique<sources::QueriesSource>(
+                std::move(*inputs.queries), inputs.query_options, *connection, progress);
         } else if (!current) {
             current = std::make_unique<sources::LiveSource>(*connection, progress);
         }
@@ -214,7 +242,7 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
 
     analyzer::AnalyzeOptions options;
     options.max_indexes = args.max_indexes;
-    if (io.err_is_terminal) {
+    if (show_phases) {
         // One line, rewritten in place, at most every 5% of each phase.
         options.progress = [&io, last = std::string(), shown = std::size_t{0}](
                                std::string_view phase, std::size_t done, std::size_t total) mutable {
@@ -278,7 +306,7 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
     progress(fmt::format("analyzing {} statements", workload.statements.size()));
     analyzer::AnalyzeResult result =
         analyzer::analyze(workload, planner ? &*planner : nullptr, options);
-    if (io.err_is_terminal) {
+    if (show_phases) {
         io.err << '\r' << std::string(72, ' ') << '\r' << std::flush;
     }
     if (args.analyze_plans && connection && !result.partial) {
@@ -347,7 +375,99 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
     const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
     report.stats.emplace_back("elapsed_ms", static_cast<std::int64_t>(elapsed.count()));
+    return report;
+}
 
+// A fleet: every database analyzed as a single one would be, at most `jobs` at once, each on
+// its own thread with its own connection (libpq connections are not shared; the analyzer and
+// the parser keep no mutable global state: docs/analyze.md). A database that fails is named
+// in the report with its error and the others go on.
+reports::Report analyze_fleet(Io& io, const AnalyzeArguments& args, const std::vector<FleetEntry>& fleet,
+                              std::chrono::steady_clock::time_point started) {
+    const std::size_t jobs = fleet_jobs(args.jobs, fleet.size());
+    std::mutex err_mutex; // progress lines of concurrent analyses, one line at a time
+    {
+        std::lock_guard lock(err_mutex);
+        io.err << progress_line(fmt::format("analyzing {} databases, {} at a time", fleet.size(), jobs));
+    }
+    std::vector<reports::FleetDatabase> databases(fleet.size());
+    std::atomic<std::size_t> next{0};
+    const auto work = [&] {
+        for (std::size_t i = next++; i < fleet.size(); i = next++) {
+            const FleetEntry& entry = fleet[i];
+            const auto progress = [&io, &err_mutex, &entry](std::string_view step) {
+                std::lock_guard lock(err_mutex);
+                io.err << progress_line(fmt::format("{}: {}", entry.name, step));
+            };
+            reports::FleetDatabase& database = databases[i];
+            database.name = entry.name;
+            database.origin = entry.origin;
+            try {
+                database.report = analyze_one(io, args, entry.dsn, Inputs{}, progress, false,
+                                              std::chrono::steady_clock::now());
+            } catch (const RunError& error) {
+                database.error = error.what();
+            } catch (const std::exception& error) {
+                database.error = error.what();
+            }
+            if (!database.error.empty()) progress("not analyzed: " + database.error);
+        }
+    };
+    std::vector<std::jthread> threads;
+    for (std::size_t j = 1; j < jobs; ++j) threads.emplace_back(work);
+    work();
+    for (std::jthread& thread : threads) thread.join();
+
+    reports::Report report = reports::merge_fleet(std::move(databases));
+    const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    report.stats.emplace_back("jobs", static_cast<std::int64_t>(jobs));
+    report.stats.emplace_back("elapsed_ms", static_cast<std::int64_t>(elapsed.count()));
+    return report;
+}
+
+int run_analyze(Io& io, const AnalyzeArguments& args) {
+    // Elapsed time is the CLI's business: the analyzer has no clock.
+    const auto started = std::chrono::steady_clock::now();
+    const auto progress = [&io](std::string_view step) { io.err << progress_line(step); };
+    check_usage(args);
+    // -o is checked before any work, and may not name a file this run reads.
+    std::vector<std::string> files;
+    for (const std::string* file : {&args.snapshot, &args.since, &args.queries, &args.fleet}) {
+        if (!file->empty()) files.push_back(*file);
+    }
+    Output output = Output::open(io, args.output, files);
+
+    if (args.dsns.size() > 1 || !args.fleet.empty()) {
+        std::vector<FleetEntry> listed;
+        if (!args.fleet.empty()) {
+            auto text = read_input(args.fleet, io.in);
+            if (!text) throw RunError(text.error(), k_exit_runtime);
+            auto parsed = parse_fleet_file(*text, args.fleet);
+            if (!parsed) throw RunError(parsed.error(), k_exit_runtime);
+            listed = std::move(*parsed);
+        }
+        auto fleet = make_fleet(args.dsns, std::move(listed));
+        if (!fleet) throw RunError(fleet.error(), k_exit_runtime);
+        reports::Report report = analyze_fleet(io, args, *fleet, started);
+        Outcome outcome;
+        if (report.partial) {
+            std::size_t failed = 0;
+            for (const reports::FleetDatabase& database : report.fleet) failed += database.report ? 0 : 1;
+            outcome = {true, failed > 0
+                                 ? fmt::format("{} of {} databases could not be analyzed; the report "
+                                               "covers the others",
+                                               failed, report.fleet.size())
+                                 : std::string("the analysis of a database stopped early; the report is partial")};
+        }
+        return output.finish(report, outcome);
+    }
+
+    // Files first: a bad path fails before any connection is made.
+    Inputs inputs = read_inputs(io, args, progress);
+    reports::Report report =
+        analyze_one(io, args, args.dsns.empty() ? std::string() : args.dsns.front(), std::move(inputs),
+                    progress, io.err_is_terminal, started);
     Outcome outcome;
     if (report.partial) {
         outcome = {true, "the analysis stopped early (the connection to the server was lost, or the "
@@ -384,11 +504,25 @@ Action configure_analyze(CLI::App& subcommand) {
     // descriptions start with a capital and have no final period, defaults show as =VALUE.
     const CLI::Validator positive = CLI::PositiveNumber.description("");
     const CLI::Validator non_negative = CLI::NonNegativeNumber.description("");
-    subcommand.add_option("--dsn", args->dsn,
+    subcommand.add_option("--dsn", args->dsns,
                           "A libpq connection string or URI of the server to analyze, or with "
                           "--snapshot of the server that verifies the recommendations; without it "
-                          "the PG* environment variables and ~/.pgpass apply, as in psql")
-        ->type_name("DSN");
+                          "the PG* environment variables and ~/.pgpass apply, as in psql. Given "
+                          "more than once: a fleet, one report for all")
+        ->type_name("DSN")
+        ->expected(1)
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    subcommand.add_option("--fleet", args->fleet,
+                          "Analyze every database listed in FILE (one libpq connection string or "
+                          "service=NAME per line, # comments) as a fleet, with any --dsn")
+        ->type_name("FILE");
+    subcommand.add_option("--jobs", args->jobs,
+                          "Analyze at most N databases of a fleet at once (0: as many as there "
+                          "are databases, at most 4)")
+        ->type_name("N")
+        ->check(CLI::Range(0, 64).description(""))
+        ->capture_default_str();
     subcommand.add_option("--snapshot", args->snapshot,
                           "Analyze a snapshot taken by dbadvise snapshot (JSON or gzip; - reads "
                           "standard input) instead of a live server")

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <optional>
 #include <regex>
 
@@ -182,6 +183,49 @@ std::expected<std::vector<std::string>, std::string> dsn_secrets(std::string_vie
     }
     PQconninfoFree(options);
     return secrets;
+}
+
+std::string dsn_target(std::string_view dsn) {
+    std::map<std::string, std::string, std::less<>> given;
+    if (!is_uri(dsn) && dsn.find('=') == std::string_view::npos) {
+        if (!dsn.empty()) given["dbname"] = std::string(dsn);
+    } else {
+        const std::string text(dsn);
+        char* error = nullptr;
+        PQconninfoOption* options = PQconninfoParse(text.c_str(), &error);
+        if (error != nullptr) PQfreemem(error);
+        for (PQconninfoOption* o = options; o != nullptr && o->keyword != nullptr; ++o) {
+            if (o->val != nullptr && *o->val != '\0') given[o->keyword] = o->val;
+        }
+        if (options != nullptr) PQconninfoFree(options);
+    }
+    const auto value = [&given](std::string_view key) {
+        const auto it = given.find(key);
+        return it == given.end() ? std::string() : it->second;
+    };
+    const std::string service = value("service");
+    if (!service.empty() && (value("host").empty() || value("dbname").empty())) return "service " + service;
+    // What the DSN leaves out comes from libpq's defaults (PGHOST, PGPORT, PGDATABASE, PGUSER).
+    std::map<std::string, std::string, std::less<>> defaults;
+    if (PQconninfoOption* options = PQconndefaults()) {
+        for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+            if (o->val != nullptr && *o->val != '\0') defaults[o->keyword] = o->val;
+        }
+        PQconninfoFree(options);
+    }
+    const auto pick = [&](std::string_view key) {
+        if (std::string v = value(key); !v.empty()) return v;
+        const auto it = defaults.find(key);
+        return it == defaults.end() ? std::string() : it->second;
+    };
+    std::string host = pick("host");
+    if (host.empty()) host = pick("hostaddr");
+    if (host.empty()) host = "local";
+    std::string port = pick("port");
+    if (port.empty()) port = "5432";
+    std::string dbname = pick("dbname");
+    if (dbname.empty()) dbname = pick("user");
+    return host + ":" + port + "/" + dbname;
 }
 
 std::string redact_dsn(std::string_view dsn) {

@@ -20,6 +20,12 @@ namespace dbadvise::db {
 /// without `=`, an unterminated quote, an unknown keyword.
 std::expected<std::vector<std::string>, std::string> dsn_secrets(std::string_view dsn);
 
+/// Where `dsn` (as dsn_secrets accepts it) connects to, for naming a database in a fleet:
+/// "host:port/dbname", with libpq's defaults and PG* variables for what the DSN leaves out
+/// ("local" for the default Unix socket directory); "service NAME" when a pg_service.conf
+/// service gives the host or database. Never holds a password.
+std::string dsn_target(std::string_view dsn);
+
 /// `dsn` with any password replaced by "***": both `password=...` in a conninfo string (also
 /// inside `options`) and `user:secret@` in a postgresql:// URI. Other text is unchanged.
 std::string redact_dsn(std::string_view dsn);

@@ -313,6 +313,8 @@ void finding_details(std::string& out, const Finding& f, const std::string& id) 
         }
         out += "</p><pre>" + h(q.text) + "</pre>";
     }
+    if (const std::string where = databases_line(f); !where.empty())
+        out += "<p class=\"muted\">" + h(where) + "</p>";
     if (!f.message.empty()) out += "<p>" + h(f.message) + "</p>";
     if (!f.evidence.empty()) {
         out += "<table><thead><tr><th>Evidence</th><th>Value</th></tr></thead><tbody>";

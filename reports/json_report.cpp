@@ -49,6 +49,14 @@ void sql_member(JsonWriter& out, std::string_view key, const std::string& sql) {
     out.member(std::string(key) + "_base64", base64(sql));
 }
 
+void string_array(JsonWriter& out, const std::vector<std::string>& items) {
+    out.begin_array();
+    for (const std::string& item : items) {
+        out.string(item);
+    }
+    out.end_array();
+}
+
 void location_object(JsonWriter& out, const analyzer::Location& loc) {
     if (loc.file.empty() && loc.line <= 0 && loc.column <= 0 && loc.node.empty()) {
         return;
@@ -143,15 +151,11 @@ void finding_object(JsonWriter& out, const analyzer::Finding& f, const std::stri
     if (f.baseline) {
         out.member("baseline", true);
     }
-    out.end_object();
-}
-
-void string_array(JsonWriter& out, const std::vector<std::string>& items) {
-    out.begin_array();
-    for (const std::string& item : items) {
-        out.string(item);
+    if (!f.databases.empty()) {
+        out.key("databases");
+        string_array(out, f.databases);
     }
-    out.end_array();
+    out.end_object();
 }
 
 void source_object(JsonWriter& out, const Source& source) {
@@ -192,10 +196,34 @@ void source_object(JsonWriter& out, const Source& source) {
     out.end_object();
 }
 
-} // namespace
+void report_object(JsonWriter& out, const Report& report);
 
-void render_json(const Report& report, const std::function<void(std::string_view)>& write) {
-    JsonWriter out(write);
+// A fleet report's `fleet`: each database's name, origin, status and its own report (a
+// complete single-database report, as `dbadvise analyze --dsn` of it alone would write), or
+// its error.
+void fleet_member(JsonWriter& out, const std::vector<FleetDatabase>& databases) {
+    out.key("fleet");
+    out.begin_object();
+    out.key("databases");
+    out.begin_array();
+    for (const FleetDatabase& database : databases) {
+        out.begin_object();
+        out.member("name", database.name);
+        if (!database.origin.empty()) out.member("origin", database.origin);
+        out.member("status", database.status());
+        if (database.report) {
+            out.key("report");
+            report_object(out, *database.report);
+        } else {
+            out.member("error", database.error);
+        }
+        out.end_object();
+    }
+    out.end_array();
+    out.end_object();
+}
+
+void report_object(JsonWriter& out, const Report& report) {
     out.begin_object();
     out.member("schema_version", k_schema_version);
     out.key("tool");
@@ -322,7 +350,17 @@ void render_json(const Report& report, const std::function<void(std::string_view
         out.key("notes");
         string_array(out, report.notes);
     }
+    if (!report.fleet.empty()) {
+        fleet_member(out, report.fleet);
+    }
     out.end_object();
+}
+
+} // namespace
+
+void render_json(const Report& report, const std::function<void(std::string_view)>& write) {
+    JsonWriter out(write);
+    report_object(out, report);
     out.finish();
 }
 

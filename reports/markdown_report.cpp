@@ -161,6 +161,7 @@ void finding_body(std::string& out, const Finding& f) {
         out += "\n\n";
         code_block(out, q.text, "sql");
     }
+    if (const std::string where = databases_line(f); !where.empty()) out += "**Databases**: " + md(where) + "\n\n";
     if (!f.message.empty()) out += md_prose(f.message) + "\n\n";
     if (!f.evidence.empty()) {
         out += "| Evidence | Value |\n| --- | --- |\n";
@@ -283,6 +284,16 @@ std::string render_markdown(const Report& report) {
             }
         }
         out += "\n</details>\n\n";
+    }
+    if (!report.fleet.empty()) {
+        // A fleet: each database's status (its categorized sections are in the groups above).
+        out += "### Databases\n\n";
+        for (const Section& section : report.sections) {
+            if (section.category) continue;
+            out += "**" + md(section.title) + "**\n\n";
+            for (const std::string& line : section.lines) out += "- " + md_prose(line) + "\n";
+            out += "\n";
+        }
     }
     if (!report.notes.empty()) {
         out += "### Notes\n\n";

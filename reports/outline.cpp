@@ -132,6 +132,29 @@ void database_header(const Report& report, Outline& outline) {
     }
 }
 
+// A fleet (analyze of several databases): how many, which failed, what repeats.
+void fleet_header(const Report& report, Outline& outline) {
+    outline.heading = fmt::format("dbadvise analyze: fleet of {}", plural(report.fleet.size(), "database", "databases"));
+    std::vector<std::string> analyzed;
+    std::vector<std::string> failed;
+    for (const FleetDatabase& database : report.fleet)
+        (database.report ? analyzed : failed).push_back(database.name);
+    const auto list = [](const std::vector<std::string>& names) {
+        std::string text;
+        for (const std::string& name : names) text += (text.empty() ? "" : ", ") + name;
+        return text;
+    };
+    if (!analyzed.empty()) outline.facts.push_back(fmt::format("analyzed: {}", list(analyzed)));
+    if (!failed.empty()) outline.facts.push_back(fmt::format("not analyzed: {}", list(failed)));
+    if (const std::optional<double> repeated = stat_number(report, "findings_in_several_databases")) {
+        outline.facts.push_back(*repeated > 0 ? count_of(report, "findings_in_several_databases", "finding", "findings") +
+                                                    " in several databases, each listed once with its databases"
+                                              : std::string("no finding in more than one database"));
+    }
+    if (const std::optional<double> elapsed = stat_number(report, "elapsed_ms"))
+        outline.facts.push_back("run: in " + format_duration(*elapsed));
+}
+
 void file_header(const Report& report, Outline& outline) {
     const Source& source = report.source;
     if (source.kind == "plan") {
@@ -311,7 +334,9 @@ double Entry::time_ms() const {
 Outline make_outline(const Report& report, bool include_baseline) {
     Outline outline;
     outline.database = is_database_report(report);
-    if (outline.database) {
+    if (!report.fleet.empty()) {
+        fleet_header(report, outline);
+    } else if (outline.database) {
         database_header(report, outline);
     } else {
         file_header(report, outline);
@@ -383,6 +408,14 @@ Outline make_outline(const Report& report, bool include_baseline) {
         add_actions(outline, report.source.kind == "plan");
     }
     return outline;
+}
+
+std::string databases_line(const analyzer::Finding& f) {
+    if (f.databases.empty()) return {};
+    if (f.databases.size() == 1) return "in database " + f.databases.front();
+    std::string names;
+    for (const std::string& name : f.databases) names += (names.empty() ? "" : ", ") + name;
+    return fmt::format("in {} databases: {} (figures from {})", f.databases.size(), names, f.databases.front());
 }
 
 std::string format_duration(double ms) {

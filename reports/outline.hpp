@@ -72,6 +72,10 @@ inline constexpr std::size_t k_collapse_at = 4;
 /// `include_baseline`. The outline points into `report`, which must outlive it.
 Outline make_outline(const Report& report, bool include_baseline);
 
+/// A fleet report's finding: "in database a", or "in 3 databases: a, b, c (figures from a)";
+/// empty for a finding of a single-database report.
+std::string databases_line(const analyzer::Finding& f);
+
 /// `ms` for people: "840 ms", "8.6 s", "3.2 min", "1.5 h".
 std::string format_duration(double ms);
 

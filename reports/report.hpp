@@ -79,6 +79,8 @@ struct IndexSelection {
     bool present = false;            // false for lint and explain reports
 };
 
+struct FleetDatabase;
+
 struct Report {
     Source source;
     analyzer::Evidence stats;                 // "statements": N, "elapsed_ms": X, ...
@@ -93,7 +95,29 @@ struct Report {
     double workload_total_ms = 0;
     std::vector<analyzer::CacheCounters> cache;
     std::optional<BaselineInfo> baseline;     // --baseline was given
+    /// A fleet report (source.kind "fleet"): every database, in the order given. Its
+    /// `findings` are then merged (Finding::databases) and each database's own report is here.
+    std::vector<FleetDatabase> fleet;
 };
+
+/// One database of a fleet: its report, or why it could not be analyzed.
+struct FleetDatabase {
+    std::string name;             // "host:port/dbname", never a password
+    std::string origin;           // where it was given: "--dsn 2", "tenants.txt:4"
+    std::optional<Report> report; // empty when the analysis failed
+    std::string error;            // why it failed (cannot connect, no pg_stat_statements, ...)
+    /// "analyzed", "partial" (its analysis stopped early) or "failed" (no report).
+    std::string_view status() const {
+        return !report ? "failed" : report->partial ? "partial" : "analyzed";
+    }
+};
+
+/// The fleet report of `databases` (analyze of several databases): findings with the same id
+/// (Finding::id: rule, subject, statement fingerprint) in several databases become one, listing
+/// them (Finding::databases, the one with the highest rank first, its figures kept) and ranked
+/// by the sum of their ranks; a section per database (status, workload, its own sections); the
+/// failed ones in the notes; partial when one failed or stopped early.
+Report merge_fleet(std::vector<FleetDatabase> databases);
 
 struct TextOptions {
     bool color = false;

@@ -191,6 +191,12 @@ void result_object(JsonWriter& out, const Finding& f, const std::string& id, int
     out.member("id", id);
     out.member("category", analyzer::to_string(f.category()));
     out.member("title", f.title);
+    if (!f.databases.empty()) {
+        out.key("databases");
+        out.begin_array();
+        for (const std::string& name : f.databases) out.string(name);
+        out.end_array();
+    }
     if (f.query) {
         out.key("query");
         out.begin_object();
@@ -287,6 +293,19 @@ void render_sarif(const Report& report, const std::function<void(std::string_vie
     out.member("source_kind", report.source.kind);
     if (!report.source.database.empty()) out.member("database", report.source.database);
     if (!report.source.server_version.empty()) out.member("server_version", report.source.server_version);
+    if (!report.fleet.empty()) {
+        // A fleet: each database and whether it was analyzed; the results name theirs.
+        out.key("databases");
+        out.begin_array();
+        for (const FleetDatabase& database : report.fleet) {
+            out.begin_object();
+            out.member("name", database.name);
+            out.member("status", database.status());
+            if (!database.report) out.member("error", database.error);
+            out.end_object();
+        }
+        out.end_array();
+    }
     out.end_object();
     out.end_object();
     out.end_array();

@@ -92,6 +92,7 @@ std::vector<std::string> benefit(const Finding& f) {
                                     plan_node ? "the plan's execution time" : "measured statement time"));
     }
     if (const std::string at = where(f); !at.empty()) lines.push_back("at " + at);
+    if (const std::string in = databases_line(f); !in.empty()) lines.push_back(in);
     return lines;
 }
 
@@ -127,6 +128,7 @@ std::string title_of(const Report& report) {
         return "dbadvise explain" + (report.source.files.empty() ? std::string() : " " + report.source.files.front());
     }
     std::string text = "dbadvise analyze";
+    if (!report.fleet.empty()) return text + fmt::format(" of a fleet of {} databases", report.fleet.size());
     if (!report.source.database.empty()) text += fmt::format(" of database \"{}\"", report.source.database);
     if (!report.source.server_version.empty()) text += " (PostgreSQL " + report.source.server_version + ")";
     return text;
@@ -141,6 +143,12 @@ void render_sql(const Report& report, const std::function<void(std::string_view)
                              DBADVISE_VERSION));
     if (report.partial) {
         comment(out, "PARTIAL: the run stopped early; changes for what was not analyzed are missing.");
+    }
+    if (!report.fleet.empty()) {
+        comment(out, "A FLEET: each change names the databases it is for; run it in those only.");
+        for (const FleetDatabase& database : report.fleet) {
+            if (!database.report) comment(out, fmt::format("  {}: not analyzed ({})", database.name, database.error));
+        }
     }
     if (report.baseline && report.baseline->matched > 0) {
         comment(out, fmt::format("Findings in the baseline {} ({}) are left out.", report.baseline->file,

@@ -302,6 +302,7 @@ void write_suggestion(Writer& w, const Finding& f) {
 
 void write_finding(Writer& w, const Finding& f, int width) {
     write_headline(w, f, f.title);
+    if (const std::string where = databases_line(f); !where.empty()) w.wrapped(where, "    ", k_dim, "    ");
     if (f.query) {
         const std::size_t limit = static_cast<std::size_t>(std::max(60, width * 2 - 40));
         w.wrapped(query_line(*f.query, limit), "    ", {}, "    ");
@@ -341,6 +342,8 @@ void write_entry(Writer& w, const Entry& entry, const TextOptions& options) {
               "    ");
     for (std::size_t i = 0; i < shown; ++i) {
         w.wrapped("- " + member_line(entry, *entry.findings[i], options.width), "      ", {}, "  ");
+        if (const std::string where = databases_line(*entry.findings[i]); !where.empty())
+            w.wrapped(where, "        ", k_dim, "  ");
         if (!entry.findings[i]->suggestion.sql.empty()) {
             w.block(entry.findings[i]->suggestion.sql, "          ", k_green);
         }

@@ -4,12 +4,12 @@
 
 namespace dbadvise::sources {
 
-QueriesSource::QueriesSource(std::unique_ptr<std::istream> input, QueryInputOptions options,
+QueriesSource::QueriesSource(QueryInput input, QueryInputOptions options,
                              db::Connection& connection, db::Progress progress)
     : m_input(std::move(input)), m_options(std::move(options)), m_connection(&connection),
       m_progress(std::move(progress)) {}
 
-QueriesSource::QueriesSource(std::unique_ptr<std::istream> input, QueryInputOptions options,
+QueriesSource::QueriesSource(QueryInput input, QueryInputOptions options,
                              std::unique_ptr<analyzer::WorkloadSource> catalog)
     : m_input(std::move(input)), m_options(std::move(options)), m_catalog(std::move(catalog)) {}
 
@@ -20,16 +20,10 @@ std::string QueriesSource::describe() const {
 
 std::expected<analyzer::Capture, analyzer::SourceError>
 QueriesSource::capture(const analyzer::StatementFilter& filter) {
-    if (m_progress) m_progress(fmt::format("reading {}", m_options.name));
-    auto input = read_query_input(*m_input, m_options);
-    m_input.reset();
-    if (!input)
-        return std::unexpected(analyzer::SourceError{analyzer::SourceError::Kind::unreadable, input.error()});
-
     analyzer::Capture capture;
     if (m_connection != nullptr) {
         db::ReadOptions read;
-        read.statements = &input->statements;
+        read.statements = &m_input.statements;
         auto workload = db::read_workload(*m_connection, read, m_progress);
         if (!workload) {
             return std::unexpected(
@@ -40,7 +34,7 @@ QueriesSource::capture(const analyzer::StatementFilter& filter) {
         auto catalog = m_catalog->capture(analyzer::StatementFilter{0, 0, 0});
         if (!catalog) return std::unexpected(catalog.error());
         capture.workload = std::move(catalog->workload);
-        capture.workload.statements = std::move(input->statements);
+        capture.workload.statements = std::move(m_input.statements);
         capture.notes.push_back(fmt::format(
             "Catalog and column statistics from {}; its pg_stats cover the columns its own "
             "workload touched, so other columns are estimated with default selectivities.",
@@ -52,9 +46,9 @@ QueriesSource::capture(const analyzer::StatementFilter& filter) {
     analyzer::select_statements(capture.workload, filter);
     capture.description.kind = "queries";
     capture.description.files.push_back(m_options.name);
-    capture.findings = std::move(input->findings);
-    for (std::string& note : input->notes) capture.notes.push_back(std::move(note));
-    capture.stats = std::move(input->stats);
+    capture.findings = std::move(m_input.findings);
+    for (std::string& note : m_input.notes) capture.notes.push_back(std::move(note));
+    capture.stats = std::move(m_input.stats);
     return capture;
 }
 

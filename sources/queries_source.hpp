@@ -8,31 +8,31 @@
 #include "db/workload_reader.hpp"
 #include "sources/query_input.hpp"
 
-#include <istream>
 #include <memory>
 
 namespace dbadvise::sources {
 
 class QueriesSource final : public analyzer::WorkloadSource {
 public:
-    /// Statements from `input` (read when capture() is called), catalog from `connection`,
-    /// which the caller keeps open while the source lives.
-    QueriesSource(std::unique_ptr<std::istream> input, QueryInputOptions options,
-                  db::Connection& connection, db::Progress progress);
+    /// Statements from `input` (read_query_input, called before connecting so that an
+    /// unreadable file or a log in another format fails before any connection is made),
+    /// catalog from `connection`, which the caller keeps open while the source lives.
+    QueriesSource(QueryInput input, QueryInputOptions options, db::Connection& connection,
+                  db::Progress progress);
     /// Statements from `input`, catalog from `catalog` (a snapshot source), whose own
     /// statements are replaced.
-    QueriesSource(std::unique_ptr<std::istream> input, QueryInputOptions options,
+    QueriesSource(QueryInput input, QueryInputOptions options,
                   std::unique_ptr<analyzer::WorkloadSource> catalog);
 
     /// `queries shop.log (catalog from database "shop" on ...)`.
     std::string describe() const override;
     /// The file's statements, grouped and filtered, with the catalog. Fails (unreadable) when
-    /// the input cannot be read or its format is unknown, or when the catalog cannot be read.
+    /// the catalog cannot be read. Called once.
     std::expected<analyzer::Capture, analyzer::SourceError>
     capture(const analyzer::StatementFilter& filter) override;
 
 private:
-    std::unique_ptr<std::istream> m_input;
+    QueryInput m_input;
     QueryInputOptions m_options;
     db::Connection* m_connection = nullptr;
     db::Progress m_progress;

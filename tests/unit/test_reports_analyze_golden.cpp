@@ -12,6 +12,8 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 using namespace dbadvise;
 using namespace dbadvise::analyzer;
@@ -299,4 +301,36 @@ TEST_CASE("analyze report structure") {
         }
         CHECK(compared * 4 >= report.findings.size() * 3);
     }
+}
+
+// A fleet runs analyze() on several threads at once (cli/analyze_command.cpp): the parser, the
+// analyzer and the report writers keep no shared mutable state, so concurrent runs give the
+// same report, byte for byte, as one run alone.
+TEST_CASE("analyze runs concurrently: the same report as alone") {
+    const Workload workload = shop();
+    const std::string alone = reports::render_json(analyzed(workload));
+    const std::string alone_text = reports::render_text(analyzed(workload), {.color = false, .width = 100, .verbose = false});
+    constexpr int k_threads = 4;
+    constexpr int k_rounds = 3;
+    std::vector<std::string> json(k_threads * k_rounds);
+    std::vector<std::string> text(k_threads * k_rounds);
+    {
+        std::vector<std::jthread> threads;
+        for (int t = 0; t < k_threads; ++t) {
+            threads.emplace_back([&, t] {
+                for (int r = 0; r < k_rounds; ++r) {
+                    const reports::Report report = analyzed(workload);
+                    json[static_cast<std::size_t>(t * k_rounds + r)] = reports::render_json(report);
+                    text[static_cast<std::size_t>(t * k_rounds + r)] =
+                        reports::render_text(report, {.color = false, .width = 100, .verbose = false});
+                }
+            });
+        }
+    }
+    for (std::size_t i = 0; i < json.size(); ++i) {
+        CAPTURE(i);
+        CHECK(json[i] == alone);
+        CHECK(text[i] == alone_text);
+    }
+    CHECK(alone.find("\"findings\": [\n    {") != std::string::npos);
 }
