@@ -89,6 +89,9 @@ dbadvise_beyond_report(pg_beyond_table_bloat beyond
 # multixact freeze age. Then connections near the limit and churn; this
 # one holds most connection slots, so it runs alone.
 dbadvise_beyond_test(pg_beyond_sessions ${DBADVISE_PG_DIR}/beyond_sessions ${dbadvise_bin})
+# It plants server-wide state (an idle transaction, a lock chain, a prepared transaction) that
+# other tests' reports would see: see RESOURCE_LOCK pg_cluster_activity in tests/pg_fleet.cmake.
+set_tests_properties(pg_beyond_sessions PROPERTIES RESOURCE_LOCK pg_cluster_activity)
 dbadvise_beyond_test(pg_beyond_connections ${DBADVISE_PG_DIR}/beyond_connections ${dbadvise_bin})
 set_tests_properties(pg_beyond_connections PROPERTIES RUN_SERIAL TRUE)
 

@@ -6,5 +6,8 @@ endif()
 foreach(case IN ITEMS partial formats fail_on bad_fleet_file)
   dbadvise_pg_test(pg_fleet_${case} ${DBADVISE_PG_DIR}/fleet $<TARGET_FILE:dbadvise>
     ${PROJECT_SOURCE_DIR} ${DBADVISE_TEST_TOOLS} ${case})
-  set_tests_properties(pg_fleet_${case} PROPERTIES TIMEOUT 300)
+  # A fleet's formats come from separate runs compared with each other, and its findings
+  # include server-wide ones (sessions, locks, prepared transactions): no test that plants
+  # such state runs meanwhile (RESOURCE_LOCK pg_cluster_activity).
+  set_tests_properties(pg_fleet_${case} PROPERTIES TIMEOUT 300 RESOURCE_LOCK pg_cluster_activity)
 endforeach()

@@ -36,6 +36,8 @@ endfunction()
 # UPDATE, a data-modifying WITH): each is reported with its reason, the harmless one runs, and
 # sessions, data, locks and statistics stay as they were.
 dbadvise_safety_test(pg_analyze_plans_no_side_effects ${DBADVISE_PG_DIR}/analyze_plans_side_effects ${dbadvise_bin})
+# Its before/after state counts server-wide advisory locks and sessions.
+set_tests_properties(pg_analyze_plans_no_side_effects PROPERTIES RESOURCE_LOCK pg_cluster_activity)
 
 # Footprint in pg_stat_statements of one run: none as a superuser; a fixed set of normalized,
 # marked entries without values for a pg_monitor role; the workload's counters unmoved.
