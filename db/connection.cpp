@@ -280,6 +280,11 @@ bool Connection::alive() const {
     return !m_gave_up && m_conn && PQstatus(m_conn.get()) == CONNECTION_OK;
 }
 
+std::string Connection::lost_message() const {
+    if (m_gave_up_reason.empty()) return "the connection to the server was lost";
+    return fmt::format("the connection to the server was lost: {}", m_gave_up_reason);
+}
+
 int Connection::server_version_num() const { return m_conn ? PQserverVersion(m_conn.get()) : 0; }
 
 DbError Connection::error_from(std::string_view what, pg_result* result) const {

@@ -122,6 +122,10 @@ public:
 
     /// False once the server has gone away or stopped answering.
     bool alive() const;
+    /// Why the connection is no longer alive, for a step that did not run because of it:
+    /// "the connection to the server was lost", with the first reason when dbadvise gave it up
+    /// (the call that gave up may have been a clean-up whose own error reaches no report).
+    std::string lost_message() const;
     /// "database \"shop\" on /tmp/x:5432 as postgres", for messages.
     std::string describe() const;
     int server_version_num() const;

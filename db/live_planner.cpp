@@ -216,7 +216,7 @@ LivePlanner::show_hypothetical(const std::vector<IndexSpec>& indexes) {
 std::expected<std::vector<std::string>, PlannerError>
 LivePlanner::describe(const std::string& sql, const std::vector<std::string>& explicit_types) {
     if (!m_connection.alive()) {
-        return std::unexpected(PlannerError{"the connection to the server was lost", true});
+        return std::unexpected(PlannerError{m_connection.lost_message(), true});
     }
     if (auto begun = m_connection.execute(
             fmt::format("BEGIN READ ONLY{0}SET LOCAL statement_timeout = {1}{0}SET LOCAL lock_timeout = {2}",
@@ -251,7 +251,7 @@ LivePlanner::describe(const std::string& sql, const std::vector<std::string>& ex
 std::expected<PlanResult, PlannerError> LivePlanner::plan(const PlanRequest& request) {
     ++m_planner_calls;
     if (!m_connection.alive()) {
-        return std::unexpected(PlannerError{"the connection to the server was lost", true});
+        return std::unexpected(PlannerError{m_connection.lost_message(), true});
     }
     if (auto shown = show_hypothetical(request.hypothetical); !shown) {
         return std::unexpected(shown.error());

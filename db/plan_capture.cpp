@@ -33,7 +33,7 @@ std::vector<analyzer::CapturedPlan> capture_plans(Connection& connection,
         plan.queryid = target.queryid;
         if (lost || !connection.alive()) {
             lost = true;
-            plan.error = "the connection to the server was lost";
+            plan.error = connection.lost_message();
             plan.not_run = true;
             plan.connection_lost = true;
             plans.push_back(std::move(plan));
