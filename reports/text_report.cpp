@@ -337,7 +337,7 @@ void write_entry(Writer& w, const Entry& entry, const TextOptions& options) {
     const std::size_t shown = std::min(entry.findings.size(), k_listed);
     const double time = entry.time_ms();
     w.wrapped(fmt::format("{} findings{}; the first {}:", entry.findings.size(),
-                          time > 0 ? fmt::format(" ({} of statement time)", format_duration(time)) : "",
+                          time > 0 ? fmt::format(" ({} at stake)", format_duration(time)) : "",
                           shown),
               "    ");
     for (std::size_t i = 0; i < shown; ++i) {
