@@ -44,7 +44,8 @@ sarif_validates)
         n=$((n + 1))
         "$dbadvise" "$@" --format sarif -o "log$n.sarif" 2>/dev/null
         local code=$?
-        ((code == 0 || code == 1)) || fail "dbadvise $* --format sarif exited with $code"
+        ((code == 0 || code == 1 || code == ${expected_incomplete:-0})) ||
+            fail "dbadvise $* --format sarif exited with $code"
         "$dbadvise" "$@" --format json -o "report$n.json" 2>/dev/null
         pairs+=("log$n.sarif" "report$n.json")
     }
@@ -55,9 +56,21 @@ sarif_validates)
     for plan in hash_batches.json row_misestimate.json workers_not_launched.json sort_spill_text.txt; do
         sarif explain "$plans_dir/$plan"
     done
+    # A file that cannot be read: exit 3, and the log says the run did not succeed.
+    expected_incomplete=3 sarif lint hostile.sql does-not-exist.sql
+    incomplete_log=log$n.sarif
     "$python" "$source_dir/tests/cli/check_sarif.py" "$tools" "${pairs[@]}" >out 2>&1 || fail "$(cat out)"
     cat out
     grep -q '"uri": "with%20space.sql"' log3.sarif || fail "a file name with a space is not percent-encoded"
+    "$python" - "$incomplete_log" log2.sarif <<'PY' || fail "executionSuccessful does not tell an incomplete run"
+import json, sys
+incomplete = json.load(open(sys.argv[1]))["runs"][0]["invocations"][0]
+complete = json.load(open(sys.argv[2]))["runs"][0]["invocations"][0]
+assert incomplete["executionSuccessful"] is False, incomplete
+levels = [n["level"] for n in incomplete["toolExecutionNotifications"]]
+assert "error" in levels, levels
+assert complete["executionSuccessful"] is True, complete
+PY
     ;;
 html_in_browser)
     [[ -x /usr/bin/chromium ]] || fail "chromium is missing (apt-get install chromium; scripts/test does)"
