@@ -30,6 +30,13 @@ const WorkloadStatement* statement_by_queryid(const Workload& workload, std::str
     return nullptr;
 }
 
+const CatalogTable* resolve_relation(const Workload& workload, const sqlparse::Relation& relation) {
+    if (!relation.schema.empty()) return workload.find_table(relation.schema, relation.name);
+    for (const std::string& schema : workload.search_path)
+        if (const CatalogTable* table = workload.find_table(schema, relation.name)) return table;
+    return nullptr;
+}
+
 std::string describe_session(const ClientSession& session) {
     std::string who = session.user.empty() ? std::string("unknown user") : session.user;
     if (!session.application.empty()) who += ", application " + session.application;
