@@ -182,9 +182,17 @@ struct BloatEstimate {
     double wasted_pages_high = 0; // relpages - expected_pages_low, at least 0
 };
 BloatEstimate estimate_bloat(const TableFootprint& table);
-/// index-bloat's estimate (index_bloat.cpp), the same ranges for a btree index (row_bytes: the
-/// size of one entry with its line pointer).
+/// index-bloat's estimate (index_bloat.cpp), the same ranges for a btree index (row_bytes: an
+/// entry without its line pointer).
 BloatEstimate estimate_index_bloat(const IndexFootprint& index);
+/// `bytes` rounded up to 8, PostgreSQL's MAXALIGN on 64-bit servers.
+double maxalign(double bytes);
+/// The evidence table-bloat and index-bloat share: the relation's pages and rows, the expected
+/// pages and the wasted bytes and shares of `estimate`, the fillfactor and the statistics' age;
+/// `relation` is "table" or "index" (what was not read).
+void add_bloat_evidence(Finding& finding, const BloatEstimate& estimate, std::int64_t relpages, double reltuples,
+                        int block_size, int fillfactor, std::optional<double> statistics_age_s,
+                        std::string_view relation);
 
 /// The catalog table a FROM item or DML target names: its schema, else the first schema of the
 /// search_path that has it; nullptr when unknown.

@@ -32,8 +32,6 @@ namespace dbadvise::analyzer::operations {
 
 namespace {
 
-double maxalign(double bytes) { return std::ceil(bytes / 8) * 8; }
-
 // "16-24", or "16" when the range is one value.
 std::string range(double low, double high, std::string_view suffix = "") {
     return low == high ? fmt::format("{:.0f}{}", low, suffix) : fmt::format("{:.0f}-{:.0f}{}", low, high, suffix);
@@ -110,18 +108,8 @@ void check_index_bloat(const Workload& workload, std::vector<Finding>& out) {
         finding.suggestion.sql = fmt::format("REINDEX INDEX CONCURRENTLY {};", name);
         finding.evidence.emplace_back("index", name);
         finding.evidence.emplace_back("table", table);
-        finding.evidence.emplace_back("relpages", index.relpages);
-        finding.evidence.emplace_back("reltuples", index.reltuples);
-        finding.evidence.emplace_back("expected_pages_low", estimate.expected_pages_low);
-        finding.evidence.emplace_back("expected_pages_high", estimate.expected_pages_high);
-        finding.evidence.emplace_back("wasted_bytes_low", static_cast<std::int64_t>(wasted_bytes));
-        finding.evidence.emplace_back("wasted_bytes_high",
-                                      static_cast<std::int64_t>(estimate.wasted_pages_high * page_bytes));
-        finding.evidence.emplace_back("wasted_share_low", share_low);
-        finding.evidence.emplace_back("wasted_share_high", share_high);
-        finding.evidence.emplace_back("fillfactor", static_cast<std::int64_t>(index.fillfactor));
-        if (index.analyzed_age_s) finding.evidence.emplace_back("statistics_age_s", *index.analyzed_age_s);
-        finding.evidence.emplace_back("estimate", std::string("from pg_class and pg_stats; no index read"));
+        add_bloat_evidence(finding, estimate, index.relpages, index.reltuples, index.block_size, index.fillfactor,
+                           index.analyzed_age_s, "index");
         // Scans through the index walk the wasted pages: its table's statements' time times the share.
         if (const CatalogTable* known = workload.find_table(index.table_schema, index.table))
             finding.rank = health::table_time_weight(workload, *known) * share_low;
