@@ -320,7 +320,7 @@ void check_partition_candidate(const Workload& workload, const Statements& state
         const double share = best->stake() / load.read_ms;
         const double deleted_share = static_cast<double>(table.n_tup_del) / rows;
         std::vector<const WorkloadStatement*> deletes = best->deletes;
-        std::ranges::sort(deletes, std::ranges::greater{}, &WorkloadStatement::total_ms);
+        std::ranges::stable_sort(deletes, std::ranges::greater{}, &WorkloadStatement::total_ms);
 
         Finding finding(RuleId::partition_candidate);
         finding.severity = beyond_cache ? Severity::warning : Severity::info;
