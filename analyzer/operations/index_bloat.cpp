@@ -89,7 +89,7 @@ void check_index_bloat(const Workload& workload, std::vector<Finding>& out) {
                                ? Severity::warning
                                : Severity::info;
         finding.subject = name;
-        finding.object = ObjectRef{"index", index.schema, index.name, {}, {}};
+        finding.object = ObjectRef{"index", index.schema, index.name, index.table, {}};
         finding.title = fmt::format("Index {} on {} is {}, of which an estimated {} is empty space ({})", name, table,
                                     health::format_bytes(pages * page_bytes),
                                     range(std::round(share_low * 100), std::round(share_high * 100), "%"), when);
