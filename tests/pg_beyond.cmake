@@ -88,7 +88,7 @@ dbadvise_beyond_report(pg_beyond_table_bloat beyond
 # Index bloat: bloated's primary key keeps the 1,648 pages of 600,000 entries for 60,000 (166
 # expected); readings' fresh indexes (about 825 pages) and calm's (about 1,100) are not reported.
 dbadvise_beyond_report(pg_beyond_index_bloat beyond
-  "--finding 'rule=index-bloat&category=maintenance&severity=warning&evidence.index=public.bloated_pkey&evidence.table=public.bloated&evidence.expected_pages_high=166.0&evidence.wasted_share_low~^0[.][89]&suggestion.sql=REINDEX INDEX CONCURRENTLY public.bloated_pkey;'"
+  "--finding 'rule=index-bloat&category=maintenance&severity=warning&evidence.index=public.bloated_pkey&evidence.table=public.bloated&evidence.expected_pages_high=166.0&evidence.wasted_share_low~^0[.][89]&suggestion.sql~^REINDEX INDEX CONCURRENTLY public[.]bloated_pkey'"
   "--no-finding 'rule=index-bloat&evidence.table~skew|lookup|readings|events'")
 
 # Partitioning: readings, larger than shared_buffers, read by day ranges of taken_at and its
