@@ -105,6 +105,28 @@ if re.search(r"^ALTER SYSTEM", plan, re.M) or "--   ALTER SYSTEM SET max_paralle
     sys.exit("plan.sql: ALTER SYSTEM is not commented out")
 PY
     ;;
+sql_script_one_change_per_index)
+    # The same index suggested by two rules (the advisor's missing-index, always schema-qualified,
+    # and non-sargable-predicate's expression index, from the statement's unqualified name) is
+    # one CREATE INDEX with both reasons; before, the script built it twice.
+    run_dbadvise 0 analyze --snapshot "$source_dir/testdata/snapshots/shop.json.gz" --format sql -o shop.sql
+    "$python" - shop.sql <<'PY' || fail "an index is created twice"
+import re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+creates = re.findall(r"^CREATE INDEX CONCURRENTLY (\S+) ON (.*);$", text, re.M)
+if not creates:
+    sys.exit("no CREATE INDEX in the script")
+# The shop's tables are all in public: an unqualified name is the same table.
+definitions = [re.sub(r"^public\.", "", on) for _, on in creates]
+twice = sorted({d for d in definitions if definitions.count(d) > 1})
+if twice:
+    sys.exit(f"created twice: {twice}")
+if not re.search(r"^CREATE INDEX CONCURRENTLY \S+ ON public\.customers \(\(lower\(email\)\)\);$", text, re.M):
+    sys.exit("the expression index on public.customers is missing")
+if not re.search(r"\[non-sargable-predicate\]\n(--.*\n)*--   also: .*\[missing-index\]\nCREATE INDEX CONCURRENTLY customers_lower_email_idx ON public\.customers", text):
+    sys.exit("the expression index does not carry both reasons")
+PY
+    ;;
 text_wraps_to_width)
     for width in 80 120; do
         COLUMNS=$width run_dbadvise 0 lint --schema "$lint_dir/schema.sql" "$lint_dir/all_rules.sql"
