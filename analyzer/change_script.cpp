@@ -89,6 +89,8 @@ ChangeKind classify(const sqlparse::ParsedStatement& parsed, std::string_view sq
         return head.starts_with("ANALYZE") || head.starts_with("ANALYSE") ? ChangeKind::statistics
                                                                          : ChangeKind::maintenance;
     }
+    // REINDEX ... CONCURRENTLY (index-bloat) rebuilds an index online, as VACUUM runs online.
+    if (node == "ReindexStmt") return ChangeKind::maintenance;
     if (node == "IndexStmt") return ChangeKind::create_index;
     if (node == "DropStmt" && head == "DROP INDEX") return ChangeKind::drop_index;
     if (node == "VariableSetStmt" || node == "AlterSystemStmt") return ChangeKind::setting;

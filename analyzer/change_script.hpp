@@ -4,7 +4,7 @@
 //
 // Order: extensions, then statistics (CREATE STATISTICS before the ANALYZE that fills them),
 // then indexes to create (most time saved first), invalid indexes to rebuild, indexes to drop
-// (after the indexes that may replace them), maintenance (VACUUM); then what must not run
+// (after the indexes that may replace them), maintenance (VACUUM, REINDEX); then what must not run
 // unreviewed as it is: settings (a session's SET means nothing in a script: it becomes a
 // per-role ALTER ROLE, commented out; ALTER SYSTEM changes the whole server: commented out),
 // checks (diagnostic queries) and the query rewrites, which belong in the application's code.
@@ -23,7 +23,7 @@ enum class ChangeKind {
     create_index, // CREATE INDEX CONCURRENTLY
     rebuild_index, // DROP + CREATE of an invalid index, in that order
     drop_index,   // DROP INDEX CONCURRENTLY
-    maintenance,  // VACUUM
+    maintenance,  // VACUUM, REINDEX
     setting,      // SET, ALTER SYSTEM: commented out
     check,        // a diagnostic query: commented out
     rewrite,      // a rewritten query for the application: commented out

@@ -29,6 +29,8 @@ OperationsResult check_operations(const Workload& workload,
     check_sequence_near_max(workload, result.findings);
     check_integer_key_near_max(workload, result.findings);
     check_table_bloat(workload, result.findings);
+    check_index_bloat(workload, result.findings);
+    check_partition_candidate(workload, statements, result.findings);
     if (workload.activity) {
         for (const std::string& part : workload.activity->unavailable)
             result.notes.push_back("Could not read " + part + "; the checks that need it were skipped.");

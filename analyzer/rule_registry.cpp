@@ -236,6 +236,19 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
      .rationale = "EXISTS states the correlation, allows an index probe per outer row where a "
                   "non-pulled-up IN hashes or re-scans the subquery, and negates safely.",
      .help = "Use the rewritten query: EXISTS (SELECT 1 FROM ... WHERE inner = outer)."},
+    {.rule = RuleId::index_bloat,
+     .id = "index-bloat",
+     .category = C::maintenance,
+     .severity = S::info,
+     .analyze = k_info_or_warning,
+     .title = "A btree index of 1,000 pages or more, half of it or more empty space by an estimate "
+              "from statistics",
+     .rationale = "VACUUM frees a btree page only once it is empty: after mass deletes or page "
+                  "splits an index keeps its size, which scans walk, the cache holds and every "
+                  "write maintains.",
+     .help = "Measure it (pgstatindex), then rebuild it online with REINDEX INDEX CONCURRENTLY "
+             "(it needs the index's size in free disk space while it runs).",
+     .severity_note = "warning when 80% or more of it, or 1 GiB or more, is empty space"},
     {.rule = RuleId::index_filter,
      .id = "index-filter",
      .category = C::plan,
@@ -510,6 +523,21 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
              "track_activity_query_size when the finding says the text looks truncated.",
      .severity_note = "warning in analyze: the statement ran on the server, only its recorded "
                       "text cannot be analyzed"},
+    {.rule = RuleId::partition_candidate,
+     .id = "partition-candidate",
+     .category = C::schema,
+     .severity = S::info,
+     .analyze = k_info_or_warning,
+     .title = "A table larger than shared_buffers, filtered by a time or tenant column in most of "
+              "its statements' time and deleted from in bulk by it: partition by that column",
+     .rationale = "A retention DELETE writes WAL, dead tuples and index entries for every row and "
+                  "leaves the space in the table; dropping a partition is a catalog change. "
+                  "Partition pruning lets statements that filter by the key read only the "
+                  "partitions they need, and keeps the recent ones cached.",
+     .help = "Range-partition by the time column (list or hash by the tenant column) with the "
+             "interval the finding derives, and replace the DELETEs by DETACH PARTITION and DROP "
+             "TABLE; unique keys must include the partition key.",
+     .severity_note = "warning when the table is also larger than effective_cache_size"},
     {.rule = RuleId::planning_time,
      .id = "planning-time",
      .category = C::plan,

@@ -297,6 +297,26 @@ struct TableFootprint {
     std::optional<double> analyzed_age_s; // seconds since the last ANALYZE or VACUUM
 };
 
+/// What a btree index's size should be from its statistics (index-bloat): its entries and pages
+/// from pg_class, its key (and INCLUDE) columns' average widths and null fractions from the
+/// table's pg_stats. Expression indexes are not read (their keys have no table statistics).
+struct IndexFootprint {
+    std::string schema;
+    std::string name;
+    std::string table_schema;
+    std::string table;
+    double reltuples = 0;       // index entries
+    std::int64_t relpages = 0;
+    int block_size = 8'192;
+    int fillfactor = 90;        // btree's default
+    int columns = 0;            // key and INCLUDE columns
+    int columns_with_stats = 0; // of them, those pg_stats has a row for
+    double data_width = 0;      // sum over columns of avg_width x (1 - null_frac)
+    int max_padding = 0;        // sum over columns but the first of their type's alignment minus one
+    bool nullable = false;      // some column has nulls: entries carry a null bitmap
+    std::optional<double> analyzed_age_s; // seconds since the table's last ANALYZE or VACUUM
+};
+
 /// What the server shows about sessions, transactions, locks and maintenance: the checks of
 /// analyzer/operations.hpp read it. Read by db/activity_reader.hpp in the same read-only
 /// transaction as the rest of the workload.
@@ -320,6 +340,7 @@ struct ServerActivity {
     std::vector<SequenceUse> sequences;        // the current database's sequences
     std::vector<IntegerKey> integer_keys;      // the current database's keys without a sequence
     std::vector<TableFootprint> footprints;    // the current database's 50 largest tables
+    std::vector<IndexFootprint> index_footprints; // its 50 largest btree indexes
     std::vector<std::string> unavailable;      // what could not be read, and why
 };
 

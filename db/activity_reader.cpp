@@ -267,7 +267,10 @@ std::expected<void, DbError> read_sequences(Connection& connection, ServerActivi
         "LEFT JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace "
         "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid "
         "WHERE NOT pg_catalog.pg_is_other_temp_schema(n.oid) "
-        "AND pg_catalog.has_sequence_privilege(c.oid, 'SELECT,USAGE') "
+        // has_sequence_privilege() raises an error on a relation that is not a sequence, and the
+        // planner may apply this filter to pg_class before the join with pg_sequence (it did once
+        // the database had a few more tables): CASE keeps it to sequences.
+        "AND CASE WHEN c.relkind = 'S' THEN pg_catalog.has_sequence_privilege(c.oid, 'SELECT,USAGE') END "
         "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l WHERE l.locktype = 'relation' "
         "AND l.relation = c.oid AND l.pid <> pg_catalog.pg_backend_pid() AND l.mode IN ('ShareLock', "
         "'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')) "
@@ -383,6 +386,58 @@ std::expected<void, DbError> read_footprints(Connection& connection, ServerActiv
     return {};
 }
 
+// The 50 largest valid btree indexes of at least 1,000 pages on tables and materialized views,
+// without expressions, with what their size should be: entry count, fillfactor, each column's
+// alignment (the first column starts aligned: only the others can be padded) and, from the
+// table's pg_stats, its average width and null fraction.
+std::expected<void, DbError> read_index_footprints(Connection& connection, ServerActivity& activity) {
+    auto rows = connection.query(
+        "SELECT n.nspname AS schema, ic.relname AS name, tn.nspname AS table_schema, tc.relname AS table_name, "
+        "ic.reltuples::float8 AS reltuples, ic.relpages::bigint AS relpages, "
+        "current_setting('block_size')::int AS block_size, coalesce((SELECT o.option_value::int FROM "
+        "pg_catalog.pg_options_to_table(ic.reloptions) o WHERE o.option_name = 'fillfactor'), 90) AS fillfactor, "
+        "k.columns, k.with_stats, k.data_width, k.nullable, k.max_padding, "
+        "extract(epoch FROM clock_timestamp() - greatest(st.last_analyze, st.last_autoanalyze, st.last_vacuum, "
+        "st.last_autovacuum))::float8 AS analyzed_age_s "
+        "FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace "
+        "JOIN pg_catalog.pg_am am ON am.oid = ic.relam AND am.amname = 'btree' "
+        "JOIN pg_catalog.pg_class tc ON tc.oid = i.indrelid JOIN pg_catalog.pg_namespace tn ON tn.oid = "
+        "tc.relnamespace LEFT JOIN pg_catalog.pg_stat_all_tables st ON st.relid = tc.oid "
+        "CROSS JOIN LATERAL (SELECT count(*) AS columns, count(ps.attname) AS with_stats, "
+        "coalesce(sum((1 - ps.null_frac) * ps.avg_width), 0)::float8 AS data_width, "
+        "coalesce(bool_or(ps.null_frac > 0), false) AS nullable, coalesce(sum(CASE t.typalign WHEN 'd' THEN 7 "
+        "WHEN 'i' THEN 3 WHEN 's' THEN 1 ELSE 0 END) FILTER (WHERE key.position > 1), 0) AS max_padding "
+        "FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS key(attnum, position) JOIN pg_catalog.pg_attribute a ON a.attrelid = tc.oid "
+        "AND a.attnum = key.attnum JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+        "LEFT JOIN pg_catalog.pg_stats ps ON ps.schemaname = tn.nspname AND ps.tablename = tc.relname "
+        "AND ps.attname = a.attname AND NOT ps.inherited) k "
+        "WHERE i.indisvalid AND i.indexprs IS NULL AND tc.relkind IN ('r', 'm') AND ic.relpages >= 1000 "
+        "AND ic.reltuples >= 0 AND tn.nspname <> 'information_schema' AND tn.nspname !~ '^pg_' "
+        "ORDER BY ic.relpages DESC, 1, 2 LIMIT 50",
+        {}, "reading the btree indexes' sizes and column statistics (pg_class, pg_index, pg_stats)");
+    if (!rows) return std::unexpected(rows.error());
+    for (int row = 0; row < rows->rows(); ++row) {
+        analyzer::IndexFootprint index;
+        index.schema = std::string(rows->text(row, "schema"));
+        index.name = std::string(rows->text(row, "name"));
+        index.table_schema = std::string(rows->text(row, "table_schema"));
+        index.table = std::string(rows->text(row, "table_name"));
+        index.reltuples = rows->number(row, "reltuples");
+        index.relpages = rows->int64(row, "relpages");
+        index.block_size = static_cast<int>(rows->int64(row, "block_size"));
+        index.fillfactor = static_cast<int>(rows->int64(row, "fillfactor"));
+        index.columns = static_cast<int>(rows->int64(row, "columns"));
+        index.columns_with_stats = static_cast<int>(rows->int64(row, "with_stats"));
+        index.data_width = rows->number(row, "data_width");
+        index.nullable = rows->boolean(row, "nullable");
+        index.max_padding = static_cast<int>(rows->int64(row, "max_padding"));
+        index.analyzed_age_s = optional_number(*rows, row, "analyzed_age_s");
+        activity.index_footprints.push_back(std::move(index));
+    }
+    return {};
+}
+
 // Runs one part under a savepoint: a failure other than a lost connection is rolled back and
 // recorded, and the caller's transaction goes on.
 std::expected<void, DbError> part(Connection& connection, std::string_view what, ServerActivity& activity,
@@ -430,6 +485,7 @@ std::expected<ServerActivity, DbError> read_server_activity(Connection& connecti
         {"sequences", [&] { return read_sequences(connection, activity); }},
         {"integer keys", [&] { return read_integer_keys(connection, activity); }},
         {"table sizes and column statistics", [&] { return read_footprints(connection, activity); }},
+        {"btree index sizes and column statistics", [&] { return read_index_footprints(connection, activity); }},
     };
     for (const auto& [what, read] : parts) {
         if (auto done = part(connection, what, activity, read); !done) return std::unexpected(done.error());

@@ -53,13 +53,6 @@ void collect_tables(const sqlparse::Query& query, std::vector<const sqlparse::Re
     for (const sqlparse::Query& subquery : query.subqueries) collect_tables(subquery, out);
 }
 
-const CatalogTable* find_table(const Workload& workload, const sqlparse::Relation& relation) {
-    if (!relation.schema.empty()) return workload.find_table(relation.schema, relation.name);
-    for (const std::string& schema : workload.search_path)
-        if (const CatalogTable* table = workload.find_table(schema, relation.name)) return table;
-    return nullptr;
-}
-
 // Rows written per second recently: since the last ANALYZE when there was one.
 std::optional<double> write_rate(const CatalogTable& table) {
     if (!table.analyzed_age_s || *table.analyzed_age_s <= 0) return std::nullopt;
@@ -88,7 +81,7 @@ void check_cacheable_result(const Workload& workload, const Statements& statemen
         bool known = true;
         std::vector<std::string> names;
         for (const sqlparse::Relation* relation : relations) {
-            const CatalogTable* table = find_table(workload, *relation);
+            const CatalogTable* table = resolve_relation(workload, *relation);
             const std::optional<double> rate = table ? write_rate(*table) : std::nullopt;
             if (!rate) {
                 known = false;

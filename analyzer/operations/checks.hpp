@@ -90,6 +90,41 @@ inline constexpr double k_sequence_error_share = 0.9;
 inline constexpr double k_bloat_min_share = 0.5;
 inline constexpr double k_bloat_min_pages = 1'000;
 inline constexpr double k_bloat_warning_share = 0.8;
+/// index-bloat: wasted space (the estimate's lower bound) from which a btree index is reported,
+/// as a share of its pages and in pages. A btree grown by inserts in random order settles around
+/// 70% full (a page split leaves two half-full pages that later inserts fill), about 1.3 times
+/// the size a fresh build at fillfactor 90 takes; half the pages wasted (twice that size) is
+/// beyond what splits explain. A warning from 80% (five times the size) or 1 GiB wasted.
+inline constexpr double k_index_bloat_min_share = 0.5;
+inline constexpr double k_index_bloat_min_pages = 1'000;
+inline constexpr double k_index_bloat_warning_share = 0.8;
+inline constexpr double k_index_bloat_warning_bytes = 1024.0 * 1024 * 1024;
+
+// --- Partitioning (partition-candidate) --------------------------------------------------
+
+// A table is large against memory from the size of shared_buffers (PostgreSQL's cache cannot
+// hold it: a range read competes with every other table for the cache); a warning from
+// effective_cache_size (the OS cache cannot hold it either: reads of old ranges go to disk).
+
+/// Share of the table's statement time (statements that read, update or delete from it) spent
+/// in statements that filter by the candidate key: partitioning pays when most of the work
+/// prunes, and costs the rest a probe of every partition.
+inline constexpr double k_partition_min_filter_share = 0.5;
+/// Rows deleted since the statistics were reset (n_tup_del) against the table's rows: a tenth
+/// of the table rewritten row by row (WAL, dead tuples, index cleanup) where dropping a
+/// partition would cost nothing of it.
+inline constexpr double k_partition_min_deleted_share = 0.1;
+/// Rows the DELETEs by the key removed (pg_stat_statements rows) at least: bulk deletion, not an
+/// occasional row.
+inline constexpr std::int64_t k_partition_min_deleted_rows = 1'000;
+/// A tenant column: at most this many distinct values, with at least this many rows each (a
+/// column nearly unique is a lookup key, not a tenant).
+inline constexpr double k_partition_max_tenants = 10'000;
+inline constexpr double k_partition_min_rows_per_tenant = 100;
+/// List partitioning (one partition per tenant) up to this many values; hash beyond.
+inline constexpr double k_partition_max_list_tenants = 64;
+/// The suggested interval cuts the retention into at least this many partitions.
+inline constexpr double k_partition_min_partitions = 8;
 
 // --- Planning and variable time (planning-time, track-planning-off, variable-time) ---------
 
@@ -126,6 +161,8 @@ void check_autovacuum_lag(const Workload& workload, std::vector<Finding>& out);
 void check_multixact_wraparound(const Workload& workload, std::vector<Finding>& out);
 void check_integer_key_near_max(const Workload& workload, std::vector<Finding>& out);
 void check_table_bloat(const Workload& workload, std::vector<Finding>& out);
+void check_index_bloat(const Workload& workload, std::vector<Finding>& out);
+void check_partition_candidate(const Workload& workload, const Statements& statements, std::vector<Finding>& out);
 void check_sequence_near_max(const Workload& workload, std::vector<Finding>& out);
 void check_planning_time(const Workload& workload, std::vector<Finding>& out);
 void check_track_planning_off(const Workload& workload, std::vector<Finding>& out);
@@ -145,7 +182,21 @@ struct BloatEstimate {
     double wasted_pages_high = 0; // relpages - expected_pages_low, at least 0
 };
 BloatEstimate estimate_bloat(const TableFootprint& table);
+/// index-bloat's estimate (index_bloat.cpp), the same ranges for a btree index (row_bytes: an
+/// entry without its line pointer).
+BloatEstimate estimate_index_bloat(const IndexFootprint& index);
+/// `bytes` rounded up to 8, PostgreSQL's MAXALIGN on 64-bit servers.
+double maxalign(double bytes);
+/// The evidence table-bloat and index-bloat share: the relation's pages and rows, the expected
+/// pages and the wasted bytes and shares of `estimate`, the fillfactor and the statistics' age;
+/// `relation` is "table" or "index" (what was not read).
+void add_bloat_evidence(Finding& finding, const BloatEstimate& estimate, std::int64_t relpages, double reltuples,
+                        int block_size, int fillfactor, std::optional<double> statistics_age_s,
+                        std::string_view relation);
 
+/// The catalog table a FROM item or DML target names: its schema, else the first schema of the
+/// search_path that has it; nullptr when unknown.
+const CatalogTable* resolve_relation(const Workload& workload, const sqlparse::Relation& relation);
 /// rows / calls; 0 when there were no calls.
 double rows_per_call(const WorkloadStatement& statement);
 /// The setting as an integer; nullopt when absent or not a number.

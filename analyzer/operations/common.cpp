@@ -30,6 +30,33 @@ const WorkloadStatement* statement_by_queryid(const Workload& workload, std::str
     return nullptr;
 }
 
+const CatalogTable* resolve_relation(const Workload& workload, const sqlparse::Relation& relation) {
+    if (!relation.schema.empty()) return workload.find_table(relation.schema, relation.name);
+    for (const std::string& schema : workload.search_path)
+        if (const CatalogTable* table = workload.find_table(schema, relation.name)) return table;
+    return nullptr;
+}
+
+double maxalign(double bytes) { return std::ceil(bytes / 8) * 8; }
+
+void add_bloat_evidence(Finding& finding, const BloatEstimate& estimate, std::int64_t relpages, double reltuples,
+                        int block_size, int fillfactor, std::optional<double> statistics_age_s,
+                        std::string_view relation) {
+    const double pages = static_cast<double>(relpages);
+    finding.evidence.emplace_back("relpages", relpages);
+    finding.evidence.emplace_back("reltuples", reltuples);
+    finding.evidence.emplace_back("expected_pages_low", estimate.expected_pages_low);
+    finding.evidence.emplace_back("expected_pages_high", estimate.expected_pages_high);
+    finding.evidence.emplace_back("wasted_bytes_low", static_cast<std::int64_t>(estimate.wasted_pages_low * block_size));
+    finding.evidence.emplace_back("wasted_bytes_high",
+                                  static_cast<std::int64_t>(estimate.wasted_pages_high * block_size));
+    finding.evidence.emplace_back("wasted_share_low", estimate.wasted_pages_low / pages);
+    finding.evidence.emplace_back("wasted_share_high", estimate.wasted_pages_high / pages);
+    finding.evidence.emplace_back("fillfactor", static_cast<std::int64_t>(fillfactor));
+    if (statistics_age_s) finding.evidence.emplace_back("statistics_age_s", *statistics_age_s);
+    finding.evidence.emplace_back("estimate", fmt::format("from pg_class and pg_stats; no {} read", relation));
+}
+
 std::string describe_session(const ClientSession& session) {
     std::string who = session.user.empty() ? std::string("unknown user") : session.user;
     if (!session.application.empty()) who += ", application " + session.application;

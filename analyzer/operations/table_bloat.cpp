@@ -28,12 +28,6 @@
 
 namespace dbadvise::analyzer::operations {
 
-namespace {
-
-double maxalign(double bytes) { return std::ceil(bytes / 8) * 8; }
-
-} // namespace
-
 BloatEstimate estimate_bloat(const TableFootprint& table) {
     BloatEstimate estimate;
     const double header = maxalign(23 + (table.nullable ? std::ceil(table.columns / 8.0) : 0));
@@ -87,19 +81,8 @@ void check_table_bloat(const Workload& workload, std::vector<Finding>& out) {
             health::format_bytes(estimate.wasted_pages_low * page_bytes), share_low * 100);
         finding.suggestion.sql = fmt::format("VACUUM (FULL, ANALYZE, VERBOSE) {};", name);
         finding.evidence.emplace_back("table", name);
-        finding.evidence.emplace_back("relpages", table.relpages);
-        finding.evidence.emplace_back("reltuples", table.reltuples);
-        finding.evidence.emplace_back("expected_pages_low", estimate.expected_pages_low);
-        finding.evidence.emplace_back("expected_pages_high", estimate.expected_pages_high);
-        finding.evidence.emplace_back("wasted_bytes_low",
-                                      static_cast<std::int64_t>(estimate.wasted_pages_low * page_bytes));
-        finding.evidence.emplace_back("wasted_bytes_high",
-                                      static_cast<std::int64_t>(estimate.wasted_pages_high * page_bytes));
-        finding.evidence.emplace_back("wasted_share_low", share_low);
-        finding.evidence.emplace_back("wasted_share_high", share_high);
-        finding.evidence.emplace_back("fillfactor", static_cast<std::int64_t>(table.fillfactor));
-        if (table.analyzed_age_s) finding.evidence.emplace_back("statistics_age_s", *table.analyzed_age_s);
-        finding.evidence.emplace_back("estimate", std::string("from pg_class and pg_stats; no table read"));
+        add_bloat_evidence(finding, estimate, table.relpages, table.reltuples, table.block_size, table.fillfactor,
+                           table.analyzed_age_s, "table");
         // Scans of the table read the wasted pages too: its statements' time times the share.
         if (const CatalogTable* known = workload.find_table(table.schema, table.name))
             finding.rank = health::table_time_weight(workload, *known) * share_low;

@@ -1,5 +1,6 @@
 // Unit tests of the checks beyond indexes (analyzer/operations/): each on constructed
 // workloads, silent on a healthy one, and at the edges of its thresholds.
+#include "analyzer/change_script.hpp"
 #include "analyzer/health.hpp"
 #include "analyzer/operations.hpp"
 #include "analyzer/operations/checks.hpp"
@@ -10,6 +11,7 @@
 
 #include <limits>
 #include <memory>
+#include <sstream>
 #include <string>
 
 using namespace dbadvise;
@@ -71,6 +73,21 @@ TableFootprint footprint(std::string name, double rows, std::int64_t pages) {
     return t;
 }
 
+// A btree index on one integer column without nulls (entries of 20 bytes with their line
+// pointer, 366 to a leaf page at fillfactor 90) with `entries` entries on `pages` pages.
+IndexFootprint index_footprint(std::string name, double entries, std::int64_t pages) {
+    IndexFootprint i;
+    i.schema = i.table_schema = "public";
+    i.name = std::move(name);
+    i.table = "orders";
+    i.reltuples = entries;
+    i.relpages = pages;
+    i.columns = i.columns_with_stats = 1;
+    i.data_width = 4;
+    i.analyzed_age_s = 600;
+    return i;
+}
+
 ClientSession session(int pid, std::string state) {
     ClientSession s;
     s.pid = pid;
@@ -94,8 +111,13 @@ Workload healthy() {
     w.settings = {{"max_connections", "100", "", "100"},
                   {"superuser_reserved_connections", "3", "", "3"},
                   {"idle_in_transaction_session_timeout", "0", "ms", "0"},
-                  {"pg_stat_statements.track_planning", "on", "", "on"}};
+                  {"shared_buffers", "16MB", "8kB", "2048"},
+                  {"effective_cache_size", "4GB", "8kB", "524288"},
+                  {"pg_stat_statements.track_planning", "on", "", "on"}}; // last: tests change it
     w.tables = {table("orders", 50'000, 600), table("customers", 40, 3'600)};
+    // Larger than shared_buffers, but nothing deletes from it.
+    w.tables[0].size_bytes = std::int64_t{1} << 30;
+    w.tables[0].reltuples = 100'000;
     // A lookup by key called fewer times than batching needs.
     WorkloadStatement lookup = statement("1", "SELECT id, total FROM orders WHERE id = $1", 900, 0.05, 900);
     lookup.plans = 50;
@@ -122,6 +144,8 @@ Workload healthy() {
     a.integer_keys = {{"public", "customers", "id", "integer", "customers_pkey", 1'000'000, 1, 3'600}};
     // 200,000 rows on 1,282 pages: the size a fresh load of them takes (measured on PostgreSQL 15).
     a.footprints = {footprint("orders", 200'000, 1'282)};
+    // A freshly built primary key of 300,000 entries: 820 leaves, 3 pages above, the root, the metapage.
+    a.index_footprints = {index_footprint("orders_pkey", 300'000, 825)};
     a.sequences = {{"public", "orders_id_seq", "bigint", 1'000'000, 1, std::numeric_limits<std::int64_t>::max(), 1,
                     "public.orders.id", "bigint"}};
     w.activity = a;
@@ -740,6 +764,240 @@ TEST_CASE("table-bloat") {
         unknown.columns_with_stats = 2;
         w.activity->footprints = {unknown};
         CHECK(of_rule(run(w), RuleId::table_bloat).empty());
+    }
+}
+
+// readings: 1,000,000 rows in 100 MB (shared_buffers 16 MB, effective_cache_size 4 GB), a tenth
+// of them deleted since the reset; time ranges read 5,000 ms, the retention DELETE 2,000 ms and
+// a lookup by id 1,000 ms: 87.5% of the time filters by taken_at.
+Workload partition_workload() {
+    Workload w = healthy();
+    CatalogTable readings = table("readings", 0, 600);
+    readings.columns = {{"id", "bigint", 1, true},
+                        {"device_id", "integer", 2, true},
+                        {"taken_at", "timestamp with time zone", 3, true},
+                        {"value", "double precision", 4, false}};
+    readings.size_bytes = 100 * 1'048'576;
+    readings.reltuples = 1'000'000;
+    readings.n_live_tup = 1'000'000;
+    readings.n_tup_del = 100'000;
+    w.tables.push_back(readings);
+    w.statements = {
+        statement("31", "SELECT avg(value) FROM readings WHERE taken_at >= $1 AND taken_at < $2", 100, 50, 100),
+        statement("32", "DELETE FROM readings WHERE taken_at < $1", 10, 200, 100'000),
+        statement("33", "SELECT * FROM readings WHERE id = $1", 1'000, 1, 1'000)};
+    ColumnStats stats;
+    stats.schema = "public";
+    stats.table = "readings";
+    stats.column = "taken_at";
+    stats.n_distinct = -1;
+    stats.histogram_bounds = {"2026-01-01 00:00:00+00", "2026-02-15 00:00:00+00", "2026-04-11 00:00:00+00"};
+    w.column_stats = {stats};
+    return w;
+}
+
+TEST_CASE("partition-candidate") {
+    Workload w = partition_workload();
+    SUBCASE("time ranges read and old rows deleted by taken_at: range partitions of a week") {
+        const auto found = of_rule(run(w), RuleId::partition_candidate);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].category() == Category::schema);
+        CHECK(found[0].severity == Severity::info);
+        CHECK(found[0].subject == "public.readings");
+        CHECK(found[0].query->text == "DELETE FROM readings WHERE taken_at < $1");
+        CHECK(found[0].rank == doctest::Approx(7'000));
+        CHECK(std::get<std::string>(*evidence(found[0], "partition_key")) == "taken_at");
+        CHECK(std::get<std::string>(*evidence(found[0], "partitioning")) == "range");
+        // 100 days kept: a month makes 3 partitions, a week 15.
+        CHECK(std::get<std::string>(*evidence(found[0], "partition_interval")) == "1 week");
+        CHECK(std::get<double>(*evidence(found[0], "retention_s")) == doctest::Approx(100 * 86'400.0));
+        CHECK(std::get<double>(*evidence(found[0], "filter_share")) == doctest::Approx(0.875));
+        CHECK(std::get<std::int64_t>(*evidence(found[0], "rows_deleted")) == 100'000);
+        CHECK(std::get<std::string>(*evidence(found[0], "delete_statements")) ==
+              "DELETE FROM readings WHERE taken_at < $1");
+        CHECK(contains(found[0].suggestion.sql, "PARTITION BY RANGE (taken_at)"));
+        CHECK(contains(found[0].suggestion.sql, "DETACH PARTITION"));
+        // Only comments: nothing of it is meant to run as it is.
+        std::istringstream lines(found[0].suggestion.sql);
+        for (std::string line; std::getline(lines, line);) CHECK(line.starts_with("-- "));
+        CHECK(contains(found[0].message, "make 15 of them"));
+        // An outline, not a change: the change script has nothing of it to run.
+        CHECK(change_script(found).empty());
+    }
+    SUBCASE("warning when the table is larger than effective_cache_size too") {
+        w.tables.back().size_bytes = std::int64_t{4} << 30;
+        const auto found = of_rule(run(w), RuleId::partition_candidate);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].severity == Severity::warning);
+    }
+    SUBCASE("the retention a DELETE states: 30 days make partitions of a day") {
+        w.statements[1].text = "DELETE FROM readings WHERE taken_at < now() - interval '30 days'";
+        const auto found = of_rule(run(w), RuleId::partition_candidate);
+        REQUIRE(found.size() == 1);
+        CHECK(std::get<std::string>(*evidence(found[0], "partition_interval")) == "1 day");
+        CHECK(std::get<std::string>(*evidence(found[0], "retention_from")) == "the DELETEs' constants");
+        w.statements[1].text = "DELETE FROM readings WHERE taken_at < now() - '2 years'::interval";
+        CHECK(std::get<std::string>(*evidence(of_rule(run(w), RuleId::partition_candidate)[0],
+                                              "partition_interval")) == "1 month");
+        // What it cannot read falls back on the column's statistics (100 days: a week).
+        for (const char* text : {"DELETE FROM readings WHERE taken_at < now() - interval '1 year 2 mons'",
+                                 "DELETE FROM readings WHERE taken_at < now() - interval '99999999999 days'",
+                                 "DELETE FROM readings WHERE taken_at < now() - interval '5 fortnights'",
+                                 "DELETE FROM readings WHERE taken_at < $1 AND note <> 'interval'"}) {
+            CAPTURE(text);
+            w.statements[1].text = text;
+            const auto fallback = of_rule(run(w), RuleId::partition_candidate);
+            REQUIRE(fallback.size() == 1);
+            CHECK(std::get<std::string>(*evidence(fallback[0], "partition_interval")) == "1 week");
+            CHECK(std::get<std::string>(*evidence(fallback[0], "retention_from")) ==
+                  "the span of the column's values in its statistics");
+        }
+    }
+    SUBCASE("edges: shared_buffers, a tenth deleted, half the time, 1,000 rows by the DELETEs") {
+        w.tables.back().size_bytes = 16 * 1'048'576 - 1;
+        CHECK(of_rule(run(w), RuleId::partition_candidate).empty());
+        w.tables.back().size_bytes = 16 * 1'048'576;
+        CHECK(of_rule(run(w), RuleId::partition_candidate).size() == 1);
+        w.tables.back().n_tup_del = 99'999;
+        CHECK(of_rule(run(w), RuleId::partition_candidate).empty());
+        w.tables.back().n_tup_del = 100'000;
+        w.statements[2].total_ms = 7'000; // 7,000 of 14,000 ms filter by taken_at: half
+        CHECK(of_rule(run(w), RuleId::partition_candidate).size() == 1);
+        w.statements[2].total_ms = 7'001;
+        CHECK(of_rule(run(w), RuleId::partition_candidate).empty());
+        w.statements[2].total_ms = 1'000;
+        w.statements[1].rows = 999;
+        CHECK(of_rule(run(w), RuleId::partition_candidate).empty());
+    }
+    SUBCASE("silent without a DELETE by the time column, or when it is wrapped or under OR") {
+        w.statements[1].text = "DELETE FROM readings WHERE id = $1";
+        CHECK(of_rule(run(w), RuleId::partition_candidate).empty());
+        w.statements[1].text = "DELETE FROM readings WHERE date_trunc('day', taken_at) < $1";
+        CHECK(of_rule(run(w), RuleId::partition_candidate).empty());
+        w.statements[1].text = "DELETE FROM readings WHERE taken_at < $1 OR device_id = $2";
+        CHECK(of_rule(run(w), RuleId::partition_candidate).empty());
+    }
+    SUBCASE("never for a partitioned table or a partition") {
+        w.tables.back().kind = 'p';
+        CHECK(of_rule(run(w), RuleId::partition_candidate).empty());
+        w.tables.back().kind = 'r';
+        w.tables.back().is_partition = true;
+        CHECK(of_rule(run(w), RuleId::partition_candidate).empty());
+    }
+    SUBCASE("a range on a column that is not a date or timestamp is no time column") {
+        w.tables.back().columns[2].type_name = "bigint";
+        CHECK(of_rule(run(w), RuleId::partition_candidate).empty());
+    }
+    SUBCASE("silent without shared_buffers to compare with") {
+        std::erase_if(w.settings, [](const Setting& s) { return s.name == "shared_buffers"; });
+        CHECK(of_rule(run(w), RuleId::partition_candidate).empty());
+    }
+}
+
+TEST_CASE("partition-candidate by tenant") {
+    Workload w = partition_workload();
+    w.statements = {statement("41", "SELECT id, value FROM readings WHERE device_id = $1 AND id > $2", 1'000, 5, 1'000),
+                    statement("42", "DELETE FROM readings WHERE device_id = $1", 4, 500, 100'000),
+                    statement("43", "SELECT count(*) FROM readings", 10, 100, 10)};
+    ColumnStats device;
+    device.schema = "public";
+    device.table = "readings";
+    device.column = "device_id";
+    device.n_distinct = 40;
+    w.column_stats.push_back(device);
+    SUBCASE("40 devices: list partitions, a device's rows dropped with its partition") {
+        const auto found = of_rule(run(w), RuleId::partition_candidate);
+        REQUIRE(found.size() == 1);
+        CHECK(std::get<std::string>(*evidence(found[0], "partition_key")) == "device_id");
+        CHECK(std::get<std::string>(*evidence(found[0], "partitioning")) == "list");
+        CHECK(contains(found[0].suggestion.sql, "PARTITION BY LIST (device_id)"));
+        CHECK(found[0].rank == doctest::Approx(7'000));
+    }
+    SUBCASE("500 devices: 32 hash partitions of at most a quarter of shared_buffers") {
+        w.column_stats.back().n_distinct = 500;
+        const auto found = of_rule(run(w), RuleId::partition_candidate);
+        REQUIRE(found.size() == 1);
+        CHECK(std::get<std::string>(*evidence(found[0], "partitioning")) == "hash");
+        CHECK(std::get<std::int64_t>(*evidence(found[0], "hash_partitions")) == 32);
+        CHECK(contains(found[0].suggestion.sql, "MODULUS 32"));
+    }
+    SUBCASE("no tenant: nearly unique values, a unique key alone, no statistics") {
+        w.column_stats.back().n_distinct = 10'001;
+        CHECK(of_rule(run(w), RuleId::partition_candidate).empty());
+        w.column_stats.back().n_distinct = 40;
+        CatalogIndex unique;
+        unique.schema = unique.table_schema = "public";
+        unique.table = "readings";
+        unique.name = "readings_device_key";
+        unique.keys = {"device_id"};
+        unique.unique = true;
+        w.indexes.push_back(unique);
+        CHECK(of_rule(run(w), RuleId::partition_candidate).empty());
+        w.indexes.pop_back();
+        w.column_stats.pop_back();
+        CHECK(of_rule(run(w), RuleId::partition_candidate).empty());
+    }
+}
+
+TEST_CASE("index-bloat") {
+    Workload w = healthy();
+    SUBCASE("the estimate: 366 entries of 20 bytes to a leaf page, levels above, the metapage") {
+        // 100,000 entries: 274 leaves, a root, the metapage (pgbench_accounts_pkey at scale 1).
+        const ops::BloatEstimate fresh = ops::estimate_index_bloat(index_footprint("orders_pkey", 100'000, 276));
+        CHECK(fresh.row_bytes_low == 16);
+        CHECK(fresh.expected_pages_low == 276);
+        CHECK(fresh.expected_pages_high == 276);
+        CHECK(fresh.wasted_pages_low == 0);
+        // A bigint after an integer may be padded by 4 bytes (max_padding 7): 28-byte entries at most.
+        IndexFootprint two = index_footprint("orders_customer_idx", 100'000, 400);
+        two.columns = two.columns_with_stats = 2;
+        two.data_width = 12;
+        two.max_padding = 7;
+        const ops::BloatEstimate padded = ops::estimate_index_bloat(two);
+        CHECK(padded.row_bytes_low == 24);
+        CHECK(padded.row_bytes_high == 32);
+        CHECK(padded.expected_pages_low == 386);  // 262 to a leaf: 382 leaves, 2 above, root, metapage
+        CHECK(padded.expected_pages_high == 499); // 203 to a leaf: 493 leaves, 3 above, root, metapage
+        // Nulls add the null bitmap: a 16-byte header.
+        IndexFootprint nulls = index_footprint("orders_pkey", 100'000, 276);
+        nulls.nullable = true;
+        CHECK(ops::estimate_index_bloat(nulls).row_bytes_low == 24);
+    }
+    SUBCASE("nine entries in ten deleted, the pages kept: warning") {
+        w.activity->index_footprints = {index_footprint("orders_pkey", 60'000, 1'648)};
+        const auto found = of_rule(run(w), RuleId::index_bloat);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].severity == Severity::warning);
+        CHECK(found[0].category() == Category::maintenance);
+        CHECK(found[0].subject == "public.orders_pkey");
+        CHECK(found[0].suggestion.sql == "REINDEX INDEX CONCURRENTLY public.orders_pkey;");
+        // 60,000 entries: 164 leaves, a root, the metapage.
+        CHECK(std::get<double>(*evidence(found[0], "expected_pages_high")) == 166);
+        CHECK(std::get<std::int64_t>(*evidence(found[0], "wasted_bytes_low")) == (1'648 - 166) * 8'192);
+        CHECK(contains(found[0].title, "Index public.orders_pkey on public.orders is"));
+        // The change script runs the REINDEX with the maintenance, not commented out.
+        const std::vector<Change> changes = change_script(found);
+        REQUIRE(changes.size() == 1);
+        CHECK(changes[0].kind == ChangeKind::maintenance);
+        CHECK(changes[0].statements == std::vector<std::string>{"REINDEX INDEX CONCURRENTLY public.orders_pkey;"});
+    }
+    SUBCASE("edges: half the pages and 1,000 of them; 1 GiB wasted; a column without statistics") {
+        // 363,804 entries: 994 leaves, 4 + 1 pages above, the metapage: 1,000 expected.
+        w.activity->index_footprints = {index_footprint("orders_pkey", 363'804, 2'000)};
+        auto found = of_rule(run(w), RuleId::index_bloat);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].severity == Severity::info);
+        w.activity->index_footprints = {index_footprint("orders_pkey", 363'805, 2'000)};
+        CHECK(of_rule(run(w), RuleId::index_bloat).empty());
+        // 118,419 pages expected of 300,000: 60% wasted, 1.4 GiB of it.
+        w.activity->index_footprints = {index_footprint("orders_pkey", 366.0 * 118'000, 300'000)};
+        found = of_rule(run(w), RuleId::index_bloat);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].severity == Severity::warning);
+        IndexFootprint unknown = index_footprint("orders_pkey", 60'000, 1'648);
+        unknown.columns_with_stats = 0;
+        w.activity->index_footprints = {unknown};
+        CHECK(of_rule(run(w), RuleId::index_bloat).empty());
     }
 }
 
