@@ -287,7 +287,7 @@ AnalyzeResult analyze(const Workload& workload, Planner* planner, const AnalyzeO
     result.index_candidates = advice.candidate_list;
     result.index_selection_stopped_by = advice.stopped_by;
 
-    OperationsResult operations = check_operations(workload, parsed);
+    OperationsResult operations = check_operations(workload, parsed, advice.plans);
     append(result.findings, std::move(operations.findings));
     for (std::string& note : operations.notes) result.notes.push_back(std::move(note));
 

@@ -3,6 +3,8 @@
 // HypoPG what-if plans (or, without HypoPG, a selectivity model) and turns the greedy
 // selection into findings and a summary section.
 #include "analyzer/index_advisor.hpp"
+#include "analyzer/operations.hpp"
+#include "analyzer/plan/plan_model.hpp"
 #include "analyzer/rule_registry.hpp"
 #include "analyzer/text.hpp"
 
@@ -220,6 +222,28 @@ std::string partition_note(const IndexSpec& spec, const std::vector<const Catalo
     return note;
 }
 
+// The generic plan of `setup` and its custom plans for each representative parameter set, with
+// no hypothetical index shown: whether the statement's plan depends on its values.
+std::expected<PlanSensitivity, PlannerError> compare_plans(Planner& planner, const StatementSetup& setup) {
+    const auto variant = [&](std::string label, std::vector<ParamValue> values) -> std::expected<PlanVariant, PlannerError> {
+        auto planned = planner.plan(PlanRequest{setup.sql, setup.param_types, std::move(values), {}});
+        if (!planned) return std::unexpected(planned.error());
+        PlanVariant out{std::move(label), {}, planned->total_cost};
+        if (auto plan = plan::parse_json_plan(planned->plan_json)) out.shape = plan::plan_shape(*plan);
+        return out;
+    };
+    PlanSensitivity sensitivity;
+    auto generic = variant("generic plan", {});
+    if (!generic) return std::unexpected(generic.error());
+    sensitivity.generic = std::move(*generic);
+    for (const advisor::ParamSet& set : setup.param_sets) {
+        auto custom = variant(set.label, set.values);
+        if (!custom) return std::unexpected(custom.error());
+        sensitivity.custom.push_back(std::move(*custom));
+    }
+    return sensitivity;
+}
+
 } // namespace
 
 std::string hypopg_instructions(int server_version_num) {
@@ -398,6 +422,23 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
             }
         }
         result.outcomes[setup.parsed->source->queryid] = outcome;
+    }
+    // Statements whose time varies widely: the generic plan against the custom plans, for
+    // variable-time to say whether the spread comes from the plan (one to four plans each).
+    if (planner && !result.partial) {
+        std::set<int> unplanned_ids;
+        for (const auto& failure : selection.failures) unplanned_ids.insert(failure.first);
+        for (const StatementSetup& setup : setups) {
+            const WorkloadStatement& source = *setup.parsed->source;
+            if (setup.param_sets.empty() || unplanned_ids.contains(setup.id) || !varies_widely(source)) continue;
+            auto compared = compare_plans(*planner, setup);
+            if (compared) {
+                result.plans[source.queryid] = std::move(*compared);
+            } else if (compared.error().fatal) {
+                result.partial = true;
+                break;
+            }
+        }
     }
     for (const Unplanned& failure : failures) {
         const WorkloadStatement* source = failure.source;

@@ -32,6 +32,9 @@ struct AdvisorResult {
     std::map<std::string, StatementOutcome> outcomes; // by queryid, for every statement given
     std::vector<IndexCandidate> candidate_list; // every candidate considered, recommended first
     std::vector<IndexSpec> recommended;   // the recommended set, for the existing-index checks
+    /// By queryid, for the statements whose time varies widely (varies_widely): the generic
+    /// plan beside the custom plans for representative values, without hypothetical indexes.
+    std::map<std::string, PlanSensitivity> plans;
     std::string stopped_by;               // what ended the selection, in words
     bool verified = false;                 // costed with hypothetical indexes
     bool partial = false;

@@ -7,7 +7,8 @@
 namespace dbadvise::analyzer {
 
 OperationsResult check_operations(const Workload& workload,
-                                  const std::vector<ParsedWorkloadStatement>& statements) {
+                                  const std::vector<ParsedWorkloadStatement>& statements,
+                                  const std::map<std::string, PlanSensitivity>& plans) {
     using namespace operations;
     OperationsResult result;
     check_batchable_lookup(statements, result.findings);
@@ -15,7 +16,7 @@ OperationsResult check_operations(const Workload& workload,
     check_cacheable_result(workload, statements, result.findings);
     check_planning_time(workload, result.findings);
     check_track_planning_off(workload, result.findings);
-    check_variable_time(workload, result.findings);
+    check_variable_time(workload, plans, result.findings);
     check_connections_near_limit(workload, result.findings);
     check_connection_churn(workload, result.findings);
     check_idle_in_transaction(workload, result.findings);

@@ -6,9 +6,11 @@
 #pragma once
 
 #include "analyzer/analyze.hpp"
+#include "analyzer/planner.hpp"
 #include "analyzer/finding.hpp"
 #include "analyzer/workload.hpp"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,7 +24,15 @@ struct OperationsResult {
 /// Runs every check of analyzer/operations/ over `workload` and its parsed statements (the
 /// batching and caching checks read their shape). The checks that read Workload::activity stay
 /// silent when it is absent.
+/// `plans`: by queryid, the generic and custom plans of the statements that vary widely
+/// (AdvisorResult::plans); variable-time explains the spread with them.
 OperationsResult check_operations(const Workload& workload,
-                                  const std::vector<ParsedWorkloadStatement>& statements);
+                                  const std::vector<ParsedWorkloadStatement>& statements,
+                                  const std::map<std::string, PlanSensitivity>& plans = {});
+
+/// True when a statement's time varies widely enough for variable-time (standard deviation
+/// above half the mean, with enough calls and time to matter): the advisor then compares its
+/// generic plan with its custom plans.
+bool varies_widely(const WorkloadStatement& statement);
 
 } // namespace dbadvise::analyzer

@@ -133,4 +133,23 @@ std::string index_on_partitioned_sql(const IndexSpec& spec, const std::string& i
     return out;
 }
 
+bool PlanSensitivity::generic_differs() const {
+    return std::any_of(custom.begin(), custom.end(),
+                       [&](const PlanVariant& variant) { return variant.shape != generic.shape; });
+}
+
+bool PlanSensitivity::custom_differ() const {
+    return std::any_of(custom.begin(), custom.end(),
+                       [&](const PlanVariant& variant) { return variant.shape != custom.front().shape; });
+}
+
+double PlanSensitivity::custom_average_cost() const {
+    if (custom.empty()) return 0;
+    double sum = 0;
+    for (const PlanVariant& variant : custom) sum += variant.cost;
+    return sum / static_cast<double>(custom.size());
+}
+
+bool PlanSensitivity::generic_kept() const { return !custom.empty() && generic.cost <= custom_average_cost(); }
+
 } // namespace dbadvise::analyzer

@@ -87,6 +87,30 @@ struct PlanResult {
     std::vector<std::int64_t> hypothetical_sizes;
 };
 
+/// One plan of a statement: its generic plan, or a custom plan for some parameter values.
+struct PlanVariant {
+    std::string label; // "generic plan", or which values: "median values"
+    std::string shape; // plan::plan_shape of the plan
+    double cost = 0;   // the planner's total cost estimate
+};
+
+/// A statement's generic plan (what a prepared statement may switch to after five executions)
+/// beside its custom plans for representative parameter values, planned without hypothetical
+/// indexes: whether the plan depends on the values.
+struct PlanSensitivity {
+    PlanVariant generic;
+    std::vector<PlanVariant> custom;
+    /// Some custom plan has another shape than the generic plan.
+    bool generic_differs() const;
+    /// The custom plans do not all have one shape.
+    bool custom_differ() const;
+    /// Whether a prepared statement would keep the generic plan after its five custom plans
+    /// (plan_cache_mode auto): its estimate is not above the custom plans' average.
+    bool generic_kept() const;
+    /// The custom plans' average cost estimate.
+    double custom_average_cost() const;
+};
+
 struct PlannerError {
     PlannerError() = default;
     PlannerError(std::string message_, bool fatal_) : message(std::move(message_)), fatal(fatal_) {}

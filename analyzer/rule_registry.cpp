@@ -814,8 +814,11 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
               "the mean)",
      .rationale = "The mean hides the slow calls; the spread usually comes from parameter values "
                   "that need different plans, or a cached plan that fits only some of them.",
-     .help = "EXPLAIN (ANALYZE) it with a frequent and a rare value; improve the skewed column's "
-             "statistics, index the filter, or use plan_cache_mode = force_custom_plan for it.",
+     .help = "Read the finding's plans: analyze compares the statement's generic plan with its "
+             "custom plans for representative values. A generic plan that differs and that a "
+             "prepared statement keeps: plan_cache_mode = force_custom_plan for its sessions. "
+             "Custom plans that differ: better statistics on the skewed column and an index on the "
+             "filter. One plan for all: look at lock waits and reads from disk instead.",
      .severity_note = "info while the standard deviation is under twice the mean"},
     {.rule = RuleId::window_statements_evicted,
      .id = "window-statements-evicted",

@@ -82,6 +82,9 @@ struct ParameterUse {
 struct ParamSet {
     std::vector<ParamValue> values;
     double weight = 1;
+    /// Which values these are, for reports: "median values", "upper-quartile values", "most
+    /// common values"; "median, upper-quartile and most common values" when they coincide.
+    std::string label;
 };
 
 /// A column a statement reaches through a view, subquery or inlined CTE: `qualifier.column`

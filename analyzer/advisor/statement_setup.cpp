@@ -923,6 +923,9 @@ std::vector<ParamSet> representative_params(const Workload& workload, const Stat
     constexpr std::array<double, 3> k_quantiles = {0.5, 0.75, 0.0};
     constexpr std::array<double, 3> k_one_sided = {0.05, 0.25, 0.01};
     const std::array<std::string, 3> k_intervals = {"7 days", "30 days", "1 day"};
+    // For one-sided ranges the sets are windows of 5%, 25% and 1% of the rows; the labels name
+    // the equality case, as the docs explain.
+    constexpr std::array<std::string_view, 3> k_labels = {"median", "upper-quartile", "most common"};
     const WorkloadStatement* source = setup.parsed ? setup.parsed->source : nullptr;
     std::vector<ParamSet> sets;
     for (std::size_t k = 0; k < k_quantiles.size(); ++k) {
@@ -992,13 +995,22 @@ std::vector<ParamSet> representative_params(const Workload& workload, const Stat
             set.values.emplace_back(*value);
         }
         set.weight = 1.0 / static_cast<double>(k_quantiles.size());
+        set.label = std::string(k_labels[k]);
         const auto same = std::find_if(sets.begin(), sets.end(),
                                        [&](const ParamSet& other) { return other.values == set.values; });
         if (same != sets.end()) {
             same->weight += set.weight;
+            same->label += ", " + set.label;
         } else {
             sets.push_back(std::move(set));
         }
+    }
+    for (ParamSet& set : sets) {
+        // "median, most common" -> "median and most common values"
+        if (const auto comma = set.label.rfind(", "); comma != std::string::npos) {
+            set.label.replace(comma, 2, " and ");
+        }
+        set.label += " values";
     }
     return sets;
 }

@@ -129,7 +129,8 @@ void check_table_bloat(const Workload& workload, std::vector<Finding>& out);
 void check_sequence_near_max(const Workload& workload, std::vector<Finding>& out);
 void check_planning_time(const Workload& workload, std::vector<Finding>& out);
 void check_track_planning_off(const Workload& workload, std::vector<Finding>& out);
-void check_variable_time(const Workload& workload, std::vector<Finding>& out);
+void check_variable_time(const Workload& workload, const std::map<std::string, PlanSensitivity>& plans,
+                         std::vector<Finding>& out);
 
 // --- Shared helpers (common.cpp) ------------------------------------------------------------
 

@@ -29,6 +29,38 @@ std::string PlanNode::label() const {
     return text;
 }
 
+namespace {
+
+void append_shape(const Plan& plan, int index, int depth, std::string& out) {
+    const PlanNode& node = plan.nodes[static_cast<std::size_t>(index)];
+    if (node.parallel_aware) out += "Parallel ";
+    out += node.label();
+    if (node.children.empty() || depth > 64) return;
+    if (node.children.size() == 1) {
+        out += " > ";
+        append_shape(plan, node.children.front(), depth + 1, out);
+        return;
+    }
+    out += " (";
+    for (std::size_t i = 0; i < node.children.size(); ++i) {
+        if (i > 0) out += ", ";
+        append_shape(plan, node.children[i], depth + 1, out);
+    }
+    out += ')';
+}
+
+} // namespace
+
+std::string plan_shape(const Plan& plan) {
+    std::string out;
+    for (std::size_t i = 0; i < plan.nodes.size(); ++i) {
+        if (plan.nodes[i].parent >= 0) continue;
+        if (!out.empty()) out += "; ";
+        append_shape(plan, static_cast<int>(i), 0, out);
+    }
+    return out;
+}
+
 double Plan::total_ms() const {
     double total = 0;
     for (const PlanStatement& statement : statements) {

@@ -158,6 +158,13 @@ struct Plan {
     double total_ms() const;
 };
 
+/// The shape of a statement's plan tree, for telling two plans of one statement apart: each
+/// node's label (PlanNode::label, "Parallel " for a parallel-aware node), a single child after
+/// " > ", several in parentheses: `Aggregate > Index Only Scan using skew_k_idx on skew`,
+/// `Hash Join (Seq Scan on orders o, Hash > Seq Scan on customers c)`. Costs and row counts
+/// are left out. Empty for a plan without nodes.
+std::string plan_shape(const Plan& plan);
+
 /// Why a plan could not be read, and where. line and column are 1-based; 0 when the error
 /// is about the document as a whole (empty input, not a plan).
 struct PlanError {

@@ -7,38 +7,8 @@ set -uo pipefail
 dbadvise=$1
 source_dir=$2
 case_name=$3
-work=$(mktemp -d "${TMPDIR:-/tmp}/dbadvise-cli.XXXXXX")
-trap 'chmod -R u+rwx "$work" 2>/dev/null; rm -rf "$work"' EXIT
-cd "$work" || exit 1
-
-fail() {
-    echo "FAIL [$case_name]: $*" >&2
-    for f in out err; do
-        if [[ -s $f ]]; then
-            echo "--- $f (first 40 lines):" >&2
-            head -n 40 "$f" >&2
-        fi
-    done
-    exit 1
-}
-
-# run_dbadvise EXPECTED_CODE ARGS...: runs dbadvise with stdout in ./out and stderr in ./err.
-run_dbadvise() {
-    local expected=$1
-    shift
-    "$dbadvise" "$@" >out 2>err </dev/null
-    local code=$?
-    [[ $code -eq $expected ]] || fail "dbadvise $* exited with $code, expected $expected"
-}
-
-# run_stdin EXPECTED_CODE INPUT_FILE ARGS...: as run_dbadvise with INPUT_FILE as stdin.
-run_stdin() {
-    local expected=$1 input=$2
-    shift 2
-    "$dbadvise" "$@" <"$input" >out 2>err
-    local code=$?
-    [[ $code -eq $expected ]] || fail "dbadvise $* <$input exited with $code, expected $expected"
-}
+source "$source_dir/tests/lib/harness.sh"
+harness_workdir cli
 
 expect_err() {
     [[ $(cat err) == "$1" ]] || fail "stderr was '$(cat err)', expected '$1'"

@@ -9,33 +9,9 @@ dbadvise=$1
 source_dir=$2
 tools=$3
 case_name=$4
-work=$(mktemp -d "${TMPDIR:-/tmp}/dbadvise-formats.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
+source "$source_dir/tests/lib/harness.sh"
+harness_workdir formats
 export COLUMNS=100
-
-fail() {
-    echo "FAIL [$case_name]: $*" >&2
-    for f in out err; do
-        if [[ -s $f ]]; then
-            echo "--- $f (first 40 lines):" >&2
-            head -n 40 "$f" >&2
-        fi
-    done
-    exit 1
-}
-
-# run EXPECTED_CODE ARGS...: dbadvise with stdout in ./out and stderr in ./err.
-run() {
-    local expected=$1
-    shift
-    "$dbadvise" "$@" >out 2>err </dev/null
-    local code=$?
-    [[ $code -eq $expected ]] || fail "dbadvise $* exited with $code, expected $expected"
-}
-
-python=/usr/bin/python3
-[[ -x $python ]] || python=python3
 
 # Hostile names: Markdown and HTML syntax, a pipe that would split a table cell, backticks.
 cat >hostile.sql <<'EOF'
@@ -48,16 +24,16 @@ plans_dir=$source_dir/testdata/plans
 case $case_name in
 markdown_renders_as_gfm)
     command -v cmark-gfm >/dev/null || fail "cmark-gfm is missing (apt-get install cmark-gfm; scripts/test does)"
-    run 0 lint --format markdown -o hostile.md hostile.sql
-    run 0 lint --format json -o hostile.json hostile.sql
+    run_dbadvise 0 lint --format markdown -o hostile.md hostile.sql
+    run_dbadvise 0 lint --format json -o hostile.json hostile.sql
     "$python" "$source_dir/tests/cli/check_markdown.py" hostile.md hostile.json --exact-titles \
         --literal 'we|ird<b>tab`le' --literal 'col|<i>x</i> = NULL' \
         --literal '<script>alert(1)</script>' >out 2>&1 || fail "$(cat out)"
-    run 0 lint --schema "$lint_dir/schema.sql" --format markdown -o all.md "$lint_dir/all_rules.sql"
-    run 0 lint --schema "$lint_dir/schema.sql" --format json -o all.json "$lint_dir/all_rules.sql"
+    run_dbadvise 0 lint --schema "$lint_dir/schema.sql" --format markdown -o all.md "$lint_dir/all_rules.sql"
+    run_dbadvise 0 lint --schema "$lint_dir/schema.sql" --format json -o all.json "$lint_dir/all_rules.sql"
     "$python" "$source_dir/tests/cli/check_markdown.py" all.md all.json --exact-titles >out 2>&1 || fail "$(cat out)"
-    run 0 explain --format markdown -o plan.md "$plans_dir/hash_batches.json"
-    run 0 explain --format json -o plan.json "$plans_dir/hash_batches.json"
+    run_dbadvise 0 explain --format markdown -o plan.md "$plans_dir/hash_batches.json"
+    run_dbadvise 0 explain --format json -o plan.json "$plans_dir/hash_batches.json"
     "$python" "$source_dir/tests/cli/check_markdown.py" plan.md plan.json --exact-titles >out 2>&1 || fail "$(cat out)"
     grep -q '^### Hottest plan nodes' plan.md || fail "the explain Markdown has no hottest nodes"
     ;;
@@ -85,22 +61,22 @@ sarif_validates)
     ;;
 html_in_browser)
     [[ -x /usr/bin/chromium ]] || fail "chromium is missing (apt-get install chromium; scripts/test does)"
-    run 0 lint --schema "$lint_dir/schema.sql" --format html -o lint.html "$lint_dir/all_rules.sql"
-    run 0 lint --schema "$lint_dir/schema.sql" --format json -o lint.json "$lint_dir/all_rules.sql"
+    run_dbadvise 0 lint --schema "$lint_dir/schema.sql" --format html -o lint.html "$lint_dir/all_rules.sql"
+    run_dbadvise 0 lint --schema "$lint_dir/schema.sql" --format json -o lint.json "$lint_dir/all_rules.sql"
     findings=$("$python" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["findings"]))' lint.json)
     node "$source_dir/tests/html/check_html.js" --tools "$tools" --page lint.html --findings "$findings" \
         --section findings --section charts >out 2>&1 || fail "$(cat out)"
-    run 0 lint --format html -o hostile.html hostile.sql
+    run_dbadvise 0 lint --format html -o hostile.html hostile.sql
     node "$source_dir/tests/html/check_html.js" --tools "$tools" --page hostile.html --findings 3 \
         --section findings >out 2>&1 || fail "$(cat out)"
-    run 0 explain --format html -o plan.html "$plans_dir/hash_batches.json"
+    run_dbadvise 0 explain --format html -o plan.html "$plans_dir/hash_batches.json"
     node "$source_dir/tests/html/check_html.js" --tools "$tools" --page plan.html --findings 2 \
         --section actions --section charts --section findings >out 2>&1 || fail "$(cat out)"
     ;;
 sql_script_shape)
-    run 0 lint --schema "$lint_dir/schema.sql" --format sql -o lint.sql "$lint_dir/all_rules.sql"
-    run 0 explain --format sql -o plan.sql "$plans_dir/workers_not_launched.json"
-    run 0 lint --format sql -o hostile-changes.sql hostile.sql
+    run_dbadvise 0 lint --schema "$lint_dir/schema.sql" --format sql -o lint.sql "$lint_dir/all_rules.sql"
+    run_dbadvise 0 explain --format sql -o plan.sql "$plans_dir/workers_not_launched.json"
+    run_dbadvise 0 lint --format sql -o hostile-changes.sql hostile.sql
     "$python" - lint.sql plan.sql hostile-changes.sql <<'PY' || fail "SQL script shape"
 import re, sys
 for path in sys.argv[1:]:
@@ -131,11 +107,11 @@ PY
     ;;
 text_wraps_to_width)
     for width in 80 120; do
-        COLUMNS=$width run 0 lint --schema "$lint_dir/schema.sql" "$lint_dir/all_rules.sql"
+        COLUMNS=$width run_dbadvise 0 lint --schema "$lint_dir/schema.sql" "$lint_dir/all_rules.sql"
         awk -v w="$width" 'length($0) > w && $0 ~ / [^ ]/ && $0 !~ /^        / && $0 !~ /: (info|warning|error): / { print; bad = 1 } END { exit bad }' out ||
             fail "prose lines longer than $width columns"
     done
-    COLUMNS=300 run 0 lint "$lint_dir/all_rules.sql"
+    COLUMNS=300 run_dbadvise 0 lint "$lint_dir/all_rules.sql"
     awk 'length($0) > 120 && $0 ~ / [^ ]/ && $0 !~ /^        / && $0 !~ /: (info|warning|error): / { bad = 1 } END { exit bad }' out ||
         fail "COLUMNS=300 is not clamped to 120 when the output is not a terminal"
     ;;
@@ -144,7 +120,7 @@ baseline_ids_survive_edits)
 SELECT * FROM orders WHERE customer_id = 1;
 SELECT id FROM customers WHERE id NOT IN (SELECT customer_id FROM orders);
 EOF
-    run 0 lint --write-baseline base.json --format json -o before.json queries.sql
+    run_dbadvise 0 lint --write-baseline base.json --format json -o before.json queries.sql
     # Moved down, reformatted, another constant, a comment, and other statements added.
     cat >queries.sql <<'EOF'
 -- added later
@@ -155,7 +131,7 @@ WHERE id NOT IN (SELECT customer_id FROM orders);  -- moved up, reformatted
 
 select * from ORDERS where customer_id = 42;
 EOF
-    run 0 lint --baseline base.json --fail-on info --format json -o after.json ./queries.sql
+    run_dbadvise 0 lint --baseline base.json --fail-on info --format json -o after.json ./queries.sql
     "$python" - before.json after.json <<'PY' || fail "ids changed across unrelated edits"
 import json, sys
 before = {(f["rule"], f["id"]) for f in json.load(open(sys.argv[1]))["findings"]}
@@ -170,50 +146,50 @@ if after_doc["baseline"] != {"file": "base.json", "entries": len(before), "match
 PY
     # Two statements that differ only in a constant: two findings, two ids.
     printf 'SELECT * FROM t WHERE a = 1;\nSELECT * FROM t WHERE a = 2;\n' >twins.sql
-    run 0 lint --format json -o twins.json twins.sql
+    run_dbadvise 0 lint --format json -o twins.json twins.sql
     "$python" -c 'import json,sys; ids=[f["id"] for f in json.load(open("twins.json"))["findings"]]; sys.exit(0 if len(ids)==2 and len(set(ids))==2 else f"ids {ids}")' ||
         fail "findings on statements that differ only in constants share an id"
     ;;
 baseline_fail_on_new_only)
     printf 'SELECT id FROM customers WHERE id NOT IN (SELECT customer_id FROM orders);\n' >q.sql
-    run 0 lint --write-baseline base.json q.sql
-    run 0 lint --baseline base.json --fail-on info q.sql
+    run_dbadvise 0 lint --write-baseline base.json q.sql
+    run_dbadvise 0 lint --baseline base.json --fail-on info q.sql
     grep -q 'summary: no new findings, 1 in the baseline' out || fail "text summary does not count the baseline"
     grep -q 'NOT IN' out && fail "a baseline finding is shown without --verbose"
-    run 0 lint --baseline base.json --verbose q.sql
+    run_dbadvise 0 lint --baseline base.json --verbose q.sql
     grep -q '\[not-in-subquery\] (baseline)' out || fail "--verbose does not mark the baseline finding"
     printf 'SELECT * FROM t WHERE x = NULL;\n' >>q.sql
-    run 1 lint --baseline base.json --fail-on warning q.sql
+    run_dbadvise 1 lint --baseline base.json --fail-on warning q.sql
     grep -q 'summary: 2 new findings (1 error, 0 warnings, 1 info), 1 in the baseline' out || fail "summary of new findings"
-    run 1 lint --baseline base.json --fail-on error --format sarif -o log.sarif q.sql
+    run_dbadvise 1 lint --baseline base.json --fail-on error --format sarif -o log.sarif q.sql
     grep -q '"baselineState": "unchanged"' log.sarif && grep -q '"baselineState": "new"' log.sarif ||
         fail "SARIF has no baselineState"
     # Updating the baseline in place accepts the new findings.
-    run 1 lint --baseline base.json --write-baseline base.json --fail-on error q.sql
-    run 0 lint --baseline base.json --fail-on info q.sql
+    run_dbadvise 1 lint --baseline base.json --write-baseline base.json --fail-on error q.sql
+    run_dbadvise 0 lint --baseline base.json --fail-on info q.sql
     ;;
 baseline_from_json_report)
     printf 'SELECT * FROM t WHERE x = NULL;\n' >q.sql
-    run 0 lint --format json -o previous.json q.sql
-    run 0 lint --baseline previous.json --fail-on info q.sql
-    run 0 explain --format json -o plan.json "$plans_dir/hash_batches.json"
-    run 0 explain --baseline plan.json --fail-on info "$plans_dir/hash_batches.json"
+    run_dbadvise 0 lint --format json -o previous.json q.sql
+    run_dbadvise 0 lint --baseline previous.json --fail-on info q.sql
+    run_dbadvise 0 explain --format json -o plan.json "$plans_dir/hash_batches.json"
+    run_dbadvise 0 explain --baseline plan.json --fail-on info "$plans_dir/hash_batches.json"
     ;;
 baseline_bad_file)
     printf 'SELECT 1;\n' >q.sql
-    run 3 lint --baseline missing.json q.sql
+    run_dbadvise 3 lint --baseline missing.json q.sql
     grep -q "^dbadvise: error: cannot read 'missing.json': No such file or directory (--baseline)$" err || fail "missing baseline"
     printf '{"findings": [\n  {"id": 12}\n' >broken.json
-    run 3 lint --baseline broken.json q.sql
+    run_dbadvise 3 lint --baseline broken.json q.sql
     grep -q "^dbadvise: error: broken.json:3:1: invalid JSON" err || fail "invalid JSON is not located"
     printf '{"dbadvise_baseline": 1, "findings": [{"id": "xyz"}]}\n' >badid.json
-    run 3 lint --baseline badid.json q.sql
+    run_dbadvise 3 lint --baseline badid.json q.sql
     grep -q 'badid.json: findings\[0\] has no "id" of 16 hexadecimal digits' err || fail "bad id"
     printf '{"something": "else"}\n' >other.json
-    run 3 lint --baseline other.json q.sql
+    run_dbadvise 3 lint --baseline other.json q.sql
     grep -q "other.json: not a dbadvise baseline" err || fail "not a baseline"
-    run 2 lint --write-baseline out.txt -o out.txt q.sql
-    run 2 lint --write-baseline q.sql q.sql
+    run_dbadvise 2 lint --write-baseline out.txt -o out.txt q.sql
+    run_dbadvise 2 lint --write-baseline q.sql q.sql
     [[ $(cat q.sql) == 'SELECT 1;' ]] || fail "--write-baseline overwrote an input"
     ;;
 *)

@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <functional>
 
 namespace {
 
@@ -37,6 +38,7 @@ public:
         PlanResult result;
         result.total_cost = 1000;
         result.full_cost = 1000;
+        if (m_plan_json) result.plan_json = m_plan_json(request);
         for (std::size_t i = 0; i < request.hypothetical.size(); ++i) {
             if (!m_refuse.empty() && request.hypothetical[i].keys.front() == m_refuse && m_refusals != 0) {
                 if (m_refusals > 0) {
@@ -73,6 +75,7 @@ public:
     std::string m_fail_text;
     std::string m_fail_message;
     bool m_fail_lock_timeout = false;
+    std::function<std::string(const PlanRequest&)> m_plan_json; // EXPLAIN output to return, when set
 
 private:
     std::string m_column;
@@ -713,4 +716,40 @@ TEST_CASE("key_target and normalized_key") {
     CHECK(normalized_key("\"Status\"") == "status");
     CHECK(normalized_key("lower(email)") != normalized_key("upper(email)"));
     CHECK(normalized_key("(a = '::x')") == normalized_key("a = '::x'"));
+}
+
+TEST_CASE("advise_indexes compares the generic plan with custom plans of statements whose time varies widely") {
+    Workload workload = shop(1'000'000);
+    workload.statements.push_back(source("1", "SELECT * FROM orders WHERE customer_id = $1", 100, 50.0));
+    workload.statements.push_back(source("2", "SELECT * FROM orders WHERE status = $1", 100, 50.0));
+    workload.statements[0].stddev_ms = 60; // varies widely
+    workload.statements[0].toplevel = true;
+    workload.statements[1].stddev_ms = 10; // steady
+    workload.statements[1].toplevel = true;
+    std::vector<ParsedWorkloadStatement> statements = {{&workload.statements[0], lookup("customer_id")},
+                                                       {&workload.statements[1], lookup("status")}};
+    FakePlanner planner("nothing");
+    planner.m_plan_json = [](const PlanRequest& request) {
+        if (!request.hypothetical.empty()) return std::string();
+        const std::string scan = request.params.empty()
+                                     ? R"({"Node Type": "Seq Scan", "Relation Name": "orders", "Total Cost": 1000})"
+                                     : R"({"Node Type": "Index Scan", "Relation Name": "orders", "Index Name": "orders_c", "Total Cost": 8})";
+        return R"([{"Plan": {"Node Type": "Limit", "Total Cost": 1000, "Plans": [)" + scan + "]}}]";
+    };
+    const AdvisorResult result = advise_indexes(workload, statements, &planner, AnalyzeOptions{});
+    REQUIRE(result.plans.contains("1"));
+    CHECK_FALSE(result.plans.contains("2"));
+    const PlanSensitivity& plans = result.plans.at("1");
+    CHECK(plans.generic.label == "generic plan");
+    CHECK(plans.generic.shape == "Limit > Seq Scan on orders");
+    REQUIRE_FALSE(plans.custom.empty());
+    CHECK(plans.custom.front().shape == "Limit > Index Scan using orders_c on orders");
+    CHECK(plans.custom.front().label.ends_with(" values"));
+    CHECK(plans.generic_differs());
+    CHECK_FALSE(plans.custom_differ());
+    // The plans asked for: no hypothetical index, the generic one without values.
+    const auto generic = std::count_if(planner.requests.begin(), planner.requests.end(), [](const PlanRequest& r) {
+        return r.hypothetical.empty() && r.params.empty() && r.sql.find("customer_id") != std::string::npos;
+    });
+    CHECK(generic == 1);
 }

@@ -849,6 +849,72 @@ TEST_CASE("variable-time") {
     }
 }
 
+TEST_CASE("variable-time with the statement's plans") {
+    Workload w = healthy();
+    WorkloadStatement skewed = statement("4", "SELECT count(*) FROM orders WHERE status = $1", 200, 10, 200);
+    skewed.stddev_ms = 10;
+    skewed.max_ms = 40;
+    w.statements.push_back(skewed);
+    PlanSensitivity plans;
+    plans.generic = {"generic plan", "Aggregate > Index Only Scan using orders_status on orders", 6};
+    plans.custom = {{"median and most common values", "Aggregate > Seq Scan on orders", 5000},
+                    {"upper-quartile values", "Aggregate > Seq Scan on orders", 5000}};
+    const auto run_with = [&](const PlanSensitivity& p) {
+        return of_rule(check_operations(w, parse(w), {{"4", p}}).findings, RuleId::variable_time);
+    };
+    SUBCASE("the generic plan, which a prepared statement keeps, differs: force_custom_plan") {
+        const auto found = run_with(plans);
+        REQUIRE(found.size() == 1);
+        CHECK(contains(found[0].message, "switches to the generic plan after five executions"));
+        CHECK(contains(found[0].message, "`Aggregate > Index Only Scan using orders_status on orders`"));
+        CHECK(contains(found[0].message, "for the median and most common values the planner picks "
+                                         "`Aggregate > Seq Scan on orders` (cost 5000)"));
+        CHECK_FALSE(contains(found[0].message, "differ among themselves"));
+        CHECK(found[0].suggestion.sql == "SET plan_cache_mode = force_custom_plan;");
+        CHECK(std::get<bool>(*evidence(found[0], "plan_depends_on_values")));
+        CHECK(std::get<std::string>(*evidence(found[0], "generic_plan")) ==
+              "Aggregate > Index Only Scan using orders_status on orders");
+        CHECK(contains(std::get<std::string>(*evidence(found[0], "custom_plans")),
+                       "upper-quartile values: Aggregate > Seq Scan on orders (cost 5000)"));
+    }
+    SUBCASE("custom plans that differ among themselves: statistics and an index") {
+        plans.generic = {"generic plan", "Aggregate > Seq Scan on orders", 9000};
+        plans.custom[1].shape = "Aggregate > Bitmap Heap Scan on orders > Bitmap Index Scan on orders_status";
+        const auto found = run_with(plans);
+        REQUIRE(found.size() == 1);
+        CHECK_FALSE(contains(found[0].message, "five executions"));
+        CHECK(contains(found[0].message, "for the upper-quartile values: `Aggregate > Bitmap Heap Scan"));
+        CHECK(contains(found[0].message, "SET STATISTICS 1000"));
+        CHECK(found[0].suggestion.sql.empty());
+        CHECK(std::get<bool>(*evidence(found[0], "plan_depends_on_values")));
+    }
+    SUBCASE("a generic plan the server would not keep (estimate above the custom plans') is not blamed") {
+        plans.generic.cost = 9000;
+        const auto found = run_with(plans);
+        REQUIRE(found.size() == 1);
+        CHECK(contains(found[0].message, "probably does not come from the plan"));
+        CHECK(contains(found[0].message, "is not used: its estimate, cost 9000, is above theirs"));
+        CHECK(found[0].suggestion.sql.empty());
+    }
+    SUBCASE("one plan for every value: the spread is not the plan's") {
+        plans.generic = {"generic plan", "Aggregate > Seq Scan on orders", 5000};
+        const auto found = run_with(plans);
+        REQUIRE(found.size() == 1);
+        CHECK(contains(found[0].message, "The planner picks one plan, `Aggregate > Seq Scan on orders`, for the "
+                                         "median and most common values, the upper-quartile values from pg_stats, and "
+                                         "as the generic plan"));
+        CHECK(contains(found[0].message, "lock waits"));
+        CHECK_FALSE(std::get<bool>(*evidence(found[0], "plan_depends_on_values")));
+        CHECK(found[0].suggestion.sql.empty());
+    }
+    SUBCASE("plans of another statement change nothing") {
+        const auto found = of_rule(check_operations(w, parse(w), {{"other", plans}}).findings, RuleId::variable_time);
+        REQUIRE(found.size() == 1);
+        CHECK(contains(found[0].message, "EXPLAIN (ANALYZE) the statement with a frequent and a rare value"));
+        CHECK(evidence(found[0], "generic_plan") == nullptr);
+    }
+}
+
 TEST_CASE("check_operations notes the parts it could not read") {
     Workload w = healthy();
     w.activity->unavailable = {"sequences: permission denied for sequence s"};

@@ -538,3 +538,14 @@ TEST_CASE("a plan nested 20000 levels deep") {
     CHECK(plan.nodes[101].path == plan.nodes[100].path + "/.../node 101");
     CHECK(plan.nodes.back().path == plan.nodes[100].path + "/.../node 20000");
 }
+
+TEST_CASE("plan_shape") {
+    const auto plan = parse_json_plan(R"([{"Plan": {"Node Type": "Hash Join", "Plans": [
+        {"Node Type": "Seq Scan", "Relation Name": "orders", "Alias": "o", "Parallel Aware": true},
+        {"Node Type": "Hash", "Plans": [{"Node Type": "Index Scan", "Relation Name": "customers",
+                                         "Index Name": "customers_pkey", "Alias": "customers"}]}]}}])");
+    REQUIRE(plan);
+    CHECK(plan_shape(*plan) ==
+          "Hash Join (Parallel Seq Scan on orders o, Hash > Index Scan using customers_pkey on customers)");
+    CHECK(plan_shape(Plan{}).empty());
+}
