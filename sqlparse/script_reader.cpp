@@ -330,25 +330,16 @@ std::optional<ScriptItem> ScriptReader::copy_data(std::string_view text, int fro
             --blocks;
         }
     }
-    if (blocks > 0 && !final) {
-        // The data goes on past the text: hand out the complete lines, so that a reader that
-        // discards what it has read never holds a whole block.
-        if (pos == from) {
-            return std::nullopt;
-        }
-        m_copy_blocks = blocks;
-        m_copy_terminator = -1;
-        ScriptItem item;
-        item.kind = ScriptItem::Kind::copy_data;
-        item.begin = from;
-        item.end = pos;
-        item.next = pos;
-        return item;
-    }
-    if (pos >= size && !final) {
+    // When the data goes on past the text, the complete lines are handed out, so that a
+    // reader that discards what it has read never holds a whole block.
+    const bool more = blocks > 0 && !final;
+    if (more ? pos == from : (pos >= size && !final)) {
         return std::nullopt;
     }
-    m_copy_blocks = 0;
+    m_copy_blocks = more ? blocks : 0;
+    if (more) {
+        m_copy_terminator = -1; // the data has started: what follows is data
+    }
     ScriptItem item;
     item.kind = ScriptItem::Kind::copy_data;
     item.begin = from;
