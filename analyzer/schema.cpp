@@ -7,6 +7,7 @@ namespace dbadvise::analyzer {
 void Schema::add_table(TableInfo table) {
     if (table.schema.empty()) {
         table.schema = "public";
+        table.schema_assumed = true;
     }
     auto same = [&](const TableInfo& t) { return t.schema == table.schema && t.name == table.name; };
     if (auto it = std::find_if(m_tables.begin(), m_tables.end(), same); it != m_tables.end()) {

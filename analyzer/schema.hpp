@@ -18,6 +18,7 @@ struct TableInfo {
     /// Column sets whose values are unique: PRIMARY KEY, UNIQUE constraints, unique indexes
     /// on plain columns without a predicate. With NOT NULL columns they identify a row.
     std::vector<std::vector<std::string>> unique_keys;
+    bool schema_assumed = false; // the DDL did not say: "public" is a guess
 
     const sqlparse::ColumnDefinition* column(std::string_view column_name) const;
     /// The first unique key whose columns are all NOT NULL (the primary key, usually);

@@ -174,6 +174,7 @@ int Output::finish(reports::Report& report, const Outcome& outcome) {
             m_write_baseline->write([&](const reports::Sink& sink) { sink(text); });
         }
     }
+    report.incomplete = outcome.incomplete || report.partial;
     const reports::FormatInfo& format = reports::format_info(m_options.format);
     const reports::RenderOptions options = render_options();
     write([&](const reports::Sink& sink) { format.render_report(report, options, sink); });

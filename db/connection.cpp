@@ -178,6 +178,11 @@ std::expected<Connection, DbError> Connection::open(const std::string& dsn,
     if (const char* password = PQpass(conn); password != nullptr && *password != '\0')
         connection.m_secrets.emplace_back(password);
     connection.m_description = connection.scrub(describe_handle(conn));
+    // libpq fills in host, port and database only once it got as far as resolving them (an
+    // unknown service stops it before): name the target as the DSN gives it then.
+    const auto unset = [](const char* value) { return value == nullptr || *value == '\0'; };
+    if (unset(PQdb(conn)) && unset(PQhost(conn)))
+        connection.m_description = connection.scrub(dsn_target(dsn));
     if (PQstatus(conn) != CONNECTION_OK) {
         const std::string reason = connection.scrub(one_line(PQerrorMessage(conn)));
         DbError error{DbError::Kind::connect, {}, {}, {}};
@@ -193,6 +198,10 @@ std::expected<Connection, DbError> Connection::open(const std::string& dsn,
                    contains(reason, "invalid value for parameter") ||
                    contains(reason, "command-line argument")) {
             fix = "check the server settings passed in options= (in --dsn) or PGOPTIONS";
+        } else if (contains(reason, "definition of service") || contains(reason, "service file")) {
+            fix = "check the service name and the service file libpq reads (PGSERVICEFILE, else "
+                  "~/.pg_service.conf, then pg_service.conf in PGSYSCONFDIR or the system's "
+                  "configuration directory)";
         } else if (contains(reason, "timeout expired")) {
             fix = "the server did not complete the connection within connect_timeout; check that "
                   "it runs and is not overloaded or stopped";

@@ -210,7 +210,7 @@ void entry(std::string& out, const Entry& e) {
 std::string time_cell(const Action& action, bool database) {
     if (action.saves_ms) return "saves ~" + format_duration(*action.saves_ms);
     if (action.at_stake_ms > 0) {
-        return format_duration(action.at_stake_ms) + (database ? " of statement time" : " of plan time");
+        return format_duration(action.at_stake_ms) + (database ? " at stake" : " of plan time");
     }
     return {};
 }

@@ -56,7 +56,7 @@ struct Action {
 struct Outline {
     std::string heading;              // "dbadvise analyze: database \"shop\", PostgreSQL 15.4"
     std::vector<std::string> facts;   // lines under the heading: workload, time covered, run
-    std::vector<Action> actions;      // at most k_max_actions, most time first (lint: errors,
+    std::vector<Action> actions;      // at most k_max_actions: time saved, then at stake (lint: errors,
                                       // then warnings with a fix, when there are more findings)
     std::vector<GroupView> groups;
     std::array<std::size_t, 3> by_severity{}; // findings not in the baseline, by Severity

@@ -88,6 +88,9 @@ struct Report {
     std::vector<HotNode> hot_nodes;
     std::vector<Section> sections;
     bool partial = false;                     // the run stopped early (analyze)
+    bool incomplete = false;                  // exits 3: an input could not be read, or partial
+                                              // (set by the CLI's output path; SARIF's
+                                              // executionSuccessful)
     std::vector<std::string> notes;           // run-level remarks (HypoPG missing, ...)
     IndexSelection index_selection;           // analyze only
     // analyze's overview: where the time went and how well the cache serves it.

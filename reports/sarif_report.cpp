@@ -259,14 +259,20 @@ void render_sarif(const Report& report, const std::function<void(std::string_vie
     out.key("invocations");
     out.begin_array();
     out.begin_object();
-    out.member("executionSuccessful", !report.partial);
-    if (!report.notes.empty() || report.partial) {
+    // An incomplete run (exit 3: an input that could not be read, a run that stopped early)
+    // is not a successful one: a consumer must not read the missing results as clean.
+    const bool incomplete = report.partial || report.incomplete;
+    out.member("executionSuccessful", !incomplete);
+    if (!report.notes.empty() || incomplete) {
         out.key("toolExecutionNotifications");
         out.begin_array();
-        if (report.partial) {
+        if (incomplete) {
             out.begin_object();
             out.member("level", "error");
-            text_message(out, "message", "The run stopped early; the results cover only what was analyzed.");
+            text_message(out, "message",
+                         report.partial ? "The run stopped early; the results cover only what was analyzed."
+                                        : "Some inputs could not be read (see the notes); the results cover "
+                                          "the others.");
             out.end_object();
         }
         for (const std::string& note : report.notes) {

@@ -337,7 +337,7 @@ void write_entry(Writer& w, const Entry& entry, const TextOptions& options) {
     const std::size_t shown = std::min(entry.findings.size(), k_listed);
     const double time = entry.time_ms();
     w.wrapped(fmt::format("{} findings{}; the first {}:", entry.findings.size(),
-                          time > 0 ? fmt::format(" ({} of statement time)", format_duration(time)) : "",
+                          time > 0 ? fmt::format(" ({} at stake)", format_duration(time)) : "",
                           shown),
               "    ");
     for (std::size_t i = 0; i < shown; ++i) {
@@ -382,7 +382,9 @@ void write_header(Writer& w, const Report& report, const Outline& outline) {
 void write_actions(Writer& w, const Outline& outline) {
     const bool timed = std::any_of(outline.actions.begin(), outline.actions.end(),
                                    [](const Action& a) { return a.saves_ms || a.at_stake_ms > 0; });
-    w.styled(k_bold, outline.database ? "Do first (most time first)"
+    // Index recommendations come first, by the time they save; then the other changes by the
+    // time at stake (measured time of what they concern, plus round trips for batching).
+    w.styled(k_bold, outline.database ? "Do first (time saved, then time at stake)"
                      : timed          ? "Do first"
                                       : "Do first (errors, then warnings with a fix)");
     w.newline();
@@ -392,8 +394,8 @@ void write_actions(Writer& w, const Outline& outline) {
         if (action.saves_ms) {
             line += fmt::format(": saves ~{}", format_duration(*action.saves_ms));
         } else if (action.at_stake_ms > 0) {
-            line += fmt::format(": {} of {} time", format_duration(action.at_stake_ms),
-                                outline.database ? "statement" : "plan");
+            line += outline.database ? fmt::format(": {} at stake", format_duration(action.at_stake_ms))
+                                     : fmt::format(": {} of plan time", format_duration(action.at_stake_ms));
         }
         w.wrapped(line, "  ", {}, "   ");
         const Finding& f = action.entry->first();

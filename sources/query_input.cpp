@@ -66,6 +66,36 @@ bool starts_with_timestamp(std::string_view line) {
     return line[4] == '-' && line[7] == '-' && line[10] == ' ' && line[13] == ':' && line[16] == ':';
 }
 
+// The start of a csvlog record: `<timestamp>,<user>,<database>,<pid>,` where user and
+// database are empty or quoted ("" doubles a quote) and pid is digits. Text inside a quoted
+// field that starts a line like this is all but impossible; a record cut in the middle of a
+// quoted field (a log truncated and appended to, a line lost in a copy) is followed by one.
+bool starts_csv_record(std::string_view line) {
+    if (!starts_with_timestamp(line)) return false;
+    std::size_t i = line.find(',');
+    if (i == std::string_view::npos || line.substr(0, i).find('"') != std::string_view::npos) return false;
+    ++i;
+    for (int field = 0; field < 2; ++field) { // user, database
+        if (i < line.size() && line[i] == '"') {
+            for (++i; i < line.size(); ++i) {
+                if (line[i] != '"') continue;
+                if (i + 1 < line.size() && line[i + 1] == '"') {
+                    ++i;
+                    continue;
+                }
+                break;
+            }
+            if (i >= line.size()) return false;
+            ++i; // the closing quote
+        }
+        if (i >= line.size() || line[i] != ',') return false;
+        ++i;
+    }
+    const std::size_t digits = i;
+    while (i < line.size() && is_digit(line[i])) ++i;
+    return i > digits && i < line.size() && line[i] == ',';
+}
+
 // No SQL statement starts with a digit, and none with a syslog date ("Mar  1 12:00:00").
 bool looks_like_log(std::string_view line) {
     if (!line.empty() && is_digit(line.front())) return true;
@@ -358,6 +388,15 @@ public:
     // csvlog: one record per CSV row; quoted fields may hold newlines, so a record may span
     // several lines. Columns (PostgreSQL 12-17): 11 error_severity, 13 message, 14 detail.
     void csv_line(std::string_view line, int number) {
+        if (!m_csv_record.empty() && starts_csv_record(line)) {
+            // The pending record never closed its quoted field and a new record begins: it was
+            // cut. Report it and read on from here, rather than swallow the records after it.
+            unreadable(m_csv_line, "A csvlog record cut in the middle",
+                       fmt::format("A quoted field of this record is still open when line {} starts a new "
+                                   "record (the log was truncated or lines were lost?). Skipped.",
+                                   number));
+            m_csv_record.clear();
+        }
         if (m_csv_record.empty()) {
             if (trim(line).empty()) return;
             m_csv_line = number;

@@ -1,4 +1,5 @@
 #include "sqlparse/function_body_internal.hpp"
+#include "util/ascii.hpp"
 
 #include <pg_query.h>
 
@@ -18,18 +19,9 @@ struct PlpgsqlResultDeleter {
 };
 using PlpgsqlResultPtr = std::unique_ptr<PgQueryPlpgsqlParseResult, PlpgsqlResultDeleter>;
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
-    }
-    return out;
-}
 
 bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && lower(a) == lower(b);
+    return a.size() == b.size() && util::ascii_lower(a) == util::ascii_lower(b);
 }
 
 // Offset in `text` of the start of 1-based line `line` (the end when there are fewer).
@@ -230,7 +222,7 @@ bool has_output_parameters(JsonRef function) {
 bool declares_cursor(std::string_view body, std::string_view name) {
     const std::vector<Token> tokens = lex(body);
     for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
-        if (!is_name_kind(tokens[i].kind) || identifier_value(body, tokens[i]) != lower(name)) {
+        if (!is_name_kind(tokens[i].kind) || identifier_value(body, tokens[i]) != util::ascii_lower(name)) {
             continue;
         }
         std::size_t j = i + 1;
@@ -368,7 +360,7 @@ FunctionBody function_body(JsonRef stmt, std::string_view text, int base, Span s
         for (JsonRef option : JsonChildren(body["args"])) {
             const JsonRef def = option["DefElem"];
             if (def["defname"].str() == "language") {
-                language = lower(def["arg"]["String"]["sval"].str());
+                language = util::ascii_lower(def["arg"]["String"]["sval"].str());
             } else if (def["defname"].str() == "as") {
                 as = def;
             }
@@ -377,7 +369,7 @@ FunctionBody function_body(JsonRef stmt, std::string_view text, int base, Span s
         for (JsonRef option : JsonChildren(body["options"])) {
             const JsonRef def = option["DefElem"];
             if (def["defname"].str() == "language") {
-                language = lower(def["arg"]["String"]["sval"].str());
+                language = util::ascii_lower(def["arg"]["String"]["sval"].str());
             } else if (def["defname"].str() == "as") {
                 as = def;
             }

@@ -3,9 +3,9 @@
 // statement's own spelling of everything else.
 #include "sqlparse/index_expression.hpp"
 
+#include "sqlparse/json_tree_internal.hpp"
 #include "sqlparse/lexer.hpp"
 
-#include <nlohmann/json.hpp>
 #include <pg_query.h>
 
 #include <algorithm>
@@ -26,33 +26,34 @@ struct Found {
     bool column = false;
 };
 
-void scan(const nlohmann::json& node, Found& found) {
-    if (node.is_object()) {
-        for (const auto& [key, value] : node.items()) {
-            if (key == "ParamRef") {
-                found.parameter = true;
-            } else if (key == "SubLink") {
-                found.subquery = true;
-            } else if (key == "ColumnRef" && value.is_object()) {
-                found.column = true;
-                const auto fields = value.find("fields");
-                const auto location = value.find("location");
-                if (fields != value.end() && fields->is_array() && fields->size() > 1 && location != value.end() &&
-                    location->is_number()) {
-                    found.qualified.emplace_back(location->get<int>(), static_cast<int>(fields->size()));
-                    std::string qualifier;
-                    for (std::size_t i = 0; i + 1 < fields->size(); ++i) {
-                        qualifier += (*fields)[i].dump() + ".";
-                    }
-                    found.qualifiers.insert(std::move(qualifier));
-                }
+// Walks libpg_query's tree (sqlparse's compact JSON reader: the statement parse already pays
+// for one libpg_query call, this one should not also build a DOM). A node's type is its key.
+void scan(detail::JsonRef node, Found& found, int depth) {
+    if (!node.valid() || depth > 1000) {
+        return;
+    }
+    const std::string_view key = node.key();
+    if (key == "ParamRef") {
+        found.parameter = true;
+    } else if (key == "SubLink") {
+        found.subquery = true;
+    } else if (key == "ColumnRef" && node.type() == detail::JsonType::object) {
+        found.column = true;
+        const detail::JsonRef fields = node["fields"];
+        const auto count = static_cast<int>(fields.size());
+        if (fields.type() == detail::JsonType::array && count > 1 && node.location() >= 0) {
+            found.qualified.emplace_back(node.location(), count);
+            std::string qualifier;
+            int i = 0;
+            for (detail::JsonRef field : detail::JsonChildren(fields)) {
+                if (++i == count) break;
+                qualifier += std::string(field.body()["sval"].str()) + ".";
             }
-            scan(value, found);
+            found.qualifiers.insert(std::move(qualifier));
         }
-    } else if (node.is_array()) {
-        for (const auto& value : node) {
-            scan(value, found);
-        }
+    }
+    for (detail::JsonRef child = node.first_child(); child.valid(); child = child.next()) {
+        scan(child, found, depth + 1);
     }
 }
 
@@ -67,10 +68,10 @@ std::expected<std::string, std::string> index_expression(std::string_view expres
     if (parsed.error) {
         return std::unexpected("it does not parse as an expression");
     }
-    const nlohmann::json tree = nlohmann::json::parse(parsed.parse_tree, nullptr, false);
+    detail::JsonDocument tree;
     Found found;
-    if (!tree.is_discarded()) {
-        scan(tree, found);
+    if (tree.parse(parsed.parse_tree)) {
+        scan(tree.root(), found, 0);
     }
     if (found.parameter) {
         return std::unexpected("it holds a parameter, whose value normalization removed");

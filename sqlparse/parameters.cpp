@@ -2,6 +2,7 @@
 // operator or function it feeds and the expressions around it. Not on the lint hot path: one
 // parse per workload statement that the server could not type on its own.
 #include "sqlparse/parameters.hpp"
+#include "util/ascii.hpp"
 
 #include <nlohmann/json.hpp>
 #include <pg_query.h>
@@ -28,12 +29,6 @@ struct Inherited {
     std::string aggregate;
 };
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
 
 // {"Type": {...}} -> "Type"; empty for anything else.
 std::string_view node_type(const json& node) {
@@ -225,7 +220,7 @@ ParameterPeer describe(const json& node) {
                node_type(member(b, "args").front()) == "ColumnRef") {
         // `lower(email)`: a value compared with it is a value of the column, transformed.
         peer = describe(member(b, "args").front());
-        peer.wrapper = lower(last_name(member(b, "funcname")));
+        peer.wrapper = util::ascii_lower(last_name(member(b, "funcname")));
     } else if (type == "A_Const") {
         if (member(b, "isnull").is_boolean() && member(b, "isnull").get<bool>()) {
             return peer;
@@ -246,7 +241,7 @@ ParameterPeer describe(const json& node) {
         }
     } else if (type == "FuncCall") {
         peer.kind = ParameterPeer::Kind::expression;
-        peer.type_name = result_type(lower(last_name(member(b, "funcname"))));
+        peer.type_name = result_type(util::ascii_lower(last_name(member(b, "funcname"))));
     } else if (type == "SQLValueFunction") {
         peer.kind = ParameterPeer::Kind::typed;
         const std::string op = member(b, "op").is_string() ? member(b, "op").get<std::string>() : "";
@@ -315,7 +310,7 @@ public:
         } else if (type == "A_Expr") {
             a_expr(b, in, depth);
         } else if (type == "FuncCall") {
-            function(lower(last_name(member(b, "funcname"))), member(b, "args"), in, depth);
+            function(util::ascii_lower(last_name(member(b, "funcname"))), member(b, "args"), in, depth);
             walk(member(b, "agg_filter"), Inherited{}, depth + 1);
             walk(member(b, "agg_order"), Inherited{}, depth + 1);
             walk(member(b, "over"), Inherited{}, depth + 1);

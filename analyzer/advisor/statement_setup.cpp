@@ -2,6 +2,7 @@
 // filters, joins and sorts on, and what each $n parameter meets, so that custom plans can be
 // given representative values. Everything comes from the query model and the catalog.
 #include "analyzer/advisor/advisor.hpp"
+#include "util/ascii.hpp"
 #include "sqlparse/index_expression.hpp"
 #include "sqlparse/parser.hpp"
 #include "analyzer/sql_text.hpp"
@@ -28,13 +29,6 @@ using sqlparse::Predicate;
 using sqlparse::Query;
 using sqlparse::StatementKind;
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    return out;
-}
 
 const CatalogColumn* find_column(const CatalogTable& table, std::string_view name) {
     for (const CatalogColumn& column : table.columns) {
@@ -932,7 +926,7 @@ std::vector<ParamSet> representative_params(const Workload& workload, const Stat
         ParamSet set;
         for (std::size_t i = 0; i < setup.parameters.size(); ++i) {
             const ParameterUse& use = setup.parameters[i];
-            const std::string type = i < types.size() ? lower(types[i]) : "";
+            const std::string type = i < types.size() ? util::ascii_lower(types[i]) : "";
             std::optional<std::string> value;
             if (!use.in_predicate && !use.in_limit && !use.in_offset) {
                 // Outside every predicate (`date_trunc($1, created_at)` in the select list) a
@@ -979,7 +973,7 @@ std::vector<ParamSet> representative_params(const Workload& workload, const Stat
                     if (value && use.wrapper == "to_timestamp") {
                         value = epoch_of(*value);
                     } else if (value && use.wrapper == "lower") {
-                        value = lower(*value);
+                        value = util::ascii_lower(*value);
                     } else if (value && use.wrapper == "upper") {
                         std::string up = *value;
                         for (char& c : up) {

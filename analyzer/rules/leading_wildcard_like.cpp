@@ -42,7 +42,7 @@ int literal_characters(std::string_view pattern) {
     return count;
 }
 
-void check(const sqlparse::Statement& statement, const RuleContext&, std::vector<Finding>& out) {
+void check(const sqlparse::Statement& statement, const RuleContext& context, std::vector<Finding>& out) {
     for_each_query(statement.query, [&](const sqlparse::Query& q, const sqlparse::Query*) {
         for (const LikePattern& like : q.likes) {
             const std::string_view pattern = unquoted(like.pattern);
@@ -74,7 +74,7 @@ void check(const sqlparse::Statement& statement, const RuleContext&, std::vector
                         expression = strip_qualifier(p.wrapped_text, like.column.qualifier);
                     }
                 }
-                const std::string table = relation_text(*rel);
+                const std::string table = index_target(*rel, context);
                 sql = fmt::format("CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"
                                   "CREATE INDEX CONCURRENTLY {}_{}_trgm_idx ON {} USING gin ({} "
                                   "gin_trgm_ops);",

@@ -164,7 +164,7 @@ void check_predicate(const sqlparse::Statement& statement, const RuleContext& co
                 if (const auto expression = sqlparse::index_expression(wrapped)) {
                     sql = fmt::format("CREATE INDEX CONCURRENTLY {}_{}_{}_idx ON {} (({}));",
                                       index_name_part(rel->name), index_name_part(p.wrapper),
-                                      index_name_part(p.column.name), relation_text(*rel),
+                                      index_name_part(p.column.name), index_target(*rel, context),
                                       *expression);
                     how = fmt::format("Either compare the bare column, or create an expression "
                                       "index on `{}` (the function must be IMMUTABLE): see the "
@@ -198,7 +198,7 @@ void check_predicate(const sqlparse::Statement& statement, const RuleContext& co
                 const std::string expression = strip_qualifier(wrapped, p.column.qualifier);
                 sql = fmt::format("CREATE INDEX CONCURRENTLY {}_{}_idx ON {} (({}));",
                                   index_name_part(rel->name), index_name_part(expression),
-                                  relation_text(*rel), expression);
+                                  index_target(*rel, context), expression);
                 how = fmt::format("Create an expression index on `{}` (its operator must be "
                                   "IMMUTABLE): see the suggested SQL.",
                                   expression);

@@ -43,6 +43,16 @@ std::string column_text(const ColumnRef& column) {
     return column.qualifier + "." + column.name;
 }
 
+std::string index_target(const Relation& relation, const RuleContext& context) {
+    if (relation.schema.empty() && context.schema != nullptr) {
+        const TableInfo* table = context.schema->find("", relation.name);
+        if (table != nullptr && !table->schema_assumed) {
+            return quote_identifier(table->schema) + "." + quote_identifier(table->name);
+        }
+    }
+    return relation_text(relation);
+}
+
 std::string relation_text(const Relation& relation) {
     if (relation.kind == sqlparse::RelationKind::function) {
         return relation.alias.empty() ? relation.name + "(...)"

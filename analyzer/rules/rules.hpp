@@ -60,6 +60,11 @@ std::string column_text(const sqlparse::ColumnRef& column);
 /// `schema.name`, or `name` when the schema is empty; `subquery alias` for a subquery in FROM
 /// (recorded as a relation without a name).
 std::string relation_text(const sqlparse::Relation& relation);
+/// The table a suggested CREATE INDEX names: schema-qualified when the schema is written or
+/// the context's schema (the catalog, in analyze) knows the table, so that the same index
+/// suggested by the index advisor (always qualified) is recognized as one change; as written
+/// otherwise.
+std::string index_target(const sqlparse::Relation& relation, const RuleContext& context);
 
 /// True for a named table (not a CTE reference, not a subquery in FROM): something an index
 /// can be created on.

@@ -3,7 +3,10 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <string>
+#include <unistd.h>
 
 using namespace dbadvise::db;
 
@@ -21,6 +24,29 @@ TEST_CASE("Connection::open") {
         CHECK(message.ends_with("check that the server runs and accepts connections at that host "
                                 "and port (--dsn host=... port=..., or PGHOST/PGPORT)"));
         CHECK(message.find("topsecret") == std::string::npos);
+    }
+    SUBCASE("an unknown service: the service named, and where libpq looks for it") {
+        const std::string file = "/tmp/dbadvise-test-" + std::to_string(::getpid()) + ".pg_service.conf";
+        std::FILE* out = std::fopen(file.c_str(), "w");
+        REQUIRE(out != nullptr);
+        std::fputs("[other]\nhost=/nonexistent\ndbname=x\n", out);
+        std::fclose(out);
+        const char* before = std::getenv("PGSERVICEFILE");
+        const std::string saved = before ? before : "";
+        ::setenv("PGSERVICEFILE", file.c_str(), 1);
+        const auto connection = Connection::open("service=nosuch");
+        if (before) {
+            ::setenv("PGSERVICEFILE", saved.c_str(), 1);
+        } else {
+            ::unsetenv("PGSERVICEFILE");
+        }
+        std::remove(file.c_str());
+        REQUIRE_FALSE(connection.has_value());
+        const std::string& message = connection.error().message;
+        CHECK(message.starts_with("cannot connect to service nosuch: "));
+        CHECK(message.find("definition of service \"nosuch\" not found") != std::string::npos);
+        CHECK(message.find("check the service name and the service file libpq reads (PGSERVICEFILE") !=
+              std::string::npos);
     }
     SUBCASE("a malformed DSN: what is wrong, and nothing of the DSN") {
         const auto connection = Connection::open("host=x password=topsecret bogus");

@@ -130,6 +130,38 @@ TEST_CASE("csvlog: quoted fields across lines, doubled quotes, a record cut at t
     CHECK(input.findings.size() == 1);
 }
 
+TEST_CASE("csvlog: a record cut in the middle of a quoted field does not swallow the records after it") {
+    const std::string record =
+        "2025-01-02 03:04:05.678 UTC,\"postgres\",\"shop\",11,\"[local]\",6776a1,1,\"SELECT\",2025-01-02 03:04:00 "
+        "UTC,3/2,0,LOG,00000,\"duration: 2.000 ms  statement: SELECT name FROM customers WHERE id = 7\",,,,,,,,,"
+        "\"psql\",\"client backend\",,0\n";
+    SUBCASE("cut inside the message") {
+        const std::string cut = record.substr(0, record.find("WHERE")) + "\n";
+        const sources::QueryInput input = read(record + cut + record + record);
+        CHECK(has_finding(input, "unreadable-line", 2));
+        CHECK(input.findings.size() == 1);
+        REQUIRE(input.statements.size() == 1);
+        CHECK(input.statements[0].calls == 3);
+    }
+    SUBCASE("cut inside an earlier quoted field (the user name)") {
+        const std::string cut = record.substr(0, record.find("postgres") + 4) + "\n";
+        const sources::QueryInput input = read(record + record + cut + record);
+        CHECK(has_finding(input, "unreadable-line", 3));
+        CHECK(input.findings.size() == 1);
+        REQUIRE(input.statements.size() == 1);
+        CHECK(input.statements[0].calls == 3);
+    }
+    SUBCASE("a message line inside a quoted field that only starts with a date is not a new record") {
+        const std::string multi =
+            "2025-01-02 03:04:05.678 UTC,\"postgres\",\"shop\",11,\"[local]\",6776a1,1,\"SELECT\",2025-01-02 03:04:00 "
+            "UTC,3/2,0,LOG,00000,\"duration: 2.000 ms  statement: SELECT name FROM customers WHERE note = 'a\n"
+            "2025-01-02 03:04:05,\"\"x\"\",\"\"y\"\", not a record'\",,,,,,,,,\"psql\",\"client backend\",,0\n";
+        const sources::QueryInput input = read(multi + record);
+        CHECK(input.findings.empty());
+        CHECK(input.statements.size() == 2);
+    }
+}
+
 TEST_CASE("jsonlog: records, a line cut in the middle, other severities") {
     const std::string log =
         R"({"timestamp":"2025-01-02 03:04:05.678 UTC","pid":11,"error_severity":"LOG","message":"duration: 3.000 ms  statement: UPDATE orders SET status = 'x' WHERE id = 5"})" "\n"
