@@ -6,6 +6,9 @@
 #include "sqlparse/parser.hpp"
 #include "sqlparse/source_text.hpp"
 
+#include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <utility>
 
 namespace dbadvise::analyzer {
@@ -40,13 +43,54 @@ Finding parse_error_finding(const sqlparse::ParseError& error) {
     return f;
 }
 
-} // namespace
+// Runs the rules on one parsed statement (or turns its error into a finding), appending to
+// `found` with offsets into the text the statement came from.
+void lint_statement(sqlparse::ParsedStatement&& entry, const RuleContext& context,
+                    std::vector<Finding>& found, LintStats& stats) {
+    if (entry.error && (entry.error->kind == sqlparse::ParseError::Kind::psql_command ||
+                        entry.error->kind == sqlparse::ParseError::Kind::unchecked)) {
+        found.push_back(parse_error_finding(*entry.error));
+        return;
+    }
+    if (entry.error && entry.error->kind == sqlparse::ParseError::Kind::too_large) {
+        ++stats.statements; // a statement, just not one lint reads
+        found.push_back(parse_error_finding(*entry.error));
+        return;
+    }
+    if (entry.statement && entry.statement->origin != sqlparse::StatementOrigin::script) {
+        ++stats.body_statements;
+    } else if (!entry.error || entry.error->kind == sqlparse::ParseError::Kind::statement) {
+        ++stats.statements;
+    }
+    if (entry.error || !entry.statement) {
+        ++stats.parse_errors;
+        if (entry.error) {
+            found.push_back(parse_error_finding(*entry.error));
+        }
+        return;
+    }
+    const sqlparse::Statement& statement = *entry.statement;
+    const std::size_t first = found.size();
+    for (const Rule& rule : lint_rules()) {
+        rule.check(statement, context, found);
+    }
+    if (statement.origin == sqlparse::StatementOrigin::quoted_function_body) {
+        // The source text of a '...' body has its quotes doubled: a rewrite spliced from
+        // it is neither the body's text nor standalone SQL.
+        for (std::size_t i = first; i < found.size(); ++i) {
+            found[i].suggestion.rewritten_query.clear();
+        }
+    }
+    const std::string fingerprint =
+        statement.enclosing_fingerprint.empty()
+            ? statement.fingerprint
+            : statement.enclosing_fingerprint + "/" + statement.fingerprint;
+    for (std::size_t i = first; i < found.size(); ++i) {
+        found[i].fingerprint = fingerprint;
+    }
+}
 
-void lint_text(std::string_view file_name, std::string_view text, const Schema* schema,
-               std::vector<Finding>& out, LintStats& stats,
-               sqlparse::ParseOptions::Threading threading) {
-    const RuleContext context{text, schema};
-    std::vector<Finding> found;
+sqlparse::ParseOptions lint_parse_options(sqlparse::ParseOptions::Threading threading) {
     sqlparse::ParseOptions options;
     // The token fingerprint (whitespace, comments, keyword case and constants ignored) goes
     // into each finding's id: it tells apart findings of the same rule on the same subject in
@@ -55,62 +99,48 @@ void lint_text(std::string_view file_name, std::string_view text, const Schema* 
     options.fingerprint = true;
     options.libpg_query_fingerprint = false;
     options.threading = threading;
-    sqlparse::parse_script(text, options, [&](sqlparse::ParsedStatement&& entry) {
-        if (entry.error && (entry.error->kind == sqlparse::ParseError::Kind::psql_command ||
-                            entry.error->kind == sqlparse::ParseError::Kind::unchecked)) {
-            found.push_back(parse_error_finding(*entry.error));
-            return;
-        }
-        if (entry.error && entry.error->kind == sqlparse::ParseError::Kind::too_large) {
-            ++stats.statements; // a statement, just not one lint reads
-            found.push_back(parse_error_finding(*entry.error));
-            return;
-        }
-        if (entry.statement && entry.statement->origin != sqlparse::StatementOrigin::script) {
-            ++stats.body_statements;
-        } else if (!entry.error || entry.error->kind == sqlparse::ParseError::Kind::statement) {
-            ++stats.statements;
-        }
-        if (entry.error || !entry.statement) {
-            ++stats.parse_errors;
-            if (entry.error) {
-                found.push_back(parse_error_finding(*entry.error));
-            }
-            return;
-        }
-        const sqlparse::Statement& statement = *entry.statement;
-        const std::size_t first = found.size();
-        for (const Rule& rule : lint_rules()) {
-            rule.check(statement, context, found);
-        }
-        if (statement.origin == sqlparse::StatementOrigin::quoted_function_body) {
-            // The source text of a '...' body has its quotes doubled: a rewrite spliced from
-            // it is neither the body's text nor standalone SQL.
-            for (std::size_t i = first; i < found.size(); ++i) {
-                found[i].suggestion.rewritten_query.clear();
-            }
-        }
-        const std::string fingerprint =
-            statement.enclosing_fingerprint.empty()
-                ? statement.fingerprint
-                : statement.enclosing_fingerprint + "/" + statement.fingerprint;
-        for (std::size_t i = first; i < found.size(); ++i) {
-            found[i].fingerprint = fingerprint;
-        }
+    return options;
+}
+
+} // namespace
+
+ScriptLint::ScriptLint(std::string_view file_name, const Schema* schema, LintStats& stats,
+                       sqlparse::ParseOptions::Threading threading)
+    : m_file(file_name), m_schema(schema), m_stats(stats), m_feed(lint_parse_options(threading)) {}
+
+std::size_t ScriptLint::feed(std::string_view text, bool final, std::vector<Finding>& out) {
+    const RuleContext context{text, m_schema};
+    std::vector<Finding> found;
+    const std::size_t consumed = m_feed.feed(text, final, [&](sqlparse::ParsedStatement&& entry) {
+        lint_statement(std::move(entry), context, found, m_stats);
     });
+    // Offsets into `text` become the file's lines and columns: `text` starts at m_start.
     const sqlparse::SourceText source(text);
     for (Finding& f : found) {
         if (!f.location) {
             f.location = Location{};
         }
-        f.location->file = std::string(file_name);
-        const sqlparse::LineColumn lc = source.locate(f.location->offset);
+        f.location->file = m_file;
+        const sqlparse::LineColumn lc = source.locate(f.location->offset, m_start);
         f.location->line = lc.line;
         f.location->column = lc.column;
+        if (f.location->offset >= 0) {
+            const std::int64_t offset = m_offset + f.location->offset;
+            f.location->offset = static_cast<int>(std::min<std::int64_t>(offset, INT_MAX));
+        }
     }
     sort_by_location(found);
     out.insert(out.end(), std::make_move_iterator(found.begin()),
                std::make_move_iterator(found.end()));
+    m_start = sqlparse::advance(m_start, text.substr(0, consumed));
+    m_offset += static_cast<std::int64_t>(consumed);
+    return consumed;
+}
+
+void lint_text(std::string_view file_name, std::string_view text, const Schema* schema,
+               std::vector<Finding>& out, LintStats& stats,
+               sqlparse::ParseOptions::Threading threading) {
+    ScriptLint(file_name, schema, stats, threading).feed(text, true, out);
 }
 
 } // namespace dbadvise::analyzer

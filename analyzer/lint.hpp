@@ -4,6 +4,9 @@
 #include "analyzer/finding.hpp"
 #include "analyzer/schema.hpp"
 #include "sqlparse/parser.hpp"
+#include "sqlparse/source_text.hpp"
+
+#include <cstdint>
 
 #include <string>
 #include <string_view>
@@ -25,5 +28,27 @@ struct LintStats {
 void lint_text(std::string_view file_name, std::string_view text, const Schema* schema,
                std::vector<Finding>& out, LintStats& stats,
                sqlparse::ParseOptions::Threading threading = sqlparse::ParseOptions::Threading::automatic);
+
+/// lint_text for a script read in pieces, so that only the statement in progress is held:
+/// feed() lints the complete statements of `text` (the script's next bytes), appends their
+/// findings located in the whole script (line, column and byte offset), and returns how many
+/// bytes at the start of `text` it has read. The caller drops those and passes the rest with
+/// the input that follows, `final` at the end (see sqlparse::ScriptFeed). The findings are
+/// those lint_text gives for the whole text, in the same order once sorted by location.
+class ScriptLint {
+public:
+    ScriptLint(std::string_view file_name, const Schema* schema, LintStats& stats,
+               sqlparse::ParseOptions::Threading threading = sqlparse::ParseOptions::Threading::automatic);
+
+    std::size_t feed(std::string_view text, bool final, std::vector<Finding>& out);
+
+private:
+    std::string m_file;
+    const Schema* m_schema;
+    LintStats& m_stats;
+    sqlparse::ScriptFeed m_feed;
+    sqlparse::LineColumn m_start{1, 1}; // where the next text starts in the script
+    std::int64_t m_offset = 0;          // its byte offset
+};
 
 } // namespace dbadvise::analyzer

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Peak memory of `dbadvise lint` on large inputs, generated at run time in a scratch directory:
-#   bench/lint_memory.sh BUILD_DIR [SCRIPT_MB]
+#   bench/lint_memory.sh BUILD_DIR [SCRIPT_MB] [FINDINGS_MB]
 # 1. one statement with an IN list of 2,000,000 values (16 MB), followed by a small one;
-# 2. a script of SCRIPT_MB megabytes (default 1024) of ten kinds of short statements, with five
-#    findings per ten statements (findings are kept until the report is written).
+# 2. a clean script of SCRIPT_MB megabytes (default 1024) of ten kinds of short statements
+#    without findings: what reading the file costs (lint reads it in pieces);
+# 3. a script of FINDINGS_MB megabytes (default 256; 0 skips it) of ten kinds of short
+#    statements with five findings per ten statements (findings are kept until the report is
+#    written, so memory grows with them: some 6 million findings per GB).
 # Prints each input's size, the wall time, the peak RSS (GNU time's %M) and its ratio to the
 # input size, and the finding counts.
 set -euo pipefail
-build="$(cd "${1:?usage: lint_memory.sh BUILD_DIR [SCRIPT_MB]}" && pwd)"
+build="$(cd "${1:?usage: lint_memory.sh BUILD_DIR [SCRIPT_MB] [FINDINGS_MB]}" && pwd)"
 script_mb=${2:-1024}
+findings_mb=${3:-256}
 dbadvise="${build}/dbadvise"
 [[ -x "${dbadvise}" ]] || { echo "lint_memory: ${dbadvise} not built" >&2; exit 2; }
 [[ -x /usr/bin/time ]] || { echo "lint_memory: needs GNU time (/usr/bin/time)" >&2; exit 2; }
@@ -24,7 +28,32 @@ with open(sys.argv[1], "w") as out:
     out.write(");\nSELECT id FROM t WHERE a = NULL;\n")
 PY
 
-python3 - "${work}/script.sql" "${script_mb}" <<'PY'
+python3 - "${work}/clean.sql" "${script_mb}" <<'PY'
+import sys
+statements = [
+    "SELECT id, name FROM customers WHERE id = {0};\n",
+    "INSERT INTO events (kind, at) VALUES ('click', now() - interval '{0} seconds');\n",
+    "UPDATE orders SET status = 'shipped' WHERE id = {0} AND status = 'paid';\n",
+    "SELECT o.id, c.name FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.id > {0} ORDER BY o.id LIMIT 50;\n",
+    "DELETE FROM sessions WHERE expires_at < now() - interval '{0} days';\n",
+    "-- a comment between statements\nSELECT price FROM products WHERE id = {0};\n",
+    "WITH recent AS (SELECT id FROM orders WHERE created_at > now() - interval '1 day') SELECT count(*) FROM recent WHERE id <> {0};\n",
+    "SELECT name FROM customers WHERE email = 'user{0}@example.com';\n",
+    "CREATE INDEX IF NOT EXISTS orders_customer_{0} ON orders (customer_id);\n",
+    "SELECT $$dollar ; quoted$$ AS note, 'caf\u00e9' AS word FROM customers WHERE id = {0};\n",
+]
+target = int(sys.argv[2]) * 1024 * 1024
+written = 0
+i = 0
+with open(sys.argv[1], "w", encoding="utf-8") as out:
+    while written < target:
+        block = "".join(s.format(i + k) for k, s in enumerate(statements))
+        out.write(block)
+        written += len(block.encode("utf-8"))
+        i += len(statements)
+PY
+
+python3 - "${work}/script.sql" "${findings_mb}" <<'PY'
 import sys
 statements = [
     "SELECT id, name FROM customers WHERE id = {0};\n",
@@ -63,4 +92,8 @@ print(f"{n}: input {size/1e6:.1f} MB, {sec} s, peak RSS {kb/1024:.0f} MB ({kb*10
 }
 
 run "IN list of 2M values" "${work}/in_list.sql"
-run "script" "${work}/script.sql"
+run "clean script" "${work}/clean.sql"
+rm -f "${work}/clean.sql"
+if ((findings_mb > 0)); then
+    run "script with findings" "${work}/script.sql"
+fi

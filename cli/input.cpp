@@ -7,7 +7,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
@@ -15,6 +17,7 @@
 #include <iterator>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utility>
 
 namespace dbadvise::cli {
 
@@ -24,34 +27,45 @@ std::string cannot_read(const std::string& path, int error) {
     return fmt::format("cannot read '{}': {}", path, std::strerror(error));
 }
 
-// Closes a POSIX file descriptor on every path out of read_input.
-class FileDescriptor {
-public:
-    explicit FileDescriptor(int fd) : m_fd(fd) {}
-    FileDescriptor(const FileDescriptor&) = delete;
-    FileDescriptor& operator=(const FileDescriptor&) = delete;
-    ~FileDescriptor() {
-        if (m_fd >= 0) {
-            ::close(m_fd);
-        }
-    }
-    int get() const { return m_fd; }
-
-private:
-    int m_fd;
-};
-
 analyzer::Finding located_finding(analyzer::RuleId rule, std::string_view file,
-                                  std::string_view text, std::size_t offset, std::string title,
+                                  std::int64_t offset, sqlparse::LineColumn at, std::string title,
                                   std::string message) {
     analyzer::Finding f(rule);
     f.title = std::move(title);
     f.message = std::move(message);
     f.subject = std::string(file);
-    const sqlparse::LineColumn at = sqlparse::SourceText(text).locate(static_cast<int>(offset));
     f.location = analyzer::Location{std::string(file), at.line, at.column,
-                                    static_cast<int>(offset), {}};
+                                    static_cast<int>(std::min<std::int64_t>(offset, INT_MAX)), {}};
     return f;
+}
+
+// The length a UTF-8 sequence starting with `lead` claims (1 for ASCII and for bytes that
+// start no sequence, which decode_utf8 rejects anyway).
+std::size_t sequence_length(unsigned char lead) {
+    if (lead >= 0xC0 && lead <= 0xDF) {
+        return 2;
+    }
+    if (lead >= 0xE0 && lead <= 0xEF) {
+        return 3;
+    }
+    if (lead >= 0xF0 && lead <= 0xF7) {
+        return 4;
+    }
+    return 1;
+}
+
+// Where a UTF-8 sequence that `text` ends before its last byte starts; text.size() when the
+// text does not end inside one.
+std::size_t incomplete_tail(std::string_view text) {
+    const std::size_t size = text.size();
+    for (std::size_t back = 1; back <= 3 && back <= size; ++back) {
+        const auto byte = static_cast<unsigned char>(text[size - back]);
+        if ((byte & 0xC0) == 0x80) {
+            continue; // a continuation byte: its lead is further back
+        }
+        return sequence_length(byte) > back ? size - back : size;
+    }
+    return size;
 }
 
 } // namespace
@@ -67,45 +81,90 @@ std::expected<std::unique_ptr<std::istream>, std::string> open_input_stream(cons
     return file;
 }
 
-std::expected<std::string, std::string> read_input(const std::string& path, std::istream& in) {
+std::expected<InputFile, std::string> InputFile::open(const std::string& path, std::istream& in) {
     if (path == "-") {
-        std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-        if (in.bad()) {
-            return std::unexpected(std::string("cannot read '-': error reading standard input"));
-        }
-        return text;
+        return InputFile(path, -1, &in, 0);
     }
-    const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (fd.get() < 0) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
         return std::unexpected(cannot_read(path, errno));
     }
+    InputFile file(path, fd, nullptr, 0);
     struct stat info {};
-    if (::fstat(fd.get(), &info) != 0) {
+    if (::fstat(fd, &info) != 0) {
         return std::unexpected(cannot_read(path, errno));
     }
     // open() succeeds on a directory; read() would fail with EISDIR. Say so up front.
     if (S_ISDIR(info.st_mode)) {
         return std::unexpected(cannot_read(path, EISDIR));
     }
-    std::string text;
     if (S_ISREG(info.st_mode) && info.st_size > 0) {
-        text.reserve(static_cast<std::size_t>(info.st_size));
+        file.m_size_hint = static_cast<std::size_t>(info.st_size);
     }
-    char buffer[1 << 16];
-    for (;;) {
-        const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
+    return file;
+}
+
+InputFile::InputFile(InputFile&& other) noexcept
+    : m_path(std::move(other.m_path)), m_fd(std::exchange(other.m_fd, -1)), m_in(other.m_in),
+      m_size_hint(other.m_size_hint) {}
+
+InputFile::~InputFile() {
+    if (m_fd >= 0) {
+        ::close(m_fd);
+    }
+}
+
+std::expected<std::size_t, std::string> InputFile::read(std::string& buffer, std::size_t max) {
+    const std::size_t old_size = buffer.size();
+    buffer.resize(old_size + max);
+    char* into = buffer.data() + old_size;
+    std::size_t got = 0;
+    if (m_in != nullptr) {
+        m_in->read(into, static_cast<std::streamsize>(max));
+        got = static_cast<std::size_t>(m_in->gcount());
+        if (m_in->bad()) {
+            buffer.resize(old_size);
+            return std::unexpected(std::string("cannot read '-': error reading standard input"));
+        }
+    } else {
+        // A pipe or terminal returns what it has: read on until `max` or the end, so that
+        // every piece but the last is full.
+        while (got < max) {
+            const ssize_t n = ::read(m_fd, into + got, max - got);
+            if (n < 0) {
+                if (errno == EINTR) {
+                    continue;
+                }
+                buffer.resize(old_size);
+                return std::unexpected(cannot_read(m_path, errno));
             }
-            return std::unexpected(cannot_read(path, errno));
+            if (n == 0) {
+                break;
+            }
+            got += static_cast<std::size_t>(n);
         }
-        if (n == 0) {
-            break;
-        }
-        text.append(buffer, static_cast<std::size_t>(n));
     }
-    return text;
+    buffer.resize(old_size + got);
+    return got;
+}
+
+std::expected<std::string, std::string> read_input(const std::string& path, std::istream& in) {
+    std::expected<InputFile, std::string> file = InputFile::open(path, in);
+    if (!file) {
+        return std::unexpected(file.error());
+    }
+    std::string text;
+    text.reserve(file->size_hint());
+    constexpr std::size_t k_piece = std::size_t{1} << 16;
+    for (;;) {
+        const std::expected<std::size_t, std::string> got = file->read(text, k_piece);
+        if (!got) {
+            return std::unexpected(got.error());
+        }
+        if (*got == 0) {
+            return text;
+        }
+    }
 }
 
 std::expected<std::vector<std::string>, std::string> read_file_list(const std::string& path,
@@ -139,30 +198,79 @@ bool is_missing(const std::string& path) {
     return ::stat(path.c_str(), &info) != 0 && (errno == ENOENT || errno == ENOTDIR);
 }
 
-std::optional<analyzer::Finding> check_binary(std::string_view file, std::string_view text) {
-    const std::size_t nul = text.find('\0');
-    if (nul == std::string_view::npos) {
-        return std::nullopt;
+bool TextChecks::add(std::string_view piece) {
+    if (const std::size_t nul = piece.find('\0'); nul != std::string_view::npos && !m_binary) {
+        const std::int64_t offset = m_offset + static_cast<std::int64_t>(nul);
+        m_binary = located_finding(
+            analyzer::RuleId::binary_input, m_file, offset,
+            sqlparse::SourceText(piece.substr(0, nul)).locate(static_cast<int>(nul), m_start),
+            "Binary input: the file holds NUL bytes",
+            fmt::format("'{}' holds a NUL byte at byte offset {}; it is not SQL text and was "
+                        "skipped. Check the path, or decompress the file first.",
+                        m_file, offset));
     }
-    return located_finding(
-        analyzer::RuleId::binary_input, file, text, nul, "Binary input: the file holds NUL bytes",
-        fmt::format("'{}' holds a NUL byte at byte offset {}; it is not SQL text and was "
-                    "skipped. Check the path, or decompress the file first.",
-                    file, nul));
+    std::size_t i = 0;
+    if (!m_pending.empty() && !m_utf8) {
+        // Complete the sequence the last piece ended in.
+        const std::size_t wanted = sequence_length(static_cast<unsigned char>(m_pending[0]));
+        i = std::min(wanted - m_pending.size(), piece.size());
+        m_pending.append(piece.substr(0, i));
+        if (m_pending.size() == wanted) {
+            if (!util::decode_utf8(m_pending)) {
+                invalid_utf8(m_pending_offset, m_pending_at, static_cast<unsigned char>(m_pending[0]));
+            }
+            m_pending.clear();
+        }
+    }
+    const sqlparse::LineColumn start = m_start;
+    m_start = sqlparse::advance(m_start, piece);
+    if (!m_utf8 && m_pending.empty()) {
+        const std::string_view rest = piece.substr(i);
+        const std::size_t whole = incomplete_tail(rest);
+        if (const std::optional<std::size_t> bad = util::first_invalid_utf8(rest.substr(0, whole))) {
+            const std::size_t at = i + *bad;
+            invalid_utf8(m_offset + static_cast<std::int64_t>(at),
+                         sqlparse::SourceText(piece.substr(0, at)).locate(static_cast<int>(at), start),
+                         static_cast<unsigned char>(piece[at]));
+        } else if (whole < rest.size()) {
+            // The tail holds a lead byte and continuation bytes only: one character, on the
+            // piece's last line.
+            m_pending.assign(rest.substr(whole));
+            m_pending_offset = m_offset + static_cast<std::int64_t>(i + whole);
+            m_pending_at = {m_start.line, m_start.column - 1};
+        }
+    }
+    m_offset += static_cast<std::int64_t>(piece.size());
+    return !m_binary;
 }
 
-std::optional<analyzer::Finding> check_utf8(std::string_view file, std::string_view text) {
-    const std::optional<std::size_t> bad = util::first_invalid_utf8(text);
-    if (!bad) {
-        return std::nullopt;
+void TextChecks::finish() {
+    if (!m_pending.empty() && !m_utf8) {
+        invalid_utf8(m_pending_offset, m_pending_at, static_cast<unsigned char>(m_pending[0]));
     }
-    const auto byte = static_cast<unsigned char>(text[*bad]);
-    return located_finding(
-        analyzer::RuleId::invalid_utf8, file, text, *bad, "Input is not valid UTF-8",
+    m_pending.clear();
+}
+
+void TextChecks::invalid_utf8(std::int64_t offset, sqlparse::LineColumn at, unsigned char byte) {
+    m_utf8 = located_finding(
+        analyzer::RuleId::invalid_utf8, m_file, offset, at, "Input is not valid UTF-8",
         fmt::format("Byte 0x{:02x} at byte offset {} is not valid UTF-8; a UTF8 database would "
                     "reject this text. The statements were still checked; convert the file, "
                     "for example with `iconv -f LATIN1 -t UTF-8`.",
-                    byte, *bad));
+                    byte, offset));
+}
+
+std::optional<analyzer::Finding> check_binary(std::string_view file, std::string_view text) {
+    TextChecks checks(file);
+    checks.add(text);
+    return checks.binary();
+}
+
+std::optional<analyzer::Finding> check_utf8(std::string_view file, std::string_view text) {
+    TextChecks checks(file);
+    checks.add(text);
+    checks.finish();
+    return checks.utf8();
 }
 
 analyzer::Finding empty_input(std::string_view file, std::string_view what) {

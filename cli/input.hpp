@@ -4,7 +4,9 @@
 #pragma once
 
 #include "analyzer/finding.hpp"
+#include "sqlparse/source_text.hpp"
 
+#include <cstdint>
 #include <expected>
 #include <istream>
 #include <optional>
@@ -14,6 +16,64 @@
 #include <vector>
 
 namespace dbadvise::cli {
+
+/// An input file, or standard input for "-", read a piece at a time.
+class InputFile {
+public:
+    /// Opens `path` ("-": `in`, not owned). Fails as read_input does.
+    static std::expected<InputFile, std::string> open(const std::string& path, std::istream& in);
+
+    InputFile(InputFile&& other) noexcept;
+    InputFile& operator=(InputFile&&) = delete;
+    InputFile(const InputFile&) = delete;
+    InputFile& operator=(const InputFile&) = delete;
+    ~InputFile();
+
+    /// Appends up to `max` bytes (at least one, fewer only at the end) to `buffer`; 0 at the
+    /// end of the input. Fails with `cannot read '<path>': <reason>`.
+    std::expected<std::size_t, std::string> read(std::string& buffer, std::size_t max);
+    /// The size of a regular file (a hint for a reader that wants it whole), or 0.
+    std::size_t size_hint() const { return m_size_hint; }
+
+private:
+    InputFile(std::string path, int fd, std::istream* in, std::size_t size_hint)
+        : m_path(std::move(path)), m_fd(fd), m_in(in), m_size_hint(size_hint) {}
+
+    std::string m_path;
+    int m_fd = -1;              // a file
+    std::istream* m_in = nullptr; // standard input
+    std::size_t m_size_hint = 0;
+};
+
+/// The checks every text input passes (binary content, invalid UTF-8), run over the input as
+/// it is read, so that they need not hold it: add() each piece in order, then finish(). The
+/// findings are located in the whole input (line, column, byte offset), whatever the pieces;
+/// a UTF-8 sequence split between two pieces is read as one.
+class TextChecks {
+public:
+    explicit TextChecks(std::string_view file) : m_file(file) {}
+    /// Checks the input's next bytes. False once the input has held a NUL byte: it is binary
+    /// (binary() says where) and the rest need not be read.
+    bool add(std::string_view piece);
+    /// At the end of the input: an incomplete UTF-8 sequence at the end is invalid.
+    void finish();
+    /// The `binary-input` finding at the first NUL byte, once add() returned false.
+    const std::optional<analyzer::Finding>& binary() const { return m_binary; }
+    /// The `invalid-utf8` finding at the first invalid byte, if any (complete after finish()).
+    const std::optional<analyzer::Finding>& utf8() const { return m_utf8; }
+
+private:
+    void invalid_utf8(std::int64_t offset, sqlparse::LineColumn at, unsigned char byte);
+
+    std::string m_file;
+    std::int64_t m_offset = 0;         // of the next piece
+    sqlparse::LineColumn m_start{1, 1}; // of the next piece
+    std::string m_pending;             // an incomplete UTF-8 sequence at the last piece's end
+    std::int64_t m_pending_offset = 0;
+    sqlparse::LineColumn m_pending_at;
+    std::optional<analyzer::Finding> m_binary;
+    std::optional<analyzer::Finding> m_utf8;
+};
 
 /// Reads all of `path`, or all of `in` when `path` is "-". On failure returns the message
 /// `cannot read '<path>': <reason>` (reason from the system: "No such file or directory",

@@ -3,7 +3,7 @@
 // The files come from the command line and from --files-from (one name per line, or
 // NUL-terminated as `git diff -z` writes them). An empty list from --files-from is a clean
 // run with nothing to check: in CI, a change that touches no SQL file. Inputs are read one by
-// one. A file that cannot be read (missing, a directory, no permission) is reported on stderr
+// one, each in pieces (cli/lint_input.hpp) so that memory does not grow with it. A file that cannot be read (missing, a directory, no permission) is reported on stderr
 // as `dbadvise: error: cannot read ...`, listed in the report's notes, and the other files
 // are still checked; the exit code is then 3 whatever the findings, so that CI never mistakes
 // a partial check for a clean one. With --missing-ok a file that does not exist (deleted by
@@ -13,6 +13,7 @@
 #include "analyzer/schema.hpp"
 #include "cli/command.hpp"
 #include "cli/input.hpp"
+#include "cli/lint_input.hpp"
 #include "cli/output.hpp"
 #include "cli/run.hpp"
 #include "reports/report.hpp"
@@ -116,7 +117,7 @@ int run_lint(const LintOptions& options, Io& io) {
     analyzer::LintStats stats;
     std::int64_t files_read = 0;
     bool unreadable = false;
-    std::vector<analyzer::Finding>& findings = report.findings;
+    FindingStore findings;
     for (const std::string& path : files) {
         report.source.files.push_back(path);
         if (options.missing_ok && path != "-" && is_missing(path)) {
@@ -124,26 +125,13 @@ int run_lint(const LintOptions& options, Io& io) {
                 fmt::format("skipped '{}': it does not exist (--missing-ok)", path));
             continue;
         }
-        std::expected<std::string, std::string> text = read_input(path, io.in);
-        if (!text) {
-            io.err << error_line(text.error());
-            report.notes.push_back(text.error());
+        if (std::optional<std::string> error = lint_input(path, io.in, schema_ptr, findings, stats)) {
+            io.err << error_line(*error);
+            report.notes.push_back(*error);
             unreadable = true;
             continue;
         }
         ++files_read;
-        if (std::optional<analyzer::Finding> binary = check_binary(path, *text)) {
-            findings.push_back(std::move(*binary));
-            continue;
-        }
-        if (std::optional<analyzer::Finding> utf8 = check_utf8(path, *text)) {
-            findings.push_back(std::move(*utf8));
-        }
-        const std::int64_t before = stats.statements + stats.parse_errors;
-        analyzer::lint_text(path, strip_bom(*text), schema_ptr, findings, stats);
-        if (stats.statements + stats.parse_errors == before) {
-            findings.push_back(empty_input(path, "SQL statement"));
-        }
     }
     if (files.empty()) {
         // --files-from listed nothing: in CI, a change that touches no SQL file.
@@ -151,7 +139,8 @@ int run_lint(const LintOptions& options, Io& io) {
             fmt::format("--files-from {}: the list is empty; there was nothing to check",
                         options.files_from));
     }
-    analyzer::sort_by_location(findings);
+    report.findings = findings.take();
+    analyzer::sort_by_location(report.findings);
     report.stats = {{"files", files_read},
                     {"statements", stats.statements},
                     {"function_body_statements", stats.body_statements},

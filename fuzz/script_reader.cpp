@@ -1,7 +1,7 @@
 // Fuzz target: sqlparse::ScriptReader, read whole and read as a stream. The first byte picks
 // psql or plain SQL and the size of the chunks the stream arrives in; the rest is the script.
 // Reading it in chunks (final = false until the end) must give exactly the items and tokens
-// of reading it whole, every item must make progress, and spans must stay inside the text.
+// of reading it whole (COPY data may come in several items, joined here), every item must make progress, and spans must stay inside the text.
 #include "fuzz/check.hpp"
 #include "sqlparse/script_reader.hpp"
 
@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -36,6 +37,19 @@ bool same(const Token& a, const Token& b) {
     return a.kind == b.kind && a.begin == b.begin && a.end == b.end;
 }
 
+// Adds `item` to `read`, joining COPY data handed out in several items (a reader given part
+// of the script hands out the complete lines of a block as they come) into one.
+void add_item(Read& read, ScriptItem&& item) {
+    if (!read.items.empty() && item.kind == ScriptItem::Kind::copy_data &&
+        read.items.back().kind == ScriptItem::Kind::copy_data &&
+        read.items.back().next == item.begin) {
+        read.items.back().end = item.end;
+        read.items.back().next = item.next;
+        return;
+    }
+    read.items.push_back(std::move(item));
+}
+
 void check_item(const ScriptItem& item, int from, int size) {
     FUZZ_CHECK(item.next > from);
     FUZZ_CHECK(item.begin >= from && item.begin <= item.end);
@@ -53,7 +67,7 @@ Read read_whole(std::string_view text, ScriptOptions options) {
         }
         check_item(*item, pos, static_cast<int>(text.size()));
         pos = item->next;
-        read.items.push_back(std::move(*item));
+        add_item(read, std::move(*item));
     }
     return read;
 }
@@ -77,7 +91,7 @@ Read read_chunks(std::string_view text, ScriptOptions options, std::size_t chunk
             }
             check_item(*item, pos, static_cast<int>(prefix.size()));
             pos = item->next;
-            read.items.push_back(std::move(*item));
+            add_item(read, std::move(*item));
         }
         if (final) {
             return read;

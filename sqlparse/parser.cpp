@@ -232,9 +232,16 @@ constexpr std::size_t k_batches_in_flight = 4;
 // source order.
 class ScriptParser {
 public:
+    // `text` is the script, or with `final` false the part of it read so far (from the first
+    // item `reader` has not returned yet); `at_start`: it starts at the script's beginning.
     ScriptParser(std::string_view text, const ParseOptions& options,
-                 const std::function<void(ParsedStatement&&)>& sink)
-        : m_text(text), m_options(options), m_sink(sink) {}
+                 const std::function<void(ParsedStatement&&)>& sink, ScriptReader& reader,
+                 bool final, bool at_start)
+        : m_text(text), m_options(options), m_sink(sink), m_reader(reader), m_final(final),
+          m_at_start(at_start) {}
+
+    // After run(): the bytes at the start of the text whose items were all handed out.
+    std::size_t consumed() const { return m_consumed; }
 
     void run() {
         const bool background =
@@ -310,11 +317,10 @@ private:
         const int size = static_cast<int>(m_text.size());
         // A UTF-8 byte order mark (files saved by some Windows editors) is not SQL; PostgreSQL
         // would read it as part of the first keyword.
-        int pos = m_text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
-        ScriptReader reader(ScriptOptions{m_options.psql});
+        int pos = m_at_start && m_text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
         while (pos < size) {
             const std::size_t first_token = batch->tokens.size();
-            std::optional<ScriptItem> item = reader.next(m_text, pos, true, &batch->tokens);
+            std::optional<ScriptItem> item = m_reader.next(m_text, pos, m_final, &batch->tokens);
             if (!item) {
                 break;
             }
@@ -392,6 +398,9 @@ private:
                 hand_over();
             }
         }
+        // What is left is white space and comments, or an item that may go on in the text
+        // still to come; after \quit nothing is read any more.
+        m_consumed = m_final || m_reader.finished() ? m_text.size() : static_cast<std::size_t>(pos);
         hand_over();
     }
 
@@ -873,6 +882,10 @@ private:
     std::string_view m_text;
     const ParseOptions& m_options;
     const std::function<void(ParsedStatement&&)>& m_sink;
+    ScriptReader& m_reader;
+    bool m_final;
+    bool m_at_start;
+    std::size_t m_consumed = 0;                    // stage 1, read after run()
     std::string m_buffer;                          // stage 1: the text handed to libpg_query
     std::vector<TextEdit> m_edits;                 // stage 1: edits of the pending pieces
     detail::JsonDocument m_document;               // stage 2: the current unit's JSON tree
@@ -898,9 +911,30 @@ std::expected<std::string, ParseError> c_string(std::string_view sql) {
 
 } // namespace
 
+ScriptFeed::ScriptFeed(const ParseOptions& options)
+    : m_options(options), m_reader(std::make_unique<ScriptReader>(ScriptOptions{options.psql})) {}
+
+ScriptFeed::~ScriptFeed() = default;
+
+std::size_t ScriptFeed::feed(std::string_view text, bool final,
+                             const std::function<void(ParsedStatement&&)>& sink) {
+    constexpr std::string_view k_bom = "\xEF\xBB\xBF";
+    if (!m_started && !final && text.size() < k_bom.size() && k_bom.starts_with(text)) {
+        return 0; // a byte order mark may be arriving: wait for the rest
+    }
+    ScriptParser parser(text, m_options, sink, *m_reader, final, !m_started);
+    m_started = true;
+    parser.run();
+    const std::size_t consumed = parser.consumed();
+    m_reader->discard(text, static_cast<int>(consumed));
+    return consumed;
+}
+
+bool ScriptFeed::finished() const { return m_reader->finished(); }
+
 void parse_script(std::string_view text, const ParseOptions& options,
                   const std::function<void(ParsedStatement&&)>& sink) {
-    ScriptParser(text, options, sink).run();
+    ScriptFeed(options).feed(text, true, sink);
 }
 
 std::vector<ParsedStatement> parse_script(std::string_view text, const ParseOptions& options) {

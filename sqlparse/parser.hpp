@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <expected>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,6 +61,35 @@ std::vector<ParsedStatement> parse_script(std::string_view text, const ParseOpti
 /// large the script is. Use it for big files.
 void parse_script(std::string_view text, const ParseOptions& options,
                   const std::function<void(ParsedStatement&&)>& sink);
+
+class ScriptReader;
+
+/// parse_script for a script that arrives in pieces (a file read in chunks, standard input),
+/// so that only the statement in progress is held, not the script. Each feed() call parses
+/// the items of `text` that are complete and calls `sink` with their statements (offsets
+/// into that call's `text`, as parse_script gives them), then says how many bytes at the
+/// start of `text` it has read: the caller drops those and calls again with the rest
+/// followed by the input that came next, with `final` true at the end of the script. The
+/// statements, errors and their order are those parse_script gives for the whole text,
+/// wherever the pieces are cut.
+class ScriptFeed {
+public:
+    explicit ScriptFeed(const ParseOptions& options);
+    ~ScriptFeed();
+    ScriptFeed(const ScriptFeed&) = delete;
+    ScriptFeed& operator=(const ScriptFeed&) = delete;
+
+    /// The bytes of `text` read; all of it when `final`.
+    std::size_t feed(std::string_view text, bool final,
+                     const std::function<void(ParsedStatement&&)>& sink);
+    /// True after psql's `\quit`: the rest of the script is not read (feed() reads nothing).
+    bool finished() const;
+
+private:
+    ParseOptions m_options;
+    std::unique_ptr<ScriptReader> m_reader;
+    bool m_started = false; // a byte order mark is skipped at the script's start only
+};
 
 /// Parses `text` as one statement (for example a pg_stat_statements entry with $n
 /// parameters). Offsets are byte offsets into `text`. A text of several statements yields

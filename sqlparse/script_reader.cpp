@@ -7,6 +7,7 @@
 #include <array>
 #include <cstring>
 #include <span>
+#include <string>
 
 namespace dbadvise::sqlparse {
 
@@ -191,6 +192,30 @@ void ScriptReader::expect_copy_data(int terminator) {
     ++m_copy_blocks;
 }
 
+void ScriptReader::discard(std::string_view text, int count) {
+    if (count <= 0) {
+        return;
+    }
+    const std::string_view dropped = text.substr(0, static_cast<std::size_t>(count));
+    if (m_copy_blocks > 0 && m_copy_terminator >= 0) {
+        if (m_copy_terminator >= count) {
+            m_copy_terminator -= count;
+        } else if (dropped.find('\n', static_cast<std::size_t>(m_copy_terminator)) ==
+                   std::string_view::npos) {
+            m_copy_terminator = 0; // the COPY's line goes on: its end is still ahead
+        } else {
+            m_copy_terminator = -1; // the data starts at the new text's start
+        }
+    }
+    constexpr std::size_t k_head = 5;
+    const std::size_t newline = dropped.rfind('\n');
+    if (newline != std::string_view::npos) {
+        m_line_head.assign(dropped.substr(newline + 1, k_head));
+    } else if (m_line_head.size() < k_head) {
+        m_line_head.append(dropped.substr(0, k_head - m_line_head.size()));
+    }
+}
+
 MetaCommandExtent scan_meta_command(std::string_view text, int begin) {
     const int size = static_cast<int>(text.size());
     const int eol = line_end(text, begin);
@@ -293,7 +318,7 @@ std::optional<ScriptItem> ScriptReader::copy_data(std::string_view text, int fro
     while (pos < size && blocks > 0) {
         const int eol = line_end(text, pos);
         if (eol == size && !final) {
-            return std::nullopt;
+            break; // the line may go on
         }
         std::string_view line = text.substr(static_cast<std::size_t>(pos),
                                             static_cast<std::size_t>(eol - pos));
@@ -305,10 +330,16 @@ std::optional<ScriptItem> ScriptReader::copy_data(std::string_view text, int fro
             --blocks;
         }
     }
-    if (pos >= size && !final) {
+    // When the data goes on past the text, the complete lines are handed out, so that a
+    // reader that discards what it has read never holds a whole block.
+    const bool more = blocks > 0 && !final;
+    if (more ? pos == from : (pos >= size && !final)) {
         return std::nullopt;
     }
-    m_copy_blocks = 0;
+    m_copy_blocks = more ? blocks : 0;
+    if (more) {
+        m_copy_terminator = -1; // the data has started: what follows is data
+    }
     ScriptItem item;
     item.kind = ScriptItem::Kind::copy_data;
     item.begin = from;
@@ -324,6 +355,9 @@ std::optional<ScriptItem> ScriptReader::next(std::string_view text, int from, bo
         // The rest of a COPY's line is read before its data, which starts on the next line.
         int limit = size;
         if (m_copy_blocks > 0) {
+            if (m_copy_terminator < 0) {
+                return copy_data(text, from, final); // the data has started
+            }
             const int eol = line_end(text, m_copy_terminator);
             limit = eol < size ? eol + 1 : size;
             if (from >= limit && eol < size) {
@@ -408,7 +442,10 @@ std::optional<ScriptItem> ScriptReader::statement(std::string_view text, int fro
                     // The extension-script guard: CREATE EXTENSION drops lines starting with
                     // \echo, so the rest of the file is what it runs.
                     const int start = line_start(text, token.begin);
-                    const bool guard = text.substr(static_cast<std::size_t>(start)).starts_with("\\echo");
+                    const bool guard =
+                        start == 0 && !m_line_head.empty()
+                            ? (m_line_head + std::string(text.substr(0, 5))).starts_with("\\echo")
+                            : text.substr(static_cast<std::size_t>(start)).starts_with("\\echo");
                     if (guard) {
                         m_extension_script = true;
                     } else {

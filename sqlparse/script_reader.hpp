@@ -24,13 +24,16 @@
 //
 // The reader keeps its state between calls (COPY data pending, \quit seen, the strings
 // setting), so it can be fed a growing buffer: with `final` false it returns nothing rather
-// than an item that might continue past the end of the text.
+// than an item that might continue past the end of the text. A reader of a large script
+// drops the text it has read (discard()) and keeps only the item in progress; COPY data
+// comes out a line at a time in that case, so a large COPY block is never held whole.
 #pragma once
 
 #include "sqlparse/lexer.hpp"
 #include "sqlparse/query_model.hpp"
 
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -48,7 +51,8 @@ struct ScriptItem {
     enum class Kind : std::uint8_t {
         statement,    // SQL text [begin, end), the terminator excluded
         meta_command, // `command`
-        copy_data,    // lines of COPY FROM STDIN data, through the `\.` line
+        copy_data,    // lines of COPY FROM STDIN data, through the `\.` line; with `final`
+                      // false, the complete lines so far (the block goes on in the next item)
     };
     Kind kind = Kind::statement;
     int begin = 0;
@@ -86,6 +90,11 @@ public:
     std::optional<ScriptItem> next(std::string_view text, int from, bool final,
                                    std::vector<Token>* tokens);
 
+    /// The caller drops the first `count` bytes of `text` (at most the `next` of the last
+    /// item returned): the next call's text starts with what followed them. Positions the
+    /// reader keeps move with the text.
+    void discard(std::string_view text, int count);
+
     /// True after `\quit`: the rest of the script is not read.
     bool finished() const { return m_finished; }
     /// True when the script turned out to be an extension script (the `\echo ... \quit`
@@ -104,7 +113,11 @@ private:
     ScriptOptions m_options;
     bool m_finished = false;
     int m_copy_blocks = 0;     // COPY FROM STDIN data blocks to skip
-    int m_copy_terminator = 0; // where the first such COPY ended: the data starts after its line
+    int m_copy_terminator = 0; // where the first such COPY ended: the data starts after its
+                               // line; -1: at the start of the text (the line was discarded)
+    // The first bytes (up to 5, enough for `\echo`) of the line the text starts in the middle
+    // of, when discard() cut a line; empty when the text starts at a line start.
+    std::string m_line_head;
     bool m_standard_strings = true;
     bool m_extension_script = false;
 };

@@ -32,6 +32,33 @@ LineColumn SourceText::locate(int offset) const {
     return {line_index + 1, column};
 }
 
+LineColumn SourceText::locate(int offset, LineColumn start) const {
+    LineColumn at = locate(offset);
+    if (at.line == 1) {
+        at.column += start.column - 1;
+    }
+    if (at.line > 0) {
+        at.line += start.line - 1;
+    }
+    return at;
+}
+
+LineColumn advance(LineColumn start, std::string_view text) {
+    const std::size_t last_newline = text.rfind('\n');
+    std::size_t line_start = 0;
+    if (last_newline != std::string_view::npos) {
+        start.line += static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+        start.column = 1;
+        line_start = last_newline + 1;
+    }
+    for (std::size_t i = line_start; i < text.size(); ++i) {
+        if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+            ++start.column;
+        }
+    }
+    return start;
+}
+
 std::string_view SourceText::slice(int begin, int end) const {
     const int size = static_cast<int>(m_text.size());
     begin = std::clamp(begin, 0, size);

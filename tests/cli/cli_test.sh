@@ -97,6 +97,31 @@ stdin_dash)
     expect_out_contains "-:2:10: error: "
     expect_out_contains "[parse-error]"
     ;;
+stdin_read_in_pieces)
+    # 10 MB on standard input, read in pieces of 4 MiB: the findings past the first piece
+    # (a UTF-8 character split between pieces, a COPY block across a cut, a NULL comparison
+    # and an invalid byte near the end) are located as when the same text is a file.
+    python3 -c '
+import sys
+out = sys.stdout.buffer
+out.write("COPY t FROM stdin;\n".encode())
+out.write(b"".join(b"%d\tcaf\xc3\xa9\n" % i for i in range(400000)))
+out.write(b"\\.\n")
+for i in range(60000):
+    out.write(("SELECT id FROM customers WHERE id = %d AND name <> \u0027\u00e9\u0027;\n" % i).encode())
+out.write(b"SELECT * FROM t WHERE a = NULL;\nSELECT \x27x\xe9\x27;\n")
+' >big.sql
+    size=$(stat -c %s big.sql)
+    ((size > 8 * 1024 * 1024)) || fail "generated script is only $size bytes"
+    run_stdin 0 big.sql lint -
+    sed 's/^-:/big.sql:/' out >stdin.out
+    run_dbadvise 0 lint big.sql
+    diff stdin.out out >/dev/null || fail "lint - and lint big.sql differ: $(diff stdin.out out | head -5)"
+    expect_out_contains "big.sql:460003:25: error: "
+    expect_out_contains "[null-comparison]"
+    expect_out_contains "big.sql:460004:10: warning: "
+    expect_out_contains "[invalid-utf8]"
+    ;;
 mixed_good_and_unparsable)
     cat >mixed.sql <<'SQL'
 SELECT id FROM customers WHERE id = 1;

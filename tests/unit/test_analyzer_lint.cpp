@@ -255,3 +255,53 @@ TEST_CASE("lint_text gives the same findings with the parser on a second thread"
         CHECK(two[i].suggestion.rewritten_query == one[i].suggestion.rewritten_query);
     }
 }
+
+TEST_CASE("ScriptLint fed in pieces gives the findings of lint_text on the whole text") {
+    // Every cut of the script, by pieces of every size, must give the same findings at the
+    // same file positions: statements, function bodies, rewrites spliced from the text,
+    // psql meta-commands, COPY data, \quit, CRLF line ends and multi-byte characters before
+    // a finding on its line.
+    const std::string text =
+        "\xEF\xBB\xBF-- \xc3\xa9t\xc3\xa9\r\nSELECT * FROM t WHERE a = NULL;\r\n"
+        "\\set ON_ERROR_STOP on\n"
+        "SELECT 'caf\xc3\xa9', x FROM t WHERE b = NULL; SELECT * FROM u ORDER BY random();\n"
+        "DO $$ BEGIN DELETE FROM audit; END $$;\n"
+        "CREATE FUNCTION f() RETURNS void LANGUAGE sql BEGIN ATOMIC UPDATE t SET a = 1; END;\n"
+        "COPY t FROM stdin;\n1\t2\n\\.\n"
+        "SELECT id FROM t WHERE id IN (SELECT id FROM u);\n"
+        "SELEC broken;\n\\unknown\n"
+        "SELECT * FROM t WHERE c = NULL \\g\n"
+        "\\quit\nSELECT * FROM never WHERE x = NULL;\n";
+    analyzer::LintStats whole_stats;
+    std::vector<analyzer::Finding> whole;
+    analyzer::lint_text("p.sql", text, nullptr, whole, whole_stats);
+    REQUIRE(whole.size() >= 8);
+    const auto key = [](const analyzer::Finding& f) {
+        return std::make_tuple(std::string(f.rule_id()), f.location->line, f.location->column,
+                               f.location->offset, f.message, f.subject,
+                               f.suggestion.rewritten_query, f.fingerprint);
+    };
+    for (std::size_t piece = 1; piece <= text.size(); ++piece) {
+        CAPTURE(piece);
+        analyzer::LintStats stats;
+        std::vector<analyzer::Finding> found;
+        analyzer::ScriptLint lint("p.sql", nullptr, stats);
+        std::string buffer;
+        std::size_t fed = 0;
+        bool final = false;
+        while (!final) {
+            buffer += text.substr(fed, piece);
+            fed = std::min(text.size(), fed + piece);
+            final = fed == text.size();
+            buffer.erase(0, lint.feed(buffer, final, found));
+        }
+        analyzer::sort_by_location(found);
+        CHECK(stats.statements == whole_stats.statements);
+        CHECK(stats.parse_errors == whole_stats.parse_errors);
+        CHECK(stats.body_statements == whole_stats.body_statements);
+        REQUIRE(found.size() == whole.size());
+        for (std::size_t i = 0; i < found.size(); ++i) {
+            CHECK(key(found[i]) == key(whole[i]));
+        }
+    }
+}

@@ -1,8 +1,10 @@
 #include "cli/input.hpp"
+#include "cli/lint_input.hpp"
 #include "sqlparse/source_text.hpp"
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -157,4 +159,117 @@ TEST_CASE("is_missing") {
         std::filesystem::create_symlink(dir.path / "absent.sql", dir.path / "link.sql");
         CHECK(cli::is_missing((dir.path / "link.sql").string()));
     }
+}
+
+TEST_CASE("TextChecks read in pieces finds what one read of the whole text finds") {
+    // Multi-byte characters (2, 3 and 4 bytes) split at every byte, an invalid sequence,
+    // a truncated one at the end, CRLF line ends, a late NUL byte.
+    const std::vector<std::string> texts = {
+        "SELECT '\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80';\r\nSELECT 1;\n",
+        "SELECT 1;\r\nSELECT '\xc3\xa9x\xe9y';\n",
+        "-- \xe2\x82\xac\nSELECT '\xe2\x82' || 'x';\n",
+        "SELECT '\xed\xa0\x80';",
+        "SELECT 1; -- \xf0\x9f\x98",
+        std::string("SELECT '\xc3\xa9';\nSELECT 1;\n\0x", 25),
+    };
+    for (const std::string& text : texts) {
+        CAPTURE(text);
+        cli::TextChecks whole("w.sql");
+        const bool whole_text = whole.add(text);
+        whole.finish();
+        for (std::size_t piece = 1; piece <= text.size(); ++piece) {
+            CAPTURE(piece);
+            cli::TextChecks checks("w.sql");
+            bool is_text = true;
+            for (std::size_t at = 0; at < text.size() && is_text; at += piece) {
+                is_text = checks.add(std::string_view(text).substr(at, piece));
+            }
+            checks.finish();
+            CHECK(is_text == whole_text);
+            for (const auto* pair : {&checks.utf8(), &checks.binary()}) {
+                const auto& other = pair == &checks.utf8() ? whole.utf8() : whole.binary();
+                REQUIRE(pair->has_value() == other.has_value());
+                if (other) {
+                    CHECK((*pair)->location->line == other->location->line);
+                    CHECK((*pair)->location->column == other->location->column);
+                    CHECK((*pair)->location->offset == other->location->offset);
+                    CHECK((*pair)->message == other->message);
+                }
+            }
+        }
+    }
+    // And the whole-text answers are those of first_invalid_utf8 and the NUL's position.
+    const auto bad = cli::check_utf8("a.sql", texts[1]);
+    REQUIRE(bad);
+    CHECK(bad->location->line == 2);
+    CHECK(bad->location->column == 11);
+    CHECK(bad->location->offset == 22);
+    const auto cut = cli::check_utf8("a.sql", texts[4]);
+    REQUIRE(cut);
+    CHECK(cut->location->offset == 13);
+    CHECK(cut->location->column == 14);
+    CHECK(cli::check_binary("a.sql", texts[5])->location->line == 3);
+}
+
+TEST_CASE("lint_input reads standard input in pieces of any size with the same findings") {
+    const std::string text =
+        "\xEF\xBB\xBFSELECT * FROM t WHERE a = NULL;\r\n\\echo hi\n"
+        "SELECT '\xc3\xa9\xe9', b FROM t WHERE c = NULL;\nCOPY t FROM stdin;\n1\n\\.\n"
+        "DO $$ BEGIN DELETE FROM audit; END $$;\nSELEC x;\n";
+    const auto run = [&](std::size_t piece, analyzer::LintStats& stats) {
+        std::istringstream in(text);
+        cli::FindingStore store;
+        REQUIRE_FALSE(cli::lint_input("-", in, nullptr, store, stats, piece).has_value());
+        std::vector<analyzer::Finding> found = store.take();
+        analyzer::sort_by_location(found);
+        return found;
+    };
+    analyzer::LintStats whole_stats;
+    const std::vector<analyzer::Finding> whole = run(1 << 20, whole_stats);
+    // select-star, two null-comparisons, the DELETE in the DO block, the parse error and
+    // the invalid byte.
+    std::vector<std::string> rules;
+    for (const analyzer::Finding& f : whole) {
+        rules.emplace_back(f.rule_id());
+    }
+    CHECK(std::count(rules.begin(), rules.end(), "invalid-utf8") == 1);
+    CHECK(std::count(rules.begin(), rules.end(), "parse-error") == 1);
+    CHECK(std::count(rules.begin(), rules.end(), "null-comparison") == 2);
+    CHECK(whole_stats.statements == 5);
+    for (std::size_t piece = 1; piece <= text.size(); ++piece) {
+        CAPTURE(piece);
+        analyzer::LintStats stats;
+        const std::vector<analyzer::Finding> found = run(piece, stats);
+        CHECK(stats.statements == whole_stats.statements);
+        CHECK(stats.body_statements == whole_stats.body_statements);
+        REQUIRE(found.size() == whole.size());
+        for (std::size_t i = 0; i < found.size(); ++i) {
+            CHECK(found[i].rule_id() == whole[i].rule_id());
+            CHECK(found[i].location->file == "-");
+            CHECK(found[i].location->line == whole[i].location->line);
+            CHECK(found[i].location->column == whole[i].location->column);
+            CHECK(found[i].message == whole[i].message);
+            CHECK(found[i].suggestion.rewritten_query == whole[i].suggestion.rewritten_query);
+        }
+    }
+}
+
+TEST_CASE("lint_input: a NUL byte after the first pieces leaves the binary-input finding alone") {
+    std::string text;
+    for (int i = 0; i < 200; ++i) {
+        text += "SELECT * FROM t WHERE a = NULL;\n";
+    }
+    text += std::string("x\0y", 3);
+    std::istringstream in(text);
+    cli::FindingStore store;
+    store.push_back(cli::empty_input("earlier.sql", "SQL statement")); // another file's
+    analyzer::LintStats stats;
+    REQUIRE_FALSE(cli::lint_input("-", in, nullptr, store, stats, 64).has_value());
+    const std::vector<analyzer::Finding> found = store.take();
+    REQUIRE(found.size() == 2);
+    CHECK(found[0].location->file == "earlier.sql");
+    CHECK(found[1].rule_id() == "binary-input");
+    CHECK(found[1].location->line == 201);
+    CHECK(found[1].location->column == 2);
+    CHECK(stats.statements == 0);
 }

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,58 @@ std::vector<std::string> items(std::string_view text, sqlparse::ScriptOptions op
 }
 
 using V = std::vector<std::string>;
+
+// Adds `item` to `items`, joining COPY data handed out in several items (a reader given part
+// of the script hands out the complete lines of a block as they come) into one.
+void add_item(std::vector<ScriptItem>& items, const ScriptItem& item) {
+    if (!items.empty() && item.kind == ScriptItem::Kind::copy_data &&
+        items.back().kind == ScriptItem::Kind::copy_data && items.back().next == item.begin) {
+        items.back().end = item.end;
+        items.back().next = item.next;
+        return;
+    }
+    items.push_back(item);
+}
+
+// The items of `text` read whole, with their tokens.
+std::vector<ScriptItem> whole_items(std::string_view text, std::vector<sqlparse::Token>& tokens,
+                                    bool& extension_script) {
+    sqlparse::ScriptReader reader;
+    std::vector<ScriptItem> out;
+    int pos = 0;
+    while (auto item = reader.next(text, pos, true, &tokens)) {
+        pos = item->next;
+        add_item(out, *item);
+    }
+    extension_script = reader.extension_script();
+    return out;
+}
+
+// Moves the offsets of `item` (into a piece that starts at `base` of the script) to the
+// script's.
+ScriptItem rebased(ScriptItem item, int base) {
+    item.begin += base;
+    item.end += base;
+    item.next += base;
+    if (item.nul_offset >= 0) {
+        item.nul_offset += base;
+    }
+    for (sqlparse::MetaCommand* command : {&item.command}) {
+        command->begin += base;
+        command->name_end += base;
+        command->end += base;
+    }
+    for (sqlparse::MetaCommand& hole : item.holes) {
+        hole.begin += base;
+        hole.name_end += base;
+        hole.end += base;
+    }
+    for (sqlparse::Span& span : item.placeholders) {
+        span.begin += base;
+        span.end += base;
+    }
+    return item;
+}
 
 } // namespace
 
@@ -224,24 +277,144 @@ TEST_CASE("ScriptReader reads a growing buffer as it reads the whole text") {
         sqlparse::ScriptReader reader;
         const std::string_view prefix = std::string_view(text).substr(0, cut);
         int pos = 0;
-        std::size_t index = 0;
+        std::vector<ScriptItem> read;
         while (auto item = reader.next(prefix, pos, false, nullptr)) {
-            REQUIRE(index < whole.size());
-            CHECK(item->kind == whole[index].kind);
-            CHECK(item->begin == whole[index].begin);
-            CHECK(item->end == whole[index].end);
-            CHECK(item->next == whole[index].next);
             pos = item->next;
-            ++index;
+            add_item(read, *item);
+        }
+        // Only COPY data may stop inside an item of the whole text (after a complete line).
+        REQUIRE(read.size() <= whole.size());
+        for (std::size_t i = 0; i < read.size(); ++i) {
+            CHECK(read[i].kind == whole[i].kind);
+            CHECK(read[i].begin == whole[i].begin);
+            if (read[i].kind != ScriptItem::Kind::copy_data) {
+                CHECK(read[i].end == whole[i].end);
+                CHECK(read[i].next == whole[i].next);
+            }
         }
         // Then the rest, read with the whole text, continues where the prefix stopped.
         while (auto item = reader.next(text, pos, true, nullptr)) {
-            REQUIRE(index < whole.size());
-            CHECK(item->begin == whole[index].begin);
-            CHECK(item->end == whole[index].end);
             pos = item->next;
-            ++index;
+            add_item(read, *item);
         }
-        CHECK(index == whole.size());
+        REQUIRE(read.size() == whole.size());
+        for (std::size_t i = 0; i < read.size(); ++i) {
+            CHECK(read[i].kind == whole[i].kind);
+            CHECK(read[i].begin == whole[i].begin);
+            CHECK(read[i].end == whole[i].end);
+            CHECK(read[i].next == whole[i].next);
+        }
     }
+}
+
+TEST_CASE("ScriptReader fed in pieces that it discards reads as it reads the whole text") {
+    // A reader of a large file keeps only the item in progress: after each piece the text it
+    // has read is dropped (discard()) and the next piece is appended to the rest. Cut into
+    // pieces of every size from 1 byte to the whole script, so that every construct is split
+    // at every byte, the items (with offsets in the script) and tokens must be those of one
+    // read of the whole text.
+    const std::string text =
+        "\\echo Use \"CREATE EXTENSION x\" to load this file. \\quit\r\n"
+        "SELECT 'a;b' AS s, $$;$$ \\gset\n"
+        "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $body$ BEGIN RETURN 1; END $body$;\r\n"
+        "/* a comment; with a semicolon */ SELECT 'caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80' AS w; -- done;\n"
+        "\\set x 1\nSELECT :x,\n\\echo inside\n 2;\n"
+        "COPY t FROM stdin;\n1\tone;\n2\ttwo\r\n\\.\n"
+        "COPY a FROM stdin\\; COPY b FROM stdin;\nx\n\\.\ny\n\\.\n"
+        "SET standard_conforming_strings = off;\nSELECT 'it\\'s';\n"
+        "CREATE FUNCTION g() BEGIN ATOMIC SELECT 1; SELECT 2; END;\n"
+        "\\unknowncmd arg\nSELECT @extschema@.h();\nSELECT 3";
+    std::vector<sqlparse::Token> whole_tokens;
+    bool whole_extension = false;
+    const std::vector<ScriptItem> whole = whole_items(text, whole_tokens, whole_extension);
+    REQUIRE(whole.size() == 19);
+    CHECK(whole_extension);
+    // Text is dropped after each piece, or (each_item) after every item handed out.
+    for (const bool each_item : {false, true})
+    for (std::size_t piece = 1; piece <= text.size(); ++piece) {
+        CAPTURE(each_item);
+        CAPTURE(piece);
+        sqlparse::ScriptReader reader;
+        std::string buffer;
+        int base = 0; // the script offset of buffer[0]
+        std::size_t fed = 0;
+        std::vector<ScriptItem> read;
+        std::vector<sqlparse::Token> tokens;
+        bool final = false;
+        while (!final) {
+            buffer += text.substr(fed, piece);
+            fed = std::min(text.size(), fed + piece);
+            final = fed == text.size();
+            int pos = 0;
+            std::vector<sqlparse::Token> piece_tokens;
+            const auto keep_tokens = [&] {
+                for (sqlparse::Token token : piece_tokens) {
+                    token.begin += base;
+                    token.end += base;
+                    tokens.push_back(token);
+                }
+                piece_tokens.clear();
+            };
+            while (auto item = reader.next(buffer, pos, final, &piece_tokens)) {
+                REQUIRE(item->next > pos);
+                pos = item->next;
+                add_item(read, rebased(*item, base));
+                if (each_item) {
+                    keep_tokens();
+                    reader.discard(buffer, pos);
+                    buffer.erase(0, static_cast<std::size_t>(pos));
+                    base += pos;
+                    pos = 0;
+                }
+            }
+            keep_tokens();
+            reader.discard(buffer, pos);
+            buffer.erase(0, static_cast<std::size_t>(pos));
+            base += pos;
+        }
+        CHECK(reader.extension_script() == whole_extension);
+        REQUIRE(read.size() == whole.size());
+        for (std::size_t i = 0; i < whole.size(); ++i) {
+            CAPTURE(i);
+            CHECK(describe(text, read[i]) == describe(text, whole[i]));
+            CHECK(read[i].begin == whole[i].begin);
+            CHECK(read[i].end == whole[i].end);
+            CHECK(read[i].next == whole[i].next);
+            CHECK(read[i].variables == whole[i].variables);
+            CHECK(read[i].quit == whole[i].quit);
+            CHECK(read[i].placeholders.size() == whole[i].placeholders.size());
+        }
+        REQUIRE(tokens.size() == whole_tokens.size());
+        for (std::size_t i = 0; i < tokens.size(); ++i) {
+            CHECK(tokens[i].begin == whole_tokens[i].begin);
+            CHECK(tokens[i].end == whole_tokens[i].end);
+            CHECK(tokens[i].kind == whole_tokens[i].kind);
+        }
+    }
+}
+
+TEST_CASE("ScriptReader hands out a large COPY block a line at a time when it may discard") {
+    sqlparse::ScriptReader reader;
+    const std::string head = "COPY t FROM stdin;\n1\n2\n3";
+    int pos = 0;
+    auto copy = reader.next(head, pos, false, nullptr);
+    REQUIRE(copy);
+    CHECK(copy->kind == ScriptItem::Kind::statement);
+    pos = copy->next;
+    auto data = reader.next(head, pos, false, nullptr);
+    REQUIRE(data);
+    CHECK(data->kind == ScriptItem::Kind::copy_data);
+    CHECK(head.substr(static_cast<std::size_t>(data->begin),
+                      static_cast<std::size_t>(data->end - data->begin)) == "1\n2\n");
+    pos = data->next;
+    CHECK_FALSE(reader.next(head, pos, false, nullptr)); // "3" may go on
+    reader.discard(head, pos);
+    const std::string rest = "3\n\\.\nSELECT 1;";
+    auto end = reader.next(rest, 0, true, nullptr);
+    REQUIRE(end);
+    CHECK(end->kind == ScriptItem::Kind::copy_data);
+    CHECK(end->next == 5);
+    auto select = reader.next(rest, end->next, true, nullptr);
+    REQUIRE(select);
+    CHECK(describe(rest, *select) == "sql:SELECT 1");
 }
