@@ -185,6 +185,11 @@ BloatEstimate estimate_bloat(const TableFootprint& table);
 /// index-bloat's estimate (index_bloat.cpp), the same ranges for a btree index (row_bytes: an
 /// entry without its line pointer).
 BloatEstimate estimate_index_bloat(const IndexFootprint& index);
+/// The ranges both estimates share, from a row or entry header, the data width, the most
+/// alignment padding the columns may add, the relation's pages, and `pages_for(padding)`: the
+/// pages expected with that much padding per row (0 for the low estimate).
+BloatEstimate bloat_range(double header, double data_width, double max_padding, std::int64_t relpages,
+                          const std::function<double(double)>& pages_for);
 /// `bytes` rounded up to 8, PostgreSQL's MAXALIGN on 64-bit servers.
 double maxalign(double bytes);
 /// The evidence table-bloat and index-bloat share: the relation's pages and rows, the expected

@@ -39,6 +39,19 @@ const CatalogTable* resolve_relation(const Workload& workload, const sqlparse::R
 
 double maxalign(double bytes) { return std::ceil(bytes / 8) * 8; }
 
+BloatEstimate bloat_range(double header, double data_width, double max_padding, std::int64_t relpages,
+                          const std::function<double(double)>& pages_for) {
+    BloatEstimate estimate;
+    estimate.row_bytes_low = header + maxalign(data_width);
+    estimate.row_bytes_high = header + maxalign(data_width + max_padding);
+    estimate.expected_pages_low = pages_for(0);
+    estimate.expected_pages_high = pages_for(max_padding);
+    const double pages = static_cast<double>(relpages);
+    estimate.wasted_pages_low = std::max(pages - estimate.expected_pages_high, 0.0);
+    estimate.wasted_pages_high = std::max(pages - estimate.expected_pages_low, 0.0);
+    return estimate;
+}
+
 void add_bloat_evidence(Finding& finding, const BloatEstimate& estimate, std::int64_t relpages, double reltuples,
                         int block_size, int fillfactor, std::optional<double> statistics_age_s,
                         std::string_view relation) {

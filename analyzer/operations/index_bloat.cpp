@@ -40,7 +40,6 @@ std::string range(double low, double high, std::string_view suffix = "") {
 } // namespace
 
 BloatEstimate estimate_index_bloat(const IndexFootprint& index) {
-    BloatEstimate estimate;
     const double header = index.nullable ? 16 : 8;
     const double page = index.block_size - 24 - 16;
     const double leaf_space = page * std::clamp(index.fillfactor, 10, 100) / 100.0;
@@ -57,14 +56,7 @@ BloatEstimate estimate_index_bloat(const IndexFootprint& index) {
         }
         return pages + 1; // the metapage
     };
-    estimate.row_bytes_low = header + maxalign(index.data_width);
-    estimate.row_bytes_high = header + maxalign(index.data_width + index.max_padding);
-    estimate.expected_pages_low = pages_for(0);
-    estimate.expected_pages_high = pages_for(index.max_padding);
-    const double pages = static_cast<double>(index.relpages);
-    estimate.wasted_pages_low = std::max(pages - estimate.expected_pages_high, 0.0);
-    estimate.wasted_pages_high = std::max(pages - estimate.expected_pages_low, 0.0);
-    return estimate;
+    return bloat_range(header, index.data_width, index.max_padding, index.relpages, pages_for);
 }
 
 void check_index_bloat(const Workload& workload, std::vector<Finding>& out) {

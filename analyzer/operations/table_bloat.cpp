@@ -29,7 +29,6 @@
 namespace dbadvise::analyzer::operations {
 
 BloatEstimate estimate_bloat(const TableFootprint& table) {
-    BloatEstimate estimate;
     const double header = maxalign(23 + (table.nullable ? std::ceil(table.columns / 8.0) : 0));
     const double usable = (table.block_size - 24) * std::clamp(table.fillfactor, 10, 100) / 100.0;
     const auto pages_for = [&](double padding) {
@@ -37,14 +36,7 @@ BloatEstimate estimate_bloat(const TableFootprint& table) {
         const double per_page = std::clamp(std::floor(usable / row), 1.0, 291.0);
         return std::ceil(std::max(table.reltuples, 0.0) / per_page);
     };
-    estimate.row_bytes_low = header + maxalign(table.data_width);
-    estimate.row_bytes_high = header + maxalign(table.data_width + table.max_padding);
-    estimate.expected_pages_low = pages_for(0);
-    estimate.expected_pages_high = pages_for(table.max_padding);
-    const double pages = static_cast<double>(table.relpages);
-    estimate.wasted_pages_low = std::max(pages - estimate.expected_pages_high, 0.0);
-    estimate.wasted_pages_high = std::max(pages - estimate.expected_pages_low, 0.0);
-    return estimate;
+    return bloat_range(header, table.data_width, table.max_padding, table.relpages, pages_for);
 }
 
 void check_table_bloat(const Workload& workload, std::vector<Finding>& out) {
