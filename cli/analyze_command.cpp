@@ -451,15 +451,7 @@ int run_analyze(Io& io, const AnalyzeArguments& args) {
         if (!fleet) throw RunError(fleet.error(), k_exit_runtime);
         reports::Report report = analyze_fleet(io, args, *fleet, started);
         Outcome outcome;
-        if (report.partial) {
-            std::size_t failed = 0;
-            for (const reports::FleetDatabase& database : report.fleet) failed += database.report ? 0 : 1;
-            outcome = {true, failed > 0
-                                 ? fmt::format("{} of {} databases could not be analyzed; the report "
-                                               "covers the others",
-                                               failed, report.fleet.size())
-                                 : std::string("the analysis of a database stopped early; the report is partial")};
-        }
+        if (report.partial) outcome = {true, reports::partial_summary(report)};
         return output.finish(report, outcome);
     }
 

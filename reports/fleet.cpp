@@ -118,6 +118,26 @@ Report merge_fleet(std::vector<FleetDatabase> databases) {
     fleet.stats.emplace_back("databases_analyzed", static_cast<std::int64_t>(databases.size() - failed));
     fleet.stats.emplace_back("databases_failed", static_cast<std::int64_t>(failed));
     fleet.stats.emplace_back("findings_in_several_databases", static_cast<std::int64_t>(repeated));
+    std::string stopped;
+    for (const FleetDatabase& database : databases) {
+        if (database.report && database.report->partial)
+            stopped += (stopped.empty() ? "" : ", ") + database.name;
+    }
+    if (failed > 0 || !stopped.empty()) {
+        std::string failed_names;
+        for (const FleetDatabase& database : databases) {
+            if (!database.report) failed_names += (failed_names.empty() ? "" : ", ") + database.name;
+        }
+        std::string reason;
+        if (failed > 0) {
+            reason = fmt::format("{} of {} could not be analyzed ({})", failed,
+                                 plural(databases.size(), "database", "databases"), failed_names);
+        }
+        if (!stopped.empty()) {
+            reason += fmt::format("{}the analysis of {} stopped early", reason.empty() ? "" : " and ", stopped);
+        }
+        fleet.partial_reason = reason + "; this report covers only what was analyzed";
+    }
     if (failed > 0) {
         // One note naming them; each one's error is in its section (and fleet.databases[]).
         std::string names;
@@ -130,6 +150,11 @@ Report merge_fleet(std::vector<FleetDatabase> databases) {
     }
     fleet.fleet = std::move(databases);
     return fleet;
+}
+
+std::string partial_summary(const Report& report) {
+    return report.partial_reason.empty() ? "the run stopped early; this report covers only what was analyzed"
+                                         : report.partial_reason;
 }
 
 } // namespace dbadvise::reports

@@ -365,8 +365,8 @@ std::string render_html(const Report& report) {
     for (const std::string& fact : outline.facts) out += "<li>" + h(fact) + "</li>";
     out += "</ul>";
     if (report.partial) {
-        out += "<div class=\"banner partial\" id=\"partial\"><b>Partial:</b> the run stopped early; this report "
-               "covers only what was analyzed.</div>";
+        out += "<div class=\"banner partial\" id=\"partial\"><b>Partial:</b> " + h(partial_summary(report)) +
+               ".</div>";
     }
     if (report.baseline) {
         out += fmt::format("<div class=\"banner baseline\">{} findings are in the baseline {} (marked "

@@ -298,6 +298,7 @@ void report_object(JsonWriter& out, const Report& report) {
     }
     if (report.partial) {
         out.member("partial", true);
+        out.member("partial_reason", partial_summary(report));
     }
     if (!report.statements.empty()) {
         out.key("workload");

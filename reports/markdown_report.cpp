@@ -222,7 +222,7 @@ std::string render_markdown(const Report& report) {
     std::string out;
     out += "## " + md(outline.heading) + "\n\n";
     if (report.partial) {
-        out += "> **Partial:** the run stopped early; this report covers only what was analyzed.\n\n";
+        out += "> **Partial:** " + md_prose(partial_summary(report)) + ".\n\n";
     }
     for (const std::string& fact : outline.facts) out += "- " + md_prose(fact) + "\n";
     out += "\n";

@@ -88,6 +88,9 @@ struct Report {
     std::vector<HotNode> hot_nodes;
     std::vector<Section> sections;
     bool partial = false;                     // the run stopped early (analyze)
+    /// Why the report is partial, one sentence ending in what it covers; empty means the
+    /// run stopped early (see partial_summary). A fleet says which databases failed or stopped.
+    std::string partial_reason;
     bool incomplete = false;                  // exits 3: an input could not be read, or partial
                                               // (set by the CLI's output path; SARIF's
                                               // executionSuccessful)
@@ -121,6 +124,10 @@ struct FleetDatabase {
 /// by the sum of their ranks; a section per database (status, workload, its own sections); the
 /// failed ones in the notes; partial when one failed or stopped early.
 Report merge_fleet(std::vector<FleetDatabase> databases);
+
+/// The sentence every format prints for a partial report: its partial_reason, or "the run
+/// stopped early; this report covers only what was analyzed".
+std::string partial_summary(const Report& report);
 
 struct TextOptions {
     bool color = false;

@@ -71,6 +71,12 @@ void text_message(JsonWriter& out, std::string_view key, std::string_view text) 
 }
 
 // DBADVISE_DOCS_URL (reports/CMakeLists.txt): the published docs/ folder, or empty.
+// "the run stopped early" -> "The run stopped early.", as SARIF messages are sentences.
+std::string sentence(std::string text) {
+    if (!text.empty() && text[0] >= 'a' && text[0] <= 'z') text[0] = static_cast<char>(text[0] - 'a' + 'A');
+    return text + ".";
+}
+
 std::string_view docs_url() {
     return DBADVISE_DOCS_URL;
 }
@@ -270,7 +276,7 @@ void render_sarif(const Report& report, const std::function<void(std::string_vie
             out.begin_object();
             out.member("level", "error");
             text_message(out, "message",
-                         report.partial ? "The run stopped early; the results cover only what was analyzed."
+                         report.partial ? sentence(partial_summary(report))
                                         : "Some inputs could not be read (see the notes); the results cover "
                                           "the others.");
             out.end_object();

@@ -364,7 +364,7 @@ void write_header(Writer& w, const Report& report, const Outline& outline) {
         w.plain("  ");
         w.styled(k_yellow, "partial:");
         w.plain(" ");
-        w.wrapped("the run stopped early; this report covers only what was analyzed", "", {}, "    ",
+        w.wrapped(partial_summary(report), "", {}, "    ",
                   w.column());
     }
     if (report.baseline) {

@@ -98,6 +98,10 @@ TEST_CASE("merge_fleet") {
         REQUIRE(fleet.notes.size() == 1);
         CHECK(fleet.notes[0] == "1 of 2 databases could not be analyzed (h:9/gone): their sections say why; "
                                 "the report covers the others");
+        // Every format's partial line says which database, not that "the run stopped early".
+        CHECK(reports::partial_summary(fleet) ==
+              "1 of 2 databases could not be analyzed (h:9/gone); this report covers only what was analyzed");
+        CHECK(reports::render_text(fleet, {}).find("stopped early") == std::string::npos);
         CHECK(fleet.sections.back().title == "Database h:9/gone");
         CHECK(fleet.sections.back().lines ==
               std::vector<std::string>{"given as f.txt:2", "not analyzed: cannot connect to ...: refused"});
@@ -106,7 +110,27 @@ TEST_CASE("merge_fleet") {
         std::vector<reports::FleetDatabase> databases;
         databases.push_back(analyzed("a", {}));
         databases.push_back(analyzed("b", {}, true));
-        CHECK(reports::merge_fleet(std::move(databases)).partial);
+        const reports::Report fleet = reports::merge_fleet(std::move(databases));
+        CHECK(fleet.partial);
+        CHECK(reports::partial_summary(fleet) ==
+              "the analysis of b stopped early; this report covers only what was analyzed");
+    }
+    SUBCASE("one failed and one stopped early: the reason names both") {
+        std::vector<reports::FleetDatabase> databases;
+        databases.push_back(analyzed("a", {}, true));
+        databases.push_back({"h:9/gone", "f.txt:2", std::nullopt, "cannot connect"});
+        databases.push_back(analyzed("c", {}));
+        CHECK(reports::partial_summary(reports::merge_fleet(std::move(databases))) ==
+              "1 of 3 databases could not be analyzed (h:9/gone) and the analysis of a stopped early; this "
+              "report covers only what was analyzed");
+    }
+    SUBCASE("a fleet where every database was analyzed is not partial") {
+        std::vector<reports::FleetDatabase> databases;
+        databases.push_back(analyzed("a", {}));
+        databases.push_back(analyzed("b", {}));
+        const reports::Report fleet = reports::merge_fleet(std::move(databases));
+        CHECK_FALSE(fleet.partial);
+        CHECK(fleet.partial_reason.empty());
     }
 }
 
@@ -118,6 +142,8 @@ TEST_CASE("render_json of a fleet") {
     const json doc = json::parse(reports::render_json(reports::merge_fleet(std::move(databases))));
     CHECK(doc["source"]["kind"] == "fleet");
     CHECK(doc["partial"] == true);
+    CHECK(doc["partial_reason"] == "1 of 3 databases could not be analyzed (h:9/gone); this report covers only "
+                                   "what was analyzed");
     REQUIRE(doc["findings"].size() == 1);
     CHECK(doc["findings"][0]["databases"] == json::array({"h:1/t2", "h:1/t1"}));
     const json& list = doc["fleet"]["databases"];
