@@ -84,6 +84,12 @@ void add_output_options(CLI::App& app, OutputOptions& options, Document document
         app.add_option("--write-baseline", options.write_baseline_file,
                        "Write this run's findings to FILE as a baseline")
             ->type_name("FILE");
+        app.add_option("--markdown-limit", options.markdown_limit,
+                       "Markdown: keep the report under BYTES, leaving out the least severe "
+                       "findings (65536 fits a pull-request comment; 0: no limit)")
+            ->type_name("BYTES")
+            ->capture_default_str()
+            ->check(CLI::NonNegativeNumber);
     }
 }
 
@@ -142,7 +148,7 @@ Output Output::open(Io& io, const OutputOptions& options, std::span<const std::s
 
 reports::RenderOptions Output::render_options() const {
     return reports::RenderOptions{use_color(m_io, m_options), text_width(m_io, m_options),
-                                  m_options.verbose};
+                                  m_options.verbose, m_options.markdown_limit};
 }
 
 void Output::write(const std::function<void(const reports::Sink&)>& render) {

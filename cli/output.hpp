@@ -46,10 +46,12 @@ struct OutputOptions {
     bool verbose = false;                      // text: every finding of a collapsed group
     std::string baseline_file;                 // --baseline: accepted findings; empty: none
     std::string write_baseline_file;           // --write-baseline: empty: none
+    std::size_t markdown_limit = 65536;        // --markdown-limit: bytes; 0: no limit
 };
 
 /// Adds `--format FORMAT` (the formats that render `document`), `-o,--output FILE` and, for
-/// reports, `--fail-on LEVEL`, `--verbose`, `--baseline FILE` and `--write-baseline FILE` to
+/// reports, `--fail-on LEVEL`, `--verbose`, `--baseline FILE`, `--write-baseline FILE` and
+/// `--markdown-limit BYTES` to
 /// `app`. Values are checked by CLI11 (a bad value is a usage
 /// error, exit 2) and stored in `options`, which must outlive parsing (keep it in a shared_ptr
 /// captured by the action).

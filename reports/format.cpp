@@ -19,8 +19,8 @@ void sql_report(const Report& report, const RenderOptions&, const Sink& sink) {
     render_sql(report, sink);
 }
 
-void markdown_report(const Report& report, const RenderOptions&, const Sink& sink) {
-    sink(render_markdown(report));
+void markdown_report(const Report& report, const RenderOptions& options, const Sink& sink) {
+    sink(render_markdown(report, MarkdownOptions{options.markdown_limit}));
 }
 
 void html_report(const Report& report, const RenderOptions&, const Sink& sink) {

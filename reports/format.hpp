@@ -22,6 +22,7 @@ struct RenderOptions {
     bool color = false;   // ANSI colour; only for formats whose row allows it
     int width = 100;      // text: the terminal's width, or 80-120 columns when not a terminal
     bool verbose = false; // text: every finding of a collapsed group, and baseline findings
+    std::size_t markdown_limit = 65536; // markdown: at most this many bytes; 0: no limit
 };
 
 struct FormatInfo {

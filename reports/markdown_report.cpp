@@ -215,93 +215,182 @@ std::string time_cell(const Action& action, bool database) {
     return {};
 }
 
+// Appends `piece` when `out` stays within `budget` bytes with it (no budget: always).
+bool fits(std::string& out, const std::string& piece, std::size_t budget) {
+    if (budget != 0 && out.size() + piece.size() > budget) return false;
+    out += piece;
+    return true;
+}
+
+std::string shortened_banner(std::size_t left_out, std::size_t total, std::size_t limit) {
+    return fmt::format("> **Shortened:** {} of {} are not shown, to keep this report under {} bytes "
+                       "(`--markdown-limit`; GitHub takes 65,536 characters in a pull-request comment). "
+                       "`--format html` or `--format json` has them all.\n\n",
+                       left_out, plural(total, "finding", "findings"), format_number(static_cast<double>(limit)));
+}
+
 } // namespace
 
-std::string render_markdown(const Report& report) {
+std::string render_markdown(const Report& report, const MarkdownOptions& options) {
     const Outline outline = make_outline(report, false);
-    std::string out;
-    out += "## " + md(outline.heading) + "\n\n";
+    std::string head;
+    head += "## " + md(outline.heading) + "\n\n";
     if (report.partial) {
-        out += "> **Partial:** " + md_prose(partial_summary(report)) + ".\n\n";
+        head += "> **Partial:** " + md_prose(partial_summary(report)) + ".\n\n";
     }
-    for (const std::string& fact : outline.facts) out += "- " + md_prose(fact) + "\n";
-    out += "\n";
+    // The "Shortened" banner goes here when the limit cuts something (below).
+    std::string summary;
+    for (const std::string& fact : outline.facts) summary += "- " + md_prose(fact) + "\n";
+    summary += "\n";
 
     const auto count = [&](Severity s) { return outline.by_severity[static_cast<std::size_t>(s)]; };
-    out += "| Findings | Errors | Warnings | Info |\n| --- | ---: | ---: | ---: |\n";
+    summary += "| Findings | Errors | Warnings | Info |\n| --- | ---: | ---: | ---: |\n";
     if (outline.groups.empty()) {
-        out += "| none | 0 | 0 | 0 |\n";
+        summary += "| none | 0 | 0 | 0 |\n";
     }
     for (const GroupView& group : outline.groups) {
         std::array<std::size_t, 3> n{};
         for (const Entry& e : group.entries) {
             for (const Finding* f : e.findings) ++n[static_cast<std::size_t>(f->severity)];
         }
-        out += fmt::format("| {} | {} | {} | {} |\n", md(group.heading), n[2], n[1], n[0]);
+        summary += fmt::format("| {} | {} | {} | {} |\n", md(group.heading), n[2], n[1], n[0]);
     }
     if (outline.groups.size() > 1) {
-        out += fmt::format("| **Total** | **{}** | **{}** | **{}** |\n", count(Severity::error),
-                           count(Severity::warning), count(Severity::info));
+        summary += fmt::format("| **Total** | **{}** | **{}** | **{}** |\n", count(Severity::error),
+                               count(Severity::warning), count(Severity::info));
     }
-    out += "\n";
+    summary += "\n";
     if (report.baseline) {
-        out += fmt::format("{} of these findings are in the baseline {} and never fail `--fail-on`.\n\n",
-                           outline.baseline, md(report.baseline->file));
+        summary += fmt::format("{} of these findings are in the baseline {} and never fail `--fail-on`.\n\n",
+                               outline.baseline, md(report.baseline->file));
     }
 
     if (!outline.actions.empty()) {
-        out += "### Do first\n\n| # | What | Time |\n| ---: | --- | --- |\n";
+        summary += "### Do first\n\n| # | What | Time |\n| ---: | --- | --- |\n";
         int n = 0;
         for (const Action& action : outline.actions) {
-            out += fmt::format("| {} | {} | {} |\n", ++n, md(action.what), md(time_cell(action, outline.database)));
+            summary += fmt::format("| {} | {} | {} |\n", ++n, md(action.what), md(time_cell(action, outline.database)));
         }
-        out += "\n";
+        summary += "\n";
     }
     if (!report.hot_nodes.empty()) {
-        out += "### Hottest plan nodes\n\n| Share | Exclusive time | Node | Path |\n| ---: | ---: | --- | --- |\n";
+        summary += "### Hottest plan nodes\n\n| Share | Exclusive time | Node | Path |\n| ---: | ---: | --- | --- |\n";
         for (const HotNode& node : report.hot_nodes) {
-            out += fmt::format("| {}% | {} ms | {}{} | {} |\n", format_fixed(node.share * 100, 1),
-                               format_fixed(node.exclusive_ms, 3), md(node.node_type),
-                               node.relation.empty() ? "" : " on " + md(node.relation), md(node.path));
+            summary += fmt::format("| {}% | {} ms | {}{} | {} |\n", format_fixed(node.share * 100, 1),
+                                   format_fixed(node.exclusive_ms, 3), md(node.node_type),
+                                   node.relation.empty() ? "" : " on " + md(node.relation), md(node.path));
         }
-        out += "\n";
+        summary += "\n";
     }
+
+    // The body within the limit. The head and summary always stay. Each group's heading and
+    // sections come next, then its entries: all of them when everything fits; otherwise the
+    // errors of every group first, then the warnings, then the info, each entry taken when it
+    // still fits, and shown in report order with a line counting what its group leaves out.
+    // Then the baseline list, the databases and the notes, each whole or left out. Room is
+    // kept for the banner, a "left out" line per group and the footer.
+    const std::size_t limit = options.max_bytes;
+    const std::string footer = fmt::format("<sub>dbadvise {}</sub>\n", DBADVISE_VERSION);
+    const std::size_t reserve = 600 + footer.size() + 200 * outline.groups.size();
+    const std::size_t budget = limit == 0 ? 0 : (limit > reserve ? limit - reserve : 1);
+    struct Piece {
+        std::string top;                 // heading and sections
+        std::vector<std::string> entries; // one per outline entry
+        std::vector<bool> shown;
+        bool top_shown = true;
+    };
+    std::vector<Piece> pieces;
+    std::size_t used = head.size() + summary.size();
+    std::size_t whole = used;
     for (const GroupView& group : outline.groups) {
-        out += fmt::format("### {} ({})\n\n", md(group.heading), group.findings);
+        Piece& piece = pieces.emplace_back();
+        piece.top = fmt::format("### {} ({})\n\n", md(group.heading), group.findings);
         for (const Section* section : group.sections) {
-            if (section->title != group.heading) out += "**" + md(section->title) + "**\n\n";
-            for (const std::string& line : section->lines) out += "- " + md_prose(line) + "\n";
-            out += "\n";
+            if (section->title != group.heading) piece.top += "**" + md(section->title) + "**\n\n";
+            for (const std::string& line : section->lines) piece.top += "- " + md_prose(line) + "\n";
+            piece.top += "\n";
         }
-        for (const Entry& e : group.entries) entry(out, e);
+        whole += piece.top.size();
+        for (const Entry& e : group.entries) {
+            entry(piece.entries.emplace_back(), e);
+            whole += piece.entries.back().size();
+        }
     }
-    if (outline.baseline > 0) {
-        out += fmt::format("<details><summary>In the baseline ({})</summary>\n\n", outline.baseline);
-        for (const Finding& f : report.findings) {
-            if (f.baseline) {
-                out += "- " + md(analyzer::to_string(f.severity)) + " " + md(f.title) + " `" +
-                       std::string(f.rule_id()) + "`\n";
+    if (budget == 0 || whole <= budget) {
+        for (Piece& piece : pieces) piece.shown.assign(piece.entries.size(), true);
+    } else {
+        for (Piece& piece : pieces) piece.shown.assign(piece.entries.size(), false);
+        for (Piece& piece : pieces) {
+            piece.top_shown = used + piece.top.size() <= budget;
+            used += piece.top_shown ? piece.top.size() : 0;
+        }
+        for (int level = 2; level >= 0; --level) {
+            for (std::size_t g = 0; g < pieces.size(); ++g) {
+                const std::vector<Entry>& entries = outline.groups[g].entries;
+                for (std::size_t i = 0; i < entries.size(); ++i) {
+                    if (static_cast<int>(entries[i].first().severity) != level) continue;
+                    if (used + pieces[g].entries[i].size() > budget) continue;
+                    pieces[g].shown[i] = true;
+                    used += pieces[g].entries[i].size();
+                }
             }
         }
-        out += "\n</details>\n\n";
+    }
+    std::string body = head + summary;
+    std::size_t left_out = 0;
+    std::size_t total = 0;
+    for (std::size_t g = 0; g < pieces.size(); ++g) {
+        const GroupView& group = outline.groups[g];
+        const Piece& piece = pieces[g];
+        total += group.findings;
+        body += piece.top_shown ? piece.top : fmt::format("### {} ({})\n\n", md(group.heading), group.findings);
+        std::size_t shown = 0;
+        for (std::size_t i = 0; i < piece.entries.size(); ++i) {
+            if (!piece.shown[i]) continue;
+            body += piece.entries[i];
+            shown += group.entries[i].findings.size();
+        }
+        if (shown < group.findings) {
+            const std::size_t n = group.findings - shown;
+            left_out += n;
+            body += fmt::format("_{} more {} in this group not shown (size limit; the most severe are shown)._\n\n",
+                                n, n == 1 ? "finding" : "findings");
+        }
+    }
+    const auto tail = [&](const std::string& piece, std::string_view what) {
+        if (!fits(body, piece, budget)) body += fmt::format("_{} not shown (size limit)._\n\n", what);
+    };
+    if (outline.baseline > 0) {
+        std::string piece = fmt::format("<details><summary>In the baseline ({})</summary>\n\n", outline.baseline);
+        for (const Finding& f : report.findings) {
+            if (f.baseline) {
+                piece += "- " + md(analyzer::to_string(f.severity)) + " " + md(f.title) + " `" +
+                         std::string(f.rule_id()) + "`\n";
+            }
+        }
+        piece += "\n</details>\n\n";
+        tail(piece, "The findings in the baseline are");
     }
     if (!report.fleet.empty()) {
         // A fleet: each database's status (its categorized sections are in the groups above).
-        out += "### Databases\n\n";
+        std::string piece = "### Databases\n\n";
         for (const Section& section : report.sections) {
             if (section.category) continue;
-            out += "**" + md(section.title) + "**\n\n";
-            for (const std::string& line : section.lines) out += "- " + md_prose(line) + "\n";
-            out += "\n";
+            piece += "**" + md(section.title) + "**\n\n";
+            for (const std::string& line : section.lines) piece += "- " + md_prose(line) + "\n";
+            piece += "\n";
         }
+        tail(piece, "The databases' status is");
     }
     if (!report.notes.empty()) {
-        out += "### Notes\n\n";
-        for (const std::string& note : report.notes) out += "- " + md_prose(note) + "\n";
-        out += "\n";
+        std::string piece = "### Notes\n\n";
+        for (const std::string& note : report.notes) piece += "- " + md_prose(note) + "\n";
+        piece += "\n";
+        tail(piece, "The notes are");
     }
-    out += fmt::format("<sub>dbadvise {}</sub>\n", DBADVISE_VERSION);
-    return out;
+    body += footer;
+    if (left_out == 0) return body;
+    return head + shortened_banner(left_out, total, limit) + body.substr(head.size());
 }
 
 } // namespace dbadvise::reports

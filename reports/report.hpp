@@ -153,7 +153,16 @@ void render_sql(const Report& report, const std::function<void(std::string_view)
 /// `--format markdown`: GitHub-flavoured Markdown for a pull-request comment or a CI job
 /// summary: a summary table, then a section per group with each finding's details collapsed
 /// (<details>). Text from the database or input files is escaped.
-std::string render_markdown(const Report& report);
+struct MarkdownOptions {
+    /// At most this many bytes (so at most as many characters); 0: no limit. The default is
+    /// GitHub's limit for a pull-request comment (65,536 characters). Past it, the summary
+    /// stays, the most severe findings are kept, and each group says how many it leaves out,
+    /// under a "Shortened" banner.
+    std::size_t max_bytes = 65536;
+};
+
+/// The Markdown report within options.max_bytes.
+std::string render_markdown(const Report& report, const MarkdownOptions& options = {});
 
 /// `--format html`: one self-contained page (inline CSS, script and SVG charts; no network
 /// access, enforced by its Content-Security-Policy) with the summary, sortable tables and the

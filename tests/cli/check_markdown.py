@@ -10,10 +10,16 @@ it gives, next to the JSON report of the same run:
   (no <script>, <img>, <b> or <i> from a query), and the hostile strings given with --literal
   appear literally in the rendered text.
 
-    check_markdown.py REPORT.md REPORT.json [--exact-titles] [--literal TEXT]...
+With --shortened BYTES the report must have been cut to fit BYTES (--markdown-limit): it is at
+most that long, says "Shortened: N of M findings are not shown", and the findings it shows
+plus those its groups say they leave out are all of the JSON report's (lint: no collapsed
+groups).
+
+    check_markdown.py REPORT.md REPORT.json [--exact-titles] [--literal TEXT]... [--shortened BYTES]
 """
 import html
 import json
+import re
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -78,10 +84,14 @@ def main():
     markdown_path, json_path = sys.argv[1], sys.argv[2]
     literals = []
     exact_titles = False
+    shortened = None
     args = sys.argv[3:]
     while args:
         if args[0] == "--literal":
             literals.append(args[1])
+            args = args[2:]
+        elif args[0] == "--shortened":
+            shortened = int(args[1])
             args = args[2:]
         elif args[0] == "--exact-titles":
             exact_titles = True
@@ -114,6 +124,24 @@ def main():
     findings = [f for f in report["findings"] if not f.get("baseline")]
     summaries = [" ".join(s.split()) for s in tree.summaries]
     codes = tree.codes
+    text = "".join(tree.text)
+    if shortened is not None:
+        size = len(markdown.encode("utf-8"))
+        if size > shortened:
+            failures.append(f"{size} bytes, over the limit of {shortened}")
+        banner = re.search(r"Shortened: (\d+) of (\d+) findings? are not shown", text)
+        if not banner:
+            failures.append("no 'Shortened: N of M findings are not shown' line")
+        rules = {f["rule"] for f in findings}
+        shown = sum(1 for s in summaries if s.split()[-1] in rules)
+        left = sum(int(n) for n in re.findall(r"(\d+) more findings? in this group not shown", text))
+        if banner and (int(banner.group(1)) != left or int(banner.group(2)) != len(findings)):
+            failures.append(f"the banner says {banner.group(0)!r}; the groups leave out {left} of {len(findings)}")
+        if shown + left != len(findings):
+            failures.append(f"{shown} findings shown and {left} left out, of {len(findings)}")
+        if shown == 0:
+            failures.append("no finding shown at all")
+        findings = []  # the per-finding checks below are for whole reports
     # Every finding has its own <details>, whose summary names its rule (and, with
     # --exact-titles, holds its title: for reports of the same run or of deterministic input).
     from collections import Counter
@@ -131,7 +159,6 @@ def main():
         sql = f.get("suggestion", {}).get("sql")
         if sql and not any(sql.strip() == c.strip() for c in codes):
             failures.append(f"the suggested SQL of {title!r} is not in a code block as it is")
-    text = "".join(tree.text)
     for literal in literals:
         if literal not in text:
             failures.append(f"{literal!r} does not appear literally in the rendered text")

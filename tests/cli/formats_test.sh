@@ -37,6 +37,33 @@ markdown_renders_as_gfm)
     "$python" "$source_dir/tests/cli/check_markdown.py" plan.md plan.json --exact-titles >out 2>&1 || fail "$(cat out)"
     grep -q '^### Hottest plan nodes' plan.md || fail "the explain Markdown has no hottest nodes"
     ;;
+markdown_size_limit)
+    # 3,000 statements with findings: megabytes of Markdown in full. By default it is cut to
+    # GitHub's pull-request comment limit and says what it left out; 0 means no limit.
+    command -v cmark-gfm >/dev/null || fail "cmark-gfm is missing (apt-get install cmark-gfm; scripts/test does)"
+    for i in $(seq 1 3000); do
+        printf 'SELECT * FROM orders_%d WHERE note = NULL ORDER BY id OFFSET 100000;\n' "$i"
+    done >many.sql
+    run_dbadvise 0 lint --format json -o many.json many.sql
+    run_dbadvise 0 lint --format markdown -o many.md many.sql
+    "$python" "$source_dir/tests/cli/check_markdown.py" many.md many.json --shortened 65536 >out 2>&1 || fail "$(cat out)"
+    run_dbadvise 0 lint --format markdown --markdown-limit 20000 -o small.md many.sql
+    "$python" "$source_dir/tests/cli/check_markdown.py" small.md many.json --shortened 20000 >out 2>&1 || fail "$(cat out)"
+    run_dbadvise 0 lint --format markdown --markdown-limit 0 -o all.md many.sql
+    "$python" "$source_dir/tests/cli/check_markdown.py" all.md many.json >out 2>&1 || fail "$(cat out)"
+    (($(wc -c <all.md) > 1000000)) || fail "the unlimited report is only $(wc -c <all.md) bytes"
+    grep -q 'Shortened' all.md && fail "--markdown-limit 0 shortened the report"
+    # Cut, the most severe stay: every null-comparison (error) of the first statements is shown
+    # before any select-star (info).
+    grep -q 'null-comparison' small.md || fail "the shortened report lost the errors"
+    grep -q '<code>select-star</code>' small.md && fail "an info finding was kept before the errors"
+    # A report under the limit is the same with and without it.
+    run_dbadvise 0 lint --format markdown -o one.md hostile.sql
+    run_dbadvise 0 lint --format markdown --markdown-limit 0 -o one_all.md hostile.sql
+    cmp -s one.md one_all.md || fail "a small report changed under the default limit"
+    run_dbadvise 2 lint --format markdown --markdown-limit -1 many.sql
+    echo "ok: 3,000 statements: Markdown within 65,536 and 20,000 bytes, with what was left out counted"
+    ;;
 sarif_validates)
     pairs=()
     n=0
