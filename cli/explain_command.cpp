@@ -92,14 +92,22 @@ Action configure_explain(CLI::App& subcommand) {
     add_output_options(subcommand, options->output);
     return [options](Io& io) -> int {
         Output output = Output::open(io, options->output, std::span(&options->file, 1));
+        // A plan that cannot be read or parsed still gets a report in the chosen format (no
+        // findings, the error as its note), so that a CI step reading JSON or SARIF sees a run
+        // that did not succeed rather than no file; the exit code is 3 and the error is on stderr.
+        const auto failed = [&](const std::string& message) {
+            reports::Report report;
+            report.source.kind = "plan";
+            report.source.files = {options->file};
+            report.stats.emplace_back("statements", std::int64_t{0});
+            report.stats.emplace_back("nodes", std::int64_t{0});
+            report.notes.push_back(message);
+            return output.finish(report, {true, message});
+        };
         const std::expected<std::string, std::string> text = read_input(options->file, io.in);
-        if (!text) {
-            throw RunError(text.error(), k_exit_runtime);
-        }
+        if (!text) return failed(text.error());
         auto analysis = analyzer::plan::analyze_plan(*text, options->file);
-        if (!analysis) {
-            throw RunError(error_text(options->file, analysis.error()), k_exit_runtime);
-        }
+        if (!analysis) return failed(error_text(options->file, analysis.error()));
         reports::Report report = make_report(options->file, *analysis);
         return output.finish(report);
     };

@@ -1,5 +1,7 @@
 #include "cli/output.hpp"
 
+#include "cli/command.hpp"
+
 #include "cli/run.hpp"
 
 #include <CLI/CLI.hpp>
@@ -186,7 +188,7 @@ int Output::finish(reports::Report& report, const Outcome& outcome) {
     write([&](const reports::Sink& sink) { format.render_report(report, options, sink); });
     if (outcome.incomplete) {
         if (!outcome.message.empty()) {
-            m_io.err << "dbadvise: error: " << outcome.message << '\n';
+            m_io.err << error_line(outcome.message); // escaped, like every error line
         }
         return k_exit_runtime;
     }

@@ -86,16 +86,23 @@ sarif_validates)
     # A file that cannot be read: exit 3, and the log says the run did not succeed.
     expected_incomplete=3 sarif lint hostile.sql does-not-exist.sql
     incomplete_log=log$n.sarif
+    # A plan that is not valid JSON: still a log (and a JSON report), marked unsuccessful.
+    expected_incomplete=3 sarif explain "$plans_dir/bad/truncated.json"
+    bad_plan_log=log$n.sarif
     "$python" "$source_dir/tests/cli/check_sarif.py" "$tools" "${pairs[@]}" >out 2>&1 || fail "$(cat out)"
     cat out
     grep -q '"uri": "with%20space.sql"' log3.sarif || fail "a file name with a space is not percent-encoded"
-    "$python" - "$incomplete_log" log2.sarif <<'PY' || fail "executionSuccessful does not tell an incomplete run"
+    "$python" - "$incomplete_log" log2.sarif "$bad_plan_log" <<'PY' || fail "executionSuccessful does not tell an incomplete run"
 import json, sys
 incomplete = json.load(open(sys.argv[1]))["runs"][0]["invocations"][0]
 complete = json.load(open(sys.argv[2]))["runs"][0]["invocations"][0]
 assert incomplete["executionSuccessful"] is False, incomplete
 levels = [n["level"] for n in incomplete["toolExecutionNotifications"]]
 assert "error" in levels, levels
+bad_plan = json.load(open(sys.argv[3]))["runs"][0]["invocations"][0]
+assert bad_plan["executionSuccessful"] is False, bad_plan
+texts = [n["message"]["text"] for n in bad_plan["toolExecutionNotifications"]]
+assert any("truncated.json:" in t and "invalid JSON" in t for t in texts), texts
 assert complete["executionSuccessful"] is True, complete
 PY
     ;;
