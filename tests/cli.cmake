@@ -39,10 +39,10 @@ add_test(NAME cli.rules_doc_up_to_date
                  ${PROJECT_SOURCE_DIR}/docs/rules.md)
 set_tests_properties(cli.rules_doc_up_to_date PROPERTIES LABELS cli)
 
-# The examples in README.md and docs/ that show a command after "$ " give the output shown.
+# The examples in README.md and docs/ (reports, explain) that show a command after "$ " give the output shown.
 add_test(NAME cli.doc_examples
          COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/cli/doc_examples.py $<TARGET_FILE:dbadvise>
-                 ${PROJECT_SOURCE_DIR} README.md docs/reports.md)
+                 ${PROJECT_SOURCE_DIR} README.md docs/reports.md docs/explain.md)
 set_tests_properties(cli.doc_examples PROPERTIES LABELS cli)
 
 # Real `lint --format json` output, on every SQL file under testdata/, against the schema.
