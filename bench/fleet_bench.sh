@@ -13,14 +13,9 @@ count=${2:-10}
 jobs=${3:-}
 dbadvise="${build}/dbadvise"
 [[ -x "${dbadvise}" ]] || { echo "fleet_bench: ${dbadvise} not built" >&2; exit 2; }
-psql_bin=psql
-command -v psql >/dev/null || psql_bin=/usr/lib/postgresql/15/bin/psql
-
-work="$(mktemp -d)"
-state="${work}/cluster.state"
-cluster=("${root}/tests/pg/cluster" --state "${state}")
-trap '"${cluster[@]}" stop >/dev/null 2>&1 || true; rm -rf "${work}"' EXIT
-"${cluster[@]}" start >/dev/null
+# shellcheck source=bench/lib/cluster.sh
+source "${root}/bench/lib/cluster.sh"
+start_throwaway_cluster
 base="$("${cluster[@]}" env postgres)"
 
 echo "creating ${count} tenant databases..."

@@ -25,32 +25,30 @@ done
 binaries=()
 for binary in "$@"; do binaries+=("$(cd "$(dirname "${binary}")" && pwd)/$(basename "${binary}")"); done
 
-work="$(mktemp -d)"
-state="${work}/cluster.state"
-cluster=("${root}/tests/pg/cluster" --state "${state}")
-trap '"${cluster[@]}" stop >/dev/null 2>&1 || true; rm -rf "${work}"' EXIT
-"${cluster[@]}" start >/dev/null
+# shellcheck source=bench/lib/cluster.sh
+source "${root}/bench/lib/cluster.sh"
+start_throwaway_cluster
 admin="$("${cluster[@]}" env postgres)"
 dsn="$("${cluster[@]}" env many)"
-psql -X -q -v ON_ERROR_STOP=1 -d "${admin}" -c "CREATE DATABASE many" -c "CREATE ROLE dbadvise_monitor LOGIN" \
+"${psql_bin}" -X -q -v ON_ERROR_STOP=1 -d "${admin}" -c "CREATE DATABASE many" -c "CREATE ROLE dbadvise_monitor LOGIN" \
     -c "GRANT pg_monitor, pg_read_all_stats TO dbadvise_monitor" >/dev/null
-psql -X -q -v ON_ERROR_STOP=1 -d "${dsn}" -c "CREATE EXTENSION pg_stat_statements" -c "CREATE EXTENSION hypopg" >/dev/null
+"${psql_bin}" -X -q -v ON_ERROR_STOP=1 -d "${dsn}" -c "CREATE EXTENSION pg_stat_statements" -c "CREATE EXTENSION hypopg" >/dev/null
 
 snapshot() {
-    psql -X -At -F $'\t' -d "${dsn}" -c "/* bench */ SELECT queryid, calls, regexp_replace(query, '\\s+', ' ', 'g')
+    "${psql_bin}" -X -At -F $'\t' -d "${dsn}" -c "/* bench */ SELECT queryid, calls, regexp_replace(query, '\\s+', ' ', 'g')
         FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
         AND query NOT LIKE '/* bench */%' ORDER BY queryid" >"$1"
 }
-dealloc() { psql -X -At -d "${dsn}" -c "/* bench */ SELECT dealloc FROM pg_stat_statements_info"; }
+dealloc() { "${psql_bin}" -X -At -d "${dsn}" -c "/* bench */ SELECT dealloc FROM pg_stat_statements_info"; }
 
 printf '%-28s %-5s %-17s %8s %9s %11s %12s %7s %8s\n' binary track role added unmarked with_values moved_calls dealloc seconds
 for binary in "${binaries[@]}"; do
     for track in top all; do
-        psql -X -q -d "${admin}" -c "ALTER DATABASE many SET pg_stat_statements.track = '${track}'" >/dev/null
+        "${psql_bin}" -X -q -d "${admin}" -c "ALTER DATABASE many SET pg_stat_statements.track = '${track}'" >/dev/null
         for role in postgres dbadvise_monitor; do
             "${root}/testdata/workloads/many/setup" "${dsn}" "${statements}"
-            psql -X -q -d "${dsn}" -c "GRANT SELECT ON ALL TABLES IN SCHEMA public TO dbadvise_monitor" >/dev/null
-            psql -X -At -d "${dsn}" -c "/* bench */ SELECT most_common_vals::text FROM pg_stats WHERE tablename LIKE 'many%' AND most_common_vals IS NOT NULL UNION ALL SELECT histogram_bounds::text FROM pg_stats WHERE tablename LIKE 'many%' AND histogram_bounds IS NOT NULL" >"${work}/stats"
+            "${psql_bin}" -X -q -d "${dsn}" -c "GRANT SELECT ON ALL TABLES IN SCHEMA public TO dbadvise_monitor" >/dev/null
+            "${psql_bin}" -X -At -d "${dsn}" -c "/* bench */ SELECT most_common_vals::text FROM pg_stats WHERE tablename LIKE 'many%' AND most_common_vals IS NOT NULL UNION ALL SELECT histogram_bounds::text FROM pg_stats WHERE tablename LIKE 'many%' AND histogram_bounds IS NOT NULL" >"${work}/stats"
             snapshot "${work}/before"
             dealloc_before="$(dealloc)"
             started=${EPOCHREALTIME}

@@ -10,14 +10,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$(cd "${1:?usage: shop_quality.sh BUILD_DIR}" && pwd)"
 bench="${build}/bench/analyze_bench"
 [[ -x "${bench}" ]] || { echo "shop_quality: ${bench} not built" >&2; exit 2; }
-psql_bin=psql
-command -v psql >/dev/null || psql_bin=/usr/lib/postgresql/15/bin/psql
-
-work="$(mktemp -d)"
-state="${work}/cluster.state"
-cluster=("${root}/tests/pg/cluster" --state "${state}")
-trap '"${cluster[@]}" stop >/dev/null 2>&1 || true; rm -rf "${work}"' EXIT
-"${cluster[@]}" start >/dev/null
+# shellcheck source=bench/lib/cluster.sh
+source "${root}/bench/lib/cluster.sh"
+start_throwaway_cluster
 dsn="$("${cluster[@]}" env)"
 shop="${root}/testdata/workloads/shop"
 sql() { "${psql_bin}" -X -q -At -v ON_ERROR_STOP=1 -d "${dsn}" -c "$1"; }
