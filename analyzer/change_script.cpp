@@ -262,6 +262,24 @@ std::vector<Change> change_script(const std::vector<Finding>& findings) {
             add(ChangeKind::rewrite, {f.suggestion.rewritten_query}, {}, f);
         }
     }
+    // An index the advisor recommends is led by its missing-index finding, whatever outranks
+    // it (a statement's reads, a non-sargable predicate): that one says what the index saves.
+    // Then the indexes go most time saved first; those without an estimate (an unindexed
+    // foreign key, a lint suggestion) follow in report order.
+    if (auto it = by_kind.find(ChangeKind::create_index); it != by_kind.end()) {
+        const auto saved = [](const Change& change) {
+            const Finding& lead = *change.reasons.front();
+            return lead.rule == RuleId::missing_index ? lead.rank : -1.0;
+        };
+        for (Change& change : it->second) {
+            const auto advisor = std::find_if(change.reasons.begin(), change.reasons.end(), [](const Finding* f) {
+                return f->rule == RuleId::missing_index;
+            });
+            if (advisor != change.reasons.end()) std::rotate(change.reasons.begin(), advisor, advisor + 1);
+        }
+        std::stable_sort(it->second.begin(), it->second.end(),
+                         [&](const Change& a, const Change& b) { return saved(a) > saved(b); });
+    }
     std::vector<Change> out;
     for (const ChangeKind kind : k_order) {
         auto it = by_kind.find(kind);

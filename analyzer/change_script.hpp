@@ -31,7 +31,8 @@ enum class ChangeKind {
 };
 
 /// One change: its statements (each ending with `;`, in order) and the findings that
-/// suggest it, first the one that ranks highest.
+/// suggest it, first the one that ranks highest, except that an index the advisor recommends
+/// is led by its missing-index finding (what the index saves).
 struct Change {
     ChangeKind kind;
     std::vector<std::string> statements;

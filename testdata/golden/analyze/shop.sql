@@ -12,9 +12,10 @@
 
 -- ==== Indexes to create ====
 
--- warning: Statement reads 200.0 blocks (1.6 MB) per call; hit ratio 40.00% [statement-low-hit-ratio]
+-- warning: Create index orders_customer_id_idx ON public.orders (customer_id) [missing-index]
+--   saves ~8.9 s over the measured workload (planner cost 1000 -> 10 per call); about 22.0 MB on disk
 --   statement -101 (3000 calls, 9.0 s in total): SELECT * FROM orders WHERE customer_id = $1
---   also: Create index orders_customer_id_idx ON public.orders (customer_id) [missing-index]
+--   also: Statement reads 200.0 blocks (1.6 MB) per call; hit ratio 40.00% [statement-low-hit-ratio]
 CREATE INDEX CONCURRENTLY orders_customer_id_idx ON public.orders (customer_id);
 
 -- ==== Indexes to drop ====
