@@ -29,11 +29,6 @@ void append(std::vector<Finding>& to, std::vector<Finding> from) {
     to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
 }
 
-QueryRef query_ref(const WorkloadStatement& statement) {
-    return {statement.queryid, statement.text, statement.calls, statement.total_ms,
-            statement.mean_ms};
-}
-
 // The catalog as the lint rules see it (SELECT * expansion, column resolution).
 Schema schema_from_catalog(const Workload& workload) {
     Schema schema;

@@ -1,6 +1,7 @@
 #include "analyzer/finding.hpp"
 
 #include "analyzer/rule_registry.hpp"
+#include "analyzer/workload.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -183,6 +184,11 @@ std::optional<Severity> max_severity(const std::vector<Finding>& findings) {
         }
     }
     return result;
+}
+
+QueryRef query_ref(const WorkloadStatement& statement) {
+    return {statement.queryid,    statement.text,        statement.calls,        statement.total_ms,
+            statement.mean_ms,    statement.origin_file, statement.origin_line,  statement.origin_column};
 }
 
 } // namespace dbadvise::analyzer

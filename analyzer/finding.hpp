@@ -44,7 +44,17 @@ struct QueryRef {
     std::int64_t calls = 0;
     double total_ms = 0;
     double mean_ms = 0;
+    /// Where the statement was first seen (--queries FILE): file ("-" for standard input),
+    /// 1-based line and column (0 when unknown, as in a log). Empty file when the statement
+    /// comes from pg_stat_statements.
+    std::string file;
+    int line = 0;
+    int column = 0;
 };
+
+struct WorkloadStatement;
+/// The QueryRef of a workload statement: its queryid, text, figures and where it came from.
+QueryRef query_ref(const WorkloadStatement& statement);
 
 /// One number or string a finding rests on, kept in insertion order for stable output.
 using EvidenceValue = std::variant<std::int64_t, double, std::string, bool>;

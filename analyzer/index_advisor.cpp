@@ -50,10 +50,6 @@ std::string human_bytes(std::int64_t bytes) {
     return fmt::format("{:.0f} kB", b / 1024.0);
 }
 
-QueryRef query_ref(const WorkloadStatement& source) {
-    return QueryRef{source.queryid, source.text, source.calls, source.total_ms, source.mean_ms};
-}
-
 // A statement the advisor could not plan, and why, in words that put the blame where it
 // lies: dbadvise's parameter typing, an object gone since the statement ran, or the server.
 struct Unplanned {

@@ -3,6 +3,10 @@
 #include "analyzer/operations.hpp"
 
 #include "analyzer/operations/checks.hpp"
+#include "analyzer/rule_registry.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
 
 namespace dbadvise::analyzer {
 
@@ -34,8 +38,36 @@ OperationsResult check_operations(const Workload& workload,
     if (workload.activity) {
         for (const std::string& part : workload.activity->unavailable)
             result.notes.push_back("Could not read " + part + "; the checks that need it were skipped.");
+        // snapshot --no-values leaves out pg_stats' values, the keys' extremes among them.
+        const auto without_extremes = std::ranges::count_if(workload.activity->integer_keys, [](const IntegerKey& key) {
+            return !key.max_value && !key.min_value;
+        });
+        if (workload.capture.values_omitted && without_extremes > 0) {
+            result.notes.push_back(fmt::format(
+                "integer-key-near-max was skipped for {} integer key{}: their largest and smallest values come "
+                "from pg_stats, data values that the snapshot leaves out (--no-values).",
+                without_extremes, without_extremes == 1 ? "" : "s"));
+        }
     }
     return result;
+}
+
+const std::vector<RuleId>& activity_rules() {
+    static const std::vector<RuleId> rules = {
+        RuleId::connections_near_limit, RuleId::connection_churn,     RuleId::idle_in_transaction,
+        RuleId::long_transaction,       RuleId::lock_wait,            RuleId::prepared_transaction_open,
+        RuleId::xid_wraparound,         RuleId::multixact_wraparound, RuleId::autovacuum_lag,
+        RuleId::sequence_near_max,      RuleId::integer_key_near_max, RuleId::table_bloat,
+        RuleId::index_bloat,            RuleId::cacheable_result};
+    return rules;
+}
+
+std::string activity_missing_note(std::string_view input) {
+    std::string rules;
+    for (const RuleId rule : activity_rules()) rules += fmt::format("{}{}", rules.empty() ? "" : ", ", to_string(rule));
+    return fmt::format("{} has no server activity (sessions, prepared transactions, transaction ID ages, vacuum, "
+                       "sequences, table and index sizes): these checks were skipped: {}.",
+                       input, rules);
 }
 
 } // namespace dbadvise::analyzer

@@ -30,6 +30,15 @@ OperationsResult check_operations(const Workload& workload,
                                   const std::vector<ParsedWorkloadStatement>& statements,
                                   const std::map<std::string, PlanSensitivity>& plans = {});
 
+/// The rules whose checks read Workload::activity (sessions, session counters, ID ages,
+/// prepared transactions, vacuum, sequences, integer keys, sizes); they are silent without it.
+const std::vector<RuleId>& activity_rules();
+
+/// The note a source adds when its workload has no Workload::activity: `input` says what
+/// lacks it and why ("snapshot old.json.gz was taken by a dbadvise that did not record the
+/// server activity"); the note names the checks that were skipped.
+std::string activity_missing_note(std::string_view input);
+
 /// True when a statement's time varies widely enough for variable-time (standard deviation
 /// above half the mean, with enough calls and time to matter): the advisor then compares its
 /// generic plan with its custom plans.

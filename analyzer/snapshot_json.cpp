@@ -104,7 +104,8 @@ private:
 template <typename T> struct Field {
     std::string_view name;
     std::variant<std::string T::*, std::int64_t T::*, bool T::*, double T::*,
-                 std::vector<std::string> T::*>
+                 std::vector<std::string> T::*, int T::*, std::optional<double> T::*,
+                 std::optional<std::int64_t> T::*, std::vector<int> T::*>
         member;
     bool required = false;
 };
@@ -124,7 +125,27 @@ void write_fields(Line& line, const T& object, const Field<T> (&fields)[N]) {
                     out.boolean(object.*member);
                 else if constexpr (std::is_same_v<Value, double>)
                     out.number(object.*member);
-                else
+                else if constexpr (std::is_same_v<Value, int>)
+                    out.integer(object.*member);
+                else if constexpr (std::is_same_v<Value, std::optional<double>>) {
+                    if (object.*member)
+                        out.number(*(object.*member));
+                    else
+                        out.raw("null");
+                } else if constexpr (std::is_same_v<Value, std::optional<std::int64_t>>) {
+                    if (object.*member)
+                        out.integer(*(object.*member));
+                    else
+                        out.raw("null");
+                } else if constexpr (std::is_same_v<Value, std::vector<int>>) {
+                    out.raw("[");
+                    for (std::size_t i = 0; i < (object.*member).size(); ++i) {
+                        if (i > 0)
+                            out.raw(", ");
+                        out.integer((object.*member)[i]);
+                    }
+                    out.raw("]");
+                } else
                     out.strings(object.*member);
             },
             field.member);
@@ -188,6 +209,102 @@ const Field<DatabaseStats> k_database_fields[] = {{"blks_hit", &DatabaseStats::b
                                                   {"size_bytes", &DatabaseStats::size_bytes},
                                                   {"temp_files", &DatabaseStats::temp_files},
                                                   {"temp_bytes", &DatabaseStats::temp_bytes}};
+
+// Workload::activity, member by member (docs/snapshot.md, "activity"). Ages in seconds are
+// as of the capture.
+const Field<ClientSession> k_session_fields[] = {
+    {"pid", &ClientSession::pid, true},
+    {"database", &ClientSession::database},
+    {"user", &ClientSession::user},
+    {"application", &ClientSession::application},
+    {"state", &ClientSession::state},
+    {"backend_age_s", &ClientSession::backend_age_s},
+    {"xact_age_s", &ClientSession::xact_age_s},
+    {"state_age_s", &ClientSession::state_age_s},
+    {"xmin_age", &ClientSession::xmin_age},
+    {"wait_event_type", &ClientSession::wait_event_type},
+    {"wait_event", &ClientSession::wait_event},
+    {"blocked_by", &ClientSession::blocked_by},
+    {"queryid", &ClientSession::queryid}};
+const Field<SessionCounters> k_session_counter_fields[] = {
+    {"sessions", &SessionCounters::sessions},
+    {"session_time_ms", &SessionCounters::session_time_ms},
+    {"active_time_ms", &SessionCounters::active_time_ms},
+    {"idle_in_transaction_time_ms", &SessionCounters::idle_in_transaction_time_ms},
+    {"abandoned", &SessionCounters::abandoned},
+    {"fatal", &SessionCounters::fatal},
+    {"killed", &SessionCounters::killed},
+    {"window_s", &SessionCounters::window_s}};
+const Field<FreezeAge> k_freeze_age_fields[] = {{"schema", &FreezeAge::schema},
+                                                {"name", &FreezeAge::name, true},
+                                                {"age", &FreezeAge::age},
+                                                {"freeze_max_age", &FreezeAge::freeze_max_age},
+                                                {"size_bytes", &FreezeAge::size_bytes}};
+const Field<PreparedTransaction> k_prepared_fields[] = {
+    {"gid", &PreparedTransaction::gid, true},
+    {"database", &PreparedTransaction::database},
+    {"owner", &PreparedTransaction::owner},
+    {"age_s", &PreparedTransaction::age_s},
+    {"xid_age", &PreparedTransaction::xid_age},
+    {"locks", &PreparedTransaction::locks},
+    {"relations", &PreparedTransaction::relations}};
+const Field<VacuumState> k_vacuum_fields[] = {
+    {"schema", &VacuumState::schema, true},
+    {"name", &VacuumState::name, true},
+    {"reltuples", &VacuumState::reltuples},
+    {"n_live_tup", &VacuumState::n_live_tup},
+    {"n_dead_tup", &VacuumState::n_dead_tup},
+    {"vacuum_threshold", &VacuumState::vacuum_threshold},
+    {"vacuum_scale_factor", &VacuumState::vacuum_scale_factor},
+    {"table_autovacuum", &VacuumState::table_autovacuum},
+    {"vacuumed_age_s", &VacuumState::vacuumed_age_s},
+    {"autovacuumed_age_s", &VacuumState::autovacuumed_age_s},
+    {"size_bytes", &VacuumState::size_bytes}};
+const Field<SequenceUse> k_sequence_fields[] = {{"schema", &SequenceUse::schema, true},
+                                                {"name", &SequenceUse::name, true},
+                                                {"data_type", &SequenceUse::data_type},
+                                                {"last_value", &SequenceUse::last_value},
+                                                {"min_value", &SequenceUse::min_value},
+                                                {"max_value", &SequenceUse::max_value},
+                                                {"increment", &SequenceUse::increment},
+                                                {"column", &SequenceUse::column},
+                                                {"column_type", &SequenceUse::column_type}};
+const Field<IntegerKey> k_integer_key_fields[] = {{"schema", &IntegerKey::schema, true},
+                                                  {"table", &IntegerKey::table, true},
+                                                  {"column", &IntegerKey::column, true},
+                                                  {"type", &IntegerKey::type},
+                                                  {"index", &IntegerKey::index},
+                                                  {"max_value", &IntegerKey::max_value},
+                                                  {"min_value", &IntegerKey::min_value},
+                                                  {"analyzed_age_s", &IntegerKey::analyzed_age_s}};
+const Field<TableFootprint> k_footprint_fields[] = {
+    {"schema", &TableFootprint::schema, true},
+    {"name", &TableFootprint::name, true},
+    {"reltuples", &TableFootprint::reltuples},
+    {"relpages", &TableFootprint::relpages},
+    {"block_size", &TableFootprint::block_size},
+    {"fillfactor", &TableFootprint::fillfactor},
+    {"columns", &TableFootprint::columns},
+    {"columns_with_stats", &TableFootprint::columns_with_stats},
+    {"data_width", &TableFootprint::data_width},
+    {"max_padding", &TableFootprint::max_padding},
+    {"nullable", &TableFootprint::nullable},
+    {"analyzed_age_s", &TableFootprint::analyzed_age_s}};
+const Field<IndexFootprint> k_index_footprint_fields[] = {
+    {"schema", &IndexFootprint::schema, true},
+    {"name", &IndexFootprint::name, true},
+    {"table_schema", &IndexFootprint::table_schema, true},
+    {"table", &IndexFootprint::table, true},
+    {"reltuples", &IndexFootprint::reltuples},
+    {"relpages", &IndexFootprint::relpages},
+    {"block_size", &IndexFootprint::block_size},
+    {"fillfactor", &IndexFootprint::fillfactor},
+    {"columns", &IndexFootprint::columns},
+    {"columns_with_stats", &IndexFootprint::columns_with_stats},
+    {"data_width", &IndexFootprint::data_width},
+    {"max_padding", &IndexFootprint::max_padding},
+    {"nullable", &IndexFootprint::nullable},
+    {"analyzed_age_s", &IndexFootprint::analyzed_age_s}};
 
 // The typed members as pg_stat_statements columns, for statements that come without their
 // row (built by hand, or by a source that has no pg_stat_statements).
@@ -398,7 +515,54 @@ void write_column_stats(Out& out, const Workload& w) {
             line.member("histogram_bounds").strings(s.histogram_bounds);
         }
     }
-    out.raw(w.column_stats.empty() ? "]\n" : "\n  ]\n");
+    out.raw(w.column_stats.empty() ? "]" : "\n  ]");
+    out.raw(w.activity ? ",\n" : "\n");
+}
+
+// One array member of "activity": `"name": [` one object per line `]`.
+template <typename T, std::size_t N>
+void write_activity_list(Out& out, std::string_view name, const std::vector<T>& items,
+                         const Field<T> (&fields)[N]) {
+    out.raw(",\n    ");
+    out.key(name);
+    out.raw("[");
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        out.raw(i > 0 ? ",\n      " : "\n      ");
+        Line line(out);
+        write_fields(line, items[i], fields);
+    }
+    out.raw(items.empty() ? "]" : "\n    ]");
+}
+
+void write_activity(Out& out, const ServerActivity& a) {
+    out.raw("  \"activity\": {\n    \"stats_window_s\": ");
+    out.number(a.stats_window_s);
+    out.raw(",\n    \"statements_window_s\": ");
+    if (a.statements_window_s)
+        out.number(*a.statements_window_s);
+    else
+        out.raw("null");
+    out.raw(",\n    \"session_counters\": ");
+    if (a.session_counters) {
+        Line line(out);
+        write_fields(line, *a.session_counters, k_session_counter_fields);
+    } else {
+        out.raw("null");
+    }
+    write_activity_list(out, "sessions", a.sessions, k_session_fields);
+    write_activity_list(out, "prepared", a.prepared, k_prepared_fields);
+    write_activity_list(out, "databases", a.databases, k_freeze_age_fields);
+    write_activity_list(out, "tables", a.tables, k_freeze_age_fields);
+    write_activity_list(out, "multixact_databases", a.multixact_databases, k_freeze_age_fields);
+    write_activity_list(out, "multixact_tables", a.multixact_tables, k_freeze_age_fields);
+    write_activity_list(out, "vacuum", a.vacuum, k_vacuum_fields);
+    write_activity_list(out, "sequences", a.sequences, k_sequence_fields);
+    write_activity_list(out, "integer_keys", a.integer_keys, k_integer_key_fields);
+    write_activity_list(out, "footprints", a.footprints, k_footprint_fields);
+    write_activity_list(out, "index_footprints", a.index_footprints, k_index_footprint_fields);
+    out.raw(",\n    \"unavailable\": ");
+    out.strings(a.unavailable);
+    out.raw("\n  }\n");
 }
 
 // --- Reading ------------------------------------------------------------------------------
@@ -496,6 +660,29 @@ public:
             wrong(path(key), "a number", *v);
         return v->get<double>();
     }
+    // An integer that fits an int (a pid, a block size, a column count).
+    int integer32(std::string_view key, bool required = false) const {
+        const std::int64_t value = integer(key, required);
+        if (value < std::numeric_limits<int>::min() || value > std::numeric_limits<int>::max())
+            throw Invalid{fmt::format("{}: {} is out of range", path(key), value)};
+        return static_cast<int>(value);
+    }
+    std::vector<int> integers32(std::string_view key) const {
+        std::vector<int> out;
+        for_each(key, [&](const json& item, const std::string& at) {
+            const std::int64_t value = integer_value(item, at);
+            if (value < std::numeric_limits<int>::min() || value > std::numeric_limits<int>::max())
+                throw Invalid{fmt::format("{}: {} is out of range", at, value)};
+            out.push_back(static_cast<int>(value));
+        });
+        return out;
+    }
+    std::optional<std::int64_t> optional_integer(std::string_view key) const {
+        const json* v = find(key);
+        if (v == nullptr)
+            return std::nullopt;
+        return integer_value(*v, path(key));
+    }
     std::optional<double> optional_number(std::string_view key) const {
         const json* v = find(key);
         if (v == nullptr)
@@ -577,6 +764,14 @@ void read_fields(const Object& object, T& out, const Field<T> (&fields)[N]) {
                     out.*member = object.boolean(field.name);
                 else if constexpr (std::is_same_v<Value, double>)
                     out.*member = object.number(field.name, field.required);
+                else if constexpr (std::is_same_v<Value, int>)
+                    out.*member = object.integer32(field.name, field.required);
+                else if constexpr (std::is_same_v<Value, std::optional<double>>)
+                    out.*member = object.optional_number(field.name);
+                else if constexpr (std::is_same_v<Value, std::optional<std::int64_t>>)
+                    out.*member = object.optional_integer(field.name);
+                else if constexpr (std::is_same_v<Value, std::vector<int>>)
+                    out.*member = object.integers32(field.name);
                 else
                     out.*member = object.strings(field.name);
             },
@@ -774,6 +969,47 @@ void read_catalog(const Object& root, Workload& w) {
     });
 }
 
+template <typename T, std::size_t N>
+void read_activity_list(const Object& activity, std::string_view name, std::vector<T>& items,
+                        const Field<T> (&fields)[N]) {
+    activity.for_each(name, [&](const json& item, const std::string& at) {
+        T value;
+        read_fields(Object(item, at), value, fields);
+        items.push_back(std::move(value));
+    });
+}
+
+// "activity": an optional member of format 1, absent from snapshots written before it was
+// added. Then Workload::activity stays empty and the snapshot source says which checks that
+// skips.
+void read_activity(const Object& root, Workload& w) {
+    const json* member = root.find("activity");
+    if (member == nullptr)
+        return;
+    const Object a(*member, root.path("activity"));
+    ServerActivity activity;
+    activity.stats_window_s = a.number("stats_window_s");
+    activity.statements_window_s = a.optional_number("statements_window_s");
+    if (const json* counters = a.find("session_counters")) {
+        SessionCounters c;
+        read_fields(Object(*counters, a.path("session_counters")), c, k_session_counter_fields);
+        activity.session_counters = c;
+    }
+    read_activity_list(a, "sessions", activity.sessions, k_session_fields);
+    read_activity_list(a, "prepared", activity.prepared, k_prepared_fields);
+    read_activity_list(a, "databases", activity.databases, k_freeze_age_fields);
+    read_activity_list(a, "tables", activity.tables, k_freeze_age_fields);
+    read_activity_list(a, "multixact_databases", activity.multixact_databases, k_freeze_age_fields);
+    read_activity_list(a, "multixact_tables", activity.multixact_tables, k_freeze_age_fields);
+    read_activity_list(a, "vacuum", activity.vacuum, k_vacuum_fields);
+    read_activity_list(a, "sequences", activity.sequences, k_sequence_fields);
+    read_activity_list(a, "integer_keys", activity.integer_keys, k_integer_key_fields);
+    read_activity_list(a, "footprints", activity.footprints, k_footprint_fields);
+    read_activity_list(a, "index_footprints", activity.index_footprints, k_index_footprint_fields);
+    activity.unavailable = a.strings("unavailable");
+    w.activity = std::move(activity);
+}
+
 // 1-based line and column of byte `offset` in `text`.
 std::pair<int, int> line_column(std::string_view text, std::size_t offset) {
     offset = std::min(offset, text.size());
@@ -824,6 +1060,7 @@ Workload read_document(const json& document, std::string_view tool_version) {
     read_server(root, w);
     read_statements(root, w);
     read_catalog(root, w);
+    read_activity(root, w);
     mark_truncated_statements(w);
     return w;
 }
@@ -851,6 +1088,8 @@ std::string write_snapshot(const Workload& workload, std::string_view tool_versi
     write_foreign_keys(out, workload);
     write_views(out, workload);
     write_column_stats(out, workload);
+    if (workload.activity)
+        write_activity(out, *workload.activity);
     out.raw("}\n");
     return out.take();
 }

@@ -14,6 +14,7 @@
 #include "analyzer/statement_columns.hpp"
 #include "analyzer/timestamp.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fmt/format.h>
@@ -234,6 +235,52 @@ std::optional<Finding> subtract_statistics(Workload& window, const Workload& ear
             inputs.earlier, inputs.later));
     finding.evidence.emplace_back("objects_reset", static_cast<std::int64_t>(reset_objects));
     return finding;
+}
+
+// Server activity in the window (docs/snapshot.md): what is a sample at one moment (sessions,
+// prepared transactions, ID ages, dead tuples, sequences, sizes) is the later capture's; the
+// cumulative session counters of pg_stat_database are subtracted like the other statistics
+// (kept whole, covering the time since their reset, when they were reset in between); the
+// statements' counters cover the window, so the call rates of cacheable-result do too.
+void subtract_activity(Workload& window, const Workload& earlier, std::int64_t since_us,
+                       std::int64_t until_us, const WindowInputs& inputs,
+                       std::vector<std::string>& notes) {
+    if (!window.activity)
+        return;
+    ServerActivity& activity = *window.activity;
+    const double window_s = static_cast<double>(until_us - since_us) / 1e6;
+    activity.statements_window_s = window_s;
+    if (!activity.session_counters)
+        return;
+    SessionCounters& later = *activity.session_counters;
+    const std::optional<std::int64_t> reset =
+        parse_timestamp_us(window.capture.database_stats_reset);
+    if (reset && *reset > since_us)
+        return; // whole since the reset: window-statistics-reset says so
+    const SessionCounters* before = earlier.activity && earlier.activity->session_counters
+                                        ? &*earlier.activity->session_counters
+                                        : nullptr;
+    if (before == nullptr) {
+        activity.session_counters.reset();
+        notes.push_back(fmt::format(
+            "{} has no session counters of pg_stat_database (taken before 14, or by a dbadvise "
+            "that did not record them): the sessions of the window are unknown and "
+            "connection-churn was skipped.",
+            inputs.earlier));
+        return;
+    }
+    if (later.sessions < before->sessions || later.session_time_ms < before->session_time_ms ||
+        later.active_time_ms < before->active_time_ms)
+        return; // went down: reset with the database's counters (window-statistics-reset), kept whole
+    later.sessions -= before->sessions;
+    later.session_time_ms -= before->session_time_ms;
+    later.active_time_ms -= before->active_time_ms;
+    later.idle_in_transaction_time_ms =
+        std::max(0.0, later.idle_in_transaction_time_ms - before->idle_in_transaction_time_ms);
+    later.abandoned = std::max<std::int64_t>(0, later.abandoned - before->abandoned);
+    later.fatal = std::max<std::int64_t>(0, later.fatal - before->fatal);
+    later.killed = std::max<std::int64_t>(0, later.killed - before->killed);
+    later.window_s = window_s;
 }
 
 } // namespace
@@ -479,6 +526,7 @@ subtract_captures(const Workload& earlier, const Workload& later, const WindowIn
     }
     if (std::optional<Finding> statistics = subtract_statistics(window, earlier, *since, inputs))
         capture.findings.push_back(std::move(*statistics));
+    subtract_activity(window, earlier, *since, *until, inputs, capture.notes);
     return capture;
 }
 

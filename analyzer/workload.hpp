@@ -49,6 +49,12 @@ struct WorkloadStatement {
     /// Every column of the pg_stat_statements row, parallel to Workload::statement_columns
     /// (the typed members above are read from them); empty when the source has no row.
     std::vector<StatValue> values;
+    /// Where the statement was first seen when it comes from a file (--queries): the SQL
+    /// file, line and column of its first occurrence, or the log file and line of its first
+    /// record (column 0). Empty file for pg_stat_statements.
+    std::string origin_file;
+    int origin_line = 0;
+    int origin_column = 0;
 };
 
 struct CatalogColumn {
@@ -207,6 +213,9 @@ struct SessionCounters {
     std::int64_t abandoned = 0;     // ended by the client disconnecting without a goodbye
     std::int64_t fatal = 0;
     std::int64_t killed = 0;
+    /// Seconds these counters cover: since pg_stat_database's reset (ServerActivity::
+    /// stats_window_s) on a live server or in a snapshot; the window's length in a window.
+    double window_s = 0;
 };
 
 /// How far a database's or a table's oldest unfrozen transaction ID is behind (age of

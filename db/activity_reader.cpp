@@ -93,6 +93,7 @@ std::expected<void, DbError> read_counters(Connection& connection, int version, 
         c.abandoned = rows->int64(0, "sessions_abandoned");
         c.fatal = rows->int64(0, "sessions_fatal");
         c.killed = rows->int64(0, "sessions_killed");
+        c.window_s = activity.stats_window_s;
         activity.session_counters = c;
     }
     return {};
@@ -298,22 +299,28 @@ std::expected<void, DbError> read_sequences(Connection& connection, ServerActivi
 // the most common values' (the statistics of a partitioned table's whole tree for its parent;
 // partitions are left to it), the 50 closest to their type's limits. The table itself is never
 // read.
-std::expected<void, DbError> read_integer_keys(Connection& connection, ServerActivity& activity) {
+std::expected<void, DbError> read_integer_keys(Connection& connection, bool include_values,
+                                               ServerActivity& activity) {
+    // Without values (snapshot --no-values) pg_stats' bounds are not read: the extremes are
+    // data values, and the keys are kept with none (integer-key-near-max then skips them).
+    const std::string_view extremes =
+        include_values
+            ? "LEFT JOIN LATERAL (SELECT (SELECT max(b) FROM unnest(coalesce(s.histogram_bounds::text::bigint[], '{}') || "
+              "coalesce(s.most_common_vals::text::bigint[], '{}')) b) AS max_value, (SELECT min(b) FROM "
+              "unnest(coalesce(s.histogram_bounds::text::bigint[], '{}') || coalesce(s.most_common_vals::text::bigint[], "
+              "'{}')) b) AS min_value FROM pg_catalog.pg_stats s WHERE s.schemaname = n.nspname AND s.tablename = "
+              "c.relname AND s.attname = a.attname ORDER BY s.inherited LIMIT 1) v ON true "
+            : "CROSS JOIN LATERAL (SELECT NULL::bigint AS max_value, NULL::bigint AS min_value) v ";
     auto rows = connection.query(
-        "SELECT n.nspname AS schema, c.relname AS table_name, a.attname AS column_name, "
+        std::string("SELECT n.nspname AS schema, c.relname AS table_name, a.attname AS column_name, "
         "format_type(a.atttypid, NULL) AS type, i.relname AS index_name, v.max_value, v.min_value, "
         "extract(epoch FROM clock_timestamp() - greatest(st.last_analyze, st.last_autoanalyze))::float8 "
         "AS analyzed_age_s "
         "FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid "
         "JOIN pg_catalog.pg_class c ON c.oid = x.indrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
         "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = x.indkey[0] "
-        "LEFT JOIN pg_catalog.pg_stat_all_tables st ON st.relid = c.oid "
-        "LEFT JOIN LATERAL (SELECT (SELECT max(b) FROM unnest(coalesce(s.histogram_bounds::text::bigint[], '{}') || "
-        "coalesce(s.most_common_vals::text::bigint[], '{}')) b) AS max_value, (SELECT min(b) FROM "
-        "unnest(coalesce(s.histogram_bounds::text::bigint[], '{}') || coalesce(s.most_common_vals::text::bigint[], "
-        "'{}')) b) AS min_value FROM pg_catalog.pg_stats s WHERE s.schemaname = n.nspname AND s.tablename = "
-        "c.relname AND s.attname = a.attname ORDER BY s.inherited LIMIT 1) v ON true "
-        "WHERE x.indisunique AND x.indnatts = 1 AND x.indkey[0] <> 0 AND x.indpred IS NULL "
+        "LEFT JOIN pg_catalog.pg_stat_all_tables st ON st.relid = c.oid ") + std::string(extremes) +
+            "WHERE x.indisunique AND x.indnatts = 1 AND x.indkey[0] <> 0 AND x.indpred IS NULL "
         "AND a.atttypid IN ('pg_catalog.int2'::pg_catalog.regtype, 'pg_catalog.int4'::pg_catalog.regtype) "
         "AND a.attidentity = '' AND c.relkind IN ('r', 'p') AND NOT c.relispartition "
         "AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_' "
@@ -462,7 +469,8 @@ std::expected<void, DbError> part(Connection& connection, std::string_view what,
 
 } // namespace
 
-std::expected<ServerActivity, DbError> read_server_activity(Connection& connection, int server_version_num) {
+std::expected<ServerActivity, DbError> read_server_activity(Connection& connection, int server_version_num,
+                                                            bool include_values) {
     ServerActivity activity;
     const int version = server_version_num;
     const std::pair<std::string_view, std::function<std::expected<void, DbError>()>> parts[] = {
@@ -483,7 +491,7 @@ std::expected<ServerActivity, DbError> read_server_activity(Connection& connecti
         {"prepared transactions (pg_prepared_xacts)", [&] { return read_prepared(connection, activity); }},
         {"dead tuples against the autovacuum trigger", [&] { return read_vacuum(connection, activity); }},
         {"sequences", [&] { return read_sequences(connection, activity); }},
-        {"integer keys", [&] { return read_integer_keys(connection, activity); }},
+        {"integer keys", [&] { return read_integer_keys(connection, include_values, activity); }},
         {"table sizes and column statistics", [&] { return read_footprints(connection, activity); }},
         {"btree index sizes and column statistics", [&] { return read_index_footprints(connection, activity); }},
     };

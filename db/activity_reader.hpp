@@ -18,7 +18,10 @@ namespace dbadvise::db {
 /// is read under a savepoint: a part the role may not read, or a sequence another session
 /// locks past lock_timeout, is left out and named in ServerActivity::unavailable, and the rest
 /// is read. Fails only when the connection is lost. Must run inside a transaction.
+/// `include_values` false (snapshot --no-values): the extremes of integer keys, data values
+/// of pg_stats, are not read (IntegerKey::max_value and min_value stay empty).
 std::expected<analyzer::ServerActivity, DbError> read_server_activity(Connection& connection,
-                                                                      int server_version_num);
+                                                                      int server_version_num,
+                                                                      bool include_values = true);
 
 } // namespace dbadvise::db

@@ -793,7 +793,7 @@ std::expected<analyzer::Workload, DbError> read_workload(Connection& connection,
         return std::unexpected(done.error());
     workload.capture.values_omitted = !options.include_values;
     say("reading sessions, locks and maintenance counters");
-    auto activity = read_server_activity(connection, workload.server_version_num);
+    auto activity = read_server_activity(connection, workload.server_version_num, options.include_values);
     if (!activity) return std::unexpected(activity.error());
     workload.activity = std::move(*activity);
     if (auto done = connection.execute("COMMIT", "ending the read-only transaction"); !done)

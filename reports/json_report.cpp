@@ -78,6 +78,12 @@ void location_object(JsonWriter& out, const analyzer::Location& loc) {
     out.end_object();
 }
 
+// Where a statement of --queries FILE was first seen: query.location {file, line, column}.
+void query_location(JsonWriter& out, const analyzer::QueryRef& q) {
+    if (q.file.empty()) return;
+    location_object(out, analyzer::Location{q.file, q.line, q.column, -1, {}});
+}
+
 void finding_object(JsonWriter& out, const analyzer::Finding& f, const std::string& id) {
     out.begin_object();
     out.member("id", id);
@@ -102,6 +108,7 @@ void finding_object(JsonWriter& out, const analyzer::Finding& f, const std::stri
         write_rounded(out, q.total_ms);
         out.key("mean_ms");
         write_rounded(out, q.mean_ms);
+        query_location(out, q);
         out.end_object();
     }
     if (!f.evidence.empty()) {
@@ -318,6 +325,7 @@ void report_object(JsonWriter& out, const Report& report) {
             write_rounded(out, s.query.total_ms);
             out.key("mean_ms");
             write_rounded(out, s.query.mean_ms);
+            query_location(out, s.query);
             out.member("rows", s.rows);
             out.member("shared_blks_hit", s.shared_blks_hit);
             out.member("shared_blks_read", s.shared_blks_read);

@@ -7,6 +7,7 @@
 //   and category;
 // - one result per finding: the rule (ruleId and ruleIndex), the level from the finding's
 //   severity, the title and message, a physical location for findings in SQL and plan files
+//   and for analyze's findings about a statement of --queries FILE (where it was first seen)
 //   (artifact URI relative to the working directory, line and column in Unicode code points:
 //   run.columnKind says so), logical locations for database objects (table, index, foreign
 //   key, database, setting), the statement (its queryid) and plan nodes, and the finding's
@@ -21,6 +22,7 @@
 
 #include <cmath>
 #include <map>
+#include <optional>
 
 namespace dbadvise::reports {
 
@@ -130,14 +132,23 @@ bool has_logical(const Finding& f) {
     return f.object || (f.query && !f.query->queryid.empty()) || (f.location && !f.location->node.empty());
 }
 
+// The file position of a finding: its own (SQL and plan files), else where its statement was
+// first seen in --queries FILE; none for standard input and for pg_stat_statements.
+std::optional<analyzer::Location> physical_location(const Finding& f) {
+    if (f.location && !f.location->file.empty() && f.location->file != "-") return *f.location;
+    if (f.query && !f.query->file.empty() && f.query->file != "-")
+        return analyzer::Location{f.query->file, f.query->line, f.query->column, -1, {}};
+    return std::nullopt;
+}
+
 void location_object(JsonWriter& out, const Finding& f) {
-    const bool physical = f.location && !f.location->file.empty() && f.location->file != "-";
+    const std::optional<analyzer::Location> physical = physical_location(f);
     if (!physical && !has_logical(f)) return;
     out.key("locations");
     out.begin_array();
     out.begin_object();
     if (physical) {
-        const analyzer::Location& loc = *f.location;
+        const analyzer::Location& loc = *physical;
         out.key("physicalLocation");
         out.begin_object();
         out.key("artifactLocation");

@@ -34,6 +34,7 @@ QueriesSource::capture(const analyzer::StatementFilter& filter) {
         auto catalog = m_catalog->capture(analyzer::StatementFilter{0, 0, 0});
         if (!catalog) return std::unexpected(catalog.error());
         capture.workload = std::move(catalog->workload);
+        for (std::string& note : catalog->notes) capture.notes.push_back(std::move(note));
         capture.workload.statements = std::move(m_input.statements);
         capture.notes.push_back(fmt::format(
             "Catalog and column statistics from {}; its pg_stats cover the columns its own "

@@ -164,9 +164,10 @@ public:
     }
 
     // --- statements ---
-    // One execution (or `calls` of them) of `sql` taking `ms` in all; `line` for messages,
-    // `column_base` when the statement's own columns are known (SQL files).
-    void add(Kind kind, std::string_view sql, double total_ms, std::int64_t calls, int line,
+    // One execution (or `calls` of them) of `sql` taking `ms` in all, at `line` (a log
+    // record's first line) and `column` (SQL files; 0 in logs): where a new statement was first
+    // seen, and for messages; `source` and `offset` locate a parse error in a SQL file.
+    void add(Kind kind, std::string_view sql, double total_ms, std::int64_t calls, int line, int column = 0,
              const sqlparse::SourceText* source = nullptr, int offset = 0) {
         sql = trim(sql);
         // pg_stat_statements keeps no terminating semicolon: neither do the statements here.
@@ -183,15 +184,15 @@ public:
             }
             auto normalized = sqlparse::normalize(sql);
             if (!normalized) {
-                int column = 0;
+                int at_column = 0;
                 int at_line = line;
                 if (source != nullptr && normalized.error().offset >= 0) {
                     const auto where = source->locate(offset + normalized.error().offset);
                     at_line = where.line;
-                    column = where.column;
+                    at_column = where.column;
                 }
                 m_failed_tokens.emplace(token, normalized.error().message);
-                parse_error(at_line, column, normalized.error().message, sql);
+                parse_error(at_line, at_column, normalized.error().message, sql);
                 return;
             }
             // Grouped as pg_stat_statements groups: by the normalized text's tokens (not
@@ -205,6 +206,9 @@ public:
                 analyzer::WorkloadStatement statement;
                 statement.queryid = fingerprint;
                 statement.text = std::move(*normalized);
+                statement.origin_file = m_options.name;
+                statement.origin_line = line;
+                statement.origin_column = column;
                 groups.statements.push_back(std::move(statement));
                 groups.by_fingerprint.emplace(fingerprint, index);
             } else {
@@ -515,7 +519,7 @@ public:
             const std::int64_t calls = weight.calls.value_or(1);
             if (!weight.mean_ms) ++m_untimed_sql;
             add(Kind::timed_statement, sql, static_cast<double>(calls) * weight.mean_ms.value_or(1.0), calls,
-                where.line, &source, span.begin);
+                where.line, where.column, &source, span.begin);
         });
     }
 

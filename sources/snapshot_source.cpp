@@ -1,5 +1,6 @@
 #include "sources/snapshot_source.hpp"
 
+#include "analyzer/operations.hpp"
 #include "analyzer/snapshot_json.hpp"
 #include "sources/gzip.hpp"
 
@@ -53,6 +54,10 @@ SnapshotSource::capture(const analyzer::StatementFilter& filter) {
     analyzer::Capture capture;
     capture.workload = std::move(*workload);
     analyzer::select_statements(capture.workload, filter);
+    if (!capture.workload.activity) {
+        capture.notes.push_back(analyzer::activity_missing_note(fmt::format(
+            "snapshot {} (written before snapshots recorded it)", m_name)));
+    }
     capture.description.kind = "snapshot";
     capture.description.files.push_back(m_name);
     return capture;

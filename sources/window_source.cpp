@@ -28,6 +28,9 @@ WindowSource::capture(const analyzer::StatementFilter& filter) {
                                               {m_earlier_name, m_later_name});
     if (!window)
         return std::unexpected(window.error());
+    // What the later capture noticed about itself (a snapshot without server activity, ...)
+    // holds for the window, whose gauges are the later capture's.
+    window->notes.insert(window->notes.begin(), later->notes.begin(), later->notes.end());
     analyzer::select_statements(window->workload, filter);
     window->description.kind = "window";
     window->description.files = earlier->description.files;

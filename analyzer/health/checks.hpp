@@ -144,8 +144,7 @@ const Finding* recommendation_for(const std::vector<Finding>& recommendations,
 /// The first line of a recommendation's suggested SQL, for messages.
 std::string recommendation_summary(const Finding& recommendation);
 
-/// A QueryRef for a workload statement.
-QueryRef query_ref(const WorkloadStatement& statement);
+using analyzer::query_ref; // finding.hpp
 
 
 /// Sum of the sizes of the table's indexes known to the workload.

@@ -245,10 +245,6 @@ std::string recommendation_summary(const Finding& recommendation) {
     return newline == std::string::npos ? sql : sql.substr(0, newline);
 }
 
-QueryRef query_ref(const WorkloadStatement& statement) {
-    return QueryRef{statement.queryid, statement.text, statement.calls, statement.total_ms,
-                    statement.mean_ms};
-}
 
 
 std::int64_t index_bytes(const Workload& workload, const CatalogTable& table) {

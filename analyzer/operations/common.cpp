@@ -86,8 +86,8 @@ std::string format_seconds(double seconds) {
 
 int pool_size(const ServerActivity& activity) {
     double mean_active = 0;
-    if (activity.session_counters && activity.stats_window_s > 0)
-        mean_active = activity.session_counters->active_time_ms / (activity.stats_window_s * 1'000.0);
+    if (activity.session_counters && activity.session_counters->window_s > 0)
+        mean_active = activity.session_counters->active_time_ms / (activity.session_counters->window_s * 1'000.0);
     const auto active_now = std::ranges::count(activity.sessions, std::string("active"), &ClientSession::state);
     const double size = std::max({2.0, std::ceil(2 * mean_active), static_cast<double>(active_now)});
     return static_cast<int>(size);

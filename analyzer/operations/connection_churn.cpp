@@ -23,8 +23,7 @@ void check_connection_churn(const Workload& workload, std::vector<Finding>& out)
     if (counters.sessions < k_churn_min_sessions) return;
     const double mean_ms = counters.session_time_ms / static_cast<double>(counters.sessions);
     if (mean_ms > k_churn_max_mean_session_ms) return;
-    const double rate = activity.stats_window_s > 0 ? static_cast<double>(counters.sessions) / activity.stats_window_s
-                                                    : 0.0;
+    const double rate = counters.window_s > 0 ? static_cast<double>(counters.sessions) / counters.window_s : 0.0;
     const double cost_ms = static_cast<double>(counters.sessions) * k_connect_cost_ms;
     Finding finding(RuleId::connection_churn);
     finding.severity = rate >= k_churn_warning_rate ? Severity::warning : Severity::info;
@@ -38,7 +37,7 @@ void check_connection_churn(const Workload& workload, std::vector<Finding>& out)
         "each (assumed), {:.0f} ms in all, and adds that latency to the request. Keep connections open in "
         "the driver's pool, or put PgBouncer (pool_mode = transaction, default_pool_size = {}) between the "
         "application and the server.{}",
-        workload.database, counters.sessions, format_seconds(activity.stats_window_s), mean_ms, k_connect_cost_ms,
+        workload.database, counters.sessions, format_seconds(counters.window_s), mean_ms, k_connect_cost_ms,
         cost_ms, pool_size(activity),
         counters.abandoned + counters.fatal + counters.killed > 0
             ? fmt::format(" {} sessions ended abnormally (abandoned {}, fatal {}, killed {}).",
@@ -48,7 +47,7 @@ void check_connection_churn(const Workload& workload, std::vector<Finding>& out)
     finding.evidence.emplace_back("sessions", counters.sessions);
     finding.evidence.emplace_back("mean_session_ms", mean_ms);
     finding.evidence.emplace_back("sessions_per_s", rate);
-    finding.evidence.emplace_back("window_s", activity.stats_window_s);
+    finding.evidence.emplace_back("window_s", counters.window_s);
     finding.evidence.emplace_back("sessions_abandoned", counters.abandoned);
     finding.evidence.emplace_back("sessions_fatal", counters.fatal);
     finding.evidence.emplace_back("sessions_killed", counters.killed);

@@ -165,7 +165,7 @@ TEST_CASE("check_health: statement hit ratio tied to its fix") {
         auto recommendation =
             test::index_recommendation("", "CREATE INDEX CONCURRENTLY x ON t (a);");
         recommendation.evidence.clear();
-        recommendation.query = analyzer::QueryRef{"101", statement.text, 1, 1, 1};
+        recommendation.query = analyzer::QueryRef{"101", statement.text, 1, 1, 1, {}, 0, 0};
         const auto found = with_rule(analyzer::check_health(workload, {recommendation}),
                                      "statement-low-hit-ratio");
         REQUIRE(found.size() == 1);

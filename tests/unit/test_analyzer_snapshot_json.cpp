@@ -278,3 +278,168 @@ TEST_CASE("read_snapshot: bad input") {
               "/column_stats/0: 1 most_common_vals for 2 most_common_freqs");
     }
 }
+
+namespace {
+
+// Every part of the server activity, with values that tell members apart.
+ServerActivity sample_activity() {
+    ServerActivity a;
+    ClientSession waiting;
+    waiting.pid = 4242;
+    waiting.database = "shop";
+    waiting.user = "app";
+    waiting.application = "web \"1\"";
+    waiting.state = "active";
+    waiting.backend_age_s = 3600.5;
+    waiting.xact_age_s = 12.25;
+    waiting.state_age_s = 12;
+    waiting.xmin_age = 900;
+    waiting.wait_event_type = "Lock";
+    waiting.wait_event = "relation";
+    waiting.blocked_by = {4243, 4244};
+    waiting.queryid = "-17";
+    ClientSession idle;
+    idle.pid = 4243;
+    idle.state = "idle in transaction";
+    a.sessions = {waiting, idle};
+    a.session_counters = SessionCounters{500, 2'000.5, 1'000.25, 10, 1, 2, 3, 86'400};
+    a.stats_window_s = 86'400;
+    a.statements_window_s = 7'200;
+    a.databases = {{"", "shop", 150'000'000, 200'000'000, 0}};
+    a.tables = {{"public", "orders", 120'000'000, 150'000'000, 8'192}};
+    a.multixact_databases = {{"", "shop", 10, 400'000'000, 0}};
+    a.multixact_tables = {{"public", "orders", 11, 400'000'000, 8'192}};
+    a.prepared = {{"tm-42", "shop", "app", 30.5, 1'000, 3, {"public.orders"}}};
+    VacuumState vacuum;
+    vacuum.schema = "public";
+    vacuum.name = "orders";
+    vacuum.reltuples = 1e6;
+    vacuum.n_dead_tup = 400'000;
+    vacuum.vacuum_threshold = 1'000;
+    vacuum.vacuum_scale_factor = 0.05;
+    vacuum.table_autovacuum = false;
+    vacuum.autovacuumed_age_s = 7'200;
+    vacuum.size_bytes = 1 << 30;
+    a.vacuum = {vacuum};
+    a.sequences = {{"public", "orders_id_seq", "integer", 2'000'000'000, 1, 2'147'483'647, 1, "public.orders.id",
+                    "integer"},
+                   {"public", "unused_seq", "bigint", std::nullopt, 1, 9, 1, "", ""}};
+    a.integer_keys = {{"public", "codes", "id", "smallint", "codes_pkey", 32'000, -5, 60.0},
+                      {"public", "fresh", "id", "integer", "fresh_pkey", std::nullopt, std::nullopt, std::nullopt}};
+    TableFootprint table;
+    table.schema = "public";
+    table.name = "orders";
+    table.reltuples = 2e6;
+    table.relpages = 30'000;
+    table.fillfactor = 90;
+    table.columns = 7;
+    table.columns_with_stats = 6;
+    table.data_width = 71.5;
+    table.max_padding = 10;
+    table.nullable = true;
+    table.analyzed_age_s = 600;
+    a.footprints = {table};
+    IndexFootprint index;
+    index.schema = "public";
+    index.name = "orders_pkey";
+    index.table_schema = "public";
+    index.table = "orders";
+    index.reltuples = 2e6;
+    index.relpages = 6'000;
+    index.block_size = 16'384;
+    index.columns = 1;
+    index.columns_with_stats = 1;
+    index.data_width = 8;
+    a.index_footprints = {index};
+    a.unavailable = {"sequences: permission denied for sequence s"};
+    return a;
+}
+
+} // namespace
+
+TEST_CASE("write_snapshot and read_snapshot: server activity") {
+    SUBCASE("a round trip keeps every member, the same bytes again") {
+        Workload original = sample_workload();
+        original.activity = sample_activity();
+        const std::string text = write_snapshot(original, "0.1.0");
+        const auto read = read_snapshot(text, "0.1.0");
+        REQUIRE(read.has_value());
+        REQUIRE(read->activity.has_value());
+        const ServerActivity& a = *read->activity;
+        const ServerActivity& o = *original.activity;
+        REQUIRE(a.sessions.size() == 2);
+        CHECK(a.sessions[0].pid == 4242);
+        CHECK(a.sessions[0].application == "web \"1\"");
+        CHECK(a.sessions[0].backend_age_s == 3600.5);
+        CHECK(a.sessions[0].xact_age_s == 12.25);
+        CHECK(a.sessions[0].xmin_age == 900);
+        CHECK(a.sessions[0].blocked_by == std::vector<int>{4243, 4244});
+        CHECK(a.sessions[0].queryid == "-17");
+        CHECK(a.sessions[1].state == "idle in transaction");
+        CHECK_FALSE(a.sessions[1].xact_age_s.has_value());
+        CHECK_FALSE(a.sessions[1].xmin_age.has_value());
+        REQUIRE(a.session_counters.has_value());
+        CHECK(a.session_counters->sessions == 500);
+        CHECK(a.session_counters->active_time_ms == 1'000.25);
+        CHECK(a.session_counters->killed == 3);
+        CHECK(a.session_counters->window_s == 86'400);
+        CHECK(a.stats_window_s == 86'400);
+        CHECK(a.statements_window_s == 7'200);
+        CHECK(a.databases[0].age == 150'000'000);
+        CHECK(a.tables[0].size_bytes == 8'192);
+        CHECK(a.multixact_tables[0].age == 11);
+        REQUIRE(a.prepared.size() == 1);
+        CHECK(a.prepared[0].gid == "tm-42");
+        CHECK(a.prepared[0].relations == o.prepared[0].relations);
+        REQUIRE(a.vacuum.size() == 1);
+        CHECK_FALSE(a.vacuum[0].table_autovacuum);
+        CHECK_FALSE(a.vacuum[0].vacuumed_age_s.has_value());
+        CHECK(a.vacuum[0].autovacuumed_age_s == 7'200);
+        CHECK(a.vacuum[0].vacuum_scale_factor == 0.05);
+        REQUIRE(a.sequences.size() == 2);
+        CHECK(a.sequences[0].last_value == 2'000'000'000);
+        CHECK_FALSE(a.sequences[1].last_value.has_value());
+        REQUIRE(a.integer_keys.size() == 2);
+        CHECK(a.integer_keys[0].max_value == 32'000);
+        CHECK(a.integer_keys[0].min_value == -5);
+        CHECK_FALSE(a.integer_keys[1].max_value.has_value());
+        CHECK(a.footprints[0].fillfactor == 90);
+        CHECK(a.footprints[0].nullable);
+        CHECK(a.footprints[0].data_width == 71.5);
+        CHECK(a.index_footprints[0].block_size == 16'384);
+        CHECK(a.index_footprints[0].table == "orders");
+        CHECK(a.unavailable == o.unavailable);
+        CHECK(write_snapshot(*read, "0.1.0") == text);
+    }
+    SUBCASE("before 14: no session counters, no pg_stat_statements_info") {
+        Workload original = sample_workload();
+        original.activity = sample_activity();
+        original.activity->session_counters.reset();
+        original.activity->statements_window_s.reset();
+        const auto read = read_snapshot(write_snapshot(original, "0.1.0"), "0.1.0");
+        REQUIRE(read.has_value());
+        REQUIRE(read->activity.has_value());
+        CHECK_FALSE(read->activity->session_counters.has_value());
+        CHECK_FALSE(read->activity->statements_window_s.has_value());
+    }
+    SUBCASE("a snapshot without activity (an older dbadvise) reads with none, not an empty one") {
+        const std::string text = write_snapshot(sample_workload(), "0.1.0");
+        CHECK(text.find("\"activity\"") == std::string::npos);
+        const auto read = read_snapshot(text, "0.1.0");
+        REQUIRE(read.has_value());
+        CHECK_FALSE(read->activity.has_value());
+    }
+    SUBCASE("members of the wrong type are named by their JSON pointer") {
+        CHECK(error_of(minimal(k_columns, "[]", R"( "activity": {"sessions": [{"pid": "x"}]},)")) ==
+              "/activity/sessions/0/pid: expected an integer, got a string");
+        CHECK(error_of(minimal(k_columns, "[]", R"( "activity": {"sessions": [{"state": "idle"}]},)")) ==
+              "/activity/sessions/0: missing member \"pid\"");
+        CHECK(error_of(minimal(k_columns, "[]", R"( "activity": {"sessions": [{"pid": 99999999999}]},)")) ==
+              "/activity/sessions/0/pid: 99999999999 is out of range");
+        CHECK(error_of(minimal(k_columns, "[]", R"( "activity": {"sessions": [{"pid": 1, "blocked_by": [1.5]}]},)")) ==
+              "/activity/sessions/0/blocked_by/0: expected an integer, got a number");
+        CHECK(error_of(minimal(k_columns, "[]", R"( "activity": {"vacuum": [{"schema": "p", "name": "t", "vacuumed_age_s": true}]},)")) ==
+              "/activity/vacuum/0/vacuumed_age_s: expected a number, got a boolean");
+        CHECK(error_of(minimal(k_columns, "[]", R"( "activity": [],)")) == "/activity: expected an object, got an array");
+    }
+}

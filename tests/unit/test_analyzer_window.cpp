@@ -328,3 +328,80 @@ TEST_CASE("subtract_captures: table, index and database statistics") {
               "Table and index statistics were reset during the window (2025-03-01 10:10:00+00)");
     }
 }
+
+TEST_CASE("subtract_captures: server activity") {
+    const auto with_activity = [](Workload w, std::int64_t sessions, double session_ms, std::string idle_state) {
+        ServerActivity a;
+        ClientSession session;
+        session.pid = 7;
+        session.state = std::move(idle_state);
+        a.sessions = {session};
+        a.session_counters = SessionCounters{sessions, session_ms, session_ms / 2, 0, 1, 0, 0, 86'400};
+        a.stats_window_s = 86'400;
+        a.statements_window_s = 86'400;
+        VacuumState vacuum;
+        vacuum.schema = "public";
+        vacuum.name = "orders";
+        a.vacuum = {vacuum};
+        w.activity = a;
+        return w;
+    };
+    const Workload earlier =
+        with_activity(capture_at("2025-03-02 10:00:00+00", {entry(1, {1})}), 1'000, 50'000, "idle");
+    const Workload later =
+        with_activity(capture_at("2025-03-02 11:00:00+00", {entry(1, {1, 2})}), 4'600, 230'000, "idle in transaction");
+    SUBCASE("samples from the later capture, session counters and rates over the window") {
+        const auto window = subtract_captures(earlier, later, k_inputs);
+        REQUIRE(window.has_value());
+        REQUIRE(window->workload.activity.has_value());
+        const ServerActivity& a = *window->workload.activity;
+        REQUIRE(a.sessions.size() == 1);
+        CHECK(a.sessions[0].state == "idle in transaction");
+        CHECK(a.vacuum.size() == 1);
+        REQUIRE(a.session_counters.has_value());
+        CHECK(a.session_counters->sessions == 3'600);
+        CHECK(a.session_counters->session_time_ms == 180'000);
+        CHECK(a.session_counters->active_time_ms == 90'000);
+        CHECK(a.session_counters->abandoned == 0);
+        CHECK(a.session_counters->window_s == 3'600);
+        CHECK(a.statements_window_s == 3'600);
+        CHECK(a.stats_window_s == 86'400); // the later capture's: how long its statistics run
+    }
+    SUBCASE("statistics reset in the window: the session counters stay whole, since the reset") {
+        Workload reset = later;
+        reset.capture.database_stats_reset = "2025-03-02 10:30:00+00";
+        reset.activity->session_counters = SessionCounters{900, 45'000, 20'000, 0, 0, 0, 0, 1'800};
+        const auto window = subtract_captures(earlier, reset, k_inputs);
+        REQUIRE(window.has_value());
+        CHECK(window->workload.activity->session_counters->sessions == 900);
+        CHECK(window->workload.activity->session_counters->window_s == 1'800);
+    }
+    SUBCASE("counters that went down stay whole") {
+        Workload lower = later;
+        lower.activity->session_counters->sessions = 10;
+        const auto window = subtract_captures(earlier, lower, k_inputs);
+        REQUIRE(window.has_value());
+        CHECK(window->workload.activity->session_counters->sessions == 10);
+        CHECK(window->workload.activity->session_counters->window_s == 86'400);
+    }
+    SUBCASE("an earlier capture without activity: no session counters for the window, and a note") {
+        Workload old = earlier;
+        old.activity.reset();
+        const auto window = subtract_captures(old, later, k_inputs);
+        REQUIRE(window.has_value());
+        REQUIRE(window->workload.activity.has_value());
+        CHECK_FALSE(window->workload.activity->session_counters.has_value());
+        CHECK(window->workload.activity->sessions.size() == 1);
+        CHECK(std::ranges::any_of(window->notes, [](const std::string& note) {
+            return note.starts_with("--since a.json has no session counters") &&
+                   note.find("connection-churn was skipped") != std::string::npos;
+        }));
+    }
+    SUBCASE("a later capture without activity: none in the window") {
+        Workload old = later;
+        old.activity.reset();
+        const auto window = subtract_captures(earlier, old, k_inputs);
+        REQUIRE(window.has_value());
+        CHECK_FALSE(window->workload.activity.has_value());
+    }
+}

@@ -89,7 +89,7 @@ TEST_CASE("render_json") {
         reports::Report report;
         Finding f = not_in_finding();
         f.location.reset();
-        f.query = analyzer::QueryRef{"7", "SELECT $1", 3, 10.00049, 3.3335};
+        f.query = analyzer::QueryRef{"7", "SELECT $1", 3, 10.00049, 3.3335, {}, 0, 0};
         f.evidence = {{"ratio", 2.0 / 3.0},
                       {"nan", std::numeric_limits<double>::quiet_NaN()},
                       {"rows", std::int64_t{5}},
@@ -185,4 +185,49 @@ TEST_CASE("render_json") {
         CHECK(doc["findings"][0]["rule"] == "union-vs-union-all");
         CHECK(doc["findings"][1]["rule"] == "binary-input");
     }
+}
+
+TEST_CASE("a statement of --queries FILE carries where it was first seen: JSON, SARIF, text") {
+    reports::Report report;
+    report.source.kind = "queries";
+    Finding from_file(analyzer::RuleId::missing_index);
+    from_file.title = "Index orders (customer_id)";
+    from_file.query = analyzer::QueryRef{"ab12", "SELECT * FROM orders WHERE customer_id = $1", 3, 6, 2,
+                                         "sql/app.sql", 12, 5};
+    Finding from_log = from_file;
+    from_log.query->file = "pg.log";
+    from_log.query->line = 40;
+    from_log.query->column = 0;
+    Finding from_stdin = from_file;
+    from_stdin.query->file = "-";
+    Finding from_pgss = from_file;
+    from_pgss.query->file.clear();
+    from_pgss.query->line = from_pgss.query->column = 0;
+    report.findings = {from_file, from_log, from_stdin, from_pgss};
+    report.statements = {{*from_file.query, 3, 0, 0}};
+
+    const json doc = json::parse(reports::render_json(report));
+    CHECK(doc["findings"][0]["query"]["location"] == json{{"file", "sql/app.sql"}, {"line", 12}, {"column", 5}});
+    CHECK(doc["findings"][1]["query"]["location"] == json{{"file", "pg.log"}, {"line", 40}});
+    CHECK(doc["findings"][2]["query"]["location"] == json{{"file", "-"}, {"line", 12}, {"column", 5}});
+    CHECK_FALSE(doc["findings"][3]["query"].contains("location"));
+    CHECK_FALSE(doc["findings"][0].contains("location")); // the finding's own: none
+    CHECK(doc["workload"]["statements"][0]["location"]["line"] == 12);
+
+    std::string sarif_text;
+    reports::render_sarif(report, [&](std::string_view part) { sarif_text += part; });
+    const json sarif = json::parse(sarif_text);
+    const json& results = sarif["runs"][0]["results"];
+    REQUIRE(results.size() == 4);
+    const json& physical = results[0]["locations"][0]["physicalLocation"];
+    CHECK(physical["artifactLocation"]["uri"] == "sql/app.sql");
+    CHECK(physical["region"] == json{{"startLine", 12}, {"startColumn", 5}});
+    CHECK(results[0]["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "queryid:ab12");
+    CHECK(results[1]["locations"][0]["physicalLocation"]["region"] == json{{"startLine", 40}});
+    CHECK_FALSE(results[2]["locations"][0].contains("physicalLocation")); // standard input
+    CHECK_FALSE(results[3]["locations"][0].contains("physicalLocation"));
+
+    const std::string text = reports::render_text(report, {});
+    CHECK(text.find("query ab12 at sql/app.sql:12:5 (3 calls") != std::string::npos);
+    CHECK(text.find("query ab12 at pg.log:40 (3 calls") != std::string::npos);
 }

@@ -141,7 +141,7 @@ TEST_CASE("render_text") {
         f.title = "Index orders (customer_id)";
         f.message = "Saves most of the time.";
         f.query = analyzer::QueryRef{"-42", "SELECT *\n  FROM orders WHERE customer_id = $1", 10,
-                                     1234.5678, 123.45678};
+                                     1234.5678, 123.45678, {}, 0, 0};
         f.evidence = {{"rows", std::int64_t{100}}, {"ratio", 0.123456}, {"verified", true},
                       {"method", std::string("hypopg")}};
         f.impact.cost_before = 1000.0;

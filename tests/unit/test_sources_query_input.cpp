@@ -305,3 +305,42 @@ TEST_CASE("logs captured from a real server read alike in every format") {
         CHECK(input->statements[0].total_ms > 0);
     }
 }
+
+TEST_CASE("every statement keeps where it was first seen") {
+    const auto origin = [](const analyzer::WorkloadStatement* s) {
+        REQUIRE(s != nullptr);
+        return s->origin_file + ":" + std::to_string(s->origin_line) + ":" + std::to_string(s->origin_column);
+    };
+    SUBCASE("SQL file: file, line and column of the first occurrence") {
+        const sources::QueryInput input = read("-- calls: 3\n"
+                                               "  SELECT * FROM orders WHERE customer_id = 42; SELECT 1;\n"
+                                               "\n"
+                                               "select *\n"
+                                               "  from orders where customer_id = 7;\n"
+                                               "UPDATE items SET stock = 0 WHERE sku = 'A';\n");
+        CHECK(origin(find(input, "SELECT * FROM orders WHERE customer_id = $1")) == "app.log:2:3");
+        CHECK(origin(find(input, "SELECT $1")) == "app.log:2:48");
+        CHECK(origin(find(input, "UPDATE items SET stock = $1 WHERE sku = $2")) == "app.log:6:1");
+    }
+    SUBCASE("columns count characters, not bytes") {
+        const sources::QueryInput input = read("SELECT 'é'; SELECT * FROM t;\n");
+        CHECK(origin(find(input, "SELECT * FROM t")) == "app.log:1:13");
+    }
+    SUBCASE("stderr log: the line of the first record, no column") {
+        const sources::QueryInput input = read(
+            "2025-01-02 03:04:05.678 UTC [11] LOG:  checkpoint starting: time\n"
+            "2025-01-02 03:04:05.679 UTC [11] LOG:  duration: 1.500 ms  statement: select *\n"
+            "\tfrom orders\n"
+            "\twhere customer_id = 7\n"
+            "2025-01-02 03:04:05.680 UTC [11] LOG:  duration: 2.500 ms  statement: SELECT * FROM orders WHERE customer_id = 42\n");
+        REQUIRE(input.statements.size() == 1);
+        CHECK(origin(&input.statements[0]) == "app.log:2:0");
+    }
+    SUBCASE("jsonlog: the line of the first record") {
+        const sources::QueryInput input = read(
+            R"({"timestamp":"2025-01-02 03:04:05.678 UTC","pid":11,"error_severity":"ERROR","message":"oops"})" "\n"
+            R"({"timestamp":"2025-01-02 03:04:05.679 UTC","pid":11,"error_severity":"LOG","message":"duration: 3.000 ms  statement: UPDATE orders SET status = 'x' WHERE id = 5"})" "\n"
+            R"({"timestamp":"2025-01-02 03:04:05.680 UTC","pid":11,"error_severity":"LOG","message":"duration: 3.000 ms  statement: UPDATE orders SET status = 'y' WHERE id = 6"})" "\n");
+        CHECK(origin(find(input, "UPDATE orders SET status = $1 WHERE id = $2")) == "app.log:2:0");
+    }
+}

@@ -70,6 +70,37 @@ TEST_CASE("SnapshotSource") {
     CHECK(capture->workload.statements[1].queryid == "4");
 }
 
+TEST_CASE("SnapshotSource: server activity, or a note naming the checks it skips") {
+    SUBCASE("a snapshot without activity: the note names the file and every check that needs it") {
+        sources::SnapshotSource source("old.json", snapshot_with(1), "0.1.0");
+        const auto capture = source.capture({});
+        REQUIRE(capture.has_value());
+        CHECK_FALSE(capture->workload.activity.has_value());
+        REQUIRE(capture->notes.size() == 1);
+        const std::string& note = capture->notes[0];
+        CHECK(note.starts_with("snapshot old.json (written before snapshots recorded it) has no server activity"));
+        for (const char* rule : {"connections-near-limit", "connection-churn", "idle-in-transaction",
+                                 "long-transaction", "lock-wait", "prepared-transaction-open", "xid-wraparound",
+                                 "multixact-wraparound", "autovacuum-lag", "sequence-near-max",
+                                 "integer-key-near-max", "table-bloat", "index-bloat", "cacheable-result"}) {
+            CAPTURE(rule);
+            CHECK(note.find(rule) != std::string::npos);
+        }
+    }
+    SUBCASE("a snapshot with activity: read back, no note") {
+        auto workload = analyzer::read_snapshot(snapshot_with(1), "0.1.0");
+        REQUIRE(workload.has_value());
+        workload->activity.emplace();
+        workload->activity->stats_window_s = 60;
+        sources::SnapshotSource source("new.json", analyzer::write_snapshot(*workload, "0.1.0"), "0.1.0");
+        const auto capture = source.capture({});
+        REQUIRE(capture.has_value());
+        REQUIRE(capture->workload.activity.has_value());
+        CHECK(capture->workload.activity->stats_window_s == 60);
+        CHECK(capture->notes.empty());
+    }
+}
+
 TEST_CASE("select_statements") {
     analyzer::Workload w;
     const auto add = [&](std::string id, std::int64_t calls, double total,
