@@ -193,6 +193,12 @@ double wall_seconds() {
     return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
 }
 
+// The one-minute load average, or "unknown".
+std::string load_average() {
+    double load = 0;
+    return getloadavg(&load, 1) == 1 ? fmt::format("{:.2f}", load) : std::string("unknown");
+}
+
 // What a child run does: the full pipeline, the full pipeline on one thread, or only the
 // first stages (for the breakdown).
 enum class Stage { model, rules, full, single };
@@ -443,6 +449,9 @@ int main(int argc, char** argv) {
     file_text.shrink_to_fit();
     std::printf("corpus: %d statements, %.1f MB, %s; %ld CPUs online\n", count, megabytes,
                 path.c_str(), sysconf(_SC_NPROCESSORS_ONLN));
+    // Other work on the machine stretches wall times (and, through shared caches, CPU times):
+    // the load average before and after says how far to trust them.
+    const std::string load_before = load_average();
 
     // The runs interleave (a) and every lint stage, so that a change in the machine's load
     // during the benchmark touches all of them alike; each keeps its best of k_runs.
@@ -495,11 +504,13 @@ int main(int argc, char** argv) {
     std::printf("ratio b/a, throughput (wall time): %.0f%% (target >= 50%%)\n", ratio * 100.0);
     std::printf("ratio b/a, work per statement (CPU time, all threads): %.0f%%\n",
                 raw.cpu / full.cpu * 100.0);
-    std::printf("lint on one thread: %.2f s wall, %.2f s CPU, ratio b/a %.0f%%\n", single.wall,
-                single.cpu, raw.wall / single.wall * 100.0);
+    std::printf("lint on one thread: %.2f s wall, %.2f s CPU, ratio b/a %.0f%% (CPU time: %.0f%%)\n",
+                single.wall, single.cpu, raw.wall / single.wall * 100.0, raw.cpu / single.cpu * 100.0);
     std::printf("lint peak RSS: %.1f MB (target < 200 MB)\n", full.peak_mb);
     std::printf("breakdown (CPU s, peak RSS): parse + model %.2f s %.0f MB; + rules %.2f s %.0f MB; "
                 "+ JSON report %.2f s %.0f MB\n",
                 model.cpu, model.peak_mb, rules.cpu, rules.peak_mb, full.cpu, full.peak_mb);
+    std::printf("load average (1 min) before and after: %s, %s\n", load_before.c_str(),
+                load_average().c_str());
     return ratio >= 0.5 && full.peak_mb < 200.0 ? 0 : 1;
 }
