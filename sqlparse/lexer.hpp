@@ -10,6 +10,8 @@
 // reads a script in chunks can restart it at any token boundary.
 #pragma once
 
+#include "util/ascii.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -136,9 +138,7 @@ inline bool token_is(std::string_view text, const Token& token, std::string_view
     }
     const char* p = text.data() + token.begin;
     for (std::size_t i = 0; i < word.size(); ++i) {
-        const char c = p[i] >= 'A' && p[i] <= 'Z' ? static_cast<char>(p[i] - 'A' + 'a') : p[i];
-        const char w = word[i] >= 'A' && word[i] <= 'Z' ? static_cast<char>(word[i] - 'A' + 'a') : word[i];
-        if (c != w) {
+        if (util::ascii_lower(p[i]) != util::ascii_lower(word[i])) {
             return false;
         }
     }
