@@ -10,13 +10,20 @@
 //
 // Each measurement is the best of three runs.
 //
-// Usage: lint_bench [--statements N] [--keep FILE]
+// With --formats it measures instead what libpg_query's two tree outputs cost on the same
+// corpus, in batches of 32 statements as lint parses them: pg_query_parse (JSON text, what
+// lint reads), pg_query_parse_protobuf, and protobuf plus protobuf-c's unpack into C structs.
+// It is the evidence for reading the JSON: with libpg_query 15-4.0 the protobuf output alone
+// costs several times the JSON one (see docs/ARCHITECTURE.md, Performance).
+//
+// Usage: lint_bench [--statements N] [--keep FILE] [--formats]
 #include "analyzer/finding.hpp"
 #include "analyzer/lint.hpp"
 #include "sqlparse/parser.hpp"
 #include "reports/report.hpp"
 
 #include <pg_query.h>
+#include <pg_query/pg_query.pb-c.h>
 
 #include <fmt/format.h>
 
@@ -29,6 +36,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -185,6 +193,12 @@ double wall_seconds() {
     return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
 }
 
+// The one-minute load average, or "unknown".
+std::string load_average() {
+    double load = 0;
+    return getloadavg(&load, 1) == 1 ? fmt::format("{:.2f}", load) : std::string("unknown");
+}
+
 // What a child run does: the full pipeline, the full pipeline on one thread, or only the
 // first stages (for the breakdown).
 enum class Stage { model, rules, full, single };
@@ -303,6 +317,74 @@ std::optional<Figures> run_lint_child(const char* self, const std::string& path,
     return result;
 }
 
+// --formats: CPU seconds of each libpg_query output over the corpus, best of k_runs.
+int compare_formats(const std::vector<std::string>& corpus) {
+    constexpr std::size_t k_per_call = 32; // sqlparse's batch size (k_batch_statements)
+    std::vector<std::string> batches;
+    for (std::size_t i = 0; i < corpus.size(); i += k_per_call) {
+        std::string batch;
+        for (std::size_t k = i; k < std::min(corpus.size(), i + k_per_call); ++k) {
+            batch += corpus[k];
+            batch += ";\n";
+        }
+        batches.push_back(std::move(batch));
+    }
+    const auto best_of = [](auto&& body) {
+        double best = 0;
+        for (int run = 0; run < k_runs; ++run) {
+            const double start = cpu_seconds();
+            body();
+            const double spent = cpu_seconds() - start;
+            best = run == 0 ? spent : std::min(best, spent);
+        }
+        return best;
+    };
+    std::size_t json_bytes = 0;
+    std::size_t protobuf_bytes = 0;
+    bool unpack_failed = false;
+    const double json = best_of([&] {
+        json_bytes = 0;
+        for (const std::string& batch : batches) {
+            const PgQueryParseResult result = pg_query_parse(batch.c_str());
+            json_bytes += result.parse_tree != nullptr ? std::strlen(result.parse_tree) : 0;
+            pg_query_free_parse_result(result);
+        }
+    });
+    const double protobuf = best_of([&] {
+        protobuf_bytes = 0;
+        for (const std::string& batch : batches) {
+            const PgQueryProtobufParseResult result = pg_query_parse_protobuf(batch.c_str());
+            protobuf_bytes += result.parse_tree.len;
+            pg_query_free_protobuf_parse_result(result);
+        }
+    });
+    const double unpacked = best_of([&] {
+        for (const std::string& batch : batches) {
+            const PgQueryProtobufParseResult result = pg_query_parse_protobuf(batch.c_str());
+            PgQuery__ParseResult* tree = pg_query__parse_result__unpack(
+                nullptr, result.parse_tree.len, reinterpret_cast<const std::uint8_t*>(result.parse_tree.data));
+            unpack_failed = unpack_failed || (result.error == nullptr && tree == nullptr);
+            if (tree != nullptr) {
+                pg_query__parse_result__free_unpacked(tree, nullptr);
+            }
+            pg_query_free_protobuf_parse_result(result);
+        }
+    });
+    std::printf("libpg_query outputs, %zu calls of %zu statements, CPU time (best of %d):\n",
+                batches.size(), k_per_call, k_runs);
+    std::printf("  pg_query_parse (JSON):                %.2f s, %.1f MB of JSON\n", json,
+                static_cast<double>(json_bytes) / (1024.0 * 1024.0));
+    std::printf("  pg_query_parse_protobuf:              %.2f s (%.1fx JSON), %.1f MB\n", protobuf,
+                protobuf / json, static_cast<double>(protobuf_bytes) / (1024.0 * 1024.0));
+    std::printf("  protobuf + unpack into C structs:     %.2f s (%.1fx JSON)\n", unpacked,
+                unpacked / json);
+    if (unpack_failed) {
+        std::fprintf(stderr, "lint_bench: error: a protobuf parse tree did not unpack\n");
+        return 3;
+    }
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -318,11 +400,19 @@ int main(int argc, char** argv) {
     }
     int count = 100000;
     std::string keep;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (std::string_view(argv[i]) == "--statements") {
-            count = std::atoi(argv[i + 1]);
-        } else if (std::string_view(argv[i]) == "--keep") {
-            keep = argv[i + 1];
+    bool formats = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (arg == "--formats") {
+            formats = true;
+        } else if (arg == "--statements" && i + 1 < argc) {
+            count = std::atoi(argv[++i]);
+        } else if (arg == "--keep" && i + 1 < argc) {
+            keep = argv[++i];
+        } else {
+            std::fprintf(stderr, "lint_bench: error: unknown argument '%s' (usage: lint_bench "
+                                 "[--statements N] [--keep FILE] [--formats])\n", argv[i]);
+            return 2;
         }
     }
 
@@ -335,6 +425,9 @@ int main(int argc, char** argv) {
         corpus.push_back(statement(random, i));
         file_text += corpus.back();
         file_text += ";\n";
+    }
+    if (formats) {
+        return compare_formats(corpus);
     }
     std::string path = keep;
     if (path.empty()) {
@@ -356,6 +449,9 @@ int main(int argc, char** argv) {
     file_text.shrink_to_fit();
     std::printf("corpus: %d statements, %.1f MB, %s; %ld CPUs online\n", count, megabytes,
                 path.c_str(), sysconf(_SC_NPROCESSORS_ONLN));
+    // Other work on the machine stretches wall times (and, through shared caches, CPU times):
+    // the load average before and after says how far to trust them.
+    const std::string load_before = load_average();
 
     // The runs interleave (a) and every lint stage, so that a change in the machine's load
     // during the benchmark touches all of them alike; each keeps its best of k_runs.
@@ -408,11 +504,13 @@ int main(int argc, char** argv) {
     std::printf("ratio b/a, throughput (wall time): %.0f%% (target >= 50%%)\n", ratio * 100.0);
     std::printf("ratio b/a, work per statement (CPU time, all threads): %.0f%%\n",
                 raw.cpu / full.cpu * 100.0);
-    std::printf("lint on one thread: %.2f s wall, %.2f s CPU, ratio b/a %.0f%%\n", single.wall,
-                single.cpu, raw.wall / single.wall * 100.0);
+    std::printf("lint on one thread: %.2f s wall, %.2f s CPU, ratio b/a %.0f%% (CPU time: %.0f%%)\n",
+                single.wall, single.cpu, raw.wall / single.wall * 100.0, raw.cpu / single.cpu * 100.0);
     std::printf("lint peak RSS: %.1f MB (target < 200 MB)\n", full.peak_mb);
     std::printf("breakdown (CPU s, peak RSS): parse + model %.2f s %.0f MB; + rules %.2f s %.0f MB; "
                 "+ JSON report %.2f s %.0f MB\n",
                 model.cpu, model.peak_mb, rules.cpu, rules.peak_mb, full.cpu, full.peak_mb);
+    std::printf("load average (1 min) before and after: %s, %s\n", load_before.c_str(),
+                load_average().c_str());
     return ratio >= 0.5 && full.peak_mb < 200.0 ? 0 : 1;
 }

@@ -471,20 +471,6 @@ std::vector<Token> lex(std::string_view text, LexOptions options) {
     return lex(text, 0, static_cast<int>(text.size()), options);
 }
 
-bool token_is(std::string_view text, const Token& token, std::string_view word) {
-    if (token.kind != TokenKind::identifier ||
-        static_cast<std::size_t>(token.end - token.begin) != word.size()) {
-        return false;
-    }
-    const char* p = text.data() + token.begin;
-    for (std::size_t i = 0; i < word.size(); ++i) {
-        if (fold(p[i]) != fold(word[i])) {
-            return false;
-        }
-    }
-    return true;
-}
-
 bool is_string_kind(TokenKind kind) {
     switch (kind) {
     case TokenKind::string:

@@ -10,6 +10,8 @@
 // reads a script in chunks can restart it at any token boundary.
 #pragma once
 
+#include "util/ascii.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -127,7 +129,21 @@ inline std::string_view token_text(std::string_view text, const Token& token) {
 }
 
 /// True when `token` is an unquoted word equal to `word`, ignoring ASCII case.
-bool token_is(std::string_view text, const Token& token, std::string_view word);
+/// Inline: the model builder asks it of every token it scans (is this CASE, END, OVER?),
+/// and most tokens fail the kind or length test, which should cost no call.
+inline bool token_is(std::string_view text, const Token& token, std::string_view word) {
+    if (token.kind != TokenKind::identifier ||
+        static_cast<std::size_t>(token.end - token.begin) != word.size()) {
+        return false;
+    }
+    const char* p = text.data() + token.begin;
+    for (std::size_t i = 0; i < word.size(); ++i) {
+        if (util::ascii_lower(p[i]) != util::ascii_lower(word[i])) {
+            return false;
+        }
+    }
+    return true;
+}
 
 /// True for the kinds that stand for a string constant (every quoting form).
 bool is_string_kind(TokenKind kind);
