@@ -21,6 +21,7 @@
 #include "analyzer/operations/checks.hpp"
 #include "analyzer/health/checks.hpp"
 #include "analyzer/timestamp.hpp"
+#include "sqlparse/lexer.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -155,19 +156,23 @@ std::optional<double> literal_seconds(std::string_view content) {
 std::optional<double> stated_retention_s(const std::vector<const WorkloadStatement*>& deletes) {
     std::optional<double> shortest;
     for (const WorkloadStatement* statement : deletes) {
-        const std::string text = lowered(statement->text);
-        for (std::size_t open = text.find('\''); open != std::string::npos;) {
-            const std::size_t close = text.find('\'', open + 1);
-            if (close == std::string::npos) break;
-            std::string_view before = std::string_view(text).substr(0, open);
-            while (!before.empty() && std::isspace(static_cast<unsigned char>(before.back()))) before.remove_suffix(1);
-            std::string_view after = std::string_view(text).substr(close + 1);
-            while (!after.empty() && std::isspace(static_cast<unsigned char>(after.front()))) after.remove_prefix(1);
-            if (before.ends_with("interval") || after.starts_with("::interval")) {
-                const auto seconds = literal_seconds(std::string_view(text).substr(open + 1, close - open - 1));
-                if (seconds && (!shortest || *seconds < *shortest)) shortest = seconds;
-            }
-            open = text.find('\'', close + 1);
+        // sqlparse's lexer: quotes inside comments, E'' and dollar quotes are not intervals.
+        const std::string_view text = statement->text;
+        const std::vector<sqlparse::Token> tokens = sqlparse::lex(text);
+        const auto word = [&](std::size_t i, std::string_view expected) {
+            return i < tokens.size() && tokens[i].kind == sqlparse::TokenKind::identifier &&
+                   sqlparse::token_is(text, tokens[i], expected);
+        };
+        for (std::size_t i = 0; i < tokens.size(); ++i) {
+            if (tokens[i].kind != sqlparse::TokenKind::string) continue;
+            // interval '90 days' or '3 months'::interval
+            const bool typed = i > 0 && word(i - 1, "interval");
+            const bool cast = i + 2 < tokens.size() && tokens[i + 1].kind == sqlparse::TokenKind::typecast &&
+                              word(i + 2, "interval");
+            if (!typed && !cast) continue;
+            const std::string_view quoted = text.substr(tokens[i].begin + 1, tokens[i].size() - 2);
+            const auto seconds = literal_seconds(quoted);
+            if (seconds && (!shortest || *seconds < *shortest)) shortest = seconds;
         }
     }
     return shortest;

@@ -843,7 +843,12 @@ TEST_CASE("partition-candidate") {
         for (const char* text : {"DELETE FROM readings WHERE taken_at < now() - interval '1 year 2 mons'",
                                  "DELETE FROM readings WHERE taken_at < now() - interval '99999999999 days'",
                                  "DELETE FROM readings WHERE taken_at < now() - interval '5 fortnights'",
-                                 "DELETE FROM readings WHERE taken_at < $1 AND note <> 'interval'"}) {
+                                 "DELETE FROM readings WHERE taken_at < $1 AND note <> 'interval'",
+                                 // Quotes that are not an interval's: in a comment, a dollar
+                                 // quote, a quoted name.
+                                 "DELETE FROM readings /* interval '2 days' */ WHERE taken_at < $1",
+                                 "DELETE FROM readings WHERE taken_at < $1 AND note <> $$x' interval '3 days$$",
+                                 "DELETE FROM readings WHERE \"interval\" = '4 days' AND taken_at < $1"}) {
             CAPTURE(text);
             w.statements[1].text = text;
             const auto fallback = of_rule(run(w), RuleId::partition_candidate);
