@@ -93,8 +93,28 @@ std::string md_prose(std::string_view text) {
     return out;
 }
 
-// Text inside an HTML element (visible_line), with entities for the characters HTML reads.
-std::string html(std::string_view text) { return html_escape(visible_line(text)); }
+// dbadvise's own prose inside an HTML element (a title in <summary>, where Markdown is not
+// read), on one line (visible_line) with entities for the characters HTML reads: its `code
+// spans` become <code> elements; a lone backtick stays.
+std::string html_prose(std::string_view text) {
+    const std::string line = visible_line(text);
+    std::string out;
+    std::size_t at = 0;
+    while (at < line.size()) {
+        const std::size_t open = line.find('`', at);
+        const std::size_t close = open == std::string::npos ? std::string::npos : line.find('`', open + 1);
+        if (close == std::string::npos || close == open + 1) {
+            const std::size_t end = close == std::string::npos ? line.size() : close + 1;
+            out += html_escape(std::string_view(line).substr(at, end - at));
+            at = end;
+            continue;
+        }
+        out += html_escape(std::string_view(line).substr(at, open - at));
+        out += "<code>" + html_escape(std::string_view(line).substr(open + 1, close - open - 1)) + "</code>";
+        at = close + 1;
+    }
+    return out;
+}
 
 // A fenced code block that no backtick run in `code` can close.
 void code_block(std::string& out, std::string_view code, std::string_view language) {
@@ -190,7 +210,7 @@ void finding_body(std::string& out, const Finding& f) {
 
 void details(std::string& out, const Finding& f, std::string_view title) {
     out += fmt::format("<details><summary><b>{}</b> {} <code>{}</code>{}</summary>\n\n",
-                       severity_label(f.severity), html(title), f.rule_id(),
+                       severity_label(f.severity), html_prose(title), f.rule_id(),
                        f.baseline ? " (baseline)" : "");
     finding_body(out, f);
     out += "</details>\n\n";
@@ -202,7 +222,7 @@ void entry(std::string& out, const Entry& e) {
         return;
     }
     out += fmt::format("<details><summary><b>{}</b> {} <code>{}</code></summary>\n\n",
-                       severity_label(e.first().severity), html(e.title()), e.first().rule_id());
+                       severity_label(e.first().severity), html_prose(e.title()), e.first().rule_id());
     for (const Finding* f : e.findings) details(out, *f, f->title);
     out += "</details>\n\n";
 }
