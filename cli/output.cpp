@@ -91,7 +91,11 @@ void add_output_options(CLI::App& app, OutputOptions& options, Document document
                        "findings (65536 fits a pull-request comment; 0: no limit)")
             ->type_name("BYTES")
             ->capture_default_str()
-            ->check(CLI::NonNegativeNumber);
+            ->check([](const std::string& value) {
+                return !value.empty() && value.find_first_not_of("0123456789") == std::string::npos
+                           ? std::string()
+                           : "BYTES must be a whole number, 0 or more: " + value;
+            });
     }
 }
 
@@ -138,7 +142,7 @@ Output Output::open(Io& io, const OutputOptions& options, std::span<const std::s
                            k_exit_usage);
         }
         // The baseline may be updated in place: it is read whole before it is replaced.
-        write_baseline = OutputFile::check(options.write_baseline_file, inputs, io.in_fd);
+        write_baseline = OutputFile::check(options.write_baseline_file, inputs, io.in_fd, "the baseline");
     }
     Output output(io, options, std::move(file));
     output.m_write_baseline = std::move(write_baseline);

@@ -210,7 +210,7 @@ private:
 } // namespace
 
 OutputFile OutputFile::check(const std::string& path, std::span<const std::string> inputs,
-                             int stdin_fd) {
+                             int stdin_fd, std::string_view what) {
     if (path.empty()) {
         cannot_write(path, reason(ENOENT));
     }
@@ -235,7 +235,7 @@ OutputFile OutputFile::check(const std::string& path, std::span<const std::strin
                                     : identity(input, other);
             if (exists && same_file(info, other)) {
                 throw RunError(
-                    fmt::format("refusing to write the report to '{}': it is also an input{}",
+                    fmt::format("refusing to write {} to '{}': it is also an input{}", what,
                                 path,
                                 input == path ? std::string()
                                               : fmt::format(" ('{}' is the same file)", input)),

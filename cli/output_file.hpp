@@ -20,10 +20,10 @@ public:
     ///    `stdin_fd` is not -1);
     ///  - k_exit_runtime (3) when it cannot be written: its directory is missing, not a
     ///    directory or not writable, it is a directory, or it exists and is not writable.
-    /// Messages are `cannot write '<path>': <reason>` and `refusing to write the report to
-    /// '<path>': it is also an input ...`.
+    /// Messages are `cannot write '<path>': <reason>` and `refusing to write <what> to
+    /// '<path>': it is also an input ...` (`what`: "the report", "the baseline", ...).
     static OutputFile check(const std::string& path, std::span<const std::string> inputs,
-                            int stdin_fd);
+                            int stdin_fd, std::string_view what = "the report");
 
     /// Writes what `render` hands its sink to a new temporary file in the target's directory
     /// (mode and owner copied from the file it replaces), flushes it to disk and renames it

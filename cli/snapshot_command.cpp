@@ -34,7 +34,7 @@ int run_snapshot(Io& io, const SnapshotArguments& args) {
     // written to a temporary file renamed over it when complete (cli/output_file.hpp).
     const bool to_stdout = args.output_file == "-";
     std::optional<OutputFile> file;
-    if (!to_stdout) file = OutputFile::check(args.output_file, {}, io.in_fd);
+    if (!to_stdout) file = OutputFile::check(args.output_file, {}, io.in_fd, "the snapshot");
     // The session analyze reads with: read-only, statement and reply deadlines (--timeout),
     // lock_timeout, and pg_stat_statements.track = none where the role may.
     db::Connection connection = connect(args.dsn, args.timeout_s, progress);
