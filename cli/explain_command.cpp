@@ -102,6 +102,8 @@ Action configure_explain(CLI::App& subcommand) {
             report.stats.emplace_back("statements", std::int64_t{0});
             report.stats.emplace_back("nodes", std::int64_t{0});
             report.notes.push_back(message);
+            report.partial = true;
+            report.partial_reason = "the plan could not be read, so nothing was checked (see the note)";
             return output.finish(report, {true, message});
         };
         const std::expected<std::string, std::string> text = read_input(options->file, io.in);

@@ -116,7 +116,7 @@ int run_lint(const LintOptions& options, Io& io) {
 
     analyzer::LintStats stats;
     std::int64_t files_read = 0;
-    bool unreadable = false;
+    std::vector<std::string> unreadable; // files that could not be read
     FindingStore findings;
     for (const std::string& path : files) {
         report.source.files.push_back(path);
@@ -128,7 +128,7 @@ int run_lint(const LintOptions& options, Io& io) {
         if (std::optional<std::string> error = lint_input(path, io.in, schema_ptr, findings, stats)) {
             io.err << error_line(*error);
             report.notes.push_back(*error);
-            unreadable = true;
+            unreadable.push_back(path);
             continue;
         }
         ++files_read;
@@ -145,7 +145,17 @@ int run_lint(const LintOptions& options, Io& io) {
                     {"statements", stats.statements},
                     {"function_body_statements", stats.body_statements},
                     {"parse_errors", stats.parse_errors}};
-    return output.finish(report, Outcome{unreadable, {}});
+    if (!unreadable.empty()) {
+        // Said at the top of every format (and JSON's partial), not only in the notes: the
+        // findings cover the other files, so the run is not a clean check.
+        std::string names;
+        for (const std::string& path : unreadable) names += (names.empty() ? "'" : ", '") + path + "'";
+        report.partial = true;
+        report.partial_reason = fmt::format("{} of {} could not be read ({}); this report covers the others",
+                                            unreadable.size(), files.size() == 1 ? "1 file" : fmt::format("{} files", files.size()),
+                                            names);
+    }
+    return output.finish(report, Outcome{!unreadable.empty(), {}});
 }
 
 } // namespace

@@ -8,7 +8,7 @@ set(DBADVISE_TEST_TOOLS ${CMAKE_BINARY_DIR}/test-tools CACHE PATH
     "Directory holding node_modules with playwright-core and @microsoft/sarif-multitool")
 
 set(dbadvise_format_cases
-    markdown_renders_as_gfm markdown_size_limit sarif_validates html_in_browser sql_script_shape sql_script_one_change_per_index
+    markdown_renders_as_gfm markdown_size_limit partial_lint_says_so_first sarif_validates html_in_browser sql_script_shape sql_script_one_change_per_index
     text_wraps_to_width
     baseline_ids_survive_edits baseline_fail_on_new_only baseline_from_json_report
     baseline_bad_file)

@@ -37,6 +37,28 @@ markdown_renders_as_gfm)
     "$python" "$source_dir/tests/cli/check_markdown.py" plan.md plan.json --exact-titles >out 2>&1 || fail "$(cat out)"
     grep -q '^### Hottest plan nodes' plan.md || fail "the explain Markdown has no hottest nodes"
     ;;
+partial_lint_says_so_first)
+    # A file that cannot be read: every format says so at the top, not only in a note at the
+    # end; JSON has partial and partial_reason.
+    printf 'SELECT * FROM t WHERE x = NULL;\n' >ok.sql
+    run_dbadvise 3 lint ok.sql gone.sql
+    sed -n 3p out | grep -q "^  partial: 1 of 2 files could not be read ('gone.sql'); this report covers the others" ||
+        fail "the text report does not say it is partial under its header: $(head -4 out)"
+    run_dbadvise 3 lint --format json -o partial.json ok.sql gone.sql
+    "$python" - partial.json <<'PY' || fail "the JSON report does not say it is partial"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert doc["partial"] is True, doc
+assert doc["partial_reason"].startswith("1 of 2 files could not be read ('gone.sql')"), doc["partial_reason"]
+assert "null-comparison" in [f["rule"] for f in doc["findings"]], doc["findings"]
+PY
+    run_dbadvise 3 lint --format markdown ok.sql gone.sql
+    sed -n 3p out | grep -q "^> \*\*Partial:\*\* 1 of 2 files could not be read" || fail "Markdown: $(head -4 out)"
+    # explain of a plan that cannot be read: the same, and nothing checked.
+    run_dbadvise 3 explain --format json -o plan.json "$plans_dir/bad/truncated.json"
+    grep -q '"partial_reason": "the plan could not be read' plan.json || fail "explain: $(cat plan.json)"
+    echo "ok: lint and explain reports that miss an input say so first"
+    ;;
 markdown_size_limit)
     # 3,000 statements with findings: megabytes of Markdown in full. By default it is cut to
     # GitHub's pull-request comment limit and says what it left out; 0 means no limit.
@@ -62,6 +84,7 @@ markdown_size_limit)
     run_dbadvise 0 lint --format markdown --markdown-limit 0 -o one_all.md hostile.sql
     cmp -s one.md one_all.md || fail "a small report changed under the default limit"
     run_dbadvise 2 lint --format markdown --markdown-limit -1 many.sql
+    grep -q "BYTES must be a whole number, 0 or more: -1" err || fail "a negative limit: $(cat err)"
     echo "ok: 3,000 statements: Markdown within 65,536 and 20,000 bytes, with what was left out counted"
     ;;
 sarif_validates)
@@ -170,8 +193,9 @@ if twice:
     sys.exit(f"created twice: {twice}")
 if not re.search(r"^CREATE INDEX CONCURRENTLY \S+ ON public\.customers \(\(lower\(email\)\)\);$", text, re.M):
     sys.exit("the expression index on public.customers is missing")
-if not re.search(r"\[non-sargable-predicate\]\n(--.*\n)*--   also: .*\[missing-index\]\nCREATE INDEX CONCURRENTLY customers_lower_email_idx ON public\.customers", text):
-    sys.exit("the expression index does not carry both reasons")
+# Led by the advisor's finding, which says what the index saves.
+if not re.search(r"\[missing-index\]\n--   saves ~.*\n(--.*\n)*--   also: .*\[non-sargable-predicate\]\nCREATE INDEX CONCURRENTLY customers_lower_email_idx ON public\.customers", text):
+    sys.exit("the expression index does not carry both reasons, led by what it saves")
 PY
     ;;
 text_wraps_to_width)
