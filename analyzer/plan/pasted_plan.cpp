@@ -206,14 +206,22 @@ public:
             }
             if (next == i && !found) {
                 // psql --csv: a bare header, then rows; pgAdmin and DBeaver: quoted rows.
+                // psql -A: the same header, then a JSON plan's lines as they are (--csv
+                // would have quoted them), then the row count.
                 const std::string_view head = trim(line);
-                if (head == "QUERY PLAN" || head == "\"QUERY PLAN\"") {
+                const bool bare_header = head == "QUERY PLAN" || head == "\"QUERY PLAN\"";
+                if (bare_header && i + 1 < m_lines.size() && starts_json(m_lines[i + 1].text)) {
+                    next = unaligned(i + 1);
+                } else if (bare_header) {
                     next = csv(i + 1);
+                    m_out.layout = "csv";
                 } else if (starts_quoted_rows(i)) {
                     next = csv(i);
-                }
-                if (next != i) {
                     m_out.layout = "csv";
+                } else if (starts_json(line) && ends_with_mark(line)) {
+                    next = headerless(i); // psql -t: an aligned cell without header or rule
+                } else if (starts_json(line)) {
+                    next = unaligned(i); // EXPLAIN's JSON followed by psql's row count
                 }
             }
             if (next == i) {
@@ -353,6 +361,49 @@ private:
         if (open) {
             emit(cell);
         }
+    }
+
+    static bool starts_json(std::string_view line) {
+        const std::string_view text = trim(line);
+        return !text.empty() && (text.front() == '[' || text.front() == '{');
+    }
+
+    // A line that ends with psql's `+` (or `↵`) mark after padding: no line of a JSON plan
+    // ends so.
+    static bool ends_with_mark(std::string_view line) {
+        while (!line.empty() && line.back() == ' ') line.remove_suffix(1);
+        return line.ends_with("+") || line.ends_with("\u21B5");
+    }
+
+    // psql -t (tuples only): one aligned cell with no header, rule or footer. Its lines are
+    // padded to one width, so the widest (the longest line, with its mark right after it)
+    // gives the mark's column. Returns the index after it.
+    std::size_t headerless(std::size_t at) {
+        std::size_t end = at;
+        int width = 0;
+        while (end < m_lines.size() && !is_footer(m_lines[end].text) && !trim(m_lines[end].text).empty()) {
+            width = std::max(width, display_width(m_lines[end].text));
+            ++end;
+        }
+        m_out.layout = "tuples-only";
+        const bool margin = m_lines[at].text.front() == ' ';
+        cells(at, end, 0, margin, false, width - 1);
+        return end < m_lines.size() && is_footer(m_lines[end].text) ? end + 1 : end;
+    }
+
+    // psql -A (unaligned): the value's lines as they are, up to the row count. Returns the
+    // index after it.
+    std::size_t unaligned(std::size_t at) {
+        Cell cell;
+        std::size_t end = at;
+        while (end < m_lines.size() && !is_footer(m_lines[end].text)) {
+            cell.start_line(m_lines[end].number, 0);
+            cell.text += m_lines[end].text;
+            ++end;
+        }
+        m_out.layout = "unaligned";
+        emit(cell);
+        return end < m_lines.size() ? end + 1 : end;
     }
 
     // An aligned table starting at `at` (its header, or a top rule above it). Returns the
@@ -506,8 +557,24 @@ std::optional<PastedPlan> unwrap_pasted_plan(std::string_view input) {
         input.remove_prefix(3);
     }
     const std::string_view first = trim(input);
-    if (first.empty() || first.front() == '[' || first.front() == '{') {
-        return std::nullopt; // EXPLAIN (FORMAT JSON) as it is
+    if (first.empty()) {
+        return std::nullopt;
+    }
+    if (first.front() == '[' || first.front() == '{') {
+        // EXPLAIN (FORMAT JSON) as it is, unless psql -t put `+` marks after its lines or
+        // a row count follows it.
+        const std::vector<InputLine> lines = split_lines(input);
+        std::size_t last = lines.size();
+        while (last > 0 && trim(lines[last - 1].text).empty()) --last;
+        std::size_t head = 0;
+        while (head < lines.size() && trim(lines[head].text).empty()) ++head;
+        std::string_view top = head < lines.size() ? lines[head].text : std::string_view();
+        while (!top.empty() && top.back() == ' ') top.remove_suffix(1);
+        const bool marked = top.ends_with("+") || top.ends_with("\u21B5");
+        if (!marked && !(last > 0 && is_footer(lines[last - 1].text))) {
+            return std::nullopt;
+        }
+        return Unwrapper(lines).run();
     }
     return Unwrapper(split_lines(input)).run();
 }

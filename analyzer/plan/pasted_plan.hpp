@@ -18,7 +18,8 @@ struct PastedPlan {
     /// For each line of `text`: how many bytes of its input line come before its first byte
     /// (borders, margins, the `QUERY PLAN |` label), to turn a column into the input's.
     std::vector<int> source_columns;
-    std::string layout; // "aligned", "wrapped", "expanded", "csv": what was recognised
+    std::string layout; // "aligned", "wrapped", "expanded", "csv", "tuples-only" (psql -t),
+                        // "unaligned" (psql -A): what was recognised
 };
 
 /// The plan inside `input` when it is psql's or a GUI's tabular output of EXPLAIN; nullopt

@@ -63,8 +63,9 @@ psql_run -c "CREATE EXTENSION pg_prewarm" -c "SELECT pg_prewarm(c.oid) FROM pg_c
 
 # Plans as people paste them (the case `pasted`, files in pasted/): one EXPLAIN in text format
 # and one in JSON are run once and their rows kept in a table; psql then prints those same
-# rows in every layout a user copies from a terminal (aligned, wrapped, expanded, borders 0
-# and 2, Unicode lines, CSV), plus the quoted rows that pgAdmin's and DBeaver's "copy with
+# rows in every layout a user copies from a terminal (aligned, tuples only (-t), unaligned
+# with its header and row count (-A), wrapped, expanded, borders 0 and 2, Unicode lines, CSV),
+# plus the quoted rows that pgAdmin's and DBeaver's "copy with
 # headers" give (each row in double quotes, quotes doubled inside). bare.txt and bare.json are
 # the plans as EXPLAIN printed them (psql -A -t), which every other form must parse to.
 capture_pasted() {
@@ -90,6 +91,8 @@ SQL
         ext=$([ $format = json ] && echo json || echo txt)
         psql_run -A -t -c "$select" >"$out/bare.$ext"
         psql_run -c "$select" >"$out/${format}_aligned.txt"
+        psql_run -t -c "$select" >"$out/${format}_tuples_only.txt"
+        psql_run -A -c "$select" >"$out/${format}_unaligned.txt"
         psql_run -c '\pset border 0' -c "$select" >"$out/${format}_border0.txt"
         psql_run -c '\pset border 2' -c "$select" >"$out/${format}_border2.txt"
         psql_run -c '\pset format wrapped' -c '\pset columns 44' -c "$select" >"$out/${format}_wrapped.txt"

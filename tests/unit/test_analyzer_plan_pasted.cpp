@@ -106,7 +106,7 @@ TEST_CASE("pasted plans parse like EXPLAIN's own output") {
         }
         ++forms;
     }
-    CHECK(forms >= 26);
+    CHECK(forms >= 30);
 }
 
 TEST_CASE("unwrap_pasted_plan") {
@@ -146,5 +146,27 @@ TEST_CASE("unwrap_pasted_plan") {
         CHECK(pasted->text == "Seq Scan on \"T\"\n  Filter: (a = 'x')");
         CHECK(pasted->source_lines == std::vector<int>{2, 3});
         CHECK(pasted->layout == "csv");
+    }
+    SUBCASE("psql -t: an aligned JSON cell without header, its + marks after the widest line") {
+        const auto pasted = unwrap_pasted_plan(" [         +\n   {       +\n     \"a\": 1+\n   }       +\n ]\n");
+        REQUIRE(pasted);
+        CHECK(pasted->text == "[\n  {\n    \"a\": 1\n  }\n]");
+        CHECK(pasted->source_lines == std::vector<int>{1, 2, 3, 4, 5});
+        CHECK(pasted->layout == "tuples-only");
+    }
+    SUBCASE("psql -A: the header, the JSON as it is, the row count") {
+        const auto pasted = unwrap_pasted_plan("QUERY PLAN\n[\n  {\"Plan\": {}}\n]\n(1 row)\n");
+        REQUIRE(pasted);
+        CHECK(pasted->text == "[\n  {\"Plan\": {}}\n]");
+        CHECK(pasted->source_lines == std::vector<int>{2, 3, 4});
+        CHECK(pasted->layout == "unaligned");
+    }
+    SUBCASE("EXPLAIN's JSON followed by psql's row count") {
+        const auto pasted = unwrap_pasted_plan("[{\"Plan\": {}}]\n(1 row)\n\n");
+        REQUIRE(pasted);
+        CHECK(pasted->text == "[{\"Plan\": {}}]");
+        CHECK(pasted->layout == "unaligned");
+        // Without the row count the JSON is read as it is.
+        CHECK_FALSE(unwrap_pasted_plan("[{\"Plan\": {}}]\n"));
     }
 }
