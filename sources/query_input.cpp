@@ -3,6 +3,7 @@
 #include "analyzer/rule_registry.hpp"
 #include "sqlparse/lexer.hpp"
 #include "sqlparse/parser.hpp"
+#include "sqlparse/script_reader.hpp"
 #include "sqlparse/source_text.hpp"
 
 #include <fmt/format.h>
@@ -155,8 +156,10 @@ public:
         finding.severity = analyzer::Severity::warning;
         finding.title = fmt::format("Statement does not parse: {}", message);
         finding.message = fmt::format(
-            "This statement is left out of the workload. In a log the text may be cut (a line "
-            "cut in the middle) or use syntax newer than the parser: {}",
+            "This statement is left out of the workload. {}: {}",
+            m_sql_file
+                ? "It is not valid SQL for the PostgreSQL 15 parser (a typo, or syntax newer than the parser)"
+                : "In a log the text may be cut (a line cut in the middle) or use syntax newer than the parser",
             sql.substr(0, 200));
         finding.subject = fmt::format("{}:{}", m_options.name, line);
         finding.location = analyzer::Location{m_options.name, line, column, -1, {}};
@@ -495,15 +498,22 @@ public:
     // One statement per query, separated by semicolons; `-- calls: N` and `-- ms: X` comments
     // (also `-- weight: N`, on one line: `-- calls: 120, ms: 4.5`) weigh the statement after them.
     void sql_text(const std::string& text) {
+        m_sql_file = true;
         const sqlparse::SourceText source(text);
         sqlparse::ParseOptions options;
-        options.psql = false;
+        // Read as psql reads it, as lint does: a meta-command (\set, \echo, \i, ...) ends at
+        // the end of its line and is not a statement; `:name` variables are placeholders.
+        options.psql = true;
         options.function_bodies = false;
         options.fingerprint = false;
         int previous_end = 0;
         sqlparse::parse_script(text, options, [&](sqlparse::ParsedStatement&& parsed) {
             const sqlparse::Span span = parsed.statement ? parsed.statement->span : parsed.error->statement_span;
             if (!span.valid()) return;
+            if (parsed.error && parsed.error->kind == sqlparse::ParseError::Kind::psql_command) {
+                previous_end = span.end; // a comment above it weighs no statement
+                return;
+            }
             const auto where = source.locate(span.begin);
             Weight weight = weight_before(text, previous_end, span.begin, where.line);
             previous_end = span.end;
@@ -514,8 +524,19 @@ public:
                                                           static_cast<std::size_t>(span.end - span.begin)));
                 return;
             }
-            const std::string_view sql = std::string_view(text).substr(
+            std::string_view sql = std::string_view(text).substr(
                 static_cast<std::size_t>(span.begin), static_cast<std::size_t>(span.end - span.begin));
+            // psql's variables stand for values here: :'name' becomes the literal 'name' and
+            // :name a number, each the same length, so normalizing makes them $n and the
+            // locations stay the file's.
+            std::string with_values;
+            for (const sqlparse::Token& token : sqlparse::lex(sql, sqlparse::LexOptions{.psql = true})) {
+                if (token.kind != sqlparse::TokenKind::psql_variable) continue;
+                if (with_values.empty()) with_values.assign(sql);
+                sqlparse::write_variable_placeholder(sqlparse::token_text(sql, token),
+                                                     with_values.data() + token.begin, true);
+            }
+            if (!with_values.empty()) sql = with_values;
             const std::int64_t calls = weight.calls.value_or(1);
             if (!weight.mean_ms) ++m_untimed_sql;
             add(Kind::timed_statement, sql, static_cast<double>(calls) * weight.mean_ms.value_or(1.0), calls,
@@ -640,6 +661,7 @@ private:
     std::int64_t m_findings_dropped = 0;
     std::int64_t m_duration_only = 0;
     std::int64_t m_untimed_sql = 0;
+    bool m_sql_file = false; // reading a SQL file, not a log
     // stderr: the record being read (its continuation lines follow it)
     bool m_pending = false;
     bool m_pending_too_long = false;

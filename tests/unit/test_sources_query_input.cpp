@@ -248,6 +248,34 @@ TEST_CASE("SQL files: one statement per query, weight comments, parse errors at 
     REQUIRE(!input.notes.empty());
 }
 
+TEST_CASE("SQL files are read as psql reads them: meta-commands are no statements and swallow none") {
+    const std::string text = "\\set ON_ERROR_STOP on\n"
+                             "SELECT * FROM orders WHERE customer_id = 5;\n"
+                             "\\echo next\n"
+                             "-- calls: 10\n"
+                             "SELECT * FROM items WHERE sku = :'sku';\n"
+                             "SELECT count(*) FROM orders \\gset\n"
+                             "SELEC 1;\n";
+    const sources::QueryInput input = read(text);
+    CHECK(input.format == QueryFormat::sql);
+    CHECK(find(input, "SELECT * FROM orders WHERE customer_id = $1") != nullptr);
+    const auto* items = find(input, "SELECT * FROM items WHERE sku = $1");
+    REQUIRE(items != nullptr);
+    CHECK(items->calls == 10);
+    CHECK(find(input, "SELECT count(*) FROM orders") != nullptr);
+    // Only the typo is a parse error, at its own line, and it says it is not valid SQL
+    // (nothing about logs).
+    std::vector<int> errors;
+    for (const auto& f : input.findings) {
+        if (f.rule_id() == "parse-error") {
+            errors.push_back(f.location->line);
+            CHECK(f.message.find("not valid SQL") != std::string::npos);
+            CHECK(f.message.find("log") == std::string::npos);
+        }
+    }
+    CHECK(errors == std::vector<int>{7});
+}
+
 TEST_CASE("unknown log format and findings capped") {
     std::istringstream in("2025-01-02 03:04:05 some syslog-like line without a marker\n");
     sources::QueryInputOptions options;
