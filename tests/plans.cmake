@@ -81,6 +81,17 @@ dbadvise_explain_test(text_not_a_plan 3
   "dbadvise: error: bad/garbage.txt:1:1: not an EXPLAIN plan: expected a plan node, found \"this is not a plan\""
   "bad/garbage.txt")
 dbadvise_explain_test(directory_input 3 "dbadvise: error: cannot read 'bad'" "bad")
+# EXPLAIN's YAML and XML formats (captured from PostgreSQL 15, also as psql's aligned table):
+# not read, and the message says which format it is and what to capture instead.
+dbadvise_explain_test(yaml_plan_named 3
+  "dbadvise: error: bad/yaml_plan.txt:1:1: EXPLAIN \\(FORMAT YAML\\) output is not read: capture the plan with FORMAT JSON"
+  "bad/yaml_plan.txt")
+dbadvise_explain_test(yaml_plan_pasted_named 3
+  "dbadvise: error: bad/yaml_plan_aligned.txt:3:2: EXPLAIN \\(FORMAT YAML\\) output is not read"
+  "bad/yaml_plan_aligned.txt")
+dbadvise_explain_test(xml_plan_named 3
+  "dbadvise: error: bad/xml_plan.txt:1:1: EXPLAIN \\(FORMAT XML\\) output is not read"
+  "bad/xml_plan.txt")
 dbadvise_explain_test(unknown_fields_tolerated 1 "seq-scan-filter" "--fail-on warning bad/unknown_fields.json")
 dbadvise_explain_test(odd_indentation_tolerated 1 "sort-spill" "--fail-on warning bad/odd_indent.txt")
 

@@ -271,6 +271,38 @@ void compute_derived(Plan& plan) {
     }
 }
 
+namespace {
+
+// "YAML" or "XML" when `text` is EXPLAIN's output in one of the formats dbadvise does not read
+// (a `- Plan:` line, an `<explain xmlns=...>` element), else empty.
+std::string_view unread_format(std::string_view text) {
+    std::size_t at = 0;
+    while (at < text.size()) {
+        std::size_t end = text.find('\n', at);
+        if (end == std::string_view::npos) end = text.size();
+        const std::string_view line = trim(text.substr(at, end - at));
+        if (line.starts_with("<explain xmlns")) return "XML";
+        if (line.starts_with("- Plan:")) return "YAML";
+        at = end + 1;
+    }
+    return {};
+}
+
+// A parse error on EXPLAIN (FORMAT YAML) or (FORMAT XML) output says so, not "not a plan".
+std::expected<Plan, PlanError> name_unread_format(std::expected<Plan, PlanError> plan, std::string_view text) {
+    if (!plan) {
+        if (const std::string_view format = unread_format(text); !format.empty()) {
+            plan.error().message = fmt::format(
+                "EXPLAIN (FORMAT {}) output is not read: capture the plan with FORMAT JSON (or the "
+                "default text format)",
+                format);
+        }
+    }
+    return plan;
+}
+
+} // namespace
+
 std::expected<Plan, PlanError> parse_plan(std::string_view text) {
     std::string_view body = text;
     if (body.starts_with("\xEF\xBB\xBF")) {
@@ -286,13 +318,13 @@ std::expected<Plan, PlanError> parse_plan(std::string_view text) {
         if (trimmed.front() == '[' || trimmed.front() == '{') {
             return parse_json_plan(body);
         }
-        return parse_text_plan(body);
+        return name_unread_format(parse_text_plan(body), body);
     }
     // Parse what EXPLAIN printed, then point at the input's lines again.
     const std::string_view inner = trim(pasted->text);
     auto plan = !inner.empty() && (inner.front() == '[' || inner.front() == '{')
                     ? parse_json_plan(pasted->text)
-                    : parse_text_plan(pasted->text);
+                    : name_unread_format(parse_text_plan(pasted->text), pasted->text);
     const auto source_line = [&](int line) {
         return line >= 1 && static_cast<std::size_t>(line) <= pasted->source_lines.size()
                    ? pasted->source_lines[static_cast<std::size_t>(line - 1)]
