@@ -20,6 +20,7 @@
 #include "analyzer/rules/rules.hpp"
 
 #include "sqlparse/index_expression.hpp"
+#include "sqlparse/lexer.hpp"
 
 #include <fmt/format.h>
 
@@ -40,6 +41,28 @@ bool is_index_operator(std::string_view op) {
 
 // Functions whose result on a timestamptz is not IMMUTABLE, so no expression index can be
 // built on them; a range on the bare column is the fix.
+// True when `expression` names a column besides `column` (`col1 - col2`): an identifier that
+// is neither that column, its qualifier, a function's name nor a type after `::`.
+bool mentions_other_column(std::string_view expression, const sqlparse::ColumnRef& column) {
+    const std::vector<sqlparse::Token> tokens = sqlparse::lex(expression);
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        const sqlparse::Token& t = tokens[i];
+        if (t.kind != sqlparse::TokenKind::identifier && t.kind != sqlparse::TokenKind::quoted_identifier) continue;
+        if (i + 1 < tokens.size() && tokens[i + 1].kind == sqlparse::TokenKind::open_paren) continue;
+        if (i > 0 && tokens[i - 1].kind == sqlparse::TokenKind::typecast) continue;
+        if (i + 1 < tokens.size() && tokens[i + 1].kind == sqlparse::TokenKind::dot) continue; // a qualifier
+        const std::string name = sqlparse::identifier_value(expression, t);
+        if (name == column.name) continue;
+        if (t.kind == sqlparse::TokenKind::identifier &&
+            (sqlparse::token_is(expression, t, "interval") || sqlparse::token_is(expression, t, "true") ||
+             sqlparse::token_is(expression, t, "false") || sqlparse::token_is(expression, t, "null"))) {
+            continue;
+        }
+        return true;
+    }
+    return false;
+}
+
 bool is_date_function(std::string_view name) {
     return name == "date_trunc" || name == "date_part" || name == "extract" ||
            name == "to_char" || name == "date";
@@ -209,9 +232,18 @@ void check_predicate(const sqlparse::Statement& statement, const RuleContext& co
             }
             break;
         default:
-            how = fmt::format("Move the arithmetic to the other side of the comparison (`{} {} "
-                              "<value rearranged>`), so that a plain index on {} serves it.",
-                              column, p.op, column);
+            if (mentions_other_column(wrapped, p.column)) {
+                // `col1 - col2 > 2`: no rearranging frees col1 (`col1 > col2 + 2` still needs
+                // col2's value from the same row).
+                how = fmt::format("The expression combines {} with another column, so no "
+                                  "rearranging lets an index on {} alone serve it; an expression "
+                                  "index on `({})` can, when both columns are in one table.",
+                                  column, column, wrapped);
+            } else {
+                how = fmt::format("Move the arithmetic to the other side of the comparison (`{} {} "
+                                  "<value rearranged>`), so that a plain index on {} serves it.",
+                                  column, p.op, column);
+            }
             break;
         }
     }

@@ -465,6 +465,22 @@ TEST_CASE("rule non-sargable-predicate") {
             run_rule("non-sargable-predicate", "SELECT id FROM products WHERE price * 2 > 100");
         REQUIRE(found.size() == 1);
         CHECK(contains(found[0].message, "Move the arithmetic to the other side"));
+        // A constant interval or a qualified column is no other column.
+        const auto qualified = run_rule("non-sargable-predicate",
+                                        "SELECT id FROM orders o WHERE o.created_at + interval '1 day' > now()");
+        REQUIRE(qualified.size() == 1);
+        CHECK(contains(qualified[0].message, "Move the arithmetic to the other side"));
+    }
+    SUBCASE("arithmetic between two columns: no rearranging helps, an expression index does") {
+        for (const char* sql : {"SELECT id FROM ev WHERE col1 - col2 > 2",
+                                "SELECT id FROM ev e WHERE e.finished_at - e.started_at > interval '1 hour'"}) {
+            CAPTURE(sql);
+            const auto found = run_rule("non-sargable-predicate", sql);
+            REQUIRE(found.size() == 1);
+            CHECK_FALSE(contains(found[0].message, "Move the arithmetic"));
+            CHECK(contains(found[0].message, "combines"));
+            CHECK(contains(found[0].message, "an expression index on"));
+        }
     }
     SUBCASE("a leading-wildcard LIKE is left to leading-wildcard-like") {
         CHECK(run_rule("non-sargable-predicate",
