@@ -322,6 +322,7 @@ private:
             const std::size_t first_token = batch->tokens.size();
             std::optional<ScriptItem> item = m_reader.next(m_text, pos, m_final, &batch->tokens);
             if (!item) {
+                pos = std::max(pos, m_reader.read_to()); // comments read so far are dropped
                 break;
             }
             pos = item->next;
@@ -362,11 +363,12 @@ private:
                 message = overlong_message();
             }
             ParseError::Kind kind = ParseError::Kind::statement;
-            if (m_options.max_statement_bytes > 0 &&
-                static_cast<std::size_t>(item->end - item->begin) > m_options.max_statement_bytes) {
+            // The statement's own size, from its first token: comments before it are not
+            // parsed and do not count.
+            const auto own_bytes = static_cast<std::size_t>(item->end - own.front().begin);
+            if (m_options.max_statement_bytes > 0 && own_bytes > m_options.max_statement_bytes) {
                 bad_offset = own.front().begin;
-                message = too_large_message(static_cast<std::size_t>(item->end - item->begin),
-                                            m_options.max_statement_bytes);
+                message = too_large_message(own_bytes, m_options.max_statement_bytes);
                 kind = ParseError::Kind::too_large;
             }
             if (bad_offset >= 0) {
@@ -376,6 +378,11 @@ private:
                 error.kind = kind;
                 emit_alone(error_unit(std::move(error)));
                 continue;
+            }
+            // The pieces of one parse are one text, comments between them included (blanked):
+            // a long comment since the previous piece starts a new one instead.
+            if (!pending.empty() && item->begin - pending.back().end >= k_batch_bytes) {
+                flush();
             }
             Piece piece;
             piece.begin = item->begin;
@@ -392,8 +399,8 @@ private:
                 m_edits.push_back({placeholder.begin, placeholder.end, true});
             }
             piece.edits_end = static_cast<std::uint32_t>(m_edits.size());
+            pending_bytes += piece.end - (pending.empty() ? piece.begin : pending.back().end);
             pending.push_back(piece);
-            pending_bytes += piece.end - piece.begin;
             if (pending.size() >= k_batch_statements || pending_bytes >= k_batch_bytes) {
                 hand_over();
             }

@@ -185,6 +185,57 @@ void merge_extension_placeholders(std::string_view text, std::vector<Token>& tok
     }
 }
 
+bool blank_byte(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+// Where the white space and comments from text[from] end, as the lexer reads them (block
+// comments nest; a line comment ends at a newline). `open` carries a comment the text ends
+// inside of into the next text: 0 none, -1 a line comment, n > 0 a block comment n deep.
+// With `final` false a last byte that may be half of `--`, `/*` or `*/` is left unread.
+int skip_blank(std::string_view text, int from, bool final, int& open) {
+    const int size = static_cast<int>(text.size());
+    const auto at = [&](int i) { return text[static_cast<std::size_t>(i)]; };
+    int i = from;
+    while (i < size) {
+        if (open < 0) {
+            const std::size_t eol = text.find('\n', static_cast<std::size_t>(i));
+            if (eol == std::string_view::npos) {
+                return size;
+            }
+            open = 0;
+            i = static_cast<int>(eol) + 1;
+        } else if (open > 0) {
+            if (i + 1 >= size) {
+                return final ? size : i;
+            }
+            if (at(i) == '/' && at(i + 1) == '*') {
+                ++open;
+                i += 2;
+            } else if (at(i) == '*' && at(i + 1) == '/') {
+                --open;
+                i += 2;
+            } else {
+                ++i;
+            }
+        } else if (blank_byte(at(i))) {
+            ++i;
+        } else if (at(i) == '-' || at(i) == '/') {
+            if (i + 1 >= size) {
+                return i; // a token, or (not final) maybe the start of a comment
+            }
+            if (at(i + 1) != (at(i) == '-' ? '-' : '*')) {
+                return i;
+            }
+            open = at(i) == '-' ? -1 : 1;
+            i += 2;
+        } else {
+            return i;
+        }
+    }
+    return size;
+}
+
 } // namespace
 
 void ScriptReader::expect_copy_data(int terminator) {
@@ -196,6 +247,7 @@ void ScriptReader::discard(std::string_view text, int count) {
     if (count <= 0) {
         return;
     }
+    m_read_to -= count;
     const std::string_view dropped = text.substr(0, static_cast<std::size_t>(count));
     if (m_copy_blocks > 0 && m_copy_terminator >= 0) {
         if (m_copy_terminator >= count) {
@@ -351,6 +403,10 @@ std::optional<ScriptItem> ScriptReader::copy_data(std::string_view text, int fro
 std::optional<ScriptItem> ScriptReader::next(std::string_view text, int from, bool final,
                                              std::vector<Token>* tokens) {
     const int size = static_cast<int>(text.size());
+    if (from != m_read_to) {
+        m_open_comment = 0; // read from an item's end again, not from inside the comment
+    }
+    m_read_to = from;
     while (!m_finished && from < size) {
         // The rest of a COPY's line is read before its data, which starts on the next line.
         int limit = size;
@@ -362,6 +418,15 @@ std::optional<ScriptItem> ScriptReader::next(std::string_view text, int from, bo
             limit = eol < size ? eol + 1 : size;
             if (from >= limit && eol < size) {
                 return copy_data(text, from, final);
+            }
+        }
+        if (m_copy_blocks == 0) {
+            // White space and comments before a statement are not part of it; they are read
+            // here as they come, so that the caller can drop them (read_to()).
+            from = skip_blank(text, from, final, m_open_comment);
+            m_read_to = from;
+            if (from >= size || m_open_comment != 0) {
+                return std::nullopt;
             }
         }
         int blank_until = -1;

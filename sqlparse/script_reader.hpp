@@ -26,7 +26,9 @@
 // setting), so it can be fed a growing buffer: with `final` false it returns nothing rather
 // than an item that might continue past the end of the text. A reader of a large script
 // drops the text it has read (discard()) and keeps only the item in progress; COPY data
-// comes out a line at a time in that case, so a large COPY block is never held whole.
+// comes out a line at a time in that case, so a large COPY block is never held whole, and
+// white space and comments before a statement are read as they come (read_to()), so neither
+// is a large comment; a statement item starts after them.
 #pragma once
 
 #include "sqlparse/lexer.hpp"
@@ -95,6 +97,13 @@ public:
     /// reader keeps move with the text.
     void discard(std::string_view text, int count);
 
+    /// After next() returned nullopt with `final` false: the text before this offset is read
+    /// (items handed out, then white space and comments) and may be discarded; the next call
+    /// goes on from here. White space and comments before a statement are read as they
+    /// arrive, so a caller that discards up to here never holds a large comment whole. (A
+    /// caller may instead go on from the last item's `next`, as before.)
+    int read_to() const { return m_read_to; }
+
     /// True after `\quit`: the rest of the script is not read.
     bool finished() const { return m_finished; }
     /// True when the script turned out to be an extension script (the `\echo ... \quit`
@@ -120,6 +129,10 @@ private:
     std::string m_line_head;
     bool m_standard_strings = true;
     bool m_extension_script = false;
+    // A comment before a statement that the text ended inside: 0 none, -1 a line comment,
+    // n > 0 a block comment nested n deep. The next text goes on inside it.
+    int m_open_comment = 0;
+    int m_read_to = 0;
 };
 
 /// Where a meta-command starting at text[begin] (a backslash) ends, by psql's rules for its

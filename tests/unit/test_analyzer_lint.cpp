@@ -256,6 +256,65 @@ TEST_CASE("lint_text gives the same findings with the parser on a second thread"
     }
 }
 
+TEST_CASE("comments before a statement do not count toward the size limit, nor are held whole") {
+    // A 2 MiB line comment, an 80,000-line block comment and comments before a DO block: the
+    // statements after them are checked (each DELETE is an unfiltered-write), whether the
+    // text is read whole or in pieces, and a reader in pieces holds little more than a piece.
+    std::string text = "-- " + std::string(2 * 1024 * 1024, 'x') + "\nDELETE FROM a;\n/*\n";
+    for (int i = 0; i < 80000; ++i) {
+        text += "  * line of a long header /* nested */ -- not a line comment here\n";
+    }
+    text += "*/\nDELETE FROM b;\n-- " + std::string(1536 * 1024, 'y') + "\n/* " +
+            std::string(1536 * 1024, 'z') + " */\nDO $$ BEGIN DELETE FROM c; END $$;\n";
+    // A statement over the limit is still refused, and the size given is its own (not 2.5).
+    text += "-- " + std::string(1024 * 1024, 'w') + "\nSELECT '" + std::string(1536 * 1024, 'v') + "';\n";
+    const auto check = [&](const std::vector<analyzer::Finding>& found) {
+        REQUIRE(found.size() == 4);
+        CHECK(found[0].rule_id() == "unfiltered-write");
+        CHECK(found[0].location->line == 2);
+        CHECK(found[1].rule_id() == "unfiltered-write");
+        CHECK(found[1].location->line == 80005);
+        CHECK(found[2].rule_id() == "unfiltered-write");
+        CHECK(found[2].location->line == 80008);
+        CHECK(found[3].rule_id() == "statement-too-large");
+        CHECK(found[3].message == "statement of 1.5 MiB not checked: longer than the 1.0 MiB limit");
+        CHECK(found[3].location->line == 80010);
+        CHECK(found[3].location->column == 1);
+    };
+    analyzer::LintStats whole_stats;
+    std::vector<analyzer::Finding> whole;
+    analyzer::lint_text("c.sql", text, nullptr, whole, whole_stats);
+    check(whole);
+    CHECK(whole_stats.statements == 4);
+    for (const std::size_t piece : {std::size_t{4093}, std::size_t{65536}, std::size_t{4} << 20}) {
+        CAPTURE(piece);
+        analyzer::LintStats stats;
+        std::vector<analyzer::Finding> found;
+        analyzer::ScriptLint lint("c.sql", nullptr, stats);
+        std::string buffer;
+        std::size_t fed = 0;
+        std::size_t held = 0; // the most text kept unread between two pieces
+        std::size_t want = piece;
+        bool final = false;
+        while (!final) {
+            buffer += text.substr(fed, want);
+            fed = std::min(text.size(), fed + want);
+            final = fed == text.size();
+            const std::size_t used = lint.feed(buffer, final, found);
+            buffer.erase(0, used);
+            // As lint_input does: a statement longer than a piece is read in larger pieces.
+            want = used == 0 ? std::max(piece, buffer.size()) : piece;
+            if (fed < text.size() - 1600 * 1024) { // before the statement over the limit
+                held = std::max(held, buffer.size());
+            }
+        }
+        analyzer::sort_by_location(found);
+        check(found);
+        CHECK(stats.statements == whole_stats.statements);
+        CHECK(held < 64);
+    }
+}
+
 TEST_CASE("ScriptLint fed in pieces gives the findings of lint_text on the whole text") {
     // Every cut of the script, by pieces of every size, must give the same findings at the
     // same file positions: statements, function bodies, rewrites spliced from the text,
@@ -266,6 +325,7 @@ TEST_CASE("ScriptLint fed in pieces gives the findings of lint_text on the whole
         "\\set ON_ERROR_STOP on\n"
         "SELECT 'caf\xc3\xa9', x FROM t WHERE b = NULL; SELECT * FROM u ORDER BY random();\n"
         "DO $$ BEGIN DELETE FROM audit; END $$;\n"
+        "/* lead /* nested */ *\xc3\xa9/ -- */ SELECT * FROM t WHERE d = NULL;\n"
         "CREATE FUNCTION f() RETURNS void LANGUAGE sql BEGIN ATOMIC UPDATE t SET a = 1; END;\n"
         "COPY t FROM stdin;\n1\t2\n\\.\n"
         "SELECT id FROM t WHERE id IN (SELECT id FROM u);\n"

@@ -254,6 +254,31 @@ TEST_CASE("lint_input reads standard input in pieces of any size with the same f
     }
 }
 
+TEST_CASE("lint_input: long comments before statements on standard input are not part of them") {
+    // Over the 1 MiB statement limit only with the comments before them: both statements
+    // are checked, whatever the piece size.
+    std::string text = "-- " + std::string(2 * 1024 * 1024, 'x') + "\nDELETE FROM t;\n/*\n";
+    for (int i = 0; i < 80000; ++i) {
+        text += "  * a line of a long header comment\n";
+    }
+    text += "*/\nDO $$ BEGIN DELETE FROM audit; END $$;\n";
+    for (const std::size_t piece : std::vector<std::size_t>{65536, std::size_t{4} << 20}) {
+        CAPTURE(piece);
+        std::istringstream in(text);
+        cli::FindingStore store;
+        analyzer::LintStats stats;
+        REQUIRE_FALSE(cli::lint_input("-", in, nullptr, store, stats, piece).has_value());
+        std::vector<analyzer::Finding> found = store.take();
+        analyzer::sort_by_location(found);
+        CHECK(stats.statements == 2);
+        REQUIRE(found.size() == 2);
+        CHECK(found[0].rule_id() == "unfiltered-write");
+        CHECK(found[0].location->line == 2);
+        CHECK(found[1].rule_id() == "unfiltered-write");
+        CHECK(found[1].location->line == 80005);
+    }
+}
+
 TEST_CASE("lint_input: a NUL byte after the first pieces leaves the binary-input finding alone") {
     std::string text;
     for (int i = 0; i < 200; ++i) {

@@ -344,6 +344,27 @@ TEST_CASE("parse_script reads psql scripts") {
         options.max_statement_bytes = 0; // no limit
         CHECK(parse_script(sql, options)[1].statement);
     }
+    SUBCASE("comments before a statement do not count toward max_statement_bytes") {
+        const std::string sql = "-- a line comment longer than the limit\nDELETE FROM t;\n"
+                                "/* a block comment /* nested */ longer than the limit */ UPDATE t SET a = 1;\n"
+                                "-- before a DO block, longer than the limit\nDO $$BEGIN END$$;\n"
+                                "-- short\nSELECT 'abcdefghijklmnopqrstuvwxyz';\n";
+        ParseOptions options;
+        options.max_statement_bytes = 20;
+        const auto result = parse_script(sql, options);
+        REQUIRE(result.size() == 4);
+        REQUIRE(result[0].statement);
+        CHECK(text_of(sql, result[0].statement->span) == "DELETE FROM t");
+        REQUIRE(result[1].statement);
+        CHECK(text_of(sql, result[1].statement->span) == "UPDATE t SET a = 1");
+        REQUIRE(result[2].statement);
+        CHECK(text_of(sql, result[2].statement->span) == "DO $$BEGIN END$$");
+        // A statement itself over the limit still is refused, at its first token.
+        REQUIRE(result[3].error);
+        CHECK(result[3].error->kind == ParseError::Kind::too_large);
+        CHECK(result[3].error->offset == offset_of(sql, "SELECT"));
+        CHECK(text_of(sql, result[3].error->statement_span) == "SELECT 'abcdefghijklmnopqrstuvwxyz'");
+    }
     SUBCASE("\\quit ends the script") {
         const auto result = parse_script("SELECT 1;\n\\q\nSELECT broken(;");
         REQUIRE(result.size() == 1);

@@ -33,7 +33,7 @@ std::string describe(std::string_view text, const ScriptItem& item) {
     switch (item.kind) {
     case ScriptItem::Kind::statement: {
         std::string out = "sql:" + slice(item.begin, item.end);
-        // Leading white space and comments belong to the statement's range; show the SQL.
+        // Show the SQL, without white space at its ends.
         const std::size_t start = out.find_first_not_of(" \n\t", 4);
         out.erase(4, start - 4);
         while (out.ends_with(' ') || out.ends_with('\n')) {
@@ -389,6 +389,76 @@ TEST_CASE("ScriptReader fed in pieces that it discards reads as it reads the who
             CHECK(tokens[i].begin == whole_tokens[i].begin);
             CHECK(tokens[i].end == whole_tokens[i].end);
             CHECK(tokens[i].kind == whole_tokens[i].kind);
+        }
+    }
+}
+
+TEST_CASE("ScriptReader reads the comments before a statement as they come") {
+    // A caller that discards up to read_to() when no item is complete keeps only a byte or
+    // two of a long comment, wherever the pieces are cut (also between the two bytes of
+    // `--`, `/*` or `*/`), and reads the items of the whole text; a statement starts at its
+    // first token.
+    std::string block = "/* head /* nested */ *";
+    for (int i = 0; i < 200; ++i) {
+        block += "* / x/ *x /* in */ -- /*/ x */ "; // lone `*` and `/`, nested comments
+    }
+    block += "/ */";
+    const std::vector<std::pair<std::string, V>> cases = {
+        {"-- " + std::string(3000, 'x') + "\nDELETE FROM t;\n", V{"sql:DELETE FROM t"}},
+        {"\n\t" + block + "\n  SELECT 1; " + block + " -" + "- done\n", V{"sql:SELECT 1"}},
+        {"-- header\n" + block + "\n-- " + std::string(2000, 'y') + "\nDO $$BEGIN PERFORM 1; END$$;",
+         V{"sql:DO $$BEGIN PERFORM 1; END$$"}},
+        {"SELECT 1;\n" + block, V{"sql:SELECT 1"}},
+        {"/* unterminated " + std::string(3000, 'z'), V{}},
+    };
+    for (const auto& [text, expected] : cases) {
+        CAPTURE(text.substr(0, 40));
+        REQUIRE(items(text) == expected);
+        std::vector<sqlparse::Token> whole_tokens;
+        bool extension = false;
+        const std::vector<ScriptItem> whole = whole_items(text, whole_tokens, extension);
+        for (const ScriptItem& item : whole) {
+            CHECK(text.substr(static_cast<std::size_t>(item.begin), 3) != "-- ");
+            CHECK(text[static_cast<std::size_t>(item.begin)] != '/');
+        }
+        for (const std::size_t piece : std::vector<std::size_t>{1, 2, 3, 5, 7, 64, 1000}) {
+            CAPTURE(piece);
+            sqlparse::ScriptReader reader;
+            std::string buffer;
+            int base = 0;
+            std::size_t fed = 0;
+            std::size_t held = 0;
+            std::vector<ScriptItem> read;
+            bool final = false;
+            while (!final) {
+                buffer += text.substr(fed, piece);
+                fed = std::min(text.size(), fed + piece);
+                final = fed == text.size();
+                int pos = 0;
+                while (auto item = reader.next(buffer, pos, final, nullptr)) {
+                    pos = item->next;
+                    add_item(read, rebased(*item, base));
+                }
+                if (!final) {
+                    REQUIRE(reader.read_to() >= pos);
+                    pos = reader.read_to();
+                }
+                reader.discard(buffer, pos);
+                buffer.erase(0, static_cast<std::size_t>(pos));
+                base += pos;
+                if (!final) {
+                    held = std::max(held, buffer.size());
+                }
+            }
+            REQUIRE(read.size() == whole.size());
+            for (std::size_t i = 0; i < whole.size(); ++i) {
+                CHECK(describe(text, read[i]) == describe(text, whole[i]));
+                CHECK(read[i].begin == whole[i].begin);
+                CHECK(read[i].end == whole[i].end);
+                CHECK(read[i].next == whole[i].next);
+            }
+            // A comment is never kept; a statement in progress is (here at most 29 bytes).
+            CHECK(held < 32);
         }
     }
 }
