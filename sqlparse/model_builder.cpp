@@ -1120,6 +1120,7 @@ void Builder::walk(JsonRef value, Query& q, Scope& scope, ClauseContext context,
         FunctionCall call;
         call.name = lower_ascii(last_name(body["funcname"]));
         call.star = body["agg_star"].boolean();
+        call.window = static_cast<bool>(body["over"]);
         call.context = context;
         call.offset = abs_location(body);
         if ((context == ClauseContext::select_list || context == ClauseContext::having ||
@@ -1437,6 +1438,10 @@ void Builder::build_select(JsonRef body, Query& q, const Scope* parent) {
         }
     }
     q.has_distinct = static_cast<bool>(c.distinct);
+    // Plain DISTINCT is a list of one empty node; DISTINCT ON lists its expressions.
+    for (JsonRef item : JsonChildren(c.distinct)) {
+        q.has_distinct_on = q.has_distinct_on || !item.node_type().empty();
+    }
     for (JsonRef target : JsonChildren(c.targets)) {
         const JsonRef rt = target.body();
         const JsonRef val = rt["val"];

@@ -185,6 +185,7 @@ struct TargetEntry {
 struct FunctionCall {
     std::string name; // lower-case, without schema
     bool star = false; // count(*)
+    bool window = false; // a window function call: `... OVER (...)`
     ClauseContext context = ClauseContext::other;
     int offset = -1;
 };
@@ -241,6 +242,7 @@ struct Query {
     bool recursive_with = false;      // WITH RECURSIVE
     bool has_where = false;
     bool has_distinct = false;
+    bool has_distinct_on = false;     // DISTINCT ON (...): has_distinct is set too
     bool has_limit = false;
     std::optional<std::int64_t> limit_value; // constant LIMIT
     bool limit_is_parameter = false;

@@ -18,6 +18,15 @@
 // analyze) shows NOT NULL keys covering a unique key; when they do not, the table's primary
 // key (or another unique NOT NULL key) is added as the last ORDER BY key; without a
 // definition no rewrite is given and the message says what the keys need.
+// The keyset condition goes into WHERE, so it keeps the meaning only when the result's rows
+// are the table's rows and nothing is computed over the rows WHERE lets through. No rewrite
+// (the message says why) for set operations, GROUP BY / HAVING / aggregates, window functions
+// (row_number() would count from the page's first row), DISTINCT ON (the first row of a group
+// is chosen after WHERE, so groups repeat across pages), a set-returning function in the
+// select list (several result rows per table row), SELECT DISTINCT when the key to add is not
+// selected (PostgreSQL rejects ORDER BY expressions outside a DISTINCT select list), and an
+// output column named like the key to add (an unqualified ORDER BY name resolves to the output
+// column, while WHERE sees the table's). These are decided from the query model.
 // Known false positives: OFFSET on small, bounded results (a pick list); batch jobs that read
 // everything anyway.
 #include "analyzer/rules/rules.hpp"
@@ -101,14 +110,85 @@ std::expected<std::vector<std::string>, std::string> missing_row_key(const Query
     return missing;
 }
 
+// PostgreSQL's own set-returning functions: in a select list each makes several result rows
+// of one table row.
+bool is_set_returning(std::string_view name) {
+    static constexpr std::string_view k_names[] = {
+        "unnest", "generate_series", "generate_subscripts", "regexp_matches",
+        "regexp_split_to_table", "string_to_table", "json_array_elements",
+        "jsonb_array_elements", "json_array_elements_text", "jsonb_array_elements_text",
+        "json_each", "jsonb_each", "json_each_text", "jsonb_each_text", "json_object_keys",
+        "jsonb_object_keys", "jsonb_path_query", "json_populate_recordset",
+        "jsonb_populate_recordset", "json_to_recordset", "jsonb_to_recordset"};
+    return std::find(std::begin(k_names), std::end(k_names), name) != std::end(k_names);
+}
+
+// Why a keyset condition in WHERE would change what the query returns, or which rows a page
+// holds, even on keys that identify a row of the table: the rows it pages through are not the
+// table's rows, or something computed over them sees the rows WHERE lets through.
+std::optional<std::string> changes_meaning(const Query& q) {
+    if (!q.set_operations.empty()) {
+        return "the rows come from UNION, INTERSECT or EXCEPT, which no key of one table "
+               "identifies";
+    }
+    if (!q.group_by.empty() || !q.having.empty() || q.has_aggregate) {
+        return "the query aggregates (GROUP BY, HAVING or an aggregate function), so its rows "
+               "are groups, not table rows, and a condition in WHERE would change the groups' "
+               "values";
+    }
+    const auto window = std::find_if(q.functions.begin(), q.functions.end(),
+                                     [](const sqlparse::FunctionCall& f) { return f.window; });
+    if (window != q.functions.end()) {
+        return fmt::format("the window function {}() ... OVER computes over the rows WHERE lets "
+                           "through, so a keyset condition would change its values",
+                           window->name);
+    }
+    if (q.has_distinct_on) {
+        return "DISTINCT ON keeps the first row of each group among the rows WHERE lets through, "
+               "so with a keyset condition a group shown on one page would come back on the next";
+    }
+    for (const sqlparse::FunctionCall& f : q.functions) {
+        if (f.context == sqlparse::ClauseContext::select_list && is_set_returning(f.name)) {
+            return fmt::format("the set-returning function {}() in the select list makes several "
+                               "result rows of one table row, which the table's keys do not "
+                               "tell apart",
+                               f.name);
+        }
+    }
+    return std::nullopt;
+}
+
+// The output column whose name hides the table's column `name` when ORDER BY names it
+// unqualified (an alias, or a function call's implicit name), or null.
+const sqlparse::TargetEntry* hiding_output(const Query& q, const std::string& name) {
+    for (const sqlparse::TargetEntry& t : q.targets) {
+        const std::string& output = !t.alias.empty() ? t.alias
+                                    : t.column       ? t.column->name
+                                                     : t.function_name;
+        if (output == name && !(t.column && t.column->name == name)) {
+            return &t;
+        }
+    }
+    return nullptr;
+}
+
+// Whether the select list outputs the table's column `name` (by itself or through `*`).
+bool selected(const Query& q, const std::string& name) {
+    return std::any_of(q.targets.begin(), q.targets.end(), [&](const sqlparse::TargetEntry& t) {
+        return t.is_star || (t.column && t.column->name == name);
+    });
+}
+
 // The top-level SELECT with OFFSET replaced by a keyset condition on ORDER BY keys that
 // identify a row: the query's own, or those with the table's row key added.
 std::expected<Keyset, std::string> rewrite(const sqlparse::Statement& statement,
                                            std::string_view source, const Schema* schema) {
     const Query& q = statement.query;
+    if (auto why = changes_meaning(q)) {
+        return std::unexpected(std::move(*why));
+    }
     const Clauses c = find_clauses(source, statement.span);
     if (statement.kind != sqlparse::StatementKind::select || c.order_by < 0 || c.offset < 0 ||
-        c.set_operation >= 0 || c.group_by >= 0 || c.having >= 0 || c.window >= 0 ||
         q.order_by.empty()) {
         return std::unexpected("the query is not a plain SELECT ... ORDER BY ... OFFSET");
     }
@@ -126,12 +206,8 @@ std::expected<Keyset, std::string> rewrite(const sqlparse::Statement& statement,
                                    "`k1 < $a OR (k1 = $a AND k2 > $b)` instead of a row "
                                    "comparison");
         }
-        for (const sqlparse::TargetEntry& t : q.targets) {
-            if (key.column->qualifier.empty() && t.alias == key.column->name &&
-                !(t.column && t.column->name == key.column->name)) {
-                return std::unexpected("an ORDER BY key is an output alias, which WHERE cannot "
-                                       "see");
-            }
+        if (key.column->qualifier.empty() && hiding_output(q, key.column->name) != nullptr) {
+            return std::unexpected("an ORDER BY key is an output alias, which WHERE cannot see");
         }
         keys.push_back(key.text.empty() ? column_text(*key.column) : std::string(trim(key.text)));
     }
@@ -141,6 +217,22 @@ std::expected<Keyset, std::string> rewrite(const sqlparse::Statement& statement,
     }
     // Added keys are qualified as the query's keys are.
     const std::string& qualifier = q.order_by.front().column->qualifier;
+    for (const std::string& name : *missing) {
+        if (q.has_distinct && !selected(q, name)) {
+            return std::unexpected(fmt::format(
+                "the ORDER BY keys do not identify a row without {}, and SELECT DISTINCT may "
+                "only be ordered by what it selects",
+                name));
+        }
+        const sqlparse::TargetEntry* hiding = qualifier.empty() ? hiding_output(q, name) : nullptr;
+        if (hiding != nullptr) {
+            return std::unexpected(fmt::format(
+                "the ORDER BY keys do not identify a row without the column {}, and the output "
+                "column `{}` named {} would take its place in ORDER BY while the keyset "
+                "condition compares the table's column",
+                name, hiding->text, name));
+        }
+    }
     std::string added_keys;
     for (const std::string& name : *missing) {
         const std::string key = qualifier.empty() ? quote_identifier(name)

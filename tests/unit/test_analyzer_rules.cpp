@@ -337,6 +337,68 @@ TEST_CASE("rule deep-offset") {
         CHECK(found[0].suggestion.rewritten_query.empty());
         CHECK(contains(found[0].message, "several tables"));
     }
+    // The keyset condition goes into WHERE: whatever is computed over the rows WHERE lets
+    // through, or rows that are not the table's rows, makes it change the query's meaning.
+    const auto no_rewrite = [&](const std::string& sql, std::string_view reason) {
+        const auto found = run_rule("deep-offset", sql, &schema);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].suggestion.rewritten_query.empty());
+        CHECK(contains(found[0].message, "No rewrite is given because"));
+        CHECK(contains(found[0].message, reason));
+    };
+    SUBCASE("no rewrite: SELECT DISTINCT whose added key is not selected") {
+        no_rewrite("SELECT DISTINCT score FROM posts ORDER BY score LIMIT 20 OFFSET 5000",
+                   "without id, and SELECT DISTINCT may only be ordered by what it selects");
+    }
+    SUBCASE("SELECT DISTINCT that selects the added key still rewrites") {
+        const auto found = run_rule(
+            "deep-offset", "SELECT DISTINCT id, score FROM posts ORDER BY score LIMIT 20 OFFSET 5000",
+            &schema);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].suggestion.rewritten_query ==
+              "SELECT DISTINCT id, score FROM posts WHERE (score, id) > ($1, $2) ORDER BY score, "
+              "id LIMIT 20");
+    }
+    SUBCASE("no rewrite: DISTINCT ON") {
+        no_rewrite("SELECT DISTINCT ON (score) id, score FROM posts ORDER BY score, id LIMIT 20 "
+                   "OFFSET 5000",
+                   "DISTINCT ON keeps the first row of each group");
+    }
+    SUBCASE("no rewrite: a window function") {
+        no_rewrite("SELECT id, row_number() OVER (ORDER BY created_at) AS n FROM posts ORDER BY id "
+                   "LIMIT 20 OFFSET 5000",
+                   "the window function row_number() ... OVER computes over the rows WHERE lets "
+                   "through");
+    }
+    SUBCASE("no rewrite: an output alias named like the added key") {
+        no_rewrite("SELECT title AS id FROM posts ORDER BY created_at LIMIT 20 OFFSET 5000",
+                   "the output column `title` named id would take its place in ORDER BY");
+        // Qualified keys are the table's columns whatever the select list calls its outputs.
+        const auto found = run_rule(
+            "deep-offset", "SELECT p.title AS id FROM posts p ORDER BY p.created_at LIMIT 20 OFFSET 5000",
+            &schema);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].suggestion.rewritten_query ==
+              "SELECT p.title AS id FROM posts p WHERE (p.created_at, p.id) > ($1, $2) ORDER BY "
+              "p.created_at, p.id LIMIT 20");
+    }
+    SUBCASE("no rewrite: GROUP BY, HAVING, aggregates") {
+        no_rewrite("SELECT score, count(*) FROM posts GROUP BY score ORDER BY score LIMIT 20 OFFSET "
+                   "5000",
+                   "the query aggregates");
+        no_rewrite("SELECT id FROM posts GROUP BY id HAVING id > 3 ORDER BY id LIMIT 20 OFFSET 5000",
+                   "the query aggregates");
+    }
+    SUBCASE("no rewrite: UNION") {
+        no_rewrite("SELECT id FROM posts UNION SELECT post_id FROM tags ORDER BY 1 LIMIT 20 OFFSET "
+                   "5000",
+                   "UNION, INTERSECT or EXCEPT");
+    }
+    SUBCASE("no rewrite: a set-returning function in the select list") {
+        no_rewrite("SELECT id, unnest(string_to_array(title, ' ')) FROM posts ORDER BY id LIMIT 20 "
+                   "OFFSET 5000",
+                   "the set-returning function unnest() in the select list");
+    }
     SUBCASE("mixed directions: reported without a row-comparison rewrite") {
         const auto found = run_rule(
             "deep-offset", "SELECT id FROM posts ORDER BY score DESC, id LIMIT 10 OFFSET 2000", &schema);
