@@ -61,59 +61,48 @@ std::string md(std::string_view text) {
     return out;
 }
 
-// Prose of dbadvise's own (a message, a note, a section line) on one line: its `code spans`
-// (a backtick, text, the next backtick) stay code spans, the rest is md(). A span's text is
-// visible_line's, where Markdown reads nothing; a backtick left without a partner is escaped.
-// Text from the database inside a message can at worst pair two backticks: a code span
-// cannot hold markup, so the rendering changes and nothing is obeyed.
-std::string md_prose(std::string_view text) {
-    const std::string line = visible_line(text);
+// Prose of dbadvise's own on one line (visible_line), cut into its `code spans` (a backtick,
+// text, the next backtick) and the text around them: `text` gets the text (a backtick left
+// without a partner stays in it), `code` each span's content without its backticks.
+template <typename Text, typename Code>
+std::string prose(std::string_view input, Text text, Code code) {
+    const std::string line = visible_line(input);
+    const std::string_view view = line;
     std::string out;
     std::size_t at = 0;
-    while (at < line.size()) {
-        const std::size_t open = line.find('`', at);
-        const std::size_t close = open == std::string::npos ? std::string::npos : line.find('`', open + 1);
-        if (close == std::string::npos || close == open + 1) {
-            const std::size_t end = close == std::string::npos ? line.size() : close + 1;
-            out += md(std::string_view(line).substr(at, end - at));
+    while (at < view.size()) {
+        const std::size_t open = view.find('`', at);
+        const std::size_t close = open == std::string_view::npos ? std::string_view::npos : view.find('`', open + 1);
+        if (close == std::string_view::npos || close == open + 1) {
+            const std::size_t end = close == std::string_view::npos ? view.size() : close + 1;
+            out += text(view.substr(at, end - at));
             at = end;
             continue;
         }
-        out += md(std::string_view(line).substr(at, open - at));
-        std::string_view code = std::string_view(line).substr(open + 1, close - open - 1);
-        // A span that starts and ends with a space loses one of each; pad so it keeps them.
-        const bool pad = code.front() == ' ' && code.back() == ' ' && code.find_first_not_of(' ') != std::string_view::npos;
-        out += '`';
-        if (pad) out += ' ';
-        out += code;
-        if (pad) out += ' ';
-        out += '`';
+        out += text(view.substr(at, open - at));
+        out += code(view.substr(open + 1, close - open - 1));
         at = close + 1;
     }
     return out;
 }
 
-// dbadvise's own prose inside an HTML element (a title in <summary>, where Markdown is not
-// read), on one line (visible_line) with entities for the characters HTML reads: its `code
-// spans` become <code> elements; a lone backtick stays.
+// A message, a note, a section line: its code spans stay code spans, the rest is md(). A
+// span's text is visible_line's, where Markdown reads nothing; a lone backtick is escaped.
+// Text from the database inside a message can at worst pair two backticks: a code span
+// cannot hold markup, so the rendering changes and nothing is obeyed.
+std::string md_prose(std::string_view text) {
+    return prose(text, md, [](std::string_view code) {
+        // A span that starts and ends with a space loses one of each; pad so it keeps them.
+        const bool pad = code.front() == ' ' && code.back() == ' ' && code.find_first_not_of(' ') != std::string_view::npos;
+        return "`" + std::string(pad ? " " : "") + std::string(code) + (pad ? " `" : "`");
+    });
+}
+
+// A title inside an HTML element (<summary>, where Markdown is not read), with entities for
+// the characters HTML reads: its code spans become <code> elements; a lone backtick stays.
 std::string html_prose(std::string_view text) {
-    const std::string line = visible_line(text);
-    std::string out;
-    std::size_t at = 0;
-    while (at < line.size()) {
-        const std::size_t open = line.find('`', at);
-        const std::size_t close = open == std::string::npos ? std::string::npos : line.find('`', open + 1);
-        if (close == std::string::npos || close == open + 1) {
-            const std::size_t end = close == std::string::npos ? line.size() : close + 1;
-            out += html_escape(std::string_view(line).substr(at, end - at));
-            at = end;
-            continue;
-        }
-        out += html_escape(std::string_view(line).substr(at, open - at));
-        out += "<code>" + html_escape(std::string_view(line).substr(open + 1, close - open - 1)) + "</code>";
-        at = close + 1;
-    }
-    return out;
+    return prose(text, html_escape,
+                 [](std::string_view code) { return "<code>" + html_escape(code) + "</code>"; });
 }
 
 // A fenced code block that no backtick run in `code` can close.
