@@ -40,6 +40,9 @@ struct QueryInputOptions {
     /// A record (a CSV record, a JSON line, a stderr message with its continuation lines)
     /// longer than this is reported and skipped.
     std::size_t max_record_bytes = std::size_t{64} << 20;
+    /// Fingerprint a log's records on a second thread while this one reads on, when the
+    /// machine has more than one CPU (the result is the same either way).
+    bool second_thread = true;
 };
 
 struct QueryInput {
