@@ -235,16 +235,17 @@ public:
                 statement.origin_line = line;
                 statement.origin_column = column;
                 groups.statements.push_back(std::move(statement));
+                groups.tallies.emplace_back();
                 groups.by_fingerprint.emplace(fingerprint, index);
             } else {
                 index = group->second;
             }
             known = groups.by_token.emplace(token, index).first;
         }
-        analyzer::WorkloadStatement& statement = groups.statements[known->second];
+        Tally& tally = groups.tallies[known->second];
         m_executions[static_cast<std::size_t>(kind)] += calls;
-        statement.calls += calls;
-        statement.total_ms += total_ms;
+        tally.calls += calls;
+        tally.total_ms += total_ms;
     }
 
     // --- batches of log records ---
@@ -694,7 +695,11 @@ public:
                     "execution counts twice.",
                     m_options.name, k_names[chosen], m_executions[kind], k_names[kind]));
             }
-            for (analyzer::WorkloadStatement& statement : m_groups[chosen].statements) {
+            Groups& groups = m_groups[chosen];
+            for (std::size_t i = 0; i < groups.statements.size(); ++i) {
+                analyzer::WorkloadStatement& statement = groups.statements[i];
+                statement.calls = groups.tallies[i].calls;
+                statement.total_ms = groups.tallies[i].total_ms;
                 statement.mean_ms = statement.calls > 0 ? statement.total_ms / static_cast<double>(statement.calls) : 0;
                 m_result.statements.push_back(std::move(statement));
             }
@@ -729,8 +734,15 @@ public:
     }
 
 private:
+    // A group's calls and time, apart from its statement: the one part touched for every
+    // record, kept small so that a log of many groups stays in the cache.
+    struct Tally {
+        std::int64_t calls = 0;
+        double total_ms = 0;
+    };
     struct Groups {
         std::vector<analyzer::WorkloadStatement> statements;
+        std::vector<Tally> tallies; // one per statement
         std::unordered_map<std::uint64_t, std::size_t> by_token;
         std::unordered_map<std::string, std::size_t> by_fingerprint;
     };
