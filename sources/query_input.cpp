@@ -194,7 +194,7 @@ public:
         m_batch->records.push_back(
             Record{kind, m_batch->text.size(), sql.size(), total_ms, calls, line, 0});
         m_batch->text.append(sql);
-        if (m_batch->records.size() >= k_batch_records || m_batch->text.size() >= k_batch_bytes) dispatch();
+        if (m_batch->records.size() >= m_options.batch_records || m_batch->text.size() >= k_batch_bytes) dispatch();
     }
 
     void group(Kind kind, std::string_view sql, std::uint64_t token, double total_ms, std::int64_t calls,
@@ -263,7 +263,6 @@ public:
         std::vector<Record> records;
         std::vector<sqlparse::Token> tokens; // the lexer's scratch on the thread that fills `token`
     };
-    static constexpr std::size_t k_batch_records = 4096;
     static constexpr std::size_t k_batch_bytes = std::size_t{4} << 20;
 
     static void fingerprint(Batch& batch) {
