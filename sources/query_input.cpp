@@ -187,7 +187,7 @@ public:
         while (sql.ends_with(';')) sql = trim(sql.substr(0, sql.size() - 1));
         if (sql.empty()) return;
         if (source != nullptr || !m_background) {
-            group(kind, sql, sqlparse::token_fingerprint_value(sql, m_tokens), total_ms, calls, line, column,
+            group(kind, sql, sqlparse::token_fingerprint_value(sql), total_ms, calls, line, column,
                   source, offset);
             return;
         }
@@ -261,14 +261,13 @@ public:
     struct Batch {
         std::string text;
         std::vector<Record> records;
-        std::vector<sqlparse::Token> tokens; // the lexer's scratch on the thread that fills `token`
     };
     static constexpr std::size_t k_batch_bytes = std::size_t{4} << 20;
 
     static void fingerprint(Batch& batch) {
         for (Record& record : batch.records) {
-            record.token = sqlparse::token_fingerprint_value(
-                std::string_view(batch.text).substr(record.begin, record.size), batch.tokens);
+            record.token =
+                sqlparse::token_fingerprint_value(std::string_view(batch.text).substr(record.begin, record.size));
         }
     }
 
@@ -751,7 +750,6 @@ private:
     std::array<Groups, k_kinds> m_groups;
     std::array<std::int64_t, k_kinds> m_executions{};
     std::unordered_map<std::uint64_t, std::string> m_failed_tokens;
-    std::vector<sqlparse::Token> m_tokens; // the lexer's scratch for texts grouped at once
     // Log records: the batch being filled, and the one being fingerprinted (m_in_flight).
     bool m_background;
     std::unique_ptr<Batch> m_batch = std::make_unique<Batch>();

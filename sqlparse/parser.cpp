@@ -158,13 +158,9 @@ unsigned char fingerprint_code(TokenKind kind) {
 
 // FNV-1a over the statement's tokens, so that two statements that differ only in literal
 // values, parameter numbers, comments, whitespace or keyword case hash alike.
-std::uint64_t token_hash(std::string_view text, std::span<const Token> tokens) {
-    std::uint64_t hash = 14695981039346656037ULL;
-    auto mix = [&hash](unsigned char byte) {
-        hash ^= byte;
-        hash *= 1099511628211ULL;
-    };
-    for (const Token& token : tokens) {
+class TokenHash {
+public:
+    void add(std::string_view text, const Token& token) {
         if (is_literal_kind(token.kind) || token.kind == TokenKind::parameter ||
             token.kind == TokenKind::psql_variable) {
             mix('?');
@@ -180,7 +176,20 @@ std::uint64_t token_hash(std::string_view text, std::span<const Token> tokens) {
         }
         mix(' ');
     }
-    return hash;
+    std::uint64_t value() const { return m_hash; }
+
+private:
+    void mix(unsigned char byte) {
+        m_hash ^= byte;
+        m_hash *= 1099511628211ULL;
+    }
+    std::uint64_t m_hash = 14695981039346656037ULL;
+};
+
+std::uint64_t token_hash(std::string_view text, std::span<const Token> tokens) {
+    TokenHash hash;
+    for (const Token& token : tokens) hash.add(text, token);
+    return hash.value();
 }
 
 std::string token_fingerprint(std::string_view text, std::span<const Token> tokens) {
@@ -995,10 +1004,13 @@ std::string token_fingerprint(std::string_view sql) {
     return token_fingerprint(sql, tokens);
 }
 
-std::uint64_t token_fingerprint_value(std::string_view sql, std::vector<Token>& scratch) {
-    scratch.clear();
-    lex(sql, 0, static_cast<int>(sql.size()), scratch);
-    return token_hash(sql, scratch);
+std::uint64_t token_fingerprint_value(std::string_view sql) {
+    // Hashed as the lexer goes: no token list is kept.
+    Lexer lexer(sql);
+    TokenHash hash;
+    Token token;
+    while (lexer.next(token)) hash.add(sql, token);
+    return hash.value();
 }
 
 std::expected<std::string, ParseError> normalize(std::string_view sql) {

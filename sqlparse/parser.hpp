@@ -111,9 +111,8 @@ std::expected<std::string, ParseError> normalize(std::string_view sql);
 std::string token_fingerprint(std::string_view sql);
 
 /// The 64-bit value behind token_fingerprint, for callers that group many texts (a server
-/// log's records) and need no text: `scratch` holds the tokens between calls, so that a caller
-/// that reuses it allocates nothing per text.
-std::uint64_t token_fingerprint_value(std::string_view sql, std::vector<Token>& scratch);
+/// log's records) and need no text. Allocates nothing.
+std::uint64_t token_fingerprint_value(std::string_view sql);
 
 /// libpg_query's fingerprint as 16 hex digits: equal for statements that differ only in
 /// constants and formatting. Error on a syntax error.

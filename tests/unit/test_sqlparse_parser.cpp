@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdio>
+
 #include <string>
 #include <string_view>
 
@@ -564,6 +566,24 @@ TEST_CASE("fingerprint") {
         CHECK(result.error().message == "invalid NUL byte (0x00) in SQL text");
         CHECK(result.error().offset == 6);
     }
+}
+
+TEST_CASE("token_fingerprint_value is the value token_fingerprint writes in hex") {
+    // The log reader groups by the value; statements and baselines carry the hex text: both
+    // must stay one fingerprint.
+    for (std::string_view sql : {"SELECT a FROM t WHERE b = 1", "select A from T where b = 'x' -- note",
+                                 "UPDATE \"Items\" SET n = $1 WHERE id = ANY($2::int[])", "", "  ",
+                                 "SELECT $q$it's$q$, E'\\x41', B'101', 1e3, :var, :'var'", "SELECT 'cut"}) {
+        CAPTURE(sql);
+        char hex[17];
+        std::snprintf(hex, sizeof hex, "%016llx",
+                      static_cast<unsigned long long>(dbadvise::sqlparse::token_fingerprint_value(sql)));
+        CHECK(dbadvise::sqlparse::token_fingerprint(sql) == hex);
+    }
+    CHECK(dbadvise::sqlparse::token_fingerprint_value("SELECT a FROM t WHERE b = 1") ==
+          dbadvise::sqlparse::token_fingerprint_value("select a\n  from t where B = 99"));
+    CHECK(dbadvise::sqlparse::token_fingerprint_value("SELECT a FROM t") !=
+          dbadvise::sqlparse::token_fingerprint_value("SELECT a FROM u"));
 }
 
 TEST_CASE("parse_script on a second thread yields the same statements, whichever stage is slower") {
