@@ -114,6 +114,7 @@ run_fuzz_targets() {
     trap "rm -rf '$scratch'" EXIT
     export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_stack_use_after_return=1}
     export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+    export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$repo_root/tests/lsan.supp}
     for target in "${targets[@]}"; do
         local corpus=$scratch/$target artifacts=$build_dir/fuzz-artifacts/$target
         mkdir -p "$corpus" "$artifacts"
