@@ -610,7 +610,9 @@ std::optional<ScriptItem> ScriptReader::statement(std::string_view text, int fro
                                       static_cast<std::size_t>(item.end - item.begin))) {
         item.nul_offset = static_cast<int>(static_cast<const char*>(nul) - text.data());
     }
-    if (text.find('@', static_cast<std::size_t>(item.begin)) < static_cast<std::size_t>(item.end)) {
+    // Searched within the statement only: a search to the end of the buffer made reading a
+    // piece of many short statements quadratic in its size.
+    if (std::memchr(text.data() + item.begin, '@', static_cast<std::size_t>(item.end - item.begin)) != nullptr) {
         merge_extension_placeholders(text, out, first_token, item.placeholders);
     }
     const std::span<const Token> own(out.data() + first_token, out.size() - first_token);
