@@ -121,6 +121,13 @@ std::size_t ScriptLint::feed(std::string_view text, bool final, std::vector<Find
             f.location = Location{};
         }
         f.location->file = m_file;
+        if (f.location->offset < 0 && f.rule == RuleId::parse_error && m_open_comment) {
+            // "unterminated /* comment": the comment began in text read and dropped before.
+            f.location->line = m_open_comment->line;
+            f.location->column = m_open_comment->column;
+            f.location->offset = static_cast<int>(std::min<std::int64_t>(m_open_comment_offset, INT_MAX));
+            continue;
+        }
         const sqlparse::LineColumn lc = source.locate(f.location->offset, m_start);
         f.location->line = lc.line;
         f.location->column = lc.column;
@@ -132,6 +139,15 @@ std::size_t ScriptLint::feed(std::string_view text, bool final, std::vector<Find
     sort_by_location(found);
     out.insert(out.end(), std::make_move_iterator(found.begin()),
                std::make_move_iterator(found.end()));
+    if (const std::optional<int> open = m_feed.open_block_comment(); !final && open) {
+        const std::int64_t at = static_cast<std::int64_t>(consumed) + *open; // in this text
+        if (at >= 0 && at < static_cast<std::int64_t>(text.size())) {
+            m_open_comment = source.locate(static_cast<int>(at), m_start);
+            m_open_comment_offset = m_offset + at;
+        }
+    } else {
+        m_open_comment.reset();
+    }
     m_start = sqlparse::advance(m_start, text.substr(0, consumed));
     m_offset += static_cast<std::int64_t>(consumed);
     return consumed;

@@ -49,6 +49,9 @@ private:
     sqlparse::ScriptFeed m_feed;
     sqlparse::LineColumn m_start{1, 1}; // where the next text starts in the script
     std::int64_t m_offset = 0;          // its byte offset
+    // A `/*` still open at the end of the text read so far: where it began in the script.
+    std::optional<sqlparse::LineColumn> m_open_comment;
+    std::int64_t m_open_comment_offset = 0;
 };
 
 } // namespace dbadvise::analyzer

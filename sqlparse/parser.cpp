@@ -419,6 +419,17 @@ private:
                 hand_over();
             }
         }
+        if (m_final && !m_reader.finished() && m_reader.in_block_comment()) {
+            // A `/*` never closed: psql sends it and everything after it, and the server
+            // rejects the text. Reported where the comment begins; with no offset when a
+            // streaming caller dropped that text already (open_block_comment() told it where).
+            const int begin = m_reader.block_comment_begin();
+            ParseError error{"unterminated /* comment: the comment is never closed, so psql sends "
+                             "the rest of the script with it and the server rejects it; nothing "
+                             "after it is checked",
+                             begin >= 0 ? begin : -1, begin >= 0 ? Span{begin, size} : Span{}};
+            emit_alone(error_unit(std::move(error)));
+        }
         // What is left is white space and comments, or an item that may go on in the text
         // still to come; after \quit nothing is read any more.
         m_consumed = m_final || m_reader.finished() ? m_text.size() : static_cast<std::size_t>(pos);
@@ -952,6 +963,11 @@ std::size_t ScriptFeed::feed(std::string_view text, bool final,
 }
 
 bool ScriptFeed::finished() const { return m_reader->finished(); }
+
+std::optional<int> ScriptFeed::open_block_comment() const {
+    if (!m_reader->in_block_comment()) return std::nullopt;
+    return m_reader->block_comment_begin();
+}
 
 void parse_script(std::string_view text, const ParseOptions& options,
                   const std::function<void(ParsedStatement&&)>& sink) {

@@ -86,6 +86,11 @@ public:
                      const std::function<void(ParsedStatement&&)>& sink);
     /// True after psql's `\quit`: the rest of the script is not read (feed() reads nothing).
     bool finished() const;
+    /// After a feed() that was not final: the text read ends inside a `/* ...` comment that
+    /// began at this offset of the next text (negative: in text already read). The final
+    /// feed() reports it as "unterminated /* comment" unless it closes; a caller that drops
+    /// the text it has read uses this to say where it began.
+    std::optional<int> open_block_comment() const;
 
 private:
     ParseOptions m_options;

@@ -193,7 +193,7 @@ bool blank_byte(char c) {
 // comments nest; a line comment ends at a newline). `open` carries a comment the text ends
 // inside of into the next text: 0 none, -1 a line comment, n > 0 a block comment n deep.
 // With `final` false a last byte that may be half of `--`, `/*` or `*/` is left unread.
-int skip_blank(std::string_view text, int from, bool final, int& open) {
+int skip_blank(std::string_view text, int from, bool final, int& open, int& open_at) {
     const int size = static_cast<int>(text.size());
     const auto at = [&](int i) { return text[static_cast<std::size_t>(i)]; };
     int i = from;
@@ -228,6 +228,7 @@ int skip_blank(std::string_view text, int from, bool final, int& open) {
                 return i;
             }
             open = at(i) == '-' ? -1 : 1;
+            if (open > 0) open_at = i;
             i += 2;
         } else {
             return i;
@@ -248,6 +249,7 @@ void ScriptReader::discard(std::string_view text, int count) {
         return;
     }
     m_read_to -= count;
+    m_open_comment_at -= count;
     const std::string_view dropped = text.substr(0, static_cast<std::size_t>(count));
     if (m_copy_blocks > 0 && m_copy_terminator >= 0) {
         if (m_copy_terminator >= count) {
@@ -423,7 +425,7 @@ std::optional<ScriptItem> ScriptReader::next(std::string_view text, int from, bo
         if (m_copy_blocks == 0) {
             // White space and comments before a statement are not part of it; they are read
             // here as they come, so that the caller can drop them (read_to()).
-            from = skip_blank(text, from, final, m_open_comment);
+            from = skip_blank(text, from, final, m_open_comment, m_open_comment_at);
             m_read_to = from;
             if (from >= size || m_open_comment != 0) {
                 return std::nullopt;

@@ -106,6 +106,11 @@ public:
 
     /// True after `\quit`: the rest of the script is not read.
     bool finished() const { return m_finished; }
+    /// True when the text read so far ends inside a `/* ...` comment before a statement; at
+    /// the end of the script psql sends it and the server answers "unterminated /* comment".
+    bool in_block_comment() const { return m_open_comment > 0; }
+    /// Where that comment begins, in the current text: negative when discard() dropped it.
+    int block_comment_begin() const { return m_open_comment_at; }
     /// True when the script turned out to be an extension script (the `\echo ... \quit`
     /// guard).
     bool extension_script() const { return m_extension_script; }
@@ -132,6 +137,7 @@ private:
     // A comment before a statement that the text ended inside: 0 none, -1 a line comment,
     // n > 0 a block comment nested n deep. The next text goes on inside it.
     int m_open_comment = 0;
+    int m_open_comment_at = 0; // where the outermost open block comment began
     int m_read_to = 0;
 };
 

@@ -365,3 +365,47 @@ TEST_CASE("ScriptLint fed in pieces gives the findings of lint_text on the whole
         }
     }
 }
+
+TEST_CASE("a /* comment never closed is an error where it begins, whole or fed in pieces") {
+    // psql sends the comment and everything after it; the server answers "unterminated /*
+    // comment". The DELETE after it was silently never checked before.
+    const std::string text = "SELECT 1;\n-- fine\n  /* never closed /* nested */\nDELETE FROM x;\n";
+    analyzer::LintStats whole_stats;
+    std::vector<analyzer::Finding> whole;
+    analyzer::lint_text("c.sql", text, nullptr, whole, whole_stats);
+    REQUIRE(whole.size() == 1);
+    CHECK(whole[0].rule_id() == "parse-error");
+    CHECK(whole[0].severity == analyzer::Severity::error);
+    CHECK(whole[0].message.find("unterminated /* comment") != std::string::npos);
+    CHECK(whole[0].location->line == 3);
+    CHECK(whole[0].location->column == 3);
+    CHECK(whole[0].location->offset == static_cast<int>(text.find("/*")));
+    CHECK(whole_stats.parse_errors == 1);
+    for (std::size_t piece = 1; piece <= text.size(); ++piece) {
+        CAPTURE(piece);
+        analyzer::LintStats stats;
+        std::vector<analyzer::Finding> found;
+        analyzer::ScriptLint lint("c.sql", nullptr, stats);
+        std::string buffer;
+        std::size_t fed = 0;
+        bool final = false;
+        while (!final) {
+            buffer += text.substr(fed, piece);
+            fed = std::min(text.size(), fed + piece);
+            final = fed == text.size();
+            buffer.erase(0, lint.feed(buffer, final, found));
+        }
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].location->line == 3);
+        CHECK(found[0].location->column == 3);
+        CHECK(found[0].location->offset == whole[0].location->offset);
+        CHECK(found[0].message == whole[0].message);
+    }
+    // Closed at the very end, or a line comment without a newline: nothing to report.
+    for (const std::string closed : {"SELECT 1;\n/* closed */", "SELECT 1;\n-- no newline"}) {
+        analyzer::LintStats stats;
+        std::vector<analyzer::Finding> found;
+        analyzer::lint_text("c.sql", closed, nullptr, found, stats);
+        CHECK(found.empty());
+    }
+}
