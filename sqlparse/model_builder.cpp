@@ -3,6 +3,7 @@
 #include "sqlparse/lexer.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <climits>
 #include <memory>
@@ -65,6 +66,23 @@ constexpr TokenKind punct_kind(char c) {
         return TokenKind::semicolon;
     default:
         return TokenKind::colon;
+    }
+}
+
+// What a token does to the builder's group nesting: ( [ and CASE open a group (+1), ) ] and
+// END close one (-1), everything else 0.
+std::int8_t nesting_step(std::string_view text, const Token& token) {
+    switch (token.kind) {
+    case TokenKind::open_paren:
+    case TokenKind::open_bracket:
+        return 1;
+    case TokenKind::close_paren:
+    case TokenKind::close_bracket:
+        return -1;
+    case TokenKind::identifier:
+        return token_is(text, token, "case") ? 1 : token_is(text, token, "end") ? -1 : 0;
+    default:
+        return 0;
     }
 }
 
@@ -167,8 +185,9 @@ struct ColumnSide {
 class Builder {
 public:
     Builder(std::string_view text, int base, Span span, std::span<const Token> tokens,
-            std::span<SubtreeExtent> cache)
-        : m_text(text), m_base(base), m_span(span), m_tokens(tokens), m_cache(cache) {}
+            std::span<const std::int8_t> nesting, std::span<SubtreeExtent> cache)
+        : m_text(text), m_base(base), m_span(span), m_tokens(tokens), m_nesting(nesting),
+          m_cache(cache) {}
 
     Statement build(JsonRef stmt);
 
@@ -189,19 +208,23 @@ private:
     [[gnu::always_inline]] bool is_word(int index, std::string_view word) {
         return index >= 0 && index < token_count() && token_is(m_text, tok(index), word);
     }
-    [[gnu::always_inline]] bool is_opener(int i) { return is_punct(i, '(') || is_punct(i, '[') || is_word(i, "case"); }
-    [[gnu::always_inline]] bool is_closer(int i) { return is_punct(i, ')') || is_punct(i, ']') || is_word(i, "end"); }
+    // Groups are ( ), [ ] and CASE ... END: see nesting_steps().
+    [[gnu::always_inline]] bool is_opener(int i) {
+        return i >= 0 && i < token_count() && m_nesting[static_cast<std::size_t>(i)] > 0;
+    }
+    [[gnu::always_inline]] bool is_closer(int i) {
+        return i >= 0 && i < token_count() && m_nesting[static_cast<std::size_t>(i)] < 0;
+    }
+    [[gnu::always_inline]] int step(int i) { return m_nesting[static_cast<std::size_t>(i)]; }
     // Index of the token closing the group opened at `open`; the last token when unmatched.
     int group_close(int open) {
         int depth = 0;
         const int n = token_count();
-        for (int i = open; i < n; ++i) {
-            if (is_opener(i)) {
-                ++depth;
-            } else if (is_closer(i)) {
-                if (--depth <= 0) {
-                    return i;
-                }
+        for (int i = std::max(open, 0); i < n; ++i) {
+            const int d = step(i);
+            depth += d;
+            if (d < 0 && depth <= 0) {
+                return i;
             }
         }
         return n - 1;
@@ -304,6 +327,7 @@ private:
     int m_base;
     Span m_span;
     std::span<const Token> m_tokens; // the statement's tokens, in order
+    std::span<const std::int8_t> m_nesting; // per token: +1 opens a group, -1 closes one
     std::span<SubtreeExtent> m_cache; // per JSON node, filled on first use
 };
 
@@ -502,12 +526,8 @@ Span Builder::balance(int begin, int end) {
         int depth = 0;
         int lowest = 0;
         for (int i = bi; i < ei; ++i) {
-            if (is_opener(i)) {
-                ++depth;
-            } else if (is_closer(i)) {
-                --depth;
-                lowest = std::min(lowest, depth);
-            }
+            depth += step(i);
+            lowest = std::min(lowest, depth);
         }
         if (lowest < 0) {
             // The expression began inside parentheses that open before its first location:
@@ -536,11 +556,7 @@ Span Builder::balance(int begin, int end) {
         if (depth > 0) {
             int i = ei;
             for (; i < n && depth > 0; ++i) {
-                if (is_opener(i)) {
-                    ++depth;
-                } else if (is_closer(i)) {
-                    --depth;
-                }
+                depth += step(i);
             }
             ei = i;
         }
@@ -1323,7 +1339,7 @@ void Builder::build_with(JsonRef with, Query& q, Scope& scope) {
             // A data-modifying CTE (WITH x AS (DELETE ... RETURNING ...)).
             Query sub;
             sub.span = span;
-            Statement inner = Builder(m_text, m_base, m_span, m_tokens, m_cache).build(query);
+            Statement inner = Builder(m_text, m_base, m_span, m_tokens, m_nesting, m_cache).build(query);
             sub = std::move(inner.query);
             sub.span = span;
             q.subqueries.push_back(std::move(sub));
@@ -1683,7 +1699,7 @@ Statement Builder::build(JsonRef stmt) {
     } else if (type == "ExplainStmt") {
         s.kind = StatementKind::explain;
         const JsonRef inner = body["query"];
-        Statement explained = Builder(m_text, m_base, m_span, m_tokens, m_cache).build(inner);
+        Statement explained = Builder(m_text, m_base, m_span, m_tokens, m_nesting, m_cache).build(inner);
         s.query = std::move(explained.query);
         s.query.span = m_span;
     } else if (type == "CreateStmt") {
@@ -1770,7 +1786,22 @@ Statement Builder::build(JsonRef stmt) {
 
 Statement build_statement(JsonRef stmt, std::string_view text, int base, Span span,
                           std::span<const Token> tokens, std::span<SubtreeExtent> cache) {
-    return Builder(text, base, span, tokens, cache).build(stmt);
+    // The group steps of the statement's tokens, classified once: extents and group ends
+    // scan the same tokens many times per statement. On the stack for the usual statement.
+    constexpr std::size_t k_inline = 512;
+    std::array<std::int8_t, k_inline> inline_steps;
+    std::vector<std::int8_t> heap_steps;
+    std::span<std::int8_t> steps;
+    if (tokens.size() <= k_inline) {
+        steps = std::span<std::int8_t>(inline_steps.data(), tokens.size());
+    } else {
+        heap_steps.resize(tokens.size());
+        steps = heap_steps;
+    }
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        steps[i] = nesting_step(text, tokens[i]);
+    }
+    return Builder(text, base, span, tokens, steps, cache).build(stmt);
 }
 
 } // namespace dbadvise::sqlparse::detail
