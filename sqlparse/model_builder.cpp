@@ -3,7 +3,6 @@
 #include "sqlparse/lexer.hpp"
 
 #include <algorithm>
-#include <array>
 #include <charconv>
 #include <climits>
 #include <memory>
@@ -182,20 +181,41 @@ struct ColumnSide {
     std::string wrapper;
 };
 
+// Per-statement tables over the statement's tokens, built once in build_statement(): the
+// builder asks the same questions of the same tokens many times per statement.
+struct TokenTables {
+    /// Per token: +1 when it opens a group (( [ CASE), -1 when it closes one () ] END).
+    std::span<const std::int8_t> steps;
+    /// first_at[o - origin]: the index of the first token that begins at or after byte o,
+    /// for o in (origin, last token's begin]; empty for statements too long for 16-bit
+    /// entries (the builder then searches).
+    std::span<const std::uint16_t> first_at;
+    int origin = 0;
+};
+
 class Builder {
 public:
     Builder(std::string_view text, int base, Span span, std::span<const Token> tokens,
-            std::span<const std::int8_t> nesting, std::span<SubtreeExtent> cache)
-        : m_text(text), m_base(base), m_span(span), m_tokens(tokens), m_nesting(nesting),
-          m_cache(cache) {}
+            const TokenTables& tables, std::span<SubtreeExtent> cache)
+        : m_text(text), m_base(base), m_span(span), m_tokens(tokens), m_nesting(tables.steps),
+          m_first_at(tables.first_at), m_origin(tables.origin), m_tables(tables), m_cache(cache) {}
 
     Statement build(JsonRef stmt);
 
 private:
     // --- source text and extents ---------------------------------------------------------
     std::span<const Token> tokens() const { return m_tokens; }
+    // Index of the first token that begins at or after `offset` (token_count() when none).
     [[gnu::always_inline]] int token_index(int offset) {
         const auto& t = tokens();
+        if (!m_first_at.empty()) {
+            const int at = offset - m_origin;
+            if (at <= 0) {
+                return 0;
+            }
+            return at < static_cast<int>(m_first_at.size()) ? m_first_at[static_cast<std::size_t>(at)]
+                                                            : token_count();
+        }
         const auto it = std::lower_bound(t.begin(), t.end(), offset,
                                          [](const Token& token, int o) { return token.begin < o; });
         return static_cast<int>(it - t.begin());
@@ -328,6 +348,9 @@ private:
     Span m_span;
     std::span<const Token> m_tokens; // the statement's tokens, in order
     std::span<const std::int8_t> m_nesting; // per token: +1 opens a group, -1 closes one
+    std::span<const std::uint16_t> m_first_at; // see TokenTables
+    int m_origin;
+    const TokenTables& m_tables;
     std::span<SubtreeExtent> m_cache; // per JSON node, filled on first use
 };
 
@@ -1339,7 +1362,7 @@ void Builder::build_with(JsonRef with, Query& q, Scope& scope) {
             // A data-modifying CTE (WITH x AS (DELETE ... RETURNING ...)).
             Query sub;
             sub.span = span;
-            Statement inner = Builder(m_text, m_base, m_span, m_tokens, m_nesting, m_cache).build(query);
+            Statement inner = Builder(m_text, m_base, m_span, m_tokens, m_tables, m_cache).build(query);
             sub = std::move(inner.query);
             sub.span = span;
             q.subqueries.push_back(std::move(sub));
@@ -1699,7 +1722,7 @@ Statement Builder::build(JsonRef stmt) {
     } else if (type == "ExplainStmt") {
         s.kind = StatementKind::explain;
         const JsonRef inner = body["query"];
-        Statement explained = Builder(m_text, m_base, m_span, m_tokens, m_nesting, m_cache).build(inner);
+        Statement explained = Builder(m_text, m_base, m_span, m_tokens, m_tables, m_cache).build(inner);
         s.query = std::move(explained.query);
         s.query.span = m_span;
     } else if (type == "CreateStmt") {
@@ -1786,22 +1809,29 @@ Statement Builder::build(JsonRef stmt) {
 
 Statement build_statement(JsonRef stmt, std::string_view text, int base, Span span,
                           std::span<const Token> tokens, std::span<SubtreeExtent> cache) {
-    // The group steps of the statement's tokens, classified once: extents and group ends
-    // scan the same tokens many times per statement. On the stack for the usual statement.
-    constexpr std::size_t k_inline = 512;
-    std::array<std::int8_t, k_inline> inline_steps;
-    std::vector<std::int8_t> heap_steps;
-    std::span<std::int8_t> steps;
-    if (tokens.size() <= k_inline) {
-        steps = std::span<std::int8_t>(inline_steps.data(), tokens.size());
-    } else {
-        heap_steps.resize(tokens.size());
-        steps = heap_steps;
-    }
+    // Reused by every statement this thread builds (build_statement is not re-entered).
+    thread_local std::vector<std::int8_t> steps;
+    thread_local std::vector<std::uint16_t> first_at;
+    steps.resize(tokens.size());
     for (std::size_t i = 0; i < tokens.size(); ++i) {
         steps[i] = nesting_step(text, tokens[i]);
     }
-    return Builder(text, base, span, tokens, steps, cache).build(stmt);
+    TokenTables tables;
+    tables.steps = steps;
+    if (!tokens.empty() && tokens.back().begin - tokens.front().begin < UINT16_MAX) {
+        const int origin = tokens.front().begin;
+        first_at.resize(static_cast<std::size_t>(tokens.back().begin - origin + 1));
+        first_at[0] = 0;
+        int at = 1;
+        for (std::size_t i = 1; i < tokens.size(); ++i) {
+            for (; at <= tokens[i].begin - origin; ++at) {
+                first_at[static_cast<std::size_t>(at)] = static_cast<std::uint16_t>(i);
+            }
+        }
+        tables.first_at = first_at;
+        tables.origin = origin;
+    }
+    return Builder(text, base, span, tokens, tables, cache).build(stmt);
 }
 
 } // namespace dbadvise::sqlparse::detail
