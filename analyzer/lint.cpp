@@ -81,6 +81,9 @@ void lint_statement(sqlparse::ParsedStatement&& entry, const RuleContext& contex
             found[i].suggestion.rewritten_query.clear();
         }
     }
+    if (found.size() == first) {
+        return; // most statements: no finding to stamp
+    }
     const std::string fingerprint =
         statement.enclosing_fingerprint.empty()
             ? statement.fingerprint
