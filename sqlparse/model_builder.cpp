@@ -228,7 +228,7 @@ private:
     [[gnu::always_inline]] bool is_word(int index, std::string_view word) {
         return index >= 0 && index < token_count() && token_is(m_text, tok(index), word);
     }
-    // Groups are ( ), [ ] and CASE ... END: see nesting_steps().
+    // Groups are ( ), [ ] and CASE ... END: see nesting_step().
     [[gnu::always_inline]] bool is_opener(int i) {
         return i >= 0 && i < token_count() && m_nesting[static_cast<std::size_t>(i)] > 0;
     }
