@@ -5,10 +5,15 @@
 // Writes a log of N MB (default 1024) in the given format to DIR (default $TMPDIR or /tmp):
 // duration lines for 2,000 statement shapes with varied literal values, one in eight an
 // extended-protocol execute with its DETAIL parameters line, one in sixteen over three
-// lines. Then reads it in a child process with sources::read_query_input, as analyze
-// --queries does, and prints the log's size, the read time, MB/s, the child's peak RSS, and
-// for comparison the time of `cat FILE > /dev/null` (the disk or page-cache speed). The
-// child's peak RSS is its own, not the generator's. The file is removed unless --keep.
+// lines. Then, in the same run:
+//   - the disk's read speed: `cat FILE > /dev/null` with the file evicted from the page cache
+//     first (fdatasync and POSIX_FADV_DONTNEED, no root needed);
+//   - sources::read_query_input on the file, as analyze --queries reads it, from the disk
+//     (evicted again) and from the page cache, the latter with the second fingerprinting
+//     thread and without it (what one CPU gives).
+// Each read runs in a child process, so that its peak RSS is its own and not the
+// generator's. The file is removed unless --keep. Compare the figures of one run: the
+// machine is shared, and other work changes absolute speeds.
 #include "sources/query_input.hpp"
 
 #include <fmt/format.h>
@@ -17,8 +22,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <string>
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -108,6 +115,67 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// Drops the file's pages from the page cache, so that the next read comes from the disk.
+bool evict(const std::string& path) {
+    const int fd = open(path.c_str(), O_RDONLY);
+    if (fd < 0) return false;
+    const bool ok = fdatasync(fd) == 0 && posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0;
+    close(fd);
+    return ok;
+}
+
+struct Figures {
+    double seconds = 0;
+    double cpu_seconds = 0;
+    double peak_rss_mb = 0;
+    std::size_t statements = 0;
+    std::size_t findings = 0;
+    long long executions = 0;
+};
+
+// Reads the log in a child process, as analyze --queries does.
+std::optional<Figures> read_in_child(const std::string& path, bool second_thread) {
+    int pipefd[2];
+    if (pipe(pipefd) != 0) return std::nullopt;
+    const pid_t child = fork();
+    if (child == 0) {
+        close(pipefd[0]);
+        std::ifstream in(path, std::ios::binary);
+        sources::QueryInputOptions options;
+        options.name = path;
+        options.second_thread = second_thread;
+        const auto begin = std::chrono::steady_clock::now();
+        auto result = sources::read_query_input(in, options);
+        const double s = seconds_since(begin);
+        std::int64_t executions = 0;
+        if (result) {
+            for (const auto& [name, value] : result->stats) {
+                if (name == "queries_executions") executions = std::get<std::int64_t>(value);
+            }
+        }
+        std::string line = result ? fmt::format("{} {} {} {}\n", s, result->statements.size(), result->findings.size(),
+                                                executions)
+                                  : "error\n";
+        if (write(pipefd[1], line.data(), line.size()) < 0) _exit(1);
+        _exit(result ? 0 : 1);
+    }
+    close(pipefd[1]);
+    char buffer[256] = {};
+    const ssize_t got = read(pipefd[0], buffer, sizeof buffer - 1);
+    close(pipefd[0]);
+    int status = 0;
+    rusage usage{};
+    wait4(child, &status, 0, &usage);
+    Figures figures;
+    if (got <= 0 || std::sscanf(buffer, "%lf %zu %zu %lld", &figures.seconds, &figures.statements, &figures.findings,
+                                &figures.executions) != 4)
+        return std::nullopt;
+    const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+    figures.cpu_seconds = seconds(usage.ru_utime) + seconds(usage.ru_stime);
+    figures.peak_rss_mb = static_cast<double>(usage.ru_maxrss) / 1024.0;
+    return figures;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -132,53 +200,45 @@ int main(int argc, char** argv) {
     generate(path, mb << 20, format);
     std::printf("generated %s (%zu MB) in %.1f s\n", path.c_str(), mb, seconds_since(start));
 
+    const bool evicted = evict(path);
+    if (!evicted) std::printf("(could not evict the file from the page cache: the disk figures are the cache's)\n");
     start = std::chrono::steady_clock::now();
     const std::string cat = fmt::format("cat '{}' > /dev/null", path);
     if (std::system(cat.c_str()) != 0) return 1;
     const double cat_s = seconds_since(start);
+    std::printf("disk: cat > /dev/null %.2f s, %.0f MB/s\n", cat_s, static_cast<double>(mb) / cat_s);
 
-    int pipefd[2];
-    if (pipe(pipefd) != 0) return 1;
-    const pid_t child = fork();
-    if (child == 0) {
-        close(pipefd[0]);
-        std::ifstream in(path, std::ios::binary);
-        sources::QueryInputOptions options;
-        options.name = path;
-        const auto begin = std::chrono::steady_clock::now();
-        auto result = sources::read_query_input(in, options);
-        const double s = seconds_since(begin);
-        std::int64_t executions = 0;
-        if (result) {
-            for (const auto& [name, value] : result->stats) {
-                if (name == "queries_executions") executions = std::get<std::int64_t>(value);
-            }
+    struct Run {
+        const char* name;
+        bool cold;
+        bool second_thread;
+    };
+    const Run runs[] = {{"from disk, two threads", true, true},
+                        {"from the page cache, two threads", false, true},
+                        {"from the page cache, one thread", false, false}};
+    double cached_two = 0;
+    double cached_one = 0;
+    for (const Run& run : runs) {
+        if (run.cold) evict(path);
+        const std::optional<Figures> figures = read_in_child(path, run.second_thread);
+        if (!figures) {
+            if (!keep) std::remove(path.c_str());
+            std::fprintf(stderr, "the reader failed\n");
+            return 1;
         }
-        std::string line = result ? fmt::format("{} {} {} {}\n", s, result->statements.size(), result->findings.size(),
-                                                executions)
-                                  : "error\n";
-        if (write(pipefd[1], line.data(), line.size()) < 0) _exit(1);
-        _exit(result ? 0 : 1);
+        if (&run == &runs[0]) {
+            std::printf("format %s: %zu MB, %lld executions, %zu statements after grouping, %zu findings\n",
+                        format.c_str(), mb, figures->executions, figures->statements, figures->findings);
+        }
+        const double rate = static_cast<double>(mb) / figures->seconds;
+        if (!run.cold) (run.second_thread ? cached_two : cached_one) = rate;
+        std::printf("read %s: %.2f s, %.0f MB/s (%.0f%% of the disk's rate); CPU %.2f s; peak RSS %.1f MB\n",
+                    run.name, figures->seconds, rate, 100.0 * cat_s / figures->seconds, figures->cpu_seconds,
+                    figures->peak_rss_mb);
     }
-    close(pipefd[1]);
-    char buffer[256] = {};
-    const ssize_t got = read(pipefd[0], buffer, sizeof buffer - 1);
-    int status = 0;
-    rusage usage{};
-    wait4(child, &status, 0, &usage);
+    if (cached_one > 0) std::printf("second thread: %.2fx the one-thread rate\n", cached_two / cached_one);
+    double load = 0;
+    if (getloadavg(&load, 1) == 1) std::printf("load average (1 min) after: %.2f\n", load);
     if (!keep) std::remove(path.c_str());
-    double read_s = 0;
-    std::size_t statements = 0;
-    std::size_t findings = 0;
-    long long executions = 0;
-    if (got <= 0 || std::sscanf(buffer, "%lf %zu %zu %lld", &read_s, &statements, &findings, &executions) != 4) {
-        std::fprintf(stderr, "the reader failed\n");
-        return 1;
-    }
-    std::printf("format %s: %zu MB, %lld executions, %zu statements after grouping, %zu findings\n", format.c_str(), mb,
-                executions, statements, findings);
-    std::printf("read: %.2f s, %.0f MB/s; peak RSS %.1f MB\n", read_s, static_cast<double>(mb) / read_s,
-                static_cast<double>(usage.ru_maxrss) / 1024.0);
-    std::printf("cat > /dev/null: %.2f s, %.0f MB/s\n", cat_s, static_cast<double>(mb) / cat_s);
     return 0;
 }

@@ -307,6 +307,7 @@ void finding_details(std::string& out, const Finding& f, const std::string& id) 
         const analyzer::QueryRef& q = *f.query;
         out += "<p class=\"muted\">Statement";
         if (!q.queryid.empty()) out += " " + h(q.queryid);
+        if (const std::string origin = query_origin(q); !origin.empty()) out += " at " + h(origin);
         if (q.calls > 0) {
             out += fmt::format(": {} calls, {} in total, {} per call", q.calls, format_duration(q.total_ms),
                                format_duration(q.mean_ms));

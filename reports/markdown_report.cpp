@@ -163,6 +163,7 @@ void finding_body(std::string& out, const Finding& f) {
         const analyzer::QueryRef& q = *f.query;
         out += "**Statement**";
         if (!q.queryid.empty()) out += " " + md(q.queryid);
+        if (const std::string origin = query_origin(q); !origin.empty()) out += " at " + md(origin);
         if (q.calls > 0) {
             out += fmt::format(": {} calls, {} in total, {} per call", q.calls, md(format_duration(q.total_ms)),
                                md(format_duration(q.mean_ms)));

@@ -435,6 +435,14 @@ std::string format_bytes(double bytes) {
     return fmt::format("{:.1f} GB", bytes / (1024.0 * 1024 * 1024));
 }
 
+std::string query_origin(const analyzer::QueryRef& q) {
+    if (q.file.empty()) return {};
+    std::string origin = q.file;
+    if (q.line > 0) origin += fmt::format(":{}", q.line);
+    if (q.line > 0 && q.column > 0) origin += fmt::format(":{}", q.column);
+    return origin;
+}
+
 std::string one_line(std::string_view text, std::size_t limit) {
     std::string line;
     bool space = false;

@@ -86,6 +86,10 @@ std::string format_bytes(double bytes);
 /// with "...".
 std::string one_line(std::string_view text, std::size_t limit);
 
+/// Where a --queries statement was first seen, as compilers print it: "file:line:col", or
+/// "file:line" in a log (no column); empty for a pg_stat_statements statement.
+std::string query_origin(const analyzer::QueryRef& q);
+
 /// "3 findings (1 error, 2 warnings)" style counts: "1 warning", "2 info".
 std::string plural(std::size_t n, std::string_view singular, std::string_view many);
 

@@ -84,6 +84,7 @@ std::vector<std::string> benefit(const Finding& f) {
         const analyzer::QueryRef& q = *f.query;
         std::string line = "statement";
         if (!q.queryid.empty()) line += " " + q.queryid;
+        if (const std::string origin = query_origin(q); !origin.empty()) line += " at " + origin;
         if (q.calls > 0) line += fmt::format(" ({} calls, {} in total)", q.calls, format_duration(q.total_ms));
         lines.push_back(line + ": " + one_line(q.text, 100));
     } else if (f.rank > 0 && f.rule != analyzer::RuleId::missing_index) {

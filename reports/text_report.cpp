@@ -233,11 +233,7 @@ std::string query_line(const analyzer::QueryRef& q, std::size_t text_limit) {
     std::string line = "query";
     if (!q.queryid.empty()) line += " " + q.queryid;
     // --queries FILE: where the statement was first seen, file:line:col as compilers print it.
-    if (!q.file.empty()) {
-        line += " at " + q.file;
-        if (q.line > 0) line += fmt::format(":{}", q.line);
-        if (q.line > 0 && q.column > 0) line += fmt::format(":{}", q.column);
-    }
+    if (const std::string origin = query_origin(q); !origin.empty()) line += " at " + origin;
     if (q.calls > 0) {
         line += fmt::format(" ({} calls, {} ms total, {} ms mean)", q.calls, format_number(q.total_ms),
                             format_number(q.mean_ms));

@@ -14,6 +14,9 @@
 #include <iterator>
 #include <cctype>
 #include <cmath>
+#include <future>
+#include <memory>
+#include <thread>
 #include <unordered_map>
 
 namespace dbadvise::sources {
@@ -129,10 +132,12 @@ constexpr std::size_t k_kinds = 3;
 
 class Reader {
 public:
-    explicit Reader(const QueryInputOptions& options) : m_options(options) {}
+    explicit Reader(const QueryInputOptions& options)
+        : m_options(options), m_background(options.second_thread && std::thread::hardware_concurrency() > 1) {}
 
     // --- findings ---
     void unreadable(int line, std::string title, std::string message) {
+        drain();
         ++m_unreadable;
         if (m_result.findings.size() >= m_options.max_findings) {
             ++m_findings_dropped;
@@ -170,14 +175,31 @@ public:
     // One execution (or `calls` of them) of `sql` taking `ms` in all, at `line` (a log
     // record's first line) and `column` (SQL files; 0 in logs): where a new statement was first
     // seen, and for messages; `source` and `offset` locate a parse error in a SQL file.
+    //
+    // A log's statements are grouped by their token fingerprint, which lexes every record:
+    // most of a log's read time. Log records are therefore queued in batches and their
+    // fingerprints computed on a second thread while this one reads the next batch; they are
+    // grouped in log order all the same, so the result and its findings do not depend on it.
     void add(Kind kind, std::string_view sql, double total_ms, std::int64_t calls, int line, int column = 0,
              const sqlparse::SourceText* source = nullptr, int offset = 0) {
         sql = trim(sql);
         // pg_stat_statements keeps no terminating semicolon: neither do the statements here.
         while (sql.ends_with(';')) sql = trim(sql.substr(0, sql.size() - 1));
         if (sql.empty()) return;
+        if (source != nullptr || !m_background) {
+            group(kind, sql, sqlparse::token_fingerprint_value(sql, m_tokens), total_ms, calls, line, column,
+                  source, offset);
+            return;
+        }
+        m_batch->records.push_back(
+            Record{kind, m_batch->text.size(), sql.size(), total_ms, calls, line, 0});
+        m_batch->text.append(sql);
+        if (m_batch->records.size() >= m_options.batch_records || m_batch->text.size() >= k_batch_bytes) dispatch();
+    }
+
+    void group(Kind kind, std::string_view sql, std::uint64_t token, double total_ms, std::int64_t calls,
+               int line, int column = 0, const sqlparse::SourceText* source = nullptr, int offset = 0) {
         Groups& groups = m_groups[static_cast<std::size_t>(kind)];
-        std::string token = sqlparse::token_fingerprint(sql);
         auto known = groups.by_token.find(token);
         if (known == groups.by_token.end()) {
             // The same shape failed before: libpg_query would fail again.
@@ -213,16 +235,78 @@ public:
                 statement.origin_line = line;
                 statement.origin_column = column;
                 groups.statements.push_back(std::move(statement));
+                groups.tallies.emplace_back();
                 groups.by_fingerprint.emplace(fingerprint, index);
             } else {
                 index = group->second;
             }
-            known = groups.by_token.emplace(std::move(token), index).first;
+            known = groups.by_token.emplace(token, index).first;
         }
-        analyzer::WorkloadStatement& statement = groups.statements[known->second];
+        Tally& tally = groups.tallies[known->second];
         m_executions[static_cast<std::size_t>(kind)] += calls;
-        statement.calls += calls;
-        statement.total_ms += total_ms;
+        tally.calls += calls;
+        tally.total_ms += total_ms;
+    }
+
+    // --- batches of log records ---
+    struct Record {
+        Kind kind;
+        std::size_t begin; // in Batch::text
+        std::size_t size;
+        double total_ms;
+        std::int64_t calls;
+        int line;
+        std::uint64_t token; // filled by fingerprint()
+    };
+    struct Batch {
+        std::string text;
+        std::vector<Record> records;
+        std::vector<sqlparse::Token> tokens; // the lexer's scratch on the thread that fills `token`
+    };
+    static constexpr std::size_t k_batch_bytes = std::size_t{4} << 20;
+
+    static void fingerprint(Batch& batch) {
+        for (Record& record : batch.records) {
+            record.token = sqlparse::token_fingerprint_value(
+                std::string_view(batch.text).substr(record.begin, record.size), batch.tokens);
+        }
+    }
+
+    void apply(Batch& batch) {
+        for (const Record& record : batch.records) {
+            group(record.kind, std::string_view(batch.text).substr(record.begin, record.size), record.token,
+                  record.total_ms, record.calls, record.line);
+        }
+        batch.text.clear();
+        batch.records.clear();
+    }
+
+    // Waits for the batch being fingerprinted and groups it.
+    void collect() {
+        if (!m_in_flight.valid()) return;
+        m_in_flight.get();
+        apply(*m_spare);
+    }
+
+    // Hands the filled batch to the second thread and goes on filling the spare one.
+    void dispatch() {
+        collect();
+        std::swap(m_batch, m_spare);
+        try {
+            m_in_flight = std::async(std::launch::async, [batch = m_spare.get()] { fingerprint(*batch); });
+        } catch (const std::system_error&) {
+            m_background = false; // no thread to be had: fingerprint here, from now on
+            fingerprint(*m_spare);
+            apply(*m_spare);
+        }
+    }
+
+    // Groups every queued record, in order: before a finding of this reader (findings are in
+    // file order) and at the end.
+    void drain() {
+        collect();
+        fingerprint(*m_batch);
+        apply(*m_batch);
     }
 
     // --- log messages (every format) ---
@@ -590,6 +674,7 @@ public:
     QueryInput finish(QueryFormat format, int lines) {
         flush_stderr();
         csv_end();
+        drain();
         m_result.format = format;
         std::size_t chosen = k_kinds;
         for (std::size_t kind = 0; kind < k_kinds; ++kind) {
@@ -609,7 +694,11 @@ public:
                     "execution counts twice.",
                     m_options.name, k_names[chosen], m_executions[kind], k_names[kind]));
             }
-            for (analyzer::WorkloadStatement& statement : m_groups[chosen].statements) {
+            Groups& groups = m_groups[chosen];
+            for (std::size_t i = 0; i < groups.statements.size(); ++i) {
+                analyzer::WorkloadStatement& statement = groups.statements[i];
+                statement.calls = groups.tallies[i].calls;
+                statement.total_ms = groups.tallies[i].total_ms;
                 statement.mean_ms = statement.calls > 0 ? statement.total_ms / static_cast<double>(statement.calls) : 0;
                 m_result.statements.push_back(std::move(statement));
             }
@@ -644,9 +733,16 @@ public:
     }
 
 private:
+    // A group's calls and time, apart from its statement: the one part touched for every
+    // record, kept small so that a log of many groups stays in the cache.
+    struct Tally {
+        std::int64_t calls = 0;
+        double total_ms = 0;
+    };
     struct Groups {
         std::vector<analyzer::WorkloadStatement> statements;
-        std::unordered_map<std::string, std::size_t> by_token;
+        std::vector<Tally> tallies; // one per statement
+        std::unordered_map<std::uint64_t, std::size_t> by_token;
         std::unordered_map<std::string, std::size_t> by_fingerprint;
     };
 
@@ -654,7 +750,13 @@ private:
     QueryInput m_result;
     std::array<Groups, k_kinds> m_groups;
     std::array<std::int64_t, k_kinds> m_executions{};
-    std::unordered_map<std::string, std::string> m_failed_tokens;
+    std::unordered_map<std::uint64_t, std::string> m_failed_tokens;
+    std::vector<sqlparse::Token> m_tokens; // the lexer's scratch for texts grouped at once
+    // Log records: the batch being filled, and the one being fingerprinted (m_in_flight).
+    bool m_background;
+    std::unique_ptr<Batch> m_batch = std::make_unique<Batch>();
+    std::unique_ptr<Batch> m_spare = std::make_unique<Batch>();
+    std::future<void> m_in_flight;
     std::int64_t m_records = 0;
     std::int64_t m_unreadable = 0;
     std::int64_t m_parse_errors = 0;

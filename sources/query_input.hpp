@@ -40,6 +40,12 @@ struct QueryInputOptions {
     /// A record (a CSV record, a JSON line, a stderr message with its continuation lines)
     /// longer than this is reported and skipped.
     std::size_t max_record_bytes = std::size_t{64} << 20;
+    /// Fingerprint a log's records on a second thread while this one reads on, when the
+    /// machine has more than one CPU (the result is the same either way).
+    bool second_thread = true;
+    /// Log records fingerprinted together on the second thread (tests and fuzzing use small
+    /// batches to cross many batch boundaries).
+    std::size_t batch_records = 4096;
 };
 
 struct QueryInput {

@@ -158,7 +158,7 @@ unsigned char fingerprint_code(TokenKind kind) {
 
 // FNV-1a over the statement's tokens, so that two statements that differ only in literal
 // values, parameter numbers, comments, whitespace or keyword case hash alike.
-std::string token_fingerprint(std::string_view text, std::span<const Token> tokens) {
+std::uint64_t token_hash(std::string_view text, std::span<const Token> tokens) {
     std::uint64_t hash = 14695981039346656037ULL;
     auto mix = [&hash](unsigned char byte) {
         hash ^= byte;
@@ -180,6 +180,11 @@ std::string token_fingerprint(std::string_view text, std::span<const Token> toke
         }
         mix(' ');
     }
+    return hash;
+}
+
+std::string token_fingerprint(std::string_view text, std::span<const Token> tokens) {
+    std::uint64_t hash = token_hash(text, tokens);
     static constexpr char k_hex[] = "0123456789abcdef";
     std::string out(16, '0');
     for (int i = 15; i >= 0; --i) {
@@ -988,6 +993,12 @@ bool parses(std::string_view sql) {
 std::string token_fingerprint(std::string_view sql) {
     const std::vector<Token> tokens = lex(sql);
     return token_fingerprint(sql, tokens);
+}
+
+std::uint64_t token_fingerprint_value(std::string_view sql, std::vector<Token>& scratch) {
+    scratch.clear();
+    lex(sql, 0, static_cast<int>(sql.size()), scratch);
+    return token_hash(sql, scratch);
 }
 
 std::expected<std::string, ParseError> normalize(std::string_view sql) {

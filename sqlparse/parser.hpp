@@ -2,9 +2,11 @@
 // This and the other sqlparse headers are the only API; pg_query.h stays inside sqlparse/*.cpp.
 #pragma once
 
+#include "sqlparse/lexer.hpp"
 #include "sqlparse/query_model.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <expected>
 #include <functional>
 #include <memory>
@@ -107,6 +109,11 @@ std::expected<std::string, ParseError> normalize(std::string_view sql);
 /// numbers, comments, whitespace or keyword case. Lexer only (no parse): cheap enough to run
 /// on every line of a server log. Never fails.
 std::string token_fingerprint(std::string_view sql);
+
+/// The 64-bit value behind token_fingerprint, for callers that group many texts (a server
+/// log's records) and need no text: `scratch` holds the tokens between calls, so that a caller
+/// that reuses it allocates nothing per text.
+std::uint64_t token_fingerprint_value(std::string_view sql, std::vector<Token>& scratch);
 
 /// libpg_query's fingerprint as 16 hex digits: equal for statements that differ only in
 /// constants and formatting. Error on a syntax error.

@@ -33,7 +33,8 @@ dbadvise_snapshot_test(output_file 0 "\"window_statements_new\": ?1"
   "analyze --since windows/pg17_before.json --snapshot windows/pg17_after.json.gz --format json -o \"${CMAKE_CURRENT_BINARY_DIR}/window.json\" && cat \"${CMAKE_CURRENT_BINARY_DIR}/window.json\"")
 
 # --queries with a snapshot's catalog: each statement points at its first occurrence in the
-# file, in the text report, in JSON and as a SARIF physical location (docs/workloads.md).
+# file, in the text, Markdown, HTML and SQL reports, in JSON and as a SARIF physical
+# location (docs/workloads.md).
 dbadvise_snapshot_test(queries_location_text 0
   "query [0-9a-f]+ at \\.\\./queries/shop_queries\\.sql:3:3 \\(501 calls"
   "analyze --queries ../queries/shop_queries.sql --snapshot shop.json.gz")
@@ -43,6 +44,16 @@ dbadvise_snapshot_test(queries_location_json 0
 dbadvise_snapshot_test(queries_location_sarif 0
   "\"physicalLocation\": ?\\{\"artifactLocation\": ?\\{\"uri\": ?\"\\.\\./queries/shop_queries\\.sql\"\\}, ?\"region\": ?\\{\"startLine\": ?3, ?\"startColumn\": ?3\\}"
   "analyze --queries ../queries/shop_queries.sql --snapshot shop.json.gz --format sarif | tr -d ' \\n' | sed 's/,/, /g; s/:/: /g'")
+
+dbadvise_snapshot_test(queries_location_markdown 0
+  "\\*\\*Statement\\*\\* [0-9a-f]+ at \\.\\./queries/shop\\\\_queries\\.sql:3:3: 501 calls"
+  "analyze --queries ../queries/shop_queries.sql --snapshot shop.json.gz --format markdown")
+dbadvise_snapshot_test(queries_location_html 0
+  "Statement [0-9a-f]+ at \\.\\./queries/shop_queries\\.sql:3:3: 501 calls"
+  "analyze --queries ../queries/shop_queries.sql --snapshot shop.json.gz --format html")
+dbadvise_snapshot_test(queries_location_sql 0
+  "-- +statement [0-9a-f]+ at \\.\\./queries/shop_queries\\.sql:3:3 \\(501 calls"
+  "analyze --queries ../queries/shop_queries.sql --snapshot shop.json.gz --format sql")
 
 # Bad snapshot files: a clear message naming the file and where, exit 3.
 dbadvise_snapshot_test(missing_file 3

@@ -221,9 +221,6 @@ std::string key_target(std::string_view key, bool* expression = nullptr);
 /// quotes or white space.
 std::string normalized_key(std::string_view text);
 
-/// Resolves `schema.name` of a relation through the search path; null when unknown.
-const CatalogTable* resolve_table(const Workload& workload, const std::string& schema,
-                                  const std::string& name);
 
 /// How big a table is, from the best source the catalog has: reltuples after ANALYZE or
 /// VACUUM, else pg_stat_user_tables' live tuple count (a table loaded and never analyzed has

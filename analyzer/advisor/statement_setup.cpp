@@ -134,7 +134,7 @@ public:
             Resolver& resolver = resolvers[i];
             if (relation.kind == sqlparse::RelationKind::table) {
                 ++real_relations;
-                if (const CatalogTable* table = resolve_table(m_workload, relation.schema, relation.name)) {
+                if (const CatalogTable* table = m_workload.find_table(relation.schema, relation.name)) {
                     resolver.table = table;
                     resolver.use = static_cast<int>(m_setup.tables.size());
                     TableUse use;
@@ -759,29 +759,6 @@ std::string canonical(const IndexSpec& spec) {
     return spec.on_clause();
 }
 
-const CatalogTable* resolve_table(const Workload& workload, const std::string& schema, const std::string& name) {
-    auto find = [&](std::string_view s) -> const CatalogTable* {
-        for (const CatalogTable& table : workload.tables) {
-            if (table.name == name && table.schema == s) {
-                return &table;
-            }
-        }
-        return nullptr;
-    };
-    if (!schema.empty()) {
-        return find(schema);
-    }
-    for (const std::string& entry : workload.search_path) {
-        if (entry.empty() || entry == "\"$user\"" || entry == "$user") {
-            continue;
-        }
-        if (const CatalogTable* table = find(entry)) {
-            return table;
-        }
-    }
-    return find("public");
-}
-
 namespace {
 
 // Partition trees are a few levels deep; a snapshot (user input) may describe a cycle.
@@ -883,7 +860,7 @@ StatementSetup setup_statement(const Workload& workload, const ParsedWorkloadSta
                      parsed.kind == StatementKind::delete_ || parsed.kind == StatementKind::merge;
     if (setup.is_write && !parsed.query.relations.empty()) {
         const sqlparse::Relation& target = parsed.query.relations.front();
-        setup.write_target = resolve_table(workload, target.schema, target.name);
+        setup.write_target = workload.find_table(target.schema, target.name);
     }
     Tracer tracer(workload, setup, parsed);
     tracer.walk(parsed.query, {}, 0);

@@ -81,7 +81,7 @@ void check_cacheable_result(const Workload& workload, const Statements& statemen
         bool known = true;
         std::vector<std::string> names;
         for (const sqlparse::Relation* relation : relations) {
-            const CatalogTable* table = resolve_relation(workload, *relation);
+            const CatalogTable* table = workload.find_table(relation->schema, relation->name);
             const std::optional<double> rate = table ? write_rate(*table) : std::nullopt;
             if (!rate) {
                 known = false;

@@ -199,9 +199,6 @@ void add_bloat_evidence(Finding& finding, const BloatEstimate& estimate, std::in
                         int block_size, int fillfactor, std::optional<double> statistics_age_s,
                         std::string_view relation);
 
-/// The catalog table a FROM item or DML target names: its schema, else the first schema of the
-/// search_path that has it; nullptr when unknown.
-const CatalogTable* resolve_relation(const Workload& workload, const sqlparse::Relation& relation);
 /// rows / calls; 0 when there were no calls.
 double rows_per_call(const WorkloadStatement& statement);
 /// The setting as an integer; nullopt when absent or not a number.

@@ -30,13 +30,6 @@ const WorkloadStatement* statement_by_queryid(const Workload& workload, std::str
     return nullptr;
 }
 
-const CatalogTable* resolve_relation(const Workload& workload, const sqlparse::Relation& relation) {
-    if (!relation.schema.empty()) return workload.find_table(relation.schema, relation.name);
-    for (const std::string& schema : workload.search_path)
-        if (const CatalogTable* table = workload.find_table(schema, relation.name)) return table;
-    return nullptr;
-}
-
 double maxalign(double bytes) { return std::ceil(bytes / 8) * 8; }
 
 BloatEstimate bloat_range(double header, double data_width, double max_padding, std::int64_t relpages,

@@ -76,7 +76,7 @@ void collect(const Workload& workload, const sqlparse::Query& query, bool top, c
         if (relation.kind != sqlparse::RelationKind::table || relation.is_cte) continue;
         // An INSERT's target is written, not read: routing rows to partitions costs little.
         if (top && i == 0 && statement.kind == sqlparse::StatementKind::insert) continue;
-        if (const CatalogTable* table = resolve_relation(workload, relation)) {
+        if (const CatalogTable* table = workload.find_table(relation.schema, relation.name)) {
             TableUse& entry = use[table];
             if (top && i == 0 && statement.kind == sqlparse::StatementKind::delete_) entry.deleted_from = true;
         }
@@ -87,7 +87,7 @@ void collect(const Workload& workload, const sqlparse::Query& query, bool top, c
             continue;
         const sqlparse::Relation& relation = query.relations[predicate.column.relation];
         if (relation.kind != sqlparse::RelationKind::table || relation.is_cte) continue;
-        const CatalogTable* table = resolve_relation(workload, relation);
+        const CatalogTable* table = workload.find_table(relation.schema, relation.name);
         if (table == nullptr) continue;
         TableUse& entry = use[table];
         const bool on_target =

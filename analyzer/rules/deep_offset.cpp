@@ -17,7 +17,11 @@
 // a NULL. So it is given only when the table's definition (--schema, or the catalog in
 // analyze) shows NOT NULL keys covering a unique key; when they do not, the table's primary
 // key (or another unique NOT NULL key) is added as the last ORDER BY key; without a
-// definition no rewrite is given and the message says what the keys need.
+// definition no rewrite is given and the message says what the keys need. With FETCH ...
+// WITH TIES a page never ends inside a group of rows that tie on the keys, so NOT NULL keys
+// suffice and none is added (adding one would change the pages' sizes). The next page's
+// parameters are the last row's keys, so the rewrite also selects every key the select list
+// does not output.
 // The keyset condition goes into WHERE, so it keeps the meaning only when the result's rows
 // are the table's rows and nothing is computed over the rows WHERE lets through. No rewrite
 // (the message says why) for set operations, GROUP BY / HAVING / aggregates, window functions
@@ -45,18 +49,25 @@ using sqlparse::SortKey;
 
 constexpr std::int64_t k_deep_offset = 1000;
 
-// What the rewrite found: the statement, and the key columns it added to ORDER BY.
+// What the rewrite found: the statement, the key columns it added to ORDER BY, the keys it
+// added to the select list (the client needs the last row's keys for the next page), and
+// whether the page size is FETCH ... WITH TIES.
 struct Keyset {
     std::string sql;
     std::vector<std::string> added;
+    std::vector<std::string> selected;
+    bool ties = false;
 };
 
 // The ORDER BY key columns of `q` (plain columns of its one table) that identify a row, by
 // the table's definition: all NOT NULL, and a unique key among them. When they do not, the
 // table's row key (its primary key, usually) columns missing from them are returned to be
-// added; a failure says why no key set that identifies a row is known.
+// added; a failure says why no key set that identifies a row is known. With `ties` (FETCH
+// ... WITH TIES) the keys need only be NOT NULL: such a page never ends inside a group of rows
+// that tie on them, so a strict keyset condition skips and repeats nothing.
 std::expected<std::vector<std::string>, std::string> missing_row_key(const Query& q,
-                                                                     const Schema* schema) {
+                                                                     const Schema* schema,
+                                                                     bool ties) {
     if (q.relations.size() != 1 || !is_base_table(q.relations.front())) {
         return std::unexpected("the query reads several tables (or no table), and keyset "
                                "pagination needs ORDER BY keys that identify a row of the "
@@ -86,6 +97,9 @@ std::expected<std::vector<std::string>, std::string> missing_row_key(const Query
                 key.column->name));
         }
         keys.push_back(key.column->name);
+    }
+    if (ties) {
+        return std::vector<std::string>{};
     }
     for (const std::vector<std::string>& unique : table->unique_keys) {
         if (std::all_of(unique.begin(), unique.end(), [&](const std::string& name) {
@@ -195,6 +209,12 @@ std::expected<Keyset, std::string> rewrite(const sqlparse::Statement& statement,
     if (c.limit < 0 && c.fetch < 0) {
         return std::unexpected("the query has no LIMIT giving the page size");
     }
+    bool ties = false;
+    if (c.fetch >= 0) {
+        for (const Token& t : tokenize(source, c.fetch, c.clause_end(c.fetch))) {
+            ties = ties || is_word(source, t, "TIES");
+        }
+    }
     const bool descending = q.order_by.front().descending;
     std::vector<std::string> keys;
     for (const SortKey& key : q.order_by) {
@@ -211,7 +231,7 @@ std::expected<Keyset, std::string> rewrite(const sqlparse::Statement& statement,
         }
         keys.push_back(key.text.empty() ? column_text(*key.column) : std::string(trim(key.text)));
     }
-    const auto missing = missing_row_key(q, schema);
+    const auto missing = missing_row_key(q, schema, ties);
     if (!missing) {
         return std::unexpected(missing.error());
     }
@@ -234,11 +254,32 @@ std::expected<Keyset, std::string> rewrite(const sqlparse::Statement& statement,
         }
     }
     std::string added_keys;
+    // The client reads the last row's keys from the page: every key the select list does not
+    // output (the query's own ORDER BY keys or the added ones) is added to it.
+    std::string added_outputs;
+    std::vector<std::string> selected_keys;
+    for (const SortKey& key : q.order_by) {
+        if (!selected(q, key.column->name)) {
+            const std::string text = key.text.empty() ? column_text(*key.column) : std::string(trim(key.text));
+            added_outputs += ", " + text;
+            selected_keys.push_back(text);
+        }
+    }
     for (const std::string& name : *missing) {
         const std::string key = qualifier.empty() ? quote_identifier(name)
                                                   : quote_identifier(qualifier) + "." + quote_identifier(name);
         keys.push_back(key);
         added_keys += ", " + key + (descending ? " DESC" : "");
+        if (!selected(q, name)) {
+            added_outputs += ", " + key;
+            selected_keys.push_back(key);
+        }
+    }
+    // The select list ends at its last token before FROM (an alias included).
+    const std::vector<Token> select_list =
+        c.select_list >= 0 && c.from > c.select_list ? tokenize(source, c.select_list, c.from) : std::vector<Token>{};
+    if (!added_outputs.empty() && select_list.empty()) {
+        return std::unexpected("the select list was not located");
     }
 
     // New parameters for the last row's keys. An `OFFSET $k` disappears, so $k is reused
@@ -296,11 +337,14 @@ std::expected<Keyset, std::string> rewrite(const sqlparse::Statement& statement,
         }
         splice.insert(order_by.back().end, added_keys);
     }
+    if (!added_outputs.empty()) {
+        splice.insert(select_list.back().end, added_outputs);
+    }
     auto rewritten = splice.apply(source, statement.span);
     if (!rewritten) {
         return std::unexpected("the statement's text was not located");
     }
-    return Keyset{std::move(*rewritten), *missing};
+    return Keyset{std::move(*rewritten), *missing, std::move(selected_keys), ties};
 }
 
 void check(const sqlparse::Statement& statement, const RuleContext& context,
@@ -329,6 +373,11 @@ void check(const sqlparse::Statement& statement, const RuleContext& context,
         std::string how;
         if (!rewritten) {
             how = fmt::format("No rewrite is given because {}.", rewritten.error());
+        } else if (rewritten->ties) {
+            how = "FETCH ... WITH TIES never ends a page inside a group of rows that tie on the "
+                  "ORDER BY keys, and the keys are NOT NULL, so no row is skipped or repeated "
+                  "between pages; the suggested statement takes the last row's keys as new "
+                  "parameters.";
         } else if (rewritten->added.empty()) {
             how = "The ORDER BY keys identify a row (a unique key, NOT NULL), so no row is skipped "
                   "or repeated between pages; the suggested statement takes the last row's keys "
@@ -340,6 +389,11 @@ void check(const sqlparse::Statement& statement, const RuleContext& context,
                               "and takes the last row's keys as new parameters.",
                               fmt::join(rewritten->added, ", "));
             f_added_keys = fmt::format("{}", fmt::join(rewritten->added, ", "));
+        }
+        if (rewritten && !rewritten->selected.empty()) {
+            how += fmt::format(" It also selects {}: the client needs the last row's keys to ask "
+                               "for the next page.",
+                               fmt::join(rewritten->selected, ", "));
         }
         Finding f = make_finding(
             RuleId::deep_offset, q.offset_offset,

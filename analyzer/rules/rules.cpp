@@ -293,8 +293,11 @@ std::optional<std::string> Splice::apply(std::string_view source, Span span) con
         }
         edits.push_back(&e);
     }
-    std::stable_sort(edits.begin(), edits.end(),
-                     [](const Edit* a, const Edit* b) { return a->begin < b->begin; });
+    // An insertion where a replaced range begins goes before the replacement (ORDER BY's
+    // added keys right before a removed `OFFSET n`), whatever order they were made in.
+    std::stable_sort(edits.begin(), edits.end(), [](const Edit* a, const Edit* b) {
+        return a->begin != b->begin ? a->begin < b->begin : a->end < b->end;
+    });
     std::string out;
     int pos = span.begin;
     for (const Edit* e : edits) {

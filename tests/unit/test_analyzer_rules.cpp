@@ -253,7 +253,7 @@ TEST_CASE("rule deep-offset") {
         CHECK(found[0].evidence[0].first == "offset");
         CHECK(std::get<std::int64_t>(found[0].evidence[0].second) == 10000);
         CHECK(found[0].suggestion.rewritten_query ==
-              "SELECT id, title FROM posts WHERE author_id = 7 AND (created_at, id) < ($1, "
+              "SELECT id, title, created_at FROM posts WHERE author_id = 7 AND (created_at, id) < ($1, "
               "$2)\nORDER BY created_at DESC, id DESC\nLIMIT 20");
         CHECK(sqlparse::parses(found[0].suggestion.rewritten_query));
         CHECK(contains(found[0].message, "identify a row"));
@@ -283,7 +283,7 @@ TEST_CASE("rule deep-offset") {
         const auto found = run_rule("deep-offset", sql, &schema);
         REQUIRE(found.size() == 1);
         CHECK(found[0].suggestion.rewritten_query ==
-              "SELECT id FROM posts WHERE author_id = $1 AND (created_at, id) > ($3, $4) ORDER "
+              "SELECT id, created_at FROM posts WHERE author_id = $1 AND (created_at, id) > ($3, $4) ORDER "
               "BY created_at, id LIMIT $2");
         CHECK(sqlparse::parses(found[0].suggestion.rewritten_query));
     }
@@ -292,22 +292,23 @@ TEST_CASE("rule deep-offset") {
         const auto found = run_rule("deep-offset", sql, &schema);
         REQUIRE(found.size() == 1);
         CHECK(found[0].suggestion.rewritten_query ==
-              "SELECT p.id FROM posts p WHERE (p.score, p.id) < ($1, $2) ORDER BY p.score DESC, "
+              "SELECT p.id, p.score FROM posts p WHERE (p.score, p.id) < ($1, $2) ORDER BY p.score DESC, "
               "p.id DESC LIMIT 10");
         CHECK(sqlparse::parses(found[0].suggestion.rewritten_query));
         CHECK(contains(found[0].message, "adds id (the table's unique key)"));
+        CHECK(contains(found[0].message, "It also selects p.score: the client needs the last row's keys"));
     }
     SUBCASE("a unique index over the keys identifies a row; part of it gets the rest added") {
         auto found = run_rule(
             "deep-offset", "SELECT note FROM tags ORDER BY name, post_id LIMIT 10 OFFSET 2000", &schema);
         REQUIRE(found.size() == 1);
         CHECK(found[0].suggestion.rewritten_query ==
-              "SELECT note FROM tags WHERE (name, post_id) > ($1, $2) ORDER BY name, post_id LIMIT 10");
+              "SELECT note, name, post_id FROM tags WHERE (name, post_id) > ($1, $2) ORDER BY name, post_id LIMIT 10");
         found = run_rule("deep-offset", "SELECT note FROM tags ORDER BY name LIMIT 20 OFFSET 5000",
                          &schema);
         REQUIRE(found.size() == 1);
         CHECK(found[0].suggestion.rewritten_query ==
-              "SELECT note FROM tags WHERE (name, post_id) > ($1, $2) ORDER BY name, post_id LIMIT 20");
+              "SELECT note, name, post_id FROM tags WHERE (name, post_id) > ($1, $2) ORDER BY name, post_id LIMIT 20");
     }
     SUBCASE("no rewrite, with the reason, when no key set identifying a row is known") {
         // Without the table's definition: which unique column to end ORDER BY with.
@@ -379,7 +380,7 @@ TEST_CASE("rule deep-offset") {
             &schema);
         REQUIRE(found.size() == 1);
         CHECK(found[0].suggestion.rewritten_query ==
-              "SELECT p.title AS id FROM posts p WHERE (p.created_at, p.id) > ($1, $2) ORDER BY "
+              "SELECT p.title AS id, p.created_at, p.id FROM posts p WHERE (p.created_at, p.id) > ($1, $2) ORDER BY "
               "p.created_at, p.id LIMIT 20");
     }
     SUBCASE("no rewrite: GROUP BY, HAVING, aggregates") {
@@ -398,6 +399,52 @@ TEST_CASE("rule deep-offset") {
         no_rewrite("SELECT id, unnest(string_to_array(title, ' ')) FROM posts ORDER BY id LIMIT 20 "
                    "OFFSET 5000",
                    "the set-returning function unnest() in the select list");
+    }
+    SUBCASE("the client gets every key it needs for the next page: keys not selected are added") {
+        // Selected by name, under an alias or through * : nothing added.
+        auto found = run_rule("deep-offset",
+                              "SELECT score AS points, id FROM posts ORDER BY score LIMIT 20 OFFSET 5000", &schema);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].suggestion.rewritten_query ==
+              "SELECT score AS points, id FROM posts WHERE (score, id) > ($1, $2) ORDER BY score, id LIMIT 20");
+        CHECK_FALSE(contains(found[0].message, "It also selects"));
+        found = run_rule("deep-offset", "SELECT * FROM posts ORDER BY score LIMIT 20 OFFSET 5000", &schema);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].suggestion.rewritten_query ==
+              "SELECT * FROM posts WHERE (score, id) > ($1, $2) ORDER BY score, id LIMIT 20");
+        // Neither the ORDER BY key nor the added one is selected: both are.
+        found = run_rule("deep-offset", "SELECT title FROM posts ORDER BY score LIMIT 20 OFFSET 5000", &schema);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].suggestion.rewritten_query ==
+              "SELECT title, score, id FROM posts WHERE (score, id) > ($1, $2) ORDER BY score, id LIMIT 20");
+        CHECK(sqlparse::parses(found[0].suggestion.rewritten_query));
+        CHECK(contains(found[0].message, "It also selects score, id"));
+    }
+    SUBCASE("FETCH ... WITH TIES: NOT NULL keys suffice, no key is added") {
+        // A page never ends inside a group of ties, so `score > $1` skips and repeats nothing;
+        // adding id would change the pages' sizes.
+        auto found = run_rule("deep-offset",
+                              "SELECT id, score FROM posts ORDER BY score OFFSET 5000 ROWS FETCH FIRST 20 ROWS WITH TIES",
+                              &schema);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].suggestion.rewritten_query ==
+              "SELECT id, score FROM posts WHERE score > $1 ORDER BY score FETCH FIRST 20 ROWS WITH TIES");
+        CHECK(sqlparse::parses(found[0].suggestion.rewritten_query));
+        CHECK(contains(found[0].message, "WITH TIES never ends a page inside a group of rows"));
+        // The keys must still be NOT NULL.
+        found = run_rule("deep-offset",
+                         "SELECT id FROM posts ORDER BY subtitle OFFSET 5000 ROWS FETCH FIRST 20 ROWS WITH TIES",
+                         &schema);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].suggestion.rewritten_query.empty());
+        CHECK(contains(found[0].message, "subtitle may be NULL"));
+        // FETCH FIRST ... ROWS ONLY pages like LIMIT: the row key is added.
+        found = run_rule("deep-offset",
+                         "SELECT id, score FROM posts ORDER BY score OFFSET 5000 ROWS FETCH FIRST 20 ROWS ONLY",
+                         &schema);
+        REQUIRE(found.size() == 1);
+        CHECK(found[0].suggestion.rewritten_query ==
+              "SELECT id, score FROM posts WHERE (score, id) > ($1, $2) ORDER BY score, id FETCH FIRST 20 ROWS ONLY");
     }
     SUBCASE("mixed directions: reported without a row-comparison rewrite") {
         const auto found = run_rule(

@@ -372,3 +372,76 @@ TEST_CASE("every statement keeps where it was first seen") {
         CHECK(origin(find(input, "UPDATE orders SET status = $1 WHERE id = $2")) == "app.log:2:0");
     }
 }
+
+// Large logs are fingerprinted in batches of a few thousand records on a second thread; the
+// result must be the one a record-by-record read gives: calls and times per statement, where
+// each was first seen, and findings in file order (an unreadable line between two batches, a
+// parse error inside one), whatever the batch boundaries.
+TEST_CASE("a log of many batches groups as one read record by record") {
+    constexpr int k_records = 20000;
+    std::string log;
+    int line = 0;
+    std::vector<int> unreadable_lines;
+    std::vector<int> parse_error_lines;
+    int first_update = 0;
+    for (int i = 0; i < k_records; ++i) {
+        ++line;
+        if (i % 4999 == 4998) {
+            log += "some other program wrote this\n";
+            unreadable_lines.push_back(line);
+            continue;
+        }
+        if (i % 7001 == 7000) {
+            // A new shape each time, so that no earlier failure is reused.
+            log += "2025-01-02 03:04:05.678 UTC [11] LOG:  duration: 1 ms  statement: SELECT * FROM t" +
+                   std::to_string(i) + " WHERE\n";
+            parse_error_lines.push_back(line);
+            continue;
+        }
+        switch (i % 3) {
+        case 0:
+            log += "2025-01-02 03:04:05.678 UTC [11] LOG:  duration: 2.0 ms  statement: SELECT * FROM orders "
+                   "WHERE id = " + std::to_string(i) + "\n";
+            break;
+        case 1:
+            log += "2025-01-02 03:04:05.678 UTC [11] LOG:  duration: 1.0 ms  statement: SELECT name FROM "
+                   "customers WHERE email = 'u" + std::to_string(i) + "@example.com'\n";
+            break;
+        default:
+            if (first_update == 0) first_update = line;
+            // Over two lines, as the server writes a statement with a newline.
+            log += "2025-01-02 03:04:05.678 UTC [11] LOG:  duration: 0.5 ms  statement: UPDATE items\n"
+                   "\tSET stock = stock - " + std::to_string(i % 10) + " WHERE sku = 'S-" + std::to_string(i) + "'\n";
+            ++line;
+            break;
+        }
+    }
+    const sources::QueryInput input = read(log);
+    REQUIRE(input.statements.size() == 3);
+    std::int64_t calls = 0;
+    for (const auto& statement : input.statements) calls += statement.calls;
+    const auto skipped = static_cast<std::int64_t>(unreadable_lines.size() + parse_error_lines.size());
+    CHECK(calls == k_records - skipped);
+    const analyzer::WorkloadStatement* orders = find(input, "SELECT * FROM orders WHERE id = $1");
+    const auto update_at = std::ranges::find_if(
+        input.statements, [](const auto& statement) { return statement.text.starts_with("UPDATE items"); });
+    const analyzer::WorkloadStatement* update = update_at == input.statements.end() ? nullptr : &*update_at;
+    REQUIRE(orders != nullptr);
+    REQUIRE(update != nullptr);
+    CHECK(orders->origin_line == 1);
+    CHECK(update->origin_line == first_update);
+    // Every third record of the first kind, 2 ms each, less the replaced ones.
+    CHECK(orders->total_ms == doctest::Approx(2.0 * static_cast<double>(orders->calls)));
+    // Findings in file order: the unreadable lines and parse errors interleaved by line.
+    std::vector<int> expected = unreadable_lines;
+    expected.insert(expected.end(), parse_error_lines.begin(), parse_error_lines.end());
+    std::ranges::sort(expected);
+    std::vector<int> found;
+    for (const auto& finding : input.findings) {
+        REQUIRE(finding.location);
+        found.push_back(finding.location->line);
+    }
+    CHECK(found == expected);
+    CHECK(stat(input, "queries_parse_errors") == static_cast<std::int64_t>(parse_error_lines.size()));
+    CHECK(stat(input, "queries_unreadable_lines") == static_cast<std::int64_t>(unreadable_lines.size()));
+}
