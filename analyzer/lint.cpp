@@ -142,7 +142,8 @@ std::size_t ScriptLint::feed(std::string_view text, bool final, std::vector<Find
         out.insert(out.end(), std::make_move_iterator(found.begin()),
                    std::make_move_iterator(found.end()));
     }
-    m_start = sqlparse::advance(m_start, text.substr(0, consumed));
+    // Where the next piece starts: the index already counted the lines (same as advance()).
+    m_start = source.locate(static_cast<int>(consumed), m_start);
     m_offset += static_cast<std::int64_t>(consumed);
     return consumed;
 }
