@@ -5,7 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fmt/format.h>
+#include <string>
 #include <tuple>
 #include <unordered_map>
 
@@ -88,15 +88,40 @@ std::string normalized_file(std::string_view file) {
     return normal;
 }
 
+// normalized_file() of the file the last id on this thread was for: a run gives thousands of
+// findings the same file, and path normalisation costs more than the rest of the id.
+const std::string& normalized_file_cached(std::string_view file) {
+    thread_local std::string last_file;
+    thread_local std::string last_normal;
+    thread_local bool filled = false;
+    if (!filled || file != last_file) {
+        last_normal = normalized_file(file);
+        last_file.assign(file);
+        filled = true;
+    }
+    return last_normal;
+}
+
+// The 16 lower-case hex digits of `hash`, as fmt's {:016x} writes them.
+std::string hex16(std::uint64_t hash) {
+    std::string out(16, '0');
+    for (int i = 15; i >= 0; --i) {
+        out[static_cast<std::size_t>(i)] = "0123456789abcdef"[hash & 0xfU];
+        hash >>= 4;
+    }
+    return out;
+}
+
 } // namespace
 
 std::string Finding::id() const {
     std::uint64_t hash = 0xcbf29ce484222325ULL;
     hash = fnv1a(hash, rule_id());
-    hash = fnv1a(hash, location ? normalized_file(location->file) : std::string());
+    hash = fnv1a(hash, location ? std::string_view(normalized_file_cached(location->file))
+                                : std::string_view());
     hash = fnv1a(hash, subject);
     hash = fnv1a(hash, fingerprint);
-    return fmt::format("{:016x}", hash);
+    return hex16(hash);
 }
 
 std::vector<std::string> finding_ids(const std::vector<Finding>& findings) {
@@ -109,8 +134,8 @@ std::vector<std::string> finding_ids(const std::vector<Finding>& findings) {
         if (n > 1) {
             std::uint64_t hash = 0xcbf29ce484222325ULL;
             hash = fnv1a(hash, id);
-            hash = fnv1a(hash, fmt::format("{}", n));
-            id = fmt::format("{:016x}", hash);
+            hash = fnv1a(hash, std::to_string(n));
+            id = hex16(hash);
         }
         ids.push_back(std::move(id));
     }

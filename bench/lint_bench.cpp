@@ -504,8 +504,10 @@ int main(int argc, char** argv) {
     std::printf("ratio b/a, throughput (wall time): %.0f%% (target >= 50%%)\n", ratio * 100.0);
     std::printf("ratio b/a, work per statement (CPU time, all threads): %.0f%%\n",
                 raw.cpu / full.cpu * 100.0);
-    std::printf("lint on one thread: %.2f s wall, %.2f s CPU, ratio b/a %.0f%% (CPU time: %.0f%%)\n",
-                single.wall, single.cpu, raw.wall / single.wall * 100.0, raw.cpu / single.cpu * 100.0);
+    std::printf("lint on one thread: %.2f s wall, %.2f s CPU, ratio b/a %.0f%% (CPU time: %.0f%%), "
+                "peak RSS %.1f MB\n",
+                single.wall, single.cpu, raw.wall / single.wall * 100.0, raw.cpu / single.cpu * 100.0,
+                single.peak_mb);
     std::printf("lint peak RSS: %.1f MB (target < 200 MB)\n", full.peak_mb);
     std::printf("breakdown (CPU s, peak RSS): parse + model %.2f s %.0f MB; + rules %.2f s %.0f MB; "
                 "+ JSON report %.2f s %.0f MB\n",

@@ -68,6 +68,23 @@ constexpr TokenKind punct_kind(char c) {
     }
 }
 
+// What a token does to the builder's group nesting: ( [ and CASE open a group (+1), ) ] and
+// END close one (-1), everything else 0.
+std::int8_t nesting_step(std::string_view text, const Token& token) {
+    switch (token.kind) {
+    case TokenKind::open_paren:
+    case TokenKind::open_bracket:
+        return 1;
+    case TokenKind::close_paren:
+    case TokenKind::close_bracket:
+        return -1;
+    case TokenKind::identifier:
+        return token_is(text, token, "case") ? 1 : token_is(text, token, "end") ? -1 : 0;
+    default:
+        return 0;
+    }
+}
+
 // A libpg_query node is `{"TypeName": {...}}`: one member whose key is the node type.
 bool is_wrapper(JsonRef value) { return value.is_node(); }
 
@@ -164,19 +181,41 @@ struct ColumnSide {
     std::string wrapper;
 };
 
+// Per-statement tables over the statement's tokens, built once in build_statement(): the
+// builder asks the same questions of the same tokens many times per statement.
+struct TokenTables {
+    /// Per token: +1 when it opens a group (( [ CASE), -1 when it closes one () ] END).
+    std::span<const std::int8_t> steps;
+    /// first_at[o - origin]: the index of the first token that begins at or after byte o,
+    /// for o in (origin, last token's begin]; empty for statements too long for 16-bit
+    /// entries (the builder then searches).
+    std::span<const std::uint16_t> first_at;
+    int origin = 0;
+};
+
 class Builder {
 public:
     Builder(std::string_view text, int base, Span span, std::span<const Token> tokens,
-            std::span<SubtreeExtent> cache)
-        : m_text(text), m_base(base), m_span(span), m_tokens(tokens), m_cache(cache) {}
+            const TokenTables& tables, std::span<SubtreeExtent> cache)
+        : m_text(text), m_base(base), m_span(span), m_tokens(tokens), m_nesting(tables.steps),
+          m_first_at(tables.first_at), m_origin(tables.origin), m_tables(tables), m_cache(cache) {}
 
     Statement build(JsonRef stmt);
 
 private:
     // --- source text and extents ---------------------------------------------------------
     std::span<const Token> tokens() const { return m_tokens; }
+    // Index of the first token that begins at or after `offset` (token_count() when none).
     [[gnu::always_inline]] int token_index(int offset) {
         const auto& t = tokens();
+        if (!m_first_at.empty()) {
+            const int at = offset - m_origin;
+            if (at <= 0) {
+                return 0;
+            }
+            return at < static_cast<int>(m_first_at.size()) ? m_first_at[static_cast<std::size_t>(at)]
+                                                            : token_count();
+        }
         const auto it = std::lower_bound(t.begin(), t.end(), offset,
                                          [](const Token& token, int o) { return token.begin < o; });
         return static_cast<int>(it - t.begin());
@@ -189,19 +228,23 @@ private:
     [[gnu::always_inline]] bool is_word(int index, std::string_view word) {
         return index >= 0 && index < token_count() && token_is(m_text, tok(index), word);
     }
-    [[gnu::always_inline]] bool is_opener(int i) { return is_punct(i, '(') || is_punct(i, '[') || is_word(i, "case"); }
-    [[gnu::always_inline]] bool is_closer(int i) { return is_punct(i, ')') || is_punct(i, ']') || is_word(i, "end"); }
+    // Groups are ( ), [ ] and CASE ... END: see nesting_step().
+    [[gnu::always_inline]] bool is_opener(int i) {
+        return i >= 0 && i < token_count() && m_nesting[static_cast<std::size_t>(i)] > 0;
+    }
+    [[gnu::always_inline]] bool is_closer(int i) {
+        return i >= 0 && i < token_count() && m_nesting[static_cast<std::size_t>(i)] < 0;
+    }
+    [[gnu::always_inline]] int step(int i) { return m_nesting[static_cast<std::size_t>(i)]; }
     // Index of the token closing the group opened at `open`; the last token when unmatched.
     int group_close(int open) {
         int depth = 0;
         const int n = token_count();
-        for (int i = open; i < n; ++i) {
-            if (is_opener(i)) {
-                ++depth;
-            } else if (is_closer(i)) {
-                if (--depth <= 0) {
-                    return i;
-                }
+        for (int i = std::max(open, 0); i < n; ++i) {
+            const int d = step(i);
+            depth += d;
+            if (d < 0 && depth <= 0) {
+                return i;
             }
         }
         return n - 1;
@@ -304,6 +347,10 @@ private:
     int m_base;
     Span m_span;
     std::span<const Token> m_tokens; // the statement's tokens, in order
+    std::span<const std::int8_t> m_nesting; // per token: +1 opens a group, -1 closes one
+    std::span<const std::uint16_t> m_first_at; // see TokenTables
+    int m_origin;
+    const TokenTables& m_tables;
     std::span<SubtreeExtent> m_cache; // per JSON node, filled on first use
 };
 
@@ -502,12 +549,8 @@ Span Builder::balance(int begin, int end) {
         int depth = 0;
         int lowest = 0;
         for (int i = bi; i < ei; ++i) {
-            if (is_opener(i)) {
-                ++depth;
-            } else if (is_closer(i)) {
-                --depth;
-                lowest = std::min(lowest, depth);
-            }
+            depth += step(i);
+            lowest = std::min(lowest, depth);
         }
         if (lowest < 0) {
             // The expression began inside parentheses that open before its first location:
@@ -536,11 +579,7 @@ Span Builder::balance(int begin, int end) {
         if (depth > 0) {
             int i = ei;
             for (; i < n && depth > 0; ++i) {
-                if (is_opener(i)) {
-                    ++depth;
-                } else if (is_closer(i)) {
-                    --depth;
-                }
+                depth += step(i);
             }
             ei = i;
         }
@@ -1323,7 +1362,7 @@ void Builder::build_with(JsonRef with, Query& q, Scope& scope) {
             // A data-modifying CTE (WITH x AS (DELETE ... RETURNING ...)).
             Query sub;
             sub.span = span;
-            Statement inner = Builder(m_text, m_base, m_span, m_tokens, m_cache).build(query);
+            Statement inner = Builder(m_text, m_base, m_span, m_tokens, m_tables, m_cache).build(query);
             sub = std::move(inner.query);
             sub.span = span;
             q.subqueries.push_back(std::move(sub));
@@ -1683,7 +1722,7 @@ Statement Builder::build(JsonRef stmt) {
     } else if (type == "ExplainStmt") {
         s.kind = StatementKind::explain;
         const JsonRef inner = body["query"];
-        Statement explained = Builder(m_text, m_base, m_span, m_tokens, m_cache).build(inner);
+        Statement explained = Builder(m_text, m_base, m_span, m_tokens, m_tables, m_cache).build(inner);
         s.query = std::move(explained.query);
         s.query.span = m_span;
     } else if (type == "CreateStmt") {
@@ -1770,7 +1809,29 @@ Statement Builder::build(JsonRef stmt) {
 
 Statement build_statement(JsonRef stmt, std::string_view text, int base, Span span,
                           std::span<const Token> tokens, std::span<SubtreeExtent> cache) {
-    return Builder(text, base, span, tokens, cache).build(stmt);
+    // Reused by every statement this thread builds (build_statement is not re-entered).
+    thread_local std::vector<std::int8_t> steps;
+    thread_local std::vector<std::uint16_t> first_at;
+    steps.resize(tokens.size());
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        steps[i] = nesting_step(text, tokens[i]);
+    }
+    TokenTables tables;
+    tables.steps = steps;
+    if (!tokens.empty() && tokens.back().begin - tokens.front().begin < UINT16_MAX) {
+        const int origin = tokens.front().begin;
+        first_at.resize(static_cast<std::size_t>(tokens.back().begin - origin + 1));
+        first_at[0] = 0;
+        int at = 1;
+        for (std::size_t i = 1; i < tokens.size(); ++i) {
+            for (; at <= tokens[i].begin - origin; ++at) {
+                first_at[static_cast<std::size_t>(at)] = static_cast<std::uint16_t>(i);
+            }
+        }
+        tables.first_at = first_at;
+        tables.origin = origin;
+    }
+    return Builder(text, base, span, tokens, tables, cache).build(stmt);
 }
 
 } // namespace dbadvise::sqlparse::detail

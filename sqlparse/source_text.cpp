@@ -1,15 +1,22 @@
 #include "sqlparse/source_text.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace dbadvise::sqlparse {
 
 SourceText::SourceText(std::string_view text) : m_text(text) {
     m_line_starts.push_back(0);
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '\n') {
-            m_line_starts.push_back(static_cast<int>(i + 1));
+    // memchr: lint indexes every file it reads, and lines are long next to one byte test.
+    const char* const begin = text.data();
+    const char* const end = begin + text.size();
+    for (const char* p = begin; p < end;) {
+        const void* newline = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
+        if (newline == nullptr) {
+            break;
         }
+        p = static_cast<const char*>(newline) + 1;
+        m_line_starts.push_back(static_cast<int>(p - begin));
     }
 }
 

@@ -577,3 +577,32 @@ TEST_CASE("build_statement: DDL") {
         CHECK(st.query.predicates.size() == 1);
     }
 }
+
+TEST_CASE("build_statement: extents in a statement longer than 64 kB") {
+    // The builder maps offsets to tokens through a 16-bit table up to 64 kB of statement and
+    // searches the tokens beyond that: both must give the same extents.
+    const auto check = [](std::size_t list_length) {
+        std::string list = "0";
+        while (list.size() < list_length) {
+            list += ", 0";
+        }
+        const std::string sql = "SELECT 1 FROM t WHERE (a + b) * 2 > $1 AND c IN (" + list +
+                                ") AND lower(CASE WHEN d THEN e END) = 'x' AND coalesce(f[1], 0) = 2";
+        CAPTURE(sql.size());
+        const Query q = model_of(sql).query;
+        REQUIRE(q.predicates.size() == 4);
+        CHECK(text_of(sql, q.predicates[0].span) == "(a + b) * 2 > $1");
+        CHECK(q.predicates[0].wrapped_text == "(a + b) * 2");
+        CHECK(q.predicates[1].op == "IN");
+        CHECK(q.predicates[1].offset == at(sql, "IN"));
+        CHECK(text_of(sql, q.predicates[1].span) == "c IN (" + list + ")");
+        CHECK(q.predicates[2].wrapped_text == "lower(CASE WHEN d THEN e END)");
+        CHECK(text_of(sql, q.predicates[2].span) == "lower(CASE WHEN d THEN e END) = 'x'");
+        CHECK(text_of(sql, q.predicates[3].span) == "coalesce(f[1], 0) = 2");
+        CHECK(q.predicates[3].wrapped_text == "coalesce(f[1], 0)");
+        CHECK(q.predicates[3].offset == at(sql, "= 2"));
+    };
+    SUBCASE("short") { check(10); }
+    SUBCASE("just under 64 kB") { check(65400); }
+    SUBCASE("beyond 64 kB") { check(70000); }
+}
