@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <iterator>
@@ -59,6 +60,17 @@ std::optional<Marker> find_marker(std::string_view line) {
         if (is_severity(word)) return Marker{word, at + 3};
     }
     return std::nullopt;
+}
+
+// The server process in a stderr log_line_prefix: the digits of `[%p]` (the default prefix
+// is '%m [%p] '); empty when the prefix has none.
+std::string_view session_in_prefix(std::string_view prefix) {
+    for (std::size_t open = prefix.find('['); open != std::string_view::npos; open = prefix.find('[', open + 1)) {
+        std::size_t end = open + 1;
+        while (end < prefix.size() && is_digit(prefix[end])) ++end;
+        if (end > open + 1 && end < prefix.size() && prefix[end] == ']') return prefix.substr(open + 1, end - open - 1);
+    }
+    return {};
 }
 
 bool starts_with_timestamp(std::string_view line) {
@@ -309,16 +321,53 @@ public:
     }
 
     // --- log messages (every format) ---
-    void message(std::string_view severity, std::string_view text, int line) {
+    // `session` identifies the server process that wrote the record (csvlog's and jsonlog's
+    // pid, the `[%p]` of a stderr log_line_prefix; empty when unknown): with log_statement
+    // and a duration setting both on, the server logs `statement: SQL` when a statement
+    // starts and a bare `duration: X ms` when it ends, and the two are paired per session.
+    void message(std::string_view severity, std::string_view text, int line, std::string_view session) {
         ++m_records;
         if (severity != "LOG") return; // DETAIL: parameters, ERROR, STATEMENT, ...
+        ++m_log_records;
         if (text.starts_with("duration: ")) {
-            duration_message(text, line);
+            duration_message(text, line, session);
         } else if (text.starts_with("statement: ")) {
-            add(Kind::untimed_statement, text.substr(11), 0, 1, line);
+            start_statement(session, text.substr(11), line);
         } else if (auto sql = after_named_step(text, "execute ")) {
-            add(Kind::untimed_statement, *sql, 0, 1, line);
+            start_statement(session, *sql, line);
+        } else {
+            return;
         }
+        ++m_recognized;
+    }
+
+    // A statement logged when it started (log_statement): its duration may follow.
+    void start_statement(std::string_view session, std::string_view sql, int line) {
+        end_statement(session);
+        if (m_started.size() >= k_max_started) {
+            flush_started(); // sessions that never log a duration (log_statement alone): do not hold them all
+        }
+        Started& started = m_started[std::string(session)];
+        started.sql.assign(sql);
+        started.line = line;
+    }
+
+    // Every started statement, untimed, in log order.
+    void flush_started() {
+        std::vector<Started*> started;
+        for (auto& [session, statement] : m_started) started.push_back(&statement);
+        std::ranges::sort(started, {}, [](const Started* statement) { return statement->line; });
+        for (const Started* statement : started) add(Kind::untimed_statement, statement->sql, 0, 1, statement->line);
+        m_started.clear();
+    }
+
+    // The session's started statement, if any, ran without a duration line: counted untimed.
+    void end_statement(std::string_view session) {
+        if (m_started.empty()) return;
+        const auto found = m_started.find(std::string(session));
+        if (found == m_started.end()) return;
+        add(Kind::untimed_statement, found->second.sql, 0, 1, found->second.line);
+        m_started.erase(found);
     }
 
     // `execute <name>: SQL` (also `execute S_1/C_2:` of a portal): the SQL after the name.
@@ -329,7 +378,7 @@ public:
         return text.substr(colon + 2);
     }
 
-    void duration_message(std::string_view text, int line) {
+    void duration_message(std::string_view text, int line, std::string_view session) {
         std::string_view rest = text.substr(10);
         const std::size_t unit = rest.find(" ms");
         const std::optional<double> ms =
@@ -343,9 +392,19 @@ public:
         }
         rest = rest.substr(unit + 3);
         if (rest.empty()) {
-            ++m_duration_only; // log_duration without the statement: nothing to group
+            // The end of a statement logged when it started (log_statement), or log_duration
+            // alone: nothing to group then.
+            const auto started = m_started.empty() ? m_started.end() : m_started.find(std::string(session));
+            if (started == m_started.end()) {
+                ++m_duration_only;
+                return;
+            }
+            ++m_paired;
+            add(Kind::timed_statement, started->second.sql, *ms, 1, started->second.line);
+            m_started.erase(started);
             return;
         }
+        end_statement(session);
         if (!rest.starts_with("  ")) {
             unreadable(line, "A duration line that cannot be read (cut in the middle?)",
                        fmt::format("Expected two spaces and `statement:`, `execute <name>:` or "
@@ -465,13 +524,14 @@ public:
         m_pending_too_long = false;
         m_pending_line = number;
         m_pending_severity.assign(marker->severity);
+        m_pending_session.assign(session_in_prefix(line.substr(0, static_cast<std::size_t>(marker->severity.data() - line.data()))));
         m_pending_text.assign(line.substr(marker->message));
     }
 
     void flush_stderr() {
         if (!m_pending) return;
         m_pending = false;
-        if (!m_pending_too_long) message(m_pending_severity, m_pending_text, m_pending_line);
+        if (!m_pending_too_long) message(m_pending_severity, m_pending_text, m_pending_line, m_pending_session);
         m_pending_text.clear();
     }
 
@@ -546,7 +606,7 @@ public:
                                    starts_with_timestamp(fields[0]) ? "" : " and no timestamp"));
             return;
         }
-        message(fields[11], fields[13], m_csv_line);
+        message(fields[11], fields[13], m_csv_line, fields[3]);
     }
 
     void csv_end() {
@@ -574,7 +634,11 @@ public:
                        "Skipped: a jsonlog record names its severity and message.");
             return;
         }
-        message(severity->get_ref<const std::string&>(), text->get_ref<const std::string&>(), number);
+        std::string session;
+        if (const auto pid = record.find("pid"); pid != record.end()) {
+            session = pid->is_string() ? pid->get<std::string>() : pid->dump();
+        }
+        message(severity->get_ref<const std::string&>(), text->get_ref<const std::string&>(), number, session);
     }
 
     // --- SQL files ---
@@ -673,6 +737,7 @@ public:
     QueryInput finish(QueryFormat format, int lines) {
         flush_stderr();
         csv_end();
+        flush_started(); // still waiting for their duration: the log ends, or they failed
         drain();
         m_result.format = format;
         std::size_t chosen = k_kinds;
@@ -686,8 +751,22 @@ public:
             "duration lines (log_min_duration_statement)", "auto_explain plans",
             "statement lines without a duration (log_statement)"};
         if (chosen < k_kinds) {
+            if (m_paired > 0) {
+                m_result.notes.push_back(fmt::format(
+                    "{}: {} statements logged when they started (log_statement) took their "
+                    "duration from the `duration:` line their session logged when they ended.",
+                    m_options.name, m_paired));
+            }
             for (std::size_t kind = chosen + 1; kind < k_kinds; ++kind) {
                 if (m_executions[kind] == 0) continue;
+                if (kind == static_cast<std::size_t>(Kind::untimed_statement) && m_paired > 0) {
+                    m_result.notes.push_back(fmt::format(
+                        "{}: {} statements logged without a duration line after them (faster than "
+                        "log_min_duration_statement, failed, or still running) were left out: "
+                        "their time is unknown.",
+                        m_options.name, m_executions[kind]));
+                    continue;
+                }
                 m_result.notes.push_back(fmt::format(
                     "{}: the workload is read from its {}; {} {} were left out so that no "
                     "execution counts twice.",
@@ -707,6 +786,14 @@ public:
                 "{}: {} statement{} had no `-- ms:` comment: each call of {} counts as 1 ms.",
                 m_options.name, m_untimed_sql, m_untimed_sql == 1 ? "" : "s",
                 m_untimed_sql == 1 ? "it" : "them"));
+        }
+        if (m_log_records > 0 && m_recognized == 0 && format != QueryFormat::sql) {
+            // German, French, ... server messages: `Dauer: 17.755 ms  Anweisung: ...`.
+            m_result.notes.push_back(fmt::format(
+                "{}: none of its {} LOG records is a `duration:`, `statement:` or `execute` "
+                "message in English: the server writes them in the language of lc_messages, "
+                "and dbadvise reads English. Set lc_messages = 'C' for the server's log.",
+                m_options.name, m_log_records));
         }
         if (m_duration_only > 0 && m_result.statements.empty()) {
             m_result.notes.push_back(fmt::format(
@@ -750,6 +837,16 @@ private:
     std::array<Groups, k_kinds> m_groups;
     std::array<std::int64_t, k_kinds> m_executions{};
     std::unordered_map<std::uint64_t, std::string> m_failed_tokens;
+    // Statements logged when they started (log_statement), per session, until their duration.
+    struct Started {
+        std::string sql;
+        int line = 0;
+    };
+    static constexpr std::size_t k_max_started = 10000;
+    std::unordered_map<std::string, Started> m_started;
+    std::int64_t m_paired = 0;       // durations paired with the statement logged before them
+    std::int64_t m_log_records = 0;  // LOG records
+    std::int64_t m_recognized = 0;   // LOG records that are statements or durations
     // Log records: the batch being filled, and the one being fingerprinted (m_in_flight).
     bool m_background;
     std::unique_ptr<Batch> m_batch = std::make_unique<Batch>();
@@ -767,6 +864,7 @@ private:
     bool m_pending_too_long = false;
     int m_pending_line = 0;
     std::string m_pending_severity;
+    std::string m_pending_session;
     std::string m_pending_text;
     // csvlog: the record being read (a quoted field may span lines)
     std::string m_csv_record;

@@ -5,7 +5,9 @@
 # pg_stat_statements: --queries does not need it) with the logging collector writing stderr,
 # csvlog and jsonlog files, runs a workload with log_min_duration_statement = 0 (simple and
 # extended protocol with parameters, through psql and pgbench), then auto_explain plans in
-# text and JSON, and checks what analyze --queries reads from each file: the formats
+# text and JSON, then the workload again with log_statement = 'all' as well (the statement
+# logged when it starts, a bare duration line when it ends, two pgbench sessions
+# interleaved), and checks what analyze --queries reads from each file: the formats
 # detected, the statements grouped and weighed, the missing index found, no line unread.
 # Exits 77 when PostgreSQL cannot be installed.
 set -uo pipefail
@@ -88,6 +90,25 @@ for format in stderr csvlog jsonlog; do
     ext=${ext/jsonlog/.json}
     size=$(stat -c %s "$work/durations.$format")
     tail -c +$((size + 1)) "$logs/server$ext" >"$work/plans.$format"
+    stat -c %s "$logs/server$ext" >"$work/size.$format"
+done
+# Phase 3: log_statement = 'all' and log_min_duration_statement = 0 together, a common setup:
+# `statement: SQL` (or `execute <unnamed>: SQL`) when a statement starts, and a bare
+# `duration: X ms` when it ends, which dbadvise pairs per server process.
+"${psql[@]}" >/dev/null <<'SQL' || fail "phase 3"
+SET log_statement = 'all';
+SET log_min_duration_statement = 0;
+SELECT count(*) FROM orders WHERE customer_id = 17;
+SELECT count(*) FROM orders WHERE customer_id = 1234;
+SQL
+PGOPTIONS="-c log_statement=all -c log_min_duration_statement=0" "$pg_bin/pgbench" -n -M extended -c 2 -t 5 -f "$work/bench.sql" -d "$dsn" >/dev/null 2>&1 ||
+    fail "pgbench (phase 3)"
+sleep 1
+for format in stderr csvlog jsonlog; do
+    ext=${format/stderr/}
+    ext=${ext/csvlog/.csv}
+    ext=${ext/jsonlog/.json}
+    tail -c +$(($(cat "$work/size.$format") + 1)) "$logs/server$ext" >"$work/started.$format"
 done
 
 check() { # check PHASE FORMAT
@@ -120,6 +141,21 @@ if phase == "durations":
     missing = [f for f in report["findings"] if f["rule"] == "missing-index"]
     if not any("customer_id" in (f.get("suggestion", {}).get("sql") or "") for f in missing):
         fail("no index on orders (customer_id) recommended: " + json.dumps(missing)[:400])
+elif phase == "started":
+    # SET log_min_duration_statement (logged: log_statement was on), 2 psql SELECTs and 10
+    # pgbench executions from two sessions, each weighed by its own duration line
+    if stats.get("queries_executions") != 13:
+        fail(f"{stats.get('queries_executions')} executions, expected 13")
+    if stats.get("queries_statements") != 2:
+        fail(f"{stats.get('queries_statements')} statements, expected 2")
+    timed = [s for s in report.get("workload", {}).get("statements", []) if "customer_id" in s["text"]]
+    if not timed or timed[0]["total_ms"] <= 0 or timed[0]["calls"] != 12:
+        fail("the count by customer_id has no time: durations not paired")
+    if not any("took their duration" in n for n in report.get("notes", [])):
+        fail("no note on the paired durations: " + json.dumps(report.get("notes"))[:400])
+    missing = [f for f in report["findings"] if f["rule"] == "missing-index"]
+    if not any("customer_id" in (f.get("suggestion", {}).get("sql") or "") for f in missing):
+        fail("no index on orders (customer_id) recommended: " + json.dumps(missing)[:400])
 else:
     if stats.get("queries_executions") != 2:
         fail(f"{stats.get('queries_executions')} plans, expected 2")
@@ -127,7 +163,7 @@ else:
         fail(f"{stats.get('queries_statements')} statements, expected 1 (status = $1)")
 PY
 }
-for phase in durations plans; do
+for phase in durations plans started; do
     for format in stderr csvlog jsonlog; do
         check "$phase" "$format"
     done

@@ -445,3 +445,68 @@ TEST_CASE("a log of many batches groups as one read record by record") {
     CHECK(stat(input, "queries_parse_errors") == static_cast<std::int64_t>(parse_error_lines.size()));
     CHECK(stat(input, "queries_unreadable_lines") == static_cast<std::int64_t>(unreadable_lines.size()));
 }
+
+TEST_CASE("log_statement with durations: each bare duration line weighs its session's statement") {
+    // Two server processes interleaved; the statement of 12 never gets a duration (it failed).
+    const std::string log =
+        "2025-01-02 03:04:05.001 UTC [11] app@shop LOG:  statement: SELECT * FROM orders WHERE id = 1\n"
+        "2025-01-02 03:04:05.002 UTC [12] app@shop LOG:  statement: UPDATE items SET n = 0 WHERE id = 7\n"
+        "2025-01-02 03:04:05.003 UTC [13] app@shop LOG:  execute <unnamed>: SELECT * FROM orders WHERE id = $1\n"
+        "2025-01-02 03:04:05.003 UTC [13] app@shop DETAIL:  parameters: $1 = '5'\n"
+        "2025-01-02 03:04:05.004 UTC [11] app@shop LOG:  duration: 4.000 ms\n"
+        "2025-01-02 03:04:05.005 UTC [12] app@shop ERROR:  deadlock detected\n"
+        "2025-01-02 03:04:05.006 UTC [13] app@shop LOG:  duration: 6.500 ms\n"
+        "2025-01-02 03:04:05.007 UTC [12] app@shop LOG:  statement: SELECT * FROM orders WHERE id = 9\n"
+        "2025-01-02 03:04:05.008 UTC [12] app@shop LOG:  duration: 1.500 ms\n";
+    const sources::QueryInput input = read(log);
+    REQUIRE(input.statements.size() == 1);
+    const analyzer::WorkloadStatement& orders = input.statements[0];
+    CHECK(orders.text == "SELECT * FROM orders WHERE id = $1");
+    CHECK(orders.calls == 3);
+    CHECK(orders.total_ms == doctest::Approx(12.0));
+    CHECK(orders.origin_line == 1);
+    CHECK(stat(input, "queries_executions") == 3);
+    CHECK(std::ranges::any_of(input.notes, [](const std::string& note) {
+        return note.find("3 statements logged when they started (log_statement) took their duration") !=
+               std::string::npos;
+    }));
+    // The UPDATE that failed has no time: left out, and the note says why.
+    CHECK(std::ranges::any_of(input.notes, [](const std::string& note) {
+        return note.find("1 statements logged without a duration line after them") != std::string::npos;
+    }));
+    CHECK(input.findings.empty());
+}
+
+TEST_CASE("log_statement with durations in csvlog and jsonlog pair by pid") {
+    const std::string csv =
+        "2025-01-02 03:04:05.001 UTC,\"app\",\"shop\",21,\"[local]\",1.1,1,\"SELECT\",2025-01-02 03:00:00 UTC,3/1,0,LOG,00000,\"statement: SELECT 1 FROM t WHERE a = 2\",,,,,,,,,\"psql\",\"client backend\",,0\n"
+        "2025-01-02 03:04:05.002 UTC,\"app\",\"shop\",22,\"[local]\",1.2,1,\"SELECT\",2025-01-02 03:00:00 UTC,3/2,0,LOG,00000,\"statement: SELECT 1 FROM u WHERE b = 3\",,,,,,,,,\"psql\",\"client backend\",,0\n"
+        "2025-01-02 03:04:05.003 UTC,\"app\",\"shop\",22,\"[local]\",1.2,2,\"SELECT\",2025-01-02 03:00:00 UTC,3/2,0,LOG,00000,\"duration: 9.000 ms\",,,,,,,,,\"psql\",\"client backend\",,0\n"
+        "2025-01-02 03:04:05.004 UTC,\"app\",\"shop\",21,\"[local]\",1.1,2,\"SELECT\",2025-01-02 03:00:00 UTC,3/1,0,LOG,00000,\"duration: 2.000 ms\",,,,,,,,,\"psql\",\"client backend\",,0\n";
+    sources::QueryInput input = read(csv, QueryFormat::csvlog);
+    REQUIRE(input.statements.size() == 2);
+    CHECK(find(input, "SELECT $1 FROM t WHERE a = $2")->total_ms == doctest::Approx(2.0));
+    CHECK(find(input, "SELECT $1 FROM u WHERE b = $2")->total_ms == doctest::Approx(9.0));
+    const std::string json =
+        R"({"timestamp":"2025-01-02 03:04:05.001 UTC","pid":31,"error_severity":"LOG","message":"statement: SELECT 1 FROM t WHERE a = 2"})" "\n"
+        R"({"timestamp":"2025-01-02 03:04:05.002 UTC","pid":32,"error_severity":"LOG","message":"statement: SELECT 1 FROM u WHERE b = 3"})" "\n"
+        R"({"timestamp":"2025-01-02 03:04:05.003 UTC","pid":31,"error_severity":"LOG","message":"duration: 5.000 ms"})" "\n"
+        R"({"timestamp":"2025-01-02 03:04:05.004 UTC","pid":32,"error_severity":"LOG","message":"duration: 7.000 ms"})" "\n";
+    input = read(json, QueryFormat::jsonlog);
+    REQUIRE(input.statements.size() == 2);
+    CHECK(find(input, "SELECT $1 FROM t WHERE a = $2")->total_ms == doctest::Approx(5.0));
+    CHECK(find(input, "SELECT $1 FROM u WHERE b = $2")->total_ms == doctest::Approx(7.0));
+}
+
+TEST_CASE("a log whose messages are not in English says so") {
+    const std::string log =
+        "2025-01-02 03:04:05.001 UTC [11] LOG:  Dauer: 17.755 ms  Anweisung: SELECT 1\n"
+        "2025-01-02 03:04:05.002 UTC [11] LOG:  Dauer: 2.000 ms  Anweisung: SELECT 2\n";
+    const sources::QueryInput input = read(log);
+    CHECK(input.statements.empty());
+    CHECK(std::ranges::any_of(input.notes, [](const std::string& note) {
+        return note.find("none of its 2 LOG records is a `duration:`, `statement:` or `execute` message in English") !=
+                   std::string::npos &&
+               note.find("lc_messages = 'C'") != std::string::npos;
+    }));
+}
