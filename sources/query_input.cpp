@@ -897,12 +897,9 @@ std::string_view to_string(QueryFormat format) {
 QueryFormat detect_query_format(std::string_view first_line) {
     const std::string_view line = trim(first_line);
     if (line.starts_with("{")) return QueryFormat::jsonlog;
-    if (starts_with_timestamp(line)) {
-        const std::size_t comma = line.find(',');
-        const std::size_t space = line.find(' ', 19);
-        if (comma != std::string_view::npos && (space == std::string_view::npos || comma < line.find(' ', space + 1)))
-            return QueryFormat::csvlog;
-    }
+    // csvlog's record start (`<timestamp>,<user>,<database>,<pid>,`), not just a comma after
+    // the timestamp: a stderr log_line_prefix such as '%m,%p ' has one too.
+    if (starts_csv_record(line)) return QueryFormat::csvlog;
     if (find_marker(line)) return QueryFormat::stderr_log;
     return QueryFormat::sql;
 }

@@ -56,6 +56,11 @@ TEST_CASE("detect_query_format") {
           QueryFormat::stderr_log);
     CHECK(sources::detect_query_format("[123] user=app,db=shop LOG:  statement: SELECT 1") ==
           QueryFormat::stderr_log);
+    // A stderr prefix with a comma after the timestamp ('%m,%p ') is not csvlog.
+    CHECK(sources::detect_query_format("2025-01-02 03:04:05.678 UTC,4242 LOG:  duration: 1 ms  statement: SELECT 1") ==
+          QueryFormat::stderr_log);
+    CHECK(sources::detect_query_format("2025-01-02 03:04:05.678 UTC,,,4242,,65f1.2,1,,2025-01-02 03:00:00 UTC,,0,LOG,00000,\"x\"") ==
+          QueryFormat::csvlog);
     CHECK(sources::detect_query_format("SELECT * FROM orders WHERE id = 1;") == QueryFormat::sql);
     CHECK(sources::detect_query_format("-- calls: 3") == QueryFormat::sql);
 }
