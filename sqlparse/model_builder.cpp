@@ -1526,6 +1526,7 @@ void Builder::build_select(JsonRef body, Query& q, const Scope* parent) {
         const JsonRef sb = sort.body();
         SortKey key = sort_key(sb["node"]);
         key.descending = sb["sortby_dir"].str() == "SORTBY_DESC";
+        key.using_operator = sb["sortby_dir"].str() == "SORTBY_USING";
         const std::string_view nulls = sb["sortby_nulls"].str();
         if (nulls == "SORTBY_NULLS_FIRST") {
             key.nulls_first = true;

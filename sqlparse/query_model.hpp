@@ -135,6 +135,7 @@ struct SortKey {
     std::optional<ColumnRef> column; // set when the key is a plain column
     std::string text;                // source text of the key expression
     bool descending = false;
+    bool using_operator = false;     // ORDER BY x USING op: the direction is the operator's
     std::optional<bool> nulls_first; // explicit NULLS FIRST/LAST, else the default
     bool is_function_call = false;   // e.g. random()
     std::string function_name;       // lower-case, when is_function_call

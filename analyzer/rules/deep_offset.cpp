@@ -221,6 +221,11 @@ std::expected<Keyset, std::string> rewrite(const sqlparse::Statement& statement,
         if (!key.column || key.is_function_call) {
             return std::unexpected("an ORDER BY key is not a plain column");
         }
+        if (key.using_operator) {
+            return std::unexpected("an ORDER BY key sorts USING an operator, whose direction "
+                                   "the rewrite does not know; write it as ASC or DESC (for "
+                                   "the built-in types USING < is ASC and USING > is DESC)");
+        }
         if (key.descending != descending || key.nulls_first) {
             return std::unexpected("the ORDER BY keys mix directions or NULLS placement; use "
                                    "`k1 < $a OR (k1 = $a AND k2 > $b)` instead of a row "

@@ -446,6 +446,11 @@ TEST_CASE("rule deep-offset") {
         CHECK(found[0].suggestion.rewritten_query ==
               "SELECT id, score FROM posts WHERE (score, id) > ($1, $2) ORDER BY score, id FETCH FIRST 20 ROWS ONLY");
     }
+    SUBCASE("no rewrite: ORDER BY ... USING an operator") {
+        // USING > sorts descending: a `>` keyset condition would page backwards.
+        no_rewrite("SELECT id, score FROM posts ORDER BY score USING >, id USING > OFFSET 5000 LIMIT 5",
+                   "sorts USING an operator");
+    }
     SUBCASE("mixed directions: reported without a row-comparison rewrite") {
         const auto found = run_rule(
             "deep-offset", "SELECT id FROM posts ORDER BY score DESC, id LIMIT 10 OFFSET 2000", &schema);
