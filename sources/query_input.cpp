@@ -644,6 +644,11 @@ public:
     // --- SQL files ---
     // One statement per query, separated by semicolons; `-- calls: N` and `-- ms: X` comments
     // (also `-- weight: N`, on one line: `-- calls: 120, ms: 4.5`) weigh the statement after them.
+    struct Weight {
+        std::optional<std::int64_t> calls;
+        std::optional<double> mean_ms;
+    };
+
     void sql_text(const std::string& text) {
         m_sql_file = true;
         const sqlparse::SourceText source(text);
@@ -653,23 +658,43 @@ public:
         options.psql = true;
         options.function_bodies = false;
         options.fingerprint = false;
-        int previous_end = 0;
+        // The statements first, then their weights: a weight comment after a statement's `;`
+        // on the same line weighs that statement; one on a line of its own, the next.
+        struct Entry {
+            sqlparse::Span span;
+            std::optional<sqlparse::ParseError> error; // a parse error; kind psql_command: a meta-command
+            Weight weight;
+        };
+        std::vector<Entry> entries;
         sqlparse::parse_script(text, options, [&](sqlparse::ParsedStatement&& parsed) {
             const sqlparse::Span span = parsed.statement ? parsed.statement->span : parsed.error->statement_span;
             if (!span.valid()) return;
-            if (parsed.error && parsed.error->kind == sqlparse::ParseError::Kind::psql_command) {
-                previous_end = span.end; // a comment above it weighs no statement
-                return;
-            }
+            entries.push_back(Entry{span, std::move(parsed.error), {}});
+        });
+        int previous_end = 0;
+        Entry* previous = nullptr;
+        for (Entry& entry : entries) {
+            const bool command = entry.error && entry.error->kind == sqlparse::ParseError::Kind::psql_command;
+            const int line = source.locate(entry.span.begin).line;
+            const int previous_line = previous != nullptr ? source.locate(previous->span.end).line : 0;
+            weigh_between(text, source, previous_end, entry.span.begin, previous_line,
+                          previous != nullptr ? &previous->weight : nullptr, command ? nullptr : &entry.weight, line);
+            previous_end = entry.span.end;
+            previous = command ? nullptr : &entry; // a comment above a meta-command weighs nothing
+        }
+        weigh_between(text, source, previous_end, static_cast<int>(text.size()),
+                      previous != nullptr ? source.locate(previous->span.end).line : 0,
+                      previous != nullptr ? &previous->weight : nullptr, nullptr, 0);
+        for (const Entry& entry : entries) {
+            const sqlparse::Span span = entry.span;
+            if (entry.error && entry.error->kind == sqlparse::ParseError::Kind::psql_command) continue;
             const auto where = source.locate(span.begin);
-            Weight weight = weight_before(text, previous_end, span.begin, where.line);
-            previous_end = span.end;
-            if (parsed.error) {
-                const auto at = source.locate(parsed.error->offset >= 0 ? parsed.error->offset : span.begin);
-                parse_error(at.line, at.column, parsed.error->message,
+            if (entry.error) {
+                const auto at = source.locate(entry.error->offset >= 0 ? entry.error->offset : span.begin);
+                parse_error(at.line, at.column, entry.error->message,
                             std::string_view(text).substr(static_cast<std::size_t>(span.begin),
                                                           static_cast<std::size_t>(span.end - span.begin)));
-                return;
+                continue;
             }
             std::string_view sql = std::string_view(text).substr(
                 static_cast<std::size_t>(span.begin), static_cast<std::size_t>(span.end - span.begin));
@@ -684,54 +709,72 @@ public:
                                                      with_values.data() + token.begin, true);
             }
             if (!with_values.empty()) sql = with_values;
+            const Weight& weight = entry.weight;
             const std::int64_t calls = weight.calls.value_or(1);
             if (!weight.mean_ms) ++m_untimed_sql;
             add(Kind::timed_statement, sql, static_cast<double>(calls) * weight.mean_ms.value_or(1.0), calls,
                 where.line, where.column, &source, span.begin);
-        });
+        }
     }
 
-    struct Weight {
-        std::optional<std::int64_t> calls;
-        std::optional<double> mean_ms;
-    };
 
-    // The `-- key: value` comments between the previous statement and this one.
-    Weight weight_before(std::string_view text, int from, int to, int statement_line) {
-        Weight weight;
+    // The `-- key: value` comments in text[from, to): those on `previous_line` (after the
+    // previous statement's `;`) weigh `previous`, the others `next` (at `next_line`); a weight
+    // comment with no statement to weigh is left alone.
+    void weigh_between(std::string_view text, const sqlparse::SourceText& source, int from, int to, int previous_line,
+                       Weight* previous, Weight* next, int next_line) {
         const std::string_view between = text.substr(static_cast<std::size_t>(from), static_cast<std::size_t>(to - from));
         const std::vector<sqlparse::Token> tokens = sqlparse::lex(between, sqlparse::LexOptions{.comments = true});
         for (const sqlparse::Token& token : tokens) {
             if (token.kind != sqlparse::TokenKind::line_comment) continue;
-            std::string_view comment = trim(sqlparse::token_text(between, token).substr(2));
-            if (!(comment.starts_with("calls:") || comment.starts_with("weight:") || comment.starts_with("ms:")))
-                continue;
-            std::size_t at = 0;
-            while (at < comment.size()) {
-                std::size_t comma = comment.find(',', at);
-                if (comma == std::string_view::npos) comma = comment.size();
-                const std::string_view pair = trim(comment.substr(at, comma - at));
-                at = comma + 1;
-                const std::size_t colon = pair.find(':');
-                const std::string_view key = colon == std::string_view::npos ? pair : trim(pair.substr(0, colon));
-                const std::string_view value = colon == std::string_view::npos ? std::string_view{} : trim(pair.substr(colon + 1));
-                const std::optional<double> number = parse_number(value);
-                const bool count = key == "calls" || key == "weight";
-                if (!number || (key != "ms" && !count) || (count && (*number < 1 || *number != std::floor(*number)))) {
-                    unreadable(statement_line, "A weight comment that cannot be read",
-                               fmt::format("Expected `-- calls: N, ms: X` (N a whole number of "
-                                           "executions, X the mean milliseconds of one), found "
-                                           "`{}`; the statement counts as one call of 1 ms.",
-                                           pair));
-                    continue;
-                }
-                if (count)
-                    weight.calls = static_cast<std::int64_t>(*number);
-                else
-                    weight.mean_ms = *number;
-            }
+            const bool trailing = previous != nullptr && source.locate(from + token.begin).line == previous_line;
+            Weight* target = trailing ? previous : next;
+            if (target == nullptr) continue;
+            read_weight(trim(sqlparse::token_text(between, token).substr(2)), trailing ? previous_line : next_line,
+                        *target);
         }
-        return weight;
+    }
+
+    static bool starts_with_key(std::string_view comment, std::string_view key) {
+        if (comment.size() < key.size()) return false;
+        for (std::size_t i = 0; i < key.size(); ++i) {
+            if (std::tolower(static_cast<unsigned char>(comment[i])) != key[i]) return false;
+        }
+        return true;
+    }
+
+    // One comment's `key: value` pairs (keys in any case) into `weight`.
+    void read_weight(std::string_view comment, int statement_line, Weight& weight) {
+        if (!(starts_with_key(comment, "calls:") || starts_with_key(comment, "weight:") || starts_with_key(comment, "ms:")))
+            return;
+        // More executions than this is a typo (or an overflow waiting to happen in the sums).
+        constexpr double k_max_calls = 1e12;
+        std::size_t at = 0;
+        while (at < comment.size()) {
+            std::size_t comma = comment.find(',', at);
+            if (comma == std::string_view::npos) comma = comment.size();
+            const std::string_view pair = trim(comment.substr(at, comma - at));
+            at = comma + 1;
+            const std::size_t colon = pair.find(':');
+            std::string key(colon == std::string_view::npos ? pair : trim(pair.substr(0, colon)));
+            for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            const std::string_view value = colon == std::string_view::npos ? std::string_view{} : trim(pair.substr(colon + 1));
+            const std::optional<double> number = parse_number(value);
+            const bool count = key == "calls" || key == "weight";
+            if (!number || (key != "ms" && !count) ||
+                (count && (*number < 1 || *number != std::floor(*number) || *number > k_max_calls))) {
+                unreadable(statement_line, "A weight comment that cannot be read",
+                           fmt::format("Expected `-- calls: N, ms: X` (N a whole number of "
+                                       "executions from 1 to 10^12, X the mean milliseconds of one), "
+                                       "found `{}`; the statement counts as one call of 1 ms.",
+                                       pair));
+                continue;
+            }
+            if (count)
+                weight.calls = static_cast<std::int64_t>(*number);
+            else
+                weight.mean_ms = *number;
+        }
     }
 
     QueryInput finish(QueryFormat format, int lines) {

@@ -515,3 +515,29 @@ TEST_CASE("a log whose messages are not in English says so") {
                note.find("lc_messages = 'C'") != std::string::npos;
     }));
 }
+
+TEST_CASE("SQL files: a weight after a statement's ; weighs it; keys in any case; absurd counts are findings") {
+    const sources::QueryInput input = read("SELECT * FROM a WHERE x = 1; -- calls: 9, ms: 2\n"
+                                           "-- CALLS: 5, MS: 4\n"
+                                           "SELECT * FROM b WHERE y = 2;\n"
+                                           "SELECT * FROM c WHERE z = 3; -- Weight: 7\n"
+                                           "-- calls: 9223372036854775807\n"
+                                           "SELECT * FROM d WHERE w = 4;\n");
+    const auto* a = find(input, "SELECT * FROM a WHERE x = $1");
+    const auto* b = find(input, "SELECT * FROM b WHERE y = $1");
+    const auto* c = find(input, "SELECT * FROM c WHERE z = $1");
+    const auto* d = find(input, "SELECT * FROM d WHERE w = $1");
+    REQUIRE(a != nullptr);
+    REQUIRE(b != nullptr);
+    REQUIRE(c != nullptr);
+    REQUIRE(d != nullptr);
+    CHECK(a->calls == 9);
+    CHECK(a->total_ms == doctest::Approx(18.0));
+    CHECK(b->calls == 5);
+    CHECK(b->total_ms == doctest::Approx(20.0));
+    CHECK(c->calls == 7);
+    // More executions than 10^12 is a typo: a finding at the statement, one call of 1 ms.
+    CHECK(d->calls == 1);
+    CHECK(has_finding(input, "unreadable-line", 6));
+    CHECK(stat(input, "queries_executions") == 9 + 5 + 7 + 1);
+}
