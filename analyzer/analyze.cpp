@@ -73,11 +73,21 @@ Finding unparsable(const WorkloadStatement& statement, const sqlparse::ParseErro
             "Raise track_activity_query_size (needs a restart) and run the workload again.",
             statement.text.size(), limit, error.message);
         finding.suggestion.sql = "ALTER SYSTEM SET track_activity_query_size = '16kB';";
+    } else if (error.kind == sqlparse::ParseError::Kind::too_large) {
+        finding.title = fmt::format("Statement too large to analyze (queryid {})", statement.queryid);
+        finding.message = fmt::format("{}; the statement is left out of the analysis.", error.message);
+        // The report need not repeat megabytes of text: its start names the statement.
+        constexpr std::size_t k_shown = 2000;
+        if (finding.query->text.size() > k_shown) {
+            std::size_t cut = k_shown;
+            while (cut > 0 && (static_cast<unsigned char>(finding.query->text[cut]) & 0xC0) == 0x80) --cut;
+            finding.query->text = finding.query->text.substr(0, cut) + " ...";
+        }
     } else {
         finding.title = fmt::format("Statement does not parse (queryid {})", statement.queryid);
         finding.message = fmt::format(
-            "pg_stat_statements holds text the parser rejects ({}); the statement is left out "
-            "of the analysis.",
+            "{} holds text the parser rejects ({}); the statement is left out of the analysis.",
+            statement.origin_file.empty() ? std::string("pg_stat_statements") : statement.origin_file,
             error.message);
     }
     finding.evidence.emplace_back("text_bytes", static_cast<std::int64_t>(statement.text.size()));

@@ -91,6 +91,30 @@ TEST_CASE("analyze") {
         CHECK_FALSE(result.partial);
     }
 
+    SUBCASE("--queries statements: the file is named; a statement over the size limit says so, briefly") {
+        WorkloadStatement from_file = make_statement("42", "SELEC id FROM orders", 900, 3);
+        from_file.origin_file = "app.log";
+        std::string huge = "SELECT id FROM orders WHERE id IN (";
+        while (huge.size() < (std::size_t{3} << 20)) huge += "$1, ";
+        huge += "$1)";
+        WorkloadStatement large = make_statement("43", huge, 800, 1);
+        large.origin_file = "app.log";
+        workload.statements = {from_file, large};
+        const AnalyzeResult result = analyze(workload, nullptr, {});
+        std::vector<const Finding*> errors;
+        for (const Finding& f : result.findings)
+            if (f.rule_id() == "parse-error") errors.push_back(&f);
+        REQUIRE(errors.size() == 2);
+        const auto by_id = [&](std::string_view id) {
+            return *std::ranges::find_if(errors, [&](const Finding* f) { return f->query->queryid == id; });
+        };
+        CHECK(by_id("42")->message.starts_with("app.log holds text the parser rejects (syntax error"));
+        CHECK(by_id("43")->title == "Statement too large to analyze (queryid 43)");
+        CHECK(by_id("43")->message.find("MiB limit") != std::string::npos);
+        CHECK(by_id("43")->message.find("pg_stat_statements") == std::string::npos);
+        CHECK(by_id("43")->query->text.size() < 2100);
+    }
+
     SUBCASE("a statement that does not parse becomes a finding with its query; the run goes on") {
         workload.statements = {make_statement("42", "SELEC id FROM orders", 900, 3),
                                make_statement("7", "SELECT id FROM orders WHERE id = $1", 5)};
