@@ -46,6 +46,10 @@ class BodyLocator {
 public:
     explicit BodyLocator(std::string_view body) : m_body(body), m_tokens(lex(body)) {
         m_used.assign(m_tokens.size(), false);
+        m_lines.push_back(0);
+        for (std::size_t at = body.find('\n'); at != std::string_view::npos; at = body.find('\n', at + 1)) {
+            m_lines.push_back(at + 1);
+        }
     }
 
     /// The offset of `query` in the body, or nullopt when no start fits.
@@ -54,20 +58,23 @@ public:
             perform ? query.substr(std::min<std::size_t>(6, query.size())) : query;
         const std::size_t head = perform ? 7 : 0; // "PERFORM"
         const std::size_t size = head + tail.size();
-        const std::size_t from = line_offset(m_body, line);
-        for (std::size_t i = 0; i < m_tokens.size(); ++i) {
+        // Statements come in line order: the search starts at the line, not the body.
+        const std::size_t from = line < 1 ? 0
+                                 : static_cast<std::size_t>(line) <= m_lines.size()
+                                     ? m_lines[static_cast<std::size_t>(line) - 1]
+                                     : m_body.size();
+        for (std::size_t i = first_token(from); i < m_tokens.size(); ++i) {
             const Token& token = m_tokens[i];
             const auto at = static_cast<std::size_t>(token.begin);
-            if (at < from || m_used[i] || token.depth != 0) {
+            if (m_used[i] || token.depth != 0) {
                 continue;
             }
             if (at + size > m_body.size()) {
                 break;
             }
-            if (perform ? !token_is(m_body, token, "perform") : !matches(at, tail)) {
-                continue;
-            }
-            if (perform && !matches(at + head, tail)) {
+            const bool fits = perform ? token_is(m_body, token, "perform") && matches(at + head, tail)
+                                      : matches(at, tail);
+            if (!fits) {
                 continue;
             }
             const std::optional<std::size_t> after = ends_statement(at + size);
@@ -97,25 +104,33 @@ private:
         return true;
     }
 
+    // The index of the first token at or after `offset` (the token count when none is).
+    std::size_t first_token(std::size_t offset) const {
+        const auto it = std::lower_bound(m_tokens.begin(), m_tokens.end(), offset,
+                                         [](const Token& token, std::size_t at) {
+                                             return static_cast<std::size_t>(token.begin) < at;
+                                         });
+        return static_cast<std::size_t>(it - m_tokens.begin());
+    }
+
     // When a statement ending at `end` ends on a token boundary followed by `;`, LOOP or
-    // the end of the body: the index of that following token (the size at the end).
+    // the end of the body: the index of that following token (the token count at the end).
     std::optional<std::size_t> ends_statement(std::size_t end) const {
-        const auto next = std::lower_bound(
-            m_tokens.begin(), m_tokens.end(), end,
-            [](const Token& token, std::size_t offset) { return static_cast<std::size_t>(token.begin) < offset; });
-        if (next != m_tokens.begin() && static_cast<std::size_t>(std::prev(next)->end) > end) {
+        const std::size_t next = first_token(end);
+        if (next > 0 && static_cast<std::size_t>(m_tokens[next - 1].end) > end) {
             return std::nullopt; // the text stops inside a token
         }
-        if (next != m_tokens.end() && next->kind != TokenKind::semicolon &&
-            !token_is(m_body, *next, "loop")) {
+        if (next < m_tokens.size() && m_tokens[next].kind != TokenKind::semicolon &&
+            !token_is(m_body, m_tokens[next], "loop")) {
             return std::nullopt;
         }
-        return static_cast<std::size_t>(next - m_tokens.begin());
+        return next;
     }
 
     std::string_view m_body;
     std::vector<Token> m_tokens;
-    std::vector<bool> m_used; // tokens inside a placed statement
+    std::vector<bool> m_used;         // tokens inside a placed statement
+    std::vector<std::size_t> m_lines; // offset of each line's first byte
 };
 
 // The body string token of the statement: the first literal at or after `location`.
