@@ -60,8 +60,10 @@ struct PsqlVariable {
     char form = ':';     // ':', '"' or '\''
 };
 
+// A byte that can continue an unquoted name.
 bool identifier_byte(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '$' || static_cast<unsigned char>(c) >= 0x80;
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '$' || static_cast<unsigned char>(c) >= 0x80;
 }
 
 // The variables of a script statement, but for those whose placeholder's value the
