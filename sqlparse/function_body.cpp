@@ -115,10 +115,23 @@ private:
 
     // When a statement ending at `end` ends on a token boundary followed by `;`, LOOP or
     // the end of the body: the index of that following token (the token count at the end).
+    // An INTO clause at the end of a statement is not in its text (PL/pgSQL blanked it and
+    // trimmed the spaces): `INTO [STRICT] target, ...` may come before the `;`.
     std::optional<std::size_t> ends_statement(std::size_t end) const {
-        const std::size_t next = first_token(end);
+        std::size_t next = first_token(end);
         if (next > 0 && static_cast<std::size_t>(m_tokens[next - 1].end) > end) {
             return std::nullopt; // the text stops inside a token
+        }
+        if (next < m_tokens.size() && token_is(m_body, m_tokens[next], "into")) {
+            ++next;
+            while (next < m_tokens.size() &&
+                   (is_name_kind(m_tokens[next].kind) || m_tokens[next].kind == TokenKind::dot ||
+                    m_tokens[next].kind == TokenKind::comma)) {
+                ++next;
+            }
+            if (next == m_tokens.size() || m_tokens[next].kind != TokenKind::semicolon) {
+                return std::nullopt;
+            }
         }
         if (next < m_tokens.size() && m_tokens[next].kind != TokenKind::semicolon &&
             !token_is(m_body, m_tokens[next], "loop")) {

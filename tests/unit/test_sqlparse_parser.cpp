@@ -467,6 +467,9 @@ TEST_CASE("parse_script reads function bodies") {
         // Nested blocks and a FOR query on one line, in their order.
         sql = "DO $$ DECLARE r record; BEGIN FOR r IN SELECT 1 LOOP PERFORM 1; BEGIN PERFORM 1; END; END LOOP; PERFORM 1; END $$;";
         CHECK(starts(sql) == std::vector<int>{static_cast<int>(offset_of(sql, "SELECT 1 LOOP")), 53, 70, 96});
+        // An INTO clause at the end is not in the text PL/pgSQL reports.
+        sql = "DO $$ DECLARE x int; BEGIN SELECT 1 INTO STRICT x; SELECT 2 INTO x; END $$;";
+        CHECK(starts(sql) == std::vector<int>{offset_of(sql, "SELECT 1"), offset_of(sql, "SELECT 2")});
         // Across lines: a statement continued onto the next line is still one.
         sql = "DO $$\nBEGIN\n  DELETE FROM t\n  WHERE a = 1; DELETE\n  FROM t;\nEND $$;";
         CHECK(starts(sql) == std::vector<int>{static_cast<int>(offset_of(sql, "DELETE FROM t")),
