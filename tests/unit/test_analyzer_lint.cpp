@@ -1,6 +1,7 @@
 // The lint driver: every rule over every statement, parse errors as findings, locations as
 // file:line:column, sorted output; and the testdata/lint files used by the golden tests.
 #include "analyzer/lint.hpp"
+#include "analyzer/psql_variables.hpp"
 #include "analyzer/rule_registry.hpp"
 
 #include "sqlparse/parser.hpp"
@@ -465,4 +466,36 @@ TEST_CASE("findings show psql variables as written, never their parse placeholde
         CHECK(rewrites["not-in-subquery"] ==
               "SELECT * FROM :\"vtbl\" WHERE NOT EXISTS (SELECT 1 FROM z WHERE y = :\"vtbl\".x)");
     }
+}
+
+TEST_CASE("show_psql_variables maps placeholders back, or gives no SQL psql could not run") {
+    const std::string text = "SELECT * FROM :vschema.orders JOIN :\"Vt\" ON true WHERE a = :'vval';";
+    const std::vector<sqlparse::ParsedStatement> parsed = sqlparse::parse_script(text);
+    REQUIRE(parsed.size() == 1);
+    REQUIRE(parsed[0].statement);
+    analyzer::Finding f(analyzer::RuleId::select_star);
+    f.title = "columns of _vschema.orders and \"Vt\"";
+    f.message = "Vt, _VSCHEMA, 'vval', vval and :vschema as they were";
+    f.subject = "_vschema.orders";
+    f.evidence.emplace_back("table", std::string("Vt"));
+    f.suggestion.rewritten_query = "SELECT Vt.x, \"Vt\".y FROM _vschema.orders WHERE a = 'vval' AND b = \"_vschema\".c";
+    f.suggestion.sql = "CREATE INDEX _vschema_orders_a_idx ON _vschema.orders (a);";
+    analyzer::Finding quoted = f;
+    quoted.suggestion.sql = "SELECT '_vschema.orders'::regclass;";
+    std::vector<analyzer::Finding> findings = {f, quoted};
+    analyzer::show_psql_variables(*parsed[0].statement, text, findings);
+    CHECK(findings[0].title == "columns of :vschema.orders and :\"Vt\"");
+    // Quoted names are case-sensitive (Vt is not vt); unquoted ones fold; a string's value
+    // counts only quoted; the variable as written is kept.
+    CHECK(findings[0].message == ":\"Vt\", :vschema, :'vval', vval and :vschema as they were");
+    CHECK(findings[0].subject == ":vschema.orders");
+    CHECK(std::get<std::string>(findings[0].evidence[0].second) == ":\"Vt\"");
+    // Vt unquoted folds to vt: another name than "Vt".
+    CHECK(findings[0].suggestion.rewritten_query ==
+          "SELECT Vt.x, :\"Vt\".y FROM :vschema.orders WHERE a = :'vval' AND b = :vschema.c");
+    CHECK(findings[0].suggestion.sql == "CREATE INDEX vschema_orders_a_idx ON :vschema.orders (a);");
+    // psql substitutes nothing inside a string: no SQL, and the message says why.
+    CHECK(findings[1].suggestion.sql.empty());
+    CHECK(findings[1].suggestion.rewritten_query == findings[0].suggestion.rewritten_query);
+    CHECK(findings[1].message.find("No SQL is suggested") != std::string::npos);
 }
