@@ -45,7 +45,7 @@ struct QueryInputOptions {
     bool second_thread = true;
     /// Log records fingerprinted together on the second thread (tests and fuzzing use small
     /// batches to cross many batch boundaries).
-    std::size_t batch_records = 4096;
+    std::size_t batch_records = 32768;
 };
 
 struct QueryInput {
