@@ -1,6 +1,7 @@
 // The lint driver: parse a script, run every rule on every statement, locate the findings.
 #include "analyzer/lint.hpp"
 
+#include "analyzer/psql_variables.hpp"
 #include "analyzer/rule.hpp"
 #include "analyzer/rule_registry.hpp"
 #include "sqlparse/parser.hpp"
@@ -9,6 +10,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstdint>
+#include <span>
 #include <utility>
 
 namespace dbadvise::analyzer {
@@ -74,6 +76,7 @@ void lint_statement(sqlparse::ParsedStatement&& entry, const RuleContext& contex
     for (const Rule& rule : lint_rules()) {
         rule.check(statement, context, found);
     }
+    show_psql_variables(statement, context.source, std::span<Finding>(found).subspan(first));
     if (statement.origin == sqlparse::StatementOrigin::quoted_function_body) {
         // The source text of a '...' body has its quotes doubled: a rewrite spliced from
         // it is neither the body's text nor standalone SQL.

@@ -325,20 +325,86 @@ public:
     // pid, the `[%p]` of a stderr log_line_prefix; empty when unknown): with log_statement
     // and a duration setting both on, the server logs `statement: SQL` when a statement
     // starts and a bare `duration: X ms` when it ends, and the two are paired per session.
-    void message(std::string_view severity, std::string_view text, int line, std::string_view session) {
+    //
+    // `detail` is the record's DETAIL (csvlog and jsonlog carry it in the record; a stderr log
+    // writes it as the next line, which comes here as a record of severity DETAIL).
+    void message(std::string_view severity, std::string_view text, int line, std::string_view session,
+                 std::string_view detail = {}) {
         ++m_records;
-        if (severity != "LOG") return; // DETAIL: parameters, ERROR, STATEMENT, ...
+        if (severity == "DETAIL") {
+            prepared_detail(session, text);
+            return;
+        }
+        release_execute();
+        if (severity != "LOG") return; // ERROR, STATEMENT, HINT, ...
         ++m_log_records;
         if (text.starts_with("duration: ")) {
-            duration_message(text, line, session);
+            duration_message(text, line, session, detail);
         } else if (text.starts_with("statement: ")) {
-            start_statement(session, text.substr(11), line);
+            start_statement(session, statement_text(text.substr(11), detail), line);
         } else if (auto sql = after_named_step(text, "execute ")) {
             start_statement(session, *sql, line);
         } else {
             return;
         }
         ++m_recognized;
+    }
+
+    // --- SQL-level PREPARE / EXECUTE ---
+    // `EXECUTE p(5)` is logged with `DETAIL:  prepare: PREPARE p(bigint) AS SELECT ...`: the
+    // statement that ran, and the one to analyze, is the prepared one.
+    static bool is_execute(std::string_view sql) {
+        sqlparse::Lexer lexer(sql);
+        sqlparse::Token token;
+        return lexer.next(token) && token.kind == sqlparse::TokenKind::identifier &&
+               starts_with_key(sqlparse::token_text(sql, token), "execute") && token.end - token.begin == 7;
+    }
+
+    // The statement after AS in `prepare: PREPARE name [(types)] AS statement`.
+    static std::optional<std::string_view> prepared_statement(std::string_view detail) {
+        if (!detail.starts_with("prepare: ")) return std::nullopt;
+        const std::string_view prepare = detail.substr(9);
+        sqlparse::Lexer lexer(prepare);
+        sqlparse::Token token;
+        for (int i = 0; lexer.next(token); ++i) {
+            if (i >= 2 && token.depth == 0 && token.kind == sqlparse::TokenKind::identifier &&
+                token.end - token.begin == 2 && starts_with_key(sqlparse::token_text(prepare, token), "as"))
+                return prepare.substr(static_cast<std::size_t>(token.end));
+        }
+        return std::nullopt;
+    }
+
+    // The statement to group for `sql`: the prepared one when `sql` executes it.
+    static std::string_view statement_text(std::string_view sql, std::string_view detail) {
+        if (!detail.empty() && is_execute(sql)) {
+            if (const auto prepared = prepared_statement(detail)) return *prepared;
+        }
+        return sql;
+    }
+
+    // A stderr log's DETAIL line: the prepared statement of the EXECUTE just before it.
+    void prepared_detail(std::string_view session, std::string_view detail) {
+        const std::optional<std::string_view> prepared = prepared_statement(detail);
+        if (m_held && m_held->session == session) {
+            Held held = std::move(*m_held);
+            m_held.reset();
+            add(Kind::timed_statement, prepared ? *prepared : std::string_view(held.sql), held.ms, 1, held.line);
+            return;
+        }
+        release_execute();
+        if (!prepared) return;
+        // log_statement: `statement: EXECUTE ...` waits for its duration; it ran the prepared one.
+        if (const auto started = m_started.find(std::string(session));
+            started != m_started.end() && is_execute(started->second.sql))
+            started->second.sql.assign(*prepared);
+    }
+
+    // The EXECUTE held for its DETAIL line, as it is when none came.
+    void release_execute() {
+        if (!m_held) return;
+        Held held = std::move(*m_held);
+        m_held.reset();
+        add(Kind::timed_statement, held.sql, held.ms, 1, held.line);
     }
 
     // A statement logged when it started (log_statement): its duration may follow.
@@ -378,7 +444,7 @@ public:
         return text.substr(colon + 2);
     }
 
-    void duration_message(std::string_view text, int line, std::string_view session) {
+    void duration_message(std::string_view text, int line, std::string_view session, std::string_view detail) {
         std::string_view rest = text.substr(10);
         const std::size_t unit = rest.find(" ms");
         const std::optional<double> ms =
@@ -414,7 +480,13 @@ public:
         }
         rest = rest.substr(2);
         if (rest.starts_with("statement: ")) {
-            add(Kind::timed_statement, rest.substr(11), *ms, 1, line);
+            const std::string_view sql = rest.substr(11);
+            if (m_format_stderr && detail.empty() && is_execute(sql)) {
+                // Its DETAIL line (the prepared statement) is the next record.
+                m_held = Held{std::string(session), std::string(sql), *ms, line};
+                return;
+            }
+            add(Kind::timed_statement, statement_text(sql, detail), *ms, 1, line);
         } else if (auto sql = after_named_step(rest, "execute ")) {
             add(Kind::timed_statement, *sql, *ms, 1, line);
         } else if (rest.starts_with("parse ") || rest.starts_with("bind ")) {
@@ -489,6 +561,7 @@ public:
 
     // --- formats ---
     void stderr_line(std::string_view line, int number) {
+        m_format_stderr = true;
         if (line.starts_with("\t")) {
             if (!m_pending) {
                 unreadable(number, "A continuation line with no log record before it",
@@ -606,7 +679,7 @@ public:
                                    starts_with_timestamp(fields[0]) ? "" : " and no timestamp"));
             return;
         }
-        message(fields[11], fields[13], m_csv_line, fields[3]);
+        message(fields[11], fields[13], m_csv_line, fields[3], fields[14]);
     }
 
     void csv_end() {
@@ -638,7 +711,10 @@ public:
         if (const auto pid = record.find("pid"); pid != record.end()) {
             session = pid->is_string() ? pid->get<std::string>() : pid->dump();
         }
-        message(severity->get_ref<const std::string&>(), text->get_ref<const std::string&>(), number, session);
+        std::string detail;
+        if (const auto found = record.find("detail"); found != record.end() && found->is_string())
+            detail = found->get<std::string>();
+        message(severity->get_ref<const std::string&>(), text->get_ref<const std::string&>(), number, session, detail);
     }
 
     // --- SQL files ---
@@ -780,6 +856,7 @@ public:
     QueryInput finish(QueryFormat format, int lines) {
         flush_stderr();
         csv_end();
+        release_execute();
         flush_started(); // still waiting for their duration: the log ends, or they failed
         drain();
         m_result.format = format;
@@ -887,6 +964,15 @@ private:
     };
     static constexpr std::size_t k_max_started = 10000;
     std::unordered_map<std::string, Started> m_started;
+    // stderr: an `EXECUTE name` with its duration, until the DETAIL line that may follow it.
+    struct Held {
+        std::string session;
+        std::string sql;
+        double ms = 0;
+        int line = 0;
+    };
+    std::optional<Held> m_held;
+    bool m_format_stderr = false;
     std::int64_t m_paired = 0;       // durations paired with the statement logged before them
     std::int64_t m_log_records = 0;  // LOG records
     std::int64_t m_recognized = 0;   // LOG records that are statements or durations

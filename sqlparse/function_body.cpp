@@ -20,10 +20,6 @@ struct PlpgsqlResultDeleter {
 using PlpgsqlResultPtr = std::unique_ptr<PgQueryPlpgsqlParseResult, PlpgsqlResultDeleter>;
 
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && util::ascii_lower(a) == util::ascii_lower(b);
-}
-
 // Offset in `text` of the start of 1-based line `line` (the end when there are fewer).
 std::size_t line_offset(std::string_view text, long line) {
     std::size_t at = 0;
@@ -37,31 +33,118 @@ std::size_t line_offset(std::string_view text, long line) {
     return at;
 }
 
-// Where `query` (a statement PL/pgSQL cut from the body) starts in `body`, at or after line
-// `line`: its text is the body's, except that INTO clauses are blanked and, for PERFORM, the
-// keyword became SELECT (one byte shorter).
-std::optional<std::size_t> locate(std::string_view body, long line, std::string_view query,
-                                  bool perform) {
-    const std::string_view tail = perform ? query.substr(std::min<std::size_t>(6, query.size()))
-                                          : query;
-    const std::size_t head = perform ? 7 : 0; // "PERFORM"
-    const std::size_t size = head + tail.size();
-    for (std::size_t at = line_offset(body, line); at + size <= body.size(); ++at) {
-        if (perform && !iequals(body.substr(at, 7), "perform")) {
-            continue;
-        }
-        bool same = true;
-        for (std::size_t i = 0; i < tail.size() && same; ++i) {
-            const char want = tail[i];
-            // A blanked INTO clause: spaces in the query, anything in the body.
-            same = want == body[at + head + i] || want == ' ';
-        }
-        if (same && (perform || query.empty() || body[at] == query.front())) {
-            return at;
+// Where the statements PL/pgSQL cut from a body start in it. libpg_query's PL/pgSQL JSON
+// gives a statement's line (`lineno`) and its text, no offset; the text is the body's, except
+// that an INTO clause is blanked to spaces and PERFORM became SELECT (one byte shorter). A
+// statement starts at a real token of the body (never inside a comment, a string or
+// parentheses) on or after its line, its text runs from there, and what follows is the `;`
+// that ends it (or LOOP, after the query of FOR ... IN query). Statements are placed in the
+// parser's order (by line, then as nested in the tree: source order), each at the first such
+// start not already inside a placed statement, so several on one line, or one ending another
+// (INSERT ... SELECT 1; SELECT 1;), each get their own place.
+class BodyLocator {
+public:
+    explicit BodyLocator(std::string_view body) : m_body(body), m_tokens(lex(body)) {
+        m_used.assign(m_tokens.size(), false);
+        m_lines.push_back(0);
+        for (std::size_t at = body.find('\n'); at != std::string_view::npos; at = body.find('\n', at + 1)) {
+            m_lines.push_back(at + 1);
         }
     }
-    return std::nullopt;
-}
+
+    /// The offset of `query` in the body, or nullopt when no start fits.
+    std::optional<std::size_t> locate(long line, std::string_view query, bool perform) {
+        const std::string_view tail =
+            perform ? query.substr(std::min<std::size_t>(6, query.size())) : query;
+        const std::size_t head = perform ? 7 : 0; // "PERFORM"
+        const std::size_t size = head + tail.size();
+        // Statements come in line order: the search starts at the line, not the body.
+        const std::size_t from = line < 1 ? 0
+                                 : static_cast<std::size_t>(line) <= m_lines.size()
+                                     ? m_lines[static_cast<std::size_t>(line) - 1]
+                                     : m_body.size();
+        for (std::size_t i = first_token(from); i < m_tokens.size(); ++i) {
+            const Token& token = m_tokens[i];
+            const auto at = static_cast<std::size_t>(token.begin);
+            if (m_used[i] || token.depth != 0) {
+                continue;
+            }
+            if (at + size > m_body.size()) {
+                break;
+            }
+            const bool fits = perform ? token_is(m_body, token, "perform") && matches(at + head, tail)
+                                      : matches(at, tail);
+            if (!fits) {
+                continue;
+            }
+            const std::optional<std::size_t> after = ends_statement(at + size);
+            if (!after) {
+                continue;
+            }
+            for (std::size_t j = i; j < *after; ++j) {
+                m_used[j] = true;
+            }
+            return at;
+        }
+        return std::nullopt;
+    }
+
+private:
+    // True when the body at `at` reads `text`, where a space of `text` (a blanked INTO
+    // clause) stands for any byte.
+    bool matches(std::size_t at, std::string_view text) const {
+        if (at + text.size() > m_body.size()) {
+            return false;
+        }
+        for (std::size_t i = 0; i < text.size(); ++i) {
+            if (text[i] != m_body[at + i] && text[i] != ' ') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // The index of the first token at or after `offset` (the token count when none is).
+    std::size_t first_token(std::size_t offset) const {
+        const auto it = std::lower_bound(m_tokens.begin(), m_tokens.end(), offset,
+                                         [](const Token& token, std::size_t at) {
+                                             return static_cast<std::size_t>(token.begin) < at;
+                                         });
+        return static_cast<std::size_t>(it - m_tokens.begin());
+    }
+
+    // When a statement ending at `end` ends on a token boundary followed by `;`, LOOP or
+    // the end of the body: the index of that following token (the token count at the end).
+    // An INTO clause at the end of a statement is not in its text (PL/pgSQL blanked it and
+    // trimmed the spaces): `INTO [STRICT] target, ...` may come before the `;`.
+    std::optional<std::size_t> ends_statement(std::size_t end) const {
+        std::size_t next = first_token(end);
+        if (next > 0 && static_cast<std::size_t>(m_tokens[next - 1].end) > end) {
+            return std::nullopt; // the text stops inside a token
+        }
+        if (next < m_tokens.size() && token_is(m_body, m_tokens[next], "into")) {
+            ++next;
+            while (next < m_tokens.size() &&
+                   (is_name_kind(m_tokens[next].kind) || m_tokens[next].kind == TokenKind::dot ||
+                    m_tokens[next].kind == TokenKind::comma)) {
+                ++next;
+            }
+            if (next == m_tokens.size() || m_tokens[next].kind != TokenKind::semicolon) {
+                return std::nullopt;
+            }
+        }
+        if (next < m_tokens.size() && m_tokens[next].kind != TokenKind::semicolon &&
+            !token_is(m_body, m_tokens[next], "loop")) {
+            return std::nullopt;
+        }
+        return next;
+    }
+
+    std::string_view m_body;
+    std::vector<Token> m_tokens;
+    std::vector<bool> m_used;         // tokens inside a placed statement
+    std::vector<std::size_t> m_lines; // offset of each line's first byte
+};
 
 // The body string token of the statement: the first literal at or after `location`.
 const Token* body_token(std::span<const Token> tokens, int location) {
@@ -167,7 +250,36 @@ public:
         }
     }
 
+    /// Places the statements found by walk() in the body and adds them to the output.
+    void place() {
+        std::stable_sort(m_found.begin(), m_found.end(),
+                         [](const Found& a, const Found& b) { return a.line < b.line; });
+        BodyLocator locator(m_body);
+        for (const Found& found : m_found) {
+            const std::optional<std::size_t> at = locator.locate(found.line, found.query, found.perform);
+            if (!at) {
+                continue; // not where the parser said: skip it rather than misplace findings
+            }
+            BodySql sql;
+            sql.begin = m_begin + static_cast<int>(*at);
+            if (found.perform) {
+                // PERFORM f(x) is SELECT f(x): "SELECT " over the seven bytes of PERFORM.
+                sql.parse_text = "SELECT " + std::string(found.query.substr(
+                                                 std::min<std::size_t>(6, found.query.size())));
+            } else {
+                sql.parse_text = std::string(found.query);
+            }
+            m_out.sql.push_back(std::move(sql));
+        }
+    }
+
 private:
+    struct Found {
+        long line = 0;
+        std::string_view query; // in the parser's JSON document
+        bool perform = false;
+    };
+
     void visit(std::string_view kind, JsonRef node) {
         const long line = static_cast<long>(node["lineno"].integer(0));
         if (kind == "PLpgSQL_stmt_execsql") {
@@ -184,27 +296,15 @@ private:
 
     void add(long line, JsonRef expr, bool perform) {
         const std::string_view query = expr["PLpgSQL_expr"]["query"].str();
-        if (query.empty() || line <= 0) {
-            return;
+        if (!query.empty() && line > 0) {
+            m_found.push_back({line, query, perform});
         }
-        const std::optional<std::size_t> at = locate(m_body, line, query, perform);
-        if (!at) {
-            return; // not where the parser said: skip it rather than misplace findings
-        }
-        BodySql sql;
-        sql.begin = m_begin + static_cast<int>(*at);
-        if (perform) {
-            // PERFORM f(x) is SELECT f(x): "SELECT " over the seven bytes of PERFORM.
-            sql.parse_text = "SELECT " + std::string(query.substr(std::min<std::size_t>(6, query.size())));
-        } else {
-            sql.parse_text = std::string(query);
-        }
-        m_out.sql.push_back(std::move(sql));
     }
 
     std::string_view m_body;
     int m_begin;
     FunctionBody& m_out;
+    std::vector<Found> m_found;
 };
 
 // True when `function` (a CreateFunctionStmt body) has OUT, INOUT or TABLE parameters.
@@ -301,6 +401,7 @@ void plpgsql_body(const std::string& function_text, std::string_view body, int b
     }
     PlpgsqlBody walker(body, body_begin, out);
     walker.walk(document.root(), 0);
+    walker.place();
     std::sort(out.sql.begin(), out.sql.end(),
               [](const BodySql& a, const BodySql& b) { return a.begin < b.begin; });
 }

@@ -454,8 +454,17 @@ private:
         std::string names;
         for (std::uint32_t t = piece.tokens_begin; t < piece.tokens_end; ++t) {
             const Token& token = batch.tokens[t];
-            if (token.kind == TokenKind::psql_variable && names.size() < 60) {
+            if (token.kind != TokenKind::psql_variable) {
+                continue;
+            }
+            if (names.size() < 60) {
                 names += (names.empty() ? "" : ", ") + std::string(token_text(m_text, token));
+            }
+            // `at or near "_q"` quotes the placeholder the parser saw: show the variable.
+            const std::size_t near = error.message.find("at or near \"");
+            const std::size_t close = near == std::string::npos ? near : error.message.rfind('"');
+            if (token.begin == error.offset && close != std::string::npos && close >= near + 12) {
+                error.message.replace(near + 12, close - (near + 12), token_text(m_text, token));
             }
         }
         error.kind = ParseError::Kind::unchecked;

@@ -1,12 +1,14 @@
 // The lint driver: every rule over every statement, parse errors as findings, locations as
 // file:line:column, sorted output; and the testdata/lint files used by the golden tests.
 #include "analyzer/lint.hpp"
+#include "analyzer/psql_variables.hpp"
 #include "analyzer/rule_registry.hpp"
 
 #include "sqlparse/parser.hpp"
 
 #include <doctest/doctest.h>
 
+#include <cctype>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -439,4 +441,136 @@ TEST_CASE("finding ids: the file is normalised lexically, and each file keeps it
     CHECK(ids[0] == finding.id());
     CHECK(ids[1] != ids[0]);
     CHECK(ids[1].size() == 16);
+}
+
+TEST_CASE("findings show psql variables as written, never their parse placeholders") {
+    // Each variable is replaced for the parser by a placeholder (`:vschema` by `_vschema`,
+    // `:"vtbl"` by `"vtbl"`, `:'vval'` by `'vval'`): none of them may reach a title, message,
+    // subject, evidence or suggestion, where it would name something the script does not.
+    const analyzer::Schema schema = [] {
+        analyzer::Schema s;
+        s.add_statements(sqlparse::parse_script(
+            "CREATE TABLE orders (id int PRIMARY KEY, a int, x int, email text, created timestamptz);"
+            "CREATE TABLE vtbl (id int PRIMARY KEY, x int, note text, created timestamptz);"));
+        return s;
+    }();
+    const std::string text =
+        "SELECT * FROM :\"vtbl\" WHERE x NOT IN (SELECT y FROM z);\n"
+        "SELECT * FROM :vschema.orders WHERE id IN (SELECT order_id FROM :\"vtbl\");\n"
+        "SELECT * FROM :vschema.orders o WHERE o.x NOT IN (SELECT y FROM z);\n"
+        "SELECT id FROM orders WHERE :vcol = NULL;\n"
+        "SELECT id FROM :vschema.orders WHERE lower(email) = :'vval';\n"
+        "SELECT id FROM :\"vtbl\" WHERE note LIKE '%x' ORDER BY random();\n"
+        "SELECT id FROM :vschema.orders, :\"vtbl\";\n"
+        "DELETE FROM :\"vtbl\";\n"
+        "UPDATE :vschema.orders SET a = 1;\n"
+        "SELECT id FROM :\"vtbl\" ORDER BY id LIMIT 10 OFFSET 100000;\n"
+        "SELECT id FROM :\"vtbl\" WHERE x = 1 OR note = 'a';\n"
+        "SELECT id FROM :\"vtbl\" UNION SELECT id FROM :vschema.orders;\n"
+        "SELECT (SELECT max(y) FROM z WHERE z.x = :\"vtbl\".x) FROM :\"vtbl\";\n"
+        "SELECT * FROM :\"vtbl\" WHERE created::date = '2024-01-01';\n"
+        "SELECT * FROM :vschema.orders WHERE created::date = '2024-01-01';\n"
+        "SELECT count(*) FROM :\"vtbl\" WHERE EXISTS (SELECT 1 FROM :vschema.orders);\n"
+        "SELECT id FROM :vtbl WHERE lower(email) = 'x' AND upper(:vcol) = 'Y';\n"
+        "SELECT * FROM :vtbl WHERE x NOT IN (SELECT y FROM z);\n"
+        // SQL from variables is not checked; the parser's message names the variable.
+        ":vqq;\n"
+        "SELECT :'vaa' :'vbb';\n"
+        "SELECT id FROM :\"vtbl\" WHERE id IN (1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,"
+        "21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,"
+        "51,52,53,54,55,56,57,58,59,60,61,62,63,64,65,66,67,68,69,70,71,72,73,74,75,76,77,78,79,80,"
+        "81,82,83,84,85,86,87,88,89,90,91,92,93,94,95,96,97,98,99,100,101,102,103,104,105,106,107,"
+        "108,109,110,111,112,113,114,115,116,117,118,119,120,121,122,123,124,125,126,127,128,129,130,"
+        "131,132,133,134,135,136,137,138,139,140,141,142,143,144,145,146,147,148,149,150,151,152,153,"
+        "154,155,156,157,158,159,160,161,162,163,164,165,166,167,168,169,170,171,172,173,174,175,176,"
+        "177,178,179,180,181,182,183,184,185,186,187,188,189,190,191,192,193,194,195,196,197,198,199,"
+        "200,201,202,203,204,205,206,207,208,209,210,211,212,213,214,215,216,217,218,219,220,221,222,"
+        "223,224,225,226,227,228,229,230,231,232,233,234,235,236,237,238,239,240,241,242,243,244,245,"
+        "246,247,248,249,250,251,252,253,254,255,256,257,258,259,260,261,262,263,264,265,266,267,268,"
+        "269,270,271,272,273,274,275,276,277,278,279,280,281,282,283,284,285,286,287,288,289,290,291,"
+        "292,293,294,295,296,297,298,299,300,301,302,303,304,305,306,307,308,309,310,311,312,313,314);\n";
+    // What is left of a text once the variables as written are taken out: no placeholder
+    // (`_vschema`), and no variable's name as a word of its own (`vtbl.x`, `'vval'`). A name
+    // made from a variable's name (the index `vtbl_lower_email_idx`) is a name, not a leak.
+    const auto leaks = [](std::string field) {
+        for (const std::string_view written :
+             {":vschema", ":\"vtbl\"", ":vtbl", ":'vval'", ":vcol", ":vqq", ":'vaa'", ":'vbb'"}) {
+            for (std::size_t at; (at = field.find(written)) != std::string::npos;) {
+                field.erase(at, written.size());
+            }
+        }
+        const auto word_byte = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+        for (const std::string_view name : {"vschema", "vtbl", "vval", "vcol", "vqq", "vaa", "vbb"}) {
+            for (std::size_t at = field.find(name); at != std::string::npos; at = field.find(name, at + 1)) {
+                const std::size_t end = at + name.size();
+                const bool alone = (at == 0 || !word_byte(field[at - 1])) &&
+                                   (end == field.size() || !word_byte(field[end]));
+                if (alone || (at > 0 && field[at - 1] == '_')) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    };
+    for (const analyzer::Schema* with : {static_cast<const analyzer::Schema*>(nullptr), &schema}) {
+        CAPTURE(with != nullptr);
+        analyzer::LintStats stats;
+        std::vector<analyzer::Finding> out;
+        analyzer::lint_text("vars.sql", text, with, out, stats);
+        CHECK(stats.parse_errors == 0);
+        CHECK(out.size() >= 15);
+        std::map<std::string, std::string> rewrites;
+        for (const analyzer::Finding& f : out) {
+            CAPTURE(f.rule_id());
+            CAPTURE(f.location->line);
+            CHECK_MESSAGE(!leaks(f.title), f.title);
+            CHECK_MESSAGE(!leaks(f.message), f.message);
+            CHECK_MESSAGE(!leaks(f.subject), f.subject);
+            CHECK_MESSAGE(!leaks(f.suggestion.sql), f.suggestion.sql);
+            CHECK_MESSAGE(!leaks(f.suggestion.rewritten_query), f.suggestion.rewritten_query);
+            for (const auto& [key, value] : f.evidence) {
+                if (const auto* s = std::get_if<std::string>(&value)) {
+                    CHECK_MESSAGE(!leaks(*s), key << ": " << *s);
+                }
+            }
+            if (f.location->line == 1 && !f.suggestion.rewritten_query.empty()) {
+                rewrites[std::string(f.rule_id())] = f.suggestion.rewritten_query;
+            }
+        }
+        // The correlation names the variable, as psql will substitute it.
+        CHECK(rewrites["not-in-subquery"] ==
+              "SELECT * FROM :\"vtbl\" WHERE NOT EXISTS (SELECT 1 FROM z WHERE y = :\"vtbl\".x)");
+    }
+}
+
+TEST_CASE("show_psql_variables maps placeholders back, or gives no SQL psql could not run") {
+    const std::string text = "SELECT * FROM :vschema.orders JOIN :\"Vt\" ON true WHERE a = :'vval';";
+    const std::vector<sqlparse::ParsedStatement> parsed = sqlparse::parse_script(text);
+    REQUIRE(parsed.size() == 1);
+    REQUIRE(parsed[0].statement);
+    analyzer::Finding f(analyzer::RuleId::select_star);
+    f.title = "columns of _vschema.orders and \"Vt\"";
+    f.message = "Vt, _VSCHEMA, 'vval', vval and :vschema as they were";
+    f.subject = "_vschema.orders";
+    f.evidence.emplace_back("table", std::string("Vt"));
+    f.suggestion.rewritten_query = "SELECT Vt.x, \"Vt\".y FROM _vschema.orders WHERE a = 'vval' AND b = \"_vschema\".c";
+    f.suggestion.sql = "CREATE INDEX _vschema_orders_a_idx ON _vschema.orders (a);";
+    analyzer::Finding quoted = f;
+    quoted.suggestion.sql = "SELECT '_vschema.orders'::regclass;";
+    std::vector<analyzer::Finding> findings = {f, quoted};
+    analyzer::show_psql_variables(*parsed[0].statement, text, findings);
+    CHECK(findings[0].title == "columns of :vschema.orders and :\"Vt\"");
+    // Quoted names are case-sensitive (Vt is not vt); unquoted ones fold; a string's value
+    // counts only quoted; the variable as written is kept.
+    CHECK(findings[0].message == ":\"Vt\", :vschema, :'vval', vval and :vschema as they were");
+    CHECK(findings[0].subject == ":vschema.orders");
+    CHECK(std::get<std::string>(findings[0].evidence[0].second) == ":\"Vt\"");
+    // Vt unquoted folds to vt: another name than "Vt".
+    CHECK(findings[0].suggestion.rewritten_query ==
+          "SELECT Vt.x, :\"Vt\".y FROM :vschema.orders WHERE a = :'vval' AND b = :vschema.c");
+    CHECK(findings[0].suggestion.sql == "CREATE INDEX vschema_orders_a_idx ON :vschema.orders (a);");
+    // psql substitutes nothing inside a string: no SQL, and the message says why.
+    CHECK(findings[1].suggestion.sql.empty());
+    CHECK(findings[1].suggestion.rewritten_query == findings[0].suggestion.rewritten_query);
+    CHECK(findings[1].message.find("No SQL is suggested") != std::string::npos);
 }

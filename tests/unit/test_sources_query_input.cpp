@@ -541,3 +541,28 @@ TEST_CASE("SQL files: a weight after a statement's ; weighs it; keys in any case
     CHECK(has_finding(input, "unreadable-line", 6));
     CHECK(stat(input, "queries_executions") == 9 + 5 + 7 + 1);
 }
+
+TEST_CASE("SQL-level EXECUTE in a log is weighed as the statement it prepared") {
+    // The server logs `EXECUTE p(5)` with `DETAIL:  prepare: PREPARE p(bigint) AS ...`.
+    const std::string stderr_log =
+        "2025-01-02 03:04:05.001 UTC [11] LOG:  duration: 81.800 ms  statement: EXECUTE p(5)\n"
+        "2025-01-02 03:04:05.001 UTC [11] DETAIL:  prepare: PREPARE p(bigint) AS SELECT * FROM orders WHERE customer_id = $1\n"
+        "2025-01-02 03:04:05.002 UTC [11] LOG:  duration: 80.200 ms  statement: execute p(6)\n"
+        "2025-01-02 03:04:05.002 UTC [11] DETAIL:  prepare: prepare p (bigint) as SELECT * FROM orders WHERE customer_id = $1\n"
+        "2025-01-02 03:04:05.003 UTC [11] LOG:  duration: 1.000 ms  statement: EXECUTE gone(1)\n";
+    sources::QueryInput input = read(stderr_log);
+    const auto* prepared = find(input, "SELECT * FROM orders WHERE customer_id = $1");
+    REQUIRE(prepared != nullptr);
+    CHECK(prepared->calls == 2);
+    CHECK(prepared->total_ms == doctest::Approx(162.0));
+    CHECK(prepared->origin_line == 1);
+    // No DETAIL (the prepared statement is unknown): kept as written.
+    CHECK(std::ranges::any_of(input.statements,
+                              [](const auto& statement) { return statement.text.starts_with("EXECUTE gone("); }));
+    const std::string json =
+        R"J({"timestamp":"2025-01-02 03:04:05.001 UTC","pid":11,"error_severity":"LOG","message":"duration: 5.000 ms  statement: EXECUTE q('x')","detail":"prepare: PREPARE q(text) AS UPDATE items SET note = $1"})J" "\n";
+    input = read(json, QueryFormat::jsonlog);
+    REQUIRE(input.statements.size() == 1);
+    CHECK(input.statements[0].text == "UPDATE items SET note = $1");
+    CHECK(input.statements[0].total_ms == doctest::Approx(5.0));
+}

@@ -438,6 +438,43 @@ TEST_CASE("parse_script reads function bodies") {
         CHECK(result[3].statement->kind == StatementKind::delete_);
         CHECK(result[3].statement->query.relations.front().name == "events");
     }
+    SUBCASE("statements are placed among the body's tokens, not by searching their text") {
+        // PL/pgSQL reports each statement's line only: several on one line, and text that
+        // looks like a statement inside a comment, a string or a longer statement, must not
+        // move a finding.
+        const auto starts = [&](const std::string& sql) {
+            std::vector<int> out;
+            for (const ParsedStatement& s : body_statements(sql)) {
+                REQUIRE(s.statement);
+                out.push_back(s.statement->span.begin);
+            }
+            return out;
+        };
+        std::string sql = "DO $$ BEGIN UPDATE t SET a = 1 WHERE id = 2; UPDATE t SET a = 1; END $$;";
+        CHECK(starts(sql) == std::vector<int>{12, 45});
+        sql = "DO $$ BEGIN /* DELETE FROM t; */ DELETE FROM t; END $$;";
+        CHECK(starts(sql) == std::vector<int>{33});
+        sql = "DO $$ BEGIN RAISE NOTICE 'DELETE FROM u'; DELETE FROM u; END $$;";
+        CHECK(starts(sql) == std::vector<int>{42});
+        sql = "DO $$ BEGIN DELETE FROM t; DELETE FROM t; END $$;";
+        CHECK(starts(sql) == std::vector<int>{12, 27});
+        // A shorter statement that ends a longer one on the same line.
+        sql = "DO $$ BEGIN INSERT INTO x SELECT 1; SELECT 1; END $$;";
+        CHECK(starts(sql) == std::vector<int>{12, 36});
+        // A subquery of a condition is no statement; EXECUTE's string is not the body's SQL.
+        sql = "DO $$ BEGIN IF EXISTS (SELECT 1 FROM t) THEN EXECUTE 'SELECT 1 FROM t'; SELECT 1 FROM t; END IF; END $$;";
+        CHECK(starts(sql) == std::vector<int>{static_cast<int>(offset_of(sql, "SELECT 1 FROM t;"))});
+        // Nested blocks and a FOR query on one line, in their order.
+        sql = "DO $$ DECLARE r record; BEGIN FOR r IN SELECT 1 LOOP PERFORM 1; BEGIN PERFORM 1; END; END LOOP; PERFORM 1; END $$;";
+        CHECK(starts(sql) == std::vector<int>{static_cast<int>(offset_of(sql, "SELECT 1 LOOP")), 53, 70, 96});
+        // An INTO clause at the end is not in the text PL/pgSQL reports.
+        sql = "DO $$ DECLARE x int; BEGIN SELECT 1 INTO STRICT x; SELECT 2 INTO x; END $$;";
+        CHECK(starts(sql) == std::vector<int>{offset_of(sql, "SELECT 1"), offset_of(sql, "SELECT 2")});
+        // Across lines: a statement continued onto the next line is still one.
+        sql = "DO $$\nBEGIN\n  DELETE FROM t\n  WHERE a = 1; DELETE\n  FROM t;\nEND $$;";
+        CHECK(starts(sql) == std::vector<int>{static_cast<int>(offset_of(sql, "DELETE FROM t")),
+                                              static_cast<int>(offset_of(sql, "DELETE\n"))});
+    }
     SUBCASE("DO blocks") {
         const auto result = body_statements("DO $$ BEGIN UPDATE accounts SET balance = 0; END $$;");
         REQUIRE(result.size() == 1);
