@@ -32,11 +32,16 @@ public:
         m_text.append(json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace));
     }
     void integer(std::int64_t value) { fmt::format_to(std::back_inserter(m_text), "{}", value); }
+    // The shortest text that reads back as the same double. fmt writes a whole number
+    // without a fraction (`2`), which JSON readers take as an integer: exact for every
+    // double it writes so, except negative zero, whose `-0` reads back as 0. `-0.0` keeps it.
     void number(double value) {
-        if (std::isfinite(value))
-            fmt::format_to(std::back_inserter(m_text), "{}", value);
-        else
+        if (!std::isfinite(value))
             m_text.append("null");
+        else if (value == 0 && std::signbit(value))
+            m_text.append("-0.0");
+        else
+            fmt::format_to(std::back_inserter(m_text), "{}", value);
     }
     void boolean(bool value) { m_text.append(value ? "true" : "false"); }
     void key(std::string_view name) {

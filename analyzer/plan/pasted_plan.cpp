@@ -258,8 +258,11 @@ private:
         }
     };
 
+    // A row after the first starts a new line, even when the rows before it were empty (a
+    // blank CSV field, an expanded value whose first line is blank): whether a row came
+    // before is the count of lines, not whether the text is empty.
     void emit(const Cell& cell) {
-        if (!m_out.text.empty()) {
+        if (!m_out.source_lines.empty()) {
             m_out.text += '\n';
         }
         m_out.text += cell.text;

@@ -161,6 +161,23 @@ TEST_CASE("unwrap_pasted_plan") {
         CHECK(pasted->source_lines == std::vector<int>{2, 3, 4});
         CHECK(pasted->layout == "unaligned");
     }
+    SUBCASE("an empty first row still counts as a line") {
+        // A blank field before the plan: its line must not be merged away, or every line
+        // after it maps to the input line before its own (found by fuzz/pasted_plan.cpp).
+        const auto csv = unwrap_pasted_plan("\"QUERY PLAN\"\n\"\"\n\"Seq Scan on t\"\n");
+        REQUIRE(csv);
+        CHECK(csv->text == "\nSeq Scan on t");
+        CHECK(csv->source_lines == std::vector<int>{2, 3});
+        // psql \x: one record per plan row, the first one blank.
+        const auto expanded = unwrap_pasted_plan("-[ RECORD 1 ]-----\n"
+                                                 "QUERY PLAN | \n"
+                                                 "-[ RECORD 2 ]-----\n"
+                                                 "QUERY PLAN | Result\n");
+        REQUIRE(expanded);
+        CHECK(expanded->text == "\nResult");
+        CHECK(expanded->source_lines == std::vector<int>{2, 4});
+        CHECK(expanded->layout == "expanded");
+    }
     SUBCASE("EXPLAIN's JSON followed by psql's row count") {
         const auto pasted = unwrap_pasted_plan("[{\"Plan\": {}}]\n(1 row)\n\n");
         REQUIRE(pasted);

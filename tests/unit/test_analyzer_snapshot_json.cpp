@@ -1,6 +1,7 @@
 #include "analyzer/snapshot_json.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <doctest/doctest.h>
 #include <string>
 
@@ -156,6 +157,21 @@ TEST_CASE("write_snapshot and read_snapshot") {
         CHECK(w.column_stats[0].correlation == 0.75);
         CHECK_FALSE(w.column_stats[0].values_omitted);
         CHECK(write_snapshot(w, "0.1.0") == text);
+    }
+    SUBCASE("negative zero reads back as negative zero") {
+        // Written as `-0`, JSON's integer zero, it read back as +0 and the next write
+        // differed (found by fuzz/snapshot.cpp).
+        Workload original = sample_workload();
+        original.column_stats[0].n_distinct = -0.0;
+        original.statements[0].values[5] = -0.0; // total_exec_time
+        const std::string text = write_snapshot(original, "0.1.0");
+        const auto read = read_snapshot(text, "0.1.0");
+        REQUIRE(read.has_value());
+        CHECK(read->column_stats[0].n_distinct == 0.0);
+        CHECK(std::signbit(read->column_stats[0].n_distinct));
+        REQUIRE(std::holds_alternative<double>(read->statements[0].values[5]));
+        CHECK(std::signbit(std::get<double>(read->statements[0].values[5])));
+        CHECK(write_snapshot(*read, "0.1.0") == text);
     }
     SUBCASE("--no-values: the values are absent, frequencies and counts stay") {
         Workload original = sample_workload();
