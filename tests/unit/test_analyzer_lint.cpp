@@ -34,6 +34,24 @@ std::vector<analyzer::Finding> lint(std::string_view text, const analyzer::Schem
     return out;
 }
 
+// `text` fed to a ScriptLint `piece` bytes at a time, as the CLI feeds a file or standard
+// input, dropping what each feed consumed.
+std::vector<analyzer::Finding> lint_in_pieces(std::string_view file, const std::string& text, std::size_t piece,
+                                              analyzer::LintStats& stats) {
+    std::vector<analyzer::Finding> found;
+    analyzer::ScriptLint lint(file, nullptr, stats);
+    std::string buffer;
+    std::size_t fed = 0;
+    bool final = false;
+    while (!final) {
+        buffer += text.substr(fed, piece);
+        fed = std::min(text.size(), fed + piece);
+        final = fed == text.size();
+        buffer.erase(0, lint.feed(buffer, final, found));
+    }
+    return found;
+}
+
 } // namespace
 
 TEST_CASE("lint_text rewrites keep literals and bytes as written") {
@@ -346,17 +364,7 @@ TEST_CASE("ScriptLint fed in pieces gives the findings of lint_text on the whole
     for (std::size_t piece = 1; piece <= text.size(); ++piece) {
         CAPTURE(piece);
         analyzer::LintStats stats;
-        std::vector<analyzer::Finding> found;
-        analyzer::ScriptLint lint("p.sql", nullptr, stats);
-        std::string buffer;
-        std::size_t fed = 0;
-        bool final = false;
-        while (!final) {
-            buffer += text.substr(fed, piece);
-            fed = std::min(text.size(), fed + piece);
-            final = fed == text.size();
-            buffer.erase(0, lint.feed(buffer, final, found));
-        }
+        std::vector<analyzer::Finding> found = lint_in_pieces("p.sql", text, piece, stats);
         analyzer::sort_by_location(found);
         CHECK(stats.statements == whole_stats.statements);
         CHECK(stats.parse_errors == whole_stats.parse_errors);
@@ -386,17 +394,7 @@ TEST_CASE("a /* comment never closed is an error where it begins, whole or fed i
     for (std::size_t piece = 1; piece <= text.size(); ++piece) {
         CAPTURE(piece);
         analyzer::LintStats stats;
-        std::vector<analyzer::Finding> found;
-        analyzer::ScriptLint lint("c.sql", nullptr, stats);
-        std::string buffer;
-        std::size_t fed = 0;
-        bool final = false;
-        while (!final) {
-            buffer += text.substr(fed, piece);
-            fed = std::min(text.size(), fed + piece);
-            final = fed == text.size();
-            buffer.erase(0, lint.feed(buffer, final, found));
-        }
+        std::vector<analyzer::Finding> found = lint_in_pieces("c.sql", text, piece, stats);
         REQUIRE(found.size() == 1);
         CHECK(found[0].location->line == 3);
         CHECK(found[0].location->column == 3);
