@@ -1,11 +1,22 @@
 // Fuzz target: analyze --queries' reader (server logs in stderr, csvlog and jsonlog format,
 // and SQL files), as it reads a file. Bad input must give an error naming the file or
 // findings at lines of the file; the records fingerprinted on a second thread must group
-// exactly as when they are read on one thread, whatever the batch boundaries.
+// exactly as when they are read on one thread, whatever the batch boundaries, and lines read
+// from blocks of 7 bytes exactly as from blocks of a megabyte.
+//
+// The fast record readers are checked against the general ones on every line (and on the
+// whole input): csvlog fields against a character-by-character CSV reader, and a jsonlog line
+// the scanner reads against nlohmann's parser.
 #include "fuzz/check.hpp"
+#include "sources/log_records.hpp"
 #include "sources/query_input.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
+#include <array>
+#include <optional>
+#include <vector>
 #include <cstddef>
 #include <cstdint>
 #include <sstream>
@@ -20,6 +31,7 @@ dbadvise::sources::QueryInput read(std::string_view bytes, bool second_thread, b
     options.name = "fuzz.log";
     options.second_thread = second_thread;
     options.batch_records = 3; // many batch boundaries in a small input
+    if (!second_thread) options.block_bytes = 7; // lines cut by the block at every place
     auto result = dbadvise::sources::read_query_input(in, options);
     *failed = !result.has_value();
     if (!result) {
@@ -29,10 +41,88 @@ dbadvise::sources::QueryInput read(std::string_view bytes, bool second_thread, b
     return std::move(*result);
 }
 
+// A CSV record's field values, read one character at a time.
+std::vector<std::string> reference_csv(std::string_view record) {
+    std::vector<std::string> fields;
+    std::string field;
+    bool quoted = false;
+    for (std::size_t i = 0; i < record.size(); ++i) {
+        const char c = record[i];
+        if (quoted) {
+            if (c != '"') {
+                field += c;
+            } else if (i + 1 < record.size() && record[i + 1] == '"') {
+                field += '"';
+                ++i;
+            } else {
+                quoted = false;
+            }
+        } else if (c == '"') {
+            quoted = true;
+        } else if (c == ',') {
+            fields.push_back(std::move(field));
+            field.clear();
+        } else {
+            field += c;
+        }
+    }
+    fields.push_back(std::move(field));
+    return fields;
+}
+
+void check_csv(std::string_view record) {
+    std::vector<std::string_view> raw;
+    dbadvise::sources::split_csv_record(record, raw);
+    const std::vector<std::string> expected = reference_csv(record);
+    FUZZ_CHECK(raw.size() == expected.size());
+    std::string scratch;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        FUZZ_CHECK(dbadvise::sources::csv_field_value(raw[i], scratch) == expected[i]);
+    }
+}
+
+// A string field as nlohmann gives it, or nullopt when absent or not a string.
+std::optional<std::string> json_string(const nlohmann::json& record, const char* key) {
+    const auto found = record.find(key);
+    if (found == record.end() || !found->is_string()) return std::nullopt;
+    return found->get<std::string>();
+}
+
+void check_json(std::string_view line) {
+    dbadvise::sources::JsonlogFields fields;
+    std::array<std::string, 4> scratch;
+    if (!dbadvise::sources::scan_jsonlog_line(line, fields, scratch)) return;
+    const nlohmann::json record = nlohmann::json::parse(line, nullptr, false);
+    FUZZ_CHECK(!record.is_discarded() && record.is_object());
+    const auto same = [](const std::optional<std::string_view>& scanned, const std::optional<std::string>& parsed) {
+        return scanned.has_value() == parsed.has_value() && (!scanned || *scanned == *parsed);
+    };
+    FUZZ_CHECK(same(fields.severity, json_string(record, "error_severity")));
+    FUZZ_CHECK(same(fields.message, json_string(record, "message")));
+    FUZZ_CHECK(same(fields.detail, json_string(record, "detail")));
+    const auto pid = record.find("pid");
+    if (!fields.pid) {
+        FUZZ_CHECK(pid == record.end());
+    } else {
+        FUZZ_CHECK(pid != record.end());
+        FUZZ_CHECK(*fields.pid == (pid->is_string() ? pid->get<std::string>() : pid->dump()));
+    }
+    // The scanner reads only flat objects whose four fields are strings (pid: or an integer).
+    for (const auto& [key, value] : record.items()) FUZZ_CHECK(!value.is_structured());
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+    check_csv(bytes);
+    for (std::size_t begin = 0; begin <= bytes.size();) {
+        const std::size_t end = std::min(bytes.find('\n', begin), bytes.size());
+        const std::string_view line = bytes.substr(begin, end - begin);
+        check_csv(line);
+        check_json(line);
+        begin = end + 1;
+    }
     bool failed_one = false;
     bool failed_two = false;
     const dbadvise::sources::QueryInput one = read(bytes, false, &failed_one);

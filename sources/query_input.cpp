@@ -1,5 +1,7 @@
 #include "sources/query_input.hpp"
 
+#include "sources/log_records.hpp"
+
 #include "analyzer/rule_registry.hpp"
 #include "sqlparse/lexer.hpp"
 #include "sqlparse/parser.hpp"
@@ -560,7 +562,9 @@ public:
     }
 
     // --- formats ---
-    void stderr_line(std::string_view line, int number) {
+    // A stderr log's line; `continued` when the line after it continues its record (starts
+    // with a tab). A record of one line, the usual, is read where it is, with no copy.
+    void stderr_line(std::string_view line, int number, bool continued) {
         m_format_stderr = true;
         if (line.starts_with("\t")) {
             if (!m_pending) {
@@ -579,6 +583,7 @@ public:
             }
             m_pending_text += '\n';
             m_pending_text.append(line.substr(1));
+            if (!continued) flush_stderr();
             return;
         }
         if (trim(line).empty()) return;
@@ -593,11 +598,17 @@ public:
                                    line.substr(0, 80)));
             return;
         }
+        const std::string_view session =
+            session_in_prefix(line.substr(0, static_cast<std::size_t>(marker->severity.data() - line.data())));
+        if (!continued) {
+            message(marker->severity, line.substr(marker->message), number, session);
+            return;
+        }
         m_pending = true;
         m_pending_too_long = false;
         m_pending_line = number;
         m_pending_severity.assign(marker->severity);
-        m_pending_session.assign(session_in_prefix(line.substr(0, static_cast<std::size_t>(marker->severity.data() - line.data()))));
+        m_pending_session.assign(session);
         m_pending_text.assign(line.substr(marker->message));
     }
 
@@ -620,9 +631,14 @@ public:
                                    number));
             m_csv_record.clear();
         }
+        const auto quotes = static_cast<std::size_t>(std::count(line.begin(), line.end(), '"'));
         if (m_csv_record.empty()) {
             if (trim(line).empty()) return;
             m_csv_line = number;
+            if (quotes % 2 == 0) { // a record of one line, the usual: read where it is
+                csv_record(line);
+                return;
+            }
             m_csv_quotes = 0;
         } else {
             m_csv_record += '\n';
@@ -636,50 +652,25 @@ public:
             return;
         }
         m_csv_record.append(line);
-        for (char c : line) {
-            if (c == '"') ++m_csv_quotes;
-        }
+        m_csv_quotes += quotes;
         if (m_csv_quotes % 2 != 0) return; // inside a quoted field: the record goes on
-        csv_record();
+        csv_record(m_csv_record);
         m_csv_record.clear();
     }
 
-    void csv_record() {
-        std::vector<std::string> fields;
-        std::string field;
-        bool quoted = false;
-        for (std::size_t i = 0; i < m_csv_record.size(); ++i) {
-            const char c = m_csv_record[i];
-            if (quoted) {
-                if (c == '"') {
-                    if (i + 1 < m_csv_record.size() && m_csv_record[i + 1] == '"') {
-                        field += '"';
-                        ++i;
-                    } else {
-                        quoted = false;
-                    }
-                } else {
-                    field += c;
-                }
-            } else if (c == '"') {
-                quoted = true;
-            } else if (c == ',') {
-                fields.push_back(std::move(field));
-                field.clear();
-            } else {
-                field += c;
-            }
-        }
-        fields.push_back(std::move(field));
-        if (fields.size() < 15 || !starts_with_timestamp(fields[0])) {
+    void csv_record(std::string_view record) {
+        split_csv_record(record, m_csv_fields);
+        const std::string_view first = csv_field_value(m_csv_fields[0], m_csv_values[0]);
+        if (m_csv_fields.size() < 15 || !starts_with_timestamp(first)) {
             unreadable(m_csv_line, "A line that is not a csvlog record",
                        fmt::format("A csvlog record starts with a timestamp and has at least 23 "
                                    "fields; this one has {}{}. A record cut in the middle? Skipped.",
-                                   fields.size(),
-                                   starts_with_timestamp(fields[0]) ? "" : " and no timestamp"));
+                                   m_csv_fields.size(), starts_with_timestamp(first) ? "" : " and no timestamp"));
             return;
         }
-        message(fields[11], fields[13], m_csv_line, fields[3], fields[14]);
+        message(csv_field_value(m_csv_fields[11], m_csv_values[1]), csv_field_value(m_csv_fields[13], m_csv_values[2]),
+                m_csv_line, csv_field_value(m_csv_fields[3], m_csv_values[3]),
+                csv_field_value(m_csv_fields[14], m_csv_values[4]));
     }
 
     void csv_end() {
@@ -693,6 +684,19 @@ public:
     // jsonlog (15+): one JSON object per line.
     void json_line(std::string_view line, int number) {
         if (trim(line).empty()) return;
+        JsonlogFields fields;
+        if (scan_jsonlog_line(line, fields, m_json_values)) {
+            if (!fields.severity || !fields.message) {
+                unreadable(number, "A jsonlog record without error_severity or message",
+                           "Skipped: a jsonlog record names its severity and message.");
+                return;
+            }
+            message(*fields.severity, *fields.message, number, fields.pid.value_or(std::string_view()),
+                    fields.detail.value_or(std::string_view()));
+            return;
+        }
+        // Anything the scanner does not read (nested values, numbers with exponents, not JSON
+        // at all) is parsed in full.
         const nlohmann::json record = nlohmann::json::parse(line, nullptr, false);
         if (record.is_discarded() || !record.is_object()) {
             unreadable(number, "A line that is not a jsonlog record",
@@ -999,6 +1003,10 @@ private:
     std::string m_csv_record;
     int m_csv_line = 0;
     std::size_t m_csv_quotes = 0;
+    std::vector<std::string_view> m_csv_fields; // the record's fields, raw
+    std::array<std::string, 5> m_csv_values;    // the values of those read that needed unquoting
+    // jsonlog: the values of the fields read that needed unescaping
+    std::array<std::string, 4> m_json_values;
 };
 
 } // namespace
@@ -1035,19 +1043,22 @@ QueryFormat detect_query_format(std::string_view first_line) {
 
 std::expected<QueryInput, std::string> read_query_input(std::istream& in, const QueryInputOptions& options) {
     Reader reader(options);
-    std::string line;
-    int number = 0;
+    LineReader lines(in, options.block_bytes);
+    std::string_view line;
+    bool started = false; // a non-blank line was read
     QueryFormat format = options.format;
     // The first non-blank line decides the format (unless given).
     std::string head;
-    while (std::getline(in, line)) {
-        ++number;
-        if (!line.empty() && line.back() == '\r') line.pop_back();
+    while (lines.next(line)) {
         head += line;
         head += '\n';
-        if (!trim(line).empty()) break;
+        if (!trim(line).empty()) {
+            started = true;
+            break;
+        }
     }
-    if (in.bad()) return std::unexpected(fmt::format("{}: cannot read: I/O error", options.name));
+    int number = lines.number();
+    if (lines.bad()) return std::unexpected(fmt::format("{}: cannot read: I/O error", options.name));
     if (format == QueryFormat::automatic) {
         format = detect_query_format(line);
         if (format == QueryFormat::sql && looks_like_log(trim(line))) {
@@ -1062,27 +1073,29 @@ std::expected<QueryInput, std::string> read_query_input(std::istream& in, const 
     if (format == QueryFormat::sql) {
         // A SQL file is read whole (statements span lines freely); logs stream.
         std::string text = std::move(head);
-        text.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-        if (in.bad()) return std::unexpected(fmt::format("{}: cannot read: I/O error", options.name));
-        int lines = 0;
-        for (char c : text) lines += c == '\n' ? 1 : 0;
+        lines.rest(text);
+        if (lines.bad()) return std::unexpected(fmt::format("{}: cannot read: I/O error", options.name));
+        const auto newlines = static_cast<int>(std::count(text.begin(), text.end(), '\n'));
         reader.sql_text(text);
-        return reader.finish(format, lines + (text.empty() || text.back() == '\n' ? 0 : 1));
+        return reader.finish(format, newlines + (text.empty() || text.back() == '\n' ? 0 : 1));
     }
     const auto feed = [&](std::string_view text, int at) {
         switch (format) {
-        case QueryFormat::stderr_log: reader.stderr_line(text, at); break;
+        case QueryFormat::stderr_log: {
+            const std::optional<std::string_view> after = lines.peek();
+            reader.stderr_line(text, at, after && after->starts_with('\t'));
+            break;
+        }
         case QueryFormat::csvlog: reader.csv_line(text, at); break;
         default: reader.json_line(text, at); break;
         }
     };
-    if (number > 0) feed(line, number);
-    while (std::getline(in, line)) {
-        ++number;
-        if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (started) feed(line, number);
+    while (lines.next(line)) {
+        number = lines.number();
         feed(line, number);
     }
-    if (in.bad()) return std::unexpected(fmt::format("{}:{}: cannot read: I/O error", options.name, number));
+    if (lines.bad()) return std::unexpected(fmt::format("{}:{}: cannot read: I/O error", options.name, number));
     return reader.finish(format, number);
 }
 

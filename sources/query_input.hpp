@@ -2,8 +2,9 @@
 // server log (stderr, csvlog, jsonlog) with `duration: ... statement:` / `execute` lines and
 // auto_explain plans. Statements are grouped by fingerprint and normalized (constants to $n,
 // by libpg_query) into WorkloadStatements like pg_stat_statements' entries, with the logged
-// durations (or the file's `-- calls:` / `-- ms:` annotations) as weights. Reads a stream
-// line by line: memory grows with the number of distinct statements, not with the input.
+// durations (or the file's `-- calls:` / `-- ms:` annotations) as weights. Reads a log in
+// blocks, line by line: memory grows with the number of distinct statements, not with the
+// input.
 // Pure: the stream is opened by the CLI. docs/workloads.md describes the formats.
 #pragma once
 
@@ -46,6 +47,9 @@ struct QueryInputOptions {
     /// Log records fingerprinted together on the second thread (tests and fuzzing use small
     /// batches to cross many batch boundaries).
     std::size_t batch_records = 32768;
+    /// The input is read in blocks of this many bytes and its lines handed out from the block
+    /// (tests and fuzzing use tiny blocks to cut lines at every place).
+    std::size_t block_bytes = std::size_t{1} << 20;
 };
 
 struct QueryInput {

@@ -1,0 +1,414 @@
+#include "sources/log_records.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace dbadvise::sources {
+
+// --- lines ---
+
+LineReader::LineReader(std::istream& in, std::size_t block_bytes)
+    : m_in(in), m_block_bytes(std::max<std::size_t>(block_bytes, 1)), m_data(new char[2 * m_block_bytes]),
+      m_capacity(2 * m_block_bytes) {}
+
+// Reads one more block after m_end, first moving what is not handed out yet ([m_begin, m_end))
+// to the front, and growing the buffer when a block does not fit after it (a line longer than
+// a block). False when the stream has nothing more.
+bool LineReader::fill() {
+    if (m_eof) return false;
+    const std::size_t kept = m_end - m_begin;
+    if (m_begin > 0) {
+        if (kept > 0) std::memmove(m_data.get(), m_data.get() + m_begin, kept);
+        m_begin = 0;
+        m_end = kept;
+    }
+    if (m_capacity - m_end < m_block_bytes) {
+        const std::size_t capacity = std::max(2 * m_capacity, m_end + m_block_bytes);
+        std::unique_ptr<char[]> data(new char[capacity]);
+        if (m_end > 0) std::memcpy(data.get(), m_data.get(), m_end);
+        m_data = std::move(data);
+        m_capacity = capacity;
+    }
+    m_in.read(m_data.get() + m_end, static_cast<std::streamsize>(m_block_bytes));
+    const auto got = static_cast<std::size_t>(m_in.gcount());
+    m_end += got;
+    if (got < m_block_bytes) m_eof = true; // a short read: the end, or an I/O error (bad())
+    return got > 0;
+}
+
+// The offset (from m_begin) of the first newline at or after `from` (also from m_begin),
+// reading on until there is one; npos when the stream ends first.
+std::size_t LineReader::newline_after(std::size_t from) {
+    for (;;) {
+        const std::size_t available = m_end - m_begin;
+        if (from < available) {
+            const char* start = m_data.get() + m_begin;
+            const void* found = std::memchr(start + from, '\n', available - from);
+            if (found != nullptr) return static_cast<std::size_t>(static_cast<const char*>(found) - start);
+        }
+        from = std::max(from, available);
+        if (!fill()) return std::string_view::npos;
+    }
+}
+
+bool LineReader::next(std::string_view& line) {
+    const std::size_t end = newline_after(0);
+    if (end == std::string_view::npos && m_begin == m_end) return false;
+    const std::size_t after = end == std::string_view::npos ? m_end - m_begin : end + 1;
+    // The line after it, whole, for peek(). (This may move the block: the view is taken after.)
+    if (end != std::string_view::npos) newline_after(after);
+    line = std::string_view(m_data.get() + m_begin, end == std::string_view::npos ? m_end - m_begin : end);
+    if (line.ends_with('\r')) line.remove_suffix(1);
+    m_begin += after;
+    ++m_number;
+    return true;
+}
+
+std::optional<std::string_view> LineReader::peek() const {
+    if (m_begin == m_end) return std::nullopt;
+    const std::string_view rest(m_data.get() + m_begin, m_end - m_begin);
+    std::string_view line = rest.substr(0, rest.find('\n'));
+    if (line.ends_with('\r')) line.remove_suffix(1);
+    return line;
+}
+
+void LineReader::rest(std::string& out) {
+    out.append(m_data.get() + m_begin, m_end - m_begin);
+    m_begin = m_end;
+    while (fill()) {
+        out.append(m_data.get() + m_begin, m_end - m_begin);
+        m_begin = m_end;
+    }
+}
+
+// --- csvlog ---
+
+void split_csv_record(std::string_view record, std::vector<std::string_view>& fields) {
+    fields.clear();
+    std::size_t start = 0;
+    std::size_t i = 0;
+    while (i < record.size()) {
+        const char c = record[i];
+        if (c == ',') {
+            fields.push_back(record.substr(start, i - start));
+            start = ++i;
+        } else if (c == '"') {
+            // A quoted stretch: up to the quote that is not doubled (or the end).
+            for (++i;; i += 2) {
+                i = record.find('"', i);
+                if (i == std::string_view::npos) {
+                    i = record.size();
+                    break;
+                }
+                if (i + 1 >= record.size() || record[i + 1] != '"') {
+                    ++i;
+                    break;
+                }
+            }
+        } else {
+            ++i;
+        }
+    }
+    fields.push_back(record.substr(start));
+}
+
+std::string_view csv_field_value(std::string_view raw, std::string& scratch) {
+    if (raw.find('"') == std::string_view::npos) return raw;
+    if (raw.size() >= 2 && raw.front() == '"' && raw.back() == '"' &&
+        raw.substr(1, raw.size() - 2).find('"') == std::string_view::npos)
+        return raw.substr(1, raw.size() - 2);
+    scratch.clear();
+    bool quoted = false;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        const char c = raw[i];
+        if (c != '"') {
+            scratch += c;
+        } else if (!quoted) {
+            quoted = true;
+        } else if (i + 1 < raw.size() && raw[i + 1] == '"') {
+            scratch += '"';
+            ++i;
+        } else {
+            quoted = false;
+        }
+    }
+    return scratch;
+}
+
+// --- jsonlog ---
+
+namespace {
+
+// A JSON text scanned from `at`: every function returns false for anything it does not read
+// exactly as a JSON parser does (the caller declines the line then).
+class JsonScanner {
+public:
+    explicit JsonScanner(std::string_view text) : m_text(text) {}
+
+    void skip_space() {
+        while (m_at < m_text.size() &&
+               (m_text[m_at] == ' ' || m_text[m_at] == '\t' || m_text[m_at] == '\n' || m_text[m_at] == '\r'))
+            ++m_at;
+    }
+    bool take(char c) {
+        skip_space();
+        if (m_at >= m_text.size() || m_text[m_at] != c) return false;
+        ++m_at;
+        return true;
+    }
+    [[nodiscard]] bool at_end() {
+        skip_space();
+        return m_at == m_text.size();
+    }
+    [[nodiscard]] char peek() {
+        skip_space();
+        return m_at < m_text.size() ? m_text[m_at] : '\0';
+    }
+
+    // A string; its value in `value`: a view into the text, or into `scratch` when it has
+    // escapes (with `scratch` null, the raw text between the quotes).
+    bool string(std::string_view& value, std::string* scratch) {
+        if (!take('"')) return false;
+        const std::size_t begin = m_at;
+        bool escaped = false;
+        for (;;) {
+            if (m_at >= m_text.size()) return false;
+            const auto c = static_cast<unsigned char>(m_text[m_at]);
+            if (c == '"') break;
+            if (c < 0x20) return false; // control characters must be escaped
+            if (c == '\\') {
+                escaped = true;
+                if (!skip_escape()) return false;
+            } else if (c >= 0x80) {
+                if (!skip_utf8()) return false;
+            } else {
+                ++m_at;
+            }
+        }
+        const std::string_view raw = m_text.substr(begin, m_at - begin);
+        ++m_at; // the closing quote
+        if (!escaped || scratch == nullptr) {
+            value = raw; // (escapes left as they are when there is nowhere to decode them)
+            return true;
+        }
+        decode(raw, *scratch);
+        value = *scratch;
+        return true;
+    }
+
+    // A number as JSON writes it, without an exponent (a JSON parser may refuse one that
+    // overflows) and with at most 18 digits before the point (it stays an integer).
+    bool number(std::string_view& text, bool& integer) {
+        skip_space();
+        const std::size_t begin = m_at;
+        if (m_at < m_text.size() && m_text[m_at] == '-') ++m_at;
+        const std::size_t digits = m_at;
+        while (m_at < m_text.size() && is_digit(m_text[m_at])) ++m_at;
+        const std::size_t count = m_at - digits;
+        if (count == 0 || count > 18 || (count > 1 && m_text[digits] == '0')) return false;
+        integer = true;
+        if (m_at < m_text.size() && m_text[m_at] == '.') {
+            integer = false;
+            const std::size_t fraction = ++m_at;
+            while (m_at < m_text.size() && is_digit(m_text[m_at])) ++m_at;
+            if (m_at == fraction) return false;
+        }
+        if (m_at < m_text.size() && (m_text[m_at] == 'e' || m_text[m_at] == 'E')) return false;
+        text = m_text.substr(begin, m_at - begin);
+        return true;
+    }
+
+    bool word(std::string_view word) {
+        skip_space();
+        if (m_text.substr(m_at, word.size()) != word) return false;
+        m_at += word.size();
+        return true;
+    }
+
+private:
+    static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+    static int hex(char c) {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    }
+
+    // Four hex digits at `at`, or -1.
+    [[nodiscard]] long code_unit(std::size_t at) const {
+        if (at + 4 > m_text.size()) return -1;
+        long value = 0;
+        for (std::size_t i = at; i < at + 4; ++i) {
+            const int digit = hex(m_text[i]);
+            if (digit < 0) return -1;
+            value = value * 16 + digit;
+        }
+        return value;
+    }
+
+    bool skip_escape() {
+        if (m_at + 1 >= m_text.size()) return false;
+        const char kind = m_text[m_at + 1];
+        if (kind != 'u') {
+            if (std::string_view("\"\\/bfnrt").find(kind) == std::string_view::npos) return false;
+            m_at += 2;
+            return true;
+        }
+        const long unit = code_unit(m_at + 2);
+        if (unit < 0 || (unit >= 0xDC00 && unit <= 0xDFFF)) return false; // a lone low surrogate
+        m_at += 6;
+        if (unit >= 0xD800 && unit <= 0xDBFF) { // a high surrogate: its low one must follow
+            if (m_at + 1 >= m_text.size() || m_text[m_at] != '\\' || m_text[m_at + 1] != 'u') return false;
+            const long low = code_unit(m_at + 2);
+            if (low < 0xDC00 || low > 0xDFFF) return false;
+            m_at += 6;
+        }
+        return true;
+    }
+
+    // One well-formed UTF-8 sequence of two to four bytes (the Unicode standard's table 3-7:
+    // no overlong forms, no surrogates, nothing above U+10FFFF).
+    bool skip_utf8() {
+        const auto byte = [this](std::size_t i) {
+            return m_at + i < m_text.size() ? static_cast<unsigned char>(m_text[m_at + i]) : 0;
+        };
+        const unsigned char first = byte(0);
+        unsigned char low = 0x80;
+        unsigned char high = 0xBF;
+        std::size_t length = 0;
+        if (first >= 0xC2 && first <= 0xDF) {
+            length = 2;
+        } else if (first >= 0xE0 && first <= 0xEF) {
+            length = 3;
+            if (first == 0xE0) low = 0xA0;
+            if (first == 0xED) high = 0x9F;
+        } else if (first >= 0xF0 && first <= 0xF4) {
+            length = 4;
+            if (first == 0xF0) low = 0x90;
+            if (first == 0xF4) high = 0x8F;
+        } else {
+            return false;
+        }
+        if (byte(1) < low || byte(1) > high) return false;
+        for (std::size_t i = 2; i < length; ++i) {
+            if (byte(i) < 0x80 || byte(i) > 0xBF) return false;
+        }
+        m_at += length;
+        return true;
+    }
+
+    static void append_utf8(std::string& out, unsigned long code) {
+        if (code < 0x80) {
+            out += static_cast<char>(code);
+        } else if (code < 0x800) {
+            out += static_cast<char>(0xC0 | (code >> 6));
+            out += static_cast<char>(0x80 | (code & 0x3F));
+        } else if (code < 0x10000) {
+            out += static_cast<char>(0xE0 | (code >> 12));
+            out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+            out += static_cast<char>(0x80 | (code & 0x3F));
+        } else {
+            out += static_cast<char>(0xF0 | (code >> 18));
+            out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
+            out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+            out += static_cast<char>(0x80 | (code & 0x3F));
+        }
+    }
+
+    // A checked string's raw bytes with their escapes decoded.
+    static void decode(std::string_view raw, std::string& out) {
+        out.clear();
+        const auto unit = [&raw](std::size_t at) {
+            unsigned long value = 0;
+            for (std::size_t i = at; i < at + 4; ++i) value = value * 16 + static_cast<unsigned long>(hex(raw[i]));
+            return value;
+        };
+        for (std::size_t i = 0; i < raw.size(); ++i) {
+            if (raw[i] != '\\') {
+                out += raw[i];
+                continue;
+            }
+            const char kind = raw[++i];
+            switch (kind) {
+            case 'b': out += '\b'; break;
+            case 'f': out += '\f'; break;
+            case 'n': out += '\n'; break;
+            case 'r': out += '\r'; break;
+            case 't': out += '\t'; break;
+            case 'u': {
+                unsigned long code = unit(i + 1);
+                i += 4;
+                if (code >= 0xD800 && code <= 0xDBFF) {
+                    code = 0x10000 + ((code - 0xD800) << 10) + (unit(i + 3) - 0xDC00);
+                    i += 6;
+                }
+                append_utf8(out, code);
+                break;
+            }
+            default: out += kind; break; // " \ /
+            }
+        }
+    }
+
+    std::string_view m_text;
+    std::size_t m_at = 0;
+};
+
+} // namespace
+
+bool scan_jsonlog_line(std::string_view line, JsonlogFields& fields, std::array<std::string, 4>& scratch) {
+    fields = {};
+    JsonScanner json(line);
+    if (!json.take('{')) return false;
+    if (json.peek() == '}') {
+        json.take('}');
+        return json.at_end();
+    }
+    for (;;) {
+        std::string_view key;
+        if (!json.string(key, nullptr)) return false;
+        if (key.find('\\') != std::string_view::npos) return false; // (a raw view: escapes undecoded)
+        if (!json.take(':')) return false;
+        std::optional<std::string_view>* wanted = nullptr;
+        std::string* into = nullptr;
+        if (key == "error_severity") {
+            wanted = &fields.severity;
+            into = &scratch[0];
+        } else if (key == "message") {
+            wanted = &fields.message;
+            into = &scratch[1];
+        } else if (key == "detail") {
+            wanted = &fields.detail;
+            into = &scratch[2];
+        } else if (key == "pid") {
+            wanted = &fields.pid;
+            into = &scratch[3];
+        }
+        const char first = json.peek();
+        if (first == '"') {
+            std::string_view value;
+            // A key given twice: the parser keeps the last value, and so does this.
+            if (!json.string(value, into)) return false;
+            if (wanted != nullptr) *wanted = value;
+        } else if (first == '-' || (first >= '0' && first <= '9')) {
+            std::string_view number;
+            bool integer = false;
+            if (!json.number(number, integer)) return false;
+            if (wanted == &fields.pid && integer && number != "-0") {
+                fields.pid = number;
+            } else if (wanted != nullptr) {
+                return false; // not a string where one is expected: the parser reports it
+            }
+        } else if (json.word("true") || json.word("false") || json.word("null")) {
+            if (wanted != nullptr) return false;
+        } else {
+            return false; // an object, an array, or not JSON
+        }
+        if (json.take(',')) continue;
+        if (!json.take('}')) return false;
+        return json.at_end();
+    }
+}
+
+} // namespace dbadvise::sources

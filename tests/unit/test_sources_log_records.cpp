@@ -1,0 +1,190 @@
+#include "sources/log_records.hpp"
+#include "sources/query_input.hpp"
+
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+using namespace dbadvise;
+
+namespace {
+
+struct Line {
+    std::string text;
+    int number = 0;
+    std::string next; // what peek() gave, "<end>" at the end
+};
+
+std::vector<Line> read_lines(const std::string& input, std::size_t block) {
+    std::istringstream in(input);
+    sources::LineReader reader(in, block);
+    std::vector<Line> lines;
+    std::string_view line;
+    while (reader.next(line)) {
+        const auto after = reader.peek();
+        lines.push_back(Line{std::string(line), reader.number(), after ? std::string(*after) : "<end>"});
+    }
+    return lines;
+}
+
+std::vector<std::string> csv_values(std::string_view record) {
+    std::vector<std::string_view> raw;
+    sources::split_csv_record(record, raw);
+    std::vector<std::string> values;
+    std::string scratch;
+    for (std::string_view field : raw) values.emplace_back(sources::csv_field_value(field, scratch));
+    return values;
+}
+
+bool scan(std::string_view line, sources::JsonlogFields& fields) {
+    static std::array<std::string, 4> scratch;
+    return sources::scan_jsonlog_line(line, fields, scratch);
+}
+
+} // namespace
+
+TEST_CASE("LineReader: the same lines and look-ahead from blocks of any size") {
+    const std::string long_line(100, 'x');
+    const std::string input = "first\r\n\nthird\n" + long_line + "\n\tcontinued\nlast without newline";
+    const std::vector<Line> expected = {
+        {"first", 1, ""},
+        {"", 2, "third"},
+        {"third", 3, long_line},
+        {long_line, 4, "\tcontinued"},
+        {"\tcontinued", 5, "last without newline"},
+        {"last without newline", 6, "<end>"},
+    };
+    for (std::size_t block : {1, 2, 3, 7, 64, 1 << 20}) {
+        CAPTURE(block);
+        const std::vector<Line> lines = read_lines(input, block);
+        REQUIRE(lines.size() == expected.size());
+        for (std::size_t i = 0; i < lines.size(); ++i) {
+            CHECK(lines[i].text == expected[i].text);
+            CHECK(lines[i].number == expected[i].number);
+            CHECK(lines[i].next == expected[i].next);
+        }
+    }
+    CHECK(read_lines("", 4).empty());
+    CHECK(read_lines("\n", 4).size() == 1);
+    CHECK(read_lines("a\n", 1).size() == 1); // a final newline ends the last line, no empty line after it
+}
+
+TEST_CASE("LineReader: rest() gives what was not handed out, as it is") {
+    std::istringstream in("one\r\ntwo\r\nthree\r\n");
+    sources::LineReader reader(in, 3);
+    std::string_view line;
+    REQUIRE(reader.next(line));
+    CHECK(line == "one");
+    std::string rest;
+    reader.rest(rest);
+    CHECK(rest == "two\r\nthree\r\n");
+    CHECK_FALSE(reader.next(line));
+}
+
+TEST_CASE("csvlog fields: quoted, doubled quotes, empty, newlines, quotes in the middle") {
+    CHECK(csv_values("a,\"b,c\",,\"say \"\"hi\"\"\"") == std::vector<std::string>{"a", "b,c", "", "say \"hi\""});
+    CHECK(csv_values("\"line\nbreak\",x") == std::vector<std::string>{"line\nbreak", "x"});
+    CHECK(csv_values("") == std::vector<std::string>{""});
+    CHECK(csv_values(",") == std::vector<std::string>{"", ""});
+    CHECK(csv_values("ab\"c,d\"e,f") == std::vector<std::string>{"abc,de", "f"});
+    CHECK(csv_values("\"open, never closed") == std::vector<std::string>{"open, never closed"});
+    CHECK(csv_values("\"\"") == std::vector<std::string>{""});
+}
+
+TEST_CASE("jsonlog scanner: the fields the JSON parser gives") {
+    sources::JsonlogFields fields;
+    REQUIRE(scan(R"({"timestamp":"2025-03-01 12:00:00.000 UTC","pid":4242,"error_severity":"LOG",)"
+                 R"("message":"duration: 1.5 ms  statement: SELECT 'a\"b\\c\n' \u00e9 \ud83d\ude00","backend_type":"client backend","leader_pid":null,"query_id":-12,"ok":true,"ratio":0.25})",
+                 fields));
+    CHECK(fields.severity == "LOG");
+    CHECK(fields.pid == "4242");
+    CHECK(fields.message == "duration: 1.5 ms  statement: SELECT 'a\"b\\c\n' \xC3\xA9 \xF0\x9F\x98\x80");
+    CHECK_FALSE(fields.detail.has_value());
+
+    REQUIRE(scan(R"( {"pid":"77","message":"first","message":"second","error_severity":"LOG","detail":"params: $1 = 'x'"} )",
+                 fields));
+    CHECK(fields.pid == "77");
+    CHECK(fields.message == "second"); // a key given twice: the last value, as the parser keeps
+    CHECK(fields.detail == "params: $1 = 'x'");
+    CHECK(scan("{}", fields));
+    CHECK_FALSE(fields.message.has_value());
+    CHECK(scan("{\"message\":\"caf\xC3\xA9\"}", fields));
+    CHECK(fields.message == "caf\xC3\xA9");
+}
+
+TEST_CASE("jsonlog scanner: declines what it does not read exactly, and the parser decides") {
+    sources::JsonlogFields fields;
+    const std::vector<std::string> declined = {
+        "",
+        "[1]",
+        R"({"message":"cut in the midd)",
+        R"({"message":"x"} trailing)",
+        R"({"message":"x",})",
+        R"({"message":{"nested":1}})",
+        R"({"other":[1,2]})",
+        R"({"message":5})",               // not a string: the parser's caller reports it
+        R"({"pid":1.5,"message":"x"})",    // a pid that is not an integer: written back as the parser writes it
+        R"({"pid":-0,"message":"x"})",
+        R"({"n":1e3,"message":"x"})",      // exponents: a parser may refuse an overflow
+        R"({"n":0123})",
+        R"({"message":"\ud800 lone high surrogate"})",
+        R"({"message":"\udc00 lone low surrogate"})",
+        R"({"message":"\x"})",
+        "{\"message\":\"tab\there\"}",       // a raw control character
+        "{\"message\":\"caf\xE9\"}",         // Latin-1, not UTF-8
+        "{\"message\":\"\xED\xA0\x80\"}",    // a surrogate written in UTF-8
+        "{\"message\":\"\xC0\xAF\"}",        // an overlong form
+        R"({"mess\u0061ge":"x"})",         // an escaped key
+    };
+    for (const std::string& line : declined) {
+        CAPTURE(line);
+        CHECK_FALSE(scan(line, fields));
+    }
+    // What the scanner declines, the reader hands to the JSON parser: a valid line it declines
+    // is still read.
+    std::istringstream in(R"({"timestamp":"2025-03-01 12:00:00","pid":1.5e0,"error_severity":"LOG","message":"duration: 2 ms  statement: SELECT 1","extra":{"a":[1]}})"
+                          "\n");
+    sources::QueryInputOptions options;
+    options.name = "app.json";
+    const auto input = sources::read_query_input(in, options);
+    REQUIRE(input.has_value());
+    REQUIRE(input->statements.size() == 1);
+    CHECK(input->statements[0].total_ms == 2);
+    CHECK(input->findings.empty());
+}
+
+TEST_CASE("log reader: the same workload from blocks of every size, records across block boundaries") {
+    const std::string log =
+        "2025-03-01 12:00:00.001 UTC [11] LOG:  duration: 1.000 ms  statement: SELECT *\n"
+        "\tFROM orders WHERE id = 1\n"
+        "2025-03-01 12:00:00.002 UTC [12] LOG:  duration: 2.000 ms  statement: SELECT * FROM orders WHERE id = 2\n"
+        "\n"
+        "2025-03-01 12:00:00.003 UTC [13] LOG:  duration: 4.000 ms  execute S_1: SELECT name FROM items WHERE sku = $1\n"
+        "2025-03-01 12:00:00.003 UTC [13] DETAIL:  parameters: $1 = 'a'\n"
+        "2025-03-01 12:00:00.004 UTC [14] LOG:  duration: 8.000 ms  statement: SELECT name\n"
+        "\tFROM items\n"
+        "\tWHERE sku = 'b'";
+    for (std::size_t block : {1, 5, 13, 1 << 20}) {
+        CAPTURE(block);
+        std::istringstream in(log);
+        sources::QueryInputOptions options;
+        options.name = "app.log";
+        options.block_bytes = block;
+        const auto input = sources::read_query_input(in, options);
+        REQUIRE(input.has_value());
+        CHECK(input->findings.empty());
+        REQUIRE(input->statements.size() == 2);
+        double orders = 0;
+        double items = 0;
+        for (const auto& statement : input->statements) {
+            (statement.text.find("orders") != std::string::npos ? orders : items) = statement.total_ms;
+            CHECK(statement.calls == 2);
+        }
+        CHECK(orders == 3);
+        CHECK(items == 12);
+    }
+}
