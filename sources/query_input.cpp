@@ -12,6 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <bit>
 #include <array>
 #include <charconv>
 #include <iterator>
@@ -214,8 +216,8 @@ public:
     void group(Kind kind, std::string_view sql, std::uint64_t token, double total_ms, std::int64_t calls,
                int line, int column = 0, const sqlparse::SourceText* source = nullptr, int offset = 0) {
         Groups& groups = m_groups[static_cast<std::size_t>(kind)];
-        auto known = groups.by_token.find(token);
-        if (known == groups.by_token.end()) {
+        std::uint32_t* known = groups.by_token.find(token);
+        if (known == nullptr) {
             // The same shape failed before: libpg_query would fail again.
             if (auto failed = m_failed_tokens.find(token); failed != m_failed_tokens.end()) {
                 parse_error(line, 0, failed->second, sql);
@@ -254,9 +256,9 @@ public:
             } else {
                 index = group->second;
             }
-            known = groups.by_token.emplace(token, index).first;
+            known = &groups.by_token.insert(token, static_cast<std::uint32_t>(index));
         }
-        Tally& tally = groups.tallies[known->second];
+        Tally& tally = groups.tallies[*known];
         m_executions[static_cast<std::size_t>(kind)] += calls;
         tally.calls += calls;
         tally.total_ms += total_ms;
@@ -275,13 +277,24 @@ public:
     struct Batch {
         std::string text;
         std::vector<Record> records;
+        std::atomic<std::size_t> claimed{0}; // records handed to a thread to fingerprint
     };
     static constexpr std::size_t k_batch_bytes = std::size_t{4} << 20;
+    static constexpr std::size_t k_claim_records = 256;
 
+    // Fingerprints the batch's records, a stretch at a time: both threads may run it on the
+    // same batch (the reader, once its next batch is full, helps with the rest), and each
+    // stretch goes to one of them.
     static void fingerprint(Batch& batch) {
-        for (Record& record : batch.records) {
-            record.token =
-                sqlparse::token_fingerprint_value(std::string_view(batch.text).substr(record.begin, record.size));
+        const std::size_t count = batch.records.size();
+        for (;;) {
+            const std::size_t begin = batch.claimed.fetch_add(k_claim_records, std::memory_order_relaxed);
+            if (begin >= count) return;
+            for (std::size_t i = begin; i < std::min(count, begin + k_claim_records); ++i) {
+                Record& record = batch.records[i];
+                record.token =
+                    sqlparse::token_fingerprint_value(std::string_view(batch.text).substr(record.begin, record.size));
+            }
         }
     }
 
@@ -292,11 +305,13 @@ public:
         }
         batch.text.clear();
         batch.records.clear();
+        batch.claimed.store(0, std::memory_order_relaxed);
     }
 
-    // Waits for the batch being fingerprinted and groups it.
+    // Helps the second thread finish the batch it fingerprints, waits for it, and groups it.
     void collect() {
         if (!m_in_flight.valid()) return;
+        fingerprint(*m_spare);
         m_in_flight.get();
         apply(*m_spare);
     }
@@ -943,6 +958,52 @@ public:
     }
 
 private:
+    // Token fingerprint -> group, looked up for every record: open addressing in one array
+    // (the fingerprints are hashes already), which costs a fraction of a node-based map.
+    class TokenTable {
+    public:
+        std::uint32_t* find(std::uint64_t key) {
+            if (m_slots.empty()) return nullptr;
+            for (std::size_t at = slot(key);; at = (at + 1) & (m_slots.size() - 1)) {
+                Slot& candidate = m_slots[at];
+                if (candidate.used == 0) return nullptr;
+                if (candidate.key == key) return &candidate.value;
+            }
+        }
+        // `key` must not be in the table.
+        std::uint32_t& insert(std::uint64_t key, std::uint32_t value) {
+            if (2 * (m_size + 1) > m_slots.size()) grow();
+            ++m_size;
+            return place(key, value);
+        }
+
+    private:
+        struct Slot {
+            std::uint64_t key = 0;
+            std::uint32_t value = 0;
+            std::uint32_t used = 0;
+        };
+        [[nodiscard]] std::size_t slot(std::uint64_t key) const {
+            return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ULL) >> m_shift);
+        }
+        std::uint32_t& place(std::uint64_t key, std::uint32_t value) {
+            std::size_t at = slot(key);
+            while (m_slots[at].used != 0) at = (at + 1) & (m_slots.size() - 1);
+            m_slots[at] = Slot{key, value, 1};
+            return m_slots[at].value;
+        }
+        void grow() {
+            std::vector<Slot> old = std::exchange(m_slots, std::vector<Slot>(m_slots.empty() ? 1024 : 2 * m_slots.size()));
+            m_shift = 64 - std::countr_zero(m_slots.size());
+            for (const Slot& entry : old) {
+                if (entry.used != 0) place(entry.key, entry.value);
+            }
+        }
+        std::vector<Slot> m_slots; // a power of two, at most half full
+        std::size_t m_size = 0;
+        int m_shift = 64;
+    };
+
     // A group's calls and time, apart from its statement: the one part touched for every
     // record, kept small so that a log of many groups stays in the cache.
     struct Tally {
@@ -952,7 +1013,7 @@ private:
     struct Groups {
         std::vector<analyzer::WorkloadStatement> statements;
         std::vector<Tally> tallies; // one per statement
-        std::unordered_map<std::uint64_t, std::size_t> by_token;
+        TokenTable by_token;
         std::unordered_map<std::string, std::size_t> by_fingerprint;
     };
 
