@@ -1,6 +1,7 @@
 // analyze --queries on a large server log: read speed and memory.
 //
 //   query_log_bench [--mb N] [--format stderr|csvlog|jsonlog] [--dir DIR] [--keep]
+//   query_log_bench --file LOG     (your own log: read it, in the same runs, and keep it)
 //
 // Writes a log of N MB (default 1024) in the given format to DIR (default $TMPDIR or /tmp):
 // duration lines for 2,000 statement shapes with varied literal values, one in eight an
@@ -184,21 +185,37 @@ int main(int argc, char** argv) {
     const char* tmp = std::getenv("TMPDIR");
     std::string dir = tmp != nullptr ? tmp : "/tmp";
     bool keep = false;
+    std::string file;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if (arg == "--mb" && i + 1 < argc) mb = std::stoul(argv[++i]);
         else if (arg == "--format" && i + 1 < argc) format = argv[++i];
         else if (arg == "--dir" && i + 1 < argc) dir = argv[++i];
         else if (arg == "--keep") keep = true;
+        else if (arg == "--file" && i + 1 < argc) file = argv[++i];
         else {
-            std::fprintf(stderr, "usage: query_log_bench [--mb N] [--format stderr|csvlog|jsonlog] [--dir DIR] [--keep]\n");
+            std::fprintf(stderr, "usage: query_log_bench [--mb N] [--format stderr|csvlog|jsonlog] [--dir DIR] [--keep]\n"
+                                 "       query_log_bench --file LOG\n");
             return 2;
         }
     }
-    const std::string path = fmt::format("{}/dbadvise-query-log-bench.{}", dir, format);
+    std::string path = fmt::format("{}/dbadvise-query-log-bench.{}", dir, format);
     auto start = std::chrono::steady_clock::now();
-    generate(path, mb << 20, format);
-    std::printf("generated %s (%zu MB) in %.1f s\n", path.c_str(), mb, seconds_since(start));
+    double size_mb = static_cast<double>(mb);
+    if (file.empty()) {
+        generate(path, mb << 20, format);
+        std::printf("generated %s (%zu MB) in %.1f s\n", path.c_str(), mb, seconds_since(start));
+    } else {
+        path = file;
+        keep = true;
+        std::ifstream in(path, std::ios::binary | std::ios::ate);
+        if (!in) {
+            std::fprintf(stderr, "cannot open %s\n", path.c_str());
+            return 2;
+        }
+        size_mb = static_cast<double>(in.tellg()) / (1 << 20);
+        format = "(detected)";
+    }
 
     const bool evicted = evict(path);
     if (!evicted) std::printf("(could not evict the file from the page cache: the disk figures are the cache's)\n");
@@ -206,7 +223,7 @@ int main(int argc, char** argv) {
     const std::string cat = fmt::format("cat '{}' > /dev/null", path);
     if (std::system(cat.c_str()) != 0) return 1;
     const double cat_s = seconds_since(start);
-    std::printf("disk: cat > /dev/null %.2f s, %.0f MB/s\n", cat_s, static_cast<double>(mb) / cat_s);
+    std::printf("disk: cat > /dev/null %.2f s, %.0f MB/s\n", cat_s, size_mb / cat_s);
 
     struct Run {
         const char* name;
@@ -227,10 +244,10 @@ int main(int argc, char** argv) {
             return 1;
         }
         if (&run == &runs[0]) {
-            std::printf("format %s: %zu MB, %lld executions, %zu statements after grouping, %zu findings\n",
-                        format.c_str(), mb, figures->executions, figures->statements, figures->findings);
+            std::printf("format %s: %.0f MB, %lld executions, %zu statements after grouping, %zu findings\n",
+                        format.c_str(), size_mb, figures->executions, figures->statements, figures->findings);
         }
-        const double rate = static_cast<double>(mb) / figures->seconds;
+        const double rate = size_mb / figures->seconds;
         if (!run.cold) (run.second_thread ? cached_two : cached_one) = rate;
         std::printf("read %s: %.2f s, %.0f MB/s (%.0f%% of the disk's rate); CPU %.2f s; peak RSS %.1f MB\n",
                     run.name, figures->seconds, rate, 100.0 * cat_s / figures->seconds, figures->cpu_seconds,
