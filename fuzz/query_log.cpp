@@ -6,16 +6,19 @@
 //
 // The fast record readers are checked against the general ones on every line (and on the
 // whole input): csvlog fields against a character-by-character CSV reader, and a jsonlog line
-// the scanner reads against nlohmann's parser.
+// the scanner reads against nlohmann's parser. Records are grouped by token_shape_key: two
+// lines have the same key exactly when they have the same token fingerprint.
 #include "fuzz/check.hpp"
 #include "sources/log_records.hpp"
 #include "sources/query_input.hpp"
+#include "sqlparse/parser.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <array>
 #include <optional>
+#include <utility>
 #include <vector>
 #include <cstddef>
 #include <cstdint>
@@ -116,11 +119,19 @@ void check_json(std::string_view line) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view bytes(reinterpret_cast<const char*>(data), size);
     check_csv(bytes);
+    std::vector<std::pair<std::uint64_t, std::string>> shapes; // of the first lines
     for (std::size_t begin = 0; begin <= bytes.size();) {
         const std::size_t end = std::min(bytes.find('\n', begin), bytes.size());
         const std::string_view line = bytes.substr(begin, end - begin);
         check_csv(line);
         check_json(line);
+        if (shapes.size() < 32) {
+            const std::uint64_t key = dbadvise::sqlparse::token_shape_key(line);
+            const std::string fingerprint = dbadvise::sqlparse::token_fingerprint(line);
+            for (const auto& [other_key, other_fingerprint] : shapes)
+                FUZZ_CHECK((key == other_key) == (fingerprint == other_fingerprint));
+            shapes.emplace_back(key, fingerprint);
+        }
         begin = end + 1;
     }
     bool failed_one = false;

@@ -12,11 +12,10 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <bit>
-#include <array>
 #include <charconv>
-#include <iterator>
 #include <cctype>
 #include <cmath>
 #include <future>
@@ -192,10 +191,11 @@ public:
     // record's first line) and `column` (SQL files; 0 in logs): where a new statement was first
     // seen, and for messages; `source` and `offset` locate a parse error in a SQL file.
     //
-    // A log's statements are grouped by their token fingerprint, which lexes every record:
-    // most of a log's read time. Log records are therefore queued in batches and their
-    // fingerprints computed on a second thread while this one reads the next batch; they are
-    // grouped in log order all the same, so the result and its findings do not depend on it.
+    // A log's records are grouped by their token shape (sqlparse::token_shape_key: equal
+    // exactly when the token fingerprints are), which lexes every record: much of a log's read
+    // time. Log records are therefore queued in batches and their keys computed on a second
+    // thread while this one reads the next batch; they are grouped in log order all the same,
+    // so the result and its findings do not depend on it.
     void add(Kind kind, std::string_view sql, double total_ms, std::int64_t calls, int line, int column = 0,
              const sqlparse::SourceText* source = nullptr, int offset = 0) {
         sql = trim(sql);
@@ -203,7 +203,7 @@ public:
         while (sql.ends_with(';')) sql = trim(sql.substr(0, sql.size() - 1));
         if (sql.empty()) return;
         if (source != nullptr || !m_background) {
-            group(kind, sql, sqlparse::token_fingerprint_value(sql), total_ms, calls, line, column,
+            group(kind, sql, sqlparse::token_shape_key(sql), total_ms, calls, line, column,
                   source, offset);
             return;
         }
@@ -293,7 +293,7 @@ public:
             for (std::size_t i = begin; i < std::min(count, begin + k_claim_records); ++i) {
                 Record& record = batch.records[i];
                 record.token =
-                    sqlparse::token_fingerprint_value(std::string_view(batch.text).substr(record.begin, record.size));
+                    sqlparse::token_shape_key(std::string_view(batch.text).substr(record.begin, record.size));
             }
         }
     }
@@ -958,8 +958,8 @@ public:
     }
 
 private:
-    // Token fingerprint -> group, looked up for every record: open addressing in one array
-    // (the fingerprints are hashes already), which costs a fraction of a node-based map.
+    // Token shape key -> group, looked up for every record: open addressing in one array
+    // (the keys are hashes already), which costs a fraction of a node-based map.
     class TokenTable {
     public:
         std::uint32_t* find(std::uint64_t key) {

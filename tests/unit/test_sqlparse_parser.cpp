@@ -3,7 +3,10 @@
 #include <doctest/doctest.h>
 
 #include <cstdio>
-
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -605,22 +608,43 @@ TEST_CASE("fingerprint") {
     }
 }
 
-TEST_CASE("token_fingerprint_value is the value token_fingerprint writes in hex") {
-    // The log reader groups by the value; statements and baselines carry the hex text: both
-    // must stay one fingerprint.
-    for (std::string_view sql : {"SELECT a FROM t WHERE b = 1", "select A from T where b = 'x' -- note",
-                                 "UPDATE \"Items\" SET n = $1 WHERE id = ANY($2::int[])", "", "  ",
-                                 "SELECT $q$it's$q$, E'\\x41', B'101', 1e3, :var, :'var'", "SELECT 'cut"}) {
-        CAPTURE(sql);
-        char hex[17];
-        std::snprintf(hex, sizeof hex, "%016llx",
-                      static_cast<unsigned long long>(dbadvise::sqlparse::token_fingerprint_value(sql)));
-        CHECK(dbadvise::sqlparse::token_fingerprint(sql) == hex);
+TEST_CASE("token_shape_key is equal exactly when token_fingerprint is") {
+    // The log reader groups records by the key and names statements by the fingerprint: the
+    // two must draw the same lines. Every statement of the test corpora, plus texts that
+    // differ only in case, literals, comments and spacing, or in one letter of a long name
+    // (the key reads eight bytes at a time).
+    std::vector<std::string> texts = {
+        "SELECT a FROM t WHERE b = 1", "select A from T where b = 'x' -- note", "SELECT a FROM t WHERE b = 99",
+        "UPDATE \"Items\" SET n = $1 WHERE id = ANY($2::int[])", "UPDATE \"items\" SET n = 5 WHERE id = ANY('{1}'::int[])",
+        "", "  ", "SELECT $q$it's$q$, E'\\x41', B'101', 1e3, :var, :'var'", "SELECT 'cut",
+        "SELECT very_long_column_name_number_1 FROM t", "SELECT very_long_column_name_number_2 FROM t",
+        "SELECT VERY_LONG_COLUMN_NAME_NUMBER_1 FROM t", "SELECT \"VERY_LONG_COLUMN_NAME_NUMBER_1\" FROM t",
+        "SELECT caf\xC3\xA9 FROM t", "SELECT CAF\xC3\xA9 FROM t", "SELECT ab FROM t", "SELECT a b FROM t"};
+    for (const auto& path : std::filesystem::recursive_directory_iterator(std::filesystem::path(DBADVISE_SOURCE_DIR) / "testdata")) {
+        if (path.path().extension() != ".sql") continue;
+        std::ifstream in(path.path(), std::ios::binary);
+        const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        for (const auto& statement : dbadvise::sqlparse::parse_script(text)) {
+            const dbadvise::sqlparse::Span span =
+                statement.statement ? statement.statement->span : statement.error->statement_span;
+            if (span.valid()) texts.emplace_back(text.substr(static_cast<std::size_t>(span.begin), static_cast<std::size_t>(span.end - span.begin)));
+        }
     }
-    CHECK(dbadvise::sqlparse::token_fingerprint_value("SELECT a FROM t WHERE b = 1") ==
-          dbadvise::sqlparse::token_fingerprint_value("select a\n  from t where B = 99"));
-    CHECK(dbadvise::sqlparse::token_fingerprint_value("SELECT a FROM t") !=
-          dbadvise::sqlparse::token_fingerprint_value("SELECT a FROM u"));
+    std::map<std::string, std::uint64_t> key_of;
+    std::map<std::uint64_t, std::string> fingerprint_of;
+    for (const std::string& sql : texts) {
+        CAPTURE(sql);
+        const std::string fingerprint = dbadvise::sqlparse::token_fingerprint(sql);
+        const std::uint64_t key = dbadvise::sqlparse::token_shape_key(sql);
+        CHECK(key_of.emplace(fingerprint, key).first->second == key);
+        CHECK(fingerprint_of.emplace(key, fingerprint).first->second == fingerprint);
+    }
+    CHECK(texts.size() > 300);
+    CHECK(fingerprint_of.size() > 200); // many shapes, not one
+    CHECK(dbadvise::sqlparse::token_shape_key("SELECT a FROM t WHERE b = 1") ==
+          dbadvise::sqlparse::token_shape_key("select a\n  from t where B = 99"));
+    CHECK(dbadvise::sqlparse::token_shape_key("SELECT very_long_column_name_number_1 FROM t") !=
+          dbadvise::sqlparse::token_shape_key("SELECT very_long_column_name_number_2 FROM t"));
 }
 
 TEST_CASE("parse_script on a second thread yields the same statements, whichever stage is slower") {
