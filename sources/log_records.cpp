@@ -58,6 +58,7 @@ bool LineReader::next(std::string_view& line) {
     const std::size_t after = end == std::string_view::npos ? m_end - m_begin : end + 1;
     // The line after it, whole, for peek(). (This may move the block: the view is taken after.)
     if (end != std::string_view::npos) newline_after(after);
+    m_raw = std::string_view(m_data.get() + m_begin, after);
     line = std::string_view(m_data.get() + m_begin, end == std::string_view::npos ? m_end - m_begin : end);
     if (line.ends_with('\r')) line.remove_suffix(1);
     m_begin += after;

@@ -36,6 +36,9 @@ public:
     [[nodiscard]] std::optional<std::string_view> peek() const;
     /// The number of the line next() gave last (1 for the first line).
     [[nodiscard]] int number() const { return m_number; }
+    /// The line next() gave last as it is in the stream: with its carriage return and newline,
+    /// if it has them. Valid as long as that line.
+    [[nodiscard]] std::string_view raw() const { return m_raw; }
     [[nodiscard]] bool bad() const { return m_in.bad(); }
     /// Appends everything not handed out yet, as it is in the stream, to `out`.
     void rest(std::string& out);
@@ -52,6 +55,7 @@ private:
     std::size_t m_end = 0;   // the end of what was read
     bool m_eof = false;
     int m_number = 0;
+    std::string_view m_raw;
 };
 
 /// The fields of one CSV record (its text, quoted newlines included), each as its raw bytes

@@ -1111,8 +1111,7 @@ std::expected<QueryInput, std::string> read_query_input(std::istream& in, const 
     // The first non-blank line decides the format (unless given).
     std::string head;
     while (lines.next(line)) {
-        head += line;
-        head += '\n';
+        head += lines.raw(); // (a SQL file is read as it is)
         if (!trim(line).empty()) {
             started = true;
             break;

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include <sstream>
 #include <string>
 #include <vector>
@@ -79,6 +81,7 @@ TEST_CASE("LineReader: rest() gives what was not handed out, as it is") {
     std::string_view line;
     REQUIRE(reader.next(line));
     CHECK(line == "one");
+    CHECK(reader.raw() == "one\r\n");
     std::string rest;
     reader.rest(rest);
     CHECK(rest == "two\r\nthree\r\n");
@@ -186,5 +189,20 @@ TEST_CASE("log reader: the same workload from blocks of every size, records acro
         }
         CHECK(orders == 3);
         CHECK(items == 12);
+    }
+}
+
+TEST_CASE("SQL file read as it is: a parse error at the end of a file with no final newline is on its last line") {
+    for (std::string text : {"((", "SELECT 1;\r\n\r\n((", "\n\nSELECT (("}) {
+        CAPTURE(text);
+        std::istringstream in(text);
+        sources::QueryInputOptions options;
+        options.name = "q.sql";
+        options.format = sources::QueryFormat::sql;
+        const auto input = sources::read_query_input(in, options);
+        REQUIRE(input.has_value());
+        REQUIRE(input->findings.size() == 1);
+        REQUIRE(input->findings[0].location.has_value());
+        CHECK(input->findings[0].location->line == 1 + static_cast<int>(std::count(text.begin(), text.end(), '\n')));
     }
 }
