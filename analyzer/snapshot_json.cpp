@@ -630,8 +630,12 @@ std::string child(const std::string& path, std::size_t index) {
                               json_type(value))};
 }
 
-// NaN and the infinities as PostgreSQL prints them, the way write_snapshot writes them.
-std::optional<double> special_number(std::string_view text) {
+// NaN and the infinities as PostgreSQL prints them, the way write_snapshot writes them;
+// nullopt for any other value.
+std::optional<double> special_number(const json& value) {
+    if (!value.is_string())
+        return std::nullopt;
+    const std::string& text = value.get_ref<const std::string&>();
     if (text == "NaN")
         return std::numeric_limits<double>::quiet_NaN();
     if (text == "Infinity")
@@ -762,11 +766,8 @@ public:
     static double number_value(const json& v, const std::string& at) {
         if (v.is_number())
             return v.get<double>();
-        if (v.is_string()) {
-            if (const std::optional<double> special =
-                    special_number(v.get_ref<const std::string&>()))
-                return *special;
-        }
+        if (const std::optional<double> special = special_number(v))
+            return *special;
         wrong(at, "a number", v);
     }
 
@@ -900,14 +901,11 @@ StatValue row_value(const json& v, const StatementColumn& column, const std::str
     case ValueKind::number:
         if (v.is_number())
             return v.get<double>();
-        if (v.is_string()) {
-            // NaN and the infinities, as write_snapshot writes them; other text is kept for
-            // check_row to refuse, as libpq's text is kept by stat_value_from_text.
-            if (const std::optional<double> special =
-                    special_number(v.get_ref<const std::string&>()))
-                return *special;
+        if (const std::optional<double> special = special_number(v))
+            return *special;
+        // Other text is kept for check_row to refuse, as stat_value_from_text keeps libpq's.
+        if (v.is_string())
             return v.get<std::string>();
-        }
         wrong(at, fmt::format("a number ({} is {})", column.name, column.type), v);
     case ValueKind::text:
         break;
