@@ -89,6 +89,10 @@ dbadvise_snapshot_test(invalid_values_left_out 0
 dbadvise_snapshot_test(invalid_values_named 0
   "\"message\": \"bad/invalid_values.json: /pg_stat_statements/rows/3 \\(queryid -4211734501391251302, userid 10, toplevel true\\): the same entry as /pg_stat_statements/rows/0: .*\"message\": \"bad/invalid_values.json: /pg_stat_statements/rows/2 \\(queryid 889146330711434577, userid 10, toplevel true\\): calls is -5000: a counter is never negative. bad/invalid_values.json: /column_stats/0 \\(public.accounts.id\\): null_frac is 1.5: a fraction from 0 to 1"
   "analyze --snapshot bad/invalid_values.json --format json")
+# --queries with a damaged snapshot as its catalog: what was left out of the catalog is said.
+dbadvise_snapshot_test(queries_catalog_invalid_values 0
+  "warning: bad/invalid_values.json: 2 rows with values no server produces left out"
+  "analyze --queries ../queries/shop_queries.sql --snapshot bad/invalid_values.json")
 dbadvise_snapshot_test(a_report_is_not_a_snapshot 3
   "dbadvise: error: ../golden/clean.json: a dbadvise report, not a snapshot"
   "analyze --snapshot ../golden/clean.json")
