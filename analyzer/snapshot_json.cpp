@@ -681,6 +681,13 @@ public:
             return 0;
         return integer_value(*v, path(key));
     }
+    // An integer that is never negative: an oid, a count.
+    std::int64_t count(std::string_view key) const {
+        const std::int64_t value = integer(key);
+        if (value < 0)
+            throw Invalid{fmt::format("{}: {} is negative", path(key), value)};
+        return value;
+    }
     double number(std::string_view key, bool required = false) const {
         const json* v = required ? &require(key) : find(key);
         if (v == nullptr)
@@ -1089,7 +1096,7 @@ void read_server(const Object& root, Workload& w) {
     w.capture.system_identifier = server.text("system_identifier");
     w.capture.server_started_at = server.timestamp("started_at");
     w.database = server.text("database", true);
-    w.capture.database_oid = server.integer("database_oid");
+    w.capture.database_oid = server.count("database_oid");
     w.search_path = server.strings("search_path");
     w.hypopg_available = server.boolean("hypopg_available");
     w.extensions = server.strings("extensions");
@@ -1292,7 +1299,7 @@ Workload read_document(const json& document, std::string_view tool_version,
     Workload w;
     w.capture.captured_at = root.timestamp("captured_at", true);
     w.capture.values_omitted = root.boolean("values_omitted");
-    w.capture.statement_limit = root.integer("statement_limit");
+    w.capture.statement_limit = root.count("statement_limit");
     read_server(root, w);
     read_statements(root, w, problems);
     read_catalog(root, w, problems);

@@ -647,6 +647,11 @@ TEST_CASE("read_snapshot: timestamps, catalog and statistics values") {
         text.replace(text.find(R"("columns")"), 0, R"("info": {"dealloc": -4}, )");
         CHECK(error_of(text) == "/pg_stat_statements/info/dealloc: -4 is negative: a counter "
                                 "never is");
+        CHECK(error_of(minimal(k_columns, "[]", R"( "statement_limit": -50,)")) ==
+              "/statement_limit: -50 is negative");
+        text = minimal(k_columns, "[]");
+        text.replace(text.find(R"("database": "shop")"), 0, R"("database_oid": -1, )");
+        CHECK(error_of(text) == "/server/database_oid: -1 is negative");
     }
     SUBCASE("reltuples: -1 is never analyzed (14+), below is no estimate; relpages may wrap") {
         auto read = read_snapshot(with_table(R"("reltuples": -1, "relpages": -5)"), "0.1.0");
