@@ -658,6 +658,35 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
                   "autocommit, a commit; a multi-row INSERT or COPY pays them once per batch.",
      .help = "Insert a batch of rows with one INSERT ... SELECT FROM unnest($1::type[], ...) or "
              "VALUES list, or COPY, in one transaction."},
+    {.rule = RuleId::snapshot_duplicate_statements,
+     .id = "snapshot-duplicate-statements",
+     .category = C::input,
+     .severity = S::warning,
+     .analyze = k_warning,
+     .title = "A snapshot repeats a pg_stat_statements entry (analyze --snapshot/--since)",
+     .rationale = "pg_stat_statements keeps one entry per userid, dbid, queryid and (14+) "
+                  "toplevel, so a snapshot it wrote has one row for each. A second row for "
+                  "the same entry comes from a file edited or put together by hand: counting "
+                  "both would double the statement's calls and time. The first row is kept, "
+                  "the others are left out.",
+     .help = "Take the snapshot again with `dbadvise snapshot`, or remove the repeated rows "
+             "the finding names."},
+    {.rule = RuleId::snapshot_invalid_values,
+     .id = "snapshot-invalid-values",
+     .category = C::input,
+     .severity = S::warning,
+     .analyze = k_warning,
+     .title = "Rows of a snapshot hold values no server produces, and were left out (analyze "
+              "--snapshot/--since)",
+     .rationale = "pg_stat_statements' counters (calls, times, rows, blocks) count up from zero "
+                  "and are never empty; pg_stats' null_frac and most_common_freqs are fractions, "
+                  "n_distinct is at least -1, correlation lies between -1 and 1. A row that says "
+                  "otherwise was damaged or edited, and would turn into negative weights or "
+                  "impossible selectivities: it is left out, with its JSON pointer, and the "
+                  "rest of the snapshot is analyzed (a statement without its row is not "
+                  "analyzed; a column without its statistics is estimated with defaults).",
+     .help = "Take the snapshot again with `dbadvise snapshot`, or correct the values the "
+             "finding names."},
     {.rule = RuleId::sort_spill,
      .id = "sort-spill",
      .category = C::plan,

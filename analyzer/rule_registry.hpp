@@ -80,6 +80,8 @@ enum class RuleId : std::uint16_t {
     sequence_near_max,
     shared_buffers_below_working_set,
     single_row_insert,
+    snapshot_duplicate_statements,
+    snapshot_invalid_values,
     sort_spill,
     stale_statistics,
     statement_low_hit_ratio,

@@ -4,13 +4,16 @@
 #include "analyzer/snapshot_json.hpp"
 
 #include "analyzer/statement_columns.hpp"
+#include "analyzer/timestamp.hpp"
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <fmt/format.h>
+#include <initializer_list>
 #include <iterator>
 #include <limits>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <type_traits>
 #include <variant>
@@ -35,9 +38,15 @@ public:
     // The shortest text that reads back as the same double. fmt writes a whole number
     // without a fraction (`2`), which JSON readers take as an integer: exact for every
     // double it writes so, except negative zero, whose `-0` reads back as 0. `-0.0` keeps it.
+    // JSON has no NaN or infinity: they are written as the strings PostgreSQL prints for
+    // them (a float8 stddev or pg_stats correlation can be NaN, an age from an infinite
+    // interval Infinity), and the reader takes those strings wherever it reads a number.
+    // null would read back as "unknown", or be refused where a number is required.
     void number(double value) {
-        if (!std::isfinite(value))
-            m_text.append("null");
+        if (std::isnan(value))
+            m_text.append("\"NaN\"");
+        else if (std::isinf(value))
+            m_text.append(value > 0 ? "\"Infinity\"" : "\"-Infinity\"");
         else if (value == 0 && std::signbit(value))
             m_text.append("-0.0");
         else
@@ -621,6 +630,21 @@ std::string child(const std::string& path, std::size_t index) {
                               json_type(value))};
 }
 
+// NaN and the infinities as PostgreSQL prints them, the way write_snapshot writes them;
+// nullopt for any other value.
+std::optional<double> special_number(const json& value) {
+    if (!value.is_string())
+        return std::nullopt;
+    const std::string& text = value.get_ref<const std::string&>();
+    if (text == "NaN")
+        return std::numeric_limits<double>::quiet_NaN();
+    if (text == "Infinity")
+        return std::numeric_limits<double>::infinity();
+    if (text == "-Infinity")
+        return -std::numeric_limits<double>::infinity();
+    return std::nullopt;
+}
+
 // A JSON object and its path; member getters check types and give defaults for missing or
 // null members unless the member is required.
 class Object {
@@ -657,13 +681,28 @@ public:
             return 0;
         return integer_value(*v, path(key));
     }
+    // An integer that is never negative: an oid, a count.
+    std::int64_t count(std::string_view key) const {
+        const std::int64_t value = integer(key);
+        if (value < 0)
+            throw Invalid{fmt::format("{}: {} is negative", path(key), value)};
+        return value;
+    }
     double number(std::string_view key, bool required = false) const {
         const json* v = required ? &require(key) : find(key);
         if (v == nullptr)
             return 0;
-        if (!v->is_number())
-            wrong(path(key), "a number", *v);
-        return v->get<double>();
+        return number_value(*v, path(key));
+    }
+    // A timestamp as PostgreSQL prints it (DateStyle ISO), empty when absent. Windows order
+    // captures and find resets by these: free text would silently compare as unknown.
+    std::string timestamp(std::string_view key, bool required = false) const {
+        std::string value = text(key, required);
+        if ((required || !value.empty()) && !parse_timestamp_us(value))
+            throw Invalid{fmt::format("{}: \"{}\" is not a timestamp (expected ISO 8601 as "
+                                      "PostgreSQL prints it: \"2025-03-01 12:00:00.123456+00\")",
+                                      path(key), value)};
+        return value;
     }
     // An integer that fits an int (a pid, a block size, a column count).
     int integer32(std::string_view key, bool required = false) const {
@@ -692,9 +731,7 @@ public:
         const json* v = find(key);
         if (v == nullptr)
             return std::nullopt;
-        if (!v->is_number())
-            wrong(path(key), "a number", *v);
-        return v->get<double>();
+        return number_value(*v, path(key));
     }
     bool boolean(std::string_view key, bool fallback = false) const {
         const json* v = find(key);
@@ -716,9 +753,7 @@ public:
     std::vector<double> numbers(std::string_view key) const {
         std::vector<double> out;
         for_each(key, [&](const json& item, const std::string& at) {
-            if (!item.is_number())
-                wrong(at, "a number", item);
-            out.push_back(item.get<double>());
+            out.push_back(number_value(item, at));
         });
         return out;
     }
@@ -732,6 +767,15 @@ public:
         const std::string base = path(key);
         for (std::size_t i = 0; i < v->size(); ++i)
             each((*v)[i], child(base, i));
+    }
+
+    // A JSON number, or one of the strings write_snapshot writes for NaN and infinities.
+    static double number_value(const json& v, const std::string& at) {
+        if (v.is_number())
+            return v.get<double>();
+        if (const std::optional<double> special = special_number(v))
+            return *special;
+        wrong(at, "a number", v);
     }
 
     static std::int64_t integer_value(const json& v, const std::string& at) {
@@ -784,6 +828,65 @@ void read_fields(const Object& object, T& out, const Field<T> (&fields)[N]) {
     }
 }
 
+// A value as the messages show it: 42, -1.5, NaN, "text", null.
+std::string shown(const StatValue& value) {
+    if (const auto* b = std::get_if<bool>(&value))
+        return *b ? "true" : "false";
+    if (const auto* i = std::get_if<std::int64_t>(&value))
+        return std::to_string(*i);
+    if (const auto* d = std::get_if<double>(&value)) {
+        if (std::isnan(*d))
+            return "NaN";
+        if (std::isinf(*d))
+            return *d > 0 ? "Infinity" : "-Infinity";
+        return fmt::format("{}", *d);
+    }
+    if (const auto* text = std::get_if<std::string>(&value))
+        return json(*text).dump(-1, ' ', false, json::error_handler_t::replace);
+    return "null";
+}
+
+// Refuses a negative value of the integer members of `fields` (but those in `signed_ones`):
+// scans, tuples, blocks and sizes of the statistics views count from zero. The catalog is
+// refused whole rather than left out piece by piece: an index without its scans would look
+// unused, a table left out would leave its statements without their table.
+template <typename T, std::size_t N>
+void require_non_negative(const Object& object, const T& value, const Field<T> (&fields)[N],
+                          std::initializer_list<std::string_view> signed_ones = {}) {
+    for (const Field<T>& field : fields) {
+        const auto* member = std::get_if<std::int64_t T::*>(&field.member);
+        if (member == nullptr || std::ranges::find(signed_ones, field.name) != signed_ones.end())
+            continue;
+        if (value.**member < 0)
+            throw Invalid{fmt::format("{}: {} is negative: a counter or size never is",
+                                      object.path(field.name), value.**member)};
+    }
+}
+
+// Why a pg_stats row cannot be what the server showed, or nullopt. pg_stats documents
+// null_frac as a fraction, n_distinct as a count above zero or minus a fraction of the rows
+// (-1: every row distinct; 0: unknown), correlation from -1 to +1 (a float4 that may be NaN),
+// and most_common_freqs as fractions. The selectivity model would turn anything else into
+// negative or impossible row counts.
+std::optional<std::string> check_column_stats(const ColumnStats& stats) {
+    const auto fraction = [](double value) { return value >= 0 && value <= 1; };
+    if (!fraction(stats.null_frac))
+        return fmt::format("null_frac is {}: a fraction from 0 to 1", shown(stats.null_frac));
+    if (!(stats.n_distinct >= -1) || std::isinf(stats.n_distinct))
+        return fmt::format("n_distinct is {}: a count of values, or from -1 to 0 a fraction of "
+                           "the rows",
+                           shown(stats.n_distinct));
+    if (stats.correlation && !std::isnan(*stats.correlation) &&
+        !(std::abs(*stats.correlation) <= 1))
+        return fmt::format("correlation is {}: from -1 to 1", shown(*stats.correlation));
+    for (const double frequency : stats.most_common_freqs) {
+        if (!fraction(frequency))
+            return fmt::format("most_common_freqs has {}: a fraction from 0 to 1",
+                               shown(frequency));
+    }
+    return std::nullopt;
+}
+
 StatValue row_value(const json& v, const StatementColumn& column, const std::string& at) {
     if (v.is_null())
         return std::monostate{};
@@ -805,8 +908,11 @@ StatValue row_value(const json& v, const StatementColumn& column, const std::str
     case ValueKind::number:
         if (v.is_number())
             return v.get<double>();
+        if (const std::optional<double> special = special_number(v))
+            return *special;
+        // Other text is kept for check_row to refuse, as stat_value_from_text keeps libpq's.
         if (v.is_string())
-            return v.get<std::string>(); // NaN, Infinity
+            return v.get<std::string>();
         wrong(at, fmt::format("a number ({} is {})", column.name, column.type), v);
     case ValueKind::text:
         break;
@@ -823,13 +929,109 @@ StatValue row_value(const json& v, const StatementColumn& column, const std::str
     wrong(at, fmt::format("a string ({} is {})", column.name, column.type), v);
 }
 
-void read_statements(const Object& root, Workload& w) {
+// The columns analyze reads from every row: pg_stat_statements never leaves them NULL.
+bool read_by_analyze(std::string_view column) {
+    return column == "calls" || column == "rows" || column == "total_exec_time" ||
+           column == "total_time" || column == "shared_blks_hit" || column == "shared_blks_read" ||
+           column == "temp_blks_read" || column == "temp_blks_written";
+}
+
+// Why a pg_stat_statements row cannot be what the server showed, or nullopt. Counters (calls,
+// times, rows, blocks, WAL, JIT) start at zero and only grow until a reset, as float8 sums of
+// non-negative durations or bigint counts: never negative, NaN or infinite. min/max/mean/
+// stddev are non-negative; a float8 stddev may come out NaN, which the server prints and is
+// kept. userid and dbid are oids. Timestamps (stats_since, 17+) are what windows use to spot
+// a reset entry. A NULL queryid is the server's own (a role without pg_read_all_stats sees
+// other users' entries so), and a NULL in a column analyze does not read is kept.
+std::optional<std::string> check_row(const WorkloadStatement& statement,
+                                     const std::vector<StatementColumn>& columns) {
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+        const StatementColumn& column = columns[c];
+        const StatValue& value = statement.values[c];
+        const bool null = std::holds_alternative<std::monostate>(value);
+        if (column.name == "userid" || column.name == "dbid") {
+            if (null)
+                return fmt::format("{} is null: every entry has one", column.name);
+            if (const auto* i = std::get_if<std::int64_t>(&value); i != nullptr && *i < 0)
+                return fmt::format("{} is {}: an oid is never negative", column.name, *i);
+            continue;
+        }
+        if (column.type.starts_with("timestamp")) {
+            if (const auto* text = std::get_if<std::string>(&value);
+                text != nullptr && !parse_timestamp_us(*text))
+                return fmt::format("{} is {}: not a timestamp", column.name, shown(value));
+            continue;
+        }
+        const ColumnRole role = column_role(column);
+        if (role != ColumnRole::counter && role != ColumnRole::derived)
+            continue;
+        if (null) {
+            if (read_by_analyze(column.name))
+                return fmt::format("{} is null: pg_stat_statements always has a value there",
+                                   column.name);
+            continue;
+        }
+        if (std::holds_alternative<std::string>(value))
+            return fmt::format("{} is {}: not a number", column.name, shown(value));
+        double number = 0;
+        if (const auto* i = std::get_if<std::int64_t>(&value))
+            number = static_cast<double>(*i);
+        else if (const auto* d = std::get_if<double>(&value))
+            number = *d;
+        if (role == ColumnRole::derived) {
+            if (number < 0)
+                return fmt::format("{} is {}: never negative", column.name, shown(value));
+            continue;
+        }
+        if (std::isnan(number) || std::isinf(number))
+            return fmt::format("{} is {}: a counter is a finite number", column.name, shown(value));
+        if (number < 0)
+            return fmt::format("{} is {}: a counter is never negative", column.name, shown(value));
+    }
+    return std::nullopt;
+}
+
+// What identifies an entry of pg_stat_statements: its hash key is userid, dbid, queryid and
+// (14+) toplevel, so the view has one row per such tuple. Empty when the queryid is NULL:
+// several entries of another role show so and are not the same.
+std::string entry_key(const WorkloadStatement& statement,
+                      const std::vector<StatementColumn>& columns) {
+    const int queryid = column_index(columns, "queryid");
+    if (queryid < 0 ||
+        std::holds_alternative<std::monostate>(statement.values[static_cast<std::size_t>(queryid)]))
+        return {};
+    std::string key;
+    for (const std::string_view name : {"userid", "dbid", "queryid", "toplevel"}) {
+        if (const int at = column_index(columns, name); at >= 0)
+            key += shown(statement.values[static_cast<std::size_t>(at)]);
+        key += '\x1f';
+    }
+    return key;
+}
+
+// "/pg_stat_statements/rows/3 (queryid 42, userid 10, toplevel true)".
+std::string row_where(const std::string& at, const WorkloadStatement& statement,
+                      const std::vector<StatementColumn>& columns) {
+    std::string where =
+        fmt::format("{} (queryid {}", at, statement.queryid.empty() ? "null" : statement.queryid);
+    for (const std::string_view name : {"userid", "toplevel"}) {
+        if (const int c = column_index(columns, name); c >= 0)
+            where +=
+                fmt::format(", {} {}", name, shown(statement.values[static_cast<std::size_t>(c)]));
+    }
+    return where + ")";
+}
+
+void read_statements(const Object& root, Workload& w, std::vector<SnapshotProblem>& problems) {
     const Object pgss(root.require("pg_stat_statements"), root.path("pg_stat_statements"));
     w.capture.statements_version = pgss.text("version");
     if (const json* info = pgss.find("info")) {
         const Object object(*info, pgss.path("info"));
         w.capture.statements_dealloc = object.integer("dealloc", true);
-        w.capture.statements_reset = object.text("stats_reset");
+        if (*w.capture.statements_dealloc < 0)
+            throw Invalid{fmt::format("{}: {} is negative: a counter never is",
+                                      object.path("dealloc"), *w.capture.statements_dealloc)};
+        w.capture.statements_reset = object.timestamp("stats_reset");
     }
     pgss.for_each(
         "columns",
@@ -847,6 +1049,7 @@ void read_statements(const Object& root, Workload& w) {
                                   pgss.path("columns"), checked.error())};
     }
     const std::vector<StatementColumn>& columns = w.statement_columns;
+    std::map<std::string, std::string> entries; // entry_key -> where it was first
     pgss.for_each(
         "rows",
         [&](const json& row, const std::string& at) {
@@ -860,6 +1063,23 @@ void read_statements(const Object& root, Workload& w) {
             for (std::size_t c = 0; c < columns.size(); ++c)
                 statement.values.push_back(row_value(row[c], columns[c], child(at, c)));
             fill_statement(statement, columns);
+            if (std::optional<std::string> problem = check_row(statement, columns)) {
+                problems.push_back({SnapshotProblem::Kind::invalid_value,
+                                    row_where(at, statement, columns), std::move(*problem)});
+                return;
+            }
+            if (std::string key = entry_key(statement, columns); !key.empty()) {
+                const auto [first, inserted] = entries.emplace(std::move(key), at);
+                if (!inserted) {
+                    problems.push_back(
+                        {SnapshotProblem::Kind::duplicate_statement,
+                         row_where(at, statement, columns),
+                         fmt::format("the same entry as {}: pg_stat_statements has one row per "
+                                     "userid, dbid, queryid and toplevel",
+                                     first->second)});
+                    return;
+                }
+            }
             w.statements.push_back(std::move(statement));
         },
         true);
@@ -874,9 +1094,9 @@ void read_server(const Object& root, Workload& w) {
                                   version_num)};
     w.server_version_num = static_cast<int>(version_num);
     w.capture.system_identifier = server.text("system_identifier");
-    w.capture.server_started_at = server.text("started_at");
+    w.capture.server_started_at = server.timestamp("started_at");
     w.database = server.text("database", true);
-    w.capture.database_oid = server.integer("database_oid");
+    w.capture.database_oid = server.count("database_oid");
     w.search_path = server.strings("search_path");
     w.hypopg_available = server.boolean("hypopg_available");
     w.extensions = server.strings("extensions");
@@ -888,16 +1108,25 @@ void read_server(const Object& root, Workload& w) {
     if (const json* stats = root.find("database_stats")) {
         const Object db(*stats, root.path("database_stats"));
         read_fields(db, w.database_stats, k_database_fields);
-        w.capture.database_stats_reset = db.text("stats_reset");
+        require_non_negative(db, w.database_stats, k_database_fields);
+        w.capture.database_stats_reset = db.timestamp("stats_reset");
     }
 }
 
-void read_catalog(const Object& root, Workload& w) {
+void read_catalog(const Object& root, Workload& w, std::vector<SnapshotProblem>& problems) {
     root.for_each("tables", [&](const json& item, const std::string& at) {
         const Object t(item, at);
         CatalogTable table;
         read_fields(t, table, k_table_names);
         read_fields(t, table, k_table_fields);
+        // relpages is an int4 holding a block count: past 2^31 blocks (16 TB at 8 kB) the
+        // server shows it negative, so it is not refused.
+        require_non_negative(t, table, k_table_fields, {"relpages"});
+        // -1: never analyzed nor vacuumed (14+; 0 before).
+        if (!(table.reltuples >= -1) || std::isinf(table.reltuples))
+            throw Invalid{fmt::format("{}: {} is not a row estimate (-1 when never analyzed, "
+                                      "else a count of rows)",
+                                      t.path("reltuples"), shown(table.reltuples))};
         const std::string kind = t.text("kind");
         if (kind.size() > 1)
             throw Invalid{fmt::format("{}: expected one relkind letter", t.path("kind"))};
@@ -920,6 +1149,7 @@ void read_catalog(const Object& root, Workload& w) {
         CatalogIndex index;
         read_fields(x, index, k_index_names);
         read_fields(x, index, k_index_fields);
+        require_non_negative(x, index, k_index_fields);
         x.for_each("descending", [&](const json& d, const std::string& d_at) {
             if (!d.is_boolean())
                 wrong(d_at, "a boolean", d);
@@ -970,6 +1200,13 @@ void read_catalog(const Object& root, Workload& w) {
             throw Invalid{fmt::format("{}: {} most_common_vals for {} most_common_freqs", at,
                                       stats.most_common_vals.size(),
                                       stats.most_common_freqs.size())};
+        if (std::optional<std::string> problem = check_column_stats(stats)) {
+            problems.push_back(
+                {SnapshotProblem::Kind::invalid_value,
+                 fmt::format("{} ({}.{}.{})", at, stats.schema, stats.table, stats.column),
+                 std::move(*problem)});
+            return;
+        }
         w.column_stats.push_back(std::move(stats));
     });
 }
@@ -1029,7 +1266,8 @@ std::pair<int, int> line_column(std::string_view text, std::size_t offset) {
     return {line, static_cast<int>(offset - line_start) + 1};
 }
 
-Workload read_document(const json& document, std::string_view tool_version) {
+Workload read_document(const json& document, std::string_view tool_version,
+                       std::vector<SnapshotProblem>& problems) {
     if (!document.is_object())
         wrong("", "an object (a dbadvise snapshot)", document);
     const Object root(document, "");
@@ -1059,12 +1297,12 @@ Workload read_document(const json& document, std::string_view tool_version) {
         throw Invalid{fmt::format("/snapshot_version: {} is not a snapshot format", format)};
 
     Workload w;
-    w.capture.captured_at = root.text("captured_at", true);
+    w.capture.captured_at = root.timestamp("captured_at", true);
     w.capture.values_omitted = root.boolean("values_omitted");
-    w.capture.statement_limit = root.integer("statement_limit");
+    w.capture.statement_limit = root.count("statement_limit");
     read_server(root, w);
-    read_statements(root, w);
-    read_catalog(root, w);
+    read_statements(root, w, problems);
+    read_catalog(root, w, problems);
     read_activity(root, w);
     mark_truncated_statements(w);
     return w;
@@ -1100,7 +1338,8 @@ std::string write_snapshot(const Workload& workload, std::string_view tool_versi
 }
 
 std::expected<Workload, SnapshotError> read_snapshot(std::string_view text,
-                                                     std::string_view tool_version) {
+                                                     std::string_view tool_version,
+                                                     std::vector<SnapshotProblem>* problems) {
     json document;
     try {
         document = json::parse(text.begin(), text.end());
@@ -1117,7 +1356,12 @@ std::expected<Workload, SnapshotError> read_snapshot(std::string_view text,
         return std::unexpected(SnapshotError{fmt::format("invalid JSON: {}", e.what()), 0, 0});
     }
     try {
-        return read_document(document, tool_version);
+        std::vector<SnapshotProblem> found;
+        Workload workload = read_document(document, tool_version, found);
+        if (problems != nullptr)
+            problems->insert(problems->end(), std::make_move_iterator(found.begin()),
+                             std::make_move_iterator(found.end()));
+        return workload;
     } catch (const Invalid& invalid) {
         return std::unexpected(SnapshotError{invalid.message, 0, 0});
     } catch (const json::exception& e) {

@@ -21,6 +21,8 @@ std::string QueriesSource::describe() const {
 std::expected<analyzer::Capture, analyzer::SourceError>
 QueriesSource::capture(const analyzer::StatementFilter& filter) {
     analyzer::Capture capture;
+    // What the catalog's snapshot found wrong with itself (rows left out) still describes it.
+    std::vector<analyzer::Finding> catalog_findings;
     if (m_connection != nullptr) {
         db::ReadOptions read;
         read.statements = &m_input.statements;
@@ -35,6 +37,7 @@ QueriesSource::capture(const analyzer::StatementFilter& filter) {
         if (!catalog) return std::unexpected(catalog.error());
         capture.workload = std::move(catalog->workload);
         for (std::string& note : catalog->notes) capture.notes.push_back(std::move(note));
+        catalog_findings = std::move(catalog->findings);
         capture.workload.statements = std::move(m_input.statements);
         capture.notes.push_back(fmt::format(
             "Catalog and column statistics from {}; its pg_stats cover the columns its own "
@@ -48,6 +51,7 @@ QueriesSource::capture(const analyzer::StatementFilter& filter) {
     capture.description.kind = "queries";
     capture.description.files.push_back(m_options.name);
     capture.findings = std::move(m_input.findings);
+    capture.findings.insert(capture.findings.end(), catalog_findings.begin(), catalog_findings.end());
     for (std::string& note : m_input.notes) capture.notes.push_back(std::move(note));
     capture.stats = std::move(m_input.stats);
     return capture;

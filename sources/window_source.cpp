@@ -31,6 +31,11 @@ WindowSource::capture(const analyzer::StatementFilter& filter) {
     // What the later capture noticed about itself (a snapshot without server activity, ...)
     // holds for the window, whose gauges are the later capture's.
     window->notes.insert(window->notes.begin(), later->notes.begin(), later->notes.end());
+    // What either capture found wrong with itself (rows of a snapshot left out) holds for the
+    // window: those statements are missing from both ends of it.
+    std::vector<analyzer::Finding> own = std::move(earlier->findings);
+    own.insert(own.end(), later->findings.begin(), later->findings.end());
+    window->findings.insert(window->findings.begin(), own.begin(), own.end());
     analyzer::select_statements(window->workload, filter);
     window->description.kind = "window";
     window->description.files = earlier->description.files;

@@ -74,6 +74,25 @@ dbadvise_snapshot_test(newer_dbadvise 3
 dbadvise_snapshot_test(wrong_type 3
   "dbadvise: error: bad/wrong_type.json: /tables/0/reltuples: expected a number, got a string"
   "analyze --snapshot bad/wrong_type.json")
+dbadvise_snapshot_test(captured_at_not_a_timestamp 3
+  "dbadvise: error: bad/captured_at_text.json: /captured_at: \"Monday morning\" is not a timestamp \\(expected ISO 8601"
+  "analyze --snapshot bad/captured_at_text.json")
+dbadvise_snapshot_test(since_captured_at_not_a_timestamp 3
+  "dbadvise: error: bad/captured_at_text.json: /captured_at: \"Monday morning\" is not a timestamp"
+  "analyze --since bad/captured_at_text.json --snapshot versions/pg15.json")
+# Rows with values no server produces are left out with a finding naming file, row and field;
+# the rest of the snapshot is analyzed, the repeated entry not counted twice (70000 calls, not
+# 90000; the row with calls -5000 left out).
+dbadvise_snapshot_test(invalid_values_left_out 0
+  "workload: 2 statements from pg_stat_statements, 70000 calls.*CREATE INDEX CONCURRENTLY accounts_email_idx ON public.accounts \\(email\\).*warning: bad/invalid_values.json: 1 row repeating a pg_stat_statements entry left out.*warning: bad/invalid_values.json: 2 rows with values no server produces left out"
+  "analyze --snapshot bad/invalid_values.json")
+dbadvise_snapshot_test(invalid_values_named 0
+  "\"message\": \"bad/invalid_values.json: /pg_stat_statements/rows/3 \\(queryid -4211734501391251302, userid 10, toplevel true\\): the same entry as /pg_stat_statements/rows/0: .*\"message\": \"bad/invalid_values.json: /pg_stat_statements/rows/2 \\(queryid 889146330711434577, userid 10, toplevel true\\): calls is -5000: a counter is never negative. bad/invalid_values.json: /column_stats/0 \\(public.accounts.id\\): null_frac is 1.5: a fraction from 0 to 1"
+  "analyze --snapshot bad/invalid_values.json --format json")
+# --queries with a damaged snapshot as its catalog: what was left out of the catalog is said.
+dbadvise_snapshot_test(queries_catalog_invalid_values 0
+  "warning: bad/invalid_values.json: 2 rows with values no server produces left out"
+  "analyze --queries ../queries/shop_queries.sql --snapshot bad/invalid_values.json")
 dbadvise_snapshot_test(a_report_is_not_a_snapshot 3
   "dbadvise: error: ../golden/clean.json: a dbadvise report, not a snapshot"
   "analyze --snapshot ../golden/clean.json")

@@ -33,7 +33,8 @@ mapfile -t files < <(find "$snapshots" \( -name '*.json' -o -name '*.json.gz' \)
 ((${#files[@]} >= 8)) || { echo "FAIL: only ${#files[@]} snapshots found under $snapshots" >&2; exit 1; }
 
 python3 - "$source_dir/docs/snapshot.schema.json" "$source_dir/docs/report.schema.json" \
-    "$snapshots/bad/wrong_type.json" "$snapshots/bad/newer.json" "${#files[@]}" "${files[@]}" "${reports[@]}" <<'PY'
+    "$snapshots/bad/wrong_type.json" "$snapshots/bad/newer.json" "$snapshots/bad/captured_at_text.json" \
+    "$snapshots/bad/invalid_values.json" "${#files[@]}" "${files[@]}" "${reports[@]}" <<'PY'
 import gzip, json, sys
 import jsonschema
 
@@ -49,11 +50,11 @@ def validator(path):
     return cls(schema)
 
 snapshot, report = validator(sys.argv[1]), validator(sys.argv[2])
-for broken in sys.argv[3:5]:
+for broken in sys.argv[3:7]:
     if not list(snapshot.iter_errors(load(broken))):
         sys.exit(f"FAIL: the snapshot schema accepts {broken}")
-count = int(sys.argv[5])
-files, reports = sys.argv[6:6 + count], sys.argv[6 + count:]
+count = int(sys.argv[7])
+files, reports = sys.argv[8:8 + count], sys.argv[8 + count:]
 failed = 0
 for path, v in [(p, snapshot) for p in files] + [(p, report) for p in reports]:
     for error in v.iter_errors(load(path)):

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <limits>
 #include <string>
 
 using namespace dbadvise::analyzer;
@@ -257,8 +259,8 @@ TEST_CASE("read_snapshot: bad input") {
     }
     SUBCASE("required members") {
         CHECK(error_of(R"({"snapshot_version": 1})") == "/: missing member \"captured_at\"");
-        CHECK(error_of(
-                  R"({"snapshot_version": 1, "captured_at": "x", "server": {"database": "d"}})") ==
+        CHECK(error_of(R"({"snapshot_version": 1, "captured_at": "2025-03-01 12:00:00+00",)"
+                       R"( "server": {"database": "d"}})") ==
               "/server: missing member \"version_num\"");
     }
     SUBCASE("a member of the wrong type, named by its JSON pointer") {
@@ -458,4 +460,278 @@ TEST_CASE("write_snapshot and read_snapshot: server activity") {
               "/activity/vacuum/0/vacuumed_age_s: expected a number, got a boolean");
         CHECK(error_of(minimal(k_columns, "[]", R"( "activity": [],)")) == "/activity: expected an object, got an array");
     }
+}
+
+namespace {
+
+// pg_stat_statements columns of PostgreSQL 15 that the checks below look at: the entry's key,
+// a counter, a derived column and a timestamp.
+constexpr std::string_view k_keyed_columns =
+    R"([{"name": "userid", "type": "oid"}, {"name": "dbid", "type": "oid"},)"
+    R"( {"name": "toplevel", "type": "boolean"}, {"name": "queryid", "type": "bigint"},)"
+    R"( {"name": "query", "type": "text"}, {"name": "calls", "type": "bigint"},)"
+    R"( {"name": "total_exec_time", "type": "double precision"},)"
+    R"( {"name": "stddev_exec_time", "type": "double precision"},)"
+    R"( {"name": "rows", "type": "bigint"}, {"name": "shared_blks_read", "type": "bigint"},)"
+    R"( {"name": "stats_since", "type": "timestamp with time zone"}])";
+
+// A row of k_keyed_columns; `calls` .. `since` as JSON text.
+std::string keyed_row(std::string_view queryid, std::string_view calls = "2",
+                      std::string_view total = "1.5", std::string_view stddev = "0.5",
+                      std::string_view blocks = "3", std::string_view since = "null",
+                      std::string_view toplevel = "true", std::string_view userid = "10") {
+    return fmt::format(R"([{}, 5, {}, {}, "SELECT 1", {}, {}, {}, 1, {}, {}])", userid, toplevel,
+                       queryid, calls, total, stddev, blocks, since);
+}
+
+struct Read {
+    Workload workload;
+    std::vector<SnapshotProblem> problems;
+};
+
+Read read_with_problems(const std::string& json) {
+    Read out;
+    auto read = read_snapshot(json, "0.1.0", &out.problems);
+    REQUIRE_MESSAGE(read.has_value(), (read ? std::string() : read.error().message));
+    out.workload = std::move(*read);
+    return out;
+}
+
+std::vector<std::string> queryids(const Workload& w) {
+    std::vector<std::string> out;
+    for (const WorkloadStatement& s : w.statements)
+        out.push_back(s.queryid);
+    return out;
+}
+
+// The one problem of `json`, as "where: message".
+std::string only_problem(const std::string& json) {
+    const Read read = read_with_problems(json);
+    REQUIRE(read.problems.size() == 1);
+    return read.problems.front().where + ": " + read.problems.front().message;
+}
+
+std::string with_rows(std::initializer_list<std::string> rows) {
+    std::string text = "[";
+    for (const std::string& row : rows)
+        text += (text.size() > 1 ? ", " : "") + row;
+    return minimal(k_keyed_columns, text + "]");
+}
+
+std::string with_column_stats(std::string_view members) {
+    return minimal(
+        k_columns, "[]",
+        std::string(R"( "column_stats": [{"schema": "s", "table": "t", "column": "c",)") +
+            std::string(members) + "}],");
+}
+
+std::string with_table(std::string_view members) {
+    return minimal(k_columns, "[]",
+                   std::string(R"( "tables": [{"schema": "s", "name": "t", )") +
+                       std::string(members) + "}],");
+}
+
+} // namespace
+
+TEST_CASE("read_snapshot: pg_stat_statements rows with values no server produces") {
+    SUBCASE("a row with a negative, empty or non-finite counter is left out, the others read") {
+        const Read read = read_with_problems(
+            with_rows({keyed_row("1"), keyed_row("2", "-5"), keyed_row("3", "null"),
+                       keyed_row("4", "2", "-0.5"), keyed_row("5", "2", "\"NaN\""),
+                       keyed_row("6", "2", "\"Infinity\""), keyed_row("7", "2", "1.5", "0.5", "-1"),
+                       keyed_row("8")}));
+        CHECK(queryids(read.workload) == std::vector<std::string>{"1", "8"});
+        REQUIRE(read.problems.size() == 6);
+        for (const SnapshotProblem& problem : read.problems)
+            CHECK(problem.kind == SnapshotProblem::Kind::invalid_value);
+        CHECK(read.problems[0].where ==
+              "/pg_stat_statements/rows/1 (queryid 2, userid 10, toplevel true)");
+        CHECK(read.problems[0].message == "calls is -5: a counter is never negative");
+        CHECK(read.problems[1].message ==
+              "calls is null: pg_stat_statements always has a value there");
+        CHECK(read.problems[2].message == "total_exec_time is -0.5: a counter is never negative");
+        CHECK(read.problems[3].message == "total_exec_time is NaN: a counter is a finite number");
+        CHECK(read.problems[4].message ==
+              "total_exec_time is Infinity: a counter is a finite number");
+        CHECK(read.problems[5].message == "shared_blks_read is -1: a counter is never negative");
+    }
+    SUBCASE("text where a number belongs, a negative oid, a stats_since that is no timestamp") {
+        CHECK(only_problem(with_rows({keyed_row("1", "2", "\"slow\"")})) ==
+              "/pg_stat_statements/rows/0 (queryid 1, userid 10, toplevel true): "
+              "total_exec_time is \"slow\": not a number");
+        CHECK(only_problem(
+                  with_rows({keyed_row("1", "2", "1.5", "0.5", "3", "null", "true", "-10")})) ==
+              "/pg_stat_statements/rows/0 (queryid 1, userid -10, toplevel true): userid is "
+              "-10: an oid is never negative");
+        CHECK(only_problem(with_rows({keyed_row("1", "2", "1.5", "0.5", "3", "\"yesterday\"")})) ==
+              "/pg_stat_statements/rows/0 (queryid 1, userid 10, toplevel true): stats_since is "
+              "\"yesterday\": not a timestamp");
+    }
+    SUBCASE("derived columns: NaN is the server's own, a negative spread is not") {
+        const Read read = read_with_problems(
+            with_rows({keyed_row("1", "2", "1.5", "\"NaN\""), keyed_row("2", "2", "1.5", "-1"),
+                       keyed_row("3", "0", "0", "null", "3", "\"2025-02-28 09:00:00+00\"")}));
+        CHECK(queryids(read.workload) == std::vector<std::string>{"1", "3"});
+        CHECK(std::isnan(read.workload.statements[0].stddev_ms));
+        REQUIRE(read.problems.size() == 1);
+        CHECK(read.problems[0].message == "stddev_exec_time is -1: never negative");
+    }
+    SUBCASE(
+        "a repeated entry is left out and said; toplevel and a NULL queryid tell entries apart") {
+        const Read read = read_with_problems(with_rows(
+            {keyed_row("1"), keyed_row("1", "7"),
+             keyed_row("1", "2", "1.5", "0.5", "3", "null", "false"), keyed_row("null"),
+             keyed_row("null"), keyed_row("1", "2", "1.5", "0.5", "3", "null", "true", "11")}));
+        CHECK(read.workload.statements.size() == 5);
+        CHECK(read.workload.statements[0].calls == 2); // the first row of the entry is kept
+        REQUIRE(read.problems.size() == 1);
+        CHECK(read.problems[0].kind == SnapshotProblem::Kind::duplicate_statement);
+        CHECK(read.problems[0].where ==
+              "/pg_stat_statements/rows/1 (queryid 1, userid 10, toplevel true)");
+        CHECK(read.problems[0].message ==
+              "the same entry as /pg_stat_statements/rows/0: pg_stat_statements has one row per "
+              "userid, dbid, queryid and toplevel");
+    }
+    SUBCASE("before 14 there is no toplevel: userid, dbid and queryid are the entry") {
+        const Read read = read_with_problems(
+            minimal(R"([{"name": "userid", "type": "oid"}, {"name": "queryid", "type": "bigint"},)"
+                    R"( {"name": "query", "type": "text"}, {"name": "calls", "type": "bigint"},)"
+                    R"( {"name": "total_time", "type": "double precision"},)"
+                    R"( {"name": "rows", "type": "bigint"}])",
+                    R"([[10, 1, "SELECT 1", 1, 1.0, 1], [10, 1, "SELECT 1", 1, 1.0, 1],)"
+                    R"( [11, 1, "SELECT 1", 1, 1.0, 1]])"));
+        CHECK(read.workload.statements.size() == 2);
+        REQUIRE(read.problems.size() == 1);
+        CHECK(read.problems[0].where == "/pg_stat_statements/rows/1 (queryid 1, userid 10)");
+    }
+    SUBCASE("without a list for the problems the rows are still left out") {
+        const auto read = read_snapshot(with_rows({keyed_row("1"), keyed_row("2", "-1")}), "0.1.0");
+        REQUIRE(read.has_value());
+        CHECK(queryids(*read) == std::vector<std::string>{"1"});
+    }
+}
+
+TEST_CASE("read_snapshot: timestamps, catalog and statistics values") {
+    SUBCASE("captured_at and the other timestamps must be timestamps") {
+        const std::string good = minimal(k_columns, "[]");
+        std::string text = good;
+        text.replace(text.find("2025-03-01 12:00:00+00"), 22, "last Tuesday");
+        CHECK(error_of(text) == "/captured_at: \"last Tuesday\" is not a timestamp (expected ISO "
+                                "8601 as PostgreSQL prints it: \"2025-03-01 12:00:00.123456+00\")");
+        text = good;
+        text.replace(text.find("2025-03-01 12:00:00+00"), 22, "");
+        CHECK(error_of(text).starts_with("/captured_at: \"\" is not a timestamp"));
+        text = good;
+        text.replace(text.find("2025-03-01 12:00:00+00"), 22, "2025-03-01T12:00:00.25Z");
+        CHECK(read_snapshot(text, "0.1.0").has_value());
+        CHECK(error_of(minimal(k_columns, "[]", R"( "database_stats": {"stats_reset": "soon"},)"))
+                  .starts_with("/database_stats/stats_reset: \"soon\" is not a timestamp"));
+        text = good;
+        text.replace(text.find(R"("database": "shop")"), 0, R"("started_at": "noon", )");
+        CHECK(error_of(text).starts_with("/server/started_at: \"noon\" is not a timestamp"));
+        // Empty: unknown, as the writer leaves a reset that never happened.
+        CHECK(read_snapshot(minimal(k_columns, "[]", R"( "database_stats": {"stats_reset": ""},)"),
+                            "0.1.0")
+                  .has_value());
+    }
+    SUBCASE("catalog counters below zero refuse the file, naming the member") {
+        CHECK(error_of(with_table(R"("seq_scan": -3)")) ==
+              "/tables/0/seq_scan: -3 is negative: a counter or size never is");
+        CHECK(error_of(minimal(k_columns, "[]",
+                               R"( "indexes": [{"schema": "s", "name": "i", "table_schema": "s",)"
+                               R"( "table": "t", "idx_scan": -1}],)")) ==
+              "/indexes/0/idx_scan: -1 is negative: a counter or size never is");
+        CHECK(error_of(minimal(k_columns, "[]", R"( "database_stats": {"blks_read": -2},)")) ==
+              "/database_stats/blks_read: -2 is negative: a counter or size never is");
+        std::string text = minimal(k_columns, "[]");
+        text.replace(text.find(R"("columns")"), 0, R"("info": {"dealloc": -4}, )");
+        CHECK(error_of(text) == "/pg_stat_statements/info/dealloc: -4 is negative: a counter "
+                                "never is");
+        CHECK(error_of(minimal(k_columns, "[]", R"( "statement_limit": -50,)")) ==
+              "/statement_limit: -50 is negative");
+        text = minimal(k_columns, "[]");
+        text.replace(text.find(R"("database": "shop")"), 0, R"("database_oid": -1, )");
+        CHECK(error_of(text) == "/server/database_oid: -1 is negative");
+    }
+    SUBCASE("reltuples: -1 is never analyzed (14+), below is no estimate; relpages may wrap") {
+        auto read = read_snapshot(with_table(R"("reltuples": -1, "relpages": -5)"), "0.1.0");
+        REQUIRE(read.has_value());
+        CHECK(read->tables[0].reltuples == -1);
+        CHECK(read->tables[0].relpages == -5);
+        CHECK(error_of(with_table(R"("reltuples": -2)")) ==
+              "/tables/0/reltuples: -2 is not a row estimate (-1 when never analyzed, else a "
+              "count of rows)");
+        CHECK(error_of(with_table(R"("reltuples": "NaN")")) ==
+              "/tables/0/reltuples: NaN is not a row estimate (-1 when never analyzed, else a "
+              "count of rows)");
+    }
+    SUBCASE("pg_stats rows out of their ranges are left out; what pg_stats can hold is kept") {
+        const auto problem = [](std::string_view members) {
+            return only_problem(with_column_stats(members));
+        };
+        CHECK(problem(R"("null_frac": 1.5)") ==
+              "/column_stats/0 (s.t.c): null_frac is 1.5: a fraction from 0 to 1");
+        CHECK(problem(R"("null_frac": -0.1)") ==
+              "/column_stats/0 (s.t.c): null_frac is -0.1: a fraction from 0 to 1");
+        CHECK(problem(R"("null_frac": "NaN")") ==
+              "/column_stats/0 (s.t.c): null_frac is NaN: a fraction from 0 to 1");
+        CHECK(problem(R"("n_distinct": -2)") ==
+              "/column_stats/0 (s.t.c): n_distinct is -2: a count of values, or from -1 to 0 a "
+              "fraction of the rows");
+        CHECK(problem(R"("correlation": 1.5)") ==
+              "/column_stats/0 (s.t.c): correlation is 1.5: from -1 to 1");
+        CHECK(problem(R"("most_common_freqs": [0.5, 2])") ==
+              "/column_stats/0 (s.t.c): most_common_freqs has 2: a fraction from 0 to 1");
+        const Read kept = read_with_problems(with_column_stats(
+            R"("null_frac": 1, "n_distinct": -1, "correlation": "NaN", "most_common_freqs": [1])"));
+        CHECK(kept.problems.empty());
+        REQUIRE(kept.workload.column_stats.size() == 1);
+        CHECK(std::isnan(*kept.workload.column_stats[0].correlation));
+        CHECK(read_with_problems(with_column_stats(R"("n_distinct": 120000, "correlation": -1)"))
+                  .problems.empty());
+    }
+}
+
+TEST_CASE("write_snapshot: NaN and infinities read back as themselves") {
+    Workload w = sample_workload();
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const double inf = std::numeric_limits<double>::infinity();
+    w.statement_columns.push_back({"stddev_exec_time", "double precision"});
+    w.statement_columns.push_back({"max_exec_time", "double precision"});
+    w.statements[0].values.push_back(nan);
+    w.statements[0].values.push_back(inf);
+    w.column_stats[0].correlation = nan;
+    w.tables[0].analyzed_age_s = inf;
+    ServerActivity activity;
+    activity.stats_window_s = inf;
+    activity.statements_window_s = -inf;
+    ClientSession session;
+    session.pid = 7;
+    session.xact_age_s = nan;
+    activity.sessions.push_back(session);
+    w.activity = activity;
+
+    const std::string text = write_snapshot(w, "0.1.0");
+    CHECK(text.find("null, \"Infinity\"") == std::string::npos);
+    CHECK(text.find("\"NaN\", \"Infinity\"]") != std::string::npos);
+    std::vector<SnapshotProblem> problems;
+    const auto read = read_snapshot(text, "0.1.0", &problems);
+    REQUIRE_MESSAGE(read.has_value(), (read ? std::string() : read.error().message));
+    CHECK(problems.empty());
+    REQUIRE(read->statements.size() == 1);
+    const std::vector<StatValue>& values = read->statements[0].values;
+    REQUIRE(values.size() == w.statement_columns.size());
+    CHECK(std::isnan(std::get<double>(values[values.size() - 2])));
+    CHECK(std::get<double>(values.back()) == inf);
+    CHECK(std::isnan(read->statements[0].stddev_ms));
+    CHECK(read->statements[0].max_ms == inf);
+    CHECK(std::isnan(*read->column_stats[0].correlation));
+    CHECK(*read->tables[0].analyzed_age_s == inf);
+    REQUIRE(read->activity.has_value());
+    CHECK(read->activity->stats_window_s == inf);
+    CHECK(*read->activity->statements_window_s == -inf);
+    REQUIRE(read->activity->sessions.size() == 1);
+    CHECK(std::isnan(*read->activity->sessions[0].xact_age_s));
+    // And writes the same bytes again.
+    CHECK(write_snapshot(*read, "0.1.0") == text);
 }

@@ -1,8 +1,10 @@
 #include "analyzer/snapshot_json.hpp"
 #include "sources/gzip.hpp"
 #include "sources/snapshot_source.hpp"
+#include "sources/window_source.hpp"
 
 #include <doctest/doctest.h>
+#include <memory>
 #include <string>
 
 using namespace dbadvise;
@@ -68,6 +70,83 @@ TEST_CASE("SnapshotSource") {
     REQUIRE(capture->workload.statements.size() == 2);
     CHECK(capture->workload.statements[0].queryid == "5");
     CHECK(capture->workload.statements[1].queryid == "4");
+}
+
+namespace {
+
+// snapshot_with(statements), its row `row` (0-based) with `calls` instead of its own, and
+// its first row repeated `repeats` more times at the end.
+std::string damaged_snapshot(int statements, int row, std::string_view calls, int repeats = 0,
+                             std::string_view captured_at = "2025-03-01 12:00:00+00") {
+    std::string text = snapshot_with(statements);
+    text.replace(text.find("2025-03-01 12:00:00+00"), 22, captured_at);
+    // Typed rows: [userid, toplevel, queryid, query, calls, ...], one per line.
+    const std::string prefix =
+        "[0, true, " + std::to_string(row + 1) + ", \"SELECT " + std::to_string(row) + "\", ";
+    const std::size_t at = text.find(prefix);
+    REQUIRE(at != std::string::npos);
+    const std::size_t calls_at = at + prefix.size();
+    text.replace(calls_at, text.find(',', calls_at) - calls_at, calls);
+    const std::size_t first = text.find("[0, true, 1, ");
+    const std::string first_row = text.substr(first, text.find(']', first) + 1 - first);
+    const std::size_t end = text.find("\n    ]", first);
+    for (int i = 0; i < repeats; ++i)
+        text.insert(end, ",\n      " + first_row);
+    return text;
+}
+
+} // namespace
+
+TEST_CASE("SnapshotSource: rows left out for their values are findings naming file and row") {
+    SUBCASE("an impossible counter and a repeated entry") {
+        sources::SnapshotSource source("shop.json", damaged_snapshot(3, 1, "-20", 1), "0.1.0");
+        const auto capture = source.capture({});
+        REQUIRE(capture.has_value());
+        CHECK(capture->workload.statements.size() == 2);
+        REQUIRE(capture->findings.size() == 2);
+        const analyzer::Finding& invalid = capture->findings[0];
+        CHECK(invalid.rule_id() == "snapshot-invalid-values");
+        CHECK(invalid.severity == analyzer::Severity::warning);
+        CHECK(invalid.title == "shop.json: 1 row with values no server produces left out");
+        CHECK(invalid.message ==
+              "shop.json: /pg_stat_statements/rows/1 (queryid 2, userid 0, toplevel true): calls "
+              "is -20: a counter is never negative. The rest of the snapshot is analyzed without "
+              "them.");
+        const analyzer::Finding& duplicate = capture->findings[1];
+        CHECK(duplicate.rule_id() == "snapshot-duplicate-statements");
+        CHECK(duplicate.title == "shop.json: 1 row repeating a pg_stat_statements entry left out");
+        CHECK(duplicate.message.starts_with(
+            "shop.json: /pg_stat_statements/rows/3 (queryid 1, userid 0, toplevel true): the "
+            "same entry as /pg_stat_statements/rows/0"));
+    }
+    SUBCASE("many: the first five, and how many more") {
+        sources::SnapshotSource source("shop.json", damaged_snapshot(2, 0, "1", 8), "0.1.0");
+        const auto capture = source.capture({});
+        REQUIRE(capture.has_value());
+        CHECK(capture->workload.statements.size() == 2);
+        REQUIRE(capture->findings.size() == 1);
+        CHECK(capture->findings[0].title ==
+              "shop.json: 8 rows repeating a pg_stat_statements entry left out");
+        CHECK(capture->findings[0].message.find("; and 3 more. The first row of each entry is "
+                                                "kept") != std::string::npos);
+    }
+    SUBCASE("a window keeps the findings of both its captures") {
+        sources::WindowSource window(
+            std::make_unique<sources::SnapshotSource>("a.json", damaged_snapshot(3, 2, "null"),
+                                                      "0.1.0"),
+            "--since a.json",
+            std::make_unique<sources::SnapshotSource>(
+                "b.json", damaged_snapshot(3, 0, "10", 1, "2025-03-01 13:00:00+00"), "0.1.0"),
+            "b.json");
+        const auto capture = window.capture({});
+        REQUIRE_MESSAGE(capture.has_value(), (capture ? std::string() : capture.error().message));
+        std::vector<std::string> titles;
+        for (const analyzer::Finding& finding : capture->findings)
+            titles.push_back(finding.title);
+        REQUIRE(titles.size() >= 2);
+        CHECK(titles[0] == "a.json: 1 row with values no server produces left out");
+        CHECK(titles[1] == "b.json: 1 row repeating a pg_stat_statements entry left out");
+    }
 }
 
 TEST_CASE("SnapshotSource: server activity, or a note naming the checks it skips") {
