@@ -576,6 +576,11 @@ private:
             m_out.queries.push_back(
                 {std::string(trim(query)), static_cast<int>(m_out.source_lines.size()) + 1,
                  m_lines[first].number});
+            // PostgreSQL 16 and later log the parameters' values after the query (with
+            // log_parameter_max_length): not part of the plan.
+            while (plan < end && body(plan).starts_with("Query Parameters: ")) {
+                ++plan;
+            }
         }
         Cell cell;
         for (std::size_t i = plan; i < end; ++i) {

@@ -265,6 +265,17 @@ TEST_CASE("parse_plan: auto_explain records from the server log") {
         CHECK(plan.nodes[static_cast<std::size_t>(plan.statements[1].root)].line ==
               line_with(input, "STATEMENT:  ") + line_with(other, "Limit  (cost="));
     }
+    SUBCASE("the parameters PostgreSQL 16 logs after the query are not the plan") {
+        const Plan plan = parsed("LOG:  duration: 0.051 ms  plan:\n"
+                                 "\tQuery Text: SELECT * FROM t WHERE id = $1\n"
+                                 "\tQuery Parameters: $1 = '42'\n"
+                                 "\tIndex Scan using t_pkey on t  (cost=0.15..8.17 rows=1 width=36)\n"
+                                 "\t  Index Cond: (id = $1)\n");
+        REQUIRE(plan.nodes.size() == 1);
+        CHECK(plan.nodes[0].index_cond == "(id = $1)");
+        CHECK(plan.nodes[0].line == 4);
+        CHECK(plan.statements[0].query_text == "SELECT * FROM t WHERE id = $1");
+    }
     SUBCASE("a JSON record with its tabs lost") {
         const std::string json = test::read_plan_file("auto_explain/json_analyze_on.txt");
         const Plan plan = parsed(without_tabs(json));
