@@ -84,6 +84,13 @@ void Schema::add_statements(const std::vector<sqlparse::ParsedStatement>& statem
     }
 }
 
+const TableInfo* Schema::find(const sqlparse::Relation& relation) const {
+    if (relation.is_cte || relation.psql_variable || relation.name.empty()) {
+        return nullptr;
+    }
+    return find(relation.schema, relation.name);
+}
+
 const TableInfo* Schema::find(std::string_view schema, std::string_view name) const {
     const std::ptrdiff_t at = index_of(schema, name);
     return at < 0 ? nullptr : &m_tables[static_cast<std::size_t>(at)];

@@ -35,6 +35,10 @@ public:
     void add_table(TableInfo table);
     /// Finds a table by name; an empty schema searches "public" first, then any schema.
     const TableInfo* find(std::string_view schema, std::string_view name) const;
+    /// The table a FROM item reads; null for a CTE, for a name that is a psql variable (its
+    /// placeholder names no table: which one psql substitutes is unknown) and for a table
+    /// the schema lacks. Rules resolve relations through this, never by their name alone.
+    const TableInfo* find(const sqlparse::Relation& relation) const;
     const std::vector<TableInfo>& tables() const { return m_tables; }
 
 private:

@@ -55,6 +55,21 @@ reports::Report make_report(const std::string& file, const analyzer::plan::PlanA
     if (has_planning) {
         report.stats.emplace_back("planning_ms", planning);
     }
+    // The statement a plan came with (auto_explain's Query Text, the EXPLAIN typed at a psql
+    // prompt), so that the report says which query it is about.
+    for (std::size_t i = 0; i < plan.statements.size(); ++i) {
+        const std::string& query = plan.statements[i].query_text;
+        if (query.empty()) continue;
+        reports::Section section;
+        section.title = plan.statements.size() == 1 ? "Statement" : fmt::format("Statement {}", i + 1);
+        std::size_t start = 0;
+        while (start <= query.size()) {
+            const std::size_t end = std::min(query.find('\n', start), query.size());
+            section.lines.push_back(query.substr(start, end - start));
+            start = end + 1;
+        }
+        report.sections.push_back(std::move(section));
+    }
     report.findings = analysis.findings;
     for (const analyzer::plan::HotNode& hot : analysis.hot_nodes) {
         report.hot_nodes.push_back(

@@ -486,7 +486,7 @@ std::string render_text(const Report& report, const TextOptions& options) {
         w.newline();
         write_group(w, group, options);
     }
-    // Sections that belong to no group (lint and explain have none today).
+    // Sections that belong to no group (explain's Statement: the query a plan came with).
     for (const Section& section : report.sections) {
         const bool placed = std::any_of(outline.groups.begin(), outline.groups.end(), [&](const GroupView& g) {
             return std::find(g.sections.begin(), g.sections.end(), &section) != g.sections.end();

@@ -1197,6 +1197,17 @@ void Builder::add_relation(JsonRef range_var, Query& q, const Scope& scope) {
     r.is_cte = r.schema.empty() && scope.has_cte(r.name);
     r.kind = r.is_cte ? RelationKind::cte : RelationKind::table;
     r.offset = abs_location(range_var);
+    // The qualified name's parts from its first token: a psql variable among them names a
+    // table only psql knows.
+    for (int i = token_index(r.offset); i < token_count(); i += 2) {
+        if (tok(i).kind == TokenKind::psql_variable) {
+            r.psql_variable = true;
+            break;
+        }
+        if (!is_punct(i + 1, '.')) {
+            break;
+        }
+    }
     q.relations.push_back(std::move(r));
 }
 

@@ -48,6 +48,9 @@ struct Relation {
     std::string alias;  // empty when none
     RelationKind kind = RelationKind::table;
     bool is_cte = false; // name refers to a WITH query of this statement (kind == cte)
+    /// The name (or its schema) is a psql variable (`FROM :"tbl"`, `FROM :sch.t`): `name` is
+    /// the placeholder the parser saw, and which table psql will put there is not known.
+    bool psql_variable = false;
     /// kind subquery: index of its query in Query::subqueries of the same level; -1 otherwise.
     int subquery = -1;
     int offset = -1;

@@ -9,6 +9,7 @@ set(dbadvise_cli_cases
     unreadable_file_exits_3 stdin_dash stdin_read_in_pieces mixed_good_and_unparsable binary_garbage non_utf8_bytes
     empty_file ten_megabyte_statement ten_megabyte_string_literal unterminated_string
     unterminated_comment plpgsql_do_block psql_meta_commands_do_not_hide_statements
+    psql_variable_tables_unknown
     extension_scripts_parse newer_than_pg15_syntax output_file
     output_checked_before_work output_refuses_inputs output_replaced_atomically
     files_from_and_missing_ok readme_ci_recipe color_only_on_terminal

@@ -104,6 +104,25 @@ foreach(file IN LISTS dbadvise_pasted_plans)
   string(REGEX REPLACE "\\.txt$" "" name ${file})
   dbadvise_explain_test(pasted_${name} 0 "\"nodes\": *10" "--format json - < pasted/${file}")
 endforeach()
+# Plans as auto_explain writes them to the server log (testdata/plans/auto_explain: text and
+# JSON, ANALYZE on and off) and a psql session pasted with its prompts (psql_session/), both
+# captured by capture.sh: read as the plan of 10 nodes, and the statement that came with it
+# shown as the report's Statement section (`.?`: auto_explain keeps the `;`, psql's prompt
+# line loses it; a `;` in the regex would split it, as CMake reads `;` as a list separator).
+file(GLOB dbadvise_plans_with_query RELATIVE ${dbadvise_plans_dir}
+     CONFIGURE_DEPENDS ${dbadvise_plans_dir}/auto_explain/*.txt ${dbadvise_plans_dir}/psql_session/*.txt)
+foreach(file IN LISTS dbadvise_plans_with_query)
+  string(REGEX REPLACE "\\.txt$" "" name ${file})
+  string(REPLACE "/" "_" name ${name})
+  dbadvise_explain_test(${name} 0
+    "\"nodes\": *10,.*\"title\": *\"Statement\",.*\"GROUP BY c.region_code ORDER BY 2 DESC LIMIT 5.?\""
+    "--format json ${file}")
+endforeach()
+# The same from standard input, in the text report: the statement is shown under its heading.
+dbadvise_explain_test(auto_explain_statement_shown 0
+  "Statement\n  SELECT c.region_code, count\\(\\*\\) AS orders\n  FROM orders o JOIN customers c"
+  "- < auto_explain/text_analyze_on.txt")
+
 # A psql table cut short: the error points at the pasted file's own line and column.
 dbadvise_explain_test(truncated_psql_table 3
   "dbadvise: error: bad/truncated_aligned.txt:40:29: invalid JSON: syntax error while parsing object key - unexpected end of input"

@@ -405,6 +405,12 @@ public:
         case Kind::settings:
             statement().settings.emplace_back(m_key, std::move(value));
             break;
+        case Kind::statement:
+            // auto_explain's JSON record carries the statement next to its "Plan".
+            if (m_key == "Query Text") {
+                statement().query_text = std::move(value);
+            }
+            break;
         case Kind::sort_key:
             m_plan.nodes[top.node].sort_key.push_back(std::move(value));
             break;

@@ -17,6 +17,7 @@
 #include "analyzer/plan/pasted_plan.hpp"
 
 #include "analyzer/text.hpp"
+#include "sqlparse/lexer.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -183,11 +184,121 @@ bool is_record_header(std::string_view line) {
     return at != std::string_view::npos && at <= 6;
 }
 
+// A psql prompt at the start of a line. psql's default PROMPT1 and PROMPT2 are both
+// '%/%R%x%# ': the database name; %R, '=' where a statement starts ('^' in single-line mode,
+// '!' when the connection is lost) and '-', '(', a quote, '$' or '*' where one goes on
+// (inside parentheses, a string, a dollar quote, a comment); %x, '*', '!' or '?' inside a
+// transaction; '#' for a superuser, else '>'; then a space. A name with spaces or
+// punctuation (a custom prompt) is not taken for one.
+struct Prompt {
+    std::string_view name;
+    bool continues = false; // PROMPT2: the statement goes on
+    std::size_t size = 0;   // bytes up to the statement typed after it
+};
+
+std::optional<Prompt> read_prompt(std::string_view line) {
+    constexpr std::string_view k_status = "=^!-('\"$*";
+    constexpr std::size_t k_longest_name = 64; // NAMEDATALEN - 1
+    for (std::size_t r = 1; r < line.size() && r <= k_longest_name; ++r) {
+        const auto byte = static_cast<unsigned char>(line[r - 1]);
+        if (byte <= ' ' || std::string_view("()|,;'\"`").find(line[r - 1]) != std::string_view::npos) {
+            return std::nullopt;
+        }
+        const char c = line[r];
+        if (k_status.find(c) != std::string_view::npos) {
+            std::size_t at = r + 1;
+            if (at < line.size() && (line[at] == '*' || line[at] == '!' || line[at] == '?')) {
+                ++at;
+            }
+            if (at < line.size() && (line[at] == '#' || line[at] == '>') &&
+                (at + 1 == line.size() || line[at + 1] == ' ')) {
+                return Prompt{line.substr(0, r), c != '=' && c != '^' && c != '!',
+                              std::min(at + 2, line.size())};
+            }
+        }
+    }
+    return std::nullopt;
+}
+
+// The statement an EXPLAIN typed at a prompt explains: `EXPLAIN (ANALYZE, BUFFERS) SELECT
+// ...;` gives `SELECT ...`. Other statements are kept as typed, less the final `;`.
+std::string explained_query(std::string_view statement) {
+    const std::vector<sqlparse::Token> tokens = sqlparse::lex(statement);
+    std::size_t at = 0;
+    if (!tokens.empty() && sqlparse::token_is(statement, tokens[0], "explain")) {
+        at = 1;
+        if (at < tokens.size() && tokens[at].kind == sqlparse::TokenKind::open_paren) {
+            const std::int32_t depth = tokens[at].depth;
+            ++at;
+            while (at < tokens.size() && !(tokens[at].kind == sqlparse::TokenKind::close_paren &&
+                                           tokens[at].depth == depth)) {
+                ++at;
+            }
+            ++at;
+        } else {
+            // The options' older spelling: EXPLAIN ANALYZE VERBOSE ...
+            while (at < tokens.size() && (sqlparse::token_is(statement, tokens[at], "analyze") ||
+                                          sqlparse::token_is(statement, tokens[at], "analyse") ||
+                                          sqlparse::token_is(statement, tokens[at], "verbose"))) {
+                ++at;
+            }
+        }
+    }
+    std::string_view query =
+        at < tokens.size() ? statement.substr(static_cast<std::size_t>(tokens[at].begin)) : statement;
+    query = trim(query);
+    while (query.ends_with(';')) {
+        query = trim(query.substr(0, query.size() - 1));
+    }
+    return std::string(query);
+}
+
+// auto_explain's record in the server log starts `duration: 12.345 ms  plan:` after the
+// log_line_prefix and the level (LOG:, or auto_explain.log_level's).
+bool is_log_record_header(std::string_view line) {
+    const std::string_view text = trim(line);
+    const std::size_t at = text.find("duration: ");
+    return at != std::string_view::npos && text.ends_with(" ms  plan:");
+}
+
+// A line that starts another log message: its level after the log_line_prefix.
+bool is_log_line(std::string_view line) {
+    if (line.empty() || line.front() == ' ' || line.front() == '\t') {
+        return false;
+    }
+    for (const std::string_view level :
+         {"LOG:  ", "ERROR:  ", "WARNING:  ", "NOTICE:  ", "INFO:  ", "DEBUG", "FATAL:  ",
+          "PANIC:  ", "STATEMENT:  ", "DETAIL:  ", "HINT:  ", "CONTEXT:  "}) {
+        const std::size_t at = line.find(level);
+        if (at != std::string_view::npos && (at == 0 || line[at - 1] == ' ')) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// The root line of a text plan (`Limit  (cost=...)`): not indented, and with the figures
+// every plan node has. auto_explain always prints costs.
+bool is_plan_root(std::string_view line) {
+    return !line.empty() && line.front() != ' ' &&
+           (line.find(" (cost=") != std::string_view::npos ||
+            line.find(" (actual ") != std::string_view::npos);
+}
+
 class Unwrapper {
 public:
     explicit Unwrapper(std::vector<InputLine> lines) : m_lines(std::move(lines)) {}
 
     std::optional<PastedPlan> run() {
+        // A psql session or a piece of server log: lines that are neither a plan nor a
+        // prompt (the banner, other commands' output, other log messages) are passed over.
+        bool lenient = false;
+        for (const InputLine& line : m_lines) {
+            if (read_prompt(line.text) || is_log_record_header(line.text)) {
+                lenient = true;
+                break;
+            }
+        }
         std::size_t i = 0;
         bool found = false;
         while (i < m_lines.size()) {
@@ -196,8 +307,15 @@ public:
                 ++i;
                 continue;
             }
+            if (const std::optional<Prompt> prompt = read_prompt(line)) {
+                i = typed_statement(i, *prompt);
+                continue;
+            }
+            const int plan_line = static_cast<int>(m_out.source_lines.size()) + 1;
             std::size_t next = i;
-            if (is_record_header(line)) {
+            if (is_log_record_header(line) || trim(line).starts_with("Query Text: ")) {
+                next = log_record(i);
+            } else if (is_record_header(line)) {
                 next = expanded(i);
                 m_out.layout = m_out.layout.empty() ? "expanded" : m_out.layout;
             } else if (is_header(line) || (is_rule(line) && i + 1 < m_lines.size() &&
@@ -226,12 +344,18 @@ public:
             }
             if (next == i) {
                 // Not a table: when nothing was found yet, the input is no pasted table.
-                if (!found) {
+                if (!found && !lenient) {
                     return std::nullopt;
                 }
                 ++i;
                 continue;
             }
+            // The statement typed at the prompt before the table is its plan's query.
+            if (m_typed && static_cast<int>(m_out.source_lines.size()) >= plan_line) {
+                m_typed->plan_line = plan_line;
+                m_out.queries.push_back(std::move(*m_typed));
+            }
+            m_typed.reset();
             found = true;
             i = next;
         }
@@ -394,6 +518,81 @@ private:
         return end < m_lines.size() && is_footer(m_lines[end].text) ? end + 1 : end;
     }
 
+    // The statement typed at `prompt` (line `at`) and on the continuation prompts after it.
+    // Remembered for the table that follows, unless it is a meta-command (`\x`, `\q`).
+    // Returns the index after it.
+    std::size_t typed_statement(std::size_t at, const Prompt& prompt) {
+        std::string statement(m_lines[at].text.substr(prompt.size));
+        std::size_t i = at + 1;
+        for (; i < m_lines.size(); ++i) {
+            const std::optional<Prompt> next = read_prompt(m_lines[i].text);
+            if (!next || !next->continues || next->name != prompt.name) {
+                break;
+            }
+            statement += '\n';
+            statement += m_lines[i].text.substr(next->size);
+        }
+        const std::string_view typed = trim(statement);
+        if (!typed.empty() && typed.front() != '\\') {
+            m_typed = PastedQuery{explained_query(typed), 0, m_lines[at].number};
+        }
+        return i;
+    }
+
+    // An auto_explain record from line `at`: its `duration: ... plan:` line, or its `Query
+    // Text:` line when the paste starts there. The stderr log starts each line after the
+    // first with a tab; when the first line after the header has none (the tabs were lost),
+    // the record goes on up to a blank line or the next log line. A JSON record is one cell;
+    // a text record's `Query Text:` lines, up to the plan's root line, are its query.
+    std::size_t log_record(std::size_t at) {
+        std::size_t first = is_log_record_header(m_lines[at].text) ? at + 1 : at;
+        const bool tabbed = first < m_lines.size() && m_lines[first].text.starts_with('\t');
+        std::size_t end = first;
+        while (end < m_lines.size()) {
+            const std::string_view text = m_lines[end].text;
+            if (tabbed ? !text.starts_with('\t')
+                       : trim(text).empty() || is_log_line(text) || is_log_record_header(text)) {
+                break;
+            }
+            ++end;
+        }
+        if (end == first) {
+            return at;
+        }
+        const auto body = [&](std::size_t i) {
+            return tabbed ? m_lines[i].text.substr(1) : m_lines[i].text;
+        };
+        const int column = tabbed ? 1 : 0;
+        m_out.layout = "auto_explain";
+        std::size_t plan = first;
+        if (const std::string_view head = body(first); head.starts_with("Query Text: ")) {
+            std::string query(head.substr(12));
+            plan = first + 1;
+            while (plan < end && !is_plan_root(body(plan)) && !body(plan).starts_with("Query Parameters: ")) {
+                query += '\n';
+                query += body(plan);
+                ++plan;
+            }
+            m_out.queries.push_back(
+                {std::string(trim(query)), static_cast<int>(m_out.source_lines.size()) + 1,
+                 m_lines[first].number});
+            // PostgreSQL 16 and later log the parameters' values after the query (with
+            // log_parameter_max_length): not part of the plan.
+            while (plan < end && body(plan).starts_with("Query Parameters: ")) {
+                ++plan;
+            }
+        }
+        Cell cell;
+        for (std::size_t i = plan; i < end; ++i) {
+            cell.start_line(m_lines[i].number, column);
+            cell.text += body(i);
+        }
+        if (!cell.lines.empty()) {
+            emit(cell);
+        }
+        return end;
+    }
+
     // psql -A (unaligned): the value's lines as they are, up to the row count. Returns the
     // index after it.
     std::size_t unaligned(std::size_t at) {
@@ -551,6 +750,7 @@ private:
 
     std::vector<InputLine> m_lines;
     PastedPlan m_out;
+    std::optional<PastedQuery> m_typed; // the statement typed at the last prompt
 };
 
 } // namespace

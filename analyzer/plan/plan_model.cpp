@@ -339,6 +339,22 @@ std::expected<Plan, PlanError> parse_plan(std::string_view text) {
         error.line = source_line(error.line);
         return plan;
     }
+    // Each statement that came with the plan belongs to the first plan statement that starts
+    // at or after it.
+    std::size_t next = 0;
+    for (const PastedQuery& query : pasted->queries) {
+        while (next < plan->statements.size() &&
+               plan->nodes[static_cast<std::size_t>(plan->statements[next].root)].line < query.plan_line) {
+            ++next;
+        }
+        if (next == plan->statements.size()) {
+            break;
+        }
+        if (plan->statements[next].query_text.empty()) {
+            plan->statements[next].query_text = query.text;
+        }
+        ++next;
+    }
     for (PlanNode& node : plan->nodes) {
         node.line = source_line(node.line);
     }

@@ -141,6 +141,10 @@ struct PlanStatement {
     std::optional<double> execution_ms;
     std::optional<Jit> jit;
     std::vector<std::pair<std::string, std::string>> settings; // SETTINGS option
+    /// The statement the plan is of, when the input carries it: auto_explain's "Query Text"
+    /// (its JSON member, or its text format's line), or the EXPLAIN typed at a psql prompt in
+    /// a pasted session, the EXPLAIN and its options left out. Empty when unknown.
+    std::string query_text;
     /// The statement's time: Execution Time, else the root's inclusive time, else 0.
     double total_ms = 0;
 };
@@ -175,7 +179,8 @@ struct PlanError {
 
 /// Parses EXPLAIN output, telling JSON (first non-blank character `[` or `{`, possibly inside
 /// psql's aligned output with a "QUERY PLAN" header and '+' continuation marks) from the text
-/// format. Fails on empty input, malformed JSON (with the line and column of the error), JSON
+/// format. Also reads plans as they are pasted (see unwrap_pasted_plan): psql's layouts, a
+/// psql session with its prompts, and auto_explain's records from the server log. Fails on empty input, malformed JSON (with the line and column of the error), JSON
 /// that holds no plan, and text with no plan node line.
 std::expected<Plan, PlanError> parse_plan(std::string_view text);
 

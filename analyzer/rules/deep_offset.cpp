@@ -74,8 +74,14 @@ std::expected<std::vector<std::string>, std::string> missing_row_key(const Query
                                "result");
     }
     const sqlparse::Relation& relation = q.relations.front();
-    const TableInfo* table = schema != nullptr ? schema->find(relation.schema, relation.name)
-                                               : nullptr;
+    const TableInfo* table = schema != nullptr ? schema->find(relation) : nullptr;
+    if (table == nullptr && relation.psql_variable) {
+        return std::unexpected(fmt::format(
+            "keyset pagination needs ORDER BY keys that identify a row, and {} is a psql "
+            "variable, so which table it reads (and its keys) is not known: end ORDER BY with a "
+            "unique NOT NULL column such as the primary key",
+            relation_text(relation)));
+    }
     if (table == nullptr) {
         return std::unexpected(fmt::format(
             "keyset pagination needs ORDER BY keys that identify a row, and lint does not know "

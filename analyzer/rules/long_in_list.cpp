@@ -31,7 +31,7 @@ std::string_view element_type(const sqlparse::Query& q, const Predicate& p,
                               const Schema* schema) {
     if (schema != nullptr) {
         if (const sqlparse::Relation* rel = relation_of(q, p.column)) {
-            if (const TableInfo* table = schema->find(rel->schema, rel->name)) {
+            if (const TableInfo* table = schema->find(*rel)) {
                 for (const sqlparse::ColumnDefinition& col : table->columns) {
                     if (col.name == p.column.name && !col.type_name.empty()) {
                         return col.type_name;

@@ -45,7 +45,7 @@ std::string column_text(const ColumnRef& column) {
 
 std::string index_target(const Relation& relation, const RuleContext& context) {
     if (relation.schema.empty() && context.schema != nullptr) {
-        const TableInfo* table = context.schema->find("", relation.name);
+        const TableInfo* table = context.schema->find(relation);
         if (table != nullptr && !table->schema_assumed) {
             return quote_identifier(table->schema) + "." + quote_identifier(table->name);
         }

@@ -38,7 +38,7 @@ std::optional<std::string> expand(const Query& q, const Schema& schema,
     const bool qualify = !qualifier.empty() || relations.size() > 1;
     std::string list;
     for (const Relation* r : relations) {
-        const TableInfo* table = r->is_cte ? nullptr : schema.find(r->schema, r->name);
+        const TableInfo* table = schema.find(*r);
         if (table == nullptr || table->columns.empty()) {
             return std::nullopt;
         }
@@ -125,10 +125,12 @@ void check(const sqlparse::Statement& statement, const RuleContext& context,
                 continue;
             }
             std::string tables;
+            bool variable = false; // a FROM item is a psql variable
             for (const Relation& r : level->relations) {
                 if (target.star_qualifier.empty() || r.ref_name() == target.star_qualifier) {
                     tables += tables.empty() ? "" : ", ";
                     tables += relation_text(r);
+                    variable = variable || r.psql_variable;
                 }
             }
             if (tables.empty()) {
@@ -145,6 +147,9 @@ void check(const sqlparse::Statement& statement, const RuleContext& context,
                 how = fmt::format("The suggested statement lists all {} columns; keep only the "
                                   "ones the caller uses.",
                                   column_count);
+            } else if (variable) {
+                how = "The column list is not expanded because a FROM item is a psql variable: "
+                      "which table psql puts there is not known.";
             } else if (context.schema == nullptr) {
                 how = "Pass the table definitions with --schema to get the column list.";
             } else {

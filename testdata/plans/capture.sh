@@ -8,7 +8,8 @@
 # only, and is stopped and removed at the end. Run as root (the server runs as `postgres`
 # through runuser) or as an ordinary user.
 #
-# Usage: testdata/plans/capture.sh [case...]     (default: every case; `pasted` makes pasted/)
+# Usage: testdata/plans/capture.sh [case...]     (default: every case; `pasted`, `auto_explain`
+#        and `psql_session` make the directories of those names)
 # Environment: PG_BIN (default: /usr/lib/postgresql/15/bin), PG_PORT (default: 54329).
 set -eu
 
@@ -116,14 +117,82 @@ SQL
     echo "captured pasted"
 }
 
+# Plans as auto_explain writes them to the server log (the case `auto_explain`, files in
+# auto_explain/): the same query as `pasted`, run in a session that loads auto_explain with
+# log_min_duration 0, in each log_format (text, json) with log_analyze on (and BUFFERS) and
+# off. Each file is the log record as the stderr log holds it: the `LOG:  duration: ... plan:`
+# line with its log_line_prefix (the default, '%m [%p] '), then the plan's lines, each after
+# a tab. The query is spread over lines so that its text is too.
+capture_auto_explain() {
+    out="$here/auto_explain"
+    mkdir -p "$out"
+    query="SELECT c.region_code, count(*) AS orders
+FROM orders o JOIN customers c ON c.id = o.customer_id
+WHERE o.status <> 'écarté' AND o.city LIKE 'city1%'
+GROUP BY c.region_code ORDER BY 2 DESC LIMIT 5"
+    for format in text json; do
+        for analyze in on off; do
+            name="${format}_analyze_${analyze}"
+            before=$(wc -c <"$work/log")
+            psql_run >/dev/null <<SQL
+LOAD 'auto_explain';
+SET auto_explain.log_min_duration = 0;
+SET auto_explain.log_format = $format;
+SET auto_explain.log_analyze = $analyze;
+SET auto_explain.log_buffers = $analyze;
+$query;
+SQL
+            # The record: its first line, and the lines after it that start with a tab.
+            tail -c +"$((before + 1))" "$work/log" |
+                awk '/LOG:  duration: .* plan:$/ { keep = 1; print; next }
+                     keep && /^\t/ { print; next }
+                     { keep = 0 }' >"$out/$name.txt"
+            [ -s "$out/$name.txt" ] || { echo "no auto_explain record for $name" >&2; exit 1; }
+        done
+    done
+    echo "captured auto_explain"
+}
+
+# A psql session as a user copies it from the terminal (the case `psql_session`, files in
+# psql_session/): psql runs interactively on a pseudo-terminal (script(1)) with the default
+# prompts, the EXPLAIN typed over several lines (so `shop-#` continuation prompts show), its
+# aligned output, the `(N rows)` footer and the next prompt. The terminal's carriage returns
+# are dropped, as a copy from the terminal does.
+capture_psql_session() {
+    out="$here/psql_session"
+    mkdir -p "$out"
+    $run_as "$pg_bin/psql" -X -h "$work" -p "$port" -U postgres -d postgres \
+        -c "DROP DATABASE IF EXISTS shop" -c "CREATE DATABASE shop TEMPLATE postgres" >/dev/null
+    for format in text json; do
+        options="ANALYZE, BUFFERS"
+        [ $format = json ] && options="ANALYZE, BUFFERS, FORMAT JSON"
+        printf '%s\n' "EXPLAIN ($options) SELECT c.region_code, count(*) AS orders" \
+            "FROM orders o JOIN customers c ON c.id = o.customer_id" \
+            "WHERE o.status <> 'écarté' AND o.city LIKE 'city1%'" \
+            "GROUP BY c.region_code ORDER BY 2 DESC LIMIT 5;" '\q' >"$work/session.sql"
+        chmod a+r "$work/session.sql"
+        # -n: no readline, so the terminal echoes what is typed as it is. The lines are typed
+        # one at a time, after psql has printed its prompt, so that echo and output interleave
+        # as on a screen.
+        while IFS= read -r line; do sleep 1; printf '%s\n' "$line"; done <"$work/session.sql" |
+            $run_as script -q -e -c "PAGER= PSQL_HISTORY=/dev/null '$pg_bin/psql' -X -n -P pager=off \
+                -h '$work' -p $port -U postgres -d shop" /dev/null |
+            tr -d '\r' >"$out/${format}.txt"
+    done
+    $run_as "$pg_bin/psql" -X -h "$work" -p "$port" -U postgres -d postgres \
+        -c "DROP DATABASE shop" >/dev/null
+    echo "captured psql_session"
+}
+
 if [ $# -eq 0 ]; then
     set -- $(cd "$here" && ls *.sql | sed -e 's/\.sql$//' -e '/^setup$/d')
 fi
 for name in "$@"; do
-    if [ "$name" = pasted ]; then
-        capture_pasted
-        continue
-    fi
+    case $name in
+    pasted) capture_pasted; continue ;;
+    auto_explain) capture_auto_explain; continue ;;
+    psql_session) capture_psql_session; continue ;;
+    esac
     sql="$here/$name.sql"
     if grep -q 'FORMAT JSON' "$sql"; then
         psql_run -A -t -f - <"$sql" >"$here/$name.json"

@@ -211,6 +211,24 @@ SQL
     run_dbadvise 1 lint --fail-on error --format json script.sql
     json_check '[f["location"]["line"] for f in findings if f["rule"] == "unfiltered-write"] == [2, 4, 6] and doc["stats"]["parse_errors"] == 0 and doc["stats"]["statements"] == 4'
     ;;
+psql_variable_tables_unknown)
+    # `FROM :"tbl"` parses as the name "tbl", `:tbl` as `_tbl`: tables of those names in
+    # --schema must not be taken for the one psql substitutes (even after `\set tbl orders`).
+    cat >schema.sql <<'SQL'
+CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL);
+CREATE TABLE tbl (id bigint PRIMARY KEY, x int);
+CREATE TABLE _tbl (id bigint PRIMARY KEY, x int);
+SQL
+    cat >script.sql <<'SQL'
+\set tbl orders
+SELECT * FROM :"tbl" WHERE customer_id = 1;
+SELECT * FROM :tbl;
+SELECT id FROM :"tbl" ORDER BY id LIMIT 10 OFFSET 100000;
+SELECT * FROM tbl;
+SQL
+    run_dbadvise 0 lint --schema schema.sql --format json script.sql
+    json_check 'doc["stats"]["parse_errors"] == 0 and sorted((f["location"]["line"], f["rule"], "rewritten_query" in f.get("suggestion", {})) for f in findings) == [(2, "select-star", False), (3, "select-star", False), (4, "deep-offset", False), (5, "select-star", True)] and all("psql variable" in f["message"] for f in findings if f["location"]["line"] < 5)'
+    ;;
 extension_scripts_parse)
     # Every extension script PostgreSQL ships parses: `\echo ... \quit` guards and
     # @extowner@ placeholders are read as CREATE EXTENSION reads them.

@@ -50,7 +50,10 @@ while IFS= read -r -d '' plan; do
     n=$((n + 1))
     "$dbadvise" explain --format json "$plan" >"$work/report$n.json" 2>/dev/null
     reports+=("$work/report$n.json")
-done < <(find "$source_dir/testdata/plans" -maxdepth 1 \( -name '*.json' -o -name '*_text.txt' \) -print0 2>/dev/null | sort -z)
+done < <({ find "$source_dir/testdata/plans" -maxdepth 1 \( -name '*.json' -o -name '*_text.txt' \) -print0
+           # Plans that carry their statement: its report has a Statement section.
+           find "$source_dir/testdata/plans/auto_explain" "$source_dir/testdata/plans/psql_session" \
+                -name '*.txt' -print0; } 2>/dev/null | sort -z)
 # A run compared with a baseline: "baseline" members on the report and its findings.
 report "$work/mixed.sql" --write-baseline "$work/baseline.json"
 report "$work/mixed.sql" --baseline "$work/baseline.json"

@@ -8,6 +8,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <map>
@@ -571,4 +572,63 @@ TEST_CASE("show_psql_variables maps placeholders back, or gives no SQL psql coul
     CHECK(findings[1].suggestion.sql.empty());
     CHECK(findings[1].suggestion.rewritten_query == findings[0].suggestion.rewritten_query);
     CHECK(findings[1].message.find("No SQL is suggested") != std::string::npos);
+}
+
+TEST_CASE("a table named by a psql variable is not looked up in the schema") {
+    // The parser sees `:"tbl"` as the name "tbl" and `:tbl` as `_tbl`; the schema holds
+    // tables of those names, so a lookup by name would expand `*` to their columns and read
+    // their keys, about a table psql never reads.
+    analyzer::Schema schema;
+    schema.add_statements(sqlparse::parse_script(
+        "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, status text);"
+        "CREATE TABLE tbl (id bigint PRIMARY KEY, x int);"
+        "CREATE TABLE _tbl (id bigint PRIMARY KEY, x int);"
+        "CREATE TABLE _sch.orders (id bigint PRIMARY KEY, y int);"));
+    const auto finding = [](const std::vector<analyzer::Finding>& found, std::string_view rule,
+                            int line) -> const analyzer::Finding& {
+        const auto it = std::find_if(found.begin(), found.end(), [&](const analyzer::Finding& f) {
+            return f.rule_id() == rule && f.location && f.location->line == line;
+        });
+        REQUIRE_MESSAGE(it != found.end(), "no " << rule << " finding on line " << line);
+        return *it;
+    };
+    SUBCASE("the variable's table is unknown, in every form") {
+        analyzer::LintStats stats;
+        const std::vector<analyzer::Finding> found = lint(
+            "SELECT * FROM :\"tbl\" WHERE customer_id = 1;\n"
+            "SELECT * FROM :tbl;\n"
+            "SELECT * FROM :sch.orders;\n"
+            "SELECT * FROM public.:\"tbl\";\n"
+            "SELECT id FROM :\"tbl\" ORDER BY id LIMIT 10 OFFSET 100000;\n"
+            "SELECT * FROM tbl;\n",
+            &schema, stats);
+        CHECK(stats.parse_errors == 0);
+        for (const int line : {1, 2, 3, 4}) {
+            CAPTURE(line);
+            const analyzer::Finding& star = finding(found, "select-star", line);
+            CHECK(star.suggestion.rewritten_query.empty());
+            CHECK(star.message.find("a FROM item is a psql variable: which table psql puts there is "
+                                    "not known") != std::string::npos);
+        }
+        const analyzer::Finding& offset = finding(found, "deep-offset", 5);
+        CHECK(offset.suggestion.rewritten_query.empty());
+        CHECK(offset.message.find(":\"tbl\" is a psql variable, so which table it reads (and its "
+                                  "keys) is not known") != std::string::npos);
+        // The table of that name, written as a name, is still the schema's.
+        CHECK(finding(found, "select-star", 6).suggestion.rewritten_query == "SELECT id, x FROM tbl");
+    }
+    SUBCASE("a value set with \\set earlier is not substituted either") {
+        // psql would read orders here; lint does not interpret \set, so the table stays
+        // unknown rather than being taken for `tbl`.
+        analyzer::LintStats stats;
+        const std::vector<analyzer::Finding> found =
+            lint("\\set tbl orders\nSELECT * FROM :\"tbl\";\nSELECT * FROM :tbl;\n", &schema, stats);
+        CHECK(stats.parse_errors == 0);
+        for (const int line : {2, 3}) {
+            CAPTURE(line);
+            const analyzer::Finding& star = finding(found, "select-star", line);
+            CHECK(star.suggestion.rewritten_query.empty());
+            CHECK(star.message.find("psql variable") != std::string::npos);
+        }
+    }
 }

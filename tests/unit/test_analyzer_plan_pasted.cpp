@@ -8,6 +8,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -185,5 +186,150 @@ TEST_CASE("unwrap_pasted_plan") {
         CHECK(pasted->layout == "unaligned");
         // Without the row count the JSON is read as it is.
         CHECK_FALSE(unwrap_pasted_plan("[{\"Plan\": {}}]\n"));
+    }
+}
+
+namespace {
+
+// What auto_explain and a psql session carry with the plan in the captures of the case below.
+constexpr std::string_view k_captured_query =
+    "SELECT c.region_code, count(*) AS orders\n"
+    "FROM orders o JOIN customers c ON c.id = o.customer_id\n"
+    "WHERE o.status <> '\xC3\xA9" "cart\xC3\xA9' AND o.city LIKE 'city1%'\n"
+    "GROUP BY c.region_code ORDER BY 2 DESC LIMIT 5";
+
+// The first line of `text` (1-based) that contains `needle`.
+int line_with(const std::string& text, std::string_view needle) {
+    const std::size_t at = text.find(needle);
+    REQUIRE(at != std::string::npos);
+    return 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+}
+
+} // namespace
+
+TEST_CASE("parse_plan: auto_explain records from the server log") {
+    // Captured from PostgreSQL 15 (testdata/plans/capture.sh auto_explain): the stderr log's
+    // record, its log_line_prefix, and a tab before every line after the first.
+    for (const std::string name : {"text_analyze_on", "text_analyze_off", "json_analyze_on", "json_analyze_off"}) {
+        CAPTURE(name);
+        const std::string input = test::read_plan_file("auto_explain/" + name + ".txt");
+        const Plan plan = parsed(input);
+        CHECK(plan.format == (name.starts_with("json") ? PlanFormat::json : PlanFormat::text));
+        CHECK(plan.nodes.size() == 10);
+        REQUIRE(plan.statements.size() == 1);
+        CHECK(plan.analyzed == name.ends_with("_on"));
+        // The logged statement, as it was sent (with its `;`).
+        CHECK(plan.statements[0].query_text == std::string(k_captured_query) + ";");
+        // Nodes point at the log's lines.
+        CHECK(plan.nodes[0].line == line_with(input, name.starts_with("json") ? "\"Plan\"" : "Limit  (cost="));
+        CHECK(plan.nodes[0].node_type == "Limit");
+    }
+    const std::string record = test::read_plan_file("auto_explain/text_analyze_on.txt");
+    const Plan expected = parsed(record);
+    const auto without_tabs = [](std::string text) {
+        for (std::size_t at = text.find("\n\t"); at != std::string::npos; at = text.find("\n\t", at)) {
+            text.erase(at + 1, 1);
+        }
+        return text;
+    };
+    SUBCASE("without the log_line_prefix") {
+        const std::string input = record.substr(record.find("LOG:  "));
+        const Plan plan = parsed(input);
+        check_same_plan(expected, plan);
+        CHECK(plan.statements[0].query_text == expected.statements[0].query_text);
+    }
+    SUBCASE("with the tabs lost: the record ends at a blank line") {
+        const std::string input = without_tabs(record) + "\nsome notes of the user\n";
+        const Plan plan = parsed(input);
+        check_same_plan(expected, plan);
+        CHECK(plan.statements[0].query_text == expected.statements[0].query_text);
+    }
+    SUBCASE("from the Query Text line on") {
+        const std::string input = without_tabs(record.substr(record.find("Query Text: ")));
+        const Plan plan = parsed(input);
+        check_same_plan(expected, plan);
+        CHECK(plan.statements[0].query_text == expected.statements[0].query_text);
+    }
+    SUBCASE("several records between other log messages") {
+        const std::string other = test::read_plan_file("auto_explain/text_analyze_off.txt");
+        const std::string input =
+            "2026-12-02 10:00:00.000 UTC [1] LOG:  checkpoint starting: time\n" + record +
+            "2026-12-02 10:00:00.100 UTC [2] ERROR:  relation \"nope\" does not exist at character 15\n"
+            "2026-12-02 10:00:00.100 UTC [2] STATEMENT:  SELECT * FROM nope;\n" +
+            other;
+        const Plan plan = parsed(input);
+        REQUIRE(plan.statements.size() == 2);
+        CHECK(plan.nodes.size() == 20);
+        CHECK(plan.statements[0].query_text == expected.statements[0].query_text);
+        CHECK(plan.statements[1].query_text == expected.statements[0].query_text);
+        CHECK(plan.nodes[static_cast<std::size_t>(plan.statements[1].root)].line ==
+              line_with(input, "STATEMENT:  ") + line_with(other, "Limit  (cost="));
+    }
+    SUBCASE("the parameters PostgreSQL 16 logs after the query are not the plan") {
+        const Plan plan = parsed("LOG:  duration: 0.051 ms  plan:\n"
+                                 "\tQuery Text: SELECT * FROM t WHERE id = $1\n"
+                                 "\tQuery Parameters: $1 = '42'\n"
+                                 "\tIndex Scan using t_pkey on t  (cost=0.15..8.17 rows=1 width=36)\n"
+                                 "\t  Index Cond: (id = $1)\n");
+        REQUIRE(plan.nodes.size() == 1);
+        CHECK(plan.nodes[0].index_cond == "(id = $1)");
+        CHECK(plan.nodes[0].line == 4);
+        CHECK(plan.statements[0].query_text == "SELECT * FROM t WHERE id = $1");
+    }
+    SUBCASE("a JSON record with its tabs lost") {
+        const std::string json = test::read_plan_file("auto_explain/json_analyze_on.txt");
+        const Plan plan = parsed(without_tabs(json));
+        CHECK(plan.nodes.size() == 10);
+        CHECK(plan.statements[0].query_text == std::string(k_captured_query) + ";");
+    }
+}
+
+TEST_CASE("parse_plan: a psql session pasted with its prompts") {
+    // Captured from psql 15 on a terminal (testdata/plans/capture.sh psql_session): the
+    // banner, the EXPLAIN typed over four lines, the table, the footer, the next prompt.
+    for (const std::string name : {"text", "json"}) {
+        CAPTURE(name);
+        const std::string input = test::read_plan_file("psql_session/" + name + ".txt");
+        const Plan plan = parsed(input);
+        CHECK(plan.nodes.size() == 10);
+        REQUIRE(plan.statements.size() == 1);
+        CHECK(plan.analyzed);
+        CHECK(plan.statements[0].query_text == k_captured_query);
+        CHECK(plan.nodes[0].line == line_with(input, name == "json" ? "\"Plan\"" : " Limit  (cost="));
+    }
+    const std::string table =
+        "                      QUERY PLAN\n"
+        "------------------------------------------------------\n"
+        " Seq Scan on t  (cost=0.00..35.50 rows=2550 width=4)\n"
+        "(1 row)\n\n";
+    SUBCASE("several statements: each table takes the one typed before it") {
+        const std::string input = "shop=# SET work_mem = '64MB';\nSET\n"
+                                  "shop=# \\timing\nTiming is on.\n"
+                                  "shop=*# explain analyze verbose select *\nshop-*# from t;\n" + table +
+                                  "Time: 0.512 ms\n"
+                                  "shop=# select 1;\n ?column? \n----------\n        1\n(1 row)\n\n"
+                                  "shop=# EXPLAIN (COSTS on, FORMAT TEXT)\nshop(# SELECT * FROM (SELECT 1) s\n"
+                                  "shop(# ;\n" + table +
+                                  "shop=# \n" + table + "shop=# ";
+        const Plan plan = parsed(input);
+        REQUIRE(plan.statements.size() == 3);
+        CHECK(plan.statements[0].query_text == "select *\nfrom t");
+        CHECK(plan.statements[1].query_text == "SELECT * FROM (SELECT 1) s");
+        CHECK(plan.statements[2].query_text.empty()); // nothing typed before the third table
+        CHECK(plan.nodes[0].line == 9);
+    }
+    SUBCASE("prompts of other names and states") {
+        for (const std::string prompt : {"my-db=> ", "postgres@shop=# ", "shop^# ", "shop=!# ", "shop=?> "}) {
+            CAPTURE(prompt);
+            const Plan plan = parsed(prompt + "EXPLAIN SELECT * FROM t;\n" + table + prompt);
+            REQUIRE(plan.statements.size() == 1);
+            CHECK(plan.statements[0].query_text == "SELECT * FROM t");
+        }
+    }
+    SUBCASE("a plan line that looks like a prompt is not one") {
+        const Plan plan = parsed("Seq Scan on t  (cost=0.00..35.50 rows=2550 width=4)\n"
+                                 "  Filter: (f(a => 1) = 2)\n");
+        CHECK(plan.nodes.size() == 1);
+        CHECK(plan.nodes[0].filter == "(f(a => 1) = 2)");
     }
 }

@@ -146,6 +146,29 @@ TEST_CASE("build_statement: relations and joins") {
     }
 }
 
+TEST_CASE("build_statement: a relation named by a psql variable") {
+    // psql substitutes the variable before the server sees the statement: the name the parser
+    // saw (a placeholder) says nothing about the table.
+    const std::string sql = "SELECT 1 FROM :\"tbl\" a, :tbl b, :sch.orders c, public.:\"t\" d, "
+                            "orders e, (SELECT 1 FROM :\"inner\") f";
+    const std::vector<ParsedStatement> parsed = parse_script(sql);
+    REQUIRE(parsed.size() == 1);
+    REQUIRE(parsed[0].statement.has_value());
+    const Query& q = parsed[0].statement->query;
+    REQUIRE(q.relations.size() == 6);
+    CHECK(q.relations[0].psql_variable);
+    CHECK(q.relations[0].name == "tbl");
+    CHECK(q.relations[1].psql_variable);
+    CHECK(q.relations[2].psql_variable);
+    CHECK(q.relations[2].name == "orders");
+    CHECK(q.relations[3].psql_variable);
+    CHECK(!q.relations[4].psql_variable);
+    CHECK(!q.relations[5].psql_variable); // the subquery
+    REQUIRE(q.subqueries.size() == 1);
+    REQUIRE(q.subqueries[0].relations.size() == 1);
+    CHECK(q.subqueries[0].relations[0].psql_variable);
+}
+
 TEST_CASE("build_statement: column resolution") {
     SUBCASE("qualified by alias or name, unqualified with one relation") {
         const Query q = model_of("SELECT o.a, b FROM orders o WHERE orders_x = 1").query;
