@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <condition_variable>
 #include <deque>
@@ -1042,6 +1043,15 @@ std::uint64_t lower_ascii(std::uint64_t word) {
     return word | ((at_least_a & ~above_z & ~word) >> 2);
 }
 
+// The bits of a word's first `bytes` bytes in memory (fewer than 8).
+std::uint64_t first_bytes_mask(std::size_t bytes) {
+    if constexpr (std::endian::native == std::endian::little) {
+        return (std::uint64_t{1} << (8 * bytes)) - 1;
+    } else {
+        return ~std::uint64_t{0} << (8 * (8 - bytes));
+    }
+}
+
 } // namespace
 
 std::uint64_t token_shape_key(std::string_view sql) {
@@ -1064,8 +1074,17 @@ std::uint64_t token_shape_key(std::string_view sql) {
         mix((std::uint64_t{1} << 63) | (std::uint64_t{fingerprint_code(token.kind)} << 32) | size);
         const bool fold = token.kind == TokenKind::identifier;
         for (std::size_t at = 0; at < size; at += 8) {
+            const std::size_t begin = static_cast<std::size_t>(token.begin) + at;
+            const std::size_t bytes = std::min<std::size_t>(8, size - at);
             std::uint64_t word = 0;
-            std::memcpy(&word, sql.data() + token.begin + at, std::min<std::size_t>(8, size - at));
+            if (begin + 8 <= sql.size()) {
+                // A whole word, the bytes after the token masked off: a copy of fewer bytes
+                // into the word would stall the load that follows it.
+                std::memcpy(&word, sql.data() + begin, 8);
+                if (bytes < 8) word &= first_bytes_mask(bytes);
+            } else {
+                std::memcpy(&word, sql.data() + begin, bytes);
+            }
             mix(fold ? lower_ascii(word) : word);
         }
     }
