@@ -56,6 +56,9 @@ private:
     bool m_eof = false;
     int m_number = 0;
     std::string_view m_raw;
+    // Where the line after the one handed out ends (from m_begin; npos: at the end of the
+    // input), once next() has looked: each newline is searched for once.
+    std::optional<std::size_t> m_next_end;
 };
 
 /// The fields of one CSV record (its text, quoted newlines included), each as its raw bytes
