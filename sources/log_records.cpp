@@ -1,5 +1,7 @@
 #include "sources/log_records.hpp"
 
+#include "util/utf8.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -292,53 +294,13 @@ private:
         return true;
     }
 
-    // One well-formed UTF-8 sequence of two to four bytes (the Unicode standard's table 3-7:
-    // no overlong forms, no surrogates, nothing above U+10FFFF).
+    // One well-formed UTF-8 sequence (util::decode_utf8: no overlong forms, no surrogates,
+    // nothing above U+10FFFF, as the JSON parser requires).
     bool skip_utf8() {
-        const auto byte = [this](std::size_t i) {
-            return m_at + i < m_text.size() ? static_cast<unsigned char>(m_text[m_at + i]) : 0;
-        };
-        const unsigned char first = byte(0);
-        unsigned char low = 0x80;
-        unsigned char high = 0xBF;
-        std::size_t length = 0;
-        if (first >= 0xC2 && first <= 0xDF) {
-            length = 2;
-        } else if (first >= 0xE0 && first <= 0xEF) {
-            length = 3;
-            if (first == 0xE0) low = 0xA0;
-            if (first == 0xED) high = 0x9F;
-        } else if (first >= 0xF0 && first <= 0xF4) {
-            length = 4;
-            if (first == 0xF0) low = 0x90;
-            if (first == 0xF4) high = 0x8F;
-        } else {
-            return false;
-        }
-        if (byte(1) < low || byte(1) > high) return false;
-        for (std::size_t i = 2; i < length; ++i) {
-            if (byte(i) < 0x80 || byte(i) > 0xBF) return false;
-        }
-        m_at += length;
+        const std::optional<util::CodePoint> code = util::decode_utf8(m_text.substr(m_at));
+        if (!code) return false;
+        m_at += code->length;
         return true;
-    }
-
-    static void append_utf8(std::string& out, unsigned long code) {
-        if (code < 0x80) {
-            out += static_cast<char>(code);
-        } else if (code < 0x800) {
-            out += static_cast<char>(0xC0 | (code >> 6));
-            out += static_cast<char>(0x80 | (code & 0x3F));
-        } else if (code < 0x10000) {
-            out += static_cast<char>(0xE0 | (code >> 12));
-            out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (code & 0x3F));
-        } else {
-            out += static_cast<char>(0xF0 | (code >> 18));
-            out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
-            out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (code & 0x3F));
-        }
     }
 
     // A checked string's raw bytes with their escapes decoded.
@@ -368,7 +330,7 @@ private:
                     code = 0x10000 + ((code - 0xD800) << 10) + (unit(i + 3) - 0xDC00);
                     i += 6;
                 }
-                append_utf8(out, code);
+                util::append_utf8(out, static_cast<char32_t>(code));
                 break;
             }
             default: out += kind; break; // " \ /

@@ -1,5 +1,7 @@
 #include "sqlparse/json_tree_internal.hpp"
 
+#include "util/utf8.hpp"
+
 #include <array>
 #include <cstdint>
 
@@ -10,24 +12,6 @@ namespace {
 // libpg_query's trees are bounded by PostgreSQL's own stack-depth check, but a corrupt or
 // unexpected text must not exhaust our stack either.
 constexpr int k_max_depth = 5000;
-
-void append_utf8(std::string& out, std::uint32_t code) {
-    if (code < 0x80) {
-        out.push_back(static_cast<char>(code));
-    } else if (code < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (code >> 6)));
-        out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-    } else if (code < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (code >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (code >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-    }
-}
 
 int hex_value(char c) {
     if (c >= '0' && c <= '9') {
@@ -159,7 +143,7 @@ bool JsonDocument::parse_string_slow(const char* start, std::string_view& out) {
                 }
                 code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
             }
-            append_utf8(value, code);
+            util::append_utf8(value, code);
             break;
         }
         default:

@@ -4,6 +4,8 @@
 // the parser, not the lexer, reports what 15 rejects, and with 15's own message.
 #include "sqlparse/lexer.hpp"
 
+#include "util/utf8.hpp"
+
 #include <array>
 
 namespace dbadvise::sqlparse {
@@ -497,24 +499,6 @@ bool is_name_kind(TokenKind kind) {
 
 namespace {
 
-void append_utf8(std::string& out, std::uint32_t code) {
-    if (code < 0x80) {
-        out += static_cast<char>(code);
-    } else if (code < 0x800) {
-        out += static_cast<char>(0xC0 | (code >> 6));
-        out += static_cast<char>(0x80 | (code & 0x3F));
-    } else if (code < 0x10000) {
-        out += static_cast<char>(0xE0 | (code >> 12));
-        out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (code & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (code >> 18));
-        out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (code & 0x3F));
-    }
-}
-
 int hex_value(char c) {
     if (c >= '0' && c <= '9') {
         return c - '0';
@@ -555,10 +539,10 @@ std::string decode_unicode(std::string_view body, char escape) {
         if (code >= 0xD800 && code <= 0xDBFF) {
             pending_high = code;
         } else if (code >= 0xDC00 && code <= 0xDFFF && pending_high != 0) {
-            append_utf8(out, 0x10000 + ((pending_high - 0xD800) << 10) + (code - 0xDC00));
+            util::append_utf8(out, 0x10000 + ((pending_high - 0xD800) << 10) + (code - 0xDC00));
             pending_high = 0;
         } else {
-            append_utf8(out, code);
+            util::append_utf8(out, code);
         }
         i = first + digits - 1;
     }

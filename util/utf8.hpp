@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace dbadvise::util {
@@ -20,5 +21,8 @@ struct CodePoint {
 /// The code point at the start of `text` (non-empty); nullopt when the bytes there are not a
 /// well-formed UTF-8 sequence by the rules of first_invalid_utf8.
 std::optional<CodePoint> decode_utf8(std::string_view text);
+
+/// Appends the UTF-8 encoding of `code` (at most U+10FFFF) to `out`.
+void append_utf8(std::string& out, char32_t code);
 
 } // namespace dbadvise::util
