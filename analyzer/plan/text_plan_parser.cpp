@@ -432,15 +432,17 @@ void apply_detail(std::string_view key, std::string_view value, PlanNode& node) 
 struct Line {
     int number = 0;
     int indent = 0;
+    int column = 1; // the byte column where the content starts, for messages (a tab is one byte)
     std::string_view content;
 };
 
 Line measure(int number, std::string_view raw) {
-    Line line{number, 0, {}};
+    Line line{number, 0, 1, {}};
     std::size_t i = 0;
     for (; i < raw.size() && (raw[i] == ' ' || raw[i] == '\t'); ++i) {
         line.indent = raw[i] == '\t' ? (line.indent / 8 + 1) * 8 : line.indent + 1;
     }
+    line.column = static_cast<int>(i) + 1;
     std::string_view content = raw.substr(i);
     while (!content.empty() && std::isspace(static_cast<unsigned char>(content.back())) != 0) {
         content.remove_suffix(1);
@@ -587,7 +589,7 @@ private:
                 return PlanError{
                     fmt::format("not an EXPLAIN plan: expected a plan node, found \"{}\"",
                                 content.substr(0, 60)),
-                    line.number, line.indent + 1};
+                    line.number, line.column};
             }
             return std::nullopt;
         }
