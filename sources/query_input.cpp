@@ -744,6 +744,14 @@ public:
         std::optional<double> mean_ms;
     };
 
+    // A table at any level of the query is named by a psql variable (`FROM :tbl`, `:"s".t`).
+    static bool names_table_by_variable(const sqlparse::Query& query) {
+        for (const sqlparse::Relation& relation : query.relations) {
+            if (relation.psql_variable) return true;
+        }
+        return std::ranges::any_of(query.subqueries, names_table_by_variable);
+    }
+
     void sql_text(const std::string& text) {
         m_sql_file = true;
         const sqlparse::SourceText source(text);
@@ -759,12 +767,14 @@ public:
             sqlparse::Span span;
             std::optional<sqlparse::ParseError> error; // a parse error; kind psql_command: a meta-command
             Weight weight;
+            bool variable_relation = false; // a table named by a psql variable (FROM :"tbl")
         };
         std::vector<Entry> entries;
         sqlparse::parse_script(text, options, [&](sqlparse::ParsedStatement&& parsed) {
             const sqlparse::Span span = parsed.statement ? parsed.statement->span : parsed.error->statement_span;
             if (!span.valid()) return;
-            entries.push_back(Entry{span, std::move(parsed.error), {}});
+            const bool variable_relation = parsed.statement && names_table_by_variable(parsed.statement->query);
+            entries.push_back(Entry{span, std::move(parsed.error), {}, variable_relation});
         });
         int previous_end = 0;
         Entry* previous = nullptr;
@@ -795,13 +805,26 @@ public:
                 static_cast<std::size_t>(span.begin), static_cast<std::size_t>(span.end - span.begin));
             // psql's variables stand for values here: :'name' becomes the literal 'name' and
             // :name a number, each the same length, so normalizing makes them $n and the
-            // locations stay the file's.
+            // locations stay the file's. A variable that names a table (`FROM :tbl`) or is an
+            // identifier wherever it stands (`:"name"`) leaves the statement out: which table
+            // or column psql puts there is not known, and the placeholder's name may be a
+            // real table that is not the one meant.
+            bool named_by_variable = entry.variable_relation;
             std::string with_values;
             for (const sqlparse::Token& token : sqlparse::lex(sql, sqlparse::LexOptions{.psql = true})) {
                 if (token.kind != sqlparse::TokenKind::psql_variable) continue;
+                if (token.size() > 1 && sql[static_cast<std::size_t>(token.begin) + 1] == '"') {
+                    named_by_variable = true;
+                    break;
+                }
                 if (with_values.empty()) with_values.assign(sql);
                 sqlparse::write_variable_placeholder(sqlparse::token_text(sql, token),
                                                      with_values.data() + token.begin, true);
+            }
+            if (named_by_variable) {
+                if (m_variable_named == 0) m_variable_named_line = where.line;
+                ++m_variable_named;
+                continue;
             }
             if (!with_values.empty()) sql = with_values;
             const Weight& weight = entry.weight;
@@ -925,6 +948,14 @@ public:
                 "{}: {} statement{} had no `-- ms:` comment: each call of {} counts as 1 ms.",
                 m_options.name, m_untimed_sql, m_untimed_sql == 1 ? "" : "s",
                 m_untimed_sql == 1 ? "it" : "them"));
+        }
+        if (m_variable_named > 0) {
+            m_result.notes.push_back(fmt::format(
+                "{}: {} statement{} name{} a table or column through a psql variable (`FROM :\"tbl\"`; "
+                "the first at line {}): which one psql puts there is not known, so {} left out.",
+                m_options.name, m_variable_named, m_variable_named == 1 ? "" : "s",
+                m_variable_named == 1 ? "s" : "", m_variable_named_line,
+                m_variable_named == 1 ? "it was" : "they were"));
         }
         if (m_log_records > 0 && m_recognized == 0 && format != QueryFormat::sql) {
             // German, French, ... server messages: `Dauer: 17.755 ms  Anweisung: ...`.
@@ -1052,6 +1083,8 @@ private:
     std::int64_t m_findings_dropped = 0;
     std::int64_t m_duration_only = 0;
     std::int64_t m_untimed_sql = 0;
+    std::int64_t m_variable_named = 0; // SQL-file statements left out: a name is a psql variable
+    int m_variable_named_line = 0;     // the first of them
     bool m_sql_file = false; // reading a SQL file, not a log
     // stderr: the record being read (its continuation lines follow it)
     bool m_pending = false;

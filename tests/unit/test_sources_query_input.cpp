@@ -283,6 +283,23 @@ TEST_CASE("SQL files are read as psql reads them: meta-commands are no statement
     CHECK(errors == std::vector<int>{7});
 }
 
+TEST_CASE("SQL files: a table or column named by a psql variable leaves its statement out, with a note") {
+    // `orders` is a real table name: the placeholder must not be taken for it.
+    const std::string text = "SELECT * FROM :\"orders\" WHERE id = 1;\n"
+                             "SELECT * FROM :tbl WHERE id = 2;\n"
+                             "SELECT * FROM items i JOIN (SELECT * FROM :sch.t) s ON s.id = i.id;\n"
+                             "SELECT :\"col\" FROM items WHERE id = 3;\n"
+                             "SELECT * FROM orders WHERE id = :id AND note = :'note';\n";
+    const sources::QueryInput input = read(text);
+    REQUIRE(input.statements.size() == 1);
+    CHECK(input.statements[0].text == "SELECT * FROM orders WHERE id = $1 AND note = $2");
+    CHECK(input.findings.empty());
+    CHECK(std::ranges::any_of(input.notes, [](const std::string& note) {
+        return note.find("4 statements name a table or column through a psql variable") != std::string::npos &&
+               note.find("the first at line 1") != std::string::npos;
+    }));
+}
+
 TEST_CASE("unknown log format and findings capped") {
     std::istringstream in("2025-01-02 03:04:05 some syslog-like line without a marker\n");
     sources::QueryInputOptions options;
