@@ -62,6 +62,7 @@ reports::Report make_report(const std::string& file, const analyzer::plan::PlanA
         if (query.empty()) continue;
         reports::Section section;
         section.title = plan.statements.size() == 1 ? "Statement" : fmt::format("Statement {}", i + 1);
+        section.verbatim = true;
         std::size_t start = 0;
         while (start <= query.size()) {
             const std::size_t end = std::min(query.find('\n', start), query.size());

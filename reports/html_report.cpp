@@ -467,14 +467,18 @@ std::string render_html(const Report& report) {
         out += "</tbody></table></section>\n";
     }
     // Sections that belong to no group.
-    for (const Section& section : report.sections) {
-        const bool placed = std::any_of(outline.groups.begin(), outline.groups.end(), [&](const GroupView& g) {
-            return std::find(g.sections.begin(), g.sections.end(), &section) != g.sections.end();
-        });
-        if (placed) continue;
-        out += "<section><h2>" + h(section.title) + "</h2><ul>";
-        for (const std::string& line : section.lines) out += "<li>" + h(line) + "</li>";
-        out += "</ul></section>\n";
+    for (const Section* section : outline.loose_sections) {
+        out += "<section><h2>" + h(section->title) + "</h2>";
+        if (section->verbatim) {
+            std::string text;
+            for (const std::string& line : section->lines) text += line + "\n";
+            out += "<pre>" + h(text) + "</pre>";
+        } else {
+            out += "<ul>";
+            for (const std::string& line : section->lines) out += "<li>" + h(line) + "</li>";
+            out += "</ul>";
+        }
+        out += "</section>\n";
     }
     if (!report.notes.empty()) {
         out += "<section id=\"notes\"><h2>Notes</h2><ul>";

@@ -370,6 +370,22 @@ std::string render_markdown(const Report& report, const MarkdownOptions& options
     const auto tail = [&](const std::string& piece, std::string_view what) {
         if (!fits(body, piece, budget)) body += fmt::format("_{} not shown (size limit)._\n\n", what);
     };
+    // Sections that belong to no group (explain's Statement); a fleet's are its databases,
+    // below.
+    if (report.fleet.empty()) {
+        for (const Section* section : outline.loose_sections) {
+            std::string piece = "### " + md(section->title) + "\n\n";
+            if (section->verbatim) {
+                std::string text;
+                for (const std::string& line : section->lines) text += line + "\n";
+                code_block(piece, text, "sql");
+            } else {
+                for (const std::string& line : section->lines) piece += "- " + md_prose(line) + "\n";
+                piece += "\n";
+            }
+            tail(piece, section->title);
+        }
+    }
     if (outline.baseline > 0) {
         std::string piece = fmt::format("<details><summary>In the baseline ({})</summary>\n\n", outline.baseline);
         for (const Finding& f : report.findings) {

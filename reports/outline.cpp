@@ -402,6 +402,12 @@ Outline make_outline(const Report& report, bool include_baseline) {
             return g.entries.empty() && g.sections.empty();
         });
     }
+    for (const Section& section : report.sections) {
+        const bool placed = std::ranges::any_of(outline.groups, [&](const GroupView& g) {
+            return std::ranges::find(g.sections, &section) != g.sections.end();
+        });
+        if (!placed) outline.loose_sections.push_back(&section);
+    }
     if (report.source.kind == "sql") {
         add_lint_actions(outline);
     } else {

@@ -59,6 +59,9 @@ struct Outline {
     std::vector<Action> actions;      // at most k_max_actions: time saved, then at stake (lint: errors,
                                       // then warnings with a fix, when there are more findings)
     std::vector<GroupView> groups;
+    /// The report's sections that belong to no group (explain's Statement, a fleet's
+    /// databases), in report order.
+    std::vector<const Section*> loose_sections;
     std::array<std::size_t, 3> by_severity{}; // findings not in the baseline, by Severity
     std::size_t baseline = 0;         // findings in the baseline
     bool database = false;            // analyze's report (grouped by what to do)

@@ -52,6 +52,8 @@ struct Section {
     std::string title;
     std::vector<std::string> lines;
     std::optional<analyzer::Category> category{}; // shown with the findings of this category
+    /// The lines are one text to show as it is (explain's Statement: SQL), not prose.
+    bool verbatim = false;
 };
 
 /// The --baseline file a run was compared with.

@@ -487,15 +487,17 @@ std::string render_text(const Report& report, const TextOptions& options) {
         write_group(w, group, options);
     }
     // Sections that belong to no group (explain's Statement: the query a plan came with).
-    for (const Section& section : report.sections) {
-        const bool placed = std::any_of(outline.groups.begin(), outline.groups.end(), [&](const GroupView& g) {
-            return std::find(g.sections.begin(), g.sections.end(), &section) != g.sections.end();
-        });
-        if (placed) continue;
+    for (const Section* section : outline.loose_sections) {
         w.newline();
-        w.styled(k_bold, section.title);
+        w.styled(k_bold, section->title);
         w.newline();
-        for (const std::string& line : section.lines) section_line(w, line);
+        for (const std::string& line : section->lines) {
+            if (section->verbatim) {
+                w.block(line, "  ");
+            } else {
+                section_line(w, line);
+            }
+        }
     }
     if (report.index_selection.present && options.verbose) {
         w.newline();

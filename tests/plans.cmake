@@ -122,6 +122,13 @@ endforeach()
 dbadvise_explain_test(auto_explain_statement_shown 0
   "Statement\n  SELECT c.region_code, count\\(\\*\\) AS orders\n  FROM orders o JOIN customers c"
   "- < auto_explain/text_analyze_on.txt")
+# Markdown shows it as a SQL block under its own heading, HTML as preformatted text.
+dbadvise_explain_test(auto_explain_statement_markdown 0
+  "### Statement\n\n```sql\nSELECT c.region_code, count\\(\\*\\) AS orders\nFROM orders o JOIN customers c"
+  "--format markdown auto_explain/text_analyze_on.txt")
+dbadvise_explain_test(auto_explain_statement_html 0
+  "<h2>Statement</h2><pre>SELECT c.region_code, count\\(\\*\\) AS orders\nFROM orders o JOIN customers c"
+  "--format html auto_explain/text_analyze_on.txt")
 
 # A psql table cut short: the error points at the pasted file's own line and column.
 dbadvise_explain_test(truncated_psql_table 3
