@@ -181,6 +181,46 @@ LivePlanner::show_hypothetical(const std::vector<IndexSpec>& indexes) {
     }
     std::vector<unsigned> oids;
     std::vector<std::int64_t> sizes;
+    const auto read_row = [&](const Result& rows, int row) {
+        unsigned oid = 0;
+        const std::string_view oid_text = rows.text(row, 0);
+        std::from_chars(oid_text.data(), oid_text.data() + oid_text.size(), oid);
+        std::int64_t size = 0;
+        const std::string_view size_text = rows.text(row, 1);
+        std::from_chars(size_text.data(), size_text.data() + size_text.size(), size);
+        oids.push_back(oid);
+        sizes.push_back(size);
+    };
+    if (indexes.size() > 1) {
+        // All of them in one round trip (screening shows up to 24 at once). When HypoPG refuses
+        // one, the statement fails without saying which: the indexes are then created one by
+        // one below, which names it.
+        std::vector<Param> definitions;
+        for (const IndexSpec& index : indexes) definitions.emplace_back("CREATE INDEX " + index.on_clause());
+        auto created = m_connection.query(
+            fmt::format("SELECT h.indexrelid, {0}.hypopg_relation_size(h.indexrelid) "
+                        "FROM pg_catalog.unnest($1::pg_catalog.text[]) WITH ORDINALITY AS d(definition, n), "
+                        "LATERAL {0}.hypopg_create_index(d.definition) AS h ORDER BY d.n",
+                        m_hypopg_schema),
+            {array_literal(definitions)}, "creating hypothetical indexes");
+        if (created && created->rows() == static_cast<int>(indexes.size())) {
+            m_hypothetical_created += static_cast<int>(indexes.size());
+            for (int row = 0; row < created->rows(); ++row) read_row(*created, row);
+            m_visible = indexes;
+            m_visible_oids = std::move(oids);
+            m_visible_sizes = std::move(sizes);
+            return {};
+        }
+        if (!created && created.error().kind == DbError::Kind::connection_lost) {
+            return std::unexpected(planner_error(created.error()));
+        }
+        // Whatever part of the set was created goes before the indexes are tried one by one.
+        if (auto reset = m_connection.query(hypopg_reset_sql(), {}, "hypopg_reset()"); !reset) {
+            PlannerError error = planner_error(reset.error());
+            error.message = "hypopg_reset(): " + error.message;
+            return std::unexpected(error);
+        }
+    }
     for (const IndexSpec& index : indexes) {
         // The definition travels as a parameter: pg_stat_statements records the statement once.
         const std::string definition = "CREATE INDEX " + index.on_clause();
@@ -198,14 +238,7 @@ LivePlanner::show_hypothetical(const std::vector<IndexSpec>& indexes) {
             return std::unexpected(error);
         }
         ++m_hypothetical_created;
-        unsigned oid = 0;
-        const std::string_view oid_text = created->text(0, 0);
-        std::from_chars(oid_text.data(), oid_text.data() + oid_text.size(), oid);
-        std::int64_t size = 0;
-        const std::string_view size_text = created->text(0, 1);
-        std::from_chars(size_text.data(), size_text.data() + size_text.size(), size);
-        oids.push_back(oid);
-        sizes.push_back(size);
+        read_row(*created, 0);
     }
     m_visible = indexes;
     m_visible_oids = std::move(oids);
@@ -218,16 +251,12 @@ LivePlanner::describe(const std::string& sql, const std::vector<std::string>& ex
     if (!m_connection.alive()) {
         return std::unexpected(PlannerError{m_connection.lost_message(), true});
     }
-    if (auto begun = m_connection.execute(
-            fmt::format("BEGIN READ ONLY{0}SET LOCAL statement_timeout = {1}{0}SET LOCAL lock_timeout = {2}",
-                        k_next_statement, m_options.statement_timeout_ms, m_options.lock_timeout_ms),
-            "starting a plan");
-        !begun) {
-        end_transaction(false, k_describe_name);
-        return std::unexpected(planner_error(begun.error()));
-    }
     ++m_describe_calls;
-    if (auto prepared = prepare_statement(m_connection, k_describe_name, sql, explicit_types); !prepared) {
+    // The transaction and the PREPARE go in one round trip.
+    const std::string begin =
+        fmt::format("BEGIN READ ONLY{0}SET LOCAL statement_timeout = {1}{0}SET LOCAL lock_timeout = {2}{0}",
+                    k_next_statement, m_options.statement_timeout_ms, m_options.lock_timeout_ms);
+    if (auto prepared = prepare_statement(m_connection, k_describe_name, sql, explicit_types, begin); !prepared) {
         end_transaction(false, k_describe_name);
         PlannerError error = planner_error(prepared.error());
         error.position = prepared.error().position; // into `sql`: where the parameter typing failed
@@ -261,19 +290,15 @@ std::expected<PlanResult, PlannerError> LivePlanner::plan(const PlanRequest& req
     // force_generic_plan (the values do not matter then). The same statement texts serve
     // every PostgreSQL version.
     const bool generic = request.params.empty();
-    if (auto begun = m_connection.execute(
-            fmt::format("BEGIN READ ONLY{0}SET LOCAL statement_timeout = {1}{0}SET LOCAL lock_timeout = {2}{0}"
-                        "SET LOCAL plan_cache_mode = {3}",
-                        k_next_statement, m_options.statement_timeout_ms, m_options.lock_timeout_ms,
-                        generic ? "force_generic_plan" : "force_custom_plan"),
-            "starting a plan");
-        !begun) {
-        end_transaction(false, k_plan_name);
-        return std::unexpected(planner_error(begun.error()));
-    }
     // Re-PREPARE for every plan: a prepared statement caches its generic plan, which would not
-    // see hypothetical indexes created after it.
-    if (auto done = prepare_statement(m_connection, k_plan_name, request.sql, request.param_types); !done) {
+    // see hypothetical indexes created after it. The transaction, its settings and the PREPARE
+    // go in one round trip.
+    const std::string begin = fmt::format(
+        "BEGIN READ ONLY{0}SET LOCAL statement_timeout = {1}{0}SET LOCAL lock_timeout = {2}{0}"
+        "SET LOCAL plan_cache_mode = {3}{0}",
+        k_next_statement, m_options.statement_timeout_ms, m_options.lock_timeout_ms,
+        generic ? "force_generic_plan" : "force_custom_plan");
+    if (auto done = prepare_statement(m_connection, k_plan_name, request.sql, request.param_types, begin); !done) {
         end_transaction(false, k_plan_name);
         PlannerError error = planner_error(done.error());
         error.position = done.error().position;

@@ -95,7 +95,8 @@ bool is_one_type(std::string_view type) {
 
 std::expected<void, DbError> prepare_statement(Connection& connection, std::string_view name,
                                                std::string_view sql,
-                                               const std::vector<std::string>& types) {
+                                               const std::vector<std::string>& types,
+                                               std::string_view before) {
     for (const std::string& type : types) {
         if (!type.empty() && !is_one_type(type)) {
             DbError error;
@@ -105,7 +106,7 @@ std::expected<void, DbError> prepare_statement(Connection& connection, std::stri
             return std::unexpected(error);
         }
     }
-    std::string text = fmt::format("PREPARE {}", name);
+    std::string text = fmt::format("{}PREPARE {}", before, name);
     if (std::any_of(types.begin(), types.end(), [](const std::string& t) { return !t.empty(); })) {
         std::vector<std::string> shown;
         for (const std::string& t : types) {

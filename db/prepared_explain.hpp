@@ -39,11 +39,14 @@ enum class ExplainMode {
 bool is_one_type(std::string_view type);
 
 /// `PREPARE name [(types)] AS sql` (a trailing `;` and white space removed). An empty type is
-/// `unknown`, which PostgreSQL infers from context. Fails with the server's error, whose
-/// position (DbError::position) is a byte offset into `sql`.
+/// `unknown`, which PostgreSQL infers from context. `before` is dbadvise's own statements
+/// sent ahead of it in the same round trip (`BEGIN READ ONLY; SET LOCAL ...` and
+/// k_next_statement), or empty. Fails with the server's error, whose position
+/// (DbError::position) is a byte offset into `sql`.
 std::expected<void, DbError> prepare_statement(Connection& connection, std::string_view name,
                                                std::string_view sql,
-                                               const std::vector<std::string>& types);
+                                               const std::vector<std::string>& types,
+                                               std::string_view before = {});
 
 /// The JSON text of EXPLAIN (`mode`) EXECUTE of the prepared statement `name` (which must be
 /// one of dbadvise_plan, dbadvise_capture) with `values` for $1..$n: NULL where a value is
