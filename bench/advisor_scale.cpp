@@ -63,11 +63,13 @@ struct Table {
     std::vector<Column> columns;
 };
 
-// Distinct statements (after normalization): each combination of select list, filter, ORDER
-// BY and LIMIT gives another query id.
+// Distinct statements after normalization (constants as $n, as pg_stat_statements keeps
+// them): two shapes that normalize alike (a grouped statement names only the first column of
+// its list) count once, so that `count` statements make `count` entries.
 std::vector<std::string> generate(const std::vector<Table>& tables, std::size_t count) {
     std::mt19937 random(20240501);
     std::set<std::string> shapes;
+    std::set<std::string> normalized;
     std::vector<std::string> out;
     const std::vector<std::string> ops = {"=", ">", "<", "IN", "BETWEEN"};
     for (std::size_t attempt = 0; out.size() < count && attempt < count * 50; ++attempt) {
@@ -144,6 +146,9 @@ std::vector<std::string> generate(const std::vector<Table>& tables, std::size_t 
             if (limit) {
                 sql += " LIMIT 10";
             }
+        }
+        if (!normalized.insert(sqlparse::token_fingerprint(sql)).second) {
+            continue;
         }
         out.push_back(std::move(sql));
     }
