@@ -269,6 +269,9 @@ AnalyzeResult analyze(const Workload& workload, Planner* planner, const AnalyzeO
             ++count;
             ms += entry.source->total_ms;
             is_locked[i] = true;
+            not_analyzed[entry.source->queryid] =
+                fmt::format("{}.{} is locked by another session ({}), so it was not planned", lock->schema,
+                            lock->table, lock->mode);
         }
     }
     if (!locked_statements.empty()) {
@@ -299,6 +302,14 @@ AnalyzeResult analyze(const Workload& workload, Planner* planner, const AnalyzeO
             not_analyzed[queryid] = "the server could not plan it: " + outcome.reason;
         }
     }
+    // Planning stopped (the connection was lost) before these were reached: nothing is known
+    // about their indexes either.
+    if (advice.partial) {
+        for (const ParsedWorkloadStatement& entry : plannable) {
+            if (!advice.outcomes.contains(entry.source->queryid))
+                not_analyzed.try_emplace(entry.source->queryid, "planning stopped early, before it was reached");
+        }
+    }
     result.index_candidates = advice.candidate_list;
     result.index_selection_stopped_by = advice.stopped_by;
 
@@ -315,8 +326,27 @@ AnalyzeResult analyze(const Workload& workload, Planner* planner, const AnalyzeO
     sort_by_rank(result.findings);
     for (const WorkloadStatement& statement : workload.statements) {
         result.workload_total_ms += statement.total_ms;
-        result.statements.push_back({query_ref(statement), statement.rows,
-                                     statement.shared_blks_hit, statement.shared_blks_read});
+        StatementSummary& summary = result.statements.emplace_back(StatementSummary{
+            query_ref(statement), statement.rows, statement.shared_blks_hit, statement.shared_blks_read});
+        // What the index advisor made of it (nothing for BEGIN, SET, ...).
+        if (const auto it = not_analyzed.find(statement.queryid); it != not_analyzed.end()) {
+            summary.index_advice = {"not-analyzed", it->second};
+        } else if (const auto outcome = advice.outcomes.find(statement.queryid); outcome != advice.outcomes.end()) {
+            switch (outcome->second.status) {
+            case StatementOutcome::Status::not_planned:
+                summary.index_advice = {"not-analyzed", "the server could not plan it: " + outcome->second.reason};
+                break;
+            case StatementOutcome::Status::no_candidate:
+                summary.index_advice = {"no-candidate", outcome->second.reason};
+                break;
+            case StatementOutcome::Status::no_saving:
+                summary.index_advice = {"no-saving", "candidates were costed; none saves enough"};
+                break;
+            case StatementOutcome::Status::helped:
+                summary.index_advice = {"recommended", outcome->second.reason};
+                break;
+            }
+        }
     }
     result.cache = cache_counters(workload);
     result.stats.emplace_back("statements", static_cast<std::int64_t>(workload.statements.size()));

@@ -112,11 +112,16 @@ std::string cause_of(const PlannerError& error, bool typing) {
     return "server-error";
 }
 
-// Why nothing is recommended: planning stopped, no statement got a candidate (and why), or
-// candidates were costed and none saved enough.
-std::string none_line(const AdvisorResult& result, std::size_t candidates, const AnalyzeOptions& options) {
+// Why nothing is recommended: planning stopped, no statement got a candidate (and why), a
+// limit (--max-indexes, --budget-mb) kept every candidate out, or candidates were costed and
+// none saved enough.
+std::string none_line(const AdvisorResult& result, std::size_t candidates, const advisor::SelectionResult& selection,
+                      const AnalyzeOptions& options) {
     if (result.partial) {
         return "none (planning stopped early)";
+    }
+    if (selection.stopped_by_limit) {
+        return "none: " + selection.stopped_by;
     }
     if (candidates == 0) {
         std::map<std::string, int> reasons;
@@ -406,6 +411,8 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
         StatementOutcome outcome;
         if (const auto it = no_candidate.find(setup.id); it != no_candidate.end()) {
             outcome = {StatementOutcome::Status::no_candidate, it->second};
+        } else if (result.partial && !selection.baseline.contains(setup.id)) {
+            outcome = {StatementOutcome::Status::not_planned, "planning stopped early, before it was costed"};
         }
         for (const ChosenIndex& index : selection.chosen) {
             if (index.helped.contains(setup.id)) {
@@ -631,11 +638,13 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
                                             helped.size() == 1 ? "" : "s"));
         result.findings.push_back(std::move(finding));
     }
-    if (section.lines.empty()) {
-        section.lines.push_back(none_line(result, candidates.size(), options));
+    const bool none = section.lines.empty();
+    if (none) {
+        section.lines.push_back(none_line(result, candidates.size(), selection, options));
     }
     result.stopped_by = selection.stopped_by;
-    if (!candidates.empty() && !selection.stopped_by.empty()) {
+    // Said once: a limit that kept every candidate out is the "none" line itself.
+    if (!candidates.empty() && !selection.stopped_by.empty() && !(none && selection.stopped_by_limit)) {
         section.lines.push_back("selection stopped: " + selection.stopped_by);
     }
     result.sections.push_back(std::move(section));

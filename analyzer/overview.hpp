@@ -16,6 +16,14 @@ struct StatementSummary {
     std::int64_t rows = 0;
     std::int64_t shared_blks_hit = 0;
     std::int64_t shared_blks_read = 0;
+    /// What the index advisor made of it: status "recommended" (reason: the index that serves
+    /// it), "no-saving", "no-candidate" (reason: why none was generated), "not-analyzed"
+    /// (reason: not parsed, not planned, locked, planning stopped); empty for statements it
+    /// does not consider (BEGIN, SET, ...).
+    struct IndexAdvice {
+        std::string status;
+        std::string reason;
+    } index_advice{};
 };
 
 /// Buffer hits and reads of one scope, for the report's hit-ratio overview.

@@ -329,6 +329,13 @@ void report_object(JsonWriter& out, const Report& report) {
             out.member("rows", s.rows);
             out.member("shared_blks_hit", s.shared_blks_hit);
             out.member("shared_blks_read", s.shared_blks_read);
+            if (!s.index_advice.status.empty()) {
+                out.key("index_advice");
+                out.begin_object();
+                out.member("status", s.index_advice.status);
+                out.member("reason", s.index_advice.reason);
+                out.end_object();
+            }
             out.end_object();
         }
         out.end_array();

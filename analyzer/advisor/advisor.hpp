@@ -320,6 +320,7 @@ struct SelectionResult {
     std::vector<ChosenIndex> chosen;
     std::map<std::string, CandidateVerdict> verdicts; // by canonical key, every candidate
     std::string stopped_by;         // what ended the selection, in words
+    bool stopped_by_limit = false;  // it was --max-indexes or --budget-mb
     std::map<int, Costing> baseline;  // statement id -> cost without new indexes
     std::map<int, Costing> final_cost; // statement id -> cost with the chosen indexes
     std::vector<std::pair<int, CostError>> failures; // statements that failed to plan

@@ -723,6 +723,7 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
         } else if (blocked) {
             const std::size_t count = chosen.size() + blocked->added();
             const bool by_count = options.max_indexes >= 0 && static_cast<int>(count) > options.max_indexes;
+            result.stopped_by_limit = true;
             result.stopped_by = by_count
                                     ? fmt::format("--max-indexes {}: the next candidate, {}, would save ~{:.0f} ms",
                                                   options.max_indexes, canonical(candidates[blocked->candidate].spec),

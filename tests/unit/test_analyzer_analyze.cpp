@@ -91,6 +91,50 @@ TEST_CASE("analyze") {
         CHECK_FALSE(result.partial);
     }
 
+    SUBCASE("every statement says what the index advisor made of it, and why it got no candidate") {
+        workload.tables.front().reltuples = 1'000'000;
+        workload.tables.front().relpages = 10'000;
+        CatalogTable audit;
+        audit.schema = "public";
+        audit.name = "audit";
+        audit.reltuples = 500'000;
+        audit.relpages = 5'000;
+        audit.columns = {{"id", "bigint", 1, true}, {"at", "timestamptz", 2, true}};
+        workload.tables.push_back(audit);
+        workload.locks.push_back({"public", "audit", 4242, "AccessExclusiveLock", true, ""});
+        ColumnStats stats;
+        stats.schema = "public";
+        stats.table = "orders";
+        stats.column = "customer_id";
+        stats.n_distinct = 50000;
+        workload.column_stats.push_back(stats);
+        workload.statements = {make_statement("1", "SELECT id FROM orders WHERE customer_id = $1", 5000, 1000),
+                               make_statement("2", "SELECT id FROM audit WHERE at > $1", 900),
+                               make_statement("3", "SELECT now()", 800),
+                               make_statement("4", "SELEC id FROM orders", 700),
+                               make_statement("5", "BEGIN", 1)};
+        const AnalyzeResult result = analyze(workload, nullptr, {});
+        const auto advice = [&](std::string_view id) {
+            const auto it = std::ranges::find_if(result.statements, [&](const StatementSummary& s) {
+                return s.query.queryid == id;
+            });
+            REQUIRE(it != result.statements.end());
+            return it->index_advice;
+        };
+        CHECK(advice("1").status == "recommended");
+        CHECK(advice("1").reason == "ON public.orders (customer_id)");
+        // Locked before planning: never planned, and said so (the cache check must not blame
+        // memory for it either).
+        CHECK(advice("2").status == "not-analyzed");
+        CHECK(advice("2").reason == "public.audit is locked by another session (AccessExclusiveLock), so it was not planned");
+        // Other statements got candidates; this one's own reason is still given.
+        CHECK(advice("3").status == "no-candidate");
+        CHECK(advice("3").reason.starts_with("it reads no table the catalog knows"));
+        CHECK(advice("4").status == "not-analyzed");
+        CHECK(advice("4").reason == "its text does not parse");
+        CHECK(advice("5").status.empty());
+    }
+
     SUBCASE("--queries statements: the file is named; a statement over the size limit says so, briefly") {
         WorkloadStatement from_file = make_statement("42", "SELEC id FROM orders", 900, 3);
         from_file.origin_file = "app.log";
