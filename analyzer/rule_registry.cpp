@@ -730,9 +730,12 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
                   "whose planning could run a function with side effects: the planner "
                   "evaluates immutable and stable functions with constant arguments, "
                   "trusting their declared volatility.",
-     .help = "If the statement is obsolete, reset its pg_stat_statements entry; otherwise "
-             "read the server's message. When dbadvise did not plan it, the message names "
-             "the function: declare it VOLATILE if it has side effects."},
+     .help = "The message says which case it is (evidence `cause`). A dropped or renamed "
+             "object: reset the statement's pg_stat_statements entry if it is obsolete. "
+             "Parameter types dbadvise could not find: a limit of dbadvise, not a fault of "
+             "the statement (a query file with its literal values plans it). A function with "
+             "side effects: declare it VOLATILE. A locked table: run again when the lock is "
+             "released."},
     {.rule = RuleId::statement_temp_spill,
      .id = "statement-temp-spill",
      .category = C::cache,

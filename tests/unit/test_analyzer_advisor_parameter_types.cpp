@@ -103,6 +103,12 @@ TEST_CASE("inferred_types") {
         const auto types = inferred_types(f.setup, TypeMemory{});
         CHECK(types == std::vector<std::string>{"text", "integer", "integer"});
     }
+    SUBCASE("overlay, trim and position, whose keywords hide the function's arguments") {
+        Fixture f("SELECT overlay(l_comment placing $1 from $2 for $3), trim(both $4 from l_comment), "
+                  "position($5 in l_comment) FROM lineitem");
+        const auto types = inferred_types(f.setup, TypeMemory{});
+        CHECK(types == std::vector<std::string>{"text", "integer", "integer", "text", "text"});
+    }
     SUBCASE("what worked before is tried first") {
         Fixture f("SELECT generate_series($1, $2) FROM lineitem");
         TypeMemory memory;

@@ -23,6 +23,7 @@ public:
         ++described;
         if (!m_fail_text.empty() && sql.find(m_fail_text) != std::string::npos) {
             PlannerError error{m_fail_message, false};
+            error.sqlstate = m_fail_sqlstate;
             error.lock_timeout = m_fail_lock_timeout;
             if (m_fail_lock_timeout) {
                 error.sqlstate = "55P03";
@@ -74,6 +75,7 @@ public:
     double m_early_exit_full_cost = 0; // > 0: plans using the index stop early over discarded rows
     std::string m_fail_text;
     std::string m_fail_message;
+    std::string m_fail_sqlstate;
     bool m_fail_lock_timeout = false;
     std::function<std::string(const PlanRequest&)> m_plan_json; // EXPLAIN output to return, when set
 
@@ -257,6 +259,23 @@ TEST_CASE("advise_indexes") {
                                           "object was dropped or renamed since the statement ran"));
         CHECK(result.statements_failed == 1);
         CHECK(find_rule(result, "missing-index") == nullptr);
+    }
+    SUBCASE("parameters no type plans: dbadvise's limit, never the statement's fault") {
+        FakePlanner planner("customer_id");
+        planner.m_fail_text = "customer_id";
+        planner.m_fail_message = "operator does not exist: bigint = text";
+        planner.m_fail_sqlstate = "42883";
+        const AdvisorResult result = advise_indexes(workload, statements, &planner, options);
+        const Finding* failed = find_rule(result, "statement-not-planned");
+        REQUIRE(failed);
+        CHECK(failed->message.starts_with("dbadvise could not find parameter types the server accepts for this "
+                                          "normalized statement"));
+        CHECK(failed->message.find("This is a limit of dbadvise's parameter typing, not a fault of the statement") !=
+              std::string::npos);
+        const auto cause = std::find_if(failed->evidence.begin(), failed->evidence.end(),
+                                        [](const auto& e) { return e.first == "cause"; });
+        REQUIRE(cause != failed->evidence.end());
+        CHECK(std::get<std::string>(cause->second) == "parameter-types");
     }
     SUBCASE("a lock timeout on a table: its other statements are not tried") {
         FakePlanner planner("customer_id");
