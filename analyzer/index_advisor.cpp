@@ -575,10 +575,11 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
                                                         "finding)",
                                                         finding.suggestion.sql.substr(0, finding.suggestion.sql.find('\n')),
                                                         partitions.size(), partitions.size() == 1 ? "" : "s");
-        section.lines.push_back(fmt::format("{}. {}  -- {}, saves ~{:.0f} ms, {} statement{}{}", ++position,
+        section.lines.push_back(fmt::format("{}. {}  -- {}, saves ~{:.0f} ms, {} statement{}{}{}", ++position,
                                             shown_sql, human_bytes(bytes), index.benefit_ms,
                                             helped.size(), helped.size() == 1 ? "" : "s",
-                                            result.verified ? "" : " (unverified)"));
+                                            result.verified ? "" : " (unverified)",
+                                            early_exit ? " (relies on early exit at a LIMIT)" : ""));
         result.findings.push_back(std::move(finding));
     }
     // GIN recommendations, after every verified one: their savings are estimates, so they

@@ -104,6 +104,12 @@ double early_exit_extra(const nlohmann::json& node) {
 
 } // namespace
 
+double early_exit_extra_cost(std::string_view explain_json) {
+    const nlohmann::json plan = nlohmann::json::parse(explain_json, nullptr, false);
+    if (plan.is_discarded() || !plan.is_array() || plan.empty() || !plan[0].contains("Plan")) return 0;
+    return early_exit_extra(plan[0]["Plan"]);
+}
+
 LivePlanner::LivePlanner(Connection& connection, LivePlannerOptions options)
     : m_connection(connection), m_options(options) {
     if (!m_connection.alive()) {

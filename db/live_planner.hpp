@@ -14,6 +14,12 @@
 
 namespace dbadvise::db {
 
+/// The extra planner cost a plan (EXPLAIN (FORMAT JSON) output) would pay if each LIMIT that
+/// stops early while discarding rows (a Filter, join condition or nested loop streaming below
+/// it, no Sort, Hash or Aggregate in between) had to read its whole input: 0 when no LIMIT
+/// relies on early exit, or when the text is not a plan.
+double early_exit_extra_cost(std::string_view explain_json);
+
 struct LivePlannerOptions {
     int statement_timeout_ms = 10000; // per planned statement (PREPARE and EXPLAIN)
     int lock_timeout_ms = 500;        // PREPARE takes ACCESS SHARE locks on the tables

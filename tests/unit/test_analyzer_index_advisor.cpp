@@ -431,6 +431,7 @@ TEST_CASE("advise_indexes: one consistent, explained set") {
                                        [](const auto& e) { return e.first == "relies_on_early_exit"; });
         REQUIRE(flag != finding->evidence.end());
         CHECK(finding->message.find("The plan relies on early exit") != std::string::npos);
+        CHECK(result.sections.front().lines.front().ends_with("(relies on early exit at a LIMIT)"));
     }
     SUBCASE("planner calls stay within the budget per statement") {
         FakePlanner planner("customer_id");
