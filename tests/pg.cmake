@@ -57,7 +57,15 @@ dbadvise_pg_test(pg_analyze_shop_existing_indexes ${DBADVISE_PG_EXPECT}
   --no-stdout "order_items_product_id_fkey"
   --stderr "^dbadvise: connected to database \"shop\" on .*:5432 as postgres$"
   --stderr "^dbadvise: reading pg_stat_statements$"
+  --no-stderr "screening candidates"
   -- ${dbadvise_bin} analyze --dsn @DSN@)
+
+# On a terminal, stderr shows the advisor's progress, one line rewritten in place; not when
+# stderr is a file (the test above checks that no progress line is written there).
+dbadvise_pg_test(pg_analyze_progress_on_terminal ${DBADVISE_PG_EXPECT}
+  --stdout "dbadvise: preparing statements [0-9]+/[0-9]+"
+  --stdout "dbadvise: screening candidates [0-9]+/[0-9]+"
+  -- script -qec "${dbadvise_bin} analyze --dsn '@DSN@' -o /dev/null" /dev/null)
 
 # --fail-on: the unindexed foreign keys are warnings.
 dbadvise_pg_test(pg_analyze_fail_on_warning ${DBADVISE_PG_EXPECT} --code 1
