@@ -300,6 +300,8 @@ AnalyzeResult analyze(const Workload& workload, Planner* planner, const AnalyzeO
     for (const auto& [queryid, outcome] : advice.outcomes) {
         if (outcome.status == StatementOutcome::Status::not_planned) {
             not_analyzed[queryid] = "the server could not plan it: " + outcome.reason;
+        } else if (outcome.status == StatementOutcome::Status::not_reached) {
+            not_analyzed[queryid] = outcome.reason;
         }
     }
     // Planning stopped (the connection was lost) before these were reached: nothing is known
@@ -335,6 +337,9 @@ AnalyzeResult analyze(const Workload& workload, Planner* planner, const AnalyzeO
             switch (outcome->second.status) {
             case StatementOutcome::Status::not_planned:
                 summary.index_advice = {"not-analyzed", "the server could not plan it: " + outcome->second.reason};
+                break;
+            case StatementOutcome::Status::not_reached:
+                summary.index_advice = {"not-analyzed", outcome->second.reason};
                 break;
             case StatementOutcome::Status::no_candidate:
                 summary.index_advice = {"no-candidate", outcome->second.reason};

@@ -131,7 +131,10 @@ std::string none_line(const AdvisorResult& result, std::size_t candidates, const
                 // The reason without its examples in parentheses, to count alike ones together.
                 reasons[outcome.reason.substr(0, outcome.reason.find(" ("))] += 1;
             }
-            planned += outcome.status != StatementOutcome::Status::not_planned ? 1 : 0;
+            planned += outcome.status != StatementOutcome::Status::not_planned &&
+                               outcome.status != StatementOutcome::Status::not_reached
+                           ? 1
+                           : 0;
         }
         if (result.outcomes.empty()) {
             return "none: no statement to index (no SELECT, UPDATE or DELETE in the workload)";
@@ -412,7 +415,7 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
         if (const auto it = no_candidate.find(setup.id); it != no_candidate.end()) {
             outcome = {StatementOutcome::Status::no_candidate, it->second};
         } else if (result.partial && !selection.baseline.contains(setup.id)) {
-            outcome = {StatementOutcome::Status::not_planned, "planning stopped early, before it was costed"};
+            outcome = {StatementOutcome::Status::not_reached, "planning stopped early, before it was costed"};
         }
         for (const ChosenIndex& index : selection.chosen) {
             if (index.helped.contains(setup.id)) {

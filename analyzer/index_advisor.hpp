@@ -13,6 +13,7 @@ namespace dbadvise::analyzer {
 struct StatementOutcome {
     enum class Status {
         not_planned,  // the server could not plan it: nothing is known about its indexes
+        not_reached,  // planning stopped (the connection was lost) before it was costed
         no_candidate, // planned, but no candidate index could serve it (reason says why)
         no_saving,    // candidates were costed; none saved enough to be recommended
         helped,       // a recommended index serves it

@@ -239,6 +239,11 @@ TEST_CASE("analyze") {
         CHECK(result.partial);
         CHECK(stat(result, "planner_calls") >= 1);
         CHECK(find_rule(result, "unused-index", "public.orders_customer_id_idx") != nullptr);
+        // Nothing is known about the statement's indexes, and the report says so.
+        REQUIRE(result.statements.size() == 1);
+        CHECK(result.statements[0].index_advice.status == "not-analyzed");
+        CHECK(result.statements[0].index_advice.reason.find("server could not plan it: planning stopped") ==
+              std::string::npos);
     }
 
     SUBCASE("without a planner the result is complete") {
