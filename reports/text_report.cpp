@@ -512,7 +512,7 @@ std::string render_text(const Report& report, const TextOptions& options) {
         }
         if (!report.index_selection.stopped_by.empty())
             w.wrapped("selection stopped: " + report.index_selection.stopped_by, "  ", {}, "    ");
-        // The statements no index was even considered for, and why (the JSON report has every
+        // Every statement no index was even considered for, and why (the JSON report has every
         // statement's outcome under workload.statements[].index_advice).
         std::vector<const analyzer::StatementSummary*> without;
         for (const analyzer::StatementSummary& s : report.statements) {
@@ -522,17 +522,11 @@ std::string render_text(const Report& report, const TextOptions& options) {
             w.newline();
             w.styled(k_bold, "Statements with no candidate index");
             w.newline();
-            constexpr std::size_t k_shown = 20;
-            for (std::size_t i = 0; i < without.size() && i < k_shown; ++i) {
-                const analyzer::StatementSummary& s = *without[i];
-                w.wrapped(fmt::format("{}: {}  -- {}", s.index_advice.status == "no-candidate" ? "no candidate" : "not analyzed",
-                                      one_line(s.query.text, 80), s.index_advice.reason),
+            for (const analyzer::StatementSummary* s : without) {
+                w.wrapped(fmt::format("{}: {}  -- {}", s->index_advice.status == "no-candidate" ? "no candidate" : "not analyzed",
+                                      one_line(s->query.text, 80), s->index_advice.reason),
                           "  ", {}, "    ");
             }
-            if (without.size() > k_shown)
-                w.wrapped(fmt::format("... and {} more (the JSON report lists every statement's outcome)",
-                                      without.size() - k_shown),
-                          "  ", {}, "    ");
         }
     }
     if (!report.notes.empty()) {
