@@ -30,6 +30,15 @@ bool has_duplicate_keys(JsonRef object) {
     return false;
 }
 
+bool has_key(JsonRef object, std::string_view key) {
+    for (JsonRef child = object.first_child(); child.valid(); child = child.next()) {
+        if (child.key() == key) {
+            return true;
+        }
+    }
+    return false;
+}
+
 void compare(JsonRef node, const nlohmann::ordered_json& oracle) {
     switch (oracle.type()) {
     case nlohmann::json::value_t::null:
@@ -65,12 +74,19 @@ void compare(JsonRef node, const nlohmann::ordered_json& oracle) {
     }
     case nlohmann::json::value_t::object: {
         FUZZ_CHECK(node.type() == JsonType::object);
-        if (has_duplicate_keys(node)) {
+        // The reader keeps an object's "location" in the object's own node, not as a member,
+        // when its value is plain digits (libpg_query writes one in many of its nodes).
+        const bool hidden_location = node.location() >= 0;
+        if (has_duplicate_keys(node) || (hidden_location && oracle.count("location") == 1 && has_key(node, "location"))) {
             // nlohmann keeps one value per key, the reader all of them: nothing to compare.
             break;
         }
         JsonRef child = node.first_child();
         for (const auto& [key, value] : oracle.items()) {
+            if (hidden_location && key == "location") {
+                FUZZ_CHECK(value.is_number_integer() && value.get<std::int64_t>() == node.location());
+                continue;
+            }
             FUZZ_CHECK(child.valid());
             FUZZ_CHECK(child.key() == key);
             compare(child, value);

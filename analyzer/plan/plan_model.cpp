@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 #include <fmt/format.h>
 
 namespace dbadvise::analyzer::plan {
@@ -164,11 +165,18 @@ int charge_target(const Plan& plan, const std::vector<int>& subtree_end, int ind
     return node.parent;
 }
 
+// from -= what, held at the int64 range: counts read from a pasted plan can be anything.
+void take(std::int64_t& from, std::int64_t what) {
+    if (__builtin_sub_overflow(from, what, &from)) {
+        from = what > 0 ? std::numeric_limits<std::int64_t>::min() : std::numeric_limits<std::int64_t>::max();
+    }
+}
+
 void subtract(BufferCounts& from, const BufferCounts& what) {
-    from.hit -= what.hit;
-    from.read -= what.read;
-    from.dirtied -= what.dirtied;
-    from.written -= what.written;
+    take(from.hit, what.hit);
+    take(from.read, what.read);
+    take(from.dirtied, what.dirtied);
+    take(from.written, what.written);
 }
 
 void clamp(BufferCounts& counts) {
@@ -248,8 +256,8 @@ void compute_derived(Plan& plan) {
         into.exclusive_ms -= node.inclusive_ms;
         subtract(into.exclusive_buffers.shared, node.buffers.shared);
         subtract(into.exclusive_buffers.local, node.buffers.local);
-        into.exclusive_buffers.temp_read -= node.buffers.temp_read;
-        into.exclusive_buffers.temp_written -= node.buffers.temp_written;
+        take(into.exclusive_buffers.temp_read, node.buffers.temp_read);
+        take(into.exclusive_buffers.temp_written, node.buffers.temp_written);
     }
     for (PlanNode& node : plan.nodes) {
         node.exclusive_ms = std::max(node.exclusive_ms, 0.0);

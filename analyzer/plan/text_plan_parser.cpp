@@ -302,8 +302,11 @@ void parse_buffers(std::string_view text, PlanNode& node) {
             end = text.size();
         }
         const std::string_view part = trim(text.substr(start, end - start));
-        auto value = [&](std::string_view key) {
-            return static_cast<std::int64_t>(number_after(part, key).value_or(0));
+        // A block count is a whole number from 0 up: anything else (a sign, a value past
+        // int64) counts as 0 rather than wrapping.
+        auto value = [&](std::string_view key) -> std::int64_t {
+            const double number = number_after(part, key).value_or(0);
+            return number >= 0 && number < 9.2e18 ? static_cast<std::int64_t>(number) : 0;
         };
         if (part.starts_with("shared") || part.starts_with("local")) {
             BufferCounts& counts =
