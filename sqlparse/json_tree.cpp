@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 
 namespace dbadvise::sqlparse::detail {
 
@@ -276,11 +277,17 @@ std::int32_t JsonDocument::parse_value(std::string_view key, int depth) {
             if (negative) {
                 ++m_p;
             }
-            std::int64_t value = 0;
+            // Exact over the whole int64 range; a magnitude beyond it is held at the nearest end.
+            constexpr std::uint64_t k_limit = std::numeric_limits<std::uint64_t>::max() / 10;
+            std::uint64_t magnitude = 0;
+            bool beyond = false;
             bool any = false;
             while (*m_p >= '0' && *m_p <= '9') {
-                if (value < 100000000000000000) {
-                    value = value * 10 + (*m_p - '0');
+                const auto digit = static_cast<std::uint64_t>(*m_p - '0');
+                if (magnitude > k_limit || magnitude * 10 > std::numeric_limits<std::uint64_t>::max() - digit) {
+                    beyond = true;
+                } else {
+                    magnitude = magnitude * 10 + digit;
                 }
                 ++m_p;
                 any = true;
@@ -290,7 +297,14 @@ std::int32_t JsonDocument::parse_value(std::string_view key, int depth) {
                    (*m_p >= '0' && *m_p <= '9')) {
                 ++m_p;
             }
-            node.number = negative ? -value : value;
+            constexpr auto k_max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+            if (negative) {
+                node.number = beyond || magnitude > k_max ? std::numeric_limits<std::int64_t>::min()
+                                                          : -static_cast<std::int64_t>(magnitude);
+            } else {
+                node.number = beyond || magnitude > k_max ? std::numeric_limits<std::int64_t>::max()
+                                                          : static_cast<std::int64_t>(magnitude);
+            }
             if (!any) {
                 m_ok = false;
                 return -1;
