@@ -126,6 +126,8 @@ dbadvise_beyond_report(pg_beyond_quiet_when_healthy calm
   "--no-finding 'rule=planning-time'" "--no-finding 'rule=track-planning-off'"
   "--no-finding 'rule=variable-time'")
 set_tests_properties(pg_beyond_quiet_when_healthy PROPERTIES DEPENDS "pg_beyond_sessions;pg_beyond_connections")
+# Its rules (lock waits, idle and long transactions) read server-wide activity.
+set_tests_properties(pg_beyond_quiet_when_healthy PROPERTIES RESOURCE_LOCK pg_cluster_activity)
 
 # The shop demo shows the batching, caching and connection findings on its workload.
 dbadvise_pg_test(pg_beyond_shop_demo ${DBADVISE_PG_EXPECT} --stdout "^ok: " --

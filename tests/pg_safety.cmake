@@ -55,11 +55,16 @@ dbadvise_safety_test(pg_analyze_writes_nothing ${DBADVISE_PG_EXPECT}
 # A session holds (then awaits) ACCESS EXCLUSIVE on a table: analyze finishes, names the table
 # and the session, and plans nothing on it.
 dbadvise_safety_test(pg_analyze_locked_table ${DBADVISE_PG_DIR}/locked_table ${dbadvise_bin})
+# Its sessions (a lock held, a reader's open transaction, a queued lock) are server-wide state
+# that other tests' reports would see: see RESOURCE_LOCK pg_cluster_activity in
+# tests/pg_fleet.cmake.
+set_tests_properties(pg_analyze_locked_table PROPERTIES RESOURCE_LOCK pg_cluster_activity)
 
 # dbadvise's backend stopped with SIGSTOP: the run ends with a partial report and exit 3
 # within --timeout + 6 s.
 dbadvise_safety_test(pg_analyze_backend_stopped ${DBADVISE_PG_DIR}/backend_stopped ${dbadvise_bin})
-set_tests_properties(pg_analyze_backend_stopped PROPERTIES RESOURCE_LOCK pg_many)
+# A stopped backend is a long-running session that other tests' reports would see.
+set_tests_properties(pg_analyze_backend_stopped PROPERTIES RESOURCE_LOCK "pg_many;pg_cluster_activity")
 
 # Escape sequences planted in a pg_stat_statements entry and in a table name: escaped in the
 # text report, exact in JSON.
