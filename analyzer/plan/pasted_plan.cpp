@@ -146,9 +146,7 @@ bool is_rule(std::string_view line) {
 }
 
 bool is_footer(std::string_view line) {
-    line = trim(line);
-    return line.size() > 2 && line.front() == '(' &&
-           (line.ends_with(" rows)") || line.ends_with(" row)"));
+    return is_row_count(line);
 }
 
 // psql's messages when a \pset or \x is run from the script, and \timing's.
@@ -166,16 +164,38 @@ bool is_notice(std::string_view line) {
     return line == "SET" || line == "BEGIN" || line == "ROLLBACK" || line == "COMMIT";
 }
 
-// The header of an aligned table: `QUERY PLAN`, centred, possibly between borders.
-bool is_header(std::string_view line) {
+// The text of a header line without its borders: between two (border 2), or before one (a
+// grid copied from DBeaver: `QUERY PLAN   |`).
+std::string_view header_text(std::string_view line) {
     std::string_view text = trim(line);
     for (const std::string_view border : {std::string_view("|"), std::string_view("\u2502"),
                                           std::string_view("\u2551")}) {
         if (text.starts_with(border) && text.ends_with(border) && text.size() > 2 * border.size()) {
-            text = trim(text.substr(border.size(), text.size() - 2 * border.size()));
+            return trim(text.substr(border.size(), text.size() - 2 * border.size()));
+        }
+        if (text.ends_with(border) && text.size() > border.size()) {
+            return trim(text.substr(0, text.size() - border.size()));
         }
     }
-    return text == "QUERY PLAN";
+    return text;
+}
+
+// The header of an aligned table: `QUERY PLAN`, centred, possibly between borders.
+bool is_header(std::string_view line) {
+    return header_text(line) == "QUERY PLAN";
+}
+
+// A header that names the column otherwise: EXPLAIN's lines returned by a function or under
+// an alias (`SELECT * FROM explain_filter(...)`, as PostgreSQL's own regression tests do). A
+// name psql prints as it is: letters, digits and `_`, up to NAMEDATALEN - 1 bytes.
+bool is_named_header(std::string_view line) {
+    const std::string_view text = header_text(line);
+    if (text.empty() || text.size() > 63 || (text.front() >= '0' && text.front() <= '9')) {
+        return false;
+    }
+    return std::all_of(text.begin(), text.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    });
 }
 
 // `-[ RECORD 1 ]----`, `─[ RECORD 1 ]───`, `+-[ RECORD 1 ]---+`, `┌─[ RECORD 1 ]───┐`.
@@ -188,8 +208,9 @@ bool is_record_header(std::string_view line) {
 // '%/%R%x%# ': the database name; %R, '=' where a statement starts ('^' in single-line mode,
 // '!' when the connection is lost) and '-', '(', a quote, '$' or '*' where one goes on
 // (inside parentheses, a string, a dollar quote, a comment); %x, '*', '!' or '?' inside a
-// transaction; '#' for a superuser, else '>'; then a space. A name with spaces or
-// punctuation (a custom prompt) is not taken for one.
+// transaction; '#' for a superuser, else '>'; then a space. A custom prompt is taken for one
+// when what comes before the status has no space, quote, `|`, `,` or `;`: `postgres@shop=# `,
+// `[local]shop=> `, `(12345)shop=# ` (%p, %n, %M, %>); one with spaces is not.
 struct Prompt {
     std::string_view name;
     bool continues = false; // PROMPT2: the statement goes on
@@ -201,7 +222,7 @@ std::optional<Prompt> read_prompt(std::string_view line) {
     constexpr std::size_t k_longest_name = 64; // NAMEDATALEN - 1
     for (std::size_t r = 1; r < line.size() && r <= k_longest_name; ++r) {
         const auto byte = static_cast<unsigned char>(line[r - 1]);
-        if (byte <= ' ' || std::string_view("()|,;'\"`").find(line[r - 1]) != std::string_view::npos) {
+        if (byte <= ' ' || std::string_view("|,;'\"`").find(line[r - 1]) != std::string_view::npos) {
             return std::nullopt;
         }
         const char c = line[r];
@@ -293,11 +314,13 @@ public:
         // A psql session or a piece of server log: lines that are neither a plan nor a
         // prompt (the banner, other commands' output, other log messages) are passed over.
         bool lenient = false;
-        for (const InputLine& line : m_lines) {
-            if (read_prompt(line.text) || is_log_record_header(line.text)) {
-                lenient = true;
-                break;
-            }
+        bool preamble = false; // SQL typed without a prompt came before the first plan
+        for (std::size_t k = 0; k < m_lines.size() && !lenient; ++k) {
+            const std::string_view text = m_lines[k].text;
+            // A psql table with its `QUERY PLAN` header and rule: words pasted above it
+            // ("Here is the plan:") are passed over too.
+            lenient = read_prompt(text) || is_log_record_header(text) ||
+                      (is_header(text) && k + 1 < m_lines.size() && is_rule(m_lines[k + 1].text));
         }
         std::size_t i = 0;
         bool found = false;
@@ -311,6 +334,16 @@ public:
                 i = typed_statement(i, *prompt);
                 continue;
             }
+            if (!found) {
+                // SQL before the first plan, typed without a prompt: what follows it is
+                // passed over up to a plan, as in a psql session.
+                if (const std::size_t after = typed_without_prompt(i); after != i) {
+                    preamble = true;
+                    lenient = true;
+                    i = after;
+                    continue;
+                }
+            }
             const int plan_line = static_cast<int>(m_out.source_lines.size()) + 1;
             std::size_t next = i;
             if (is_log_record_header(line) || trim(line).starts_with("Query Text: ")) {
@@ -318,8 +351,7 @@ public:
             } else if (is_record_header(line)) {
                 next = expanded(i);
                 m_out.layout = m_out.layout.empty() ? "expanded" : m_out.layout;
-            } else if (is_header(line) || (is_rule(line) && i + 1 < m_lines.size() &&
-                                           is_header(m_lines[i + 1].text))) {
+            } else if (table_header_at(i) || (is_rule(line) && table_header_at(i + 1))) {
                 next = aligned(i);
             }
             if (next == i && !found) {
@@ -336,10 +368,15 @@ public:
                 } else if (starts_quoted_rows(i)) {
                     next = csv(i);
                     m_out.layout = "csv";
+                } else if (starts_single_quoted_rows(i)) {
+                    next = single_quoted_rows(i);
+                    m_out.layout = "quoted";
                 } else if (starts_json(line) && ends_with_mark(line)) {
                     next = headerless(i); // psql -t: an aligned cell without header or rule
                 } else if (starts_json(line)) {
                     next = unaligned(i); // EXPLAIN's JSON followed by psql's row count
+                } else if (preamble && is_text_plan_row(line)) {
+                    next = bare_text_plan(i); // EXPLAIN's text after the SQL that made it
                 }
             }
             if (next == i) {
@@ -467,8 +504,39 @@ private:
         Cell cell;
         bool open = false;
         bool wrapped = false;
+        // The character in the margin of line k: ' ' for a row, `.` or `…` where psql went on
+        // with a line it wrapped itself.
+        const auto margin_char = [&](std::size_t k) -> std::uint32_t {
+            const std::string_view text = m_lines[k].text;
+            std::size_t size = 1;
+            return text.empty() ? ' ' : decode(text, 0, size);
+        };
         for (std::size_t i = first; i < end; ++i) {
-            const Piece p = piece(m_lines[i].text, left, margin, right_border, mark_column);
+            if (margin && left == 0 && !right_border && i > first) {
+                // A row cut by a terminal or an editor goes on at the left edge, where every
+                // row of the table has its margin: the text continues the row before.
+                const std::uint32_t c = margin_char(i);
+                if (c != ' ' && c != k_wrap_ascii && c != k_wrap_unicode) {
+                    if (open) {
+                        cell.text += m_lines[i].text;
+                    } else {
+                        m_out.text += m_lines[i].text;
+                    }
+                    continue;
+                }
+            }
+            Piece p = piece(m_lines[i].text, left, margin, right_border, mark_column);
+            if (p.wrapped && margin && !right_border) {
+                // A `.` in the mark column is psql's only when the next line goes on after a
+                // `.` in its margin; else it is the row's own last character.
+                const bool next_continued =
+                    i + 1 < end && piece(m_lines[i + 1].text, left, margin, right_border, mark_column).continued;
+                if (!next_continued) {
+                    const std::string_view text = m_lines[i].text;
+                    p.content = text.substr(static_cast<std::size_t>(p.content.data() - text.data()));
+                    p.wrapped = false;
+                }
+            }
             if (!open) {
                 cell = Cell{};
             }
@@ -611,7 +679,7 @@ private:
     // An aligned table starting at `at` (its header, or a top rule above it). Returns the
     // index after it.
     std::size_t aligned(std::size_t at) {
-        std::size_t header = is_header(m_lines[at].text) ? at : at + 1;
+        std::size_t header = table_header_at(at) ? at : at + 1;
         const std::size_t rule = header + 1;
         if (rule >= m_lines.size() || !is_rule(m_lines[rule].text)) {
             return at;
@@ -619,9 +687,13 @@ private:
         if (m_out.layout.empty()) {
             m_out.layout = "aligned";
         }
-        // Border 2 frames the header too: `|  QUERY PLAN  |`.
+        // Border 2 frames the header too: `|  QUERY PLAN  |`, `║  QUERY PLAN  ║`.
         const std::string_view head = trim(m_lines[header].text);
-        const bool framed = head.starts_with("|") || head.starts_with("\u2502");
+        std::size_t first_size = 1;
+        const bool framed = !head.empty() && is_border(decode(head, 0, first_size));
+        std::size_t last_at = 0;
+        // A grid copied from DBeaver: a border after each row only, and no marks.
+        const bool grid = !framed && is_border(last_char(head, last_at));
         std::size_t end = rule + 1;
         while (end < m_lines.size() && !is_footer(m_lines[end].text) &&
                !(is_rule(m_lines[end].text) && framed) && !trim(m_lines[end].text).empty() &&
@@ -629,14 +701,21 @@ private:
             ++end;
         }
         const int width = display_width(m_lines[rule].text);
-        if (framed) {
+        if (grid) {
+            m_out.layout = "grid";
+            grid_rows(rule + 1, end);
+        } else if (framed) {
             cells(rule + 1, end, 1, true, true, 0);
         } else {
             // Border 1 has a margin column before the values; border 0 none. A plan's first
-            // row starts with a node name or `[`, never a space.
-            const bool margin = rule + 1 < end && !m_lines[rule + 1].text.empty() &&
-                                m_lines[rule + 1].text.front() == ' ';
-            cells(rule + 1, end, 0, margin, false, margin ? width - 1 : width);
+            // row starts with a node name or `[`, never a space. A rule a terminal cut goes
+            // on over more lines of dashes.
+            std::size_t body = rule + 1;
+            while (body < end && is_rule(m_lines[body].text)) {
+                ++body;
+            }
+            const bool margin = body < end && !m_lines[body].text.empty() && m_lines[body].text.front() == ' ';
+            cells(body, end, 0, margin, false, margin ? width - 1 : width);
         }
         if (end < m_lines.size() && is_rule(m_lines[end].text)) {
             ++end; // the bottom rule of border 2
@@ -645,6 +724,144 @@ private:
             ++end;
         }
         return end;
+    }
+
+    // The header of an aligned table at line `at`: `QUERY PLAN`, or another column name when
+    // a rule follows and then a row that starts a plan.
+    bool table_header_at(std::size_t at) const {
+        if (at >= m_lines.size()) {
+            return false;
+        }
+        if (is_header(m_lines[at].text)) {
+            return true;
+        }
+        return is_named_header(m_lines[at].text) && at + 2 < m_lines.size() &&
+               is_rule(m_lines[at + 1].text) && starts_plan(m_lines[at + 2].text);
+    }
+
+    // A table's first row that starts a plan: JSON's `[` or `{`, or a text plan's root node
+    // with its figures; after a border and the margin.
+    static bool starts_plan(std::string_view row) {
+        std::string_view text = trim(row);
+        std::size_t size = 1;
+        if (!text.empty() && is_border(decode(text, 0, size))) {
+            text = trim(text.substr(size));
+        }
+        return starts_json(text) || is_text_plan_row(text);
+    }
+
+    // A line of EXPLAIN's text output with a node's figures.
+    static bool is_text_plan_row(std::string_view line) {
+        return line.find(" (cost=") != std::string_view::npos ||
+               line.find(" (actual ") != std::string_view::npos;
+    }
+
+    // The first word of `text`, lower-cased, when a statement people paste with a plan starts
+    // with it; empty otherwise.
+    static std::string statement_keyword(std::string_view text) {
+        std::size_t word = 0;
+        while (word < text.size() && ((text[word] >= 'a' && text[word] <= 'z') ||
+                                      (text[word] >= 'A' && text[word] <= 'Z'))) {
+            ++word;
+        }
+        if (word == 0 || (word < text.size() && text[word] != ' ' && text[word] != '(' && text[word] != ';')) {
+            return {};
+        }
+        std::string keyword(text.substr(0, word));
+        std::transform(keyword.begin(), keyword.end(), keyword.begin(),
+                       [](char c) { return static_cast<char>(c | 0x20); });
+        constexpr std::string_view k_starts[] = {
+            "explain", "select", "with", "values", "table", "set", "reset", "show", "begin",
+            "start", "commit", "rollback", "end", "savepoint", "release", "load", "discard",
+            "prepare", "execute", "deallocate", "analyze", "analyse", "vacuum", "lock",
+            "create", "drop", "alter", "insert", "update", "delete", "merge", "do", "call"};
+        return std::find(std::begin(k_starts), std::end(k_starts), keyword) == std::end(k_starts)
+                   ? std::string()
+                   : keyword;
+    }
+
+    // SQL typed or echoed before a plan without a prompt: `--` comment lines, psql's
+    // meta-commands (`psql -a` echoes a script's lines, `\timing` and all), lines after a `#`
+    // (psql's bare `%# ` prompt, or a Markdown heading over the paste), and statements that
+    // start with a keyword above and end on a line that ends with `;` (within 200 lines).
+    // People paste the statement above its plan; `psql -a -f` prints it so. An EXPLAIN is kept
+    // as the next plan's query. Returns the index after it, or `at`.
+    std::size_t typed_without_prompt(std::size_t at) {
+        const std::string_view first = trim(m_lines[at].text);
+        if (first.starts_with("--") || first.starts_with("\\")) {
+            return at + 1;
+        }
+        if (first.starts_with('#')) {
+            const std::string_view typed = trim(first.substr(1));
+            if (statement_keyword(typed) == "explain" && typed.ends_with(';')) {
+                m_typed = PastedQuery{explained_query(typed), 0, m_lines[at].number};
+            }
+            return at + 1;
+        }
+        if (is_text_plan_row(first) || m_lines[at].text.starts_with(' ')) {
+            return at; // `Update on t  (cost=...)` is a plan's root; a plan row is indented
+        }
+        const std::string keyword = statement_keyword(first);
+        if (keyword.empty()) {
+            return at;
+        }
+        std::string statement;
+        for (std::size_t i = at; i < m_lines.size() && i < at + 200; ++i) {
+            const std::string_view text = trim(m_lines[i].text);
+            if (i > at && (is_rule(text) || table_header_at(i) || is_text_plan_row(text))) {
+                return at; // a plan came before the `;`: this was no statement
+            }
+            if (!statement.empty()) {
+                statement += '\n';
+            }
+            statement += m_lines[i].text;
+            if (text.ends_with(';')) {
+                if (keyword == "explain") {
+                    m_typed = PastedQuery{explained_query(trim(statement)), 0, m_lines[at].number};
+                }
+                return i + 1;
+            }
+        }
+        return at;
+    }
+
+    // EXPLAIN's text output as it is, after the SQL pasted above it: up to a blank line, a
+    // row count or a prompt. Returns the index after it.
+    std::size_t bare_text_plan(std::size_t at) {
+        std::size_t end = at;
+        while (end < m_lines.size() && !trim(m_lines[end].text).empty() &&
+               !is_footer(m_lines[end].text) && !read_prompt(m_lines[end].text)) {
+            ++end;
+        }
+        Cell cell;
+        for (std::size_t i = at; i < end; ++i) {
+            cell.start_line(m_lines[i].number, 0);
+            cell.text += m_lines[i].text;
+        }
+        if (m_out.layout.empty()) {
+            m_out.layout = "text";
+        }
+        emit(cell);
+        return end;
+    }
+
+    // Rows of a grid with a border after each (DBeaver's text copy): one line of the value
+    // each, padded to the column's width; no marks, as the grid has none.
+    void grid_rows(std::size_t first, std::size_t end) {
+        for (std::size_t i = first; i < end; ++i) {
+            std::string_view text = m_lines[i].text;
+            std::size_t last = 0;
+            if (is_border(last_char(text, last))) {
+                text = text.substr(0, last);
+            }
+            while (!text.empty() && text.back() == ' ') {
+                text.remove_suffix(1);
+            }
+            Cell cell;
+            cell.start_line(m_lines[i].number, 0);
+            cell.text += text;
+            emit(cell);
+        }
     }
 
     // Expanded records from `at` (a record header). Returns the index after them.
@@ -702,6 +919,42 @@ private:
         return false;
     }
 
+    // Every row between single quotes, nothing doubled inside (as pgAdmin III copies a result
+    // and people quote lines by hand): from `at` to the end, the first row a plan's start.
+    bool starts_single_quoted_rows(std::size_t at) const {
+        bool first = true;
+        for (std::size_t i = at; i < m_lines.size(); ++i) {
+            const std::string_view line = trim(m_lines[i].text);
+            if (line.empty()) {
+                continue;
+            }
+            if (line.size() < 2 || line.front() != '\'' || line.back() != '\'') {
+                return false;
+            }
+            if (first && !starts_plan(line.substr(1, line.size() - 2))) {
+                return false;
+            }
+            first = false;
+        }
+        return !first;
+    }
+
+    std::size_t single_quoted_rows(std::size_t at) {
+        for (std::size_t i = at; i < m_lines.size(); ++i) {
+            const std::string_view line = m_lines[i].text;
+            const std::string_view text = trim(line);
+            if (text.empty()) {
+                continue;
+            }
+            const std::size_t open = line.find('\'');
+            Cell cell;
+            cell.start_line(m_lines[i].number, static_cast<int>(open) + 1);
+            cell.text += text.substr(1, text.size() - 2);
+            emit(cell);
+        }
+        return m_lines.size();
+    }
+
     // One column of CSV from `at`: a quoted field may span lines and doubles its quotes.
     std::size_t csv(std::size_t at) {
         std::size_t i = at;
@@ -755,6 +1008,23 @@ private:
 
 } // namespace
 
+bool is_row_count(std::string_view line) {
+    // psql's `(N rows)`, in the client's language: `(37 lignes)`, `(1 Zeile)`, `(2 filas)`.
+    line = trim(line);
+    if (line.size() < 4 || line.front() != '(' || line.back() != ')') {
+        return false;
+    }
+    std::size_t at = 1;
+    while (at < line.size() && line[at] >= '0' && line[at] <= '9') {
+        ++at;
+    }
+    if (at == 1 || at >= line.size() || line[at] != ' ') {
+        return false;
+    }
+    const std::string_view word = line.substr(at + 1, line.size() - at - 2);
+    return !word.empty() && word.find_first_of(" ()=:") == std::string_view::npos;
+}
+
 std::optional<PastedPlan> unwrap_pasted_plan(std::string_view input) {
     if (input.starts_with("\xEF\xBB\xBF")) {
         input.remove_prefix(3);
@@ -763,7 +1033,8 @@ std::optional<PastedPlan> unwrap_pasted_plan(std::string_view input) {
     if (first.empty()) {
         return std::nullopt;
     }
-    if (first.front() == '[' || first.front() == '{') {
+    // `[local]shop=> ` (psql's %M) is a prompt, not JSON.
+    if ((first.front() == '[' || first.front() == '{') && !read_prompt(first.substr(0, first.find('\n')))) {
         // EXPLAIN (FORMAT JSON) as it is, unless psql -t put `+` marks after its lines or
         // a row count follows it.
         const std::vector<InputLine> lines = split_lines(input);

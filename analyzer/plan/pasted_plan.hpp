@@ -50,4 +50,7 @@ struct PastedPlan {
 /// `Query Text:` lines become a PastedQuery and the plan follows them.
 std::optional<PastedPlan> unwrap_pasted_plan(std::string_view input);
 
+/// psql's row count after a table, `(N rows)`, in any language of the client (`(37 lignes)`).
+bool is_row_count(std::string_view line);
+
 } // namespace dbadvise::analyzer::plan

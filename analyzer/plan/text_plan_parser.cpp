@@ -2,6 +2,7 @@
 // PostgreSQL 9.6 to 17 print for the figures the rules use, and nests nodes by indentation
 // alone (a node's children and details are indented further than its name), so that plans
 // re-indented by a mail client or a wiki still parse.
+#include "analyzer/plan/pasted_plan.hpp"
 #include "analyzer/plan/plan_model.hpp"
 
 #include "analyzer/text.hpp"
@@ -11,6 +12,10 @@
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
+#include <deque>
+#include <string>
+#include <vector>
+
 #include <fmt/format.h>
 
 namespace dbadvise::analyzer::plan {
@@ -465,8 +470,7 @@ bool is_header_line(std::string_view content) {
     if (!content.empty() && content.find_first_not_of("-+") == std::string_view::npos) {
         return true;
     }
-    return content.size() > 2 && content.front() == '(' && content.back() == ')' &&
-           (content.ends_with(" rows)") || content.ends_with(" row)"));
+    return is_row_count(content);
 }
 
 // Where figures start on a node line: " (cost=", " (actual " or " (never executed)".
@@ -489,19 +493,86 @@ bool is_statement_key(std::string_view content) {
     return false;
 }
 
+// How a line ends: inside parentheses or a quoted literal or name (EXPLAIN never breaks a line
+// there, so the line goes on on the next one), and whether inside a quote.
+struct Openness {
+    bool open = false;
+    bool quoted = false;
+};
+
+Openness openness(std::string_view text) {
+    int depth = 0;
+    char quote = 0;
+    for (const char c : text) {
+        if (quote != 0) {
+            quote = c == quote ? 0 : quote; // '' inside a literal closes and reopens it
+        } else if (c == '\'' || c == '"') {
+            quote = c;
+        } else if (c == '(') {
+            ++depth;
+        } else if (c == ')') {
+            --depth;
+        }
+    }
+    return {depth > 0 || quote != 0, quote != 0};
+}
+
+// Display columns of a line (code points; a plan is ASCII but for names and literals).
+int columns(std::string_view text) {
+    int n = 0;
+    for (const char c : text) {
+        n += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+    }
+    return n;
+}
+
+// Lines cut by a terminal or an editor at a fixed width, when pasted: the width of the widest
+// line, when at least two lines have it (the cut ones), else 0.
+int cut_width(const std::vector<std::string_view>& lines) {
+    int widest = 0;
+    int count = 0;
+    for (std::string_view line : lines) {
+        while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) {
+            line.remove_suffix(1);
+        }
+        const int width = columns(line);
+        if (width > widest) {
+            widest = width;
+            count = 1;
+        } else if (width == widest) {
+            ++count;
+        }
+    }
+    return count >= 2 && widest >= 40 ? widest : 0;
+}
+
+int indent_of(std::string_view line) {
+    const std::size_t at = line.find_first_not_of(" \t");
+    return at == std::string_view::npos ? 0 : static_cast<int>(at);
+}
+
 class TextPlanParser {
 public:
     std::expected<Plan, PlanError> parse(std::string_view text) {
         m_plan.format = PlanFormat::text;
-        int number = 0;
-        std::size_t start = 0;
-        while (start <= text.size()) {
+        std::vector<std::string_view> raw;
+        for (std::size_t start = 0; start <= text.size();) {
             std::size_t end = text.find('\n', start);
             if (end == std::string_view::npos) {
                 end = text.size();
             }
-            ++number;
-            const Line line = measure(number, text.substr(start, end - start));
+            raw.push_back(text.substr(start, end - start));
+            start = end + 1;
+        }
+        const int width = cut_width(raw);
+        for (std::size_t i = 0; i < raw.size(); ++i) {
+            const int number = static_cast<int>(i) + 1;
+            std::string_view row = raw[i];
+            if (const std::size_t last = wrapped_until(raw, i, width); last != i) {
+                row = m_joined.emplace_back(joined(raw, i, last));
+                i = last;
+            }
+            const Line line = measure(number, row);
             if (!line.content.empty()) {
                 if (is_header_line(line.content)) {
                     m_stack.clear();
@@ -509,7 +580,6 @@ public:
                     return std::unexpected(*error);
                 }
             }
-            start = end + 1;
         }
         if (m_plan.statements.empty()) {
             return std::unexpected(PlanError{
@@ -522,6 +592,67 @@ public:
     }
 
 private:
+    // A line pasted cut in pieces (a terminal or an editor wrapped it; EXPLAIN itself never
+    // does) goes on on the next line when it ends inside parentheses or a quote (most cuts
+    // fall in a node's figures or an expression), when the next line starts with a node's
+    // figures (cut just before them), or when the input was cut at one width, this line has
+    // that width, and the next starts at the left margin where no line of the plan could (a
+    // plan's lines there are root nodes and the statement's keys). Returns the last line of
+    // the piece that starts at `first` (`first` when it is whole).
+    static std::size_t wrapped_until(const std::vector<std::string_view>& raw, std::size_t first,
+                                     int width) {
+        const std::string_view head = trim(raw[first]);
+        if (head.empty() || head.starts_with("Query Text:") || is_header_line(head)) {
+            return first;
+        }
+        std::string text(raw[first]);
+        std::size_t last = first;
+        while (last + 1 < raw.size() && last - first < 50) {
+            const std::string_view next = raw[last + 1];
+            const std::string_view next_content = trim(next);
+            if (next_content.empty() || next_content.starts_with("->")) {
+                break;
+            }
+            std::string_view current = raw[last];
+            while (!current.empty() && current.back() == '\r') {
+                current.remove_suffix(1);
+            }
+            const bool open = openness(text).open;
+            const bool cut = width > 0 && columns(current) == width && indent_of(next) <= 1 &&
+                             indent_of(raw[first]) >= 2 && !is_statement_key(next_content) &&
+                             !(starts_with_node_name(next_content) &&
+                               figures_start(next_content) != std::string_view::npos);
+            // A node's figures on a line of their own: cut just before them.
+            const bool figures = next_content.starts_with("(cost=") || next_content.starts_with("(actual ") ||
+                                 next_content.starts_with("(never executed)");
+            if (!open && !cut && !figures) {
+                break;
+            }
+            text += next;
+            ++last;
+        }
+        // Still open at a blank line or the end: not a cut line after all (a plan copied only
+        // in part); read the line as it is.
+        return last != first && openness(text).open ? first : last;
+    }
+
+    // Lines [first, last] as one: a cut inside a quoted literal keeps its line break (EXPLAIN
+    // prints a literal's newlines as they are), other cuts join without a separator.
+    static std::string joined(const std::vector<std::string_view>& raw, std::size_t first,
+                              std::size_t last) {
+        std::string text(raw[first]);
+        for (std::size_t i = first + 1; i <= last; ++i) {
+            while (!text.empty() && text.back() == '\r') {
+                text.pop_back();
+            }
+            if (openness(text).quoted) {
+                text += '\n';
+            }
+            text += raw[i];
+        }
+        return text;
+    }
+
     enum class Kind { node, subplan, jit, skip };
     struct Entry {
         Kind kind;
@@ -727,6 +858,7 @@ private:
 
     Plan m_plan;
     std::vector<Entry> m_stack;
+    std::deque<std::string> m_joined; // lines pasted in pieces, joined (Line views into them)
 };
 
 } // namespace

@@ -108,11 +108,33 @@ SQL
         psql_run -c '\pset linestyle unicode' -c '\pset border 2' -c "$select" \
             >"$out/${format}_unicode_border2.txt"
         psql_run -c '\x' -c '\pset linestyle unicode' -c "$select" >"$out/${format}_unicode_expanded.txt"
+        psql_run -c '\pset linestyle unicode' -c '\pset border 2' -c '\pset unicode_border_linestyle double' \
+            -c '\pset unicode_column_linestyle double' -c '\pset unicode_header_linestyle double' \
+            -c "$select" >"$out/${format}_unicode_double_border2.txt"
+        # EXPLAIN's lines under another column name, as a function that returns them gives.
+        psql_run -c "SELECT \"QUERY PLAN\" AS plan_line FROM pasted_plans WHERE format = '$format' ORDER BY n" \
+            >"$out/${format}_named_column.txt"
+        # A script run with psql -a, which echoes its lines (a comment, a SET and its command
+        # tag, the query) before the output.
+        printf '%s\n' "-- the plan of the nightly report" "SET work_mem = '64MB';" "$select;" >"$work/echoed.sql"
+        chmod a+r "$work/echoed.sql"
+        $run_as "$pg_bin/psql" -X -a -v ON_ERROR_STOP=1 -h "$work" -p "$port" -U postgres -d postgres \
+            -f "$work/echoed.sql" >"$out/${format}_echoed.txt"
         psql_run --csv -c "$select" >"$out/${format}_csv.txt"
         { echo '"QUERY PLAN"'
           psql_run -A -t -c "SELECT '\"' || replace(\"QUERY PLAN\", '\"', '\"\"') || '\"' FROM pasted_plans WHERE format = '$format' ORDER BY n"
         } >"$out/${format}_quoted_rows.txt"
     done
+    # DBeaver's text copy of a result grid: each row padded to the widest, then `|`; a rule of
+    # dashes ending in `+` under the header. (Made here as DBeaver prints it.)
+    psql_run -A -t -c "WITH r AS (SELECT n, \"QUERY PLAN\" AS line FROM pasted_plans WHERE format = 'text'),
+        w AS (SELECT max(length(line)) AS w FROM r)
+        SELECT t FROM (SELECT 0 AS k, 0::bigint AS n, rpad('QUERY PLAN', w) || '|' AS t FROM w
+                       UNION ALL SELECT 1, 0, repeat('-', w) || '+' FROM w
+                       UNION ALL SELECT 2, n, rpad(line, w) || '|' FROM r, w) g ORDER BY k, n" \
+        >"$out/text_grid_copy.txt"
+    # EXPLAIN's own text under the comment it was pasted with.
+    { echo "-- the plan of the nightly report"; echo; cat "$out/bare.txt"; } >"$out/text_after_comment.txt"
     psql_run -c "DROP TABLE pasted_plans" >/dev/null
     echo "captured pasted"
 }
@@ -179,6 +201,16 @@ capture_psql_session() {
                 -h '$work' -p $port -U postgres -d shop" /dev/null |
             tr -d '\r' >"$out/${format}.txt"
     done
+    # A custom prompt (%p: the backend's pid, %n: the user), typed the same way.
+    printf '%s\n' "EXPLAIN (ANALYZE, BUFFERS) SELECT c.region_code, count(*) AS orders" \
+        "FROM orders o JOIN customers c ON c.id = o.customer_id" \
+        "WHERE o.status <> 'écarté' AND o.city LIKE 'city1%'" \
+        "GROUP BY c.region_code ORDER BY 2 DESC LIMIT 5;" '\q' >"$work/session.sql"
+    while IFS= read -r line; do sleep 1; printf '%s\n' "$line"; done <"$work/session.sql" |
+        $run_as script -q -e -c "PAGER= PSQL_HISTORY=/dev/null '$pg_bin/psql' -X -n -P pager=off \
+            -v 'PROMPT1=(%p)%n@%/%R%# ' -v 'PROMPT2=(%p)%n@%/%R%# ' \
+            -h '$work' -p $port -U postgres -d shop" /dev/null |
+        tr -d '\r' >"$out/text_custom_prompt.txt"
     $run_as "$pg_bin/psql" -X -h "$work" -p "$port" -U postgres -d postgres \
         -c "DROP DATABASE shop" >/dev/null
     echo "captured psql_session"

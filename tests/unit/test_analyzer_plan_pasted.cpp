@@ -107,7 +107,7 @@ TEST_CASE("pasted plans parse like EXPLAIN's own output") {
         }
         ++forms;
     }
-    CHECK(forms >= 30);
+    CHECK(forms >= 38);
 }
 
 TEST_CASE("unwrap_pasted_plan") {
@@ -178,6 +178,93 @@ TEST_CASE("unwrap_pasted_plan") {
         CHECK(expanded->text == "\nResult");
         CHECK(expanded->source_lines == std::vector<int>{2, 4});
         CHECK(expanded->layout == "expanded");
+    }
+    SUBCASE("psql border 2 with double lines: the frame is a border") {
+        const auto pasted = unwrap_pasted_plan("\u2554\u2550\u2550\u2550\u2550\u2557\n"
+                                               "\u2551 QUERY PLAN    \u2551\n"
+                                               "\u2560\u2550\u2550\u2550\u2550\u2563\n"
+                                               "\u2551 [           \u21B5\u2551\n"
+                                               "\u2551   \"a\": 12345\u21B5\u2551\n"
+                                               "\u2551 ]            \u2551\n"
+                                               "\u255A\u2550\u2550\u2550\u2550\u255D\n(1 row)\n");
+        REQUIRE(pasted);
+        CHECK(pasted->text == "[\n  \"a\": 12345\n]");
+        CHECK(pasted->source_lines == std::vector<int>{4, 5, 6});
+    }
+    SUBCASE("DBeaver's grid: a border after each row, no marks") {
+        // The widest row ends in `.` right before its border: no wrap mark in a grid.
+        const auto pasted = unwrap_pasted_plan("QUERY PLAN             |\n"
+                                               "-----------------------+\n"
+                                               "Seq Scan on t  (cost=1.)|\n"
+                                               "  Filter: (a = 'x+')   |\n");
+        REQUIRE(pasted);
+        CHECK(pasted->text == "Seq Scan on t  (cost=1.)\n  Filter: (a = 'x+')");
+        CHECK(pasted->source_lines == std::vector<int>{3, 4});
+        CHECK(pasted->layout == "grid");
+    }
+    SUBCASE("a column named otherwise, when a plan follows its rule") {
+        const auto pasted = unwrap_pasted_plan("       explain_filter       \n"
+                                               "----------------------------\n"
+                                               " Limit (actual rows=70 loops=1)\n"
+                                               "   ->  Sort (actual rows=70 loops=1)\n"
+                                               "(2 rows)\n");
+        REQUIRE(pasted);
+        CHECK(pasted->text == "Limit (actual rows=70 loops=1)\n  ->  Sort (actual rows=70 loops=1)");
+        // Another one-column table is no plan: `SHOW work_mem` before the EXPLAIN.
+        CHECK_FALSE(unwrap_pasted_plan(" work_mem \n----------\n 64MB\n(1 row)\n"));
+    }
+    SUBCASE("SQL pasted above the plan, without a prompt") {
+        // A comment, a SET and its tag, a SHOW and its table, the EXPLAIN over two lines.
+        const std::string table = "                      QUERY PLAN\n"
+                                  "------------------------------------------------------\n"
+                                  " Seq Scan on t  (cost=0.00..35.50 rows=2550 width=4)\n"
+                                  "(1 row)\n";
+        const auto pasted = unwrap_pasted_plan("-- from the nightly job\nSET work_mem = '64MB';\nSET\n"
+                                               "show work_mem;\n work_mem \n----------\n 64MB\n(1 row)\n\n"
+                                               "explain (analyze, timing off)\n  select * from t ;\n" + table);
+        REQUIRE(pasted);
+        CHECK(pasted->text == "Seq Scan on t  (cost=0.00..35.50 rows=2550 width=4)");
+        CHECK(pasted->source_lines == std::vector<int>{14});
+        REQUIRE(pasted->queries.size() == 1);
+        CHECK(pasted->queries[0].text == "select * from t");
+        CHECK(pasted->queries[0].source_line == 10);
+        // EXPLAIN's own text under a comment: the comment is passed over.
+        const auto bare = unwrap_pasted_plan("-- taken from the report\n\n"
+                                             " HashAggregate  (cost=1.00..2.00 rows=1 width=11)\n"
+                                             "   Group Key: name\n");
+        REQUIRE(bare);
+        CHECK(bare->text == " HashAggregate  (cost=1.00..2.00 rows=1 width=11)\n   Group Key: name");
+        CHECK(bare->source_lines == std::vector<int>{3, 4});
+        CHECK(bare->layout == "text");
+        // A plan's root that starts with a keyword is no statement: `Update on t`.
+        CHECK_FALSE(unwrap_pasted_plan("Update on t  (cost=0.00..1.00 rows=0 width=0)\n"
+                                       "  ->  Seq Scan on t  (cost=0.00..1.00 rows=1 width=10)\n"));
+        // Prose is not SQL: the input is no pasted table.
+        CHECK_FALSE(unwrap_pasted_plan("Not a plan. Just words;\n"));
+    }
+    SUBCASE("rows between single quotes, nothing doubled inside") {
+        const auto pasted = unwrap_pasted_plan("'Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)'\n"
+                                               "'  Filter: ((s)::text = 'PRE'::text)'\n");
+        REQUIRE(pasted);
+        CHECK(pasted->text == "Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)\n  Filter: ((s)::text = 'PRE'::text)");
+        CHECK(pasted->source_columns == std::vector<int>{1, 1});
+        CHECK(pasted->layout == "quoted");
+    }
+    SUBCASE("words above a table, a footer in the client's language, a bare `#` prompt") {
+        const auto pasted = unwrap_pasted_plan("Here is the plan of the slow page:\n"
+                                               "# explain select * from t;\n"
+                                               "                      QUERY PLAN\n"
+                                               "------------------------------------------------------\n"
+                                               " Seq Scan on t  (cost=0.00..35.50 rows=2550 width=4)\n"
+                                               "(1 ligne)\n");
+        REQUIRE(pasted);
+        CHECK(pasted->text == "Seq Scan on t  (cost=0.00..35.50 rows=2550 width=4)");
+        REQUIRE(pasted->queries.size() == 1);
+        CHECK(pasted->queries[0].text == "select * from t");
+        CHECK(is_row_count("(37 lignes)"));
+        CHECK(is_row_count(" (1 Zeile) "));
+        CHECK_FALSE(is_row_count("(cost=0.00..1.00 rows=1 width=4)"));
+        CHECK_FALSE(is_row_count("(never executed)"));
     }
     SUBCASE("EXPLAIN's JSON followed by psql's row count") {
         const auto pasted = unwrap_pasted_plan("[{\"Plan\": {}}]\n(1 row)\n\n");
@@ -286,8 +373,9 @@ TEST_CASE("parse_plan: auto_explain records from the server log") {
 
 TEST_CASE("parse_plan: a psql session pasted with its prompts") {
     // Captured from psql 15 on a terminal (testdata/plans/capture.sh psql_session): the
-    // banner, the EXPLAIN typed over four lines, the table, the footer, the next prompt.
-    for (const std::string name : {"text", "json"}) {
+    // banner, the EXPLAIN typed over four lines, the table, the footer, the next prompt; and
+    // with a custom prompt, `(%p)%n@%/%R%# `.
+    for (const std::string name : {"text", "json", "text_custom_prompt"}) {
         CAPTURE(name);
         const std::string input = test::read_plan_file("psql_session/" + name + ".txt");
         const Plan plan = parsed(input);
@@ -319,7 +407,8 @@ TEST_CASE("parse_plan: a psql session pasted with its prompts") {
         CHECK(plan.nodes[0].line == 9);
     }
     SUBCASE("prompts of other names and states") {
-        for (const std::string prompt : {"my-db=> ", "postgres@shop=# ", "shop^# ", "shop=!# ", "shop=?> "}) {
+        for (const std::string prompt : {"my-db=> ", "postgres@shop=# ", "shop^# ", "shop=!# ", "shop=?> ",
+                                         "(12345)postgres@shop=# ", "[local]shop=> "}) {
             CAPTURE(prompt);
             const Plan plan = parsed(prompt + "EXPLAIN SELECT * FROM t;\n" + table + prompt);
             REQUIRE(plan.statements.size() == 1);
@@ -331,5 +420,87 @@ TEST_CASE("parse_plan: a psql session pasted with its prompts") {
                                  "  Filter: (f(a => 1) = 2)\n");
         CHECK(plan.nodes.size() == 1);
         CHECK(plan.nodes[0].filter == "(f(a => 1) = 2)");
+    }
+}
+
+namespace {
+
+// `text` as a terminal `columns` wide shows it: every line longer than that cut into pieces
+// of `columns` characters, each on a line of its own.
+std::string cut_at(const std::string& text, int columns) {
+    std::string out;
+    int column = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '\n') {
+            out += c;
+            column = 0;
+            continue;
+        }
+        const bool starts_character = (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+        if (starts_character && column == columns) {
+            out += '\n';
+            column = 0;
+        }
+        out += c;
+        column += starts_character ? 1 : 0;
+    }
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("parse_plan: lines a terminal or an editor cut") {
+    SUBCASE("a text plan cut inside its figures") {
+        const Plan plan = parsed("Sort  (cost=32.88..32.96 rows=32 width=224) (actual time=0.532..0.532 \n"
+                                 "rows=0 loops=1)\n"
+                                 "  Sort Key: n.nspname\n"
+                                 "  ->  Seq Scan on pg_class c  (cost=0.00..29.84 rows=64 width=73) (actual time=0.0\n"
+                                 "26..0.397 rows=128 loops=1)\n"
+                                 "        Filter: (relkind = 'r'::\"char\")\n"
+                                 "Planning Time: 0.636 ms\n");
+        REQUIRE(plan.statements.size() == 1);
+        REQUIRE(plan.nodes.size() == 2);
+        CHECK(plan.nodes[0].actual_rows == 0);
+        CHECK(plan.nodes[1].actual_rows == 128);
+        CHECK(plan.nodes[1].actual_total_ms == doctest::Approx(0.397));
+        CHECK(plan.nodes[1].filter == "(relkind = 'r'::\"char\")");
+        CHECK(plan.nodes[1].line == 4);
+    }
+    SUBCASE("a literal's line break, as EXPLAIN prints it, stays in the literal") {
+        const Plan plan = parsed("Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)\n"
+                                 "  Filter: (note = 'a\nb (x'::text)\n"
+                                 "Planning Time: 0.1 ms\n");
+        REQUIRE(plan.nodes.size() == 1);
+        CHECK(plan.nodes[0].filter == "(note = 'a\nb (x'::text)");
+        CHECK(plan.statements.size() == 1);
+    }
+    SUBCASE("a line cut just before its figures") {
+        const Plan plan = parsed("Hash  (cost=48.64..48.64 rows=10 width=364) (actual time=0.552..0.555 rows=10 loops=3)\n"
+                                 "  ->  Index Scan using branches_pkey on branches\n"
+                                 "  (cost=0.14..48.64 rows=10 width=364) (actual time=0.102..0.317 rows=10 loops=3)\n"
+                                 "        Buffers: shared hit=33\n");
+        REQUIRE(plan.nodes.size() == 2);
+        CHECK(plan.nodes[1].node_type == "Index Scan");
+        CHECK(plan.nodes[1].actual_rows == 10);
+        CHECK(plan.nodes[1].buffers.shared.hit == 33);
+    }
+    SUBCASE("a plan copied in part is read as it is") {
+        // Its last line ends inside the figures: nothing follows to join, and nothing is lost.
+        const Plan plan = parsed("Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)\n"
+                                 "  ->  Seq Scan on u  (cost=0.00..1.00 rows=1 wi\n");
+        CHECK(plan.nodes.size() == 2);
+    }
+    SUBCASE("captures cut at 80 columns parse like the whole lines") {
+        // EXPLAIN's own text and psql's aligned table, as an 80-column terminal shows them:
+        // cuts inside figures, inside a filter and between words (`Memory U` / `sage`).
+        const std::string bare = test::read_plan_file("pasted/bare.txt");
+        const Plan expected = parsed(bare);
+        for (const std::string name : {"bare.txt", "text_aligned.txt"}) {
+            CAPTURE(name);
+            const std::string cut = cut_at(test::read_plan_file("pasted/" + name), 80);
+            REQUIRE(cut != test::read_plan_file("pasted/" + name));
+            check_same_plan(expected, parsed(cut));
+        }
     }
 }
