@@ -13,6 +13,7 @@
 #include "analyzer/statement_columns.hpp"
 #include "sqlparse/parser.hpp"
 #include "sqlparse/source_text.hpp"
+#include "util/saturating.hpp"
 
 #include <fmt/format.h>
 
@@ -160,17 +161,17 @@ std::vector<CacheCounters> cache_counters(const Workload& workload) {
     constexpr std::size_t k_listed = 10;
     std::vector<CacheCounters> out;
     const DatabaseStats& db = workload.database_stats;
-    if (db.blks_hit + db.blks_read > 0)
+    if (util::saturating_add(db.blks_hit, db.blks_read) > 0)
         out.push_back({"database", workload.database, db.blks_hit, db.blks_read});
     std::vector<CacheCounters> tables;
     for (const CatalogTable& table : workload.tables) {
-        if (table.heap_blks_hit + table.heap_blks_read > 0)
+        if (util::saturating_add(table.heap_blks_hit, table.heap_blks_read) > 0)
             tables.push_back({"table", table.schema + "." + table.name, table.heap_blks_hit,
                               table.heap_blks_read});
     }
     std::vector<CacheCounters> indexes;
     for (const CatalogIndex& index : workload.indexes) {
-        if (index.idx_blks_hit + index.idx_blks_read > 0)
+        if (util::saturating_add(index.idx_blks_hit, index.idx_blks_read) > 0)
             indexes.push_back({"index", index.schema + "." + index.name, index.idx_blks_hit,
                                index.idx_blks_read});
     }

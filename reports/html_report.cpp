@@ -454,7 +454,7 @@ std::string render_html(const Report& report) {
                "<th class=\"sortable num\">Hit ratio</th></tr></thead><tbody>";
         for (const analyzer::StatementSummary& s : report.statements) {
             const double share = report.workload_total_ms > 0 ? s.query.total_ms / report.workload_total_ms : 0;
-            const double blocks = static_cast<double>(s.shared_blks_hit + s.shared_blks_read);
+            const double blocks = static_cast<double>(s.shared_blks_hit) + static_cast<double>(s.shared_blks_read);
             const double ratio = blocks > 0 ? static_cast<double>(s.shared_blks_hit) / blocks : 1;
             out += fmt::format(
                 "<tr><td><code title=\"{}\">{}</code></td><td class=\"num\" data-sort=\"{}\">{}</td>"

@@ -1,6 +1,7 @@
 // The "Cache and health" section of the analyze report: the numbers behind the cache
 // findings, shown even when nothing is wrong, so a reader sees how the cache is doing.
 #include "analyzer/health/checks.hpp"
+#include "util/saturating.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -55,7 +56,7 @@ void database_lines(const Context& context, std::vector<std::string>& lines) {
 void table_lines(const Context& context, std::vector<std::string>& lines) {
     std::vector<const CatalogTable*> tables;
     for (const CatalogTable& table : context.workload.tables) {
-        if (table.heap_blks_read + table.idx_blks_read > 0) {
+        if (util::saturating_add(table.heap_blks_read, table.idx_blks_read) > 0) {
             tables.push_back(&table);
         }
     }
@@ -64,8 +65,8 @@ void table_lines(const Context& context, std::vector<std::string>& lines) {
     }
     std::stable_sort(tables.begin(), tables.end(),
                      [](const CatalogTable* a, const CatalogTable* b) {
-                         const auto reads_a = a->heap_blks_read + a->idx_blks_read;
-                         const auto reads_b = b->heap_blks_read + b->idx_blks_read;
+                         const auto reads_a = util::saturating_add(a->heap_blks_read, a->idx_blks_read);
+                         const auto reads_b = util::saturating_add(b->heap_blks_read, b->idx_blks_read);
                          if (reads_a != reads_b) {
                              return reads_a > reads_b;
                          }

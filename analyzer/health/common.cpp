@@ -1,6 +1,7 @@
 // Helpers shared by the health checks: ratios, setting values in bytes, formatting, quoting,
 // and tying a statement to the index recommendation that serves it.
 #include "analyzer/health/checks.hpp"
+#include "util/saturating.hpp"
 
 #include <algorithm>
 #include <array>
@@ -36,7 +37,7 @@ Context make_context(const Workload& workload, const std::vector<Finding>& recom
 }
 
 std::optional<double> hit_ratio(std::int64_t hit, std::int64_t read) {
-    const std::int64_t total = hit + read;
+    const std::int64_t total = util::saturating_add(hit, read);
     if (total <= 0) {
         return std::nullopt;
     }

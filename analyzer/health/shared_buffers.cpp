@@ -12,6 +12,7 @@
 // buffer whatever the size of shared_buffers, until it is under a quarter of it); a machine
 // whose page cache holds the working set (reads are then cheap; track_io_timing tells).
 #include "analyzer/health/checks.hpp"
+#include "util/saturating.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -21,7 +22,7 @@ namespace dbadvise::analyzer::health {
 namespace {
 
 std::int64_t accesses(const CatalogTable& table) {
-    return table.heap_blks_hit + table.heap_blks_read + table.idx_blks_hit + table.idx_blks_read;
+    return util::saturating_add(table.heap_blks_hit, table.heap_blks_read, table.idx_blks_hit, table.idx_blks_read);
 }
 
 } // namespace

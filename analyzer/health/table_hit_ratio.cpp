@@ -11,6 +11,7 @@
 // Known false positives: a table scanned on purpose by reports or batch jobs; counters that
 // still hold a one-off bulk load or pg_dump.
 #include "analyzer/health/checks.hpp"
+#include "util/saturating.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
@@ -22,13 +23,14 @@ void check_table_hit_ratio(const Context& context, std::vector<Finding>& out) {
     // Only the tables with the most reads: the report names where reads concentrate.
     std::vector<const CatalogTable*> tables;
     for (const CatalogTable& table : context.workload.tables) {
-        if (table.heap_blks_read + table.idx_blks_read >= k_min_reads) {
+        if (util::saturating_add(table.heap_blks_read, table.idx_blks_read) >= k_min_reads) {
             tables.push_back(&table);
         }
     }
     std::stable_sort(
         tables.begin(), tables.end(), [](const CatalogTable* a, const CatalogTable* b) {
-            return a->heap_blks_read + a->idx_blks_read > b->heap_blks_read + b->idx_blks_read;
+            return util::saturating_add(a->heap_blks_read, a->idx_blks_read) >
+                   util::saturating_add(b->heap_blks_read, b->idx_blks_read);
         });
     if (tables.size() > k_max_listed) {
         tables.resize(k_max_listed);
@@ -49,7 +51,7 @@ void check_table_hit_ratio(const Context& context, std::vector<Finding>& out) {
         Finding finding(RuleId::table_low_hit_ratio);
         finding.subject = name;
         finding.object = ObjectRef{"table", table->schema, table->name, {}, {}};
-        const std::int64_t reads = table->heap_blks_read + table->idx_blks_read;
+        const std::int64_t reads = util::saturating_add(table->heap_blks_read, table->idx_blks_read);
         finding.title = fmt::format(
             "Table {}: {} blocks read, heap hit ratio {}, index hit ratio {}", name, reads,
             heap ? format_percent(*heap) : "n/a", index ? format_percent(*index) : "n/a");

@@ -27,7 +27,7 @@ void check(const Plan& plan, PlanCheckContext&, std::vector<Finding>& out) {
         if (!node.has_buffers || own.read < k_min_reads) {
             continue;
         }
-        const double ratio = static_cast<double>(own.hit) / static_cast<double>(own.hit + own.read);
+        const double ratio = static_cast<double>(own.hit) / (static_cast<double>(own.hit) + static_cast<double>(own.read));
         if (ratio >= k_max_hit_ratio) {
             continue;
         }
