@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <ostream>
 #include <utility>
 
@@ -86,6 +87,44 @@ void add_output_options(CLI::App& app, OutputOptions& options, Document document
         app.add_option("--write-baseline", options.write_baseline_file,
                        "Write this run's findings to FILE as a baseline")
             ->type_name("FILE");
+        std::vector<std::string> report_formats;
+        for (const reports::FormatInfo& format : reports::formats()) {
+            if (format.render_report != nullptr) {
+                report_formats.emplace_back(format.name);
+            }
+        }
+        app.add_option_function<std::vector<std::string>>(
+               "--also",
+               [&options](const std::vector<std::string>& values) {
+                   for (const std::string& value : values) {
+                       const std::size_t colon = value.find(':');
+                       options.also.push_back({reports::find_format(value.substr(0, colon))->format,
+                                               value.substr(colon + 1)});
+                   }
+               },
+               "Also write the report in FORMAT to FILE, from the same run (repeatable): "
+               "--format json -o report.json --also sarif:report.sarif --also markdown:summary.md")
+            ->type_name("FORMAT:FILE")
+            ->allow_extra_args(false)
+            ->check([report_formats](const std::string& value) {
+                const std::size_t colon = value.find(':');
+                if (colon == std::string::npos) {
+                    return "expected FORMAT:FILE, such as sarif:report.sarif: " + value;
+                }
+                const std::string name = value.substr(0, colon);
+                if (std::find(report_formats.begin(), report_formats.end(), name) == report_formats.end()) {
+                    std::string list;
+                    for (const std::string& format : report_formats) {
+                        list += (list.empty() ? "" : ", ") + format;
+                    }
+                    return fmt::format("unknown format '{}' in {} (one of {})", name, value, list);
+                }
+                if (colon + 1 == value.size() || value.substr(colon + 1) == "-") {
+                    return "FILE is missing or standard output in " + value +
+                           ": --also writes to a file (standard output is -o's)";
+                }
+                return std::string();
+            });
         app.add_option("--markdown-limit", options.markdown_limit,
                        "Markdown: keep the report under BYTES, leaving out the least severe "
                        "findings (65536 fits a pull-request comment; 0: no limit)")
@@ -144,8 +183,35 @@ Output Output::open(Io& io, const OutputOptions& options, std::span<const std::s
         // The baseline may be updated in place: it is read whole before it is replaced.
         write_baseline = OutputFile::check(options.write_baseline_file, inputs, io.in_fd, "the baseline");
     }
+    // Every file this run writes, to refuse two outputs that are one file.
+    std::vector<std::pair<std::string, std::string>> written; // path, option
+    if (!to_standard_output(options)) {
+        written.emplace_back(options.output_file, "-o");
+    }
+    if (!options.write_baseline_file.empty()) {
+        written.emplace_back(options.write_baseline_file, "--write-baseline");
+    }
+    // A path as one file: `report.json` and `./report.json` are the same.
+    const auto resolved = [](const std::string& path) {
+        std::error_code error;
+        const std::filesystem::path full = std::filesystem::weakly_canonical(std::filesystem::absolute(path, error), error);
+        return error ? std::filesystem::path(path).lexically_normal() : full;
+    };
+    std::vector<std::pair<reports::Format, OutputFile>> also;
+    for (const OutputOptions::Also& extra : options.also) {
+        const std::string option = fmt::format("--also {}:{}", reports::format_info(extra.format).name, extra.file);
+        for (const auto& [path, other] : written) {
+            if (resolved(path) == resolved(extra.file)) {
+                throw RunError(fmt::format("{} and {} name the same file '{}'", option, other, extra.file),
+                               k_exit_usage);
+            }
+        }
+        written.emplace_back(extra.file, option);
+        also.emplace_back(extra.format, OutputFile::check(extra.file, all, io.in_fd));
+    }
     Output output(io, options, std::move(file));
     output.m_write_baseline = std::move(write_baseline);
+    output.m_also = std::move(also);
     if (!options.baseline_file.empty()) {
         output.m_baseline = Baseline::load(options.baseline_file);
     }
@@ -190,6 +256,17 @@ int Output::finish(reports::Report& report, const Outcome& outcome) {
     const reports::FormatInfo& format = reports::format_info(m_options.format);
     const reports::RenderOptions options = render_options();
     write([&](const reports::Sink& sink) { format.render_report(report, options, sink); });
+    // The same report in each --also format: never coloured, and text at the width a file
+    // gets (COLUMNS, else 100).
+    for (const auto& [extra, file] : m_also) {
+        OutputOptions to_file = m_options;
+        to_file.format = extra;
+        to_file.output_file = file.path();
+        const reports::RenderOptions file_options{use_color(m_io, to_file), text_width(m_io, to_file),
+                                                  m_options.verbose, m_options.markdown_limit};
+        const reports::FormatInfo& also_format = reports::format_info(extra);
+        file.write([&](const reports::Sink& sink) { also_format.render_report(report, file_options, sink); });
+    }
     if (outcome.incomplete) {
         if (!outcome.message.empty()) {
             m_io.err << error_line(outcome.message); // escaped, like every error line

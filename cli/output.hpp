@@ -27,6 +27,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace CLI {
@@ -47,11 +48,18 @@ struct OutputOptions {
     std::string baseline_file;                 // --baseline: accepted findings; empty: none
     std::string write_baseline_file;           // --write-baseline: empty: none
     std::size_t markdown_limit = 65536;        // --markdown-limit: bytes; 0: no limit
+    /// --also FORMAT:FILE, in the order given: the same report written again in another format
+    /// to another file, from the same run (findings, baseline marks and all).
+    struct Also {
+        reports::Format format;
+        std::string file;
+    };
+    std::vector<Also> also;
 };
 
 /// Adds `--format FORMAT` (the formats that render `document`), `-o,--output FILE` and, for
-/// reports, `--fail-on LEVEL`, `--verbose`, `--baseline FILE`, `--write-baseline FILE` and
-/// `--markdown-limit BYTES` to
+/// reports, `--fail-on LEVEL`, `--verbose`, `--baseline FILE`, `--write-baseline FILE`,
+/// `--also FORMAT:FILE` (repeatable) and `--markdown-limit BYTES` to
 /// `app`. Values are checked by CLI11 (a bad value is a usage
 /// error, exit 2) and stored in `options`, which must outlive parsing (keep it in a shared_ptr
 /// captured by the action).
@@ -82,15 +90,17 @@ struct Outcome {
 /// Where a command's output goes: standard output or the -o file, checked before any work.
 class Output {
 public:
-    /// Checks -o and --write-baseline (see OutputFile::check) against `inputs`, the files the
-    /// command will read ("-" for standard input), and reads --baseline. Throws RunError: exit
-    /// 2 when an output names an input (--write-baseline may name the --baseline file, to
-    /// update it), exit 3 when it cannot be written or the baseline cannot be read.
+    /// Checks -o, every --also file and --write-baseline (see OutputFile::check) against
+    /// `inputs`, the files the command will read ("-" for standard input), and reads
+    /// --baseline. Throws RunError: exit 2 when an output names an input (--write-baseline may
+    /// name the --baseline file, to update it) or two outputs name the same file, exit 3 when
+    /// one cannot be written or the baseline cannot be read.
     static Output open(Io& io, const OutputOptions& options, std::span<const std::string> inputs);
 
     /// Marks the findings the baseline lists, writes --write-baseline (not for an incomplete
     /// run: its findings are not all there), renders `report` in the chosen format, writes it,
-    /// and returns the exit code: 3 when `outcome` is incomplete, else findings_exit_code.
+    /// then writes each --also file, and returns the exit code: 3 when `outcome` is
+    /// incomplete, else findings_exit_code.
     /// Throws RunError (exit 3) when an output cannot be written.
     int finish(reports::Report& report, const Outcome& outcome = {});
 
@@ -109,6 +119,7 @@ private:
     std::optional<OutputFile> m_file; // empty: standard output
     std::optional<Baseline> m_baseline;
     std::optional<OutputFile> m_write_baseline;
+    std::vector<std::pair<reports::Format, OutputFile>> m_also;
 };
 
 } // namespace dbadvise::cli

@@ -11,7 +11,7 @@ set(dbadvise_format_cases
     markdown_renders_as_gfm markdown_size_limit partial_lint_says_so_first sarif_validates html_in_browser sql_script_shape sql_script_one_change_per_index
     text_wraps_to_width
     baseline_ids_survive_edits baseline_fail_on_new_only baseline_from_json_report
-    baseline_bad_file)
+    baseline_bad_file also_writes_every_format)
 foreach(case IN LISTS dbadvise_format_cases)
   add_test(NAME formats.${case}
            COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cli/formats_test.sh $<TARGET_FILE:dbadvise>

@@ -285,6 +285,43 @@ baseline_bad_file)
     run_dbadvise 2 lint --write-baseline q.sql q.sql
     [[ $(cat q.sql) == 'SELECT 1;' ]] || fail "--write-baseline overwrote an input"
     ;;
+also_writes_every_format)
+    # One run, every format: --also writes the same report again, so the SARIF log and the
+    # Markdown hold exactly the JSON report's findings (checked as for two runs above), and the
+    # text report's summary counts them.
+    cp "$lint_dir/all_rules.sql" q.sql
+    run_dbadvise 1 lint --fail-on info --format json -o report.json --also sarif:report.sarif \
+        --also markdown:report.md --also text:report.txt --also html:report.html q.sql
+    [[ ! -s out ]] || fail "--also wrote to standard output: $(head -3 out)"
+    "$python" "$source_dir/tests/cli/check_sarif.py" "$tools" report.sarif report.json >out 2>&1 || fail "$(cat out)"
+    "$python" "$source_dir/tests/cli/check_markdown.py" report.md report.json >out 2>&1 || fail "$(cat out)"
+    findings=$("$python" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["findings"]))' report.json)
+    ((findings > 5)) || fail "only $findings findings in report.json"
+    grep -q "^summary: $findings findings" report.txt || fail "text summary: $(grep '^summary' report.txt)"
+    grep -q '<html' report.html || fail "no HTML page"
+    # Standard output keeps -o's role: --format text to the terminal and JSON to a file.
+    run_dbadvise 1 lint --fail-on info --also json:again.json q.sql
+    grep -q "^summary: $findings findings" out || fail "text on standard output: $(tail -2 out)"
+    "$python" -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); sys.exit(0 if [f["id"] for f in a["findings"]] == [f["id"] for f in b["findings"]] else 1)' \
+        report.json again.json || fail "the JSON of --also differs from -o's"
+    # Bad values: usage errors (exit 2) that name the value; nothing is written.
+    run_dbadvise 2 lint --also yaml:x.yaml q.sql
+    grep -q "unknown format 'yaml' in yaml:x.yaml (one of text, json" err || fail "unknown format: $(cat err)"
+    run_dbadvise 2 lint --also report.sarif q.sql
+    grep -q "expected FORMAT:FILE, such as sarif:report.sarif: report.sarif" err || fail "no colon: $(cat err)"
+    run_dbadvise 2 lint --also sarif:- q.sql
+    grep -q "standard output is -o's" err || fail "standard output: $(cat err)"
+    run_dbadvise 2 lint -o same.json --also sarif:./same.json q.sql
+    grep -q "^dbadvise: error: --also sarif:./same.json and -o name the same file './same.json'$" err ||
+        fail "same file: $(cat err)"
+    [[ ! -e same.json ]] || fail "a refused run wrote same.json"
+    run_dbadvise 2 lint --also sarif:q.sql q.sql
+    grep -q "it is also an input" err || fail "input as output: $(cat err)"
+    cmp -s q.sql "$lint_dir/all_rules.sql" || fail "--also overwrote an input"
+    run_dbadvise 3 lint --also sarif:/nonexistent/dir/x.sarif q.sql
+    grep -q "cannot write '/nonexistent/dir/x.sarif'" err || fail "unwritable: $(cat err)"
+    echo "ok: --also writes the run's report in $(ls report.* | wc -l) formats, all of the same findings"
+    ;;
 *)
     fail "unknown case"
     ;;
