@@ -8,8 +8,9 @@
 // the product of the inputs' sizes. Conditions anywhere in WHERE or ON count as connecting,
 // as do column references on both sides of an expression (`a.x = b.y + 1`).
 // An explicit CROSS JOIN says the product is intended and is not reported; neither are joins
-// written with ON/USING/NATURAL, nor FROM items that are subqueries, functions or CTEs (a
-// one-row CTE of parameters is a common, deliberate pattern).
+// written with ON/USING/NATURAL, nor levels with a function, a CTE, a VALUES list or a
+// subquery that reads no table in FROM (a one-row CTE of parameters is a common, deliberate
+// pattern). A subquery that reads a table, left unconnected, is reported by its alias.
 // Severity warning: the result and the cost explode with table sizes, but a deliberate
 // product of small tables is legitimate.
 // Known false positives: one side known to hold a single row (a settings table); relations
@@ -175,6 +176,15 @@ void check_level(const sqlparse::Statement& statement, const RuleContext& contex
         if (r.kind == sqlparse::RelationKind::cte || r.kind == sqlparse::RelationKind::function ||
             r.offset < 0) {
             return;
+        }
+        // So is a subquery that reads no table: a VALUES list or a SELECT without FROM holds
+        // the handful of rows written in it.
+        if (r.kind == sqlparse::RelationKind::subquery && r.subquery >= 0 &&
+            static_cast<std::size_t>(r.subquery) < q.subqueries.size()) {
+            const Query& sub = q.subqueries[static_cast<std::size_t>(r.subquery)];
+            if (sub.relations.empty() && sub.subqueries.empty() && sub.set_operations.empty()) {
+                return;
+            }
         }
     }
     // Each JOIN merges two FROM items into one: with one item left (a chain of explicit

@@ -156,6 +156,20 @@ TEST_CASE("rule cartesian-product") {
                   .empty());
         CHECK(run_rule("cartesian-product", "SELECT id FROM orders WHERE total > 5").empty());
     }
+    SUBCASE("silent: VALUES lists and subqueries that read no table") {
+        // Seen in sqlfluff's PostgreSQL fixtures: two VALUES lists of constants, crossed.
+        CHECK(run_rule("cartesian-product",
+                       "SELECT t1.column1, t2.column1 FROM (VALUES (1, 'a'), (2, 'b')) AS t1, "
+                       "(VALUES (3, 'c')) AS t2")
+                  .empty());
+        CHECK(run_rule("cartesian-product",
+                       "SELECT o.id, p.n FROM orders o, (SELECT 5 AS n) AS p WHERE o.total > 5")
+                  .empty());
+        // A subquery that reads a table still counts.
+        CHECK(run_rule("cartesian-product",
+                       "SELECT 1 FROM orders o, (SELECT id FROM customers) AS c WHERE o.total > 5")
+                  .size() == 1);
+    }
 }
 
 TEST_CASE("rule unfiltered-write") {
