@@ -298,12 +298,16 @@ bool is_log_line(std::string_view line) {
     return false;
 }
 
+// A line of EXPLAIN's text output with a node's figures.
+bool is_text_plan_row(std::string_view line) {
+    return line.find(" (cost=") != std::string_view::npos ||
+           line.find(" (actual ") != std::string_view::npos;
+}
+
 // The root line of a text plan (`Limit  (cost=...)`): not indented, and with the figures
 // every plan node has. auto_explain always prints costs.
 bool is_plan_root(std::string_view line) {
-    return !line.empty() && line.front() != ' ' &&
-           (line.find(" (cost=") != std::string_view::npos ||
-            line.find(" (actual ") != std::string_view::npos);
+    return !line.empty() && line.front() != ' ' && is_text_plan_row(line);
 }
 
 class Unwrapper {
@@ -748,12 +752,6 @@ private:
             text = trim(text.substr(size));
         }
         return starts_json(text) || is_text_plan_row(text);
-    }
-
-    // A line of EXPLAIN's text output with a node's figures.
-    static bool is_text_plan_row(std::string_view line) {
-        return line.find(" (cost=") != std::string_view::npos ||
-               line.find(" (actual ") != std::string_view::npos;
     }
 
     // The first word of `text`, lower-cased, when a statement people paste with a plan starts
