@@ -4,6 +4,8 @@
 // (analyzer/rule_registry.hpp): it is constructed from a RuleId.
 #pragma once
 
+#include "util/boxed_optional.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -95,11 +97,11 @@ struct Finding {
     std::string message;   // explanation: why it matters and what to do
     std::string subject;   // what the finding is about, for the stable id: "t.col", node path
     std::optional<Location> location;
-    std::optional<QueryRef> query;
+    util::BoxedOptional<QueryRef> query;   // on the heap: lint never sets it
     Evidence evidence;
     Suggestion suggestion;
     Impact impact;
-    std::optional<ObjectRef> object; // the table, index, ... (analyze); empty when none
+    util::BoxedOptional<ObjectRef> object; // the table, index, ... (analyze); empty when none
     /// The statement's fingerprint (sqlparse: equal for statements that differ only in
     /// constants, comments and formatting); empty when the finding is not about a statement.
     /// In a function body, the enclosing CREATE FUNCTION / DO statement's fingerprint (body
