@@ -6,7 +6,8 @@
 // then prints the ratio b/a (target >= 50%) and lint's peak RSS (target < 200 MB).
 //
 // Lint runs in a fresh child process (this program re-executed with --lint-child) so that its
-// peak RSS is its own and not the generator's or the corpus copy held for (a).
+// peak RSS is its own and not the generator's or the corpus copy held for (a). The child sets
+// the allocator up as the dbadvise executable does (util::tune_allocator).
 //
 // Each measurement is the best of three runs.
 //
@@ -21,6 +22,7 @@
 #include "analyzer/lint.hpp"
 #include "sqlparse/parser.hpp"
 #include "reports/report.hpp"
+#include "util/allocator.hpp"
 
 #include <pg_query.h>
 #include <pg_query/pg_query.pb-c.h>
@@ -220,6 +222,7 @@ const char* stage_name(Stage stage) {
 // the full pipeline with the parser on the calling thread.
 int lint_child(const std::string& path, Stage stage) {
     using dbadvise::sqlparse::ParseOptions;
+    dbadvise::util::tune_allocator(); // as the dbadvise executable's main() does
     std::ifstream in(path, std::ios::binary);
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     const double cpu_start = cpu_seconds();

@@ -1,13 +1,20 @@
-// util::BoxedOptional behaves as the std::optional it replaces in Finding, with a deep copy.
+// util::BoxedOptional behaves as the std::optional it replaces in Finding, with a deep copy;
+// util::tune_allocator keeps mid-sized blocks out of their own mappings.
 #include "analyzer/finding.hpp"
 #include "analyzer/rule_registry.hpp"
+#include "util/allocator.hpp"
 #include "util/boxed_optional.hpp"
 
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <utility>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 using dbadvise::util::BoxedOptional;
 
@@ -86,3 +93,20 @@ TEST_CASE("Finding: the analyze-only members are boxed, and copy with the findin
     Finding moved = std::move(copy);
     CHECK(moved.query->text == "SELECT 2");
 }
+
+#if defined(__GLIBC__)
+TEST_CASE("tune_allocator: blocks up to 32 MB come from the heap, larger ones are mapped") {
+    // glibc's defaults map a block of 16 MB (unless a block as large was mapped and freed
+    // before: the threshold follows those); the settings keep it on the heap.
+    dbadvise::util::tune_allocator();
+    const auto mapped_before = mallinfo2().hblkhd;
+    void* block = std::malloc(std::size_t{16} << 20);
+    REQUIRE(block != nullptr);
+    CHECK(mallinfo2().hblkhd == mapped_before);
+    std::free(block);
+    void* large = std::malloc(std::size_t{40} << 20);
+    REQUIRE(large != nullptr);
+    CHECK(mallinfo2().hblkhd > mapped_before);
+    std::free(large);
+}
+#endif
