@@ -169,20 +169,35 @@ std::vector<const StatementSetup*> helped_statements(const std::vector<Statement
     return helped;
 }
 
+// The tables beside the indexed one that a recommendation builds its index on: a partitioned
+// table's partitions, or an inheritance parent's children (both at every level).
+struct IndexTree {
+    std::vector<const CatalogTable*> partitions;
+    std::vector<const CatalogTable*> children;
+    bool empty() const { return partitions.empty() && children.empty(); }
+    std::size_t size() const { return partitions.size() + children.size(); }
+};
+
 // The SQL that builds `spec` and the evidence every index recommendation has; returns the
-// partitions of a partitioned table (empty for any other table). CREATE INDEX CONCURRENTLY is
-// not allowed on a partitioned table: the parent's index is created ON ONLY (instant), each
-// partition's concurrently, then attached.
-std::vector<const CatalogTable*> suggest_index(const Workload& workload, const CatalogTable& table, const IndexSpec& spec,
-                                               const std::string& name, std::int64_t bytes, Finding& finding) {
-    std::vector<const CatalogTable*> partitions = advisor::partitions_of(workload, table);
-    if (partitions.empty()) {
+// partitions of a partitioned table or the inheritance children of a parent (empty for any
+// other table). CREATE INDEX CONCURRENTLY is not allowed on a partitioned table: the parent's
+// index is created ON ONLY (instant), each partition's concurrently, then attached. An index on
+// an inheritance parent covers none of its children: each gets its own.
+IndexTree suggest_index(const Workload& workload, const CatalogTable& table, const IndexSpec& spec,
+                        const std::string& name, std::int64_t bytes, Finding& finding) {
+    IndexTree tree;
+    tree.partitions = advisor::partitions_of(workload, table);
+    if (tree.partitions.empty()) {
+        tree.children = advisor::inheritance_children_of(workload, table);
+    }
+    const std::vector<const CatalogTable*>& others = tree.partitions.empty() ? tree.children : tree.partitions;
+    if (others.empty()) {
         finding.suggestion.sql = spec.create_sql(name);
     } else {
         std::vector<IndexPartition> parts;
-        for (const CatalogTable* partition : partitions) {
-            parts.push_back({partition->schema, partition->name, partition->parent_schema, partition->parent_name,
-                             partition->kind == 'p', partition->kind == 'f'});
+        for (const CatalogTable* other : others) {
+            parts.push_back({other->schema, other->name, other->parent_schema, other->parent_name,
+                             other->kind == 'p', other->kind == 'f'});
         }
         std::vector<std::string> foreign;
         for (const IndexPartition& part : parts) {
@@ -190,21 +205,48 @@ std::vector<const CatalogTable*> suggest_index(const Workload& workload, const C
                 foreign.push_back(part.schema.empty() ? part.name : part.schema + "." + part.name);
             }
         }
+        const bool partitioned = !tree.partitions.empty();
         if (!foreign.empty()) {
-            finding.evidence.emplace_back("foreign_partitions", fmt::format("{}", fmt::join(foreign, ", ")));
+            finding.evidence.emplace_back(partitioned ? "foreign_partitions" : "foreign_children",
+                                          fmt::format("{}", fmt::join(foreign, ", ")));
         }
-        finding.suggestion.sql = index_on_partitioned_sql(spec, name, parts);
-        finding.evidence.emplace_back("partitions", static_cast<std::int64_t>(parts.size()));
+        finding.suggestion.sql = partitioned ? index_on_partitioned_sql(spec, name, parts)
+                                             : index_on_inheritance_tree_sql(spec, name, parts);
+        finding.evidence.emplace_back(partitioned ? "partitions" : "inheritance_children",
+                                      static_cast<std::int64_t>(parts.size()));
     }
     finding.evidence.emplace_back("index", spec.on_clause());
     finding.evidence.emplace_back("estimated_size_bytes", bytes);
     finding.evidence.emplace_back("estimated_size", human_bytes(bytes));
-    return partitions;
+    return tree;
+}
+
+// The sentence that tells how the index is built on an inheritance parent and its children.
+std::string inheritance_note(const IndexSpec& spec, const std::vector<const CatalogTable*>& children) {
+    const auto foreign = static_cast<std::size_t>(
+        std::count_if(children.begin(), children.end(), [](const CatalogTable* c) { return c->kind == 'f'; }));
+    const std::size_t local = children.size() - foreign;
+    std::string note = fmt::format(
+        " {} has {} inheritance {} (INHERITS), which the statements read with it: unlike a partitioned "
+        "table's, an index on a parent covers none of its children, so the SQL creates the index on {} and on {}, "
+        "each with CREATE INDEX CONCURRENTLY; the saving was costed with all of them.",
+        spec.table, children.size(), children.size() == 1 ? "child" : "children", spec.table,
+        local == 1 ? std::string("its child") : fmt::format("each of its {} children", local));
+    if (foreign > 0) {
+        note += fmt::format(" {} of the children {} foreign table{} (evidence foreign_children): PostgreSQL cannot "
+                            "index {} here (create the index on the remote table).",
+                            foreign, foreign == 1 ? "is a" : "are", foreign == 1 ? "" : "s", foreign == 1 ? "it" : "them");
+    }
+    return note;
 }
 
 // The sentence that tells how the index is built on a partitioned table, and what it cannot
-// cover (foreign-table partitions).
-std::string partition_note(const IndexSpec& spec, const std::vector<const CatalogTable*>& partitions) {
+// cover (foreign-table partitions); or on an inheritance parent and its children.
+std::string partition_note(const IndexSpec& spec, const IndexTree& tree) {
+    if (!tree.children.empty()) {
+        return inheritance_note(spec, tree.children);
+    }
+    const std::vector<const CatalogTable*>& partitions = tree.partitions;
     if (partitions.empty()) {
         return {};
     }
@@ -513,8 +555,7 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
         Finding finding(RuleId::missing_index);
         finding.title = fmt::format("Create index {} {}", quote_identifier(name), spec.on_clause());
         finding.subject = key;
-        const std::vector<const CatalogTable*> partitions =
-            suggest_index(workload, *index.candidate.table, spec, name, bytes, finding);
+        const IndexTree tree = suggest_index(workload, *index.candidate.table, spec, name, bytes, finding);
         finding.evidence.emplace_back("verified", result.verified);
         finding.evidence.emplace_back("verification", result.verified
                                                           ? std::string("custom plans with HypoPG hypothetical indexes")
@@ -567,17 +608,19 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
             std::string(result.verified
                             ? "Verified: the planner chose the hypothetical index (HypoPG) in the custom plans."
                             : "Unverified: estimated from pg_stats without HypoPG; check with EXPLAIN after creating it.") +
-                partition_note(spec, partitions),
+                partition_note(spec, tree),
             early_exit ? " The plan relies on early exit: it reads in ORDER BY order and stops at the LIMIT while "
                          "discarding rows, which is slow when matching rows are rarer or later than the planner "
                          "believes; the saving counted assumes it reads the LIMIT's whole input."
                        : "");
-        const std::string shown_sql = partitions.empty()
-                                          ? finding.suggestion.sql
-                                          : fmt::format("{} (then {} partition{} concurrently, attached: see the "
-                                                        "finding)",
-                                                        finding.suggestion.sql.substr(0, finding.suggestion.sql.find('\n')),
-                                                        partitions.size(), partitions.size() == 1 ? "" : "s");
+        const std::string first_line = finding.suggestion.sql.substr(0, finding.suggestion.sql.find('\n'));
+        const std::string shown_sql =
+            tree.empty() ? finding.suggestion.sql
+            : tree.children.empty()
+                ? fmt::format("{} (then {} partition{} concurrently, attached: see the finding)", first_line,
+                              tree.size(), tree.size() == 1 ? "" : "s")
+                : fmt::format("{} (then its {} inheritance {}: see the finding)", first_line, tree.size(),
+                              tree.size() == 1 ? "child" : "children");
         section.lines.push_back(fmt::format("{}. {}  -- {}, saves ~{:.0f} ms, {} statement{}{}{}", ++position,
                                             shown_sql, human_bytes(bytes), index.benefit_ms,
                                             helped.size(), helped.size() == 1 ? "" : "s",
@@ -599,8 +642,7 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
         Finding finding(RuleId::missing_index);
         finding.title = fmt::format("Create index {} {}", quote_identifier(name), spec.on_clause());
         finding.subject = advisor::canonical(spec);
-        const std::vector<const CatalogTable*> partitions =
-            suggest_index(workload, *index.candidate.table, spec, name, bytes, finding);
+        const IndexTree tree = suggest_index(workload, *index.candidate.table, spec, name, bytes, finding);
         finding.evidence.emplace_back("verified", false);
         finding.evidence.emplace_back("verification",
                                       std::string("estimated from pg_stats and the table's size: HypoPG cannot create "
@@ -631,11 +673,11 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
             "recommendation. Check with EXPLAIN after creating it.{}",
             helped.size(), helped.size() == 1 ? "" : "s", helped.size() == 1 ? "s" : "",
             spec.keys.empty() ? std::string() : spec.keys.front(), index.benefit_ms, index.selectivity * 100,
-            partition_note(spec, partitions));
+            partition_note(spec, tree));
         section.lines.push_back(fmt::format("{}. {}  -- {}, saves ~{:.0f} ms (estimated), {} statement{} "
                                             "(unverified: HypoPG cannot cost GIN)",
                                             ++position,
-                                            partitions.empty() ? finding.suggestion.sql
+                                            tree.empty() ? finding.suggestion.sql
                                                                : finding.suggestion.sql.substr(
                                                                      0, finding.suggestion.sql.find('\n')),
                                             human_bytes(bytes), index.benefit_ms, helped.size(),

@@ -70,6 +70,13 @@ std::string IndexSpec::create_sql(const std::string& index_name) const {
     return fmt::format("CREATE INDEX CONCURRENTLY {} {};", quote_identifier(index_name), on_clause());
 }
 
+IndexSpec IndexSpec::on_table(const std::string& schema, const std::string& name) const {
+    IndexSpec moved = *this;
+    moved.table_schema = schema;
+    moved.table = name;
+    return moved;
+}
+
 std::string IndexSpec::default_name() const {
     std::vector<std::string> parts;
     parts.push_back(name_fragment(table));
@@ -113,10 +120,7 @@ std::string index_on_partitioned_sql(const IndexSpec& spec, const std::string& i
         if (partition.foreign) {
             continue;
         }
-        IndexSpec part = spec;
-        part.table_schema = partition.schema;
-        part.table = partition.name;
-        const std::string name = part.default_name();
+        const std::string name = spec.on_table(partition.schema, partition.name).default_name();
         const std::string part_table = qualified(partition.schema, partition.name);
         out += '\n';
         out += partition.partitioned
@@ -129,6 +133,20 @@ std::string index_on_partitioned_sql(const IndexSpec& spec, const std::string& i
             out += fmt::format("\nALTER INDEX {} ATTACH PARTITION {};", parent_index->second, part_index);
         }
         names.emplace_back(part_table, part_index);
+    }
+    return out;
+}
+
+std::string index_on_inheritance_tree_sql(const IndexSpec& spec, const std::string& index_name,
+                                          const std::vector<IndexPartition>& children) {
+    std::string out = spec.create_sql(index_name);
+    for (const IndexPartition& child : children) {
+        if (child.foreign) {
+            continue;
+        }
+        const IndexSpec own = spec.on_table(child.schema, child.name);
+        out += '\n';
+        out += own.create_sql(own.default_name());
     }
     return out;
 }

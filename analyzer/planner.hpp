@@ -29,6 +29,8 @@ struct IndexSpec {
     std::string create_sql(const std::string& index_name) const;
     /// A readable name: <table>_<col>_<col>_idx, at most 63 bytes.
     std::string default_name() const;
+    /// The same index on another table (a partition, an inheritance child).
+    IndexSpec on_table(const std::string& schema, const std::string& name) const;
     /// `ON <schema>.<table> [USING <method>] (<keys>) [INCLUDE (...)] [WHERE ...]`: the part of
     /// CREATE INDEX after the name, shared by create_sql and hypopg_create_index.
     std::string on_clause() const;
@@ -56,6 +58,13 @@ struct IndexPartition {
 /// attached; the caller says so.
 std::string index_on_partitioned_sql(const IndexSpec& spec, const std::string& index_name,
                                      const std::vector<IndexPartition>& partitions);
+
+/// The script that builds `spec` on a table and on each of its inheritance children
+/// (`children`, every level; parent fields unused): an index on a parent covers none of its
+/// children, so each gets its own, each built with CREATE INDEX CONCURRENTLY. One statement a
+/// line. Foreign-table children get no statement (the index belongs on the remote table).
+std::string index_on_inheritance_tree_sql(const IndexSpec& spec, const std::string& index_name,
+                                          const std::vector<IndexPartition>& children);
 
 /// A parameter value for a custom plan; nullopt is SQL NULL.
 using ParamValue = std::optional<std::string>;

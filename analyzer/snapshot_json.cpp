@@ -171,6 +171,7 @@ const Field<CatalogTable> k_table_names[] = {{"schema", &CatalogTable::schema, t
 const Field<CatalogTable> k_table_fields[] = {
     {"temporary", &CatalogTable::temporary},
     {"is_partition", &CatalogTable::is_partition},
+    {"inherits", &CatalogTable::inherits},
     {"parent_schema", &CatalogTable::parent_schema},
     {"parent_name", &CatalogTable::parent_name},
     {"partition_root", &CatalogTable::partition_root},

@@ -92,8 +92,11 @@ struct CatalogTable {
     char kind = 'r';            // relkind: r table, p partitioned, m matview, f foreign
     bool temporary = false;
     bool is_partition = false;  // a partition of a partitioned table
-    std::string parent_schema;  // is_partition: the partitioned table it belongs to
-    std::string parent_name;
+    /// A child in table inheritance (CREATE TABLE ... INHERITS, not a partition): a scan of its
+    /// parent reads it too, and an index on the parent does not cover it.
+    bool inherits = false;
+    std::string parent_schema;  // is_partition: the partitioned table it belongs to; inherits:
+    std::string parent_name;    // its first parent (multiple inheritance: the others are not kept)
     std::string partition_root; // a partition: the partitioned table at the root of its tree,
                                 // "schema.table"; empty otherwise
     double reltuples = 0;       // planner's row estimate (-1 never analyzed on 14+)

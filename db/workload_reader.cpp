@@ -317,9 +317,11 @@ std::expected<std::string, DbError> read_tables(Connection& connection, Workload
             "(s.last_analyze IS NOT NULL OR s.last_autoanalyze IS NOT NULL) AS ever_analyzed, "
             "extract(epoch FROM now() - greatest(s.last_analyze, s.last_autoanalyze))::float8 AS analyzed_age_s, "
             "io.heap_blks_read, io.heap_blks_hit, io.idx_blks_read, io.idx_blks_hit, "
-            "coalesce(pn.nspname, '') AS parent_schema, coalesce(p.relname, '') AS parent_name "
+            "coalesce(pn.nspname, '') AS parent_schema, coalesce(p.relname, '') AS parent_name, "
+            "NOT c.relispartition AND i.inhrelid IS NOT NULL AS inherits "
             "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "LEFT JOIN pg_inherits i ON c.relispartition AND i.inhrelid = c.oid "
+            // A partition's one parent, or an inheritance child's first (inhseqno 1).
+            "LEFT JOIN pg_inherits i ON i.inhrelid = c.oid AND (c.relispartition OR i.inhseqno = 1) "
             "LEFT JOIN pg_class p ON p.oid = i.inhparent LEFT JOIN pg_namespace pn ON pn.oid = p.relnamespace "
             "LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid "
             "LEFT JOIN pg_statio_all_tables io ON io.relid = c.oid "
@@ -336,6 +338,7 @@ std::expected<std::string, DbError> read_tables(Connection& connection, Workload
         table.kind = kind.empty() ? 'r' : kind.front();
         table.temporary = tables->boolean(row, "temporary");
         table.is_partition = tables->boolean(row, "is_partition");
+        table.inherits = tables->boolean(row, "inherits");
         table.parent_schema = std::string(tables->text(row, "parent_schema"));
         table.parent_name = std::string(tables->text(row, "parent_name"));
         table.partition_root = std::string(tables->text(row, "partition_root"));
@@ -553,8 +556,8 @@ std::expected<void, DbError> read_column_stats(Connection& connection, const Rea
     for (const auto& statement : workload.statements) {
         for (std::string& word : identifiers_in(statement.text)) words.insert(std::move(word));
     }
-    // Tables a statement reads through a view, and the partitions of a partitioned table it
-    // names (the advisor sizes and costs the parent from them).
+    // Tables a statement reads through a view, and the partitions of a partitioned table or the
+    // inheritance children of a table it names (the advisor sizes and costs the parent from them).
     for (const auto& view : workload.views) {
         for (std::string& word : identifiers_in(view.definition)) words.insert(std::move(word));
     }
@@ -562,7 +565,7 @@ std::expected<void, DbError> read_column_stats(Connection& connection, const Rea
         std::string parent = table.parent_name;
         std::ranges::transform(parent, parent.begin(),
                                [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        if (table.is_partition && words.contains(parent)) {
+        if ((table.is_partition || table.inherits) && words.contains(parent)) {
             std::string name = table.name;
             std::ranges::transform(name, name.begin(),
                                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -594,7 +597,7 @@ std::expected<void, DbError> read_column_stats(Connection& connection, const Rea
                         "s.correlation "
                         "FROM pg_stats s JOIN unnest($1::text[], $2::text[]) AS w(schema, name) "
                         "ON w.schema = s.schemaname AND w.name = s.tablename "
-                        "ORDER BY s.schemaname, s.tablename, s.attname, s.inherited",
+                        "ORDER BY s.schemaname, s.tablename, s.attname, s.inherited DESC",
                         values),
             {text_array(schemas), text_array(names)}, "pg_stats");
     if (!stats) return std::unexpected(stats.error());
@@ -603,7 +606,9 @@ std::expected<void, DbError> read_column_stats(Connection& connection, const Rea
         column.schema = std::string(stats->text(row, "schemaname"));
         column.table = std::string(stats->text(row, "tablename"));
         column.column = std::string(stats->text(row, "attname"));
-        // Rows without inheritance sort first; a partitioned parent only has the other kind.
+        // Rows over the whole inheritance tree sort first: a statement that names a parent
+        // reads its children too (the advisor sizes the parent with them). Only a parent with
+        // rows of its own also has the other kind; a partitioned parent only has this one.
         if (!workload.column_stats.empty() && workload.column_stats.back().schema == column.schema &&
             workload.column_stats.back().table == column.table &&
             workload.column_stats.back().column == column.column)

@@ -90,6 +90,20 @@ function(dbadvise_advisor_tests)
     --stdout "events is partitioned: the index is created on"
     -- $<TARGET_FILE:dbadvise> analyze --dsn @DSN:analytics@)
 
+  # An inheritance parent (INHERITS, not partitioned) holds no row: it is sized with its
+  # children, and its index is created on it and on each child, concurrently (an index on a
+  # parent covers none of its children). That index serves the statement on one child too,
+  # which gets no recommendation of its own.
+  dbadvise_pg_test(advisor_analytics_inheritance ${DBADVISE_PG_EXPECT}
+    --stdout "CREATE INDEX CONCURRENTLY readings_sensor_idx ON public\\.readings \\(sensor\\)."
+    --stdout "CREATE INDEX CONCURRENTLY readings_2024_sensor_idx ON public\\.readings_2024 \\(sensor\\)."
+    --stdout "CREATE INDEX CONCURRENTLY readings_2025_sensor_idx ON public\\.readings_2025 \\(sensor\\)."
+    --stdout "readings_sensor_idx ON public\\.readings \\(sensor\\). \\(then its 2 inheritance children: see the finding\\) .* 2 statements"
+    --stdout "readings has 2 inheritance children"
+    --no-stdout "Create index [a-z_0-9]+ ON public\\.readings_202[45]"
+    --no-stdout "too small for an index to pay \\(public\\.readings"
+    -- $<TARGET_FILE:dbadvise> analyze --dsn @DSN:analytics@)
+
   # Every candidate considered is listed with its kind and what became of it: in the text
   # report with --verbose, always in the JSON report.
   dbadvise_pg_test(advisor_verbose_lists_candidates ${DBADVISE_PG_EXPECT}

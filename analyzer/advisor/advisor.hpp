@@ -230,13 +230,19 @@ struct TableSize {
     double rows = 0;
     double pages = 0;
     bool known = false;      // false: nothing tells (never analyzed, no activity counted)
-    std::string source;      // "reltuples", "n_live_tup", "relpages", "partitions", "unknown"
+    std::string source;      // "reltuples", "n_live_tup", "relpages", "partitions", "unknown";
+                             // with " and inheritance children" when they were added in
 };
 TableSize table_size(const Workload& workload, const CatalogTable& table);
 
 /// The partitions of a partitioned table at every level, parents before their children; empty
 /// for any other table.
 std::vector<const CatalogTable*> partitions_of(const Workload& workload, const CatalogTable& table);
+
+/// The inheritance children of a table (INHERITS, not partitions) at every level, parents
+/// before their children; empty for a table nobody inherits from. A statement that names the
+/// table reads them too, and an index on the table covers none of them.
+std::vector<const CatalogTable*> inheritance_children_of(const Workload& workload, const CatalogTable& table);
 
 /// Fraction of rows one value of `column` selects (1 / distinct values); 0.005 unknown.
 double equality_selectivity(const Workload& workload, const CatalogTable& table,

@@ -137,7 +137,9 @@ std::expected<Costing, CostError> PlannerCostModel::cost(const StatementSetup& s
         sets.resize(1);
     }
     // What HypoPG is shown: each index, or for a partitioned table in leaf mode one index per
-    // leaf partition; origin[j] is the configuration's index behind shown[j].
+    // leaf partition, or for an inheritance parent the index and one on each child (a scan of
+    // the parent reads them, and the recommendation builds the index on each); origin[j] is the
+    // configuration's index behind shown[j].
     std::vector<IndexSpec> shown;
     std::vector<std::size_t> origin;
     for (std::size_t i = 0; i < config.size(); ++i) {
@@ -148,15 +150,21 @@ std::expected<Costing, CostError> PlannerCostModel::cost(const StatementSetup& s
                 if (partition->kind == 'p') {
                     continue;
                 }
-                IndexSpec leaf = spec;
-                leaf.table_schema = partition->schema;
-                leaf.table = partition->name;
-                shown.push_back(std::move(leaf));
+                shown.push_back(spec.on_table(partition->schema, partition->name));
                 origin.push_back(i);
             }
         } else {
             shown.push_back(spec);
             origin.push_back(i);
+            if (table) {
+                for (const CatalogTable* child : inheritance_children_of(*m_workload, *table)) {
+                    if (child->kind != 'r' && child->kind != 'm') {
+                        continue; // a foreign table: no index, hypothetical or real
+                    }
+                    shown.push_back(spec.on_table(child->schema, child->name));
+                    origin.push_back(i);
+                }
+            }
         }
     }
     Costing costing;

@@ -57,12 +57,28 @@ bool uses_column(const TableUse& use, const std::string& column) {
            std::any_of(use.order.begin(), use.order.end(), [&](const auto& k) { return k.first == column; });
 }
 
-bool relevant(const StatementSetup& statement, const Candidate& candidate) {
+// Whether `table` is `ancestor` or one of its inheritance children at any level.
+bool in_inheritance_tree(const Workload& workload, const CatalogTable* table, const CatalogTable* ancestor) {
+    for (int depth = 0; table != nullptr && depth <= 32; ++depth) {
+        if (table == ancestor) {
+            return true;
+        }
+        if (!table->inherits) {
+            return false;
+        }
+        table = workload.find_table(table->parent_schema, table->parent_name);
+    }
+    return false;
+}
+
+// A candidate on an inheritance parent is built on each of its children too: it serves the
+// statements that name a child directly.
+bool relevant(const Workload& workload, const StatementSetup& statement, const Candidate& candidate) {
     if (candidate.statements.contains(statement.id)) {
         return true;
     }
     return std::any_of(statement.tables.begin(), statement.tables.end(), [&](const TableUse& use) {
-        return use.table == candidate.table && uses_column(use, candidate.leading_column);
+        return in_inheritance_tree(workload, use.table, candidate.table) && uses_column(use, candidate.leading_column);
     });
 }
 
@@ -83,11 +99,30 @@ bool btree_over(const IndexSpec& wide, const IndexSpec& narrow) {
 
 // `wide` serves every plan `narrow` serves: same table, method, operator class and predicate,
 // and narrow's keys lead wide's (its INCLUDE columns among wide's columns); or btree_over.
-bool covers(const IndexSpec& wide, const IndexSpec& narrow) {
+// Whether an index on `wide`'s table is also built on `narrow`'s: the same table, or an
+// inheritance parent of it (the recommendation creates the index on each child).
+// `inheritance`: the workload when it has inheritance children, else nullptr (the usual case,
+// which then costs no catalog lookup).
+bool built_on(const Workload* inheritance, const IndexSpec& wide, const IndexSpec& narrow) {
+    if (wide.table == narrow.table && wide.table_schema == narrow.table_schema) {
+        return true;
+    }
+    if (inheritance == nullptr) {
+        return false;
+    }
+    const CatalogTable* table = inheritance->find_table(narrow.table_schema, narrow.table);
+    if (table == nullptr || !table->inherits) {
+        return false;
+    }
+    const CatalogTable* ancestor = inheritance->find_table(wide.table_schema, wide.table);
+    return ancestor != nullptr && in_inheritance_tree(*inheritance, table, ancestor);
+}
+
+bool covers(const Workload* inheritance, const IndexSpec& wide, const IndexSpec& narrow) {
     if (btree_over(wide, narrow)) {
         return true;
     }
-    if (wide.table != narrow.table || wide.table_schema != narrow.table_schema || wide.method != narrow.method ||
+    if (!built_on(inheritance, wide, narrow) || wide.method != narrow.method ||
         wide.predicate != narrow.predicate || wide.keys.size() < narrow.keys.size()) {
         return false;
     }
@@ -150,6 +185,11 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
                                const std::vector<Candidate>& candidates, CostModel& model,
                                const AnalyzeOptions& options) {
     SelectionResult result;
+    // An index on an inheritance parent is built on its children too (covers()).
+    const Workload* inheritance =
+        std::any_of(workload.tables.begin(), workload.tables.end(), [](const CatalogTable& t) { return t.inherits; })
+            ? &workload
+            : nullptr;
     double workload_ms = 0;
     for (const StatementSetup& statement : statements) {
         if (statement.parsed && statement.parsed->source) {
@@ -197,7 +237,7 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
         }
         std::vector<std::size_t> mine;
         for (std::size_t c = 0; c < candidates.size(); ++c) {
-            if (relevant(*state.setup, candidates[c]) && !model.rejected().contains(canonical(candidates[c].spec))) {
+            if (relevant(workload, *state.setup, candidates[c]) && !model.rejected().contains(canonical(candidates[c].spec))) {
                 mine.push_back(c);
             }
         }
@@ -303,7 +343,7 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
         for (const std::size_t u : used) {
             std::vector<std::size_t> narrower;
             for (const std::size_t v : mine) {
-                if (v != u && covers(candidates[u].spec, candidates[v].spec)) {
+                if (v != u && covers(inheritance, candidates[u].spec, candidates[v].spec)) {
                     narrower.push_back(v);
                 }
             }
@@ -360,7 +400,7 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
     auto relevant_part = [&](std::size_t i, const std::vector<std::size_t>& config) {
         std::vector<std::size_t> part;
         for (const std::size_t c : config) {
-            if (relevant(*states[i].setup, candidates[c])) {
+            if (relevant(workload, *states[i].setup, candidates[c])) {
                 part.push_back(c);
             }
         }
@@ -381,7 +421,7 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
         for (const Screened& s : state.screened) {
             const bool covered = std::all_of(s.used.begin(), s.used.end(), [&](std::size_t u) {
                 return std::any_of(config.begin(), config.end(), [&](std::size_t c) {
-                    return c == u || covers(candidates[c].spec, candidates[u].spec);
+                    return c == u || covers(inheritance, candidates[c].spec, candidates[u].spec);
                 });
             });
             if (covered) {
@@ -493,7 +533,7 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
     // A candidate chosen already, or covered by a chosen index, adds nothing.
     auto redundant = [&](std::size_t c) -> std::optional<std::size_t> {
         for (const std::size_t k : chosen) {
-            if (k == c || covers(candidates[k].spec, candidates[c].spec)) {
+            if (k == c || covers(inheritance, candidates[k].spec, candidates[c].spec)) {
                 return k;
             }
         }
@@ -632,7 +672,7 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
     auto config_for = [&](const StatementSetup& statement) {
         std::vector<IndexSpec> config;
         for (const std::size_t c : chosen) {
-            if (relevant(statement, candidates[c])) {
+            if (relevant(workload, statement, candidates[c])) {
                 config.push_back(candidates[c].spec);
             }
         }
@@ -817,7 +857,6 @@ SelectionResult select_indexes(const Workload& workload, const std::vector<State
         }
         result.verdicts[key] = std::move(verdict);
     }
-    (void)workload;
     return result;
 }
 

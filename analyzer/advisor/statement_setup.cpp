@@ -778,6 +778,20 @@ void collect_partitions(const Workload& workload, const CatalogTable& table, int
     }
 }
 
+void collect_inheritance_children(const Workload& workload, const CatalogTable& table, int depth,
+                                  std::vector<const CatalogTable*>& out) {
+    if (depth > k_max_partition_depth) {
+        return;
+    }
+    for (const CatalogTable& child : workload.tables) {
+        if (child.inherits && child.parent_name == table.name && child.parent_schema == table.schema && &child != &table &&
+            std::find(out.begin(), out.end(), &child) == out.end()) {
+            out.push_back(&child);
+            collect_inheritance_children(workload, child, depth + 1, out);
+        }
+    }
+}
+
 TableSize table_size_at(const Workload& workload, const CatalogTable& table, int depth);
 
 } // namespace
@@ -788,8 +802,31 @@ std::vector<const CatalogTable*> partitions_of(const Workload& workload, const C
     return out;
 }
 
+std::vector<const CatalogTable*> inheritance_children_of(const Workload& workload, const CatalogTable& table) {
+    std::vector<const CatalogTable*> out;
+    collect_inheritance_children(workload, table, 0, out);
+    return out;
+}
+
 TableSize table_size(const Workload& workload, const CatalogTable& table) {
-    return table_size_at(workload, table, 0);
+    TableSize size = table_size_at(workload, table, 0);
+    // A scan of an inheritance parent reads its children: their rows count as its own.
+    bool added = false;
+    for (const CatalogTable* child : inheritance_children_of(workload, table)) {
+        const TableSize part = table_size_at(workload, *child, 0);
+        if (!part.known) {
+            continue;
+        }
+        size.rows += part.rows;
+        size.pages += part.pages;
+        size.known = true;
+        added = true;
+    }
+    if (added) {
+        size.source = (size.source == "unknown" ? std::string("inheritance children")
+                                                : size.source + " and inheritance children");
+    }
+    return size;
 }
 
 namespace {

@@ -726,6 +726,75 @@ TEST_CASE("advise_indexes: partitioned tables") {
     }
 }
 
+TEST_CASE("index_on_inheritance_tree_sql") {
+    IndexSpec spec;
+    spec.table_schema = "public";
+    spec.table = "readings";
+    spec.keys = {"sensor"};
+    const std::string sql = index_on_inheritance_tree_sql(
+        spec, "readings_sensor_idx",
+        {{"public", "readings_2024", "public", "readings", false},
+         {"archive", "readings_old", "public", "readings_2024", false},
+         {"public", "readings_remote", "public", "readings", false, true}});
+    // The parent and each child, concurrently: an index on a parent covers none of its children.
+    CHECK(sql == "CREATE INDEX CONCURRENTLY readings_sensor_idx ON public.readings (sensor);\n"
+                 "CREATE INDEX CONCURRENTLY readings_2024_sensor_idx ON public.readings_2024 (sensor);\n"
+                 "CREATE INDEX CONCURRENTLY readings_old_sensor_idx ON archive.readings_old (sensor);");
+}
+
+TEST_CASE("advise_indexes: inheritance parents") {
+    // orders holds no row itself; its two INHERITS children hold 500,000 each. One statement
+    // reads orders (and so both children), one reads orders_2 alone.
+    Workload workload = shop(1'000'000);
+    CatalogTable& parent = workload.tables[0];
+    parent.reltuples = 0;
+    parent.relpages = 0;
+    parent.ever_analyzed = true;
+    for (int i = 1; i <= 2; ++i) {
+        CatalogTable child = workload.tables[0];
+        child.name = "orders_" + std::to_string(i);
+        child.inherits = true;
+        child.parent_schema = "public";
+        child.parent_name = "orders";
+        child.reltuples = 500'000;
+        child.relpages = 5'000;
+        workload.tables.push_back(child);
+    }
+    workload.statements.push_back(source("1", "SELECT * FROM orders WHERE customer_id = $1", 100, 50.0));
+    workload.statements.push_back(source("2", "SELECT * FROM orders_2 WHERE customer_id = $1", 100, 25.0));
+    sp::ParsedStatement on_child = lookup("customer_id");
+    on_child.statement->query.relations[0].name = "orders_2";
+    std::vector<ParsedWorkloadStatement> statements = {{&workload.statements[0], lookup("customer_id")},
+                                                       {&workload.statements[1], on_child}};
+    FakePlanner planner("customer_id");
+    const AdvisorResult result = advise_indexes(workload, statements, &planner, AnalyzeOptions{});
+
+    // Sized with its children (not "too small"), recommended once, on the parent and each child.
+    CHECK(recommended_clauses(result) == std::vector<std::string>{"ON public.orders (customer_id)"});
+    const Finding* finding = find_rule(result, "missing-index");
+    REQUIRE(finding);
+    CHECK(finding->suggestion.sql ==
+          "CREATE INDEX CONCURRENTLY orders_customer_id_idx ON public.orders (customer_id);\n"
+          "CREATE INDEX CONCURRENTLY orders_1_customer_id_idx ON public.orders_1 (customer_id);\n"
+          "CREATE INDEX CONCURRENTLY orders_2_customer_id_idx ON public.orders_2 (customer_id);");
+    CHECK(finding->message.find("orders has 2 inheritance children") != std::string::npos);
+    const auto evidence = [&](std::string_view key) -> const EvidenceValue* {
+        for (const auto& [name, value] : finding->evidence) {
+            if (name == key) return &value;
+        }
+        return nullptr;
+    };
+    REQUIRE(evidence("inheritance_children"));
+    CHECK(std::get<std::int64_t>(*evidence("inheritance_children")) == 2);
+    REQUIRE(evidence("statements_helped"));
+    CHECK(std::get<std::int64_t>(*evidence("statements_helped")) == 2); // the child's statement too
+    // HypoPG was shown the index on the parent and on each child at once.
+    CHECK(std::any_of(planner.requests.begin(), planner.requests.end(), [](const PlanRequest& r) {
+        return r.hypothetical.size() == 3 && r.hypothetical[0].table == "orders" &&
+               r.hypothetical[1].table == "orders_1" && r.hypothetical[2].table == "orders_2";
+    }));
+}
+
 TEST_CASE("key_target and normalized_key") {
     using dbadvise::analyzer::advisor::key_target;
     using dbadvise::analyzer::advisor::normalized_key;

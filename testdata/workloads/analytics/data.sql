@@ -31,6 +31,19 @@ INSERT INTO imports (id, batch_id, payload)
 SELECT i, 1 + (i % 1000), md5(i::text)
 FROM generate_series(1, 100000) AS i;
 
+-- 150,000 readings a year from 2,000 sensors, in the children only.
+INSERT INTO readings_2024 (id, sensor, at, value)
+SELECT i, 1 + floor(random() * 2000)::integer,
+       timestamptz '2024-01-01 00:00:00+00' + i * interval '210 seconds', random() * 100
+FROM generate_series(1, 150000) AS i;
+INSERT INTO readings_2025 (id, sensor, at, value)
+SELECT i, 1 + floor(random() * 2000)::integer,
+       timestamptz '2025-01-01 00:00:00+00' + i * interval '210 seconds', random() * 100
+FROM generate_series(1, 150000) AS i;
+
 ANALYZE accounts;
 ANALYZE tickets;
 ANALYZE events;
+ANALYZE readings;
+ANALYZE readings_2024;
+ANALYZE readings_2025;

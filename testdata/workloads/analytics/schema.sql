@@ -40,3 +40,15 @@ CREATE TABLE imports (
     batch_id integer NOT NULL,
     payload  text NOT NULL
 ) WITH (autovacuum_enabled = false);
+
+-- Table inheritance (INHERITS, partitioning as it was done before PostgreSQL 10): the parent
+-- holds no row, each year is a child. A statement on the parent reads every child, and an
+-- index on the parent covers none of them.
+CREATE TABLE readings (
+    id     bigint NOT NULL,
+    sensor integer NOT NULL,
+    at     timestamptz NOT NULL,
+    value  double precision NOT NULL
+);
+CREATE TABLE readings_2024 () INHERITS (readings);
+CREATE TABLE readings_2025 () INHERITS (readings);
