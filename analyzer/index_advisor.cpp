@@ -174,6 +174,10 @@ std::vector<const StatementSetup*> helped_statements(const std::vector<Statement
 struct IndexTree {
     std::vector<const CatalogTable*> partitions;
     std::vector<const CatalogTable*> children;
+    // An inheritance parent: its index that already serves the spec (then only the children
+    // get one), and the children that already have one (they get none).
+    const CatalogIndex* on_parent = nullptr;
+    std::size_t children_served = 0;
     bool empty() const { return partitions.empty() && children.empty(); }
     std::size_t size() const { return partitions.size() + children.size(); }
 };
@@ -187,10 +191,32 @@ IndexTree suggest_index(const Workload& workload, const CatalogTable& table, con
                         const std::string& name, std::int64_t bytes, Finding& finding) {
     IndexTree tree;
     tree.partitions = advisor::partitions_of(workload, table);
+    std::vector<const CatalogTable*> others = tree.partitions;
     if (tree.partitions.empty()) {
         tree.children = advisor::inheritance_children_of(workload, table);
+        if (!tree.children.empty()) {
+            // Where the index is still missing: the parent unless an index of its own serves
+            // the spec, each local child that has none, and (for the evidence) foreign ones.
+            tree.on_parent = advisor::serving_index(workload, table, spec);
+            const std::vector<const CatalogTable*> lacking = advisor::children_lacking(workload, table, spec);
+            for (const CatalogTable* child : tree.children) {
+                const bool local = child->kind == 'r' || child->kind == 'm';
+                if (!local || std::find(lacking.begin(), lacking.end(), child) != lacking.end()) {
+                    others.push_back(child);
+                } else {
+                    ++tree.children_served;
+                }
+            }
+            if (tree.on_parent != nullptr) {
+                finding.title = fmt::format("Create index {} on the inheritance children of {} that lack it",
+                                            spec.on_clause(), quote_identifier(table.name));
+                finding.evidence.emplace_back("existing_index_on_parent", tree.on_parent->name);
+            }
+            if (tree.children_served > 0) {
+                finding.evidence.emplace_back("children_with_index", static_cast<std::int64_t>(tree.children_served));
+            }
+        }
     }
-    const std::vector<const CatalogTable*>& others = tree.partitions.empty() ? tree.children : tree.partitions;
     if (others.empty()) {
         finding.suggestion.sql = spec.create_sql(name);
     } else {
@@ -211,9 +237,9 @@ IndexTree suggest_index(const Workload& workload, const CatalogTable& table, con
                                           fmt::format("{}", fmt::join(foreign, ", ")));
         }
         finding.suggestion.sql = partitioned ? index_on_partitioned_sql(spec, name, parts)
-                                             : index_on_inheritance_tree_sql(spec, name, parts);
+                                             : index_on_inheritance_tree_sql(spec, name, parts, tree.on_parent == nullptr);
         finding.evidence.emplace_back(partitioned ? "partitions" : "inheritance_children",
-                                      static_cast<std::int64_t>(parts.size()));
+                                      static_cast<std::int64_t>(partitioned ? parts.size() : tree.children.size()));
     }
     finding.evidence.emplace_back("index", spec.on_clause());
     finding.evidence.emplace_back("estimated_size_bytes", bytes);
@@ -222,16 +248,27 @@ IndexTree suggest_index(const Workload& workload, const CatalogTable& table, con
 }
 
 // The sentence that tells how the index is built on an inheritance parent and its children.
-std::string inheritance_note(const IndexSpec& spec, const std::vector<const CatalogTable*>& children) {
+std::string inheritance_note(const IndexSpec& spec, const IndexTree& tree) {
+    const std::vector<const CatalogTable*>& children = tree.children;
     const auto foreign = static_cast<std::size_t>(
         std::count_if(children.begin(), children.end(), [](const CatalogTable* c) { return c->kind == 'f'; }));
     const std::size_t local = children.size() - foreign;
+    const std::size_t lacking = local - tree.children_served;
+    const std::string where =
+        tree.children_served == 0
+            ? (local == 1 ? std::string("its child") : fmt::format("each of its {} children", local))
+            : fmt::format("the {} of its {} children that have none yet (evidence children_with_index)", lacking, local);
     std::string note = fmt::format(
-        " {} has {} inheritance {} (INHERITS), which the statements read with it: unlike a partitioned "
-        "table's, an index on a parent covers none of its children, so the SQL creates the index on {} and on {}, "
-        "each with CREATE INDEX CONCURRENTLY; the saving was costed with all of them.",
-        spec.table, children.size(), children.size() == 1 ? "child" : "children", spec.table,
-        local == 1 ? std::string("its child") : fmt::format("each of its {} children", local));
+        " {} has {} inheritance {} (INHERITS), which the statements read with it: unlike a partitioned table's, an "
+        "index on a parent covers none of its children, so ",
+        spec.table, children.size(), children.size() == 1 ? "child" : "children");
+    if (tree.on_parent != nullptr) {
+        note += fmt::format("its index {} serves only the rows of {} itself, and the SQL creates the index on {}",
+                            tree.on_parent->name, spec.table, where);
+    } else {
+        note += fmt::format("the SQL creates the index on {} and on {}", spec.table, where);
+    }
+    note += ", each with CREATE INDEX CONCURRENTLY; the saving was costed with all of them.";
     if (foreign > 0) {
         note += fmt::format(" {} of the children {} foreign table{} (evidence foreign_children): PostgreSQL cannot "
                             "index {} here (create the index on the remote table).",
@@ -244,7 +281,7 @@ std::string inheritance_note(const IndexSpec& spec, const std::vector<const Cata
 // cover (foreign-table partitions); or on an inheritance parent and its children.
 std::string partition_note(const IndexSpec& spec, const IndexTree& tree) {
     if (!tree.children.empty()) {
-        return inheritance_note(spec, tree.children);
+        return inheritance_note(spec, tree);
     }
     const std::vector<const CatalogTable*>& partitions = tree.partitions;
     if (partitions.empty()) {
@@ -619,8 +656,8 @@ AdvisorResult advise_indexes(const Workload& workload, const std::vector<ParsedW
             : tree.children.empty()
                 ? fmt::format("{} (then {} partition{} concurrently, attached: see the finding)", first_line,
                               tree.size(), tree.size() == 1 ? "" : "s")
-                : fmt::format("{} (then its {} inheritance {}: see the finding)", first_line, tree.size(),
-                              tree.size() == 1 ? "child" : "children");
+                : fmt::format("{} (then {} more on its inheritance children: see the finding)", first_line,
+                              std::count(finding.suggestion.sql.begin(), finding.suggestion.sql.end(), '\n'));
         section.lines.push_back(fmt::format("{}. {}  -- {}, saves ~{:.0f} ms, {} statement{}{}{}", ++position,
                                             shown_sql, human_bytes(bytes), index.benefit_ms,
                                             helped.size(), helped.size() == 1 ? "" : "s",

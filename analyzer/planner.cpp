@@ -138,14 +138,16 @@ std::string index_on_partitioned_sql(const IndexSpec& spec, const std::string& i
 }
 
 std::string index_on_inheritance_tree_sql(const IndexSpec& spec, const std::string& index_name,
-                                          const std::vector<IndexPartition>& children) {
-    std::string out = spec.create_sql(index_name);
+                                          const std::vector<IndexPartition>& children, bool on_parent) {
+    std::string out = on_parent ? spec.create_sql(index_name) : std::string();
     for (const IndexPartition& child : children) {
         if (child.foreign) {
             continue;
         }
         const IndexSpec own = spec.on_table(child.schema, child.name);
-        out += '\n';
+        if (!out.empty()) {
+            out += '\n';
+        }
         out += own.create_sql(own.default_name());
     }
     return out;

@@ -63,8 +63,10 @@ std::string index_on_partitioned_sql(const IndexSpec& spec, const std::string& i
 /// (`children`, every level; parent fields unused): an index on a parent covers none of its
 /// children, so each gets its own, each built with CREATE INDEX CONCURRENTLY. One statement a
 /// line. Foreign-table children get no statement (the index belongs on the remote table).
+/// `on_parent` false: the parent already has an index that serves `spec`; only the children's
+/// statements are written.
 std::string index_on_inheritance_tree_sql(const IndexSpec& spec, const std::string& index_name,
-                                          const std::vector<IndexPartition>& children);
+                                          const std::vector<IndexPartition>& children, bool on_parent = true);
 
 /// A parameter value for a custom plan; nullopt is SQL NULL.
 using ParamValue = std::optional<std::string>;

@@ -98,7 +98,7 @@ function(dbadvise_advisor_tests)
     --stdout "CREATE INDEX CONCURRENTLY readings_sensor_idx ON public\\.readings \\(sensor\\)."
     --stdout "CREATE INDEX CONCURRENTLY readings_2024_sensor_idx ON public\\.readings_2024 \\(sensor\\)."
     --stdout "CREATE INDEX CONCURRENTLY readings_2025_sensor_idx ON public\\.readings_2025 \\(sensor\\)."
-    --stdout "readings_sensor_idx ON public\\.readings \\(sensor\\). \\(then its 2 inheritance children: see the finding\\) .* 2 statements"
+    --stdout "readings_sensor_idx ON public\\.readings \\(sensor\\). \\(then 2 more on its inheritance children: see the finding\\) .* 2 statements"
     --stdout "readings has 2 inheritance children"
     --no-stdout "Create index [a-z_0-9]+ ON public\\.readings_202[45]"
     --no-stdout "too small for an index to pay \\(public\\.readings"

@@ -293,6 +293,16 @@ std::expected<std::vector<std::string>, TypingFailure> prepare_types(Planner& pl
 /// Candidate indexes of the workload, deduplicated, without those an existing index serves
 /// and those on tiny tables (each pruning noted in `notes`). `no_candidate`, when given,
 /// receives for each statement that got no candidate at all the reason, in words.
+/// An existing index of `table` that already serves `spec` (same method and predicate, the
+/// spec's keys leading its keys), or nullptr.
+const CatalogIndex* serving_index(const Workload& workload, const CatalogTable& table, const IndexSpec& spec);
+
+/// The inheritance children of `table` (inheritance_children_of) that an index can be built
+/// on and that have no index serving `spec` yet: where a recommendation on `table` still has
+/// to create it. Empty for a table nobody inherits from.
+std::vector<const CatalogTable*> children_lacking(const Workload& workload, const CatalogTable& table,
+                                                  const IndexSpec& spec);
+
 std::vector<Candidate> generate_candidates(const Workload& workload,
                                            const std::vector<StatementSetup>& statements,
                                            std::vector<std::string>& notes,

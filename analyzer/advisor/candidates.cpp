@@ -404,6 +404,27 @@ std::string_view to_string(CandidateKind kind) {
     return "single";
 }
 
+const CatalogIndex* serving_index(const Workload& workload, const CatalogTable& table, const IndexSpec& spec) {
+    for (const CatalogIndex& existing : workload.indexes) {
+        if (existing.table == table.name && existing.table_schema == table.schema && serves(existing, spec)) {
+            return &existing;
+        }
+    }
+    return nullptr;
+}
+
+std::vector<const CatalogTable*> children_lacking(const Workload& workload, const CatalogTable& table,
+                                                  const IndexSpec& spec) {
+    std::vector<const CatalogTable*> out;
+    for (const CatalogTable* child : inheritance_children_of(workload, table)) {
+        if ((child->kind == 'r' || child->kind == 'm') &&
+            serving_index(workload, *child, spec.on_table(child->schema, child->name)) == nullptr) {
+            out.push_back(child);
+        }
+    }
+    return out;
+}
+
 std::vector<Candidate> generate_candidates(const Workload& workload, const std::vector<StatementSetup>& statements,
                                            std::vector<std::string>& notes, std::map<int, std::string>* no_candidate,
                                            const std::vector<std::string>& without) {
@@ -418,13 +439,15 @@ std::vector<Candidate> generate_candidates(const Workload& workload, const std::
         if (std::find(without.begin(), without.end(), to_string(kind)) != without.end()) {
             return;
         }
-        for (const CatalogIndex& existing : workload.indexes) {
-            if (existing.table == table.name && existing.table_schema == table.schema && serves(existing, spec)) {
-                if (std::find(served_by.begin(), served_by.end(), existing.name) == served_by.end()) {
-                    served_by.push_back(existing.name);
-                }
-                return;
+        // An index on an inheritance parent serves the statements only where each child has
+        // one too: a parent's index covers none of its children (the usual mistake with
+        // INHERITS, which the recommendation then completes).
+        if (const CatalogIndex* existing = serving_index(workload, table, spec);
+            existing != nullptr && children_lacking(workload, table, spec).empty()) {
+            if (std::find(served_by.begin(), served_by.end(), existing->name) == served_by.end()) {
+                served_by.push_back(existing->name);
             }
+            return;
         }
         ++generated;
         const auto same = std::find_if(out.begin(), out.end(), [&](const Candidate& c) { return c.spec == spec; });

@@ -795,6 +795,59 @@ TEST_CASE("advise_indexes: inheritance parents") {
     }));
 }
 
+TEST_CASE("advise_indexes: an index on an inheritance parent does not serve its children") {
+    // The usual mistake with INHERITS: the index was created on the parent, where no row is.
+    // The candidate is not taken as served, and the SQL creates it on the children only, the
+    // one that already has its own index left out.
+    Workload workload = shop(1'000'000);
+    workload.tables[0].reltuples = 0;
+    workload.tables[0].relpages = 0;
+    workload.tables[0].ever_analyzed = true;
+    for (int i = 1; i <= 3; ++i) {
+        CatalogTable child = workload.tables[0];
+        child.name = "orders_" + std::to_string(i);
+        child.inherits = true;
+        child.parent_schema = "public";
+        child.parent_name = "orders";
+        child.reltuples = 400'000;
+        child.relpages = 4'000;
+        workload.tables.push_back(child);
+    }
+    const auto index_on = [&](const std::string& table) {
+        CatalogIndex index;
+        index.schema = "public";
+        index.name = table + "_by_customer";
+        index.table_schema = "public";
+        index.table = table;
+        index.keys = {"customer_id"};
+        index.descending = {false};
+        index.method = "btree";
+        workload.indexes.push_back(index);
+    };
+    index_on("orders");
+    index_on("orders_3");
+    workload.statements.push_back(source("1", "SELECT * FROM orders WHERE customer_id = $1", 100, 50.0));
+    std::vector<ParsedWorkloadStatement> statements = {{&workload.statements[0], lookup("customer_id")}};
+    FakePlanner planner("customer_id");
+    const AdvisorResult result = advise_indexes(workload, statements, &planner, AnalyzeOptions{});
+    const Finding* finding = find_rule(result, "missing-index");
+    REQUIRE(finding);
+    CHECK(finding->suggestion.sql ==
+          "CREATE INDEX CONCURRENTLY orders_1_customer_id_idx ON public.orders_1 (customer_id);\n"
+          "CREATE INDEX CONCURRENTLY orders_2_customer_id_idx ON public.orders_2 (customer_id);");
+    CHECK(finding->title == "Create index ON public.orders (customer_id) on the inheritance children of orders that lack it");
+    CHECK(finding->message.find("its index orders_by_customer serves only the rows of orders itself") != std::string::npos);
+    CHECK(finding->message.find("the 2 of its 3 children that have none yet") != std::string::npos);
+
+    SUBCASE("every child indexed as well: served, nothing to recommend") {
+        index_on("orders_1");
+        index_on("orders_2");
+        FakePlanner again("customer_id");
+        const AdvisorResult served = advise_indexes(workload, statements, &again, AnalyzeOptions{});
+        CHECK(find_rule(served, "missing-index") == nullptr);
+    }
+}
+
 TEST_CASE("key_target and normalized_key") {
     using dbadvise::analyzer::advisor::key_target;
     using dbadvise::analyzer::advisor::normalized_key;
