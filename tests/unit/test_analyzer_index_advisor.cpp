@@ -550,6 +550,23 @@ private:
     int m_calls = 0;
 };
 
+// Adds orders_1 .. orders_<count>, copies of orders (its columns), as partitions of orders or
+// as its INHERITS children, each of `rows` rows on rows / 100 pages.
+enum class ChildLink { partition, inheritance };
+void add_children(Workload& workload, int count, ChildLink link, double rows) {
+    for (int i = 1; i <= count; ++i) {
+        CatalogTable child = workload.tables[0];
+        child.kind = 'r';
+        child.name = "orders_" + std::to_string(i);
+        (link == ChildLink::partition ? child.is_partition : child.inherits) = true;
+        child.parent_schema = "public";
+        child.parent_name = "orders";
+        child.reltuples = rows;
+        child.relpages = static_cast<std::int64_t>(rows / 100);
+        workload.tables.push_back(child);
+    }
+}
+
 std::vector<std::string> recommended_clauses(const AdvisorResult& result) {
     std::vector<std::string> out;
     for (const IndexSpec& spec : result.recommended) {
@@ -651,17 +668,7 @@ TEST_CASE("advise_indexes: partitioned tables") {
     parent.kind = 'p';
     parent.reltuples = -1;
     parent.relpages = -1;
-    for (int i = 1; i <= 2; ++i) {
-        CatalogTable part = workload.tables[0];
-        part.kind = 'r';
-        part.name = "orders_" + std::to_string(i);
-        part.is_partition = true;
-        part.parent_schema = "public";
-        part.parent_name = "orders";
-        part.reltuples = 500'000;
-        part.relpages = 5'000;
-        workload.tables.push_back(part);
-    }
+    add_children(workload, 2, ChildLink::partition, 500'000);
     workload.statements.push_back(source("1", "SELECT * FROM orders WHERE customer_id = $1", 100, 50.0));
     std::vector<ParsedWorkloadStatement> statements = {{&workload.statements[0], lookup("customer_id")}};
 
@@ -750,16 +757,7 @@ TEST_CASE("advise_indexes: inheritance parents") {
     parent.reltuples = 0;
     parent.relpages = 0;
     parent.ever_analyzed = true;
-    for (int i = 1; i <= 2; ++i) {
-        CatalogTable child = workload.tables[0];
-        child.name = "orders_" + std::to_string(i);
-        child.inherits = true;
-        child.parent_schema = "public";
-        child.parent_name = "orders";
-        child.reltuples = 500'000;
-        child.relpages = 5'000;
-        workload.tables.push_back(child);
-    }
+    add_children(workload, 2, ChildLink::inheritance, 500'000);
     workload.statements.push_back(source("1", "SELECT * FROM orders WHERE customer_id = $1", 100, 50.0));
     workload.statements.push_back(source("2", "SELECT * FROM orders_2 WHERE customer_id = $1", 100, 25.0));
     sp::ParsedStatement on_child = lookup("customer_id");
@@ -803,16 +801,7 @@ TEST_CASE("advise_indexes: an index on an inheritance parent does not serve its 
     workload.tables[0].reltuples = 0;
     workload.tables[0].relpages = 0;
     workload.tables[0].ever_analyzed = true;
-    for (int i = 1; i <= 3; ++i) {
-        CatalogTable child = workload.tables[0];
-        child.name = "orders_" + std::to_string(i);
-        child.inherits = true;
-        child.parent_schema = "public";
-        child.parent_name = "orders";
-        child.reltuples = 400'000;
-        child.relpages = 4'000;
-        workload.tables.push_back(child);
-    }
+    add_children(workload, 3, ChildLink::inheritance, 400'000);
     const auto index_on = [&](const std::string& table) {
         CatalogIndex index;
         index.schema = "public";
