@@ -12,10 +12,11 @@
 // Each measurement is the best of three runs.
 //
 // With --formats it measures instead what libpg_query's two tree outputs cost on the same
-// corpus, in batches of 32 statements as lint parses them: pg_query_parse (JSON text, what
-// lint reads), pg_query_parse_protobuf, and protobuf plus protobuf-c's unpack into C structs.
-// It is the evidence for reading the JSON: with libpg_query 15-4.0 the protobuf output alone
-// costs several times the JSON one (see docs/ARCHITECTURE.md, Performance).
+// corpus, in batches of 32 statements as lint parses them: pg_query_parse (JSON text),
+// pg_query_parse_protobuf, and protobuf plus protobuf-c's unpack into C structs. It is the
+// evidence against reading the protobuf output: with libpg_query 15-4.0 it alone costs
+// several times the JSON one. Lint reads neither for most statements: it builds its tree from
+// the parse nodes (sqlparse/pg_tree.cpp; docs/ARCHITECTURE.md, Performance).
 //
 // Usage: lint_bench [--statements N] [--keep FILE] [--formats]
 #include "analyzer/finding.hpp"

@@ -2,17 +2,15 @@
 
 #include "util/utf8.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <limits>
+#include <string>
 
 namespace dbadvise::sqlparse::detail {
 
 namespace {
-
-// libpg_query's trees are bounded by PostgreSQL's own stack-depth check, but a corrupt or
-// unexpected text must not exhaust our stack either.
-constexpr int k_max_depth = 5000;
 
 int hex_value(char c) {
     if (c >= '0' && c <= '9') {
@@ -40,8 +38,7 @@ std::size_t JsonRef::size() const {
 bool JsonDocument::parse(const char* json) {
     m_p = json;
     m_ok = true;
-    m_nodes.clear(); // keeps its capacity from earlier batches
-    m_unescaped.clear();
+    clear(); // keeps the capacity of earlier batches
     parse_value({}, 0);
     skip_space();
     if (*m_p != '\0') {
@@ -51,6 +48,47 @@ bool JsonDocument::parse(const char* json) {
         m_nodes.clear();
     }
     return m_ok;
+}
+
+bool JsonDocument::parse_copy(std::string_view json) {
+    if (!m_source) {
+        m_source = std::make_unique<std::string>();
+    }
+    m_source->assign(json);
+    return parse(m_source->c_str());
+}
+
+void JsonDocument::clear() {
+    m_nodes.clear();
+    m_unescaped.clear();
+    m_block = 0;
+    m_block_used = 0;
+}
+
+namespace {
+
+// keep()'s blocks: most kept strings are names of a few bytes; one block holds a batch's.
+constexpr std::size_t k_keep_block = 8 * 1024;
+
+} // namespace
+
+std::string_view JsonDocument::keep(std::string_view text) {
+    if (text.size() > k_keep_block / 8) {
+        return *m_unescaped.emplace_back(std::make_unique<std::string>(text));
+    }
+    if (m_blocks.empty() || m_block_used + text.size() > k_keep_block) {
+        if (!m_blocks.empty()) {
+            ++m_block;
+        }
+        if (m_block == m_blocks.size()) {
+            m_blocks.push_back(std::make_unique_for_overwrite<char[]>(k_keep_block));
+        }
+        m_block_used = 0;
+    }
+    char* at = m_blocks[m_block].get() + m_block_used;
+    std::copy(text.begin(), text.end(), at);
+    m_block_used += text.size();
+    return {at, text.size()};
 }
 
 namespace {
@@ -155,7 +193,7 @@ bool JsonDocument::parse_string_slow(const char* start, std::string_view& out) {
 
 std::int32_t JsonDocument::parse_value(std::string_view key, int depth) {
     skip_space();
-    if (depth > k_max_depth) {
+    if (depth > k_max_tree_depth) {
         m_ok = false;
         return -1;
     }
@@ -315,6 +353,67 @@ std::int32_t JsonDocument::parse_value(std::string_view key, int depth) {
     }
     m_ok = false;
     return -1;
+}
+
+namespace {
+
+std::string difference(JsonRef a, JsonRef b, const std::string& path) {
+    if (a.valid() != b.valid()) {
+        return path + ": present in one tree only";
+    }
+    if (!a.valid()) {
+        return {};
+    }
+    const JsonNode& x = *a.node();
+    const JsonNode& y = *b.node();
+    const std::string here = path + "/" + std::string(x.key());
+    if (x.key() != y.key()) {
+        return here + ": key " + std::string(y.key()) + " in the other";
+    }
+    if (x.type != y.type) {
+        return here + ": type " + std::to_string(static_cast<int>(x.type)) + ", other " +
+               std::to_string(static_cast<int>(y.type));
+    }
+    if (x.location != y.location) {
+        return here + ": location " + std::to_string(x.location) + ", other " + std::to_string(y.location);
+    }
+    if (x.wrapper != y.wrapper) {
+        return here + ": wrapper flag differs";
+    }
+    switch (x.type) {
+    case JsonType::boolean:
+        if (x.boolean != y.boolean) {
+            return here + ": boolean differs";
+        }
+        break;
+    case JsonType::number:
+        if (x.number != y.number) {
+            return here + ": " + std::to_string(x.number) + ", other " + std::to_string(y.number);
+        }
+        break;
+    case JsonType::string:
+        if (x.text() != y.text()) {
+            return here + ": \"" + std::string(x.text()) + "\", oracle \"" + std::string(y.text()) + "\"";
+        }
+        break;
+    default: break;
+    }
+    JsonRef p = a.first_child();
+    JsonRef q = b.first_child();
+    while (p.valid() || q.valid()) {
+        if (std::string d = difference(p, q, here); !d.empty()) {
+            return d;
+        }
+        p = p.next();
+        q = q.next();
+    }
+    return {};
+}
+
+} // namespace
+
+std::string tree_difference(JsonRef a, JsonRef b) {
+    return difference(a, b, "");
 }
 
 } // namespace dbadvise::sqlparse::detail

@@ -13,6 +13,10 @@
 
 namespace dbadvise::sqlparse::detail {
 
+// libpg_query's trees are bounded by PostgreSQL's own stack-depth check, but a corrupt or
+// unexpected text must not exhaust our stack either: a tree nested deeper is not read.
+inline constexpr int k_max_tree_depth = 5000;
+
 enum class JsonType : std::uint8_t { null, boolean, number, string, array, object };
 
 // 40 bytes: the producer thread writes some eight million of these for a 100k-statement
@@ -129,6 +133,14 @@ public:
     /// Parses the NUL-terminated `json` (which must outlive the document); false on
     /// malformed input. Reuses the storage of an earlier parse.
     bool parse(const char* json);
+    /// Same, on a copy of `json` that the document keeps.
+    bool parse_copy(std::string_view json);
+    /// Empties the document for a tree built node by node (pg_tree.cpp's TreeBuilder, which
+    /// fills it straight from libpg_query's parse nodes), keeping the storage.
+    void clear();
+    /// A copy of `text` that lives as long as the document's tree (until the next parse or
+    /// clear): strings of a tree built from parse nodes, whose memory libpg_query frees.
+    std::string_view keep(std::string_view text);
     JsonRef root() const {
         return m_nodes.empty() ? JsonRef() : JsonRef(m_nodes.data(), m_nodes.data());
     }
@@ -154,11 +166,22 @@ private:
         }
     }
 
+    friend class TreeBuilder;
+
     const char* m_p = nullptr;
     bool m_ok = true;
     std::vector<JsonNode> m_nodes;
     std::vector<std::unique_ptr<std::string>> m_unescaped; // stable addresses across moves
+    std::unique_ptr<std::string> m_source;                  // parse_copy's text
+    // keep()'s storage: blocks reused from tree to tree, `m_block` the one being filled.
+    std::vector<std::unique_ptr<char[]>> m_blocks;
+    std::size_t m_block = 0;
+    std::size_t m_block_used = 0;
 };
+
+/// The first difference between two trees (keys, types, values, locations, members in
+/// order), as a path and what differs; empty when they are the same.
+std::string tree_difference(JsonRef a, JsonRef b);
 
 /// Iterates the elements of a JSON array (or the members of an object).
 class JsonChildren {

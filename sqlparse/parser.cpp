@@ -4,6 +4,7 @@
 #include "sqlparse/function_body_internal.hpp"
 #include "sqlparse/lexer.hpp"
 #include "sqlparse/model_builder_internal.hpp"
+#include "sqlparse/pg_tree_internal.hpp"
 #include "sqlparse/script_reader.hpp"
 
 #include <pg_query.h>
@@ -111,13 +112,20 @@ int byte_offset_of_cursor(std::string_view parsed, int cursorpos) {
     return std::min(offset, size);
 }
 
-ParseError make_error(const PgQueryError& error, std::string_view parsed, int base, Span span) {
+ParseError make_error(std::string message, int cursorpos, std::string_view parsed, int base, Span span) {
     ParseError e;
-    e.message = error.message != nullptr ? error.message : "parse error";
-    e.offset = error.cursorpos > 0 ? base + byte_offset_of_cursor(parsed, error.cursorpos)
-                                   : span.begin;
+    e.message = std::move(message);
+    e.offset = cursorpos > 0 ? base + byte_offset_of_cursor(parsed, cursorpos) : span.begin;
     e.statement_span = span;
     return e;
+}
+
+ParseError make_error(const PgQueryError& error, std::string_view parsed, int base, Span span) {
+    return make_error(error.message != nullptr ? error.message : "parse error", error.cursorpos, parsed, base, span);
+}
+
+ParseError make_error(detail::TreeError&& error, std::string_view parsed, int base, Span span) {
+    return make_error(std::move(error.message), error.cursorpos, parsed, base, span);
 }
 
 // The code a token kind contributes to the fingerprint. Frozen: finding ids and users'
@@ -205,14 +213,14 @@ std::string token_fingerprint(std::string_view text, std::span<const Token> toke
     return out;
 }
 
-// The outcome of one pg_query_parse call, ready for the model builder: the parse result that
-// owns the JSON text, and the part of the script it covers. Or an error to emit as it is.
+// The outcome of one libpg_query parse, ready for the model builder: its tree and the part of
+// the script it covers. Or an error to emit as it is.
 struct Unit {
     int begin = 0;
     int end = 0;
-    ParseResultPtr result;
     std::optional<ParsedStatement> error;
-    int document = -1; // index into Batch::documents when the JSON was read already
+    int document = -1;     // index into Batch::documents
+    bool readable = true;  // false: the tree was too deep to read
 };
 
 // Statements on their way to the model: the tokens of their pieces (in source order) and the
@@ -220,12 +228,23 @@ struct Unit {
 struct Batch {
     std::vector<Token> tokens;
     std::vector<Unit> units;
-    std::vector<detail::JsonDocument> documents; // JSON trees read on the parsing thread
+    std::vector<detail::JsonDocument> documents; // the units' trees, built on the parsing thread
+    std::size_t documents_used = 0;              // the rest keep their storage for later batches
 
     void clear() {
         tokens.clear();
         units.clear();
+        documents_used = 0;
     }
+
+    // The next unused tree; it counts as used once take_document() says so.
+    detail::JsonDocument& next_document() {
+        if (documents.size() <= documents_used) {
+            documents.emplace_back();
+        }
+        return documents[documents_used];
+    }
+    int take_document() { return static_cast<int>(documents_used++); }
 };
 
 using BatchPtr = std::unique_ptr<Batch>;
@@ -237,7 +256,7 @@ struct Stopped {};
 // it saves there.
 constexpr std::size_t k_background_min_bytes = 256 * 1024;
 // Batches prepared ahead of the consumer: enough to keep both threads busy, few enough to
-// keep memory bounded (a batch holds at most k_batch_bytes of SQL and its JSON text).
+// keep memory bounded (a batch holds at most k_batch_bytes of SQL and its trees).
 constexpr std::size_t k_batches_in_flight = 4;
 
 // Turns a script into ParsedStatements in two stages. prepare() lexes the text, cuts it into
@@ -561,17 +580,17 @@ private:
         const int begin = first->begin;
         const int end = last->end;
         fill_buffer(batch, first, last, false);
-        ParseResultPtr result = pg_parse(m_buffer);
-        if (result->error != nullptr) {
+        detail::TreeOutcome outcome = detail::parse_tree(m_buffer.c_str(), batch.next_document());
+        if (outcome.error) {
             if (!report_errors) {
                 return false;
             }
-            ParseError error = make_error(*result->error, m_buffer, begin, trimmed(begin, end));
+            ParseError error = make_error(std::move(*outcome.error), m_buffer, begin, trimmed(begin, end));
             if (first == last && first->variables) {
                 // A variable may stand for a number where no name can go (`LARGE OBJECT :oid`).
                 fill_buffer(batch, first, last, true);
-                result = pg_parse(m_buffer);
-                if (result->error != nullptr) {
+                outcome = detail::parse_tree(m_buffer.c_str(), batch.next_document());
+                if (outcome.error) {
                     batch.units.push_back(error_unit(unchecked_variables(batch, *first, std::move(error))));
                     return true;
                 }
@@ -583,7 +602,8 @@ private:
         Unit unit;
         unit.begin = begin;
         unit.end = end;
-        unit.result = std::move(result);
+        unit.document = batch.take_document();
+        unit.readable = outcome.readable;
         batch.units.push_back(std::move(unit));
         return true;
     }
@@ -609,16 +629,11 @@ private:
                 m_sink(std::move(*unit.error));
                 continue;
             }
-            // The JSON is usually read here (see read_json_ahead).
-            const detail::JsonDocument* document = nullptr;
-            if (unit.document >= 0) {
-                document = &batch.documents[static_cast<std::size_t>(unit.document)];
-            } else if (unit.result->parse_tree != nullptr && m_document.parse(unit.result->parse_tree)) {
-                document = &m_document;
-            } else {
+            if (!unit.readable) {
                 m_sink(unreadable_tree(unit));
                 continue;
             }
+            const detail::JsonDocument* document = &batch.documents[static_cast<std::size_t>(unit.document)];
             m_extents.assign(document->node_count(), detail::SubtreeExtent{});
             const detail::JsonRef root = document->root();
             for (detail::JsonRef raw : detail::JsonChildren(root["stmts"])) {
@@ -632,26 +647,6 @@ private:
         parsed.error = ParseError{"unreadable parse tree from libpg_query", unit.begin,
                                   trimmed(unit.begin, unit.end)};
         return parsed;
-    }
-
-    // The JSON is read on the consuming thread by default: the text is a third of the size of
-    // its tree, so less crosses between the cores. When the consumer falls behind (batches
-    // wait for it) the parsing thread has time to spare and reads the JSON of the batch it
-    // hands over itself; this keeps both threads busy whichever stage is slower on the
-    // machine at hand.
-    void read_json_ahead(Batch& batch) {
-        std::size_t used = 0;
-        for (Unit& unit : batch.units) {
-            if (unit.error || unit.result->parse_tree == nullptr) {
-                continue;
-            }
-            if (batch.documents.size() <= used) {
-                batch.documents.emplace_back();
-            }
-            if (batch.documents[used].parse(unit.result->parse_tree)) {
-                unit.document = static_cast<int>(used++);
-            }
-        }
     }
 
     void emit_statement(const Batch& batch, const Unit& unit, detail::JsonRef raw) {
@@ -798,16 +793,16 @@ private:
     // Parses SQL found in a function body and hands its statements (or its error) to the sink.
     void emit_body_sql(const detail::BodySql& sql, StatementOrigin origin, std::string_view enclosing) {
         const Span whole{sql.begin, sql.begin + static_cast<int>(sql.parse_text.size())};
-        const ParseResultPtr result = pg_parse(sql.parse_text);
-        if (result->error != nullptr) {
+        detail::TreeOutcome outcome = detail::parse_tree(sql.parse_text.c_str(), m_body_document);
+        if (outcome.error) {
             ParsedStatement parsed;
-            parsed.error = make_error(*result->error, sql.parse_text, sql.begin, whole);
+            parsed.error = make_error(std::move(*outcome.error), sql.parse_text, sql.begin, whole);
             parsed.error->kind = ParseError::Kind::function_body;
             parsed.error->enclosing_fingerprint = std::string(enclosing);
             m_sink(std::move(parsed));
             return;
         }
-        if (result->parse_tree == nullptr || !m_body_document.parse(result->parse_tree)) {
+        if (!outcome.readable) {
             return;
         }
         m_body_tokens.clear();
@@ -863,15 +858,7 @@ private:
                         }
                         return filling.get();
                     },
-                    [&](Batch& batch) {
-                        bool behind = false;
-                        {
-                            const std::lock_guard lock(mutex);
-                            behind = !full.empty();
-                        }
-                        if (behind) {
-                            read_json_ahead(batch);
-                        }
+                    [&](Batch&) {
                         const std::lock_guard lock(mutex);
                         full.push_back(std::move(filling));
                         changed.notify_all();
@@ -931,9 +918,8 @@ private:
     std::size_t m_consumed = 0;                    // stage 1, read after run()
     std::string m_buffer;                          // stage 1: the text handed to libpg_query
     std::vector<TextEdit> m_edits;                 // stage 1: edits of the pending pieces
-    detail::JsonDocument m_document;               // stage 2: the current unit's JSON tree
-    std::vector<detail::SubtreeExtent> m_extents;  // stage 2: per node of m_document
-    detail::JsonDocument m_body_document;          // stage 2: a function body's JSON tree
+    std::vector<detail::SubtreeExtent> m_extents;  // stage 2: per node of the current unit's tree
+    detail::JsonDocument m_body_document;          // stage 2: a function body's tree
     std::vector<detail::SubtreeExtent> m_body_extents;
     std::vector<Token> m_body_tokens;
 };

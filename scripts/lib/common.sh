@@ -8,6 +8,7 @@ repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 dbadvise_packages=(
     build-essential cmake g++ pkg-config
     libpg-query-dev libpq-dev libcli11-dev libfmt-dev nlohmann-json3-dev doctest-dev
+    postgresql-server-dev-15
     libprotobuf-c-dev
     postgresql-15 postgresql-contrib postgresql-15-hypopg
     python3 python3-jsonschema zlib1g-dev
