@@ -182,6 +182,20 @@ std::string context_type(const StatementSetup& setup, const ParameterSite& site)
     return {};
 }
 
+// The type the argument that an expression fills has, from the enclosing function's signature
+// (`substr(o, $5 + $6)`: integer).
+std::string argument_type(const StatementSetup& setup, const ParameterSite& site) {
+    if (site.context_function.empty() || site.context_argument < 0) {
+        return {};
+    }
+    ParameterSite call;
+    call.kind = Kind::function_argument;
+    call.function = site.context_function;
+    call.argument = site.context_argument;
+    call.arguments = site.context_argument + 1; // at least; only to_timestamp's typing asks
+    return signature_type(call, setup);
+}
+
 // A parameter site's shape, the key of TypeMemory.
 std::string shape(const ParameterSite& site) {
     switch (site.kind) {
@@ -241,18 +255,23 @@ Guess guess(const StatementSetup& setup, const ParameterSite& site, const TypeMe
                 return {partner, site.peer.kind == ParameterPeer::Kind::column};
             }
         }
-        // `$4 - $5` compared with a column: the expression has the column's type; a date
-        // column takes `$1 + $2` as date + integer.
-        const std::string context = base_type(context_type(setup, site));
+        // `$4 - $5` compared with a column, or passed as a function's argument: the
+        // expression has the column's (or the argument's) type; a date column takes `$1 + $2`
+        // as date + integer.
+        std::string expected = context_type(setup, site);
+        if (expected.empty()) {
+            expected = argument_type(setup, site);
+        }
+        const std::string context = base_type(expected);
         if (!context.empty()) {
             if (is_numeric(context)) {
-                return {context_type(setup, site), false};
+                return {expected, false};
             }
             if (context == "date") {
                 return {site.left ? "date" : "integer", false};
             }
             if (is_timestamp(context)) {
-                return {site.left ? context_type(setup, site) : "interval", false};
+                return {site.left ? expected : "interval", false};
             }
         }
         if (site.op == "%") {

@@ -103,6 +103,15 @@ TEST_CASE("inferred_types") {
         const auto types = inferred_types(f.setup, TypeMemory{});
         CHECK(types == std::vector<std::string>{"text", "integer", "integer"});
     }
+    SUBCASE("arithmetic of parameters as a function's argument: the argument's type") {
+        // pg_dump's `substr(o, length('...') + 1)` as pg_stat_statements normalizes it: numeric
+        // operands would make it substr(text, numeric), which does not exist.
+        Fixture f("SELECT substr(l_comment, $1 + $2), round(l_discount, $3 - $4), "
+                  "to_timestamp($5 * $6) FROM lineitem");
+        const auto types = inferred_types(f.setup, TypeMemory{});
+        CHECK(types == std::vector<std::string>{"integer", "integer", "integer", "integer",
+                                                "double precision", "double precision"});
+    }
     SUBCASE("overlay, trim and position, whose keywords hide the function's arguments") {
         Fixture f("SELECT overlay(l_comment placing $1 from $2 for $3), trim(both $4 from l_comment), "
                   "position($5 in l_comment) FROM lineitem");
