@@ -752,10 +752,10 @@ constexpr std::array k_rules = std::to_array<RuleInfo>({
      .severity = S::warning,
      .lint = k_warning,
      .title = "A statement longer than 1 MiB is not checked",
-     .rationale = "Parsing a statement takes some 50 times its size in memory (PostgreSQL's "
-                  "parse tree, libpg_query's JSON, the query model): an IN list of 2 million "
-                  "values, 16 MB of SQL, would need 800 MB. Lint skips statements over 1 MiB "
-                  "so memory stays bounded, says so here, and checks the rest of the file.",
+     .rationale = "Parsing a statement takes some 100 times its size in memory (PostgreSQL's "
+                  "parse tree, the tree dbadvise reads from it, the query model): an IN list "
+                  "of 140,000 values, 1 MB of SQL, needs 100 MB. Lint skips statements over "
+                  "1 MiB so memory stays bounded, says so here, and checks the rest of the file.",
      .help = "Load large data with COPY, and pass long value lists as an array parameter "
              "(`= ANY($1)`) or through a temporary table rather than as SQL text."},
     {.rule = RuleId::table_bloat,

@@ -7,7 +7,7 @@
 // when zero, enumerations are always written by name, a node is `{"Type": {...}}` while a
 // member of a fixed type (a RangeVar relation, an Alias) is the bare object, and an object's
 // "location" is kept in the object's own JsonNode as JsonDocument::parse keeps it. A node of
-// any other type makes parse_tree fall back to libpg_query's JSON for that text.
+// any other type makes parse_tree take libpg_query's JSON for that statement.
 #include "sqlparse/pg_tree_internal.hpp"
 
 #include <cstdlib>
@@ -210,32 +210,94 @@ const char* name_of(OnCommitAction v) {
 // Fills a JsonDocument node by node, as JsonDocument::parse would from libpg_query's JSON.
 class TreeBuilder {
 public:
-    explicit TreeBuilder(JsonDocument& document) : m_document(document), m_nodes(document.m_nodes) {
+    // `scratch`: where a statement written through libpg_query's JSON is read before it is
+    // copied in.
+    TreeBuilder(JsonDocument& document, JsonDocument& scratch)
+        : m_document(document), m_nodes(document.m_nodes), m_scratch(scratch) {
         m_document.clear();
     }
 
-    // The whole parse result: false when a node is of a type this file does not write.
+    // The whole parse result. A statement with a node of a type this file does not write is
+    // written by libpg_query's JSON writer alone, read, and copied in, so a batch of DML with
+    // one DDL statement in it pays the JSON for that statement only. False when a statement's
+    // tree is nested too deep to read, as JsonDocument::parse would say of the whole JSON.
     bool build(const List* statements) {
         open({}, JsonType::object);
         number("version", k_libpg_query_version);
         open("stmts", JsonType::array);
-        for (int i = 0; statements != nullptr && i < statements->length && m_ok; ++i) {
-            const auto* raw = static_cast<const RawStmt*>(statements->elements[i].ptr_value);
-            if (raw == nullptr || nodeTag(raw) != T_RawStmt) {
-                return false;
-            }
+        for (int i = 0; statements != nullptr && i < statements->length; ++i) {
+            auto* raw = static_cast<RawStmt*>(statements->elements[i].ptr_value);
+            const std::size_t nodes = m_nodes.size();
+            const std::size_t depth = m_open.size();
+            const Open array = m_open.back();
             open({}, JsonType::object);
             node("stmt", raw->stmt);
             integer("stmt_location", raw->stmt_location);
             integer("stmt_len", raw->stmt_len);
             close();
+            if (!m_ok) {
+                // Undo the partial statement, then take libpg_query's JSON of it.
+                m_nodes.resize(nodes);
+                m_open.resize(depth);
+                m_open.back() = array;
+                if (array.last_child < 0) {
+                    m_nodes[static_cast<std::size_t>(array.index)].first_child = -1;
+                } else {
+                    m_nodes[static_cast<std::size_t>(array.last_child)].next = -1;
+                }
+                m_ok = true;
+                if (!graft(raw)) {
+                    return false;
+                }
+            }
         }
         close();
         close();
-        return m_ok;
+        return true;
     }
 
+    // Statements taken through libpg_query's JSON.
+    int grafted() const { return m_grafted; }
+
 private:
+    bool graft(RawStmt* raw) {
+        ++m_grafted;
+        List* one = list_make1(raw);
+        char* json = pg_query_nodes_to_json(one);
+        const bool readable = m_scratch.parse_copy(json);
+        pfree(json);
+        list_free(one);
+        if (!readable) {
+            return false;
+        }
+        copy(m_scratch.root()["stmts"].first_child());
+        return true;
+    }
+
+    // A node of another document and everything under it, keys and strings copied.
+    void copy(JsonRef from) {
+        const JsonNode& source = *from.node();
+        const std::string_view key = source.key_length > 0 ? m_document.keep(source.key()) : std::string_view();
+        if (source.type == JsonType::object || source.type == JsonType::array) {
+            open(key, source.type);
+            m_nodes[static_cast<std::size_t>(m_open.back().index)].location = source.location;
+            for (JsonRef child = from.first_child(); child.valid(); child = child.next()) {
+                copy(child);
+            }
+            close();
+            return;
+        }
+        const std::string_view text = source.type == JsonType::string ? m_document.keep(source.text()) : std::string_view();
+        JsonNode& node = add(key, source.type);
+        node.boolean = source.boolean;
+        node.location = source.location;
+        if (source.type == JsonType::number) {
+            node.number = source.number;
+        } else if (source.type == JsonType::string) {
+            node.set_text(text);
+        }
+    }
+
     struct Open {
         std::int32_t index;
         std::int32_t last_child;
@@ -886,8 +948,10 @@ private:
 
     JsonDocument& m_document;
     std::vector<JsonNode>& m_nodes;
+    JsonDocument& m_scratch;
     std::vector<Open> m_open;
     bool m_ok = true;
+    int m_grafted = 0;
 };
 
 namespace {
@@ -908,9 +972,10 @@ bool direct_route_agrees() {
         const PgQueryInternalParsetreeAndError parsed = pg_query_raw_parse(k_probe);
         std::free(parsed.stderr_buffer);
         bool same = false;
+        TreeBuilder builder(direct, through_json);
         if (parsed.error != nullptr) {
             pg_query_free_error(parsed.error);
-        } else if (TreeBuilder(direct).build(parsed.tree)) {
+        } else if (builder.build(parsed.tree) && builder.grafted() == 0) {
             char* json = pg_query_nodes_to_json(parsed.tree);
             same = through_json.parse_copy(json) && tree_difference(direct.root(), through_json.root()).empty();
             pfree(json);
@@ -937,8 +1002,11 @@ TreeOutcome parse_tree(const char* sql, JsonDocument& document, TreeRoute route)
         outcome.error->cursorpos = parsed.error->cursorpos;
         pg_query_free_error(parsed.error);
         document.clear();
-    } else if (route == TreeRoute::nodes && TreeBuilder(document).build(parsed.tree)) {
-        outcome.route = TreeRoute::nodes;
+    } else if (route == TreeRoute::nodes) {
+        thread_local JsonDocument scratch;
+        TreeBuilder builder(document, scratch);
+        outcome.readable = builder.build(parsed.tree);
+        outcome.route = builder.grafted() == 0 ? TreeRoute::nodes : TreeRoute::json;
     } else {
         outcome.route = TreeRoute::json;
         char* json = pg_query_nodes_to_json(parsed.tree);

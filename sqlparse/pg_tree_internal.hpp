@@ -5,10 +5,10 @@
 // text cost more than the grammar itself (docs/ARCHITECTURE.md, Performance). parse_tree
 // runs the same grammar (pg_query_raw_parse) and fills the JsonDocument straight from the
 // nodes, with exactly the tree the JSON would have given: the same members in the same
-// order, the same values, the same omissions. Statements with node types it does not know
-// (most utility statements) go the old way, through libpg_query's JSON writer on the same
-// nodes, so every statement gets its tree; tests/unit/test_sqlparse_pg_tree.cpp compares
-// both routes on every statement of testdata/.
+// order, the same values, the same omissions. A statement with node types it does not know
+// (most utility statements) goes the old way, through libpg_query's JSON writer on the same
+// nodes, and its tree is copied in, so every statement gets its tree;
+// tests/unit/test_sqlparse_pg_tree.cpp compares both routes on every statement of testdata/.
 #pragma once
 
 #include "sqlparse/json_tree_internal.hpp"
@@ -25,7 +25,8 @@ struct TreeError {
     int cursorpos = 0; // 1-based count of characters into the text; 0 when unknown
 };
 
-/// How the document was filled: from the parse nodes, or through libpg_query's JSON.
+/// How the document was filled: from the parse nodes alone, or with at least one statement
+/// (or all of them) through libpg_query's JSON.
 enum class TreeRoute : std::uint8_t { nodes, json };
 
 struct TreeOutcome {

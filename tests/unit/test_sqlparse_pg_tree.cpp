@@ -98,7 +98,30 @@ struct OracleStats {
     int dml = 0;      // statements that are SELECT, INSERT, UPDATE or DELETE
     int dml_direct = 0;
     int rejected = 0; // statements libpg_query rejects (both sides must agree on the error)
+    int batches = 0;  // runs of statements parsed together, as lint parses them
 };
+
+// Statements of a file parsed together, as lint parses a batch: DDL among DML is taken
+// through the JSON one statement at a time and copied in between the others.
+constexpr std::size_t k_batch = 8;
+
+void compare_batch(const std::filesystem::path& path, std::vector<std::string>& batch, OracleStats& stats) {
+    if (batch.size() < 2) {
+        batch.clear();
+        return;
+    }
+    std::string sql;
+    for (const std::string& statement : batch) {
+        sql += statement + "\n;\n";
+    }
+    batch.clear();
+    const Comparison c = compare(sql);
+    CAPTURE(path.string());
+    CAPTURE(sql);
+    CHECK(c.parsed);
+    CHECK(c.difference == "");
+    ++stats.batches;
+}
 
 // Compares the two on every statement of `path`, cut as psql would.
 void compare_file(const std::filesystem::path& path, OracleStats& stats) {
@@ -106,6 +129,7 @@ void compare_file(const std::filesystem::path& path, OracleStats& stats) {
     ++stats.files;
     ScriptReader reader;
     int pos = 0;
+    std::vector<std::string> batch;
     while (std::optional<ScriptItem> item = reader.next(text, pos, true, nullptr)) {
         pos = item->next;
         if (item->kind != ScriptItem::Kind::statement || !item->holes.empty() || item->nul_offset >= 0) {
@@ -121,18 +145,24 @@ void compare_file(const std::filesystem::path& path, OracleStats& stats) {
             ++stats.rejected;
             continue;
         }
+        batch.push_back(sql);
+        if (batch.size() == k_batch) {
+            compare_batch(path, batch, stats);
+        }
         ++stats.statements;
         stats.direct += c.route == TreeRoute::nodes ? 1 : 0;
         stats.dml += c.dml ? 1 : 0;
         stats.dml_direct += c.dml && c.route == TreeRoute::nodes ? 1 : 0;
     }
+    compare_batch(path, batch, stats);
 }
 
 void report(const OracleStats& stats) {
     MESSAGE("parse_tree oracle: " << stats.files << " files, " << stats.statements << " statements compared ("
                                   << stats.direct << " built from the parse nodes, the rest through the JSON; "
                                   << stats.dml_direct << " of " << stats.dml << " DML statements), "
-                                  << stats.rejected << " rejected by the parser on both routes");
+                                  << stats.rejected << " rejected by the parser on both routes; "
+                                  << stats.batches << " batches of up to " << k_batch << " statements compared");
 }
 
 } // namespace
@@ -216,7 +246,9 @@ TEST_CASE("parse_tree: other statements go through libpg_query's JSON, with the 
              "WITH RECURSIVE t (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t) SEARCH DEPTH FIRST BY n SET o "
              "SELECT * FROM t",
              "COPY t FROM STDIN", "SELECT * FROM jsonb_to_record('{}') AS r (a int, b text[])", "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END",
+             // Batches as lint parses them: only the DDL statement goes through the JSON.
              "SELECT 1; CREATE TABLE u (a int); SELECT 2",
+             "CREATE TABLE u (a int); SELECT 2 FROM u; ALTER TABLE u ADD b int; DROP TABLE u",
          }) {
         CAPTURE(sql);
         const Comparison c = compare(sql);
@@ -253,6 +285,7 @@ TEST_CASE("parse_tree: errors, empty texts and trees too deep to read") {
         }
         sql += "1";
         sql.append(k_levels, ')');
+        sql = "SELECT 1; " + sql + "; SELECT 2";
         JsonDocument document;
         const TreeOutcome outcome = parse_tree(sql.c_str(), document);
         REQUIRE_FALSE(outcome.error);
@@ -283,6 +316,7 @@ TEST_CASE("parse_tree matches libpg_query's JSON on testdata") {
         // testdata is schema scripts as much as queries; what lint and analyze mostly read is
         // DML, and that must not fall back to the JSON.
         CHECK(stats.dml > 100);
+        CHECK(stats.batches > 20);
         CHECK(stats.dml_direct * 10 >= stats.dml * 9);
     }
     SUBCASE("on demand: DBADVISE_PG_TREE_ORACLE") {
