@@ -8,6 +8,11 @@
 // member of a fixed type (a RangeVar relation, an Alias) is the bare object, and an object's
 // "location" is kept in the object's own JsonNode as JsonDocument::parse keeps it. A node of
 // any other type makes parse_tree take libpg_query's JSON for that statement.
+//
+// libpg_query keeps CurrentMemoryContext and ErrorContext thread-local, where the server's
+// headers declare plain globals: this file calls only libpg_query's exported functions
+// (pg_query_raw_parse, list_make1_impl, pfree, ...), never an inline of the headers that
+// would reach those variables (MemoryContextSwitchTo, palloc0fast).
 #include "sqlparse/pg_tree_internal.hpp"
 
 #include <cstdlib>
@@ -438,7 +443,8 @@ private:
     // WRITE_SPECIFIC_NODE_PTR_FIELD: a member of a fixed node type, the bare object.
     template <typename T, typename Body>
     void specific(std::string_view key, const T* value, Body write) {
-        if (value != nullptr) {
+        // Not past a failure: a chain of 60,000 UNIONs nests as deep through larg.
+        if (value != nullptr && m_ok) {
             open(key, JsonType::object);
             (this->*write)(value);
             close();
@@ -956,6 +962,18 @@ private:
 
 namespace {
 
+// libpg_query's memory context for one parse, left even when building the tree throws.
+class ParseContext {
+public:
+    ParseContext() : m_context(pg_query_enter_memory_context()) {}
+    ParseContext(const ParseContext&) = delete;
+    ParseContext& operator=(const ParseContext&) = delete;
+    ~ParseContext() { pg_query_exit_memory_context(m_context); }
+
+private:
+    MemoryContext m_context;
+};
+
 // Both routes on one statement that uses the common node types: the direct route is taken
 // only when they give the same tree (a libpg_query whose structs differ from the headers
 // this file was compiled with gets its JSON used for everything instead).
@@ -968,7 +986,7 @@ bool direct_route_agrees() {
             "GROUP BY 1 HAVING sum(a.b) > 0 ORDER BY a.b DESC NULLS LAST LIMIT 10 OFFSET 5 FOR UPDATE";
         JsonDocument direct;
         JsonDocument through_json;
-        const MemoryContext context = pg_query_enter_memory_context();
+        const ParseContext context;
         const PgQueryInternalParsetreeAndError parsed = pg_query_raw_parse(k_probe);
         std::free(parsed.stderr_buffer);
         bool same = false;
@@ -980,7 +998,6 @@ bool direct_route_agrees() {
             same = through_json.parse_copy(json) && tree_difference(direct.root(), through_json.root()).empty();
             pfree(json);
         }
-        pg_query_exit_memory_context(context);
         return same;
     }();
     return agrees;
@@ -993,7 +1010,7 @@ TreeOutcome parse_tree(const char* sql, JsonDocument& document, TreeRoute route)
         route = TreeRoute::json;
     }
     TreeOutcome outcome;
-    const MemoryContext context = pg_query_enter_memory_context();
+    const ParseContext context;
     const PgQueryInternalParsetreeAndError parsed = pg_query_raw_parse(sql);
     std::free(parsed.stderr_buffer);
     if (parsed.error != nullptr) {
@@ -1013,7 +1030,9 @@ TreeOutcome parse_tree(const char* sql, JsonDocument& document, TreeRoute route)
         outcome.readable = document.parse_copy(json);
         pfree(json);
     }
-    pg_query_exit_memory_context(context);
+    if (!outcome.readable) {
+        document.clear(); // as JsonDocument::parse leaves a text it cannot read
+    }
     return outcome;
 }
 

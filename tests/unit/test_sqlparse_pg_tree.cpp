@@ -292,6 +292,18 @@ TEST_CASE("parse_tree: errors, empty texts and trees too deep to read") {
         CHECK_FALSE(outcome.readable);
         CHECK(compare(sql).difference == "");
     }
+    SUBCASE("a chain of set operations nested deeper than the reader goes: unreadable, no tree") {
+        std::string sql = "SELECT 1";
+        for (int i = 0; i < 6000; ++i) {
+            sql += " UNION SELECT 1";
+        }
+        JsonDocument document;
+        const TreeOutcome outcome = parse_tree(sql.c_str(), document);
+        REQUIRE_FALSE(outcome.error);
+        CHECK_FALSE(outcome.readable);
+        CHECK(document.node_count() == 0);
+        CHECK(compare(sql).difference == "");
+    }
     SUBCASE("one document, reused: a later tree does not keep an earlier one's nodes or strings") {
         JsonDocument document;
         REQUIRE_FALSE(parse_tree("SELECT a_rather_long_column_name FROM first_table", document).error);
