@@ -67,8 +67,9 @@ void JsonDocument::clear() {
 
 namespace {
 
-// keep()'s blocks: most kept strings are names of a few bytes; one block holds a batch's.
-constexpr std::size_t k_keep_block = 8 * 1024;
+// keep()'s blocks: most kept strings are names of a few bytes. A batch that parses statement
+// by statement (one of them is wrong) holds a tree per statement, so blocks stay small.
+constexpr std::size_t k_keep_block = 2 * 1024;
 
 } // namespace
 
