@@ -14,6 +14,8 @@
 #include <pg_query.h>
 #include <pg_query/pg_query.pb-c.h>
 
+#include "sql_corpus_support.hpp"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -330,11 +332,6 @@ std::optional<std::vector<OracleToken>> oracle_scan(const std::string& sql,
     return out;
 }
 
-std::string read_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 struct OracleStats {
     int files = 0;
     int statements = 0;
@@ -345,7 +342,7 @@ struct OracleStats {
 
 // Compares the lexer with the oracle on every statement of `path` (cut as psql would).
 void compare_file(const std::filesystem::path& path, OracleStats& stats) {
-    const std::string text = read_file(path);
+    const std::string text = test::read_sql_file(path);
     ++stats.files;
     sqlparse::ScriptReader reader;
     int pos = 0;
@@ -383,27 +380,12 @@ void compare_file(const std::filesystem::path& path, OracleStats& stats) {
     }
 }
 
-std::vector<std::filesystem::path> sql_files(const std::filesystem::path& root) {
-    std::vector<std::filesystem::path> out;
-    if (std::filesystem::is_regular_file(root)) {
-        out.push_back(root);
-        return out;
-    }
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
-        if (entry.is_regular_file() && entry.path().extension() == ".sql") {
-            out.push_back(entry.path());
-        }
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
 } // namespace
 
 TEST_CASE("lex matches pg_query_scan") {
     SUBCASE("testdata") {
         OracleStats stats;
-        for (const auto& path : sql_files(std::filesystem::path(DBADVISE_SOURCE_DIR) / "testdata")) {
+        for (const auto& path : test::sql_files(std::filesystem::path(DBADVISE_SOURCE_DIR) / "testdata")) {
             compare_file(path, stats);
         }
         MESSAGE("oracle: " << stats.files << " files, " << stats.statements << " statements, "
@@ -418,12 +400,8 @@ TEST_CASE("lex matches pg_query_scan") {
             return;
         }
         OracleStats stats;
-        std::stringstream list(roots);
-        std::string root;
-        while (std::getline(list, root, ':')) {
-            for (const auto& path : sql_files(root)) {
-                compare_file(path, stats);
-            }
+        for (const auto& path : test::sql_files_of_list(roots)) {
+            compare_file(path, stats);
         }
         MESSAGE("oracle: " << stats.files << " files, " << stats.statements << " statements, "
                            << stats.tokens << " tokens compared; " << stats.rejected

@@ -12,6 +12,8 @@
 
 #include <pg_query.h>
 
+#include "sql_corpus_support.hpp"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -25,6 +27,7 @@
 
 using namespace dbadvise::sqlparse;
 using namespace dbadvise::sqlparse::detail;
+namespace test = dbadvise::test;
 
 namespace {
 
@@ -71,26 +74,6 @@ Comparison compare(const std::string& sql) {
     return out;
 }
 
-std::string read_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-std::vector<std::filesystem::path> sql_files(const std::filesystem::path& root) {
-    std::vector<std::filesystem::path> out;
-    if (std::filesystem::is_regular_file(root)) {
-        out.push_back(root);
-        return out;
-    }
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
-        if (entry.is_regular_file() && entry.path().extension() == ".sql") {
-            out.push_back(entry.path());
-        }
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
 struct OracleStats {
     int files = 0;
     int statements = 0;
@@ -125,7 +108,7 @@ void compare_batch(const std::filesystem::path& path, std::vector<std::string>& 
 
 // Compares the two on every statement of `path`, cut as psql would.
 void compare_file(const std::filesystem::path& path, OracleStats& stats) {
-    const std::string text = read_file(path);
+    const std::string text = test::read_sql_file(path);
     ++stats.files;
     ScriptReader reader;
     int pos = 0;
@@ -319,7 +302,7 @@ TEST_CASE("parse_tree: errors, empty texts and trees too deep to read") {
 TEST_CASE("parse_tree matches libpg_query's JSON on testdata") {
     SUBCASE("testdata") {
         OracleStats stats;
-        for (const auto& path : sql_files(std::filesystem::path(DBADVISE_SOURCE_DIR) / "testdata")) {
+        for (const auto& path : test::sql_files(std::filesystem::path(DBADVISE_SOURCE_DIR) / "testdata")) {
             compare_file(path, stats);
         }
         report(stats);
@@ -337,12 +320,8 @@ TEST_CASE("parse_tree matches libpg_query's JSON on testdata") {
             return;
         }
         OracleStats stats;
-        std::stringstream list(roots);
-        std::string root;
-        while (std::getline(list, root, ':')) {
-            for (const auto& path : sql_files(root)) {
-                compare_file(path, stats);
-            }
+        for (const auto& path : test::sql_files_of_list(roots)) {
+            compare_file(path, stats);
         }
         report(stats);
         CHECK(stats.files > 0);
