@@ -262,6 +262,12 @@ std::vector<ParamSet> representative_params(const Workload& workload, const Stat
 /// statement's relation names; empty when it does not resolve.
 std::string column_type(const StatementSetup& setup, const sqlparse::ColumnRef& ref);
 
+/// Whether a value of a column of type `column_type` (as pg_stats shows it) can stand for a
+/// parameter of type `parameter_type`: both numbers, both dates or times, both intervals or
+/// both booleans (arrays by their elements), or a text parameter, which takes any value's
+/// text. Types of other kinds (enums, domains, uuid, json) and unknown ones (empty) fit.
+bool value_fits_type(const std::string& column_type, const std::string& parameter_type);
+
 /// Types that made statements prepare, learned during one run: a parameter site's shape
 /// (`function_argument generate_series 0`) -> the type that worked. Later statements with a
 /// site of the same shape try that type first.

@@ -8,6 +8,7 @@
 // that fails too, from a bounded search over likely types for the parameters nearest the
 // server's error. What made a statement prepare is remembered for the rest of the run.
 #include "analyzer/advisor/advisor.hpp"
+#include "util/ascii.hpp"
 
 #include <fmt/format.h>
 
@@ -351,7 +352,40 @@ int parameter_named(const std::string& message) {
     return n;
 }
 
+// The families value_fits_type compares; empty for a type of none of them (enums, domains,
+// uuid, json, ...). An array is its elements' family (`= ANY($1)`).
+std::string type_family(const std::string& type) {
+    std::string base = base_type(util::ascii_lower(type));
+    while (base.ends_with("[]")) {
+        base.resize(base.size() - 2);
+    }
+    if (is_numeric(base)) {
+        return "number";
+    }
+    if (is_timestamp(base) || base == "date" || base.starts_with("time ")) {
+        return "datetime";
+    }
+    if (base == "interval" || base == "boolean") {
+        return base;
+    }
+    if (base == "text" || base == "character varying" || base == "character" || base == "name" ||
+        base == "citext") {
+        return "text";
+    }
+    return {};
+}
+
 } // namespace
+
+bool value_fits_type(const std::string& column_type, const std::string& parameter_type) {
+    const std::string parameter = type_family(parameter_type);
+    const std::string column = type_family(column_type);
+    // pg_stats shows every value as text, which a text parameter takes as it is.
+    if (parameter.empty() || column.empty() || parameter == "text") {
+        return true;
+    }
+    return parameter == column;
+}
 
 std::vector<std::string> inferred_types(const StatementSetup& setup, const TypeMemory& memory, std::vector<bool>* weak) {
     const int count = std::max(setup.parameter_count, static_cast<int>(setup.parameters.size()));

@@ -941,6 +941,16 @@ std::vector<ParamSet> representative_params(const Workload& workload, const Stat
         for (std::size_t i = 0; i < setup.parameters.size(); ++i) {
             const ParameterUse& use = setup.parameters[i];
             const std::string type = i < types.size() ? util::ascii_lower(types[i]) : "";
+            // The compared column's values stand for the parameter only when they are of its
+            // kind: in `published_at > now() - $1::interval * $2` the expression holding $1 is
+            // compared with a timestamp column, and $1 is an interval.
+            const CatalogColumn* column =
+                use.value == ParameterUse::Value::column && use.table ? find_column(*use.table, use.column) : nullptr;
+            const bool column_values = use.value == ParameterUse::Value::column && use.table && !use.column.empty() &&
+                                       (use.wrapper.empty() || use.wrapper == "to_timestamp" ||
+                                        use.wrapper == "lower" || use.wrapper == "upper") &&
+                                       (use.wrapper == "to_timestamp" || column == nullptr ||
+                                        value_fits_type(column->type_name, type));
             std::optional<std::string> value;
             if (!use.in_predicate && !use.in_limit && !use.in_offset) {
                 // Outside every predicate (`date_trunc($1, created_at)` in the select list) a
@@ -962,11 +972,9 @@ std::vector<ParamSet> representative_params(const Workload& workload, const Stat
                 value = neutral_value(type, false);
             } else if (use.value == ParameterUse::Value::neutral_multiply) {
                 value = neutral_value(type, true);
-            } else if (type == "interval" && use.value != ParameterUse::Value::column) {
+            } else if (type == "interval" && !column_values) {
                 value = k_intervals[k];
-            } else if (use.value == ParameterUse::Value::column && use.table && !use.column.empty() &&
-                       (use.wrapper.empty() || use.wrapper == "to_timestamp" || use.wrapper == "lower" ||
-                        use.wrapper == "upper")) {
+            } else if (column_values) {
                 const ColumnStats* stats = find_stats(workload, *use.table, use.column);
                 if (stats) {
                     if (use.op == "BETWEEN" || two_sided(setup, i)) {

@@ -356,3 +356,43 @@ TEST_CASE("generate_candidates: join pairs, OR arms, partial indexes on rare con
         CHECK(g.find("ON public.tickets (account_id)")); // the join key itself stays
     }
 }
+
+TEST_CASE("representative_params: a column's values stand only for parameters of its kind") {
+    const auto with_stats = [](Setup& s) {
+        ColumnStats opened;
+        opened.schema = "public";
+        opened.table = "tickets";
+        opened.column = "opened_at";
+        opened.histogram_bounds = {"2024-01-01 00:00:00+00", "2024-06-01 00:00:00+00", "2025-01-01 00:00:00+00"};
+        s.workload.column_stats.push_back(opened);
+    };
+    SUBCASE("the timestamp itself: the column's histogram") {
+        Setup s("SELECT count(*) FROM tickets WHERE opened_at > $1");
+        with_stats(s);
+        const auto sets = representative_params(s.workload, s.setup, {"timestamp with time zone"});
+        REQUIRE_FALSE(sets.empty());
+        REQUIRE(sets.front().values.size() == 1);
+        CHECK(sets.front().values[0].value_or("").starts_with("202"));
+    }
+    SUBCASE("an interval inside an expression compared with the timestamp: an interval") {
+        // `now() - interval '1 hour' * 5` as pg_stat_statements keeps it.
+        Setup s("SELECT count(*) FROM tickets WHERE opened_at > now() - $1::interval * $2");
+        with_stats(s);
+        const auto sets = representative_params(s.workload, s.setup, {"interval", "integer"});
+        REQUIRE_FALSE(sets.empty());
+        for (const ParamSet& set : sets) {
+            REQUIRE(set.values.size() == 2);
+            CAPTURE(set.values[0].value_or("NULL"));
+            CHECK(set.values[0].value_or("").find(" day") != std::string::npos);
+        }
+    }
+    SUBCASE("a number in the same place: no timestamp for it either, the generic plan") {
+        Setup s("SELECT count(*) FROM tickets WHERE opened_at > now() - $1 * interval '1 day'");
+        with_stats(s);
+        const auto sets = representative_params(s.workload, s.setup, {"numeric"});
+        for (const ParamSet& set : sets) {
+            REQUIRE(set.values.size() == 1);
+            CHECK_FALSE(set.values[0].value_or("").starts_with("202"));
+        }
+    }
+}
