@@ -6,8 +6,9 @@
 //
 // The fast record readers are checked against the general ones on every line (and on the
 // whole input): csvlog fields against a character-by-character CSV reader, and a jsonlog line
-// the scanner reads against nlohmann's parser. Records are grouped by token_shape_key: two
-// lines have the same key exactly when they have the same token fingerprint.
+// the scanner reads against nlohmann's parser. Records are grouped by text_shape_key (its own
+// target, fuzz/text_shape.cpp) or token_shape_key: two lines have the same token_shape_key
+// exactly when they have the same token fingerprint.
 #include "fuzz/check.hpp"
 #include "sources/log_records.hpp"
 #include "sources/query_input.hpp"

@@ -139,6 +139,16 @@ std::optional<double> parse_number(std::string_view text) {
     return value;
 }
 
+// The key a statement's executions are first grouped by: sqlparse::text_shape_key where it
+// vouches for the text (the cheaper one, top bit set), else sqlparse::token_shape_key (top bit
+// clear). Texts with the same key have the same token fingerprint; texts of one fingerprint
+// may have several keys, each normalized once and found to be one statement (Reader::group).
+std::uint64_t record_key(std::string_view sql) {
+    constexpr std::uint64_t top = std::uint64_t{1} << 63;
+    if (const std::optional<std::uint64_t> key = sqlparse::text_shape_key(sql)) return *key | top;
+    return sqlparse::token_shape_key(sql) & ~top;
+}
+
 // Where a statement came from: what it is grouped in. A log that has both
 // log_min_duration_statement lines and auto_explain plans (or log_statement lines without a
 // duration) would count each execution twice; the first kind present wins (reader's notes).
@@ -191,11 +201,11 @@ public:
     // record's first line) and `column` (SQL files; 0 in logs): where a new statement was first
     // seen, and for messages; `source` and `offset` locate a parse error in a SQL file.
     //
-    // A log's records are grouped by their token shape (sqlparse::token_shape_key: equal
-    // exactly when the token fingerprints are), which lexes every record: much of a log's read
-    // time. Log records are therefore queued in batches and their keys computed on a second
-    // thread while this one reads the next batch; they are grouped in log order all the same,
-    // so the result and its findings do not depend on it.
+    // A log's records are grouped by a key of their text that leaves out literal values
+    // (record_key), which reads every byte of every record: much of a log's read time. Log
+    // records are therefore queued in batches and their keys computed on a second thread
+    // while this one reads the next batch; they are grouped in log order all the same, so the
+    // result and its findings do not depend on it.
     void add(Kind kind, std::string_view sql, double total_ms, std::int64_t calls, int line, int column = 0,
              const sqlparse::SourceText* source = nullptr, int offset = 0) {
         sql = trim(sql);
@@ -203,7 +213,7 @@ public:
         while (sql.ends_with(';')) sql = trim(sql.substr(0, sql.size() - 1));
         if (sql.empty()) return;
         if (source != nullptr || !m_background) {
-            group(kind, sql, sqlparse::token_shape_key(sql), total_ms, calls, line, column,
+            group(kind, sql, record_key(sql), total_ms, calls, line, column,
                   source, offset);
             return;
         }
@@ -213,13 +223,13 @@ public:
         if (m_batch->records.size() >= m_options.batch_records || m_batch->text.size() >= k_batch_bytes) dispatch();
     }
 
-    void group(Kind kind, std::string_view sql, std::uint64_t token, double total_ms, std::int64_t calls,
+    void group(Kind kind, std::string_view sql, std::uint64_t key, double total_ms, std::int64_t calls,
                int line, int column = 0, const sqlparse::SourceText* source = nullptr, int offset = 0) {
         Groups& groups = m_groups[static_cast<std::size_t>(kind)];
-        std::uint32_t* known = groups.by_token.find(token);
+        std::uint32_t* known = groups.by_key.find(key);
         if (known == nullptr) {
             // The same shape failed before: libpg_query would fail again.
-            if (auto failed = m_failed_tokens.find(token); failed != m_failed_tokens.end()) {
+            if (auto failed = m_failed_keys.find(key); failed != m_failed_keys.end()) {
                 parse_error(line, 0, failed->second, sql);
                 return;
             }
@@ -232,7 +242,7 @@ public:
                     at_line = where.line;
                     at_column = where.column;
                 }
-                m_failed_tokens.emplace(token, normalized.error().message);
+                m_failed_keys.emplace(key, normalized.error().message);
                 parse_error(at_line, at_column, normalized.error().message, sql);
                 return;
             }
@@ -256,7 +266,7 @@ public:
             } else {
                 index = group->second;
             }
-            known = &groups.by_token.insert(token, static_cast<std::uint32_t>(index));
+            known = &groups.by_key.insert(key, static_cast<std::uint32_t>(index));
         }
         Tally& tally = groups.tallies[*known];
         m_executions[static_cast<std::size_t>(kind)] += calls;
@@ -272,7 +282,7 @@ public:
         double total_ms;
         std::int64_t calls;
         int line;
-        std::uint64_t token; // filled by fingerprint()
+        std::uint64_t key; // record_key, filled by fingerprint()
     };
     struct Batch {
         std::string text;
@@ -292,15 +302,14 @@ public:
             if (begin >= count) return;
             for (std::size_t i = begin; i < std::min(count, begin + k_claim_records); ++i) {
                 Record& record = batch.records[i];
-                record.token =
-                    sqlparse::token_shape_key(std::string_view(batch.text).substr(record.begin, record.size));
+                record.key = record_key(std::string_view(batch.text).substr(record.begin, record.size));
             }
         }
     }
 
     void apply(Batch& batch) {
         for (const Record& record : batch.records) {
-            group(record.kind, std::string_view(batch.text).substr(record.begin, record.size), record.token,
+            group(record.kind, std::string_view(batch.text).substr(record.begin, record.size), record.key,
                   record.total_ms, record.calls, record.line);
         }
         batch.text.clear();
@@ -989,9 +998,9 @@ public:
     }
 
 private:
-    // Token shape key -> group, looked up for every record: open addressing in one array
+    // record_key -> group, looked up for every record: open addressing in one array
     // (the keys are hashes already), which costs a fraction of a node-based map.
-    class TokenTable {
+    class KeyTable {
     public:
         std::uint32_t* find(std::uint64_t key) {
             if (m_slots.empty()) return nullptr;
@@ -1044,7 +1053,7 @@ private:
     struct Groups {
         std::vector<analyzer::WorkloadStatement> statements;
         std::vector<Tally> tallies; // one per statement
-        TokenTable by_token;
+        KeyTable by_key;
         std::unordered_map<std::string, std::size_t> by_fingerprint;
     };
 
@@ -1052,7 +1061,7 @@ private:
     QueryInput m_result;
     std::array<Groups, k_kinds> m_groups;
     std::array<std::int64_t, k_kinds> m_executions{};
-    std::unordered_map<std::uint64_t, std::string> m_failed_tokens;
+    std::unordered_map<std::uint64_t, std::string> m_failed_keys;
     // Statements logged when they started (log_statement), per session, until their duration.
     struct Started {
         std::string sql;

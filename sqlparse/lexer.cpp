@@ -6,7 +6,10 @@
 
 #include "util/utf8.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cstring>
+#include <optional>
 
 namespace dbadvise::sqlparse {
 
@@ -63,6 +66,16 @@ constexpr std::array<std::uint8_t, 256> k_classes = make_classes();
     return has(c, k_ident_start | k_digit);
 }
 constexpr char fold(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// `word`'s ASCII capitals as small letters, eight bytes at once (bytes of 0x80 and up stay).
+std::uint64_t lower_ascii(std::uint64_t word) {
+    constexpr std::uint64_t ones = 0x0101010101010101ULL;
+    constexpr std::uint64_t highs = 0x8080808080808080ULL;
+    const std::uint64_t seven = word & ~highs;
+    const std::uint64_t at_least_a = (seven + ones * (0x80 - 'A')) & highs;
+    const std::uint64_t above_z = (seven + ones * (0x80 - 'Z' - 1)) & highs;
+    return word | ((at_least_a & ~above_z & ~word) >> 2);
+}
 
 } // namespace
 
@@ -293,7 +306,9 @@ bool Lexer::scan_psql_variable(Token& token) {
     return true;
 }
 
-bool Lexer::next(Token& token) {
+// The body of next(), inlined where a caller runs through every token of a text
+// (token_shape_key) and called by next() elsewhere.
+[[gnu::always_inline]] inline bool Lexer::scan(Token& token) {
     const auto at = [&](int i) -> char {
         return i < m_end ? m_text[static_cast<std::size_t>(i)] : '\0';
     };
@@ -453,6 +468,344 @@ bool Lexer::next(Token& token) {
         return true;
     }
     return false;
+}
+
+bool Lexer::next(Token& token) { return scan(token); }
+
+namespace {
+
+__extension__ using Wide = unsigned __int128; // GCC's and Clang's; __extension__ for -Wpedantic
+
+// The 128-bit product's halves folded together: the mixing step of the two shape keys.
+std::uint64_t mum(std::uint64_t a, std::uint64_t b) {
+    const Wide product = static_cast<Wide>(a) * b;
+    return static_cast<std::uint64_t>(product) ^ static_cast<std::uint64_t>(product >> 64);
+}
+
+constexpr std::uint64_t k_mix_a = 0xA0761D6478BD642FULL;
+constexpr std::uint64_t k_mix_b = 0xE7037ED1A0B428DBULL;
+constexpr std::uint64_t k_mix_c = 0x8BB84B93962EACC9ULL;
+constexpr std::uint64_t k_mix_d = 0x4B33A62ED433D4A3ULL;
+
+// The token stream token_fingerprint hashes, written out as bytes that can be read back in
+// one way only, and hashed when complete: a literal, parameter or psql variable is one byte
+// (64, above every token code), any other token its kind's code, its length (one byte below
+// 255, else 255 and four bytes) and its bytes, an identifier's in small letters. Hashing
+// 16 bytes per multiply at the end costs far less than mixing every token into the hash as
+// it comes, a chain of dependent multiplies (twice per token) that was a third of a log's
+// read time.
+class ShapeBytes {
+public:
+    void literal() {
+        if (m_size + 1 > k_capacity) flush();
+        m_bytes[m_size++] = 64;
+    }
+
+    // The header and bytes of a token of `kind` at sql[begin, end).
+    void token(std::string_view sql, TokenKind kind, std::size_t begin, std::size_t end) {
+        const std::size_t size = end - begin;
+        if (m_size + 6 > k_capacity) flush();
+        m_bytes[m_size++] = static_cast<unsigned char>(kind);
+        if (size < 255) {
+            m_bytes[m_size++] = static_cast<unsigned char>(size);
+        } else {
+            m_bytes[m_size++] = 255;
+            const auto wide = static_cast<std::uint32_t>(size);
+            std::memcpy(m_bytes + m_size, &wide, 4);
+            m_size += 4;
+        }
+        const bool fold = kind == TokenKind::identifier;
+        for (std::size_t at = begin; at < end; at += 8) {
+            const std::size_t bytes = std::min<std::size_t>(8, end - at);
+            std::uint64_t word = 0;
+            if (at + 8 <= sql.size()) {
+                // A whole word: the bytes after the token are overwritten by what comes next
+                // (k_slack keeps the store inside the array).
+                std::memcpy(&word, sql.data() + at, 8);
+            } else {
+                std::memcpy(&word, sql.data() + at, bytes);
+            }
+            if (fold) word = lower_ascii(word);
+            if (m_size + bytes > k_capacity) flush();
+            std::memcpy(m_bytes + m_size, &word, 8);
+            m_size += bytes;
+        }
+    }
+
+    std::uint64_t finish() {
+        // The last 0-15 bytes, padded with zeros (the length, mixed last, tells them apart).
+        std::memset(m_bytes + m_size, 0, 16);
+        m_total += m_size;
+        std::size_t at = 0;
+        for (; at < m_size; at += 16) block(at);
+        return mum(m_state ^ k_mix_c, m_total ^ k_mix_d);
+    }
+
+private:
+    static constexpr std::size_t k_capacity = 512;
+    static constexpr std::size_t k_slack = 16;
+
+    void block(std::size_t at) {
+        std::uint64_t a = 0;
+        std::uint64_t b = 0;
+        std::memcpy(&a, m_bytes + at, 8);
+        std::memcpy(&b, m_bytes + at + 8, 8);
+        m_state = mum(a ^ k_mix_a, b ^ m_state ^ k_mix_b);
+    }
+
+    // Hashes the whole 16-byte blocks written so far and keeps the rest (under 16 bytes).
+    void flush() {
+        const std::size_t whole = m_size / 16 * 16;
+        for (std::size_t at = 0; at < whole; at += 16) block(at);
+        m_total += whole;
+        std::memmove(m_bytes, m_bytes + whole, m_size - whole);
+        m_size -= whole;
+    }
+
+    unsigned char m_bytes[k_capacity + k_slack];
+    std::size_t m_size = 0;
+    std::size_t m_total = 0;
+    std::uint64_t m_state = 0x243F6A8885A308D3ULL;
+};
+
+} // namespace
+
+std::uint64_t token_shape_key(std::string_view sql) {
+    Lexer lexer(sql);
+    Token token;
+    ShapeBytes bytes;
+    while (lexer.scan(token)) {
+        switch (token.kind) {
+        case TokenKind::string:
+        case TokenKind::escape_string:
+        case TokenKind::national_string:
+        case TokenKind::unicode_string:
+        case TokenKind::dollar_string:
+        case TokenKind::bit_string:
+        case TokenKind::hex_string:
+        case TokenKind::integer:
+        case TokenKind::numeric:
+        case TokenKind::parameter:
+        case TokenKind::psql_variable:
+            bytes.literal();
+            break;
+        default:
+            bytes.token(sql, token.kind, static_cast<std::size_t>(token.begin), static_cast<std::size_t>(token.end));
+            break;
+        }
+    }
+    return bytes.finish();
+}
+
+// --- text_shape_key ---
+
+namespace {
+
+enum : std::uint8_t {
+    k_shape_word = 1,  // continues a word: letters, digits, _, $, bytes >= 0x80 (is_ident_char)
+    k_shape_digit = 2, // 0-9
+    k_shape_event = 4, // ' " $ - / . & : a byte that may start a literal, a comment or a quote
+};
+
+constexpr std::array<std::uint8_t, 256> make_shape_classes() {
+    std::array<std::uint8_t, 256> classes{};
+    for (std::size_t c = 0; c < 256; ++c) {
+        if ((k_classes[c] & (k_ident_start | k_digit | k_dollar)) != 0) classes[c] |= k_shape_word;
+        if (c >= '0' && c <= '9') classes[c] |= k_shape_digit;
+    }
+    for (const char c : std::string_view("'\"$-/.&")) {
+        classes[static_cast<unsigned char>(c)] |= k_shape_event;
+    }
+    return classes;
+}
+
+constexpr std::array<std::uint8_t, 256> k_shape_classes = make_shape_classes();
+
+// What scan_text_shape found, in order: raw stretches of the text, literal constants and
+// comments, as [begin, end) offsets. The raw stretches together with the places of the
+// literals and comments (not their contents) decide the token fingerprint.
+struct ShapeHash {
+    std::uint64_t state = 0x243F6A8885A308D3ULL;
+
+    void raw(std::string_view sql, std::size_t begin, std::size_t end) {
+        if (begin == end) return;
+        const char* p = sql.data() + begin;
+        std::size_t n = end - begin;
+        state = mum(state ^ k_mix_a, n ^ k_mix_b);
+        for (; n >= 16; n -= 16, p += 16) state = mum(load8(p) ^ k_mix_a, load8(p + 8) ^ state);
+        if (n == 0) return;
+        std::uint64_t a = 0;
+        std::uint64_t b = 0;
+        if (n >= 8) { // two words, overlapping: the length mixed above tells them apart
+            a = load8(p);
+            b = load8(p + n - 8);
+        } else if (n >= 4) {
+            a = load4(p);
+            b = load4(p + n - 4);
+        } else {
+            a = std::uint64_t{static_cast<unsigned char>(p[0])} << 16 |
+                std::uint64_t{static_cast<unsigned char>(p[n / 2])} << 8 | static_cast<unsigned char>(p[n - 1]);
+        }
+        state = mum(a ^ k_mix_c, b ^ state);
+    }
+    void literal(std::size_t, std::size_t) { state = mum(state ^ k_mix_d, 1 ^ k_mix_b); }
+    void comment(std::size_t, std::size_t) { state = mum(state ^ k_mix_d, 2 ^ k_mix_b); }
+
+    static std::uint64_t load8(const char* p) {
+        std::uint64_t word = 0;
+        std::memcpy(&word, p, 8);
+        return word;
+    }
+    static std::uint64_t load4(const char* p) {
+        std::uint32_t word = 0;
+        std::memcpy(&word, p, 4);
+        return word;
+    }
+};
+
+// Cuts `sql` into raw stretches, literals and comments for text_shape_key, calling the sink's
+// raw(), literal() and comment() in order; false, at any point, for a text it does not vouch
+// for. Why its keys are sound: a literal here is exactly one literal token of the lexer, a
+// comment exactly one comment the lexer skips, and at the edges of both the lexer starts a new
+// token whatever they hold; so two texts with the same raw stretches and the same places of
+// literals and comments lex to the same tokens but for the literals' values. Where that would
+// need more of the lexer's rules, the scan gives up:
+//   - a quote right after a word (E'', B'', X'', N'', and names run into strings) or after
+//     `&` (U&''), and a string continued on another line ('a'\n'b');
+//   - a number not followed by white space, an operator or punctuation (1.5e3, 0x1F, 1_000,
+//     1..2, 12abc), and a number starting with a dot (.5);
+//   - a $ that starts neither a parameter nor a word ($$...$$, $tag$...$tag$);
+//   - an unterminated string, quoted identifier or block comment.
+// Parameters ($1) stay raw: texts of one statement carry the same numbers.
+template <class Sink>
+bool scan_text_shape(std::string_view sql, Sink& sink) {
+    const std::size_t n = sql.size();
+    const char* p = sql.data();
+    const auto at = [&](std::size_t i) -> unsigned char { return i < n ? static_cast<unsigned char>(p[i]) : 0; };
+    const auto cls = [&](std::size_t i) { return k_shape_classes[at(i)]; };
+    const auto digits_from = [&](std::size_t i) {
+        while ((cls(i) & k_shape_digit) != 0) ++i;
+        return i;
+    };
+    // The end of the quoted run whose opening quote is at `i` ("" or '' doubled inside);
+    // npos when unterminated.
+    const auto quoted_end = [&](std::size_t i, char quote) {
+        for (++i;;) {
+            const void* found = std::memchr(p + i, quote, n - i);
+            if (found == nullptr) return std::string_view::npos;
+            i = static_cast<std::size_t>(static_cast<const char*>(found) - p) + 1;
+            if (at(i) != static_cast<unsigned char>(quote)) return i;
+            ++i;
+        }
+    };
+    std::size_t raw = 0; // where the raw stretch being read began
+    std::size_t i = 0;
+    const auto cut = [&](std::size_t begin, std::size_t end, auto emit) {
+        sink.raw(sql, raw, begin);
+        emit(begin, end);
+        raw = end;
+        i = end;
+    };
+    while (i < n) {
+        const std::uint8_t c = k_shape_classes[static_cast<unsigned char>(p[i])];
+        if (c == 0) {
+            ++i;
+        } else if ((c & k_shape_digit) != 0) {
+            // A number: the byte before it is no part of a word (a word's digits are read
+            // with the word below).
+            std::size_t end = digits_from(i + 1);
+            if (at(end) == '.') {
+                if (at(end + 1) == '.') return false;
+                end = digits_from(end + 1);
+            }
+            if ((cls(end) & k_shape_word) != 0 || at(end) == '.') return false;
+            cut(i, end, [&](std::size_t b, std::size_t e) { sink.literal(b, e); });
+        } else if ((c & k_shape_word) != 0 && p[i] != '$') {
+            std::size_t end = i + 1;
+            while ((cls(end) & k_shape_word) != 0) ++end;
+            if (at(end) == '\'') return false;
+            i = end;
+        } else {
+            switch (p[i]) {
+            case '\'': {
+                const std::size_t end = quoted_end(i, '\'');
+                if (end == std::string_view::npos) return false;
+                std::size_t after = end;
+                bool newline = false;
+                for (; has(static_cast<char>(at(after)), k_space); ++after) newline = newline || p[after] == '\n';
+                if (newline && at(after) == '\'') return false;
+                cut(i, end, [&](std::size_t b, std::size_t e) { sink.literal(b, e); });
+                break;
+            }
+            case '"': {
+                const std::size_t end = quoted_end(i, '"');
+                if (end == std::string_view::npos) return false;
+                i = end; // a name: its bytes count
+                break;
+            }
+            case '$':
+                if ((cls(i + 1) & k_shape_digit) == 0) return false;
+                i = digits_from(i + 1);
+                break;
+            case '-':
+                if (at(i + 1) == '-') {
+                    const void* newline = std::memchr(p + i, '\n', n - i);
+                    const std::size_t end = newline == nullptr ? n : static_cast<std::size_t>(static_cast<const char*>(newline) - p);
+                    cut(i, end, [&](std::size_t b, std::size_t e) { sink.comment(b, e); });
+                } else {
+                    ++i;
+                }
+                break;
+            case '/':
+                if (at(i + 1) == '*') {
+                    std::size_t end = i + 2;
+                    for (int nesting = 1; nesting > 0; ++end) {
+                        if (end + 1 >= n) return false;
+                        if (p[end] == '/' && p[end + 1] == '*') {
+                            ++nesting;
+                            ++end;
+                        } else if (p[end] == '*' && p[end + 1] == '/') {
+                            --nesting;
+                            ++end;
+                        }
+                    }
+                    cut(i, end, [&](std::size_t b, std::size_t e) { sink.comment(b, e); });
+                } else {
+                    ++i;
+                }
+                break;
+            case '.':
+                if ((cls(i + 1) & k_shape_digit) != 0) return false;
+                ++i;
+                break;
+            default: // '&'
+                if (at(i + 1) == '\'' || at(i + 1) == '"') return false;
+                ++i;
+                break;
+            }
+        }
+    }
+    sink.raw(sql, raw, n);
+    return true;
+}
+
+} // namespace
+
+std::optional<std::uint64_t> text_shape_key(std::string_view sql) {
+    ShapeHash hash;
+    if (!scan_text_shape(sql, hash)) return std::nullopt;
+    return hash.state;
+}
+
+std::optional<std::vector<ShapeSpan>> text_shape_spans(std::string_view sql) {
+    struct Spans {
+        std::vector<ShapeSpan> spans;
+        void raw(std::string_view, std::size_t, std::size_t) {}
+        void literal(std::size_t begin, std::size_t end) { spans.push_back({begin, end, false}); }
+        void comment(std::size_t begin, std::size_t end) { spans.push_back({begin, end, true}); }
+    } spans;
+    if (!scan_text_shape(sql, spans)) return std::nullopt;
+    return std::move(spans.spans);
 }
 
 void lex(std::string_view text, int begin, int end, std::vector<Token>& out, LexOptions options) {

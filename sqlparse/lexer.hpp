@@ -12,7 +12,9 @@
 
 #include "util/ascii.hpp"
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -98,6 +100,8 @@ public:
     void skip_to(int position) { m_pos = position < m_end ? position : m_end; }
 
 private:
+    friend std::uint64_t token_shape_key(std::string_view sql);
+    bool scan(Token& token);
     void skip_line_comment();
     bool skip_block_comment(); // false when unterminated
     void scan_quoted(Token& token, char quote, bool backslash, bool doubled, bool continued);
@@ -164,6 +168,33 @@ int parameter_number(std::string_view text, const Token& token);
 /// The escape character of the UESCAPE clause after tokens[index] (a unicode_identifier or
 /// unicode_string), or '\\' when there is none.
 char unicode_escape(std::string_view text, const std::vector<Token>& tokens, std::size_t index);
+
+/// A 64-bit key for grouping many texts in memory (a server log's records): two texts have
+/// the same key exactly when they have the same token_fingerprint (parser.hpp), up to 64-bit
+/// hash collisions. Several times cheaper to compute than the fingerprint, and allocates
+/// nothing; not the fingerprint's value and not stable across versions: never store or show
+/// it.
+std::uint64_t token_shape_key(std::string_view sql);
+
+/// A cheaper key for the same grouping, where it can vouch for the text: two texts with the
+/// same text_shape_key have the same token_fingerprint (up to 64-bit hash collisions), but
+/// texts of one fingerprint may get different keys when they differ in more than literal
+/// values and comments (spacing, keyword case, parameter numbers). It reads the text's bytes
+/// and steps over literals without cutting the rest into tokens, some twice as fast as
+/// token_shape_key. nullopt for the texts whose literals it does not read exactly as the
+/// lexer does (E'' strings, dollar quotes, 1.5e3, ...): use token_shape_key for those. Keep
+/// the two keys apart (they are not comparable); same warnings as token_shape_key.
+std::optional<std::uint64_t> text_shape_key(std::string_view sql);
+
+/// The literals (and comments) text_shape_key leaves out of its key, in order, as byte
+/// offsets; nullopt when it gives up on `sql`. For tests: a text whose spans are given other
+/// contents must keep its token_fingerprint.
+struct ShapeSpan {
+    std::size_t begin = 0;
+    std::size_t end = 0;
+    bool comment = false;
+};
+std::optional<std::vector<ShapeSpan>> text_shape_spans(std::string_view sql);
 
 /// Length in bytes of the character starting with `byte`, by PostgreSQL's UTF-8 rule
 /// (pg_utf_mblen): how the server counts characters for error positions.

@@ -12,7 +12,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <bit>
 #include <cstring>
 #include <condition_variable>
 #include <deque>
@@ -1015,68 +1014,6 @@ bool parses(std::string_view sql) {
 std::string token_fingerprint(std::string_view sql) {
     const std::vector<Token> tokens = lex(sql);
     return token_fingerprint(sql, tokens);
-}
-
-namespace {
-
-// `word`'s ASCII capitals as small letters, eight bytes at once (bytes of 0x80 and up stay).
-std::uint64_t lower_ascii(std::uint64_t word) {
-    constexpr std::uint64_t ones = 0x0101010101010101ULL;
-    constexpr std::uint64_t highs = 0x8080808080808080ULL;
-    const std::uint64_t seven = word & ~highs;
-    const std::uint64_t at_least_a = (seven + ones * (0x80 - 'A')) & highs;
-    const std::uint64_t above_z = (seven + ones * (0x80 - 'Z' - 1)) & highs;
-    return word | ((at_least_a & ~above_z & ~word) >> 2);
-}
-
-// The bits of a word's first `bytes` bytes in memory (fewer than 8).
-std::uint64_t first_bytes_mask(std::size_t bytes) {
-    if constexpr (std::endian::native == std::endian::little) {
-        return (std::uint64_t{1} << (8 * bytes)) - 1;
-    } else {
-        return ~std::uint64_t{0} << (8 * (8 - bytes));
-    }
-}
-
-} // namespace
-
-std::uint64_t token_shape_key(std::string_view sql) {
-    // The tokens token_fingerprint hashes, framed by kind and length and mixed eight bytes at
-    // a time: FNV-1a's multiply per byte was half of the log reader's fingerprinting time.
-    Lexer lexer(sql);
-    Token token;
-    std::uint64_t hash = 0x243F6A8885A308D3ULL;
-    const auto mix = [&hash](std::uint64_t word) {
-        hash = (hash ^ word) * 0x9E3779B97F4A7C15ULL;
-        hash ^= hash >> 32;
-    };
-    while (lexer.next(token)) {
-        if (is_literal_kind(token.kind) || token.kind == TokenKind::parameter ||
-            token.kind == TokenKind::psql_variable) {
-            mix('?');
-            continue;
-        }
-        const auto size = static_cast<std::size_t>(token.end - token.begin);
-        mix((std::uint64_t{1} << 63) | (std::uint64_t{fingerprint_code(token.kind)} << 32) | size);
-        const bool fold = token.kind == TokenKind::identifier;
-        for (std::size_t at = 0; at < size; at += 8) {
-            const std::size_t begin = static_cast<std::size_t>(token.begin) + at;
-            const std::size_t bytes = std::min<std::size_t>(8, size - at);
-            std::uint64_t word = 0;
-            if (begin + 8 <= sql.size()) {
-                // A whole word, the bytes after the token masked off: a copy of fewer bytes
-                // into the word would stall the load that follows it.
-                std::memcpy(&word, sql.data() + begin, 8);
-                if (bytes < 8) word &= first_bytes_mask(bytes);
-            } else {
-                std::memcpy(&word, sql.data() + begin, bytes);
-            }
-            mix(fold ? lower_ascii(word) : word);
-        }
-    }
-    hash ^= hash >> 29;
-    hash *= 0xBF58476D1CE4E5B9ULL;
-    return hash ^ (hash >> 32);
 }
 
 std::expected<std::string, ParseError> normalize(std::string_view sql) {

@@ -115,12 +115,6 @@ std::expected<std::string, ParseError> normalize(std::string_view sql);
 /// on every line of a server log. Never fails.
 std::string token_fingerprint(std::string_view sql);
 
-/// A 64-bit key for grouping many texts in memory (a server log's records): two texts have
-/// the same key exactly when they have the same token_fingerprint (up to 64-bit hash
-/// collisions). Several times cheaper to compute than the fingerprint, and allocates nothing;
-/// not the fingerprint's value and not stable across versions: never store or show it.
-std::uint64_t token_shape_key(std::string_view sql);
-
 /// libpg_query's fingerprint as 16 hex digits: equal for statements that differ only in
 /// constants and formatting. Error on a syntax error.
 std::expected<std::string, ParseError> fingerprint(std::string_view sql);

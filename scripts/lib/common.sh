@@ -105,7 +105,8 @@ configure_and_build() {
 # corpus it grows stays out of the repository). Fails when any target found a problem.
 run_fuzz_targets() {
     local build_dir=$1 seconds=$2
-    local targets=(lint script_reader json_tree pg_tree plan_json plan_text pasted_plan snapshot query_log)
+    local targets=(lint script_reader json_tree pg_tree text_shape plan_json plan_text pasted_plan snapshot
+        query_log)
     configure_and_build "$build_dir" "${targets[@]/#/fuzz_}" -- \
         -DDBADVISE_FUZZ=ON -DDBADVISE_TESTS=OFF -DDBADVISE_BENCH=OFF \
         "-DCMAKE_CXX_FLAGS=-Wno-maybe-uninitialized"
