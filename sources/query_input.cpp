@@ -7,6 +7,7 @@
 #include "sqlparse/parser.hpp"
 #include "sqlparse/script_reader.hpp"
 #include "sqlparse/source_text.hpp"
+#include "util/ascii.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -45,6 +46,15 @@ bool is_severity(std::string_view word) {
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_upper_or_digit(char c) { return (c >= 'A' && c <= 'Z') || is_digit(c); }
 
+bool starts_with_timestamp(std::string_view line) {
+    // 2024-01-02 03:04:05 (and .123, a zone, an epoch in %n form is not detected)
+    if (line.size() < 19) return false;
+    for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18}) {
+        if (!is_digit(line[i])) return false;
+    }
+    return line[4] == '-' && line[7] == '-' && line[10] == ' ' && line[13] == ':' && line[16] == ':';
+}
+
 // Where a stderr record's severity marker ("LOG:  ") starts and where its message starts,
 // after whatever log_line_prefix the server writes; nullopt when the line has none.
 struct Marker {
@@ -53,7 +63,10 @@ struct Marker {
 };
 
 std::optional<Marker> find_marker(std::string_view line) {
-    for (std::size_t at = line.find(":  "); at != std::string_view::npos; at = line.find(":  ", at + 1)) {
+    // A timestamp at the start holds no marker (its colons are followed by digits): the
+    // search starts after it, one search instead of three on the usual line.
+    const std::size_t from = starts_with_timestamp(line) ? 19 : 0;
+    for (std::size_t at = line.find(":  ", from); at != std::string_view::npos; at = line.find(":  ", at + 1)) {
         std::size_t begin = at;
         while (begin > 0 && is_upper_or_digit(line[begin - 1])) --begin;
         if (begin == at) continue;
@@ -74,15 +87,6 @@ std::string_view session_in_prefix(std::string_view prefix) {
         if (end > open + 1 && end < prefix.size() && prefix[end] == ']') return prefix.substr(open + 1, end - open - 1);
     }
     return {};
-}
-
-bool starts_with_timestamp(std::string_view line) {
-    // 2024-01-02 03:04:05 (and .123, a zone, an epoch in %n form is not detected)
-    if (line.size() < 19) return false;
-    for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18}) {
-        if (!is_digit(line[i])) return false;
-    }
-    return line[4] == '-' && line[7] == '-' && line[10] == ' ' && line[13] == ':' && line[16] == ':';
 }
 
 // The start of a csvlog record: `<timestamp>,<user>,<database>,<pid>,` where user and
@@ -124,11 +128,14 @@ bool looks_like_log(std::string_view line) {
            is_digit(line[5]) && line[6] == ' ' && is_digit(line[7]) && line[9] == ':' && line[12] == ':';
 }
 
+bool is_trimmed(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
 std::string_view trim(std::string_view text) {
-    const std::size_t begin = text.find_first_not_of(" \t\r\n");
-    if (begin == std::string_view::npos) return {};
-    const std::size_t end = text.find_last_not_of(" \t\r\n");
-    return text.substr(begin, end - begin + 1);
+    std::size_t begin = 0;
+    std::size_t end = text.size();
+    while (begin < end && is_trimmed(text[begin])) ++begin;
+    while (end > begin && is_trimmed(text[end - 1])) --end;
+    return text.substr(begin, end - begin);
 }
 
 std::optional<double> parse_number(std::string_view text) {
@@ -380,6 +387,11 @@ public:
     // `EXECUTE p(5)` is logged with `DETAIL:  prepare: PREPARE p(bigint) AS SELECT ...`: the
     // statement that ran, and the one to analyze, is the prepared one.
     static bool is_execute(std::string_view sql) {
+        // Ruled out by its first byte, as most statements are, before lexing: EXECUTE, or
+        // white space or a comment before it.
+        if (sql.empty() || (util::ascii_lower(sql.front()) != 'e' && sql.front() != '-' && sql.front() != '/' &&
+                            std::isspace(static_cast<unsigned char>(sql.front())) == 0))
+            return false;
         sqlparse::Lexer lexer(sql);
         sqlparse::Token token;
         return lexer.next(token) && token.kind == sqlparse::TokenKind::identifier &&
