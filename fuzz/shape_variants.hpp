@@ -13,9 +13,19 @@
 
 namespace dbadvise::test {
 
-/// `text` with each span given new contents of its kind: a number other digits (with or
-/// without a fraction), a string other characters (quotes doubled, backslashes, newlines,
-/// comment and dollar-quote starts inside), a comment other words.
+/// Decimal digits PostgreSQL reads as an integer constant (32 bits), not a numeric one.
+inline bool fits_int32(std::string_view digits) {
+    while (digits.size() > 1 && digits.front() == '0') digits.remove_prefix(1);
+    if (digits.size() > 10) return false;
+    unsigned long long value = 0;
+    for (const char c : digits) value = value * 10 + static_cast<unsigned long long>(c - '0');
+    return value <= 2147483647ULL;
+}
+
+/// `text` with each span given new contents of its kind: a number other digits of its class
+/// (an integer of 32 bits another such, a decimal or larger number another such), a string
+/// other characters (quotes doubled, backslashes, newlines, comment and dollar-quote starts
+/// inside), a comment other words.
 inline std::string shape_variant(std::string_view text, const std::vector<sqlparse::ShapeSpan>& spans,
                                  std::mt19937_64& random) {
     const auto pick = [&random](std::string_view from) { return from[random() % from.size()]; };
@@ -39,13 +49,15 @@ inline std::string shape_variant(std::string_view text, const std::vector<sqlpar
                 out += c == '\'' ? "''" : std::string(1, c);
             }
             out += '\'';
+        } else if (old.find('.') == std::string_view::npos) {
+            // An integer: other digits of the same class, 32 bits or beyond (else as it was).
+            std::string digits;
+            for (std::size_t i = 1 + count(old.size() + 2); i > 0; --i) digits += pick("0123456789");
+            out += fits_int32(digits) == fits_int32(old) ? digits : std::string(old);
         } else {
-            out += pick("123456789");
-            for (std::size_t i = count(6); i > 0; --i) out += pick("0123456789");
-            if (random() % 3 == 0) {
-                out += '.';
-                for (std::size_t i = count(3); i > 0; --i) out += pick("0123456789");
-            }
+            for (std::size_t i = 1 + count(5); i > 0; --i) out += pick("0123456789");
+            out += '.';
+            for (std::size_t i = count(3); i > 0; --i) out += pick("0123456789");
         }
         at = span.end;
     }

@@ -233,14 +233,11 @@ public:
     void group(Kind kind, std::string_view sql, std::uint64_t key, double total_ms, std::int64_t calls,
                int line, int column = 0, const sqlparse::SourceText* source = nullptr, int offset = 0) {
         Groups& groups = m_groups[static_cast<std::size_t>(kind)];
-        std::uint32_t* known = groups.by_key.find(key);
+        // A NUL byte fails the parse wherever it is, even in a literal or comment the key steps
+        // over: such a text is never taken for its key's statement.
+        std::uint32_t* known = sql.find('\0') == std::string_view::npos ? groups.by_key.find(key) : nullptr;
         if (known == nullptr) {
-            // The same shape failed before: libpg_query would fail again.
-            if (auto failed = m_failed_keys.find(key); failed != m_failed_keys.end()) {
-                parse_error(line, 0, failed->second, sql);
-                return;
-            }
-            auto normalized = sqlparse::normalize(sql);
+            const auto normalized = normalize(sql);
             if (!normalized) {
                 int at_column = 0;
                 int at_line = line;
@@ -249,7 +246,6 @@ public:
                     at_line = where.line;
                     at_column = where.column;
                 }
-                m_failed_keys.emplace(key, normalized.error().message);
                 parse_error(at_line, at_column, normalized.error().message, sql);
                 return;
             }
@@ -279,6 +275,23 @@ public:
         m_executions[static_cast<std::size_t>(kind)] += calls;
         tally.calls += calls;
         tally.total_ms += total_ms;
+    }
+
+    // libpg_query's normalization of `sql`. A text that failed is remembered, so that a
+    // statement failing again and again is parsed once: by its whole text, not by its key
+    // (texts of one key may fail with other messages, one naming its own literal, or parse),
+    // so that what each record gives does not depend on the records read before it. At most
+    // k_failed_texts texts are kept: the memory stays bounded, and the result is the same.
+    std::expected<std::string, sqlparse::ParseError> normalize(std::string_view sql) {
+        const std::uint64_t hash = std::hash<std::string_view>{}(sql);
+        if (const auto failed = m_failed_texts.find(hash); failed != m_failed_texts.end() && failed->second.first == sql)
+            return std::unexpected(failed->second.second);
+        auto normalized = sqlparse::normalize(sql);
+        if (!normalized) {
+            if (m_failed_texts.size() >= k_failed_texts) m_failed_texts.clear();
+            m_failed_texts.insert_or_assign(hash, std::pair(std::string(sql), normalized.error()));
+        }
+        return normalized;
     }
 
     // --- batches of log records ---
@@ -1073,7 +1086,8 @@ private:
     QueryInput m_result;
     std::array<Groups, k_kinds> m_groups;
     std::array<std::int64_t, k_kinds> m_executions{};
-    std::unordered_map<std::uint64_t, std::string> m_failed_keys;
+    static constexpr std::size_t k_failed_texts = 1024;
+    std::unordered_map<std::uint64_t, std::pair<std::string, sqlparse::ParseError>> m_failed_texts;
     // Statements logged when they started (log_statement), per session, until their duration.
     struct Started {
         std::string sql;

@@ -487,18 +487,38 @@ constexpr std::uint64_t k_mix_b = 0xE7037ED1A0B428DBULL;
 constexpr std::uint64_t k_mix_c = 0x8BB84B93962EACC9ULL;
 constexpr std::uint64_t k_mix_d = 0x4B33A62ED433D4A3ULL;
 
+// What the grammar sees of a literal (scan.l's token types), which two literals of one key
+// must share: whether a statement parses can depend on it (`varchar(10)` takes an integer of
+// 32 bits, not 1.5 nor 10000000000; `DATE '2025-01-01'` a string, not a number nor $1).
+enum class LiteralClass : unsigned char { string = 1, integer, numeric, bits, hex, parameter, variable };
+
+// Decimal digits whose value fits in 32 bits: PostgreSQL reads them as an integer constant,
+// and a longer run as a numeric one.
+bool fits_int32(std::string_view digits) {
+    while (digits.size() > 1 && digits.front() == '0') digits.remove_prefix(1);
+    if (digits.size() > 10) return false;
+    std::uint64_t value = 0;
+    for (const char c : digits) value = value * 10 + static_cast<std::uint64_t>(c - '0');
+    return value <= 2147483647;
+}
+
+bool all_digits(std::string_view text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 // The token stream token_fingerprint hashes, written out as bytes that can be read back in
 // one way only, and hashed when complete: a literal, parameter or psql variable is one byte
-// (64, above every token code), any other token its kind's code, its length (one byte below
-// 255, else 255 and four bytes) and its bytes, an identifier's in small letters. Hashing
+// (64 plus its LiteralClass, above every token code), any other token its kind's code, its
+// length (one byte below 255, else 255 and four bytes) and its bytes, an identifier's in
+// small letters. Hashing
 // 16 bytes per multiply at the end costs far less than mixing every token into the hash as
 // it comes, a chain of dependent multiplies (twice per token) that was a third of a log's
 // read time.
 class ShapeBytes {
 public:
-    void literal() {
+    void literal(LiteralClass kind) {
         if (m_size + 1 > k_capacity) flush();
-        m_bytes[m_size++] = 64;
+        m_bytes[m_size++] = static_cast<unsigned char>(64 + static_cast<int>(kind));
     }
 
     // The header and bytes of a token of `kind` at sql[begin, end).
@@ -575,22 +595,35 @@ std::uint64_t token_shape_key(std::string_view sql) {
     Token token;
     ShapeBytes bytes;
     while (lexer.scan(token)) {
+        const auto begin = static_cast<std::size_t>(token.begin);
+        const auto end = static_cast<std::size_t>(token.end);
         switch (token.kind) {
         case TokenKind::string:
-        case TokenKind::escape_string:
         case TokenKind::national_string:
-        case TokenKind::unicode_string:
         case TokenKind::dollar_string:
-        case TokenKind::bit_string:
-        case TokenKind::hex_string:
+            bytes.literal(LiteralClass::string);
+            break;
+        case TokenKind::bit_string: bytes.literal(LiteralClass::bits); break;
+        case TokenKind::hex_string: bytes.literal(LiteralClass::hex); break;
+        case TokenKind::numeric: bytes.literal(LiteralClass::numeric); break;
+        case TokenKind::parameter: bytes.literal(LiteralClass::parameter); break;
+        case TokenKind::psql_variable: bytes.literal(LiteralClass::variable); break;
         case TokenKind::integer:
-        case TokenKind::numeric:
-        case TokenKind::parameter:
-        case TokenKind::psql_variable:
-            bytes.literal();
+            if (const std::string_view digits = sql.substr(begin, end - begin); all_digits(digits)) {
+                bytes.literal(fits_int32(digits) ? LiteralClass::integer : LiteralClass::numeric);
+                break;
+            }
+            // 0x1F, 1_000: PostgreSQL 16's; the parser of 15 reads other tokens there, so the
+            // bytes count.
+            bytes.token(sql, token.kind, begin, end);
+            break;
+        case TokenKind::escape_string:
+        case TokenKind::unicode_string:
+            // Whether their escapes are valid decides whether the statement parses.
+            bytes.token(sql, token.kind, begin, end);
             break;
         default:
-            bytes.token(sql, token.kind, static_cast<std::size_t>(token.begin), static_cast<std::size_t>(token.end));
+            bytes.token(sql, token.kind, begin, end);
             break;
         }
     }
@@ -648,8 +681,10 @@ struct ShapeHash {
         }
         state = mum(a ^ k_mix_c, b ^ state);
     }
-    void literal(std::size_t, std::size_t) { state = mum(state ^ k_mix_d, 1 ^ k_mix_b); }
-    void comment(std::size_t, std::size_t) { state = mum(state ^ k_mix_d, 2 ^ k_mix_b); }
+    void literal(std::size_t, std::size_t, LiteralClass kind) {
+        state = mum(state ^ k_mix_d, static_cast<std::uint64_t>(kind) ^ k_mix_b);
+    }
+    void comment(std::size_t, std::size_t) { state = mum(state ^ k_mix_d, 64 ^ k_mix_b); }
 
     static std::uint64_t load8(const char* p) {
         std::uint64_t word = 0;
@@ -667,8 +702,9 @@ struct ShapeHash {
 // raw(), literal() and comment() in order; false, at any point, for a text it does not vouch
 // for. Why its keys are sound: a literal here is exactly one literal token of the lexer, a
 // comment exactly one comment the lexer skips, and at the edges of both the lexer starts a new
-// token whatever they hold; so two texts with the same raw stretches and the same places of
-// literals and comments lex to the same tokens but for the literals' values. Where that would
+// token whatever they hold; so two texts with the same raw stretches and the same places and
+// classes of literals and comments lex to the same tokens but for the literals' values, which
+// the parser does not look into for the literals read here (plain strings and numbers). Where that would
 // need more of the lexer's rules, the scan gives up:
 //   - a quote right after a word (E'', B'', X'', N'', and names run into strings) or after
 //     `&` (U&''), and a string continued on another line ('a'\n'b');
@@ -719,7 +755,10 @@ bool scan_text_shape(std::string_view sql, Sink& sink) {
                 end = digits_from(end + 1);
             }
             if ((cls(end) & k_shape_word) != 0 || at(end) == '.') return false;
-            cut(i, end, [&](std::size_t b, std::size_t e) { sink.literal(b, e); });
+            const std::string_view number = sql.substr(i, end - i);
+            const LiteralClass kind =
+                all_digits(number) && fits_int32(number) ? LiteralClass::integer : LiteralClass::numeric;
+            cut(i, end, [&](std::size_t b, std::size_t e) { sink.literal(b, e, kind); });
         } else if ((c & k_shape_word) != 0 && p[i] != '$') {
             std::size_t end = i + 1;
             while ((cls(end) & k_shape_word) != 0) ++end;
@@ -734,7 +773,7 @@ bool scan_text_shape(std::string_view sql, Sink& sink) {
                 bool newline = false;
                 for (; has(static_cast<char>(at(after)), k_space); ++after) newline = newline || p[after] == '\n';
                 if (newline && at(after) == '\'') return false;
-                cut(i, end, [&](std::size_t b, std::size_t e) { sink.literal(b, e); });
+                cut(i, end, [&](std::size_t b, std::size_t e) { sink.literal(b, e, LiteralClass::string); });
                 break;
             }
             case '"': {
@@ -801,7 +840,7 @@ std::optional<std::vector<ShapeSpan>> text_shape_spans(std::string_view sql) {
     struct Spans {
         std::vector<ShapeSpan> spans;
         void raw(std::string_view, std::size_t, std::size_t) {}
-        void literal(std::size_t begin, std::size_t end) { spans.push_back({begin, end, false}); }
+        void literal(std::size_t begin, std::size_t end, LiteralClass) { spans.push_back({begin, end, false}); }
         void comment(std::size_t begin, std::size_t end) { spans.push_back({begin, end, true}); }
     } spans;
     if (!scan_text_shape(sql, spans)) return std::nullopt;

@@ -169,17 +169,21 @@ int parameter_number(std::string_view text, const Token& token);
 /// unicode_string), or '\\' when there is none.
 char unicode_escape(std::string_view text, const std::vector<Token>& tokens, std::size_t index);
 
-/// A 64-bit key for grouping many texts in memory (a server log's records): two texts have
-/// the same key exactly when they have the same token_fingerprint (parser.hpp), up to 64-bit
-/// hash collisions. Several times cheaper to compute than the fingerprint, and allocates
-/// nothing; not the fingerprint's value and not stable across versions: never store or show
-/// it.
+/// A 64-bit key for grouping many texts in memory (a server log's records): two texts with
+/// the same key have the same token_fingerprint (parser.hpp), up to 64-bit hash collisions,
+/// and either both parse or neither does. So the key is a little finer than the fingerprint:
+/// literals count by what the grammar sees of them (a string, an integer of 32 bits, a
+/// larger or decimal number, a bit or hex string, a parameter), and E'' and U&'' strings
+/// and PostgreSQL 16's 0x1F and 1_000 by their bytes. Several times cheaper to compute than
+/// the fingerprint, and allocates nothing; not the fingerprint's value and not stable across
+/// versions: never store or show it.
 std::uint64_t token_shape_key(std::string_view sql);
 
 /// A cheaper key for the same grouping, where it can vouch for the text: two texts with the
-/// same text_shape_key have the same token_fingerprint (up to 64-bit hash collisions), but
-/// texts of one fingerprint may get different keys when they differ in more than literal
-/// values and comments (spacing, keyword case, parameter numbers). It reads the text's bytes
+/// same text_shape_key have the same token_fingerprint (up to 64-bit hash collisions) and
+/// either both parse or neither does, but texts of one fingerprint may get different keys
+/// when they differ in more than the values of literals of one class (see token_shape_key)
+/// and comments: spacing, keyword case, parameter numbers. It reads the text's bytes
 /// and steps over literals without cutting the rest into tokens, some twice as fast as
 /// token_shape_key. nullopt for the texts whose literals it does not read exactly as the
 /// lexer does (E'' strings, dollar quotes, 1.5e3, ...): use token_shape_key for those. Keep

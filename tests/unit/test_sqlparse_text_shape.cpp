@@ -111,7 +111,8 @@ TEST_CASE("text_shape_key: what it groups and what it leaves to token_shape_key"
     const auto key = [](const char* sql) { return text_shape_key(sql); };
     SUBCASE("texts that differ in literal values and comments share a key") {
         CHECK(key("SELECT a FROM t WHERE b = 1 AND c = 'x'") == key("SELECT a FROM t WHERE b = 2500 AND c = 'it''s'"));
-        CHECK(key("SELECT a FROM t WHERE b = 1.5") == key("SELECT a FROM t WHERE b = 7"));
+        CHECK(key("SELECT a FROM t WHERE b = 1.5") == key("SELECT a FROM t WHERE b = 72.25"));
+        CHECK(key("SELECT a FROM t WHERE b = 10000000000") == key("SELECT a FROM t WHERE b = 0.5"));
         CHECK(key("/* trace=1 */ SELECT 1") == key("/* trace=2 */ SELECT 3"));
         CHECK(key("SELECT 1 -- a") == key("SELECT 2 -- b"));
         CHECK(key("SELECT 'a'") == key("SELECT ''"));
@@ -123,6 +124,11 @@ TEST_CASE("text_shape_key: what it groups and what it leaves to token_shape_key"
         CHECK(key("SELECT 1, 2") != key("SELECT 1"));
         CHECK(key("SELECT 'a' 'b'") != key("SELECT 'a'"));
         CHECK(key("SELECT 1 -- a") != key("SELECT 1"));
+        // What the grammar sees of a literal: a string, an integer of 32 bits, a numeric.
+        CHECK(key("SELECT a FROM t WHERE b = 1.5") != key("SELECT a FROM t WHERE b = 7"));
+        CHECK(key("SELECT a FROM t WHERE b = 7") != key("SELECT a FROM t WHERE b = 2147483648"));
+        CHECK(key("SELECT a FROM t WHERE b = 2147483647") == key("SELECT a FROM t WHERE b = 0000000000001"));
+        CHECK(key("SELECT DATE '2025-01-01'") != key("SELECT DATE 5"));
         // Finer than the fingerprint: spacing and case give other keys (each normalized once).
         CHECK(key("SELECT a FROM t") != key("select a  from t"));
         CHECK(token_fingerprint("SELECT a FROM t") == token_fingerprint("select a  from t"));
