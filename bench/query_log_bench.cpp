@@ -11,9 +11,10 @@
 //   - the disk's read speed through the page cache: `cat FILE > /dev/null` with the file
 //     dropped from the cache first (fdatasync and POSIX_FADV_DONTNEED, checked with mincore;
 //     no root needed), measured again just before the read from the disk;
-//   - sources::read_query_input on the file, as analyze --queries reads it, from the disk
-//     (dropped again) and from the page cache, the latter with the second fingerprinting
-//     thread and without it (what one CPU gives).
+//   - sources::read_query_file on the file, as analyze --queries reads it: in parts on every
+//     CPU from the disk (dropped again, right after the disk's two rates are measured once
+//     more) and from the page cache, and on one thread from the page cache (what one CPU
+//     gives).
 // On a virtual machine the "disk" may be the host's cache: cat's figure then moves from run
 // to run by several times, which is why it is measured just before the read it is compared to.
 // Each read runs in a child process, so that its peak RSS is its own and not the
@@ -23,6 +24,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -30,6 +32,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -193,18 +196,17 @@ struct Figures {
 };
 
 // Reads the log in a child process, as analyze --queries does.
-std::optional<Figures> read_in_child(const std::string& path, bool second_thread) {
+std::optional<Figures> read_in_child(const std::string& path, unsigned threads) {
     int pipefd[2];
     if (pipe(pipefd) != 0) return std::nullopt;
     const pid_t child = fork();
     if (child == 0) {
         close(pipefd[0]);
         const auto begin = std::chrono::steady_clock::now();
-        std::ifstream in(path, std::ios::binary);
         sources::QueryInputOptions options;
         options.name = path;
-        options.second_thread = second_thread;
-        auto result = sources::read_query_input(in, options);
+        options.threads = threads;
+        auto result = sources::read_query_file(path, options);
         const double s = seconds_since(begin);
         std::int64_t executions = 0;
         if (result) {
@@ -294,25 +296,29 @@ int main(int argc, char** argv) {
         std::printf("disk past the page cache: not measured (the file system refuses O_DIRECT)\n");
     }
 
+    const unsigned cpus = std::max(1U, std::thread::hardware_concurrency());
     struct Run {
-        const char* name;
+        std::string name;
         bool cold;
-        bool second_thread;
+        unsigned threads;
     };
-    const Run runs[] = {{"from disk, two threads", true, true},
-                        {"from the page cache, two threads", false, true},
-                        {"from the page cache, one thread", false, false}};
-    double cached_two = 0;
+    const Run runs[] = {{fmt::format("from disk, {} threads", cpus), true, 0},
+                        {fmt::format("from the page cache, {} threads", cpus), false, 0},
+                        {"from the page cache, one thread", false, 1}};
+    double cached_all = 0;
     double cached_one = 0;
     for (const Run& run : runs) {
         double cat_s = 0;
+        std::optional<double> direct_s;
         if (run.cold) {
+            direct_s = direct_seconds(path);
+            if (direct_s) std::printf("disk past the page cache (O_DIRECT), again: %.2f s, %.0f MB/s\n", *direct_s, size_mb / *direct_s);
             const std::optional<double> s = cat_seconds();
             if (!s) return 1;
             cat_s = *s;
             evict(path);
         }
-        const std::optional<Figures> figures = read_in_child(path, run.second_thread);
+        const std::optional<Figures> figures = read_in_child(path, run.threads);
         if (!figures) {
             if (!keep) std::remove(path.c_str());
             std::fprintf(stderr, "the reader failed\n");
@@ -323,12 +329,16 @@ int main(int argc, char** argv) {
                         format.c_str(), size_mb, figures->executions, figures->statements, figures->findings);
         }
         const double rate = size_mb / figures->seconds;
-        if (!run.cold) (run.second_thread ? cached_two : cached_one) = rate;
-        std::printf("read %s: %.2f s, %.0f MB/s", run.name, figures->seconds, rate);
-        if (run.cold) std::printf(" (%.0f%% of the disk's rate just before)", 100.0 * cat_s / figures->seconds);
+        if (!run.cold) (run.threads == 1 ? cached_one : cached_all) = rate;
+        std::printf("read %s: %.2f s, %.0f MB/s", run.name.c_str(), figures->seconds, rate);
+        if (run.cold) {
+            std::printf(" (%.0f%% of cat's rate just before", 100.0 * cat_s / figures->seconds);
+            if (direct_s) std::printf(", %.0f%% of O_DIRECT's", 100.0 * *direct_s / figures->seconds);
+            std::printf(")");
+        }
         std::printf("; CPU %.2f s; peak RSS %.1f MB\n", figures->cpu_seconds, figures->peak_rss_mb);
     }
-    if (cached_one > 0) std::printf("second thread: %.2fx the one-thread rate\n", cached_two / cached_one);
+    if (cached_one > 0) std::printf("%u threads: %.2fx the one-thread rate\n", cpus, cached_all / cached_one);
     double load = 0;
     if (getloadavg(&load, 1) == 1) std::printf("load average (1 min) after: %.2f\n", load);
     if (!keep) std::remove(path.c_str());

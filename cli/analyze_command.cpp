@@ -25,6 +25,7 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
+#include <filesystem>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -192,7 +193,12 @@ Inputs read_inputs(Io& io, const AnalyzeArguments& args,
         // in a format other than --queries-format fails, naming the file and line, before
         // any connection is made.
         progress(fmt::format("reading {}", args.queries));
-        auto input = sources::read_query_input(**stream, inputs.query_options);
+        // A regular file is read in parts on all CPUs at once (the same result); standard
+        // input and pipes as they come.
+        std::error_code not_regular;
+        const bool regular = args.queries != "-" && std::filesystem::is_regular_file(args.queries, not_regular);
+        auto input = regular ? sources::read_query_file(args.queries, inputs.query_options)
+                             : sources::read_query_input(**stream, inputs.query_options);
         if (!input) throw RunError(input.error(), k_exit_runtime);
         // With --snapshot, the snapshot gives the catalog and statistics and the file the
         // statements; without, the server does (read once connected).

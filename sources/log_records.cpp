@@ -10,9 +10,9 @@ namespace dbadvise::sources {
 
 // --- lines ---
 
-LineReader::LineReader(std::istream& in, std::size_t block_bytes)
-    : m_in(in), m_block_bytes(std::max<std::size_t>(block_bytes, 1)), m_data(new char[2 * m_block_bytes]),
-      m_capacity(2 * m_block_bytes) {}
+LineReader::LineReader(std::istream& in, std::size_t block_bytes, std::size_t limit)
+    : m_in(in), m_block_bytes(std::max<std::size_t>(block_bytes, 1)), m_left(limit),
+      m_data(new char[2 * m_block_bytes]), m_capacity(2 * m_block_bytes) {}
 
 // Reads one more block after m_end, first moving what is not handed out yet ([m_begin, m_end))
 // to the front, and growing the buffer when a block does not fit after it (a line longer than
@@ -32,10 +32,16 @@ bool LineReader::fill() {
         m_data = std::move(data);
         m_capacity = capacity;
     }
-    m_in.read(m_data.get() + m_end, static_cast<std::streamsize>(m_block_bytes));
+    const std::size_t wanted = std::min(m_block_bytes, m_left);
+    if (wanted == 0) {
+        m_eof = true;
+        return false;
+    }
+    m_in.read(m_data.get() + m_end, static_cast<std::streamsize>(wanted));
     const auto got = static_cast<std::size_t>(m_in.gcount());
     m_end += got;
-    if (got < m_block_bytes) m_eof = true; // a short read: the end, or an I/O error (bad())
+    m_left -= got;
+    if (got < wanted) m_eof = true; // a short read: the end, or an I/O error (bad())
     return got > 0;
 }
 

@@ -28,7 +28,9 @@ namespace dbadvise::sources {
 /// peek() can look at it: a stderr record's continuation lines follow the record.
 class LineReader {
 public:
-    explicit LineReader(std::istream& in, std::size_t block_bytes = std::size_t{1} << 20);
+    /// Reads `in` from where it stands, at most `limit` bytes of it (a part of a file).
+    explicit LineReader(std::istream& in, std::size_t block_bytes = std::size_t{1} << 20,
+                        std::size_t limit = static_cast<std::size_t>(-1));
 
     /// The next line; false at the end of the input (or on an I/O error: see bad()).
     bool next(std::string_view& line);
@@ -49,6 +51,7 @@ private:
 
     std::istream& m_in;
     std::size_t m_block_bytes;
+    std::size_t m_left; // bytes that may still be read
     std::unique_ptr<char[]> m_data;
     std::size_t m_capacity = 0;
     std::size_t m_begin = 0; // the first byte not handed out

@@ -14,12 +14,13 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <bit>
 #include <charconv>
 #include <cctype>
 #include <cmath>
-#include <future>
+#include <exception>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <thread>
 #include <unordered_map>
@@ -164,16 +165,15 @@ constexpr std::size_t k_kinds = 3;
 
 class Reader {
 public:
-    explicit Reader(const QueryInputOptions& options)
-        : m_options(options), m_background(options.second_thread && std::thread::hardware_concurrency() > 1) {}
+    explicit Reader(const QueryInputOptions& options) : m_options(options) {}
 
     // --- findings ---
-    void unreadable(int line, std::string title, std::string message) {
-        drain();
+    // True when the finding is kept (not only counted).
+    bool unreadable(int line, std::string title, std::string message) {
         ++m_unreadable;
         if (m_result.findings.size() >= m_options.max_findings) {
             ++m_findings_dropped;
-            return;
+            return false;
         }
         Finding finding(RuleId::unreadable_line);
         finding.title = std::move(title);
@@ -181,6 +181,13 @@ public:
         finding.subject = fmt::format("{}:{}", m_options.name, line);
         finding.location = analyzer::Location{m_options.name, line, 0, -1, {}};
         m_result.findings.push_back(std::move(finding));
+        return true;
+    }
+
+    static std::string csv_cut_message(int line) {
+        return fmt::format("A quoted field of this record is still open when line {} starts a new record (the log "
+                           "was truncated or lines were lost?). Skipped.",
+                           line);
     }
 
     void parse_error(int line, int column, const std::string& message, std::string_view sql) {
@@ -209,25 +216,15 @@ public:
     // seen, and for messages; `source` and `offset` locate a parse error in a SQL file.
     //
     // A log's records are grouped by a key of their text that leaves out literal values
-    // (record_key), which reads every byte of every record: much of a log's read time. Log
-    // records are therefore queued in batches and their keys computed on a second thread
-    // while this one reads the next batch; they are grouped in log order all the same, so the
-    // result and its findings do not depend on it.
+    // (record_key), which reads every byte of every record: much of a log's read time, which
+    // is why a large log is read in parts at once (read_query_parts).
     void add(Kind kind, std::string_view sql, double total_ms, std::int64_t calls, int line, int column = 0,
              const sqlparse::SourceText* source = nullptr, int offset = 0) {
         sql = trim(sql);
         // pg_stat_statements keeps no terminating semicolon: neither do the statements here.
         while (sql.ends_with(';')) sql = trim(sql.substr(0, sql.size() - 1));
         if (sql.empty()) return;
-        if (source != nullptr || !m_background) {
-            group(kind, sql, record_key(sql), total_ms, calls, line, column,
-                  source, offset);
-            return;
-        }
-        m_batch->records.push_back(
-            Record{kind, m_batch->text.size(), sql.size(), total_ms, calls, line, 0});
-        m_batch->text.append(sql);
-        if (m_batch->records.size() >= m_options.batch_records || m_batch->text.size() >= k_batch_bytes) dispatch();
+        group(kind, sql, record_key(sql), total_ms, calls, line, column, source, offset);
     }
 
     void group(Kind kind, std::string_view sql, std::uint64_t key, double total_ms, std::int64_t calls,
@@ -274,96 +271,7 @@ public:
         Tally& tally = groups.tallies[*known];
         m_executions[static_cast<std::size_t>(kind)] += calls;
         tally.calls += calls;
-        tally.total_ms += total_ms;
-    }
-
-    // libpg_query's normalization of `sql`. A text that failed is remembered, so that a
-    // statement failing again and again is parsed once: by its whole text, not by its key
-    // (texts of one key may fail with other messages, one naming its own literal, or parse),
-    // so that what each record gives does not depend on the records read before it. At most
-    // k_failed_texts texts are kept: the memory stays bounded, and the result is the same.
-    std::expected<std::string, sqlparse::ParseError> normalize(std::string_view sql) {
-        const std::uint64_t hash = std::hash<std::string_view>{}(sql);
-        if (const auto failed = m_failed_texts.find(hash); failed != m_failed_texts.end() && failed->second.first == sql)
-            return std::unexpected(failed->second.second);
-        auto normalized = sqlparse::normalize(sql);
-        if (!normalized) {
-            if (m_failed_texts.size() >= k_failed_texts) m_failed_texts.clear();
-            m_failed_texts.insert_or_assign(hash, std::pair(std::string(sql), normalized.error()));
-        }
-        return normalized;
-    }
-
-    // --- batches of log records ---
-    struct Record {
-        Kind kind;
-        std::size_t begin; // in Batch::text
-        std::size_t size;
-        double total_ms;
-        std::int64_t calls;
-        int line;
-        std::uint64_t key; // record_key, filled by fingerprint()
-    };
-    struct Batch {
-        std::string text;
-        std::vector<Record> records;
-        std::atomic<std::size_t> claimed{0}; // records handed to a thread to fingerprint
-    };
-    static constexpr std::size_t k_batch_bytes = std::size_t{4} << 20;
-    static constexpr std::size_t k_claim_records = 256;
-
-    // Fingerprints the batch's records, a stretch at a time: both threads may run it on the
-    // same batch (the reader, once its next batch is full, helps with the rest), and each
-    // stretch goes to one of them.
-    static void fingerprint(Batch& batch) {
-        const std::size_t count = batch.records.size();
-        for (;;) {
-            const std::size_t begin = batch.claimed.fetch_add(k_claim_records, std::memory_order_relaxed);
-            if (begin >= count) return;
-            for (std::size_t i = begin; i < std::min(count, begin + k_claim_records); ++i) {
-                Record& record = batch.records[i];
-                record.key = record_key(std::string_view(batch.text).substr(record.begin, record.size));
-            }
-        }
-    }
-
-    void apply(Batch& batch) {
-        for (const Record& record : batch.records) {
-            group(record.kind, std::string_view(batch.text).substr(record.begin, record.size), record.key,
-                  record.total_ms, record.calls, record.line);
-        }
-        batch.text.clear();
-        batch.records.clear();
-        batch.claimed.store(0, std::memory_order_relaxed);
-    }
-
-    // Helps the second thread finish the batch it fingerprints, waits for it, and groups it.
-    void collect() {
-        if (!m_in_flight.valid()) return;
-        fingerprint(*m_spare);
-        m_in_flight.get();
-        apply(*m_spare);
-    }
-
-    // Hands the filled batch to the second thread and goes on filling the spare one.
-    void dispatch() {
-        collect();
-        std::swap(m_batch, m_spare);
-        try {
-            m_in_flight = std::async(std::launch::async, [batch = m_spare.get()] { fingerprint(*batch); });
-        } catch (const std::system_error&) {
-            m_background = false; // no thread to be had: fingerprint here, from now on
-            fingerprint(*m_spare);
-            apply(*m_spare);
-        }
-    }
-
-    // Groups every queued record, in order: before a finding of this reader (findings are in
-    // file order) and at the end.
-    void drain() {
-        collect();
-        fingerprint(*m_batch);
-        apply(*m_batch);
+        tally.total_ns += to_ns(total_ms);
     }
 
     // --- log messages (every format) ---
@@ -674,10 +582,8 @@ public:
         if (!m_csv_record.empty() && starts_csv_record(line)) {
             // The pending record never closed its quoted field and a new record begins: it was
             // cut. Report it and read on from here, rather than swallow the records after it.
-            unreadable(m_csv_line, "A csvlog record cut in the middle",
-                       fmt::format("A quoted field of this record is still open when line {} starts a new "
-                                   "record (the log was truncated or lines were lost?). Skipped.",
-                                   number));
+            if (unreadable(m_csv_line, "A csvlog record cut in the middle", csv_cut_message(number)))
+                m_cut_messages.emplace_back(m_result.findings.size() - 1, number);
             m_csv_record.clear();
         }
         const auto quotes = static_cast<std::size_t>(std::count(line.begin(), line.end(), '"'));
@@ -929,12 +835,97 @@ public:
         }
     }
 
+    // --- a log read in parts (read_query_parts) ---
+    // Each part of a log is read by a Reader of its own, which numbers the part's lines from 1
+    // and starts with nothing open; the readers are then put together in file order. That
+    // gives what one reader gives when nothing carries over from one part into the next.
+
+    // Closes what the next part's first record (a new LOG record) would close: the stderr
+    // record read last, and an EXECUTE waiting for a DETAIL line. True when nothing else is
+    // open: no statement waits for its duration (log_statement) and no csvlog record for its
+    // closing quote. Otherwise the next part must be read by this reader, after this one.
+    bool end_part() {
+        flush_stderr();
+        release_execute();
+        return m_started.empty() && m_csv_record.empty();
+    }
+
+    // Moves every line number this reader holds `offset` lines down: its part begins after
+    // `offset` lines of the file.
+    void shift_lines(int offset) {
+        for (analyzer::Finding& finding : m_result.findings) {
+            if (!finding.location) continue;
+            finding.location->line += offset;
+            finding.subject = fmt::format("{}:{}", m_options.name, finding.location->line);
+        }
+        for (auto& [index, line] : m_cut_messages) {
+            line += offset;
+            m_result.findings[index].message = csv_cut_message(line);
+        }
+        for (Groups& groups : m_groups) {
+            for (analyzer::WorkloadStatement& statement : groups.statements) statement.origin_line += offset;
+        }
+        m_pending_line += offset;
+        if (m_held) m_held->line += offset;
+        for (auto& [session, started] : m_started) started.line += offset;
+        m_csv_line += offset;
+    }
+
+    // Takes in the reader of the part that follows this reader's (its lines shifted), once
+    // end_part() said nothing is open here: its statements, findings (up to max_findings) and
+    // counts come after this reader's, and what it left open is this reader's to close.
+    void absorb(Reader&& later) {
+        for (std::size_t kind = 0; kind < k_kinds; ++kind) {
+            Groups& into = m_groups[kind];
+            Groups& from = later.m_groups[kind];
+            for (std::size_t i = 0; i < from.statements.size(); ++i) {
+                const auto [found, added] = into.by_fingerprint.try_emplace(from.statements[i].queryid,
+                                                                           into.statements.size());
+                if (added) {
+                    into.statements.push_back(std::move(from.statements[i]));
+                    into.tallies.push_back(from.tallies[i]);
+                } else {
+                    into.tallies[found->second].calls += from.tallies[i].calls;
+                    into.tallies[found->second].total_ns += from.tallies[i].total_ns;
+                }
+            }
+            m_executions[kind] += later.m_executions[kind];
+        }
+        for (analyzer::Finding& finding : later.m_result.findings) {
+            if (m_result.findings.size() < m_options.max_findings) {
+                m_result.findings.push_back(std::move(finding));
+            } else {
+                ++m_findings_dropped;
+            }
+        }
+        m_cut_messages.clear(); // this reader's lines are final now
+        m_format_stderr = m_format_stderr || later.m_format_stderr;
+        m_paired += later.m_paired;
+        m_log_records += later.m_log_records;
+        m_recognized += later.m_recognized;
+        m_records += later.m_records;
+        m_unreadable += later.m_unreadable;
+        m_parse_errors += later.m_parse_errors;
+        m_findings_dropped += later.m_findings_dropped;
+        m_duration_only += later.m_duration_only;
+        m_started = std::move(later.m_started);
+        m_held = std::move(later.m_held);
+        m_pending = later.m_pending;
+        m_pending_too_long = later.m_pending_too_long;
+        m_pending_line = later.m_pending_line;
+        m_pending_severity = std::move(later.m_pending_severity);
+        m_pending_session = std::move(later.m_pending_session);
+        m_pending_text = std::move(later.m_pending_text);
+        m_csv_record = std::move(later.m_csv_record);
+        m_csv_line = later.m_csv_line;
+        m_csv_quotes = later.m_csv_quotes;
+    }
+
     QueryInput finish(QueryFormat format, int lines) {
         flush_stderr();
         csv_end();
         release_execute();
         flush_started(); // still waiting for their duration: the log ends, or they failed
-        drain();
         m_result.format = format;
         std::size_t chosen = k_kinds;
         for (std::size_t kind = 0; kind < k_kinds; ++kind) {
@@ -972,7 +963,7 @@ public:
             for (std::size_t i = 0; i < groups.statements.size(); ++i) {
                 analyzer::WorkloadStatement& statement = groups.statements[i];
                 statement.calls = groups.tallies[i].calls;
-                statement.total_ms = groups.tallies[i].total_ms;
+                statement.total_ms = static_cast<double>(groups.tallies[i].total_ns) / 1e6;
                 statement.mean_ms = statement.calls > 0 ? statement.total_ms / static_cast<double>(statement.calls) : 0;
                 m_result.statements.push_back(std::move(statement));
             }
@@ -1071,10 +1062,34 @@ private:
 
     // A group's calls and time, apart from its statement: the one part touched for every
     // record, kept small so that a log of many groups stays in the cache.
+    // libpg_query's normalization of `sql`. A text that failed is remembered, so that a
+    // statement failing again and again is parsed once: by its whole text, not by its key
+    // (texts of one key may fail with other messages, one naming its own literal, or parse),
+    // so that what each record gives does not depend on the records read before it. At most
+    // k_failed_texts texts are kept: the memory stays bounded, and the result is the same.
+    std::expected<std::string, sqlparse::ParseError> normalize(std::string_view sql) {
+        const std::uint64_t hash = std::hash<std::string_view>{}(sql);
+        if (const auto failed = m_failed_texts.find(hash); failed != m_failed_texts.end() && failed->second.first == sql)
+            return std::unexpected(failed->second.second);
+        auto normalized = sqlparse::normalize(sql);
+        if (!normalized) {
+            if (m_failed_texts.size() >= k_failed_texts) m_failed_texts.clear();
+            m_failed_texts.insert_or_assign(hash, std::pair(std::string(sql), normalized.error()));
+        }
+        return normalized;
+    }
+
+    // Times are summed in whole nanoseconds: a sum of integers does not depend on the order
+    // of its terms, so a log read in parts sums to what one read gives.
     struct Tally {
         std::int64_t calls = 0;
-        double total_ms = 0;
+        std::int64_t total_ns = 0;
     };
+    static std::int64_t to_ns(double ms) {
+        constexpr double k_most = 9.0e18; // some 290 years
+        const double ns = ms * 1e6;
+        return ns >= k_most ? static_cast<std::int64_t>(k_most) : std::llround(ns);
+    }
     struct Groups {
         std::vector<analyzer::WorkloadStatement> statements;
         std::vector<Tally> tallies; // one per statement
@@ -1088,6 +1103,9 @@ private:
     std::array<std::int64_t, k_kinds> m_executions{};
     static constexpr std::size_t k_failed_texts = 1024;
     std::unordered_map<std::uint64_t, std::pair<std::string, sqlparse::ParseError>> m_failed_texts;
+    // csvlog "cut in the middle" findings (index in m_result.findings) and the line their
+    // message names, for shift_lines.
+    std::vector<std::pair<std::size_t, int>> m_cut_messages;
     // Statements logged when they started (log_statement), per session, until their duration.
     struct Started {
         std::string sql;
@@ -1107,11 +1125,6 @@ private:
     std::int64_t m_paired = 0;       // durations paired with the statement logged before them
     std::int64_t m_log_records = 0;  // LOG records
     std::int64_t m_recognized = 0;   // LOG records that are statements or durations
-    // Log records: the batch being filled, and the one being fingerprinted (m_in_flight).
-    bool m_background;
-    std::unique_ptr<Batch> m_batch = std::make_unique<Batch>();
-    std::unique_ptr<Batch> m_spare = std::make_unique<Batch>();
-    std::future<void> m_in_flight;
     std::int64_t m_records = 0;
     std::int64_t m_unreadable = 0;
     std::int64_t m_parse_errors = 0;
@@ -1170,6 +1183,35 @@ QueryFormat detect_query_format(std::string_view first_line) {
     return QueryFormat::sql;
 }
 
+namespace {
+
+// Hands a log's line to the reader, with what its format needs to know of the next line.
+void feed_line(Reader& reader, QueryFormat format, const LineReader& lines, std::string_view text, int number) {
+    switch (format) {
+    case QueryFormat::stderr_log: {
+        const std::optional<std::string_view> after = lines.peek();
+        reader.stderr_line(text, number, after && after->starts_with('\t'));
+        break;
+    }
+    case QueryFormat::csvlog: reader.csv_line(text, number); break;
+    default: reader.json_line(text, number); break;
+    }
+}
+
+// Feeds the lines `lines` has left, numbered on from `before`; the last number given.
+int feed_lines(Reader& reader, QueryFormat format, LineReader& lines, int before) {
+    std::string_view line;
+    while (lines.next(line)) feed_line(reader, format, lines, line, before + lines.number());
+    return before + lines.number();
+}
+
+std::string io_error(const QueryInputOptions& options, int line) {
+    return line > 0 ? fmt::format("{}:{}: cannot read: I/O error", options.name, line)
+                    : fmt::format("{}: cannot read: I/O error", options.name);
+}
+
+} // namespace
+
 std::expected<QueryInput, std::string> read_query_input(std::istream& in, const QueryInputOptions& options) {
     Reader reader(options);
     LineReader lines(in, options.block_bytes);
@@ -1186,7 +1228,7 @@ std::expected<QueryInput, std::string> read_query_input(std::istream& in, const 
         }
     }
     int number = lines.number();
-    if (lines.bad()) return std::unexpected(fmt::format("{}: cannot read: I/O error", options.name));
+    if (lines.bad()) return std::unexpected(io_error(options, 0));
     if (format == QueryFormat::automatic) {
         format = detect_query_format(line);
         if (format == QueryFormat::sql && looks_like_log(trim(line))) {
@@ -1202,29 +1244,198 @@ std::expected<QueryInput, std::string> read_query_input(std::istream& in, const 
         // A SQL file is read whole (statements span lines freely); logs stream.
         std::string text = std::move(head);
         lines.rest(text);
-        if (lines.bad()) return std::unexpected(fmt::format("{}: cannot read: I/O error", options.name));
+        if (lines.bad()) return std::unexpected(io_error(options, 0));
         const auto newlines = static_cast<int>(std::count(text.begin(), text.end(), '\n'));
         reader.sql_text(text);
         return reader.finish(format, newlines + (text.empty() || text.back() == '\n' ? 0 : 1));
     }
-    const auto feed = [&](std::string_view text, int at) {
-        switch (format) {
-        case QueryFormat::stderr_log: {
-            const std::optional<std::string_view> after = lines.peek();
-            reader.stderr_line(text, at, after && after->starts_with('\t'));
+    if (started) feed_line(reader, format, lines, line, number);
+    number = feed_lines(reader, format, lines, 0);
+    if (lines.bad()) return std::unexpected(io_error(options, number));
+    return reader.finish(format, number);
+}
+
+namespace {
+
+constexpr unsigned k_max_parts = 16;
+// How far past its target a part's first line is looked for.
+constexpr std::size_t k_part_search_bytes = std::size_t{16} << 20;
+
+// A line a part may begin with: one that starts a record of its own, which no line before it
+// runs into (stderr: a LOG record; not a continuation line, nor the DETAIL of the record
+// before; csvlog: a record's start; jsonlog: any line).
+bool starts_part(std::string_view line, QueryFormat format) {
+    switch (format) {
+    case QueryFormat::stderr_log: {
+        if (line.starts_with('\t')) return false;
+        const std::optional<Marker> marker = find_marker(line);
+        return marker && marker->severity == "LOG";
+    }
+    case QueryFormat::csvlog: return starts_csv_record(line);
+    default: return !trim(line).empty();
+    }
+}
+
+// The offset of the first line at or after `target` that a part may begin with; nullopt when
+// there is none within k_part_search_bytes.
+std::optional<std::size_t> part_start(const StreamOpener& open, std::size_t target, QueryFormat format,
+                                      std::size_t block_bytes) {
+    const std::unique_ptr<std::istream> in = open();
+    const std::size_t from = target == 0 ? 0 : target - 1;
+    if (!in || !in->seekg(static_cast<std::streamoff>(from))) return std::nullopt;
+    // Small blocks first: the line looked for is usually among the first few.
+    LineReader lines(*in, std::min<std::size_t>(block_bytes, 64 << 10), k_part_search_bytes);
+    std::string_view line;
+    std::size_t at = from;
+    if (target > 0) { // the rest of the line that holds byte `target - 1`
+        if (!lines.next(line)) return std::nullopt;
+        at += lines.raw().size();
+    }
+    while (lines.next(line)) {
+        if (!lines.raw().ends_with('\n')) return std::nullopt; // cut by the search's end, or the last line
+        if (starts_part(line, format)) return at;
+        at += lines.raw().size();
+    }
+    return std::nullopt;
+}
+
+// One part of a log: bytes [begin, end) of it (the last part reads on to the end), read by a
+// reader of its own.
+struct Part {
+    std::size_t begin = 0;
+    std::size_t end = 0;
+    bool last = false;
+    std::unique_ptr<Reader> reader;
+    int lines = 0;      // read
+    bool failed = false; // the stream could not be opened, positioned or read
+    std::exception_ptr error;
+};
+
+// Reads `part` with `reader` numbering its lines on from `before`; a first part skips the blank
+// lines the file starts with, as read_query_input does.
+void read_part(Part& part, Reader& reader, const StreamOpener& open, QueryFormat format,
+               const QueryInputOptions& options, int before) {
+    const std::unique_ptr<std::istream> in = open();
+    if (!in || !in->seekg(static_cast<std::streamoff>(part.begin))) {
+        part.failed = true;
+        return;
+    }
+    LineReader lines(*in, options.block_bytes,
+                     part.last ? static_cast<std::size_t>(-1) : part.end - part.begin);
+    if (part.begin == 0) {
+        std::string_view line;
+        while (lines.next(line)) {
+            if (trim(line).empty()) continue;
+            feed_line(reader, format, lines, line, before + lines.number());
             break;
         }
-        case QueryFormat::csvlog: reader.csv_line(text, at); break;
-        default: reader.json_line(text, at); break;
+    }
+    part.lines = feed_lines(reader, format, lines, before) - before;
+    part.failed = lines.bad();
+}
+
+} // namespace
+
+std::expected<QueryInput, std::string> read_query_parts(const StreamOpener& open, std::size_t size,
+                                                        const QueryInputOptions& options) {
+    const auto at_once = [&]() -> std::expected<QueryInput, std::string> {
+        const std::unique_ptr<std::istream> in = open();
+        if (!in || !*in) return std::unexpected(io_error(options, 0));
+        return read_query_input(*in, options);
+    };
+    const unsigned threads = std::min(
+        k_max_parts, options.threads != 0 ? options.threads : std::max(1U, std::thread::hardware_concurrency()));
+    if (options.cuts.empty() && (threads < 2 || size < 2 * std::max<std::size_t>(options.part_bytes, 1)))
+        return at_once();
+    // The format, from the first non-blank line: a SQL file is read whole, at once.
+    QueryFormat format = options.format;
+    if (format == QueryFormat::automatic) {
+        const std::unique_ptr<std::istream> in = open();
+        if (!in) return at_once();
+        LineReader lines(*in, options.block_bytes);
+        std::string_view line;
+        while (lines.next(line) && trim(line).empty()) {}
+        format = detect_query_format(line);
+    }
+    if (format == QueryFormat::sql) return at_once();
+    // Where the parts begin: at equal shares of the file (or where a test says), each moved on
+    // to the first line a part may begin with.
+    std::vector<std::size_t> targets = options.cuts;
+    if (targets.empty()) {
+        const std::size_t parts = std::min<std::size_t>(threads, size / std::max<std::size_t>(options.part_bytes, 1));
+        for (std::size_t k = 1; k < parts; ++k) targets.push_back(size * k / parts);
+    }
+    std::vector<Part> parts(1);
+    for (const std::size_t target : targets) {
+        const std::optional<std::size_t> begin = part_start(open, target, format, options.block_bytes);
+        if (begin && *begin > parts.back().begin && *begin < size) {
+            parts.back().end = *begin;
+            parts.emplace_back().begin = *begin;
+        }
+    }
+    if (parts.size() == 1) return at_once();
+    parts.back().end = size;
+    parts.back().last = true;
+    for (Part& part : parts) part.reader = std::make_unique<Reader>(options);
+
+    // Every part but the first on a thread of its own; the first on this one.
+    const auto run = [&](Part& part) {
+        try {
+            read_part(part, *part.reader, open, format, options, 0);
+        } catch (...) {
+            part.error = std::current_exception();
         }
     };
-    if (started) feed(line, number);
-    while (lines.next(line)) {
-        number = lines.number();
-        feed(line, number);
+    std::vector<std::thread> workers;
+    for (std::size_t i = 1; i < parts.size(); ++i) {
+        try {
+            workers.emplace_back(run, std::ref(parts[i]));
+        } catch (const std::system_error&) {
+            break; // no more threads: the parts left are read below, after the others
+        }
     }
-    if (lines.bad()) return std::unexpected(fmt::format("{}:{}: cannot read: I/O error", options.name, number));
-    return reader.finish(format, number);
+    run(parts[0]);
+    for (std::thread& worker : workers) worker.join();
+    for (const Part& part : parts) {
+        if (part.error) std::rethrow_exception(part.error);
+    }
+
+    // In file order: a part read afresh is taken in when nothing ran on into it from the part
+    // before; otherwise (and when it was not read) it is read again by the first part's reader,
+    // on from where that stopped.
+    Reader& reader = *parts[0].reader;
+    if (parts[0].failed) return std::unexpected(io_error(options, parts[0].lines));
+    int lines = parts[0].lines;
+    for (std::size_t i = 1; i < parts.size(); ++i) {
+        Part& part = parts[i];
+        const bool taken = i <= workers.size() && !part.failed;
+        if (reader.end_part() && taken) {
+            part.reader->shift_lines(lines);
+            reader.absorb(std::move(*part.reader));
+            lines += part.lines;
+            continue;
+        }
+        read_part(part, reader, open, format, options, lines);
+        lines += part.lines;
+        if (part.failed) return std::unexpected(io_error(options, lines));
+    }
+    return reader.finish(format, lines);
+}
+
+std::expected<QueryInput, std::string> read_query_file(const std::string& path, const QueryInputOptions& options) {
+    std::error_code error;
+    const auto size = std::filesystem::file_size(path, error);
+    const auto open = [&path]() -> std::unique_ptr<std::istream> {
+        auto in = std::make_unique<std::ifstream>(path, std::ios::binary);
+        if (!in->is_open()) return nullptr;
+        return in;
+    };
+    if (error || !std::filesystem::is_regular_file(path, error)) {
+        const std::unique_ptr<std::istream> in = open();
+        if (!in) return std::unexpected(io_error(options, 0));
+        return read_query_input(*in, options);
+    }
+    return read_query_parts(open, static_cast<std::size_t>(size), options);
 }
 
 } // namespace dbadvise::sources

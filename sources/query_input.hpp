@@ -4,7 +4,7 @@
 // by libpg_query) into WorkloadStatements like pg_stat_statements' entries, with the logged
 // durations (or the file's `-- calls:` / `-- ms:` annotations) as weights. Reads a log in
 // blocks, line by line: memory grows with the number of distinct statements, not with the
-// input.
+// input. A large log file is read in parts on all CPUs at once (read_query_parts).
 // Pure: the stream is opened by the CLI. docs/workloads.md describes the formats.
 #pragma once
 
@@ -13,7 +13,9 @@
 
 #include <cstdint>
 #include <expected>
+#include <functional>
 #include <istream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,12 +43,15 @@ struct QueryInputOptions {
     /// A record (a CSV record, a JSON line, a stderr message with its continuation lines)
     /// longer than this is reported and skipped.
     std::size_t max_record_bytes = std::size_t{64} << 20;
-    /// Fingerprint a log's records on a second thread while this one reads on, when the
-    /// machine has more than one CPU (the result is the same either way).
-    bool second_thread = true;
-    /// Log records fingerprinted together on the second thread (tests and fuzzing use small
-    /// batches to cross many batch boundaries).
-    std::size_t batch_records = 32768;
+    /// read_query_parts: the parts a log may be cut into, read at once, one thread each
+    /// (0: one per CPU; at most 16). The result is the same for any number.
+    unsigned threads = 0;
+    /// read_query_parts: a log is cut only into parts of at least this many bytes.
+    std::size_t part_bytes = std::size_t{16} << 20;
+    /// read_query_parts, for tests and fuzzing: where parts should begin (each moved on to the
+    /// next line a part may begin with) instead of at equal shares of the input, whatever its
+    /// size and `threads`.
+    std::vector<std::size_t> cuts;
     /// The input is read in blocks of this many bytes and its lines handed out from the block
     /// (tests and fuzzing use tiny blocks to cut lines at every place).
     std::size_t block_bytes = std::size_t{1} << 20;
@@ -69,5 +74,25 @@ struct QueryInput {
 /// or statement is a finding and the rest is read.
 std::expected<QueryInput, std::string> read_query_input(std::istream& in,
                                                         const QueryInputOptions& options);
+
+/// A new stream on the input read_query_parts reads, at its start (the file opened again);
+/// nullptr when it cannot be opened. Called from several threads at once.
+using StreamOpener = std::function<std::unique_ptr<std::istream>()>;
+
+/// Reads an input of `size` bytes that can be opened again and read from any offset (a
+/// regular file), with the result read_query_input gives. A log of at least twice
+/// options.part_bytes is cut into up to options.threads parts, each beginning with a line that
+/// starts a record of its own (stderr: a LOG record; csvlog: a record's first line; jsonlog:
+/// any line), and the parts are read at once, one thread each, then put together in file
+/// order. Where something runs on from one part into the next (a statement logged by
+/// log_statement still waiting for its duration, a csvlog record still open), the next part
+/// is read again after the one before, on one thread. SQL files and small inputs are read
+/// with read_query_input.
+std::expected<QueryInput, std::string> read_query_parts(const StreamOpener& open, std::size_t size,
+                                                        const QueryInputOptions& options);
+
+/// read_query_parts on the file at `path`; read_query_input when it is not a regular file (a
+/// named pipe). The caller has checked that it can be opened.
+std::expected<QueryInput, std::string> read_query_file(const std::string& path, const QueryInputOptions& options);
 
 } // namespace dbadvise::sources

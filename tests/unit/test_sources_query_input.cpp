@@ -4,22 +4,24 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <fstream>
+#include <iterator>
+#include <memory>
 #include <sstream>
 #include <string>
+#include <vector>
 
 using namespace dbadvise;
 using sources::QueryFormat;
 
 namespace {
 
-sources::QueryInput read(const std::string& text, QueryFormat format = QueryFormat::automatic,
-                         std::size_t batch_records = sources::QueryInputOptions{}.batch_records) {
+sources::QueryInput read(const std::string& text, QueryFormat format = QueryFormat::automatic) {
     std::istringstream in(text);
     sources::QueryInputOptions options;
     options.name = "app.log";
     options.format = format;
-    options.batch_records = batch_records;
     auto result = sources::read_query_input(in, options);
     REQUIRE_MESSAGE(result.has_value(), (result.has_value() ? "" : result.error()));
     return std::move(*result);
@@ -398,11 +400,166 @@ TEST_CASE("every statement keeps where it was first seen") {
     }
 }
 
-// Large logs are fingerprinted in batches of records on a second thread; the result must be
-// the one a record-by-record read gives: calls and times per statement, where
-// each was first seen, and findings in file order (an unreadable line between two batches, a
-// parse error inside one), whatever the batch boundaries.
-TEST_CASE("a log of many batches groups as one read record by record") {
+namespace {
+
+// The text read in parts beginning at (or after) `cuts`, each part by a reader of its own.
+// `in_parts`, when given, is set to whether it was read in more than one part: once to find
+// the format, once per cut to find where a part begins, then once per part (read at once, a
+// text is opened once).
+sources::QueryInput read_in_parts(const std::string& text, std::vector<std::size_t> cuts,
+                                  std::size_t max_findings = sources::QueryInputOptions{}.max_findings,
+                                  bool* in_parts = nullptr) {
+    sources::QueryInputOptions options;
+    options.name = "app.log";
+    options.max_findings = max_findings;
+    const std::size_t cut_count = cuts.size();
+    options.cuts = std::move(cuts);
+    std::atomic<std::size_t> opened = 0; // the parts' threads open the text at once
+    const auto open = [&text, &opened]() -> std::unique_ptr<std::istream> {
+        ++opened;
+        return std::make_unique<std::istringstream>(text);
+    };
+    auto result = sources::read_query_parts(open, text.size(), options);
+    REQUIRE_MESSAGE(result.has_value(), (result.has_value() ? "" : result.error()));
+    if (in_parts != nullptr) *in_parts = opened >= cut_count + 3;
+    return std::move(*result);
+}
+
+// Everything a read gives, field by field: the statements in order with their figures and
+// where each was first seen, the findings with their lines and texts, the notes and counts.
+void check_same(const sources::QueryInput& one, const sources::QueryInput& parts) {
+    REQUIRE(one.statements.size() == parts.statements.size());
+    for (std::size_t i = 0; i < one.statements.size(); ++i) {
+        const auto& a = one.statements[i];
+        const auto& b = parts.statements[i];
+        CAPTURE(a.text);
+        CHECK(a.text == b.text);
+        CHECK(a.queryid == b.queryid);
+        CHECK(a.calls == b.calls);
+        CHECK(a.total_ms == b.total_ms); // exactly: times are summed in whole nanoseconds
+        CHECK(a.mean_ms == b.mean_ms);
+        CHECK(a.origin_line == b.origin_line);
+    }
+    REQUIRE(one.findings.size() == parts.findings.size());
+    for (std::size_t i = 0; i < one.findings.size(); ++i) {
+        const auto& a = one.findings[i];
+        const auto& b = parts.findings[i];
+        CHECK(a.rule_id() == b.rule_id());
+        CHECK(a.title == b.title);
+        CHECK(a.message == b.message);
+        CHECK(a.subject == b.subject);
+        REQUIRE(a.location);
+        REQUIRE(b.location);
+        CHECK(a.location->line == b.location->line);
+    }
+    CHECK(one.notes == parts.notes);
+    CHECK(one.stats == parts.stats);
+}
+
+std::vector<std::size_t> line_starts(const std::string& text) {
+    std::vector<std::size_t> starts;
+    for (std::size_t at = text.find('\n'); at != std::string::npos; at = text.find('\n', at + 1)) starts.push_back(at + 1);
+    return starts;
+}
+
+// Reads `text` whole and then in two parts cut at every line (and one byte after each line's
+// start), and in three parts at some pairs of lines: every read must give the same. Returns
+// how many of the two-part reads were read in two parts (a cut after the last line a part may
+// begin with is read whole).
+std::size_t check_every_cut(const std::string& text, std::size_t max_findings = sources::QueryInputOptions{}.max_findings) {
+    std::istringstream in(text);
+    sources::QueryInputOptions options;
+    options.name = "app.log";
+    options.max_findings = max_findings;
+    auto whole = sources::read_query_input(in, options);
+    REQUIRE(whole.has_value());
+    const std::vector<std::size_t> starts = line_starts(text);
+    std::size_t split = 0;
+    for (const std::size_t start : starts) {
+        for (const std::size_t cut : {start, start + 1}) {
+            CAPTURE(cut);
+            bool in_parts = false;
+            check_same(*whole, read_in_parts(text, {cut}, max_findings, &in_parts));
+            split += in_parts ? 1 : 0;
+        }
+    }
+
+    // Three parts: at every pair of lines in a short text, else at pairs three lines apart.
+    for (std::size_t i = 0; i < starts.size(); ++i) {
+        for (std::size_t j = i + 1; j < starts.size(); ++j) {
+            if (starts.size() > 40 && (i % 3 != 0 || j != i + 3)) continue;
+            CAPTURE(starts[i]);
+            CAPTURE(starts[j]);
+            check_same(*whole, read_in_parts(text, {starts[i], starts[j]}, max_findings));
+        }
+    }
+    return split;
+}
+
+} // namespace
+
+TEST_CASE("a log read in parts gives what one read gives, wherever it is cut") {
+    SUBCASE("the captured logs and the bad lines of testdata/queries") {
+        for (const char* name : {"captured/durations.log", "captured/durations.csv", "captured/durations.json",
+                                 "captured/plans.log", "captured/plans.csv", "captured/plans.json", "bad_lines.log"}) {
+            CAPTURE(name);
+            std::ifstream in(std::string(DBADVISE_SOURCE_DIR) + "/testdata/queries/" + name, std::ios::binary);
+            const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            REQUIRE(!text.empty());
+            CHECK(check_every_cut(text) > 0);
+        }
+    }
+    SUBCASE("stderr: continuation lines, EXECUTE and its DETAIL, log_statement pairs, bad lines") {
+        const std::string log =
+            "\n"
+            "2025-01-02 03:04:05.001 UTC [11] LOG:  duration: 2.500 ms  statement: SELECT * FROM a WHERE x = 1\n"
+            "2025-01-02 03:04:05.002 UTC [11] LOG:  duration: 1.500 ms  statement: select *\n"
+            "\tfrom a\n"
+            "\twhere x = 7\n"
+            "2025-01-02 03:04:05.003 UTC [12] LOG:  duration: 4.000 ms  statement: EXECUTE p(5)\n"
+            "2025-01-02 03:04:05.003 UTC [12] DETAIL:  prepare: PREPARE p(int) AS SELECT * FROM b WHERE y = $1\n"
+            "2025-01-02 03:04:05.004 UTC [13] LOG:  statement: SELECT * FROM a WHERE x = 2\n"
+            "2025-01-02 03:04:05.005 UTC [14] LOG:  duration: 0.250 ms  execute <unnamed>: SELECT * FROM b WHERE y = $1\n"
+            "2025-01-02 03:04:05.005 UTC [14] DETAIL:  parameters: $1 = '3'\n"
+            "not a log line\n"
+            "2025-01-02 03:04:05.006 UTC [13] LOG:  duration: 3.000 ms\n"
+            "2025-01-02 03:04:05.007 UTC [15] LOG:  duration: 1.000 ms  statement: SELECT * FROM a WHERE\n"
+            "\tcontinued but with no record\n"
+            "2025-01-02 03:04:05.008 UTC [15] LOG:  duration: 0.001 ms  statement: UPDATE c SET z = 1\n"
+            "2025-01-02 03:04:05.008 UTC [18] LOG:  duration: 2.000 ms  statement: EXECUTE q(1)\n"
+            "2025-01-02 03:04:05.008 UTC [19] LOG:  duration: 6.000 ms  statement: DELETE FROM d\n"
+            "\tWHERE w = 4\n"
+            "2025-01-02 03:04:05.009 UTC [16] LOG:  statement: SELECT 1\n"
+            "2025-01-02 03:04:05.010 UTC [16] LOG:  duration: 7.125 ms  statement: SELECT * FROM a WHERE x = 3\n"
+            "2025-01-02 03:04:05.011 UTC [17] LOG:  duration: 0.5 ms  statement: SELECT * FROM b WHERE y = 8\n";
+        CHECK(check_every_cut(log) > 20);
+        check_every_cut(log, 2); // findings past the limit are counted, wherever the parts begin
+    }
+    SUBCASE("csvlog: records over several lines, a record cut in the middle") {
+        const std::string row = "2025-01-02 03:04:05.001 UTC,\"app\",\"shop\",21,\"[local]\",1.1,1,\"SELECT\",2025-01-02 03:00:00 UTC,3/1,0,LOG,00000,";
+        const std::string tail = ",,,,,,,,,\"psql\",\"client backend\",,0\n";
+        const std::string log = row + "\"duration: 1.000 ms  statement: SELECT * FROM a WHERE x = 1\"" + tail +
+                                row + "\"duration: 2.000 ms  statement: SELECT *\nFROM a\nWHERE x = 2\"" + tail +
+                                row + "\"statement: SELECT * FROM b WHERE y = 1\"" + tail +
+                                row + "\"duration: 3.000 ms  statement: SELECT \"\"q\"\" FROM a WHERE x = 'open\n" +
+                                row + "\"duration: 4.000 ms\"" + tail +
+                                row + "\"duration: 5.000 ms  statement: SELECT * FROM a WHERE x = 5\"" + tail;
+        CHECK(check_every_cut(log) > 5);
+    }
+    SUBCASE("jsonlog") {
+        const std::string log =
+            R"({"timestamp":"2025-01-02 03:04:05.001 UTC","pid":31,"error_severity":"LOG","message":"statement: SELECT 1 FROM t WHERE a = 2"})" "\n"
+            R"({"timestamp":"2025-01-02 03:04:05.002 UTC","pid":32,"error_severity":"LOG","message":"duration: 1.000 ms  statement: SELECT 1 FROM u WHERE b = 3"})" "\n"
+            "not json\n"
+            R"({"timestamp":"2025-01-02 03:04:05.003 UTC","pid":31,"error_severity":"LOG","message":"duration: 5.000 ms"})" "\n"
+            R"({"timestamp":"2025-01-02 03:04:05.004 UTC","pid":32,"error_severity":"LOG","message":"duration: 7.000 ms  statement: SELECT 1 FROM u WHERE b = 4"})" "\n";
+        CHECK(check_every_cut(log) > 5);
+    }
+}
+
+// A large log read in parts: calls and times per statement, where each was first seen, and
+// findings in file order (unreadable lines and parse errors in every part), whatever the cuts.
+TEST_CASE("a large log read in parts groups as one read record by record") {
     constexpr int k_records = 20000;
     std::string log;
     int line = 0;
@@ -441,8 +598,13 @@ TEST_CASE("a log of many batches groups as one read record by record") {
             break;
         }
     }
-    // Batches of 997 records: the 20,000 records cross batch boundaries everywhere.
-    const sources::QueryInput input = read(log, QueryFormat::automatic, 997);
+    const sources::QueryInput whole = read(log);
+    for (const std::vector<std::size_t>& cuts :
+         {std::vector<std::size_t>{log.size() / 2}, {log.size() / 3, 2 * log.size() / 3},
+          {1000, 2000, 3000, log.size() / 2, log.size() - 100}}) {
+        check_same(whole, read_in_parts(log, cuts));
+    }
+    const sources::QueryInput input = read_in_parts(log, {log.size() / 4, log.size() / 2, 3 * log.size() / 4});
     REQUIRE(input.statements.size() == 3);
     std::int64_t calls = 0;
     for (const auto& statement : input.statements) calls += statement.calls;
