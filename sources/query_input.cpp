@@ -224,15 +224,17 @@ public:
         // pg_stat_statements keeps no terminating semicolon: neither do the statements here.
         while (sql.ends_with(';')) sql = trim(sql.substr(0, sql.size() - 1));
         if (sql.empty()) return;
-        group(kind, sql, record_key(sql), total_ms, calls, line, column, source, offset);
+        group(kind, sql, total_ms, calls, line, column, source, offset);
     }
 
-    void group(Kind kind, std::string_view sql, std::uint64_t key, double total_ms, std::int64_t calls,
-               int line, int column = 0, const sqlparse::SourceText* source = nullptr, int offset = 0) {
+    void group(Kind kind, std::string_view sql, double total_ms, std::int64_t calls, int line, int column,
+               const sqlparse::SourceText* source, int offset) {
         Groups& groups = m_groups[static_cast<std::size_t>(kind)];
         // A NUL byte fails the parse wherever it is, even in a literal or comment the key steps
         // over: such a text is never taken for its key's statement.
-        std::uint32_t* known = sql.find('\0') == std::string_view::npos ? groups.by_key.find(key) : nullptr;
+        const bool has_nul = sql.find('\0') != std::string_view::npos;
+        const std::uint64_t key = has_nul ? 0 : record_key(sql);
+        std::uint32_t* known = has_nul ? nullptr : groups.by_key.find(key);
         if (known == nullptr) {
             const auto normalized = normalize(sql);
             if (!normalized) {

@@ -617,11 +617,8 @@ std::uint64_t token_shape_key(std::string_view sql) {
             // bytes count.
             bytes.token(sql, token.kind, begin, end);
             break;
-        case TokenKind::escape_string:
-        case TokenKind::unicode_string:
-            // Whether their escapes are valid decides whether the statement parses.
-            bytes.token(sql, token.kind, begin, end);
-            break;
+        case TokenKind::escape_string:  // by their bytes, like names: whether their escapes
+        case TokenKind::unicode_string: // are valid decides whether the statement parses
         default:
             bytes.token(sql, token.kind, begin, end);
             break;
