@@ -6,6 +6,7 @@
 #include "sqlparse/lexer.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -20,6 +21,20 @@ inline bool fits_int32(std::string_view digits) {
     unsigned long long value = 0;
     for (const char c : digits) value = value * 10 + static_cast<unsigned long long>(c - '0');
     return value <= 2147483647ULL;
+}
+
+/// Whether two results of text_shape_spans agree: both nullopt, or the same spans.
+inline bool same_spans(const std::optional<std::vector<sqlparse::ShapeSpan>>& a,
+                       const std::optional<std::vector<sqlparse::ShapeSpan>>& b) {
+    if (a.has_value() != b.has_value()) return false;
+    if (!a) return true;
+    if (a->size() != b->size()) return false;
+    for (std::size_t i = 0; i < a->size(); ++i) {
+        const sqlparse::ShapeSpan& x = (*a)[i];
+        const sqlparse::ShapeSpan& y = (*b)[i];
+        if (x.begin != y.begin || x.end != y.end || x.comment != y.comment) return false;
+    }
+    return true;
 }
 
 /// `text` with each span given new contents of its kind: a number other digits of its class

@@ -3,10 +3,95 @@
 #include "util/utf8.hpp"
 
 #include <algorithm>
+#include <array>
+#include <bit>
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
 namespace dbadvise::sources {
+
+// --- fields of a line ---
+
+namespace {
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// Eight bytes of a pattern where a 'd' stands for any decimal digit and any other byte for
+// itself, as masks to check eight bytes of a line at once, as every log line asks.
+struct Pattern8 {
+    std::uint64_t digits = 0;   // 0xFF where the pattern has a digit
+    std::uint64_t expected = 0; // the pattern's other bytes, '0' (0x30) where it has a digit
+};
+
+consteval Pattern8 pattern8(const char (&pattern)[9]) {
+    Pattern8 out;
+    for (int i = 0; i < 8; ++i) {
+        const bool digit = pattern[i] == 'd';
+        out.digits |= std::uint64_t{digit ? 0xFFu : 0u} << (8 * i);
+        out.expected |= std::uint64_t{static_cast<unsigned char>(digit ? '0' : pattern[i])} << (8 * i);
+    }
+    return out;
+}
+
+[[gnu::always_inline]] inline bool matches(const char* p, Pattern8 pattern) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, p, 8);
+    if constexpr (std::endian::native == std::endian::big) word = __builtin_bswap64(word);
+    constexpr std::uint64_t high = 0xF0F0F0F0F0F0F0F0ULL;
+    constexpr std::uint64_t six = 0x0606060606060606ULL;
+    // Digits are 0x30-0x39: their high half is 3, and adding 6 to one keeps it 3 (no carry
+    // out of the byte, its high half being 3 already).
+    if (((word & ~pattern.digits) | (word & pattern.digits & high)) != pattern.expected) return false;
+    return (((word & pattern.digits) + (six & pattern.digits)) & pattern.digits & high) ==
+           (pattern.expected & pattern.digits);
+}
+
+} // namespace
+
+bool starts_with_timestamp(std::string_view line) {
+    // 2024-01-02 03:04:05 (and .123, a zone, an epoch in %n form is not detected)
+    if (line.size() < 19) return false;
+    static constexpr Pattern8 k_date = pattern8("dddd-dd-");
+    static constexpr Pattern8 k_time = pattern8("dd dd:dd");
+    return matches(line.data(), k_date) && matches(line.data() + 8, k_time) &&
+           line[16] == ':' && is_digit(line[17]) && is_digit(line[18]);
+}
+
+std::optional<double> parse_log_number(std::string_view text) {
+    // The usual duration, `12.345`: up to 15 digits are an exact integer and a power of ten up
+    // to 10^22 an exact double, so one division gives the correctly rounded value, as
+    // from_chars does (Clinger's fast path), at a fraction of its cost.
+    static constexpr std::array<double, 16> k_tens = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                                      1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    if (!text.empty() && text.size() <= 16 && is_digit(text.front()) && is_digit(text.back())) {
+        std::uint64_t mantissa = 0;
+        std::size_t digits = 0;
+        std::size_t point = text.size(); // where the '.' is
+        for (std::size_t i = 0; i < text.size(); ++i) {
+            if (is_digit(text[i])) {
+                mantissa = mantissa * 10 + static_cast<std::uint64_t>(text[i] - '0');
+                ++digits;
+            } else if (text[i] == '.' && point == text.size()) {
+                point = i;
+            } else {
+                digits = 0; // not the usual form: from_chars reads it
+                break;
+            }
+        }
+        if (digits > 0 && digits <= 15) {
+            const std::size_t fraction = point == text.size() ? 0 : text.size() - point - 1;
+            return static_cast<double>(mantissa) / k_tens[fraction];
+        }
+    }
+    double value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(value) || value < 0)
+        return std::nullopt;
+    return value;
+}
+
 
 // --- lines ---
 

@@ -22,6 +22,15 @@
 
 namespace dbadvise::sources {
 
+/// Whether `line` starts with a timestamp `YYYY-MM-DD HH:MM:SS` (digits checked, not dates),
+/// as log_line_prefix's %m and %t and csvlog's first field do.
+bool starts_with_timestamp(std::string_view line);
+
+/// A non-negative decimal number of a log (a duration's milliseconds, a weight): what
+/// std::from_chars reads, or nullopt for anything else, a negative or not finite number, or
+/// trailing bytes. The usual `12.345` is read without from_chars, with the same result.
+std::optional<double> parse_log_number(std::string_view text);
+
 /// Lines of a stream, read in blocks. A line is a view into the block, valid until the next
 /// call to next(); a carriage return before the newline is not part of it. The line after the
 /// one handed out is always whole in the block as well (or the input has ended), so that

@@ -15,7 +15,6 @@
 #include <algorithm>
 #include <array>
 #include <bit>
-#include <charconv>
 #include <cctype>
 #include <cmath>
 #include <exception>
@@ -46,15 +45,6 @@ bool is_severity(std::string_view word) {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_upper_or_digit(char c) { return (c >= 'A' && c <= 'Z') || is_digit(c); }
-
-bool starts_with_timestamp(std::string_view line) {
-    // 2024-01-02 03:04:05 (and .123, a zone, an epoch in %n form is not detected)
-    if (line.size() < 19) return false;
-    for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18}) {
-        if (!is_digit(line[i])) return false;
-    }
-    return line[4] == '-' && line[7] == '-' && line[10] == ' ' && line[13] == ':' && line[16] == ':';
-}
 
 // Where a stderr record's severity marker ("LOG:  ") starts and where its message starts,
 // after whatever log_line_prefix the server writes; nullopt when the line has none.
@@ -139,19 +129,14 @@ std::string_view trim(std::string_view text) {
     return text.substr(begin, end - begin);
 }
 
-std::optional<double> parse_number(std::string_view text) {
-    double value = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(value) || value < 0)
-        return std::nullopt;
-    return value;
-}
-
 // The key a statement's executions are first grouped by: sqlparse::text_shape_key where it
 // vouches for the text (the cheaper one, top bit set), else sqlparse::token_shape_key (top bit
 // clear). Texts with the same key have the same token fingerprint; texts of one fingerprint
 // may have several keys, each normalized once and found to be one statement (Reader::group).
-std::uint64_t record_key(std::string_view sql) {
+// nullopt for a text with a NUL byte, which fails the parse wherever it is, even in a literal
+// or comment the keys step over: such a text is never taken for a key's statement.
+std::optional<std::uint64_t> record_key(std::string_view sql) {
+    if (sql.find('\0') != std::string_view::npos) return std::nullopt;
     constexpr std::uint64_t top = std::uint64_t{1} << 63;
     if (const std::optional<std::uint64_t> key = sqlparse::text_shape_key(sql)) return *key | top;
     return sqlparse::token_shape_key(sql) & ~top;
@@ -230,11 +215,14 @@ public:
     void group(Kind kind, std::string_view sql, double total_ms, std::int64_t calls, int line, int column,
                const sqlparse::SourceText* source, int offset) {
         Groups& groups = m_groups[static_cast<std::size_t>(kind)];
-        // A NUL byte fails the parse wherever it is, even in a literal or comment the key steps
-        // over: such a text is never taken for its key's statement.
-        const bool has_nul = sql.find('\0') != std::string_view::npos;
-        const std::uint64_t key = has_nul ? 0 : record_key(sql);
-        std::uint32_t* known = has_nul ? nullptr : groups.by_key.find(key);
+        const auto count = [&](std::size_t index) {
+            Tally& tally = groups.tallies[index];
+            m_executions[static_cast<std::size_t>(kind)] += calls;
+            tally.calls += calls;
+            tally.total_ns += to_ns(total_ms);
+        };
+        const std::optional<std::uint64_t> key = record_key(sql); // nullopt: never cached
+        std::uint32_t* known = key ? groups.by_key.find(*key) : nullptr;
         if (known == nullptr) {
             const auto normalized = normalize(sql);
             if (!normalized) {
@@ -268,12 +256,13 @@ public:
             } else {
                 index = group->second;
             }
-            known = &groups.by_key.insert(key, static_cast<std::uint32_t>(index));
+            if (!key) {
+                count(index);
+                return;
+            }
+            known = &groups.by_key.insert(*key, static_cast<std::uint32_t>(index));
         }
-        Tally& tally = groups.tallies[*known];
-        m_executions[static_cast<std::size_t>(kind)] += calls;
-        tally.calls += calls;
-        tally.total_ns += to_ns(total_ms);
+        count(*known);
     }
 
     // --- log messages (every format) ---
@@ -409,7 +398,7 @@ public:
         std::string_view rest = text.substr(10);
         const std::size_t unit = rest.find(" ms");
         const std::optional<double> ms =
-            unit == std::string_view::npos ? std::nullopt : parse_number(rest.substr(0, unit));
+            unit == std::string_view::npos ? std::nullopt : parse_log_number(rest.substr(0, unit));
         if (!ms) {
             unreadable(line, "A duration line that cannot be read (cut in the middle?)",
                        fmt::format("Expected `duration: <number> ms`, found `{}`; the line is "
@@ -819,7 +808,7 @@ public:
             std::string key(colon == std::string_view::npos ? pair : trim(pair.substr(0, colon)));
             for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
             const std::string_view value = colon == std::string_view::npos ? std::string_view{} : trim(pair.substr(colon + 1));
-            const std::optional<double> number = parse_number(value);
+            const std::optional<double> number = parse_log_number(value);
             const bool count = key == "calls" || key == "weight";
             if (!number || (key != "ms" && !count) ||
                 (count && (*number < 1 || *number != std::floor(*number) || *number > k_max_calls))) {

@@ -11,6 +11,10 @@
 #include <cstring>
 #include <optional>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace dbadvise::sqlparse {
 
 namespace {
@@ -495,6 +499,7 @@ enum class LiteralClass : unsigned char { string = 1, integer, numeric, bits, he
 // Decimal digits whose value fits in 32 bits: PostgreSQL reads them as an integer constant,
 // and a longer run as a numeric one.
 bool fits_int32(std::string_view digits) {
+    if (digits.size() < 10) return true; // at most 999,999,999
     while (digits.size() > 1 && digits.front() == '0') digits.remove_prefix(1);
     if (digits.size() > 10) return false;
     std::uint64_t value = 0;
@@ -695,23 +700,106 @@ struct ShapeHash {
     }
 };
 
+// Where scan_text_shape must look at a byte rather than step over it, given the byte
+// before it (0 at the start of the text) and after it (0 at the end):
+//   - a quote, ' or ";
+//   - a digit or $ that does not continue a word (a number, a parameter, a dollar quote);
+//   - a . before a digit, -- and /* (comments), & before a quote (U&'', U&"").
+// Every other byte, words with their digits and $ included, goes into the raw stretch.
+[[gnu::always_inline]] inline bool shape_event(unsigned char before, unsigned char c, unsigned char after) {
+    const std::uint8_t cls = k_shape_classes[c];
+    if ((cls & k_shape_event) == 0 && (cls & k_shape_digit) == 0) return false;
+    switch (c) {
+    case '\'':
+    case '"': return true;
+    case '.': return (k_shape_classes[after] & k_shape_digit) != 0;
+    case '-': return after == '-';
+    case '/': return after == '*';
+    case '&': return after == '\'' || after == '"';
+    default: // a digit or $
+        return (k_shape_classes[before] & k_shape_word) == 0;
+    }
+}
+
+// The first byte at or after `i` that shape_event picks, or n: one byte at a time.
+std::size_t next_shape_event_bytewise(const char* p, std::size_t i, std::size_t n) {
+    const auto at = [&](std::size_t k) -> unsigned char { return k < n ? static_cast<unsigned char>(p[k]) : 0; };
+    for (; i < n; ++i) {
+        if (shape_event(i == 0 ? 0 : at(i - 1), at(i), at(i + 1))) return i;
+    }
+    return n;
+}
+
+#if defined(__SSE2__)
+// The same, sixteen bytes at a time where the bytes before and after them are in the text.
+[[gnu::always_inline]] inline std::size_t next_shape_event(const char* p, std::size_t i, std::size_t n) {
+    if (i == 0) {
+        if (n == 0 || shape_event(0, static_cast<unsigned char>(p[0]), n > 1 ? static_cast<unsigned char>(p[1]) : 0))
+            return 0;
+        i = 1;
+    }
+    const auto bytes = [](char c) { return _mm_set1_epi8(c); };
+    // Bytes in [low, low + count): shifted so that the range starts at -128, then compared signed.
+    const auto in_range = [](__m128i v, char low, int count) {
+        const __m128i shifted = _mm_add_epi8(v, _mm_set1_epi8(static_cast<char>(-128 - low)));
+        return _mm_cmplt_epi8(shifted, _mm_set1_epi8(static_cast<char>(-128 + count)));
+    };
+    for (; i + 17 <= n; i += 16) {
+        const __m128i before = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i - 1));
+        const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+        const __m128i after = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i + 1));
+        // Bytes that continue a word: letters, digits, _, $, and bytes >= 0x80 (negative).
+        const __m128i word_before = _mm_or_si128(
+            _mm_or_si128(in_range(_mm_or_si128(before, bytes(0x20)), 'a', 26), in_range(before, '0', 10)),
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(before, bytes('_')), _mm_cmpeq_epi8(before, bytes('$'))),
+                         _mm_cmplt_epi8(before, _mm_setzero_si128())));
+        const __m128i digit_after = in_range(after, '0', 10);
+        const __m128i quote_after = _mm_or_si128(_mm_cmpeq_epi8(after, bytes('\'')), _mm_cmpeq_epi8(after, bytes('"')));
+        const __m128i number_or_dollar = _mm_andnot_si128(
+            word_before, _mm_or_si128(in_range(c, '0', 10), _mm_cmpeq_epi8(c, bytes('$'))));
+        const __m128i quote = _mm_or_si128(_mm_cmpeq_epi8(c, bytes('\'')), _mm_cmpeq_epi8(c, bytes('"')));
+        const __m128i pairs = _mm_or_si128(
+            _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(c, bytes('.')), digit_after),
+                         _mm_and_si128(_mm_cmpeq_epi8(c, bytes('-')), _mm_cmpeq_epi8(after, bytes('-')))),
+            _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(c, bytes('/')), _mm_cmpeq_epi8(after, bytes('*'))),
+                         _mm_and_si128(_mm_cmpeq_epi8(c, bytes('&')), quote_after)));
+        const int mask = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(number_or_dollar, quote), pairs));
+        if (mask != 0) return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+    }
+    return next_shape_event_bytewise(p, i, n);
+}
+#else
+std::size_t next_shape_event(const char* p, std::size_t i, std::size_t n) {
+    return next_shape_event_bytewise(p, i, n);
+}
+#endif
+
+// next_shape_event for scan_text_shape, inlined into it.
+struct NextShapeEvent {
+    [[gnu::always_inline]] std::size_t operator()(const char* p, std::size_t i, std::size_t n) const {
+        return next_shape_event(p, i, n);
+    }
+};
+
 // Cuts `sql` into raw stretches, literals and comments for text_shape_key, calling the sink's
 // raw(), literal() and comment() in order; false, at any point, for a text it does not vouch
 // for. Why its keys are sound: a literal here is exactly one literal token of the lexer, a
 // comment exactly one comment the lexer skips, and at the edges of both the lexer starts a new
 // token whatever they hold; so two texts with the same raw stretches and the same places and
 // classes of literals and comments lex to the same tokens but for the literals' values, which
-// the parser does not look into for the literals read here (plain strings and numbers). Where that would
-// need more of the lexer's rules, the scan gives up:
-//   - a quote right after a word (E'', B'', X'', N'', and names run into strings) or after
-//     `&` (U&''), and a string continued on another line ('a'\n'b');
+// the parser does not look into for the literals read here (plain strings and numbers). Where
+// that would need more of the lexer's rules, the scan gives up:
+//   - a quote right after a word or a parameter (E'', B'', X'', N'', names run into strings)
+//     or after `&` (U&''), and a string continued on another line ('a'\n'b');
 //   - a number not followed by white space, an operator or punctuation (1.5e3, 0x1F, 1_000,
 //     1..2, 12abc), and a number starting with a dot (.5);
 //   - a $ that starts neither a parameter nor a word ($$...$$, $tag$...$tag$);
 //   - an unterminated string, quoted identifier or block comment.
 // Parameters ($1) stay raw: texts of one statement carry the same numbers.
-template <class Sink>
-bool scan_text_shape(std::string_view sql, Sink& sink) {
+// `next` finds the next byte to look at (shape_event): next_shape_event, or its bytewise
+// form, which tests compare it with.
+template <class Sink, class Next>
+bool scan_text_shape(std::string_view sql, Sink& sink, Next next) {
     const std::size_t n = sql.size();
     const char* p = sql.data();
     const auto at = [&](std::size_t i) -> unsigned char { return i < n ? static_cast<unsigned char>(p[i]) : 0; };
@@ -739,86 +827,71 @@ bool scan_text_shape(std::string_view sql, Sink& sink) {
         raw = end;
         i = end;
     };
-    while (i < n) {
-        const std::uint8_t c = k_shape_classes[static_cast<unsigned char>(p[i])];
-        if (c == 0) {
-            ++i;
-        } else if ((c & k_shape_digit) != 0) {
-            // A number: the byte before it is no part of a word (a word's digits are read
-            // with the word below).
+    while ((i = next(p, i, n)) < n) {
+        switch (p[i]) {
+        case '\'': {
+            // After a word's or a parameter's last byte (a number just read has been cut, so
+            // raw == i): a prefixed string (E'', B'', X'', N'') or a name run into it.
+            if (i > raw && (cls(i - 1) & k_shape_word) != 0) return false;
+            const std::size_t end = quoted_end(i, '\'');
+            if (end == std::string_view::npos) return false;
+            std::size_t after = end;
+            bool newline = false;
+            for (; has(static_cast<char>(at(after)), k_space); ++after) newline = newline || p[after] == '\n';
+            if (newline && at(after) == '\'') return false;
+            cut(i, end, [&](std::size_t b, std::size_t e) { sink.literal(b, e, LiteralClass::string); });
+            break;
+        }
+        case '"': {
+            const std::size_t end = quoted_end(i, '"');
+            if (end == std::string_view::npos) return false;
+            i = end; // a name: its bytes count
+            break;
+        }
+        case '$': // parameters, $1$2 too; any other $ after a parameter may start a dollar quote
+            do {
+                if ((cls(i + 1) & k_shape_digit) == 0) return false;
+                i = digits_from(i + 1);
+            } while (at(i) == '$');
+            break;
+        case '-': { // --
+            const void* newline = std::memchr(p + i, '\n', n - i);
+            const std::size_t end = newline == nullptr ? n : static_cast<std::size_t>(static_cast<const char*>(newline) - p);
+            cut(i, end, [&](std::size_t b, std::size_t e) { sink.comment(b, e); });
+            break;
+        }
+        case '/': { // /*
+            std::size_t end = i + 2;
+            for (int nesting = 1; nesting > 0; ++end) {
+                if (end + 1 >= n) return false;
+                if (p[end] == '/' && p[end + 1] == '*') {
+                    ++nesting;
+                    ++end;
+                } else if (p[end] == '*' && p[end + 1] == '/') {
+                    --nesting;
+                    ++end;
+                }
+            }
+            cut(i, end, [&](std::size_t b, std::size_t e) { sink.comment(b, e); });
+            break;
+        }
+        case '.': // before a digit: .5
+        case '&': // before a quote: U&''
+            return false;
+        default: { // a digit: a number (the byte before it is no part of a word)
             std::size_t end = digits_from(i + 1);
+            bool integer = true;
             if (at(end) == '.') {
                 if (at(end + 1) == '.') return false;
                 end = digits_from(end + 1);
+                integer = false;
             }
             if ((cls(end) & k_shape_word) != 0 || at(end) == '.') return false;
-            const std::string_view number = sql.substr(i, end - i);
             const LiteralClass kind =
-                all_digits(number) && fits_int32(number) ? LiteralClass::integer : LiteralClass::numeric;
+                integer && fits_int32(sql.substr(i, end - i)) ? LiteralClass::integer : LiteralClass::numeric;
             cut(i, end, [&](std::size_t b, std::size_t e) { sink.literal(b, e, kind); });
-        } else if ((c & k_shape_word) != 0 && p[i] != '$') {
-            std::size_t end = i + 1;
-            while ((cls(end) & k_shape_word) != 0) ++end;
-            if (at(end) == '\'') return false;
-            i = end;
-        } else {
-            switch (p[i]) {
-            case '\'': {
-                const std::size_t end = quoted_end(i, '\'');
-                if (end == std::string_view::npos) return false;
-                std::size_t after = end;
-                bool newline = false;
-                for (; has(static_cast<char>(at(after)), k_space); ++after) newline = newline || p[after] == '\n';
-                if (newline && at(after) == '\'') return false;
-                cut(i, end, [&](std::size_t b, std::size_t e) { sink.literal(b, e, LiteralClass::string); });
-                break;
-            }
-            case '"': {
-                const std::size_t end = quoted_end(i, '"');
-                if (end == std::string_view::npos) return false;
-                i = end; // a name: its bytes count
-                break;
-            }
-            case '$':
-                if ((cls(i + 1) & k_shape_digit) == 0) return false;
-                i = digits_from(i + 1);
-                break;
-            case '-':
-                if (at(i + 1) == '-') {
-                    const void* newline = std::memchr(p + i, '\n', n - i);
-                    const std::size_t end = newline == nullptr ? n : static_cast<std::size_t>(static_cast<const char*>(newline) - p);
-                    cut(i, end, [&](std::size_t b, std::size_t e) { sink.comment(b, e); });
-                } else {
-                    ++i;
-                }
-                break;
-            case '/':
-                if (at(i + 1) == '*') {
-                    std::size_t end = i + 2;
-                    for (int nesting = 1; nesting > 0; ++end) {
-                        if (end + 1 >= n) return false;
-                        if (p[end] == '/' && p[end + 1] == '*') {
-                            ++nesting;
-                            ++end;
-                        } else if (p[end] == '*' && p[end + 1] == '/') {
-                            --nesting;
-                            ++end;
-                        }
-                    }
-                    cut(i, end, [&](std::size_t b, std::size_t e) { sink.comment(b, e); });
-                } else {
-                    ++i;
-                }
-                break;
-            case '.':
-                if ((cls(i + 1) & k_shape_digit) != 0) return false;
-                ++i;
-                break;
-            default: // '&'
-                if (at(i + 1) == '\'' || at(i + 1) == '"') return false;
-                ++i;
-                break;
-            }
+            break;
+        }
         }
     }
     sink.raw(sql, raw, n);
@@ -829,18 +902,20 @@ bool scan_text_shape(std::string_view sql, Sink& sink) {
 
 std::optional<std::uint64_t> text_shape_key(std::string_view sql) {
     ShapeHash hash;
-    if (!scan_text_shape(sql, hash)) return std::nullopt;
+    if (!scan_text_shape(sql, hash, NextShapeEvent{})) return std::nullopt;
     return hash.state;
 }
 
-std::optional<std::vector<ShapeSpan>> text_shape_spans(std::string_view sql) {
+std::optional<std::vector<ShapeSpan>> text_shape_spans(std::string_view sql, bool bytewise) {
     struct Spans {
         std::vector<ShapeSpan> spans;
         void raw(std::string_view, std::size_t, std::size_t) {}
         void literal(std::size_t begin, std::size_t end, LiteralClass) { spans.push_back({begin, end, false}); }
         void comment(std::size_t begin, std::size_t end) { spans.push_back({begin, end, true}); }
     } spans;
-    if (!scan_text_shape(sql, spans)) return std::nullopt;
+    const bool vouched = bytewise ? scan_text_shape(sql, spans, next_shape_event_bytewise)
+                                  : scan_text_shape(sql, spans, NextShapeEvent{});
+    if (!vouched) return std::nullopt;
     return std::move(spans.spans);
 }
 

@@ -192,13 +192,14 @@ std::optional<std::uint64_t> text_shape_key(std::string_view sql);
 
 /// The literals (and comments) text_shape_key leaves out of its key, in order, as byte
 /// offsets; nullopt when it gives up on `sql`. For tests: a text whose spans are given other
-/// contents must keep its token_fingerprint.
+/// contents must keep its token_fingerprint. `bytewise` looks at one byte at a time where
+/// text_shape_key looks at sixteen (SSE2): both must find the same spans.
 struct ShapeSpan {
     std::size_t begin = 0;
     std::size_t end = 0;
     bool comment = false;
 };
-std::optional<std::vector<ShapeSpan>> text_shape_spans(std::string_view sql);
+std::optional<std::vector<ShapeSpan>> text_shape_spans(std::string_view sql, bool bytewise = false);
 
 /// Length in bytes of the character starting with `byte`, by PostgreSQL's UTF-8 rule
 /// (pg_utf_mblen): how the server counts characters for error positions.

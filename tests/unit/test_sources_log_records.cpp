@@ -6,6 +6,12 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <bit>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <random>
 
 #include <sstream>
 #include <string>
@@ -48,6 +54,68 @@ bool scan(std::string_view line, sources::JsonlogFields& fields) {
 }
 
 } // namespace
+
+TEST_CASE("log numbers: the same value as from_chars, the usual form read without it") {
+    // What from_chars gives, with the reader's rules: all of the text, finite, not negative.
+    const auto reference = [](std::string_view text) -> std::optional<double> {
+        double value = 0;
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(value) || value < 0)
+            return std::nullopt;
+        return value;
+    };
+    const auto same = [&](std::string_view text) {
+        CAPTURE(text);
+        const std::optional<double> got = sources::parse_log_number(text);
+        const std::optional<double> want = reference(text);
+        REQUIRE(got.has_value() == want.has_value());
+        // Bit for bit: the sums of durations must not depend on which path read them.
+        if (got) CHECK(std::bit_cast<std::uint64_t>(*got) == std::bit_cast<std::uint64_t>(*want));
+    };
+    for (const char* text : {"0", "0.000", "12.345", "39.381", "0.001", "1.", ".5", "5.", "1e3", "1.5e-3", "-1", "-0",
+                             "+1", "inf", "nan", "", ".", "1..2", "1.2.3", "12 ", " 12", "0x10", "999999999999999",
+                             "9999999999999999", "99999999999999999999", "123456789.123456", "1234567890.12345",
+                             "0.1", "0.3", "2.675", "1e400", "000000000000000.5", "4503599627370497.0",
+                             // 16 and 17 digits, where a division after rounding the digits to a
+                             // double is off by one unit in the last place
+                             "45884711310.215068", "16205804071.569983", "84.6115967955159242"})
+        same(text);
+    std::mt19937_64 random(7);
+    for (int i = 0; i < 200000; ++i) {
+        std::string text; // 1 to 19 digits: the fast path's edge is at 15
+        for (std::size_t n = 1 + random() % 19; n > 0; --n) text += static_cast<char>('0' + random() % 10);
+        const std::size_t point = random() % (text.size() + 2);
+        if (point < text.size()) text.insert(point, ".");
+        if (random() % 8 == 0) text.insert(0, std::string(random() % 6, '0'));
+        same(text);
+    }
+}
+
+TEST_CASE("log timestamps: digits and separators where %m and %t put them") {
+    // One byte at a time, as the check read before it took eight bytes at once.
+    const auto reference = [](std::string_view line) {
+        if (line.size() < 19) return false;
+        for (std::size_t i = 0; i < 19; ++i) {
+            const char want = "dddd-dd-dd dd:dd:dd"[i];
+            if (want == 'd' ? !(line[i] >= '0' && line[i] <= '9') : line[i] != want) return false;
+        }
+        return true;
+    };
+    const std::string good = "2025-03-01 12:00:00.000 UTC [4000] LOG:  x";
+    CHECK(sources::starts_with_timestamp(good));
+    CHECK_FALSE(sources::starts_with_timestamp(good.substr(0, 18)));
+    CHECK(sources::starts_with_timestamp(good.substr(0, 19)));
+    // Every byte of the timestamp replaced by every other byte.
+    for (std::size_t at = 0; at < 19; ++at) {
+        for (int byte = 0; byte < 256; ++byte) {
+            std::string line = good;
+            line[at] = static_cast<char>(byte);
+            CAPTURE(at);
+            CAPTURE(byte);
+            CHECK(sources::starts_with_timestamp(line) == reference(line));
+        }
+    }
+}
 
 TEST_CASE("LineReader: the same lines and look-ahead from blocks of any size") {
     const std::string long_line(100, 'x');

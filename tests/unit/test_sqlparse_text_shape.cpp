@@ -42,6 +42,7 @@ void check_text(const std::string& sql, int variants, std::mt19937_64& random,
     const std::optional<std::uint64_t> key = text_shape_key(sql);
     const auto spans = text_shape_spans(sql);
     REQUIRE(key.has_value() == spans.has_value());
+    CHECK(dbadvise::test::same_spans(spans, text_shape_spans(sql, true)));
     if (!key) return;
     ++tally.vouched;
     const std::string fingerprint = token_fingerprint(sql);
@@ -138,10 +139,28 @@ TEST_CASE("text_shape_key: what it groups and what it leaves to token_shape_key"
                                 "SELECT U&'d\\0061t'", "SELECT U&\"a\"", "SELECT 'a'\n'b'", "SELECT 'a' \n\t 'b'",
                                 "SELECT $$x$$", "SELECT $q$x$q$", "SELECT $", "SELECT 1.5e3", "SELECT 1e3", "SELECT 0x1F",
                                 "SELECT 1_000", "SELECT 1..2", "SELECT .5", "SELECT t.5", "SELECT 12abc", "SELECT 1$",
-                                "SELECT 'open", "SELECT \"open", "SELECT /* open", "SELECT /* a /* b */"}) {
+                                "SELECT 'open", "SELECT \"open", "SELECT /* open", "SELECT /* a /* b */",
+                                "SELECT $1$q$ x $q$", "SELECT $1'x'"}) {
             CAPTURE(sql);
             CHECK_FALSE(key(sql).has_value());
             CHECK_FALSE(text_shape_spans(sql).has_value());
+        }
+    }
+    SUBCASE("sixteen bytes at a time, as one at a time: every event at every place") {
+        // The events the scan stops at, and bytes around them that decide whether they are.
+        using namespace std::string_view_literals;
+        const std::vector<std::string_view> events = {
+            "'s'"sv, "\"n\""sv, "a\0b"sv, "'\0'"sv, "42"sv, "4.5"sv, "$1"sv, "$1$2"sv, "--c\n"sv, "/*c*/"sv, ".5"sv,
+            "&'x'"sv, "x'y'"sv, "1'y'"sv, "$$"sv, "\xC3\xA9" "5"sv, "_5"sv, "a$5"sv, "1e5"sv, "-"sv, "/"sv, "."sv, "&"sv};
+        for (const std::string_view event : events) {
+            for (std::size_t before = 0; before <= 40; ++before) {
+                for (const std::size_t after : {0, 1, 15, 16, 17, 33}) {
+                    const std::string sql = std::string(before, 'a').append(before % 3 == 0 ? " " : "").append(event) +
+                                            std::string(after, ' ') + std::string(after % 2, 'b');
+                    CAPTURE(sql);
+                    CHECK(dbadvise::test::same_spans(text_shape_spans(sql), text_shape_spans(sql, true)));
+                }
+            }
         }
     }
     SUBCASE("the spans it leaves out") {
