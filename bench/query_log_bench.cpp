@@ -1,7 +1,7 @@
 // analyze --queries on a large server log: read speed and memory.
 //
-//   query_log_bench [--mb N] [--format stderr|csvlog|jsonlog] [--dir DIR] [--keep]
-//   query_log_bench --file LOG     (your own log: read it, in the same runs, and keep it)
+//   query_log_bench [--mb N] [--format stderr|csvlog|jsonlog] [--dir DIR] [--keep] [--gzip]
+//   query_log_bench --file LOG [--gzip]   (your own log: read it, in the same runs, and keep it)
 //
 // Writes a log of N MB (default 1024) in the given format to DIR (default $TMPDIR or /tmp):
 // duration lines for 2,000 statement shapes with varied literal values, one in eight an
@@ -15,6 +15,10 @@
 //     CPU from the disk (dropped again, right after the disk's two rates are measured once
 //     more) and from the page cache, and on one thread from the page cache (what one CPU
 //     gives).
+// With --gzip, then: the log compressed by `gzip -6` (as logrotate leaves it) next to it,
+// `gzip -dc` of it to /dev/null (decompression alone), and the reader on it, from the page
+// cache (one thread: a compressed file cannot be read from the middle); rates in MB of the
+// log, not of the compressed file.
 // On a virtual machine the "disk" may be the host's cache: cat's figure then moves from run
 // to run by several times, which is why it is measured just before the read it is compared to.
 // Each read runs in a child process, so that its peak RSS is its own and not the
@@ -28,6 +32,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <random>
@@ -245,6 +250,7 @@ int main(int argc, char** argv) {
     const char* tmp = std::getenv("TMPDIR");
     std::string dir = tmp != nullptr ? tmp : "/tmp";
     bool keep = false;
+    bool gzip = false;
     std::string file;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
@@ -253,9 +259,10 @@ int main(int argc, char** argv) {
         else if (arg == "--dir" && i + 1 < argc) dir = argv[++i];
         else if (arg == "--keep") keep = true;
         else if (arg == "--file" && i + 1 < argc) file = argv[++i];
+        else if (arg == "--gzip") gzip = true;
         else {
-            std::fprintf(stderr, "usage: query_log_bench [--mb N] [--format stderr|csvlog|jsonlog] [--dir DIR] [--keep]\n"
-                                 "       query_log_bench --file LOG\n");
+            std::fprintf(stderr, "usage: query_log_bench [--mb N] [--format stderr|csvlog|jsonlog] [--dir DIR] [--keep] [--gzip]\n"
+                                 "       query_log_bench --file LOG [--gzip]\n");
             return 2;
         }
     }
@@ -339,6 +346,30 @@ int main(int argc, char** argv) {
         std::printf("; CPU %.2f s; peak RSS %.1f MB\n", figures->cpu_seconds, figures->peak_rss_mb);
     }
     if (cached_one > 0) std::printf("%u threads: %.2fx the one-thread rate\n", cpus, cached_all / cached_one);
+    if (gzip) {
+        const std::string packed = path + ".gz";
+        auto begin = std::chrono::steady_clock::now();
+        if (std::system(fmt::format("gzip -6 -c '{}' > '{}'", path, packed).c_str()) != 0) {
+            std::fprintf(stderr, "gzip failed\n");
+            return 1;
+        }
+        const double packed_mb = static_cast<double>(std::filesystem::file_size(packed)) / (1 << 20);
+        std::printf("gzip -6: %.0f MB in %.1f s\n", packed_mb, seconds_since(begin));
+        begin = std::chrono::steady_clock::now();
+        if (std::system(fmt::format("gzip -dc '{}' > /dev/null", packed).c_str()) != 0) return 1;
+        const double unpack_s = seconds_since(begin);
+        std::printf("gzip -dc > /dev/null: %.2f s, %.0f MB/s of the log\n", unpack_s, size_mb / unpack_s);
+        const std::optional<Figures> figures = read_in_child(packed, 0);
+        std::remove(packed.c_str());
+        if (!figures) {
+            std::fprintf(stderr, "the reader failed on the compressed log\n");
+            return 1;
+        }
+        std::printf("read the compressed log from the page cache: %.2f s, %.0f MB/s of the log (%.0f%% of gzip -dc's "
+                    "rate); %lld executions, %zu statements; CPU %.2f s; peak RSS %.1f MB\n",
+                    figures->seconds, size_mb / figures->seconds, 100.0 * unpack_s / figures->seconds,
+                    figures->executions, figures->statements, figures->cpu_seconds, figures->peak_rss_mb);
+    }
     double load = 0;
     if (getloadavg(&load, 1) == 1) std::printf("load average (1 min) after: %.2f\n", load);
     if (!keep) std::remove(path.c_str());

@@ -531,8 +531,8 @@ Action configure_analyze(CLI::App& subcommand) {
         ->type_name("FILE");
     subcommand.add_option("--queries", args->queries,
                           "Take the workload from a file of SQL queries or a PostgreSQL server log "
-                          "(stderr, csvlog, jsonlog; - reads standard input), checked against the "
-                          "--dsn server's catalog, or --snapshot's")
+                          "(stderr, csvlog, jsonlog; gzip-compressed too; - reads standard input), "
+                          "checked against the --dsn server's catalog, or --snapshot's")
         ->type_name("FILE");
     subcommand.add_option("--queries-format", args->queries_format,
                           "The format of --queries: auto (detected from the first line), sql, "

@@ -1,8 +1,9 @@
 // Fuzz target: analyze --queries' reader (server logs in stderr, csvlog and jsonlog format,
-// and SQL files), as it reads a file. Bad input must give an error naming the file or
-// findings at lines of the file; the input read in parts (read_query_parts, cut at places
-// drawn from the input) must give exactly what one read gives, statements, findings, notes
-// and counts, and lines read from blocks of 7 bytes exactly as from blocks of a megabyte.
+// and SQL files, plain or gzip-compressed), as it reads a file. Bad input must give an error
+// naming the file or findings at lines of the file; the input read in parts
+// (read_query_parts, cut at places drawn from the input) must give exactly what one read
+// gives, statements, findings, notes and counts, and lines read from blocks of 7 bytes
+// exactly as from blocks of a megabyte.
 //
 // The fast record readers are checked against the general ones on every line (and on the
 // whole input): csvlog fields against a character-by-character CSV reader, and a jsonlog line
@@ -10,6 +11,7 @@
 // target, fuzz/text_shape.cpp) or token_shape_key: two lines with the same token_shape_key
 // have the same token fingerprint.
 #include "fuzz/check.hpp"
+#include "sources/gzip.hpp"
 #include "sources/log_records.hpp"
 #include "sources/query_input.hpp"
 #include "sqlparse/parser.hpp"
@@ -19,6 +21,8 @@
 #include <algorithm>
 #include <array>
 #include <functional>
+#include <istream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -153,7 +157,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const dbadvise::sources::QueryInput two = read(bytes, true, &failed_two);
     FUZZ_CHECK(failed_one == failed_two);
     if (failed_one) return 0;
-    const std::size_t lines = static_cast<std::size_t>(std::count(bytes.begin(), bytes.end(), '\n')) + 1;
+    // Lines of what was read: of the content, for a gzip-compressed input (what decompresses,
+    // up to where the stream stops).
+    std::string content(bytes);
+    if (!bytes.empty() && static_cast<unsigned char>(bytes.front()) == 0x1f) {
+        std::istringstream compressed(content);
+        dbadvise::sources::GzipReader gzip(compressed);
+        std::istream inflated(&gzip);
+        content.assign(std::istreambuf_iterator<char>(inflated), std::istreambuf_iterator<char>());
+    }
+    const std::size_t lines = static_cast<std::size_t>(std::count(content.begin(), content.end(), '\n')) + 1;
     FUZZ_CHECK(one.statements.size() == two.statements.size());
     for (std::size_t i = 0; i < one.statements.size(); ++i) {
         const auto& a = one.statements[i];

@@ -1,6 +1,7 @@
 #include "sources/gzip.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <fmt/format.h>
 #include <limits>
 #include <memory>
@@ -102,6 +103,111 @@ std::expected<std::string, std::string> gzip_decompress(std::string_view bytes, 
                 std::string("invalid gzip data: unexpected bytes after the compressed stream"));
     }
     return out;
+}
+
+// --- GzipReader ---
+
+struct GzipReader::State {
+    z_stream stream{};
+    bool ready = false;       // inflateInit2 succeeded
+    bool member_done = false; // the member being read has ended (Z_STREAM_END)
+    bool done = false;        // nothing more will be decompressed
+    std::unique_ptr<unsigned char[]> input;
+    std::unique_ptr<char[]> output;
+    static constexpr std::size_t k_input_bytes = std::size_t{256} << 10;
+    static constexpr std::size_t k_output_bytes = std::size_t{1} << 20;
+};
+
+GzipReader::GzipReader(std::istream& compressed) : m_in(compressed), m_state(std::make_unique<State>()) {
+    State& state = *m_state;
+    state.input.reset(new unsigned char[State::k_input_bytes]);
+    state.output.reset(new char[State::k_output_bytes]);
+    // windowBits 15 + 16: gzip only (zlib or raw deflate would be someone else's file).
+    state.ready = inflateInit2(&state.stream, 15 + 16) == Z_OK;
+    if (!state.ready) {
+        m_error = "out of memory";
+        state.done = true;
+    }
+    state.stream.next_in = state.input.get();
+    state.stream.avail_in = 0;
+}
+
+GzipReader::~GzipReader() {
+    if (m_state->ready) inflateEnd(&m_state->stream);
+}
+
+bool GzipReader::read_more() {
+    State& state = *m_state;
+    const std::size_t kept = state.stream.avail_in;
+    if (kept > 0 && state.stream.next_in != state.input.get())
+        std::memmove(state.input.get(), state.stream.next_in, kept);
+    state.stream.next_in = state.input.get();
+    if (kept == State::k_input_bytes || !m_in) return false;
+    m_in.read(reinterpret_cast<char*>(state.input.get() + kept), static_cast<std::streamsize>(State::k_input_bytes - kept));
+    const auto got = static_cast<std::size_t>(m_in.gcount());
+    if (m_in.bad()) {
+        m_error = "I/O error";
+        m_io_failed = true;
+    }
+    state.stream.avail_in = static_cast<uInt>(kept + got);
+    return got > 0;
+}
+
+bool GzipReader::next_member() {
+    State& state = *m_state;
+    for (;;) {
+        while (state.stream.avail_in > 0 && *state.stream.next_in == 0) { // padding
+            ++state.stream.next_in;
+            --state.stream.avail_in;
+        }
+        if (state.stream.avail_in >= 2) break;
+        if (!read_more()) {
+            if (state.stream.avail_in == 0) return false; // the end of the input
+            break;                                        // one byte left: not a member
+        }
+    }
+    const std::string_view head(reinterpret_cast<const char*>(state.stream.next_in), state.stream.avail_in);
+    if (!is_gzip(head)) {
+        m_error = "invalid gzip data: unexpected bytes after the compressed stream";
+        return false;
+    }
+    inflateReset(&state.stream);
+    state.member_done = false;
+    return true;
+}
+
+GzipReader::int_type GzipReader::underflow() {
+    if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+    State& state = *m_state;
+    while (!state.done) {
+        if (state.member_done && !next_member()) {
+            state.done = true;
+            break;
+        }
+        if (state.stream.avail_in == 0 && !read_more()) {
+            if (m_error.empty())
+                m_error = "truncated gzip data: the file ends before the compressed stream does";
+            state.done = true;
+            break;
+        }
+        char* out = state.output.get();
+        state.stream.next_out = reinterpret_cast<Bytef*>(out);
+        state.stream.avail_out = static_cast<uInt>(State::k_output_bytes);
+        const int status = inflate(&state.stream, Z_NO_FLUSH);
+        const std::size_t produced = State::k_output_bytes - state.stream.avail_out;
+        if (status == Z_STREAM_END) {
+            state.member_done = true;
+        } else if (status == Z_NEED_DICT || status == Z_DATA_ERROR || status == Z_MEM_ERROR ||
+                   (status == Z_BUF_ERROR && state.stream.avail_in > 0 && produced == 0)) {
+            m_error = fmt::format("invalid gzip data: {}", state.stream.msg != nullptr ? state.stream.msg : "corrupt stream");
+            state.done = true;
+        }
+        if (produced > 0) {
+            setg(out, out, out + produced);
+            return traits_type::to_int_type(*out);
+        }
+    }
+    return traits_type::eof();
 }
 
 } // namespace dbadvise::sources

@@ -1,9 +1,13 @@
-// gzip in memory, with zlib: snapshots whose file name ends in .gz are compressed, and any
-// snapshot that starts with gzip's magic bytes is decompressed on reading.
+// gzip with zlib: snapshots whose file name ends in .gz are compressed, and any snapshot
+// that starts with gzip's magic bytes is decompressed on reading (in memory); a compressed
+// server log is decompressed as it is read (GzipReader), in bounded memory.
 #pragma once
 
 #include <cstddef>
 #include <expected>
+#include <istream>
+#include <memory>
+#include <streambuf>
 #include <string>
 #include <string_view>
 
@@ -21,5 +25,42 @@ std::string gzip_compress(std::string_view bytes);
 /// so that a small corrupt or hostile file cannot exhaust memory.
 std::expected<std::string, std::string> gzip_decompress(std::string_view bytes,
                                                         std::size_t limit = std::size_t{1} << 30);
+
+/// The decompressed content of the gzip stream `compressed` as a stream buffer, inflated a
+/// block at a time as it is read (concatenated members too, zero padding after a member
+/// allowed, as gzip -d reads them). Where the compressed stream is cut short, corrupt or
+/// followed by other bytes, the content ends with what could be decompressed before, and
+/// error() says why; `compressed` must outlive the reader.
+class GzipReader : public std::streambuf {
+public:
+    explicit GzipReader(std::istream& compressed);
+    ~GzipReader() override;
+    GzipReader(const GzipReader&) = delete;
+    GzipReader& operator=(const GzipReader&) = delete;
+
+    /// Empty while the stream reads well; once the content has ended early: "truncated gzip
+    /// data: ...", "invalid gzip data: ...", or "I/O error".
+    [[nodiscard]] const std::string& error() const { return m_error; }
+    /// Whether the compressed stream itself failed to read (error() is then "I/O error"), as
+    /// opposed to holding bad gzip data.
+    [[nodiscard]] bool io_failed() const { return m_io_failed; }
+
+protected:
+    int_type underflow() override;
+
+private:
+    struct State;
+    // Moves the compressed bytes not inflated yet to the front of the input buffer and reads
+    // more after them; false when nothing more could be read.
+    bool read_more();
+    // After a member's end: skips zero padding; true when another member follows (started
+    // again), false at the end of the input or, with error() set, before other bytes.
+    bool next_member();
+
+    std::istream& m_in;
+    std::unique_ptr<State> m_state;
+    std::string m_error;
+    bool m_io_failed = false;
+};
 
 } // namespace dbadvise::sources

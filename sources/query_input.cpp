@@ -1,5 +1,6 @@
 #include "sources/query_input.hpp"
 
+#include "sources/gzip.hpp"
 #include "sources/log_records.hpp"
 
 #include "analyzer/rule_registry.hpp"
@@ -1201,9 +1202,19 @@ std::string io_error(const QueryInputOptions& options, int line) {
                     : fmt::format("{}: cannot read: I/O error", options.name);
 }
 
-} // namespace
+// The end of a gzip-compressed input that stopped early (GzipReader::error), after `lines`
+// lines: a finding, the lines before being read.
+void compressed_cut(Reader& reader, const GzipReader* gzip, int lines) {
+    if (gzip == nullptr || gzip->error().empty()) return;
+    reader.unreadable(std::max(lines, 1), "A compressed input cut short or corrupt",
+                      fmt::format("The gzip stream stops after line {}: {}. The lines before are read; "
+                                  "whatever the file held after them is not.",
+                                  lines, gzip->error()));
+}
 
-std::expected<QueryInput, std::string> read_query_input(std::istream& in, const QueryInputOptions& options) {
+// read_query_input on an uncompressed stream; `gzip` is the reader decompressing it, if any.
+std::expected<QueryInput, std::string> read_plain_input(std::istream& in, const QueryInputOptions& options,
+                                                        const GzipReader* gzip) {
     Reader reader(options);
     LineReader lines(in, options.block_bytes);
     std::string_view line;
@@ -1219,7 +1230,9 @@ std::expected<QueryInput, std::string> read_query_input(std::istream& in, const 
         }
     }
     int number = lines.number();
-    if (lines.bad()) return std::unexpected(io_error(options, 0));
+    if (lines.bad() || (gzip != nullptr && gzip->io_failed())) return std::unexpected(io_error(options, 0));
+    if (!started && gzip != nullptr && !gzip->error().empty() && !gzip->io_failed())
+        return std::unexpected(fmt::format("{}: cannot read: {}", options.name, gzip->error()));
     if (format == QueryFormat::automatic) {
         format = detect_query_format(line);
         if (format == QueryFormat::sql && looks_like_log(trim(line))) {
@@ -1235,15 +1248,31 @@ std::expected<QueryInput, std::string> read_query_input(std::istream& in, const 
         // A SQL file is read whole (statements span lines freely); logs stream.
         std::string text = std::move(head);
         lines.rest(text);
-        if (lines.bad()) return std::unexpected(io_error(options, 0));
+        if (lines.bad() || (gzip != nullptr && gzip->io_failed())) return std::unexpected(io_error(options, 0));
         const auto newlines = static_cast<int>(std::count(text.begin(), text.end(), '\n'));
         reader.sql_text(text);
-        return reader.finish(format, newlines + (text.empty() || text.back() == '\n' ? 0 : 1));
+        const int total = newlines + (text.empty() || text.back() == '\n' ? 0 : 1);
+        compressed_cut(reader, gzip, total);
+        return reader.finish(format, total);
     }
     if (started) feed_line(reader, format, lines, line, number);
     number = feed_lines(reader, format, lines, 0);
-    if (lines.bad()) return std::unexpected(io_error(options, number));
+    if (lines.bad() || (gzip != nullptr && gzip->io_failed())) return std::unexpected(io_error(options, number));
+    compressed_cut(reader, gzip, number);
     return reader.finish(format, number);
+}
+
+} // namespace
+
+std::expected<QueryInput, std::string> read_query_input(std::istream& in, const QueryInputOptions& options) {
+    // gzip's first byte, 0x1f, starts no text a log or a SQL file holds: a log rotated and
+    // compressed is read as it is decompressed (GzipReader checks the rest of the header).
+    if (in.peek() == 0x1f) {
+        GzipReader gzip(in);
+        std::istream inflated(&gzip);
+        return read_plain_input(inflated, options, &gzip);
+    }
+    return read_plain_input(in, options, nullptr);
 }
 
 namespace {
@@ -1338,15 +1367,19 @@ std::expected<QueryInput, std::string> read_query_parts(const StreamOpener& open
         k_max_parts, options.threads != 0 ? options.threads : std::max(1U, std::thread::hardware_concurrency()));
     if (options.cuts.empty() && (threads < 2 || size < 2 * std::max<std::size_t>(options.part_bytes, 1)))
         return at_once();
-    // The format, from the first non-blank line: a SQL file is read whole, at once.
+    // The format, from the first non-blank line: a SQL file is read whole, at once, and so is
+    // a compressed file (it cannot be read from the middle), as it is decompressed.
     QueryFormat format = options.format;
-    if (format == QueryFormat::automatic) {
+    {
         const std::unique_ptr<std::istream> in = open();
-        if (!in) return at_once();
-        LineReader lines(*in, options.block_bytes);
-        std::string_view line;
-        while (lines.next(line) && trim(line).empty()) {}
-        format = detect_query_format(line);
+        if (!in || !*in) return std::unexpected(io_error(options, 0));
+        if (in->peek() == 0x1f) return read_query_input(*in, options);
+        if (format == QueryFormat::automatic) {
+            LineReader lines(*in, options.block_bytes);
+            std::string_view line;
+            while (lines.next(line) && trim(line).empty()) {}
+            format = detect_query_format(line);
+        }
     }
     if (format == QueryFormat::sql) return at_once();
     // Where the parts begin: at equal shares of the file (or where a test says), each moved on

@@ -71,7 +71,9 @@ struct QueryInput {
 
 /// Reads `in` to its end. Fails only when the input cannot be read at all (an I/O error, or
 /// a format named by --queries-format that the first record is plainly not); every bad line
-/// or statement is a finding and the rest is read.
+/// or statement is a finding and the rest is read. An input compressed with gzip (its first
+/// byte 0x1f, which starts no text) is decompressed as it is read; where the compressed
+/// stream stops early (cut short, corrupt), the lines before are read and a finding says so.
 std::expected<QueryInput, std::string> read_query_input(std::istream& in,
                                                         const QueryInputOptions& options);
 
@@ -86,8 +88,8 @@ using StreamOpener = std::function<std::unique_ptr<std::istream>()>;
 /// any line), and the parts are read at once, one thread each, then put together in file
 /// order. Where something runs on from one part into the next (a statement logged by
 /// log_statement still waiting for its duration, a csvlog record still open), the next part
-/// is read again after the one before, on one thread. SQL files and small inputs are read
-/// with read_query_input.
+/// is read again after the one before, on one thread. SQL files, small inputs and gzip-compressed
+/// ones (which cannot be read from the middle) are read with read_query_input.
 std::expected<QueryInput, std::string> read_query_parts(const StreamOpener& open, std::size_t size,
                                                         const QueryInputOptions& options);
 

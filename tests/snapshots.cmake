@@ -55,6 +55,28 @@ dbadvise_snapshot_test(queries_location_sql 0
   "-- +statement [0-9a-f]+ at \\.\\./queries/shop_queries\\.sql:3:3 \\(501 calls"
   "analyze --queries ../queries/shop_queries.sql --snapshot shop.json.gz --format sql")
 
+# --queries on a gzip-compressed file and on compressed standard input (a rotated log): read
+# as it is decompressed; a compressed file cut short is read up to where it stops, with a
+# finding that says so.
+set(dbadvise_gzip_queries "${CMAKE_CURRENT_BINARY_DIR}/shop_queries.sql.gz")
+add_test(NAME snapshot.queries_gzip_file
+  COMMAND sh -c "gzip -c ../queries/shop_queries.sql > \"${dbadvise_gzip_queries}\" && \"$<TARGET_FILE:dbadvise>\" analyze --queries \"${dbadvise_gzip_queries}\" --snapshot shop.json.gz 2>&1; echo \"exit=$?\""
+  WORKING_DIRECTORY ${dbadvise_snapshots_dir})
+add_test(NAME snapshot.queries_gzip_stdin
+  COMMAND sh -c "gzip -c ../queries/shop_queries.sql | \"$<TARGET_FILE:dbadvise>\" analyze --queries - --snapshot shop.json.gz 2>&1; echo \"exit=$?\""
+  WORKING_DIRECTORY ${dbadvise_snapshots_dir})
+add_test(NAME snapshot.queries_gzip_cut
+  COMMAND sh -c "gzip -c ../queries/shop_queries.sql | head -c 150 | \"$<TARGET_FILE:dbadvise>\" analyze --queries - --snapshot shop.json.gz --fail-on warning 2>&1; echo \"exit=$?\""
+  WORKING_DIRECTORY ${dbadvise_snapshots_dir})
+set_tests_properties(snapshot.queries_gzip_file snapshot.queries_gzip_stdin snapshot.queries_gzip_cut
+  PROPERTIES LABELS snapshot)
+set_tests_properties(snapshot.queries_gzip_file PROPERTIES
+  PASS_REGULAR_EXPRESSION "query [0-9a-f]+ at [^ ]*shop_queries\\.sql\\.gz:3:3 \\(501 calls.*exit=0\n")
+set_tests_properties(snapshot.queries_gzip_stdin PROPERTIES
+  PASS_REGULAR_EXPRESSION "query [0-9a-f]+ at -:3:3 \\(501 calls.*exit=0\n")
+set_tests_properties(snapshot.queries_gzip_cut PROPERTIES
+  PASS_REGULAR_EXPRESSION "-:3: warning: A compressed input cut short or corrupt \\[unreadable-line\\].*The gzip stream stops after line 3: truncated gzip data.*queries_executions=500.*exit=1\n")
+
 # Bad snapshot files: a clear message naming the file and where, exit 3.
 dbadvise_snapshot_test(missing_file 3
   "dbadvise: error: cannot read 'missing.json': No such file or directory"

@@ -1,7 +1,13 @@
 #include "sources/gzip.hpp"
 
 #include <doctest/doctest.h>
+
+#include <istream>
+#include <iterator>
+#include <sstream>
 #include <string>
+#include <tuple>
+#include <utility>
 
 using namespace dbadvise::sources;
 
@@ -65,5 +71,58 @@ TEST_CASE("gzip_compress and gzip_decompress") {
         CHECK_FALSE(is_gzip("{\"snapshot_version\": 1}"));
         CHECK_FALSE(is_gzip("\x1f"));
         CHECK(is_gzip("\x1f\x8b"));
+    }
+}
+
+namespace {
+
+// Everything a GzipReader gives, read through an istream, and its error.
+std::pair<std::string, std::string> read_through(const std::string& packed) {
+    std::istringstream compressed(packed);
+    GzipReader gzip(compressed);
+    std::istream in(&gzip);
+    std::string out((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return {out, gzip.error()};
+}
+
+} // namespace
+
+TEST_CASE("GzipReader: what gzip_decompress gives, a block at a time, and what came before an error") {
+    const std::string text = sample(std::size_t{3} << 20); // more than one output block
+    const std::string packed = gzip_compress(text);
+    SUBCASE("whole, empty, concatenated members, zero padding") {
+        CHECK(read_through(packed) == std::pair<std::string, std::string>{text, ""});
+        CHECK(read_through(gzip_compress("")) == std::pair<std::string, std::string>{"", ""});
+        CHECK(read_through(gzip_compress("abc") + gzip_compress("") + gzip_compress("def")) ==
+              std::pair<std::string, std::string>{"abcdef", ""});
+        CHECK(read_through(gzip_compress("abc") + std::string(5, '\0') + gzip_compress("def") + std::string(3, '\0')) ==
+              std::pair<std::string, std::string>{"abcdef", ""});
+    }
+    SUBCASE("cut anywhere: a prefix of the content, and the message gzip_decompress gives") {
+        for (std::size_t cut = 1; cut < packed.size(); cut += 1 + cut / 3) {
+            CAPTURE(cut);
+            const std::string part = packed.substr(0, cut);
+            const auto [content, error] = read_through(part);
+            CHECK(text.starts_with(content));
+            const auto whole = gzip_decompress(part);
+            REQUIRE_FALSE(whole.has_value());
+            CHECK(error == whole.error());
+        }
+    }
+    SUBCASE("corrupt, other bytes after a member, not gzip at all") {
+        std::string corrupt = packed;
+        for (std::size_t i = 20; i < 60; ++i) corrupt[i] = static_cast<char>(corrupt[i] ^ 0x5a);
+        auto [content, error] = read_through(corrupt);
+        CHECK(error == gzip_decompress(corrupt).error());
+        CHECK(error.starts_with("invalid gzip data: "));
+        std::tie(content, error) = read_through(gzip_compress("abc") + "xyz");
+        CHECK(content == "abc");
+        CHECK(error == "invalid gzip data: unexpected bytes after the compressed stream");
+        std::tie(content, error) = read_through(gzip_compress("abc") + "\x1f");
+        CHECK(content == "abc");
+        CHECK(error == "invalid gzip data: unexpected bytes after the compressed stream");
+        std::tie(content, error) = read_through("\x1f not gzip");
+        CHECK(content.empty());
+        CHECK(error == "invalid gzip data: incorrect header check");
     }
 }

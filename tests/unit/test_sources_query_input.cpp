@@ -1,13 +1,19 @@
 #include "analyzer/rule_registry.hpp"
+#include "sources/gzip.hpp"
 #include "sources/query_input.hpp"
 
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <atomic>
+#include <expected>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -748,4 +754,140 @@ TEST_CASE("SQL-level EXECUTE in a log is weighed as the statement it prepared") 
     REQUIRE(input.statements.size() == 1);
     CHECK(input.statements[0].text == "UPDATE items SET note = $1");
     CHECK(input.statements[0].total_ms == doctest::Approx(5.0));
+}
+
+namespace {
+
+std::string file_text(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    REQUIRE(in.is_open());
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::expected<sources::QueryInput, std::string> read_bytes(const std::string& bytes, const char* name) {
+    std::istringstream in(bytes);
+    sources::QueryInputOptions options;
+    options.name = name;
+    return sources::read_query_input(in, options);
+}
+
+} // namespace
+
+// Rotated logs are often compressed (logrotate's compress, gzip of old postgresql-*.log).
+TEST_CASE("a log compressed with gzip reads as the log itself; a cut one up to where it stops") {
+    const std::string dir = std::string(DBADVISE_SOURCE_DIR) + "/testdata/queries/";
+    SUBCASE("every format, a SQL file, one member or several") {
+        for (const char* name : {"captured/durations.log", "captured/durations.csv", "captured/durations.json",
+                                 "captured/plans.log", "bad_lines.log", "shop_queries.sql"}) {
+            CAPTURE(name);
+            const std::string text = file_text(dir + name);
+            const auto plain = read_bytes(text, name);
+            REQUIRE(plain.has_value());
+            const auto packed = read_bytes(sources::gzip_compress(text), name);
+            REQUIRE(packed.has_value());
+            CHECK(packed->format == plain->format);
+            check_same(*plain, *packed);
+            // Members cut at a line: as `cat a.gz b.gz` writes them, with zero padding.
+            const std::size_t half = text.find('\n', text.size() / 2) + 1;
+            const auto members = read_bytes(sources::gzip_compress(text.substr(0, half)) + std::string(4, '\0') +
+                                                sources::gzip_compress(text.substr(half)),
+                                            name);
+            REQUIRE(members.has_value());
+            check_same(*plain, *members);
+        }
+    }
+    SUBCASE("a file on disk, read by read_query_file: on one thread, with the same result") {
+        std::string text;
+        const std::string log = file_text(dir + "captured/durations.log");
+        while (text.size() < (std::size_t{3} << 20)) text += log;
+        const std::string path = (std::filesystem::temp_directory_path() / "dbadvise-test-gzip-log.log.gz").string();
+        {
+            std::ofstream out(path, std::ios::binary);
+            out << sources::gzip_compress(text);
+        }
+        sources::QueryInputOptions options;
+        options.name = "app.log.gz";
+        options.part_bytes = 1 << 16; // the plain text would be read in parts
+        const auto packed = sources::read_query_file(path, options);
+        std::filesystem::remove(path);
+        REQUIRE(packed.has_value());
+        const auto plain = read_bytes(text, "app.log.gz");
+        REQUIRE(plain.has_value());
+        check_same(*plain, *packed);
+        CHECK(stat(*packed, "queries_executions") == stat(*plain, "queries_executions"));
+    }
+    SUBCASE("cut short: the lines before it are read, and a finding says where it stops") {
+        std::string text;
+        const std::string log = file_text(dir + "captured/durations.log");
+        while (text.size() < (std::size_t{1} << 20)) text += log;
+        const std::string packed = sources::gzip_compress(text);
+        const auto cut = read_bytes(packed.substr(0, packed.size() / 2), "app.log.gz");
+        REQUIRE(cut.has_value());
+        REQUIRE_FALSE(cut->findings.empty());
+        const analyzer::Finding& last = cut->findings.back();
+        CHECK(last.title == "A compressed input cut short or corrupt");
+        CHECK(last.message.find("truncated gzip data") != std::string::npos);
+        const std::int64_t lines = stat(*cut, "queries_lines");
+        CHECK(lines > 1000);
+        CHECK(last.location->line == lines);
+        CHECK(last.message.find(fmt::format("after line {}:", lines)) != std::string::npos);
+        CHECK(stat(*cut, "queries_executions") > 0);
+        CHECK(stat(*cut, "queries_executions") < stat(*read_bytes(text, "app.log"), "queries_executions"));
+    }
+    SUBCASE("nothing to read: the input fails, naming the file") {
+        const std::string packed = sources::gzip_compress(file_text(dir + "captured/durations.log"));
+        const auto header_only = read_bytes(packed.substr(0, 10), "app.log.gz");
+        REQUIRE_FALSE(header_only.has_value());
+        CHECK(header_only.error() ==
+              "app.log.gz: cannot read: truncated gzip data: the file ends before the compressed stream does");
+        const auto not_gzip = read_bytes("\x1f\x1f not gzip", "odd.log");
+        REQUIRE_FALSE(not_gzip.has_value());
+        CHECK(not_gzip.error() == "odd.log: cannot read: invalid gzip data: incorrect header check");
+    }
+    SUBCASE("the compressed file fails to read (a disk error): the run fails, as for a plain file") {
+        // A stream buffer that gives `bytes` up to `fail_at`, then throws, as a file buffer does
+        // when read(2) fails: the istream's read() that meets it is bad, and what it had copied
+        // is not counted.
+        struct Failing : std::streambuf {
+            std::string bytes;
+            std::size_t fail_at = 0;
+            std::size_t at = 0;
+            int_type underflow() override {
+                if (at >= fail_at) throw std::ios_base::failure("disk error");
+                const std::size_t n = std::min<std::size_t>(fail_at - at, 4096);
+                setg(bytes.data() + at, bytes.data() + at, bytes.data() + at + n);
+                at += n;
+                return traits_type::to_int_type(bytes[at - n]);
+            }
+        };
+        // Statements with random names, which compress poorly: the compressed file is read in
+        // several blocks, and fails after some of its lines were read.
+        std::mt19937_64 random(3);
+        std::string text;
+        for (int i = 0; text.size() < (std::size_t{4} << 20); ++i)
+            text += fmt::format("2025-03-01 12:00:00.000 UTC [{}] LOG:  duration: 1.5 ms  statement: SELECT c_{:x} FROM t\n",
+                                4000 + i % 8, random());
+        for (const bool compressed : {true, false}) {
+            CAPTURE(compressed);
+            Failing buffer;
+            buffer.bytes = compressed ? sources::gzip_compress(text) : text;
+            buffer.fail_at = buffer.bytes.size() * 3 / 4;
+            REQUIRE(buffer.fail_at > (std::size_t{1} << 18)); // after the first block read
+            std::istream in(&buffer);
+            sources::QueryInputOptions options;
+            options.name = "app.log";
+            const auto input = sources::read_query_input(in, options);
+            REQUIRE_FALSE(input.has_value());
+            CHECK(input.error().starts_with("app.log:"));
+            CHECK(input.error().ends_with(": cannot read: I/O error"));
+        }
+    }
+    SUBCASE("other bytes after the compressed log: a finding, the log is read") {
+        const std::string text = file_text(dir + "captured/durations.log");
+        const auto after = read_bytes(sources::gzip_compress(text) + "garbage", "app.log.gz");
+        REQUIRE(after.has_value());
+        REQUIRE(after->findings.size() == 1);
+        CHECK(after->findings[0].message.find("unexpected bytes after the compressed stream") != std::string::npos);
+        CHECK(after->statements.size() == read_bytes(text, "app.log")->statements.size());
+    }
 }
