@@ -17,8 +17,8 @@
 //     gives).
 // With --gzip, then: the log compressed by `gzip -6` (as logrotate leaves it) next to it,
 // `gzip -dc` of it to /dev/null (decompression alone), and the reader on it, from the page
-// cache (one thread: a compressed file cannot be read from the middle); rates in MB of the
-// log, not of the compressed file.
+// cache (not in parts: a compressed file cannot be read from the middle; a second thread
+// inflates while the first reads); rates in MB of the log, not of the compressed file.
 // On a virtual machine the "disk" may be the host's cache: cat's figure then moves from run
 // to run by several times, which is why it is measured just before the read it is compared to.
 // Each read runs in a child process, so that its peak RSS is its own and not the

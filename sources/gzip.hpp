@@ -27,10 +27,11 @@ std::expected<std::string, std::string> gzip_decompress(std::string_view bytes,
                                                         std::size_t limit = std::size_t{1} << 30);
 
 /// The decompressed content of the gzip stream `compressed` as a stream buffer, inflated a
-/// block at a time as it is read (concatenated members too, zero padding after a member
-/// allowed, as gzip -d reads them). Where the compressed stream is cut short, corrupt or
-/// followed by other bytes, the content ends with what could be decompressed before, and
-/// error() says why; `compressed` must outlive the reader.
+/// block at a time by a worker thread while the caller reads the block before (concatenated
+/// members too, zero padding after a member allowed, as gzip -d reads them), in bounded
+/// memory. Where the compressed stream is cut short, corrupt or followed by other bytes, the
+/// content ends with what could be decompressed before, and error() says why. The worker
+/// reads `compressed`, which must outlive the reader and not be touched while it lives.
 class GzipReader : public std::streambuf {
 public:
     explicit GzipReader(std::istream& compressed);
@@ -38,29 +39,20 @@ public:
     GzipReader(const GzipReader&) = delete;
     GzipReader& operator=(const GzipReader&) = delete;
 
-    /// Empty while the stream reads well; once the content has ended early: "truncated gzip
-    /// data: ...", "invalid gzip data: ...", or "I/O error".
-    [[nodiscard]] const std::string& error() const { return m_error; }
-    /// Whether the compressed stream itself failed to read (error() is then "I/O error"), as
-    /// opposed to holding bad gzip data.
-    [[nodiscard]] bool io_failed() const { return m_io_failed; }
+    /// Once the content has ended (a read gave end of file): empty when the stream read well,
+    /// else "truncated gzip data: ...", "invalid gzip data: ...", or "I/O error".
+    [[nodiscard]] const std::string& error() const;
+    /// Once the content has ended: whether the compressed stream itself failed to read
+    /// (error() is then "I/O error"), as opposed to holding bad gzip data.
+    [[nodiscard]] bool io_failed() const;
 
 protected:
     int_type underflow() override;
 
 private:
     struct State;
-    // Moves the compressed bytes not inflated yet to the front of the input buffer and reads
-    // more after them; false when nothing more could be read.
-    bool read_more();
-    // After a member's end: skips zero padding; true when another member follows (started
-    // again), false at the end of the input or, with error() set, before other bytes.
-    bool next_member();
-
-    std::istream& m_in;
     std::unique_ptr<State> m_state;
-    std::string m_error;
-    bool m_io_failed = false;
+    bool m_holding = false; // the get area is a block of the worker's ring
 };
 
 } // namespace dbadvise::sources

@@ -1230,7 +1230,8 @@ std::expected<QueryInput, std::string> read_plain_input(std::istream& in, const 
         }
     }
     int number = lines.number();
-    if (lines.bad() || (gzip != nullptr && gzip->io_failed())) return std::unexpected(io_error(options, 0));
+    // (GzipReader's error is known once its content has ended: here, when nothing was read.)
+    if (lines.bad() || (!started && gzip != nullptr && gzip->io_failed())) return std::unexpected(io_error(options, 0));
     if (!started && gzip != nullptr && !gzip->error().empty() && !gzip->io_failed())
         return std::unexpected(fmt::format("{}: cannot read: {}", options.name, gzip->error()));
     if (format == QueryFormat::automatic) {

@@ -126,3 +126,19 @@ TEST_CASE("GzipReader: what gzip_decompress gives, a block at a time, and what c
         CHECK(error == "invalid gzip data: incorrect header check");
     }
 }
+
+TEST_CASE("GzipReader: left before the end, its worker stops (an input that fails on its first line)") {
+    const std::string packed = gzip_compress(sample(std::size_t{8} << 20)); // more blocks than the ring holds
+    for (const std::size_t read : {std::size_t{0}, std::size_t{10}, std::size_t{3} << 20}) {
+        CAPTURE(read);
+        std::istringstream compressed(packed);
+        {
+            GzipReader gzip(compressed);
+            std::istream in(&gzip);
+            std::string head(read, '\0');
+            in.read(head.data(), static_cast<std::streamsize>(read));
+            CHECK(static_cast<std::size_t>(in.gcount()) == read);
+            CHECK(head == sample(read));
+        } // the destructor stops the worker, which may wait for a free block or be inflating
+    }
+}
