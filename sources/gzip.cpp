@@ -147,6 +147,7 @@ struct GzipReader::State {
     bool next_member();
     std::size_t inflate_into(char* out, std::size_t capacity);
     void run();
+    void fill_blocks();
 };
 
 // Moves the compressed bytes not inflated yet to the front of the input buffer and reads more
@@ -210,8 +211,11 @@ std::size_t GzipReader::State::inflate_into(char* out, std::size_t capacity) {
         written += produced;
         if (status == Z_STREAM_END) {
             member_done = true;
-        } else if (status == Z_NEED_DICT || status == Z_DATA_ERROR || status == Z_MEM_ERROR ||
-                   (status == Z_BUF_ERROR && stream.avail_in > 0 && produced == 0)) {
+        } else if (status == Z_MEM_ERROR) {
+            error = "cannot decompress: out of memory";
+            ended = true;
+        } else if (status != Z_OK && !(status == Z_BUF_ERROR && (stream.avail_in == 0 || produced > 0))) {
+            // Z_NEED_DICT, Z_DATA_ERROR, Z_STREAM_ERROR, or no progress with input left
             error = fmt::format("invalid gzip data: {}", stream.msg != nullptr ? stream.msg : "corrupt stream");
             ended = true;
         }
@@ -219,8 +223,24 @@ std::size_t GzipReader::State::inflate_into(char* out, std::size_t capacity) {
     return written;
 }
 
-// The worker: fills the ring's free blocks until the stream ends or the reader goes away.
+// The worker: fills the ring's free blocks until the stream ends or the reader goes away. An
+// exception (out of memory, or a stream set to throw) ends the content with an error rather
+// than the process.
 void GzipReader::State::run() {
+    try {
+        fill_blocks();
+    } catch (const std::exception& failure) {
+        {
+            const std::lock_guard lock(mutex);
+            if (error.empty()) error = fmt::format("cannot decompress: {}", failure.what());
+            ended = true;
+            finished = true;
+        }
+        changed.notify_all();
+    }
+}
+
+void GzipReader::State::fill_blocks() {
     for (;;) {
         {
             std::unique_lock lock(mutex);
@@ -255,7 +275,12 @@ GzipReader::GzipReader(std::istream& compressed) : m_state(std::make_unique<Stat
         state.finished = true;
         return;
     }
-    state.worker = std::thread([&state] { state.run(); });
+    try {
+        state.worker = std::thread([&state] { state.run(); });
+    } catch (...) { // no thread to be had: ~GzipReader does not run, so end zlib's state here
+        inflateEnd(&state.stream);
+        throw;
+    }
 }
 
 GzipReader::~GzipReader() {

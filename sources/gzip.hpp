@@ -40,7 +40,8 @@ public:
     GzipReader& operator=(const GzipReader&) = delete;
 
     /// Once the content has ended (a read gave end of file): empty when the stream read well,
-    /// else "truncated gzip data: ...", "invalid gzip data: ...", or "I/O error".
+    /// else "truncated gzip data: ...", "invalid gzip data: ...", "I/O error" or "cannot
+    /// decompress: ..." (out of memory).
     [[nodiscard]] const std::string& error() const;
     /// Once the content has ended: whether the compressed stream itself failed to read
     /// (error() is then "I/O error"), as opposed to holding bad gzip data.

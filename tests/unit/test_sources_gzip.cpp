@@ -2,9 +2,11 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <istream>
 #include <iterator>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -141,4 +143,34 @@ TEST_CASE("GzipReader: left before the end, its worker stops (an input that fail
             CHECK(head == sample(read));
         } // the destructor stops the worker, which may wait for a free block or be inflating
     }
+}
+
+TEST_CASE("GzipReader: a stream that throws ends the content with an error, not the process") {
+    // A stream set to throw on a failed read (exceptions(badbit)), whose buffer fails after
+    // its first 300 KB: the worker thread meets the exception.
+    struct Failing : std::streambuf {
+        std::string bytes;
+        std::size_t at = 0;
+        int_type underflow() override {
+            if (at >= (std::size_t{300} << 10)) throw std::runtime_error("disk error");
+            const std::size_t n = std::min<std::size_t>(bytes.size() - at, 4096);
+            if (n == 0) return traits_type::eof();
+            setg(bytes.data() + at, bytes.data() + at, bytes.data() + at + n);
+            at += n;
+            return traits_type::to_int_type(bytes[at - n]);
+        }
+    };
+    std::string text;
+    for (unsigned i = 0; text.size() < (std::size_t{8} << 20); ++i) text += std::to_string(i * 2654435761U) + ",";
+    Failing buffer;
+    buffer.bytes = gzip_compress(text);
+    REQUIRE(buffer.bytes.size() > (std::size_t{300} << 10));
+    std::istream compressed(&buffer);
+    compressed.exceptions(std::ios::badbit);
+    GzipReader gzip(compressed);
+    std::istream in(&gzip);
+    const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(text.starts_with(content));
+    CHECK(content.size() < text.size());
+    CHECK(gzip.error().starts_with("cannot decompress: "));
 }
