@@ -1,21 +1,23 @@
 #include "sources/gzip.hpp"
 
+#include <fmt/format.h>
+#include <zlib.h>
+
 #include <algorithm>
 #include <array>
 #include <condition_variable>
-#include <mutex>
-#include <thread>
 #include <cstring>
-#include <fmt/format.h>
-#include <limits>
 #include <memory>
-#include <zlib.h>
+#include <mutex>
+#include <span>
+#include <spanstream>
+#include <thread>
 
 namespace dbadvise::sources {
 
 namespace {
 
-// zlib counts in uInt; feed it at most this much at a time.
+// zlib counts in uInt: at most this much at a time (and gzip_decompress's reads).
 constexpr std::size_t k_chunk = std::size_t{1} << 20;
 
 } // namespace
@@ -57,55 +59,22 @@ std::string gzip_compress(std::string_view bytes) {
     return out;
 }
 
+// GzipReader read whole: one inflate loop, one set of rules and messages for snapshots and
+// logs.
 std::expected<std::string, std::string> gzip_decompress(std::string_view bytes, std::size_t limit) {
+    if (bytes.empty()) return std::string();
+    std::ispanstream compressed(std::span<const char>(bytes.data(), bytes.size()));
+    GzipReader gzip(compressed);
     std::string out;
-    std::size_t at = 0;
-    // One member after the other: `cat a.gz b.gz` is a valid gzip file.
-    while (at < bytes.size()) {
-        z_stream stream{};
-        // windowBits 15 + 16: gzip only (zlib or raw deflate would be someone else's file).
-        if (inflateInit2(&stream, 15 + 16) != Z_OK)
-            return std::unexpected(std::string("out of memory"));
-        const std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&stream, inflateEnd);
-        int status = Z_OK;
-        while (status != Z_STREAM_END) {
-            const std::size_t piece = std::min(bytes.size() - at, k_chunk);
-            if (piece == 0)
-                return std::unexpected(std::string(
-                    "truncated gzip data: the file ends before the compressed stream does"));
-            stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data() + at));
-            stream.avail_in = static_cast<uInt>(piece);
-            do {
-                const std::size_t used = out.size();
-                const std::size_t room = std::min(k_chunk, limit - std::min(limit, used));
-                if (room == 0)
-                    return std::unexpected(
-                        fmt::format("more than {} bytes decompressed: not a snapshot", limit));
-                out.resize(used + room);
-                stream.next_out = reinterpret_cast<Bytef*>(out.data() + used);
-                stream.avail_out = static_cast<uInt>(room);
-                status = inflate(&stream, Z_NO_FLUSH);
-                out.resize(used + room - stream.avail_out);
-                if (status == Z_NEED_DICT || status == Z_DATA_ERROR || status == Z_MEM_ERROR) {
-                    return std::unexpected(fmt::format("invalid gzip data: {}",
-                                                       stream.msg ? stream.msg : "corrupt stream"));
-                }
-                if (status == Z_BUF_ERROR) {
-                    if (stream.avail_in == 0)
-                        break; // needs more input
-                    return std::unexpected(std::string("invalid gzip data: corrupt stream"));
-                }
-            } while (status != Z_STREAM_END && (stream.avail_in > 0 || stream.avail_out == 0));
-            at += piece - stream.avail_in;
-        }
-        // Trailing zero bytes after a member are padding some tools write; anything else
-        // must be another member.
-        while (at < bytes.size() && bytes[at] == '\0')
-            ++at;
-        if (at < bytes.size() && !is_gzip(bytes.substr(at)))
-            return std::unexpected(
-                std::string("invalid gzip data: unexpected bytes after the compressed stream"));
+    for (;;) {
+        const std::size_t used = out.size();
+        out.resize(used + k_chunk);
+        const auto got = static_cast<std::size_t>(gzip.sgetn(out.data() + used, static_cast<std::streamsize>(k_chunk)));
+        out.resize(used + got);
+        if (out.size() > limit) return std::unexpected(fmt::format("more than {} bytes decompressed: not a snapshot", limit));
+        if (got < k_chunk) break; // the end of the content
     }
+    if (!gzip.error().empty()) return std::unexpected(gzip.error());
     return out;
 }
 

@@ -19,10 +19,11 @@ bool is_gzip(std::string_view bytes);
 /// `bytes` as one gzip member (zlib's default level).
 std::string gzip_compress(std::string_view bytes);
 
-/// The decompressed content of gzip `bytes` (concatenated members too, as gzip -d reads
-/// them). Fails with a message ("truncated gzip data", "invalid gzip data: ...", "more than N
-/// bytes decompressed") rather than return partial content; stops at `limit` bytes of output
-/// so that a small corrupt or hostile file cannot exhaust memory.
+/// The decompressed content of gzip `bytes`, as GzipReader gives it (concatenated members
+/// too, as gzip -d reads them). Fails with GzipReader's error ("truncated gzip data: ...",
+/// "invalid gzip data: ...") rather than return partial content, and with "more than N bytes
+/// decompressed" past `limit` bytes of output, so that a small corrupt or hostile file cannot
+/// exhaust memory.
 std::expected<std::string, std::string> gzip_decompress(std::string_view bytes,
                                                         std::size_t limit = std::size_t{1} << 30);
 

@@ -1217,6 +1217,11 @@ std::expected<QueryInput, std::string> read_plain_input(std::istream& in, const 
                                                         const GzipReader* gzip) {
     Reader reader(options);
     LineReader lines(in, options.block_bytes);
+    // Whether the input could not be read: the stream, or, once the content has `ended` (only
+    // then is GzipReader's error known), the compressed file under it.
+    const auto read_failed = [&](bool ended) {
+        return lines.bad() || (ended && gzip != nullptr && gzip->io_failed());
+    };
     std::string_view line;
     bool started = false; // a non-blank line was read
     QueryFormat format = options.format;
@@ -1230,9 +1235,8 @@ std::expected<QueryInput, std::string> read_plain_input(std::istream& in, const 
         }
     }
     int number = lines.number();
-    // (GzipReader's error is known once its content has ended: here, when nothing was read.)
-    if (lines.bad() || (!started && gzip != nullptr && gzip->io_failed())) return std::unexpected(io_error(options, 0));
-    if (!started && gzip != nullptr && !gzip->error().empty() && !gzip->io_failed())
+    if (read_failed(!started)) return std::unexpected(io_error(options, 0));
+    if (!started && gzip != nullptr && !gzip->error().empty())
         return std::unexpected(fmt::format("{}: cannot read: {}", options.name, gzip->error()));
     if (format == QueryFormat::automatic) {
         format = detect_query_format(line);
@@ -1249,7 +1253,7 @@ std::expected<QueryInput, std::string> read_plain_input(std::istream& in, const 
         // A SQL file is read whole (statements span lines freely); logs stream.
         std::string text = std::move(head);
         lines.rest(text);
-        if (lines.bad() || (gzip != nullptr && gzip->io_failed())) return std::unexpected(io_error(options, 0));
+        if (read_failed(true)) return std::unexpected(io_error(options, 0));
         const auto newlines = static_cast<int>(std::count(text.begin(), text.end(), '\n'));
         reader.sql_text(text);
         const int total = newlines + (text.empty() || text.back() == '\n' ? 0 : 1);
@@ -1258,7 +1262,7 @@ std::expected<QueryInput, std::string> read_plain_input(std::istream& in, const 
     }
     if (started) feed_line(reader, format, lines, line, number);
     number = feed_lines(reader, format, lines, 0);
-    if (lines.bad() || (gzip != nullptr && gzip->io_failed())) return std::unexpected(io_error(options, number));
+    if (read_failed(true)) return std::unexpected(io_error(options, number));
     compressed_cut(reader, gzip, number);
     return reader.finish(format, number);
 }
