@@ -1,12 +1,17 @@
 // analyze --queries on a large server log: read speed and memory.
 //
-//   query_log_bench [--mb N] [--format stderr|csvlog|jsonlog] [--dir DIR] [--keep] [--gzip]
+//   query_log_bench [--mb N] [--format stderr|csvlog|jsonlog] [--style duration|statement]
+//                   [--dir DIR] [--keep] [--gzip]
 //   query_log_bench --file LOG [--gzip]   (your own log: read it, in the same runs, and keep it)
 //
 // Writes a log of N MB (default 1024) in the given format to DIR (default $TMPDIR or /tmp):
-// duration lines for 2,000 statement shapes with varied literal values, one in eight an
-// extended-protocol execute with its DETAIL parameters line, one in sixteen over three
-// lines. Then, in the same run:
+// 2,000 statement shapes with varied literal values, one in eight an extended-protocol
+// execute with its DETAIL parameters line, one in sixteen over three lines, from 50 server
+// processes. --style duration (the default) logs each as log_min_duration_statement does, one
+// `duration: ... statement:` record; --style statement as log_statement = 'all' with
+// log_duration does, `statement:` (or `execute`) when it starts and a bare `duration:` from
+// the same process just before the process's next statement starts, so that some 50
+// statements wait for their duration wherever the log is cut. Then, in the same run:
 //   - the disk past the page cache: the file read with O_DIRECT, nothing done with it;
 //   - the disk's read speed through the page cache: `cat FILE > /dev/null` with the file
 //     dropped from the cache first (fdatasync and POSIX_FADV_DONTNEED, checked with mincore;
@@ -88,42 +93,54 @@ std::string json_string(const std::string& text) {
     return out + '"';
 }
 
-void generate(const std::string& path, std::size_t bytes, const std::string& format) {
+void generate(const std::string& path, std::size_t bytes, const std::string& format, bool started) {
     std::ofstream out(path, std::ios::binary);
     std::mt19937_64 random(42);
     std::size_t written = 0;
     std::string record;
-    for (std::uint64_t i = 0; written < bytes; ++i) {
-        const int shape = static_cast<int>(random() % 2000);
-        std::string sql = statement(random, shape);
-        if (i % 16 == 0) sql = "SELECT count(*)\n  FROM orders\n WHERE customer_id = " + std::to_string(i % 977);
-        const double ms = static_cast<double>(random() % 100000) / 1000.0;
-        const bool execute = i % 8 == 1;
-        std::string message = execute ? fmt::format("duration: {:.3f} ms  execute <unnamed>: SELECT * FROM t_{} WHERE id = $1", ms, shape)
-                                      : fmt::format("duration: {:.3f} ms  statement: {}", ms, sql);
-        const std::string detail = "parameters: $1 = '" + std::to_string(i) + "'";
+    constexpr int k_processes = 50;
+    std::vector<double> waiting(k_processes, -1); // --style statement: the duration each process owes
+    // One record in the given format from `pid`: a LOG message with an optional DETAIL.
+    const auto write = [&](std::uint64_t i, int pid, const std::string& message, const std::string& detail) {
         if (format == "csvlog") {
             record = fmt::format("2025-03-01 12:00:00.{:03} UTC,\"app\",\"shop\",{},\"10.0.0.1:5000\",65f1.{},"
                                  "{},\"SELECT\",2025-03-01 11:00:00 UTC,3/{},0,LOG,00000,{},{},,,,,,,,\"app\","
                                  "\"client backend\",,0\n",
-                                 i % 1000, 4000 + i % 50, i % 50, i, i, quoted_csv(message), execute ? quoted_csv(detail) : "");
+                                 i % 1000, pid, pid - 4000, i, i, quoted_csv(message), detail.empty() ? "" : quoted_csv(detail));
         } else if (format == "jsonlog") {
             record = fmt::format("{{\"timestamp\":\"2025-03-01 12:00:00.{:03} UTC\",\"user\":\"app\",\"dbname\":\"shop\","
                                  "\"pid\":{},\"error_severity\":\"LOG\",\"message\":{}{}}}\n",
-                                 i % 1000, 4000 + i % 50, json_string(message),
-                                 execute ? ",\"detail\":" + json_string(detail) : "");
+                                 i % 1000, pid, json_string(message),
+                                 detail.empty() ? "" : ",\"detail\":" + json_string(detail));
         } else {
             std::string continued;
             for (char c : message) {
                 continued += c;
                 if (c == '\n') continued += '\t';
             }
-            record = fmt::format("2025-03-01 12:00:00.{:03} UTC [{}] app@shop LOG:  {}\n", i % 1000, 4000 + i % 50, continued);
-            if (execute)
-                record += fmt::format("2025-03-01 12:00:00.{:03} UTC [{}] app@shop DETAIL:  {}\n", i % 1000, 4000 + i % 50, detail);
+            record = fmt::format("2025-03-01 12:00:00.{:03} UTC [{}] app@shop LOG:  {}\n", i % 1000, pid, continued);
+            if (!detail.empty())
+                record += fmt::format("2025-03-01 12:00:00.{:03} UTC [{}] app@shop DETAIL:  {}\n", i % 1000, pid, detail);
         }
         out << record;
         written += record.size();
+    };
+    for (std::uint64_t i = 0; written < bytes; ++i) {
+        const int shape = static_cast<int>(random() % 2000);
+        std::string sql = statement(random, shape);
+        if (i % 16 == 0) sql = "SELECT count(*)\n  FROM orders\n WHERE customer_id = " + std::to_string(i % 977);
+        const double ms = static_cast<double>(random() % 100000) / 1000.0;
+        const bool execute = i % 8 == 1;
+        const int process = static_cast<int>(i % k_processes);
+        const int pid = 4000 + process;
+        const std::string detail = execute ? "parameters: $1 = '" + std::to_string(i) + "'" : "";
+        const std::string timed = started ? "" : fmt::format("duration: {:.3f} ms  ", ms);
+        if (started && waiting[process] >= 0) write(i, pid, fmt::format("duration: {:.3f} ms", waiting[process]), "");
+        waiting[process] = ms;
+        write(i, pid,
+              execute ? fmt::format("{}execute <unnamed>: SELECT * FROM t_{} WHERE id = $1", timed, shape)
+                      : fmt::format("{}statement: {}", timed, sql),
+              detail);
     }
 }
 
@@ -251,26 +268,32 @@ int main(int argc, char** argv) {
     std::string dir = tmp != nullptr ? tmp : "/tmp";
     bool keep = false;
     bool gzip = false;
+    std::string style = "duration";
     std::string file;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
-        if (arg == "--mb" && i + 1 < argc) mb = std::stoul(argv[++i]);
-        else if (arg == "--format" && i + 1 < argc) format = argv[++i];
-        else if (arg == "--dir" && i + 1 < argc) dir = argv[++i];
+        const bool valued = i + 1 < argc;
+        bool ok = true;
+        if (arg == "--mb" && valued) mb = std::stoul(argv[++i]);
+        else if (arg == "--format" && valued) format = argv[++i];
+        else if (arg == "--style" && valued) style = argv[++i];
+        else if (arg == "--dir" && valued) dir = argv[++i];
         else if (arg == "--keep") keep = true;
-        else if (arg == "--file" && i + 1 < argc) file = argv[++i];
+        else if (arg == "--file" && valued) file = argv[++i];
         else if (arg == "--gzip") gzip = true;
-        else {
-            std::fprintf(stderr, "usage: query_log_bench [--mb N] [--format stderr|csvlog|jsonlog] [--dir DIR] [--keep] [--gzip]\n"
+        else ok = false;
+        if (!ok || (style != "duration" && style != "statement")) {
+            std::fprintf(stderr, "usage: query_log_bench [--mb N] [--format stderr|csvlog|jsonlog] [--style duration|statement]\n"
+                                 "                       [--dir DIR] [--keep] [--gzip]\n"
                                  "       query_log_bench --file LOG [--gzip]\n");
             return 2;
         }
     }
-    std::string path = fmt::format("{}/dbadvise-query-log-bench.{}", dir, format);
+    std::string path = fmt::format("{}/dbadvise-query-log-bench{}.{}", dir, style == "statement" ? "-statement" : "", format);
     auto start = std::chrono::steady_clock::now();
     double size_mb = static_cast<double>(mb);
     if (file.empty()) {
-        generate(path, mb << 20, format);
+        generate(path, mb << 20, format, style == "statement");
         std::printf("generated %s (%zu MB) in %.1f s\n", path.c_str(), mb, seconds_since(start));
     } else {
         path = file;
