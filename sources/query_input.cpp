@@ -2,6 +2,7 @@
 
 #include "sources/gzip.hpp"
 #include "sources/log_records.hpp"
+#include "sources/session_table.hpp"
 
 #include "analyzer/rule_registry.hpp"
 #include "sqlparse/lexer.hpp"
@@ -345,9 +346,12 @@ public:
         release_execute();
         if (!prepared) return;
         // log_statement: `statement: EXECUTE ...` waits for its duration; it ran the prepared one.
-        if (const auto started = m_started.find(std::string(session));
-            started != m_started.end() && is_execute(started->second.sql))
-            started->second.sql.assign(*prepared);
+        const std::size_t started = m_started.find(session);
+        if (started == m_started.npos) {
+            earlier(Earlier::prepared, session, 0, *prepared);
+        } else if (is_execute(m_started[started].sql)) {
+            m_started[started].sql.assign(*prepared);
+        }
     }
 
     // The EXECUTE held for its DETAIL line, as it is when none came.
@@ -364,27 +368,52 @@ public:
         if (m_started.size() >= k_max_started) {
             flush_started(); // sessions that never log a duration (log_statement alone): do not hold them all
         }
-        Started& started = m_started[std::string(session)];
+        Started& started = m_started[m_started.insert(session)];
         started.sql.assign(sql);
         started.line = line;
+        m_most_started = std::max(m_most_started, m_started.size());
     }
 
     // Every started statement, untimed, in log order.
     void flush_started() {
         std::vector<Started*> started;
-        for (auto& [session, statement] : m_started) started.push_back(&statement);
+        m_started.for_each([&started](std::string_view, Started& statement) { started.push_back(&statement); });
         std::ranges::sort(started, {}, [](const Started* statement) { return statement->line; });
-        for (const Started* statement : started) add(Kind::untimed_statement, statement->sql, 0, 1, statement->line);
+        for (Started* statement : started) {
+            add(Kind::untimed_statement, statement->sql, 0, 1, statement->line);
+            release_large(statement->sql);
+        }
         m_started.clear();
     }
 
     // The session's started statement, if any, ran without a duration line: counted untimed.
     void end_statement(std::string_view session) {
-        if (m_started.empty()) return;
-        const auto found = m_started.find(std::string(session));
-        if (found == m_started.end()) return;
-        add(Kind::untimed_statement, found->second.sql, 0, 1, found->second.line);
-        m_started.erase(found);
+        const std::size_t found = m_started.find(session);
+        if (found == m_started.npos) {
+            earlier(Earlier::ended, session);
+            return;
+        }
+        add(Kind::untimed_statement, m_started[found].sql, 0, 1, m_started[found].line);
+        close_started(found);
+    }
+
+    // Removes the started statement at `started`. Its text's memory is kept for the session's
+    // next statement, unless it is large: a session that once logged a 10 MB INSERT does not
+    // hold 10 MB for the rest of the log.
+    void close_started(std::size_t started) {
+        release_large(m_started[started].sql);
+        m_started.remove(started);
+    }
+    static void release_large(std::string& text) {
+        constexpr std::size_t k_kept_bytes = std::size_t{64} << 10;
+        if (text.capacity() > k_kept_bytes) std::string().swap(text);
+    }
+
+    // The started statement at `started` took `ms`: the bare duration its session logged.
+    void time_started(std::size_t started, double ms) {
+        ++m_paired;
+        add(Kind::timed_statement, m_started[started].sql, ms, 1, m_started[started].line);
+        close_started(started);
     }
 
     // `execute <name>: SQL` (also `execute S_1/C_2:` of a portal): the SQL after the name.
@@ -411,14 +440,13 @@ public:
         if (rest.empty()) {
             // The end of a statement logged when it started (log_statement), or log_duration
             // alone: nothing to group then.
-            const auto started = m_started.empty() ? m_started.end() : m_started.find(std::string(session));
-            if (started == m_started.end()) {
-                ++m_duration_only;
+            const std::size_t started = m_started.find(session);
+            if (started == m_started.npos) {
+                ++m_duration_only; // unless a part before left the session's statement open
+                earlier(Earlier::timed, session, *ms);
                 return;
             }
-            ++m_paired;
-            add(Kind::timed_statement, started->second.sql, *ms, 1, started->second.line);
-            m_started.erase(started);
+            time_started(started, *ms);
             return;
         }
         end_statement(session);
@@ -828,18 +856,44 @@ public:
     }
 
     // --- a log read in parts (read_query_parts) ---
-    // Each part of a log is read by a Reader of its own, which numbers the part's lines from 1
+    // Each part of a log is read by a reader of its own, which numbers the part's lines from 1
     // and starts with nothing open; the readers are then put together in file order. That
     // gives what one reader gives when nothing carries over from one part into the next.
+    //
+    // What does carry over from a log_statement log: statements that started in a part before
+    // and wait for their session's duration. A part's reader does not know them. So when it
+    // meets a session it has no started statement for, and that it has not started or ended
+    // one for itself, it keeps what its record would do to such a statement (Earlier): pair it
+    // with a bare duration, end it untimed (the session starts another statement), or give an
+    // EXECUTE its prepared statement. absorb() then does each to the statements actually open,
+    // at the place among the part's new statements and findings where one reader would have.
+
+    // This reader reads a part that is not the log's first.
+    void continue_earlier() { m_continues = true; }
 
     // Closes what the next part's first record (a new LOG record) would close: the stderr
-    // record read last, and an EXECUTE waiting for a DETAIL line. True when nothing else is
-    // open: no statement waits for its duration (log_statement) and no csvlog record for its
-    // closing quote. Otherwise the next part must be read by this reader, after this one.
-    bool end_part() {
+    // record read last, and an EXECUTE waiting for a DETAIL line. True when the next part, read
+    // by `later`, can be taken in as it was read: no csvlog record is open (its closing quote
+    // is in the next part), and either no statement waits for its duration (log_statement) or
+    // `later` kept all it did to such statements. Otherwise the next part must be read by this
+    // reader, after this one.
+    bool end_part(const Reader& later) {
         flush_stderr();
         release_execute();
-        return m_started.empty() && m_csv_record.empty();
+        if (!m_csv_record.empty()) return false;
+        if (m_started.empty()) return true;
+        // Past k_max_started open statements one reader flushes them all, untimed: `later`
+        // counted only its own.
+        if (m_started.size() + later.m_most_started >= k_max_started) return false;
+        // A statement open here whose session `later` met only after it stopped keeping events
+        // (or may have: the filter errs that way).
+        bool met_after = false;
+        if (!later.m_met_after.empty()) {
+            m_started.for_each([&](std::string_view session, Started&) {
+                met_after = met_after || (later.m_settled.find(session) == later.m_settled.npos && later.met_after(session));
+            });
+        }
+        return !met_after;
     }
 
     // Moves every line number this reader holds `offset` lines down: its part begins after
@@ -859,38 +913,16 @@ public:
         }
         m_pending_line += offset;
         if (m_held) m_held->line += offset;
-        for (auto& [session, started] : m_started) started.line += offset;
+        m_started.for_each([offset](std::string_view, Started& started) { started.line += offset; });
         m_csv_line += offset;
     }
 
     // Takes in the reader of the part that follows this reader's (its lines shifted), once
-    // end_part() said nothing is open here: its statements, findings (up to max_findings) and
-    // counts come after this reader's, and what it left open is this reader's to close.
+    // end_part() said it can: its statements, findings (up to max_findings) and counts come
+    // after this reader's, with what it did to the statements left open here done at its place
+    // among them; what it left open is this reader's to close.
     void absorb(Reader&& later) {
-        for (std::size_t kind = 0; kind < k_kinds; ++kind) {
-            Groups& into = m_groups[kind];
-            Groups& from = later.m_groups[kind];
-            for (std::size_t i = 0; i < from.statements.size(); ++i) {
-                const auto [found, added] = into.by_fingerprint.try_emplace(from.statements[i].queryid,
-                                                                           into.statements.size());
-                if (added) {
-                    into.statements.push_back(std::move(from.statements[i]));
-                    into.tallies.push_back(from.tallies[i]);
-                } else {
-                    into.tallies[found->second].calls += from.tallies[i].calls;
-                    into.tallies[found->second].total_ns += from.tallies[i].total_ns;
-                }
-            }
-            m_executions[kind] += later.m_executions[kind];
-        }
-        for (analyzer::Finding& finding : later.m_result.findings) {
-            if (m_result.findings.size() < m_options.max_findings) {
-                m_result.findings.push_back(std::move(finding));
-            } else {
-                ++m_findings_dropped;
-            }
-        }
-        m_cut_messages.clear(); // this reader's lines are final now
+        for (std::size_t kind = 0; kind < k_kinds; ++kind) m_executions[kind] += later.m_executions[kind];
         m_format_stderr = m_format_stderr || later.m_format_stderr;
         m_paired += later.m_paired;
         m_log_records += later.m_log_records;
@@ -900,7 +932,63 @@ public:
         m_parse_errors += later.m_parse_errors;
         m_findings_dropped += later.m_findings_dropped;
         m_duration_only += later.m_duration_only;
-        m_started = std::move(later.m_started);
+        m_cut_messages.clear(); // this reader's lines are final now
+
+        std::array<std::size_t, k_kinds> statements_taken{};
+        std::size_t findings_taken = 0;
+        // The later reader's statements and findings up to the counts it had then.
+        const auto take = [&](const std::array<std::size_t, k_kinds>& statements, std::size_t findings) {
+            for (std::size_t kind = 0; kind < k_kinds; ++kind) {
+                Groups& into = m_groups[kind];
+                Groups& from = later.m_groups[kind];
+                for (std::size_t& i = statements_taken[kind]; i < statements[kind]; ++i) {
+                    const auto [found, added] = into.by_fingerprint.try_emplace(from.statements[i].queryid,
+                                                                               into.statements.size());
+                    if (added) {
+                        into.statements.push_back(std::move(from.statements[i]));
+                        into.tallies.push_back(from.tallies[i]);
+                    } else {
+                        into.tallies[found->second].calls += from.tallies[i].calls;
+                        into.tallies[found->second].total_ns += from.tallies[i].total_ns;
+                    }
+                }
+            }
+            for (; findings_taken < findings; ++findings_taken) {
+                if (m_result.findings.size() < m_options.max_findings) {
+                    m_result.findings.push_back(std::move(later.m_result.findings[findings_taken]));
+                } else {
+                    ++m_findings_dropped;
+                }
+            }
+        };
+        for (const Earlier& event : later.m_earlier) {
+            take(event.statements, event.findings);
+            const std::size_t started = m_started.find(event.session);
+            if (started == m_started.npos) continue; // nothing open: what the later reader did stands
+            switch (event.kind) {
+            case Earlier::ended:
+                end_statement(event.session);
+                break;
+            case Earlier::timed:
+                --m_duration_only; // it has its statement after all
+                time_started(started, event.ms);
+                break;
+            case Earlier::prepared:
+                if (is_execute(m_started[started].sql)) m_started[started].sql.assign(event.sql);
+                break;
+            }
+        }
+        std::array<std::size_t, k_kinds> all{};
+        for (std::size_t kind = 0; kind < k_kinds; ++kind) all[kind] = later.m_groups[kind].statements.size();
+        take(all, later.m_result.findings.size());
+
+        // What the later reader left open. No session has a statement open in both: one open
+        // here whose session started another in the later part was ended above (an Earlier
+        // event).
+        later.m_started.for_each([this](std::string_view session, Started& started) {
+            const std::size_t here = m_started.find(session);
+            m_started[here == m_started.npos ? m_started.insert(session) : here] = std::move(started);
+        });
         m_held = std::move(later.m_held);
         m_pending = later.m_pending;
         m_pending_too_long = later.m_pending_too_long;
@@ -1104,7 +1192,60 @@ private:
         int line = 0;
     };
     static constexpr std::size_t k_max_started = 10000;
-    std::unordered_map<std::string, Started> m_started;
+    SessionTable<Started> m_started;
+    std::size_t m_most_started = 0; // the most m_started held at once
+
+    // A part after the first (continue_earlier): what a record did to a session's statement
+    // that a part before may have left open (see absorb), with the number of statements of
+    // each kind and of findings this reader had then.
+    struct Earlier {
+        enum Kind { ended, timed, prepared } kind;
+        std::string session;
+        double ms = 0;   // timed: the duration
+        std::string sql; // prepared: the prepared statement
+        std::array<std::size_t, k_kinds> statements{};
+        std::size_t findings = 0;
+    };
+    bool m_continues = false;
+    std::vector<Earlier> m_earlier;
+    // Sessions whose earlier statement, if any, is settled here: ended or timed by a record of
+    // this part (the first record of the session that did either, or started a statement).
+    struct Nothing {};
+    SessionTable<Nothing> m_settled;
+    // Past k_max_earlier events (a log of many short connections) no more are kept, nor
+    // sessions settled: the sessions met after are set in a Bloom filter (two bits each of
+    // 2^23, a megabyte), and a statement left open before the part whose session it may hold
+    // has the part read again (end_part). Memory stays bounded, whatever the sessions.
+    static constexpr std::size_t k_max_earlier = 10000;
+    static constexpr int k_filter_bits = 23;
+    std::vector<std::uint64_t> m_met_after; // empty until then
+    static std::array<std::size_t, 2> filter_bits(std::string_view session) {
+        const std::uint64_t hash = session_hash(session, session_head(session));
+        constexpr std::uint64_t mask = (std::uint64_t{1} << k_filter_bits) - 1;
+        return {static_cast<std::size_t>(hash & mask),
+                static_cast<std::size_t>(((hash * 0x9E3779B97F4A7C15ULL) >> (64 - k_filter_bits)) & mask)};
+    }
+    [[nodiscard]] bool met_after(std::string_view session) const {
+        return std::ranges::all_of(filter_bits(session), [this](std::size_t bit) { return ((m_met_after[bit / 64] >> (bit % 64)) & 1) != 0; });
+    }
+
+    // Called when `session` has no started statement here: keeps what the record does to one a
+    // part before may have left open.
+    void earlier(Earlier::Kind kind, std::string_view session, double ms = 0, std::string_view sql = {}) {
+        if (m_continues) keep_earlier(kind, session, ms, sql);
+    }
+    void keep_earlier(Earlier::Kind kind, std::string_view session, double ms, std::string_view sql) {
+        if (m_settled.find(session) != m_settled.npos) return;
+        if (m_earlier.size() >= k_max_earlier) {
+            if (m_met_after.empty()) m_met_after.assign((std::size_t{1} << k_filter_bits) / 64, 0);
+            for (const std::size_t bit : filter_bits(session)) m_met_after[bit / 64] |= std::uint64_t{1} << (bit % 64);
+            return;
+        }
+        Earlier& event = m_earlier.emplace_back(Earlier{kind, std::string(session), ms, std::string(sql), {}, 0});
+        for (std::size_t k = 0; k < k_kinds; ++k) event.statements[k] = m_groups[k].statements.size();
+        event.findings = m_result.findings.size();
+        if (kind != Earlier::prepared) m_settled.insert(session);
+    }
     // stderr: an `EXECUTE name` with its duration, until the DETAIL line that may follow it.
     struct Held {
         std::string session;
@@ -1405,7 +1546,10 @@ std::expected<QueryInput, std::string> read_query_parts(const StreamOpener& open
     if (parts.size() == 1) return at_once();
     parts.back().end = size;
     parts.back().last = true;
-    for (Part& part : parts) part.reader = std::make_unique<Reader>(options);
+    for (Part& part : parts) {
+        part.reader = std::make_unique<Reader>(options);
+        if (&part != &parts.front()) part.reader->continue_earlier();
+    }
 
     // Every part but the first on a thread of its own; the first on this one.
     const auto run = [&](Part& part) {
@@ -1438,9 +1582,10 @@ std::expected<QueryInput, std::string> read_query_parts(const StreamOpener& open
     for (std::size_t i = 1; i < parts.size(); ++i) {
         Part& part = parts[i];
         const bool taken = i <= workers.size() && !part.failed;
-        if (reader.end_part() && taken) {
+        if (reader.end_part(*part.reader) && taken) {
             part.reader->shift_lines(lines);
             reader.absorb(std::move(*part.reader));
+            part.reader.reset(); // what it kept for the merge
             lines += part.lines;
             continue;
         }

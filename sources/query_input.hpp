@@ -86,9 +86,11 @@ using StreamOpener = std::function<std::unique_ptr<std::istream>()>;
 /// options.part_bytes is cut into up to options.threads parts, each beginning with a line that
 /// starts a record of its own (stderr: a LOG record; csvlog: a record's first line; jsonlog:
 /// any line), and the parts are read at once, one thread each, then put together in file
-/// order. Where something runs on from one part into the next (a statement logged by
-/// log_statement still waiting for its duration, a csvlog record still open), the next part
-/// is read again after the one before, on one thread. SQL files, small inputs and gzip-compressed
+/// order. Statements logged by log_statement still waiting for their duration at a part's end
+/// are handed on to the next part: what its records do to them is kept while it is read and
+/// done when the parts are put together. Where a part cannot be put together so (a csvlog
+/// record still open, 10,000 open statements, a statement's process met past the 10,000 a
+/// part keeps events for), it is read again after the one before, on one thread. SQL files, small inputs and gzip-compressed
 /// ones (which cannot be read from the middle) are read with read_query_input.
 std::expected<QueryInput, std::string> read_query_parts(const StreamOpener& open, std::size_t size,
                                                         const QueryInputOptions& options);

@@ -411,10 +411,11 @@ namespace {
 // The text read in parts beginning at (or after) `cuts`, each part by a reader of its own.
 // `in_parts`, when given, is set to whether it was read in more than one part: once to find
 // the format, once per cut to find where a part begins, then once per part (read at once, a
-// text is opened once).
+// text is opened once), and once more for each part read again after the one before.
+// `opened`, when given, is set to how many times the text was opened.
 sources::QueryInput read_in_parts(const std::string& text, std::vector<std::size_t> cuts,
                                   std::size_t max_findings = sources::QueryInputOptions{}.max_findings,
-                                  bool* in_parts = nullptr) {
+                                  bool* in_parts = nullptr, std::size_t* opened_count = nullptr) {
     sources::QueryInputOptions options;
     options.name = "app.log";
     options.max_findings = max_findings;
@@ -428,6 +429,7 @@ sources::QueryInput read_in_parts(const std::string& text, std::vector<std::size
     auto result = sources::read_query_parts(open, text.size(), options);
     REQUIRE_MESSAGE(result.has_value(), (result.has_value() ? "" : result.error()));
     if (in_parts != nullptr) *in_parts = opened >= cut_count + 3;
+    if (opened_count != nullptr) *opened_count = opened;
     return std::move(*result);
 }
 
@@ -471,8 +473,10 @@ std::vector<std::size_t> line_starts(const std::string& text) {
 // Reads `text` whole and then in two parts cut at every line (and one byte after each line's
 // start), and in three parts at some pairs of lines: every read must give the same. Returns
 // how many of the two-part reads were read in two parts (a cut after the last line a part may
-// begin with is read whole).
-std::size_t check_every_cut(const std::string& text, std::size_t max_findings = sources::QueryInputOptions{}.max_findings) {
+// begin with is read whole). With `each_part_once`, no part may be read again after the one
+// before (nothing the second part needs is left open by the first, or it was handed over).
+std::size_t check_every_cut(const std::string& text, std::size_t max_findings = sources::QueryInputOptions{}.max_findings,
+                            bool each_part_once = false) {
     std::istringstream in(text);
     sources::QueryInputOptions options;
     options.name = "app.log";
@@ -485,8 +489,12 @@ std::size_t check_every_cut(const std::string& text, std::size_t max_findings = 
         for (const std::size_t cut : {start, start + 1}) {
             CAPTURE(cut);
             bool in_parts = false;
-            check_same(*whole, read_in_parts(text, {cut}, max_findings, &in_parts));
+            std::size_t opened = 0;
+            check_same(*whole, read_in_parts(text, {cut}, max_findings, &in_parts, &opened));
             split += in_parts ? 1 : 0;
+            // In two parts: the format, where the second begins, each part, and the second
+            // again if it was read again.
+            if (each_part_once && in_parts) CHECK(opened == 4);
         }
     }
 
@@ -690,6 +698,210 @@ TEST_CASE("log_statement with durations in csvlog and jsonlog pair by pid") {
     REQUIRE(input.statements.size() == 2);
     CHECK(find(input, "SELECT $1 FROM t WHERE a = $2")->total_ms == doctest::Approx(5.0));
     CHECK(find(input, "SELECT $1 FROM u WHERE b = $2")->total_ms == doctest::Approx(7.0));
+}
+
+namespace {
+
+// A log_statement log with durations as a busy server writes one: processes interleaved, each
+// statement logged when it starts and its bare duration when it ends, with what else such a
+// log holds: statements that never get a duration (they failed), statements logged with their
+// duration (log_min_duration_statement for a statement log_statement did not log), durations
+// of nothing, EXECUTE with its DETAIL (in stderr, written after another process's record),
+// extended-protocol executes, statements that do not parse, other severities and lines from
+// other programs. `format` is "stderr", "csvlog" or "jsonlog".
+std::string statement_log(std::uint32_t seed, int records, const std::string& format) {
+    std::mt19937 random(seed);
+    const auto pick = [&random](int n) { return static_cast<int>(random() % static_cast<std::uint32_t>(n)); };
+    std::string log;
+    int written = 0;
+    const auto write = [&](int pid, std::string_view severity, const std::string& message, const std::string& detail = {}) {
+        const std::string time = fmt::format("2025-01-02 03:04:{:02}.{:03} UTC", written / 1000 % 60, written % 1000);
+        ++written;
+        if (format == "csvlog") {
+            const auto quoted = [](const std::string& text) {
+                std::string out = "\"";
+                for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+                return out + "\"";
+            };
+            log += fmt::format("{},\"app\",\"shop\",{},\"[local]\",1.{},1,\"SELECT\",2025-01-02 03:00:00 UTC,3/1,0,{},00000,{},{},,,,,,,,"
+                               "\"psql\",\"client backend\",,0\n",
+                               time, pid, pid, severity, quoted(message), detail.empty() ? "" : quoted(detail));
+        } else if (format == "jsonlog") {
+            const auto quoted = [](const std::string& text) {
+                std::string out = "\"";
+                for (char c : text) out += c == '"' ? std::string("\\\"") : std::string(1, c);
+                return out + "\"";
+            };
+            log += fmt::format(R"({{"timestamp":"{}","pid":{},"error_severity":"{}","message":{}{}}})" "\n", time, pid,
+                               severity, quoted(message), detail.empty() ? "" : ",\"detail\":" + quoted(detail));
+        } else {
+            log += fmt::format("{} [{}] app@shop {}:  {}\n", time, pid, severity, message);
+            if (!detail.empty()) log += fmt::format("{} [{}] app@shop DETAIL:  {}\n", time, pid, detail);
+        }
+    };
+    const auto duration = [&] { return fmt::format("duration: {}.{:03} ms", pick(50), pick(1000)); };
+    std::vector<bool> open(8, false);
+    std::string late_detail; // stderr: a DETAIL written after the next record
+    int late_pid = 0;
+    for (int i = 0; i < records; ++i) {
+        const int session = pick(8);
+        const int pid = 100 + session;
+        const int roll = pick(100);
+        const int shape = pick(2 + i / 8); // new statements appear all along the log
+        std::string pending_detail = std::exchange(late_detail, {});
+        const int pending_pid = late_pid;
+        if (roll < 40 && open[session]) {
+            write(pid, "LOG", duration());
+            open[session] = false;
+        } else if (roll < 75) {
+            const int kind = pick(10);
+            if (kind < 6) {
+                write(pid, "LOG", fmt::format("statement: SELECT * FROM t{} WHERE a = {}", shape, pick(1000)));
+            } else if (kind < 7) {
+                // Does not parse; a new text each time, so that no failure is remembered.
+                write(pid, "LOG", fmt::format("statement: SELECT * FROM t{} WHERE", i));
+            } else if (kind < 8) {
+                write(pid, "LOG", fmt::format("execute <unnamed>: SELECT b FROM u{} WHERE id = $1", shape),
+                      fmt::format("parameters: $1 = '{}'", pick(1000)));
+            } else {
+                const std::string detail =
+                    fmt::format("prepare: PREPARE p{}(int) AS SELECT c FROM v{} WHERE id = $1", shape, shape);
+                if (format == "stderr" && pick(2) == 0) {
+                    write(pid, "LOG", fmt::format("statement: EXECUTE p{}({})", shape, pick(100)));
+                    late_detail = detail;
+                    late_pid = pid;
+                } else {
+                    write(pid, "LOG", fmt::format("statement: EXECUTE p{}({})", shape, pick(100)), detail);
+                }
+            }
+            open[session] = true;
+        } else if (roll < 85) {
+            write(pid, "LOG", fmt::format("{}  statement: UPDATE w{} SET n = {}", duration(), shape, pick(10)));
+            open[session] = false;
+        } else if (roll < 90) {
+            write(pid, "LOG", duration()); // nothing open, or closes what is
+            open[session] = false;
+        } else if (roll < 95) {
+            write(pid, "ERROR", "canceling statement due to statement timeout");
+        } else if (roll < 97) {
+            log += "some other program wrote this\n";
+        } else {
+            write(pid, "LOG", "checkpoint starting: time");
+        }
+        if (!pending_detail.empty()) log += fmt::format("2025-01-02 03:04:05.000 UTC [{}] app@shop DETAIL:  {}\n", pending_pid, pending_detail);
+    }
+    return log;
+}
+
+} // namespace
+
+TEST_CASE("a log_statement log read in parts hands its open statements on: each part is read once") {
+    for (const std::string format : {"stderr", "csvlog", "jsonlog"}) {
+        for (std::uint32_t seed = 1; seed <= 6; ++seed) {
+            CAPTURE(format);
+            CAPTURE(seed);
+            const std::string log = statement_log(seed, 120, format);
+            const sources::QueryInput whole = read(log);
+            // The log is what it should be: statements paired across sessions, some never
+            // timed, statements that fail to parse.
+            REQUIRE(stat(whole, "queries_statements") > 5);
+            REQUIRE(stat(whole, "queries_parse_errors") > 0);
+            REQUIRE(std::ranges::any_of(whole.notes, [](const std::string& note) {
+                return note.find("took their duration from the `duration:` line") != std::string::npos;
+            }));
+            CHECK(check_every_cut(log, sources::QueryInputOptions{}.max_findings, true) > 100);
+            check_every_cut(log, 3, true); // findings past the limit, wherever they fall
+        }
+    }
+}
+
+TEST_CASE("a log_statement log read in parts: more open statements than one reader holds are read again") {
+    const auto line = [](int pid, const std::string& message) {
+        return fmt::format("2025-01-02 03:04:05.000 UTC [{}] LOG:  {}\n", pid, message);
+    };
+    // `open` processes start a statement before the cut. After it, `more` processes start one
+    // (`all_at_once`: all before any is timed; else each timed right away), then the first 100
+    // processes time theirs, and the first 100 of the `more` if still open.
+    const auto log = [&](int open, int more, bool all_at_once) {
+        std::pair<std::string, std::string> parts;
+        for (int pid = 1; pid <= open; ++pid)
+            parts.first += line(pid, fmt::format("statement: SELECT * FROM a WHERE x = {}", pid));
+        for (int pid = open + 1; pid <= open + more; ++pid) {
+            parts.second += line(pid, fmt::format("statement: SELECT * FROM b WHERE y = {}", pid));
+            if (!all_at_once) parts.second += line(pid, "duration: 3.000 ms");
+        }
+        for (int pid = 1; pid <= 100; ++pid) parts.second += line(pid, "duration: 1.000 ms");
+        if (all_at_once) {
+            for (int pid = open + 1; pid <= open + 100; ++pid) parts.second += line(pid, "duration: 2.000 ms");
+        }
+        return parts;
+    };
+    const auto check = [](const std::pair<std::string, std::string>& parts, std::int64_t timed, std::size_t opens) {
+        const std::string text = parts.first + parts.second;
+        const sources::QueryInput whole = read(text);
+        CHECK(stat(whole, "queries_executions") == timed);
+        std::size_t opened = 0;
+        check_same(whole, read_in_parts(text, {parts.first.size()}, sources::QueryInputOptions{}.max_findings, nullptr, &opened));
+        CHECK(opened == opens);
+    };
+    SUBCASE("few open: handed over") {
+        check(log(3000, 3000, true), 200, 4); // the format, where the part begins, two parts
+        check(log(3000, 3000, false), 3100, 4);
+    }
+    SUBCASE("one reader would hold more than 10,000 at once: the part is read again") {
+        // 6,000 + 4,500: at the 10,001st one reader flushes the 10,000 it holds, untimed, and no
+        // duration after finds its statement: all 10,500 are untimed. The part is read again,
+        // after the one before.
+        check(log(6000, 4500, true), 10500, 5);
+    }
+    SUBCASE("one reader would flush though the part ends with few open: read again") {
+        // 6,000 open before the cut; after it 4,500 start, then 4,100 of those are timed: the
+        // part ends with 400 open, but one reader held 10,000 at its 4,000th start and flushed
+        // them all, untimed. What counts is the most the part held at once.
+        auto parts = log(6000, 4500, true);
+        parts.second.clear();
+        for (int pid = 6001; pid <= 10500; ++pid)
+            parts.second += line(pid, fmt::format("statement: SELECT * FROM b WHERE y = {}", pid));
+        for (int pid = 6001; pid <= 10100; ++pid) parts.second += line(pid, "duration: 1.000 ms");
+        // One reader flushed pids 1 to 10,000 untimed: of the durations, only those of 10,001
+        // to 10,100 find their statement.
+        check(parts, 100, 5);
+    }
+    SUBCASE("the part after meets more processes than it keeps events for") {
+        // 10,500 processes after the cut, each timed at once (a log of short connections): the
+        // part keeps what the first 10,000 did, then only which processes it met. The first 100
+        // processes open before the cut log their durations after all that: the part is read
+        // again.
+        check(log(500, 10500, false), 10600, 5);
+        // Processes open before the cut that log their duration among the first 10,000 are
+        // handed over; those never met again stay open (and count untimed at the log's end).
+        std::pair<std::string, std::string> early;
+        for (int pid = 1; pid <= 500; ++pid)
+            early.first += line(pid, fmt::format("statement: SELECT * FROM a WHERE x = {}", pid));
+        for (int pid = 1; pid <= 100; ++pid) early.second += line(pid, "duration: 1.000 ms");
+        for (int pid = 501; pid <= 11000; ++pid) {
+            early.second += line(pid, fmt::format("statement: SELECT * FROM b WHERE y = {}", pid));
+            early.second += line(pid, "duration: 3.000 ms");
+        }
+        check(early, 10600, 4);
+    }
+}
+
+TEST_CASE("a log read in parts: a duration whose statement was left open before the cut and fails to parse") {
+    // One read pairs the duration with its statement (which does not parse: a finding), so the
+    // duration is not one "without its statement"; read in parts, the same.
+    const std::string log =
+        "2025-01-02 03:04:05.001 UTC [1] LOG:  statement: SELECT * FROM\n"
+        "2025-01-02 03:04:05.002 UTC [2] LOG:  statement: SELECT * FROM t WHERE\n"
+        "2025-01-02 03:04:05.003 UTC [2] LOG:  duration: 2.000 ms\n"
+        "2025-01-02 03:04:05.004 UTC [1] LOG:  duration: 1.000 ms\n";
+    const sources::QueryInput whole = read(log);
+    CHECK(whole.statements.empty());
+    CHECK(stat(whole, "queries_parse_errors") == 2);
+    CHECK(std::ranges::none_of(whole.notes, [](const std::string& note) {
+        return note.find("without their statement") != std::string::npos;
+    }));
+    CHECK(check_every_cut(log, sources::QueryInputOptions{}.max_findings, true) > 3);
 }
 
 TEST_CASE("a log whose messages are not in English says so") {
