@@ -104,7 +104,8 @@ void check_usage(const AnalyzeArguments& args) {
 // The snapshot file's source. The file is read here, before anything connects, so that a
 // missing file fails fast (exit 3).
 std::unique_ptr<analyzer::WorkloadSource> snapshot_source(Io& io, const std::string& path) {
-    auto bytes = read_input(path, io.in);
+    // Kept compressed: the snapshot reader decompresses it, with a bound on the size.
+    auto bytes = read_input(path, io.in, Gzip::keep);
     if (!bytes)
         throw RunError(bytes.error(), k_exit_runtime);
     return std::make_unique<sources::SnapshotSource>(path, std::move(*bytes), DBADVISE_VERSION);

@@ -1,6 +1,7 @@
 #include "cli/input.hpp"
 
 #include "analyzer/rule_registry.hpp"
+#include "sources/gzip.hpp"
 
 #include "sqlparse/source_text.hpp"
 #include "util/utf8.hpp"
@@ -8,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -81,9 +83,28 @@ std::expected<std::unique_ptr<std::istream>, std::string> open_input_stream(cons
     return file;
 }
 
-std::expected<InputFile, std::string> InputFile::open(const std::string& path, std::istream& in) {
+struct InputFile::Decompressed {
+    std::unique_ptr<std::istream> file; // the compressed file (not standard input)
+    std::unique_ptr<sources::GzipReader> reader;
+    std::unique_ptr<std::istream> text;
+};
+
+void InputFile::decompress(std::unique_ptr<std::istream> owned, std::istream& compressed) {
+    m_gzip = std::make_unique<Decompressed>();
+    m_gzip->file = std::move(owned);
+    m_gzip->reader = std::make_unique<sources::GzipReader>(compressed);
+    m_gzip->text = std::make_unique<std::istream>(m_gzip->reader.get());
+    m_in = m_gzip->text.get();
+    m_size_hint = 0;
+}
+
+std::expected<InputFile, std::string> InputFile::open(const std::string& path, std::istream& in, Gzip gzip) {
     if (path == "-") {
-        return InputFile(path, -1, &in, 0);
+        InputFile file(path, -1, &in, 0);
+        if (gzip == Gzip::decompress && in.peek() == 0x1f) {
+            file.decompress(nullptr, in);
+        }
+        return file;
     }
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -100,13 +121,27 @@ std::expected<InputFile, std::string> InputFile::open(const std::string& path, s
     }
     if (S_ISREG(info.st_mode) && info.st_size > 0) {
         file.m_size_hint = static_cast<std::size_t>(info.st_size);
+        // A regular file can be looked at without consuming it (a pipe cannot).
+        std::array<char, 2> magic{};
+        if (gzip == Gzip::decompress && ::pread(fd, magic.data(), magic.size(), 0) == 2 &&
+            sources::is_gzip(std::string_view(magic.data(), magic.size()))) {
+            auto compressed = std::make_unique<std::ifstream>(path, std::ios::binary);
+            if (!compressed->is_open()) {
+                return std::unexpected(cannot_read(path, errno != 0 ? errno : EIO));
+            }
+            std::istream& stream = *compressed;
+            file.decompress(std::move(compressed), stream);
+        }
     }
     return file;
 }
 
+InputFile::InputFile(std::string path, int fd, std::istream* in, std::size_t size_hint)
+    : m_path(std::move(path)), m_fd(fd), m_in(in), m_size_hint(size_hint) {}
+
 InputFile::InputFile(InputFile&& other) noexcept
     : m_path(std::move(other.m_path)), m_fd(std::exchange(other.m_fd, -1)), m_in(other.m_in),
-      m_size_hint(other.m_size_hint) {}
+      m_size_hint(other.m_size_hint), m_gzip(std::move(other.m_gzip)) {}
 
 InputFile::~InputFile() {
     if (m_fd >= 0) {
@@ -124,7 +159,13 @@ std::expected<std::size_t, std::string> InputFile::read(std::string& buffer, std
         got = static_cast<std::size_t>(m_in->gcount());
         if (m_in->bad()) {
             buffer.resize(old_size);
-            return std::unexpected(std::string("cannot read '-': error reading standard input"));
+            return std::unexpected(fmt::format("cannot read '{}': error reading {}", m_path,
+                                               m_path == "-" ? "standard input" : "the file"));
+        }
+        if (m_gzip && got < max && !m_gzip->reader->error().empty()) {
+            // The content has ended, short of the compressed stream's end.
+            buffer.resize(old_size);
+            return std::unexpected(fmt::format("cannot read '{}': {}", m_path, m_gzip->reader->error()));
         }
     } else {
         // A pipe or terminal returns what it has: read on until `max` or the end, so that
@@ -148,8 +189,8 @@ std::expected<std::size_t, std::string> InputFile::read(std::string& buffer, std
     return got;
 }
 
-std::expected<std::string, std::string> read_input(const std::string& path, std::istream& in) {
-    std::expected<InputFile, std::string> file = InputFile::open(path, in);
+std::expected<std::string, std::string> read_input(const std::string& path, std::istream& in, Gzip gzip) {
+    std::expected<InputFile, std::string> file = InputFile::open(path, in, gzip);
     if (!file) {
         return std::unexpected(file.error());
     }

@@ -17,11 +17,18 @@
 
 namespace dbadvise::cli {
 
-/// An input file, or standard input for "-", read a piece at a time.
+/// Whether an input compressed with gzip is read as the text it holds.
+enum class Gzip { decompress, keep };
+
+/// An input file, or standard input for "-", read a piece at a time. A regular file or
+/// standard input compressed with gzip (a file whose first bytes are gzip's magic number 1f 8b,
+/// standard input whose first byte is 1f, which starts no text) is read as the text it holds,
+/// decompressed as it is read, unless `gzip` is Gzip::keep. A named pipe is read as it is.
 class InputFile {
 public:
     /// Opens `path` ("-": `in`, not owned). Fails as read_input does.
-    static std::expected<InputFile, std::string> open(const std::string& path, std::istream& in);
+    static std::expected<InputFile, std::string> open(const std::string& path, std::istream& in,
+                                                      Gzip gzip = Gzip::decompress);
 
     InputFile(InputFile&& other) noexcept;
     InputFile& operator=(InputFile&&) = delete;
@@ -30,19 +37,24 @@ public:
     ~InputFile();
 
     /// Appends up to `max` bytes (at least one, fewer only at the end) to `buffer`; 0 at the
-    /// end of the input. Fails with `cannot read '<path>': <reason>`.
+    /// end of the input. Fails with `cannot read '<path>': <reason>` (a compressed input cut
+    /// short or corrupt: `cannot read '<path>': truncated gzip data: ...`).
     std::expected<std::size_t, std::string> read(std::string& buffer, std::size_t max);
     /// The size of a regular file (a hint for a reader that wants it whole), or 0.
     std::size_t size_hint() const { return m_size_hint; }
 
 private:
-    InputFile(std::string path, int fd, std::istream* in, std::size_t size_hint)
-        : m_path(std::move(path)), m_fd(fd), m_in(in), m_size_hint(size_hint) {}
+    InputFile(std::string path, int fd, std::istream* in, std::size_t size_hint);
+    // Reads the input through a gzip decompressor from here on: `compressed` is the file
+    // (owned) or standard input.
+    void decompress(std::unique_ptr<std::istream> owned, std::istream& compressed);
 
     std::string m_path;
     int m_fd = -1;              // a file
-    std::istream* m_in = nullptr; // standard input
+    std::istream* m_in = nullptr; // standard input, or the decompressed content
     std::size_t m_size_hint = 0;
+    struct Decompressed;
+    std::unique_ptr<Decompressed> m_gzip; // a compressed input
 };
 
 /// The checks every text input passes (binary content, invalid UTF-8), run over the input as
@@ -75,10 +87,12 @@ private:
     std::optional<analyzer::Finding> m_utf8;
 };
 
-/// Reads all of `path`, or all of `in` when `path` is "-". On failure returns the message
+/// Reads all of `path`, or all of `in` when `path` is "-" (a gzip-compressed one decompressed,
+/// as InputFile reads it, unless `gzip` is Gzip::keep). On failure returns the message
 /// `cannot read '<path>': <reason>` (reason from the system: "No such file or directory",
 /// "Is a directory", "Permission denied", ...).
-std::expected<std::string, std::string> read_input(const std::string& path, std::istream& in);
+std::expected<std::string, std::string> read_input(const std::string& path, std::istream& in,
+                                                   Gzip gzip = Gzip::decompress);
 
 /// A stream that reads `path` ("-": `in`, not owned) as it goes, for inputs too large to hold
 /// (server logs). Fails as read_input does when the file cannot be opened or is a directory.

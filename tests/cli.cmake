@@ -6,7 +6,7 @@ target_compile_definitions(dbadvise_unit_tests PRIVATE DBADVISE_TEST_VERSION="${
 set(dbadvise_cli_cases
     clean_file_exits_0 fail_on_sets_exit_1 usage_error_exits_2 help_and_version
     missing_file_exits_3 missing_file_others_still_checked directory_exits_3
-    unreadable_file_exits_3 stdin_dash stdin_read_in_pieces mixed_good_and_unparsable binary_garbage non_utf8_bytes
+    unreadable_file_exits_3 stdin_dash stdin_read_in_pieces mixed_good_and_unparsable gzip_inputs binary_garbage non_utf8_bytes
     empty_file ten_megabyte_statement ten_megabyte_string_literal unterminated_string
     unterminated_comment plpgsql_do_block psql_meta_commands_do_not_hide_statements
     psql_variable_tables_unknown

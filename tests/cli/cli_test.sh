@@ -132,6 +132,34 @@ SQL
     run_dbadvise 0 lint --format json mixed.sql
     json_check 'doc["stats"]["parse_errors"] == 1 and doc["stats"]["statements"] >= 3 and finding("parse-error")["location"]["line"] == 2 and finding("parse-error")["location"]["column"] == 1'
     ;;
+gzip_inputs)
+    # A compressed SQL file, plan and --schema (a pg_dump kept as .sql.gz, an archived plan)
+    # read as the text they hold, as a file and on standard input: the same report, the
+    # compressed file's name in it (finding ids, made from the file name, aside). One cut
+    # short: the file cannot be read (exit 3, why).
+    cp "$source_dir/testdata/lint/all_rules.sql" "$source_dir/testdata/lint/schema.sql" .
+    cp "$source_dir/testdata/plans/hash_batches.json" .
+    gzip -k all_rules.sql schema.sql hash_batches.json
+    run_dbadvise 0 lint --format json --schema schema.sql all_rules.sql
+    grep -v '"id": ' out >plain.json
+    run_dbadvise 0 lint --format json --schema schema.sql.gz all_rules.sql.gz
+    sed 's/all_rules\.sql\.gz/all_rules.sql/g; s/schema\.sql\.gz/schema.sql/g; /"id": /d' out >compressed.json
+    cmp -s plain.json compressed.json || fail "lint of the .gz files differs: $(diff plain.json compressed.json | head -20)"
+    grep -q '"file": "all_rules.sql.gz"' out || fail "the report does not name all_rules.sql.gz"
+    run_stdin 0 all_rules.sql.gz lint --format json -
+    sed 's/"-"/"all_rules.sql"/g' out >stdin.json
+    run_stdin 0 all_rules.sql lint --format json -
+    sed 's/"-"/"all_rules.sql"/g' out >stdin_plain.json
+    cmp -s stdin.json stdin_plain.json || fail "lint of compressed standard input differs: $(diff stdin_plain.json stdin.json | head -20)"
+    run_dbadvise 0 explain --format json hash_batches.json
+    grep -v '"id": ' out >plan.json
+    run_dbadvise 0 explain --format json hash_batches.json.gz
+    sed 's/hash_batches\.json\.gz/hash_batches.json/g; /"id": /d' out >plan_gz.json
+    cmp -s plan.json plan_gz.json || fail "explain of the .gz plan differs: $(diff plan.json plan_gz.json | head -20)"
+    head -c 300 all_rules.sql.gz >cut.sql.gz
+    run_dbadvise 3 lint cut.sql.gz
+    grep -qF "cannot read 'cut.sql.gz': truncated gzip data" err || fail "stderr was '$(cat err)'"
+    ;;
 binary_garbage)
     # The start of a zip archive: NUL bytes and bytes that are not UTF-8.
     printf 'PK\x03\x04\x14\x00\x08\x00\xff\xfe garbage' >archive.sql

@@ -1,10 +1,12 @@
 #include "cli/input.hpp"
 #include "cli/lint_input.hpp"
+#include "sources/gzip.hpp"
 #include "sqlparse/source_text.hpp"
 
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <expected>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -68,6 +70,53 @@ TEST_CASE("read_input") {
         REQUIRE(result.has_value());
         CHECK(result->empty());
     }
+}
+
+TEST_CASE("InputFile reads a gzip-compressed file or standard input as the text it holds") {
+    ScratchDir dir;
+    std::istringstream no_stdin;
+    std::string text;
+    for (int i = 0; i < 20000; ++i) text += "SELECT " + std::to_string(i) + " FROM t WHERE a = 'x';\n";
+    const std::string packed = sources::gzip_compress(text);
+    // Read in pieces of every size from 1 to 70,000 bytes (a few), as lint reads.
+    const auto read_all = [](cli::InputFile& file, std::size_t piece) -> std::expected<std::string, std::string> {
+        std::string buffer;
+        for (;;) {
+            const auto got = file.read(buffer, piece);
+            if (!got) return std::unexpected(got.error());
+            if (*got == 0) return buffer;
+        }
+    };
+    const std::string path = dir.write("q.sql.gz", packed);
+    for (const std::size_t piece : {std::size_t{1}, std::size_t{4096}, std::size_t{70000}}) {
+        CAPTURE(piece);
+        auto file = cli::InputFile::open(path, no_stdin);
+        REQUIRE(file.has_value());
+        CHECK(file->size_hint() == 0); // the text's size is not the file's
+        const auto read = read_all(*file, piece);
+        REQUIRE(read.has_value());
+        CHECK(*read == text);
+    }
+    std::istringstream in(packed);
+    const auto from_stdin = cli::read_input("-", in);
+    REQUIRE(from_stdin.has_value());
+    CHECK(*from_stdin == text);
+    // Kept compressed when asked (a snapshot's reader decompresses it itself), and a file
+    // that only starts like gzip is read as it is.
+    const auto kept = cli::read_input(path, no_stdin, cli::Gzip::keep);
+    REQUIRE(kept.has_value());
+    CHECK(*kept == packed);
+    const auto one_byte = cli::read_input(dir.write("x.sql", "\x1f"), no_stdin);
+    REQUIRE(one_byte.has_value());
+    CHECK(*one_byte == "\x1f");
+    // Cut short: an error naming the file and zlib's reason, not a part of the text.
+    const std::string cut = dir.write("cut.sql.gz", packed.substr(0, packed.size() / 2));
+    const auto truncated = cli::read_input(cut, no_stdin);
+    REQUIRE_FALSE(truncated.has_value());
+    CHECK(truncated.error().starts_with("cannot read '" + cut + "': truncated gzip data"));
+    const auto corrupt = cli::read_input(dir.write("bad.sql.gz", std::string("\x1f\x8b\x08\x00garbage", 11)), no_stdin);
+    REQUIRE_FALSE(corrupt.has_value());
+    CHECK(corrupt.error().find("gzip data") != std::string::npos);
 }
 
 TEST_CASE("check_binary") {
