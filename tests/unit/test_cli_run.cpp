@@ -160,12 +160,19 @@ TEST_CASE("run: lint") {
               std::string::npos);
     }
     SUBCASE("binary input is an error finding and is not parsed") {
-        const Result r = run({"lint", "--format", "json", "-"}, std::string("\x1f\x8b\0\0", 4));
+        // The start of a zip archive (gzip's magic number would be decompressed).
+        const Result r = run({"lint", "--format", "json", "-"}, std::string("PK\x03\x04\0\0", 6));
         CHECK(r.code == 0);
         const json doc = json::parse(r.out);
         REQUIRE(doc["findings"].size() == 1);
         CHECK(doc["findings"][0]["rule"] == "binary-input");
         CHECK(doc["stats"]["statements"] == 0);
+    }
+    SUBCASE("gzip's magic number on standard input is decompressed: cut short, it cannot be read") {
+        const Result r = run({"lint", "--format", "json", "-"}, std::string("\x1f\x8b\0\0", 4));
+        CHECK(r.code == 3);
+        CHECK(r.err.starts_with("dbadvise: error: cannot read '-': "));
+        CHECK(r.err.find("gzip data") != std::string::npos);
     }
     SUBCASE("invalid UTF-8 is reported and the statements are still checked") {
         const Result r = run({"lint", "--format", "json", "-"}, "SELECT 'caf\xe9';\n");
