@@ -131,6 +131,7 @@ std::expected<InputFile, std::string> InputFile::open(const std::string& path, s
             }
             std::istream& stream = *compressed;
             file.decompress(std::move(compressed), stream);
+            ::close(std::exchange(file.m_fd, -1)); // the stream reads the file from here on
         }
     }
     return file;
