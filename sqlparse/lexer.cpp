@@ -731,7 +731,8 @@ std::size_t next_shape_event_bytewise(const char* p, std::size_t i, std::size_t 
 }
 
 #if defined(__SSE2__)
-// The same, sixteen bytes at a time where the bytes before and after them are in the text.
+// The same, sixteen bytes at a time where the bytes before and after them are in the text,
+// and the last sixteen bytes with 0 after them (shifted down): bytewise only under 17 bytes.
 [[gnu::always_inline]] inline std::size_t next_shape_event(const char* p, std::size_t i, std::size_t n) {
     if (i == 0) {
         if (n == 0 || shape_event(0, static_cast<unsigned char>(p[0]), n > 1 ? static_cast<unsigned char>(p[1]) : 0))
@@ -744,10 +745,8 @@ std::size_t next_shape_event_bytewise(const char* p, std::size_t i, std::size_t 
         const __m128i shifted = _mm_add_epi8(v, _mm_set1_epi8(static_cast<char>(-128 - low)));
         return _mm_cmplt_epi8(shifted, _mm_set1_epi8(static_cast<char>(-128 + count)));
     };
-    for (; i + 17 <= n; i += 16) {
-        const __m128i before = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i - 1));
-        const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-        const __m128i after = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i + 1));
+    // The bytes of `c` that shape_event picks, one bit each.
+    const auto events = [&](__m128i before, __m128i c, __m128i after) {
         // Bytes that continue a word: letters, digits, _, $, and bytes >= 0x80 (negative).
         const __m128i word_before = _mm_or_si128(
             _mm_or_si128(in_range(_mm_or_si128(before, bytes(0x20)), 'a', 26), in_range(before, '0', 10)),
@@ -763,10 +762,19 @@ std::size_t next_shape_event_bytewise(const char* p, std::size_t i, std::size_t 
                          _mm_and_si128(_mm_cmpeq_epi8(c, bytes('-')), _mm_cmpeq_epi8(after, bytes('-')))),
             _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(c, bytes('/')), _mm_cmpeq_epi8(after, bytes('*'))),
                          _mm_and_si128(_mm_cmpeq_epi8(c, bytes('&')), quote_after)));
-        const int mask = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(number_or_dollar, quote), pairs));
-        if (mask != 0) return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+        return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(number_or_dollar, quote), pairs)));
+    };
+    const auto load = [p](std::size_t at) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at)); };
+    for (; i + 17 <= n; i += 16) {
+        const unsigned mask = events(load(i - 1), load(i), load(i + 1));
+        if (mask != 0) return i + static_cast<std::size_t>(__builtin_ctz(mask));
     }
-    return next_shape_event_bytewise(p, i, n);
+    if (n < 17) return next_shape_event_bytewise(p, i, n);
+    // The rest is within the last sixteen bytes (i + 17 > n): their bits from i on.
+    const std::size_t last = n - 16;
+    const __m128i c = load(last);
+    const unsigned mask = events(load(last - 1), c, _mm_srli_si128(c, 1)) >> (i - last);
+    return mask != 0 ? i + static_cast<std::size_t>(__builtin_ctz(mask)) : n;
 }
 #else
 std::size_t next_shape_event(const char* p, std::size_t i, std::size_t n) {
