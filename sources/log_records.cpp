@@ -146,16 +146,12 @@ std::size_t LineReader::newline_after(std::size_t from) {
 }
 
 bool LineReader::next(std::string_view& line) {
-    const std::size_t end = m_next_end ? *m_next_end : newline_after(0);
+    const std::size_t end = newline_after(0);
     if (end == std::string_view::npos && m_begin == m_end) return false;
     const std::size_t after = end == std::string_view::npos ? m_end - m_begin : end + 1;
-    // The line after it, whole, for peek() and the next call. (This may move the block: the
-    // view is taken after.)
-    m_next_end.reset();
-    if (end != std::string_view::npos) {
-        const std::size_t next_end = newline_after(after);
-        m_next_end = next_end == std::string_view::npos ? next_end : next_end - after;
-    }
+    // The next line's first byte, for next_byte(), read before the view is taken (reading may
+    // move the block).
+    if (end != std::string_view::npos && m_begin + after == m_end) fill();
     m_raw = std::string_view(m_data.get() + m_begin, after);
     line = std::string_view(m_data.get() + m_begin, end == std::string_view::npos ? m_end - m_begin : end);
     if (line.ends_with('\r')) line.remove_suffix(1);
@@ -164,16 +160,7 @@ bool LineReader::next(std::string_view& line) {
     return true;
 }
 
-std::optional<std::string_view> LineReader::peek() const {
-    if (m_begin == m_end) return std::nullopt;
-    const std::string_view rest(m_data.get() + m_begin, m_end - m_begin);
-    std::string_view line = rest.substr(0, m_next_end ? *m_next_end : rest.find('\n'));
-    if (line.ends_with('\r')) line.remove_suffix(1);
-    return line;
-}
-
 void LineReader::rest(std::string& out) {
-    m_next_end.reset();
     out.append(m_data.get() + m_begin, m_end - m_begin);
     m_begin = m_end;
     while (fill()) {

@@ -32,9 +32,9 @@ bool starts_with_timestamp(std::string_view line);
 std::optional<double> parse_log_number(std::string_view text);
 
 /// Lines of a stream, read in blocks. A line is a view into the block, valid until the next
-/// call to next(); a carriage return before the newline is not part of it. The line after the
-/// one handed out is always whole in the block as well (or the input has ended), so that
-/// peek() can look at it: a stderr record's continuation lines follow the record.
+/// call to next(); a carriage return before the newline is not part of it. The first byte
+/// after the line handed out is in the block as well (or the input has ended), so that
+/// next_byte() can look at it: a stderr record's continuation lines follow the record.
 class LineReader {
 public:
     /// Reads `in` from where it stands, at most `limit` bytes of it (a part of a file).
@@ -43,8 +43,11 @@ public:
 
     /// The next line; false at the end of the input (or on an I/O error: see bad()).
     bool next(std::string_view& line);
-    /// The line after the one next() gave last, without taking it; nullopt at the end.
-    [[nodiscard]] std::optional<std::string_view> peek() const;
+    /// The first byte of the line after the one next() gave last, without taking it; -1 at
+    /// the end of the input (a stderr record's continuation lines start with a tab).
+    [[nodiscard]] int next_byte() const {
+        return m_begin < m_end ? static_cast<unsigned char>(m_data[m_begin]) : -1;
+    }
     /// The number of the line next() gave last (1 for the first line).
     [[nodiscard]] int number() const { return m_number; }
     /// The line next() gave last as it is in the stream: with its carriage return and newline,
@@ -68,9 +71,6 @@ private:
     bool m_eof = false;
     int m_number = 0;
     std::string_view m_raw;
-    // Where the line after the one handed out ends (from m_begin; npos: at the end of the
-    // input), once next() has looked: each newline is searched for once.
-    std::optional<std::size_t> m_next_end;
 };
 
 /// The fields of one CSV record (its text, quoted newlines included), each as its raw bytes

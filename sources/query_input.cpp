@@ -1321,11 +1321,7 @@ namespace {
 // Hands a log's line to the reader, with what its format needs to know of the next line.
 void feed_line(Reader& reader, QueryFormat format, const LineReader& lines, std::string_view text, int number) {
     switch (format) {
-    case QueryFormat::stderr_log: {
-        const std::optional<std::string_view> after = lines.peek();
-        reader.stderr_line(text, number, after && after->starts_with('\t'));
-        break;
-    }
+    case QueryFormat::stderr_log: reader.stderr_line(text, number, lines.next_byte() == '\t'); break;
     case QueryFormat::csvlog: reader.csv_line(text, number); break;
     default: reader.json_line(text, number); break;
     }

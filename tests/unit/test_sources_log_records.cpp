@@ -24,7 +24,7 @@ namespace {
 struct Line {
     std::string text;
     int number = 0;
-    std::string next; // what peek() gave, "<end>" at the end
+    int next = 0; // what next_byte() gave: -1 at the end
 };
 
 std::vector<Line> read_lines(const std::string& input, std::size_t block) {
@@ -33,8 +33,8 @@ std::vector<Line> read_lines(const std::string& input, std::size_t block) {
     std::vector<Line> lines;
     std::string_view line;
     while (reader.next(line)) {
-        const auto after = reader.peek();
-        lines.push_back(Line{std::string(line), reader.number(), after ? std::string(*after) : "<end>"});
+        const int after = reader.next_byte(); // before the line is copied: the view stays valid
+        lines.push_back(Line{std::string(line), reader.number(), after});
     }
     return lines;
 }
@@ -121,12 +121,12 @@ TEST_CASE("LineReader: the same lines and look-ahead from blocks of any size") {
     const std::string long_line(100, 'x');
     const std::string input = "first\r\n\nthird\n" + long_line + "\n\tcontinued\nlast without newline";
     const std::vector<Line> expected = {
-        {"first", 1, ""},
-        {"", 2, "third"},
-        {"third", 3, long_line},
-        {long_line, 4, "\tcontinued"},
-        {"\tcontinued", 5, "last without newline"},
-        {"last without newline", 6, "<end>"},
+        {"first", 1, '\n'},
+        {"", 2, 't'},
+        {"third", 3, 'x'},
+        {long_line, 4, '\t'},
+        {"\tcontinued", 5, 'l'},
+        {"last without newline", 6, -1},
     };
     for (std::size_t block : {1, 2, 3, 7, 64, 1 << 20}) {
         CAPTURE(block);
