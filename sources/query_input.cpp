@@ -33,17 +33,23 @@ namespace {
 using analyzer::Finding;
 using analyzer::RuleId;
 
-constexpr std::array<std::string_view, 17> k_severities = {
-    "LOG",    "DETAIL", "HINT",   "CONTEXT", "STATEMENT", "ERROR",  "WARNING", "NOTICE", "INFO",
-    "FATAL",  "PANIC",  "DEBUG",  "DEBUG1",  "DEBUG2",    "DEBUG3", "DEBUG4",  "DEBUG5"};
-
+// The severities a server writes, and LOCATION and QUERY, whose lines belong to the record
+// before (log_error_verbosity = verbose). Asked of every line: by length first.
 bool is_severity(std::string_view word) {
-    for (std::string_view known : k_severities) {
-        if (word == known) return true;
+    switch (word.size()) {
+    case 3: return word == "LOG";
+    case 4: return word == "HINT" || word == "INFO";
+    case 5: return word == "ERROR" || word == "FATAL" || word == "PANIC" || word == "DEBUG" || word == "QUERY";
+    case 6: return word == "DETAIL" || word == "NOTICE" || (word.starts_with("DEBUG") && word[5] >= '1' && word[5] <= '5');
+    case 7: return word == "CONTEXT" || word == "WARNING";
+    case 8: return word == "LOCATION";
+    case 9: return word == "STATEMENT";
+    default: return false;
     }
-    // LOCATION and QUERY lines belong to the record before (log_error_verbosity = verbose).
-    return word == "LOCATION" || word == "QUERY";
 }
+
+// `text` from `from` on, which is at most its size: the unchecked substr of the hot paths.
+std::string_view after(std::string_view text, std::size_t from) { return {text.data() + from, text.size() - from}; }
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_upper_or_digit(char c) { return (c >= 'A' && c <= 'Z') || is_digit(c); }
@@ -63,7 +69,8 @@ std::optional<Marker> find_marker(std::string_view line) {
         std::size_t begin = at;
         while (begin > 0 && is_upper_or_digit(line[begin - 1])) --begin;
         if (begin == at) continue;
-        if (begin > 0 && (std::isalnum(static_cast<unsigned char>(line[begin - 1])) != 0 || line[begin - 1] == '_'))
+        if (begin > 0 && (is_upper_or_digit(line[begin - 1]) || (line[begin - 1] >= 'a' && line[begin - 1] <= 'z') ||
+                          line[begin - 1] == '_'))
             continue;
         const std::string_view word = line.substr(begin, at - begin);
         if (is_severity(word)) return Marker{word, at + 3};
@@ -77,7 +84,7 @@ std::string_view session_in_prefix(std::string_view prefix) {
     for (std::size_t open = prefix.find('['); open != std::string_view::npos; open = prefix.find('[', open + 1)) {
         std::size_t end = open + 1;
         while (end < prefix.size() && is_digit(prefix[end])) ++end;
-        if (end > open + 1 && end < prefix.size() && prefix[end] == ']') return prefix.substr(open + 1, end - open - 1);
+        if (end > open + 1 && end < prefix.size() && prefix[end] == ']') return {prefix.data() + open + 1, end - open - 1};
     }
     return {};
 }
@@ -288,7 +295,7 @@ public:
         if (text.starts_with("duration: ")) {
             duration_message(text, line, session, detail);
         } else if (text.starts_with("statement: ")) {
-            start_statement(session, statement_text(text.substr(11), detail), line);
+            start_statement(session, statement_text(after(text, 11), detail), line);
         } else if (auto sql = after_named_step(text, "execute ")) {
             start_statement(session, *sql, line);
         } else {
@@ -425,7 +432,7 @@ public:
     }
 
     void duration_message(std::string_view text, int line, std::string_view session, std::string_view detail) {
-        std::string_view rest = text.substr(10);
+        std::string_view rest = after(text, 10);
         const std::size_t unit = rest.find(" ms");
         const std::optional<double> ms =
             unit == std::string_view::npos ? std::nullopt : parse_log_number(rest.substr(0, unit));
@@ -436,7 +443,7 @@ public:
                                    text.substr(0, 80)));
             return;
         }
-        rest = rest.substr(unit + 3);
+        rest = after(rest, unit + 3);
         if (rest.empty()) {
             // The end of a statement logged when it started (log_statement), or log_duration
             // alone: nothing to group then.
@@ -457,9 +464,9 @@ public:
                                    rest.substr(0, 80)));
             return;
         }
-        rest = rest.substr(2);
+        rest = after(rest, 2);
         if (rest.starts_with("statement: ")) {
-            const std::string_view sql = rest.substr(11);
+            const std::string_view sql = after(rest, 11);
             if (m_format_stderr && detail.empty() && is_execute(sql)) {
                 // Its DETAIL line (the prepared statement) is the next record.
                 m_held = Held{std::string(session), std::string(sql), *ms, line};
@@ -563,7 +570,7 @@ public:
             if (!continued) flush_stderr();
             return;
         }
-        if (trim(line).empty()) return;
+        if (line.empty() || (is_trimmed(line.front()) && trim(line).empty())) return;
         const std::optional<Marker> marker = find_marker(line);
         flush_stderr();
         if (!marker) {
@@ -576,9 +583,9 @@ public:
             return;
         }
         const std::string_view session =
-            session_in_prefix(line.substr(0, static_cast<std::size_t>(marker->severity.data() - line.data())));
+            session_in_prefix({line.data(), static_cast<std::size_t>(marker->severity.data() - line.data())});
         if (!continued) {
-            message(marker->severity, line.substr(marker->message), number, session);
+            message(marker->severity, after(line, marker->message), number, session);
             return;
         }
         m_pending = true;

@@ -1103,3 +1103,25 @@ TEST_CASE("a log compressed with gzip reads as the log itself; a cut one up to w
         CHECK(after->statements.size() == read_bytes(text, "app.log")->statements.size());
     }
 }
+
+TEST_CASE("stderr logs: the severity words the server writes mark a record, no other word does") {
+    // A line after a record of the log: a finding at line 2 when it is not a record.
+    const auto record_at_line_2 = [](const std::string& marker) {
+        const sources::QueryInput input = read("2024-01-02 03:04:05.000 UTC [7] LOG:  duration: 1.000 ms  statement: SELECT 1\n"
+                                               "2024-01-02 03:04:05.000 UTC [7] " + marker + ":  some text\n");
+        CAPTURE(marker);
+        return std::ranges::none_of(input.findings, [](const analyzer::Finding& finding) {
+            return finding.location && finding.location->line == 2;
+        });
+    };
+    for (const char* word : {"LOG", "DETAIL", "HINT", "CONTEXT", "STATEMENT", "ERROR", "WARNING", "NOTICE", "INFO", "FATAL",
+                             "PANIC", "DEBUG", "DEBUG1", "DEBUG2", "DEBUG3", "DEBUG4", "DEBUG5", "LOCATION", "QUERY",
+                             "app LOG", "[7] ERROR"}) {
+        CHECK(record_at_line_2(word));
+    }
+    for (const char* word : {"DEBUG0", "DEBUG6", "DEBUGX", "LOGS", "XLOG", "xLOG", "_LOG", "Log", "LO", "INFOS", "ERRORS",
+                             "NOTICES", "LOCATIONS", "STATEMENTS", "QUERYS", "CONTEXTS", "WARNINGS", "HINTS", "PANICS",
+                             "FATAL1", "DETAIL2", "L", "A1", "12345"}) {
+        CHECK_FALSE(record_at_line_2(word));
+    }
+}
