@@ -92,6 +92,42 @@ std::optional<double> parse_log_number(std::string_view text) {
     return value;
 }
 
+std::optional<std::int64_t> parse_log_duration_ns(std::string_view text) {
+    static constexpr std::array<std::int64_t, 7> k_ns_per_digit = {1000000, 100000, 10000, 1000, 100, 10, 1};
+    const char* p = text.data();
+    const std::size_t n = text.size();
+    const auto digit = [p](std::size_t at) { return static_cast<unsigned>(static_cast<unsigned char>(p[at])) - '0'; };
+    // The server's own form, `%.3f`: three digits after the point, up to twelve before it.
+    if (n >= 5 && n <= 16 && p[n - 4] == '.' && digit(n - 3) < 10 && digit(n - 2) < 10 && digit(n - 1) < 10) {
+        std::int64_t ms = 0;
+        std::size_t k = 0;
+        for (; k < n - 4 && digit(k) < 10; ++k) ms = ms * 10 + digit(k);
+        if (k == n - 4) return ms * 1000000 + (digit(n - 3) * 100 + digit(n - 2) * 10 + digit(n - 1)) * 1000;
+    }
+    std::size_t i = 0;
+    std::int64_t whole = 0;
+    while (i < n && i < 13 && is_digit(p[i])) whole = whole * 10 + (p[i++] - '0');
+    if (i > 0 && i <= 12) {
+        if (i == n) return whole * 1000000;
+        if (p[i] == '.' && n - i - 1 <= 6 && n - i - 1 > 0) {
+            std::int64_t fraction = 0;
+            std::size_t k = i + 1;
+            for (; k < n && is_digit(p[k]); ++k) fraction = fraction * 10 + (p[k] - '0');
+            if (k == n) return whole * 1000000 + fraction * k_ns_per_digit[n - i - 1];
+        }
+    }
+    // Any other form parse_log_number reads: 1., .5, 1e3, long numbers.
+    const std::optional<double> ms = parse_log_number(text);
+    if (!ms) return std::nullopt;
+    return ms_to_ns(*ms);
+}
+
+std::int64_t ms_to_ns(double ms) {
+    constexpr double k_most = 9.0e18; // some 290 years
+    const double ns = ms * 1e6;
+    return ns >= k_most ? static_cast<std::int64_t>(k_most) : std::llround(ns);
+}
+
 
 // --- lines ---
 

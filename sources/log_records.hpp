@@ -12,6 +12,7 @@
 // fuzz/query_log.cpp checks both against the general readers.
 #pragma once
 #include <array>
+#include <cstdint>
 #include <cstddef>
 #include <istream>
 #include <memory>
@@ -30,6 +31,15 @@ bool starts_with_timestamp(std::string_view line);
 /// std::from_chars reads, or nullopt for anything else, a negative or not finite number, or
 /// trailing bytes. The usual `12.345` is read without from_chars, with the same result.
 std::optional<double> parse_log_number(std::string_view text);
+
+/// A duration in milliseconds as whole nanoseconds, as log readers sum them: nullopt where
+/// parse_log_number gives nullopt, else its value rounded to the nearest nanosecond, at most
+/// 9e18 (some 290 years). The usual form, up to 12 digits before the point and 6 after it
+/// (the server writes `12.345`), is read exactly, with integers only.
+std::optional<std::int64_t> parse_log_duration_ns(std::string_view text);
+
+/// Milliseconds (not negative) as whole nanoseconds, rounded to the nearest, at most 9e18.
+std::int64_t ms_to_ns(double ms);
 
 /// Lines of a stream, read in blocks. A line is a view into the block, valid until the next
 /// call to next(); a carriage return before the newline is not part of it. The first byte

@@ -205,30 +205,30 @@ public:
     }
 
     // --- statements ---
-    // One execution (or `calls` of them) of `sql` taking `ms` in all, at `line` (a log
+    // One execution (or `calls` of them) of `sql` taking `total_ns` in all, at `line` (a log
     // record's first line) and `column` (SQL files; 0 in logs): where a new statement was first
     // seen, and for messages; `source` and `offset` locate a parse error in a SQL file.
     //
     // A log's records are grouped by a key of their text that leaves out literal values
     // (record_key), which reads every byte of every record: much of a log's read time, which
     // is why a large log is read in parts at once (read_query_parts).
-    void add(Kind kind, std::string_view sql, double total_ms, std::int64_t calls, int line, int column = 0,
+    void add(Kind kind, std::string_view sql, std::int64_t total_ns, std::int64_t calls, int line, int column = 0,
              const sqlparse::SourceText* source = nullptr, int offset = 0) {
         sql = trim(sql);
         // pg_stat_statements keeps no terminating semicolon: neither do the statements here.
         while (sql.ends_with(';')) sql = trim(sql.substr(0, sql.size() - 1));
         if (sql.empty()) return;
-        group(kind, sql, total_ms, calls, line, column, source, offset);
+        group(kind, sql, total_ns, calls, line, column, source, offset);
     }
 
-    void group(Kind kind, std::string_view sql, double total_ms, std::int64_t calls, int line, int column,
+    void group(Kind kind, std::string_view sql, std::int64_t total_ns, std::int64_t calls, int line, int column,
                const sqlparse::SourceText* source, int offset) {
         Groups& groups = m_groups[static_cast<std::size_t>(kind)];
         const auto count = [&](std::size_t index) {
             Tally& tally = groups.tallies[index];
             m_executions[static_cast<std::size_t>(kind)] += calls;
             tally.calls += calls;
-            tally.total_ns += to_ns(total_ms);
+            tally.total_ns += total_ns;
         };
         const std::optional<std::uint64_t> key = record_key(sql); // nullopt: never cached
         std::uint32_t* known = key ? groups.by_key.find(*key) : nullptr;
@@ -347,7 +347,7 @@ public:
         if (m_held && m_held->session == session) {
             Held held = std::move(*m_held);
             m_held.reset();
-            add(Kind::timed_statement, prepared ? *prepared : std::string_view(held.sql), held.ms, 1, held.line);
+            add(Kind::timed_statement, prepared ? *prepared : std::string_view(held.sql), held.ns, 1, held.line);
             return;
         }
         release_execute();
@@ -366,7 +366,7 @@ public:
         if (!m_held) return;
         Held held = std::move(*m_held);
         m_held.reset();
-        add(Kind::timed_statement, held.sql, held.ms, 1, held.line);
+        add(Kind::timed_statement, held.sql, held.ns, 1, held.line);
     }
 
     // A statement logged when it started (log_statement): its duration may follow.
@@ -416,10 +416,10 @@ public:
         if (text.capacity() > k_kept_bytes) std::string().swap(text);
     }
 
-    // The started statement at `started` took `ms`: the bare duration its session logged.
-    void time_started(std::size_t started, double ms) {
+    // The started statement at `started` took `ns`: the bare duration its session logged.
+    void time_started(std::size_t started, std::int64_t ns) {
         ++m_paired;
-        add(Kind::timed_statement, m_started[started].sql, ms, 1, m_started[started].line);
+        add(Kind::timed_statement, m_started[started].sql, ns, 1, m_started[started].line);
         close_started(started);
     }
 
@@ -434,9 +434,9 @@ public:
     void duration_message(std::string_view text, int line, std::string_view session, std::string_view detail) {
         std::string_view rest = after(text, 10);
         const std::size_t unit = rest.find(" ms");
-        const std::optional<double> ms =
-            unit == std::string_view::npos ? std::nullopt : parse_log_number(rest.substr(0, unit));
-        if (!ms) {
+        const std::optional<std::int64_t> ns =
+            unit == std::string_view::npos ? std::nullopt : parse_log_duration_ns({rest.data(), unit});
+        if (!ns) {
             unreadable(line, "A duration line that cannot be read (cut in the middle?)",
                        fmt::format("Expected `duration: <number> ms`, found `{}`; the line is "
                                    "skipped and the rest of the log is read.",
@@ -450,10 +450,10 @@ public:
             const std::size_t started = m_started.find(session);
             if (started == m_started.npos) {
                 ++m_duration_only; // unless a part before left the session's statement open
-                earlier(Earlier::timed, session, *ms);
+                earlier(Earlier::timed, session, *ns);
                 return;
             }
-            time_started(started, *ms);
+            time_started(started, *ns);
             return;
         }
         end_statement(session);
@@ -469,16 +469,16 @@ public:
             const std::string_view sql = after(rest, 11);
             if (m_format_stderr && detail.empty() && is_execute(sql)) {
                 // Its DETAIL line (the prepared statement) is the next record.
-                m_held = Held{std::string(session), std::string(sql), *ms, line};
+                m_held = Held{std::string(session), std::string(sql), *ns, line};
                 return;
             }
-            add(Kind::timed_statement, statement_text(sql, detail), *ms, 1, line);
+            add(Kind::timed_statement, statement_text(sql, detail), *ns, 1, line);
         } else if (auto sql = after_named_step(rest, "execute ")) {
-            add(Kind::timed_statement, *sql, *ms, 1, line);
+            add(Kind::timed_statement, *sql, *ns, 1, line);
         } else if (rest.starts_with("parse ") || rest.starts_with("bind ")) {
             // Extended protocol steps: the execute line carries the statement.
         } else if (rest.starts_with("plan:")) {
-            plan(rest.substr(5), *ms, line);
+            plan(rest.substr(5), *ns, line);
         } else {
             unreadable(line, "A duration line with an unknown statement kind",
                        fmt::format("Expected `statement:`, `execute <name>:` or `plan:` after the "
@@ -489,7 +489,7 @@ public:
 
     // auto_explain: `plan:` then the plan in JSON (auto_explain.log_format = json) or text,
     // whose `Query Text:` is the statement.
-    void plan(std::string_view body, double ms, int line) {
+    void plan(std::string_view body, std::int64_t ns, int line) {
         body = trim(body);
         if (body.starts_with("{")) {
             const nlohmann::json document = nlohmann::json::parse(body, nullptr, false);
@@ -500,7 +500,7 @@ public:
                            "skipped.");
                 return;
             }
-            add(Kind::plan, document["Query Text"].get<std::string>(), ms, 1, line);
+            add(Kind::plan, document["Query Text"].get<std::string>(), ns, 1, line);
             return;
         }
         // Text format: "Query Text: <statement, possibly over several lines>", then
@@ -524,7 +524,7 @@ public:
             first = false;
             end = newline == std::string_view::npos ? rest.size() : newline + 1;
         }
-        add(Kind::plan, rest.substr(0, end), ms, 1, line);
+        add(Kind::plan, rest.substr(0, end), ns, 1, line);
     }
 
     static bool looks_like_plan_node(std::string_view line) {
@@ -797,7 +797,7 @@ public:
             const Weight& weight = entry.weight;
             const std::int64_t calls = weight.calls.value_or(1);
             if (!weight.mean_ms) ++m_untimed_sql;
-            add(Kind::timed_statement, sql, static_cast<double>(calls) * weight.mean_ms.value_or(1.0), calls,
+            add(Kind::timed_statement, sql, ms_to_ns(static_cast<double>(calls) * weight.mean_ms.value_or(1.0)), calls,
                 where.line, where.column, &source, span.begin);
         }
     }
@@ -978,7 +978,7 @@ public:
                 break;
             case Earlier::timed:
                 --m_duration_only; // it has its statement after all
-                time_started(started, event.ms);
+                time_started(started, event.ns);
                 break;
             case Earlier::prepared:
                 if (is_execute(m_started[started].sql)) m_started[started].sql.assign(event.sql);
@@ -1172,11 +1172,6 @@ private:
         std::int64_t calls = 0;
         std::int64_t total_ns = 0;
     };
-    static std::int64_t to_ns(double ms) {
-        constexpr double k_most = 9.0e18; // some 290 years
-        const double ns = ms * 1e6;
-        return ns >= k_most ? static_cast<std::int64_t>(k_most) : std::llround(ns);
-    }
     struct Groups {
         std::vector<analyzer::WorkloadStatement> statements;
         std::vector<Tally> tallies; // one per statement
@@ -1208,7 +1203,7 @@ private:
     struct Earlier {
         enum Kind { ended, timed, prepared } kind;
         std::string session;
-        double ms = 0;   // timed: the duration
+        std::int64_t ns = 0; // timed: the duration
         std::string sql; // prepared: the prepared statement
         std::array<std::size_t, k_kinds> statements{};
         std::size_t findings = 0;
@@ -1238,17 +1233,17 @@ private:
 
     // Called when `session` has no started statement here: keeps what the record does to one a
     // part before may have left open.
-    void earlier(Earlier::Kind kind, std::string_view session, double ms = 0, std::string_view sql = {}) {
-        if (m_continues) keep_earlier(kind, session, ms, sql);
+    void earlier(Earlier::Kind kind, std::string_view session, std::int64_t ns = 0, std::string_view sql = {}) {
+        if (m_continues) keep_earlier(kind, session, ns, sql);
     }
-    void keep_earlier(Earlier::Kind kind, std::string_view session, double ms, std::string_view sql) {
+    void keep_earlier(Earlier::Kind kind, std::string_view session, std::int64_t ns, std::string_view sql) {
         if (m_settled.find(session) != m_settled.npos) return;
         if (m_earlier.size() >= k_max_earlier) {
             if (m_met_after.empty()) m_met_after.assign((std::size_t{1} << k_filter_bits) / 64, 0);
             for (const std::size_t bit : filter_bits(session)) m_met_after[bit / 64] |= std::uint64_t{1} << (bit % 64);
             return;
         }
-        Earlier& event = m_earlier.emplace_back(Earlier{kind, std::string(session), ms, std::string(sql), {}, 0});
+        Earlier& event = m_earlier.emplace_back(Earlier{kind, std::string(session), ns, std::string(sql), {}, 0});
         for (std::size_t k = 0; k < k_kinds; ++k) event.statements[k] = m_groups[k].statements.size();
         event.findings = m_result.findings.size();
         if (kind != Earlier::prepared) m_settled.insert(session);
@@ -1257,7 +1252,7 @@ private:
     struct Held {
         std::string session;
         std::string sql;
-        double ms = 0;
+        std::int64_t ns = 0;
         int line = 0;
     };
     std::optional<Held> m_held;

@@ -91,6 +91,47 @@ TEST_CASE("log numbers: the same value as from_chars, the usual form read withou
     }
 }
 
+TEST_CASE("log durations: whole nanoseconds, the usual form exact, any other as the number rounds") {
+    // Exact: digits times a power of ten, whatever a double would make of them.
+    CHECK(sources::parse_log_duration_ns("12.345") == 12345000);
+    CHECK(sources::parse_log_duration_ns("0.001") == 1000);
+    CHECK(sources::parse_log_duration_ns("0") == 0);
+    CHECK(sources::parse_log_duration_ns("7") == 7000000);
+    CHECK(sources::parse_log_duration_ns("1.5") == 1500000);
+    CHECK(sources::parse_log_duration_ns("0.000001") == 1);
+    CHECK(sources::parse_log_duration_ns("999999999999.999999") == 999999999999999999);
+    CHECK(sources::parse_log_duration_ns("123456789012.123456") == 123456789012123456);
+    // Not numbers, or not ones a duration can be.
+    for (const char* text : {"", ".", "-1", "-0.5", "+1", "abc", "1.2.3", "12 ", " 12", "1..2", "nan", "inf", "1e400", "12.3a"}) {
+        CAPTURE(text);
+        CHECK_FALSE(sources::parse_log_duration_ns(text).has_value());
+    }
+    // Other forms go through parse_log_number: the same nanoseconds as its value, rounded.
+    for (const char* text : {"1.", ".5", "1e3", "2.5e-3", "0.0000005", "0.00000049", "1234567890123.5", "0000000000000.1"}) {
+        CAPTURE(text);
+        const std::optional<double> ms = sources::parse_log_number(text);
+        REQUIRE(ms.has_value());
+        CHECK(sources::parse_log_duration_ns(text) == sources::ms_to_ns(*ms));
+    }
+    CHECK(sources::parse_log_duration_ns("1e20") == std::int64_t{9000000000000000000});
+    CHECK(sources::ms_to_ns(1e300) == std::int64_t{9000000000000000000});
+    // Where a double holds the milliseconds within a fraction of a nanosecond (below 10^9 ms),
+    // the exact reading is what rounding the double gives: the two paths agree.
+    std::mt19937_64 random(11);
+    for (int i = 0; i < 200000; ++i) {
+        std::string text;
+        for (std::size_t n = 1 + random() % 9; n > 0; --n) text += static_cast<char>('0' + random() % 10);
+        if (const std::size_t fraction = random() % 7; fraction > 0) {
+            text += '.';
+            for (std::size_t n = fraction; n > 0; --n) text += static_cast<char>('0' + random() % 10);
+        }
+        CAPTURE(text);
+        const std::optional<double> ms = sources::parse_log_number(text);
+        REQUIRE(ms.has_value());
+        CHECK(sources::parse_log_duration_ns(text) == std::llround(*ms * 1e6));
+    }
+}
+
 TEST_CASE("log timestamps: digits and separators where %m and %t put them") {
     // One byte at a time, as the check read before it took eight bytes at once.
     const auto reference = [](std::string_view line) {
