@@ -33,9 +33,10 @@ bool starts_with_timestamp(std::string_view line);
 std::optional<double> parse_log_number(std::string_view text);
 
 /// A duration in milliseconds as whole nanoseconds, as log readers sum them: nullopt where
-/// parse_log_number gives nullopt, else its value rounded to the nearest nanosecond, at most
-/// 9e18 (some 290 years). The usual form, up to 12 digits before the point and 6 after it
-/// (the server writes `12.345`), is read exactly, with integers only.
+/// parse_log_number gives nullopt. The usual form, up to 12 digits before the point and 6
+/// after it (the server writes `12.345`), is read exactly, with integers only; any other form
+/// is parse_log_number's value rounded to the nearest nanosecond (ms_to_ns), which above some
+/// 10^9 ms may be off the exact value by the double's precision.
 std::optional<std::int64_t> parse_log_duration_ns(std::string_view text);
 
 /// Milliseconds (not negative) as whole nanoseconds, rounded to the nearest, at most 9e18.

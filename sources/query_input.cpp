@@ -69,8 +69,8 @@ std::optional<Marker> find_marker(std::string_view line) {
         std::size_t begin = at;
         while (begin > 0 && is_upper_or_digit(line[begin - 1])) --begin;
         if (begin == at) continue;
-        if (begin > 0 && (is_upper_or_digit(line[begin - 1]) || (line[begin - 1] >= 'a' && line[begin - 1] <= 'z') ||
-                          line[begin - 1] == '_'))
+        // (The byte before is no capital letter nor digit: the loop stopped there.)
+        if (begin > 0 && ((line[begin - 1] >= 'a' && line[begin - 1] <= 'z') || line[begin - 1] == '_'))
             continue;
         const std::string_view word = line.substr(begin, at - begin);
         if (is_severity(word)) return Marker{word, at + 3};
