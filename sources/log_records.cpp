@@ -87,7 +87,7 @@ std::optional<double> parse_log_number(std::string_view text) {
     }
     double value = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(value) || value < 0)
+    if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(value) || std::signbit(value))
         return std::nullopt;
     return value;
 }

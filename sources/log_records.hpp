@@ -28,7 +28,7 @@ namespace dbadvise::sources {
 bool starts_with_timestamp(std::string_view line);
 
 /// A non-negative decimal number of a log (a duration's milliseconds, a weight): what
-/// std::from_chars reads, or nullopt for anything else, a negative or not finite number, or
+/// std::from_chars reads, or nullopt for anything else, a negative (-0 too) or not finite number, or
 /// trailing bytes. The usual `12.345` is read without from_chars, with the same result.
 std::optional<double> parse_log_number(std::string_view text);
 

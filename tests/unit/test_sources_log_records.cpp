@@ -60,10 +60,13 @@ TEST_CASE("log numbers: the same value as from_chars, the usual form read withou
     const auto reference = [](std::string_view text) -> std::optional<double> {
         double value = 0;
         const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-        if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(value) || value < 0)
+        if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(value) || std::signbit(value))
             return std::nullopt;
         return value;
     };
+    // A minus sign is never a duration, not even -0 (which is not below 0).
+    CHECK_FALSE(sources::parse_log_number("-0").has_value());
+    CHECK_FALSE(sources::parse_log_number("-0.000").has_value());
     const auto same = [&](std::string_view text) {
         CAPTURE(text);
         const std::optional<double> got = sources::parse_log_number(text);
@@ -102,7 +105,7 @@ TEST_CASE("log durations: whole nanoseconds, the usual form exact, any other as 
     CHECK(sources::parse_log_duration_ns("999999999999.999999") == 999999999999999999);
     CHECK(sources::parse_log_duration_ns("123456789012.123456") == 123456789012123456);
     // Not numbers, or not ones a duration can be.
-    for (const char* text : {"", ".", "-1", "-0.5", "+1", "abc", "1.2.3", "12 ", " 12", "1..2", "nan", "inf", "1e400", "12.3a"}) {
+    for (const char* text : {"", ".", "-1", "-0.5", "-0", "-0.0", "+1", "abc", "1.2.3", "12 ", " 12", "1..2", "nan", "inf", "1e400", "12.3a"}) {
         CAPTURE(text);
         CHECK_FALSE(sources::parse_log_duration_ns(text).has_value());
     }
