@@ -16,6 +16,9 @@
 //   - the disk's read speed through the page cache: `cat FILE > /dev/null` with the file
 //     dropped from the cache first (fdatasync and POSIX_FADV_DONTNEED, checked with mincore;
 //     no root needed), measured again just before the read from the disk;
+//   - the same with the reader's pattern of reads: one part of the file per CPU, each read on
+//     a thread of its own in 1 MB blocks, nothing done with the bytes. This is the rate the
+//     reader from the disk would reach if parsing cost nothing: the disk speed it is held to;
 //   - sources::read_query_file on the file, as analyze --queries reads it: in parts on every
 //     CPU from the disk (dropped again, right after the disk's two rates are measured once
 //     more) and from the page cache, and on one thread from the page cache (what one CPU
@@ -208,6 +211,44 @@ std::optional<double> direct_seconds(const std::string& path) {
     return ok ? std::optional<double>(s) : std::nullopt;
 }
 
+// Reads the file in as many equal parts as `threads`, each on a thread of its own in 1 MB
+// blocks, from the disk (dropped from the page cache first), and drops the bytes: the disk's
+// rate through the page cache for the reader's pattern of reads, with no work done on them.
+std::optional<double> parts_seconds(const std::string& path, unsigned threads) {
+    evict(path);
+    const int fd = open(path.c_str(), O_RDONLY);
+    if (fd < 0) return std::nullopt;
+    struct stat info {};
+    if (fstat(fd, &info) != 0) {
+        close(fd);
+        return std::nullopt;
+    }
+    const auto size = static_cast<std::size_t>(info.st_size);
+    std::vector<char> failed(threads, 0);
+    const auto begin = std::chrono::steady_clock::now();
+    {
+        std::vector<std::jthread> readers;
+        for (unsigned k = 0; k < threads; ++k) {
+            readers.emplace_back([&, k] {
+                std::vector<char> buffer(std::size_t{1} << 20);
+                const std::size_t end = size * (k + 1) / threads;
+                for (std::size_t at = size * k / threads; at < end;) {
+                    const ssize_t got = pread(fd, buffer.data(), std::min(buffer.size(), end - at), static_cast<off_t>(at));
+                    if (got <= 0) {
+                        failed[k] = 1;
+                        return;
+                    }
+                    at += static_cast<std::size_t>(got);
+                }
+            });
+        }
+    }
+    const double s = seconds_since(begin);
+    close(fd);
+    if (std::find(failed.begin(), failed.end(), 1) != failed.end()) return std::nullopt;
+    return s;
+}
+
 struct Figures {
     double seconds = 0;
     double cpu_seconds = 0;
@@ -340,12 +381,18 @@ int main(int argc, char** argv) {
     for (const Run& run : runs) {
         double cat_s = 0;
         std::optional<double> direct_s;
+        std::optional<double> parts_s;
         if (run.cold) {
             direct_s = direct_seconds(path);
             if (direct_s) std::printf("disk past the page cache (O_DIRECT), again: %.2f s, %.0f MB/s\n", *direct_s, size_mb / *direct_s);
             const std::optional<double> s = cat_seconds();
             if (!s) return 1;
             cat_s = *s;
+            parts_s = parts_seconds(path, cpus);
+            if (parts_s) {
+                std::printf("disk: %u threads reading a part each, nothing done with the bytes: %.2f s, %.0f MB/s\n", cpus,
+                            *parts_s, size_mb / *parts_s);
+            }
             evict(path);
         }
         const std::optional<Figures> figures = read_in_child(path, run.threads);
@@ -363,6 +410,7 @@ int main(int argc, char** argv) {
         std::printf("read %s: %.2f s, %.0f MB/s", run.name.c_str(), figures->seconds, rate);
         if (run.cold) {
             std::printf(" (%.0f%% of cat's rate just before", 100.0 * cat_s / figures->seconds);
+            if (parts_s) std::printf(", %.0f%% of the threads' reading in parts", 100.0 * *parts_s / figures->seconds);
             if (direct_s) std::printf(", %.0f%% of O_DIRECT's", 100.0 * *direct_s / figures->seconds);
             std::printf(")");
         }
